@@ -1,0 +1,173 @@
+/**
+ * Contracts between the engine's parts. broker.ts composes these behind one facade (class Broker); each part is
+ * built and tested on its own:
+ *
+ *   LogManager            storage/    topics, partitions, segmented logs, retention, recovery, flush policy
+ *   GroupCoordinator      groups/     Kafka's classic group protocol (join/sync/heartbeat/leave), clock-driven
+ *   OffsetStore           offsets/    committed offsets per group/topic/partition, commit history
+ *   ProducerStateManager  producers/  producer ids/epochs, the last-5-batches sequence window per partition
+ *
+ * Nothing here imports vscode or net.
+ */
+import type { Clock } from './clock';
+import type {
+  AppendResult,
+  CommitHistoryEntry,
+  CommittedOffset,
+  ConfigEntry,
+  FetchResult,
+  GroupDescription,
+  GroupListing,
+  JoinGroupRequest,
+  JoinGroupResult,
+  OffsetCommitEntry,
+  OffsetForTime,
+  PartitionInfo,
+  ProducerIdAndEpoch,
+  ProducerPartitionState,
+  SyncGroupRequest,
+  SyncGroupResult,
+  TopicConfigs,
+  TopicInfo,
+} from './types';
+
+export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/** The fields of a v2 record batch header that the engine acts on (parsed without decoding records). */
+export interface BatchHeader {
+  /** Byte position of the batch inside the record set it was parsed from. */
+  position: number;
+  /** Total size of the batch in bytes (12 + batchLength). */
+  size: number;
+  baseOffset: number;
+  lastOffsetDelta: number;
+  recordCount: number;
+  attributes: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export interface FlushPolicy {
+  /** fsync dirty segments at most this long after an append (batched). Default 50 ms. */
+  intervalMs: number;
+}
+
+export interface LogManagerOptions {
+  /** The data directory; topics live in `<dataDir>/topics/<topic>-<partition>/`, metadata in `<dataDir>/meta/`. */
+  dataDir: string;
+  clock: Clock;
+  flush: FlushPolicy;
+  logger: Logger;
+  /** Called after every append and other log-changing event (the Broker re-emits them). */
+  onEvent: (event: string, payload: unknown) => void;
+}
+
+export interface LogManager {
+  // topics
+  createTopic(name: string, partitions: number, configs?: TopicConfigs): Promise<TopicInfo>;
+  deleteTopic(name: string): Promise<void>;
+  createPartitions(name: string, totalCount: number): Promise<void>;
+  alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void>;
+  listTopics(): TopicInfo[];
+  getTopic(name: string): TopicInfo | undefined;
+  /** Every config Kafka lists for a topic, with its value and whether it is the default. */
+  describeTopicConfigs(name: string): ConfigEntry[];
+  partitionInfo(topic: string, partition: number): PartitionInfo;
+
+  // records
+  /** Validate a produced record set (one or more v2 batches): magic, CRC-32C, sizes, max.message.bytes. Throws KafkaError. Changes nothing. */
+  parseRecordSet(topic: string, partition: number, recordSet: Buffer): BatchHeader[];
+  /** Append a record set already validated by parseRecordSet: stamps base offsets (and LogAppendTime when configured), writes, indexes. */
+  appendValidated(topic: string, partition: number, recordSet: Buffer, headers: BatchHeader[]): AppendResult;
+  /** Whole batches from the one containing `offset`, up to maxBytes (at least one batch). Throws OFFSET_OUT_OF_RANGE outside [logStart, logEnd]. */
+  read(topic: string, partition: number, offset: number, maxBytes: number): FetchResult;
+  offsetForTimestamp(topic: string, partition: number, timestamp: number): OffsetForTime;
+  /** Advance the log start offset to `offset` (-1 = the high watermark); returns the new log start offset. */
+  deleteRecords(topic: string, partition: number, offset: number): number;
+  /** Batch headers (with their real base offsets) from the batch containing fromOffset to the log end, read from disk lazily. */
+  scanBatchHeaders(topic: string, partition: number, fromOffset: number): Iterable<BatchHeader>;
+  /** True when the last open found the clean-shutdown marker (no recovery was needed). */
+  readonly openedCleanly: boolean;
+
+  // durability
+  /** Resolves once everything appended so far is fsynced (acks=all waits on this). */
+  flush(): Promise<void>;
+  /** Run retention (time and size) now; also runs on a timer. */
+  enforceRetention(): void;
+  /** Flush, write the clean-shutdown marker, close files. */
+  close(): Promise<void>;
+}
+
+export interface GroupCoordinatorOptions {
+  clock: Clock;
+  /** Delay of the first rebalance of an empty group (Kafka: group.initial.rebalance.delay.ms). Default 0 here. */
+  initialRebalanceDelayMs: number;
+  logger: Logger;
+  onEvent: (event: string, payload: unknown) => void;
+}
+
+export interface GroupCoordinator {
+  join(req: JoinGroupRequest): Promise<JoinGroupResult>;
+  sync(req: SyncGroupRequest): Promise<SyncGroupResult>;
+  heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId?: string | null): { errorCode: number };
+  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): {
+    errorCode: number;
+    members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
+  };
+  describe(groupId: string): GroupDescription;
+  list(): GroupListing[];
+  /** Validates a commit against the group's generation/member (generation -1 = simple, memberless commit). */
+  validateCommit(groupId: string, generationId: number, memberId: string): number;
+  /** Removes an Empty or Dead group; NON_EMPTY_GROUP otherwise, GROUP_ID_NOT_FOUND when unknown. */
+  deleteGroup(groupId: string): number;
+  hasActiveMembers(groupId: string): boolean;
+  close(): void;
+}
+
+export interface OffsetStore {
+  commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommitEntry[]): Promise<void>;
+  /** null topics = every partition the group has committed. */
+  fetch(groupId: string, topics: { topic: string; partitions: number[] }[] | null): CommittedOffset[];
+  /** Group ids with at least one commit (groups known only from their offsets are still listed, as Kafka does). */
+  groupsWithOffsets(): string[];
+  history(groupId: string, topic: string, partition: number): CommitHistoryEntry[];
+  deleteGroup(groupId: string): Promise<void>;
+  deleteTopic(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ProducerStateManagerOptions {
+  /** Directory for the producer-id counter and the sequence-window snapshot (`<dataDir>/meta`). */
+  dir: string;
+  clock: Clock;
+  logs: Pick<LogManager, 'listTopics' | 'scanBatchHeaders' | 'partitionInfo' | 'openedCleanly'>;
+  logger: Logger;
+}
+
+export interface OffsetStoreOptions {
+  /** Directory for the nedb datastore (`<dataDir>/meta`). */
+  dir: string;
+  clock: Clock;
+  /** Commits kept per group/topic/partition for the panels. Default 50. */
+  historyLimit: number;
+}
+
+export interface ProducerStateManager {
+  initProducerId(transactionalId: string | null, current?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch>;
+  /**
+   * Check an idempotent batch against the partition's window before it is appended.
+   * Returns the original offsets for a retried batch already stored ('duplicate'), 'append' for the next one in
+   * sequence; throws KafkaError OUT_OF_ORDER_SEQUENCE_NUMBER / INVALID_PRODUCER_EPOCH / UNKNOWN_PRODUCER_ID.
+   */
+  check(topic: string, partition: number, header: BatchHeader): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number };
+  /** Record a batch after it was appended at baseOffset. */
+  record(topic: string, partition: number, header: BatchHeader, baseOffset: number): void;
+  state(topic: string, partition: number): ProducerPartitionState[];
+  deleteTopic(topic: string): void;
+  /** Persist a snapshot (on clean close and periodically). */
+  snapshot(): Promise<void>;
+  close(): Promise<void>;
+}

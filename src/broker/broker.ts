@@ -1,0 +1,571 @@
+/**
+ * Broker: the engine's one facade. It composes the log manager (storage), the group coordinator, the offset
+ * store and the producer state manager, and it owns the rules that span them: the idempotent produce path
+ * (check the sequence window, append, then record), offset resets (refused while a group has members), lag,
+ * and deleting a topic everywhere. The wire protocol server, the in-process client and the extension all talk
+ * to this class and nothing below it.
+ *
+ * Who may call it: anything in-process. It never imports vscode or net.
+ */
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { GroupCoordinator, LogManager, Logger, OffsetStore, ProducerStateManager } from './api';
+import { Clock, systemClock } from './clock';
+import { ErrorCode, KafkaError } from './errors';
+import { openLogManager } from './storage/log-manager';
+import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
+import { choosePartition } from './partitioner';
+import { createGroupCoordinator } from './groups/coordinator';
+import { openOffsetStore } from './offsets/offset-store';
+import { openProducerStateManager } from './producers/producer-state';
+import {
+  AppendResult,
+  BrokerEvents,
+  CommitHistoryEntry,
+  CommittedOffset,
+  ConfigEntry,
+  ConsumedRecord,
+  EARLIEST_TIMESTAMP,
+  FetchResult,
+  GroupDescription,
+  GroupListing,
+  JoinGroupRequest,
+  JoinGroupResult,
+  LATEST_TIMESTAMP,
+  OffsetCommitEntry,
+  OffsetForTime,
+  OffsetResetSpec,
+  PartitionInfo,
+  PartitionLag,
+  ProduceRecord,
+  ProducerIdAndEpoch,
+  ProducerPartitionState,
+  SyncGroupRequest,
+  SyncGroupResult,
+  TopicConfigs,
+  TopicInfo,
+} from './types';
+
+export interface BrokerOptions {
+  dataDir: string;
+  clock?: Clock;
+  /** fsync batching interval in ms (the flush policy). Default 50. */
+  flushIntervalMs?: number;
+  autoCreateTopics?: boolean;
+  defaultPartitions?: number;
+  initialRebalanceDelayMs?: number;
+  commitHistoryLimit?: number;
+  logger?: Logger;
+}
+
+export interface ProduceOptions {
+  /** Explicit partition; otherwise murmur2(key) % partitions, keyless records spread round-robin. */
+  partition?: number;
+  /** Idempotent producer fields; the batch carries them and goes through the sequence check. */
+  producer?: { producerId: number; producerEpoch: number; baseSequence: number };
+  /** 0 none, 1 gzip (the engine's own encoder supports none and gzip). */
+  compression?: 0 | 1;
+}
+
+export interface ProduceResult extends AppendResult {
+  topic: string;
+  partition: number;
+  recordCount: number;
+}
+
+type EventName = keyof BrokerEvents;
+
+export class Broker {
+  readonly events = new EventEmitter();
+  readonly clock: Clock;
+  readonly autoCreateTopics: boolean;
+  readonly defaultPartitions: number;
+  private closed = false;
+  private roundRobin = 0;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly logs: LogManager,
+    readonly groups: GroupCoordinator,
+    readonly offsets: OffsetStore,
+    readonly producers: ProducerStateManager,
+    clock: Clock,
+    opts: BrokerOptions,
+  ) {
+    this.clock = clock;
+    this.autoCreateTopics = opts.autoCreateTopics ?? true;
+    this.defaultPartitions = opts.defaultPartitions ?? 1;
+    this.events.setMaxListeners(0);
+  }
+
+  static async open(opts: BrokerOptions): Promise<Broker> {
+    const clock = opts.clock ?? systemClock;
+    const dataDir = path.resolve(opts.dataDir);
+    fs.mkdirSync(path.join(dataDir, 'meta'), { recursive: true });
+    const emitter = new EventEmitter();
+    const logger: Logger = (level, message) => {
+      opts.logger?.(level, message);
+      emitter.emit('log', { level, message });
+    };
+    const onEvent = (event: string, payload: unknown) => emitter.emit(event, payload);
+    const logs = await openLogManager({
+      dataDir,
+      clock,
+      flush: { intervalMs: opts.flushIntervalMs ?? 50 },
+      logger,
+      onEvent,
+    });
+    const groups = createGroupCoordinator({
+      clock,
+      initialRebalanceDelayMs: opts.initialRebalanceDelayMs ?? 0,
+      logger,
+      onEvent,
+    });
+    const metaDir = path.join(dataDir, 'meta');
+    const offsets = await openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 });
+    const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
+    const broker = new Broker(dataDir, logs, groups, offsets, producers, clock, opts);
+    // Re-emit the parts' events on the facade's emitter.
+    const forward = (name: string) => emitter.on(name, (p: unknown) => broker.events.emit(name, p));
+    for (const name of [
+      'append',
+      'topicCreated',
+      'topicDeleted',
+      'partitionsCreated',
+      'recordsDeleted',
+      'groupChanged',
+      'offsetsCommitted',
+      'recoveryTruncated',
+      'log',
+    ]) {
+      forward(name);
+    }
+    return broker;
+  }
+
+  on<K extends EventName>(event: K, listener: (payload: BrokerEvents[K]) => void): () => void {
+    this.events.on(event, listener as (p: unknown) => void);
+    return () => this.events.off(event, listener as (p: unknown) => void);
+  }
+
+  private emit<K extends EventName>(event: K, payload: BrokerEvents[K]): void {
+    this.events.emit(event, payload);
+  }
+
+  // ------------------------------------------------------------------ topics
+
+  async createTopic(name: string, partitions?: number, configs?: TopicConfigs): Promise<TopicInfo> {
+    this.assertOpen();
+    return this.logs.createTopic(name, partitions ?? this.defaultPartitions, configs);
+  }
+
+  /** The topic, created with the default partition count when auto-create is on; undefined otherwise. */
+  async ensureTopic(name: string): Promise<TopicInfo | undefined> {
+    const t = this.logs.getTopic(name);
+    if (t || !this.autoCreateTopics) return t;
+    try {
+      return await this.logs.createTopic(name, this.defaultPartitions);
+    } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.logs.getTopic(name);
+      throw e;
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.assertOpen();
+    await this.logs.deleteTopic(name);
+    this.producers.deleteTopic(name);
+    await this.offsets.deleteTopic(name);
+  }
+
+  createPartitions(name: string, totalCount: number): Promise<void> {
+    return this.logs.createPartitions(name, totalCount);
+  }
+
+  alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void> {
+    return this.logs.alterTopicConfigs(name, configs);
+  }
+
+  listTopics(): TopicInfo[] {
+    return this.logs.listTopics();
+  }
+
+  getTopic(name: string): TopicInfo | undefined {
+    return this.logs.getTopic(name);
+  }
+
+  describeTopicConfigs(name: string): ConfigEntry[] {
+    return this.logs.describeTopicConfigs(name);
+  }
+
+  partitionInfo(topic: string, partition: number): PartitionInfo {
+    return this.logs.partitionInfo(topic, partition);
+  }
+
+  partitions(topic: string): PartitionInfo[] {
+    const t = this.requireTopic(topic);
+    const out: PartitionInfo[] = [];
+    for (let p = 0; p < t.partitions; p++) out.push(this.logs.partitionInfo(topic, p));
+    return out;
+  }
+
+  // ------------------------------------------------------------------ records
+
+  /**
+   * Append a produced record set (the bytes a client sent) to one partition. Idempotent batches go through
+   * the producer's sequence window: a retry of a stored batch returns its original offsets and appends
+   * nothing. Throws KafkaError; on any error nothing is written.
+   */
+  appendRecordSet(topic: string, partition: number, recordSet: Buffer): AppendResult {
+    this.assertOpen();
+    const headers = this.logs.parseRecordSet(topic, partition, recordSet);
+    const idempotent = headers.filter((h) => h.producerId >= 0);
+    if (idempotent.length > 0) {
+      if (headers.length !== 1) {
+        throw new KafkaError(ErrorCode.INVALID_RECORD, 'an idempotent produce must carry exactly one record batch per partition');
+      }
+      const verdict = this.producers.check(topic, partition, headers[0]);
+      if (verdict.kind === 'duplicate') {
+        const info = this.logs.partitionInfo(topic, partition);
+        return {
+          baseOffset: verdict.baseOffset,
+          lastOffset: verdict.lastOffset,
+          logAppendTime: -1,
+          logStartOffset: info.logStartOffset,
+          duplicate: true,
+        };
+      }
+      const result = this.logs.appendValidated(topic, partition, recordSet, headers);
+      this.producers.record(topic, partition, headers[0], result.baseOffset);
+      return result;
+    }
+    return this.logs.appendValidated(topic, partition, recordSet, headers);
+  }
+
+  /** Produce records through the engine (panels, tests, benchmarks): encodes one v2 batch and appends it. */
+  async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<ProduceResult> {
+    const t = (await this.ensureTopic(topic)) ?? this.requireTopic(topic);
+    if (records.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to produce: the record list is empty');
+    let partition = opts.partition;
+    if (partition === undefined) {
+      partition = choosePartition(records[0].key ?? null, t.partitions, () => this.roundRobin++);
+    }
+    if (!Number.isInteger(partition) || partition < 0 || partition >= t.partitions) {
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `topic "${topic}" has partitions 0..${t.partitions - 1}; there is no partition ${partition}`,
+      );
+    }
+    const now = this.clock.now();
+    const batch = encodeRecordBatch(
+      records.map((r) => ({
+        key: toBuf(r.key ?? null),
+        value: toBuf(r.value),
+        headers: r.headers ?? [],
+        timestamp: r.timestamp ?? now,
+      })),
+      {
+        producerId: opts.producer?.producerId ?? -1,
+        producerEpoch: opts.producer?.producerEpoch ?? -1,
+        baseSequence: opts.producer?.baseSequence ?? -1,
+        compression: opts.compression ?? 0,
+      },
+    );
+    const result = this.appendRecordSet(topic, partition, batch);
+    return { ...result, topic, partition, recordCount: records.length };
+  }
+
+  fetch(topic: string, partition: number, offset: number, maxBytes: number): FetchResult {
+    return this.logs.read(topic, partition, offset, maxBytes);
+  }
+
+  /** Decoded records from `offset`, at most maxRecords (for people and the in-process consumer). */
+  readRecords(topic: string, partition: number, offset: number, maxRecords: number, maxBytes = 1 << 20): ConsumedRecord[] {
+    const out: ConsumedRecord[] = [];
+    let next = offset;
+    while (out.length < maxRecords) {
+      const info = this.logs.partitionInfo(topic, partition);
+      if (next >= info.logEndOffset) break;
+      const res = this.logs.read(topic, partition, next, maxBytes);
+      if (res.records.length === 0) break;
+      const before = out.length;
+      for (const batch of decodeRecordBatches(res.records)) {
+        for (const r of batch.records) {
+          if (r.offset < next) continue;
+          if (out.length >= maxRecords) break;
+          out.push({
+            topic,
+            partition,
+            offset: r.offset,
+            timestamp: r.timestamp,
+            timestampType: batch.timestampType,
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+            producerId: batch.producerId,
+            producerEpoch: batch.producerEpoch,
+            baseSequence: batch.baseSequence,
+            compression: batch.compression,
+          });
+          next = r.offset + 1;
+        }
+        if (out.length >= maxRecords) break;
+        next = Math.max(next, batch.lastOffset + 1);
+      }
+      if (out.length === before && next <= offset) break;
+    }
+    return out;
+  }
+
+  /** Kafka's ListOffsets: LATEST_TIMESTAMP (-1), EARLIEST_TIMESTAMP (-2), or the first offset with timestamp >= T. */
+  listOffset(topic: string, partition: number, timestamp: number): OffsetForTime {
+    const info = this.logs.partitionInfo(topic, partition);
+    if (timestamp === LATEST_TIMESTAMP) return { offset: info.logEndOffset, timestamp: -1 };
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: info.logStartOffset, timestamp: -1 };
+    return this.logs.offsetForTimestamp(topic, partition, timestamp);
+  }
+
+  deleteRecords(topic: string, partition: number, beforeOffset: number): number {
+    return this.logs.deleteRecords(topic, partition, beforeOffset);
+  }
+
+  /** Resolves when everything appended so far is durable (acks=all). */
+  flush(): Promise<void> {
+    return this.logs.flush();
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  joinGroup(req: JoinGroupRequest): Promise<JoinGroupResult> {
+    return this.groups.join(req);
+  }
+
+  syncGroup(req: SyncGroupRequest): Promise<SyncGroupResult> {
+    return this.groups.sync(req);
+  }
+
+  heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null = null): number {
+    return this.groups.heartbeat(groupId, generationId, memberId, groupInstanceId).errorCode;
+  }
+
+  leaveGroup(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]) {
+    return this.groups.leave(groupId, members);
+  }
+
+  describeGroup(groupId: string): GroupDescription {
+    return this.groups.describe(groupId);
+  }
+
+  /** Live groups plus groups known only from their committed offsets (listed as Empty, as Kafka does). */
+  listGroups(): GroupListing[] {
+    const live = this.groups.list();
+    const seen = new Set(live.map((g) => g.groupId));
+    const out = [...live];
+    for (const g of this.offsets.groupsWithOffsets()) {
+      if (!seen.has(g)) out.push({ groupId: g, protocolType: 'consumer', state: 'Empty' });
+    }
+    return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  /** Commit offsets; returns one error code per entry (0 = stored). */
+  async commitOffsets(
+    groupId: string,
+    memberId: string,
+    generationId: number,
+    offsets: OffsetCommitEntry[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const groupError = this.groups.validateCommit(groupId, generationId, memberId);
+    if (groupError !== ErrorCode.NONE) {
+      return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: groupError }));
+    }
+    const ok: OffsetCommitEntry[] = [];
+    const out: { topic: string; partition: number; errorCode: number }[] = [];
+    for (const o of offsets) {
+      const t = this.logs.getTopic(o.topic);
+      if (!t || o.partition < 0 || o.partition >= t.partitions) {
+        out.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+      } else if (o.metadata !== null && o.metadata.length > 4096) {
+        out.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+      } else {
+        ok.push(o);
+        out.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
+      }
+    }
+    if (ok.length > 0) {
+      await this.offsets.commit(groupId, memberId, generationId, ok);
+      this.emit('offsetsCommitted', { groupId, offsets: ok });
+    }
+    return out;
+  }
+
+  fetchOffsets(groupId: string, topics: { topic: string; partitions: number[] }[] | null): CommittedOffset[] {
+    return this.offsets.fetch(groupId, topics);
+  }
+
+  commitHistory(groupId: string, topic: string, partition: number): CommitHistoryEntry[] {
+    return this.offsets.history(groupId, topic, partition);
+  }
+
+  /** Lag per partition the group has committed (or is assigned), and the group's total. */
+  groupLag(groupId: string): { partitions: PartitionLag[]; totalLag: number } {
+    const committed = this.offsets.fetch(groupId, null);
+    const keys = new Map<string, CommittedOffset>();
+    for (const c of committed) keys.set(`${c.topic}\u0000${c.partition}`, c);
+    try {
+      for (const m of this.groups.describe(groupId).members) {
+        for (const a of m.assignedPartitions) {
+          for (const p of a.partitions) {
+            const k = `${a.topic}\u0000${p}`;
+            if (!keys.has(k)) keys.set(k, { topic: a.topic, partition: p, offset: -1, metadata: null, errorCode: 0 });
+          }
+        }
+      }
+    } catch {
+      // a group known only from its offsets has no members to add
+    }
+    const partitions: PartitionLag[] = [];
+    for (const c of keys.values()) {
+      const t = this.logs.getTopic(c.topic);
+      if (!t || c.partition >= t.partitions) continue;
+      const info = this.logs.partitionInfo(c.topic, c.partition);
+      const from = c.offset >= 0 ? c.offset : info.logStartOffset;
+      partitions.push({
+        topic: c.topic,
+        partition: c.partition,
+        committedOffset: c.offset,
+        logEndOffset: info.logEndOffset,
+        lag: Math.max(0, info.logEndOffset - from),
+      });
+    }
+    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return { partitions, totalLag: partitions.reduce((s, p) => s + p.lag, 0) };
+  }
+
+  /**
+   * Reset a group's committed offsets (Kafka's kafka-consumer-groups --reset-offsets). Refused while the group
+   * has active members. topic/partition null = every partition of the topic / every topic the group committed.
+   * Offsets are clamped into [log start, log end], as Kafka's tool does.
+   */
+  async resetOffsets(
+    groupId: string,
+    topic: string | null,
+    partition: number | null,
+    spec: OffsetResetSpec,
+  ): Promise<OffsetCommitEntry[]> {
+    if (this.groups.hasActiveMembers(groupId)) {
+      const d = this.groups.describe(groupId);
+      throw new KafkaError(
+        ErrorCode.NON_EMPTY_GROUP,
+        `cannot reset offsets of group "${groupId}": it has ${d.members.length} active member(s) (state ${d.state}); stop its consumers first`,
+      );
+    }
+    const targets: { topic: string; partition: number }[] = [];
+    if (topic !== null) {
+      const t = this.requireTopic(topic);
+      if (partition !== null) {
+        if (partition < 0 || partition >= t.partitions) {
+          throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" has no partition ${partition}`);
+        }
+        targets.push({ topic, partition });
+      } else {
+        for (let p = 0; p < t.partitions; p++) targets.push({ topic, partition: p });
+      }
+    } else {
+      for (const c of this.offsets.fetch(groupId, null)) {
+        if (this.logs.getTopic(c.topic)) targets.push({ topic: c.topic, partition: c.partition });
+      }
+      if (targets.length === 0) {
+        throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no committed offsets to reset; name a topic`);
+      }
+    }
+    const current = new Map<string, number>();
+    for (const c of this.offsets.fetch(groupId, null)) current.set(`${c.topic}\u0000${c.partition}`, c.offset);
+    const entries: OffsetCommitEntry[] = targets.map(({ topic: tp, partition: p }) => {
+      const info = this.logs.partitionInfo(tp, p);
+      let offset: number;
+      switch (spec.kind) {
+        case 'earliest':
+          offset = info.logStartOffset;
+          break;
+        case 'latest':
+          offset = info.logEndOffset;
+          break;
+        case 'timestamp': {
+          const found = this.logs.offsetForTimestamp(tp, p, spec.timestamp);
+          offset = found.offset < 0 ? info.logEndOffset : found.offset;
+          break;
+        }
+        case 'offset':
+          offset = spec.offset;
+          break;
+        case 'shift': {
+          const cur = current.get(`${tp}\u0000${p}`);
+          offset = (cur === undefined || cur < 0 ? info.logStartOffset : cur) + spec.by;
+          break;
+        }
+      }
+      offset = Math.min(Math.max(offset, info.logStartOffset), info.logEndOffset);
+      return { topic: tp, partition: p, offset, metadata: null };
+    });
+    await this.offsets.commit(groupId, 'admin:reset-offsets', -1, entries);
+    this.emit('offsetsCommitted', { groupId, offsets: entries });
+    return entries;
+  }
+
+  /** Delete a group and its offsets; refused (NON_EMPTY_GROUP) while it has members. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const known = this.listGroups().some((g) => g.groupId === groupId);
+    if (!known) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
+    if (this.groups.hasActiveMembers(groupId)) {
+      throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `cannot delete group "${groupId}": it still has active members`);
+    }
+    const code = this.groups.deleteGroup(groupId);
+    if (code !== ErrorCode.NONE && code !== ErrorCode.GROUP_ID_NOT_FOUND) {
+      throw new KafkaError(code, `cannot delete group "${groupId}"`);
+    }
+    await this.offsets.deleteGroup(groupId);
+    this.emit('groupChanged', { groupId, state: 'Dead', generationId: 0, members: 0 });
+  }
+
+  // ------------------------------------------------------------------ idempotent producer
+
+  initProducerId(transactionalId: string | null = null, current?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch> {
+    return this.producers.initProducerId(transactionalId, current);
+  }
+
+  producerState(topic: string, partition: number): ProducerPartitionState[] {
+    return this.producers.state(topic, partition);
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.groups.close();
+    await this.producers.close();
+    await this.offsets.close();
+    await this.logs.close();
+    this.events.removeAllListeners();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private requireTopic(name: string): TopicInfo {
+    const t = this.logs.getTopic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${name}"`);
+    return t;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the broker is closed');
+  }
+}
+
+function toBuf(v: Buffer | string | null): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
