@@ -1,0 +1,295 @@
+/**
+ * Idempotent-producer state: producer ids and epochs, and per (producer id, topic, partition) the window of the
+ * last 5 batches (first/last sequence, first/last offset) that decides whether a produced batch is the next one,
+ * a retry of one already stored, or out of order. Kafka's ProducerStateManager, reduced to idempotence
+ * (transactions are not supported).
+ *
+ * Rules (Kafka's):
+ *  - sequences start at 0 per partition and grow by the batch's record count, wrapping after int32 max;
+ *  - a batch with the same epoch, first and last sequence as a cached one is a duplicate: answered with its
+ *    original offsets, nothing appended;
+ *  - same epoch, firstSeq == lastSeq + 1: append; anything else: OUT_OF_ORDER_SEQUENCE_NUMBER (45), the message
+ *    says which sequence was expected;
+ *  - an epoch below the partition's current one: INVALID_PRODUCER_EPOCH (47); a higher epoch must start at 0;
+ *  - a producer id with no state on the partition must start at sequence 0 (OUT_OF_ORDER_SEQUENCE_NUMBER
+ *    otherwise; kafkajs and librdkafka always start at 0).
+ * check() never mutates; record() applies a batch after the log appended it (validate on a copy, commit after
+ * the append, as Kafka does).
+ *
+ * On disk (in `<dir>`): `producer-ids.json` {nextProducerId} written atomically (tmp + rename) before an id is
+ * handed out, so ids never repeat across restarts; `producer-state.json` the windows plus the log end offset of
+ * each partition at the time of the snapshot, written atomically on snapshot(), close() and every 30 s. On open
+ * after an unclean shutdown (or without a snapshot) the windows are rebuilt by scanning batch headers from the
+ * snapshot's offsets (or the log start), so a producer retrying right after a crash still gets exactly-once.
+ *
+ * InitProducerId with a transactional id is refused (INVALID_REQUEST, "transactions are not supported").
+ *
+ * Callers: Broker only.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } from '../api';
+import type { TimerHandle } from '../clock';
+import { ErrorCode, KafkaError } from '../errors';
+import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
+
+/** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
+export const WINDOW_SIZE = 5;
+export const SNAPSHOT_INTERVAL_MS = 30_000;
+const INT32_MAX = 0x7fffffff;
+const MAX_EPOCH = 0x7fff;
+
+interface CachedBatch {
+  firstSequence: number;
+  lastSequence: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+interface ProducerEntry {
+  producerId: number;
+  producerEpoch: number;
+  batches: CachedBatch[];
+}
+
+interface SnapshotFile {
+  version: 1;
+  partitions: { topic: string; partition: number; logEndOffset: number; producers: ProducerEntry[] }[];
+}
+
+/** Kafka's sequence arithmetic: base + delta, wrapping past int32 max back to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  if (sequence > INT32_MAX - increment) return increment - (INT32_MAX - sequence) - 1;
+  return sequence + increment;
+}
+
+const pkey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, JSON.stringify(value));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function openProducerStateManager(opts: ProducerStateManagerOptions): Promise<ProducerStateManager> {
+  fs.mkdirSync(opts.dir, { recursive: true });
+  const m = new Manager(opts);
+  m.load();
+  return m;
+}
+
+class Manager implements ProducerStateManager {
+  private readonly idsFile: string;
+  private readonly snapshotFile: string;
+  private nextProducerId = 0;
+  /** topic\0partition -> producerId -> entry */
+  private readonly partitions = new Map<string, Map<number, ProducerEntry>>();
+  private timer?: TimerHandle;
+  private closed = false;
+
+  constructor(private readonly opts: ProducerStateManagerOptions) {
+    this.idsFile = path.join(opts.dir, 'producer-ids.json');
+    this.snapshotFile = path.join(opts.dir, 'producer-state.json');
+  }
+
+  load(): void {
+    const ids = readJson<{ nextProducerId: number }>(this.idsFile);
+    if (ids && Number.isInteger(ids.nextProducerId) && ids.nextProducerId >= 0) this.nextProducerId = ids.nextProducerId;
+    const snap = readJson<SnapshotFile>(this.snapshotFile);
+    const logs = this.opts.logs;
+    const scanFrom = new Map<string, number>();
+    if (snap && snap.version === 1) {
+      for (const p of snap.partitions) {
+        const t = logs.listTopics().find((x) => x.name === p.topic);
+        if (!t || p.partition >= t.partitions) continue;
+        const info = logs.partitionInfo(p.topic, p.partition);
+        const window = new Map<number, ProducerEntry>();
+        for (const e of p.producers) {
+          // A recovery may have cut the log below what the snapshot saw: forget batches that are gone.
+          const batches = e.batches.filter((b) => b.lastOffset < info.logEndOffset);
+          if (batches.length > 0) window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
+        }
+        if (window.size > 0) this.partitions.set(pkey(p.topic, p.partition), window);
+        scanFrom.set(pkey(p.topic, p.partition), Math.min(p.logEndOffset, info.logEndOffset));
+      }
+    }
+    if (!snap || !logs.openedCleanly) {
+      let rebuilt = 0;
+      for (const t of logs.listTopics()) {
+        for (let p = 0; p < t.partitions; p++) {
+          const info = logs.partitionInfo(t.name, p);
+          const from = Math.max(scanFrom.get(pkey(t.name, p)) ?? info.logStartOffset, info.logStartOffset);
+          if (from >= info.logEndOffset) continue;
+          for (const h of logs.scanBatchHeaders(t.name, p, from)) {
+            if (h.baseOffset + h.lastOffsetDelta < from || h.producerId < 0) continue;
+            this.apply(t.name, p, h, h.baseOffset);
+            rebuilt++;
+          }
+        }
+      }
+      if (rebuilt > 0) this.opts.logger('info', `producer state: rebuilt ${rebuilt} idempotent batch(es) from the log`);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.snapshot().catch((e: Error) => this.opts.logger('warn', `producer state snapshot failed: ${e.message}`));
+      this.schedule();
+    }, SNAPSHOT_INTERVAL_MS);
+  }
+
+  async initProducerId(transactionalId: string | null, current?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch> {
+    if (transactionalId !== null && transactionalId !== '') {
+      throw new KafkaError(
+        ErrorCode.INVALID_REQUEST,
+        `transactions are not supported by Kafka Lite (transactional id "${transactionalId}"); use an idempotent producer without a transactional id`,
+      );
+    }
+    if (current && current.producerId >= 0 && current.producerId < this.nextProducerId && current.producerEpoch >= 0 && current.producerEpoch < MAX_EPOCH - 1) {
+      return { producerId: current.producerId, producerEpoch: current.producerEpoch + 1 };
+    }
+    const producerId = this.nextProducerId;
+    writeJsonAtomic(this.idsFile, { nextProducerId: producerId + 1 });
+    this.nextProducerId = producerId + 1;
+    return { producerId, producerEpoch: 0 };
+  }
+
+  check(topic: string, partition: number, h: BatchHeader): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number } {
+    const where = `${topic}-${partition}`;
+    if (h.producerEpoch < 0) {
+      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where}; an idempotent batch needs an epoch >= 0`);
+    }
+    if (h.baseSequence < 0) {
+      throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where}; sequences start at 0`);
+    }
+    const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
+    if (!entry || entry.batches.length === 0) {
+      if (h.baseSequence !== 0) {
+        throw new KafkaError(
+          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          `producer ${h.producerId} has no batches on ${where}: expected sequence 0, got ${h.baseSequence}`,
+        );
+      }
+      if (entry && h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where);
+      return { kind: 'append' };
+    }
+    if (h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where);
+    if (h.producerEpoch > entry.producerEpoch) {
+      if (h.baseSequence !== 0) {
+        throw new KafkaError(
+          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          `producer ${h.producerId} moved to epoch ${h.producerEpoch} on ${where}: a new epoch must start at sequence 0, got ${h.baseSequence}`,
+        );
+      }
+      return { kind: 'append' };
+    }
+    const lastSequence = incrementSequence(h.baseSequence, h.lastOffsetDelta);
+    for (const b of entry.batches) {
+      if (b.firstSequence === h.baseSequence && b.lastSequence === lastSequence) {
+        return { kind: 'duplicate', baseOffset: b.firstOffset, lastOffset: b.lastOffset };
+      }
+    }
+    const expected = incrementSequence(entry.batches[entry.batches.length - 1].lastSequence, 1);
+    if (h.baseSequence !== expected) {
+      throw new KafkaError(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `out of order sequence from producer ${h.producerId} (epoch ${h.producerEpoch}) on ${where}: expected sequence ${expected}, got ${h.baseSequence}`,
+      );
+    }
+    return { kind: 'append' };
+  }
+
+  private staleEpoch(h: BatchHeader, entry: ProducerEntry, where: string): KafkaError {
+    return new KafkaError(
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+      `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where} but its current epoch is ${entry.producerEpoch}: this producer was fenced`,
+    );
+  }
+
+  record(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
+    if (h.producerId < 0) return;
+    this.apply(topic, partition, h, baseOffset);
+  }
+
+  private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
+    const k = pkey(topic, partition);
+    let window = this.partitions.get(k);
+    if (!window) {
+      window = new Map();
+      this.partitions.set(k, window);
+    }
+    let entry = window.get(h.producerId);
+    if (!entry) {
+      entry = { producerId: h.producerId, producerEpoch: h.producerEpoch, batches: [] };
+      window.set(h.producerId, entry);
+    }
+    if (h.producerEpoch > entry.producerEpoch) {
+      entry.producerEpoch = h.producerEpoch;
+      entry.batches = [];
+    }
+    entry.batches.push({
+      firstSequence: h.baseSequence,
+      lastSequence: incrementSequence(h.baseSequence, h.lastOffsetDelta),
+      firstOffset: baseOffset,
+      lastOffset: baseOffset + h.lastOffsetDelta,
+    });
+    if (entry.batches.length > WINDOW_SIZE) entry.batches.splice(0, entry.batches.length - WINDOW_SIZE);
+  }
+
+  state(topic: string, partition: number): ProducerPartitionState[] {
+    const window = this.partitions.get(pkey(topic, partition));
+    if (!window) return [];
+    return [...window.values()]
+      .map((e) => ({
+        producerId: e.producerId,
+        producerEpoch: e.producerEpoch,
+        nextSequence: e.batches.length ? incrementSequence(e.batches[e.batches.length - 1].lastSequence, 1) : 0,
+        batches: e.batches.map((b) => ({ ...b })),
+      }))
+      .sort((a, b) => a.producerId - b.producerId);
+  }
+
+  deleteTopic(topic: string): void {
+    for (const k of [...this.partitions.keys()]) if (k.startsWith(`${topic}\u0000`)) this.partitions.delete(k);
+  }
+
+  async snapshot(): Promise<void> {
+    const logs = this.opts.logs;
+    const file: SnapshotFile = { version: 1, partitions: [] };
+    for (const t of logs.listTopics()) {
+      for (let p = 0; p < t.partitions; p++) {
+        const window = this.partitions.get(pkey(t.name, p));
+        file.partitions.push({
+          topic: t.name,
+          partition: p,
+          logEndOffset: logs.partitionInfo(t.name, p).logEndOffset,
+          producers: window ? [...window.values()].map((e) => ({ ...e, batches: e.batches.map((b) => ({ ...b })) })) : [],
+        });
+      }
+    }
+    writeJsonAtomic(this.snapshotFile, file);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.opts.clock.clearTimeout(this.timer);
+    await this.snapshot();
+  }
+}

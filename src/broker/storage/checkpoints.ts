@@ -1,0 +1,55 @@
+/**
+ * Small text checkpoint files in the data directory, rewritten whole (write temp file, fsync, rename):
+ *
+ *   recovery-point-offset-checkpoint   "<topic> <partition> <segmentBaseOffset> <position>" per line: every byte
+ *                                      of the partition before that segment position is fsynced
+ *   log-start-offset-checkpoint        "<topic> <partition> <logStartOffset>" per line
+ *
+ * The first line is a version tag. A missing or unreadable file reads as empty (recovery then scans more, which
+ * is safe). Callers: log-manager.ts.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+const VERSION = 'kafka-lite-checkpoint v1';
+
+export type CheckpointEntries = Map<string, number[]>;
+
+export function checkpointKey(topic: string, partition: number): string {
+  return `${topic} ${partition}`;
+}
+
+export function readCheckpoint(file: string, width: number): CheckpointEntries {
+  const out: CheckpointEntries = new Map();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return out;
+  }
+  const lines = text.split('\n');
+  if (lines[0] !== VERSION) return out;
+  for (const line of lines.slice(1)) {
+    const parts = line.trim().split(' ');
+    if (parts.length !== 2 + width) continue;
+    const nums = parts.slice(2).map(Number);
+    const partition = Number(parts[1]);
+    if (!Number.isInteger(partition) || nums.some((n) => !Number.isSafeInteger(n) || n < 0)) continue;
+    out.set(checkpointKey(parts[0], partition), nums);
+  }
+  return out;
+}
+
+export function writeCheckpoint(file: string, entries: CheckpointEntries, durable: boolean): void {
+  const lines = [VERSION];
+  for (const [key, nums] of entries) lines.push(`${key} ${nums.join(' ')}`);
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, lines.join('\n') + '\n');
+    if (durable) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}

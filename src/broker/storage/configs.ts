@@ -1,0 +1,163 @@
+/**
+ * Topic configuration with Kafka's names, defaults and validation rules. Values are strings, as Kafka keeps
+ * them. The log acts on retention.ms, retention.bytes, segment.bytes, segment.ms, max.message.bytes,
+ * message.timestamp.type and index.interval.bytes; the others are accepted, validated and listed (so tools that
+ * set them do not fail) but change nothing here (a single local broker has no replicas and no compaction yet).
+ *
+ * Guarantees: validateConfigs throws KafkaError INVALID_CONFIG naming the key and the rule for an unknown name
+ * or a bad value; describeConfigs lists every supported config with isDefault.
+ * Callers: log-manager.ts (create/alter/describe), partition-log.ts (effective values via resolveConfigs).
+ */
+import { ErrorCode, KafkaError } from '../errors';
+import type { ConfigEntry, TopicConfigs } from '../types';
+
+type Kind =
+  | { type: 'long'; min?: number; max?: number }
+  | { type: 'int'; min?: number; max?: number }
+  | { type: 'double'; min?: number; max?: number }
+  | { type: 'boolean' }
+  | { type: 'enum'; values: string[] }
+  | { type: 'list'; values: string[] };
+
+interface ConfigDef {
+  name: string;
+  default: string;
+  kind: Kind;
+}
+
+const LONG_MAX = '9223372036854775807';
+const INT_MAX = 2147483647;
+
+const DEFS: ConfigDef[] = [
+  { name: 'cleanup.policy', default: 'delete', kind: { type: 'list', values: ['delete', 'compact'] } },
+  { name: 'compression.type', default: 'producer', kind: { type: 'enum', values: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] } },
+  { name: 'delete.retention.ms', default: '86400000', kind: { type: 'long', min: 0 } },
+  { name: 'file.delete.delay.ms', default: '60000', kind: { type: 'long', min: 0 } },
+  { name: 'flush.messages', default: LONG_MAX, kind: { type: 'long', min: 1 } },
+  { name: 'flush.ms', default: LONG_MAX, kind: { type: 'long', min: 0 } },
+  { name: 'index.interval.bytes', default: '4096', kind: { type: 'int', min: 0 } },
+  { name: 'max.compaction.lag.ms', default: LONG_MAX, kind: { type: 'long', min: 1 } },
+  { name: 'max.message.bytes', default: '1048588', kind: { type: 'int', min: 0 } },
+  { name: 'message.timestamp.type', default: 'CreateTime', kind: { type: 'enum', values: ['CreateTime', 'LogAppendTime'] } },
+  { name: 'message.timestamp.difference.max.ms', default: LONG_MAX, kind: { type: 'long', min: 0 } },
+  { name: 'min.cleanable.dirty.ratio', default: '0.5', kind: { type: 'double', min: 0, max: 1 } },
+  { name: 'min.compaction.lag.ms', default: '0', kind: { type: 'long', min: 0 } },
+  { name: 'min.insync.replicas', default: '1', kind: { type: 'int', min: 1 } },
+  { name: 'preallocate', default: 'false', kind: { type: 'boolean' } },
+  { name: 'retention.bytes', default: '-1', kind: { type: 'long' } },
+  { name: 'retention.ms', default: '604800000', kind: { type: 'long', min: -1 } },
+  { name: 'segment.bytes', default: '1073741824', kind: { type: 'int', min: 14 } },
+  { name: 'segment.index.bytes', default: '10485760', kind: { type: 'int', min: 4 } },
+  { name: 'segment.jitter.ms', default: '0', kind: { type: 'long', min: 0 } },
+  { name: 'segment.ms', default: '604800000', kind: { type: 'long', min: 1 } },
+  { name: 'unclean.leader.election.enable', default: 'false', kind: { type: 'boolean' } },
+];
+
+const BY_NAME = new Map(DEFS.map((d) => [d.name, d]));
+
+export const CONFIG_DEFAULTS: Readonly<TopicConfigs> = Object.freeze(Object.fromEntries(DEFS.map((d) => [d.name, d.default])));
+
+export function isKnownConfig(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
+function checkValue(def: ConfigDef, raw: unknown): string | null {
+  if (typeof raw !== 'string') return `must be a string, got ${typeof raw}`;
+  const v = raw.trim();
+  const k = def.kind;
+  switch (k.type) {
+    case 'long':
+    case 'int': {
+      if (!/^-?\d+$/.test(v)) return `"${raw}" is not an integer`;
+      if (v === LONG_MAX) return null;
+      const n = Number(v);
+      if (k.type === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) return `${v} does not fit a 32-bit integer`;
+      if (!Number.isSafeInteger(n) && v !== LONG_MAX) return `${v} is out of range`;
+      if (k.min !== undefined && n < k.min) return `${v} is below the minimum ${k.min}`;
+      if (k.max !== undefined && n > k.max) return `${v} is above the maximum ${k.max}`;
+      return null;
+    }
+    case 'double': {
+      const n = Number(v);
+      if (v === '' || !Number.isFinite(n)) return `"${raw}" is not a number`;
+      if (k.min !== undefined && n < k.min) return `${v} is below the minimum ${k.min}`;
+      if (k.max !== undefined && n > k.max) return `${v} is above the maximum ${k.max}`;
+      return null;
+    }
+    case 'boolean':
+      return v === 'true' || v === 'false' ? null : `"${raw}" is not true or false`;
+    case 'enum':
+      return k.values.includes(v) ? null : `"${raw}" is not one of ${k.values.join(', ')}`;
+    case 'list': {
+      const items = v.split(',').map((s) => s.trim());
+      for (const it of items) if (!k.values.includes(it)) return `"${it}" is not one of ${k.values.join(', ')}`;
+      return null;
+    }
+  }
+}
+
+/** Check names and values; returns the normalized configs (trimmed strings). Throws KafkaError INVALID_CONFIG. */
+export function validateConfigs(configs: TopicConfigs | undefined): TopicConfigs {
+  const out: TopicConfigs = {};
+  if (!configs) return out;
+  for (const [name, value] of Object.entries(configs)) {
+    const def = BY_NAME.get(name);
+    if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `unknown topic config "${name}"`);
+    const problem = checkValue(def, value);
+    if (problem) throw new KafkaError(ErrorCode.INVALID_CONFIG, `invalid value for topic config ${name}: ${problem}`);
+    out[name] = value.trim();
+  }
+  return out;
+}
+
+/** The settings the log acts on, as numbers (Long.MAX_VALUE and -1 meaning "no limit" where Kafka says so). */
+export interface EffectiveConfig {
+  retentionMs: number;
+  retentionBytes: number;
+  segmentBytes: number;
+  segmentMs: number;
+  maxMessageBytes: number;
+  logAppendTime: boolean;
+  indexIntervalBytes: number;
+}
+
+export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
+  const get = (name: string): string => overrides[name] ?? CONFIG_DEFAULTS[name];
+  return {
+    retentionMs: Number(get('retention.ms')),
+    retentionBytes: Number(get('retention.bytes')),
+    segmentBytes: Number(get('segment.bytes')),
+    segmentMs: Number(get('segment.ms')),
+    maxMessageBytes: Number(get('max.message.bytes')),
+    logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    indexIntervalBytes: Number(get('index.interval.bytes')),
+  };
+}
+
+/** Every supported config with its value and whether it is the default (DescribeConfigs). */
+export function describeConfigs(overrides: TopicConfigs): ConfigEntry[] {
+  return DEFS.map((d) => {
+    const set = Object.prototype.hasOwnProperty.call(overrides, d.name);
+    return { name: d.name, value: set ? overrides[d.name] : d.default, isDefault: !set, readOnly: false, sensitive: false };
+  });
+}
+
+/** Kafka's topic name rules; throws KafkaError INVALID_TOPIC_EXCEPTION naming the rule broken. */
+export function validateTopicName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'topic name is empty (it needs 1 to 249 characters)');
+  }
+  if (name === '.' || name === '..') {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name cannot be "." or ".."`);
+  }
+  if (name.length > 249) {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name is ${name.length} characters long; the maximum is 249`);
+  }
+  const bad = /[^a-zA-Z0-9._-]/.exec(name);
+  if (bad) {
+    throw new KafkaError(
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      `topic name "${name}" contains '${bad[0]}' (allowed: a-z A-Z 0-9 . _ -)`,
+    );
+  }
+}

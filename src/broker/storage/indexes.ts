@@ -1,0 +1,237 @@
+/**
+ * The two sparse per-segment indexes, held in memory as typed arrays and mirrored to files:
+ *
+ *   <base>.index      entry = relativeOffset int32 BE, position int32 BE          (8 bytes)
+ *                     "the batch whose base offset is base+relativeOffset starts at byte `position` of the .log"
+ *   <base>.timeindex  entry = timestamp int64 BE, relativeOffset int32 BE          (12 bytes)
+ *                     "every record before offset base+relativeOffset has a timestamp <= timestamp"
+ *
+ * Entries are strictly increasing in both fields. New entries are buffered and written by persist() (at flush,
+ * roll and close); recovery drops entries past the trusted part of the log and rebuilds them, so a file that
+ * lost its tail is harmless. Memory: 8 (resp. 12) bytes per entry, one entry per ~4 KiB of log.
+ *
+ * Callers: segment.ts only.
+ */
+import * as fs from 'fs';
+
+function grow<T extends Int32Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
+  if (need <= a.length) return a;
+  const b = make(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Write `data` at `position` of the file at `path` (created if missing) after cutting it to `cutTo` bytes. */
+function writeAt(path: string, cutTo: number, data: Buffer, position: number): void {
+  const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > cutTo) fs.ftruncateSync(fd, cutTo);
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, position + off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readWhole(path: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw e;
+  }
+}
+
+export class OffsetIndex {
+  private rel = new Int32Array(16);
+  private pos = new Int32Array(16);
+  private n = 0;
+  /** Entries already in the file (the file may hold more after an in-memory truncation: cut on persist). */
+  private persisted = 0;
+  private fileEntries = 0;
+
+  constructor(readonly path: string) {}
+
+  get entries(): number {
+    return this.n;
+  }
+
+  /** Load entries from the file, keeping the monotonic prefix whose positions are < maxPosition. */
+  load(maxPosition: number): void {
+    const buf = readWhole(this.path);
+    const count = Math.floor(buf.length / 8);
+    this.fileEntries = count;
+    this.n = 0;
+    let lastRel = 0;
+    let lastPos = 0;
+    for (let i = 0; i < count; i++) {
+      const r = buf.readInt32BE(i * 8);
+      const p = buf.readInt32BE(i * 8 + 4);
+      if (r <= lastRel || p <= lastPos || p >= maxPosition) break;
+      this.push(r, p);
+      lastRel = r;
+      lastPos = p;
+    }
+    this.persisted = this.n;
+  }
+
+  private push(r: number, p: number): void {
+    this.rel = grow(this.rel, this.n + 1, (k) => new Int32Array(k));
+    this.pos = grow(this.pos, this.n + 1, (k) => new Int32Array(k));
+    this.rel[this.n] = r;
+    this.pos[this.n] = p;
+    this.n++;
+  }
+
+  append(relativeOffset: number, position: number): void {
+    if (this.n > 0 && (relativeOffset <= this.rel[this.n - 1] || position <= this.pos[this.n - 1])) {
+      throw new Error(`offset index entries must increase: (${relativeOffset}, ${position}) after (${this.rel[this.n - 1]}, ${this.pos[this.n - 1]})`);
+    }
+    this.push(relativeOffset, position);
+  }
+
+  /** Position of the last indexed batch whose relative base offset is <= relativeOffset (0 when none). */
+  lookup(relativeOffset: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rel[mid] <= relativeOffset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? 0 : this.pos[found];
+  }
+
+  lastRelativeOffset(): number {
+    return this.n > 0 ? this.rel[this.n - 1] : 0;
+  }
+
+  lastPosition(): number {
+    return this.n > 0 ? this.pos[this.n - 1] : 0;
+  }
+
+  /** Drop entries pointing at or past `position`. */
+  truncateToPosition(position: number): void {
+    while (this.n > 0 && this.pos[this.n - 1] >= position) this.n--;
+    if (this.persisted > this.n) this.persisted = this.n;
+  }
+
+  /** Write buffered entries (and cut stale ones) to the file. True when the file changed. */
+  persist(): boolean {
+    if (this.persisted === this.n && this.fileEntries === this.n) return false;
+    const count = this.n - this.persisted;
+    const buf = Buffer.allocUnsafe(count * 8);
+    for (let i = 0; i < count; i++) {
+      buf.writeInt32BE(this.rel[this.persisted + i], i * 8);
+      buf.writeInt32BE(this.pos[this.persisted + i], i * 8 + 4);
+    }
+    writeAt(this.path, this.persisted * 8, buf, this.persisted * 8);
+    this.persisted = this.n;
+    this.fileEntries = this.n;
+    return true;
+  }
+
+  /** For tests and tools: the entries as [relativeOffset, position] pairs. */
+  toArray(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.n; i++) out.push([this.rel[i], this.pos[i]]);
+    return out;
+  }
+}
+
+export class TimeIndex {
+  private ts = new Float64Array(16);
+  private rel = new Int32Array(16);
+  private n = 0;
+  private persisted = 0;
+  private fileEntries = 0;
+
+  constructor(readonly path: string) {}
+
+  get entries(): number {
+    return this.n;
+  }
+
+  /** Load entries from the file, keeping the monotonic prefix whose relative offsets are <= maxRelativeOffset. */
+  load(maxRelativeOffset: number): void {
+    const buf = readWhole(this.path);
+    const count = Math.floor(buf.length / 12);
+    this.fileEntries = count;
+    this.n = 0;
+    for (let i = 0; i < count; i++) {
+      const t = buf.readInt32BE(i * 12) * 4294967296 + buf.readUInt32BE(i * 12 + 4);
+      const r = buf.readInt32BE(i * 12 + 8);
+      if (r < 0 || r > maxRelativeOffset) break;
+      if (this.n > 0 && (t <= this.ts[this.n - 1] || r <= this.rel[this.n - 1])) break;
+      this.push(t, r);
+    }
+    this.persisted = this.n;
+  }
+
+  private push(t: number, r: number): void {
+    this.ts = grow(this.ts, this.n + 1, (k) => new Float64Array(k));
+    this.rel = grow(this.rel, this.n + 1, (k) => new Int32Array(k));
+    this.ts[this.n] = t;
+    this.rel[this.n] = r;
+    this.n++;
+  }
+
+  lastTimestamp(): number {
+    return this.n > 0 ? this.ts[this.n - 1] : -1;
+  }
+
+  /** Add (timestamp, relativeOffset) when it moves both forward; otherwise nothing. */
+  maybeAppend(timestamp: number, relativeOffset: number): void {
+    if (this.n > 0 && (timestamp <= this.ts[this.n - 1] || relativeOffset <= this.rel[this.n - 1])) return;
+    if (timestamp < 0) return;
+    this.push(timestamp, relativeOffset);
+  }
+
+  /** The largest relative offset before which every record is older than `timestamp` (0 when none is known). */
+  lookup(timestamp: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ts[mid] < timestamp) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? 0 : this.rel[found];
+  }
+
+  /** Drop entries whose relative offset is >= relativeOffset. */
+  truncateToOffset(relativeOffset: number): void {
+    while (this.n > 0 && this.rel[this.n - 1] >= relativeOffset) this.n--;
+    if (this.persisted > this.n) this.persisted = this.n;
+  }
+
+  persist(): boolean {
+    if (this.persisted === this.n && this.fileEntries === this.n) return false;
+    const count = this.n - this.persisted;
+    const buf = Buffer.allocUnsafe(count * 12);
+    for (let i = 0; i < count; i++) {
+      const t = this.ts[this.persisted + i];
+      const hi = Math.floor(t / 4294967296);
+      buf.writeInt32BE(hi, i * 12);
+      buf.writeUInt32BE(t - hi * 4294967296, i * 12 + 4);
+      buf.writeInt32BE(this.rel[this.persisted + i], i * 12 + 8);
+    }
+    writeAt(this.path, this.persisted * 12, buf, this.persisted * 12);
+    this.persisted = this.n;
+    this.fileEntries = this.n;
+    return true;
+  }
+
+  toArray(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.n; i++) out.push([this.ts[i], this.rel[i]]);
+    return out;
+  }
+}

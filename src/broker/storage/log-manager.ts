@@ -1,0 +1,444 @@
+/**
+ * The storage engine: implements LogManager (src/broker/api.ts). Owns the data directory
+ *
+ *   <dataDir>/meta/topics.db                    topic metadata and config overrides (nedb-promises)
+ *   <dataDir>/topics/<topic>-<partition>/       segments: <20-digit base offset>.log|.index|.timeindex
+ *   <dataDir>/recovery-point-offset-checkpoint  per partition: the fsynced prefix (see checkpoints.ts)
+ *   <dataDir>/log-start-offset-checkpoint       per partition: the log start offset
+ *   <dataDir>/.clean-shutdown                   written by close(), removed by open
+ *
+ * and the flush policy: appends are written synchronously into the page cache; a timer (flush.intervalMs on the
+ * injected clock) batches async fsyncs of every dirty segment, then the recovery points advance. flush()
+ * resolves once everything appended before the call is fsynced (acks=all waits on it).
+ *
+ * Guarantees: bad input (parseRecordSet) and failed writes leave every log byte-for-byte unchanged; after an
+ * unclean shutdown only the bytes past each partition's recovery point are checked, and a torn or corrupt tail
+ * is cut (event 'recoveryTruncated'); after a clean shutdown nothing is rescanned.
+ *
+ * Callers: broker.ts (Broker.open) and tests/benchmarks.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { BatchHeader, LogManager, LogManagerOptions } from '../api';
+import { ErrorCode, KafkaError } from '../errors';
+import type { AppendResult, ConfigEntry, FetchResult, OffsetForTime, PartitionInfo, TopicConfigs, TopicInfo } from '../types';
+import { checkpointKey, CheckpointEntries, readCheckpoint, writeCheckpoint } from './checkpoints';
+import { describeConfigs, EffectiveConfig, effectiveConfig, validateConfigs, validateTopicName } from './configs';
+import { PartitionLog, RecoveryPoint } from './partition-log';
+import { validateRecordSet } from './record-batch';
+import { realIo, StorageIo } from './segment';
+import { TopicStore } from './topic-store';
+
+export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
+export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_FILE = 'log-start-offset-checkpoint';
+
+/** Extra knobs for tests and tools (all optional). */
+export interface StorageOptions extends LogManagerOptions {
+  /** Replace file writes (tests simulate ENOSPC/EIO). */
+  io?: Partial<StorageIo>;
+  /** How often retention runs on the clock. Default 300000 ms (Kafka's log.retention.check.interval.ms). */
+  retentionCheckIntervalMs?: number;
+}
+
+interface Topic {
+  info: TopicInfo;
+  config: EffectiveConfig;
+  partitions: PartitionLog[];
+}
+
+export async function openLogManager(opts: StorageOptions): Promise<LogManager & StorageInternals> {
+  const mgr = new DiskLogManager(opts);
+  await mgr.open();
+  return mgr;
+}
+
+/** What tests and the benchmark may look at beyond the LogManager contract. */
+export interface StorageInternals {
+  partitionLog(topic: string, partition: number): PartitionLog;
+  /** Forget everything without flushing or writing the marker (simulates a crash of the process). */
+  crash(): void;
+}
+
+class DiskLogManager implements LogManager, StorageInternals {
+  private readonly dataDir: string;
+  private readonly io: StorageIo;
+  private topics = new Map<string, Topic>();
+  private store!: TopicStore;
+  private clean = false;
+  private closed = false;
+  private flushTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
+  private retentionTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
+  private flushChain: Promise<void> = Promise.resolve();
+  private pendingFlush: Promise<void> | null = null;
+
+  constructor(private readonly opts: StorageOptions) {
+    this.dataDir = path.resolve(opts.dataDir);
+    this.io = { ...realIo, ...(opts.io ?? {}) };
+  }
+
+  get openedCleanly(): boolean {
+    return this.clean;
+  }
+
+  // ------------------------------------------------------------------ open / close
+
+  async open(): Promise<void> {
+    const { dataDir, opts } = this;
+    fs.mkdirSync(path.join(dataDir, 'meta'), { recursive: true });
+    fs.mkdirSync(path.join(dataDir, 'topics'), { recursive: true });
+    const marker = path.join(dataDir, CLEAN_SHUTDOWN_MARKER);
+    this.clean = fs.existsSync(marker);
+    const recoveryPoints = readCheckpoint(path.join(dataDir, RECOVERY_POINT_FILE), 2);
+    const logStarts = readCheckpoint(path.join(dataDir, LOG_START_FILE), 1);
+    const { store, topics } = await TopicStore.open(path.join(dataDir, 'meta'));
+    this.store = store;
+    const now = opts.clock.now();
+    let truncatedAny = false;
+    for (const info of topics) {
+      const config = effectiveConfig(info.configs);
+      const topic: Topic = { info, config, partitions: [] };
+      for (let p = 0; p < info.partitions; p++) {
+        const key = checkpointKey(info.name, p);
+        const rp = recoveryPoints.get(key);
+        const point: RecoveryPoint | 'clean' | null = this.clean ? 'clean' : rp ? { segmentBaseOffset: rp[0], position: rp[1] } : null;
+        const { log, recovery } = PartitionLog.open(info.name, p, this.partitionDir(info.name, p), now, this.io, point, logStarts.get(key)?.[0] ?? 0, config);
+        topic.partitions.push(log);
+        if (recovery.truncatedBytes > 0) {
+          truncatedAny = true;
+          opts.logger('warn', `recovery of ${info.name}-${p} truncated ${recovery.truncatedBytes} bytes: ${recovery.reason}`);
+          opts.onEvent('recoveryTruncated', { topic: info.name, partition: p, bytes: recovery.truncatedBytes, reason: recovery.reason });
+        }
+      }
+      this.topics.set(info.name, topic);
+    }
+    if (this.clean) fs.rmSync(marker, { force: true });
+    else if (topics.length > 0) opts.logger('info', `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point${truncatedAny ? '' : '; nothing was cut'}`);
+    this.writeLogStartCheckpoint();
+    this.writeRecoveryCheckpoint();
+    this.scheduleFlush();
+    this.scheduleRetention();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.opts.clock.clearTimeout(this.flushTimer);
+    this.opts.clock.clearTimeout(this.retentionTimer);
+    for (const t of this.topics.values()) for (const p of t.partitions) p.close();
+    this.writeRecoveryCheckpoint();
+    this.writeLogStartCheckpoint();
+    const fd = fs.openSync(path.join(this.dataDir, CLEAN_SHUTDOWN_MARKER), 'w');
+    fs.writeSync(fd, `clean shutdown at ${new Date(this.opts.clock.now()).toISOString()}\n`);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  }
+
+  crash(): void {
+    this.closed = true;
+    this.opts.clock.clearTimeout(this.flushTimer);
+    this.opts.clock.clearTimeout(this.retentionTimer);
+    for (const t of this.topics.values()) for (const p of t.partitions) for (const s of p.segments) s.close();
+  }
+
+  private partitionDir(topic: string, partition: number): string {
+    return path.join(this.dataDir, 'topics', `${topic}-${partition}`);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the log manager is closed');
+  }
+
+  // ------------------------------------------------------------------ topics
+
+  async createTopic(name: string, partitions: number, configs?: TopicConfigs): Promise<TopicInfo> {
+    this.assertOpen();
+    validateTopicName(name);
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `a topic needs at least 1 partition; ${partitions} was asked for`);
+    }
+    if (partitions > 10000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${partitions} partitions is more than this broker allows (10000)`);
+    const overrides = validateConfigs(configs);
+    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
+    const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
+    this.topics.set(name, topic);
+    try {
+      for (let p = 0; p < partitions; p++) {
+        const dir = this.partitionDir(name, p);
+        fs.rmSync(dir, { recursive: true, force: true }); // leftovers of an interrupted delete
+        topic.partitions.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
+      }
+      await this.store.put(info);
+    } catch (e) {
+      this.topics.delete(name);
+      for (const p of topic.partitions) p.destroy();
+      throw e instanceof KafkaError ? e : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);
+    }
+    this.opts.onEvent('topicCreated', { topic: name, partitions });
+    return copyInfo(info);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.assertOpen();
+    const topic = this.requireTopic(name);
+    this.topics.delete(name);
+    for (const p of topic.partitions) p.destroy();
+    await this.store.remove(name);
+    this.writeRecoveryCheckpoint();
+    this.writeLogStartCheckpoint();
+    this.opts.onEvent('topicDeleted', { topic: name });
+  }
+
+  async createPartitions(name: string, totalCount: number): Promise<void> {
+    this.assertOpen();
+    const topic = this.requireTopic(name);
+    const current = topic.info.partitions;
+    if (!Number.isInteger(totalCount) || totalCount <= current) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `topic "${name}" has ${current} partitions; partitions can only be added, so the new count must be more than ${current} (got ${totalCount})`,
+      );
+    }
+    if (totalCount > 10000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${totalCount} partitions is more than this broker allows (10000)`);
+    const added: PartitionLog[] = [];
+    for (let p = current; p < totalCount; p++) {
+      const dir = this.partitionDir(name, p);
+      fs.rmSync(dir, { recursive: true, force: true });
+      added.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
+    }
+    const info = { ...topic.info, partitions: totalCount };
+    try {
+      await this.store.put(info);
+    } catch (e) {
+      for (const p of added) p.destroy();
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not add partitions to "${name}": ${(e as Error).message}`);
+    }
+    topic.partitions.push(...added);
+    topic.info = info;
+    this.opts.onEvent('partitionsCreated', { topic: name, partitions: totalCount });
+  }
+
+  /**
+   * Set config overrides (merged into the existing ones). A key given the value null (or undefined) goes back
+   * to its default.
+   */
+  async alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void> {
+    this.assertOpen();
+    const topic = this.requireTopic(name);
+    const set: TopicConfigs = {};
+    const reset: string[] = [];
+    for (const [k, v] of Object.entries(configs)) {
+      if (v === null || v === undefined) reset.push(k);
+      else set[k] = v;
+    }
+    const valid = validateConfigs(set);
+    validateConfigs(Object.fromEntries(reset.map((k) => [k, describeConfigs({}).find((d) => d.name === k)?.value ?? ''])));
+    const merged: TopicConfigs = { ...topic.info.configs, ...valid };
+    for (const k of reset) delete merged[k];
+    const info = { ...topic.info, configs: merged };
+    await this.store.put(info);
+    topic.info = info;
+    topic.config = effectiveConfig(merged);
+  }
+
+  listTopics(): TopicInfo[] {
+    return [...this.topics.values()].map((t) => copyInfo(t.info)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  getTopic(name: string): TopicInfo | undefined {
+    const t = this.topics.get(name);
+    return t ? copyInfo(t.info) : undefined;
+  }
+
+  describeTopicConfigs(name: string): ConfigEntry[] {
+    return describeConfigs(this.requireTopic(name).info.configs);
+  }
+
+  partitionInfo(topic: string, partition: number): PartitionInfo {
+    const log = this.partitionLog(topic, partition);
+    return {
+      topic,
+      partition,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset,
+      sizeBytes: log.sizeBytes,
+      segmentCount: log.segments.length,
+      lastTimestamp: log.lastTimestamp,
+    };
+  }
+
+  private requireTopic(name: string): Topic {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${name}"`);
+    return t;
+  }
+
+  partitionLog(topic: string, partition: number): PartitionLog {
+    const t = this.requireTopic(topic);
+    const log = Number.isInteger(partition) ? t.partitions[partition] : undefined;
+    if (!log) {
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" has partitions 0..${t.partitions.length - 1}; there is no partition ${partition}`);
+    }
+    return log;
+  }
+
+  // ------------------------------------------------------------------ records
+
+  parseRecordSet(topic: string, partition: number, recordSet: Buffer): BatchHeader[] {
+    this.assertOpen();
+    this.partitionLog(topic, partition);
+    const t = this.requireTopic(topic);
+    const headers = validateRecordSet(recordSet, t.config.maxMessageBytes);
+    for (const h of headers) {
+      if (h.size > t.config.segmentBytes) {
+        throw new KafkaError(
+          ErrorCode.RECORD_LIST_TOO_LARGE,
+          `a batch of ${h.size} bytes does not fit the topic's segment.bytes (${t.config.segmentBytes})`,
+        );
+      }
+    }
+    return headers.map(({ batchLength: _l, partitionLeaderEpoch: _e, magic: _m, crc: _c, ...h }) => h);
+  }
+
+  appendValidated(topic: string, partition: number, recordSet: Buffer, headers: BatchHeader[]): AppendResult {
+    this.assertOpen();
+    const log = this.partitionLog(topic, partition);
+    const config = this.requireTopic(topic).config;
+    const now = this.opts.clock.now();
+    const { baseOffset, lastOffset } = log.append(recordSet, headers, now, config);
+    this.scheduleFlush();
+    this.opts.onEvent('append', { topic, partition, logEndOffset: log.logEndOffset });
+    return { baseOffset, lastOffset, logAppendTime: config.logAppendTime ? now : -1, logStartOffset: log.logStartOffset, duplicate: false };
+  }
+
+  read(topic: string, partition: number, offset: number, maxBytes: number): FetchResult {
+    this.assertOpen();
+    return this.partitionLog(topic, partition).read(offset, maxBytes);
+  }
+
+  offsetForTimestamp(topic: string, partition: number, timestamp: number): OffsetForTime {
+    this.assertOpen();
+    return this.partitionLog(topic, partition).offsetForTimestamp(timestamp);
+  }
+
+  deleteRecords(topic: string, partition: number, offset: number): number {
+    this.assertOpen();
+    const log = this.partitionLog(topic, partition);
+    const target = offset === -1 ? log.logEndOffset : offset;
+    if (!Number.isInteger(target) || target < 0 || target > log.logEndOffset) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `cannot delete records of ${topic}-${partition} before offset ${offset}: it must be between ${log.logStartOffset} and the log end ${log.logEndOffset} (or -1 for the log end)`,
+      );
+    }
+    if (log.advanceLogStart(target)) {
+      this.writeLogStartCheckpoint();
+      this.opts.onEvent('recordsDeleted', { topic, partition, logStartOffset: log.logStartOffset });
+    }
+    return log.logStartOffset;
+  }
+
+  *scanBatchHeaders(topic: string, partition: number, fromOffset: number): Iterable<BatchHeader> {
+    yield* this.partitionLog(topic, partition).scanBatchHeaders(fromOffset);
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  enforceRetention(): void {
+    if (this.closed) return;
+    const now = this.opts.clock.now();
+    let changed = false;
+    for (const t of this.topics.values()) {
+      for (const log of t.partitions) {
+        const before = log.logStartOffset;
+        if (log.enforceRetention(now, t.config)) {
+          changed = true;
+          if (log.logStartOffset !== before) {
+            this.opts.onEvent('recordsDeleted', { topic: t.info.name, partition: log.partition, logStartOffset: log.logStartOffset });
+          }
+        }
+      }
+    }
+    if (changed) this.writeLogStartCheckpoint();
+  }
+
+  private scheduleRetention(): void {
+    const interval = this.opts.retentionCheckIntervalMs ?? 300_000;
+    this.retentionTimer = this.opts.clock.setTimeout(() => {
+      try {
+        this.enforceRetention();
+      } catch (e) {
+        this.opts.logger('error', `retention failed: ${(e as Error).message}`);
+      }
+      if (!this.closed) this.scheduleRetention();
+    }, interval);
+  }
+
+  // ------------------------------------------------------------------ durability
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = this.opts.clock.setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush().catch((e: Error) => this.opts.logger('error', `flush failed: ${e.message}`));
+    }, this.opts.flush.intervalMs);
+  }
+
+  /** Group commit: callers arriving while a flush runs share the next one, which starts when it ends. */
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.pendingFlush) return this.pendingFlush;
+    const run = this.flushChain.then(() => {
+      this.pendingFlush = null;
+      return this.flushNow();
+    });
+    this.pendingFlush = run;
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.closed) return;
+    const work: { log: PartitionLog; point: RecoveryPoint; segments: ReturnType<PartitionLog['prepareFlush']>['segments'] }[] = [];
+    for (const t of this.topics.values()) {
+      for (const log of t.partitions) {
+        const prepared = log.prepareFlush();
+        const rp = log.recoveryPoint;
+        const moved = !rp || rp.segmentBaseOffset !== prepared.point.segmentBaseOffset || rp.position !== prepared.point.position;
+        if (prepared.segments.length > 0 || moved) work.push({ log, point: prepared.point, segments: prepared.segments });
+      }
+    }
+    if (work.length === 0) return;
+    try {
+      await Promise.all(work.flatMap((w) => w.segments.map((s) => s.fsync())));
+    } catch (e) {
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `fsync failed: ${(e as Error).message}`);
+    }
+    for (const w of work) w.log.recoveryPoint = w.point;
+    if (!this.closed) this.writeRecoveryCheckpoint();
+  }
+
+  private writeRecoveryCheckpoint(): void {
+    const entries: CheckpointEntries = new Map();
+    for (const t of this.topics.values()) {
+      for (const log of t.partitions) {
+        if (log.recoveryPoint) entries.set(checkpointKey(t.info.name, log.partition), [log.recoveryPoint.segmentBaseOffset, log.recoveryPoint.position]);
+      }
+    }
+    writeCheckpoint(path.join(this.dataDir, RECOVERY_POINT_FILE), entries, false);
+  }
+
+  private writeLogStartCheckpoint(): void {
+    const entries: CheckpointEntries = new Map();
+    for (const t of this.topics.values()) {
+      for (const log of t.partitions) entries.set(checkpointKey(t.info.name, log.partition), [log.logStartOffset]);
+    }
+    writeCheckpoint(path.join(this.dataDir, LOG_START_FILE), entries, true);
+  }
+}
+
+function copyInfo(t: TopicInfo): TopicInfo {
+  return { name: t.name, partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+}

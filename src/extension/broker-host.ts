@@ -1,0 +1,328 @@
+/**
+ * BrokerHost: owns this window's broker — the engine (Broker) and its Kafka wire server — for the workspace's
+ * data directory. It starts, stops and restarts them (one operation at a time), takes the data-directory lock,
+ * falls back to the next free port, logs broker events to the "Kafka Lite" log channel, and publishes its
+ * status through `onDidChange`.
+ *
+ * Guarantees: start/stop never throw (a failure becomes the 'error' state, an error notification with
+ * "Show Log", and a log line); two windows never write one data directory (the second sees 'external' and the
+ * owner's address); stop closes the server first, then the broker (which writes its clean-shutdown marker),
+ * then releases the lock. `broker` is undefined unless this window runs the broker.
+ *
+ * Called by extension.ts (activation/deactivation), the commands, the views, the status bar and the panels;
+ * returned on the extension API ({host}) for tests.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Broker } from '../broker/broker';
+import { startKafkaServer } from '../protocol/server';
+import { acquireLock, DataDirLock, LockInfo } from './model/lock-file';
+import { HostState, HostStatus, StopReason } from './model/host-status';
+import { listenWithFallback } from './model/port-fallback';
+import { HostSettings, LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
+
+type KafkaServer = Awaited<ReturnType<typeof startKafkaServer>>;
+
+let sessionCounter = 0;
+
+export interface HostTimings {
+  /** performance.now() when activate() began. */
+  activateStart: number;
+  /** performance.now() when the server first accepted connections (undefined until then). */
+  listening?: number;
+}
+
+export class BrokerHost implements vscode.Disposable {
+  private _state: HostState = 'stopped';
+  private _stopReason: StopReason | undefined = 'notStarted';
+  private _error: string | undefined;
+  private _owner: LockInfo | undefined;
+  private _broker: Broker | undefined;
+  private server: KafkaServer | undefined;
+  private lock: DataDirLock | undefined;
+  private _dataDir: string | undefined;
+  private unsubscribe: (() => void)[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly sessionId = `${vscode.env.sessionId}:${process.pid}:${++sessionCounter}`;
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    readonly timings: HostTimings = { activateStart: performance.now() },
+    private readonly settings: () => HostSettings = readSettings,
+  ) {}
+
+  get state(): HostState {
+    return this._state;
+  }
+  /** The engine, while this window runs it. */
+  get broker(): Broker | undefined {
+    return this._state === 'running' ? this._broker : undefined;
+  }
+  get port(): number | undefined {
+    if (this._state === 'running') return this.server?.port;
+    if (this._state === 'external') return this._owner?.port || undefined;
+    return undefined;
+  }
+  get host(): string | undefined {
+    if (this._state === 'running') return this.server?.host;
+    if (this._state === 'external') return this._owner?.host;
+    return undefined;
+  }
+  /** `host:port` for clients' bootstrap.servers, when a broker serves this workspace. */
+  get bootstrap(): string | undefined {
+    const h = this.host;
+    const p = this.port;
+    if (!h || !p) return undefined;
+    return h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`;
+  }
+  get dataDir(): string | undefined {
+    return this._dataDir ?? this.plannedDataDir();
+  }
+
+  status(): HostStatus {
+    return {
+      state: this._state,
+      bootstrap: this.bootstrap,
+      dataDir: this.dataDir,
+      stopReason: this._state === 'stopped' ? this._stopReason : undefined,
+      error: this._error,
+      owner: this._owner,
+    };
+  }
+
+  /** Mark why the broker is not running without starting it (activation in a restricted workspace, no folder). */
+  setStopped(reason: StopReason): void {
+    if (this._state !== 'stopped') return;
+    this._stopReason = reason;
+    this.changed.fire();
+  }
+
+  /** Start the broker; resolves true when it runs. Never rejects. */
+  start(): Promise<boolean> {
+    return this.serialize(() => this.doStart());
+  }
+
+  /** Stop the broker cleanly; never rejects. */
+  stop(reason: StopReason = 'stoppedByUser'): Promise<void> {
+    return this.serialize(() => this.doStop(reason));
+  }
+
+  async restart(): Promise<boolean> {
+    await this.stop('stoppedByUser');
+    return this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop('stoppedByUser');
+    this.changed.dispose();
+  }
+
+  private serialize<T>(op: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private plannedDataDir(): string | undefined {
+    const root = workspaceRoot();
+    return root ? resolveDataDir(root, this.settings().dataDirectory) : undefined;
+  }
+
+  private setState(state: HostState, extra: { error?: string; owner?: LockInfo; stopReason?: StopReason } = {}): void {
+    this._state = state;
+    this._error = extra.error;
+    this._owner = extra.owner;
+    if (extra.stopReason) this._stopReason = extra.stopReason;
+    this.changed.fire();
+  }
+
+  private async doStart(): Promise<boolean> {
+    if (this._state === 'running') return true;
+    const settings = this.settings();
+    const root = workspaceRoot();
+    if (!root) {
+      this.log.info('No folder is open: the broker keeps its data in the workspace folder, so it does not start.');
+      this.setState('stopped', { stopReason: 'noFolder' });
+      return false;
+    }
+    const dataDir = resolveDataDir(root, settings.dataDirectory);
+    this._dataDir = dataDir;
+    let broker: Broker | undefined;
+    let server: KafkaServer | undefined;
+    let lock: DataDirLock | undefined;
+    try {
+      prepareDataDir(dataDir);
+      const taken = acquireLock(dataDir, {
+        pid: process.pid,
+        sessionId: this.sessionId,
+        window: `${vscode.workspace.name ?? path.basename(root)} (${vscode.env.appName})`,
+        host: settings.host,
+        startedAt: Date.now(),
+      });
+      if (taken.kind === 'held') {
+        this.log.warn(
+          `The data folder ${dataDir} is in use by ${taken.owner.window} (pid ${taken.owner.pid}); ` +
+            `its broker listens on ${taken.owner.host}:${taken.owner.port}. This window does not start a second broker.`,
+        );
+        this.setState('external', { owner: taken.owner });
+        this.offerExternal(taken.owner, dataDir);
+        return false;
+      }
+      lock = taken.lock;
+      if (taken.tookOverStale) {
+        this.log.info(`Took over a stale lock of ${dataDir} left by pid ${taken.tookOverStale.pid} (no longer running).`);
+      }
+      this.setState('starting');
+      if (!LOOPBACK_HOSTS.has(settings.host)) {
+        this.log.warn(`kafkaLite.host is ${settings.host}: the broker is reachable from other machines.`);
+        void vscode.window.showWarningMessage(
+          `Kafka Lite listens on ${settings.host}, not only on this machine: anyone who can reach it can read and write your topics.`,
+        );
+      }
+      const t0 = performance.now();
+      broker = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Kafka Lite: opening the broker (recovering logs)…' },
+        () =>
+          Broker.open({
+            dataDir,
+            flushIntervalMs: settings.flushIntervalMs,
+            autoCreateTopics: settings.autoCreateTopics,
+            defaultPartitions: settings.defaultPartitions,
+            logger: (level, msg) => this.log[level](msg),
+          }),
+      );
+      const opened = broker;
+      const outcome = await listenWithFallback(settings.port, (port) =>
+        startKafkaServer({
+          broker: opened,
+          host: settings.host,
+          port,
+          logger: (level: 'info' | 'warn' | 'error', msg: string) => this.log[level](msg),
+        }),
+      );
+      server = outcome.server;
+      if (outcome.busyPorts.length > 0) {
+        const msg = `Port ${settings.port} is in use; Kafka Lite listens on ${server.host}:${server.port} instead.`;
+        this.log.warn(msg);
+        void vscode.window.showInformationMessage(msg, 'Copy Address').then((a) => {
+          if (a) void vscode.env.clipboard.writeText(`${server?.host}:${server?.port}`);
+        });
+      }
+      lock.update({ port: server.port, host: server.host });
+      this._broker = broker;
+      this.server = server;
+      this.lock = lock;
+      this.subscribe(broker, server);
+      this.timings.listening ??= performance.now();
+      this.log.info(
+        `Broker started: ${server.host}:${server.port}, data in ${dataDir} (opened in ${Math.round(performance.now() - t0)} ms).`,
+      );
+      this.setState('running');
+      return true;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.error(`The broker could not start: ${msg}`);
+      await server?.close().catch(() => undefined);
+      await broker?.close().catch(() => undefined);
+      lock?.release();
+      this._broker = undefined;
+      this.server = undefined;
+      this.lock = undefined;
+      this.setState('error', { error: msg });
+      void vscode.window
+        .showErrorMessage(`Kafka Lite could not start the broker: ${msg}`, 'Show Log', 'Retry')
+        .then((a) => {
+          if (a === 'Show Log') this.log.show();
+          if (a === 'Retry') void this.start();
+        });
+      return false;
+    }
+  }
+
+  private async doStop(reason: StopReason): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    const server = this.server;
+    const broker = this._broker;
+    const lock = this.lock;
+    this.server = undefined;
+    this._broker = undefined;
+    this.lock = undefined;
+    const wasRunning = this._state === 'running';
+    if (server || broker) {
+      try {
+        await server?.close();
+      } catch (e) {
+        this.log.warn(`Closing the server failed: ${(e as Error).message}`);
+      }
+      try {
+        await broker?.close();
+      } catch (e) {
+        this.log.error(`Closing the broker failed: ${(e as Error).message}`);
+      }
+    }
+    lock?.release();
+    if (wasRunning) this.log.info('Broker stopped.');
+    this.setState('stopped', { stopReason: reason });
+  }
+
+  private subscribe(broker: Broker, server: KafkaServer): void {
+    const log = this.log;
+    this.unsubscribe.push(
+      broker.on('topicCreated', (e) => log.info(`Topic created: ${e.topic} (${e.partitions} partition(s)).`)),
+      broker.on('topicDeleted', (e) => log.info(`Topic deleted: ${e.topic}.`)),
+      broker.on('partitionsCreated', (e) => log.info(`Topic ${e.topic} now has ${e.partitions} partitions.`)),
+      broker.on('recordsDeleted', (e) => log.info(`Records deleted: ${e.topic}[${e.partition}] now starts at ${e.logStartOffset}.`)),
+      broker.on('groupChanged', (e) =>
+        log.info(`Group ${e.groupId}: ${e.state}, generation ${e.generationId}, ${e.members} member(s).`),
+      ),
+      broker.on('recoveryTruncated', (e) =>
+        log.warn(`Recovery truncated ${e.bytes} byte(s) of ${e.topic}[${e.partition}]: ${e.reason}.`),
+      ),
+    );
+    const emitter = server as unknown as {
+      on(ev: string, l: (p: unknown) => void): unknown;
+      off?(ev: string, l: (p: unknown) => void): unknown;
+    };
+    const describe = (p: unknown) => {
+      const c = (p ?? {}) as { id?: unknown; remote?: unknown; clientId?: unknown };
+      return `${String(c.remote ?? '?')}${c.clientId ? ` (${String(c.clientId)})` : ''}`;
+    };
+    const onConnect = (p: unknown) => log.info(`Client connected: ${describe(p)}.`);
+    const onDisconnect = (p: unknown) => log.info(`Client disconnected: ${describe(p)}.`);
+    if (typeof emitter.on === 'function') {
+      emitter.on('connection', onConnect);
+      emitter.on('disconnect', onDisconnect);
+      this.unsubscribe.push(() => {
+        emitter.off?.('connection', onConnect);
+        emitter.off?.('disconnect', onDisconnect);
+      });
+    }
+  }
+
+  private offerExternal(owner: LockInfo, dataDir: string): void {
+    const address = `${owner.host}:${owner.port}`;
+    void vscode.window
+      .showWarningMessage(
+        `Kafka Lite: ${dataDir} is in use by ${owner.window} (pid ${owner.pid}). Its broker at ${address} serves this workspace; this window shows it read-only.`,
+        'Copy Address',
+        'Try Again',
+      )
+      .then((a) => {
+        if (a === 'Copy Address') void vscode.env.clipboard.writeText(address);
+        if (a === 'Try Again') void this.start();
+      });
+  }
+}
+
+/** Create the data directory (with a .gitignore so its logs are not committed) and check it is writable. */
+function prepareDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.accessSync(dataDir, fs.constants.W_OK);
+  const ignore = path.join(dataDir, '.gitignore');
+  if (!fs.existsSync(ignore)) {
+    fs.writeFileSync(ignore, '# Kafka Lite broker data (logs, offsets): local state, not source.\n*\n');
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Webview panels of Kafka Lite: the producer, the consumer stepper and the record browser, with the commands
+ * that open them from the palette and the tree (topic -> Produce… / Browse Records, partition -> Browse Records,
+ * group -> Open Consumer Stepper). Called once by src/extension/extension.ts during activation.
+ */
+import * as vscode from 'vscode';
+import type { BrokerHost } from '../broker-host';
+import { BROWSER_VIEW_TYPE, parseBrowserSavedState } from '../../shared/browser-messages';
+import { PRODUCER_VIEW_TYPE, ProducerForm, emptyProducerForm, parseProducerSavedState } from '../../shared/producer-messages';
+import { STEPPER_VIEW_TYPE, parseStepperSavedState } from '../../shared/stepper-messages';
+import { PanelTarget, panelTarget } from './args';
+import { BrowserController } from './browser-controller';
+import { PanelLog } from './controller-base';
+import { PanelSlot } from './panel-slot';
+import { ProducerController } from './producer-controller';
+import { StepperController } from './stepper-controller';
+
+export const PANEL_COMMANDS = {
+  openProducer: 'kafkaLite.panels.openProducer',
+  /** Tree: topic -> "Produce…" (the producer panel on that topic). */
+  produce: 'kafkaLite.panels.produce',
+  /** Tree: topic / partition -> "Browse Records". */
+  browse: 'kafkaLite.panels.browse',
+  openStepper: 'kafkaLite.panels.openStepper',
+  browseRecords: 'kafkaLite.panels.browseRecords',
+} as const;
+
+export function registerPanels(context: vscode.ExtensionContext, host: BrokerHost, log: vscode.LogOutputChannel): void {
+  const panelLog: PanelLog = (level, line) => log[level](line);
+  const broker = () => host.broker;
+
+  const browser: PanelSlot<BrowserController> = new PanelSlot(context, host, log, {
+    viewType: BROWSER_VIEW_TYPE,
+    title: 'Kafka Lite: Records',
+    script: 'browser-panel',
+    create: (post, saved) => {
+      const c = new BrowserController({
+        getBroker: broker,
+        post,
+        log: panelLog,
+        copyToClipboard: async (text) => {
+          await vscode.env.clipboard.writeText(text);
+        },
+        openProducer: (form) => openProducer(form),
+      });
+      const s = parseBrowserSavedState(saved);
+      if (s && host.broker) {
+        try {
+          c.open(s.topic, s.partition, s.seek, s.filter, s.tail);
+        } catch {
+          // the snapshot carries the error (topic deleted meanwhile, ...)
+        }
+      }
+      return c;
+    },
+  });
+
+  const producer: PanelSlot<ProducerController> = new PanelSlot(context, host, log, {
+    viewType: PRODUCER_VIEW_TYPE,
+    title: 'Kafka Lite: Producer',
+    script: 'producer-panel',
+    create: (post, saved) =>
+      new ProducerController({
+        getBroker: broker,
+        post,
+        log: panelLog,
+        // The webview restores its own form from setState; the host only needs the idempotence choice.
+        idempotent: parseProducerSavedState(saved)?.form.idempotent,
+        workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+        openBrowser: (topic, partition, offset) => openBrowser({ topic, partition, offset }),
+      }),
+  });
+
+  const stepper: PanelSlot<StepperController> = new PanelSlot(context, host, log, {
+    viewType: STEPPER_VIEW_TYPE,
+    title: 'Kafka Lite: Consumer Stepper',
+    script: 'stepper-panel',
+    create: (post, saved) => {
+      const s = parseStepperSavedState(saved);
+      // Live members cannot survive a reload: the old consumers left when the window went away.
+      return new StepperController({
+        getBroker: broker,
+        post,
+        log: panelLog,
+        topic: s?.topic,
+        groupId: s?.groupId,
+        caption: s && s.topic ? 'The window was reloaded: the consumers of this panel left the group with it. Add consumers again to continue.' : null,
+      });
+    },
+  });
+
+  function openProducer(form?: ProducerForm): void {
+    producer.show((c) => {
+      if (form) c.setPrefill(form);
+    });
+  }
+
+  function openBrowser(t: PanelTarget): void {
+    browser.show((c) => {
+      if (!t.topic) return;
+      c.open(t.topic, t.partition ?? null, t.offset !== undefined ? { kind: 'offset', offset: t.offset } : { kind: 'beginning' }, { text: '', regex: false, field: 'any' }, false);
+    });
+  }
+
+  async function pickTopic(placeHolder: string): Promise<string | undefined> {
+    const b = host.broker;
+    if (!b) {
+      void vscode.window.showWarningMessage('The Kafka Lite broker is not running.');
+      return undefined;
+    }
+    const topics = b.listTopics().map((t) => ({ label: t.name, description: `${t.partitions} partition(s)` }));
+    if (topics.length === 0) {
+      void vscode.window.showInformationMessage('There are no topics yet. Create one first.');
+      return undefined;
+    }
+    return (await vscode.window.showQuickPick(topics, { placeHolder }))?.label;
+  }
+
+  /** The topic a group reads: from its members' assignment, else its committed offsets. */
+  function topicOfGroup(groupId: string): string | undefined {
+    const b = host.broker;
+    if (!b) return undefined;
+    try {
+      for (const m of b.describeGroup(groupId).members) for (const a of m.assignedPartitions) return a.topic;
+    } catch {
+      // a group known only from its offsets
+    }
+    return b.fetchOffsets(groupId, null).find((c) => c.offset >= 0)?.topic;
+  }
+
+  context.subscriptions.push(
+    browser,
+    producer,
+    stepper,
+    vscode.commands.registerCommand(PANEL_COMMANDS.openProducer, (...args: unknown[]) => {
+      const t = panelTarget(args);
+      openProducer(t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined);
+    }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.produce, (...args: unknown[]) => {
+      const t = panelTarget(args);
+      openProducer(t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined);
+    }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.browseRecords, async (...args: unknown[]) => {
+      const t = panelTarget(args);
+      if (!t.topic) {
+        t.topic = await pickTopic('Browse the records of which topic?');
+        if (!t.topic) return;
+      }
+      openBrowser(t);
+    }),
+    vscode.commands.registerCommand(PANEL_COMMANDS.browse, (...args: unknown[]) => openBrowser(panelTarget(args))),
+    vscode.commands.registerCommand(PANEL_COMMANDS.openStepper, (...args: unknown[]) => {
+      const t = panelTarget(args);
+      const topic = t.topic ?? (t.groupId ? topicOfGroup(t.groupId) : undefined);
+      const c = stepper.show();
+      if (topic && t.groupId) {
+        void c.handle({ type: 'select', id: 0, topic, groupId: t.groupId });
+      } else if (t.groupId || topic) {
+        // half a selection: prefill what is known, the person picks the rest in the panel
+        c.preset(topic, t.groupId);
+      }
+    }),
+  );
+}

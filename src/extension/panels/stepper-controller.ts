@@ -1,0 +1,465 @@
+/**
+ * Host side of the consumer stepper, vscode-free: a person adds in-process consumers (real members of the group
+ * through src/client's GroupConsumer, so they can share a group with a kafkajs app), then polls, commits, crashes
+ * or removes them one at a time and watches the assignment, positions, commits and lag move. Pushes a full
+ * snapshot after every change (group events from the broker, polls, commits).
+ *
+ * Guarantees: the panel remembers every (partition, offset) it has delivered to any of its consumers, so a record
+ * delivered again after a crash or rebalance is flagged as redelivered; consumers never outlive the panel
+ * (dispose makes them leave). Called by stepper-panel.ts and unit tests.
+ */
+import type { Broker } from '../../broker/broker';
+import type { GroupDescription } from '../../broker/types';
+import { GroupConsumer } from '../../client/consumer';
+import {
+  GroupMemberView,
+  LocalConsumerView,
+  OtherGroupView,
+  PartitionView,
+  PolledRecordRow,
+  StepperHostMessage,
+  StepperRequest,
+  StepperSnapshot,
+  validateStepperRequest,
+} from '../../shared/stepper-messages';
+import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker } from './controller-base';
+import { shortText } from './record-format';
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+const MAX_LOCAL_CONSUMERS = 16;
+
+export interface StepperControllerOptions {
+  getBroker: BrokerGetter;
+  post: (msg: StepperHostMessage) => void;
+  log?: PanelLog;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  topic?: string;
+  groupId?: string;
+  /** Shown once, e.g. after a reload: "the consumers of this panel left the group". */
+  caption?: string | null;
+}
+
+interface LocalConsumer {
+  name: string;
+  consumer: GroupConsumer;
+  broker: Broker;
+  lastPoll: PolledRecordRow[];
+  crashedAt: number | null;
+  note: string | null;
+  joining: Promise<void> | null;
+}
+
+export class StepperController {
+  private topic: string;
+  private groupId: string;
+  private consumers: LocalConsumer[] = [];
+  private counter = 0;
+  private delivered = new Set<string>();
+  private caption: string | null;
+  private error: string | null = null;
+  private unsubscribe: (() => void) | undefined;
+  private subscribedTo: Broker | undefined;
+  private pushTimer: NodeJS.Timeout | undefined;
+  private readonly log: PanelLog;
+  private readonly sessionTimeoutMs: number;
+  private queue: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  constructor(private readonly opts: StepperControllerOptions) {
+    this.topic = opts.topic ?? '';
+    this.groupId = opts.groupId ?? '';
+    this.caption = opts.caption ?? null;
+    this.log = opts.log ?? noLog;
+    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    this.watchBroker();
+  }
+
+  handle(raw: unknown): Promise<void> {
+    const next = this.queue.then(() =>
+      handleRequest('stepper', raw, validateStepperRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
+    );
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Prefill the topic and/or group (opened from a tree node) while the panel has no consumers. */
+  preset(topic: string | undefined, groupId: string | undefined): void {
+    if (this.consumers.length > 0) return;
+    if (topic) this.topic = topic;
+    if (groupId) this.groupId = groupId;
+    this.pushSnapshot();
+  }
+
+  /** Names of the panel's consumers (tests). */
+  consumerNames(): string[] {
+    return this.consumers.map((c) => c.name);
+  }
+
+  /** Resolves once every consumer that is joining has finished (tests drive a FakeClock meanwhile). */
+  async joined(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.joining ?? Promise.resolve()));
+  }
+
+  brokerChanged(): void {
+    const b = this.opts.getBroker();
+    const stale = this.consumers.filter((c) => c.broker !== b);
+    if (stale.length > 0) {
+      this.consumers = this.consumers.filter((c) => c.broker === b);
+      this.caption = `The broker restarted: ${stale.map((c) => c.name).join(', ')} left the group with it. Add consumers again.`;
+    }
+    this.watchBroker();
+    this.pushSnapshot();
+  }
+
+  /** Every panel consumer leaves the group (the panel closes or the window reloads). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    const all = this.consumers;
+    this.consumers = [];
+    await Promise.all(
+      all.map(async (c) => {
+        if (c.consumer.state === 'left' || c.consumer.state === 'crashed' || c.broker.isClosed) return;
+        try {
+          await c.consumer.leave();
+        } catch {
+          // the broker may be closing; the session timeout removes the member then
+        }
+      }),
+    );
+  }
+
+  private watchBroker(): void {
+    const b = this.opts.getBroker();
+    if (b === this.subscribedTo) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.subscribedTo = b;
+    if (!b) return;
+    const offs = [
+      b.on('groupChanged', () => this.schedulePush()),
+      b.on('offsetsCommitted', () => this.schedulePush()),
+      b.on('append', (e) => {
+        if (e.topic === this.topic) this.schedulePush();
+      }),
+      b.on('topicCreated', () => this.schedulePush()),
+      b.on('topicDeleted', () => this.schedulePush()),
+    ];
+    this.unsubscribe = () => offs.forEach((o) => o());
+  }
+
+  /** Coalesce bursts of broker events into one snapshot. */
+  private schedulePush(): void {
+    if (this.pushTimer || this.disposed) return;
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      if (!this.disposed) this.pushSnapshot();
+    }, 30);
+  }
+
+  private find(name: string): LocalConsumer {
+    const c = this.consumers.find((x) => x.name === name);
+    if (!c) throw new PanelError(`There is no ${name} in this panel (it may have been removed).`);
+    return c;
+  }
+
+  private async run(req: StepperRequest): Promise<void> {
+    switch (req.type) {
+      case 'ready':
+        this.pushSnapshot();
+        return;
+      case 'select':
+        await this.select(req.topic, req.groupId);
+        return;
+      case 'addConsumer':
+        this.addConsumer();
+        return;
+      case 'poll':
+        await this.poll(req.consumer, req.max);
+        return;
+      case 'commit':
+        await this.commit(req.consumer);
+        return;
+      case 'crash':
+        this.crash(req.consumer);
+        return;
+      case 'leave':
+        await this.leave(req.consumer);
+        return;
+      case 'remove':
+        await this.remove(req.consumer);
+        return;
+    }
+  }
+
+  private async select(topic: string, groupId: string): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    if (!broker.getTopic(topic)) throw new PanelError(`There is no topic "${topic}".`);
+    if (topic === this.topic && groupId === this.groupId) {
+      this.pushSnapshot();
+      return;
+    }
+    const had = this.consumers.map((c) => c.name);
+    for (const c of this.consumers) {
+      if (c.consumer.state !== 'left' && c.consumer.state !== 'crashed') {
+        try {
+          await c.consumer.leave();
+        } catch {
+          // ignore: it is going away
+        }
+      }
+    }
+    this.consumers = [];
+    this.delivered.clear();
+    this.topic = topic;
+    this.groupId = groupId;
+    this.caption =
+      had.length > 0
+        ? `Switched to group "${groupId}" on "${topic}"; ${had.join(', ')} left the previous group.`
+        : `Group "${groupId}" on topic "${topic}". Add consumers to make them members of the group.`;
+    this.pushSnapshot();
+  }
+
+  private addConsumer(): void {
+    const broker = requireBroker(this.opts.getBroker);
+    if (this.topic === '' || this.groupId === '') throw new PanelError('Pick a topic and a group first.');
+    if (!broker.getTopic(this.topic)) throw new PanelError(`There is no topic "${this.topic}".`);
+    const active = this.consumers.filter((c) => c.consumer.state !== 'left');
+    if (active.length >= MAX_LOCAL_CONSUMERS) throw new PanelError(`At most ${MAX_LOCAL_CONSUMERS} consumers per panel.`);
+    const name = `consumer-${++this.counter}`;
+    const consumer = new GroupConsumer(broker, {
+      groupId: this.groupId,
+      topics: [this.topic],
+      clientId: `kafka-lite-stepper/${name}`,
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.sessionTimeoutMs,
+      heartbeatIntervalMs: this.opts.heartbeatIntervalMs ?? 1000,
+      assignor: 'range',
+      autoOffsetReset: 'earliest',
+    });
+    const local: LocalConsumer = { name, consumer, broker, lastPoll: [], crashedAt: null, note: null, joining: null };
+    consumer.on('rebalance', () => this.schedulePush());
+    consumer.on('revoked', () => this.schedulePush());
+    consumer.on('error', (e: unknown) => {
+      local.note = describeError(e);
+      this.schedulePush();
+    });
+    local.joining = consumer
+      .join()
+      .then(() => {
+        local.joining = null;
+        this.schedulePush();
+      })
+      .catch((e: unknown) => {
+        local.joining = null;
+        local.note = `Could not join: ${describeError(e)}`;
+        this.schedulePush();
+      });
+    this.consumers.push(local);
+    this.caption = `${name} is joining group "${this.groupId}": every member rejoins and the leader computes a new assignment (a rebalance).`;
+    this.pushSnapshot();
+  }
+
+  private async poll(name: string, max: number): Promise<void> {
+    const c = this.find(name);
+    this.assertLive(c, 'poll');
+    const records = await c.consumer.poll(max);
+    let redelivered = 0;
+    c.lastPoll = records.map((r) => {
+      const k = `${r.partition}:${r.offset}`;
+      const again = this.delivered.has(k);
+      if (again) redelivered++;
+      this.delivered.add(k);
+      return { partition: r.partition, offset: r.offset, key: shortText(r.key), value: shortText(r.value), redelivered: again };
+    });
+    const parts = c.consumer.assignment().map((a) => a.partition);
+    if (records.length === 0) {
+      this.caption =
+        parts.length === 0
+          ? `${name} owns no partition (idle: the group has more members than the topic has partitions), so its poll returns nothing.`
+          : `${name} polled partitions ${parts.join(', ')}: no new records past its positions.`;
+    } else {
+      this.caption =
+        `${name} polled ${records.length} record(s); its positions advanced past them. Nothing is committed until it commits.` +
+        (redelivered > 0
+          ? ` ${redelivered} of them had been delivered before (highlighted): they were read again from the last committed offset.`
+          : '');
+    }
+    this.pushSnapshot();
+  }
+
+  private async commit(name: string): Promise<void> {
+    const c = this.find(name);
+    this.assertLive(c, 'commit');
+    await c.consumer.commit();
+    const parts = c.consumer.assignment();
+    this.caption =
+      parts.length === 0
+        ? `${name} owns no partition: there was nothing to commit.`
+        : `${name} committed ${parts.map((a) => `partition ${a.partition} at ${c.consumer.position(a.topic, a.partition)}`).join(', ')}: ` +
+          `whoever owns these partitions next starts there.`;
+    this.pushSnapshot();
+  }
+
+  private crash(name: string): void {
+    const c = this.find(name);
+    this.assertLive(c, 'crash');
+    c.consumer.crash();
+    c.crashedAt = c.broker.clock.now();
+    this.caption =
+      `${name} crashed: no commit, no goodbye. The broker notices only when its session times out ` +
+      `(${Math.round(this.sessionTimeoutMs / 1000)} s without a heartbeat); then the group rebalances and the new owner ` +
+      `of its partitions starts from the last committed offset, so uncommitted records are delivered again.`;
+    this.pushSnapshot();
+  }
+
+  private async leave(name: string): Promise<void> {
+    const c = this.find(name);
+    this.assertLive(c, 'leave');
+    await c.consumer.leave();
+    this.caption = `${name} left the group cleanly (LeaveGroup): the group rebalances at once, without waiting for a session timeout.`;
+    this.pushSnapshot();
+  }
+
+  private async remove(name: string): Promise<void> {
+    const c = this.find(name);
+    if (c.consumer.state !== 'left' && c.consumer.state !== 'crashed') {
+      try {
+        await c.consumer.leave();
+      } catch {
+        // removing anyway
+      }
+    }
+    this.consumers = this.consumers.filter((x) => x !== c);
+    this.caption = `${name} was removed from the panel.`;
+    this.pushSnapshot();
+  }
+
+  private assertLive(c: LocalConsumer, what: string): void {
+    const s = c.consumer.state;
+    if (s === 'left' || s === 'crashed') throw new PanelError(`${c.name} has ${s === 'left' ? 'left the group' : 'crashed'}; it cannot ${what}. Add a new consumer.`);
+  }
+
+  snapshot(): StepperSnapshot {
+    const broker = this.opts.getBroker();
+    const running = !!broker && !broker.isClosed;
+    const base: StepperSnapshot = {
+      brokerRunning: running,
+      topics: [],
+      groups: [],
+      topic: this.topic,
+      groupId: this.groupId,
+      group: null,
+      consumers: [],
+      partitions: [],
+      otherGroups: [],
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      now: running ? broker.clock.now() : Date.now(),
+      caption: this.caption,
+      error: this.error,
+    };
+    if (!running) return base;
+    base.topics = broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions }));
+    base.groups = broker.listGroups().map((g) => g.groupId);
+    const topicInfo = this.topic ? broker.getTopic(this.topic) : undefined;
+    let desc: GroupDescription | undefined;
+    if (this.groupId) {
+      try {
+        desc = broker.describeGroup(this.groupId);
+      } catch {
+        desc = undefined;
+      }
+    }
+    const byMember = new Map(this.consumers.map((c) => [c.consumer.memberId, c]));
+    const owner = new Map<number, string>();
+    if (desc) {
+      const members: GroupMemberView[] = desc.members.map((m) => {
+        const parts = m.assignedPartitions.filter((a) => a.topic === this.topic).flatMap((a) => a.partitions);
+        const local = byMember.get(m.memberId)?.name ?? null;
+        for (const p of parts) owner.set(p, local ?? m.memberId);
+        return { memberId: m.memberId, clientId: m.clientId, local, partitions: parts.sort((a, b) => a - b) };
+      });
+      base.group = { state: desc.state, generationId: desc.generationId, leader: desc.leader, members };
+    }
+    const inGroup = new Set(desc?.members.map((m) => m.memberId) ?? []);
+    base.consumers = this.consumers.map((c): LocalConsumerView => {
+      const k = c.consumer;
+      const assignment = k.state === 'stable' ? k.assignment().filter((a) => a.topic === this.topic) : [];
+      return {
+        name: c.name,
+        memberId: k.memberId,
+        state: k.state,
+        isLeader: k.isLeader,
+        generationId: k.generationId,
+        partitions: assignment.map((a) => a.partition).sort((a, b) => a - b),
+        positions: assignment.map((a) => ({ partition: a.partition, position: k.position(a.topic, a.partition) })),
+        lastPoll: c.lastPoll,
+        sessionExpiresAt: k.state === 'crashed' && c.crashedAt !== null && inGroup.has(k.memberId) ? c.crashedAt + this.sessionTimeoutMs : null,
+        note: c.note,
+      };
+    });
+    if (topicInfo) {
+      const all = Array.from({ length: topicInfo.partitions }, (_, i) => i);
+      const committed = new Map<number, number>();
+      if (this.groupId) {
+        for (const c of broker.fetchOffsets(this.groupId, [{ topic: this.topic, partitions: all }])) committed.set(c.partition, c.offset);
+      }
+      base.partitions = all.map((p): PartitionView => {
+        const info = broker.partitionInfo(this.topic, p);
+        const com = committed.get(p) ?? -1;
+        const ownerName = owner.get(p) ?? null;
+        const localOwner = this.consumers.find((c) => c.name === ownerName && c.consumer.state === 'stable');
+        const history = this.groupId ? broker.commitHistory(this.groupId, this.topic, p).slice(-8).reverse() : [];
+        return {
+          partition: p,
+          logStartOffset: info.logStartOffset,
+          logEndOffset: info.logEndOffset,
+          committed: com,
+          position: localOwner ? localOwner.consumer.position(this.topic, p) : null,
+          owner: ownerName,
+          lag: Math.max(0, info.logEndOffset - (com >= 0 ? com : info.logStartOffset)),
+          history,
+        };
+      });
+      base.otherGroups = this.otherGroups(broker, all);
+    }
+    return base;
+  }
+
+  private otherGroups(broker: Broker, all: number[]): OtherGroupView[] {
+    const out: OtherGroupView[] = [];
+    for (const g of broker.listGroups()) {
+      if (g.groupId === this.groupId) continue;
+      const offs = broker.fetchOffsets(g.groupId, [{ topic: this.topic, partitions: all }]).filter((c) => c.offset >= 0);
+      let subscribed = false;
+      try {
+        subscribed = broker.describeGroup(g.groupId).members.some((m) => m.assignedPartitions.some((a) => a.topic === this.topic));
+      } catch {
+        subscribed = false;
+      }
+      if (offs.length === 0 && !subscribed) continue;
+      out.push({
+        groupId: g.groupId,
+        state: g.state,
+        positions: offs.map((c) => ({
+          partition: c.partition,
+          committed: c.offset,
+          lag: Math.max(0, broker.partitionInfo(this.topic, c.partition).logEndOffset - c.offset),
+        })),
+      });
+    }
+    return out;
+  }
+
+  pushSnapshot(): void {
+    if (this.disposed) return;
+    try {
+      this.opts.post({ type: 'snapshot', state: this.snapshot() });
+    } catch (e) {
+      this.log('error', `[stepper] snapshot failed: ${describeError(e)}`);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * One TreeDataProvider class for both sidebar views: it asks the vscode-free tree model (model/tree-model.ts)
+ * for nodes and maps each node to a TreeItem one to one. It owns paging limits per parent ("Load more…"),
+ * shows the host's status node when the broker is not running here, and refreshes — debounced — on broker
+ * events and host state changes. Stable node ids keep expansion state across refreshes.
+ *
+ * Used by views/register.ts; tests and the benchmark call getChildren/getTreeItem through the extension API.
+ */
+import * as vscode from 'vscode';
+import type { Broker } from '../../broker/broker';
+import type { BrokerHost } from '../broker-host';
+import { childrenOf, groupNodes, PAGE_SIZE, pageChildren, statusNodes, topicNodes, TreeNode } from '../model/tree-model';
+
+export type ViewKind = 'topics' | 'groups';
+
+const REFRESH_EVENTS: Record<ViewKind, (keyof import('../../broker/types').BrokerEvents)[]> = {
+  topics: ['append', 'topicCreated', 'topicDeleted', 'partitionsCreated', 'recordsDeleted'],
+  groups: ['append', 'groupChanged', 'offsetsCommitted', 'topicDeleted', 'recordsDeleted'],
+};
+
+export const REFRESH_DEBOUNCE_MS = 250;
+
+export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly limits = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private subscribedTo: Broker | undefined;
+
+  constructor(
+    readonly kind: ViewKind,
+    private readonly host: BrokerHost,
+  ) {
+    this.disposables.push(host.onDidChange(() => this.onHostChange()));
+    this.onHostChange();
+  }
+
+  /** Refresh now (the Refresh button, tests). */
+  refresh(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** Refresh after a quiet period, coalescing bursts of broker events. */
+  scheduleRefresh(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire(undefined);
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Show another page of the list under parentKey ('' = root). */
+  loadMore(parentKey: string): void {
+    this.limits.set(parentKey, (this.limits.get(parentKey) ?? PAGE_SIZE) + PAGE_SIZE);
+    this.refresh();
+  }
+
+  getChildren(element?: TreeNode): TreeNode[] {
+    const status = statusNodes(this.host.status(), this.kind);
+    const broker = this.host.broker;
+    if (status || !broker) return element ? [] : (status ?? []);
+    const parentKey = element?.id ?? '';
+    const all = element ? childrenOf(broker, element) : this.kind === 'topics' ? topicNodes(broker) : groupNodes(broker);
+    return pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? PAGE_SIZE, element);
+  }
+
+  getParent(element: TreeNode): TreeNode | undefined {
+    return element.parent;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(
+      node.label,
+      node.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.id = node.id;
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.contextValue = node.contextValue;
+    if (node.icon) {
+      item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+    }
+    if (node.command) item.command = node.command;
+    return item;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.changed.dispose();
+  }
+
+  private onHostChange(): void {
+    const broker = this.host.broker;
+    if (broker !== this.subscribedTo) {
+      for (const u of this.unsubscribe.splice(0)) u();
+      this.subscribedTo = broker;
+      if (broker) {
+        for (const ev of REFRESH_EVENTS[this.kind]) this.unsubscribe.push(broker.on(ev, () => this.scheduleRefresh()));
+      }
+    }
+    this.refresh();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Produce (key 0), v3-8: record batch v2 only (v0-2 carry old message sets and are not advertised).
+ * Each partition's record set goes to Broker.appendRecordSet as the bytes the client sent (no per-record work).
+ * acks=0 -> no response at all; acks=1 -> answer after the append; acks=-1 -> answer after broker.flush()
+ * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3.
+ */
+import { ErrorCode, KafkaError } from '../../broker/errors';
+import { arr, f } from '../codec/schema';
+import { defineApi, errorCodeOf, errorMessageOf, invalidTopicReason } from './api';
+
+interface ProduceRequest {
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: { name: string; partitionData: { index: number; records: Buffer | null }[] }[];
+}
+
+interface PartitionResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+interface ProduceResponse {
+  responses: { name: string; partitionResponses: PartitionResponse[] }[];
+  throttleTimeMs: number;
+}
+
+export const produce = defineApi<ProduceRequest, ProduceResponse>({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 8,
+  flexibleFrom: 9,
+  request: [
+    f('transactionalId', 'string', '3+', { nullable: true }),
+    f('acks', 'int16'),
+    f('timeoutMs', 'int32'),
+    arr('topicData', [f('name', 'string'), arr('partitionData', [f('index', 'int32'), f('records', 'records', '0+', { nullable: true })])]),
+  ],
+  response: [
+    arr('responses', [
+      f('name', 'string'),
+      arr('partitionResponses', [
+        f('index', 'int32'),
+        f('errorCode', 'int16'),
+        f('baseOffset', 'int64'),
+        f('logAppendTimeMs', 'int64', '2+', { def: -1 }),
+        f('logStartOffset', 'int64', '5+', { def: -1 }),
+        arr('recordErrors', [f('batchIndex', 'int32'), f('batchIndexErrorMessage', 'string', '8+', { nullable: true })], '8+'),
+        f('errorMessage', 'string', '8+', { nullable: true }),
+      ]),
+    ]),
+    f('throttleTimeMs', 'int32', '1+'),
+  ],
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const acks = req.acks;
+    const validAcks = acks === 0 || acks === 1 || acks === -1;
+    const responses: ProduceResponse['responses'] = [];
+    let appended = false;
+    for (const t of req.topicData) {
+      const parts: PartitionResponse[] = [];
+      responses.push({ name: t.name, partitionResponses: parts });
+      let topicError: { code: number; message: string } | null = null;
+      if (!validAcks) {
+        topicError = { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1 (all), got ${acks}` };
+      } else if (req.transactionalId !== null) {
+        topicError = { code: ErrorCode.INVALID_TXN_STATE, message: 'transactions are not supported by Kafka Lite' };
+      } else {
+        const reason = invalidTopicReason(t.name);
+        if (reason) {
+          topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: reason };
+        } else {
+          try {
+            const topic = await broker.ensureTopic(t.name);
+            if (!topic) topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
+          } catch (e) {
+            topicError = { code: errorCodeOf(ctx, e, `Produce to "${t.name}"`), message: errorMessageOf(e) };
+          }
+        }
+      }
+      for (const p of t.partitionData) {
+        const res: PartitionResponse = {
+          index: p.index,
+          errorCode: 0,
+          baseOffset: -1,
+          logAppendTimeMs: -1,
+          logStartOffset: -1,
+          recordErrors: [],
+          errorMessage: null,
+        };
+        parts.push(res);
+        if (topicError) {
+          res.errorCode = topicError.code;
+          res.errorMessage = topicError.message;
+          continue;
+        }
+        try {
+          if (!p.records || p.records.length === 0) {
+            throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'the produce request carries no record batch for this partition');
+          }
+          const r = broker.appendRecordSet(t.name, p.index, p.records);
+          res.baseOffset = r.baseOffset;
+          res.logAppendTimeMs = r.logAppendTime;
+          res.logStartOffset = r.logStartOffset;
+          if (!r.duplicate) appended = true;
+        } catch (e) {
+          res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
+          res.errorMessage = errorMessageOf(e);
+          if (e instanceof KafkaError && e.code !== ErrorCode.NONE && acks !== 0) {
+            // one line per rejected batch: the client sees the code, the log says why
+            ctx.log('warn', `client ${ctx.clientId}: produce to ${t.name}-${p.index} rejected (${res.errorCode}): ${res.errorMessage}`);
+          }
+        }
+      }
+    }
+    if (acks === 0) return null;
+    if (acks === -1 && appended) await broker.flush();
+    return { responses, throttleTimeMs: 0 };
+  },
+});

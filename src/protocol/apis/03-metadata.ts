@@ -1,0 +1,143 @@
+/**
+ * Metadata (key 3), v0-8. One broker (our node id, the advertised IPv4 literal and port), which is also the
+ * controller; leader epoch -1 everywhere (clients then skip offset validation). Topics: null (v1+) or an empty
+ * array in v0 = all topics; an empty array in v1+ = none. Unknown names are auto-created when the broker allows
+ * it (and, from v4, when the request allows it); illegal names get INVALID_TOPIC_EXCEPTION per topic.
+ */
+import { ErrorCode } from '../../broker/errors';
+import type { TopicInfo } from '../../broker/types';
+import { arr, f } from '../codec/schema';
+import { defineApi, errorCodeOf, invalidTopicReason } from './api';
+
+interface MetadataRequest {
+  topics: { name: string }[] | null;
+  allowAutoTopicCreation: boolean;
+  includeClusterAuthorizedOperations: boolean;
+  includeTopicAuthorizedOperations: boolean;
+}
+
+interface TopicMetadata {
+  errorCode: number;
+  name: string;
+  isInternal: boolean;
+  partitions: {
+    errorCode: number;
+    partitionIndex: number;
+    leaderId: number;
+    leaderEpoch: number;
+    replicaNodes: number[];
+    isrNodes: number[];
+    offlineReplicas: number[];
+  }[];
+  topicAuthorizedOperations: number;
+}
+
+interface MetadataResponse {
+  throttleTimeMs: number;
+  brokers: { nodeId: number; host: string; port: number; rack: string | null }[];
+  clusterId: string | null;
+  controllerId: number;
+  topics: TopicMetadata[];
+  clusterAuthorizedOperations: number;
+}
+
+const NO_OPS = -2147483648;
+
+export const metadata = defineApi<MetadataRequest, MetadataResponse>({
+  apiKey: 3,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 8,
+  flexibleFrom: 9,
+  request: [
+    arr('topics', [f('name', 'string')], '0+', { nullable: true }),
+    f('allowAutoTopicCreation', 'bool', '4+', { def: true }),
+    f('includeClusterAuthorizedOperations', 'bool', '8-10'),
+    f('includeTopicAuthorizedOperations', 'bool', '8+'),
+  ],
+  response: [
+    f('throttleTimeMs', 'int32', '3+'),
+    arr('brokers', [f('nodeId', 'int32'), f('host', 'string'), f('port', 'int32'), f('rack', 'string', '1+', { nullable: true })]),
+    f('clusterId', 'string', '2+', { nullable: true }),
+    f('controllerId', 'int32', '1+', { def: -1 }),
+    arr('topics', [
+      f('errorCode', 'int16'),
+      f('name', 'string'),
+      f('isInternal', 'bool', '1+'),
+      arr('partitions', [
+        f('errorCode', 'int16'),
+        f('partitionIndex', 'int32'),
+        f('leaderId', 'int32'),
+        f('leaderEpoch', 'int32', '7+', { def: -1 }),
+        arr('replicaNodes', 'int32'),
+        arr('isrNodes', 'int32'),
+        arr('offlineReplicas', 'int32', '5+'),
+      ]),
+      f('topicAuthorizedOperations', 'int32', '8+', { def: NO_OPS }),
+    ]),
+    f('clusterAuthorizedOperations', 'int32', '8-10', { def: NO_OPS }),
+  ],
+  async handle(ctx, req) {
+    const { broker, cluster } = ctx;
+    const node = cluster.nodeId;
+    const describe = (t: TopicInfo): TopicMetadata => ({
+      errorCode: 0,
+      name: t.name,
+      isInternal: false,
+      partitions: Array.from({ length: t.partitions }, (_, p) => ({
+        errorCode: 0,
+        partitionIndex: p,
+        leaderId: node,
+        leaderEpoch: -1,
+        replicaNodes: [node],
+        isrNodes: [node],
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: NO_OPS,
+    });
+    const failed = (name: string, errorCode: number): TopicMetadata => ({
+      errorCode,
+      name,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: NO_OPS,
+    });
+    const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    let topics: TopicMetadata[];
+    if (all) {
+      topics = broker.listTopics().map(describe);
+    } else {
+      const autoCreate = broker.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+      topics = [];
+      for (const { name } of req.topics ?? []) {
+        const existing = broker.getTopic(name);
+        if (existing) {
+          topics.push(describe(existing));
+          continue;
+        }
+        if (invalidTopicReason(name)) {
+          topics.push(failed(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
+          continue;
+        }
+        if (!autoCreate) {
+          topics.push(failed(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          continue;
+        }
+        try {
+          const created = await broker.ensureTopic(name);
+          topics.push(created ? describe(created) : failed(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        } catch (e) {
+          topics.push(failed(name, errorCodeOf(ctx, e, `Metadata auto-create of "${name}"`)));
+        }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: node, host: cluster.host, port: cluster.port, rack: null }],
+      clusterId: cluster.clusterId,
+      controllerId: node,
+      topics,
+      clusterAuthorizedOperations: NO_OPS,
+    };
+  },
+});

@@ -1,0 +1,75 @@
+/**
+ * DescribeGroups (key 15), v0-4: state, protocol, members with their subscription and assignment bytes. An
+ * unknown group is described as Dead with no error, as Kafka does.
+ */
+import { ErrorCode, KafkaError } from '../../broker/errors';
+import { arr, f } from '../codec/schema';
+import { defineApi, errorCodeOf } from './api';
+
+interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[];
+  authorizedOperations: number;
+}
+
+const NO_OPS = -2147483648;
+
+export const describeGroups = defineApi<{ groups: string[]; includeAuthorizedOperations: boolean }, { throttleTimeMs: number; groups: DescribedGroup[] }>({
+  apiKey: 15,
+  name: 'DescribeGroups',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 5,
+  request: [arr('groups', 'string'), f('includeAuthorizedOperations', 'bool', '3+')],
+  response: [
+    f('throttleTimeMs', 'int32', '1+'),
+    arr('groups', [
+      f('errorCode', 'int16'),
+      f('groupId', 'string'),
+      f('groupState', 'string'),
+      f('protocolType', 'string'),
+      f('protocolData', 'string'),
+      arr('members', [
+        f('memberId', 'string'),
+        f('groupInstanceId', 'string', '4+', { nullable: true }),
+        f('clientId', 'string'),
+        f('clientHost', 'string'),
+        f('memberMetadata', 'bytes'),
+        f('memberAssignment', 'bytes'),
+      ]),
+      f('authorizedOperations', 'int32', '3+', { def: NO_OPS }),
+    ]),
+  ],
+  handle(ctx, req) {
+    const groups = req.groups.map((groupId): DescribedGroup => {
+      const empty: DescribedGroup = { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPS };
+      try {
+        const d = ctx.broker.describeGroup(groupId);
+        return {
+          errorCode: 0,
+          groupId,
+          groupState: d.state,
+          protocolType: d.protocolType,
+          protocolData: d.protocol,
+          members: d.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+          })),
+          authorizedOperations: NO_OPS,
+        };
+      } catch (e) {
+        if (e instanceof KafkaError && e.code === ErrorCode.GROUP_ID_NOT_FOUND) return empty;
+        return { ...empty, errorCode: errorCodeOf(ctx, e, `DescribeGroups "${groupId}"`) };
+      }
+    });
+    return { throttleTimeMs: 0, groups };
+  },
+});

@@ -1,0 +1,73 @@
+/**
+ * CreateTopics (key 19), v0-4. Partition count -1 (v4) = the broker default; replication factor must be 1 or -1
+ * (one broker); explicit assignments set the partition count; validateOnly (v1+) checks without creating.
+ */
+import { ErrorCode, KafkaError } from '../../broker/errors';
+import { arr, f } from '../codec/schema';
+import { defineApi, errorCodeOf, errorMessageOf, invalidTopicReason } from './api';
+
+interface CreateTopicsRequest {
+  topics: {
+    name: string;
+    numPartitions: number;
+    replicationFactor: number;
+    assignments: { partitionIndex: number; brokerIds: number[] }[];
+    configs: { name: string; value: string | null }[];
+  }[];
+  timeoutMs: number;
+  validateOnly: boolean;
+}
+
+export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: number; topics: { name: string; errorCode: number; errorMessage: string | null }[] }>({
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 5,
+  request: [
+    arr('topics', [
+      f('name', 'string'),
+      f('numPartitions', 'int32'),
+      f('replicationFactor', 'int16'),
+      arr('assignments', [f('partitionIndex', 'int32'), arr('brokerIds', 'int32')]),
+      arr('configs', [f('name', 'string'), f('value', 'string', '0+', { nullable: true })]),
+    ]),
+    f('timeoutMs', 'int32', '0+', { def: 60000 }),
+    f('validateOnly', 'bool', '1+'),
+  ],
+  response: [
+    f('throttleTimeMs', 'int32', '2+'),
+    arr('topics', [f('name', 'string'), f('errorCode', 'int16'), f('errorMessage', 'string', '1+', { nullable: true })]),
+  ],
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const topics: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+    const seen = new Set<string>();
+    for (const t of req.topics) {
+      try {
+        if (seen.has(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`);
+        seen.add(t.name);
+        const reason = invalidTopicReason(t.name);
+        if (reason) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
+        if (broker.getTopic(t.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${t.name}" already exists`);
+        const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.defaultPartitions : t.numPartitions;
+        if (!Number.isInteger(partitions) || partitions < 1) {
+          throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `the partition count must be at least 1, got ${t.numPartitions}`);
+        }
+        if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && t.assignments.length === 0) {
+          throw new KafkaError(
+            ErrorCode.INVALID_REPLICATION_FACTOR,
+            `replication factor ${t.replicationFactor} is larger than the number of brokers (1)`,
+          );
+        }
+        const configs: Record<string, string> = {};
+        for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+        if (!req.validateOnly) await broker.createTopic(t.name, partitions, configs);
+        topics.push({ name: t.name, errorCode: 0, errorMessage: null });
+      } catch (e) {
+        topics.push({ name: t.name, errorCode: errorCodeOf(ctx, e, `CreateTopics "${t.name}"`), errorMessage: errorMessageOf(e) });
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

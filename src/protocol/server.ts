@@ -1,0 +1,369 @@
+/**
+ * The Kafka wire-protocol TCP server: the only module in the project that imports 'net'. It owns connections,
+ * framing (int32 size prefix; a frame above maxFrameBytes is refused from its 4-byte prefix, before anything is
+ * allocated for it), request headers v1/v2, dispatch to the API modules of registry.ts, and per-connection
+ * response ordering: every request takes a slot in a queue when it arrives and responses leave strictly in
+ * request order, even while a Fetch long-polls or a JoinGroup waits for a rebalance.
+ *
+ * Bad input never reaches the engine: an unknown API key, an unsupported version (other than ApiVersions, which
+ * gets Kafka's v0-format error 35 answer), a truncated or garbled body, or an oversized frame closes that one
+ * connection with one log line naming the client, API, version and problem. Other connections are untouched.
+ * Called by src/cli.ts and the extension; talks only to the Broker facade.
+ */
+import { createHash } from 'crypto';
+import { EventEmitter } from 'events';
+import * as net from 'net';
+import type { Broker } from '../broker/broker';
+import type { ApiModule, LogLevel, RequestContext, ClusterIdentity } from './apis/api';
+import { ProtocolError, Reader } from './codec/reader';
+import { decodeStruct, encodeStruct } from './codec/schema';
+import { Writer } from './codec/writer';
+import { advertised, API_BY_KEY, API_VERSIONS_KEY } from './registry';
+
+export interface KafkaServerOptions {
+  broker: Broker;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Default 9092; 0 picks a free port. */
+  port?: number;
+  /** Largest request frame accepted; default 100 MiB. */
+  maxFrameBytes?: number;
+  logger?: (level: LogLevel, message: string) => void;
+  /** Host advertised in Metadata/FindCoordinator; default the listening IPv4 literal (127.0.0.1 for wildcards). */
+  advertisedHost?: string;
+  /** Port advertised in Metadata/FindCoordinator; default the listening port (tests put a proxy in front). */
+  advertisedPort?: number;
+  /** Broker node id advertised to clients; default 1. */
+  nodeId?: number;
+}
+
+export interface ConnectionEvent {
+  id: number;
+  remote: string;
+  clientId?: string;
+}
+
+export interface KafkaServer extends EventEmitter {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+  connectionCount(): number;
+  on(event: 'connection' | 'disconnect', listener: (e: ConnectionEvent) => void): this;
+}
+
+const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
+const UNSUPPORTED_VERSION = 35;
+
+/** A stable cluster id per data directory: 16 bytes of its path's hash, base64url (22 chars, like Kafka's). */
+export function clusterIdFor(dataDir: string): string {
+  return createHash('sha256').update(`kafka-lite:${dataDir}`).digest().subarray(0, 16).toString('base64url');
+}
+
+interface Slot {
+  done: boolean;
+  out: Buffer[] | null;
+}
+
+class Connection {
+  readonly remote: string;
+  readonly remoteHost: string;
+  clientId: string | undefined;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private queue: Slot[] = [];
+  private closed = false;
+  private closeCallbacks = new Set<() => void>();
+
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+    private readonly server: Server,
+  ) {
+    this.remoteHost = socket.remoteAddress?.replace(/^::ffff:/, '') ?? 'unknown';
+    this.remote = `${this.remoteHost}:${socket.remotePort ?? 0}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.shutdown());
+    socket.on('close', () => this.shutdown());
+  }
+
+  get who(): string {
+    return `client ${JSON.stringify(this.clientId ?? '?')} (${this.remote}, connection ${this.id})`;
+  }
+
+  onClose(cb: () => void): () => void {
+    if (this.closed) {
+      cb();
+      return () => {};
+    }
+    this.closeCallbacks.add(cb);
+    return () => this.closeCallbacks.delete(cb);
+  }
+
+  /** Close this connection after a protocol violation, with one log line. */
+  reject(message: string): void {
+    if (this.closed) return;
+    this.server.log('warn', `${this.who}: ${message}; closing the connection`);
+    this.socket.destroy();
+    this.shutdown();
+  }
+
+  shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.chunks = [];
+    this.buffered = 0;
+    this.queue = [];
+    for (const cb of [...this.closeCallbacks]) {
+      try {
+        cb();
+      } catch {
+        // a long poll's cleanup must not break the others
+      }
+    }
+    this.closeCallbacks.clear();
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.server.connectionClosed(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (!this.closed && this.buffered >= 4) {
+      const size = this.peekSize();
+      if (size < 8 || size > this.server.maxFrameBytes) {
+        this.reject(
+          size > this.server.maxFrameBytes
+            ? `request frame of ${size} bytes exceeds the ${this.server.maxFrameBytes}-byte limit`
+            : `invalid request frame size ${size} (not a Kafka client?)`,
+        );
+        return;
+      }
+      if (this.buffered < 4 + size) return;
+      const frame = this.take(4 + size);
+      this.handleFrame(frame.subarray(4));
+    }
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0];
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = Buffer.alloc(4);
+    let filled = 0;
+    for (const c of this.chunks) {
+      const n = Math.min(4 - filled, c.length);
+      c.copy(head, filled, 0, n);
+      filled += n;
+      if (filled === 4) break;
+    }
+    return head.readInt32BE(0);
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      this.buffered -= n;
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0];
+      const k = Math.min(n - filled, c.length);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.buffered -= n;
+    return out;
+  }
+
+  private handleFrame(body: Buffer): void {
+    const r = new Reader(body);
+    let apiKey = -1;
+    let version = -1;
+    let correlationId = -1;
+    let api: ApiModule | undefined;
+    let req: Record<string, unknown>;
+    let flexible = false;
+    try {
+      apiKey = r.int16();
+      version = r.int16();
+      correlationId = r.int32();
+      api = API_BY_KEY.get(apiKey);
+      const clientId = r.nullableString() ?? '';
+      if (this.clientId === undefined) this.server.identified(this, clientId);
+      this.clientId = clientId;
+      if (!api) {
+        this.reject(`unknown API key ${apiKey} (version ${version}, correlation id ${correlationId})`);
+        return;
+      }
+      if (version < api.minVersion || version > api.maxVersion) {
+        if (apiKey === API_VERSIONS_KEY) {
+          this.answerUnsupportedApiVersions(correlationId, version);
+          return;
+        }
+        this.reject(`${api.name} version ${version} is not supported (supported: ${api.minVersion}-${api.maxVersion})`);
+        return;
+      }
+      flexible = version >= api.flexibleFrom;
+      if (flexible) r.skipTaggedFields();
+      req = decodeStruct(r, api.request, version, flexible);
+    } catch (e) {
+      const what = api ? `${api.name} v${version}` : `API key ${apiKey} v${version}`;
+      this.reject(`malformed ${what} request (correlation id ${correlationId}): ${(e as Error).message}`);
+      return;
+    }
+    const slot: Slot = { done: false, out: null };
+    this.queue.push(slot);
+    const ctx: RequestContext = {
+      broker: this.server.broker,
+      cluster: this.server.cluster,
+      apiVersion: version,
+      clientId: this.clientId ?? '',
+      clientHost: this.remoteHost,
+      connectionId: this.id,
+      log: (level, message) => this.server.log(level, message),
+      onClose: (cb) => this.onClose(cb),
+    };
+    const module = api;
+    const fail = (e: unknown) => {
+      this.server.log('error', `${this.who}: ${module.name} v${version} failed: ${(e as Error)?.stack ?? String(e)}`);
+      this.reject(`${module.name} v${version} could not be answered`);
+    };
+    const respond = (resp: unknown) => {
+      if (this.closed) return;
+      try {
+        slot.out = resp === null ? null : this.encode(module, version, flexible, correlationId, resp as Record<string, unknown>);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      slot.done = true;
+      this.drain();
+    };
+    try {
+      const result = module.handle(ctx, req);
+      if (result instanceof Promise) result.then(respond, fail);
+      else respond(result);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private encode(api: ApiModule, version: number, flexible: boolean, correlationId: number, resp: Record<string, unknown>): Buffer[] {
+    const w = new Writer();
+    w.int32(0); // size, patched below
+    w.int32(correlationId);
+    // response header v1 (tagged fields) for flexible versions, except ApiVersions: always header v0
+    if (flexible && api.apiKey !== API_VERSIONS_KEY) w.emptyTaggedFields();
+    encodeStruct(w, api.response, version, flexible, resp);
+    const size = w.length - 4;
+    w.patchInt32(0, size);
+    return w.finish();
+  }
+
+  private answerUnsupportedApiVersions(correlationId: number, version: number): void {
+    this.server.log('info', `${this.who}: ApiVersions v${version} is not supported; answering with error 35 and the supported list`);
+    const w = new Writer();
+    w.int32(0).int32(correlationId).int16(UNSUPPORTED_VERSION);
+    w.arrayLength(advertised.length);
+    for (const a of advertised) w.int16(a.apiKey).int16(a.minVersion).int16(a.maxVersion);
+    w.patchInt32(0, w.length - 4);
+    this.queue.push({ done: true, out: w.finish() });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.closed) return;
+    let corked = false;
+    while (this.queue.length > 0 && this.queue[0].done) {
+      const slot = this.queue.shift()!;
+      if (!slot.out) continue;
+      if (!corked) {
+        this.socket.cork();
+        corked = true;
+      }
+      for (const chunk of slot.out) this.socket.write(chunk);
+    }
+    if (corked) this.socket.uncork();
+  }
+}
+
+class Server extends EventEmitter implements KafkaServer {
+  host = '';
+  port = 0;
+  readonly maxFrameBytes: number;
+  readonly broker: Broker;
+  cluster!: ClusterIdentity;
+  private readonly connections = new Map<number, Connection>();
+  private nextId = 1;
+  private readonly netServer: net.Server;
+  private readonly logger: (level: LogLevel, message: string) => void;
+
+  constructor(private readonly opts: KafkaServerOptions) {
+    super();
+    this.broker = opts.broker;
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME;
+    this.logger = opts.logger ?? (() => {});
+    this.netServer = net.createServer((socket) => this.accept(socket));
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.logger(level, message);
+  }
+
+  async listen(): Promise<void> {
+    const host = this.opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.netServer.once('error', onError);
+      this.netServer.listen(this.opts.port ?? 9092, host, () => {
+        this.netServer.off('error', onError);
+        resolve();
+      });
+    });
+    this.netServer.on('error', (e) => this.log('error', `listener error: ${e.message}`));
+    const addr = this.netServer.address() as net.AddressInfo;
+    this.port = addr.port;
+    this.host = addr.address;
+    const advertisedHost = this.opts.advertisedHost ?? (net.isIPv4(addr.address) && addr.address !== '0.0.0.0' ? addr.address : '127.0.0.1');
+    this.cluster = { nodeId: this.opts.nodeId ?? 1, host: advertisedHost, port: this.opts.advertisedPort ?? this.port, clusterId: clusterIdFor(this.broker.dataDir) };
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = new Connection(this.nextId++, socket, this);
+    this.connections.set(conn.id, conn);
+    this.emit('connection', { id: conn.id, remote: conn.remote } satisfies ConnectionEvent);
+  }
+
+  identified(conn: Connection, clientId: string): void {
+    this.log('info', `connection ${conn.id} from ${conn.remote}: client id ${JSON.stringify(clientId)}`);
+  }
+
+  connectionClosed(conn: Connection): void {
+    if (!this.connections.delete(conn.id)) return;
+    if (conn.clientId !== undefined) this.log('info', `connection ${conn.id} (client ${JSON.stringify(conn.clientId)}) closed`);
+    this.emit('disconnect', { id: conn.id, remote: conn.remote, clientId: conn.clientId } satisfies ConnectionEvent);
+  }
+
+  connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.netServer.close(() => resolve()));
+    for (const c of [...this.connections.values()]) c.shutdown();
+    await closed;
+  }
+}
+
+export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaServer> {
+  const server = new Server(opts);
+  await server.listen();
+  return server;
+}

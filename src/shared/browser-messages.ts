@@ -1,0 +1,140 @@
+/**
+ * The record browser panel's message protocol, declared once for the host (src/extension/panels/browser-*) and
+ * the webview (src/webview/browser-panel.ts). Requests carry an `id`, replies echo it; the host pushes the
+ * whole visible page as a `snapshot` (also in live-tail mode, where new records extend the page).
+ */
+import { Reply, bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType, Validation } from './validate';
+
+export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
+export const PAGE_SIZE = 100;
+
+export type Seek =
+  | { kind: 'beginning' }
+  | { kind: 'end' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'timestamp'; timestamp: number };
+
+export type FilterField = 'any' | 'key' | 'value' | 'header';
+
+export interface RecordFilter {
+  text: string;
+  regex: boolean;
+  field: FilterField;
+}
+
+export type BrowserRequest =
+  | { type: 'ready'; id: number }
+  | { type: 'open'; id: number; topic: string; partition: number | null; seek: Seek; filter: RecordFilter; tail: boolean }
+  | { type: 'page'; id: number; direction: 'next' | 'prev' }
+  | { type: 'setTail'; id: number; tail: boolean }
+  | { type: 'copyRecord'; id: number; partition: number; offset: number }
+  | { type: 'produceCopy'; id: number; partition: number; offset: number };
+
+export interface RecordRow {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  timestampType: 0 | 1;
+  /** Rendered for display: text, pretty-printed JSON, or hex for binary. */
+  key: string | null;
+  keyKind: 'text' | 'json' | 'binary' | 'null';
+  value: string | null;
+  valueKind: 'text' | 'json' | 'binary' | 'null';
+  headers: { key: string; value: string | null }[];
+  compression: number;
+}
+
+export interface BrowserSnapshot {
+  brokerRunning: boolean;
+  topics: { name: string; partitions: number }[];
+  topic: string;
+  partition: number | null;
+  filter: RecordFilter;
+  tail: boolean;
+  rows: RecordRow[];
+  hasPrev: boolean;
+  hasNext: boolean;
+  /** Offsets of each partition shown, for the header line. */
+  ranges: { partition: number; logStartOffset: number; logEndOffset: number }[];
+  /** How many records were read to find these rows (differs from rows.length when filtering). */
+  scanned: number;
+  /** A plain message when nothing matched or the scan limit stopped the search. */
+  note: string | null;
+  /** An invalid regex, an unknown topic, ... */
+  error: string | null;
+}
+
+export type BrowserHostMessage = { type: 'snapshot'; state: BrowserSnapshot } | Reply;
+
+export function parseSeek(v: unknown): Seek {
+  const o = obj(v, 'seek');
+  const kind = oneOf(o, 'kind', ['beginning', 'end', 'offset', 'timestamp'] as const);
+  switch (kind) {
+    case 'beginning':
+    case 'end':
+      return { kind };
+    case 'offset':
+      return { kind, offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER) };
+    case 'timestamp':
+      return { kind, timestamp: int(o, 'timestamp', 0, 8_640_000_000_000_000) };
+  }
+}
+
+export function parseFilter(v: unknown): RecordFilter {
+  const o = obj(v, 'filter');
+  return { text: str(o, 'text', 1000), regex: bool(o, 'regex'), field: oneOf(o, 'field', ['any', 'key', 'value', 'header'] as const) };
+}
+
+export function validateBrowserRequest(raw: unknown): Validation<BrowserRequest> {
+  return validateByType<BrowserRequest>(raw, {
+    ready: (o) => ({ type: 'ready', id: requestId(o) }),
+    open: (o) => ({
+      type: 'open',
+      id: requestId(o),
+      topic: topicName(o, 'topic'),
+      partition: intOrNull(o, 'partition', 0, 1_000_000),
+      seek: parseSeek(o.seek),
+      filter: parseFilter(o.filter),
+      tail: bool(o, 'tail'),
+    }),
+    page: (o) => ({ type: 'page', id: requestId(o), direction: oneOf(o, 'direction', ['next', 'prev'] as const) }),
+    setTail: (o) => ({ type: 'setTail', id: requestId(o), tail: bool(o, 'tail') }),
+    copyRecord: (o) => ({
+      type: 'copyRecord',
+      id: requestId(o),
+      partition: int(o, 'partition', 0, 1_000_000),
+      offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+    }),
+    produceCopy: (o) => ({
+      type: 'produceCopy',
+      id: requestId(o),
+      partition: int(o, 'partition', 0, 1_000_000),
+      offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+    }),
+  });
+}
+
+export interface BrowserSavedState {
+  topic: string;
+  partition: number | null;
+  seek: Seek;
+  filter: RecordFilter;
+  tail: boolean;
+}
+
+export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {
+  try {
+    const o = obj(raw, 'state');
+    const topic = str(o, 'topic', 249);
+    if (topic === '') fail('no topic');
+    return {
+      topic,
+      partition: intOrNull(o, 'partition', 0, 1_000_000),
+      seek: parseSeek(o.seek),
+      filter: parseFilter(o.filter),
+      tail: bool(o, 'tail'),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Record browser (browser side): topic/partition pickers, seek (beginning, end, offset, timestamp), paging,
+ * filter (substring or regex on key, value, header), live tail, and the records table with copy / produce-a-copy
+ * actions. Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
+ */
+import type { BrowserSavedState, BrowserSnapshot, RecordFilter, RecordRow, Seek } from '../shared/browser-messages';
+import { button, byId, checked, formatTime, h, icon, listen, request, setOptions, setValue, showStatus, valueOf, vscode } from './common';
+
+const saved = vscode.getState() as BrowserSavedState | undefined;
+let state: BrowserSavedState = saved ?? { topic: '', partition: null, seek: { kind: 'beginning' }, filter: { text: '', regex: false, field: 'any' }, tail: false };
+let snap: BrowserSnapshot | null = null;
+let lastFilter = '';
+const compression = ['', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+const app = byId('app');
+app.append(
+  h('h2', {}, icon('list-flat'), ' Browse records'),
+  h('div', { class: 'row' },
+    h('vscode-single-select', { id: 'topic', class: 'grow', title: 'Topic' }),
+    h('vscode-single-select', { id: 'partition', title: 'Partition' }),
+    button('Beginning', () => void open({ kind: 'beginning' }), { id: 'seek-beginning', icon: 'debug-step-back', secondary: true }),
+    button('End', () => void open({ kind: 'end' }), { id: 'seek-end', icon: 'debug-step-over', secondary: true }),
+    h('vscode-textfield', { id: 'seek-offset', class: 'narrow', placeholder: 'offset' }),
+    button('Go', () => seekOffset(), { id: 'seek-offset-go', secondary: true, title: 'Seek to this offset' }),
+    h('vscode-textfield', { id: 'seek-time', placeholder: 'timestamp (ISO or ms)' }),
+    button('Go', () => seekTime(), { id: 'seek-time-go', secondary: true, title: 'Seek to the first record at or after this time' }),
+  ),
+  h('div', { class: 'row' },
+    icon('filter'),
+    h('vscode-textfield', { id: 'filter', class: 'grow', placeholder: 'filter: substring (case-insensitive) or regex' }),
+    h('vscode-single-select', { id: 'filter-field' },
+      h('vscode-option', { value: 'any' }, 'key, value or header'), h('vscode-option', { value: 'key' }, 'key'),
+      h('vscode-option', { value: 'value' }, 'value'), h('vscode-option', { value: 'header' }, 'header')),
+    h('vscode-checkbox', { id: 'filter-regex', label: 'regex' }),
+    button('Apply', () => void open(state.seek), { id: 'apply-filter', icon: 'search' }),
+    h('vscode-checkbox', { id: 'tail', label: 'Live tail' }),
+  ),
+  h('div', { class: 'row' },
+    button('Previous', () => void request('page', { direction: 'prev' }), { id: 'prev', icon: 'chevron-left', secondary: true }),
+    button('Next', () => void request('page', { direction: 'next' }), { id: 'next', icon: 'chevron-right', secondary: true }),
+    h('span', { id: 'range', class: 'hint' }),
+  ),
+  h('div', { id: 'status', class: 'status', role: 'status' }),
+  h('div', { id: 'note', class: 'hint' }),
+  h('table', { id: 'records', class: 'data records' }),
+);
+
+const topicSel = byId('topic');
+const partSel = byId('partition');
+const filterEl = byId('filter');
+const fieldSel = byId('filter-field');
+const regexEl = byId('filter-regex');
+const tailEl = byId('tail');
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function readFilter(): RecordFilter {
+  const f = valueOf(fieldSel);
+  return { text: valueOf(filterEl), regex: checked(regexEl), field: f === 'key' || f === 'value' || f === 'header' ? f : 'any' };
+}
+
+async function open(seek: Seek): Promise<void> {
+  const topic = valueOf(topicSel);
+  if (!topic) return showStatus('Pick a topic.', 'error');
+  const p = valueOf(partSel);
+  state = { topic, partition: p === 'all' || p === '' ? null : Number(p), seek, filter: readFilter(), tail: checked(tailEl) };
+  save();
+  showStatus('Reading…');
+  const r = await request('open', { ...state });
+  if (r.ok) showStatus('');
+}
+
+function seekOffset(): void {
+  const raw = valueOf(byId('seek-offset')).trim();
+  if (!/^\d+$/.test(raw)) return showStatus(`"${raw}" is not an offset (a whole number ≥ 0).`, 'error');
+  void open({ kind: 'offset', offset: Number(raw) });
+}
+
+function seekTime(): void {
+  const raw = valueOf(byId('seek-time')).trim();
+  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(n) || n < 0) return showStatus(`"${raw}" is not a time: use an ISO date (2024-01-31T12:00:00Z) or ms since 1970.`, 'error');
+  void open({ kind: 'timestamp', timestamp: Math.floor(n) });
+}
+
+function renderSelects(): void {
+  const topics = snap?.topics ?? [];
+  const names = topics.map((t) => t.name);
+  if (state.topic && !names.includes(state.topic)) names.unshift(state.topic);
+  setOptions(topicSel, [{ value: '', label: '(pick a topic)' }, ...names.map((n) => ({ value: n, label: n }))], state.topic);
+  const count = topics.find((t) => t.name === state.topic)?.partitions ?? 0;
+  setOptions(partSel, [{ value: 'all', label: 'all partitions' }, ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` }))], state.partition === null ? 'all' : String(state.partition));
+}
+
+function cell(text: string | null, kind: string, cls: string): HTMLElement {
+  if (text === null) return h('td', { class: `${cls} null` }, 'null');
+  return h('td', { class: `${cls} ${kind}` }, kind === 'json' ? h('pre', {}, text) : kind === 'binary' ? h('code', { title: 'binary, shown as hex' }, text) : text);
+}
+
+function row(r: RecordRow): HTMLElement {
+  const copy = button('', () => void request('copyRecord', { partition: r.partition, offset: r.offset }).then((x) => x.ok && showStatus(`Copied record ${r.partition}@${r.offset} as JSON.`)), { icon: 'copy', secondary: true, title: 'Copy as JSON' });
+  const again = button('', () => void request('produceCopy', { partition: r.partition, offset: r.offset }), { icon: 'send', secondary: true, title: 'Produce a copy (opens the producer prefilled)' });
+  const ts = h('td', { class: 'time', title: r.timestampType === 1 ? 'LogAppendTime' : 'CreateTime' }, formatTime(r.timestamp));
+  return h('tr', { class: 'record', 'data-partition': r.partition, 'data-offset': r.offset },
+    h('td', { class: 'num partition' }, String(r.partition)),
+    h('td', { class: 'num offset' }, String(r.offset)),
+    ts,
+    cell(r.key, r.keyKind, 'key'),
+    cell(r.value, r.valueKind, 'value'),
+    h('td', { class: 'headers' }, ...r.headers.map((x) => h('div', {}, h('b', {}, x.key), '=', x.value ?? 'null')), r.compression ? h('span', { class: 'tag' }, compression[r.compression] ?? `codec ${r.compression}`) : null),
+    h('td', { class: 'actions' }, copy, again),
+  );
+}
+
+function render(s: BrowserSnapshot): void {
+  snap = s;
+  if (s.topic) {
+    state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
+    save();
+  }
+  renderSelects();
+  const f = JSON.stringify(s.filter);
+  if (f !== lastFilter) {
+    lastFilter = f;
+    setValue(filterEl, state.filter.text);
+    setValue(fieldSel, state.filter.field);
+    (regexEl as unknown as { checked: boolean }).checked = state.filter.regex;
+  }
+  (tailEl as unknown as { checked: boolean }).checked = s.tail;
+  (byId('prev') as unknown as { disabled: boolean }).disabled = !s.hasPrev || s.tail;
+  (byId('next') as unknown as { disabled: boolean }).disabled = !s.hasNext || s.tail;
+  byId('range').textContent = s.ranges.map((r) => `p${r.partition}: ${r.logStartOffset}…${r.logEndOffset}`).join('   ');
+  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
+  else if (s.error) showStatus(s.error, 'error');
+  byId('note').textContent = s.note ?? '';
+  const table = byId('records');
+  table.replaceChildren(
+    h('tr', {}, h('th', {}, 'P'), h('th', {}, 'Offset'), h('th', {}, 'Timestamp'), h('th', {}, 'Key'), h('th', {}, 'Value'), h('th', {}, 'Headers'), h('th', {}, '')),
+    ...s.rows.map(row),
+  );
+  if (s.tail) table.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  document.body.dataset.ready = 'true';
+}
+
+topicSel.addEventListener('change', () => {
+  if (valueOf(topicSel) !== state.topic) {
+    state.topic = valueOf(topicSel);
+    state.partition = null;
+    renderSelects();
+    void open({ kind: 'beginning' });
+  }
+});
+partSel.addEventListener('change', () => void open({ kind: 'beginning' }));
+tailEl.addEventListener('change', () => void request('setTail', { tail: checked(tailEl) }));
+filterEl.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') void open(state.seek); });
+
+listen<BrowserSnapshot>(render);
+renderSelects();
+void request('ready');

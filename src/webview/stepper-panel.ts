@@ -1,0 +1,196 @@
+/**
+ * Consumer stepper (browser side): topic and group pickers, the consumers of the panel with Poll / Commit /
+ * Crash / Leave, the assignment diagram (SVG: partitions left, members right, arrows for ownership, idle members
+ * drawn idle), per-partition offsets as bars, commit history and the other groups reading the topic. Renders
+ * host snapshots; saves topic, group and poll size with setState. Messages: src/shared/stepper-messages.ts.
+ */
+import type { LocalConsumerView, PartitionView, StepperSavedState, StepperSnapshot } from '../shared/stepper-messages';
+import { button, byId, formatTime, h, icon, listen, request, setOptions, setValue, showStatus, svg, valueOf, vscode } from './common';
+
+const saved = vscode.getState() as StepperSavedState | undefined;
+let state: StepperSavedState = saved ?? { topic: '', groupId: '', pollMax: 5 };
+let snap: StepperSnapshot | null = null;
+let snapAt = Date.now();
+
+const app = byId('app');
+app.append(
+  h('h2', {}, icon('debug-step-over'), ' Consumer stepper'),
+  h('div', { class: 'row' },
+    h('vscode-single-select', { id: 'topic', class: 'grow', title: 'Topic' }),
+    h('vscode-textfield', { id: 'group', placeholder: 'group id (existing or new)', class: 'grow' }),
+    button('Use', () => void select(), { id: 'select', icon: 'check' }),
+    h('span', { class: 'hint' }, 'Poll size'),
+    h('vscode-textfield', { id: 'poll-max', class: 'narrow', value: String(state.pollMax) }),
+    button('Add consumer', () => void request('addConsumer'), { id: 'add-consumer', icon: 'add' }),
+  ),
+  h('div', { id: 'status', class: 'status', role: 'status' }),
+  h('div', { id: 'caption', class: 'outcome' }),
+  h('div', { id: 'group-line', class: 'hint' }),
+  h('div', { class: 'diagram-wrap' }, svg('svg', { id: 'diagram', class: 'diagram', role: 'img' })),
+  h('h3', {}, icon('person'), ' Consumers'),
+  h('div', { id: 'consumers', class: 'consumers' }),
+  h('h3', {}, icon('graph'), ' Partitions'),
+  h('table', { id: 'partitions', class: 'data' }),
+  h('h3', {}, icon('history'), ' Commit history'),
+  h('div', { id: 'history' }),
+  h('h3', {}, icon('organization'), ' Other groups on this topic'),
+  h('div', { id: 'others' }),
+);
+
+const topicSel = byId('topic');
+const groupEl = byId('group');
+const pollEl = byId('poll-max');
+setValue(groupEl, state.groupId);
+
+function save(): void {
+  vscode.setState(state);
+}
+
+function pollMax(): number {
+  const n = Number(valueOf(pollEl).trim());
+  return Number.isInteger(n) && n >= 1 && n <= 500 ? n : 5;
+}
+
+async function select(): Promise<void> {
+  const topic = valueOf(topicSel);
+  const groupId = valueOf(groupEl).trim();
+  if (!topic) return showStatus('Pick a topic.', 'error');
+  if (!groupId) return showStatus('Type a group id: an existing group (e.g. your app\'s) or a new one.', 'error');
+  state = { topic, groupId, pollMax: pollMax() };
+  save();
+  const r = await request('select', { topic, groupId });
+  if (r.ok) showStatus('');
+}
+
+function consumerCard(c: LocalConsumerView): HTMLElement {
+  const live = c.state !== 'left' && c.state !== 'crashed';
+  const act = (t: string) => () => void request(t, t === 'poll' ? { consumer: c.name, max: pollMax() } : { consumer: c.name });
+  const badge = h('vscode-badge', { class: `state ${c.state}` }, c.state === 'stable' && c.partitions.length === 0 ? 'idle' : c.state);
+  const countdown = h('span', { class: 'countdown hint', 'data-expires': c.sessionExpiresAt ?? '' });
+  const polled = h('table', { class: 'data polled' },
+    ...c.lastPoll.map((r) => h('tr', { class: r.redelivered ? 'redelivered' : '' },
+      h('td', { class: 'num' }, `p${r.partition}`), h('td', { class: 'num offset' }, String(r.offset)),
+      h('td', { class: 'key' }, r.key ?? 'null'), h('td', { class: 'value' }, r.value ?? 'null'),
+      h('td', {}, r.redelivered ? h('span', { class: 'tag redelivered-tag', title: 'delivered before: read again from the last committed offset' }, icon('history'), ' redelivered') : ''))));
+  return h('div', { class: `consumer ${c.state}`, 'data-name': c.name },
+    h('div', { class: 'row' },
+      h('b', {}, c.name), badge, c.isLeader ? h('span', { class: 'tag' }, 'leader') : null,
+      h('span', { class: 'hint' }, c.partitions.length ? `partitions ${c.partitions.join(', ')}` : c.state === 'stable' ? 'no partitions (idle)' : ''),
+      h('span', { class: 'hint' }, c.positions.map((p) => `p${p.partition}@${p.position}`).join('  ')),
+      countdown,
+    ),
+    h('div', { class: 'row' },
+      button('Poll', act('poll'), { icon: 'arrow-down', disabled: !live, title: 'Read the next records from its partitions' }),
+      button('Commit', act('commit'), { icon: 'save', secondary: true, disabled: !live }),
+      button('Crash', act('crash'), { icon: 'debug-disconnect', secondary: true, disabled: !live, title: 'Stop without committing or leaving' }),
+      button('Leave', act('leave'), { icon: 'sign-out', secondary: true, disabled: !live }),
+      button('Remove', act('remove'), { icon: 'close', secondary: true }),
+    ),
+    c.note ? h('div', { class: 'hint error' }, c.note) : null,
+    c.lastPoll.length ? polled : null,
+  );
+}
+
+function bar(p: PartitionView): HTMLElement {
+  const span = Math.max(1, p.logEndOffset - p.logStartOffset);
+  const pct = (o: number) => `${(100 * Math.min(Math.max(o - p.logStartOffset, 0), span)) / span}%`;
+  const track = h('div', { class: 'bar', title: `log start ${p.logStartOffset}, committed ${p.committed}, position ${p.position ?? '–'}, log end ${p.logEndOffset}` });
+  const done = h('div', { class: 'bar-committed' });
+  done.style.width = pct(p.committed >= 0 ? p.committed : p.logStartOffset);
+  track.append(done);
+  if (p.position !== null) {
+    const pos = h('div', { class: 'bar-position' });
+    pos.style.left = pct(p.position);
+    track.append(pos);
+  }
+  return track;
+}
+
+function drawDiagram(s: StepperSnapshot): void {
+  const el = byId('diagram') as unknown as SVGSVGElement;
+  const parts = s.partitions;
+  const members = s.group?.members ?? [];
+  const rowH = 34;
+  const height = Math.max(parts.length, members.length, 1) * rowH + 20;
+  const width = 560;
+  el.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  el.setAttribute('height', String(height));
+  el.replaceChildren();
+  el.append(svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }))));
+  const py = (i: number, n: number) => 10 + i * rowH + (height - 20 - n * rowH) / 2 + rowH / 2;
+  members.forEach((m, j) => {
+    const y = py(j, members.length);
+    for (const p of m.partitions) {
+      const i = parts.findIndex((x) => x.partition === p);
+      if (i < 0) continue;
+      el.append(svg('path', { d: `M 170 ${py(i, parts.length)} C 260 ${py(i, parts.length)}, 290 ${y}, 378 ${y}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
+    }
+  });
+  parts.forEach((p, i) => {
+    const y = py(i, parts.length);
+    el.append(svg('g', { class: 'node partition' }, svg('rect', { x: 10, y: y - 13, width: 160, height: 26, rx: 4 }), svg('text', { x: 20, y: y + 4 }, `partition ${p.partition}  lag ${p.lag}`)));
+  });
+  members.forEach((m, j) => {
+    const y = py(j, members.length);
+    const idle = m.partitions.length === 0;
+    const label = `${m.local ?? m.clientId}${idle ? ' (idle)' : ''}`;
+    el.append(svg('g', { class: `node member${idle ? ' idle' : ''}${m.local ? '' : ' external'}`, 'data-member': m.local ?? m.memberId },
+      svg('rect', { x: 380, y: y - 13, width: 170, height: 26, rx: 13 }), svg('text', { x: 392, y: y + 4 }, label.length > 24 ? `${label.slice(0, 23)}…` : label)));
+  });
+  if (members.length === 0) el.append(svg('text', { x: 380, y: height / 2 + 4, class: 'hint-text' }, 'no members'));
+}
+
+function render(s: StepperSnapshot): void {
+  snap = s;
+  snapAt = Date.now();
+  if (s.topic) state = { ...state, topic: s.topic, groupId: s.groupId };
+  save();
+  setOptions(topicSel, [{ value: '', label: '(pick a topic)' }, ...s.topics.map((t) => ({ value: t.name, label: `${t.name} (${t.partitions})` }))], state.topic);
+  if (document.activeElement !== groupEl && s.groupId) setValue(groupEl, s.groupId);
+  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
+  byId('caption').textContent = s.caption ?? '';
+  const g = s.group;
+  byId('group-line').textContent = s.groupId
+    ? g
+      ? `Group "${s.groupId}": ${g.state}, generation ${g.generationId}, ${g.members.length} member(s)${g.leader ? '' : ''}.`
+      : `Group "${s.groupId}" has no live members yet.`
+    : 'Pick a topic and a group, then add consumers.';
+  byId('group-line').dataset.generation = String(g?.generationId ?? -1);
+  drawDiagram(s);
+  byId('consumers').replaceChildren(...s.consumers.map(consumerCard));
+  byId('partitions').replaceChildren(
+    h('tr', {}, h('th', {}, 'Partition'), h('th', {}, 'Owner'), h('th', {}, 'Log start'), h('th', {}, 'Position'), h('th', {}, 'Committed'), h('th', {}, 'Log end'), h('th', {}, 'Lag'), h('th', { class: 'barcol' }, '')),
+    ...s.partitions.map((p) => h('tr', { 'data-partition': p.partition },
+      h('td', { class: 'num' }, String(p.partition)), h('td', {}, p.owner ?? '–'), h('td', { class: 'num' }, String(p.logStartOffset)),
+      h('td', { class: 'num' }, p.position === null ? '–' : String(p.position)), h('td', { class: 'num committed' }, p.committed < 0 ? 'none' : String(p.committed)),
+      h('td', { class: 'num' }, String(p.logEndOffset)), h('td', { class: 'num lag' }, String(p.lag)), h('td', { class: 'barcol' }, bar(p)))),
+  );
+  byId('history').replaceChildren(
+    ...s.partitions.filter((p) => p.history.length).map((p) => h('div', { class: 'history' }, h('b', {}, `partition ${p.partition}: `),
+      ...p.history.map((e) => h('span', { class: 'hist', title: `generation ${e.generationId}` }, `${e.offset} by ${e.memberId.slice(0, 28)} at ${formatTime(e.timestamp).slice(11)}`)))),
+  );
+  if (!s.partitions.some((p) => p.history.length)) byId('history').append(h('span', { class: 'hint' }, 'No commits yet.'));
+  byId('others').replaceChildren(
+    ...(s.otherGroups.length ? s.otherGroups.map((o) => h('div', {}, h('b', {}, o.groupId), ` (${o.state}) `, o.positions.map((p) => `p${p.partition}: committed ${p.committed}, lag ${p.lag}`).join('; ') || 'no commits on this topic')) : [h('span', { class: 'hint' }, 'No other group reads this topic.')]),
+  );
+  tick();
+  document.body.dataset.ready = 'true';
+}
+
+/** Countdown for crashed members: the broker drops them when their session times out. */
+function tick(): void {
+  if (!snap) return;
+  const now = snap.now + (Date.now() - snapAt);
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('.countdown'))) {
+    const exp = Number(el.dataset.expires || 0);
+    el.textContent = exp ? (exp > now ? `waiting for session timeout: ${Math.ceil((exp - now) / 1000)} s` : 'session expired; the group is rebalancing…') : '';
+  }
+}
+setInterval(tick, 500);
+
+topicSel.addEventListener('change', () => { state.topic = valueOf(topicSel); save(); });
+pollEl.addEventListener('input', () => { state.pollMax = pollMax(); save(); });
+groupEl.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') void select(); });
+
+listen<StepperSnapshot>(render);
+void request('ready');
