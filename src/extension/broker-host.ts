@@ -31,6 +31,8 @@ export interface HostTimings {
   activateStart: number;
   /** performance.now() when the server first accepted connections (undefined until then). */
   listening?: number;
+  /** performance.now() of the first start's steps, for the activation breakdown. */
+  marks: Record<string, number>;
 }
 
 export class BrokerHost implements vscode.Disposable {
@@ -50,7 +52,7 @@ export class BrokerHost implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    readonly timings: HostTimings = { activateStart: performance.now() },
+    readonly timings: HostTimings = { activateStart: performance.now(), marks: {} },
     private readonly settings: () => HostSettings = readSettings,
   ) {}
 
@@ -141,6 +143,7 @@ export class BrokerHost implements vscode.Disposable {
 
   private async doStart(): Promise<boolean> {
     if (this._state === 'running') return true;
+    this.mark('startBegun');
     const settings = this.settings();
     const root = workspaceRoot();
     if (!root) {
@@ -183,6 +186,7 @@ export class BrokerHost implements vscode.Disposable {
         );
       }
       const t0 = performance.now();
+      this.mark('lockTaken', t0);
       broker = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Kafka Lite: opening the broker (recovering logs)…' },
         () =>
@@ -195,6 +199,7 @@ export class BrokerHost implements vscode.Disposable {
           }),
       );
       const opened = broker;
+      this.mark('brokerOpened');
       const outcome = await listenWithFallback(settings.port, (port) =>
         startKafkaServer({
           broker: opened,
@@ -240,6 +245,10 @@ export class BrokerHost implements vscode.Disposable {
         });
       return false;
     }
+  }
+
+  private mark(name: string, at = performance.now()): void {
+    this.timings.marks[name] ??= at;
   }
 
   private async doStop(reason: StopReason): Promise<void> {

@@ -24,6 +24,8 @@ export interface DiagnosticsSnapshot {
   bootstrap?: string;
   /** activate() start until the server listened, ms; undefined until it has. */
   activationMs?: number;
+  /** ms after activate() began at which each start-up step finished (first start only). */
+  activationSteps: Record<string, number>;
   loop: LoopStats;
 }
 
@@ -50,6 +52,9 @@ export class Diagnostics implements vscode.Disposable {
       state: this.host.state,
       bootstrap: this.host.bootstrap,
       activationMs: t.listening !== undefined ? Math.round((t.listening - t.activateStart) * 10) / 10 : undefined,
+      activationSteps: Object.fromEntries(
+        Object.entries(t.marks).map(([k, v]) => [k, Math.round((v - t.activateStart) * 10) / 10]),
+      ),
       loop: {
         p50Ms: h.count > 0 ? ms(h.percentile(50)) : 0,
         p99Ms: h.count > 0 ? ms(h.percentile(99)) : 0,

@@ -25,7 +25,7 @@ let host: BrokerHost | undefined;
 export function activate(context: vscode.ExtensionContext): KafkaLiteApi {
   const activateStart = performance.now();
   const log = vscode.window.createOutputChannel('Kafka Lite', { log: true });
-  host = new BrokerHost(log, { activateStart });
+  host = new BrokerHost(log, { activateStart, marks: {} });
   const diagnostics = new Diagnostics(host);
   context.subscriptions.push(log, diagnostics);
 
@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): KafkaLiteApi {
   } catch (e) {
     log.error(`The panels could not be registered: ${(e as Error).stack ?? e}`);
   }
+  host.timings.marks.registered = performance.now();
   registerLifecycle(context, host);
   return { host, views, diagnostics };
 }

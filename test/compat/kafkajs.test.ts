@@ -210,87 +210,12 @@ describe('kafkajs against Kafka Lite', function () {
   });
 
   it('the idempotent producer retries a batch whose answer was lost, and it is stored once', async () => {
-    // a proxy that forwards everything but kills the connection instead of delivering the first Produce answer
-    let dropped = 0;
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(k.server.port, '127.0.0.1');
-      let pending = Buffer.alloc(0);
-      const inflight = new Map<number, number>(); // correlation id -> api key
-      client.on('data', (d: Buffer) => {
-        pending = Buffer.concat([pending, d]);
-        while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-          const size = pending.readInt32BE(0);
-          inflight.set(pending.readInt32BE(8), pending.readInt16BE(4));
-          pending = pending.subarray(4 + size);
-        }
-        upstream.write(d);
-      });
-      let back = Buffer.alloc(0);
-      upstream.on('data', (d: Buffer) => {
-        back = Buffer.concat([back, d]);
-        while (back.length >= 4 && back.length >= 4 + back.readInt32BE(0)) {
-          const size = back.readInt32BE(0);
-          const frame = back.subarray(0, 4 + size);
-          back = back.subarray(4 + size);
-          if (inflight.get(frame.readInt32BE(4)) === 0 && dropped === 0) {
-            dropped++;
-            client.destroy();
-            upstream.destroy();
-            return;
-          }
-          client.write(frame);
-        }
-      });
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-    const proxyPort = (proxy.address() as net.AddressInfo).port;
-    const viaProxy = await startBroker({}, { advertisedPort: proxyPort }, k.dir + '-idem');
-    // the proxy must reach the second broker
-    k.server.port; // (unchanged)
-    const realPort = viaProxy.server.port;
-    proxy.removeAllListeners('connection');
-    proxy.on('connection', () => {});
-    proxy.close();
-    const proxy2 = net.createServer((client) => proxy.emit('connection', client));
-    void proxy2;
-    // simpler: rebuild the proxy pointing at the second broker
-    const forward = net.createServer((client) => {
-      const upstream = net.connect(realPort, '127.0.0.1');
-      let pending = Buffer.alloc(0);
-      const inflight = new Map<number, number>();
-      client.on('data', (d: Buffer) => {
-        pending = Buffer.concat([pending, d]);
-        while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-          const size = pending.readInt32BE(0);
-          inflight.set(pending.readInt32BE(8), pending.readInt16BE(4));
-          pending = pending.subarray(4 + size);
-        }
-        upstream.write(d);
-      });
-      let back = Buffer.alloc(0);
-      upstream.on('data', (d: Buffer) => {
-        back = Buffer.concat([back, d]);
-        while (back.length >= 4 && back.length >= 4 + back.readInt32BE(0)) {
-          const size = back.readInt32BE(0);
-          const frame = back.subarray(0, 4 + size);
-          back = back.subarray(4 + size);
-          if (inflight.get(frame.readInt32BE(4)) === 0 && dropped === 0) {
-            dropped++;
-            client.destroy();
-            upstream.destroy();
-            return;
-          }
-          client.write(frame);
-        }
-      });
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-    });
-    await new Promise<void>((r) => forward.listen(proxyPort, '127.0.0.1', () => r()));
+    // clients reach this broker through a proxy that kills the connection instead of delivering the first
+    // Produce answer: kafkajs must retry the same batch (same sequence) and the broker must store it once
+    const proxy = lossyProxy();
+    const proxyPort = await proxy.listen();
+    const viaProxy = await startBroker({}, { advertisedPort: proxyPort }, `${k.dir}-idem`);
+    proxy.target = viaProxy.server.port;
     try {
       const kafka2 = new Kafka({ clientId: 'idem', brokers: [`127.0.0.1:${proxyPort}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
       const p = kafka2.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -298,7 +223,7 @@ describe('kafkajs against Kafka Lite', function () {
       await p.send({ topic: 'idem', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
       await p.send({ topic: 'idem', messages: [{ value: 'd' }] });
       await p.disconnect();
-      assert.strictEqual(dropped, 1, 'one produce answer was lost and the batch retried');
+      assert.strictEqual(proxy.dropped, 1, 'one produce answer was lost and the batch retried');
       const recs = viaProxy.broker.readRecords('idem', 0, 0, 100);
       assert.deepStrictEqual(recs.map((r) => r.value?.toString()), ['a', 'b', 'c', 'd']);
       assert.ok(recs[0].producerId >= 0, 'batches carry the producer id');
@@ -306,7 +231,7 @@ describe('kafkajs against Kafka Lite', function () {
       assert.strictEqual(state.length, 1);
       assert.strictEqual(state[0].nextSequence, 4);
     } finally {
-      await new Promise<void>((r) => forward.close(() => r()));
+      await proxy.close();
       await viaProxy.stop();
       removeDir(viaProxy.dir);
     }
@@ -334,3 +259,66 @@ describe('kafkajs against Kafka Lite', function () {
     assert.deepStrictEqual(got, before.map((b) => b[2]));
   });
 });
+
+/** A TCP proxy that forwards Kafka frames both ways but drops the connection in place of the first Produce answer. */
+function lossyProxy() {
+  const sockets = new Set<net.Socket>();
+  const state = {
+    target: 0,
+    dropped: 0,
+    server: null as net.Server | null,
+    listen(): Promise<number> {
+      return new Promise((resolve) => {
+        state.server = net.createServer((client) => pipe(client)).listen(0, '127.0.0.1', () => resolve((state.server!.address() as net.AddressInfo).port));
+      });
+    },
+    close(): Promise<void> {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => state.server!.close(() => resolve()));
+    },
+  };
+  function frames(onFrame: (f: Buffer) => boolean | void) {
+    let buf = Buffer.alloc(0);
+    return (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const f = buf.subarray(0, 4 + buf.readInt32BE(0));
+        buf = buf.subarray(f.length);
+        if (onFrame(f) === false) return;
+      }
+    };
+  }
+  function pipe(client: net.Socket) {
+    const upstream = net.connect(state.target, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    const apiOf = new Map<number, number>(); // correlation id -> api key
+    client.on(
+      'data',
+      frames((f) => {
+        apiOf.set(f.readInt32BE(8), f.readInt16BE(4));
+        upstream.write(f);
+      }),
+    );
+    upstream.on(
+      'data',
+      frames((f) => {
+        if (apiOf.get(f.readInt32BE(4)) === 0 && state.dropped === 0) {
+          state.dropped++;
+          client.destroy();
+          upstream.destroy();
+          return false;
+        }
+        client.write(f);
+      }),
+    );
+    for (const s of [client, upstream]) {
+      s.on('error', () => {});
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  }
+  return state;
+}

@@ -7,7 +7,7 @@
 // killed on close(), on a failed start, and at process exit.
 // Called by: test/e2e/*.test.ts (startVsCode), test/integration/run-code-server.ts (launchCodeServer,
 // launchBrowser, workbenchUrl), bench/vscode.ts.
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -85,6 +85,7 @@ export function freePort(): Promise<number> {
 
 // ---- process bookkeeping: whatever we start dies with us ----------------------------------------------------
 const liveGroups = new Set<number>();
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 function track(pid: number): void {
   liveGroups.add(pid);
@@ -98,6 +99,7 @@ function track(pid: number): void {
           /* already gone */
         }
       }
+      for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
     });
   }
 }
@@ -153,6 +155,8 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** Extra environment for code-server; the extension host inherits it. KAFKA_LITE_TEST=1 is always set. */
   env?: Record<string, string>;
+  /** .vsix files installed into the fresh extensions dir before start (e.g. the packaged extension). */
+  installVsix?: string[];
 }
 
 export interface CodeServer {
@@ -184,7 +188,6 @@ export const DEFAULT_SETTINGS: Record<string, unknown> = {
   'kafkaLite.port': 0,
 };
 
-const tempDirs = new Set<string>();
 function mkTemp(prefix: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   tempDirs.add(d);
@@ -209,6 +212,17 @@ export async function launchCodeServer(opts: CodeServerOptions = {}): Promise<Co
   const extensionsDir = path.join(base, 'extensions');
   fs.mkdirSync(extensionsDir, { recursive: true });
   writeUserSettings(userDataDir, { ...DEFAULT_SETTINGS, ...(opts.settings ?? {}) });
+  for (const vsix of opts.installVsix ?? []) {
+    const r = spawnSync(bin, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(base, 'xdg-config'), XDG_DATA_HOME: path.join(base, 'xdg-data') },
+      timeout: 120_000,
+    });
+    if (r.status !== 0) {
+      fs.rmSync(base, { recursive: true, force: true });
+      throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    }
+  }
   const configFile = path.join(base, 'config.yaml');
   fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
@@ -515,7 +529,10 @@ function makeSession(
         (await item.getAttribute('aria-expanded')) === 'true' ||
         /\bchecked\b/.test((await li.getAttribute('class').catch(() => '')) ?? '') ||
         (await page.locator('.sidebar .composite.title').innerText().catch(() => '')).toUpperCase().includes('KAFKA LITE');
-      if (!(await isActive())) await item.click();
+      if (!(await isActive())) {
+        await item.click();
+        await page.mouse.move(700, 450); // no hover tooltip over the activity bar in screenshots
+      }
       const deadline = Date.now() + 10_000;
       while (!(await isActive())) {
         if (Date.now() > deadline) throw new Error('the Kafka Lite container did not open');

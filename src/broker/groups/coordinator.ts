@@ -465,6 +465,7 @@ class Coordinator implements GroupCoordinator {
       case 'Stable':
       case 'CompletingRebalance':
         this.prepareRebalance(g, `member ${m.memberId} removed: ${reason}`);
+        this.tryCompleteJoin(g);
         break;
       case 'PreparingRebalance':
         this.tryCompleteJoin(g);

@@ -77,8 +77,8 @@ export class LogSegment {
   static create(dir: string, baseOffset: number, now: number, io: StorageIo): LogSegment {
     const seg = new LogSegment(dir, baseOffset, now, io);
     fs.ftruncateSync(seg.fd, 0);
-    seg.offsetIndex.persist();
-    seg.timeIndex.persist();
+    fs.closeSync(fs.openSync(seg.offsetIndex.path, 'w'));
+    fs.closeSync(fs.openSync(seg.timeIndex.path, 'w'));
     return seg;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Topic metadata persisted in a nedb-promises datastore, `<dataDir>/meta/topics.db`: one document per topic
- * {_id: name, name, partitions, configs (overrides only), createdAt}. Everything is also held in memory, so
+ * {_id: name, name, partitions, configs: [[name, value], ...] (overrides only; nedb field names cannot contain
+ * dots, Kafka's config names do), createdAt}. Everything is also held in memory, so
  * reads are synchronous; writes resolve once nedb has appended them to its file.
  *
  * Callers: log-manager.ts only.
@@ -13,7 +14,7 @@ interface TopicDoc {
   _id: string;
   name: string;
   partitions: number;
-  configs: TopicConfigs;
+  configs: [string, string][];
   createdAt: number;
 }
 
@@ -24,14 +25,14 @@ export class TopicStore {
     const db = Datastore.create({ filename: path.join(metaDir, 'topics.db'), autoload: false }) as Datastore<TopicDoc>;
     await db.load();
     const docs = await db.find({});
-    const topics = docs.map((d) => ({ name: d.name, partitions: d.partitions, configs: { ...(d.configs ?? {}) }, createdAt: d.createdAt }));
+    const topics = docs.map((d) => ({ name: d.name, partitions: d.partitions, configs: Object.fromEntries(d.configs ?? []) as TopicConfigs, createdAt: d.createdAt }));
     return { store: new TopicStore(db), topics };
   }
 
   async put(t: TopicInfo): Promise<void> {
     await this.db.update(
       { _id: t.name },
-      { _id: t.name, name: t.name, partitions: t.partitions, configs: t.configs, createdAt: t.createdAt },
+      { _id: t.name, name: t.name, partitions: t.partitions, configs: Object.entries(t.configs), createdAt: t.createdAt },
       { upsert: true },
     );
   }

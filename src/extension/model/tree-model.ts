@@ -316,7 +316,8 @@ export function groupNodes(cluster: ClusterReader): TreeNode[] {
     } catch {
       totalLag = 0;
     }
-    const state = d?.state ?? g.state;
+    // A group known only from its committed offsets describes as Dead; the listing calls it Empty, as Kafka does.
+    const state = d && d.state !== 'Dead' ? d.state : g.state;
     return {
       kind: 'group',
       id: groupNodeId(g.groupId),

@@ -28,6 +28,8 @@ import { isPrintableText, recordAsJson, toRow } from './record-format';
 export const SCAN_LIMIT = 20_000;
 const MAX_TAIL_ROWS = 500;
 const CHUNK = PAGE_SIZE;
+/** Bytes read per call: whole batches are decoded, so read little more than a page needs (at least one batch comes back). */
+const READ_BYTES = 64 * 1024;
 
 export interface BrowserControllerOptions {
   getBroker: BrokerGetter;
@@ -273,7 +275,7 @@ export class BrowserController {
       for (const [p, h] of heads) {
         if (h.i >= h.buf.length) {
           if (h.pos >= h.end) continue;
-          h.buf = broker.readRecords(this.topic, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK);
+          h.buf = broker.readRecords(this.topic, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK, READ_BYTES);
           h.i = 0;
           if (h.buf.length === 0) {
             h.pos = h.end;
@@ -312,7 +314,7 @@ export class BrowserController {
         if (from > infos.get(p)!.logStartOffset) atStart = false;
         let pos = from;
         while (pos < e) {
-          const got = broker.readRecords(this.topic, p, pos, Math.min(e - pos, 1000));
+          const got = broker.readRecords(this.topic, p, pos, Math.min(e - pos, 1000), READ_BYTES);
           if (got.length === 0) break;
           for (const r of got) if (r.offset < e) all.push(r);
           pos = got[got.length - 1].offset + 1;
@@ -373,7 +375,7 @@ export class BrowserController {
       const end = broker.partitionInfo(this.topic, p).logEndOffset;
       let pos = o;
       while (pos < end && added.length < MAX_TAIL_ROWS * 4) {
-        const got = broker.readRecords(this.topic, p, pos, 500);
+        const got = broker.readRecords(this.topic, p, pos, 500, READ_BYTES);
         if (got.length === 0) break;
         added.push(...got);
         pos = got[got.length - 1].offset + 1;
@@ -391,7 +393,7 @@ export class BrowserController {
   private readOne(partition: number, offset: number): ConsumedRecord {
     const broker = requireBroker(this.opts.getBroker);
     if (this.topic === '') throw new PanelError('Open a topic first.');
-    const [r] = broker.readRecords(this.topic, partition, offset, 1);
+    const [r] = broker.readRecords(this.topic, partition, offset, 1, READ_BYTES);
     if (!r || r.offset !== offset) throw new PanelError(`Record ${this.topic}/${partition}@${offset} is no longer in the log.`);
     return r;
   }

@@ -49,6 +49,7 @@ export class ProducerController {
   private results: SentRecordRow[] = [];
   private outcome: ProducerOutcome | null = null;
   private lastBatch: ProducerSnapshot['lastBatch'] = null;
+  private lastBatchKeys: (string | null)[] = [];
   private touched = new Map<string, { topic: string; partition: number }>();
   private prefill: ProducerForm | null;
   private prefillSeq = 0;
@@ -230,6 +231,7 @@ export class ProducerController {
         }
         this.touched.set(`${topic}\u0000${partition}`, { topic, partition });
         this.lastBatch = { topic, partition, recordCount: chunk.length, baseSequence: res.baseSequence };
+        this.lastBatchKeys = chunk.map((r) => keyText(r.key));
         chunk.forEach((r, j) =>
           this.addResult({ topic, partition, offset: res.baseOffset + j, key: keyText(r.key), duplicate: res.duplicate }),
         );
@@ -292,7 +294,7 @@ export class ProducerController {
     }
     const after = broker.partitionInfo(last.topic, last.partition).logEndOffset;
     for (let j = 0; j < res.recordCount; j++) {
-      this.addResult({ topic: res.topic, partition: res.partition, offset: res.baseOffset + j, key: null, duplicate: res.duplicate });
+      this.addResult({ topic: res.topic, partition: res.partition, offset: res.baseOffset + j, key: this.lastBatchKeys[j] ?? null, duplicate: res.duplicate });
     }
     const range = res.recordCount === 1 ? `offset ${res.baseOffset}` : `offsets ${res.baseOffset}–${res.lastOffset}`;
     if (res.duplicate) {

@@ -1,5 +1,9 @@
 /**
- * Produce (key 0), v3-8: record batch v2 only (v0-2 carry old message sets and are not advertised).
+ * Produce (key 0), v0-8; only record batch v2 (magic 2) is stored. v0-2 are advertised although they normally
+ * carry old message sets, because librdkafka 2.0 (Debian's kcat) compresses with gzip/snappy/lz4 only when the
+ * broker's Produce range includes version 0 (it checks "supports v0" for those codecs, "supports v7" for zstd).
+ * Such clients still send v3+ with record batch v2; an old message set (magic 0/1) is refused per partition with
+ * UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * Each partition's record set goes to Broker.appendRecordSet as the bytes the client sent (no per-record work).
  * acks=0 -> no response at all; acks=1 -> answer after the append; acks=-1 -> answer after broker.flush()
  * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3.
@@ -33,7 +37,7 @@ interface ProduceResponse {
 export const produce = defineApi<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 8,
   flexibleFrom: 9,
   request: [
@@ -103,6 +107,12 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         try {
           if (!p.records || p.records.length === 0) {
             throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'the produce request carries no record batch for this partition');
+          }
+          if (p.records.length > 16 && p.records[16] !== 2) {
+            throw new KafkaError(
+              ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+              `message format magic ${p.records[16]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
+            );
           }
           const r = broker.appendRecordSet(t.name, p.index, p.records);
           res.baseOffset = r.baseOffset;

@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), v4-11, sessionless (session id 0). Per partition: whole batches from the one containing the
+ * Fetch (key 1), v4-11, sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole batches from the one containing the
  * fetch offset (the engine's read), the high watermark, last stable offset = high watermark (no transactions),
  * log start offset, no aborted transactions. Limits: PartitionMaxBytes per partition and MaxBytes overall, but
  * the first non-empty partition always gets at least one whole batch. Long poll: when fewer than MinBytes are

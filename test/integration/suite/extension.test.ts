@@ -227,7 +227,7 @@ describe('Kafka Lite extension in a real VS Code', function () {
       fs.unlinkSync(lockFile);
     }
     assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), true);
-    assert.ok(host.broker?.getTopic('it-durable'), 'the data is there once this window owns the folder');
+    assert.ok((await api()).host.broker?.getTopic('it-durable'), 'the data is there once this window owns the folder');
   });
 
   it('reports activation time and event-loop delay for the benchmark', async () => {

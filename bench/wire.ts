@@ -1,0 +1,150 @@
+/**
+ * Wire benchmark (`npm run bench -- --json --only wire`). The broker runs in a child process (bench/wire-child)
+ * so its event-loop delay is measured alone. kcat produces 1,000,000 records of 100 bytes (acks=1) from a file
+ * and consumes them back; the in-process append rate (Broker.appendRecordSet, pre-encoded 1,000-record batches)
+ * is measured in this process for the ratio; kafkajs measures produce->consume latency at ~1,000 records/s.
+ */
+import { fork, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Broker } from '../src/broker/broker';
+import { encodeRecordBatch } from '../src/broker/storage/record-batch';
+
+const RECORDS = 1_000_000;
+const RECORD_BYTES = 100;
+
+type Child = ReturnType<typeof fork>;
+
+function ask(child: Child, msg: object): Promise<Record<string, number>> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as Record<string, number>));
+    child.send(msg);
+  });
+}
+
+function run(cmd: string, args: string[], stdoutSink?: (d: Buffer) => void): Promise<{ code: number | null; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => stdoutSink?.(d));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ code, stderr, ms: performance.now() - t0 }));
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function inProcessAppend(dir: string): Promise<number> {
+  const broker = await Broker.open({ dataDir: dir });
+  await broker.createTopic('inproc', 1);
+  const value = Buffer.alloc(RECORD_BYTES, 120);
+  const now = Date.now();
+  const records = Array.from({ length: 1000 }, () => ({ key: null, value, headers: [], timestamp: now }));
+  const batch = encodeRecordBatch(records, { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 });
+  const t0 = performance.now();
+  for (let i = 0; i < RECORDS / 1000; i++) broker.appendRecordSet('inproc', 0, batch);
+  await broker.flush();
+  const ms = performance.now() - t0;
+  await broker.close();
+  return RECORDS / (ms / 1000);
+}
+
+async function kafkajsLatency(bootstrap: string): Promise<{ p50: number; p99: number; n: number }> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  const consumer = kafka.consumer({ groupId: 'latency-g', maxWaitTimeInMs: 500, sessionTimeout: 6000, heartbeatInterval: 500 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'latency', fromBeginning: false });
+  const lat: number[] = [];
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const sent = Number(message.value!.toString());
+      lat.push(performance.now() + performance.timeOrigin - sent);
+    },
+  });
+  while (!joined) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 500));
+  const sends: Promise<unknown>[] = [];
+  const end = Date.now() + 5000;
+  while (Date.now() < end) {
+    const tick = Date.now();
+    sends.push(producer.send({ topic: 'latency', acks: 1, messages: [{ value: String(performance.now() + performance.timeOrigin) }] }));
+    const wait = 1 - (Date.now() - tick);
+    await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+  }
+  await Promise.all(sends);
+  await new Promise((r) => setTimeout(r, 1000));
+  await consumer.disconnect();
+  await producer.disconnect();
+  lat.sort((a, b) => a - b);
+  return { p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length };
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-bench-wire-'));
+  const child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+    const bootstrap = `127.0.0.1:${port}`;
+    const file = path.join(tmp, 'records.txt');
+    const line = Buffer.alloc(RECORD_BYTES + 1, 'r'.charCodeAt(0));
+    line[RECORD_BYTES] = 10;
+    const fd = fs.openSync(file, 'w');
+    const block = Buffer.concat(Array.from({ length: 10_000 }, () => line));
+    for (let i = 0; i < RECORDS / 10_000; i++) fs.writeSync(fd, block);
+    fs.closeSync(fd);
+
+    await ask(child, { cmd: 'loop-start' });
+    const produce = await run('/usr/bin/kcat', [
+      '-b', bootstrap, '-P', '-t', 'wire', '-p', '0', '-l', file,
+      '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=2000000',
+    ]);
+    const loop = await ask(child, { cmd: 'loop-stop' });
+    if (produce.code !== 0) throw new Error(`kcat produce failed: ${produce.stderr}`);
+    const produceRate = RECORDS / (produce.ms / 1000);
+
+    let consumedBytes = 0;
+    const consume = await run('/usr/bin/kcat', ['-b', bootstrap, '-C', '-t', 'wire', '-p', '0', '-o', 'beginning', '-e', '-q'], (d) => (consumedBytes += d.length));
+    if (consume.code !== 0) throw new Error(`kcat consume failed: ${consume.stderr}`);
+    if (consumedBytes !== RECORDS * (RECORD_BYTES + 1)) throw new Error(`consumed ${consumedBytes} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
+    const consumeRate = RECORDS / (consume.ms / 1000);
+
+    const inproc = await inProcessAppend(path.join(tmp, 'inproc'));
+    const lat = await kafkajsLatency(bootstrap);
+
+    const mb = (rate: number) => ((rate * RECORD_BYTES) / 1e6).toFixed(1);
+    console.log(`kcat produce  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(produceRate)} records/s, ${mb(produceRate)} MB/s (${produce.ms.toFixed(0)} ms)`);
+    console.log(`kcat consume  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(consumeRate)} records/s, ${mb(consumeRate)} MB/s (${consume.ms.toFixed(0)} ms)`);
+    console.log(`in-process append: ${Math.round(inproc)} records/s; wire/in-process ${(produceRate / inproc).toFixed(2)}`);
+    console.log(`broker event-loop delay during produce: p99 ${loop.loopP99Ms.toFixed(1)} ms, max ${loop.loopMaxMs.toFixed(1)} ms`);
+    console.log(`kafkajs produce->consume latency (${lat.n} records at ~1000/s): p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
+    return {
+      wire_produce_records_per_s: Math.round(produceRate),
+      wire_consume_records_per_s: Math.round(consumeRate),
+      wire_produce_mb_per_s: Number(mb(produceRate)),
+      wire_consume_mb_per_s: Number(mb(consumeRate)),
+      inprocess_append_records_per_s: Math.round(inproc),
+      wire_vs_inprocess_ratio: Number((produceRate / inproc).toFixed(3)),
+      broker_event_loop_p99_ms: Number(loop.loopP99Ms.toFixed(2)),
+      kafkajs_latency_p50_ms: Number(lat.p50.toFixed(2)),
+      kafkajs_latency_p99_ms: Number(lat.p99.toFixed(2)),
+    };
+  } finally {
+    child.send({ cmd: 'exit' });
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,202 @@
+// E2E: a person uses the three webview panels in a real VS Code (code-server + Chromium via ./harness):
+// the producer (send 3 keyed records, resend the last batch with idempotence on and off, skip a sequence),
+// the consumer stepper (4 consumers on 3 partitions, one idle; poll, crash without committing, redelivery),
+// and the record browser (browse and filter). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
+import * as assert from 'assert';
+import type { Frame, Locator } from 'playwright-core';
+import { Session, startVsCode } from './harness';
+
+type KafkaJs = typeof import('kafkajs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Kafka, logLevel } = require('kafkajs') as KafkaJs;
+
+describe('Kafka Lite panels (e2e)', function () {
+  this.timeout(180_000);
+  let vs: Session;
+  let bootstrap: string;
+
+  /** The inner <input>/<textarea> of a vscode-textfield / vscode-textarea (open shadow DOM). */
+  const field = (f: Frame, id: string): Locator => f.locator(`#${id}`).locator('input, textarea').first();
+  const click = async (f: Frame, selector: string) => f.locator(selector).first().click();
+  const ready = async (selector: string): Promise<Frame> => {
+    const f = await vs.findWebviewFrame(selector, 60_000);
+    await f.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    return f;
+  };
+  /** Screenshot in both themes (dark is the default of the session). */
+  const bothThemes = async (name: string, f: Frame, selector: string) => {
+    await vs.screenshot(`${name}-dark`);
+    await vs.setTheme('light');
+    await f.locator(selector).first().waitFor({ state: 'visible' });
+    await vs.page.waitForTimeout(500);
+    await vs.screenshot(`${name}-light`);
+    await vs.setTheme('dark');
+    await vs.page.waitForTimeout(300);
+  };
+  const pickOption = async (f: Frame, selectId: string, label: string) => {
+    await f.locator(`#${selectId}`).click();
+    // the dropdown lists the options inside the component's (open) shadow root
+    await f.locator(`#${selectId} li[role="option"]`).filter({ hasText: new RegExp(`^\\s*${label.replace(/[()]/g, '\\$&')}\\s*$`) }).first().click();
+  };
+
+  before(async () => {
+    vs = await startVsCode({});
+    const status = await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    bootstrap = /127\.0\.0\.1:\d+/.exec(status)![0];
+    const kafka = new Kafka({ clientId: 'e2e-panels', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'e2e-steps', numPartitions: 3 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let p = 0; p < 3; p++) {
+      await producer.send({ topic: 'e2e-steps', messages: [0, 1, 2, 3].map((i) => ({ partition: p, key: `p${p}-${i}`, value: `event ${i} of partition ${p}` })) });
+    }
+    await producer.disconnect();
+  });
+
+  after(async () => {
+    await vs?.close();
+  });
+
+  it('producer: sends three keyed records and shows the partition and offset of each', async () => {
+    await vs.runCommand('Kafka Lite: Open Producer');
+    const f = await ready('#send');
+    await field(f, 'new-topic').fill('e2e-produce');
+    await field(f, 'new-partitions').fill('3');
+    await click(f, '#create-topic');
+    await f.locator('#status', { hasText: 'Created topic "e2e-produce"' }).waitFor({ timeout: 15_000 });
+    await field(f, 'key').fill('user-{{i}}');
+    await field(f, 'value').fill('{"greeting": "hello {{i}}"}');
+    await pickOption(f, 'value-format', 'JSON');
+    await field(f, 'copies').fill('3');
+    await click(f, '#send');
+    await f.locator('#results tr.result').nth(2).waitFor({ timeout: 15_000 });
+    const rows = await f.locator('#results tr.result').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        key: tr.querySelector('.key')?.textContent ?? '',
+        partition: Number(tr.querySelector('.partition')?.textContent),
+        offset: Number(tr.querySelector('.offset')?.textContent),
+      })),
+    );
+    assert.deepStrictEqual(rows.map((r) => r.key).sort(), ['user-1', 'user-2', 'user-3']);
+    assert.ok(rows.every((r) => Number.isInteger(r.offset) && r.offset >= 0 && r.partition >= 0 && r.partition < 3));
+    await f.locator('#outcome', { hasText: 'Stored 3 record(s)' }).waitFor();
+    await bothThemes('panels-producer-1-sent', f, '#results');
+  });
+
+  it('producer: resending the last batch stores it once with idempotence, twice without', async () => {
+    const f = await ready('#send');
+    await field(f, 'copies').fill('1');
+    await field(f, 'key').fill('retry-key');
+    await click(f, '#send');
+    await f.locator('#outcome', { hasText: 'Stored 1 record(s)' }).waitFor();
+    await click(f, '#resend');
+    const once = f.locator('#outcome[data-kind="stored-once"]');
+    await once.waitFor({ timeout: 15_000 });
+    assert.match(await once.innerText(), /Stored once.*original offset \d+.*stays at \d+/s);
+    await vs.screenshot('panels-producer-2-resend-idempotent');
+
+    await click(f, '#idempotent');
+    await f.locator('#idem-info', { hasText: 'Idempotence is off' }).waitFor();
+    await click(f, '#send');
+    await f.locator('#outcome[data-kind="sent"]').waitFor();
+    await click(f, '#resend');
+    const twice = f.locator('#outcome[data-kind="stored-twice"]');
+    await twice.waitFor({ timeout: 15_000 });
+    const m = /log end (\d+) → (\d+)/.exec(await twice.innerText());
+    assert.ok(m, await twice.innerText());
+    assert.strictEqual(Number(m![2]), Number(m![1]) + 1);
+    await vs.screenshot('panels-producer-3-resend-plain');
+  });
+
+  it('producer: skipping a sequence number shows the broker refusing the batch (OUT_OF_ORDER_SEQUENCE_NUMBER)', async () => {
+    const f = await ready('#send');
+    await click(f, '#idempotent');
+    await f.locator('#idem-info', { hasText: 'Idempotent' }).waitFor();
+    await click(f, '#send');
+    await f.locator('#outcome[data-kind="sent"]').waitFor();
+    await click(f, '#skip');
+    await f.locator('#outcome', { hasText: 'instead of' }).waitFor();
+    await click(f, '#send');
+    const refused = f.locator('#outcome[data-kind="out-of-order"]');
+    await refused.waitFor({ timeout: 15_000 });
+    assert.match(await refused.innerText(), /OUT_OF_ORDER_SEQUENCE_NUMBER, 45/);
+    await vs.screenshot('panels-producer-4-out-of-order');
+  });
+
+  it('stepper: four consumers on a three-partition topic, one idle', async () => {
+    await vs.runCommand('Kafka Lite: Open Consumer Stepper');
+    const f = await ready('#add-consumer');
+    await pickOption(f, 'topic', 'e2e-steps (3)');
+    await field(f, 'group').fill('e2e-group');
+    await click(f, '#select');
+    await f.locator('#group-line', { hasText: 'e2e-group' }).waitFor();
+    for (let i = 1; i <= 4; i++) {
+      await click(f, '#add-consumer');
+      await f.locator(`.consumer[data-name="consumer-${i}"]`).waitFor();
+    }
+    await f.waitForFunction(
+      () => document.querySelectorAll('#diagram .node.member').length === 4 && document.querySelectorAll('#diagram .node.member.idle').length === 1 && /Stable/.test(document.getElementById('group-line')?.textContent ?? ''),
+      undefined,
+      { timeout: 60_000 },
+    );
+    assert.strictEqual(await f.locator('#diagram .edge').count(), 3);
+    await bothThemes('panels-stepper-1-four-consumers', f, '#diagram');
+  });
+
+  it('stepper: a consumer polls, crashes without committing, and the new owner gets the records again', async () => {
+    const f = await ready('#add-consumer');
+    // a consumer that owns a partition
+    const owner = await f.locator('.consumer.stable').evaluateAll((cards) =>
+      cards.map((c) => ({ name: (c as HTMLElement).dataset.name!, text: c.textContent ?? '' })).find((c) => /partitions \d/.test(c.text))!.name,
+    );
+    const card = f.locator(`.consumer[data-name="${owner}"]`);
+    await card.locator('vscode-button', { hasText: 'Poll' }).click();
+    await card.locator('table.polled tr').first().waitFor({ timeout: 15_000 });
+    const firstRead = await card.locator('table.polled tr .offset').count();
+    assert.ok(firstRead > 0);
+    await vs.screenshot('panels-stepper-2-polled');
+
+    await card.locator('vscode-button', { hasText: 'Crash' }).click();
+    await card.locator('.countdown', { hasText: 'waiting for session timeout' }).waitFor({ timeout: 10_000 });
+    await vs.screenshot('panels-stepper-3-crashed-waiting');
+    // the session (10 s) expires, the group rebalances: three members remain for three partitions
+    await f.waitForFunction(
+      () => document.querySelectorAll('#diagram .node.member').length === 3 && document.querySelectorAll('#diagram .node.member.idle').length === 0,
+      undefined,
+      { timeout: 60_000 },
+    );
+    for (const name of ['consumer-1', 'consumer-2', 'consumer-3', 'consumer-4'].filter((n) => n !== owner)) {
+      await f.locator(`.consumer[data-name="${name}"] vscode-button`, { hasText: 'Poll' }).click();
+      await vs.page.waitForTimeout(400);
+    }
+    await f.locator('tr.redelivered').first().waitFor({ timeout: 15_000 });
+    const redelivered = await f.locator('tr.redelivered').count();
+    assert.strictEqual(redelivered, firstRead);
+    await bothThemes('panels-stepper-4-redelivered', f, 'tr.redelivered');
+  });
+
+  it('browser: shows a topic\'s records and filters them', async () => {
+    await vs.runCommand('Kafka Lite: Browse Records…');
+    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('e2e-produce');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-produce' }).first().click();
+    const f = await ready('#records');
+    await f.locator('#records tr.record').nth(5).waitFor({ timeout: 15_000 });
+    const all = await f.locator('#records tr.record').count();
+    assert.ok(all >= 6, `expected the records sent earlier, saw ${all}`);
+    await vs.screenshot('panels-browser-1-all');
+    await field(f, 'filter').fill('user-2');
+    await click(f, '#apply-filter');
+    await f.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#records tr.record')];
+      return rows.length > 0 && rows.every((r) => r.querySelector('.key')?.textContent === 'user-2');
+    }, undefined, { timeout: 15_000 });
+    const json = await f.locator('#records tr.record td.value pre').first().innerText();
+    assert.deepStrictEqual(JSON.parse(json), { greeting: 'hello 2' });
+    await bothThemes('panels-browser-2-filtered', f, '#records tr.record');
+  });
+});
