@@ -24,7 +24,7 @@ function ask(child: Child, msg: object): Promise<Record<string, number>> {
   });
 }
 
-function run(cmd: string, args: string[], stdoutSink?: (d: Buffer) => void): Promise<{ code: number | null; stderr: string; ms: number }> {
+function runProcess(cmd: string, args: string[], stdoutSink?: (d: Buffer) => void): Promise<{ code: number | null; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,7 +108,7 @@ export async function run(): Promise<Record<string, number>> {
     fs.closeSync(fd);
 
     await ask(child, { cmd: 'loop-start' });
-    const produce = await run('/usr/bin/kcat', [
+    const produce = await runProcess('/usr/bin/kcat', [
       '-b', bootstrap, '-P', '-t', 'wire', '-p', '0', '-l', file,
       '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=2000000',
     ]);
@@ -117,7 +117,7 @@ export async function run(): Promise<Record<string, number>> {
     const produceRate = RECORDS / (produce.ms / 1000);
 
     let consumedBytes = 0;
-    const consume = await run('/usr/bin/kcat', ['-b', bootstrap, '-C', '-t', 'wire', '-p', '0', '-o', 'beginning', '-e', '-q'], (d) => (consumedBytes += d.length));
+    const consume = await runProcess('/usr/bin/kcat', ['-b', bootstrap, '-C', '-t', 'wire', '-p', '0', '-o', 'beginning', '-e', '-q'], (d) => (consumedBytes += d.length));
     if (consume.code !== 0) throw new Error(`kcat consume failed: ${consume.stderr}`);
     if (consumedBytes !== RECORDS * (RECORD_BYTES + 1)) throw new Error(`consumed ${consumedBytes} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
     const consumeRate = RECORDS / (consume.ms / 1000);

@@ -26,7 +26,7 @@ on_error() {
 }
 trap on_error ERR
 
-step() { STEP="$1"; log "step: $1"; }
+step() { STEP="$1"; log "step (+$(( $(date +%s) - T0 ))s): $1"; }
 
 # --- fast path ---------------------------------------------------------------------------------------------
 if [ -f "$STAMP" ] && [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; then

@@ -77,7 +77,9 @@ export interface ProduceResult extends AppendResult {
 type EventName = keyof BrokerEvents;
 
 export class Broker {
-  readonly events = new EventEmitter();
+  readonly events: EventEmitter;
+  /** Truncations made by recovery when this broker opened (empty after a clean shutdown). */
+  recoveries: BrokerEvents['recoveryTruncated'][] = [];
   readonly clock: Clock;
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
@@ -92,11 +94,12 @@ export class Broker {
     readonly producers: ProducerStateManager,
     clock: Clock,
     opts: BrokerOptions,
+    events: EventEmitter,
   ) {
+    this.events = events;
     this.clock = clock;
     this.autoCreateTopics = opts.autoCreateTopics ?? true;
     this.defaultPartitions = opts.defaultPartitions ?? 1;
-    this.events.setMaxListeners(0);
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {
@@ -104,11 +107,16 @@ export class Broker {
     const dataDir = path.resolve(opts.dataDir);
     fs.mkdirSync(path.join(dataDir, 'meta'), { recursive: true });
     const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    const recoveries: BrokerEvents['recoveryTruncated'][] = [];
     const logger: Logger = (level, message) => {
       opts.logger?.(level, message);
       emitter.emit('log', { level, message });
     };
-    const onEvent = (event: string, payload: unknown) => emitter.emit(event, payload);
+    const onEvent = (event: string, payload: unknown) => {
+      if (event === 'recoveryTruncated') recoveries.push(payload as BrokerEvents['recoveryTruncated']);
+      emitter.emit(event, payload);
+    };
     const logs = await openLogManager({
       dataDir,
       clock,
@@ -123,25 +131,20 @@ export class Broker {
       onEvent,
     });
     const metaDir = path.join(dataDir, 'meta');
-    const offsets = await openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 });
-    const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
-    const broker = new Broker(dataDir, logs, groups, offsets, producers, clock, opts);
-    // Re-emit the parts' events on the facade's emitter.
-    const forward = (name: string) => emitter.on(name, (p: unknown) => broker.events.emit(name, p));
-    for (const name of [
-      'append',
-      'topicCreated',
-      'topicDeleted',
-      'partitionsCreated',
-      'recordsDeleted',
-      'groupChanged',
-      'offsetsCommitted',
-      'recoveryTruncated',
-      'log',
-    ]) {
-      forward(name);
+    let offsets: OffsetStore | undefined;
+    try {
+      offsets = await openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 });
+      const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
+      const broker = new Broker(dataDir, logs, groups, offsets, producers, clock, opts, emitter);
+      broker.recoveries = recoveries;
+      return broker;
+    } catch (e) {
+      // Leave nothing half-open (timers, file handles) when a later part fails to open.
+      groups.close();
+      await offsets?.close().catch(() => undefined);
+      await logs.close().catch(() => undefined);
+      throw e;
     }
-    return broker;
   }
 
   on<K extends EventName>(event: K, listener: (payload: BrokerEvents[K]) => void): () => void {

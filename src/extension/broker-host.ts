@@ -187,17 +187,28 @@ export class BrokerHost implements vscode.Disposable {
       }
       const t0 = performance.now();
       this.mark('lockTaken', t0);
-      broker = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Kafka Lite: opening the broker (recovering logs)…' },
-        () =>
-          Broker.open({
-            dataDir,
-            flushIntervalMs: settings.flushIntervalMs,
-            autoCreateTopics: settings.autoCreateTopics,
-            defaultPartitions: settings.defaultPartitions,
-            logger: (level, msg) => this.log[level](msg),
-          }),
-      );
+      const opening = Broker.open({
+        dataDir,
+        flushIntervalMs: settings.flushIntervalMs,
+        autoCreateTopics: settings.autoCreateTopics,
+        defaultPartitions: settings.defaultPartitions,
+        logger: (level, msg) => this.log[level](msg),
+      });
+      // A spinner in the status bar always; a notification too when recovery takes long (a large unclean log).
+      const slow = setTimeout(() => {
+        void vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Kafka Lite: recovering the broker's logs in ${dataDir}…` },
+          () => opening.catch(() => undefined),
+        );
+      }, 1000);
+      try {
+        broker = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: 'Kafka Lite: opening the broker…' },
+          () => opening,
+        );
+      } finally {
+        clearTimeout(slow);
+      }
       const opened = broker;
       this.mark('brokerOpened');
       const outcome = await listenWithFallback(settings.port, (port) =>

@@ -68,8 +68,12 @@ class Connection {
   readonly remote: string;
   readonly remoteHost: string;
   clientId: string | undefined;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The 4-byte size prefix when it arrives split across chunks. */
+  private readonly head = Buffer.alloc(4);
+  private headFilled = 0;
+  /** A frame being assembled from several chunks. */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
   private queue: Slot[] = [];
   private closed = false;
   private closeCallbacks = new Set<() => void>();
@@ -111,8 +115,7 @@ class Connection {
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    this.chunks = [];
-    this.buffered = 0;
+    this.partial = null;
     this.queue = [];
     for (const cb of [...this.closeCallbacks]) {
       try {
@@ -126,60 +129,63 @@ class Connection {
     this.server.connectionClosed(this);
   }
 
+  /**
+   * Framing without re-buffering: a frame wholly inside the chunk that brought it is handled as a view (no
+   * copy); a frame spread over chunks gets one buffer of its announced size (after the limit check) that the
+   * following chunks are copied into as they arrive, so a large produce never costs one big burst of copying.
+   */
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (!this.closed && this.buffered >= 4) {
-      const size = this.peekSize();
-      if (size < 8 || size > this.server.maxFrameBytes) {
-        this.reject(
-          size > this.server.maxFrameBytes
-            ? `request frame of ${size} bytes exceeds the ${this.server.maxFrameBytes}-byte limit`
-            : `invalid request frame size ${size} (not a Kafka client?)`,
-        );
-        return;
+    let pos = 0;
+    while (pos < chunk.length && !this.closed) {
+      if (this.partial) {
+        const n = Math.min(this.partial.length - this.partialFilled, chunk.length - pos);
+        chunk.copy(this.partial, this.partialFilled, pos, pos + n);
+        this.partialFilled += n;
+        pos += n;
+        if (this.partialFilled === this.partial.length) {
+          const frame = this.partial;
+          this.partial = null;
+          this.handleFrame(frame);
+        }
+        continue;
       }
-      if (this.buffered < 4 + size) return;
-      const frame = this.take(4 + size);
-      this.handleFrame(frame.subarray(4));
+      if (this.headFilled > 0 || chunk.length - pos < 4) {
+        const n = Math.min(4 - this.headFilled, chunk.length - pos);
+        chunk.copy(this.head, this.headFilled, pos, pos + n);
+        this.headFilled += n;
+        pos += n;
+        if (this.headFilled < 4) return;
+        this.headFilled = 0;
+        this.startFrame(this.head.readInt32BE(0), chunk, pos);
+        if (this.partial === null && !this.closed) pos += this.lastFrameSize;
+        continue;
+      }
+      const size = chunk.readInt32BE(pos);
+      pos += 4;
+      this.startFrame(size, chunk, pos);
+      if (this.partial === null && !this.closed) pos += this.lastFrameSize;
     }
   }
 
-  private peekSize(): number {
-    const first = this.chunks[0];
-    if (first.length >= 4) return first.readInt32BE(0);
-    const head = Buffer.alloc(4);
-    let filled = 0;
-    for (const c of this.chunks) {
-      const n = Math.min(4 - filled, c.length);
-      c.copy(head, filled, 0, n);
-      filled += n;
-      if (filled === 4) break;
-    }
-    return head.readInt32BE(0);
-  }
+  private lastFrameSize = 0;
 
-  private take(n: number): Buffer {
-    const first = this.chunks[0];
-    if (first.length >= n) {
-      this.buffered -= n;
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+  /** A size prefix was read; handle the frame at chunk[pos..] now if it is all there, else start assembling it. */
+  private startFrame(size: number, chunk: Buffer, pos: number): void {
+    if (size < 8 || size > this.server.maxFrameBytes) {
+      this.reject(
+        size > this.server.maxFrameBytes
+          ? `request frame of ${size} bytes exceeds the ${this.server.maxFrameBytes}-byte limit`
+          : `invalid request frame size ${size} (not a Kafka client?)`,
+      );
+      return;
     }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0];
-      const k = Math.min(n - filled, c.length);
-      c.copy(out, filled, 0, k);
-      filled += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+    if (chunk.length - pos >= size) {
+      this.lastFrameSize = size;
+      this.handleFrame(chunk.subarray(pos, pos + size));
+      return;
     }
-    this.buffered -= n;
-    return out;
+    this.partial = Buffer.allocUnsafe(size);
+    this.partialFilled = 0;
   }
 
   private handleFrame(body: Buffer): void {

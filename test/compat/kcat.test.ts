@@ -93,7 +93,11 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
       assert.strictEqual(p.code, 0, p.stderr);
       const recs = k.broker.readRecords(topic, 0, 0, 5000, 64 << 20);
       assert.deepStrictEqual(recs.map((r) => r.value?.toString()), values);
-      assert.ok(recs.every((r) => r.compression === id), `batches are stored ${codec}-compressed`);
+      // librdkafka sends a batch uncompressed when compressing would not shrink it (a lone small record),
+      // so: the bulk is stored as the client compressed it, and nothing is stored with another codec
+      const compressed = recs.filter((r) => r.compression === id).length;
+      assert.ok(compressed >= recs.length * 0.9, `${compressed} of ${recs.length} records stored ${codec}-compressed`);
+      assert.ok(recs.every((r) => r.compression === id || r.compression === 0));
       const c = await kcat(['-b', k.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q']);
       assert.strictEqual(c.code, 0, c.stderr);
       assert.strictEqual(c.stdout.toString(), values.join('\n') + '\n');

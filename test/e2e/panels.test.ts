@@ -23,15 +23,32 @@ describe('Kafka Lite panels (e2e)', function () {
     await f.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     return f;
   };
-  /** Screenshot in both themes (dark is the default of the session). */
+  /** Switch the color theme as a person does: "Preferences: Color Theme", type the name, Enter. */
+  const theme = async (kind: 'light' | 'dark') => {
+    const want = kind === 'light' ? /(^|\s)vs(\s|$)/ : /(^|\s)vs-dark(\s|$)/;
+    const isOn = async () => want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
+    if (await isOn()) return;
+    await vs.runCommand('Preferences: Color Theme');
+    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(kind === 'light' ? 'Light Modern' : 'Dark Modern');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' }).first().waitFor();
+    await input.press('Enter');
+    const deadline = Date.now() + 15_000;
+    while (!(await isOn())) {
+      if (Date.now() > deadline) throw new Error(`the color theme did not switch to ${kind}`);
+      await vs.page.waitForTimeout(150);
+    }
+  };
+  /** Screenshot in both themes, waiting for the panel content each time (a re-themed webview repaints). */
   const bothThemes = async (name: string, f: Frame, selector: string) => {
-    await vs.screenshot(`${name}-dark`);
-    await vs.setTheme('light');
-    await f.locator(selector).first().waitFor({ state: 'visible' });
-    await vs.page.waitForTimeout(500);
-    await vs.screenshot(`${name}-light`);
-    await vs.setTheme('dark');
-    await vs.page.waitForTimeout(300);
+    for (const kind of ['dark', 'light'] as const) {
+      await theme(kind);
+      await f.locator(selector).first().waitFor({ state: 'visible' });
+      await vs.page.waitForTimeout(400);
+      await vs.screenshot(`${name}-${kind}`);
+    }
+    await theme('dark');
   };
   const pickOption = async (f: Frame, selectId: string, label: string) => {
     await f.locator(`#${selectId}`).click();

@@ -2,7 +2,7 @@
  * One TreeDataProvider class for both sidebar views: it asks the vscode-free tree model (model/tree-model.ts)
  * for nodes and maps each node to a TreeItem one to one. It owns paging limits per parent ("Load more…"),
  * shows the host's status node when the broker is not running here, and refreshes — debounced — on broker
- * events and host state changes. Stable node ids keep expansion state across refreshes.
+ * events (at most one refresh per 250 ms) and host state changes. Stable node ids keep expansion state across refreshes.
  *
  * Used by views/register.ts; tests and the benchmark call getChildren/getTreeItem through the extension API.
  */
@@ -44,7 +44,10 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     this.changed.fire(undefined);
   }
 
-  /** Refresh after a quiet period, coalescing bursts of broker events. */
+  /**
+   * Coalesce broker events: the first event schedules one refresh 250 ms later and later events ride along, so a
+   * steady stream of appends refreshes the view at most four times a second (a trailing debounce would starve).
+   */
   scheduleRefresh(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {

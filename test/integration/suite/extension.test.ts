@@ -54,6 +54,14 @@ function find(nodes: TreeNode[], label: string): TreeNode {
 describe('Kafka Lite extension in a real VS Code', function () {
   this.timeout(60_000);
 
+  it('registers every command package.json contributes', async () => {
+    const ext = vscode.extensions.getExtension('kafka-lite.kafka-lite')!;
+    await ext.activate();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), []);
+  });
+
   it('starts a broker for the workspace that a kafkajs client can use on the reported port', async () => {
     const { host } = await api();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -167,6 +175,24 @@ describe('Kafka Lite extension in a real VS Code', function () {
     assert.match(after.description ?? '', /lag 5$/);
     const lagRows = views.groups.getChildren(views.groups.getChildren(after)[1]);
     assert.deepStrictEqual(lagRows.map((r) => r.icon?.id), ['warning', 'warning']);
+  });
+
+  it('a burst of broker events refreshes the views once, 250 ms after it began', async () => {
+    const { host, views } = await api();
+    await vscode.commands.executeCommand('kafkaLite.topic.create', 'it-burst', 1, {});
+    await new Promise((r) => setTimeout(r, 400)); // let the create's own refresh pass
+    let fires = 0;
+    const sub = views.topics.onDidChangeTreeData(() => fires++);
+    try {
+      for (let i = 0; i < 50; i++) await host.broker!.produce('it-burst', [{ value: `v${i}` }]);
+      assert.strictEqual(fires, 0, 'no refresh while the burst is still arriving within the debounce window');
+      await until('the debounced refresh', () => fires > 0, 2000);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.strictEqual(fires, 1, '50 appends, one refresh');
+      assert.strictEqual(find(views.topics.getChildren(), 'it-burst').description, '1 partition · 50 records');
+    } finally {
+      sub.dispose();
+    }
   });
 
   it('restarting the broker keeps topics, records and committed offsets', async () => {

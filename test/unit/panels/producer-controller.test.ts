@@ -80,6 +80,7 @@ describe('producer panel controller', () => {
     const last = snap.results[snap.results.length - 1];
     assert.strictEqual(last.offset, 0);
     assert.strictEqual(last.duplicate, true);
+    assert.strictEqual(last.key, 'k');
     assert.ok(snap.producerId >= 0);
     assert.deepStrictEqual(snap.sequences.map((s) => [s.partition, s.nextSequence, s.brokerNextSequence]), [[1, 1, 1]]);
   });
