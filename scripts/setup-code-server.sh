@@ -34,6 +34,20 @@ if [ -f "$STAMP" ] && [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; then
   exit 0
 fi
 
+# --- one install at a time (two test tiers or two checkouts may call this at once) ---------------------------
+mkdir -p "$(dirname "$DIR")"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$DIR.lock"
+  if ! flock -n 9; then
+    log "another setup is running on $DIR; waiting for it"
+    flock 9
+  fi
+  if [ -f "$STAMP" ] && [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; then
+    log "code-server $VERSION was installed by the other run"
+    exit 0
+  fi
+fi
+
 # --- checks --------------------------------------------------------------------------------------------------
 step "check node"
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"

@@ -285,8 +285,8 @@ class Coordinator implements GroupCoordinator {
     }
     g.generationId++;
     if (g.members.size === 0) {
+      // Kafka keeps the protocol type of an empty group (it is listed with it); the protocol is chosen anew.
       g.protocolName = null;
-      g.protocolType = null;
       g.leaderId = null;
       this.transition(g, 'Empty', true);
       return;

@@ -40,3 +40,20 @@ describe('topic name validation (as you type)', () => {
     assert.match(validateTopicName('a/b') ?? '', /contains "\/"/);
   });
 });
+
+describe('the input box rule and the engine rule agree', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const engine = require('../../../src/broker/storage/configs') as { validateTopicName(n: unknown): void };
+  const names = ['orders', 'a', '.', '..', '...', '.hidden', 'a b', 'ä', 'x/y', 'x:y', 'x'.repeat(249), 'x'.repeat(250), '', 'A-Z_0.9', 'tab\t', 'emoji😀'];
+  for (const name of names) {
+    it(`"${name.length > 20 ? `${name.slice(0, 8)}…(${name.length})` : name}"`, () => {
+      let engineOk = true;
+      try {
+        engine.validateTopicName(name);
+      } catch {
+        engineOk = false;
+      }
+      assert.strictEqual(validateTopicName(name) === undefined, engineOk);
+    });
+  }
+});
