@@ -1,5 +1,6 @@
 // Sample kafkajs app for the demo workspace: creates topic "orders" (3 partitions), produces 20 keyed records,
 // then consumes them with group "demo" and commits. Usage: node app.js [--brokers host:port] [--count N]
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { Kafka, logLevel } = require('kafkajs');
 
 const args = process.argv.slice(2);

@@ -107,22 +107,27 @@ const bin = path.join(cacheDir, 'code-server', 'node_modules', '.bin', 'code-ser
 const userDataDir = path.join(cacheDir, 'start-user-data');
 const extensionsDir = path.join(cacheDir, 'start-extensions');
 const settingsFile = path.join(userDataDir, 'User', 'settings.json');
-if (!fs.existsSync(settingsFile)) {
-  fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
-  fs.writeFileSync(
-    settingsFile,
-    JSON.stringify(
-      {
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoCheckUpdates': false,
-        'workbench.startupEditor': 'none',
-      },
-      null,
-      2,
-    ),
-  );
+// Defaults for keys the user has not set (their own edits in this profile are kept).
+const defaults = {
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'workbench.startupEditor': 'none',
+  'remote.autoForwardPorts': false, // the broker's port is not a web app to open in the browser
+  'git.openRepositoryInParentFolders': 'never',
+};
+let userSettings = {};
+try {
+  userSettings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+} catch {
+  /* absent or hand-edited with comments: only write when absent */
+}
+if (!fs.existsSync(settingsFile) || Object.keys(defaults).some((k) => !(k in userSettings))) {
+  if (!fs.existsSync(settingsFile) || Object.keys(userSettings).length > 0) {
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...defaults, ...userSettings }, null, 2));
+  }
 }
 fs.mkdirSync(extensionsDir, { recursive: true });
 const configFile = path.join(cacheDir, 'start-config.yaml');

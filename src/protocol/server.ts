@@ -3,7 +3,9 @@
  * framing (int32 size prefix; a frame above maxFrameBytes is refused from its 4-byte prefix, before anything is
  * allocated for it), request headers v1/v2, dispatch to the API modules of registry.ts, and per-connection
  * response ordering: every request takes a slot in a queue when it arrives and responses leave strictly in
- * request order, even while a Fetch long-polls or a JoinGroup waits for a rebalance.
+ * request order, even while a Fetch long-polls or a JoinGroup waits for a rebalance. Work per event-loop turn is
+ * bounded (TURN_BUDGET_BYTES of requests over all connections; the rest waits for a setImmediate, with the socket
+ * paused when much is queued), so a burst of large produces does not hold the host's event loop for long.
  *
  * Bad input never reaches the engine: an unknown API key, an unsupported version (other than ApiVersions, which
  * gets Kafka's v0-format error 35 answer), a truncated or garbled body, or an oversized frame closes that one
@@ -52,6 +54,14 @@ export interface KafkaServer extends EventEmitter {
 }
 
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
+/**
+ * Request bytes handled per event-loop turn, all connections together. A produce costs time in proportion to its
+ * size (CRC-32C, write); past this budget the remaining frames wait for a setImmediate, so timers and other I/O
+ * of the host (the VS Code extension host) run in between. The first frame of a turn is always handled.
+ */
+const TURN_BUDGET_BYTES = 1024 * 1024;
+/** Frames queued past the budget above this many bytes pause the socket (TCP backpressure) until handled. */
+const PAUSE_QUEUED_BYTES = 4 * 1024 * 1024;
 const UNSUPPORTED_VERSION = 35;
 
 /** A stable cluster id per data directory: 16 bytes of its path's hash, base64url (22 chars, like Kafka's). */
@@ -75,6 +85,11 @@ class Connection {
   private partial: Buffer | null = null;
   private partialFilled = 0;
   private queue: Slot[] = [];
+  /** Complete frames waiting for a later turn (the budget was spent); handled strictly in arrival order. */
+  private deferred: Buffer[] = [];
+  private deferredBytes = 0;
+  private deferredScheduled = false;
+  private paused = false;
   private closed = false;
   private closeCallbacks = new Set<() => void>();
 
@@ -117,6 +132,8 @@ class Connection {
     this.closed = true;
     this.partial = null;
     this.queue = [];
+    this.deferred = [];
+    this.deferredBytes = 0;
     for (const cb of [...this.closeCallbacks]) {
       try {
         cb();
@@ -145,7 +162,7 @@ class Connection {
         if (this.partialFilled === this.partial.length) {
           const frame = this.partial;
           this.partial = null;
-          this.handleFrame(frame);
+          this.admit(frame);
         }
         continue;
       }
@@ -181,11 +198,50 @@ class Connection {
     }
     if (chunk.length - pos >= size) {
       this.lastFrameSize = size;
-      this.handleFrame(chunk.subarray(pos, pos + size));
+      this.admit(chunk.subarray(pos, pos + size));
       return;
     }
     this.partial = Buffer.allocUnsafe(size);
     this.partialFilled = 0;
+  }
+
+  /** A complete frame: handle it now when the turn's budget allows and nothing is waiting, else queue it. */
+  private admit(frame: Buffer): void {
+    if (this.deferred.length === 0 && this.server.mayWork()) {
+      this.server.spend(frame.length);
+      this.handleFrame(frame);
+      return;
+    }
+    this.deferred.push(frame);
+    this.deferredBytes += frame.length;
+    if (!this.paused && this.deferredBytes >= PAUSE_QUEUED_BYTES) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    this.scheduleDeferred();
+  }
+
+  private scheduleDeferred(): void {
+    if (this.deferredScheduled) return;
+    this.deferredScheduled = true;
+    setImmediate(() => this.runDeferred());
+  }
+
+  private runDeferred(): void {
+    this.deferredScheduled = false;
+    while (!this.closed && this.deferred.length > 0 && this.server.mayWork()) {
+      const frame = this.deferred.shift()!;
+      this.deferredBytes -= frame.length;
+      this.server.spend(frame.length);
+      this.handleFrame(frame);
+    }
+    if (this.closed) return;
+    if (this.deferred.length > 0) {
+      this.scheduleDeferred();
+    } else if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   private handleFrame(body: Buffer): void {
@@ -307,6 +363,9 @@ class Server extends EventEmitter implements KafkaServer {
   readonly broker: Broker;
   cluster!: ClusterIdentity;
   private readonly connections = new Map<number, Connection>();
+  /** Request bytes handled in this event-loop turn (reset by a setImmediate). */
+  private turnBytes = 0;
+  private turnResetScheduled = false;
   private nextId = 1;
   private readonly netServer: net.Server;
   private readonly logger: (level: LogLevel, message: string) => void;
@@ -321,6 +380,20 @@ class Server extends EventEmitter implements KafkaServer {
 
   log(level: LogLevel, message: string): void {
     this.logger(level, message);
+  }
+
+  mayWork(): boolean {
+    return this.turnBytes < TURN_BUDGET_BYTES;
+  }
+
+  spend(bytes: number): void {
+    this.turnBytes += bytes;
+    if (this.turnResetScheduled) return;
+    this.turnResetScheduled = true;
+    setImmediate(() => {
+      this.turnBytes = 0;
+      this.turnResetScheduled = false;
+    });
   }
 
   async listen(): Promise<void> {

@@ -185,6 +185,7 @@ export const DEFAULT_SETTINGS: Record<string, unknown> = {
   'extensions.ignoreRecommendations': true,
   'chat.commandCenter.enabled': false,
   'git.enabled': false,
+  'remote.autoForwardPorts': false, // no "application running on port …" toasts over the UI
   'kafkaLite.port': 0,
 };
 
