@@ -9,6 +9,7 @@ const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? new Set(args[onlyIdx + 1].split(',')) : null;
 
 const tiers = [
+  ['system-deps', 'bash', ['scripts/ensure-system-deps.sh']],
   ['typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']],
   ['unit', 'npx', ['mocha', '--config', '.mocharc.unit.json']],
   ['compat', 'npx', ['mocha', '--config', '.mocharc.compat.json']],
