@@ -6,6 +6,8 @@
  * Pure functions only (shared by the extension host and the webview bundles). Used by src/shared/*-messages.ts.
  */
 
+import { MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name';
+
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Thrown inside a validator; caught by `validateWith` and turned into `{ ok: false }`. */
@@ -97,10 +99,9 @@ export function validateByType<T>(
 export const MAX_INT64_SAFE = Number.MAX_SAFE_INTEGER;
 /** Kafka's topic-name rule: 1..249 of [a-zA-Z0-9._-], not "." or "..". */
 export function topicName(o: Record<string, unknown>, field: string): string {
-  const v = nonEmptyStr(o, field, 249);
-  if (!/^[a-zA-Z0-9._-]+$/.test(v) || v === '.' || v === '..') {
-    fail(`field "${field}": "${v}" is not a valid topic name (letters, digits, ".", "_", "-"; at most 249)`);
-  }
+  const v = nonEmptyStr(o, field, MAX_TOPIC_NAME_LENGTH);
+  const problem = validateTopicName(v);
+  if (problem) fail(`field "${field}": ${problem}`);
   return v;
 }
 

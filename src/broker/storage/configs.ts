@@ -10,6 +10,7 @@
  */
 import { ErrorCode, KafkaError } from '../errors';
 import type { ConfigEntry, TopicConfigs } from '../types';
+import { validateTopicName as topicNameProblem } from '../../shared/topic-name';
 
 type Kind =
   | { type: 'long'; min?: number; max?: number }
@@ -142,22 +143,8 @@ export function describeConfigs(overrides: TopicConfigs): ConfigEntry[] {
   });
 }
 
-/** Kafka's topic name rules; throws KafkaError INVALID_TOPIC_EXCEPTION naming the rule broken. */
+/** Kafka's topic name rules (src/shared/topic-name.ts); throws KafkaError INVALID_TOPIC_EXCEPTION naming the rule broken. */
 export function validateTopicName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'topic name is empty (it needs 1 to 249 characters)');
-  }
-  if (name === '.' || name === '..') {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name cannot be "." or ".."`);
-  }
-  if (name.length > 249) {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name is ${name.length} characters long; the maximum is 249`);
-  }
-  const bad = /[^a-zA-Z0-9._-]/.exec(name);
-  if (bad) {
-    throw new KafkaError(
-      ErrorCode.INVALID_TOPIC_EXCEPTION,
-      `topic name "${name}" contains '${bad[0]}' (allowed: a-z A-Z 0-9 . _ -)`,
-    );
-  }
+  const problem = typeof name === 'string' ? topicNameProblem(name) : 'A topic name must be a string.';
+  if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
 }

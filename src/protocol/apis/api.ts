@@ -7,6 +7,7 @@
 import type { Broker } from '../../broker/broker';
 import { KafkaError } from '../../broker/errors';
 import type { Schema } from '../codec/schema';
+import { validateTopicName } from '../../shared/topic-name';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -57,15 +58,9 @@ export function errorMessageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
-
-/** Kafka's topic-name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..". */
+/** Kafka's topic-name rule (src/shared/topic-name.ts): null when valid, else the rule broken. */
 export function invalidTopicReason(name: string): string | null {
-  if (name.length === 0) return 'the topic name is empty';
-  if (name.length > 249) return `the topic name is ${name.length} characters long (at most 249)`;
-  if (name === '.' || name === '..') return `"${name}" is not a legal topic name`;
-  if (!LEGAL_TOPIC.test(name)) return `topic "${name}" contains characters other than ASCII letters, digits, '.', '_' and '-'`;
-  return null;
+  return validateTopicName(name) ?? null;
 }
 
 /** Group a flat per-partition list back into Kafka's topic -> partitions nesting, keeping first-seen order. */

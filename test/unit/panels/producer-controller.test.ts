@@ -175,7 +175,7 @@ describe('producer panel controller', () => {
     assert.match(posted.reply(90).error ?? '', /"copies" must be between 1 and 10000/);
     assert.match(posted.reply(91).error ?? '', /"partition"/);
     assert.match(posted.reply(92).error ?? '', /"key" must be a string/);
-    assert.match(posted.reply(93).error ?? '', /not a valid topic name/);
+    assert.match(posted.reply(93).error ?? '', /may contain only letters, digits/);
     assert.match(posted.reply(94).error ?? '', /unknown message type "launchMissiles"/);
     assert.strictEqual(logLines.length, bad.length);
     assert.ok(logLines.every((l) => l.startsWith('[producer] rejected a message from the webview:')));
