@@ -56,27 +56,8 @@ if [ "$NODE_MAJOR" != "20" ]; then
 fi
 
 # --- system packages -----------------------------------------------------------------------------------------
-step "system packages (libkrb5-dev ripgrep chromium)"
-need=()
-dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
-command -v rg >/dev/null 2>&1 || need+=(ripgrep)
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
-for tool in make g++ python3; do command -v "$tool" >/dev/null 2>&1 || need+=(build-essential python3); done
-if [ ${#need[@]} -gt 0 ]; then
-  # de-duplicate
-  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-  if [ "$(id -u)" != "0" ]; then
-    echo "[setup-code-server] missing system packages: ${need[*]} — install them as root:" >&2
-    echo "  apt-get update && apt-get install -y ${need[*]}" >&2
-    exit 1
-  fi
-  log "installing system packages: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}"
-else
-  log "system packages present"
-fi
+step "system packages (scripts/ensure-system-deps.sh)"
+bash "$(dirname "${BASH_SOURCE[0]}")/ensure-system-deps.sh"
 RG="$(command -v rg)"
 
 # --- code-server from npm, scripts off -----------------------------------------------------------------------
