@@ -9,7 +9,8 @@ import { startKafkaServer } from '../src/protocol/server';
 
 async function main(): Promise<void> {
   const dataDir = process.argv[2];
-  const broker = await Broker.open({ dataDir, initialRebalanceDelayMs: 0 });
+  const flushIntervalMs = process.env.KAFKA_LITE_FLUSH_MS ? Number(process.env.KAFKA_LITE_FLUSH_MS) : undefined;
+  const broker = await Broker.open({ dataDir, initialRebalanceDelayMs: 0, flushIntervalMs });
   const server = await startKafkaServer({ broker, port: 0 });
   let h: IntervalHistogram | null = null;
   process.on('message', async (m: { cmd: string }) => {

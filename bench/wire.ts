@@ -95,7 +95,7 @@ async function kafkajsLatency(bootstrap: string): Promise<{ p50: number; p99: nu
 
 export async function run(): Promise<Record<string, number>> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-bench-wire-'));
-  const child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.KAFKA_LITE_CHILD_ARGS ? process.env.KAFKA_LITE_CHILD_ARGS.split(' ') : [] });
   try {
     const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
     const bootstrap = `127.0.0.1:${port}`;

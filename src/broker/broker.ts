@@ -117,31 +117,35 @@ export class Broker {
       if (event === 'recoveryTruncated') recoveries.push(payload as BrokerEvents['recoveryTruncated']);
       emitter.emit(event, payload);
     };
-    const logs = await openLogManager({
-      dataDir,
-      clock,
-      flush: { intervalMs: opts.flushIntervalMs ?? 50 },
-      logger,
-      onEvent,
-    });
+    const metaDir = path.join(dataDir, 'meta');
+    // The log manager and the offset store do not depend on each other: open them concurrently (activation
+    // time in the extension host is mostly waiting on their file reads).
+    const [logsResult, offsetsResult] = await Promise.allSettled([
+      openLogManager({ dataDir, clock, flush: { intervalMs: opts.flushIntervalMs ?? 50 }, logger, onEvent }),
+      openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 }),
+    ]);
+    if (logsResult.status === 'rejected' || offsetsResult.status === 'rejected') {
+      // Leave nothing half-open (timers, file handles) when a part fails to open.
+      if (logsResult.status === 'fulfilled') await logsResult.value.close().catch(() => undefined);
+      if (offsetsResult.status === 'fulfilled') await offsetsResult.value.close().catch(() => undefined);
+      throw logsResult.status === 'rejected' ? logsResult.reason : (offsetsResult as PromiseRejectedResult).reason;
+    }
+    const logs = logsResult.value;
+    const offsets = offsetsResult.value;
     const groups = createGroupCoordinator({
       clock,
       initialRebalanceDelayMs: opts.initialRebalanceDelayMs ?? 0,
       logger,
       onEvent,
     });
-    const metaDir = path.join(dataDir, 'meta');
-    let offsets: OffsetStore | undefined;
     try {
-      offsets = await openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 });
       const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
       const broker = new Broker(dataDir, logs, groups, offsets, producers, clock, opts, emitter);
       broker.recoveries = recoveries;
       return broker;
     } catch (e) {
-      // Leave nothing half-open (timers, file handles) when a later part fails to open.
       groups.close();
-      await offsets?.close().catch(() => undefined);
+      await offsets.close().catch(() => undefined);
       await logs.close().catch(() => undefined);
       throw e;
     }
