@@ -1,0 +1,175 @@
+/**
+ * Python clients (Debian's python3-kafka = kafka-python, and python3-confluent-kafka = librdkafka) against the
+ * real broker. Each case runs a script from test/compat/python/ under /usr/bin/python3 with the bootstrap address;
+ * the script prints one JSON object, and this file checks it against the records the script was told to send
+ * and against what the engine stored. A missing interpreter or module is a failure, never a skip
+ * (scripts/ensure-system-deps.sh installs both packages).
+ */
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { RecordHeader } from '../../src/broker/types';
+import { removeDir, Running, startBroker } from './harness';
+
+const PYTHON = '/usr/bin/python3';
+
+interface PyRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: [string, string | null][];
+}
+
+/** test/compat/python/<name>, found from the working directory or above the compiled test (outDir may be anywhere). */
+function script(name: string): string {
+  const candidates = [path.resolve(process.cwd(), 'test/compat/python', name)];
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'test/compat/python', name));
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Error(`python script ${name} not found (looked in ${candidates[0]} and above ${__dirname})`);
+  return found;
+}
+
+function runPython(name: string, args: string[], timeoutMs = 45000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [script(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} timed out after ${timeoutMs} ms; stderr:\n${err}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${name} exited ${code}; stderr:\n${err}`));
+      try {
+        resolve(JSON.parse(out) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${name} printed no JSON; stdout:\n${out}\nstderr:\n${err}`));
+      }
+    });
+  });
+}
+
+const hex = (b: Buffer | null): string | null => (b === null ? null : b.toString('hex'));
+const headersHex = (hs: RecordHeader[]): [string, string | null][] => hs.map((h) => [h.key, hex(h.value)]);
+
+/** What kafka_python_roundtrip.py sends as record i (kept in step with record() there). */
+function kafkaPythonRecord(i: number): { key: string; value: string | null; headers: [string, string][] } {
+  return {
+    key: Buffer.from(`key-${String(i).padStart(3, '0')}`).toString('hex'),
+    value: i === 7 ? null : Buffer.concat([Buffer.from([i % 256, 0, 255]), Buffer.from(`value-${i}`)]).toString('hex'),
+    headers: [
+      ['idx', Buffer.from(String(i)).toString('hex')],
+      ['bin', Buffer.from([255 - (i % 256), 0]).toString('hex')],
+    ],
+  };
+}
+
+/** What confluent_group.py sends as record i (kept in step with record() there). */
+function confluentRecord(i: number): { key: string; value: string; headers: [string, string][] } {
+  return {
+    key: Buffer.from(`ck-${String(i).padStart(4, '0')}`).toString('hex'),
+    value: Buffer.concat([Buffer.from(`confluent value ${i} `), Buffer.alloc(i % 17, i % 256)]).toString('hex'),
+    headers: [['n', Buffer.from(String(i)).toString('hex')]],
+  };
+}
+
+describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', function () {
+  this.timeout(60000);
+  let k: Running;
+
+  before(async () => {
+    assert.ok(fs.existsSync(PYTHON), `${PYTHON} is required for the compat tier (apt-get install python3-kafka python3-confluent-kafka)`);
+    for (const mod of ['kafka', 'confluent_kafka']) {
+      const r = spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8' });
+      assert.strictEqual(r.status, 0, `${PYTHON} cannot import ${mod} (apt-get install python3-kafka python3-confluent-kafka): ${r.stderr}`);
+    }
+    k = await startBroker();
+  });
+
+  after(async () => {
+    if (!k) return;
+    await k.stop();
+    removeDir(k.dir);
+  });
+
+  it('kafka-python: admin-created topic, 100 keyed records with headers (acks=all) round-trip and the group commit is stored', async () => {
+    const count = 100;
+    const r = await runPython('kafka_python_roundtrip.py', [k.bootstrap, 'kp-roundtrip', 'kp-group', String(count)]);
+
+    // api_version was auto-detected from our ApiVersions answer: a broker new enough for record headers
+    const detected = r.apiVersion as number[];
+    assert.ok(detected[0] >= 2, `kafka-python detected broker version ${detected.join('.')}`);
+    assert.deepStrictEqual(r.createTopicErrors, [['kp-roundtrip', 0]]);
+    assert.strictEqual(k.broker.getTopic('kp-roundtrip')?.partitions, 1);
+
+    const expected = Array.from({ length: count }, (_, i) => ({ partition: 0, offset: i, ...kafkaPythonRecord(i) }));
+    assert.deepStrictEqual(r.acks, expected.map((e) => [0, e.offset]), 'each send was acked at its offset');
+    assert.deepStrictEqual(r.records, expected, 'consumed records equal produced ones');
+
+    const stored = k.broker.readRecords('kp-roundtrip', 0, 0, 1000);
+    assert.deepStrictEqual(
+      stored.map((s) => ({ partition: s.partition, offset: s.offset, key: hex(s.key), value: hex(s.value), headers: headersHex(s.headers) })),
+      expected,
+      'the engine stored exactly what kafka-python sent',
+    );
+
+    assert.strictEqual(r.committed, count, 'kafka-python reads back its commit');
+    const committed = k.broker.fetchOffsets('kp-group', [{ topic: 'kp-roundtrip', partitions: [0] }]);
+    assert.deepStrictEqual(committed.map((c) => [c.topic, c.partition, c.offset, c.errorCode]), [['kp-roundtrip', 0, count, 0]]);
+  });
+
+  it('confluent-kafka: an idempotent producer and two group members on a 2-partition topic, one partition each', async () => {
+    const count = 200;
+    const topic = 'ck-group-topic';
+    const r = await runPython('confluent_group.py', [k.bootstrap, topic, 'ck-group', String(count)]);
+    assert.strictEqual(k.broker.getTopic(topic)?.partitions, 2);
+
+    const assignments = r.assignments as number[][];
+    assert.deepStrictEqual([...assignments].sort(), [[0], [1]], 'each member owns one partition');
+
+    // record i went to partition i % 2, so partition p holds records p, p+2, ... at offsets 0, 1, ...
+    const perPartition = (p: number) =>
+      Array.from({ length: count / 2 }, (_, j) => ({ partition: p, offset: j, ...confluentRecord(2 * j + p) }));
+    const received = r.records as PyRecord[][];
+    for (let m = 0; m < 2; m++) {
+      const p = assignments[m][0];
+      assert.deepStrictEqual(received[m], perPartition(p), `member ${m} read exactly partition ${p}, in order`);
+    }
+    assert.deepStrictEqual(
+      (r.deliveries as number[][]).map(([p, o]) => `${p}:${o}`).sort(),
+      [...perPartition(0), ...perPartition(1)].map((e) => `${e.partition}:${e.offset}`).sort(),
+      'one delivery report per record, at the offset it was stored at',
+    );
+
+    for (const p of [0, 1]) {
+      const stored = k.broker.readRecords(topic, p, 0, 1000);
+      assert.deepStrictEqual(
+        stored.map((s) => ({ partition: s.partition, offset: s.offset, key: hex(s.key), value: hex(s.value), headers: headersHex(s.headers) })),
+        perPartition(p),
+      );
+      assert.ok(stored.every((s) => s.producerId >= 0 && s.baseSequence >= 0), `partition ${p}: batches carry a producer id and sequences`);
+      const state = k.broker.producerState(topic, p);
+      assert.strictEqual(state.length, 1, `partition ${p}: one idempotent producer`);
+      assert.strictEqual(state[0].nextSequence, count / 2);
+    }
+
+    assert.deepStrictEqual(
+      (r.committed as number[][][]).flat().sort(),
+      [
+        [0, count / 2],
+        [1, count / 2],
+      ],
+    );
+    const committed = k.broker.fetchOffsets('ck-group', [{ topic, partitions: [0, 1] }]);
+    assert.deepStrictEqual(committed.map((c) => [c.partition, c.offset]).sort(), [
+      [0, count / 2],
+      [1, count / 2],
+    ]);
+  });
+});
