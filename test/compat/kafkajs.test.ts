@@ -123,9 +123,13 @@ describe('kafkajs against Kafka Lite', function () {
         if (counts.reduce((a, b) => a + b, 0) !== 3) return false;
         return d.members.map((m) => ({ memberId: m.memberId, partitions: m.assignedPartitions.flatMap((a) => a.partitions) }));
       }, 30000);
+    // Which kafkajs consumer is which group member (kafkajs reports its member id on every join).
+    const memberIdOf = new Map<Consumer, string>();
+    const track = (c: Consumer) => c.on(c.events.GROUP_JOIN, (e) => void memberIdOf.set(c, e.payload.memberId));
     const members: Consumer[] = [];
     for (let i = 0; i < 3; i++) {
       const c = consumer(groupId);
+      track(c);
       members.push(c);
       await c.connect();
       await c.subscribe({ topic: 'grp3', fromBeginning: true });
@@ -136,18 +140,24 @@ describe('kafkajs against Kafka Lite', function () {
     assert.deepStrictEqual(three.flatMap((m) => m.partitions).sort(), [0, 1, 2]);
 
     const fourth = consumer(groupId);
+    track(fourth);
+    members.push(fourth);
     await fourth.connect();
     await fourth.subscribe({ topic: 'grp3', fromBeginning: true });
     await fourth.run({ eachMessage: async () => {} });
     const four = await assignmentsWhenStable(4);
     assert.deepStrictEqual(four.map((m) => m.partitions.length).sort(), [0, 1, 1, 1]);
+    const idle = four.find((m) => m.partitions.length === 0)!.memberId;
 
-    // stop one member that owns a partition: its partition moves to the idle one
+    // stop one member that owns a partition (whichever kafkajs consumer that is): its partition moves to the idle one
     const owners = four.filter((m) => m.partitions.length === 1).map((m) => m.memberId);
-    await members[0].disconnect();
+    await waitFor('every consumer knows its member id', () => members.every((c) => four.some((m) => m.memberId === memberIdOf.get(c))), 30000);
+    const victim = members.find((c) => owners.includes(memberIdOf.get(c)!))!;
+    await victim.disconnect();
     const after = await assignmentsWhenStable(3);
     assert.deepStrictEqual(after.map((m) => m.partitions.length), [1, 1, 1]);
-    assert.ok(after.some((m) => !owners.includes(m.memberId)), 'the idle member took over a partition');
+    assert.ok(after.some((m) => m.memberId === idle), 'the idle member is still in the group');
+    assert.strictEqual(after.find((m) => m.memberId === idle)!.partitions.length, 1, 'the idle member took over a partition');
   });
 
   it('committed offsets let a restarted consumer resume where the group left off', async () => {
