@@ -66,7 +66,7 @@ describe('the packaged extension (.vsix)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-vsix-'));
     const vsix = path.join(tmp, 'kafka-lite.vsix');
     const root = projectRoot();
-    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '-o', vsix], {
+    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], {
       cwd: root,
       encoding: 'utf8',
       input: '',
