@@ -55,11 +55,15 @@ export interface KafkaServer extends EventEmitter {
 
 const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
 /**
- * Request bytes handled per event-loop turn, all connections together. A produce costs time in proportion to its
- * size (CRC-32C, write); past this budget the remaining frames wait for a setImmediate, so timers and other I/O
- * of the host (the VS Code extension host) run in between. The first frame of a turn is always handled.
+ * Request work done per event-loop iteration, all connections together: at most this many bytes of frames and
+ * this many milliseconds. A produce costs time in proportion to its size (CRC-32C, write); past the budget the
+ * remaining frames wait, so timers and other I/O of the host (the VS Code extension host) run in between. The
+ * first frame of an iteration is always handled. The budget is renewed from a timer, i.e. in the timers phase at
+ * the start of the next iteration (a setImmediate would renew it within the same iteration's check phase, before
+ * the deferred frames run, and let one iteration do several budgets' worth of work).
  */
 const TURN_BUDGET_BYTES = 1024 * 1024;
+const TURN_BUDGET_MS = 4;
 /** Frames queued past the budget above this many bytes pause the socket (TCP backpressure) until handled. */
 const PAUSE_QUEUED_BYTES = 4 * 1024 * 1024;
 const UNSUPPORTED_VERSION = 35;
@@ -207,7 +211,7 @@ class Connection {
 
   /** A complete frame: handle it now when the turn's budget allows and nothing is waiting, else queue it. */
   private admit(frame: Buffer): void {
-    if (this.deferred.length === 0 && this.server.mayWork()) {
+    if (this.deferred.length === 0 && this.server.mayWork(frame.length)) {
       this.server.spend(frame.length);
       this.handleFrame(frame);
       return;
@@ -229,7 +233,7 @@ class Connection {
 
   private runDeferred(): void {
     this.deferredScheduled = false;
-    while (!this.closed && this.deferred.length > 0 && this.server.mayWork()) {
+    while (!this.closed && this.deferred.length > 0 && this.server.mayWork(this.deferred[0].length)) {
       const frame = this.deferred.shift()!;
       this.deferredBytes -= frame.length;
       this.server.spend(frame.length);
@@ -363,9 +367,10 @@ class Server extends EventEmitter implements KafkaServer {
   readonly broker: Broker;
   cluster!: ClusterIdentity;
   private readonly connections = new Map<number, Connection>();
-  /** Request bytes handled in this event-loop turn (reset by a setImmediate). */
+  /** Request bytes handled in this event-loop iteration and when it started (renewed by a timer). */
   private turnBytes = 0;
   private turnResetScheduled = false;
+  private turnStart = 0;
   private nextId = 1;
   private readonly netServer: net.Server;
   private readonly logger: (level: LogLevel, message: string) => void;
@@ -382,18 +387,21 @@ class Server extends EventEmitter implements KafkaServer {
     this.logger(level, message);
   }
 
-  mayWork(): boolean {
-    return this.turnBytes < TURN_BUDGET_BYTES;
+  /** May a frame of `bytes` be handled in this iteration? The first one always may. */
+  mayWork(bytes: number): boolean {
+    if (this.turnBytes === 0) return true;
+    return this.turnBytes + bytes <= TURN_BUDGET_BYTES && performance.now() - this.turnStart < TURN_BUDGET_MS;
   }
 
   spend(bytes: number): void {
+    if (this.turnBytes === 0) this.turnStart = performance.now();
     this.turnBytes += bytes;
     if (this.turnResetScheduled) return;
     this.turnResetScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.turnBytes = 0;
       this.turnResetScheduled = false;
-    });
+    }, 0);
   }
 
   async listen(): Promise<void> {

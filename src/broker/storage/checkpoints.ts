@@ -40,13 +40,24 @@ export function readCheckpoint(file: string, width: number): CheckpointEntries {
   return out;
 }
 
-export function writeCheckpoint(file: string, entries: CheckpointEntries, durable: boolean): void {
+function checkpointText(entries: CheckpointEntries): string {
   const lines = [VERSION];
   for (const [key, nums] of entries) lines.push(`${key} ${nums.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The same as writeCheckpoint (not durable) without blocking the event loop: write a temp file, then rename. */
+export async function writeCheckpointAsync(file: string, entries: CheckpointEntries): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.async.tmp`);
+  await fs.promises.writeFile(tmp, checkpointText(entries));
+  await fs.promises.rename(tmp, file);
+}
+
+export function writeCheckpoint(file: string, entries: CheckpointEntries, durable: boolean): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, lines.join('\n') + '\n');
+    fs.writeSync(fd, checkpointText(entries));
     if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
