@@ -227,8 +227,9 @@ export class Broker {
   appendRecordSet(topic: string, partition: number, recordSet: Buffer): AppendResult {
     this.assertOpen();
     const headers = this.logs.parseRecordSet(topic, partition, recordSet);
-    const idempotent = headers.filter((h) => h.producerId >= 0);
-    if (idempotent.length > 0) {
+    let idempotent = false;
+    for (let i = 0; i < headers.length; i++) if (headers[i].producerId >= 0) idempotent = true;
+    if (idempotent) {
       if (headers.length !== 1) {
         throw new KafkaError(ErrorCode.INVALID_RECORD, 'an idempotent produce must carry exactly one record batch per partition');
       }

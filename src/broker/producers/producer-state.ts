@@ -171,30 +171,31 @@ class Manager implements ProducerStateManager {
   }
 
   check(topic: string, partition: number, h: BatchHeader): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number } {
-    const where = `${topic}-${partition}`;
+    // Named lazily: this runs for every idempotent batch, the name only for errors.
+    const where = () => `${topic}-${partition}`;
     if (h.producerEpoch < 0) {
-      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where}; an idempotent batch needs an epoch >= 0`);
+      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where()}; an idempotent batch needs an epoch >= 0`);
     }
     if (h.baseSequence < 0) {
-      throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where}; sequences start at 0`);
+      throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where()}; sequences start at 0`);
     }
     const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
     if (!entry || entry.batches.length === 0) {
       if (h.baseSequence !== 0) {
         throw new KafkaError(
           ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `producer ${h.producerId} has no batches on ${where}: expected sequence 0, got ${h.baseSequence}`,
+          `producer ${h.producerId} has no batches on ${where()}: expected sequence 0, got ${h.baseSequence}`,
         );
       }
-      if (entry && h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where);
+      if (entry && h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where());
       return { kind: 'append' };
     }
-    if (h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where);
+    if (h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where());
     if (h.producerEpoch > entry.producerEpoch) {
       if (h.baseSequence !== 0) {
         throw new KafkaError(
           ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `producer ${h.producerId} moved to epoch ${h.producerEpoch} on ${where}: a new epoch must start at sequence 0, got ${h.baseSequence}`,
+          `producer ${h.producerId} moved to epoch ${h.producerEpoch} on ${where()}: a new epoch must start at sequence 0, got ${h.baseSequence}`,
         );
       }
       return { kind: 'append' };
@@ -209,7 +210,7 @@ class Manager implements ProducerStateManager {
     if (h.baseSequence !== expected) {
       throw new KafkaError(
         ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-        `out of order sequence from producer ${h.producerId} (epoch ${h.producerEpoch}) on ${where}: expected sequence ${expected}, got ${h.baseSequence}`,
+        `out of order sequence from producer ${h.producerId} (epoch ${h.producerEpoch}) on ${where()}: expected sequence ${expected}, got ${h.baseSequence}`,
       );
     }
     return { kind: 'append' };
