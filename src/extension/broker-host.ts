@@ -6,8 +6,10 @@
  *
  * Guarantees: start/stop never throw (a failure becomes the 'error' state, an error notification with
  * "Show Log", and a log line); two windows never write one data directory (the second sees 'external' and the
- * owner's address); stop closes the server first, then the broker (which writes its clean-shutdown marker),
- * then releases the lock. `broker` is undefined unless this window runs the broker.
+ * owner's address, and on "Connect Views" reads the owner's broker over the Kafka protocol, read-only, refreshed
+ * every 2 s and dropped when the owner goes away); stop closes the server first, then the broker (which writes its
+ * clean-shutdown marker), then releases the lock. `broker` is undefined unless this window runs the broker;
+ * `cluster` is what the views read: this window's broker, the owner's (when connected), or nothing.
  *
  * Called by extension.ts (activation/deactivation), the commands, the views, the status bar and the panels;
  * returned on the extension API ({host}) for tests.
@@ -17,7 +19,9 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Broker } from '../broker/broker';
 import { startKafkaServer } from '../protocol/server';
-import { acquireLock, DataDirLock, LockInfo } from './model/lock-file';
+import { acquireLock, DataDirLock, isProcessAlive, LockInfo, readLock } from './model/lock-file';
+import type { ClusterReader } from './model/tree-model';
+import { RemoteClusterSnapshot } from './remote-cluster';
 import { HostState, HostStatus, StopReason } from './model/host-status';
 import { listenWithFallback } from './model/port-fallback';
 import { HostSettings, LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
@@ -25,6 +29,10 @@ import { HostSettings, LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRo
 type KafkaServer = Awaited<ReturnType<typeof startKafkaServer>>;
 
 let sessionCounter = 0;
+
+/** How often the views re-read the owning window's broker, and after how many failed reads they give up. */
+export const REMOTE_REFRESH_MS = 2000;
+export const REMOTE_MAX_FAILURES = 3;
 
 export interface HostTimings {
   /** performance.now() when activate() began. */
@@ -46,6 +54,10 @@ export class BrokerHost implements vscode.Disposable {
   private _dataDir: string | undefined;
   private unsubscribe: (() => void)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private remote: RemoteClusterSnapshot | undefined;
+  private remoteTimer: NodeJS.Timeout | undefined;
+  private remoteFailures = 0;
+  private remoteBusy: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly sessionId = `${vscode.env.sessionId}:${process.pid}:${++sessionCounter}`;
   readonly onDidChange = this.changed.event;
@@ -62,6 +74,12 @@ export class BrokerHost implements vscode.Disposable {
   /** The engine, while this window runs it. */
   get broker(): Broker | undefined {
     return this._state === 'running' ? this._broker : undefined;
+  }
+  /** What the views read: this window's broker while it runs, the owner's broker while connected to it, else undefined. */
+  get cluster(): ClusterReader | undefined {
+    if (this._state === 'running') return this._broker;
+    if (this._state === 'external' && this.remote?.hasSnapshot) return this.remote;
+    return undefined;
   }
   get port(): number | undefined {
     if (this._state === 'running') return this.server?.port;
@@ -92,7 +110,108 @@ export class BrokerHost implements vscode.Disposable {
       stopReason: this._state === 'stopped' ? this._stopReason : undefined,
       error: this._error,
       owner: this._owner,
+      connectedTo: this._state === 'external' && this.remote?.hasSnapshot ? this.remote.address : undefined,
     };
+  }
+
+  /**
+   * In 'external' state: show the owning window's broker in these views (read-only), re-read every 2 s.
+   * Resolves true when connected; never rejects (a failure is a log line and a warning with "Try Again").
+   */
+  async connectViews(): Promise<boolean> {
+    const owner = this._owner;
+    if (this._state !== 'external' || !owner) {
+      void vscode.window.showInformationMessage(
+        'Kafka Lite: there is no other window\'s broker to connect to (this window ' +
+          (this._state === 'running' ? 'runs the broker itself).' : 'has no broker owned by another window).'),
+      );
+      return false;
+    }
+    if (this.remote?.hasSnapshot) return true;
+    if (!owner.port) {
+      this.log.warn(`${owner.window} has not published its broker's port yet; cannot connect the views.`);
+      void vscode.window.showWarningMessage(`Kafka Lite: ${owner.window} has not started listening yet. Try again in a moment.`);
+      return false;
+    }
+    this.disconnectRemote();
+    const remote = new RemoteClusterSnapshot(owner.host, owner.port);
+    this.remote = remote;
+    this.remoteFailures = 0;
+    try {
+      await remote.refresh();
+    } catch (e) {
+      if (this.remote === remote) this.disconnectRemote();
+      const msg = `Kafka Lite could not read the broker of ${owner.window} at ${remote.address}: ${(e as Error).message}`;
+      this.log.warn(msg);
+      void vscode.window.showWarningMessage(msg, 'Try Again').then((a) => {
+        // The owner may have gone meanwhile: then this window starts its own broker; else connect again.
+        if (a === 'Try Again') void (this._owner && this.ownerGone(this._owner) ? this.start() : this.connectViews());
+      });
+      return false;
+    }
+    if (this.remote !== remote || this._state !== 'external') return false;
+    this.log.info(`Views connected to the broker of ${owner.window} at ${remote.address} (read-only).`);
+    this.remoteTimer = setInterval(() => void this.refreshRemote(), REMOTE_REFRESH_MS);
+    this.changed.fire();
+    return true;
+  }
+
+  /** Re-read the owner's broker now (the timer and the views' Refresh); fires onDidChange when something changed. */
+  refreshRemote(): Promise<void> {
+    if (!this.remote) return Promise.resolve();
+    this.remoteBusy ??= this.doRefreshRemote().finally(() => (this.remoteBusy = undefined));
+    return this.remoteBusy;
+  }
+
+  private async doRefreshRemote(): Promise<void> {
+    const remote = this.remote;
+    const owner = this._owner;
+    if (!remote || !owner) return;
+    const gone = this.ownerGone(owner);
+    let failure: string | undefined = gone;
+    if (!gone) {
+      try {
+        const changed = await remote.refresh();
+        if (this.remote !== remote) return;
+        this.remoteFailures = 0;
+        if (changed) this.changed.fire();
+        return;
+      } catch (e) {
+        if (this.remote !== remote) return;
+        this.remoteFailures++;
+        if (this.remoteFailures < REMOTE_MAX_FAILURES) return;
+        failure = `${this.remoteFailures} reads in a row failed (${(e as Error).message})`;
+      }
+    }
+    this.disconnectRemote();
+    this.log.warn(`Disconnected the views from the broker of ${owner.window} at ${remote.address}: ${failure}.`);
+    this.changed.fire();
+    void vscode.window
+      .showWarningMessage(`Kafka Lite: the broker of ${owner.window} is gone (${failure}).`, 'Try Again')
+      .then((a) => {
+        if (a === 'Try Again') void this.start();
+      });
+  }
+
+  /** Why the owner no longer holds the data folder, or undefined while it does. */
+  private ownerGone(owner: LockInfo): string | undefined {
+    const dir = this._dataDir;
+    if (!dir) return undefined;
+    const now = readLock(dir);
+    if (!now) return 'its lock is gone';
+    if (now.sessionId !== owner.sessionId) return 'another window owns the folder now';
+    if (!isProcessAlive(now.pid)) return `its process ${now.pid} is no longer running`;
+    if (now.port !== owner.port) return `its broker moved to port ${now.port}`;
+    return undefined;
+  }
+
+  private disconnectRemote(): void {
+    if (this.remoteTimer) clearInterval(this.remoteTimer);
+    this.remoteTimer = undefined;
+    const remote = this.remote;
+    this.remote = undefined;
+    this.remoteFailures = 0;
+    void remote?.close();
   }
 
   /** Mark why the broker is not running without starting it (activation in a restricted workspace, no folder). */
@@ -118,6 +237,7 @@ export class BrokerHost implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.disconnectRemote();
     await this.stop('stoppedByUser');
     this.changed.dispose();
   }
@@ -134,6 +254,9 @@ export class BrokerHost implements vscode.Disposable {
   }
 
   private setState(state: HostState, extra: { error?: string; owner?: LockInfo; stopReason?: StopReason } = {}): void {
+    // A connection to another window's broker lasts only while the same owner holds the folder.
+    const sameOwner = extra.owner?.sessionId === this._owner?.sessionId && extra.owner?.port === this._owner?.port;
+    if (this.remote && (state !== 'external' || !sameOwner)) this.disconnectRemote();
     this._state = state;
     this._error = extra.error;
     this._owner = extra.owner;
@@ -170,8 +293,13 @@ export class BrokerHost implements vscode.Disposable {
           `The data folder ${dataDir} is in use by ${taken.owner.window} (pid ${taken.owner.pid}); ` +
             `its broker listens on ${taken.owner.host}:${taken.owner.port}. This window does not start a second broker.`,
         );
+        const sameOwner =
+          this._state === 'external' &&
+          this.remote?.hasSnapshot === true &&
+          this._owner?.sessionId === taken.owner.sessionId &&
+          this._owner?.port === taken.owner.port;
         this.setState('external', { owner: taken.owner });
-        this.offerExternal(taken.owner, dataDir);
+        if (!sameOwner) this.offerExternal(taken.owner, dataDir);
         return false;
       }
       lock = taken.lock;
@@ -326,11 +454,13 @@ export class BrokerHost implements vscode.Disposable {
     const address = `${owner.host}:${owner.port}`;
     void vscode.window
       .showWarningMessage(
-        `Kafka Lite: ${dataDir} is in use by ${owner.window} (pid ${owner.pid}). Its broker at ${address} serves this workspace; this window shows it read-only.`,
+        `Kafka Lite: ${dataDir} is in use by ${owner.window} (pid ${owner.pid}). Its broker at ${address} serves this workspace; this window can show it read-only.`,
+        'Connect Views',
         'Copy Address',
         'Try Again',
       )
       .then((a) => {
+        if (a === 'Connect Views') void this.connectViews();
         if (a === 'Copy Address') void vscode.env.clipboard.writeText(address);
         if (a === 'Try Again') void this.start();
       });

@@ -31,6 +31,7 @@ export function registerBrokerCommands(
     vscode.commands.registerCommand('kafkaLite.broker.stop', () => host.stop('stoppedByUser')),
     vscode.commands.registerCommand('kafkaLite.broker.restart', () => host.restart()),
     vscode.commands.registerCommand('kafkaLite.broker.copyBootstrap', copyBootstrap),
+    vscode.commands.registerCommand('kafkaLite.broker.connectViews', () => host.connectViews()),
     vscode.commands.registerCommand('kafkaLite.showLog', () => log.show()),
     vscode.commands.registerCommand('kafkaLite.broker.revealDataFolder', async () => {
       const dir = host.dataDir;
@@ -60,6 +61,7 @@ export function registerBrokerCommands(
       } else if (host.state === 'external') {
         items.push(
           { label: '$(copy) Copy Bootstrap Address', description: host.bootstrap, run: copyBootstrap },
+          { label: '$(plug) Connect Views to Its Broker (read-only)', run: () => host.connectViews() },
           { label: '$(debug-start) Try to Start Here', run: () => host.start() },
         );
       } else if (host.state !== 'starting') {

@@ -20,4 +20,6 @@ export interface HostStatus {
   error?: string;
   /** Who owns the data directory when state is 'external'. */
   owner?: LockInfo;
+  /** In 'external' state: the views read the owner's broker over the Kafka protocol (read-only) at this address. */
+  connectedTo?: string;
 }

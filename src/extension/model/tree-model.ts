@@ -146,16 +146,18 @@ export function statusNodes(status: HostStatus, view: 'topics' | 'groups'): Mess
         }),
       ];
     case 'external': {
+      if (status.connectedTo) return undefined;
       const o = status.owner;
       return [
         message(id('external'), `Broker owned by another window: ${status.bootstrap ?? 'address unknown'}`, {
-          description: 'read-only',
+          description: 'click to show it here (read-only)',
           tooltip:
             `The data folder ${status.dataDir ?? ''} is in use by ${o?.window ?? 'another window'}` +
             ` (pid ${o?.pid ?? '?'}, since ${o ? formatTimestamp(o.startedAt) : '?'}).\n` +
-            'Its broker serves this workspace at the address shown; browse it from that window. Click to copy the address.',
+            'Its broker serves this workspace at the address shown. Click to connect these views to it (read-only); ' +
+            'change things from that window.',
           icon: { id: 'plug' },
-          command: { command: 'kafkaLite.broker.copyBootstrap', title: 'Copy Bootstrap Address' },
+          command: { command: 'kafkaLite.broker.connectViews', title: 'Connect Views' },
         }),
       ];
     }
@@ -191,6 +193,21 @@ export function statusNodes(status: HostStatus, view: 'topics' | 'groups'): Mess
   }
 }
 
+/**
+ * The first node of each view while it shows another window's broker over the wire (state 'external',
+ * connected); undefined otherwise.
+ */
+export function remoteBannerNode(status: HostStatus, view: 'topics' | 'groups'): MessageNode | undefined {
+  if (status.state !== 'external' || !status.connectedTo) return undefined;
+  const owner = status.owner?.window ?? 'another window';
+  return message(`${view}:status:remote`, `Connected to the broker of ${owner} at ${status.connectedTo} (read-only)`, {
+    tooltip:
+      `${status.dataDir ?? 'This data folder'} is owned by ${owner} (pid ${status.owner?.pid ?? '?'}). ` +
+      'These views read its broker over the Kafka protocol every 2 seconds; create, delete, produce and reset from that window.',
+    icon: { id: 'plug' },
+  });
+}
+
 // ------------------------------------------------------------------ topics view
 
 export function topicNodes(cluster: ClusterReader): TreeNode[] {
@@ -206,10 +223,12 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
       let records = 0;
       let size = 0;
       let described = true;
+      let sizeUnknown = false;
       try {
         for (const p of cluster.partitions(t.name)) {
           records += p.logEndOffset - p.logStartOffset;
           size += p.sizeBytes;
+          sizeUnknown ||= unknowns(p).size;
         }
       } catch {
         described = false;
@@ -223,7 +242,7 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
         description: described
           ? `${plural(t.partitions, 'partition')} · ${plural(records, 'record')}`
           : plural(t.partitions, 'partition'),
-        tooltip: `${t.name}\n${plural(t.partitions, 'partition')}, ${plural(records, 'record')}, ${formatBytes(size)} on disk`,
+        tooltip: `${t.name}\n${plural(t.partitions, 'partition')}, ${plural(records, 'record')}, ${sizeUnknown ? 'size on disk unknown' : `${formatBytes(size)} on disk`}`,
         icon: { id: 'symbol-event' },
         contextValue: 'topic',
         collapsible: true,
@@ -240,23 +259,38 @@ export function partitionNodes(cluster: ClusterReader, topic: TopicNode): TreeNo
   }
   const now = Date.now();
   return parts.map(
-    (p): PartitionNode => ({
+    (p): PartitionNode => {
+      const u = unknowns(p);
+      return {
       kind: 'partition',
       id: `partition:${p.topic}:${p.partition}`,
       topic: p.topic,
       partition: p.partition,
       label: `partition ${p.partition}`,
-      description: `${formatOffsetRange(p.logStartOffset, p.logEndOffset)} · ${formatBytes(p.sizeBytes)} · ${formatAge(p.lastTimestamp, now)}`,
+      description:
+        `${formatOffsetRange(p.logStartOffset, p.logEndOffset)} · ${u.size ? 'size unknown' : formatBytes(p.sizeBytes)} · ` +
+        (u.time ? 'last record unknown' : formatAge(p.lastTimestamp, now)),
       tooltip:
         `${p.topic} partition ${p.partition}\nlog start offset ${formatCount(p.logStartOffset)}\n` +
-        `log end offset ${formatCount(p.logEndOffset)}\n${formatBytes(p.sizeBytes)} in ${plural(p.segmentCount, 'segment')}\n` +
-        `last record ${formatTimestamp(p.lastTimestamp)}`,
+        `log end offset ${formatCount(p.logEndOffset)}\n` +
+        (u.size ? 'size on disk unknown (read over the Kafka protocol)' : `${formatBytes(p.sizeBytes)} in ${plural(p.segmentCount, 'segment')}`) +
+        `\nlast record ${u.time ? 'unknown' : formatTimestamp(p.lastTimestamp)}`,
       icon: { id: 'symbol-array' },
       contextValue: 'partition',
       collapsible: true,
       parent: topic,
-    }),
+      };
+    },
   );
+}
+
+/**
+ * What a partition read over the wire (RemoteClusterSnapshot) cannot tell: a partition with records but no
+ * segments has an unknown size, one with records but timestamp -1 an unknown newest-record time.
+ */
+function unknowns(p: PartitionInfo): { size: boolean; time: boolean } {
+  const hasRecords = p.logEndOffset > p.logStartOffset;
+  return { size: hasRecords && p.segmentCount === 0, time: hasRecords && p.lastTimestamp < 0 };
 }
 
 export function partitionDetailNodes(cluster: ClusterReader, node: PartitionNode): TreeNode[] {
@@ -267,6 +301,7 @@ export function partitionDetailNodes(cluster: ClusterReader, node: PartitionNode
     return [message(`${node.id}:error`, 'Could not read the partition', { description: errorText(e), parent: node })];
   }
   if (!p) return [message(`${node.id}:gone`, 'This partition no longer exists', { parent: node })];
+  const u = unknowns(p);
   const row = (key: string, label: string, description: string, icon: string): DetailNode => ({
     kind: 'detail',
     id: `${node.id}:${key}`,
@@ -281,8 +316,8 @@ export function partitionDetailNodes(cluster: ClusterReader, node: PartitionNode
     row('start', 'log start offset', formatCount(p.logStartOffset), 'debug-start'),
     row('end', 'log end offset', formatCount(p.logEndOffset), 'debug-step-over'),
     row('records', 'records', formatCount(p.logEndOffset - p.logStartOffset), 'list-ordered'),
-    row('size', 'size on disk', `${formatBytes(p.sizeBytes)} · ${plural(p.segmentCount, 'segment')}`, 'database'),
-    row('last', 'last record', p.lastTimestamp < 0 ? 'none yet' : `${formatTimestamp(p.lastTimestamp)} (${formatAge(p.lastTimestamp, Date.now())})`, 'clock'),
+    row('size', 'size on disk', u.size ? 'unknown' : `${formatBytes(p.sizeBytes)} · ${plural(p.segmentCount, 'segment')}`, 'database'),
+    row('last', 'last record', u.time ? 'unknown' : p.lastTimestamp < 0 ? 'none yet' : `${formatTimestamp(p.lastTimestamp)} (${formatAge(p.lastTimestamp, Date.now())})`, 'clock'),
   ];
 }
 

@@ -31,7 +31,8 @@ export function registerViews(context: vscode.ExtensionContext, host: BrokerHost
     topicsView,
     groupsView,
     host.onDidChange(setContext),
-    vscode.commands.registerCommand('kafkaLite.view.refresh', () => {
+    vscode.commands.registerCommand('kafkaLite.view.refresh', async () => {
+      await host.refreshRemote();
       topics.refresh();
       groups.refresh();
     }),

@@ -1,7 +1,8 @@
 /**
  * One TreeDataProvider class for both sidebar views: it asks the vscode-free tree model (model/tree-model.ts)
  * for nodes and maps each node to a TreeItem one to one. It owns paging limits per parent ("Load more…"),
- * shows the host's status node when the broker is not running here, and refreshes — debounced — on broker
+ * shows the host's status node when the broker is not running here (or, connected to another window's broker,
+ * renders that one below a "Connected to …" node), and refreshes — debounced — on broker
  * events (at most one refresh per 250 ms) and host state changes. Stable node ids keep expansion state across refreshes.
  *
  * Used by views/register.ts; tests and the benchmark call getChildren/getTreeItem through the extension API.
@@ -9,7 +10,7 @@
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { BrokerHost } from '../broker-host';
-import { childrenOf, groupNodes, PAGE_SIZE, pageChildren, statusNodes, topicNodes, TreeNode } from '../model/tree-model';
+import { childrenOf, groupNodes, PAGE_SIZE, pageChildren, remoteBannerNode, statusNodes, topicNodes, TreeNode } from '../model/tree-model';
 
 export type ViewKind = 'topics' | 'groups';
 
@@ -63,12 +64,16 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getChildren(element?: TreeNode): TreeNode[] {
-    const status = statusNodes(this.host.status(), this.kind);
-    const broker = this.host.broker;
-    if (status || !broker) return element ? [] : (status ?? []);
+    const hostStatus = this.host.status();
+    const status = statusNodes(hostStatus, this.kind);
+    const cluster = this.host.cluster;
+    if (status || !cluster) return element ? [] : (status ?? []);
     const parentKey = element?.id ?? '';
-    const all = element ? childrenOf(broker, element) : this.kind === 'topics' ? topicNodes(broker) : groupNodes(broker);
-    return pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? PAGE_SIZE, element);
+    const all = element ? childrenOf(cluster, element) : this.kind === 'topics' ? topicNodes(cluster) : groupNodes(cluster);
+    const page = pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? PAGE_SIZE, element);
+    // Another window's broker, read over the wire: say so above the list.
+    const banner = element ? undefined : remoteBannerNode(hostStatus, this.kind);
+    return banner ? [banner, ...page] : page;
   }
 
   getParent(element: TreeNode): TreeNode | undefined {

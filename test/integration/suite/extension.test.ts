@@ -256,6 +256,72 @@ describe('Kafka Lite extension in a real VS Code', function () {
     assert.ok((await api()).host.broker?.getTopic('it-durable'), 'the data is there once this window owns the folder');
   });
 
+  it("the second window connects its views to the owning window's broker: its topics, offsets and groups, read-only", async () => {
+    const { host, views } = await api();
+    const fs = require('fs') as typeof import('fs');
+    const os = require('os') as typeof import('os');
+    const path = require('path') as typeof import('path');
+    const { Broker } = require('../../../src/broker/broker') as typeof import('../../../src/broker/broker');
+    const { startKafkaServer } = require('../../../src/protocol/server') as typeof import('../../../src/protocol/server');
+    const lockFile = path.join(host.dataDir!, '.lock');
+    await vscode.commands.executeCommand('kafkaLite.broker.stop');
+    // The other window's broker: a real broker and wire server in this process, on a free port.
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-other-window-'));
+    const broker = await Broker.open({ dataDir: otherDir, initialRebalanceDelayMs: 0 });
+    const server = await startKafkaServer({ broker, host: '127.0.0.1', port: 0 });
+    try {
+      await broker.createTopic('owner-orders', 2);
+      await broker.produce('owner-orders', [{ value: 'a' }, { value: 'b' }, { value: 'c' }], { partition: 1 });
+      await broker.commitOffsets('owner-billing', '', -1, [{ topic: 'owner-orders', partition: 1, offset: 1, metadata: null }]);
+      // Its lock, as that window writes it (a live pid: our parent process).
+      const other = { pid: process.ppid, sessionId: 'owner-window', window: 'shop (owner window)', host: '127.0.0.1', port: server.port, startedAt: Date.now() };
+      fs.writeFileSync(lockFile, JSON.stringify(other));
+      try {
+        assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), false);
+        assert.strictEqual(host.state, 'external');
+        assert.strictEqual(views.topics.getChildren()[0].command?.command, 'kafkaLite.broker.connectViews', 'the owner node offers to connect');
+
+        assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.connectViews'), true);
+        const roots = views.topics.getChildren();
+        assert.strictEqual(roots[0].label, `Connected to the broker of shop (owner window) at 127.0.0.1:${server.port} (read-only)`);
+        const topic = find(roots, 'owner-orders');
+        assert.strictEqual(topic.description, '2 partitions · 3 records');
+        const parts = views.topics.getChildren(topic);
+        assert.deepStrictEqual(parts.map((n) => n.label), ['partition 0', 'partition 1']);
+        assert.match(parts[1].description ?? '', /^\[0 … 3\) · size unknown · last record unknown$/);
+        const details = views.topics.getChildren(parts[1]);
+        assert.strictEqual(find(details, 'log end offset').description, '3');
+        const group = find(views.groups.getChildren(), 'owner-billing');
+        assert.match(group.description ?? '', /lag 2$/);
+        assert.strictEqual(host.broker, undefined, 'this window still does not open the data folder');
+
+        // Changing things stays with the owner.
+        await vscode.commands.executeCommand('kafkaLite.topic.create', 'from-second-window', 1);
+        assert.strictEqual(broker.getTopic('from-second-window'), undefined);
+
+        // The views follow the owner's broker (Refresh reads it now; the timer every 2 s).
+        await broker.produce('owner-orders', [{ value: 'd' }], { partition: 0 });
+        await vscode.commands.executeCommand('kafkaLite.view.refresh');
+        assert.strictEqual(find(views.topics.getChildren(), 'owner-orders').description, '2 partitions · 4 records');
+
+        // The owner goes away (its lock is released): the views drop the connection and show the owner node again.
+        fs.unlinkSync(lockFile);
+        await host.refreshRemote();
+        assert.strictEqual(host.cluster, undefined);
+        assert.match(views.topics.getChildren()[0].label, /another window/);
+      } finally {
+        if (fs.existsSync(lockFile) && JSON.parse(fs.readFileSync(lockFile, 'utf8')).sessionId === 'owner-window') fs.unlinkSync(lockFile);
+      }
+    } finally {
+      await server.close();
+      await broker.close();
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+    assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), true, 'with the lock free, this window starts its own broker');
+    assert.ok(views.topics.getChildren().some((n) => n.label === 'it-durable'));
+    assert.ok(!views.topics.getChildren().some((n) => n.label === 'owner-orders'));
+  });
+
   it('reports activation time and event-loop delay for the benchmark', async () => {
     await api();
     const d = await vscode.commands.executeCommand<{ activationMs?: number; loop: { p99Ms: number } }>('kafkaLite.internal.diagnostics');

@@ -6,6 +6,7 @@ import {
   groupNodes,
   GroupNode,
   pageChildren,
+  remoteBannerNode,
   statusNodes,
   topicNodes,
   TopicNode,
@@ -222,5 +223,29 @@ describe('view status nodes', () => {
     )!;
     assert.match(ext[0].label, /127\.0\.0\.1:9093/);
     assert.match(ext[0].tooltip ?? '', /shop \(VS Code\).*pid 42/);
+    assert.strictEqual(ext[0].command?.command, 'kafkaLite.broker.connectViews', 'clicking it connects the views to that broker');
+  });
+
+  it("connected to another window's broker: no status node, and a first node names the owner and its address", () => {
+    const owner = { pid: 42, sessionId: 's', window: 'shop (VS Code)', host: '127.0.0.1', port: 9093, startedAt: 0 };
+    const connected = { state: 'external' as const, bootstrap: '127.0.0.1:9093', owner, connectedTo: '127.0.0.1:9093' };
+    assert.strictEqual(statusNodes(connected, 'topics'), undefined);
+    assert.strictEqual(
+      remoteBannerNode(connected, 'groups')?.label,
+      'Connected to the broker of shop (VS Code) at 127.0.0.1:9093 (read-only)',
+    );
+    assert.strictEqual(remoteBannerNode({ state: 'external', owner }, 'topics'), undefined, 'not before it connected');
+    assert.strictEqual(remoteBannerNode({ state: 'running' }, 'topics'), undefined);
+  });
+
+  it('a partition read over the wire says its size and newest record time are unknown (not 0 B, not 1970)', () => {
+    const c = new FakeCluster();
+    c.topics.set('remote', [{ topic: 'remote', partition: 0, logStartOffset: 0, logEndOffset: 5, sizeBytes: 0, segmentCount: 0, lastTimestamp: -1 }]);
+    const [p] = childrenOf(c, topicNodes(c)[0]);
+    assert.match(p.description ?? '', /size unknown · last record unknown/);
+    assert.doesNotMatch(p.tooltip ?? '', /1970|0 B/);
+    const details = childrenOf(c, p);
+    assert.strictEqual(details.find((d) => d.label === 'last record')?.description, 'unknown');
+    assert.strictEqual(details.find((d) => d.label === 'size on disk')?.description, 'unknown');
   });
 });
