@@ -16,6 +16,7 @@ import { ErrorCode, KafkaError } from './errors';
 import { openLogManager } from './storage/log-manager';
 import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
 import { choosePartition } from './partitioner';
+import { computeGroupLag, GroupLag } from './lag';
 import { createGroupCoordinator } from './groups/coordinator';
 import { openOffsetStore } from './offsets/offset-store';
 import { openProducerStateManager } from './producers/producer-state';
@@ -37,7 +38,6 @@ import {
   OffsetForTime,
   OffsetResetSpec,
   PartitionInfo,
-  PartitionLag,
   ProduceRecord,
   ProducerIdAndEpoch,
   ProducerPartitionState,
@@ -416,38 +416,17 @@ export class Broker {
   }
 
   /** Lag per partition the group has committed (or is assigned), and the group's total. */
-  groupLag(groupId: string): { partitions: PartitionLag[]; totalLag: number } {
-    const committed = this.offsets.fetch(groupId, null);
-    const keys = new Map<string, CommittedOffset>();
-    for (const c of committed) keys.set(`${c.topic}\u0000${c.partition}`, c);
+  groupLag(groupId: string): GroupLag {
+    let members: GroupDescription['members'] = [];
     try {
-      for (const m of this.groups.describe(groupId).members) {
-        for (const a of m.assignedPartitions) {
-          for (const p of a.partitions) {
-            const k = `${a.topic}\u0000${p}`;
-            if (!keys.has(k)) keys.set(k, { topic: a.topic, partition: p, offset: -1, metadata: null, errorCode: 0 });
-          }
-        }
-      }
+      members = this.groups.describe(groupId).members;
     } catch {
       // a group known only from its offsets has no members to add
     }
-    const partitions: PartitionLag[] = [];
-    for (const c of keys.values()) {
-      const t = this.logs.getTopic(c.topic);
-      if (!t || c.partition >= t.partitions) continue;
-      const info = this.logs.partitionInfo(c.topic, c.partition);
-      const from = c.offset >= 0 ? c.offset : info.logStartOffset;
-      partitions.push({
-        topic: c.topic,
-        partition: c.partition,
-        committedOffset: c.offset,
-        logEndOffset: info.logEndOffset,
-        lag: Math.max(0, info.logEndOffset - from),
-      });
-    }
-    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    return { partitions, totalLag: partitions.reduce((s, p) => s + p.lag, 0) };
+    return computeGroupLag(this.offsets.fetch(groupId, null), members, (topic, partition) => {
+      const t = this.logs.getTopic(topic);
+      return t && partition < t.partitions ? this.logs.partitionInfo(topic, partition) : undefined;
+    });
   }
 
   /**

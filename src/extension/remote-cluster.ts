@@ -23,6 +23,7 @@ import type {
   TopicInfo,
 } from '../broker/types';
 import type { ClusterReader } from './model/tree-model';
+import { computeGroupLag, GroupLag } from '../broker/lag';
 
 interface Snapshot {
   topics: TopicInfo[];
@@ -230,41 +231,22 @@ export class RemoteClusterSnapshot implements ClusterReader {
       })
       .sort((a, b) => a.groupId.localeCompare(b.groupId));
 
-    const lag = new Map<string, { partitions: PartitionLag[]; totalLag: number }>();
+    const lag = new Map<string, GroupLag>();
     const names = topics.map((t) => t.name);
     for (const g of groups) {
-      const committed = new Map<string, { topic: string; partition: number; offset: number }>();
+      const committed: { topic: string; partition: number; offset: number }[] = [];
       if (names.length > 0) {
         for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics: names })) {
           for (const p of t.partitions) {
             const offset = Number(p.offset);
-            if (offset >= 0) committed.set(`${t.topic}\u0000${p.partition}`, { topic: t.topic, partition: p.partition, offset });
+            if (offset >= 0) committed.push({ topic: t.topic, partition: p.partition, offset });
           }
         }
       }
-      for (const m of descriptions.get(g.groupId)?.members ?? []) {
-        for (const a of m.assignedPartitions) {
-          for (const p of a.partitions) {
-            const k = `${a.topic}\u0000${p}`;
-            if (!committed.has(k)) committed.set(k, { topic: a.topic, partition: p, offset: -1 });
-          }
-        }
-      }
-      const rows: PartitionLag[] = [];
-      for (const c of committed.values()) {
-        const info = partitions.get(c.topic)?.[c.partition];
-        if (!info) continue;
-        const from = c.offset >= 0 ? c.offset : info.logStartOffset;
-        rows.push({
-          topic: c.topic,
-          partition: c.partition,
-          committedOffset: c.offset,
-          logEndOffset: info.logEndOffset,
-          lag: Math.max(0, info.logEndOffset - from),
-        });
-      }
-      rows.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-      lag.set(g.groupId, { partitions: rows, totalLag: rows.reduce((s, r) => s + r.lag, 0) });
+      lag.set(
+        g.groupId,
+        computeGroupLag(committed, descriptions.get(g.groupId)?.members ?? [], (topic, partition) => partitions.get(topic)?.[partition]),
+      );
     }
     return { topics, partitions, groups, descriptions, lag };
   }

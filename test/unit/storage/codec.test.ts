@@ -10,22 +10,12 @@ import {
   validateRecordSet,
 } from '../../../src/broker/storage/record-batch';
 import { readUnsignedVarint, readVarint, sizeOfVarint, writeUnsignedVarint, writeVarint } from '../../../src/broker/storage/varint';
-import { batch, batchOf, fixture, prng, rec, withCompressedRecords } from './helpers';
+import { batch, batchOf, fixture, prng, rec, referenceCrc32c, withCompressedRecords } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappyjs = require('snappyjs') as { compress(b: Uint8Array): Uint8Array };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lz4js = require('lz4js') as { compress(b: Uint8Array): Uint8Array };
-
-/** Bit-at-a-time CRC-32C straight from the polynomial: an independent reference for the table-driven one. */
-function referenceCrc32c(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of buf) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 describe('storage codec: CRC-32C', () => {
   it('matches the published check value and the iSCSI (RFC 3720) test vectors', () => {

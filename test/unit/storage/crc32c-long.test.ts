@@ -1,16 +1,6 @@
 import * as assert from 'assert';
 import { crc32c, crc32cUpdate } from '../../../src/broker/storage/crc32c';
-import { prng } from './helpers';
-
-/** Bit-at-a-time CRC-32C straight from the polynomial: an independent reference for the table-driven one. */
-function referenceCrc32c(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of buf) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
+import { prng, referenceCrc32c } from './helpers';
 
 describe('storage: CRC-32C on long inputs', () => {
   const rand = prng(11);

@@ -97,3 +97,13 @@ export function fixture(name: string): Buffer {
   for (const c of candidates) if (fs.existsSync(c)) return fs.readFileSync(c);
   throw new Error(`fixture ${name} not found (looked in ${candidates[0]} and above ${__dirname})`);
 }
+
+/** Bit-at-a-time CRC-32C straight from the polynomial: an independent reference for the table-driven one. */
+export function referenceCrc32c(buf: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
