@@ -21,7 +21,7 @@ import {
   validateBrowserRequest,
 } from '../../shared/browser-messages';
 import type { ProducerForm } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
@@ -64,7 +64,7 @@ export class BrowserController {
   private subscribedTo: Broker | undefined;
   private tailTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly requests = new RequestQueue();
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
@@ -72,11 +72,9 @@ export class BrowserController {
   }
 
   handle(raw: unknown): Promise<void> {
-    const next = this.queue.then(() =>
+    return this.requests.run(() =>
       handleRequest('browser', raw, validateBrowserRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
     );
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   brokerChanged(): void {
@@ -96,7 +94,7 @@ export class BrowserController {
       clearTimeout(this.tailTimer);
       this.tailTimer = undefined;
     }
-    await this.queue;
+    await this.requests.run(async () => undefined); // let the requests already queued finish first
     this.refreshTail();
   }
 
@@ -114,7 +112,7 @@ export class BrowserController {
         if (this.tailTimer) return;
         this.tailTimer = setTimeout(() => {
           this.tailTimer = undefined;
-          this.queue = this.queue.then(() => this.refreshTail()).catch(() => undefined);
+          this.requests.run(async () => this.refreshTail()).catch(() => undefined);
         }, this.opts.tailDelayMs ?? 100);
       }),
       b.on('topicCreated', () => this.pushSnapshot()),

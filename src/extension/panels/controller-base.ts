@@ -16,6 +16,17 @@ export type BrokerGetter = () => Broker | undefined;
 
 export class PanelError extends Error {}
 
+/** Runs a panel's requests one at a time, in arrival order; a failed request does not block the next. */
+export class RequestQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  run(task: () => Promise<void>): Promise<void> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
 /** A message for a person: KafkaErrors carry their Kafka name and code. */
 export function describeError(e: unknown): string {
   if (e instanceof KafkaError) return `${e.message} (${errorName(e.code)}, ${e.code})`;

@@ -24,7 +24,7 @@ import {
   SequenceRow,
   validateProducerRequest,
 } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
@@ -56,7 +56,7 @@ export class ProducerController {
   private unsubscribe: (() => void)[] = [];
   private subscribedTo: Broker | undefined;
   private readonly log: PanelLog;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly requests = new RequestQueue();
 
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
@@ -68,11 +68,9 @@ export class ProducerController {
 
   /** Handle one raw message from the webview (validated here). Requests run one at a time, in order. */
   handle(raw: unknown): Promise<void> {
-    const next = this.queue.then(() =>
+    return this.requests.run(() =>
       handleRequest('producer', raw, validateProducerRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
     );
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   /** Load a form into the webview (e.g. "Produce a copy" from the record browser). */

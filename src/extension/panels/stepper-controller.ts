@@ -22,7 +22,7 @@ import {
   StepperSnapshot,
   validateStepperRequest,
 } from '../../shared/stepper-messages';
-import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
 import { shortText } from './record-format';
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
@@ -63,7 +63,7 @@ export class StepperController {
   private pushTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly sessionTimeoutMs: number;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly requests = new RequestQueue();
   private disposed = false;
 
   constructor(private readonly opts: StepperControllerOptions) {
@@ -76,11 +76,9 @@ export class StepperController {
   }
 
   handle(raw: unknown): Promise<void> {
-    const next = this.queue.then(() =>
+    return this.requests.run(() =>
       handleRequest('stepper', raw, validateStepperRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
     );
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   /** Prefill the topic and/or group (opened from a tree node) while the panel has no consumers. */

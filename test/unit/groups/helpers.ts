@@ -64,13 +64,4 @@ export function track<T>(p: Promise<T>): { done: () => boolean; value: () => T |
 }
 
 /** Seeded PRNG (mulberry32), so a randomized test replays the same way every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng as rng } from '../storage/helpers';
