@@ -21,7 +21,7 @@ import {
   validateBrowserRequest,
 } from '../../shared/browser-messages';
 import type { ProducerForm } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
@@ -60,8 +60,7 @@ export class BrowserController {
   private scanned = 0;
   private note: string | null = null;
   private error: string | null = null;
-  private unsubscribe: (() => void) | undefined;
-  private subscribedTo: Broker | undefined;
+  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => this.subscribe(b));
   private tailTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
@@ -83,8 +82,7 @@ export class BrowserController {
   }
 
   dispose(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.brokerWatch.dispose();
     if (this.tailTimer) clearTimeout(this.tailTimer);
   }
 
@@ -99,13 +97,11 @@ export class BrowserController {
   }
 
   private watchBroker(): void {
-    const b = this.opts.getBroker();
-    if (b === this.subscribedTo) return;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.subscribedTo = b;
-    if (!b) return;
-    const offs = [
+    this.brokerWatch.update();
+  }
+
+  private subscribe(b: Broker): (() => void)[] {
+    return [
       b.on('append', (e) => {
         if (!this.tail || e.topic !== this.topic) return;
         if (this.partition !== null && e.partition !== this.partition) return;
@@ -118,7 +114,6 @@ export class BrowserController {
       b.on('topicCreated', () => this.pushSnapshot()),
       b.on('topicDeleted', () => this.pushSnapshot()),
     ];
-    this.unsubscribe = () => offs.forEach((o) => o());
   }
 
   private async run(req: BrowserRequest): Promise<void> {

@@ -16,6 +16,33 @@ export type BrokerGetter = () => Broker | undefined;
 
 export class PanelError extends Error {}
 
+/**
+ * Keeps a panel subscribed to the broker behind a getter: update() re-subscribes when that broker changed
+ * (started, restarted, stopped), dispose() drops the subscriptions.
+ */
+export class BrokerWatch {
+  private current: Broker | undefined;
+  private offs: (() => void)[] = [];
+
+  constructor(
+    private readonly getBroker: BrokerGetter,
+    private readonly subscribe: (broker: Broker) => (() => void)[],
+  ) {}
+
+  update(): void {
+    const b = this.getBroker();
+    if (b === this.current) return;
+    this.dispose();
+    this.current = b;
+    if (b) this.offs = this.subscribe(b);
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+}
+
 /** Runs a panel's requests one at a time, in arrival order; a failed request does not block the next. */
 export class RequestQueue {
   private tail: Promise<void> = Promise.resolve();

@@ -24,7 +24,7 @@ import {
   SequenceRow,
   validateProducerRequest,
 } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
@@ -53,8 +53,10 @@ export class ProducerController {
   private touched = new Map<string, { topic: string; partition: number }>();
   private prefill: ProducerForm | null;
   private prefillSeq = 0;
-  private unsubscribe: (() => void)[] = [];
-  private subscribedTo: Broker | undefined;
+  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => {
+    const refresh = () => this.pushSnapshot();
+    return [b.on('topicCreated', refresh), b.on('topicDeleted', refresh), b.on('partitionsCreated', refresh)];
+  });
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
 
@@ -92,19 +94,11 @@ export class ProducerController {
   }
 
   dispose(): void {
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
+    this.brokerWatch.dispose();
   }
 
   private watchBroker(): void {
-    const b = this.opts.getBroker();
-    if (b === this.subscribedTo) return;
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
-    this.subscribedTo = b;
-    if (!b) return;
-    const refresh = () => this.pushSnapshot();
-    this.unsubscribe.push(b.on('topicCreated', refresh), b.on('topicDeleted', refresh), b.on('partitionsCreated', refresh));
+    this.brokerWatch.update();
   }
 
   private async run(req: ProducerRequest): Promise<void> {

@@ -22,7 +22,7 @@ import {
   StepperSnapshot,
   validateStepperRequest,
 } from '../../shared/stepper-messages';
-import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker, RequestQueue } from './controller-base';
+import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import { shortText } from './record-format';
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
@@ -58,8 +58,7 @@ export class StepperController {
   private delivered = new Set<string>();
   private caption: string | null;
   private error: string | null = null;
-  private unsubscribe: (() => void) | undefined;
-  private subscribedTo: Broker | undefined;
+  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => this.subscribe(b));
   private pushTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly sessionTimeoutMs: number;
@@ -113,8 +112,7 @@ export class StepperController {
   /** Every panel consumer leaves the group (the panel closes or the window reloads). */
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.brokerWatch.dispose();
     if (this.pushTimer) clearTimeout(this.pushTimer);
     const all = this.consumers;
     this.consumers = [];
@@ -131,13 +129,11 @@ export class StepperController {
   }
 
   private watchBroker(): void {
-    const b = this.opts.getBroker();
-    if (b === this.subscribedTo) return;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.subscribedTo = b;
-    if (!b) return;
-    const offs = [
+    this.brokerWatch.update();
+  }
+
+  private subscribe(b: Broker): (() => void)[] {
+    return [
       b.on('groupChanged', () => this.schedulePush()),
       b.on('offsetsCommitted', () => this.schedulePush()),
       b.on('append', (e) => {
@@ -146,7 +142,6 @@ export class StepperController {
       b.on('topicCreated', () => this.schedulePush()),
       b.on('topicDeleted', () => this.schedulePush()),
     ];
-    this.unsubscribe = () => offs.forEach((o) => o());
   }
 
   /** Coalesce bursts of broker events into one snapshot. */
