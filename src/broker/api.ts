@@ -10,6 +10,7 @@
  * Nothing here imports vscode or net.
  */
 import type { Clock } from './clock';
+import type { StorageIo } from './storage/segment';
 import type {
   AppendResult,
   CommitHistoryEntry,
@@ -148,11 +149,15 @@ export interface ProducerStateManagerOptions {
 }
 
 export interface OffsetStoreOptions {
-  /** Directory for the nedb datastore (`<dataDir>/meta`). */
+  /** Directory of the offsets log (`<dataDir>/meta`). */
   dir: string;
   clock: Clock;
   /** Commits kept per group/topic/partition for the panels. Default 50. */
   historyLimit: number;
+  /** Where a cut tail or a failed compaction is reported. */
+  logger?: Logger;
+  /** The writes a commit may fail in (tests inject ENOSPC); default the real fs. */
+  io?: StorageIo;
 }
 
 export interface ProducerStateManager {

@@ -85,6 +85,8 @@ export class Broker {
   readonly defaultPartitions: number;
   private closed = false;
   private roundRobin = 0;
+  /** Auto-creations in flight, by topic name (see ensureTopic). */
+  private readonly autoCreating = new Map<string, Promise<TopicInfo | undefined>>();
 
   private constructor(
     readonly dataDir: string,
@@ -122,7 +124,7 @@ export class Broker {
     // time in the extension host is mostly waiting on their file reads).
     const [logsResult, offsetsResult] = await Promise.allSettled([
       openLogManager({ dataDir, clock, flush: { intervalMs: opts.flushIntervalMs ?? 50 }, logger, onEvent }),
-      openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50 }),
+      openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50, logger }),
     ]);
     if (logsResult.status === 'rejected' || offsetsResult.status === 'rejected') {
       // Leave nothing half-open (timers, file handles) when a part fails to open.
@@ -168,15 +170,26 @@ export class Broker {
   }
 
   /** The topic, created with the default partition count when auto-create is on; undefined otherwise. */
-  async ensureTopic(name: string): Promise<TopicInfo | undefined> {
+  /**
+   * The topic, auto-created when missing (and auto-creation is on). Callers asking while a creation is in flight
+   * share it, and their continuations run in the order they asked: produce requests that arrive back to back
+   * for a new topic are appended in arrival order.
+   */
+  ensureTopic(name: string): Promise<TopicInfo | undefined> {
     const t = this.logs.getTopic(name);
-    if (t || !this.autoCreateTopics) return t;
-    try {
-      return await this.logs.createTopic(name, this.defaultPartitions);
-    } catch (e) {
-      if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.logs.getTopic(name);
-      throw e;
+    if (t || !this.autoCreateTopics) return Promise.resolve(t);
+    let pending = this.autoCreating.get(name);
+    if (!pending) {
+      pending = this.logs
+        .createTopic(name, this.defaultPartitions)
+        .catch((e: unknown) => {
+          if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.logs.getTopic(name);
+          throw e;
+        })
+        .finally(() => this.autoCreating.delete(name));
+      this.autoCreating.set(name, pending);
     }
+    return pending;
   }
 
   async deleteTopic(name: string): Promise<void> {

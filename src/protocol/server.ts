@@ -20,6 +20,7 @@ import type { ApiModule, LogLevel, RequestContext, ClusterIdentity } from './api
 import { ProtocolError, Reader } from './codec/reader';
 import { decodeStruct, encodeStruct } from './codec/schema';
 import { Writer } from './codec/writer';
+import { FramePool } from './frame-pool';
 import { advertised, API_BY_KEY, API_VERSIONS_KEY } from './registry';
 
 export interface KafkaServerOptions {
@@ -67,6 +68,9 @@ const TURN_BUDGET_MS = 4;
 /** Frames queued past the budget above this many bytes pause the socket (TCP backpressure) until handled. */
 const PAUSE_QUEUED_BYTES = 4 * 1024 * 1024;
 const UNSUPPORTED_VERSION = 35;
+const PRODUCE_KEY = 0;
+/** Produce frames at least this large that span socket reads are assembled in pooled buffers (frame-pool.ts). */
+const POOLED_FRAME_MIN = 64 * 1024;
 
 /** A stable cluster id per data directory: 16 bytes of its path's hash, base64url (22 chars, like Kafka's). */
 export function clusterIdFor(dataDir: string): string {
@@ -85,12 +89,13 @@ class Connection {
   /** The 4-byte size prefix when it arrives split across chunks. */
   private readonly head = Buffer.alloc(4);
   private headFilled = 0;
-  /** A frame being assembled from several chunks. */
+  /** A frame being assembled from several chunks, and the pooled buffer it lives in (null: not pooled). */
   private partial: Buffer | null = null;
+  private partialParent: Buffer | null = null;
   private partialFilled = 0;
   private queue: Slot[] = [];
   /** Complete frames waiting for a later turn (the budget was spent); handled strictly in arrival order. */
-  private deferred: Buffer[] = [];
+  private deferred: { frame: Buffer; parent: Buffer | null }[] = [];
   private deferredBytes = 0;
   private deferredScheduled = false;
   private paused = false;
@@ -165,8 +170,10 @@ class Connection {
         pos += n;
         if (this.partialFilled === this.partial.length) {
           const frame = this.partial;
+          const parent = this.partialParent;
           this.partial = null;
-          this.admit(frame);
+          this.partialParent = null;
+          this.admit(frame, parent);
         }
         continue;
       }
@@ -202,21 +209,28 @@ class Connection {
     }
     if (chunk.length - pos >= size) {
       this.lastFrameSize = size;
-      this.admit(chunk.subarray(pos, pos + size));
+      this.admit(chunk.subarray(pos, pos + size), null);
       return;
     }
-    this.partial = Buffer.allocUnsafe(size);
+    if (size >= POOLED_FRAME_MIN && chunk.length - pos >= 2 && chunk.readInt16BE(pos) === PRODUCE_KEY) {
+      const { view, parent } = this.server.framePool.take(size);
+      this.partial = view;
+      this.partialParent = parent;
+    } else {
+      this.partial = Buffer.allocUnsafe(size);
+      this.partialParent = null;
+    }
     this.partialFilled = 0;
   }
 
   /** A complete frame: handle it now when the turn's budget allows and nothing is waiting, else queue it. */
-  private admit(frame: Buffer): void {
+  private admit(frame: Buffer, parent: Buffer | null): void {
     if (this.deferred.length === 0 && this.server.mayWork(frame.length)) {
       this.server.spend(frame.length);
-      this.handleFrame(frame);
+      this.handleFrame(frame, parent);
       return;
     }
-    this.deferred.push(frame);
+    this.deferred.push({ frame, parent });
     this.deferredBytes += frame.length;
     if (!this.paused && this.deferredBytes >= PAUSE_QUEUED_BYTES) {
       this.paused = true;
@@ -233,11 +247,11 @@ class Connection {
 
   private runDeferred(): void {
     this.deferredScheduled = false;
-    while (!this.closed && this.deferred.length > 0 && this.server.mayWork(this.deferred[0].length)) {
-      const frame = this.deferred.shift()!;
+    while (!this.closed && this.deferred.length > 0 && this.server.mayWork(this.deferred[0].frame.length)) {
+      const { frame, parent } = this.deferred.shift()!;
       this.deferredBytes -= frame.length;
       this.server.spend(frame.length);
-      this.handleFrame(frame);
+      this.handleFrame(frame, parent);
     }
     if (this.closed) return;
     if (this.deferred.length > 0) {
@@ -248,7 +262,13 @@ class Connection {
     }
   }
 
-  private handleFrame(body: Buffer): void {
+  /** `parent`: the pooled buffer holding the frame, given back once the request has been answered. */
+  private handleFrame(body: Buffer, parent: Buffer | null): void {
+    let pooled = parent;
+    const release = () => {
+      if (pooled) this.server.framePool.give(pooled);
+      pooled = null;
+    };
     const r = new Reader(body);
     let apiKey = -1;
     let version = -1;
@@ -298,10 +318,12 @@ class Connection {
     };
     const module = api;
     const fail = (e: unknown) => {
+      release();
       this.server.log('error', `${this.who}: ${module.name} v${version} failed: ${(e as Error)?.stack ?? String(e)}`);
       this.reject(`${module.name} v${version} could not be answered`);
     };
     const respond = (resp: unknown) => {
+      release();
       if (this.closed) return;
       try {
         slot.out = resp === null ? null : this.encode(module, version, flexible, correlationId, resp as Record<string, unknown>);
@@ -365,6 +387,7 @@ class Server extends EventEmitter implements KafkaServer {
   port = 0;
   readonly maxFrameBytes: number;
   readonly broker: Broker;
+  readonly framePool = new FramePool();
   cluster!: ClusterIdentity;
   private readonly connections = new Map<number, Connection>();
   /** Request bytes handled in this event-loop iteration and when it started (renewed by a timer). */

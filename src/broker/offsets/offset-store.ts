@@ -2,26 +2,36 @@
  * Committed offsets per group/topic/partition, with the commit metadata string and a bounded history of commits
  * (offset, member, generation, time) that the panels show.
  *
- * On disk: a nedb-promises datastore `<dir>/offsets.db`, one document per group/topic/partition:
- *   { _id: "<group>\u0000<topic>\u0000<partition>", groupId, topic, partition, offset, metadata, history: [...] }
- * Reads come from an in-memory map loaded at open. Every commit is written to the datastore and awaited before
- * commit() resolves, so an acknowledged commit survives a restart. nedb appends on every write; the datafile is
- * compacted on open and on close.
+ * On disk: an append-only commit log `<dir>/offsets.log` (grammar in docs/LOG_FORMAT.md), the way Kafka keeps
+ * offsets in its compacted `__consumer_offsets` topic. Each OffsetCommit call appends one line
+ * `<crc32c as 8 hex digits> <json>\n` with fs.writeSync before commit() resolves, so an acknowledged commit is in
+ * the OS page cache and survives a crash of the process; deletions append a tombstone line. Opening replays the
+ * file, stops at the first line that is torn or fails its checksum (that tail is cut off and reported), then
+ * compacts: one snapshot line per live group/topic/partition (history included) written to a temporary file,
+ * fsynced and renamed over the log. The log is compacted again when it outgrows max(4 MiB, 4 x its compacted size)
+ * and on close. Reads come from the in-memory map.
+ *
+ * Why not nedb (the first version): a commit through nedb-promises cost p50 0.18 ms but p99 3.7 ms and up to
+ * 15 ms (its executor queue, deep copies, and a whole-document rewrite with the history on every commit), and
+ * kafkajs commits after every fetched batch, so that tail was the consumer's end-to-end latency tail. A
+ * synchronous line append is a few microseconds. An existing `offsets.db` is imported once and then removed.
  *
  * Guarantees: metadata round-trips exactly (null stays null, '' stays ''); history keeps the newest
- * `historyLimit` commits, oldest first; commits of one call are applied in memory atomically (before any await).
+ * `historyLimit` commits, oldest first; a commit call is one line, so after a crash it is there whole or not at
+ * all; when the write fails (a full disk) the call throws and nothing changes, in memory or on disk.
  *
  * Callers: Broker only (validation of group membership and topic existence happens there).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import Datastore from 'nedb-promises';
-import type { OffsetStore, OffsetStoreOptions } from '../api';
+import type { Logger, OffsetStore, OffsetStoreOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
+import { crc32c } from '../storage/crc32c';
+import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
 
 interface OffsetDoc {
-  _id: string;
   groupId: string;
   topic: string;
   partition: number;
@@ -30,46 +40,205 @@ interface OffsetDoc {
   history: CommitHistoryEntry[];
 }
 
+/** One line of the log, as JSON (short keys keep the file small). */
+type Entry =
+  /** c: a commit call: group, member, generation, time, [topic, partition, offset, metadata][] */
+  | { c: [string, string, number, number, [string, number, number, string | null][]] }
+  /** s: a snapshot of one group/topic/partition (compaction): group, topic, partition, offset, metadata, history */
+  | { s: [string, string, number, number, string | null, [number, string, number, number][]] }
+  /** dg / dt: everything of a group / of a topic was deleted */
+  | { dg: string }
+  | { dt: string };
+
+const LOG_FILE = 'offsets.log';
+const LEGACY_NEDB_FILE = 'offsets.db';
+const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
+
 const key = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
+
+export function encodeOffsetLogLine(entry: Entry): Buffer {
+  const json = Buffer.from(JSON.stringify(entry), 'utf8');
+  const line = Buffer.allocUnsafe(9 + json.length + 1);
+  line.write(crc32c(json).toString(16).padStart(8, '0'), 0, 'latin1');
+  line[8] = 0x20;
+  json.copy(line, 9);
+  line[line.length - 1] = 0x0a;
+  return line;
+}
+
+/** Entries of a log file up to the first bad line, and where the good part ends. */
+export function parseOffsetLog(buf: Buffer): { entries: Entry[]; goodBytes: number; problem: string } {
+  const entries: Entry[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos);
+    if (nl < 0) return { entries, goodBytes: pos, problem: `torn line at byte ${pos} (no newline)` };
+    const problem = checkLine(buf, pos, nl);
+    if (typeof problem === 'string') return { entries, goodBytes: pos, problem: `bad line at byte ${pos}: ${problem}` };
+    entries.push(problem);
+    pos = nl + 1;
+  }
+  return { entries, goodBytes: pos, problem: '' };
+}
+
+function checkLine(buf: Buffer, start: number, nl: number): Entry | string {
+  if (nl - start < 10 || buf[start + 8] !== 0x20) return 'not "<crc> <json>"';
+  const hex = buf.toString('latin1', start, start + 8);
+  if (!/^[0-9a-f]{8}$/.test(hex)) return 'checksum is not 8 hex digits';
+  const want = Number.parseInt(hex, 16);
+  const got = crc32c(buf, start + 9, nl);
+  if (got !== want) return `checksum ${got.toString(16)} does not match ${want.toString(16)}`;
+  try {
+    const e = JSON.parse(buf.toString('utf8', start + 9, nl)) as Entry;
+    if (!e || typeof e !== 'object') return 'not an object';
+    return e;
+  } catch (err) {
+    return `invalid JSON (${(err as Error).message})`;
+  }
+}
 
 export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetStore> {
   fs.mkdirSync(opts.dir, { recursive: true });
-  const db = Datastore.create({ filename: path.join(opts.dir, 'offsets.db'), autoload: false });
-  await db.load();
-  const docs = (await db.find({})) as unknown as OffsetDoc[];
-  const store = new NedbOffsetStore(db, opts);
-  for (const d of docs) store.loadDoc(d);
-  await compact(db);
+  const logPath = path.join(opts.dir, LOG_FILE);
+  const store = new LogOffsetStore(logPath, opts);
+  const legacy = path.join(opts.dir, LEGACY_NEDB_FILE);
+  if (fs.existsSync(logPath)) {
+    const buf = fs.readFileSync(logPath);
+    const { entries, goodBytes, problem } = parseOffsetLog(buf);
+    for (const e of entries) store.apply(e);
+    if (problem) opts.logger?.('warn', `offsets log ${logPath}: ${problem}; cut ${buf.length - goodBytes} bytes (commits after it are lost)`);
+  } else if (fs.existsSync(legacy)) {
+    await store.importNedb(legacy);
+  }
+  store.compact();
+  if (fs.existsSync(legacy)) fs.rmSync(legacy, { force: true });
   return store;
 }
 
-async function compact(db: Datastore<{ _id: string }>): Promise<void> {
-  const original = (db as unknown as { __original: { compactDatafileAsync?: () => Promise<void> } }).__original;
-  if (original?.compactDatafileAsync) await original.compactDatafileAsync();
-}
-
-class NedbOffsetStore implements OffsetStore {
+class LogOffsetStore implements OffsetStore {
   /** group -> key -> doc (the read path). */
   private readonly groups = new Map<string, Map<string, OffsetDoc>>();
   private closed = false;
-  /** Writes per document are chained so the datastore sees them in commit order. */
-  private readonly writes = new Map<string, Promise<unknown>>();
+  private fd = -1;
+  private size = 0;
+  private compactedSize = 0;
+  private readonly logger: Logger;
+  private readonly io: StorageIo;
 
   constructor(
-    private readonly db: Datastore<{ _id: string }>,
+    private readonly logPath: string,
     private readonly opts: OffsetStoreOptions,
-  ) {}
+  ) {
+    this.logger = opts.logger ?? (() => undefined);
+    this.io = opts.io ?? realIo;
+  }
 
-  loadDoc(d: OffsetDoc): void {
-    this.docsOf(d.groupId, true)!.set(d._id, {
-      _id: d._id,
-      groupId: d.groupId,
-      topic: d.topic,
-      partition: d.partition,
-      offset: d.offset,
-      metadata: d.metadata === undefined ? null : d.metadata,
-      history: Array.isArray(d.history) ? d.history.slice(-this.opts.historyLimit) : [],
-    });
+  /** Apply one log entry to the in-memory state (replay and live commits share this). */
+  apply(e: Entry): void {
+    if ('c' in e) {
+      const [groupId, memberId, generationId, timestamp, offsets] = e.c;
+      const docs = this.docsOf(groupId, true)!;
+      for (const [topic, partition, offset, metadata] of offsets) {
+        const id = key(groupId, topic, partition);
+        let d = docs.get(id);
+        if (!d) {
+          d = { groupId, topic, partition, offset, metadata, history: [] };
+          docs.set(id, d);
+        }
+        d.offset = offset;
+        d.metadata = metadata;
+        d.history.push({ offset, memberId, generationId, timestamp });
+        if (d.history.length > this.opts.historyLimit) d.history.splice(0, d.history.length - this.opts.historyLimit);
+      }
+    } else if ('s' in e) {
+      const [groupId, topic, partition, offset, metadata, history] = e.s;
+      this.docsOf(groupId, true)!.set(key(groupId, topic, partition), {
+        groupId,
+        topic,
+        partition,
+        offset,
+        metadata,
+        history: history.slice(-this.opts.historyLimit).map(([o, memberId, generationId, timestamp]) => ({ offset: o, memberId, generationId, timestamp })),
+      });
+    } else if ('dg' in e) {
+      this.groups.delete(e.dg);
+    } else if ('dt' in e) {
+      for (const [g, docs] of this.groups) {
+        for (const [id, d] of docs) if (d.topic === e.dt) docs.delete(id);
+        if (docs.size === 0) this.groups.delete(g);
+      }
+    }
+  }
+
+  /** One-time import of the first version's nedb datastore. */
+  async importNedb(file: string): Promise<void> {
+    const db = Datastore.create({ filename: file, autoload: false });
+    await db.load();
+    const docs = (await db.find({})) as unknown as (OffsetDoc & { history?: CommitHistoryEntry[] })[];
+    for (const d of docs) {
+      const history = Array.isArray(d.history) ? d.history : [];
+      this.apply({
+        s: [d.groupId, d.topic, d.partition, d.offset, d.metadata === undefined ? null : d.metadata, history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp])],
+      });
+    }
+    this.logger('info', `imported ${docs.length} committed offsets from ${file} into ${this.logPath}`);
+  }
+
+  /**
+   * Rewrite the log as one snapshot line per live group/topic/partition: temporary file, fsync, rename, fsync
+   * of the directory; then append to the new file.
+   */
+  compact(): void {
+    const lines: Buffer[] = [];
+    for (const docs of this.groups.values()) {
+      for (const d of docs.values()) {
+        lines.push(encodeOffsetLogLine({ s: [d.groupId, d.topic, d.partition, d.offset, d.metadata, d.history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp])] }));
+      }
+    }
+    const body = Buffer.concat(lines);
+    const tmp = `${this.logPath}.tmp`;
+    const tfd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(tfd, body, 0, body.length, 0);
+      fs.fsyncSync(tfd);
+    } finally {
+      fs.closeSync(tfd);
+    }
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    fs.renameSync(tmp, this.logPath);
+    fsyncDir(path.dirname(this.logPath));
+    this.fd = fs.openSync(this.logPath, 'r+');
+    this.size = body.length;
+    this.compactedSize = body.length;
+  }
+
+  /** Append one line at the end; on failure the file is cut back and the error is a KafkaError. */
+  private append(entry: Entry, what: string): void {
+    if (this.closed || this.fd < 0) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the offset store is closed');
+    const line = encodeOffsetLogLine(entry);
+    let off = 0;
+    try {
+      while (off < line.length) off += this.io.writeSync(this.fd, line, off, line.length - off, this.size + off);
+    } catch (e) {
+      try {
+        this.io.ftruncateSync(this.fd, this.size);
+      } catch {
+        // the write error is the one to report
+      }
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not store ${what} in ${this.logPath}: ${(e as Error).message}; nothing was changed`);
+    }
+    this.size += line.length;
+    if (this.size > Math.max(COMPACT_MIN_BYTES, 4 * this.compactedSize)) {
+      try {
+        this.compact();
+      } catch (e) {
+        // The appended line is stored; compaction is retried at the next threshold crossing, open or close.
+        this.compactedSize = this.size;
+        this.logger('warn', `offsets log compaction failed: ${(e as Error).message}`);
+        if (this.fd < 0) this.fd = fs.openSync(this.logPath, 'r+');
+      }
+    }
   }
 
   private docsOf(groupId: string, create: boolean): Map<string, OffsetDoc> | undefined {
@@ -82,45 +251,14 @@ class NedbOffsetStore implements OffsetStore {
   }
 
   async commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommitEntry[]): Promise<void> {
-    if (this.closed) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the offset store is closed');
     for (const o of offsets) {
       if (!Number.isInteger(o.offset) || o.offset < -1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `offset ${o.offset} for ${o.topic}-${o.partition} is not a valid offset`);
       }
     }
-    const now = this.opts.clock.now();
-    const docs = this.docsOf(groupId, true)!;
-    const changed: OffsetDoc[] = [];
-    for (const o of offsets) {
-      const id = key(groupId, o.topic, o.partition);
-      let d = docs.get(id);
-      if (!d) {
-        d = { _id: id, groupId, topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, history: [] };
-        docs.set(id, d);
-      }
-      d.offset = o.offset;
-      d.metadata = o.metadata;
-      d.history.push({ offset: o.offset, memberId, generationId, timestamp: now });
-      if (d.history.length > this.opts.historyLimit) d.history.splice(0, d.history.length - this.opts.historyLimit);
-      changed.push(d);
-    }
-    await Promise.all(changed.map((d) => this.persist(d)));
-  }
-
-  private persist(d: OffsetDoc): Promise<unknown> {
-    const snapshot: OffsetDoc = { ...d, history: d.history.map((h) => ({ ...h })) };
-    const prev = this.writes.get(d._id) ?? Promise.resolve();
-    const next = prev
-      .catch(() => undefined)
-      .then(() => this.db.update({ _id: snapshot._id }, snapshot, { upsert: true }));
-    this.writes.set(d._id, next);
-    void next.then(
-      () => {
-        if (this.writes.get(d._id) === next) this.writes.delete(d._id);
-      },
-      () => undefined,
-    );
-    return next;
+    const entry: Entry = { c: [groupId, memberId, generationId, this.opts.clock.now(), offsets.map((o) => [o.topic, o.partition, o.offset, o.metadata])] };
+    this.append(entry, `the commit of group "${groupId}"`);
+    this.apply(entry);
   }
 
   fetch(groupId: string, topics: { topic: string; partitions: number[] }[] | null): CommittedOffset[] {
@@ -150,23 +288,41 @@ class NedbOffsetStore implements OffsetStore {
   }
 
   async deleteGroup(groupId: string): Promise<void> {
-    this.groups.delete(groupId);
-    await Promise.all([...this.writes.values()].map((p) => p.catch(() => undefined)));
-    await this.db.remove({ groupId }, { multi: true });
+    if (!this.groups.has(groupId)) return;
+    const entry: Entry = { dg: groupId };
+    this.append(entry, `the deletion of group "${groupId}"`);
+    this.apply(entry);
   }
 
   async deleteTopic(topic: string): Promise<void> {
-    for (const docs of this.groups.values()) {
-      for (const [id, d] of docs) if (d.topic === topic) docs.delete(id);
-    }
-    await Promise.all([...this.writes.values()].map((p) => p.catch(() => undefined)));
-    await this.db.remove({ topic }, { multi: true });
+    let any = false;
+    for (const docs of this.groups.values()) for (const d of docs.values()) if (d.topic === topic) any = true;
+    if (!any) return;
+    const entry: Entry = { dt: topic };
+    this.append(entry, `the deletion of topic "${topic}"'s offsets`);
+    this.apply(entry);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.writes.values()].map((p) => p.catch(() => undefined)));
-    await compact(this.db);
+    try {
+      this.compact();
+    } finally {
+      this.closed = true;
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // some platforms (Windows) cannot fsync a directory; the rename itself is still atomic
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
   }
 }

@@ -64,6 +64,11 @@ class DiskLogManager implements LogManager, StorageInternals {
   private readonly dataDir: string;
   private readonly io: StorageIo;
   private topics = new Map<string, Topic>();
+  /**
+   * Topics whose creation is still being persisted: not visible (no reads, no appends, not listed) until their
+   * metadata is stored, so nothing is acknowledged into a topic whose creation could still be rolled back.
+   */
+  private creating = new Map<string, Topic>();
   private store!: TopicStore;
   private clean = false;
   private closed = false;
@@ -129,6 +134,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.opts.clock.clearTimeout(this.flushTimer);
     this.opts.clock.clearTimeout(this.retentionTimer);
     for (const t of this.topics.values()) for (const p of t.partitions) p.close();
+    for (const t of this.creating.values()) for (const p of t.partitions) p.close();
     this.writeRecoveryCheckpoint();
     this.writeLogStartCheckpoint();
     const fd = fs.openSync(path.join(this.dataDir, CLEAN_SHUTDOWN_MARKER), 'w');
@@ -162,10 +168,10 @@ class DiskLogManager implements LogManager, StorageInternals {
     }
     if (partitions > 10000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${partitions} partitions is more than this broker allows (10000)`);
     const overrides = validateConfigs(configs);
-    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
     const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
-    this.topics.set(name, topic);
+    this.creating.set(name, topic);
     try {
       for (let p = 0; p < partitions; p++) {
         const dir = this.partitionDir(name, p);
@@ -173,8 +179,11 @@ class DiskLogManager implements LogManager, StorageInternals {
         topic.partitions.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
       }
       await this.store.put(info);
+      this.creating.delete(name);
+      if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `the broker closed while topic "${name}" was being created`);
+      this.topics.set(name, topic);
     } catch (e) {
-      this.topics.delete(name);
+      this.creating.delete(name);
       for (const p of topic.partitions) p.destroy();
       throw e instanceof KafkaError ? e : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);
     }

@@ -81,7 +81,8 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
           topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: reason };
         } else {
           try {
-            const topic = await broker.ensureTopic(t.name);
+            // An existing topic is appended to without an await, so requests stay in arrival order.
+            const topic = broker.getTopic(t.name) ?? (await broker.ensureTopic(t.name));
             if (!topic) topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
           } catch (e) {
             topicError = { code: errorCodeOf(ctx, e, `Produce to "${t.name}"`), message: errorMessageOf(e) };

@@ -61,6 +61,17 @@ describe('storage: topics and configs', () => {
     );
   });
 
+  it('a topic is invisible while its creation is being stored: no appends into a creation that could still fail', async () => {
+    const creating = m.createTopic('slow', 1);
+    assert.strictEqual(m.getTopic('slow'), undefined);
+    assert.ok(!m.listTopics().some((t) => t.name === 'slow'));
+    assert.throws(() => m.partitionInfo('slow', 0), isKafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    await assert.rejects(m.createTopic('slow', 1), isKafkaError(ErrorCode.TOPIC_ALREADY_EXISTS));
+    await creating;
+    assert.strictEqual(m.getTopic('slow')!.partitions, 1);
+    assert.strictEqual(m.partitionInfo('slow', 0).logEndOffset, 0);
+  });
+
   it('deletes a topic with its files; the name can be reused from scratch', async () => {
     await m.createTopic('gone', 1);
     append(m, 'gone', 0, batchOf(5, 'x', 1));
