@@ -1,5 +1,5 @@
 // Runs every test tier in order and fails loudly if any tier fails or cannot run (a missing kcat, browser or
-// VS Code is a failure, never a skip). Tiers: typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka), vscode (integration suite
+// VS Code is a failure, never a skip). Tiers: typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), vscode (integration suite
 // inside a real VS Code extension host via code-server), e2e (Playwright + Chromium against code-server).
 // `npm test -- --only unit,compat` runs a subset (for development; CI runs all).
 import { spawn } from 'child_process';
