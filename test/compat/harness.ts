@@ -2,6 +2,7 @@
  * Compat-tier harness: a real Broker on a temp directory plus the wire server on an ephemeral port, and a
  * polling helper (real clients run on real time; we wait for observable states, never for fixed sleeps alone).
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -69,4 +70,38 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
 
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A file under the repository's test/ folder, found from the working directory or above the compiled test. */
+export function testFile(rel: string): string {
+  const candidates = [path.resolve(process.cwd(), rel)];
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, rel));
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) throw new Error(`${rel} not found (looked in ${candidates[0]} and above ${__dirname})`);
+  return found;
+}
+
+/** Run a client program that prints one JSON object on stdout; a non-zero exit, a timeout or no JSON rejects with its stderr. */
+export function runJsonProgram(cmd: string, args: string[], label: string, timeoutMs = 60000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${label} timed out after ${timeoutMs} ms; stderr:\n${err}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${label} exited ${code}; stderr:\n${err}`));
+      try {
+        resolve(JSON.parse(out) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${label} printed no JSON; stdout:\n${out}\nstderr:\n${err}`));
+      }
+    });
+  });
 }

@@ -6,11 +6,10 @@
  * (scripts/ensure-system-deps.sh installs both packages).
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { RecordHeader } from '../../src/broker/types';
-import { removeDir, Running, startBroker } from './harness';
+import { removeDir, Running, runJsonProgram, startBroker, testFile } from './harness';
 
 const PYTHON = '/usr/bin/python3';
 
@@ -22,37 +21,8 @@ interface PyRecord {
   headers: [string, string | null][];
 }
 
-/** test/compat/python/<name>, found from the working directory or above the compiled test (outDir may be anywhere). */
-function script(name: string): string {
-  const candidates = [path.resolve(process.cwd(), 'test/compat/python', name)];
-  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'test/compat/python', name));
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error(`python script ${name} not found (looked in ${candidates[0]} and above ${__dirname})`);
-  return found;
-}
-
 function runPython(name: string, args: string[], timeoutMs = 45000): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [script(name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${name} timed out after ${timeoutMs} ms; stderr:\n${err}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`${name} exited ${code}; stderr:\n${err}`));
-      try {
-        resolve(JSON.parse(out) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`${name} printed no JSON; stdout:\n${out}\nstderr:\n${err}`));
-      }
-    });
-  });
+  return runJsonProgram(PYTHON, [testFile(`test/compat/python/${name}`), ...args], name, timeoutMs);
 }
 
 const hex = (b: Buffer | null): string | null => (b === null ? null : b.toString('hex'));

@@ -6,48 +6,16 @@
  * (scripts/ensure-system-deps.sh installs both).
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OFFSET_ATTRIBUTES } from '../../src/broker/storage/record-batch';
-import { removeDir, Running, startBroker } from './harness';
+import { removeDir, Running, runJsonProgram, startBroker, testFile } from './harness';
 
 const GO = '/usr/bin/go';
 const GOPATH = '/usr/share/gocode';
 const SARAMA_SRC = path.join(GOPATH, 'src/github.com/Shopify/sarama');
-
-function source(): string {
-  const candidates = [path.resolve(process.cwd(), 'test/compat/go/sarama_roundtrip.go')];
-  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'test/compat/go/sarama_roundtrip.go'));
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (!found) throw new Error(`sarama_roundtrip.go not found (looked in ${candidates[0]} and above ${__dirname})`);
-  return found;
-}
-
-function run(bin: string, args: string[], timeoutMs = 60000): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sarama_roundtrip timed out after ${timeoutMs} ms; stderr:\n${err}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`sarama_roundtrip exited ${code}; stderr:\n${err}`));
-      try {
-        resolve(JSON.parse(out) as Record<string, unknown>);
-      } catch {
-        reject(new Error(`sarama_roundtrip printed no JSON; stdout:\n${out}\nstderr:\n${err}`));
-      }
-    });
-  });
-}
 
 /** What sarama_roundtrip.go sends as record i (kept in step with the program). */
 function saramaRecord(i: number): { key: string; value: string; headers: [string, string][] } {
@@ -78,7 +46,7 @@ describe('Sarama (Go) against Kafka Lite', function () {
     buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-sarama-'));
     bin = path.join(buildDir, 'sarama_roundtrip');
     const main = path.join(buildDir, 'main.go');
-    fs.copyFileSync(source(), main);
+    fs.copyFileSync(testFile('test/compat/go/sarama_roundtrip.go'), main);
     const r = spawnSync(GO, ['build', '-o', bin, main], {
       cwd: buildDir,
       encoding: 'utf8',
@@ -100,7 +68,7 @@ describe('Sarama (Go) against Kafka Lite', function () {
   it('admin-created topic, idempotent snappy acks=all produce, consumer group read-back and commit, group described', async () => {
     const count = 200;
     const topic = 'sarama-topic';
-    const r = await run(bin, [k.bootstrap, topic, 'sarama-group', String(count)]);
+    const r = await runJsonProgram(bin, [k.bootstrap, topic, 'sarama-group', String(count)], 'sarama_roundtrip');
 
     assert.strictEqual(r.topicPartitions, 2, 'ListTopics shows the two partitions it created');
     assert.strictEqual(k.broker.getTopic(topic)?.partitions, 2);
