@@ -169,11 +169,10 @@ export class Broker {
     return this.logs.createTopic(name, partitions ?? this.defaultPartitions, configs);
   }
 
-  /** The topic, created with the default partition count when auto-create is on; undefined otherwise. */
   /**
-   * The topic, auto-created when missing (and auto-creation is on). Callers asking while a creation is in flight
-   * share it, and their continuations run in the order they asked: produce requests that arrive back to back
-   * for a new topic are appended in arrival order.
+   * The topic, auto-created with the default partition count when missing and auto-creation is on (undefined
+   * otherwise). Callers asking while a creation is in flight share it, and their continuations run in the order
+   * they asked: produce requests that arrive back to back for a new topic are appended in arrival order.
    */
   ensureTopic(name: string): Promise<TopicInfo | undefined> {
     const t = this.logs.getTopic(name);
