@@ -307,6 +307,9 @@ class LogOffsetStore implements OffsetStore {
     if (this.closed) return;
     try {
       this.compact();
+    } catch (e) {
+      // The log itself is intact; it is compacted on the next open.
+      this.logger('warn', `offsets log compaction on close failed: ${(e as Error).message}`);
     } finally {
       this.closed = true;
       if (this.fd >= 0) fs.closeSync(this.fd);
