@@ -58,4 +58,5 @@ for (const m of API_MODULES) advertised.push({ apiKey: m.apiKey, minVersion: m.m
 advertised.sort((a, b) => a.apiKey - b.apiKey);
 
 export const API_VERSIONS_KEY = apiVersions.apiKey;
+export const PRODUCE_KEY = produce.apiKey;
 export { advertised };

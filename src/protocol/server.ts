@@ -21,7 +21,7 @@ import { ProtocolError, Reader } from './codec/reader';
 import { decodeStruct, encodeStruct } from './codec/schema';
 import { Writer } from './codec/writer';
 import { FramePool } from './frame-pool';
-import { advertised, API_BY_KEY, API_VERSIONS_KEY } from './registry';
+import { advertised, API_BY_KEY, API_VERSIONS_KEY, PRODUCE_KEY } from './registry';
 
 export interface KafkaServerOptions {
   broker: Broker;
@@ -68,7 +68,6 @@ const TURN_BUDGET_MS = 4;
 /** Frames queued past the budget above this many bytes pause the socket (TCP backpressure) until handled. */
 const PAUSE_QUEUED_BYTES = 4 * 1024 * 1024;
 const UNSUPPORTED_VERSION = 35;
-const PRODUCE_KEY = 0;
 /** Produce frames at least this large that span socket reads are assembled in pooled buffers (frame-pool.ts). */
 const POOLED_FRAME_MIN = 64 * 1024;
 

@@ -80,6 +80,16 @@ function joinError(errorCode: number, memberId: string): JoinGroupResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
 }
 
+/** Answer a member's parked JoinGroup and SyncGroup (if any) with an error; each waiter is answered once. */
+function failWaiters(m: Member, errorCode: number): void {
+  const jw = m.joinWaiter;
+  const sw = m.syncWaiter;
+  m.joinWaiter = undefined;
+  m.syncWaiter = undefined;
+  jw?.(joinError(errorCode, m.memberId));
+  sw?.(syncError(errorCode));
+}
+
 function syncError(errorCode: number): SyncGroupResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
 }
@@ -447,12 +457,7 @@ class Coordinator implements GroupCoordinator {
     m.sessionTimer = undefined;
     g.members.delete(m.memberId);
     this.opts.logger('info', `group "${g.groupId}": member ${m.memberId} removed: ${reason}`);
-    const jw = m.joinWaiter;
-    const sw = m.syncWaiter;
-    m.joinWaiter = undefined;
-    m.syncWaiter = undefined;
-    jw?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.memberId));
-    sw?.(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    failWaiters(m, ErrorCode.UNKNOWN_MEMBER_ID);
     if (g.leaderId === m.memberId) {
       const next = [...g.members.values()].find((x) => x.joinWaiter) ?? g.members.values().next().value;
       g.leaderId = next ? next.memberId : null;
@@ -543,12 +548,7 @@ class Coordinator implements GroupCoordinator {
       g.pending.clear();
       for (const m of g.members.values()) {
         clock.clearTimeout(m.sessionTimer);
-        const jw = m.joinWaiter;
-        const sw = m.syncWaiter;
-        m.joinWaiter = undefined;
-        m.syncWaiter = undefined;
-        jw?.(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, m.memberId));
-        sw?.(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        failWaiters(m, ErrorCode.COORDINATOR_NOT_AVAILABLE);
       }
     }
   }

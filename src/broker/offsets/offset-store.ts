@@ -56,7 +56,7 @@ const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
 const key = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
 
-export function encodeOffsetLogLine(entry: Entry): Buffer {
+function encodeOffsetLogLine(entry: Entry): Buffer {
   const json = Buffer.from(JSON.stringify(entry), 'utf8');
   const line = Buffer.allocUnsafe(9 + json.length + 1);
   line.write(crc32c(json).toString(16).padStart(8, '0'), 0, 'latin1');
@@ -67,7 +67,7 @@ export function encodeOffsetLogLine(entry: Entry): Buffer {
 }
 
 /** Entries of a log file up to the first bad line, and where the good part ends. */
-export function parseOffsetLog(buf: Buffer): { entries: Entry[]; goodBytes: number; problem: string } {
+function parseOffsetLog(buf: Buffer): { entries: Entry[]; goodBytes: number; problem: string } {
   const entries: Entry[] = [];
   let pos = 0;
   while (pos < buf.length) {
