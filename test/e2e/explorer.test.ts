@@ -27,6 +27,10 @@ describe('Kafka Lite explorer (e2e)', function () {
     bootstrap = /127\.0\.0\.1:\d+/.exec(status)![0];
   });
 
+  afterEach(async function () {
+    await vs?.recordFailure(this.currentTest);
+  });
+
   after(async () => {
     await vs?.close();
   });

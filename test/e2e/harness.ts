@@ -434,6 +434,11 @@ export interface Session {
   consoleLog(): string[];
   /** code-server's recent output. */
   serverLog(): string;
+  /**
+   * For an afterEach hook: when the test failed, save a screenshot named after it and print what had the focus,
+   * the open quick input and the last browser console lines, so a CI failure can be understood from its log.
+   */
+  recordFailure(test: { title: string; state?: string } | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -593,6 +598,26 @@ function makeSession(
 
     consoleLog: () => [...consoleLines],
     serverLog: () => server.log(),
+
+    async recordFailure(test) {
+      if (!test || test.state !== 'failed' || closed) return;
+      try {
+        const file = await session.screenshot(`FAILED-${test.title}`);
+        const state = await page.evaluate(() => {
+          const a = document.activeElement;
+          const q = document.querySelector('.quick-input-widget') as HTMLElement | null;
+          return {
+            focus: a ? `${a.tagName.toLowerCase()}.${String(a.className).replace(/\s+/g, '.')}` : 'none',
+            quickInput: q ? { shown: q.style.display !== 'none', placeholder: q.querySelector('input')?.getAttribute('placeholder') } : null,
+            editors: [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.getAttribute('aria-label')),
+          };
+        });
+        console.log(`    [e2e] "${test.title}" failed; screenshot ${file}; state ${JSON.stringify(state)}`);
+        console.log(`    [e2e] last console lines:\n${consoleLines.slice(-15).map((l) => `      ${l}`).join('\n')}`);
+      } catch (e) {
+        console.log(`    [e2e] could not record the failure: ${(e as Error).message}`);
+      }
+    },
 
     async close() {
       if (closed) return;

@@ -73,6 +73,10 @@ describe('Kafka Lite panels (e2e)', function () {
     await producer.disconnect();
   });
 
+  afterEach(async function () {
+    await vs?.recordFailure(this.currentTest);
+  });
+
   after(async () => {
     await vs?.close();
   });

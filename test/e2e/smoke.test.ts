@@ -16,6 +16,10 @@ describe('VS Code with Kafka Lite (e2e smoke)', function () {
     vs = await startVsCode({});
   });
 
+  afterEach(async function () {
+    await vs?.recordFailure(this.currentTest);
+  });
+
   after(async () => {
     await vs?.close();
   });
@@ -56,6 +60,10 @@ describe('the packaged extension (.vsix)', function () {
   this.timeout(240_000);
   let vs: Session | undefined;
   let tmp: string | undefined;
+
+  afterEach(async function () {
+    await vs?.recordFailure(this.currentTest);
+  });
 
   after(async () => {
     await vs?.close();

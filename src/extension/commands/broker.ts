@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import type { Diagnostics } from '../diagnostics';
+import { KEEP_OPEN } from './common';
 
 export function registerBrokerCommands(
   context: vscode.ExtensionContext,
@@ -71,7 +72,7 @@ export function registerBrokerCommands(
         { label: '$(folder) Reveal Data Folder', description: host.dataDir, run: () => vscode.commands.executeCommand('kafkaLite.broker.revealDataFolder') },
         { label: '$(output) Show Log', run: () => log.show() },
       );
-      const picked = await vscode.window.showQuickPick(items, { title: `Kafka Lite — ${host.state}` });
+      const picked = await vscode.window.showQuickPick(items, { ...KEEP_OPEN, title: `Kafka Lite — ${host.state}` });
       await picked?.run();
     }),
     // Hidden (not in the palette): for tests and bench/vscode.ts.

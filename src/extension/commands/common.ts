@@ -55,6 +55,15 @@ export function fail(log: vscode.LogOutputChannel, what: string, e: unknown): Co
   return { error: msg };
 }
 
+/**
+ * Spread into the options of every quick pick and input box the extension shows. When the command palette closes,
+ * VS Code gives the focus back to the editor it came from; for a webview panel (the producer, stepper and browser
+ * are ones) that focus can land after our picker has opened, and a picker that closes on focus loss then vanishes
+ * before the person sees it (microsoft/vscode#93950; the e2e tier hit it in about one run of three). Escape still
+ * dismisses the picker.
+ */
+export const KEEP_OPEN = { ignoreFocusOut: true } as const;
+
 /** Quick pick of the broker's topics; undefined when dismissed or there are none. */
 export async function pickTopic(broker: Broker, placeHolder: string): Promise<string | undefined> {
   const topics = broker.listTopics().map((t) => t.name).sort();
@@ -64,7 +73,7 @@ export async function pickTopic(broker: Broker, placeHolder: string): Promise<st
     });
     return undefined;
   }
-  return vscode.window.showQuickPick(topics, { placeHolder, title: 'Kafka Lite' });
+  return vscode.window.showQuickPick(topics, { ...KEEP_OPEN, placeHolder, title: 'Kafka Lite' });
 }
 
 export async function pickGroup(broker: Broker, placeHolder: string): Promise<string | undefined> {
@@ -75,7 +84,7 @@ export async function pickGroup(broker: Broker, placeHolder: string): Promise<st
   }
   const picked = await vscode.window.showQuickPick(
     groups.map((g) => ({ label: g.groupId, description: g.state })),
-    { placeHolder, title: 'Kafka Lite' },
+    { ...KEEP_OPEN, placeHolder, title: 'Kafka Lite' },
   );
   return picked?.label;
 }

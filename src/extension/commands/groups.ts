@@ -9,7 +9,7 @@ import type { Broker } from '../../broker/broker';
 import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
 import { formatCount } from '../model/format';
-import { CommandFailure, fail, parseInteger, pickGroup, requireBroker, targetOf } from './common';
+import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickGroup, requireBroker, targetOf } from './common';
 
 export interface ResetArgs {
   spec: OffsetResetSpec;
@@ -42,7 +42,7 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
     { label: 'offset', detail: 'A specific offset (clamped into [log start, log end])', reset: 'offset' as const },
     { label: 'shift', detail: 'Move the committed offset by N (negative = back)', reset: 'shift' as const },
   ];
-  const picked = await vscode.window.showQuickPick(kinds, { title: 'Kafka Lite: Reset Offsets to…', placeHolder: 'Where should the group resume?' });
+  const picked = await vscode.window.showQuickPick(kinds, { ...KEEP_OPEN, title: 'Kafka Lite: Reset Offsets to…', placeHolder: 'Where should the group resume?' });
   if (!picked) return undefined;
   switch (picked.reset) {
     case 'earliest':
@@ -50,6 +50,7 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
       return { kind: picked.reset };
     case 'timestamp': {
       const v = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
         title: 'Kafka Lite: Reset Offsets to a time',
         prompt: 'Date and time (ISO 8601, or local "YYYY-MM-DD HH:MM"), or epoch milliseconds',
         value: new Date(Date.now() - 3600_000).toISOString(),
@@ -60,6 +61,7 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
     }
     case 'offset': {
       const v = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
         title: 'Kafka Lite: Reset Offsets to an offset',
         prompt: 'Offset',
         validateInput: (s) => (parseInteger(s, 0) === undefined ? 'A whole number ≥ 0.' : undefined),
@@ -69,6 +71,7 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
     }
     case 'shift': {
       const v = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
         title: 'Kafka Lite: Shift Offsets by',
         prompt: 'Number of records to move (e.g. -10 to re-read the last ten)',
         validateInput: (s) => (parseInteger(s, Number.MIN_SAFE_INTEGER) === undefined ? 'A whole number, e.g. -10 or 5.' : undefined),
@@ -102,7 +105,7 @@ export function registerGroupCommands(context: vscode.ExtensionContext, host: Br
             const committedTopics = [...new Set(broker.groupLag(groupId).partitions.map((p) => p.topic))].sort();
             const scope = await vscode.window.showQuickPick(
               [{ label: 'All topics', description: committedTopics.join(', '), topic: null as string | null }, ...committedTopics.map((t) => ({ label: t, description: 'every partition', topic: t as string | null }))],
-              { title: `Kafka Lite: Reset Offsets of ${groupId}`, placeHolder: 'Which partitions?' },
+              { ...KEEP_OPEN, title: `Kafka Lite: Reset Offsets of ${groupId}`, placeHolder: 'Which partitions?' },
             );
             if (!scope) return undefined;
             topic = scope.topic;

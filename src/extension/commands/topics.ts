@@ -11,7 +11,7 @@ import type { TopicConfigs, TopicInfo } from '../../broker/types';
 import { validateTopicName } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
 import { formatCount } from '../model/format';
-import { CommandFailure, fail, parseInteger, pickTopic, requireBroker, targetOf } from './common';
+import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
 
 /** Configs offered when creating a topic: name, what it means, an example value. */
 const COMMON_CONFIGS: { name: string; detail: string; example: string }[] = [
@@ -44,6 +44,7 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
       typeof nameArg === 'string'
         ? nameArg
         : await vscode.window.showInputBox({
+            ...KEEP_OPEN,
             title: 'Kafka Lite: Create Topic (1/3)',
             prompt: 'Topic name: letters, digits, ".", "_" and "-"',
             placeHolder: 'orders',
@@ -53,6 +54,7 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     let partitions = partitionsArg;
     if (partitions === undefined) {
       const text = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
         title: 'Kafka Lite: Create Topic (2/3)',
         prompt: 'Number of partitions',
         value: String(broker.defaultPartitions),
@@ -65,12 +67,12 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     if (configs === undefined && typeof nameArg !== 'string') {
       const picked = await vscode.window.showQuickPick(
         COMMON_CONFIGS.map((c) => ({ label: c.name, detail: c.detail, example: c.example })),
-        { title: 'Kafka Lite: Create Topic (3/3)', placeHolder: 'Configs to set (optional; press Enter for defaults)', canPickMany: true },
+        { ...KEEP_OPEN, title: 'Kafka Lite: Create Topic (3/3)', placeHolder: 'Configs to set (optional; press Enter for defaults)', canPickMany: true },
       );
       if (picked === undefined) return undefined;
       configs = {};
       for (const c of picked) {
-        const value = await vscode.window.showInputBox({ title: `Kafka Lite: ${c.label}`, prompt: c.detail, value: c.example });
+        const value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: ${c.label}`, prompt: c.detail, value: c.example });
         if (value === undefined) return undefined;
         configs[c.label] = value;
       }
@@ -149,6 +151,7 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     let total = totalArg;
     if (total === undefined) {
       const text = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
         title: `Kafka Lite: Add Partitions to ${topic}`,
         prompt: `New total number of partitions (now ${current}; partitions can only be added)`,
         value: String(current + 1),
@@ -185,10 +188,10 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
           detail: c.isDefault ? 'default' : 'set on this topic',
           entry: c,
         })),
-        { title: `Kafka Lite: configs of ${topic}`, placeHolder: 'Pick a config to change it' },
+        { ...KEEP_OPEN, title: `Kafka Lite: configs of ${topic}`, placeHolder: 'Pick a config to change it' },
       );
       if (!picked || picked.entry.readOnly) return;
-      const value = await vscode.window.showInputBox({ title: `${topic}: ${picked.label}`, value: picked.entry.value ?? '' });
+      const value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `${topic}: ${picked.label}`, value: picked.entry.value ?? '' });
       if (value === undefined) return;
       await broker.alterTopicConfigs(topic, { [picked.label]: value });
       void vscode.window.setStatusBarMessage(`$(check) ${topic}: ${picked.label} = ${value}`, 3000);
@@ -205,13 +208,13 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     if (!topic) return undefined;
     let key = args.key;
     if (key === undefined && args.value === undefined) {
-      const k = await vscode.window.showInputBox({ title: `Kafka Lite: Produce to ${topic} (1/2)`, prompt: 'Key (leave empty for no key)' });
+      const k = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: Produce to ${topic} (1/2)`, prompt: 'Key (leave empty for no key)' });
       if (k === undefined) return undefined;
       key = k === '' ? null : k;
     }
     let value = args.value;
     if (value === undefined) {
-      value = await vscode.window.showInputBox({ title: `Kafka Lite: Produce to ${topic} (2/2)`, prompt: 'Value' });
+      value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: Produce to ${topic} (2/2)`, prompt: 'Value' });
       if (value === undefined) return undefined;
     }
     const count = Math.max(1, Math.floor(args.count ?? 1));
@@ -252,6 +255,7 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
 function pickTopicOrNew(topics: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick();
+    qp.ignoreFocusOut = KEEP_OPEN.ignoreFocusOut;
     qp.title = 'Kafka Lite: Produce Record';
     qp.placeholder = 'Topic (pick one, or type a new name)';
     const base: vscode.QuickPickItem[] = topics.map((t) => ({ label: t }));

@@ -8,6 +8,7 @@ import type { BrokerHost } from '../broker-host';
 import { BROWSER_VIEW_TYPE, parseBrowserSavedState } from '../../shared/browser-messages';
 import { PRODUCER_VIEW_TYPE, ProducerForm, emptyProducerForm, parseProducerSavedState } from '../../shared/producer-messages';
 import { STEPPER_VIEW_TYPE, parseStepperSavedState } from '../../shared/stepper-messages';
+import { KEEP_OPEN } from '../commands/common';
 import { PanelTarget, panelTarget } from './args';
 import { BrowserController } from './browser-controller';
 import { PanelLog } from './controller-base';
@@ -113,7 +114,7 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
       void vscode.window.showInformationMessage('There are no topics yet. Create one first.');
       return undefined;
     }
-    return (await vscode.window.showQuickPick(topics, { placeHolder }))?.label;
+    return (await vscode.window.showQuickPick(topics, { ...KEEP_OPEN, placeHolder }))?.label;
   }
 
   /** The topic a group reads: from its members' assignment, else its committed offsets. */
