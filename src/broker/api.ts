@@ -14,6 +14,7 @@ import type { StorageIo } from './storage/segment';
 import type {
   AppendResult,
   CommitHistoryEntry,
+  CompactionStats,
   CommittedOffset,
   ConfigEntry,
   FetchResult,
@@ -98,6 +99,8 @@ export interface LogManager {
   flush(): Promise<void>;
   /** Run retention (time and size) now; also runs on a timer. */
   enforceRetention(): void;
+  /** Compact a compacted topic now (roll, flush, clean); INVALID_CONFIG when its cleanup.policy lacks "compact". */
+  compactTopic(name: string): Promise<CompactionStats[]>;
   /** Flush, write the clean-shutdown marker, close files. */
   close(): Promise<void>;
 }

@@ -24,6 +24,7 @@ import {
   AppendResult,
   BrokerEvents,
   CommitHistoryEntry,
+  CompactionStats,
   CommittedOffset,
   ConfigEntry,
   ConsumedRecord,
@@ -348,6 +349,14 @@ export class Broker {
 
   deleteRecords(topic: string, partition: number, beforeOffset: number): number {
     return this.logs.deleteRecords(topic, partition, beforeOffset);
+  }
+
+  /**
+   * Compact a topic whose cleanup.policy lists "compact" now: every partition keeps only the latest record of each
+   * key (offsets unchanged). The log cleaner also does this on its own every 15 s for the closed segments.
+   */
+  compactTopic(name: string): Promise<CompactionStats[]> {
+    return this.logs.compactTopic(name);
   }
 
   /** Resolves when everything appended so far is durable (acks=all). */

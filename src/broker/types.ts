@@ -237,6 +237,21 @@ export interface ProducerPartitionState {
   batches: { firstSequence: number; lastSequence: number; firstOffset: number; lastOffset: number }[];
 }
 
+/** What one pass of the log cleaner did to one partition (src/broker/storage/cleaner.ts). */
+export interface CompactionStats {
+  topic: string;
+  partition: number;
+  /** Segments rewritten (segments that would not change are left alone). */
+  segmentsCleaned: number;
+  /** Records in the segments looked at, before and after. */
+  recordsBefore: number;
+  recordsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Segments below this offset have been cleaned. */
+  cleanedUpTo: number;
+}
+
 // ---------------------------------------------------------------- events
 
 /** Events the Broker emits (Node EventEmitter); the extension refreshes views from them, debounced. */
@@ -247,6 +262,8 @@ export interface BrokerEvents {
   topicDeleted: { topic: string };
   partitionsCreated: { topic: string; partitions: number };
   recordsDeleted: { topic: string; partition: number; logStartOffset: number };
+  /** The log cleaner rewrote segments of a compacted topic's partition. */
+  logCompacted: CompactionStats;
   /** A group changed state or generation. */
   groupChanged: { groupId: string; state: GroupState; generationId: number; members: number };
   offsetsCommitted: { groupId: string; offsets: OffsetCommitEntry[] };

@@ -1,8 +1,10 @@
 /**
  * Topic configuration with Kafka's names, defaults and validation rules. Values are strings, as Kafka keeps
- * them. The log acts on retention.ms, retention.bytes, segment.bytes, segment.ms, max.message.bytes,
- * message.timestamp.type and index.interval.bytes; the others are accepted, validated and listed (so tools that
- * set them do not fail) but change nothing here (a single local broker has no replicas and no compaction yet).
+ * them. The log acts on cleanup.policy, retention.ms, retention.bytes, segment.bytes, segment.ms,
+ * max.message.bytes, message.timestamp.type, index.interval.bytes and, for compacted topics,
+ * delete.retention.ms, min.compaction.lag.ms, max.compaction.lag.ms and min.cleanable.dirty.ratio; the others are
+ * accepted, validated and listed (so tools that set them do not fail) but change nothing here (a single local
+ * broker has no replicas).
  *
  * Guarantees: validateConfigs throws KafkaError INVALID_CONFIG naming the key and the rule for an unknown name
  * or a bad value; describeConfigs lists every supported config with isDefault.
@@ -120,10 +122,21 @@ export interface EffectiveConfig {
   maxMessageBytes: number;
   logAppendTime: boolean;
   indexIntervalBytes: number;
+  /** cleanup.policy lists "compact": closed segments keep only the latest record of each key (cleaner.ts). */
+  compact: boolean;
+  /** cleanup.policy lists "delete": retention.ms and retention.bytes delete old segments. */
+  deleteOld: boolean;
+  deleteRetentionMs: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  minCleanableDirtyRatio: number;
 }
 
 export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
   const get = (name: string): string => overrides[name] ?? CONFIG_DEFAULTS[name];
+  const policy = get('cleanup.policy')
+    .split(',')
+    .map((p) => p.trim());
   return {
     retentionMs: Number(get('retention.ms')),
     retentionBytes: Number(get('retention.bytes')),
@@ -132,6 +145,12 @@ export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
     maxMessageBytes: Number(get('max.message.bytes')),
     logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
     indexIntervalBytes: Number(get('index.interval.bytes')),
+    compact: policy.includes('compact'),
+    deleteOld: policy.includes('delete'),
+    deleteRetentionMs: Number(get('delete.retention.ms')),
+    minCompactionLagMs: Number(get('min.compaction.lag.ms')),
+    maxCompactionLagMs: Number(get('max.compaction.lag.ms')),
+    minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
   };
 }
 

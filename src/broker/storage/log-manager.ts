@@ -5,6 +5,7 @@
  *   <dataDir>/topics/<topic>-<partition>/       segments: <20-digit base offset>.log|.index|.timeindex
  *   <dataDir>/recovery-point-offset-checkpoint  per partition: the fsynced prefix (see checkpoints.ts)
  *   <dataDir>/log-start-offset-checkpoint       per partition: the log start offset
+ *   <dataDir>/cleaner-offset-checkpoint         per partition: segments below this offset were compacted
  *   <dataDir>/.clean-shutdown                   written by close(), removed by open
  *
  * and the flush policy: appends are written synchronously into the page cache; a timer (flush.intervalMs on the
@@ -21,17 +22,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BatchHeader, LogManager, LogManagerOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
-import type { AppendResult, ConfigEntry, FetchResult, OffsetForTime, PartitionInfo, TopicConfigs, TopicInfo } from '../types';
+import type { AppendResult, CompactionStats, ConfigEntry, FetchResult, OffsetForTime, PartitionInfo, TopicConfigs, TopicInfo } from '../types';
 import { checkpointKey, CheckpointEntries, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
 import { describeConfigs, EffectiveConfig, effectiveConfig, validateConfigs, validateTopicName } from './configs';
 import { PartitionLog, RecoveryPoint } from './partition-log';
-import { validateRecordSet } from './record-batch';
+import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
+import { firstRecordWithoutKey, validateRecordSet } from './record-batch';
 import { realIo, StorageIo } from './segment';
 import { TopicStore } from './topic-store';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_FILE = 'log-start-offset-checkpoint';
+export const CLEANER_FILE = 'cleaner-offset-checkpoint';
 
 /** Extra knobs for tests and tools (all optional). */
 export interface StorageOptions extends LogManagerOptions {
@@ -39,6 +42,8 @@ export interface StorageOptions extends LogManagerOptions {
   io?: Partial<StorageIo>;
   /** How often retention runs on the clock. Default 300000 ms (Kafka's log.retention.check.interval.ms). */
   retentionCheckIntervalMs?: number;
+  /** How often the log cleaner looks at compacted topics. Default 15000 ms (Kafka's log.cleaner.backoff.ms). */
+  cleanerIntervalMs?: number;
 }
 
 interface Topic {
@@ -74,6 +79,7 @@ class DiskLogManager implements LogManager, StorageInternals {
   private closed = false;
   private flushTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
   private retentionTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
+  private cleanerTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
   private flushChain: Promise<void> = Promise.resolve();
   private checkpointChain: Promise<void> = Promise.resolve();
   private pendingFlush: Promise<void> | null = null;
@@ -97,6 +103,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.clean = fs.existsSync(marker);
     const recoveryPoints = readCheckpoint(path.join(dataDir, RECOVERY_POINT_FILE), 2);
     const logStarts = readCheckpoint(path.join(dataDir, LOG_START_FILE), 1);
+    const cleaned = readCheckpoint(path.join(dataDir, CLEANER_FILE), 1);
     const { store, topics } = await TopicStore.open(path.join(dataDir, 'meta'));
     this.store = store;
     const now = opts.clock.now();
@@ -108,7 +115,17 @@ class DiskLogManager implements LogManager, StorageInternals {
         const key = checkpointKey(info.name, p);
         const rp = recoveryPoints.get(key);
         const point: RecoveryPoint | 'clean' | null = this.clean ? 'clean' : rp ? { segmentBaseOffset: rp[0], position: rp[1] } : null;
-        const { log, recovery } = PartitionLog.open(info.name, p, this.partitionDir(info.name, p), now, this.io, point, logStarts.get(key)?.[0] ?? 0, config);
+        const { log, recovery } = PartitionLog.open(
+          info.name,
+          p,
+          this.partitionDir(info.name, p),
+          now,
+          this.io,
+          point,
+          logStarts.get(key)?.[0] ?? 0,
+          config,
+          cleaned.get(key)?.[0] ?? 0,
+        );
         topic.partitions.push(log);
         if (recovery.truncatedBytes > 0) {
           truncatedAny = true;
@@ -124,6 +141,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.writeRecoveryCheckpoint();
     this.scheduleFlush();
     this.scheduleRetention();
+    this.scheduleCleaner();
   }
 
   async close(): Promise<void> {
@@ -133,6 +151,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.closed = true;
     this.opts.clock.clearTimeout(this.flushTimer);
     this.opts.clock.clearTimeout(this.retentionTimer);
+    this.opts.clock.clearTimeout(this.cleanerTimer);
     for (const t of this.topics.values()) for (const p of t.partitions) p.close();
     for (const t of this.creating.values()) for (const p of t.partitions) p.close();
     this.writeRecoveryCheckpoint();
@@ -147,6 +166,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.closed = true;
     this.opts.clock.clearTimeout(this.flushTimer);
     this.opts.clock.clearTimeout(this.retentionTimer);
+    this.opts.clock.clearTimeout(this.cleanerTimer);
     for (const t of this.topics.values()) for (const p of t.partitions) for (const s of p.segments) s.close();
   }
 
@@ -302,6 +322,15 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.partitionLog(topic, partition);
     const t = this.requireTopic(topic);
     const headers = validateRecordSet(recordSet, t.config.maxMessageBytes);
+    if (t.config.compact) {
+      const keyless = firstRecordWithoutKey(recordSet);
+      if (keyless) {
+        throw new KafkaError(
+          ErrorCode.INVALID_RECORD,
+          `topic "${topic}" is compacted (cleanup.policy=compact), so every record needs a key; ${keyless} has none`,
+        );
+      }
+    }
     for (const h of headers) {
       if (h.size > t.config.segmentBytes) {
         throw new KafkaError(
@@ -385,6 +414,79 @@ class DiskLogManager implements LogManager, StorageInternals {
       }
       if (!this.closed) this.scheduleRetention();
     }, interval);
+  }
+
+  // ------------------------------------------------------------------ compaction
+
+  /**
+   * Compact a topic now (cleanup.policy must list "compact"): roll each partition's active segment, make
+   * everything durable, then clean every cleanable segment whatever its dirty ratio (min.compaction.lag.ms still
+   * holds back young segments).
+   */
+  async compactTopic(name: string): Promise<CompactionStats[]> {
+    this.assertOpen();
+    const topic = this.requireTopic(name);
+    if (!topic.config.compact) {
+      throw new KafkaError(
+        ErrorCode.INVALID_CONFIG,
+        `topic "${name}" has cleanup.policy=${topic.info.configs['cleanup.policy'] ?? 'delete'}; set it to "compact" (or "compact,delete") to compact it`,
+      );
+    }
+    const now = this.opts.clock.now();
+    for (const log of topic.partitions) if (log.active.size > 0) log.roll(now);
+    await this.flush();
+    if (this.topics.get(name) !== topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" was deleted during compaction`);
+    return topic.partitions.map((log) => this.cleanPartition(topic, log, cleanableSegmentCount(log, this.opts.clock.now(), topic.config)));
+  }
+
+  /** One pass of the periodic cleaner over every compacted topic. */
+  runCleaner(): CompactionStats[] {
+    if (this.closed) return [];
+    const now = this.opts.clock.now();
+    const done: CompactionStats[] = [];
+    for (const t of this.topics.values()) {
+      if (!t.config.compact) continue;
+      for (const log of t.partitions) {
+        const count = cleanableSegmentCount(log, now, t.config);
+        if (count > 0 && needsCleaning(log, count, now, t.config)) done.push(this.cleanPartition(t, log, count));
+      }
+    }
+    return done;
+  }
+
+  private cleanPartition(topic: Topic, log: PartitionLog, count: number): CompactionStats {
+    const stats = cleanSegments(log, count, this.opts.clock.now(), topic.config, this.io, (cleanedUpTo) => {
+      const entries = this.cleanerEntries();
+      entries.set(checkpointKey(topic.info.name, log.partition), [cleanedUpTo]);
+      writeCheckpoint(path.join(this.dataDir, CLEANER_FILE), entries, true);
+    });
+    if (stats.segmentsCleaned > 0) {
+      this.opts.logger(
+        'info',
+        `compacted ${log.name}: ${stats.segmentsCleaned} segment(s), ${stats.recordsBefore} → ${stats.recordsAfter} records, ${stats.bytesBefore} → ${stats.bytesAfter} bytes`,
+      );
+      this.opts.onEvent('logCompacted', stats);
+    }
+    return stats;
+  }
+
+  private cleanerEntries(): CheckpointEntries {
+    const entries: CheckpointEntries = new Map();
+    for (const t of this.topics.values()) {
+      for (const log of t.partitions) if (log.cleanedUpTo > 0) entries.set(checkpointKey(t.info.name, log.partition), [log.cleanedUpTo]);
+    }
+    return entries;
+  }
+
+  private scheduleCleaner(): void {
+    this.cleanerTimer = this.opts.clock.setTimeout(() => {
+      try {
+        this.runCleaner();
+      } catch (e) {
+        this.opts.logger('error', `log cleaner: ${(e as Error).message}`);
+      }
+      if (!this.closed) this.scheduleCleaner();
+    }, this.opts.cleanerIntervalMs ?? 15_000);
   }
 
   // ------------------------------------------------------------------ durability

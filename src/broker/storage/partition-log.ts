@@ -30,6 +30,9 @@ import {
 import * as path from 'path';
 import { LogSegment, RecoveryOutcome, segmentFileName, StorageIo } from './segment';
 
+/** Suffix of a segment's log file while the cleaner writes its replacement (`<base>.log.cleaned`). */
+export const CLEANED_SUFFIX = '.log.cleaned';
+
 /** Remove a segment's files without opening it; returns the size of its log file. */
 function deleteSegmentFiles(dir: string, base: number): number {
   let size = 0;
@@ -65,6 +68,8 @@ export class PartitionLog {
   logStartOffset = 0;
   /** Everything before this point is fsynced (null: nothing known, scan all on an unclean open). */
   recoveryPoint: RecoveryPoint | null = null;
+  /** Segments below this offset may have been rewritten by the log cleaner (cleaner-offset-checkpoint). */
+  cleanedUpTo = 0;
 
   private constructor(
     readonly topic: string,
@@ -119,9 +124,13 @@ export class PartitionLog {
     recoveryPoint: RecoveryPoint | 'clean' | null,
     logStartOffset: number,
     config: EffectiveConfig,
+    cleanedUpTo = 0,
   ): { log: PartitionLog; recovery: RecoveryOutcome } {
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, io);
+    log.cleanedUpTo = cleanedUpTo;
+    // A cleaning interrupted before its rename left only a temporary file; the segment it was for is intact.
+    for (const f of fs.readdirSync(dir)) if (f.endsWith(CLEANED_SUFFIX)) fs.rmSync(path.join(dir, f), { force: true });
     const bases = fs
       .readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
@@ -144,7 +153,7 @@ export class PartitionLog {
         reason ||= `segment ${base} does not follow offset ${prev.nextOffset}`;
         break;
       }
-      const { segment, recovery } = LogSegment.open(dir, base, now, io, trustedEnd, config.indexIntervalBytes);
+      const { segment, recovery } = LogSegment.open(dir, base, now, io, trustedEnd, config.indexIntervalBytes, base < cleanedUpTo);
       log.segments.push(segment);
       if (recovery.truncatedBytes > 0) {
         truncatedBytes += recovery.truncatedBytes;
@@ -330,8 +339,12 @@ export class PartitionLog {
     return true;
   }
 
-  /** Delete old segments by retention.ms and retention.bytes (never the active one). True when any was deleted. */
+  /**
+   * Delete old segments by retention.ms and retention.bytes (never the active one). True when any was deleted.
+   * A compact-only topic (cleanup.policy=compact) keeps its segments, as in Kafka.
+   */
   enforceRetention(now: number, config: EffectiveConfig): boolean {
+    if (!config.deleteOld) return false;
     let deleteCount = 0;
     const last = this.segments.length - 1;
     if (config.retentionMs >= 0) {
@@ -350,6 +363,21 @@ export class PartitionLog {
     for (const s of removed) s.delete();
     if (this.logStartOffset < this.segments[0].baseOffset) this.logStartOffset = this.segments[0].baseOffset;
     return true;
+  }
+
+  /**
+   * Put the segment at `index` back from its files after the cleaner replaced its log file (and emptied its
+   * indexes): every batch is checked again and the indexes are rebuilt.
+   */
+  reopenSegment(index: number, now: number, config: EffectiveConfig): void {
+    const old = this.segments[index];
+    old.close();
+    const { segment, recovery } = LogSegment.open(this.dir, old.baseOffset, now, this.io, 0, config.indexIntervalBytes, true);
+    if (recovery.truncatedBytes > 0 || segment.nextOffset !== old.nextOffset) {
+      throw new Error(`the cleaned segment ${old.baseOffset} of ${this.name} does not read back: ${recovery.reason || `next offset ${segment.nextOffset}, expected ${old.nextOffset}`}`);
+    }
+    segment.seal();
+    this.segments[index] = segment;
   }
 
   /** Write buffered index entries; return the segments that need an fsync and the point they make durable. */

@@ -146,9 +146,11 @@ export function computeBatchCrc(buf: Buffer, pos: number, size: number): number 
 
 /**
  * Why the batch at pos cannot be stored, or null when it is sound: framing (size, batchLength), magic, CRC,
- * record count vs lastOffsetDelta. `limit` is the end of the bytes that belong to the record set.
+ * record count vs lastOffsetDelta. `limit` is the end of the bytes that belong to the record set. `cleaned`: the
+ * batch is stored in a segment the log cleaner rewrote, where a batch may hold fewer records than its offset span
+ * (none at all when only its header is kept; see cleaner.ts).
  */
-export function checkBatch(buf: Buffer, pos: number, limit: number): { code: ErrorCode; reason: string } | null {
+export function checkBatch(buf: Buffer, pos: number, limit: number, cleaned = false): { code: ErrorCode; reason: string } | null {
   const remaining = limit - pos;
   if (remaining < BATCH_HEADER_SIZE) {
     return { code: ErrorCode.CORRUPT_MESSAGE, reason: `truncated batch: ${remaining} bytes left, a batch header needs ${BATCH_HEADER_SIZE}` };
@@ -172,6 +174,12 @@ export function checkBatch(buf: Buffer, pos: number, limit: number): { code: Err
   }
   const count = buf.readInt32BE(pos + OFFSET_RECORD_COUNT);
   const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+  if (cleaned) {
+    if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) {
+      return { code: ErrorCode.CORRUPT_MESSAGE, reason: `record count ${count} does not fit the offset span of lastOffsetDelta ${lastOffsetDelta}` };
+    }
+    return null;
+  }
   if (count < 1) return { code: ErrorCode.INVALID_RECORD, reason: `a batch must hold at least one record; this one says ${count}` };
   if (lastOffsetDelta !== count - 1) {
     return { code: ErrorCode.CORRUPT_MESSAGE, reason: `lastOffsetDelta ${lastOffsetDelta} does not match the record count ${count} (expected ${count - 1})` };
@@ -337,12 +345,14 @@ function decompressRecords(codec: number, data: Buffer): Buffer {
   }
 }
 
-function decodeRecords(data: Buffer, count: number, baseOffset: number, baseTimestamp: number): DecodedRecord[] {
+/** Decode `count` records; `spans`, when given, receives each record's [start, end) byte range in data. */
+function decodeRecords(data: Buffer, count: number, baseOffset: number, baseTimestamp: number, spans?: number[]): DecodedRecord[] {
   const out: DecodedRecord[] = [];
   let p = 0;
   const end = data.length;
   for (let i = 0; i < count; i++) {
     const len = readVarint(data, p, end);
+    spans?.push(p, len.pos + len.value);
     const recEnd = len.pos + len.value;
     if (len.value < 0 || recEnd > end) throw new RangeError(`record ${i} of ${len.value} bytes runs past the end`);
     p = len.pos + 1; // attributes
@@ -435,4 +445,64 @@ export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
     pos += size;
   }
   return out;
+}
+
+// ------------------------------------------------------------------ log cleaner support
+
+/** One stored batch taken apart for the log cleaner: its header, records, and each record's bytes in `data`. */
+export interface SplitBatch {
+  header: FullBatchHeader;
+  records: DecodedRecord[];
+  /** The records section, decompressed. */
+  data: Buffer;
+  /** [start, end) of record i in data at spans[2i], spans[2i + 1]. */
+  spans: number[];
+}
+
+/** Take apart the single whole batch in buf (as stored: real base offset). Throws KafkaError CORRUPT_MESSAGE. */
+export function splitBatch(buf: Buffer): SplitBatch {
+  const header = parseBatchHeader(buf, 0);
+  if (!header || header.size !== buf.length) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'splitBatch needs exactly one whole batch');
+  const codec = header.attributes & COMPRESSION_MASK;
+  const spans: number[] = [];
+  try {
+    const data = decompressRecords(codec, buf.subarray(BATCH_HEADER_SIZE));
+    const records = decodeRecords(data, header.recordCount, header.baseOffset, header.firstTimestamp, spans);
+    if ((header.attributes & TIMESTAMP_TYPE_BIT) !== 0) for (const r of records) r.timestamp = header.maxTimestamp;
+    return { header, records, data, spans };
+  } catch (e) {
+    if (e instanceof KafkaError) throw e;
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch at offset ${header.baseOffset} does not decode: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The batch with only the records whose indexes are in `keep` (ascending), uncompressed. Everything else of the
+ * header stays: base offset, lastOffsetDelta (the batch still spans its original offsets), timestamps, producer
+ * id, epoch and base sequence; each kept record keeps its offset and timestamp deltas, so its offset is unchanged.
+ */
+export function rebuildBatch(split: SplitBatch, original: Buffer, keep: number[]): Buffer {
+  let bodySize = 0;
+  for (const i of keep) bodySize += split.spans[2 * i + 1] - split.spans[2 * i];
+  const size = BATCH_HEADER_SIZE + bodySize;
+  const out = Buffer.allocUnsafe(size);
+  original.copy(out, 0, 0, BATCH_HEADER_SIZE);
+  let p = BATCH_HEADER_SIZE;
+  for (const i of keep) p += split.data.copy(out, p, split.spans[2 * i], split.spans[2 * i + 1]);
+  out.writeInt32BE(size - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);
+  out.writeInt16BE(original.readInt16BE(OFFSET_ATTRIBUTES) & ~COMPRESSION_MASK, OFFSET_ATTRIBUTES);
+  out.writeInt32BE(keep.length, OFFSET_RECORD_COUNT);
+  out.writeUInt32BE(computeBatchCrc(out, 0, size), OFFSET_CRC);
+  return out;
+}
+
+/** Where the first record without a key is in a validated record set ("batch 0, record 3"), or null. */
+export function firstRecordWithoutKey(recordSet: Buffer): string | null {
+  const batches = decodeRecordBatches(recordSet);
+  for (let b = 0; b < batches.length; b++) {
+    if (batches[b].isControl) continue;
+    const i = batches[b].records.findIndex((r) => r.key === null);
+    if (i >= 0) return `batch ${b}, record ${i}`;
+  }
+  return null;
 }

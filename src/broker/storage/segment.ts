@@ -4,8 +4,10 @@
  * newest timestamp. Never holds batch data in memory: reads go through fs.readSync into buffers sized for the
  * requested range.
  *
- * Invariants: the file holds exactly `size` bytes of batches whose base offsets are contiguous from baseOffset;
- * index entries point only inside [0, size). Writes go through the injected StorageIo so tests can make them fail.
+ * Invariants: the file holds exactly `size` bytes of batches whose base offsets are contiguous from baseOffset
+ * (in a segment the log cleaner rewrote, `cleaned`, they only increase: the cleaner drops batches whose records
+ * were all superseded, but always keeps the segment's last batch, so nextOffset stays); index entries point only
+ * inside [0, size). Writes go through the injected StorageIo so tests can make them fail.
  *
  * Callers: partition-log.ts only.
  */
@@ -48,6 +50,8 @@ export class LogSegment {
   /** Log bytes written since the last fsync. */
   dirty = false;
   deleted = false;
+  /** Rewritten by the log cleaner: batches may skip offsets and hold fewer records than they span. */
+  cleaned = false;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   private bytesSinceIndexEntry = 0;
@@ -88,8 +92,17 @@ export class LogSegment {
    * from trustedEnd on are checked batch by batch (framing, CRC-32C, offset continuity); a torn or corrupt tail
    * is cut off. Returns the segment and what recovery did.
    */
-  static open(dir: string, baseOffset: number, now: number, io: StorageIo, trustedEnd: number, indexIntervalBytes: number): { segment: LogSegment; recovery: RecoveryOutcome } {
+  static open(
+    dir: string,
+    baseOffset: number,
+    now: number,
+    io: StorageIo,
+    trustedEnd: number,
+    indexIntervalBytes: number,
+    cleaned = false,
+  ): { segment: LogSegment; recovery: RecoveryOutcome } {
     const seg = new LogSegment(dir, baseOffset, now, io);
+    seg.cleaned = cleaned;
     const fileSize = fs.fstatSync(seg.fd).size;
     let trusted = Math.min(trustedEnd, fileSize);
     seg.offsetIndex.load(trusted);
@@ -99,7 +112,7 @@ export class LogSegment {
     seg.nextOffset = expected;
     let pos = lastEntryPos;
     for (const h of seg.scanHeaders(pos, trusted)) {
-      if (h.baseOffset !== expected) break;
+      if (cleaned ? h.baseOffset < expected : h.baseOffset !== expected) break;
       expected = h.baseOffset + h.lastOffsetDelta + 1;
       seg.nextOffset = expected;
       if (h.maxTimestamp > seg.maxTimestamp) seg.maxTimestamp = h.maxTimestamp;
@@ -146,14 +159,14 @@ export class LogSegment {
         chunkStart = pos;
       }
       const off = pos - chunkStart;
-      const problem = checkBatch(chunk, off, off + size);
+      const problem = checkBatch(chunk, off, off + size, this.cleaned);
       if (problem) {
         reason = `corrupt batch at byte ${pos}: ${problem.reason}`;
         break;
       }
       const h = parseBatchHeader(chunk, off)!;
-      if (h.baseOffset !== this.nextOffset) {
-        reason = `corrupt batch at byte ${pos}: base offset ${h.baseOffset} where ${this.nextOffset} was expected`;
+      if (this.cleaned ? h.baseOffset < this.nextOffset : h.baseOffset !== this.nextOffset) {
+        reason = `corrupt batch at byte ${pos}: base offset ${h.baseOffset} where ${this.cleaned ? 'at least ' : ''}${this.nextOffset} was expected`;
         break;
       }
       this.indexBatch(pos, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp, size, intervalBytes);

@@ -1,0 +1,225 @@
+/**
+ * The log cleaner of compacted topics (cleanup.policy=compact): rewrites a partition's closed, fsynced segments so
+ * that they keep only the latest record of each key.
+ *
+ * What a cleaned segment keeps, batch by batch (every kept record keeps its offset; offsets only get gaps):
+ * - a record whose key has no later record anywhere in the partition (the active segment included);
+ * - except a tombstone (null value) whose batch is older than delete.retention.ms, and a record without a key
+ *   (Kafka refuses those for compacted topics; one can only be there from before the policy changed);
+ * - control batches as they are;
+ * - a batch that lost some records is rewritten uncompressed with the records it keeps (same base offset, offset
+ *   span, timestamps and producer fields); one that lost all of them is dropped, unless it is the segment's last
+ *   batch (it carries the segment's next offset) or its producer's latest batch (it carries the producer's last
+ *   sequence, as in Kafka): those stay as a header with no records.
+ *
+ * Which segments: the closed ones before the recovery point (so fsynced), oldest first, stopping at the first whose
+ * newest record is younger than min.compaction.lag.ms. The periodic pass cleans a partition when the part of those
+ * segments not cleaned before is at least min.cleanable.dirty.ratio of them, or its oldest is older than
+ * max.compaction.lag.ms; `force` (Compact Topic Now) cleans whatever is cleanable.
+ *
+ * Crash safety: each replacement is written to `<base>.log.cleaned` and fsynced; then the cleaner checkpoint is
+ * saved (segments below it may have offset gaps, which recovery otherwise treats as corruption); then each
+ * segment's indexes are emptied and the replacement renamed over its log file, and the directory fsynced. A crash
+ * before a rename leaves the old segment (the temporary file is removed on open); after it, the new one; an empty
+ * index only costs a header scan. Runs synchronously on the caller's thread: it reads the whole partition once.
+ *
+ * Callers: log-manager.ts.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ErrorCode, KafkaError } from '../errors';
+import type { CompactionStats } from '../types';
+import type { EffectiveConfig } from './configs';
+import { CLEANED_SUFFIX, PartitionLog } from './partition-log';
+import { CONTROL_BIT, rebuildBatch, splitBatch } from './record-batch';
+import { LogSegment, segmentFileName, StorageIo } from './segment';
+
+/** How many of the oldest segments may be cleaned now (closed, fsynced, older than min.compaction.lag.ms). */
+export function cleanableSegmentCount(log: PartitionLog, now: number, config: EffectiveConfig): number {
+  const rp = log.recoveryPoint;
+  if (!rp) return 0;
+  let n = 0;
+  while (
+    n < log.segments.length - 1 &&
+    log.segments[n].baseOffset < rp.segmentBaseOffset &&
+    log.segments[n].nextOffset <= rp.segmentBaseOffset &&
+    (config.minCompactionLagMs === 0 || now - log.segments[n].maxTimestamp >= config.minCompactionLagMs)
+  ) {
+    n++;
+  }
+  return n;
+}
+
+/** Whether the periodic pass should clean this partition now (see the file comment). */
+export function needsCleaning(log: PartitionLog, count: number, now: number, config: EffectiveConfig): boolean {
+  let total = 0;
+  let dirty = 0;
+  let oldestDirty = Infinity;
+  for (let i = 0; i < count; i++) {
+    const s = log.segments[i];
+    total += s.size;
+    if (s.nextOffset > log.cleanedUpTo) {
+      dirty += s.size;
+      oldestDirty = Math.min(oldestDirty, s.maxTimestamp);
+    }
+  }
+  if (dirty === 0) return false;
+  return dirty / total >= config.minCleanableDirtyRatio || now - oldestDirty > config.maxCompactionLagMs;
+}
+
+interface Rewrite {
+  index: number;
+  tmpPath: string;
+}
+
+/**
+ * Clean the first `count` segments of the partition. Returns what it did; `saveCheckpoint` must durably record
+ * the new cleanedUpTo before any segment is replaced. Throws KafkaError KAFKA_STORAGE_ERROR when a replacement
+ * cannot be written (a full disk): nothing has changed then.
+ */
+export function cleanSegments(
+  log: PartitionLog,
+  count: number,
+  now: number,
+  config: EffectiveConfig,
+  io: StorageIo,
+  saveCheckpoint: (cleanedUpTo: number) => void,
+): CompactionStats {
+  const stats: CompactionStats = {
+    topic: log.topic,
+    partition: log.partition,
+    segmentsCleaned: 0,
+    recordsBefore: 0,
+    recordsAfter: 0,
+    bytesBefore: 0,
+    bytesAfter: 0,
+    cleanedUpTo: log.cleanedUpTo,
+  };
+  if (count <= 0) return stats;
+
+  // 1. The latest offset of every key, and every producer's latest batch, over the whole partition.
+  const latest = new Map<string, number>();
+  const producerLatest = new Map<number, number>();
+  for (const seg of log.segments) {
+    for (const h of seg.scanHeaders(0)) {
+      if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
+      if ((h.attributes & CONTROL_BIT) !== 0) continue;
+      for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
+        if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
+      }
+    }
+  }
+
+  // 2. Write each segment's replacement next to it.
+  const rewrites: Rewrite[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const seg = log.segments[i];
+      const out = cleanSegment(seg, latest, producerLatest, now, config, stats);
+      stats.bytesBefore += seg.size;
+      if (!out) {
+        stats.bytesAfter += seg.size;
+        continue;
+      }
+      const tmpPath = `${seg.logPath}${CLEANED_SUFFIX.slice('.log'.length)}`;
+      rewrites.push({ index: i, tmpPath });
+      writeDurably(tmpPath, out, io);
+      stats.bytesAfter += out.reduce((n, b) => n + b.length, 0);
+    }
+  } catch (e) {
+    for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
+    throw new KafkaError(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`,
+    );
+  }
+
+  // 3. Record that segments below this point may have gaps, then swap the files in.
+  const cleanedUpTo = Math.max(log.cleanedUpTo, log.segments[count - 1].nextOffset);
+  saveCheckpoint(cleanedUpTo);
+  log.cleanedUpTo = cleanedUpTo;
+  for (const r of rewrites) {
+    const seg = log.segments[r.index];
+    for (const suffix of ['.index', '.timeindex'] as const) fs.writeFileSync(path.join(log.dir, segmentFileName(seg.baseOffset, suffix)), '');
+    fs.renameSync(r.tmpPath, seg.logPath);
+  }
+  if (rewrites.length > 0) {
+    fsyncDir(log.dir);
+    for (const r of rewrites) log.reopenSegment(r.index, now, config);
+  }
+  stats.segmentsCleaned = rewrites.length;
+  stats.cleanedUpTo = cleanedUpTo;
+  return stats;
+}
+
+/** The batches of the cleaned segment, or null when it would not change. */
+function cleanSegment(
+  seg: LogSegment,
+  latest: Map<string, number>,
+  producerLatest: Map<number, number>,
+  now: number,
+  config: EffectiveConfig,
+  stats: CompactionStats,
+): Buffer[] | null {
+  const headers = [...seg.scanHeaders(0)];
+  const out: Buffer[] = [];
+  let changed = false;
+  for (let j = 0; j < headers.length; j++) {
+    const h = headers[j];
+    const bytes = seg.readAt(h.position, h.size);
+    if ((h.attributes & CONTROL_BIT) !== 0) {
+      out.push(bytes);
+      continue;
+    }
+    const split = splitBatch(bytes);
+    const tombstonesExpire = now - h.maxTimestamp > config.deleteRetentionMs;
+    const keep: number[] = [];
+    split.records.forEach((r, i) => {
+      if (r.key === null) return;
+      if (latest.get(r.key.toString('latin1')) !== r.offset) return;
+      if (r.value === null && tombstonesExpire) return;
+      keep.push(i);
+    });
+    stats.recordsBefore += split.records.length;
+    stats.recordsAfter += keep.length;
+    if (keep.length === split.records.length) {
+      out.push(bytes);
+      continue;
+    }
+    changed = true;
+    const mustStay = j === headers.length - 1 || (h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset);
+    if (keep.length > 0 || mustStay) out.push(rebuildBatch(split, bytes, keep));
+  }
+  return changed ? out : null;
+}
+
+function writeDurably(file: string, parts: Buffer[], io: StorageIo): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let position = 0;
+    for (const part of parts) {
+      let off = 0;
+      while (off < part.length) {
+        const n = io.writeSync(fd, part, off, part.length - off, position + off);
+        if (n <= 0) throw new Error(`write returned ${n}`);
+        off += n;
+      }
+      position += part.length;
+    }
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // some file systems cannot fsync a directory; the renames are still atomic
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
