@@ -1,6 +1,7 @@
 /**
  * Storage benchmark (`npm run bench -- --json --only storage`): the engine's append path against plain
- * sequential fs.writeSync of the same bytes, range reads, reopening a 1 GiB partition after a crash, peak RSS.
+ * sequential fs.writeSync of the same bytes, range reads, reopening a 1 GiB partition after a crash, peak RSS,
+ * and compacting 256 MiB of a compacted topic.
  * Batches of 1,000 records with 100-byte values are encoded before timing: this measures the log, not the
  * encoder. Everything lives in a temp dir deleted at the end.
  */
@@ -105,8 +106,26 @@ export async function run(): Promise<Record<string, number>> {
     const fullScanMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (scanned.partitionInfo('bench', 0).logEndOffset !== end) throw new Error('full-scan reopen lost data');
     await scanned.close();
-
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+    // Compaction: 256 MiB of a compacted topic in which every batch rewrites the same 1,000 keys, then Compact
+    // Topic Now (roll, flush, clean). Measured after the peak RSS above, which stays the 1 GiB log's figure.
+    const compactOptions = { ...options, dataDir: path.join(dir, 'compact') };
+    const compactLogs = await openLogManager(compactOptions);
+    await compactLogs.createTopic('compacted', 1, { 'cleanup.policy': 'compact' });
+    const compactCount = Math.ceil((256 * MB) / batchBytes);
+    for (let i = 0; i < compactCount; i++) {
+      const b = Buffer.from(batches[i % batches.length]);
+      compactLogs.appendValidated('compacted', 0, b, compactLogs.parseRecordSet('compacted', 0, b));
+    }
+    const rssBeforeCompact = process.memoryUsage().rss;
+    t0 = process.hrtime.bigint();
+    const [cs] = await compactLogs.compactTopic('compacted');
+    const compactSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const compactRssGrowthMb = (process.memoryUsage().rss - rssBeforeCompact) / MB;
+    if (cs.recordsAfter !== RECORDS_PER_BATCH) throw new Error(`compaction kept ${cs.recordsAfter} records, expected ${RECORDS_PER_BATCH}`);
+    await compactLogs.close();
+
     const figures = {
       append_records_per_s: Math.round(appendRecordsPerS),
       append_mb_per_s: round1(appendMbPerS),
@@ -116,6 +135,9 @@ export async function run(): Promise<Record<string, number>> {
       reopen_1gib_ms: Math.round(reopenMs),
       reopen_1gib_full_scan_ms: Math.round(fullScanMs),
       peak_rss_mb: round1(peakRssMb),
+      compact_mb_per_s: round1(cs.bytesBefore / MB / compactSeconds),
+      compact_256mib_ms: Math.round(compactSeconds * 1000),
+      compact_rss_growth_mb: round1(compactRssGrowthMb),
     };
     console.log(`log size: ${(bytes / MB).toFixed(0)} MiB in ${count} batches of ${RECORDS_PER_BATCH} records (${VALUE_BYTES}-byte values)`);
     console.log(`append: ${figures.append_records_per_s.toLocaleString()} records/s, ${figures.append_mb_per_s} MB/s`);
@@ -123,6 +145,9 @@ export async function run(): Promise<Record<string, number>> {
     console.log(`range read (1 MiB fetches): ${figures.read_mb_per_s} MB/s`);
     console.log(`reopen 1 GiB after a crash: ${figures.reopen_1gib_ms} ms (tail past the recovery point); with no recovery point (full CRC scan): ${figures.reopen_1gib_full_scan_ms} ms`);
     console.log(`peak RSS: ${figures.peak_rss_mb} MB`);
+    console.log(
+      `compaction of 256 MiB (${cs.recordsBefore.toLocaleString()} → ${cs.recordsAfter.toLocaleString()} records): ${figures.compact_256mib_ms} ms, ${figures.compact_mb_per_s} MB/s, RSS growth ${figures.compact_rss_growth_mb} MB`,
+    );
     return figures;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -105,3 +105,26 @@ export function runJsonProgram(cmd: string, args: string[], label: string, timeo
     });
   });
 }
+
+export const KCAT = '/usr/bin/kcat';
+
+/** Run Debian's kcat; resolves with its output and exit code (never rejects on a non-zero exit). */
+export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KCAT, args, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`kcat ${args.join(' ')} timed out; stderr: ${err}`));
+    }, opts.timeoutMs ?? 60000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout: Buffer.concat(out), stderr: err, code });
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+  });
+}

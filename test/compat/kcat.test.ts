@@ -8,29 +8,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { removeDir, Running, startBroker, waitFor } from './harness';
-
-const KCAT = '/usr/bin/kcat';
-
-function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, args, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`kcat ${args.join(' ')} timed out; stderr: ${err}`));
-    }, opts.timeoutMs ?? 60000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ stdout: Buffer.concat(out), stderr: err, code });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
-}
+import { KCAT, kcat, removeDir, Running, startBroker, waitFor } from './harness';
 
 describe('kcat (librdkafka) against Kafka Lite', function () {
   this.timeout(120000);

@@ -110,23 +110,26 @@ export function cleanSegments(
     }
   }
 
-  // 2. Write each segment's replacement next to it.
+  // 2. Write each segment's replacement next to it (streamed: a segment is never held in memory whole).
   const rewrites: Rewrite[] = [];
+  let current: string | undefined;
   try {
     for (let i = 0; i < count; i++) {
       const seg = log.segments[i];
-      const out = cleanSegment(seg, latest, producerLatest, now, config, stats);
+      current = `${seg.logPath}${CLEANED_SUFFIX.slice('.log'.length)}`;
+      const written = cleanSegment(seg, current, latest, producerLatest, now, config, io, stats);
       stats.bytesBefore += seg.size;
-      if (!out) {
+      if (written < 0) {
+        fs.rmSync(current, { force: true });
         stats.bytesAfter += seg.size;
-        continue;
+      } else {
+        rewrites.push({ index: i, tmpPath: current });
+        stats.bytesAfter += written;
       }
-      const tmpPath = `${seg.logPath}${CLEANED_SUFFIX.slice('.log'.length)}`;
-      rewrites.push({ index: i, tmpPath });
-      writeDurably(tmpPath, out, io);
-      stats.bytesAfter += out.reduce((n, b) => n + b.length, 0);
+      current = undefined;
     }
   } catch (e) {
+    if (current) fs.rmSync(current, { force: true });
     for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
     throw new KafkaError(
       ErrorCode.KAFKA_STORAGE_ERROR,
@@ -152,63 +155,99 @@ export function cleanSegments(
   return stats;
 }
 
-/** The batches of the cleaned segment, or null when it would not change. */
+/**
+ * Write the cleaned segment to `tmpPath` (fsynced) and return its size, or -1 when nothing in it would change
+ * (the caller removes the file then).
+ */
 function cleanSegment(
   seg: LogSegment,
+  tmpPath: string,
   latest: Map<string, number>,
   producerLatest: Map<number, number>,
   now: number,
   config: EffectiveConfig,
+  io: StorageIo,
   stats: CompactionStats,
-): Buffer[] | null {
-  const headers = [...seg.scanHeaders(0)];
-  const out: Buffer[] = [];
+): number {
+  const out = new SegmentWriter(tmpPath, io);
   let changed = false;
-  for (let j = 0; j < headers.length; j++) {
-    const h = headers[j];
-    const bytes = seg.readAt(h.position, h.size);
-    if ((h.attributes & CONTROL_BIT) !== 0) {
-      out.push(bytes);
-      continue;
+  try {
+    for (const h of seg.scanHeaders(0)) {
+      const bytes = seg.readAt(h.position, h.size);
+      if ((h.attributes & CONTROL_BIT) !== 0) {
+        out.write(bytes);
+        continue;
+      }
+      const split = splitBatch(bytes);
+      const tombstonesExpire = now - h.maxTimestamp > config.deleteRetentionMs;
+      const keep: number[] = [];
+      split.records.forEach((r, i) => {
+        if (r.key === null) return;
+        if (latest.get(r.key.toString('latin1')) !== r.offset) return;
+        if (r.value === null && tombstonesExpire) return;
+        keep.push(i);
+      });
+      stats.recordsBefore += split.records.length;
+      stats.recordsAfter += keep.length;
+      if (keep.length === split.records.length) {
+        out.write(bytes);
+        continue;
+      }
+      changed = true;
+      const lastOfSegment = h.position + h.size === seg.size;
+      const producersLatest = h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset;
+      if (keep.length > 0 || lastOfSegment || producersLatest) out.write(rebuildBatch(split, bytes, keep));
     }
-    const split = splitBatch(bytes);
-    const tombstonesExpire = now - h.maxTimestamp > config.deleteRetentionMs;
-    const keep: number[] = [];
-    split.records.forEach((r, i) => {
-      if (r.key === null) return;
-      if (latest.get(r.key.toString('latin1')) !== r.offset) return;
-      if (r.value === null && tombstonesExpire) return;
-      keep.push(i);
-    });
-    stats.recordsBefore += split.records.length;
-    stats.recordsAfter += keep.length;
-    if (keep.length === split.records.length) {
-      out.push(bytes);
-      continue;
-    }
-    changed = true;
-    const mustStay = j === headers.length - 1 || (h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset);
-    if (keep.length > 0 || mustStay) out.push(rebuildBatch(split, bytes, keep));
+    if (!changed) return -1;
+    return out.finish();
+  } finally {
+    out.close();
   }
-  return changed ? out : null;
 }
 
-function writeDurably(file: string, parts: Buffer[], io: StorageIo): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let position = 0;
-    for (const part of parts) {
-      let off = 0;
-      while (off < part.length) {
-        const n = io.writeSync(fd, part, off, part.length - off, position + off);
-        if (n <= 0) throw new Error(`write returned ${n}`);
-        off += n;
-      }
-      position += part.length;
+/** Sequential writes into a new file through a 1 MiB buffer; finish() flushes and fsyncs. */
+class SegmentWriter {
+  private readonly fd: number;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private position = 0;
+
+  constructor(
+    file: string,
+    private readonly io: StorageIo,
+  ) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  write(bytes: Buffer): void {
+    if (this.used + bytes.length > this.buf.length) this.drain();
+    if (bytes.length > this.buf.length) this.writeOut(bytes, bytes.length);
+    else this.used += bytes.copy(this.buf, this.used);
+  }
+
+  finish(): number {
+    this.drain();
+    fs.fsyncSync(this.fd);
+    return this.position;
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private drain(): void {
+    this.writeOut(this.buf, this.used);
+    this.used = 0;
+  }
+
+  private writeOut(bytes: Buffer, length: number): void {
+    let off = 0;
+    while (off < length) {
+      const n = this.io.writeSync(this.fd, bytes, off, length - off, this.position + off);
+      if (n <= 0) throw new Error(`write returned ${n}`);
+      off += n;
     }
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    this.position += length;
   }
 }
 

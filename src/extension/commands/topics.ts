@@ -1,16 +1,16 @@
 /**
  * Topic commands: Create Topic… (name validated as you type with Kafka's rule, partitions, optional configs),
- * Delete Topic… (modal confirmation), Purge Topic (delete records up to the log end, with progress), Add
- * Partitions…, Topic Configs… (view and edit), Copy Topic Name, Produce Record… (topic, key, value).
+ * Delete Topic… (modal confirmation), Purge Topic (delete records up to the log end, with progress), Compact
+ * Topic Now (a compacted topic keeps the latest record per key), Add Partitions…, Topic Configs… (view and edit), Copy Topic Name, Produce Record… (topic, key, value).
  *
  * Each command accepts its inputs as arguments (a tree node or a topic name first) so tests and other commands
  * run it without prompts; missing inputs are asked for. Registered once from extension.ts.
  */
 import * as vscode from 'vscode';
-import type { TopicConfigs, TopicInfo } from '../../broker/types';
+import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/types';
 import { validateTopicName } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
-import { formatCount } from '../model/format';
+import { formatBytes, formatCount } from '../model/format';
 import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
 
 /** Configs offered when creating a topic: name, what it means, an example value. */
@@ -139,6 +139,30 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
       );
     } catch (e) {
       return fail(log, `Could not purge topic "${topic}"`, e);
+    }
+  });
+
+  reg('kafkaLite.topic.compact', async (arg?: unknown): Promise<CompactionStats[] | CommandFailure | undefined> => {
+    const broker = requireBroker(host);
+    if (!broker) return undefined;
+    const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to compact (cleanup.policy=compact)'));
+    if (!topic) return undefined;
+    try {
+      const stats = await broker.compactTopic(topic);
+      let removed = 0;
+      let before = 0;
+      let after = 0;
+      for (const s of stats) {
+        removed += s.recordsBefore - s.recordsAfter;
+        before += s.bytesBefore;
+        after += s.bytesAfter;
+      }
+      const text = `Compacted ${topic}: ${formatCount(removed)} superseded record(s) removed, ${formatBytes(before)} → ${formatBytes(after)}; offsets unchanged.`;
+      log.info(text);
+      void vscode.window.setStatusBarMessage(`$(check) ${text}`, 5000);
+      return stats;
+    } catch (e) {
+      return fail(log, `Could not compact topic "${topic}"`, e);
     }
   });
 

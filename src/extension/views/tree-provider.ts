@@ -15,7 +15,7 @@ import { childrenOf, groupNodes, PAGE_SIZE, pageChildren, remoteBannerNode, stat
 export type ViewKind = 'topics' | 'groups';
 
 const REFRESH_EVENTS: Record<ViewKind, (keyof import('../../broker/types').BrokerEvents)[]> = {
-  topics: ['append', 'topicCreated', 'topicDeleted', 'partitionsCreated', 'recordsDeleted'],
+  topics: ['append', 'topicCreated', 'topicDeleted', 'partitionsCreated', 'recordsDeleted', 'logCompacted'],
   groups: ['append', 'groupChanged', 'offsetsCommitted', 'topicDeleted', 'recordsDeleted'],
 };
 

@@ -100,6 +100,35 @@ describe('Kafka Lite extension in a real VS Code', function () {
     }
   });
 
+  it('Compact Topic Now leaves the latest value of each key, and refuses a topic whose policy is delete', async () => {
+    const { host } = await api();
+    await vscode.commands.executeCommand('kafkaLite.topic.create', 'it-profiles', 1, { 'cleanup.policy': 'compact' });
+    for (const [key, value] of [
+      ['ann', 'v1'],
+      ['bob', 'v1'],
+      ['ann', 'v2'],
+      ['ann', 'v3'],
+    ]) {
+      await vscode.commands.executeCommand('kafkaLite.record.produce', { topic: 'it-profiles', key, value });
+    }
+    const stats = await vscode.commands.executeCommand<{ recordsBefore: number; recordsAfter: number }[]>('kafkaLite.topic.compact', 'it-profiles');
+    assert.deepStrictEqual(stats?.map((s) => [s.recordsBefore, s.recordsAfter]), [[4, 2]]);
+    const consumer = client(host.bootstrap!, 'it-compacted').consumer({ groupId: 'it-compacted', maxWaitTimeInMs: 100 });
+    const seen: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'it-profiles', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(`${message.offset} ${message.key}=${message.value}`) });
+      await until('the consumer to read the compacted topic', () => seen.length >= 2);
+    } finally {
+      await consumer.disconnect();
+    }
+    assert.deepStrictEqual(seen, ['1 bob=v1', '3 ann=v3']);
+    await vscode.commands.executeCommand('kafkaLite.topic.create', 'it-plain', 1, {});
+    const refused = await vscode.commands.executeCommand<{ error?: string }>('kafkaLite.topic.compact', 'it-plain');
+    assert.match(refused?.error ?? '', /cleanup\.policy=delete/);
+  });
+
   it('the tree views show what a kafkajs app produced and which offsets its group committed', async () => {
     const { host, views } = await api();
     const kafka = client(host.bootstrap!, 'it-app');
