@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { systemClock } from '../src/broker/clock';
 import { openLogManager } from '../src/broker/storage/log-manager';
 import { encodeRecordBatch } from '../src/broker/storage/record-batch';
@@ -119,9 +120,12 @@ export async function run(): Promise<Record<string, number>> {
       compactLogs.appendValidated('compacted', 0, b, compactLogs.parseRecordSet('compacted', 0, b));
     }
     const rssBeforeCompact = process.memoryUsage().rss;
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     t0 = process.hrtime.bigint();
     const [cs] = await compactLogs.compactTopic('compacted');
     const compactSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    loop.disable();
     const compactRssGrowthMb = (process.memoryUsage().rss - rssBeforeCompact) / MB;
     if (cs.recordsAfter !== RECORDS_PER_BATCH) throw new Error(`compaction kept ${cs.recordsAfter} records, expected ${RECORDS_PER_BATCH}`);
     await compactLogs.close();
@@ -138,6 +142,7 @@ export async function run(): Promise<Record<string, number>> {
       compact_mb_per_s: round1(cs.bytesBefore / MB / compactSeconds),
       compact_256mib_ms: Math.round(compactSeconds * 1000),
       compact_rss_growth_mb: round1(compactRssGrowthMb),
+      compact_event_loop_max_ms: round1(loop.max / 1e6),
     };
     console.log(`log size: ${(bytes / MB).toFixed(0)} MiB in ${count} batches of ${RECORDS_PER_BATCH} records (${VALUE_BYTES}-byte values)`);
     console.log(`append: ${figures.append_records_per_s.toLocaleString()} records/s, ${figures.append_mb_per_s} MB/s`);
@@ -146,7 +151,7 @@ export async function run(): Promise<Record<string, number>> {
     console.log(`reopen 1 GiB after a crash: ${figures.reopen_1gib_ms} ms (tail past the recovery point); with no recovery point (full CRC scan): ${figures.reopen_1gib_full_scan_ms} ms`);
     console.log(`peak RSS: ${figures.peak_rss_mb} MB`);
     console.log(
-      `compaction of 256 MiB (${cs.recordsBefore.toLocaleString()} → ${cs.recordsAfter.toLocaleString()} records): ${figures.compact_256mib_ms} ms, ${figures.compact_mb_per_s} MB/s, RSS growth ${figures.compact_rss_growth_mb} MB`,
+      `compaction of 256 MiB (${cs.recordsBefore.toLocaleString()} → ${cs.recordsAfter.toLocaleString()} records): ${figures.compact_256mib_ms} ms, ${figures.compact_mb_per_s} MB/s, RSS growth ${figures.compact_rss_growth_mb} MB, longest event-loop stall ${figures.compact_event_loop_max_ms} ms`,
     );
     return figures;
   } finally {

@@ -21,7 +21,8 @@
  * saved (segments below it may have offset gaps, which recovery otherwise treats as corruption); then each
  * segment's indexes are emptied and the replacement renamed over its log file, and the directory fsynced. A crash
  * before a rename leaves the old segment (the temporary file is removed on open); after it, the new one; an empty
- * index only costs a header scan. Runs synchronously on the caller's thread: it reads the whole partition once.
+ * index only costs a header scan. It reads the whole partition once, in slices of ~8 ms on the broker's thread
+ * (so the broker keeps serving); the swap itself is synchronous.
  *
  * Callers: log-manager.ts.
  */
@@ -68,23 +69,45 @@ export function needsCleaning(log: PartitionLog, count: number, now: number, con
 }
 
 interface Rewrite {
-  index: number;
+  seg: LogSegment;
   tmpPath: string;
 }
 
+/** Work in slices of about this many milliseconds, then let the event loop run (appends, fetches, timers). */
+const SLICE_MS = 8;
+
+/** Thrown inside the cleaner when the log manager closes or the partition goes away mid-pass. */
+class CleaningStopped extends Error {}
+
+/** Cooperative pacing: `tick()` after each batch yields to the event loop once a slice is used up. */
+class Pacer {
+  private sliceStart = performance.now();
+  constructor(private readonly stopped: () => boolean) {}
+  async tick(seg: LogSegment): Promise<void> {
+    if (performance.now() - this.sliceStart < SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
+    if (this.stopped() || seg.deleted) throw new CleaningStopped('stopped');
+  }
+}
+
 /**
- * Clean the first `count` segments of the partition. Returns what it did; `saveCheckpoint` must durably record
- * the new cleanedUpTo before any segment is replaced. Throws KafkaError KAFKA_STORAGE_ERROR when a replacement
- * cannot be written (a full disk): nothing has changed then.
+ * Clean the first `count` segments of the partition, cooperatively: it yields to the event loop every few
+ * milliseconds, so appends (to the active segment), fetches and group traffic go on meanwhile; segments deleted
+ * meanwhile (retention, deleteRecords) are skipped, and `stopped()` (close, topic deleted) ends the pass with
+ * nothing changed. The swap at the end is synchronous. `saveCheckpoint` must durably record the new cleanedUpTo
+ * before any segment is replaced. Throws KafkaError KAFKA_STORAGE_ERROR when a replacement cannot be written (a
+ * full disk): nothing has changed then.
  */
-export function cleanSegments(
+export async function cleanSegments(
   log: PartitionLog,
   count: number,
   now: number,
   config: EffectiveConfig,
   io: StorageIo,
   saveCheckpoint: (cleanedUpTo: number) => void,
-): CompactionStats {
+  stopped: () => boolean,
+): Promise<CompactionStats> {
   const stats: CompactionStats = {
     topic: log.topic,
     partition: log.partition,
@@ -96,34 +119,37 @@ export function cleanSegments(
     cleanedUpTo: log.cleanedUpTo,
   };
   if (count <= 0) return stats;
-
-  // 1. The latest offset of every key, and every producer's latest batch, over the whole partition.
-  const latest = new Map<string, number>();
-  const producerLatest = new Map<number, number>();
-  for (const seg of log.segments) {
-    for (const h of seg.scanHeaders(0)) {
-      if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
-      if ((h.attributes & CONTROL_BIT) !== 0) continue;
-      for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
-        if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
-      }
-    }
-  }
-
-  // 2. Write each segment's replacement next to it (streamed: a segment is never held in memory whole).
+  const all = [...log.segments];
+  const targets = all.slice(0, count);
+  const pacer = new Pacer(stopped);
   const rewrites: Rewrite[] = [];
   let current: string | undefined;
   try {
-    for (let i = 0; i < count; i++) {
-      const seg = log.segments[i];
+    // 1. The latest offset of every key, and every producer's latest batch, over the whole partition (the
+    //    active segment up to its size now; what is appended later can only make the pass keep more).
+    const latest = new Map<string, number>();
+    const producerLatest = new Map<number, number>();
+    for (const seg of all) {
+      for (const h of seg.scanHeaders(0)) {
+        if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
+        if ((h.attributes & CONTROL_BIT) === 0) {
+          for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
+            if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
+          }
+        }
+        await pacer.tick(seg);
+      }
+    }
+    // 2. Write each segment's replacement next to it (streamed: a segment is never held in memory whole).
+    for (const seg of targets) {
       current = `${seg.logPath}${CLEANED_SUFFIX.slice('.log'.length)}`;
-      const written = cleanSegment(seg, current, latest, producerLatest, now, config, io, stats);
+      const written = await cleanSegment(seg, current, latest, producerLatest, now, config, io, stats, pacer);
       stats.bytesBefore += seg.size;
       if (written < 0) {
         fs.rmSync(current, { force: true });
         stats.bytesAfter += seg.size;
       } else {
-        rewrites.push({ index: i, tmpPath: current });
+        rewrites.push({ seg, tmpPath: current });
         stats.bytesAfter += written;
       }
       current = undefined;
@@ -131,26 +157,33 @@ export function cleanSegments(
   } catch (e) {
     if (current) fs.rmSync(current, { force: true });
     for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
-    throw new KafkaError(
-      ErrorCode.KAFKA_STORAGE_ERROR,
-      `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`,
-    );
+    if (e instanceof CleaningStopped) return stats;
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`);
+  }
+  if (stopped()) {
+    for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
+    return stats;
   }
 
-  // 3. Record that segments below this point may have gaps, then swap the files in.
-  const cleanedUpTo = Math.max(log.cleanedUpTo, log.segments[count - 1].nextOffset);
+  // 3. Record that segments below this point may have gaps, then swap the files in (synchronously).
+  const cleanedUpTo = Math.max(log.cleanedUpTo, targets[targets.length - 1].nextOffset);
   saveCheckpoint(cleanedUpTo);
   log.cleanedUpTo = cleanedUpTo;
+  const swapped: LogSegment[] = [];
   for (const r of rewrites) {
-    const seg = log.segments[r.index];
-    for (const suffix of ['.index', '.timeindex'] as const) fs.writeFileSync(path.join(log.dir, segmentFileName(seg.baseOffset, suffix)), '');
-    fs.renameSync(r.tmpPath, seg.logPath);
+    if (r.seg.deleted || !log.segments.includes(r.seg)) {
+      fs.rmSync(r.tmpPath, { force: true }); // deleted by retention or deleteRecords meanwhile
+      continue;
+    }
+    for (const suffix of ['.index', '.timeindex'] as const) fs.writeFileSync(path.join(log.dir, segmentFileName(r.seg.baseOffset, suffix)), '');
+    fs.renameSync(r.tmpPath, r.seg.logPath);
+    swapped.push(r.seg);
   }
-  if (rewrites.length > 0) {
+  if (swapped.length > 0) {
     fsyncDir(log.dir);
-    for (const r of rewrites) log.reopenSegment(r.index, now, config);
+    for (const seg of swapped) log.reopenSegment(log.segments.indexOf(seg), now, config);
   }
-  stats.segmentsCleaned = rewrites.length;
+  stats.segmentsCleaned = swapped.length;
   stats.cleanedUpTo = cleanedUpTo;
   return stats;
 }
@@ -159,7 +192,7 @@ export function cleanSegments(
  * Write the cleaned segment to `tmpPath` (fsynced) and return its size, or -1 when nothing in it would change
  * (the caller removes the file then).
  */
-function cleanSegment(
+async function cleanSegment(
   seg: LogSegment,
   tmpPath: string,
   latest: Map<string, number>,
@@ -168,11 +201,13 @@ function cleanSegment(
   config: EffectiveConfig,
   io: StorageIo,
   stats: CompactionStats,
-): number {
+  pacer: Pacer,
+): Promise<number> {
   const out = new SegmentWriter(tmpPath, io);
   let changed = false;
   try {
     for (const h of seg.scanHeaders(0)) {
+      await pacer.tick(seg);
       const bytes = seg.readAt(h.position, h.size);
       if ((h.attributes & CONTROL_BIT) !== 0) {
         out.write(bytes);
@@ -199,13 +234,13 @@ function cleanSegment(
       if (keep.length > 0 || lastOfSegment || producersLatest) out.write(rebuildBatch(split, bytes, keep));
     }
     if (!changed) return -1;
-    return out.finish();
+    return await out.finish();
   } finally {
     out.close();
   }
 }
 
-/** Sequential writes into a new file through a 1 MiB buffer; finish() flushes and fsyncs. */
+/** Sequential writes into a new file through a 1 MiB buffer; finish() writes the rest and fsyncs. */
 class SegmentWriter {
   private readonly fd: number;
   private readonly buf = Buffer.allocUnsafe(1 << 20);
@@ -225,9 +260,10 @@ class SegmentWriter {
     else this.used += bytes.copy(this.buf, this.used);
   }
 
-  finish(): number {
+  /** Write what is buffered and fsync (off the event loop: a large replacement can take a while to sync). */
+  async finish(): Promise<number> {
     this.drain();
-    fs.fsyncSync(this.fd);
+    await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve())));
     return this.position;
   }
 

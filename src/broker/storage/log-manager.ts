@@ -63,6 +63,10 @@ export interface StorageInternals {
   partitionLog(topic: string, partition: number): PartitionLog;
   /** Forget everything without flushing or writing the marker (simulates a crash of the process). */
   crash(): void;
+  /** Resolves when no log cleaning is in flight. */
+  cleanerIdle(): Promise<void>;
+  /** Run one pass of the periodic log cleaner now. */
+  runCleaner(): Promise<CompactionStats[]>;
 }
 
 class DiskLogManager implements LogManager, StorageInternals {
@@ -80,6 +84,10 @@ class DiskLogManager implements LogManager, StorageInternals {
   private flushTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
   private retentionTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
   private cleanerTimer: ReturnType<StorageOptions['clock']['setTimeout']> | undefined;
+  /** The cleaning in flight (or queued) per partition. */
+  private cleaning = new Map<PartitionLog, Promise<CompactionStats>>();
+  /** close() has begun: cleanings in flight stop at their next slice. */
+  private stopping = false;
   private flushChain: Promise<void> = Promise.resolve();
   private checkpointChain: Promise<void> = Promise.resolve();
   private pendingFlush: Promise<void> | null = null;
@@ -146,6 +154,8 @@ class DiskLogManager implements LogManager, StorageInternals {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.stopping = true;
+    await this.cleanerIdle();
     await this.flush();
     await this.checkpointChain;
     this.closed = true;
@@ -436,38 +446,65 @@ class DiskLogManager implements LogManager, StorageInternals {
     for (const log of topic.partitions) if (log.active.size > 0) log.roll(now);
     await this.flush();
     if (this.topics.get(name) !== topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" was deleted during compaction`);
-    return topic.partitions.map((log) => this.cleanPartition(topic, log, cleanableSegmentCount(log, this.opts.clock.now(), topic.config)));
+    return Promise.all(topic.partitions.map((log) => this.cleanPartition(topic, log, () => cleanableSegmentCount(log, this.opts.clock.now(), topic.config))));
   }
 
-  /** One pass of the periodic cleaner over every compacted topic. */
-  runCleaner(): CompactionStats[] {
-    if (this.closed) return [];
+  /** One pass of the periodic cleaner over every compacted topic (partitions being cleaned already are skipped). */
+  runCleaner(): Promise<CompactionStats[]> {
+    if (this.closed || this.stopping) return Promise.resolve([]);
     const now = this.opts.clock.now();
-    const done: CompactionStats[] = [];
+    const runs: Promise<CompactionStats>[] = [];
     for (const t of this.topics.values()) {
       if (!t.config.compact) continue;
       for (const log of t.partitions) {
+        if (this.cleaning.has(log)) continue;
         const count = cleanableSegmentCount(log, now, t.config);
-        if (count > 0 && needsCleaning(log, count, now, t.config)) done.push(this.cleanPartition(t, log, count));
+        if (count > 0 && needsCleaning(log, count, now, t.config)) runs.push(this.cleanPartition(t, log, () => count));
       }
     }
-    return done;
+    return Promise.all(runs);
   }
 
-  private cleanPartition(topic: Topic, log: PartitionLog, count: number): CompactionStats {
-    const stats = cleanSegments(log, count, this.opts.clock.now(), topic.config, this.io, (cleanedUpTo) => {
-      const entries = this.cleanerEntries();
-      entries.set(checkpointKey(topic.info.name, log.partition), [cleanedUpTo]);
-      writeCheckpoint(path.join(this.dataDir, CLEANER_FILE), entries, true);
-    });
-    if (stats.segmentsCleaned > 0) {
-      this.opts.logger(
-        'info',
-        `compacted ${log.name}: ${stats.segmentsCleaned} segment(s), ${stats.recordsBefore} → ${stats.recordsAfter} records, ${stats.bytesBefore} → ${stats.bytesAfter} bytes`,
-      );
-      this.opts.onEvent('logCompacted', stats);
-    }
-    return stats;
+  /** Resolves when no cleaning is in flight (tests; close waits for the same). */
+  async cleanerIdle(): Promise<void> {
+    while (this.cleaning.size > 0) await Promise.allSettled([...this.cleaning.values()]);
+  }
+
+  /** Cleanings of one partition run one after another; `count` is taken when a cleaning starts. */
+  private cleanPartition(topic: Topic, log: PartitionLog, count: () => number): Promise<CompactionStats> {
+    const previous = this.cleaning.get(log) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const stopped = () => this.stopping || this.closed || this.topics.get(topic.info.name) !== topic;
+        const stats = await cleanSegments(
+          log,
+          stopped() ? 0 : count(),
+          this.opts.clock.now(),
+          topic.config,
+          this.io,
+          (cleanedUpTo) => {
+            const entries = this.cleanerEntries();
+            entries.set(checkpointKey(topic.info.name, log.partition), [cleanedUpTo]);
+            writeCheckpoint(path.join(this.dataDir, CLEANER_FILE), entries, true);
+          },
+          stopped,
+        );
+        if (stats.segmentsCleaned > 0) {
+          this.opts.logger(
+            'info',
+            `compacted ${log.name}: ${stats.segmentsCleaned} segment(s), ${stats.recordsBefore} → ${stats.recordsAfter} records, ${stats.bytesBefore} → ${stats.bytesAfter} bytes`,
+          );
+          this.opts.onEvent('logCompacted', stats);
+        }
+        return stats;
+      });
+    this.cleaning.set(log, run);
+    const done = () => {
+      if (this.cleaning.get(log) === run) this.cleaning.delete(log);
+    };
+    run.then(done, done);
+    return run;
   }
 
   private cleanerEntries(): CheckpointEntries {
@@ -480,11 +517,7 @@ class DiskLogManager implements LogManager, StorageInternals {
 
   private scheduleCleaner(): void {
     this.cleanerTimer = this.opts.clock.setTimeout(() => {
-      try {
-        this.runCleaner();
-      } catch (e) {
-        this.opts.logger('error', `log cleaner: ${(e as Error).message}`);
-      }
+      this.runCleaner().catch((e: Error) => this.opts.logger('error', `log cleaner: ${e.message}`));
       if (!this.closed) this.scheduleCleaner();
     }, this.opts.cleanerIntervalMs ?? 15_000);
   }

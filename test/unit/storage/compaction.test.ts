@@ -193,6 +193,7 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const segments = m.partitionInfo('c', 0).segmentCount;
     assert.ok(segments > 3, `${segments} segments`);
     h.clock.advance(15_000);
+    await m.cleanerIdle();
     const compacted = h.events.filter((e) => e.name === 'logCompacted');
     assert.strictEqual(compacted.length, 1, h.logs.join('\n'));
     const kept = contents(m);
@@ -203,7 +204,64 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     for (let o = activeBase; o < 30; o++) assert.ok(kept.some((r) => r.startsWith(`${o} `)), `offset ${o} of the active segment is gone`);
     // Nothing new to clean: the next pass does nothing.
     h.clock.advance(15_000);
+    await m.cleanerIdle();
     assert.strictEqual(h.events.filter((e) => e.name === 'logCompacted').length, 1);
+  });
+
+  /** 200 batches of 500 records over 1,000 keys: enough work that a cleaning spans many event-loop slices. */
+  function fillForSlices(topic: string): void {
+    const t = h.clock.now();
+    for (let b = 0; b < 200; b++) {
+      const recs: EncodableRecord[] = [];
+      for (let i = 0; i < 500; i++) recs.push(kv(`key-${(b * 500 + i) % 1000}`, `value ${b}/${i}`, t));
+      append(m, topic, 0, batch(recs));
+    }
+  }
+
+  it('cleans in slices: appends and reads go on meanwhile, and what they add is kept', async () => {
+    await m.createTopic('c', 1, COMPACT);
+    fillForSlices('c');
+    let done = false;
+    const cleaning = m.compactTopic('c').finally(() => (done = true));
+    let during = 0;
+    while (!done) {
+      await new Promise((r) => setImmediate(r));
+      if (done) break;
+      append(m, 'c', 0, batch([kv(`late-${during}`, 'x', h.clock.now())]));
+      m.read('c', 0, 0, 1 << 16);
+      during++;
+    }
+    const [stats] = await cleaning;
+    assert.ok(during >= 3, `only ${during} appends ran during the cleaning: it did not yield`);
+    assert.strictEqual(stats.recordsAfter, 1000);
+    const kept = contents(m);
+    assert.strictEqual(kept.length, 1000 + during);
+    assert.strictEqual(kept.filter((r) => / late-\d+=x$/.test(r)).length, during);
+  });
+
+  it('deleting the topic or closing the broker mid-cleaning stops it with nothing changed', async () => {
+    await m.createTopic('c', 1, COMPACT);
+    fillForSlices('c');
+    const cleaning = m.compactTopic('c');
+    // compactTopic flushes first; once that flush is done the cleaning has begun its first slice.
+    await m.flush();
+    await new Promise((r) => setImmediate(r));
+    await m.deleteTopic('c');
+    const [stats] = await cleaning;
+    assert.strictEqual(stats.segmentsCleaned, 0);
+    assert.ok(!fs.existsSync(path.join(h.dir, 'topics', 'c-0')));
+
+    await m.createTopic('d', 1, COMPACT);
+    fillForSlices('d');
+    const before = contents(m, 'd');
+    const second = m.compactTopic('d');
+    await m.flush();
+    await new Promise((r) => setImmediate(r));
+    await m.close();
+    assert.strictEqual((await second)[0].segmentsCleaned, 0);
+    m = await h.open();
+    assert.deepStrictEqual(contents(m, 'd'), before);
+    assert.ok(!fs.readdirSync(path.join(h.dir, 'topics', 'd-0')).some((f) => f.endsWith('.cleaned')));
   });
 
   it('retention.ms deletes nothing of a compact-only topic, but does with "compact,delete"', async () => {
