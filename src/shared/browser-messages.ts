@@ -28,7 +28,9 @@ export type BrowserRequest =
   | { type: 'page'; id: number; direction: 'next' | 'prev' }
   | { type: 'setTail'; id: number; tail: boolean }
   | { type: 'copyRecord'; id: number; partition: number; offset: number }
-  | { type: 'produceCopy'; id: number; partition: number; offset: number };
+  | { type: 'produceCopy'; id: number; partition: number; offset: number }
+  /** Compact the open topic now (its cleanup.policy lists compact). */
+  | { type: 'compact'; id: number };
 
 export interface RecordRow {
   partition: number;
@@ -51,6 +53,8 @@ export interface BrowserSnapshot {
   partition: number | null;
   filter: RecordFilter;
   tail: boolean;
+  /** The open topic's cleanup.policy lists "compact": offsets may have gaps, and the panel offers Compact now. */
+  compacted: boolean;
   rows: RecordRow[];
   hasPrev: boolean;
   hasNext: boolean;
@@ -99,6 +103,7 @@ export function validateBrowserRequest(raw: unknown): Validation<BrowserRequest>
     }),
     page: (o) => ({ type: 'page', id: requestId(o), direction: oneOf(o, 'direction', ['next', 'prev'] as const) }),
     setTail: (o) => ({ type: 'setTail', id: requestId(o), tail: bool(o, 'tail') }),
+    compact: (o) => ({ type: 'compact', id: requestId(o) }),
     copyRecord: (o) => ({
       type: 'copyRecord',
       id: requestId(o),

@@ -1,7 +1,8 @@
 /**
  * Record browser (browser side): topic/partition pickers, seek (beginning, end, offset, timestamp), paging,
  * filter (substring or regex on key, value, header), live tail, and the records table with copy / produce-a-copy
- * actions. Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
+ * actions. For a compacted topic: Compact now, and a row marking each gap in the offsets (records compaction
+ * removed). Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
  */
 import type { BrowserSavedState, BrowserSnapshot, RecordFilter, RecordRow, Seek } from '../shared/browser-messages';
 import { button, byId, checked, formatTime, h, icon, listen, request, setOptions, setValue, showStatus, valueOf, vscode } from './common';
@@ -39,6 +40,12 @@ app.append(
     button('Previous', () => void request('page', { direction: 'prev' }), { id: 'prev', icon: 'chevron-left', secondary: true }),
     button('Next', () => void request('page', { direction: 'next' }), { id: 'next', icon: 'chevron-right', secondary: true }),
     h('span', { id: 'range', class: 'hint' }),
+    button('Compact now', () => void compactNow(), {
+      id: 'compact',
+      icon: 'fold',
+      secondary: true,
+      title: 'Keep only the latest record of each key (cleanup.policy=compact); offsets do not change',
+    }),
   ),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('div', { id: 'note', class: 'hint' }),
@@ -69,6 +76,12 @@ async function open(seek: Seek): Promise<void> {
   save();
   showStatus('Reading…');
   const r = await request('open', { ...state });
+  if (r.ok) showStatus('');
+}
+
+async function compactNow(): Promise<void> {
+  showStatus('Compacting…');
+  const r = await request('compact');
   if (r.ok) showStatus('');
 }
 
@@ -114,6 +127,31 @@ function row(r: RecordRow): HTMLElement {
   );
 }
 
+/** A row standing for offsets [from, to] of a partition that compaction removed. */
+function gapRow(partition: number, from: number, to: number): HTMLElement {
+  const what = from === to ? `offset ${from}` : `offsets ${from}–${to}`;
+  return h('tr', { class: 'gap', 'data-partition': partition, 'data-from': from, 'data-to': to },
+    h('td', { class: 'num partition' }, String(partition)),
+    h('td', { colspan: 6 }, icon('fold'), ` ${what}: removed by compaction (a later record has the same key)`),
+  );
+}
+
+/** The rows, with a gap row wherever a partition's offsets skip (only meaningful unfiltered, on a compacted topic). */
+function rowsWithGaps(s: BrowserSnapshot): HTMLElement[] {
+  if (!s.compacted || s.filter.text !== '') return s.rows.map(row);
+  const last = new Map<number, number>();
+  // On the first page, a gap may also open the log: count from each partition's log start.
+  if (!s.hasPrev && !s.tail) for (const r of s.ranges) last.set(r.partition, r.logStartOffset - 1);
+  const out: HTMLElement[] = [];
+  for (const r of s.rows) {
+    const prev = last.get(r.partition);
+    if (prev !== undefined && r.offset > prev + 1) out.push(gapRow(r.partition, prev + 1, r.offset - 1));
+    last.set(r.partition, r.offset);
+    out.push(row(r));
+  }
+  return out;
+}
+
 function render(s: BrowserSnapshot): void {
   snap = s;
   if (s.topic) {
@@ -138,8 +176,9 @@ function render(s: BrowserSnapshot): void {
   const table = byId('records');
   table.replaceChildren(
     h('tr', {}, h('th', {}, 'P'), h('th', {}, 'Offset'), h('th', {}, 'Timestamp'), h('th', {}, 'Key'), h('th', {}, 'Value'), h('th', {}, 'Headers'), h('th', {}, '')),
-    ...s.rows.map(row),
+    ...rowsWithGaps(s),
   );
+  byId('compact').hidden = !s.compacted;
   if (s.tail) table.lastElementChild?.scrollIntoView({ block: 'nearest' });
   document.body.dataset.ready = 'true';
 }

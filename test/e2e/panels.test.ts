@@ -1,7 +1,8 @@
 // E2E: a person uses the three webview panels in a real VS Code (code-server + Chromium via ./harness):
 // the producer (send 3 keyed records, resend the last batch with idempotence on and off, skip a sequence),
 // the consumer stepper (4 consumers on 3 partitions, one idle; poll, crash without committing, redelivery),
-// and the record browser (browse and filter). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
+// and the record browser (browse and filter; Compact now on a compacted topic, with the removed offsets
+// marked). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
 import * as assert from 'assert';
 import type { Frame, Locator } from 'playwright-core';
 import { Session, startVsCode } from './harness';
@@ -219,5 +220,43 @@ describe('Kafka Lite panels (e2e)', function () {
     const json = await f.locator('#records tr.record td.value pre').first().innerText();
     assert.deepStrictEqual(JSON.parse(json), { greeting: 'hello 2' });
     await bothThemes('panels-browser-2-filtered', f, '#records tr.record');
+  });
+
+  it('browser: Compact now keeps the latest value of each key and marks the removed offsets', async () => {
+    const kafka = new Kafka({ clientId: 'e2e-compaction', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'e2e-profiles', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (const [key, value] of [
+      ['ann', 'ann v1'],
+      ['bob', 'bob v1'],
+      ['ann', 'ann v2'],
+      ['cy', 'cy v1'],
+      ['ann', 'ann v3'],
+    ]) {
+      await producer.send({ topic: 'e2e-profiles', messages: [{ key, value }] });
+    }
+    await producer.disconnect();
+
+    const f = await ready('#records');
+    await field(f, 'filter').fill(''); // the previous test left a filter on
+    await pickOption(f, 'topic', 'e2e-profiles');
+    await f.locator('#records tr.record').nth(4).waitFor({ timeout: 15_000 });
+    const compact = f.locator('#compact');
+    await compact.waitFor({ state: 'visible' });
+    await vs.screenshot('panels-browser-3-before-compaction');
+    await compact.click();
+    await f.locator('#records tr.gap').first().waitFor({ timeout: 15_000 });
+    const shown = await f.locator('#records tr').evaluateAll((trs) =>
+      trs
+        .filter((tr) => tr.classList.contains('record') || tr.classList.contains('gap'))
+        .map((tr) => (tr.classList.contains('gap') ? `gap ${tr.getAttribute('data-from')}-${tr.getAttribute('data-to')}` : `${tr.querySelector('.offset')?.textContent} ${tr.querySelector('.key')?.textContent}`)),
+    );
+    assert.deepStrictEqual(shown, ['gap 0-0', '1 bob', 'gap 2-2', '3 cy', '4 ann']);
+    await f.locator('#note', { hasText: '2 superseded record(s) removed' }).waitFor();
+    await bothThemes('panels-browser-4-compacted', f, '#records tr.gap');
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Host side of the record browser, vscode-free: pages of at most 100 decoded records of one partition or of a
  * whole topic (partitions merged in timestamp order), seek to beginning / end / offset / timestamp, page forward
- * and back, filter by substring or regex on key, value or a header, and a live tail fed by the broker's
- * 'append' events. Pushes the visible page as a full snapshot.
+ * and back, filter by substring or regex on key, value or a header, a live tail fed by the broker's 'append'
+ * events, and Compact now for a compacted topic (the page is read again, so the offsets' gaps show what went).
+ * Pushes the visible page as a full snapshot.
  *
- * Guarantees: reads only (never changes the log); a page read touches at most SCAN_LIMIT records, so a filter
+ * Guarantees: reads only (never changes the log), except the explicit compact request; a page read touches at most SCAN_LIMIT records, so a filter
  * that matches rarely answers quickly with "continue" instead of scanning a million records; an invalid regex is
  * reported, never thrown at the webview. Called by browser-panel.ts, unit tests and bench/panels.ts.
  */
@@ -64,6 +65,8 @@ export class BrowserController {
   private tailTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
+  /** A compact request is running: its own logCompacted events need no extra re-read. */
+  private compacting = false;
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
@@ -113,6 +116,16 @@ export class BrowserController {
       }),
       b.on('topicCreated', () => this.pushSnapshot()),
       b.on('topicDeleted', () => this.pushSnapshot()),
+      // The periodic cleaner (or the command) compacted the open topic: show the page as it is now.
+      b.on('logCompacted', (e) => {
+        if (e.topic !== this.topic || this.tail || this.compacting) return;
+        this.requests
+          .run(async () => {
+            this.reread();
+            this.pushSnapshot();
+          })
+          .catch(() => undefined);
+      }),
     ];
   }
 
@@ -132,6 +145,32 @@ export class BrowserController {
         if (req.tail && this.topic !== '') this.seek({ kind: 'end' });
         else this.pushSnapshot();
         return;
+      case 'compact': {
+        const broker = requireBroker(this.opts.getBroker);
+        if (this.topic === '') throw new PanelError('Open a topic first.');
+        let removed = 0;
+        let before = 0;
+        let after = 0;
+        this.compacting = true;
+        try {
+          for (const s of await broker.compactTopic(this.topic)) {
+            removed += s.recordsBefore - s.recordsAfter;
+            before += s.bytesBefore;
+            after += s.bytesAfter;
+          }
+        } catch (e) {
+          throw new PanelError((e as Error).message);
+        } finally {
+          this.compacting = false;
+        }
+        this.reread();
+        this.note =
+          removed === 0
+            ? `Compacted "${this.topic}": no record was superseded (each key's latest record is all there is).`
+            : `Compacted "${this.topic}": ${removed} superseded record(s) removed (${before} → ${after} bytes). Offsets did not change, so the gaps between them show where those records were.`;
+        this.pushSnapshot();
+        return;
+      }
       case 'copyRecord': {
         const r = this.readOne(req.partition, req.offset);
         await this.opts.copyToClipboard?.(recordAsJson(r));
@@ -383,6 +422,13 @@ export class BrowserController {
     this.pushSnapshot();
   }
 
+  /** Read the current page again from its start (after the log changed under it). */
+  private reread(): void {
+    const broker = this.opts.getBroker();
+    if (!broker || broker.isClosed || this.topic === '' || !broker.getTopic(this.topic)) return;
+    this.readForward(broker, this.start);
+  }
+
   private readOne(partition: number, offset: number): ConsumedRecord {
     const broker = requireBroker(this.opts.getBroker);
     if (this.topic === '') throw new PanelError('Open a topic first.');
@@ -397,7 +443,10 @@ export class BrowserController {
     let ranges: BrowserSnapshot['ranges'] = [];
     let hasPrev = false;
     let hasNext = false;
+    let compacted = false;
     if (running && this.topic !== '' && broker.getTopic(this.topic)) {
+      const policy = broker.describeTopicConfigs(this.topic).find((c) => c.name === 'cleanup.policy')?.value ?? '';
+      compacted = policy.split(',').some((p) => p.trim() === 'compact');
       ranges = [...this.start.keys()].map((p) => {
         const i = broker.partitionInfo(this.topic, p);
         return { partition: p, logStartOffset: i.logStartOffset, logEndOffset: i.logEndOffset };
@@ -412,6 +461,7 @@ export class BrowserController {
       partition: this.partition,
       filter: this.filter,
       tail: this.tail,
+      compacted,
       rows: this.rows,
       hasPrev,
       hasNext,
