@@ -1,12 +1,13 @@
 /**
  * Small text checkpoint files in the data directory, rewritten whole (write temp file, fsync, rename):
  *
- *   recovery-point-offset-checkpoint   "<topic> <partition> <segmentBaseOffset> <position>" per line: every byte
- *                                      of the partition before that segment position is fsynced
+ *   recovery-point-offset-checkpoint   "<topic> <partition> <segmentBaseOffset> <position> <createdMs>" per line:
+ *                                      every byte of the partition before that segment position is fsynced;
+ *                                      createdMs = when the active segment was started (segment.ms counts from it)
  *   log-start-offset-checkpoint        "<topic> <partition> <logStartOffset>" per line
  *
  * The first line is a version tag. A missing or unreadable file reads as empty (recovery then scans more, which
- * is safe). Callers: log-manager.ts.
+ * is safe). Readers ask for a number of columns and ignore extra ones, so a column can be added at the end. Callers: log-manager.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -31,7 +32,7 @@ export function readCheckpoint(file: string, width: number): CheckpointEntries {
   if (lines[0] !== VERSION) return out;
   for (const line of lines.slice(1)) {
     const parts = line.trim().split(' ');
-    if (parts.length !== 2 + width) continue;
+    if (parts.length < 2 + width) continue; // more columns than asked for: a newer writer added some
     const nums = parts.slice(2).map(Number);
     const partition = Number(parts[1]);
     if (!Number.isInteger(partition) || nums.some((n) => !Number.isSafeInteger(n) || n < 0)) continue;

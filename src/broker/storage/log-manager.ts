@@ -133,6 +133,7 @@ class DiskLogManager implements LogManager, StorageInternals {
           logStarts.get(key)?.[0] ?? 0,
           config,
           cleaned.get(key)?.[0] ?? 0,
+          rp && rp.length >= 3 ? { segmentBaseOffset: rp[0], createdAt: rp[2] } : undefined,
         );
         topic.partitions.push(log);
         if (recovery.truncatedBytes > 0) {
@@ -583,7 +584,9 @@ class DiskLogManager implements LogManager, StorageInternals {
     const entries: CheckpointEntries = new Map();
     for (const t of this.topics.values()) {
       for (const log of t.partitions) {
-        if (log.recoveryPoint) entries.set(checkpointKey(t.info.name, log.partition), [log.recoveryPoint.segmentBaseOffset, log.recoveryPoint.position]);
+        if (log.recoveryPoint) {
+          entries.set(checkpointKey(t.info.name, log.partition), [log.recoveryPoint.segmentBaseOffset, log.recoveryPoint.position, log.active.createdAt]);
+        }
       }
     }
     return entries;

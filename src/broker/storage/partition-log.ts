@@ -125,6 +125,7 @@ export class PartitionLog {
     logStartOffset: number,
     config: EffectiveConfig,
     cleanedUpTo = 0,
+    activeCreated?: { segmentBaseOffset: number; createdAt: number },
   ): { log: PartitionLog; recovery: RecoveryOutcome } {
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, io);
@@ -167,6 +168,8 @@ export class PartitionLog {
     for (let i = 0; i < log.segments.length - 1; i++) log.segments[i].seal();
     for (const s of log.segments) s.persistIndexes();
     if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io));
+    // segment.ms counts from when the active segment was started, also across restarts (not from this open).
+    if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset) log.active.createdAt = Math.min(activeCreated.createdAt, now);
     log.logStartOffset = Math.min(Math.max(logStartOffset, log.segments[0].baseOffset), log.logEndOffset);
     if (recoveryPoint === 'clean') log.recoveryPoint = { segmentBaseOffset: log.active.baseOffset, position: log.active.size };
     else log.recoveryPoint = recoveryPoint;

@@ -190,6 +190,21 @@ describe('storage: append, read, segments, indexes', () => {
     assert.ok(fs.existsSync(path.join(h.dir, 'topics', 't-0', '00000000000000000002.log')));
   });
 
+  it('segment.ms counts from when the segment was started, across clean and unclean restarts', async () => {
+    await m.createTopic('t', 1, { 'segment.ms': '60000' });
+    append(m, 't', 0, batchOf(1, 'a', 1));
+    h.clock.advance(30_000);
+    await m.close();
+    m = await h.open();
+    h.clock.advance(20_000);
+    await m.flush();
+    m.crash();
+    m = await h.open();
+    h.clock.advance(10_000); // 60 s after the segment was started, 10 s after this open
+    append(m, 't', 0, batchOf(1, 'b', 1));
+    assert.strictEqual(m.partitionInfo('t', 0).segmentCount, 2);
+  });
+
   it('keeps a sparse offset index (about one entry per 4 KiB) that finds every offset', async () => {
     await m.createTopic('t', 1);
     for (let i = 0; i < 400; i++) append(m, 't', 0, batchOf(3, `i${i}`, i, 90));
