@@ -72,7 +72,11 @@ export interface LogManager {
   createTopic(name: string, partitions: number, configs?: TopicConfigs): Promise<TopicInfo>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(name: string, totalCount: number): Promise<void>;
-  alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void>;
+  /**
+   * Change config overrides: a string value sets the key, null puts it back to its default. Everything is
+   * validated first (INVALID_CONFIG naming the key), then stored at once; validateOnly stops after validating.
+   */
+  alterTopicConfigs(name: string, configs: Record<string, string | null>, opts?: { validateOnly?: boolean }): Promise<void>;
   listTopics(): TopicInfo[];
   getTopic(name: string): TopicInfo | undefined;
   /** Every config Kafka lists for a topic, with its value and whether it is the default. */

@@ -203,8 +203,9 @@ export class Broker {
     return this.logs.createPartitions(name, totalCount);
   }
 
-  alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void> {
-    return this.logs.alterTopicConfigs(name, configs);
+  /** Set (string) or reset to the default (null) topic config overrides; see LogManager.alterTopicConfigs. */
+  alterTopicConfigs(name: string, configs: Record<string, string | null>, opts?: { validateOnly?: boolean }): Promise<void> {
+    return this.logs.alterTopicConfigs(name, configs, opts);
   }
 
   listTopics(): TopicInfo[] {

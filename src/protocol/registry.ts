@@ -25,6 +25,7 @@ import { describeConfigs } from './apis/32-describe-configs';
 import { alterConfigs } from './apis/33-alter-configs';
 import { createPartitions } from './apis/37-create-partitions';
 import { deleteGroups } from './apis/42-delete-groups';
+import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
 
 export const API_MODULES: ApiModule[] = [
   produce,
@@ -49,6 +50,7 @@ export const API_MODULES: ApiModule[] = [
   alterConfigs,
   createPartitions,
   deleteGroups,
+  incrementalAlterConfigs,
 ];
 
 export const API_BY_KEY = new Map<number, ApiModule>(API_MODULES.map((m) => [m.apiKey, m]));

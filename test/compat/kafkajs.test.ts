@@ -62,6 +62,14 @@ describe('kafkajs against Kafka Lite', function () {
     const entries = configs.resources[0].configEntries;
     assert.ok(entries.length > 3, 'every config is listed');
     assert.ok(entries.some((e) => e.configName === 'retention.ms' && e.isDefault));
+    // alterConfigs replaces the topic's overrides (Kafka's non-incremental semantics).
+    const alter = (configEntries: { name: string; value: string }[]) => admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'adm-a', configEntries }] });
+    await alter([{ name: 'retention.ms', value: '3600000' }]);
+    assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'retention.ms': '3600000' });
+    await alter([{ name: 'cleanup.policy', value: 'compact' }]);
+    assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'cleanup.policy': 'compact' }, 'retention.ms went back to its default');
+    await assert.rejects(alter([{ name: 'retention.ms', value: 'later' }]), (e: Error & { type?: string }) => e.type === 'INVALID_CONFIG');
+    assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'cleanup.policy': 'compact' }, 'a refused change changes nothing');
   });
 
   it('produces keys and headers with acks 0, 1 and -1; the engine reads back exactly those records', async () => {

@@ -64,6 +64,11 @@ export function isKnownConfig(name: string): boolean {
   return BY_NAME.has(name);
 }
 
+/** A config whose value is a comma-separated list (IncrementalAlterConfigs may APPEND to it and SUBTRACT from it). */
+export function isListConfig(name: string): boolean {
+  return BY_NAME.get(name)?.kind.type === 'list';
+}
+
 function checkValue(def: ConfigDef, raw: unknown): string | null {
   if (typeof raw !== 'string') return `must be a string, got ${typeof raw}`;
   const v = raw.trim();

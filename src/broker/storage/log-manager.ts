@@ -266,7 +266,7 @@ class DiskLogManager implements LogManager, StorageInternals {
    * Set config overrides (merged into the existing ones). A key given the value null (or undefined) goes back
    * to its default.
    */
-  async alterTopicConfigs(name: string, configs: TopicConfigs): Promise<void> {
+  async alterTopicConfigs(name: string, configs: Record<string, string | null>, opts: { validateOnly?: boolean } = {}): Promise<void> {
     this.assertOpen();
     const topic = this.requireTopic(name);
     const set: TopicConfigs = {};
@@ -279,6 +279,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     validateConfigs(Object.fromEntries(reset.map((k) => [k, describeConfigs({}).find((d) => d.name === k)?.value ?? ''])));
     const merged: TopicConfigs = { ...topic.info.configs, ...valid };
     for (const k of reset) delete merged[k];
+    if (opts.validateOnly) return;
     const info = { ...topic.info, configs: merged };
     await this.store.put(info);
     topic.info = info;

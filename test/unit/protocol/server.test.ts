@@ -27,6 +27,7 @@ const EXPECTED_APIS: [number, number, number][] = [
   [33, 0, 1],
   [37, 0, 1],
   [42, 0, 1],
+  [44, 0, 1],
 ];
 
 function apiTableHex(compact: boolean): string {
