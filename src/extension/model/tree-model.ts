@@ -233,16 +233,19 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
       } catch {
         described = false;
       }
+      // A compacted topic has gaps in its offsets, so the offset span is an upper bound of its records.
+      const compacted = (t.configs['cleanup.policy'] ?? '').split(',').some((p) => p.trim() === 'compact');
+      const count = compacted ? `compacted · ≤ ${plural(records, 'record')}` : plural(records, 'record');
       return {
         kind: 'topic',
         id: `topic:${t.name}`,
         topic: t.name,
         partitions: t.partitions,
         label: t.name,
-        description: described
-          ? `${plural(t.partitions, 'partition')} · ${plural(records, 'record')}`
-          : plural(t.partitions, 'partition'),
-        tooltip: `${t.name}\n${plural(t.partitions, 'partition')}, ${plural(records, 'record')}, ${sizeUnknown ? 'size on disk unknown' : `${formatBytes(size)} on disk`}`,
+        description: described ? `${plural(t.partitions, 'partition')} · ${count}` : plural(t.partitions, 'partition'),
+        tooltip:
+          `${t.name}\n${plural(t.partitions, 'partition')}, ${count}, ${sizeUnknown ? 'size on disk unknown' : `${formatBytes(size)} on disk`}` +
+          (compacted ? '\ncleanup.policy=compact: keeps the latest record of each key; offsets keep their numbers, with gaps' : ''),
         icon: { id: 'symbol-event' },
         contextValue: 'topic',
         collapsible: true,

@@ -20,6 +20,7 @@ class FakeCluster implements ClusterReader {
   groups = new Map<string, { desc: GroupDescription; lag: PartitionLag[] }>();
   failTopics = false;
 
+  configs = new Map<string, Record<string, string>>();
   addTopic(name: string, ends: number[], now = Date.now()): void {
     this.topics.set(
       name,
@@ -58,7 +59,7 @@ class FakeCluster implements ClusterReader {
   }
   listTopics(): TopicInfo[] {
     if (this.failTopics) throw new Error('storage is closed');
-    return [...this.topics.keys()].map((name) => ({ name, partitions: this.topics.get(name)!.length, configs: {}, createdAt: 0 }));
+    return [...this.topics.keys()].map((name) => ({ name, partitions: this.topics.get(name)!.length, configs: this.configs.get(name) ?? {}, createdAt: 0 }));
   }
   partitions(topic: string): PartitionInfo[] {
     const p = this.topics.get(topic);
@@ -92,6 +93,15 @@ describe('topics tree model', () => {
     assert.strictEqual(roots[0].description, '1 partition · 1,000 records');
     assert.strictEqual(roots[0].contextValue, 'topic');
     assert.strictEqual(roots[0].id, 'topic:orders');
+  });
+
+  it('says a compacted topic is compacted and counts its records as at most the offset span', () => {
+    const c = new FakeCluster();
+    c.addTopic('profiles', [40, 2]);
+    c.configs.set('profiles', { 'cleanup.policy': 'compact,delete' });
+    const [t] = topicNodes(c);
+    assert.strictEqual(t.description, '2 partitions · compacted · ≤ 42 records');
+    assert.match(t.tooltip ?? '', /cleanup\.policy=compact/);
   });
 
   it('a partition shows [log start … log end), its size, and expands to its offsets', () => {
