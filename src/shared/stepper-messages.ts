@@ -32,6 +32,8 @@ export type LocalConsumerState = 'idle' | 'joining' | 'stable' | 'left' | 'crash
 export interface LocalConsumerView {
   /** Panel-local name ("consumer-1"), the handle used by poll/commit/crash/leave. */
   name: string;
+  /** The group it is a member of (the panel can step consumers of several groups on the same topic). */
+  groupId: string;
   memberId: string;
   state: LocalConsumerState;
   isLeader: boolean;

@@ -62,7 +62,7 @@ async function select(): Promise<void> {
   if (r.ok) showStatus('');
 }
 
-function consumerCard(c: LocalConsumerView): HTMLElement {
+function consumerCard(c: LocalConsumerView, shownGroup: string, severalGroups: boolean): HTMLElement {
   const live = c.state !== 'left' && c.state !== 'crashed';
   const act = (t: string) => () => void request(t, t === 'poll' ? { consumer: c.name, max: pollMax() } : { consumer: c.name });
   const badge = h('vscode-badge', { class: `state ${c.state}` }, c.state === 'stable' && c.partitions.length === 0 ? 'idle' : c.state);
@@ -72,9 +72,11 @@ function consumerCard(c: LocalConsumerView): HTMLElement {
       h('td', { class: 'num' }, `p${r.partition}`), h('td', { class: 'num offset' }, String(r.offset)),
       h('td', { class: 'key' }, r.key ?? 'null'), h('td', { class: 'value' }, r.value ?? 'null'),
       h('td', {}, r.redelivered ? h('span', { class: 'tag redelivered-tag', title: 'delivered before: read again from the last committed offset' }, icon('history'), ' redelivered') : ''))));
-  return h('div', { class: `consumer ${c.state}`, 'data-name': c.name },
+  const other = c.groupId !== shownGroup;
+  return h('div', { class: `consumer ${c.state}${other ? ' other-group' : ''}`, 'data-name': c.name, 'data-group': c.groupId },
     h('div', { class: 'row' },
       h('b', {}, c.name), badge, c.isLeader ? h('span', { class: 'tag' }, 'leader') : null,
+      severalGroups || other ? h('span', { class: 'tag group-tag', title: other ? 'a member of another group: pick that group to see its assignment' : 'the group shown below' }, icon('organization'), ` ${c.groupId}`) : null,
       h('span', { class: 'hint' }, c.partitions.length ? `partitions ${c.partitions.join(', ')}` : c.state === 'stable' ? 'no partitions (idle)' : ''),
       h('span', { class: 'hint' }, c.positions.map((p) => `p${p.partition}@${p.position}`).join('  ')),
       countdown,
@@ -157,7 +159,8 @@ function render(s: StepperSnapshot): void {
     : 'Pick a topic and a group, then add consumers.';
   byId('group-line').dataset.generation = String(g?.generationId ?? -1);
   drawDiagram(s);
-  byId('consumers').replaceChildren(...s.consumers.map(consumerCard));
+  const severalGroups = new Set(s.consumers.map((c) => c.groupId)).size > 1;
+  byId('consumers').replaceChildren(...s.consumers.map((c) => consumerCard(c, s.groupId, severalGroups)));
   byId('partitions').replaceChildren(
     h('tr', {}, h('th', {}, 'Partition'), h('th', {}, 'Owner'), h('th', {}, 'Log start'), h('th', {}, 'Position'), h('th', {}, 'Committed'), h('th', {}, 'Log end'), h('th', {}, 'Lag'), h('th', { class: 'barcol' }, '')),
     ...s.partitions.map((p) => h('tr', { 'data-partition': p.partition },

@@ -1,6 +1,7 @@
 // E2E: a person uses the three webview panels in a real VS Code (code-server + Chromium via ./harness):
 // the producer (send 3 keyed records, resend the last batch with idempotence on and off, skip a sequence),
-// the consumer stepper (4 consumers on 3 partitions, one idle; poll, crash without committing, redelivery),
+// the consumer stepper (4 consumers on 3 partitions, one idle; poll, crash without committing, redelivery; a
+// second group reading the same records beside the first),
 // and the record browser (browse and filter; Compact now on a compacted topic, with the removed offsets
 // marked). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
 import * as assert from 'assert';
@@ -198,6 +199,27 @@ describe('Kafka Lite panels (e2e)', function () {
     const redelivered = await f.locator('tr.redelivered').count();
     assert.strictEqual(redelivered, firstRead);
     await bothThemes('panels-stepper-4-redelivered', f, 'tr.redelivered');
+  });
+
+  it('stepper: a second group on the same topic reads the same records on its own, beside the first', async () => {
+    const f = await ready('#add-consumer');
+    const firstGroup = await f.locator('.consumer').count();
+    await field(f, 'group').fill('e2e-second');
+    await click(f, '#select');
+    await f.locator('#group-line', { hasText: 'e2e-second' }).waitFor();
+    assert.strictEqual(await f.locator('.consumer.other-group[data-group="e2e-group"]').count(), firstGroup, 'the first group\'s consumers stay');
+    await click(f, '#add-consumer');
+    const mine = f.locator('.consumer[data-group="e2e-second"]');
+    await mine.waitFor();
+    await f.waitForFunction(() => /Stable/.test(document.getElementById('group-line')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await field(f, 'poll-max').fill('100');
+    await mine.locator('vscode-button', { hasText: 'Poll' }).click();
+    await mine.locator('table.polled tr').nth(11).waitFor({ timeout: 15_000 });
+    assert.strictEqual(await mine.locator('table.polled tr').count(), 12, 'every record of the topic, from its own start');
+    assert.strictEqual(await mine.locator('table.polled tr.redelivered').count(), 0, 'not a redelivery: another group');
+    assert.match(await mine.locator('.group-tag').innerText(), /e2e-second/);
+    await f.locator('#others', { hasText: 'e2e-group' }).waitFor();
+    await bothThemes('panels-stepper-5-two-groups', f, '.consumer[data-group="e2e-second"] table.polled');
   });
 
   it('browser: shows a topic\'s records and filters them', async () => {

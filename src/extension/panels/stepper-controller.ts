@@ -1,12 +1,14 @@
 /**
  * Host side of the consumer stepper, vscode-free: a person adds in-process consumers (real members of the group
  * through src/client's GroupConsumer, so they can share a group with a kafkajs app), then polls, commits, crashes
- * or removes them one at a time and watches the assignment, positions, commits and lag move. Pushes a full
+ * or removes them one at a time and watches the assignment, positions, commits and lag move. Switching to another
+ * group on the same topic keeps the consumers of the first one, so two groups can be stepped side by side and
+ * seen reading the same records independently (switching the topic makes every consumer leave). Pushes a full
  * snapshot after every change (group events from the broker, polls, commits).
  *
- * Guarantees: the panel remembers every (partition, offset) it has delivered to any of its consumers, so a record
- * delivered again after a crash or rebalance is flagged as redelivered; consumers never outlive the panel
- * (dispose makes them leave). Called by stepper-panel.ts and unit tests.
+ * Guarantees: the panel remembers every (group, partition, offset) it has delivered to any of its consumers, so a
+ * record delivered again to the same group after a crash or rebalance is flagged as redelivered (another group
+ * reading it is not a redelivery); consumers never outlive the panel (dispose makes them leave). Called by stepper-panel.ts and unit tests.
  */
 import type { Broker } from '../../broker/broker';
 import type { GroupDescription } from '../../broker/types';
@@ -42,6 +44,7 @@ export interface StepperControllerOptions {
 
 interface LocalConsumer {
   name: string;
+  groupId: string;
   consumer: GroupConsumer;
   broker: Broker;
   lastPoll: PolledRecordRow[];
@@ -195,6 +198,18 @@ export class StepperController {
       this.pushSnapshot();
       return;
     }
+    if (topic === this.topic) {
+      // Another group on the same topic: the consumers of the others stay, with their own positions and commits.
+      const others = this.consumers.filter((c) => c.consumer.state !== 'left');
+      this.groupId = groupId;
+      this.caption =
+        others.length > 0
+          ? `Now showing group "${groupId}". ${others.map((c) => `${c.name} (${c.groupId})`).join(', ')} stay in their group: ` +
+            `each group has its own assignment and committed offsets, so a consumer added here reads the same records independently.`
+          : `Group "${groupId}" on topic "${topic}". Add consumers to make them members of the group.`;
+      this.pushSnapshot();
+      return;
+    }
     const had = this.consumers.map((c) => c.name);
     for (const c of this.consumers) {
       if (c.consumer.state !== 'left' && c.consumer.state !== 'crashed') {
@@ -233,7 +248,7 @@ export class StepperController {
       assignor: 'range',
       autoOffsetReset: 'earliest',
     });
-    const local: LocalConsumer = { name, consumer, broker, lastPoll: [], crashedAt: null, note: null, joining: null };
+    const local: LocalConsumer = { name, groupId: this.groupId, consumer, broker, lastPoll: [], crashedAt: null, note: null, joining: null };
     consumer.on('rebalance', () => this.schedulePush());
     consumer.on('revoked', () => this.schedulePush());
     consumer.on('error', (e: unknown) => {
@@ -252,7 +267,7 @@ export class StepperController {
         this.schedulePush();
       });
     this.consumers.push(local);
-    this.caption = `${name} is joining group "${this.groupId}": every member rejoins and the leader computes a new assignment (a rebalance).`;
+    this.caption = `${name} is joining group "${this.groupId}": every member of that group rejoins and its leader computes a new assignment (a rebalance).`;
     this.pushSnapshot();
   }
 
@@ -262,7 +277,7 @@ export class StepperController {
     const records = await c.consumer.poll(max);
     let redelivered = 0;
     c.lastPoll = records.map((r) => {
-      const k = `${r.partition}:${r.offset}`;
+      const k = `${c.groupId}:${r.partition}:${r.offset}`;
       const again = this.delivered.has(k);
       if (again) redelivered++;
       this.delivered.add(k);
@@ -377,12 +392,26 @@ export class StepperController {
       });
       base.group = { state: desc.state, generationId: desc.generationId, leader: desc.leader, members };
     }
-    const inGroup = new Set(desc?.members.map((m) => m.memberId) ?? []);
+    // Members of each group a panel consumer belongs to (a crashed member shows its countdown while still in it).
+    const membersOf = new Map<string, Set<string>>();
+    const inGroup = (groupId: string, memberId: string): boolean => {
+      let set = membersOf.get(groupId);
+      if (!set) {
+        try {
+          set = new Set(broker.describeGroup(groupId).members.map((m) => m.memberId));
+        } catch {
+          set = new Set();
+        }
+        membersOf.set(groupId, set);
+      }
+      return set.has(memberId);
+    };
     base.consumers = this.consumers.map((c): LocalConsumerView => {
       const k = c.consumer;
       const assignment = k.state === 'stable' ? k.assignment().filter((a) => a.topic === this.topic) : [];
       return {
         name: c.name,
+        groupId: c.groupId,
         memberId: k.memberId,
         state: k.state,
         isLeader: k.isLeader,
@@ -390,7 +419,7 @@ export class StepperController {
         partitions: assignment.map((a) => a.partition).sort((a, b) => a - b),
         positions: assignment.map((a) => ({ partition: a.partition, position: k.position(a.topic, a.partition) })),
         lastPoll: c.lastPoll,
-        sessionExpiresAt: k.state === 'crashed' && c.crashedAt !== null && inGroup.has(k.memberId) ? c.crashedAt + this.sessionTimeoutMs : null,
+        sessionExpiresAt: k.state === 'crashed' && c.crashedAt !== null && inGroup(c.groupId, k.memberId) ? c.crashedAt + this.sessionTimeoutMs : null,
         note: c.note,
       };
     });

@@ -118,6 +118,45 @@ describe('consumer stepper controller', () => {
     assert.strictEqual(p.history[0].memberId, s.consumers[0].memberId);
   });
 
+  it('two groups step side by side on one topic and each reads every record, none of it a redelivery', async () => {
+    await req({ type: 'addConsumer' });
+    await until(fx.clock, stable(1), 'g1 stable');
+    assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
+    await req({ type: 'commit', consumer: 'consumer-1' });
+    const first = snap().consumers[0].lastPoll.map((r) => `${r.partition}:${r.offset}`).sort();
+    assert.strictEqual(first.length, 12);
+
+    assert.ok((await req({ type: 'select', topic: 'clicks', groupId: 'g2' })).ok);
+    let s = snap();
+    assert.deepStrictEqual(s.consumers.map((c) => [c.name, c.groupId, c.state]), [['consumer-1', 'g1', 'stable']], 'the g1 consumer stays');
+    assert.match(s.caption ?? '', /stay in their group.*independently/);
+    assert.deepStrictEqual(s.partitions.map((p) => p.committed), [-1, -1, -1], 'g2 has committed nothing');
+    await req({ type: 'addConsumer' });
+    await until(
+      fx.clock,
+      () => {
+        const x = snap();
+        return x.group?.state === 'Stable' && x.consumers.find((c) => c.name === 'consumer-2')?.state === 'stable';
+      },
+      'g2 stable',
+    );
+    assert.ok((await req({ type: 'poll', consumer: 'consumer-2', max: 100 })).ok);
+    s = snap();
+    const c2 = s.consumers.find((c) => c.name === 'consumer-2')!;
+    assert.strictEqual(c2.groupId, 'g2');
+    assert.deepStrictEqual(c2.lastPoll.map((r) => `${r.partition}:${r.offset}`).sort(), first, 'the same records');
+    assert.ok(c2.lastPoll.every((r) => !r.redelivered), 'another group reading a record is not a redelivery');
+    assert.deepStrictEqual(s.group!.members.map((m) => m.local), ['consumer-2'], 'the g2 view shows only its member');
+    assert.deepStrictEqual(s.otherGroups.map((o) => [o.groupId, o.positions.map((p) => p.lag)]), [['g1', [0, 0, 0]]]);
+    // consumer-1 still works in g1 while g2 is shown: nothing new to read.
+    assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
+    assert.strictEqual(snap().consumers.find((c) => c.name === 'consumer-1')!.lastPoll.length, 0);
+    // Switching the topic makes every consumer leave.
+    await fx.broker.createTopic('other', 1);
+    assert.ok((await req({ type: 'select', topic: 'other', groupId: 'g2' })).ok);
+    assert.deepStrictEqual(snap().consumers, []);
+  });
+
   it('lists other groups that read the same topic with their positions', async () => {
     await fx.broker.commitOffsets('other-app', '', -1, [{ topic: 'clicks', partition: 1, offset: 3, metadata: null }]);
     const s = snap();
