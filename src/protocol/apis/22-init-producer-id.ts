@@ -1,6 +1,6 @@
 /** InitProducerId (key 22), v0-1: hands an idempotent producer its producer id and epoch. */
 import { f } from '../codec/schema';
-import { defineApi, errorCodeOf } from './api';
+import { defineApi, errorCodeOf, errorMessageOf } from './api';
 
 export const initProducerId = defineApi<{ transactionalId: string | null; transactionTimeoutMs: number }, { throttleTimeMs: number; errorCode: number; producerId: number; producerEpoch: number }>({
   apiKey: 22,
@@ -15,7 +15,10 @@ export const initProducerId = defineApi<{ transactionalId: string | null; transa
       const r = await ctx.broker.initProducerId(req.transactionalId);
       return { throttleTimeMs: 0, errorCode: 0, producerId: r.producerId, producerEpoch: r.producerEpoch };
     } catch (e) {
-      return { throttleTimeMs: 0, errorCode: errorCodeOf(ctx, e, 'InitProducerId'), producerId: -1, producerEpoch: -1 };
+      const errorCode = errorCodeOf(ctx, e, 'InitProducerId');
+      // The response has no message field: say why in the broker's log (e.g. "transactions are not supported").
+      ctx.log('warn', `client ${ctx.clientId}: InitProducerId refused (${errorCode}): ${errorMessageOf(e)}`);
+      return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
     }
   },
 });
