@@ -27,6 +27,7 @@ import * as path from 'path';
 import Datastore from 'nedb-promises';
 import type { Logger, OffsetStore, OffsetStoreOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
+import { fsyncDir } from '../storage/checkpoints';
 import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
@@ -315,17 +316,5 @@ class LogOffsetStore implements OffsetStore {
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
     }
-  }
-}
-
-function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // some platforms (Windows) cannot fsync a directory; the rename itself is still atomic
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
   }
 }

@@ -65,3 +65,16 @@ export function writeCheckpoint(file: string, entries: CheckpointEntries, durabl
   }
   fs.renameSync(tmp, file);
 }
+
+/** Make the renames in a directory durable (fsync of the directory); where a platform cannot, the rename is still atomic. */
+export function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // some platforms and file systems (Windows) cannot fsync a directory
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}

@@ -31,6 +31,7 @@ import * as path from 'path';
 import { ErrorCode, KafkaError } from '../errors';
 import type { CompactionStats } from '../types';
 import type { EffectiveConfig } from './configs';
+import { fsyncDir } from './checkpoints';
 import { CLEANED_SUFFIX, PartitionLog } from './partition-log';
 import { CONTROL_BIT, rebuildBatch, splitBatch } from './record-batch';
 import { LogSegment, segmentFileName, StorageIo } from './segment';
@@ -284,17 +285,5 @@ class SegmentWriter {
       off += n;
     }
     this.position += length;
-  }
-}
-
-function fsyncDir(dir: string): void {
-  let fd = -1;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // some file systems cannot fsync a directory; the renames are still atomic
-  } finally {
-    if (fd >= 0) fs.closeSync(fd);
   }
 }
