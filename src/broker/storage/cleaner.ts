@@ -43,7 +43,6 @@ export function cleanableSegmentCount(log: PartitionLog, now: number, config: Ef
   let n = 0;
   while (
     n < log.segments.length - 1 &&
-    log.segments[n].baseOffset < rp.segmentBaseOffset &&
     log.segments[n].nextOffset <= rp.segmentBaseOffset &&
     (config.minCompactionLagMs === 0 || now - log.segments[n].maxTimestamp >= config.minCompactionLagMs)
   ) {
@@ -143,7 +142,7 @@ export async function cleanSegments(
     }
     // 2. Write each segment's replacement next to it (streamed: a segment is never held in memory whole).
     for (const seg of targets) {
-      current = `${seg.logPath}${CLEANED_SUFFIX.slice('.log'.length)}`;
+      current = `${seg.logPath}${CLEANED_SUFFIX}`;
       const written = await cleanSegment(seg, current, latest, producerLatest, now, config, io, stats, pacer);
       stats.bytesBefore += seg.size;
       if (written < 0) {

@@ -10,6 +10,7 @@
  * or a bad value; describeConfigs lists every supported config with isDefault.
  * Callers: log-manager.ts (create/alter/describe), partition-log.ts (effective values via resolveConfigs).
  */
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { ErrorCode, KafkaError } from '../errors';
 import type { ConfigEntry, TopicConfigs } from '../types';
 import { validateTopicName as topicNameProblem } from '../../shared/topic-name';
@@ -139,9 +140,7 @@ export interface EffectiveConfig {
 
 export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
   const get = (name: string): string => overrides[name] ?? CONFIG_DEFAULTS[name];
-  const policy = get('cleanup.policy')
-    .split(',')
-    .map((p) => p.trim());
+  const policy = parseCleanupPolicy(get('cleanup.policy'));
   return {
     retentionMs: Number(get('retention.ms')),
     retentionBytes: Number(get('retention.bytes')),
@@ -150,8 +149,8 @@ export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
     maxMessageBytes: Number(get('max.message.bytes')),
     logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
     indexIntervalBytes: Number(get('index.interval.bytes')),
-    compact: policy.includes('compact'),
-    deleteOld: policy.includes('delete'),
+    compact: policy.compact,
+    deleteOld: policy.deleteOld,
     deleteRetentionMs: Number(get('delete.retention.ms')),
     minCompactionLagMs: Number(get('min.compaction.lag.ms')),
     maxCompactionLagMs: Number(get('max.compaction.lag.ms')),

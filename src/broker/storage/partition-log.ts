@@ -30,8 +30,8 @@ import {
 import * as path from 'path';
 import { LogSegment, RecoveryOutcome, segmentFileName, StorageIo } from './segment';
 
-/** Suffix of a segment's log file while the cleaner writes its replacement (`<base>.log.cleaned`). */
-export const CLEANED_SUFFIX = '.log.cleaned';
+/** Appended to a segment's log file name while the cleaner writes its replacement (`<base>.log.cleaned`). */
+export const CLEANED_SUFFIX = '.cleaned';
 
 /** Remove a segment's files without opening it; returns the size of its log file. */
 function deleteSegmentFiles(dir: string, base: number): number {
@@ -131,7 +131,7 @@ export class PartitionLog {
     const log = new PartitionLog(topic, partition, dir, io);
     log.cleanedUpTo = cleanedUpTo;
     // A cleaning interrupted before its rename left only a temporary file; the segment it was for is intact.
-    for (const f of fs.readdirSync(dir)) if (f.endsWith(CLEANED_SUFFIX)) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of fs.readdirSync(dir)) if (f.endsWith(`.log${CLEANED_SUFFIX}`)) fs.rmSync(path.join(dir, f), { force: true });
     const bases = fs
       .readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/types';
 import { validateTopicName } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
-import { formatBytes, formatCount } from '../model/format';
+import { formatCompaction, formatCount } from '../model/format';
 import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
 
 /** Configs offered when creating a topic: name, what it means, an example value. */
@@ -149,15 +149,7 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     if (!topic) return undefined;
     try {
       const stats = await broker.compactTopic(topic);
-      let removed = 0;
-      let before = 0;
-      let after = 0;
-      for (const s of stats) {
-        removed += s.recordsBefore - s.recordsAfter;
-        before += s.bytesBefore;
-        after += s.bytesAfter;
-      }
-      const text = `Compacted ${topic}: ${formatCount(removed)} superseded record(s) removed, ${formatBytes(before)} → ${formatBytes(after)}; offsets unchanged.`;
+      const text = `${formatCompaction(topic, stats)}; offsets unchanged.`;
       log.info(text);
       void vscode.window.setStatusBarMessage(`$(check) ${text}`, 5000);
       return stats;

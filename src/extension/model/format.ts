@@ -1,8 +1,9 @@
 /**
  * How the sidebar writes numbers for people: offsets with thousands separators, sizes in binary units, record
  * ages relative to now, offset ranges as Kafka's half-open interval `[log start … log end)`.
- * Pure functions (no vscode), used by the tree models and the status bar; unit-tested directly.
+ * Pure functions (no vscode), used by the tree models, the status bar, commands and panels; unit-tested directly.
  */
+import type { CompactionStats } from '../../broker/types';
 
 export function formatCount(n: number): string {
   return Math.trunc(n).toLocaleString('en-US');
@@ -49,4 +50,18 @@ export function formatTimestamp(timestamp: number): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** What a compaction of a topic did, over all its partitions: "Compacted "t": 3 superseded record(s) removed, 2 KiB → 1 KiB". */
+export function formatCompaction(topic: string, stats: CompactionStats[]): string {
+  let removed = 0;
+  let before = 0;
+  let after = 0;
+  for (const s of stats) {
+    removed += s.recordsBefore - s.recordsAfter;
+    before += s.bytesBefore;
+    after += s.bytesAfter;
+  }
+  if (removed === 0) return `Compacted "${topic}": no record was superseded`;
+  return `Compacted "${topic}": ${formatCount(removed)} superseded record(s) removed, ${formatBytes(before)} → ${formatBytes(after)}`;
 }

@@ -10,6 +10,7 @@
  */
 import type { Broker } from '../../broker/broker';
 import type { GroupDescription, PartitionInfo } from '../../broker/types';
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { formatAge, formatBytes, formatCount, formatOffsetRange, formatTimestamp, plural } from './format';
 import type { HostStatus } from './host-status';
 
@@ -234,7 +235,7 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
         described = false;
       }
       // A compacted topic has gaps in its offsets, so the offset span is an upper bound of its records.
-      const compacted = (t.configs['cleanup.policy'] ?? '').split(',').some((p) => p.trim() === 'compact');
+      const compacted = parseCleanupPolicy(t.configs['cleanup.policy']).compact;
       const count = compacted ? `compacted · ≤ ${plural(records, 'record')}` : plural(records, 'record');
       return {
         kind: 'topic',

@@ -10,7 +10,9 @@
  * reported, never thrown at the webview. Called by browser-panel.ts, unit tests and bench/panels.ts.
  */
 import type { Broker } from '../../broker/broker';
-import type { ConsumedRecord } from '../../broker/types';
+import type { CompactionStats, ConsumedRecord } from '../../broker/types';
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
+import { formatCompaction } from '../model/format';
 import {
   BrowserHostMessage,
   BrowserRequest,
@@ -148,26 +150,22 @@ export class BrowserController {
       case 'compact': {
         const broker = requireBroker(this.opts.getBroker);
         if (this.topic === '') throw new PanelError('Open a topic first.');
-        let removed = 0;
-        let before = 0;
-        let after = 0;
+        let stats: CompactionStats[];
         this.compacting = true;
         try {
-          for (const s of await broker.compactTopic(this.topic)) {
-            removed += s.recordsBefore - s.recordsAfter;
-            before += s.bytesBefore;
-            after += s.bytesAfter;
-          }
+          stats = await broker.compactTopic(this.topic);
         } catch (e) {
           throw new PanelError((e as Error).message);
         } finally {
           this.compacting = false;
         }
         this.reread();
-        this.note =
-          removed === 0
-            ? `Compacted "${this.topic}": no record was superseded (each key's latest record is all there is).`
-            : `Compacted "${this.topic}": ${removed} superseded record(s) removed (${before} → ${after} bytes). Offsets did not change, so the gaps between them show where those records were.`;
+        const removedAny = stats.some((s) => s.recordsAfter < s.recordsBefore);
+        this.note = `${formatCompaction(this.topic, stats)}${
+          removedAny
+            ? '. Offsets did not change, so the gaps between them show where those records were.'
+            : " (each key's latest record is all there is)."
+        }`;
         this.pushSnapshot();
         return;
       }
@@ -445,8 +443,7 @@ export class BrowserController {
     let hasNext = false;
     let compacted = false;
     if (running && this.topic !== '' && broker.getTopic(this.topic)) {
-      const policy = broker.describeTopicConfigs(this.topic).find((c) => c.name === 'cleanup.policy')?.value ?? '';
-      compacted = policy.split(',').some((p) => p.trim() === 'compact');
+      compacted = parseCleanupPolicy(broker.getTopic(this.topic)!.configs['cleanup.policy']).compact;
       ranges = [...this.start.keys()].map((p) => {
         const i = broker.partitionInfo(this.topic, p);
         return { partition: p, logStartOffset: i.logStartOffset, logEndOffset: i.logEndOffset };
