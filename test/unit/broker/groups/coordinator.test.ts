@@ -1,0 +1,341 @@
+import * as assert from 'assert';
+import { ErrorCode } from '../../../../src/broker/errors';
+import { decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/broker/groups/consumer-protocol';
+import { harness, joinNew, joinRequest, settle, track } from './helpers';
+
+const assignmentOf = (topic: string, partitions: number[]) => encodeAssignment({ assignedPartitions: [{ topic, partitions }] });
+
+describe('group coordinator: joining', () => {
+  it('a first join with an empty member id gets MEMBER_ID_REQUIRED and an id made of the client id and a uuid', async () => {
+    const { coord } = harness();
+    const r = await coord.join(joinRequest({ clientId: 'app-1' }));
+    assert.strictEqual(r.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.match(r.memberId, /^app-1-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const again = await coord.join(joinRequest({ clientId: 'app-1', memberId: r.memberId }));
+    assert.strictEqual(again.errorCode, ErrorCode.NONE);
+    assert.strictEqual(again.memberId, r.memberId);
+    assert.strictEqual(again.generationId, 1);
+    assert.strictEqual(again.leader, r.memberId);
+  });
+
+  it('a join without requireKnownMemberId (JoinGroup v0-3) is admitted at once with a generated id', async () => {
+    const { coord } = harness();
+    const r = await coord.join(joinRequest({ requireKnownMemberId: false }));
+    assert.strictEqual(r.errorCode, ErrorCode.NONE);
+    assert.ok(r.memberId.startsWith('client-'));
+  });
+
+  it('the single member is leader and gets its own subscription back with the chosen protocol', async () => {
+    const { coord } = harness();
+    const meta = encodeSubscription({ topics: ['orders', 'payments'] });
+    const { memberId, result } = await joinNew(coord, { protocols: [{ name: 'roundrobin', metadata: meta }] });
+    const r = await result;
+    assert.strictEqual(r.protocolName, 'roundrobin');
+    assert.strictEqual(r.protocolType, 'consumer');
+    assert.deepStrictEqual(r.members.map((m) => m.memberId), [memberId]);
+    assert.deepStrictEqual(decodeSubscription(r.members[0].metadata).topics, ['orders', 'payments']);
+  });
+
+  it('joining with a member id the group never issued gets UNKNOWN_MEMBER_ID', async () => {
+    const { coord } = harness();
+    await (await joinNew(coord)).result;
+    const r = await coord.join(joinRequest({ memberId: 'ghost-1' }));
+    assert.strictEqual(r.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const r2 = await coord.join(joinRequest({ groupId: 'never-seen', memberId: 'ghost-2' }));
+    assert.strictEqual(r2.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('a session timeout outside 1..3600000 ms gets INVALID_SESSION_TIMEOUT and no group is created', async () => {
+    const { coord } = harness();
+    for (const sessionTimeoutMs of [0, -5, 3_600_001]) {
+      const r = await coord.join(joinRequest({ sessionTimeoutMs }));
+      assert.strictEqual(r.errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
+    }
+    assert.deepStrictEqual(coord.list(), []);
+  });
+
+  it('an empty group id gets INVALID_GROUP_ID', async () => {
+    const { coord } = harness();
+    assert.strictEqual((await coord.join(joinRequest({ groupId: '' }))).errorCode, ErrorCode.INVALID_GROUP_ID);
+  });
+
+  it('three members: the leader gets all three subscriptions, followers get none and park in SyncGroup until the leader assigns', async () => {
+    const { coord, clock } = harness(100);
+    const a = await joinNew(coord, { clientId: 'a' });
+    const b = await joinNew(coord, { clientId: 'b' });
+    const c = await joinNew(coord, { clientId: 'c' });
+    clock.advance(200); // the delay, then once more because members arrived during it
+    const [ra, rb, rc] = await Promise.all([a.result, b.result, c.result]);
+    for (const r of [ra, rb, rc]) {
+      assert.strictEqual(r.errorCode, ErrorCode.NONE);
+      assert.strictEqual(r.generationId, 1);
+      assert.strictEqual(r.leader, a.memberId);
+    }
+    assert.deepStrictEqual(ra.members.map((m) => m.memberId).sort(), [a.memberId, b.memberId, c.memberId].sort());
+    assert.deepStrictEqual(rb.members, []);
+    assert.deepStrictEqual(rc.members, []);
+    assert.strictEqual(coord.describe('g').state, 'CompletingRebalance');
+
+    const sb = track(coord.sync({ groupId: 'g', generationId: 1, memberId: b.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] }));
+    const sc = track(coord.sync({ groupId: 'g', generationId: 1, memberId: c.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }));
+    await settle();
+    assert.strictEqual(sb.done(), false, 'a follower waits for the leader');
+    const la = await coord.sync({
+      groupId: 'g',
+      generationId: 1,
+      memberId: a.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [
+        { memberId: a.memberId, assignment: assignmentOf('t', [0]) },
+        { memberId: b.memberId, assignment: assignmentOf('t', [1, 2]) },
+      ],
+    });
+    await settle();
+    assert.strictEqual(la.errorCode, ErrorCode.NONE);
+    assert.deepStrictEqual(la.assignment, assignmentOf('t', [0]));
+    assert.deepStrictEqual(sb.value()!.assignment, assignmentOf('t', [1, 2]));
+    assert.strictEqual(sc.value()!.errorCode, ErrorCode.NONE);
+    assert.strictEqual(sc.value()!.assignment.length, 0, 'a member the leader left out gets an empty assignment');
+    const d = coord.describe('g');
+    assert.strictEqual(d.state, 'Stable');
+    const byId = new Map(d.members.map((m) => [m.memberId, m]));
+    assert.deepStrictEqual(byId.get(b.memberId)!.assignedPartitions, [{ topic: 't', partitions: [1, 2] }]);
+    assert.deepStrictEqual(byId.get(c.memberId)!.assignedPartitions, []);
+    assert.strictEqual(byId.get(a.memberId)!.clientId, 'a');
+    assert.strictEqual(byId.get(a.memberId)!.clientHost, '/127.0.0.1');
+    // A sync in the Stable state answers the stored assignment again.
+    const again = await coord.sync({ groupId: 'g', generationId: 1, memberId: b.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    assert.deepStrictEqual(again.assignment, assignmentOf('t', [1, 2]));
+  });
+
+  it('the first rebalance of an empty group waits initialRebalanceDelayMs and takes in members that arrive meanwhile', async () => {
+    const h = harness(3000);
+    const a = await joinNew(h.coord);
+    const ta = track(a.result);
+    h.clock.advance(2000);
+    await settle();
+    assert.strictEqual(ta.done(), false);
+    const b = await joinNew(h.coord);
+    h.clock.advance(1000);
+    await settle();
+    assert.strictEqual(ta.done(), false, 'a new member during the delay extends it');
+    h.clock.advance(3000);
+    const [ra, rb] = await Promise.all([a.result, b.result]);
+    assert.strictEqual(ra.generationId, 1);
+    assert.strictEqual(rb.generationId, 1);
+    assert.strictEqual(ra.members.length, 2);
+  });
+
+  it('chooses the protocol every member supports, the one most members prefer', async () => {
+    const { coord, clock } = harness(10);
+    const meta = encodeSubscription({ topics: ['t'] });
+    const p = (...names: string[]) => names.map((name) => ({ name, metadata: meta }));
+    const a = await joinNew(coord, { protocols: p('range', 'roundrobin') });
+    const b = await joinNew(coord, { protocols: p('roundrobin', 'range', 'cooperative-sticky') });
+    const c = await joinNew(coord, { protocols: p('roundrobin', 'range') });
+    clock.advance(20);
+    const [ra] = await Promise.all([a.result, b.result, c.result]);
+    assert.strictEqual(ra.protocolName, 'roundrobin');
+  });
+
+  it('a member with no protocol in common with the group gets INCONSISTENT_GROUP_PROTOCOL; so does a different protocol type', async () => {
+    const { coord } = harness();
+    await (await joinNew(coord)).result;
+    const meta = encodeSubscription({ topics: ['t'] });
+    const r = await coord.join(joinRequest({ protocols: [{ name: 'sticky', metadata: meta }] }));
+    assert.strictEqual(r.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const r2 = await coord.join(joinRequest({ protocolType: 'connect' }));
+    assert.strictEqual(r2.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const r3 = await coord.join(joinRequest({ groupId: 'other', protocols: [] }));
+    assert.strictEqual(r3.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  });
+});
+
+describe('group coordinator: rebalancing, heartbeats and leaving', () => {
+  /** Build a stable group of n members directly: all join during the initial delay, leader assigns partition i to member i. */
+  async function stable(n: number, opts: { sessionTimeoutMs?: number; rebalanceTimeoutMs?: number } = {}) {
+    const h = harness(50);
+    const joins = [];
+    for (let i = 0; i < n; i++) joins.push(await joinNew(h.coord, { clientId: `m${i}`, ...opts }));
+    h.clock.advance(100);
+    const results = await Promise.all(joins.map((j) => j.result));
+    const leader = results[0].leader;
+    const gen = results[0].generationId;
+    const ids = joins.map((j) => j.memberId);
+    const syncs = ids.map((id) =>
+      h.coord.sync({
+        groupId: 'g',
+        generationId: gen,
+        memberId: id,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: id === leader ? ids.map((m, i) => ({ memberId: m, assignment: assignmentOf('t', [i]) })) : [],
+      }),
+    );
+    await Promise.all(syncs);
+    assert.strictEqual(h.coord.describe('g').state, 'Stable');
+    return { ...h, ids, gen, leader };
+  }
+
+  it('a new member joining a stable group starts a rebalance: heartbeats answer REBALANCE_IN_PROGRESS and the join completes when everyone rejoined', async () => {
+    const h = await stable(2);
+    const c = await joinNew(h.coord, { clientId: 'late' });
+    const tc = track(c.result);
+    await settle();
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+    assert.strictEqual(tc.done(), false);
+    assert.strictEqual(h.coord.heartbeat('g', h.gen, h.ids[0]).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    const r0 = h.coord.join(joinRequest({ memberId: h.ids[0], clientId: 'm0' }));
+    await settle();
+    assert.strictEqual(tc.done(), false, 'still waiting for the second old member');
+    const r1 = h.coord.join(joinRequest({ memberId: h.ids[1], clientId: 'm1' }));
+    const [a, b, cc] = await Promise.all([r0, r1, c.result]);
+    for (const r of [a, b, cc]) assert.strictEqual(r.generationId, h.gen + 1);
+    assert.strictEqual(a.members.length, 3, 'the leader stays the leader and sees all three');
+  });
+
+  it('a member that does not rejoin within the rebalance timeout is removed and the rest move on', async () => {
+    const h = await stable(3, { rebalanceTimeoutMs: 5000 });
+    assert.strictEqual(h.coord.leave('g', [{ memberId: h.ids[2], groupInstanceId: null }]).errorCode, ErrorCode.NONE);
+    const r0 = track(h.coord.join(joinRequest({ memberId: h.ids[0], rebalanceTimeoutMs: 5000 })));
+    h.clock.advance(4999);
+    await settle();
+    assert.strictEqual(r0.done(), false);
+    h.clock.advance(1);
+    await settle();
+    assert.strictEqual(r0.value()!.errorCode, ErrorCode.NONE);
+    assert.strictEqual(r0.value()!.generationId, h.gen + 1);
+    assert.deepStrictEqual(r0.value()!.members.map((m) => m.memberId), [h.ids[0]]);
+    assert.strictEqual(h.coord.heartbeat('g', h.gen + 1, h.ids[1]).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('a member silent past its session timeout is removed and the group rebalances; heartbeats keep the others alive', async () => {
+    const h = await stable(2, { sessionTimeoutMs: 10_000 });
+    for (let t = 0; t < 3; t++) {
+      h.clock.advance(3000);
+      assert.strictEqual(h.coord.heartbeat('g', h.gen, h.ids[0]).errorCode, ErrorCode.NONE);
+    }
+    assert.strictEqual(h.coord.describe('g').members.length, 2);
+    h.clock.advance(3000);
+    // 12 s passed: ids[1] never heartbeated and is gone.
+    assert.strictEqual(h.coord.heartbeat('g', h.gen, h.ids[0]).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    assert.deepStrictEqual(h.coord.describe('g').members.map((m) => m.memberId), [h.ids[0]]);
+    const r = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
+    assert.strictEqual(r.generationId, h.gen + 1);
+    assert.strictEqual(r.leader, h.ids[0]);
+    assert.ok(h.events.some((e) => e.payload.state === 'PreparingRebalance' && e.payload.members === 1));
+  });
+
+  it('when the leader dies, followers parked in SyncGroup are told REBALANCE_IN_PROGRESS and a new leader is chosen', async () => {
+    const h = harness(20);
+    const a = await joinNew(h.coord, { sessionTimeoutMs: 1000 });
+    const b = await joinNew(h.coord, { sessionTimeoutMs: 5000 });
+    h.clock.advance(40);
+    const [ra] = await Promise.all([a.result, b.result]);
+    const sb = track(h.coord.sync({ groupId: 'g', generationId: ra.generationId, memberId: b.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }));
+    h.clock.advance(1000); // the leader never syncs nor heartbeats
+    await settle();
+    assert.strictEqual(sb.value()!.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    const rb = await h.coord.join(joinRequest({ memberId: b.memberId, sessionTimeoutMs: 5000 }));
+    assert.strictEqual(rb.errorCode, ErrorCode.NONE);
+    assert.strictEqual(rb.leader, b.memberId);
+    assert.strictEqual(rb.members.length, 1);
+  });
+
+  it('leaving triggers a rebalance; the last member leaving leaves the group Empty with its generation bumped', async () => {
+    const h = await stable(2);
+    h.coord.leave('g', [{ memberId: h.ids[1], groupInstanceId: null }]);
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+    const r = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
+    assert.strictEqual(r.generationId, h.gen + 1);
+    const out = h.coord.leave('g', [{ memberId: h.ids[0], groupInstanceId: null }]);
+    assert.deepStrictEqual(out.members.map((m) => m.errorCode), [ErrorCode.NONE]);
+    // Leaving in CompletingRebalance starts another rebalance that finds nobody.
+    await settle();
+    const d = h.coord.describe('g');
+    assert.strictEqual(d.state, 'Empty');
+    assert.strictEqual(d.members.length, 0);
+    assert.strictEqual(h.coord.hasActiveMembers('g'), false);
+    assert.deepStrictEqual(h.coord.list(), [{ groupId: 'g', protocolType: 'consumer', state: 'Empty' }]);
+  });
+
+  it('leave of an unknown member is answered per member with UNKNOWN_MEMBER_ID', async () => {
+    const h = await stable(1);
+    const out = h.coord.leave('g', [
+      { memberId: 'nobody', groupInstanceId: null },
+      { memberId: h.ids[0], groupInstanceId: null },
+    ]);
+    assert.strictEqual(out.errorCode, ErrorCode.NONE);
+    assert.deepStrictEqual(out.members.map((m) => m.errorCode), [ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE]);
+    assert.strictEqual(h.coord.leave('nope', [{ memberId: 'x', groupInstanceId: null }]).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it('stale generations and unknown members get ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID', async () => {
+    const h = await stable(2);
+    assert.strictEqual(h.coord.heartbeat('g', h.gen - 1, h.ids[0]).errorCode, ErrorCode.ILLEGAL_GENERATION);
+    assert.strictEqual(h.coord.heartbeat('g', h.gen, 'who').errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.strictEqual(h.coord.heartbeat('nogroup', 1, 'who').errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const sync = (generationId: number, memberId: string) =>
+      h.coord.sync({ groupId: 'g', generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    assert.strictEqual((await sync(h.gen + 5, h.ids[0])).errorCode, ErrorCode.ILLEGAL_GENERATION);
+    assert.strictEqual((await sync(h.gen, 'who')).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const wrongProtocol = await h.coord.sync({ groupId: 'g', generationId: h.gen, memberId: h.ids[0], groupInstanceId: null, protocolType: 'consumer', protocolName: 'roundrobin', assignments: [] });
+    assert.strictEqual(wrongProtocol.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // During a rebalance a SyncGroup is told to rejoin.
+    h.coord.leave('g', [{ memberId: h.ids[1], groupInstanceId: null }]);
+    assert.strictEqual((await sync(h.gen, h.ids[0])).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+  });
+
+  it('a follower rejoining a stable group with unchanged metadata gets the current generation without a rebalance', async () => {
+    const h = await stable(2);
+    const r = await h.coord.join(joinRequest({ memberId: h.ids[1], clientId: 'm1' }));
+    assert.strictEqual(r.errorCode, ErrorCode.NONE);
+    assert.strictEqual(r.generationId, h.gen);
+    assert.strictEqual(h.coord.describe('g').state, 'Stable');
+  });
+
+  it('validates commits the way Kafka does', async () => {
+    const h = await stable(2);
+    assert.strictEqual(h.coord.validateCommit('g', h.gen, h.ids[0]), ErrorCode.NONE);
+    assert.strictEqual(h.coord.validateCommit('g', -1, ''), ErrorCode.UNKNOWN_MEMBER_ID, 'a simple commit into a group with members');
+    assert.strictEqual(h.coord.validateCommit('g', h.gen, 'who'), ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.strictEqual(h.coord.validateCommit('g', h.gen - 1, h.ids[0]), ErrorCode.ILLEGAL_GENERATION);
+    assert.strictEqual(h.coord.validateCommit('unknown', -1, ''), ErrorCode.NONE, 'a simple commit to an unknown group');
+    assert.strictEqual(h.coord.validateCommit('unknown', 3, 'm'), ErrorCode.ILLEGAL_GENERATION);
+    h.coord.leave('g', [{ memberId: h.ids[1], groupInstanceId: null }]);
+    assert.strictEqual(h.coord.validateCommit('g', h.gen, h.ids[0]), ErrorCode.NONE, 'the current generation may commit while preparing');
+    const rejoin = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
+    assert.strictEqual(h.coord.validateCommit('g', rejoin.generationId, h.ids[0]), ErrorCode.REBALANCE_IN_PROGRESS, 'not between join and sync');
+    h.coord.leave('g', [{ memberId: h.ids[0], groupInstanceId: null }]);
+    await settle();
+    assert.strictEqual(h.coord.validateCommit('g', -1, ''), ErrorCode.NONE, 'a simple commit once the group is empty');
+  });
+
+  it('delete is refused while the group has members and succeeds once it is empty', async () => {
+    const h = await stable(1);
+    assert.strictEqual(h.coord.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
+    assert.strictEqual(h.coord.deleteGroup('nope'), ErrorCode.GROUP_ID_NOT_FOUND);
+    h.coord.leave('g', [{ memberId: h.ids[0], groupInstanceId: null }]);
+    assert.strictEqual(h.coord.deleteGroup('g'), ErrorCode.NONE);
+    assert.deepStrictEqual(h.coord.list(), []);
+    assert.strictEqual(h.coord.describe('g').state, 'Dead');
+  });
+
+  it('emits groupChanged on each transition with state, generation and member count', async () => {
+    const h = await stable(2);
+    const states = h.events.filter((e) => e.event === 'groupChanged').map((e) => `${e.payload.state}/${e.payload.generationId}/${e.payload.members}`);
+    assert.deepStrictEqual(states, ['PreparingRebalance/0/1', 'CompletingRebalance/1/2', 'Stable/1/2']);
+  });
+
+  it('close fails parked joins and syncs with COORDINATOR_NOT_AVAILABLE and leaves no timer behind', async () => {
+    const h = harness(1000);
+    const a = await joinNew(h.coord);
+    h.coord.close();
+    assert.strictEqual((await a.result).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.strictEqual(h.clock.pendingTimers(), 0);
+    assert.strictEqual((await h.coord.join(joinRequest())).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  });
+});

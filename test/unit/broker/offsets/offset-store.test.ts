@@ -1,0 +1,208 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeClock } from '../../../../src/broker/clock';
+import Datastore from 'nedb-promises';
+import { openOffsetStore } from '../../../../src/broker/offsets/offset-store';
+import { realIo } from '../../../../src/broker/storage/segment';
+
+describe('offset store', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('commit then fetch returns the offset and the metadata string exactly (null stays null, empty stays empty)', async () => {
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    await store.commit('g', 'm1', 3, [
+      { topic: 't', partition: 0, offset: 42, metadata: 'ünïcode {"json":true}' },
+      { topic: 't', partition: 1, offset: 7, metadata: null },
+      { topic: 't', partition: 2, offset: 9, metadata: '' },
+    ]);
+    const got = store.fetch('g', [{ topic: 't', partitions: [0, 1, 2, 3] }]);
+    assert.deepStrictEqual(
+      got.map((c) => [c.partition, c.offset, c.metadata]),
+      [
+        [0, 42, 'ünïcode {"json":true}'],
+        [1, 7, null],
+        [2, 9, ''],
+        [3, -1, null],
+      ],
+    );
+    assert.deepStrictEqual(store.fetch('g', null).map((c) => c.partition), [0, 1, 2]);
+    assert.deepStrictEqual(store.fetch('other', null), []);
+    assert.deepStrictEqual(store.groupsWithOffsets(), ['g']);
+    await store.close();
+  });
+
+  it('commits survive a restart, metadata included', async () => {
+    const clock = new FakeClock();
+    const a = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    await a.commit('g', 'm1', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    await a.commit('g', 'm1', 1, [{ topic: 't', partition: 0, offset: 8, metadata: 'second' }]);
+    await a.commit('h', 'm2', 2, [{ topic: 't', partition: 1, offset: 1, metadata: 'x' }]);
+    await a.close();
+    const b = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    assert.deepStrictEqual(b.fetch('g', [{ topic: 't', partitions: [0] }])[0], { topic: 't', partition: 0, offset: 8, metadata: 'second', errorCode: 0 });
+    assert.strictEqual(b.fetch('h', null)[0].metadata, 'x');
+    assert.deepStrictEqual(b.history('g', 't', 0).map((h) => h.offset), [5, 8]);
+    await b.close();
+  });
+
+  it('an acknowledged commit survives even without a clean close (the write was awaited)', async () => {
+    const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 11, metadata: 'm' }]);
+    // no close: the process "dies" here
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    assert.strictEqual(b.fetch('g', null)[0].offset, 11);
+    await b.close();
+  });
+
+  it('history records who committed what and when, keeps only the newest historyLimit entries, and the datafile stays compact', async () => {
+    const clock = new FakeClock(1000);
+    const store = await openOffsetStore({ dir, clock, historyLimit: 3 });
+    for (let i = 1; i <= 10; i++) {
+      clock.advance(10);
+      await store.commit('g', `m${i % 2}`, i, [{ topic: 't', partition: 0, offset: i * 10, metadata: null }]);
+    }
+    assert.deepStrictEqual(store.history('g', 't', 0), [
+      { offset: 80, memberId: 'm0', generationId: 8, timestamp: 1080 },
+      { offset: 90, memberId: 'm1', generationId: 9, timestamp: 1090 },
+      { offset: 100, memberId: 'm0', generationId: 10, timestamp: 1100 },
+    ]);
+    assert.deepStrictEqual(store.history('g', 't', 9), []);
+    await store.close();
+    const lines = fs.readFileSync(path.join(dir, 'offsets.log'), 'utf8').trim().split('\n');
+    assert.strictEqual(lines.length, 1, 'compacted on close: one document per group/topic/partition');
+  });
+
+  it('deleting a group or a topic removes their offsets, also after a restart', async () => {
+    const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }, { topic: 'u', partition: 0, offset: 2, metadata: null }]);
+    await a.commit('h', 'm', 1, [{ topic: 't', partition: 0, offset: 3, metadata: null }]);
+    await a.deleteGroup('h');
+    await a.deleteTopic('t');
+    assert.deepStrictEqual(a.groupsWithOffsets(), ['g']);
+    assert.deepStrictEqual(a.fetch('g', null).map((c) => c.topic), ['u']);
+    await a.close();
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    assert.deepStrictEqual(b.groupsWithOffsets(), ['g']);
+    assert.deepStrictEqual(b.fetch('g', null).map((c) => c.topic), ['u']);
+    await b.close();
+  });
+
+  it('an invalid offset is refused and nothing is stored', async () => {
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    await assert.rejects(
+      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 4, metadata: null }, { topic: 't', partition: 1, offset: -7, metadata: null }]),
+      /offset -7 for t-1 is not a valid offset/,
+    );
+    assert.deepStrictEqual(store.fetch('g', null), []);
+    await store.close();
+  });
+  it('a torn last line (crash mid-write) is cut off on open; earlier commits survive and new commits continue', async () => {
+    const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 10, metadata: null }]);
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 20, metadata: null }]);
+    // no close; the process died while writing a third line
+    const file = path.join(dir, 'offsets.log');
+    const good = fs.readFileSync(file);
+    const lastStart = good.lastIndexOf(0x0a, good.length - 2) + 1;
+    fs.appendFileSync(file, good.subarray(lastStart, lastStart + 20));
+    const warnings: string[] = [];
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5, logger: (_l, m) => warnings.push(m) });
+    assert.strictEqual(b.fetch('g', null)[0].offset, 20);
+    assert.match(warnings.join('\n'), /torn line at byte \d+ \(no newline\); cut 20 bytes/);
+    await b.commit('g', 'm', 2, [{ topic: 't', partition: 0, offset: 30, metadata: 'after' }]);
+    const c = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    assert.deepStrictEqual(c.history('g', 't', 0).map((h) => h.offset), [10, 20, 30]);
+    await c.close();
+  });
+
+  it('a flipped byte in a line fails its checksum: that line and everything after it are dropped, nothing before', async () => {
+    const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 111, metadata: null }]);
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 222, metadata: null }]);
+    const file = path.join(dir, 'offsets.log');
+    const buf = fs.readFileSync(file);
+    const at = buf.lastIndexOf(Buffer.from('222'));
+    buf[at] = '9'.charCodeAt(0); // still valid JSON, a different offset: only the checksum can tell
+    fs.writeFileSync(file, buf);
+    const warnings: string[] = [];
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5, logger: (_l, m) => warnings.push(m) });
+    assert.strictEqual(b.fetch('g', null)[0].offset, 111);
+    assert.match(warnings.join('\n'), /checksum [0-9a-f]+ does not match/);
+    await b.close();
+  });
+
+  it('a failed write (full disk) rejects the commit with KAFKA_STORAGE_ERROR and changes nothing, in memory or on disk', async () => {
+    let fail = false;
+    const io = {
+      ...realIo,
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => {
+        if (!fail) return realIo.writeSync(fd, buf, off, len, pos);
+        realIo.writeSync(fd, buf, off, Math.min(5, len), pos); // a few bytes land, then the disk is full
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5, io });
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: 'ok' }]);
+    const file = path.join(dir, 'offsets.log');
+    const before = fs.readFileSync(file);
+    fail = true;
+    await assert.rejects(store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 6, metadata: null }]), (e: Error & { code?: number }) => {
+      assert.strictEqual(e.code, 56);
+      assert.match(e.message, /ENOSPC.*nothing was changed/);
+      return true;
+    });
+    assert.deepStrictEqual(fs.readFileSync(file), before);
+    assert.deepStrictEqual(store.fetch('g', null)[0], { topic: 't', partition: 0, offset: 5, metadata: 'ok', errorCode: 0 });
+    assert.deepStrictEqual(store.history('g', 't', 0).map((h) => h.offset), [5]);
+    fail = false;
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 7, metadata: null }]);
+    await store.close();
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    assert.deepStrictEqual(b.history('g', 't', 0).map((h) => h.offset), [5, 7]);
+    await b.close();
+  });
+
+  it('offsets stored by the first version (a nedb offsets.db) are imported once, with their history', async () => {
+    const legacy = Datastore.create({ filename: path.join(dir, 'offsets.db'), autoload: true });
+    await legacy.insert({
+      _id: 'g\u0000t\u00003',
+      groupId: 'g',
+      topic: 't',
+      partition: 3,
+      offset: 77,
+      metadata: 'meta',
+      history: [{ offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 }],
+    });
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    assert.deepStrictEqual(store.fetch('g', null), [{ topic: 't', partition: 3, offset: 77, metadata: 'meta', errorCode: 0 }]);
+    assert.deepStrictEqual(store.history('g', 't', 3), [{ offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 }]);
+    assert.ok(!fs.existsSync(path.join(dir, 'offsets.db')), 'the nedb file is removed after the import');
+    await store.close();
+    const again = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    assert.strictEqual(again.fetch('g', null)[0].offset, 77);
+    await again.close();
+  });
+
+  it('the log is compacted while running once it outgrows 4 MiB, without losing anything', async () => {
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 3 });
+    const file = path.join(dir, 'offsets.log');
+    let maxSize = 0;
+    for (let i = 0; i < 40000; i++) {
+      await store.commit('g', 'member-with-a-longish-id', 1, [{ topic: 'topic-name', partition: i % 4, offset: i, metadata: null }]);
+      if (i % 1000 === 0) maxSize = Math.max(maxSize, fs.statSync(file).size);
+    }
+    assert.ok(maxSize <= 4 * 1024 * 1024 + 1024, `the log stayed near 4 MiB (max seen ${maxSize})`);
+    assert.ok(fs.statSync(file).size < 4 * 1024 * 1024);
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 3 });
+    assert.deepStrictEqual(b.fetch('g', null).map((c) => c.offset), [39996, 39997, 39998, 39999]);
+    assert.deepStrictEqual(b.history('g', 'topic-name', 3).map((h) => h.offset), [39991, 39995, 39999]);
+    await b.close();
+    await store.close();
+  });
+});

@@ -1,0 +1,52 @@
+import * as assert from 'assert';
+import { choosePartition, murmur2, toPositive } from '../../../src/broker/partitioner';
+import { prng } from './storage/helpers';
+
+// kafkajs's own (Java-compatible) murmur2, loaded at runtime as an independent implementation to compare with.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer | string) => number;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Partitioners } = require('kafkajs') as {
+  Partitioners: { DefaultPartitioner: () => (args: { topic: string; partitionMetadata: { partitionId: number }[]; message: { key: Buffer | string | null } }) => number };
+};
+
+describe('partitioner: Kafka default partitioner', () => {
+  it("murmur2 gives the values of Kafka's Utils.murmur2 for known keys", () => {
+    // Values from Apache Kafka's UtilsTest.testMurmur2.
+    const known: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+    ];
+    for (const [key, hash] of known) assert.strictEqual(murmur2(Buffer.from(key)), hash, key);
+  });
+
+  it('toPositive clears the sign bit like Utils.toPositive (not Math.abs)', () => {
+    assert.strictEqual(toPositive(-1), 0x7fffffff);
+    assert.strictEqual(toPositive(-2147483648), 0);
+    assert.strictEqual(toPositive(5), 5);
+  });
+
+  it('agrees with kafkajs murmur2 and default partitioner on thousands of random keys', () => {
+    const rand = prng(2024);
+    const partitioner = Partitioners.DefaultPartitioner();
+    for (let i = 0; i < 3000; i++) {
+      const key = Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)));
+      assert.strictEqual(murmur2(key), kafkajsMurmur2(key) | 0, `key ${key.toString('hex')}`);
+      const n = 1 + Math.floor(rand() * 12);
+      const expected = partitioner({ topic: 't', partitionMetadata: Array.from({ length: n }, (_, p) => ({ partitionId: p })), message: { key } });
+      assert.strictEqual(choosePartition(key, n, () => 0), expected, `key ${key.toString('hex')} over ${n} partitions`);
+    }
+  });
+
+  it('uses the UTF-8 bytes of string keys, and spreads keyless records round-robin', () => {
+    assert.strictEqual(choosePartition('foobar', 7, () => 0), toPositive(-790332482) % 7);
+    assert.strictEqual(choosePartition('héllo', 5, () => 0), choosePartition(Buffer.from('héllo', 'utf8'), 5, () => 0));
+    let rr = 0;
+    const picks = Array.from({ length: 6 }, () => choosePartition(null, 3, () => rr++));
+    assert.deepStrictEqual(picks, [0, 1, 2, 0, 1, 2]);
+  });
+});

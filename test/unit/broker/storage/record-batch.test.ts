@@ -1,0 +1,212 @@
+import * as assert from 'assert';
+import * as zlib from 'zlib';
+import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
+import { crc32c, crc32cUpdate } from '../../../../src/broker/storage/crc32c';
+import {
+  decodeRecordBatches,
+  encodeRecordBatch,
+  parseBatchHeader,
+  snappyDecompress,
+  validateRecordSet,
+} from '../../../../src/broker/storage/record-batch';
+import { readUnsignedVarint, readVarint, sizeOfVarint, writeUnsignedVarint, writeVarint } from '../../../../src/broker/storage/varint';
+import { batch, batchOf, fixture, prng, rec, referenceCrc32c, withCompressedRecords } from './helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const snappyjs = require('snappyjs') as { compress(b: Uint8Array): Uint8Array };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lz4js = require('lz4js') as { compress(b: Uint8Array): Uint8Array };
+
+describe('storage codec: CRC-32C', () => {
+  it('matches the published check value and the iSCSI (RFC 3720) test vectors', () => {
+    assert.strictEqual(crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.strictEqual(crc32c(Buffer.alloc(32, 0)), 0x8a9136aa);
+    assert.strictEqual(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+    assert.strictEqual(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i))), 0x46dd794e);
+    assert.strictEqual(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => 31 - i))), 0x113fdb5c);
+    assert.strictEqual(crc32c(Buffer.alloc(0)), 0);
+  });
+
+  it('agrees with a bit-at-a-time reference on random buffers of every length and offset', () => {
+    const rand = prng(7);
+    for (let len = 0; len < 300; len++) {
+      const buf = Buffer.from(Array.from({ length: len + 5 }, () => Math.floor(rand() * 256)));
+      const start = len % 5;
+      assert.strictEqual(crc32c(buf, start, start + len), referenceCrc32c(buf.subarray(start, start + len)), `length ${len}`);
+    }
+  });
+
+  it('can be computed incrementally over pieces', () => {
+    const data = Buffer.from('The quick brown fox jumps over the lazy dog, twice over.');
+    const whole = crc32c(data);
+    for (let cut = 0; cut <= data.length; cut += 7) {
+      assert.strictEqual(crc32cUpdate(crc32c(data, 0, cut), data, cut), whole);
+    }
+  });
+});
+
+describe('storage codec: varints', () => {
+  it('zig-zag encodes signed values as Kafka does (0,-1,1,-2 -> 0,1,2,3) and round trips large ones', () => {
+    const b = Buffer.alloc(16);
+    const cases: [number, number[]][] = [
+      [0, [0x00]],
+      [-1, [0x01]],
+      [1, [0x02]],
+      [-2, [0x03]],
+      [63, [0x7e]],
+      [-64, [0x7f]],
+      [64, [0x80, 0x01]],
+      [300, [0xd8, 0x04]],
+    ];
+    for (const [value, bytes] of cases) {
+      const end = writeVarint(b, 0, value);
+      assert.deepStrictEqual([...b.subarray(0, end)], bytes, `value ${value}`);
+      assert.strictEqual(sizeOfVarint(value), bytes.length);
+      assert.deepStrictEqual(readVarint(b, 0), { value, pos: bytes.length });
+    }
+    for (const v of [2 ** 31, -(2 ** 31) - 1, 1_700_000_000_000, -1_700_000_000_000, 2 ** 52]) {
+      const end = writeVarint(b, 0, v);
+      assert.strictEqual(readVarint(b, 0).value, v);
+      assert.strictEqual(readVarint(b, 0).pos, end);
+    }
+  });
+
+  it('reads unsigned varints and rejects one that runs past the buffer', () => {
+    const b = Buffer.alloc(8);
+    const end = writeUnsignedVarint(b, 0, 16384);
+    assert.deepStrictEqual([...b.subarray(0, end)], [0x80, 0x80, 0x01]);
+    assert.throws(() => readUnsignedVarint(Buffer.from([0x80, 0x80]), 0), /past the end/);
+  });
+});
+
+describe('storage codec: record batch v2', () => {
+  it('encodes a one-record batch byte for byte as Kafka lays it out', () => {
+    const b = encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from('v'), headers: [], timestamp: 1000 }], {
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+      compression: 0,
+    });
+    const record = [0x10, 0x00, 0x00, 0x00, 0x02, 0x6b, 0x02, 0x76, 0x00];
+    const afterCrc = [
+      ...[0x00, 0x00], // attributes
+      ...[0x00, 0x00, 0x00, 0x00], // lastOffsetDelta
+      ...[0, 0, 0, 0, 0, 0, 0x03, 0xe8], // baseTimestamp 1000
+      ...[0, 0, 0, 0, 0, 0, 0x03, 0xe8], // maxTimestamp 1000
+      ...Array(8).fill(0xff), // producerId -1
+      ...[0xff, 0xff], // producerEpoch -1
+      ...[0xff, 0xff, 0xff, 0xff], // baseSequence -1
+      ...[0x00, 0x00, 0x00, 0x01], // record count
+      ...record,
+    ];
+    const crc = referenceCrc32c(Buffer.from(afterCrc));
+    const expected = Buffer.from([
+      ...Array(8).fill(0), // baseOffset
+      ...[0x00, 0x00, 0x00, 0x3a], // batchLength 58
+      ...[0xff, 0xff, 0xff, 0xff], // partitionLeaderEpoch -1
+      0x02, // magic
+      (crc >>> 24) & 0xff,
+      (crc >>> 16) & 0xff,
+      (crc >>> 8) & 0xff,
+      crc & 0xff,
+      ...afterCrc,
+    ]);
+    assert.strictEqual(b.toString('hex'), expected.toString('hex'));
+  });
+
+  it('round trips keys, null keys and values, headers, timestamps and producer fields', () => {
+    const records = [
+      { key: Buffer.from('user-1'), value: Buffer.from('{"a":1}'), headers: [{ key: 'trace', value: Buffer.from('abc') }], timestamp: 1_700_000_000_123 },
+      { key: null, value: null, headers: [{ key: 'empty', value: null }], timestamp: 1_700_000_000_100 },
+      { key: Buffer.alloc(0), value: Buffer.alloc(300, 1), headers: [], timestamp: 1_700_000_000_200 },
+    ];
+    const b = encodeRecordBatch(records, { baseOffset: 42, producerId: 7, producerEpoch: 3, baseSequence: 10, compression: 0, partitionLeaderEpoch: 5 });
+    const [d] = decodeRecordBatches(b);
+    assert.strictEqual(d.baseOffset, 42);
+    assert.strictEqual(d.lastOffset, 44);
+    assert.strictEqual(d.partitionLeaderEpoch, 5);
+    assert.deepStrictEqual([d.producerId, d.producerEpoch, d.baseSequence, d.compression, d.timestampType], [7, 3, 10, 0, 0]);
+    assert.deepStrictEqual(
+      d.records.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value?.toString('hex') ?? null, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]),
+      records.map((r, i) => [42 + i, r.timestamp, r.key?.toString() ?? null, r.value?.toString('hex') ?? null, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]),
+    );
+    const h = parseBatchHeader(b, 0)!;
+    assert.deepStrictEqual([h.size, h.recordCount, h.lastOffsetDelta, h.firstTimestamp, h.maxTimestamp], [b.length, 3, 2, 1_700_000_000_123, 1_700_000_000_200]);
+  });
+
+  it('round trips a gzip batch', () => {
+    const b = batch([rec('one', 1), rec('two', 2)], 1);
+    assert.strictEqual(b.readInt16BE(21) & 7, 1);
+    const [d] = decodeRecordBatches(b);
+    assert.strictEqual(d.compression, 1);
+    assert.deepStrictEqual(d.records.map((r) => r.value!.toString()), ['one', 'two']);
+  });
+
+  it('decodes snappy batches in xerial framing (Java, librdkafka) and raw', () => {
+    const plain = batchOf(20, 'snappy', 5000);
+    const body = plain.subarray(61);
+    const raw = withCompressedRecords(plain, 2, snappyjs.compress(body));
+    const half = Math.floor(body.length / 2);
+    const blocks = [body.subarray(0, half), body.subarray(half)].map((p) => Buffer.from(snappyjs.compress(p)));
+    const header = Buffer.concat([Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]), Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])]);
+    const framed = Buffer.concat([header, ...blocks.flatMap((bl) => [Buffer.from([0, 0, (bl.length >> 8) & 0xff, bl.length & 0xff]), bl])]);
+    assert.deepStrictEqual(snappyDecompress(framed), Buffer.from(body));
+    for (const b of [raw, withCompressedRecords(plain, 2, framed)]) {
+      const [d] = decodeRecordBatches(b);
+      assert.strictEqual(d.compression, 2);
+      assert.deepStrictEqual(d.records.map((r) => r.value!.toString()), Array.from({ length: 20 }, (_, i) => `snappy-${i}`));
+    }
+  });
+
+  it('decodes lz4 (frame format) batches', () => {
+    const plain = batchOf(10, 'lz4', 9000);
+    const b = withCompressedRecords(plain, 3, lz4js.compress(plain.subarray(61)));
+    const [d] = decodeRecordBatches(b);
+    assert.strictEqual(d.compression, 3);
+    assert.deepStrictEqual(d.records.map((r) => [r.offset, r.value!.toString(), r.timestamp]), Array.from({ length: 10 }, (_, i) => [i, `lz4-${i}`, 9000 + i]));
+  });
+
+  it('decodes zstd batches (fixture compressed by the zstd command line)', () => {
+    const records = [0, 1, 2].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`zstd value ${i}`), headers: [{ key: 'h', value: Buffer.from(`v${i}`) }], timestamp: 1_700_000_000_000 + i }));
+    const plain = encodeRecordBatch(records, { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 });
+    const b = withCompressedRecords(plain, 4, fixture('records-3.zst'));
+    const [d] = decodeRecordBatches(b);
+    assert.strictEqual(d.compression, 4);
+    assert.deepStrictEqual(
+      d.records.map((r) => [r.key!.toString(), r.value!.toString(), r.headers[0].value!.toString(), r.timestamp]),
+      records.map((r) => [r.key.toString(), r.value.toString(), r.headers[0].value.toString(), r.timestamp]),
+    );
+  });
+
+  it('ignores a partial trailing batch, as a Fetch response may end with one', () => {
+    const a = batchOf(3, 'a', 1);
+    const b = batchOf(3, 'b', 1);
+    for (const cut of [1, 11, 12, 60, 61, b.length - 1]) {
+      const decoded = decodeRecordBatches(Buffer.concat([a, b.subarray(0, cut)]));
+      assert.strictEqual(decoded.length, 1, `cut at ${cut}`);
+    }
+  });
+
+  it('reports a batch whose compressed records do not decode as CORRUPT_MESSAGE', () => {
+    const plain = batchOf(3, 'x', 1);
+    const b = withCompressedRecords(plain, 1, Buffer.from('not gzip at all'));
+    assert.throws(() => decodeRecordBatches(b), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE && /gzip/.test(e.message));
+  });
+
+  it('validation names the problem: CRC (expected/actual), magic, truncation, count mismatch, size limit', () => {
+    const good = batchOf(3, 'v', 1);
+    assert.strictEqual(validateRecordSet(Buffer.concat([good, good]), 1 << 20).length, 2);
+    const expectError = (buf: Buffer, code: ErrorCode, re: RegExp, max = 1 << 20) =>
+      assert.throws(() => validateRecordSet(buf, max), (e: unknown) => e instanceof KafkaError && e.code === code && re.test(e.message));
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 1] ^= 1;
+    expectError(flipped, ErrorCode.CORRUPT_MESSAGE, /CRC-32C mismatch: the batch says 0x[0-9a-f]{8} but its bytes give 0x[0-9a-f]{8}/);
+    const magic = Buffer.from(good);
+    magic[16] = 1;
+    expectError(magic, ErrorCode.CORRUPT_MESSAGE, /magic 1/);
+    expectError(good.subarray(0, 40), ErrorCode.CORRUPT_MESSAGE, /truncated batch/);
+    expectError(good.subarray(0, good.length - 1), ErrorCode.CORRUPT_MESSAGE, /truncated batch/);
+    expectError(good, ErrorCode.MESSAGE_TOO_LARGE, /max\.message\.bytes \(50\)/, 50);
+    expectError(Buffer.alloc(0), ErrorCode.CORRUPT_MESSAGE, /empty/);
+  });
+});

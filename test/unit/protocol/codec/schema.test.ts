@@ -1,0 +1,127 @@
+import * as assert from 'assert';
+import { ProtocolError, Reader } from '../../../../src/protocol/codec/reader';
+import { Writer } from '../../../../src/protocol/codec/writer';
+import { arr, decodeStruct, encodeStruct, f } from '../../../../src/protocol/codec/schema';
+
+const hex = (b: Buffer) => b.toString('hex');
+
+describe('protocol codec primitives', () => {
+  it('unsigned varints use 7 bits per byte with a continuation bit, at every length boundary', () => {
+    const cases: [number, string][] = [
+      [0, '00'],
+      [1, '01'],
+      [127, '7f'],
+      [128, '8001'],
+      [300, 'ac02'],
+      [16383, 'ff7f'],
+      [16384, '808001'],
+      [2147483647, 'ffffffff07'],
+      [4294967295, 'ffffffff0f'],
+    ];
+    for (const [n, expected] of cases) {
+      const b = new Writer().uvarint(n).toBuffer();
+      assert.strictEqual(hex(b), expected, `encode ${n}`);
+      const r = new Reader(b);
+      assert.strictEqual(r.uvarint(), n, `decode ${n}`);
+      assert.strictEqual(r.remaining, 0);
+    }
+  });
+
+  it('zig-zag varints map small negatives to small codes and cover the int32 range', () => {
+    const cases: [number, string][] = [
+      [0, '00'],
+      [-1, '01'],
+      [1, '02'],
+      [-2, '03'],
+      [-64, '7f'],
+      [64, '8001'],
+      [2147483647, 'feffffff0f'],
+      [-2147483648, 'ffffffff0f'],
+    ];
+    for (const [n, expected] of cases) {
+      const b = new Writer().varint(n).toBuffer();
+      assert.strictEqual(hex(b), expected, `encode ${n}`);
+      assert.strictEqual(new Reader(b).varint(), n, `decode ${n}`);
+    }
+    for (const n of [-(2 ** 52), -1e15, 1e15, 2 ** 52 - 1]) {
+      assert.strictEqual(new Reader(new Writer().varlong(n).toBuffer()).varlong(), n);
+    }
+  });
+
+  it('a varint longer than 5 bytes is rejected as malformed', () => {
+    assert.throws(() => new Reader(Buffer.from('ffffffffff01', 'hex')).uvarint(), ProtocolError);
+  });
+
+  it('int64 round-trips negatives and values beyond 32 bits as numbers', () => {
+    for (const n of [0, -1, 1, 2 ** 32, -(2 ** 32) - 5, 1700000000000, 2 ** 53 - 1, -(2 ** 53) + 1]) {
+      const b = new Writer().int64(n).toBuffer();
+      assert.strictEqual(b.length, 8);
+      assert.strictEqual(b.readBigInt64BE(0), BigInt(n));
+      assert.strictEqual(new Reader(b).int64(), n);
+    }
+  });
+
+  it('classic strings carry an int16 length (-1 = null); compact strings carry length+1 as a uvarint (0 = null)', () => {
+    assert.strictEqual(hex(new Writer().string('ab').toBuffer()), '00026162');
+    assert.strictEqual(hex(new Writer().nullableString(null).toBuffer()), 'ffff');
+    assert.strictEqual(hex(new Writer().compactString('ab').toBuffer()), '036162');
+    assert.strictEqual(hex(new Writer().compactNullableString(null).toBuffer()), '00');
+    assert.strictEqual(hex(new Writer().compactString('').toBuffer()), '01');
+    assert.strictEqual(new Reader(Buffer.from('ffff', 'hex')).nullableString(), null);
+    assert.strictEqual(new Reader(Buffer.from('00', 'hex')).compactNullableString(), null);
+    assert.strictEqual(new Reader(Buffer.from('03c3a9', 'hex')).compactString(), 'é');
+  });
+
+  it('classic bytes carry an int32 length; compact bytes and arrays use length+1', () => {
+    assert.strictEqual(hex(new Writer().bytes(Buffer.from([1, 2])).toBuffer()), '000000020102');
+    assert.strictEqual(hex(new Writer().nullableBytes(null).toBuffer()), 'ffffffff');
+    assert.strictEqual(hex(new Writer().compactBytes(Buffer.from([1, 2])).toBuffer()), '030102');
+    assert.strictEqual(hex(new Writer().compactArrayLength(null).toBuffer()), '00');
+    assert.strictEqual(hex(new Writer().compactArrayLength(2).toBuffer()), '03');
+    assert.strictEqual(hex(new Writer().arrayLength(null).toBuffer()), 'ffffffff');
+  });
+
+  it('a truncated field throws a ProtocolError naming what was being read', () => {
+    assert.throws(() => new Reader(Buffer.from('0005616263', 'hex')).string(), /truncated request: needed 5 byte\(s\) for string/);
+    assert.throws(() => new Reader(Buffer.from('0000', 'hex')).int32(), /needed 4 byte\(s\) for int32/);
+  });
+
+  it('an array length larger than the bytes left is refused before anything is allocated', () => {
+    assert.throws(() => new Reader(Buffer.from('7fffffff00', 'hex')).arrayLength(), /exceeds the 1 byte\(s\) left/);
+  });
+
+  it('tagged-field sections are skipped whatever they contain', () => {
+    // two tagged fields: tag 0 size 2, tag 5 size 1, then an int8 7
+    const r = new Reader(Buffer.from('02' + '00020102' + '050109' + '07', 'hex'));
+    r.skipTaggedFields();
+    assert.strictEqual(r.int8(), 7);
+  });
+
+  it('large blobs are kept by reference, small ones copied, and the total length is exact', () => {
+    const big = Buffer.alloc(4096, 7);
+    const w = new Writer(8);
+    w.int32(1).bytes(big).int16(2);
+    assert.strictEqual(w.length, 4 + 4 + 4096 + 2);
+    const chunks = w.finish();
+    assert.ok(chunks.includes(big), 'the record bytes are not copied');
+    const all = Buffer.concat(chunks);
+    assert.strictEqual(all.readInt32BE(0), 1);
+    assert.strictEqual(all.readInt32BE(4), 4096);
+    assert.strictEqual(all.readInt16BE(8 + 4096), 2);
+  });
+
+  it('a schema encodes classic below its flexible version and compact with tagged fields from it', () => {
+    const schema = [f('name', 'string'), f('added', 'int32', '2+', { def: -1 }), arr('ids', 'int32'), f('note', 'string', '0+', { nullable: true })];
+    const msg = { name: 'x', added: 5, ids: [1, 2], note: null };
+    const v1 = new Writer();
+    encodeStruct(v1, schema, 1, false, msg);
+    assert.strictEqual(hex(v1.toBuffer()), '0001' + '78' + '00000002' + '00000001' + '00000002' + 'ffff');
+    const v2flex = new Writer();
+    encodeStruct(v2flex, schema, 2, true, msg);
+    assert.strictEqual(hex(v2flex.toBuffer()), '02' + '78' + '00000005' + '03' + '00000001' + '00000002' + '00' + '00');
+    const back = decodeStruct(new Reader(Buffer.from('000178000000020000000100000002ffff', 'hex')), schema, 1, false);
+    assert.deepStrictEqual(back, { name: 'x', added: -1, ids: [1, 2], note: null });
+    const backFlex = decodeStruct(new Reader(Buffer.from('027800000005030000000100000002000000', 'hex')), schema, 2, true);
+    assert.deepStrictEqual(backFlex, { name: 'x', added: 5, ids: [1, 2], note: null });
+  });
+});
