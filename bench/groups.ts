@@ -29,7 +29,15 @@ async function rebalanceTenMembers(broker: Broker): Promise<number> {
   await broker.createTopic('rebalance', 12);
   const consumers = Array.from(
     { length: MEMBERS },
-    (_, i) => new GroupConsumer(broker, { groupId: 'bench-rebalance', topics: ['rebalance'], clientId: `m${i}`, sessionTimeoutMs: 2000, rebalanceTimeoutMs: 3000, heartbeatIntervalMs: 20 }),
+    (_, i) =>
+      new GroupConsumer(broker, {
+        groupId: 'bench-rebalance',
+        topics: ['rebalance'],
+        clientId: `m${i}`,
+        sessionTimeoutMs: 2000,
+        rebalanceTimeoutMs: 3000,
+        heartbeatIntervalMs: 20,
+      }),
   );
   const start = process.hrtime.bigint();
   const joins = consumers.map((c) => c.join());
@@ -37,14 +45,22 @@ async function rebalanceTenMembers(broker: Broker): Promise<number> {
   for (;;) {
     const d = broker.describeGroup('bench-rebalance');
     const gen = consumers[0].generationId;
-    if (d.state === 'Stable' && d.members.length === MEMBERS && d.generationId === gen && consumers.every((c) => c.state === 'stable' && c.generationId === gen)) break;
-    if (Date.now() > deadline) throw new Error(`10 members did not settle within 30 s (state ${d.state}, ${d.members.length} members)`);
+    if (
+      d.state === 'Stable' &&
+      d.members.length === MEMBERS &&
+      d.generationId === gen &&
+      consumers.every((c) => c.state === 'stable' && c.generationId === gen)
+    )
+      break;
+    if (Date.now() > deadline)
+      throw new Error(`10 members did not settle within 30 s (state ${d.state}, ${d.members.length} members)`);
     await new Promise((r) => setTimeout(r, 1));
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   await Promise.all(joins);
   const owned = consumers.flatMap((c) => c.assignment().map((tp) => tp.partition));
-  if (new Set(owned).size !== 12 || owned.length !== 12) throw new Error(`bad assignment after the rebalance: ${owned}`);
+  if (new Set(owned).size !== 12 || owned.length !== 12)
+    throw new Error(`bad assignment after the rebalance: ${owned}`);
   for (const c of consumers) await c.leave();
   return ms;
 }
@@ -54,7 +70,9 @@ async function commitsPerSecond(broker: Broker): Promise<number> {
   const n = 3000;
   const start = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    const r = await broker.commitOffsets('bench-commits', '', -1, [{ topic: 'commits', partition: 0, offset: i, metadata: null }]);
+    const r = await broker.commitOffsets('bench-commits', '', -1, [
+      { topic: 'commits', partition: 0, offset: i, metadata: null },
+    ]);
     if (r[0].errorCode !== 0) throw new Error(`commit failed with ${r[0].errorCode}`);
   }
   const s = Number(process.hrtime.bigint() - start) / 1e9;
@@ -63,11 +81,18 @@ async function commitsPerSecond(broker: Broker): Promise<number> {
 
 function batch(producerId: number, producerEpoch: number, baseSequence: number): Buffer {
   const now = Date.now();
-  const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(VALUE_BYTES, i), headers: [], timestamp: now }));
+  const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
+    key: Buffer.from(`k${i}`),
+    value: Buffer.alloc(VALUE_BYTES, i),
+    headers: [],
+    timestamp: now,
+  }));
   return encodeRecordBatch(records, { producerId, producerEpoch, baseSequence, compression: 0 });
 }
 
-async function idempotentVsPlain(broker: Broker): Promise<{ ratio: number; median: number; plain: number; idempotent: number }> {
+async function idempotentVsPlain(
+  broker: Broker,
+): Promise<{ ratio: number; median: number; plain: number; idempotent: number }> {
   await broker.createTopic('plain', 1);
   await broker.createTopic('idem', 1);
   const { producerId, producerEpoch } = await broker.initProducerId(null);
@@ -130,7 +155,9 @@ export async function run(): Promise<Record<string, number>> {
   const broker = await Broker.open({ dataDir: dir, clock: systemClock, initialRebalanceDelayMs: 0 });
   try {
     const rebalance = await rebalanceTenMembers(broker);
-    console.log(`rebalance of ${MEMBERS} in-process members (20 ms heartbeats): ${rebalance.toFixed(1)} ms from first join to all stable`);
+    console.log(
+      `rebalance of ${MEMBERS} in-process members (20 ms heartbeats): ${rebalance.toFixed(1)} ms from first join to all stable`,
+    );
     const commits = await commitsPerSecond(broker);
     console.log(`commits through Broker.commitOffsets: ${commits.toFixed(0)} commits/s`);
     const idem = await idempotentVsPlain(broker);

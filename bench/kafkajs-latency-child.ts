@@ -16,7 +16,12 @@ export async function kafkajsLatency(bootstrap: string): Promise<{ p50: number; 
   await admin.createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }] });
   await admin.disconnect();
   const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: 'latency-g', maxWaitTimeInMs: 500, sessionTimeout: 6000, heartbeatInterval: 500 });
+  const consumer = kafka.consumer({
+    groupId: 'latency-g',
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 6000,
+    heartbeatInterval: 500,
+  });
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic: 'latency', fromBeginning: false });
@@ -35,7 +40,13 @@ export async function kafkajsLatency(bootstrap: string): Promise<{ p50: number; 
   const end = Date.now() + 5000;
   while (Date.now() < end) {
     const tick = Date.now();
-    sends.push(producer.send({ topic: 'latency', acks: 1, messages: [{ value: String(performance.now() + performance.timeOrigin) }] }));
+    sends.push(
+      producer.send({
+        topic: 'latency',
+        acks: 1,
+        messages: [{ value: String(performance.now() + performance.timeOrigin) }],
+      }),
+    );
     const wait = 1 - (Date.now() - tick);
     await new Promise((r) => setTimeout(r, Math.max(0, wait)));
   }
@@ -46,7 +57,6 @@ export async function kafkajsLatency(bootstrap: string): Promise<{ p50: number; 
   lat.sort((a, b) => a - b);
   return { p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length };
 }
-
 
 kafkajsLatency(process.argv[2]).then(
   (r) => process.send!(r, () => process.exit(0)),

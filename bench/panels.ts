@@ -71,7 +71,9 @@ export async function run(): Promise<Record<string, number>> {
       browser_page_next_ms: +median(next).toFixed(2),
       browser_page_ms: +Math.max(median(middle), median(end)).toFixed(2),
     };
-    console.log(`page of 100 from the middle: ${figures.browser_page_middle_ms} ms; from the end: ${figures.browser_page_end_ms} ms; next page: ${figures.browser_page_next_ms} ms (target < 100 ms)`);
+    console.log(
+      `page of 100 from the middle: ${figures.browser_page_middle_ms} ms; from the end: ${figures.browser_page_end_ms} ms; next page: ${figures.browser_page_next_ms} ms (target < 100 ms)`,
+    );
     return figures;
   } finally {
     await broker.close();

@@ -39,7 +39,13 @@ export async function run(): Promise<Record<string, number>> {
     const batches = makeBatches(16);
     const batchBytes = batches[0].length;
     const count = Math.ceil(TARGET_BYTES / batchBytes);
-    const options = { dataDir: path.join(dir, 'data'), clock: systemClock, flush: { intervalMs: 50 }, logger: quiet, onEvent: quiet };
+    const options = {
+      dataDir: path.join(dir, 'data'),
+      clock: systemClock,
+      flush: { intervalMs: 50 },
+      logger: quiet,
+      onEvent: quiet,
+    };
 
     // The engine's append (validate every batch's CRC-32C + stamp + write + index) and a raw sequential
     // fs.writeSync of the same bytes, interleaved in rounds so both see the same page-cache and writeback state.
@@ -97,7 +103,8 @@ export async function run(): Promise<Record<string, number>> {
     const reopened = await openLogManager(options);
     const reopenMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const info = reopened.partitionInfo('bench', 0);
-    if (info.logEndOffset !== end || reopened.openedCleanly) throw new Error(`reopen lost data: end ${info.logEndOffset} != ${end}`);
+    if (info.logEndOffset !== end || reopened.openedCleanly)
+      throw new Error(`reopen lost data: end ${info.logEndOffset} != ${end}`);
     (reopened as unknown as { crash(): void }).crash();
 
     // Worst case: no recovery point at all, every byte of the 1 GiB is CRC-checked.
@@ -127,7 +134,8 @@ export async function run(): Promise<Record<string, number>> {
     const compactSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     loop.disable();
     const compactRssGrowthMb = (process.memoryUsage().rss - rssBeforeCompact) / MB;
-    if (cs.recordsAfter !== RECORDS_PER_BATCH) throw new Error(`compaction kept ${cs.recordsAfter} records, expected ${RECORDS_PER_BATCH}`);
+    if (cs.recordsAfter !== RECORDS_PER_BATCH)
+      throw new Error(`compaction kept ${cs.recordsAfter} records, expected ${RECORDS_PER_BATCH}`);
     await compactLogs.close();
 
     const figures = {
@@ -144,11 +152,15 @@ export async function run(): Promise<Record<string, number>> {
       compact_rss_growth_mb: round1(compactRssGrowthMb),
       compact_event_loop_max_ms: round1(loop.max / 1e6),
     };
-    console.log(`log size: ${(bytes / MB).toFixed(0)} MiB in ${count} batches of ${RECORDS_PER_BATCH} records (${VALUE_BYTES}-byte values)`);
+    console.log(
+      `log size: ${(bytes / MB).toFixed(0)} MiB in ${count} batches of ${RECORDS_PER_BATCH} records (${VALUE_BYTES}-byte values)`,
+    );
     console.log(`append: ${figures.append_records_per_s.toLocaleString()} records/s, ${figures.append_mb_per_s} MB/s`);
     console.log(`raw fs.writeSync: ${figures.raw_write_mb_per_s} MB/s; append/raw = ${figures.append_vs_raw_ratio}`);
     console.log(`range read (1 MiB fetches): ${figures.read_mb_per_s} MB/s`);
-    console.log(`reopen 1 GiB after a crash: ${figures.reopen_1gib_ms} ms (tail past the recovery point); with no recovery point (full CRC scan): ${figures.reopen_1gib_full_scan_ms} ms`);
+    console.log(
+      `reopen 1 GiB after a crash: ${figures.reopen_1gib_ms} ms (tail past the recovery point); with no recovery point (full CRC scan): ${figures.reopen_1gib_full_scan_ms} ms`,
+    );
     console.log(`peak RSS: ${figures.peak_rss_mb} MB`);
     console.log(
       `compaction of 256 MiB (${cs.recordsBefore.toLocaleString()} → ${cs.recordsAfter.toLocaleString()} records): ${figures.compact_256mib_ms} ms, ${figures.compact_mb_per_s} MB/s, RSS growth ${figures.compact_rss_growth_mb} MB, longest event-loop stall ${figures.compact_event_loop_max_ms} ms`,

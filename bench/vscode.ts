@@ -33,7 +33,14 @@ async function treeBench(): Promise<number> {
     for (let t = 0; t < 1000; t++) {
       const name = `topic-${String(t).padStart(4, '0')}`;
       await broker.createTopic(name, 3);
-      await broker.produce(name, [{ key: 'a', value: 'x' }, { key: 'b', value: 'y' }], { partition: t % 3 });
+      await broker.produce(
+        name,
+        [
+          { key: 'a', value: 'x' },
+          { key: 'b', value: 'y' },
+        ],
+        { partition: t % 3 },
+      );
     }
     for (let g = 0; g < 100; g++) {
       await broker.resetOffsets(`group-${g}`, `topic-${String(g * 7).padStart(4, '0')}`, null, { kind: 'earliest' });
@@ -47,7 +54,8 @@ async function treeBench(): Promise<number> {
       const topics = topicNodes(broker);
       const groups = groupNodes(broker);
       const ms = performance.now() - t0;
-      if (topics.length !== 1000 || groups.length !== 100) throw new Error(`tree has ${topics.length} topics, ${groups.length} groups`);
+      if (topics.length !== 1000 || groups.length !== 100)
+        throw new Error(`tree has ${topics.length} topics, ${groups.length} groups`);
       best = Math.min(best, ms);
     }
     return Math.round(best * 10) / 10;
@@ -83,7 +91,9 @@ function kcatProduce(bootstrap: string, topic: string, count: number): Promise<n
   fs.writeFileSync(file, Array.from({ length: count }, (_, i) => `${i}:${line}`).join('\n') + '\n');
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K:', '-X', 'linger.ms=5', '-l', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K:', '-X', 'linger.ms=5', '-l', file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);
@@ -108,7 +118,9 @@ async function vscodeBench(): Promise<Record<string, number>> {
       90_000,
     );
     const activation = first.activationMs as number;
-    console.log(`activation (activate() → broker accepts connections): ${activation} ms; steps: ${JSON.stringify(first.activationSteps)}`);
+    console.log(
+      `activation (activate() → broker accepts connections): ${activation} ms; steps: ${JSON.stringify(first.activationSteps)}`,
+    );
     // Let start-up settle, then measure the loop while kcat produces flat out.
     await new Promise((r) => setTimeout(r, 3000));
     const idle = readSnapshots(diag).slice(-2);

@@ -25,7 +25,11 @@ function ask(child: Child, msg: object): Promise<Record<string, number>> {
 }
 
 /** Run a command; its stdout goes to `stdoutFile` when given (so no pipe into this process competes for the CPU). */
-function runProcess(cmd: string, args: string[], stdoutFile?: string): Promise<{ code: number | null; stderr: string; ms: number }> {
+function runProcess(
+  cmd: string,
+  args: string[],
+  stdoutFile?: string,
+): Promise<{ code: number | null; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
@@ -61,7 +65,9 @@ async function inProcessAppend(dir: string): Promise<number> {
 function kafkajsLatency(bootstrap: string): Promise<{ p50: number; p99: number; n: number }> {
   spawnSync('sync', { stdio: 'ignore' }); // let the earlier produces' dirty pages reach the disk first
   return new Promise((resolve, reject) => {
-    const c = fork(path.join(__dirname, 'kafkajs-latency-child.js'), [bootstrap], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const c = fork(path.join(__dirname, 'kafkajs-latency-child.js'), [bootstrap], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     c.once('message', (m) => resolve(m as { p50: number; p99: number; n: number }));
     c.once('error', reject);
     c.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`kafkajs latency child exited with ${code}`))));
@@ -70,9 +76,14 @@ function kafkajsLatency(bootstrap: string): Promise<{ p50: number; p99: number; 
 
 export async function run(): Promise<Record<string, number>> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-bench-wire-'));
-  const child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.env.KAFKA_LITE_CHILD_ARGS ? process.env.KAFKA_LITE_CHILD_ARGS.split(' ') : [] });
+  const child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: process.env.KAFKA_LITE_CHILD_ARGS ? process.env.KAFKA_LITE_CHILD_ARGS.split(' ') : [],
+  });
   try {
-    const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+    const { port } = await new Promise<{ port: number }>((resolve) =>
+      child.once('message', (m) => resolve(m as { port: number })),
+    );
     const bootstrap = `127.0.0.1:${port}`;
     const file = path.join(tmp, 'records.txt');
     const line = Buffer.alloc(RECORD_BYTES + 1, 'r'.charCodeAt(0));
@@ -89,8 +100,23 @@ export async function run(): Promise<Record<string, number>> {
     for (const topic of ['wire', 'wire-2', 'wire-3']) {
       await ask(child, { cmd: 'loop-start' });
       const run = await runProcess('/usr/bin/kcat', [
-        '-b', bootstrap, '-P', '-t', topic, '-p', '0', '-l', file,
-        '-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=2000000',
+        '-b',
+        bootstrap,
+        '-P',
+        '-t',
+        topic,
+        '-p',
+        '0',
+        '-l',
+        file,
+        '-X',
+        'acks=1',
+        '-X',
+        'linger.ms=5',
+        '-X',
+        'batch.num.messages=10000',
+        '-X',
+        'queue.buffering.max.messages=2000000',
       ]);
       const l = await ask(child, { cmd: 'loop-stop' });
       if (run.code !== 0) throw new Error(`kcat produce failed: ${run.stderr}`);
@@ -98,29 +124,45 @@ export async function run(): Promise<Record<string, number>> {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     const produce = { ms: median(produces.map((p) => p.ms)) };
-    const loop = { loopP99Ms: median(produces.map((p) => p.loopP99Ms)), loopMaxMs: Math.max(...produces.map((p) => p.loopMaxMs)) };
+    const loop = {
+      loopP99Ms: median(produces.map((p) => p.loopP99Ms)),
+      loopMaxMs: Math.max(...produces.map((p) => p.loopMaxMs)),
+    };
     const loopWorstP99 = Math.max(...produces.map((p) => p.loopP99Ms));
     const produceRate = RECORDS / (produce.ms / 1000);
 
     // kcat writes what it consumes to a file (as `kcat -C > file` would); its size proves every record came back.
     const consumedFile = path.join(tmp, 'consumed.txt');
-    const consume = await runProcess('/usr/bin/kcat', ['-b', bootstrap, '-C', '-t', 'wire', '-p', '0', '-o', 'beginning', '-e', '-q'], consumedFile);
+    const consume = await runProcess(
+      '/usr/bin/kcat',
+      ['-b', bootstrap, '-C', '-t', 'wire', '-p', '0', '-o', 'beginning', '-e', '-q'],
+      consumedFile,
+    );
     if (consume.code !== 0) throw new Error(`kcat consume failed: ${consume.stderr}`);
     const consumedBytes = fs.statSync(consumedFile).size;
-    if (consumedBytes !== RECORDS * (RECORD_BYTES + 1)) throw new Error(`consumed ${consumedBytes} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
+    if (consumedBytes !== RECORDS * (RECORD_BYTES + 1))
+      throw new Error(`consumed ${consumedBytes} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
     const consumeRate = RECORDS / (consume.ms / 1000);
 
     const inproc = await inProcessAppend(path.join(tmp, 'inproc'));
     const lat = await kafkajsLatency(bootstrap);
 
     const mb = (rate: number) => ((rate * RECORD_BYTES) / 1e6).toFixed(1);
-    console.log(`kcat produce  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(produceRate)} records/s, ${mb(produceRate)} MB/s (median of ${produces.map((p) => p.ms.toFixed(0)).join(', ')} ms)`);
-    console.log(`kcat consume  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(consumeRate)} records/s, ${mb(consumeRate)} MB/s (${consume.ms.toFixed(0)} ms)`);
-    console.log(`in-process append: ${Math.round(inproc)} records/s; wire/in-process ${(produceRate / inproc).toFixed(2)}`);
+    console.log(
+      `kcat produce  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(produceRate)} records/s, ${mb(produceRate)} MB/s (median of ${produces.map((p) => p.ms.toFixed(0)).join(', ')} ms)`,
+    );
+    console.log(
+      `kcat consume  ${RECORDS} x ${RECORD_BYTES} B: ${Math.round(consumeRate)} records/s, ${mb(consumeRate)} MB/s (${consume.ms.toFixed(0)} ms)`,
+    );
+    console.log(
+      `in-process append: ${Math.round(inproc)} records/s; wire/in-process ${(produceRate / inproc).toFixed(2)}`,
+    );
     console.log(
       `broker event-loop delay during produce: p99 ${loop.loopP99Ms.toFixed(1)} ms (median of ${produces.map((p) => p.loopP99Ms.toFixed(1)).join(', ')}), worst run ${loopWorstP99.toFixed(1)} ms, max ${loop.loopMaxMs.toFixed(1)} ms`,
     );
-    console.log(`kafkajs produce->consume latency (${lat.n} records at ~1000/s): p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`);
+    console.log(
+      `kafkajs produce->consume latency (${lat.n} records at ~1000/s): p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms`,
+    );
     return {
       wire_produce_records_per_s: Math.round(produceRate),
       wire_consume_records_per_s: Math.round(consumeRate),

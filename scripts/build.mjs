@@ -11,15 +11,41 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 
 const builds = [];
 if (fs.existsSync(path.join(root, 'src/extension/extension.ts'))) {
-  builds.push({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] });
+  builds.push({
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  });
 }
-builds.push({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } });
+builds.push({
+  ...common,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.js',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+});
 const webviewDir = path.join(root, 'src/webview');
 const webviewEntries = fs.existsSync(webviewDir)
-  ? fs.readdirSync(webviewDir).filter((f) => f.endsWith('-panel.ts')).map((f) => `src/webview/${f}`)
+  ? fs
+      .readdirSync(webviewDir)
+      .filter((f) => f.endsWith('-panel.ts'))
+      .map((f) => `src/webview/${f}`)
   : [];
 if (webviewEntries.length) {
-  builds.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'es2022' });
+  builds.push({
+    ...common,
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  });
 }
 
 // Codicons ship with the extension (node_modules is not packaged).

@@ -139,14 +139,19 @@ const origin = `http://${host}:${port}`;
 const child = spawn(
   bin,
   [
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `${host}:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `${host}:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     workspace,
   ],
   { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
@@ -184,7 +189,9 @@ process.on('SIGINT', () => {
 process.on('SIGTERM', () => stop(0));
 child.on('exit', (c, sig) => {
   if (stopping) return process.exit(0);
-  console.error(`[start] code-server exited (code ${c}, signal ${sig}):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`);
+  console.error(
+    `[start] code-server exited (code ${c}, signal ${sig}):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`,
+  );
   process.exit(1);
 });
 

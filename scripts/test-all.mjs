@@ -54,7 +54,9 @@ for (const [name, cmd, cmdArgs] of tiers) {
   const r = await runTier(cmd, cmdArgs);
   const ok = r.code === 0;
   results.push({ name, ok, passing: r.passing, failing: r.failing, seconds: ((Date.now() - t0) / 1000).toFixed(1) });
-  console.log(`=== tier ${name}: ${ok ? 'passed' : `FAILED (exit ${r.code ?? r.signal})`} in ${results.at(-1).seconds}s ===`);
+  console.log(
+    `=== tier ${name}: ${ok ? 'passed' : `FAILED (exit ${r.code ?? r.signal})`} in ${results.at(-1).seconds}s ===`,
+  );
 }
 
 console.log('\nSummary:');

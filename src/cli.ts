@@ -38,7 +38,14 @@ interface ServeOptions {
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opts: ServeOptions } {
-  const opts: ServeOptions = { host: '127.0.0.1', port: 9092, dataDir: './.kafka-lite', partitions: 1, autoCreate: true, quiet: false };
+  const opts: ServeOptions = {
+    host: '127.0.0.1',
+    port: 9092,
+    dataDir: './.kafka-lite',
+    partitions: 1,
+    autoCreate: true,
+    quiet: false,
+  };
   let command: 'serve' | 'help' | 'version' | null = null;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -47,7 +54,8 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
   };
   const int = (s: string, flag: string, min: number, max: number): number => {
     const n = Number(s);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer in ${min}..${max}, got "${s}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag} must be an integer in ${min}..${max}, got "${s}"`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -101,26 +109,36 @@ async function serve(opts: ServeOptions): Promise<void> {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.accessSync(dataDir, fs.constants.W_OK);
   } catch (e) {
-    throw new Error(`cannot use data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(
+      `cannot use data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const log = (level: 'info' | 'warn' | 'error', message: string) => {
     if (opts.quiet && level === 'info') return;
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`;
     (level === 'info' ? process.stdout : process.stderr).write(line);
   };
-  const broker = await Broker.open({ dataDir, autoCreateTopics: opts.autoCreate, defaultPartitions: opts.partitions, logger: log });
+  const broker = await Broker.open({
+    dataDir,
+    autoCreateTopics: opts.autoCreate,
+    defaultPartitions: opts.partitions,
+    logger: log,
+  });
   let server: KafkaServer;
   try {
     server = await startKafkaServer({ broker, host: opts.host, port: opts.port, logger: log });
   } catch (e) {
     await broker.close();
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.port} on ${opts.host} is already in use (try --port 0 for a free one)`);
+    if (err.code === 'EADDRINUSE')
+      throw new Error(`port ${opts.port} on ${opts.host} is already in use (try --port 0 for a free one)`);
     if (err.code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${opts.host}: no such local address`);
     throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`);
   }
   if (!isLoopback(opts.host)) {
-    process.stderr.write(`WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`);
+    process.stderr.write(
+      `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
+    );
   }
   process.stdout.write(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
   let stopping = false;

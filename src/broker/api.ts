@@ -76,7 +76,11 @@ export interface LogManager {
    * Change config overrides: a string value sets the key, null puts it back to its default. Everything is
    * validated first (INVALID_CONFIG naming the key), then stored at once; validateOnly stops after validating.
    */
-  alterTopicConfigs(name: string, configs: Record<string, string | null>, opts?: { validateOnly?: boolean }): Promise<void>;
+  alterTopicConfigs(
+    name: string,
+    configs: Record<string, string | null>,
+    opts?: { validateOnly?: boolean },
+  ): Promise<void>;
   listTopics(): TopicInfo[];
   getTopic(name: string): TopicInfo | undefined;
   /** Every config Kafka lists for a topic, with its value and whether it is the default. */
@@ -120,8 +124,16 @@ export interface GroupCoordinatorOptions {
 export interface GroupCoordinator {
   join(req: JoinGroupRequest): Promise<JoinGroupResult>;
   sync(req: SyncGroupRequest): Promise<SyncGroupResult>;
-  heartbeat(groupId: string, generationId: number, memberId: string, groupInstanceId?: string | null): { errorCode: number };
-  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): {
+  heartbeat(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    groupInstanceId?: string | null,
+  ): { errorCode: number };
+  leave(
+    groupId: string,
+    members: { memberId: string; groupInstanceId: string | null }[],
+  ): {
     errorCode: number;
     members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
   };
@@ -174,7 +186,11 @@ export interface ProducerStateManager {
    * Returns the original offsets for a retried batch already stored ('duplicate'), 'append' for the next one in
    * sequence; throws KafkaError OUT_OF_ORDER_SEQUENCE_NUMBER / INVALID_PRODUCER_EPOCH / UNKNOWN_PRODUCER_ID.
    */
-  check(topic: string, partition: number, header: BatchHeader): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number };
+  check(
+    topic: string,
+    partition: number,
+    header: BatchHeader,
+  ): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number };
   /** Record a batch after it was appended at baseOffset. */
   record(topic: string, partition: number, header: BatchHeader, baseOffset: number): void;
   state(topic: string, partition: number): ProducerPartitionState[];

@@ -204,7 +204,11 @@ export class Broker {
   }
 
   /** Set (string) or reset to the default (null) topic config overrides; see LogManager.alterTopicConfigs. */
-  alterTopicConfigs(name: string, configs: Record<string, string | null>, opts?: { validateOnly?: boolean }): Promise<void> {
+  alterTopicConfigs(
+    name: string,
+    configs: Record<string, string | null>,
+    opts?: { validateOnly?: boolean },
+  ): Promise<void> {
     return this.logs.alterTopicConfigs(name, configs, opts);
   }
 
@@ -245,7 +249,10 @@ export class Broker {
     for (let i = 0; i < headers.length; i++) if (headers[i].producerId >= 0) idempotent = true;
     if (idempotent) {
       if (headers.length !== 1) {
-        throw new KafkaError(ErrorCode.INVALID_RECORD, 'an idempotent produce must carry exactly one record batch per partition');
+        throw new KafkaError(
+          ErrorCode.INVALID_RECORD,
+          'an idempotent produce must carry exactly one record batch per partition',
+        );
       }
       const verdict = this.producers.check(topic, partition, headers[0]);
       if (verdict.kind === 'duplicate') {
@@ -268,7 +275,8 @@ export class Broker {
   /** Produce records through the engine (panels, tests, benchmarks): encodes one v2 batch and appends it. */
   async produce(topic: string, records: ProduceRecord[], opts: ProduceOptions = {}): Promise<ProduceResult> {
     const t = (await this.ensureTopic(topic)) ?? this.requireTopic(topic);
-    if (records.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to produce: the record list is empty');
+    if (records.length === 0)
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to produce: the record list is empty');
     let partition = opts.partition;
     if (partition === undefined) {
       partition = choosePartition(records[0].key ?? null, t.partitions, () => this.roundRobin++);
@@ -303,7 +311,13 @@ export class Broker {
   }
 
   /** Decoded records from `offset`, at most maxRecords (for people and the in-process consumer). */
-  readRecords(topic: string, partition: number, offset: number, maxRecords: number, maxBytes = 1 << 20): ConsumedRecord[] {
+  readRecords(
+    topic: string,
+    partition: number,
+    offset: number,
+    maxRecords: number,
+    maxBytes = 1 << 20,
+  ): ConsumedRecord[] {
     const out: ConsumedRecord[] = [];
     let next = offset;
     while (out.length < maxRecords) {
@@ -485,7 +499,10 @@ export class Broker {
         if (this.logs.getTopic(c.topic)) targets.push({ topic: c.topic, partition: c.partition });
       }
       if (targets.length === 0) {
-        throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `group "${groupId}" has no committed offsets to reset; name a topic`);
+        throw new KafkaError(
+          ErrorCode.GROUP_ID_NOT_FOUND,
+          `group "${groupId}" has no committed offsets to reset; name a topic`,
+        );
       }
     }
     const current = new Map<string, number>();

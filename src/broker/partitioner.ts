@@ -41,8 +41,13 @@ export function toPositive(n: number): number {
 }
 
 /** The partition for a record: keyed -> toPositive(murmur2(key)) % n; keyless -> the next round-robin slot. */
-export function choosePartition(key: Buffer | string | null, numPartitions: number, nextRoundRobin: () => number): number {
-  if (!Number.isInteger(numPartitions) || numPartitions < 1) throw new RangeError(`cannot choose among ${numPartitions} partitions`);
+export function choosePartition(
+  key: Buffer | string | null,
+  numPartitions: number,
+  nextRoundRobin: () => number,
+): number {
+  if (!Number.isInteger(numPartitions) || numPartitions < 1)
+    throw new RangeError(`cannot choose among ${numPartitions} partitions`);
   if (key === null || key === undefined) return toPositive(nextRoundRobin()) % numPartitions;
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
   return toPositive(murmur2(bytes)) % numPartitions;

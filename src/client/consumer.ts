@@ -89,7 +89,8 @@ export class GroupConsumer extends EventEmitter {
   ) {
     super();
     if (!opts.groupId) throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'a consumer needs a group id');
-    if (!opts.topics || opts.topics.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'a consumer needs at least one topic to subscribe to');
+    if (!opts.topics || opts.topics.length === 0)
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'a consumer needs at least one topic to subscribe to');
     this.groupId = opts.groupId;
     this.topics = [...new Set(opts.topics)];
     this.clientId = opts.clientId ?? 'kafka-lite-consumer';
@@ -181,10 +182,14 @@ export class GroupConsumer extends EventEmitter {
         this._memberId = '';
         continue;
       }
-      if (join.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || join.errorCode === ErrorCode.ILLEGAL_GENERATION) continue;
+      if (join.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || join.errorCode === ErrorCode.ILLEGAL_GENERATION)
+        continue;
       if (join.errorCode !== ErrorCode.NONE) {
         this._state = 'idle';
-        throw new KafkaError(join.errorCode, `group "${this.groupId}": JoinGroup failed with ${errorName(join.errorCode)}`);
+        throw new KafkaError(
+          join.errorCode,
+          `group "${this.groupId}": JoinGroup failed with ${errorName(join.errorCode)}`,
+        );
       }
       this._memberId = join.memberId;
       this._generationId = join.generationId;
@@ -204,10 +209,14 @@ export class GroupConsumer extends EventEmitter {
         this._memberId = '';
         continue;
       }
-      if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || sync.errorCode === ErrorCode.ILLEGAL_GENERATION) continue;
+      if (sync.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || sync.errorCode === ErrorCode.ILLEGAL_GENERATION)
+        continue;
       if (sync.errorCode !== ErrorCode.NONE) {
         this._state = 'idle';
-        throw new KafkaError(sync.errorCode, `group "${this.groupId}": SyncGroup failed with ${errorName(sync.errorCode)}`);
+        throw new KafkaError(
+          sync.errorCode,
+          `group "${this.groupId}": SyncGroup failed with ${errorName(sync.errorCode)}`,
+        );
       }
       this.applyAssignment(previous, sync.assignment, join.protocolName);
       this._state = 'stable';
@@ -222,7 +231,10 @@ export class GroupConsumer extends EventEmitter {
       return;
     }
     this._state = 'idle';
-    throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS, `group "${this.groupId}": gave up joining after ${MAX_JOIN_ATTEMPTS} attempts`);
+    throw new KafkaError(
+      ErrorCode.REBALANCE_IN_PROGRESS,
+      `group "${this.groupId}": gave up joining after ${MAX_JOIN_ATTEMPTS} attempts`,
+    );
   }
 
   private protocols(): { name: string; metadata: Buffer }[] {
@@ -261,12 +273,17 @@ export class GroupConsumer extends EventEmitter {
   private applyAssignment(previous: TopicPartition[], assignment: Buffer, protocolName: string | null): void {
     let decoded: TopicPartition[] = [];
     try {
-      decoded = decodeAssignment(assignment).assignedPartitions.flatMap((tp) => tp.partitions.map((partition) => ({ topic: tp.topic, partition })));
+      decoded = decodeAssignment(assignment).assignedPartitions.flatMap((tp) =>
+        tp.partitions.map((partition) => ({ topic: tp.topic, partition })),
+      );
     } catch (e) {
       this.fail(new Error(`group "${this.groupId}": could not decode the assignment: ${(e as Error).message}`));
     }
     decoded.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-    const keep = protocolName === 'cooperative-sticky' ? new Set(previous.map((tp) => key(tp.topic, tp.partition))) : new Set<string>();
+    const keep =
+      protocolName === 'cooperative-sticky'
+        ? new Set(previous.map((tp) => key(tp.topic, tp.partition)))
+        : new Set<string>();
     const old = new Map(this.positions);
     this.positions.clear();
     this.owned = decoded;
@@ -364,7 +381,11 @@ export class GroupConsumer extends EventEmitter {
   async commit(): Promise<void> {
     this.assertUsable('commit');
     if (this.joining) await this.joining;
-    if (this._state !== 'stable') throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `consumer is ${this._state}, not a member of group "${this.groupId}"`);
+    if (this._state !== 'stable')
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_MEMBER_ID,
+        `consumer is ${this._state}, not a member of group "${this.groupId}"`,
+      );
     const entries = this.owned.map((tp) => ({
       topic: tp.topic,
       partition: tp.partition,
@@ -375,7 +396,11 @@ export class GroupConsumer extends EventEmitter {
     const results = await this.broker.commitOffsets(this.groupId, this._memberId, this._generationId, entries);
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
     if (failed) {
-      if (failed.errorCode === ErrorCode.REBALANCE_IN_PROGRESS || failed.errorCode === ErrorCode.ILLEGAL_GENERATION || failed.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
+      if (
+        failed.errorCode === ErrorCode.REBALANCE_IN_PROGRESS ||
+        failed.errorCode === ErrorCode.ILLEGAL_GENERATION ||
+        failed.errorCode === ErrorCode.UNKNOWN_MEMBER_ID
+      ) {
         if (failed.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this._memberId = '';
         this.rejoinInBackground();
       }
@@ -398,9 +423,13 @@ export class GroupConsumer extends EventEmitter {
 
   seek(topic: string, partition: number, offset: number): void {
     if (!this.positions.has(key(topic, partition))) {
-      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${partition} is not assigned to this consumer; it owns ${this.describeOwned()}`);
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `${topic}-${partition} is not assigned to this consumer; it owns ${this.describeOwned()}`,
+      );
     }
-    if (!Number.isInteger(offset) || offset < 0) throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot seek to ${offset}: an offset is a whole number >= 0`);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot seek to ${offset}: an offset is a whole number >= 0`);
     this.positions.set(key(topic, partition), offset);
   }
 
@@ -432,7 +461,10 @@ export class GroupConsumer extends EventEmitter {
 
   private assertUsable(what: string): void {
     if (this._state === 'left' || this._state === 'crashed') {
-      throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `cannot ${what}: this consumer has ${this._state === 'left' ? 'left' : 'crashed'}; call join() to come back as a new member`);
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_MEMBER_ID,
+        `cannot ${what}: this consumer has ${this._state === 'left' ? 'left' : 'crashed'}; call join() to come back as a new member`,
+      );
     }
   }
 

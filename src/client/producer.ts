@@ -68,7 +68,8 @@ export class Producer {
    */
   async init(): Promise<void> {
     if (!this.idempotent) return;
-    const current = this.producerId >= 0 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : undefined;
+    const current =
+      this.producerId >= 0 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : undefined;
     const r = await this.broker.initProducerId(null, current);
     this.producerId = r.producerId;
     this.producerEpoch = r.producerEpoch;
@@ -85,18 +86,22 @@ export class Producer {
    * moves it back (e.g. to undo a skip); the result never goes below 0. init() also starts over (new epoch).
    */
   skipSequence(topic: string, partition: number, by = 1): void {
-    if (!Number.isInteger(by) || by === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `skipSequence needs a non-zero whole number, got ${by}`);
+    if (!Number.isInteger(by) || by === 0)
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `skipSequence needs a non-zero whole number, got ${by}`);
     const current = this.nextSequence(topic, partition);
     const next = by > 0 ? incrementSequence(current, by) : Math.max(0, current + by);
     this.sequences.set(`${topic}\u0000${partition}`, next);
   }
 
   async send(topic: string, records: ProduceRecord[], opts: { partition?: number } = {}): Promise<SendResult> {
-    if (records.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to send: the record list is empty');
+    if (records.length === 0)
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to send: the record list is empty');
     if (this.idempotent && this.producerId < 0) await this.init();
     const info = (await this.broker.ensureTopic(topic)) ?? this.broker.getTopic(topic);
-    if (!info) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${topic}" (auto-create is off)`);
-    const partition = opts.partition ?? choosePartition(records[0].key ?? null, info.partitions, () => this.roundRobin++);
+    if (!info)
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${topic}" (auto-create is off)`);
+    const partition =
+      opts.partition ?? choosePartition(records[0].key ?? null, info.partitions, () => this.roundRobin++);
     const now = this.broker.clock.now();
     // Fix the timestamps now so that resendLast() sends exactly the same batch.
     const fixed = records.map((r) => ({ ...r, timestamp: r.timestamp ?? now }));
@@ -114,12 +119,15 @@ export class Producer {
 
   /** Send the previous batch again, unchanged: what a client does when an acknowledgement was lost. */
   async resendLast(): Promise<SendResult> {
-    if (!this.last) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'there is no previous batch to resend: send something first');
+    if (!this.last)
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'there is no previous batch to resend: send something first');
     return this.sendBatch(this.last);
   }
 
   private async sendBatch(b: LastSend): Promise<SendResult> {
-    const producer = this.idempotent ? { producerId: this.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence } : undefined;
+    const producer = this.idempotent
+      ? { producerId: this.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence }
+      : undefined;
     const r = await this.broker.produce(b.topic, b.records, { partition: b.partition, producer });
     if (this.idempotent && !b.acked && b.producerEpoch === this.producerEpoch) {
       const key = `${b.topic}\u0000${b.partition}`;

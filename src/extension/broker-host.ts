@@ -122,7 +122,7 @@ export class BrokerHost implements vscode.Disposable {
     const owner = this._owner;
     if (this._state !== 'external' || !owner) {
       void vscode.window.showInformationMessage(
-        'Kafka Lite: there is no other window\'s broker to connect to (this window ' +
+        "Kafka Lite: there is no other window's broker to connect to (this window " +
           (this._state === 'running' ? 'runs the broker itself).' : 'has no broker owned by another window).'),
       );
       return false;
@@ -130,7 +130,9 @@ export class BrokerHost implements vscode.Disposable {
     if (this.remote?.hasSnapshot) return true;
     if (!owner.port) {
       this.log.warn(`${owner.window} has not published its broker's port yet; cannot connect the views.`);
-      void vscode.window.showWarningMessage(`Kafka Lite: ${owner.window} has not started listening yet. Try again in a moment.`);
+      void vscode.window.showWarningMessage(
+        `Kafka Lite: ${owner.window} has not started listening yet. Try again in a moment.`,
+      );
       return false;
     }
     this.disconnectRemote();
@@ -304,7 +306,9 @@ export class BrokerHost implements vscode.Disposable {
       }
       lock = taken.lock;
       if (taken.tookOverStale) {
-        this.log.info(`Took over a stale lock of ${dataDir} left by pid ${taken.tookOverStale.pid} (no longer running).`);
+        this.log.info(
+          `Took over a stale lock of ${dataDir} left by pid ${taken.tookOverStale.pid} (no longer running).`,
+        );
       }
       this.setState('starting');
       if (!LOOPBACK_HOSTS.has(settings.host)) {
@@ -325,7 +329,10 @@ export class BrokerHost implements vscode.Disposable {
       // A spinner in the status bar always; a notification too when recovery takes long (a large unclean log).
       const slow = setTimeout(() => {
         void vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Kafka Lite: recovering the broker's logs in ${dataDir}…` },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Kafka Lite: recovering the broker's logs in ${dataDir}…`,
+          },
           () => opening.catch(() => undefined),
         );
       }, 1000);
@@ -422,7 +429,9 @@ export class BrokerHost implements vscode.Disposable {
       broker.on('topicCreated', (e) => log.info(`Topic created: ${e.topic} (${e.partitions} partition(s)).`)),
       broker.on('topicDeleted', (e) => log.info(`Topic deleted: ${e.topic}.`)),
       broker.on('partitionsCreated', (e) => log.info(`Topic ${e.topic} now has ${e.partitions} partitions.`)),
-      broker.on('recordsDeleted', (e) => log.info(`Records deleted: ${e.topic}[${e.partition}] now starts at ${e.logStartOffset}.`)),
+      broker.on('recordsDeleted', (e) =>
+        log.info(`Records deleted: ${e.topic}[${e.partition}] now starts at ${e.logStartOffset}.`),
+      ),
       broker.on('groupChanged', (e) =>
         log.info(`Group ${e.groupId}: ${e.state}, generation ${e.generationId}, ${e.members} member(s).`),
       ),

@@ -20,7 +20,10 @@ export function registerLifecycle(context: vscode.ExtensionContext, host: Broker
     if (!vscode.workspace.isTrusted) {
       host.setStopped('untrusted');
       void vscode.window
-        .showInformationMessage('Kafka Lite does not start its broker automatically in a restricted workspace.', 'Start Broker')
+        .showInformationMessage(
+          'Kafka Lite does not start its broker automatically in a restricted workspace.',
+          'Start Broker',
+        )
         .then((a) => {
           if (a) void host.start();
         });
@@ -36,13 +39,20 @@ export function registerLifecycle(context: vscode.ExtensionContext, host: Broker
       if (host.state === 'stopped') autoStart();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      const relevant = ['port', 'host', 'dataDirectory', 'autoCreateTopics', 'defaultPartitions', 'flushIntervalMs'].some((k) =>
-        e.affectsConfiguration(`kafkaLite.${k}`),
-      );
+      const relevant = [
+        'port',
+        'host',
+        'dataDirectory',
+        'autoCreateTopics',
+        'defaultPartitions',
+        'flushIntervalMs',
+      ].some((k) => e.affectsConfiguration(`kafkaLite.${k}`));
       if (relevant && host.state === 'running') {
-        void vscode.window.showInformationMessage('Kafka Lite settings changed; restart the broker to apply them.', 'Restart').then((a) => {
-          if (a) void host.restart();
-        });
+        void vscode.window
+          .showInformationMessage('Kafka Lite settings changed; restart the broker to apply them.', 'Restart')
+          .then((a) => {
+            if (a) void host.restart();
+          });
       }
     }),
   );

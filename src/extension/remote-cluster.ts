@@ -103,7 +103,10 @@ export class RemoteClusterSnapshot implements ClusterReader {
         t: next.topics,
         p: [...next.partitions],
         g: next.groups,
-        d: [...next.descriptions].map(([k, v]) => [k, { ...v, members: v.members.map((m) => ({ ...m, metadata: undefined, assignment: undefined })) }]),
+        d: [...next.descriptions].map(([k, v]) => [
+          k,
+          { ...v, members: v.members.map((m) => ({ ...m, metadata: undefined, assignment: undefined })) },
+        ]),
         l: [...next.lag],
       });
       this.snapshot = next;
@@ -150,7 +153,9 @@ export class RemoteClusterSnapshot implements ClusterReader {
 
   groupLag(groupId: string): { partitions: PartitionLag[]; totalLag: number } {
     const l = this.require().lag.get(groupId);
-    return l ? { partitions: l.partitions.map((p) => ({ ...p })), totalLag: l.totalLag } : { partitions: [], totalLag: 0 };
+    return l
+      ? { partitions: l.partitions.map((p) => ({ ...p })), totalLag: l.totalLag }
+      : { partitions: [], totalLag: 0 };
   }
 
   // ------------------------------------------------------------------ fetching
@@ -179,17 +184,15 @@ export class RemoteClusterSnapshot implements ClusterReader {
       partitions.set(
         t.name,
         offsets
-          .map(
-            (o): PartitionInfo => ({
-              topic: t.name,
-              partition: o.partition,
-              logStartOffset: Number(o.low),
-              logEndOffset: Number(o.high),
-              sizeBytes: 0,
-              segmentCount: 0,
-              lastTimestamp: -1,
-            }),
-          )
+          .map((o): PartitionInfo => ({
+            topic: t.name,
+            partition: o.partition,
+            logStartOffset: Number(o.low),
+            logEndOffset: Number(o.high),
+            sizeBytes: 0,
+            segmentCount: 0,
+            lastTimestamp: -1,
+          }))
           .sort((a, b) => a.partition - b.partition),
       );
     }
@@ -199,17 +202,16 @@ export class RemoteClusterSnapshot implements ClusterReader {
     const descriptions = new Map<string, GroupDescription>();
     if (ids.length > 0) {
       for (const g of (await admin.describeGroups(ids)).groups) {
-        const members = g.members.map(
-          (m): GroupMemberDescription => ({
-            memberId: m.memberId,
-            groupInstanceId: null,
-            clientId: m.clientId,
-            clientHost: m.clientHost,
-            metadata: m.memberMetadata,
-            assignment: m.memberAssignment,
-            assignedPartitions: g.protocolType === 'consumer' || g.protocolType === '' ? decodeAssignment(m.memberAssignment) : [],
-          }),
-        );
+        const members = g.members.map((m): GroupMemberDescription => ({
+          memberId: m.memberId,
+          groupInstanceId: null,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          metadata: m.memberMetadata,
+          assignment: m.memberAssignment,
+          assignedPartitions:
+            g.protocolType === 'consumer' || g.protocolType === '' ? decodeAssignment(m.memberAssignment) : [],
+        }));
         descriptions.set(g.groupId, {
           groupId: g.groupId,
           state: toState(g.state),
@@ -245,7 +247,11 @@ export class RemoteClusterSnapshot implements ClusterReader {
       }
       lag.set(
         g.groupId,
-        computeGroupLag(committed, descriptions.get(g.groupId)?.members ?? [], (topic, partition) => partitions.get(topic)?.[partition]),
+        computeGroupLag(
+          committed,
+          descriptions.get(g.groupId)?.members ?? [],
+          (topic, partition) => partitions.get(topic)?.[partition],
+        ),
       );
     }
     return { topics, partitions, groups, descriptions, lag };

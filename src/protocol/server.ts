@@ -325,7 +325,8 @@ class Connection {
       release();
       if (this.closed) return;
       try {
-        slot.out = resp === null ? null : this.encode(module, version, flexible, correlationId, resp as Record<string, unknown>);
+        slot.out =
+          resp === null ? null : this.encode(module, version, flexible, correlationId, resp as Record<string, unknown>);
       } catch (e) {
         fail(e);
         return;
@@ -342,7 +343,13 @@ class Connection {
     }
   }
 
-  private encode(api: ApiModule, version: number, flexible: boolean, correlationId: number, resp: Record<string, unknown>): Buffer[] {
+  private encode(
+    api: ApiModule,
+    version: number,
+    flexible: boolean,
+    correlationId: number,
+    resp: Record<string, unknown>,
+  ): Buffer[] {
     const w = new Writer();
     w.int32(0); // size, patched below
     w.int32(correlationId);
@@ -355,7 +362,10 @@ class Connection {
   }
 
   private answerUnsupportedApiVersions(correlationId: number, version: number): void {
-    this.server.log('info', `${this.who}: ApiVersions v${version} is not supported; answering with error 35 and the supported list`);
+    this.server.log(
+      'info',
+      `${this.who}: ApiVersions v${version} is not supported; answering with error 35 and the supported list`,
+    );
     const w = new Writer();
     w.int32(0).int32(correlationId).int16(UNSUPPORTED_VERSION);
     w.arrayLength(advertised.length);
@@ -440,8 +450,14 @@ class Server extends EventEmitter implements KafkaServer {
     const addr = this.netServer.address() as net.AddressInfo;
     this.port = addr.port;
     this.host = addr.address;
-    const advertisedHost = this.opts.advertisedHost ?? (net.isIPv4(addr.address) && addr.address !== '0.0.0.0' ? addr.address : '127.0.0.1');
-    this.cluster = { nodeId: this.opts.nodeId ?? 1, host: advertisedHost, port: this.opts.advertisedPort ?? this.port, clusterId: clusterIdFor(this.broker.dataDir) };
+    const advertisedHost =
+      this.opts.advertisedHost ?? (net.isIPv4(addr.address) && addr.address !== '0.0.0.0' ? addr.address : '127.0.0.1');
+    this.cluster = {
+      nodeId: this.opts.nodeId ?? 1,
+      host: advertisedHost,
+      port: this.opts.advertisedPort ?? this.port,
+      clusterId: clusterIdFor(this.broker.dataDir),
+    };
   }
 
   private accept(socket: net.Socket): void {
@@ -456,7 +472,8 @@ class Server extends EventEmitter implements KafkaServer {
 
   connectionClosed(conn: Connection): void {
     if (!this.connections.delete(conn.id)) return;
-    if (conn.clientId !== undefined) this.log('info', `connection ${conn.id} (client ${JSON.stringify(conn.clientId)}) closed`);
+    if (conn.clientId !== undefined)
+      this.log('info', `connection ${conn.id} (client ${JSON.stringify(conn.clientId)}) closed`);
     this.emit('disconnect', { id: conn.id, remote: conn.remote, clientId: conn.clientId } satisfies ConnectionEvent);
   }
 

@@ -3,7 +3,20 @@
  * the webview (src/webview/browser-panel.ts). Requests carry an `id`, replies echo it; the host pushes the
  * whole visible page as a `snapshot` (also in live-tail mode, where new records extend the page).
  */
-import { Reply, bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType, Validation } from './validate';
+import {
+  Reply,
+  bool,
+  fail,
+  int,
+  intOrNull,
+  obj,
+  oneOf,
+  requestId,
+  str,
+  topicName,
+  validateByType,
+  Validation,
+} from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
 export const PAGE_SIZE = 100;
@@ -24,7 +37,15 @@ export interface RecordFilter {
 
 export type BrowserRequest =
   | { type: 'ready'; id: number }
-  | { type: 'open'; id: number; topic: string; partition: number | null; seek: Seek; filter: RecordFilter; tail: boolean }
+  | {
+      type: 'open';
+      id: number;
+      topic: string;
+      partition: number | null;
+      seek: Seek;
+      filter: RecordFilter;
+      tail: boolean;
+    }
   | { type: 'page'; id: number; direction: 'next' | 'prev' }
   | { type: 'setTail'; id: number; tail: boolean }
   | { type: 'copyRecord'; id: number; partition: number; offset: number }
@@ -86,7 +107,11 @@ export function parseSeek(v: unknown): Seek {
 
 export function parseFilter(v: unknown): RecordFilter {
   const o = obj(v, 'filter');
-  return { text: str(o, 'text', 1000), regex: bool(o, 'regex'), field: oneOf(o, 'field', ['any', 'key', 'value', 'header'] as const) };
+  return {
+    text: str(o, 'text', 1000),
+    regex: bool(o, 'regex'),
+    field: oneOf(o, 'field', ['any', 'key', 'value', 'header'] as const),
+  };
 }
 
 export function validateBrowserRequest(raw: unknown): Validation<BrowserRequest> {

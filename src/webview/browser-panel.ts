@@ -5,10 +5,30 @@
  * removed). Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
  */
 import type { BrowserSavedState, BrowserSnapshot, RecordFilter, RecordRow, Seek } from '../shared/browser-messages';
-import { button, byId, checked, formatTime, h, icon, listen, request, setOptions, setValue, showStatus, valueOf, vscode } from './common';
+import {
+  button,
+  byId,
+  checked,
+  formatTime,
+  h,
+  icon,
+  listen,
+  request,
+  setOptions,
+  setValue,
+  showStatus,
+  valueOf,
+  vscode,
+} from './common';
 
 const saved = vscode.getState() as BrowserSavedState | undefined;
-let state: BrowserSavedState = saved ?? { topic: '', partition: null, seek: { kind: 'beginning' }, filter: { text: '', regex: false, field: 'any' }, tail: false };
+let state: BrowserSavedState = saved ?? {
+  topic: '',
+  partition: null,
+  seek: { kind: 'beginning' },
+  filter: { text: '', regex: false, field: 'any' },
+  tail: false,
+};
 let snap: BrowserSnapshot | null = null;
 let lastFilter = '';
 const compression = ['', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -16,29 +36,60 @@ const compression = ['', 'gzip', 'snappy', 'lz4', 'zstd'];
 const app = byId('app');
 app.append(
   h('h2', {}, icon('list-flat'), ' Browse records'),
-  h('div', { class: 'row' },
+  h(
+    'div',
+    { class: 'row' },
     h('vscode-single-select', { id: 'topic', class: 'grow', title: 'Topic' }),
     h('vscode-single-select', { id: 'partition', title: 'Partition' }),
-    button('Beginning', () => void open({ kind: 'beginning' }), { id: 'seek-beginning', icon: 'debug-step-back', secondary: true }),
+    button('Beginning', () => void open({ kind: 'beginning' }), {
+      id: 'seek-beginning',
+      icon: 'debug-step-back',
+      secondary: true,
+    }),
     button('End', () => void open({ kind: 'end' }), { id: 'seek-end', icon: 'debug-step-over', secondary: true }),
     h('vscode-textfield', { id: 'seek-offset', class: 'narrow', placeholder: 'offset' }),
     button('Go', () => seekOffset(), { id: 'seek-offset-go', secondary: true, title: 'Seek to this offset' }),
     h('vscode-textfield', { id: 'seek-time', placeholder: 'timestamp (ISO or ms)' }),
-    button('Go', () => seekTime(), { id: 'seek-time-go', secondary: true, title: 'Seek to the first record at or after this time' }),
+    button('Go', () => seekTime(), {
+      id: 'seek-time-go',
+      secondary: true,
+      title: 'Seek to the first record at or after this time',
+    }),
   ),
-  h('div', { class: 'row' },
+  h(
+    'div',
+    { class: 'row' },
     icon('filter'),
-    h('vscode-textfield', { id: 'filter', class: 'grow', placeholder: 'filter: substring (case-insensitive) or regex' }),
-    h('vscode-single-select', { id: 'filter-field' },
-      h('vscode-option', { value: 'any' }, 'key, value or header'), h('vscode-option', { value: 'key' }, 'key'),
-      h('vscode-option', { value: 'value' }, 'value'), h('vscode-option', { value: 'header' }, 'header')),
+    h('vscode-textfield', {
+      id: 'filter',
+      class: 'grow',
+      placeholder: 'filter: substring (case-insensitive) or regex',
+    }),
+    h(
+      'vscode-single-select',
+      { id: 'filter-field' },
+      h('vscode-option', { value: 'any' }, 'key, value or header'),
+      h('vscode-option', { value: 'key' }, 'key'),
+      h('vscode-option', { value: 'value' }, 'value'),
+      h('vscode-option', { value: 'header' }, 'header'),
+    ),
     h('vscode-checkbox', { id: 'filter-regex', label: 'regex' }),
     button('Apply', () => void open(state.seek), { id: 'apply-filter', icon: 'search' }),
     h('vscode-checkbox', { id: 'tail', label: 'Live tail' }),
   ),
-  h('div', { class: 'row' },
-    button('Previous', () => void request('page', { direction: 'prev' }), { id: 'prev', icon: 'chevron-left', secondary: true }),
-    button('Next', () => void request('page', { direction: 'next' }), { id: 'next', icon: 'chevron-right', secondary: true }),
+  h(
+    'div',
+    { class: 'row' },
+    button('Previous', () => void request('page', { direction: 'prev' }), {
+      id: 'prev',
+      icon: 'chevron-left',
+      secondary: true,
+    }),
+    button('Next', () => void request('page', { direction: 'next' }), {
+      id: 'next',
+      icon: 'chevron-right',
+      secondary: true,
+    }),
     h('span', { id: 'range', class: 'hint' }),
     button('Compact now', () => void compactNow(), {
       id: 'compact',
@@ -65,14 +116,24 @@ function save(): void {
 
 function readFilter(): RecordFilter {
   const f = valueOf(fieldSel);
-  return { text: valueOf(filterEl), regex: checked(regexEl), field: f === 'key' || f === 'value' || f === 'header' ? f : 'any' };
+  return {
+    text: valueOf(filterEl),
+    regex: checked(regexEl),
+    field: f === 'key' || f === 'value' || f === 'header' ? f : 'any',
+  };
 }
 
 async function open(seek: Seek): Promise<void> {
   const topic = valueOf(topicSel);
   if (!topic) return showStatus('Pick a topic.', 'error');
   const p = valueOf(partSel);
-  state = { topic, partition: p === 'all' || p === '' ? null : Number(p), seek, filter: readFilter(), tail: checked(tailEl) };
+  state = {
+    topic,
+    partition: p === 'all' || p === '' ? null : Number(p),
+    seek,
+    filter: readFilter(),
+    tail: checked(tailEl),
+  };
   save();
   showStatus('Reading…');
   const r = await request('open', { ...state });
@@ -94,7 +155,8 @@ function seekOffset(): void {
 function seekTime(): void {
   const raw = valueOf(byId('seek-time')).trim();
   const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(n) || n < 0) return showStatus(`"${raw}" is not a time: use an ISO date (2024-01-31T12:00:00Z) or ms since 1970.`, 'error');
+  if (!Number.isFinite(n) || n < 0)
+    return showStatus(`"${raw}" is not a time: use an ISO date (2024-01-31T12:00:00Z) or ms since 1970.`, 'error');
   void open({ kind: 'timestamp', timestamp: Math.floor(n) });
 }
 
@@ -102,27 +164,68 @@ function renderSelects(): void {
   const topics = snap?.topics ?? [];
   const names = topics.map((t) => t.name);
   if (state.topic && !names.includes(state.topic)) names.unshift(state.topic);
-  setOptions(topicSel, [{ value: '', label: '(pick a topic)' }, ...names.map((n) => ({ value: n, label: n }))], state.topic);
+  setOptions(
+    topicSel,
+    [{ value: '', label: '(pick a topic)' }, ...names.map((n) => ({ value: n, label: n }))],
+    state.topic,
+  );
   const count = topics.find((t) => t.name === state.topic)?.partitions ?? 0;
-  setOptions(partSel, [{ value: 'all', label: 'all partitions' }, ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` }))], state.partition === null ? 'all' : String(state.partition));
+  setOptions(
+    partSel,
+    [
+      { value: 'all', label: 'all partitions' },
+      ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` })),
+    ],
+    state.partition === null ? 'all' : String(state.partition),
+  );
 }
 
 function cell(text: string | null, kind: string, cls: string): HTMLElement {
   if (text === null) return h('td', { class: `${cls} null` }, 'null');
-  return h('td', { class: `${cls} ${kind}` }, kind === 'json' ? h('pre', {}, text) : kind === 'binary' ? h('code', { title: 'binary, shown as hex' }, text) : text);
+  return h(
+    'td',
+    { class: `${cls} ${kind}` },
+    kind === 'json'
+      ? h('pre', {}, text)
+      : kind === 'binary'
+        ? h('code', { title: 'binary, shown as hex' }, text)
+        : text,
+  );
 }
 
 function row(r: RecordRow): HTMLElement {
-  const copy = button('', () => void request('copyRecord', { partition: r.partition, offset: r.offset }).then((x) => x.ok && showStatus(`Copied record ${r.partition}@${r.offset} as JSON.`)), { icon: 'copy', secondary: true, title: 'Copy as JSON' });
-  const again = button('', () => void request('produceCopy', { partition: r.partition, offset: r.offset }), { icon: 'send', secondary: true, title: 'Produce a copy (opens the producer prefilled)' });
-  const ts = h('td', { class: 'time', title: r.timestampType === 1 ? 'LogAppendTime' : 'CreateTime' }, formatTime(r.timestamp));
-  return h('tr', { class: 'record', 'data-partition': r.partition, 'data-offset': r.offset },
+  const copy = button(
+    '',
+    () =>
+      void request('copyRecord', { partition: r.partition, offset: r.offset }).then(
+        (x) => x.ok && showStatus(`Copied record ${r.partition}@${r.offset} as JSON.`),
+      ),
+    { icon: 'copy', secondary: true, title: 'Copy as JSON' },
+  );
+  const again = button('', () => void request('produceCopy', { partition: r.partition, offset: r.offset }), {
+    icon: 'send',
+    secondary: true,
+    title: 'Produce a copy (opens the producer prefilled)',
+  });
+  const ts = h(
+    'td',
+    { class: 'time', title: r.timestampType === 1 ? 'LogAppendTime' : 'CreateTime' },
+    formatTime(r.timestamp),
+  );
+  return h(
+    'tr',
+    { class: 'record', 'data-partition': r.partition, 'data-offset': r.offset },
     h('td', { class: 'num partition' }, String(r.partition)),
     h('td', { class: 'num offset' }, String(r.offset)),
     ts,
     cell(r.key, r.keyKind, 'key'),
     cell(r.value, r.valueKind, 'value'),
-    h('td', { class: 'headers' }, ...r.headers.map((x) => h('div', {}, h('b', {}, x.key), '=', x.value ?? 'null')), r.compression ? h('span', { class: 'tag' }, compression[r.compression] ?? `codec ${r.compression}`) : null),
+    h(
+      'td',
+      { class: 'headers' },
+      ...r.headers.map((x) => h('div', {}, h('b', {}, x.key), '=', x.value ?? 'null')),
+      r.compression ? h('span', { class: 'tag' }, compression[r.compression] ?? `codec ${r.compression}`) : null,
+    ),
     h('td', { class: 'actions' }, copy, again),
   );
 }
@@ -130,7 +233,9 @@ function row(r: RecordRow): HTMLElement {
 /** A row standing for offsets [from, to] of a partition that compaction removed. */
 function gapRow(partition: number, from: number, to: number): HTMLElement {
   const what = from === to ? `offset ${from}` : `offsets ${from}–${to}`;
-  return h('tr', { class: 'gap', 'data-partition': partition, 'data-from': from, 'data-to': to },
+  return h(
+    'tr',
+    { class: 'gap', 'data-partition': partition, 'data-from': from, 'data-to': to },
     h('td', { class: 'num partition' }, String(partition)),
     h('td', { colspan: 6 }, icon('fold'), ` ${what}: removed by compaction (a later record has the same key)`),
   );
@@ -175,7 +280,17 @@ function render(s: BrowserSnapshot): void {
   byId('note').textContent = s.note ?? '';
   const table = byId('records');
   table.replaceChildren(
-    h('tr', {}, h('th', {}, 'P'), h('th', {}, 'Offset'), h('th', {}, 'Timestamp'), h('th', {}, 'Key'), h('th', {}, 'Value'), h('th', {}, 'Headers'), h('th', {}, '')),
+    h(
+      'tr',
+      {},
+      h('th', {}, 'P'),
+      h('th', {}, 'Offset'),
+      h('th', {}, 'Timestamp'),
+      h('th', {}, 'Key'),
+      h('th', {}, 'Value'),
+      h('th', {}, 'Headers'),
+      h('th', {}, ''),
+    ),
     ...rowsWithGaps(s),
   );
   byId('compact').hidden = !s.compacted;
@@ -193,7 +308,9 @@ topicSel.addEventListener('change', () => {
 });
 partSel.addEventListener('change', () => void open({ kind: 'beginning' }));
 tailEl.addEventListener('change', () => void request('setTail', { tail: checked(tailEl) }));
-filterEl.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') void open(state.seek); });
+filterEl.addEventListener('keydown', (e) => {
+  if ((e as KeyboardEvent).key === 'Enter') void open(state.seek);
+});
 
 listen<BrowserSnapshot>(render);
 renderSelects();

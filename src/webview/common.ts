@@ -55,7 +55,11 @@ type Attrs = Record<string, string | number | boolean | undefined | null>;
 type Child = Node | string | null | undefined | false;
 
 /** Build an element: attributes set with setAttribute (booleans as presence), children as text or nodes. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, ...children: Child[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
 export function h(tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement;
 export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);
@@ -70,7 +74,11 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
   return el;
 }
 
-export function svg(tag: string, attrs: Record<string, string | number> = {}, ...children: (Node | string)[]): SVGElement {
+export function svg(
+  tag: string,
+  attrs: Record<string, string | number> = {},
+  ...children: (Node | string)[]
+): SVGElement {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   for (const c of children) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
@@ -88,8 +96,16 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** A button from @vscode-elements with an optional codicon and a click handler. */
-export function button(label: string, onClick: () => void, opts: { id?: string; icon?: string; secondary?: boolean; title?: string; disabled?: boolean } = {}): HTMLElement {
-  const b = h('vscode-button', { id: opts.id, icon: opts.icon, secondary: opts.secondary, title: opts.title, disabled: opts.disabled }, label);
+export function button(
+  label: string,
+  onClick: () => void,
+  opts: { id?: string; icon?: string; secondary?: boolean; title?: string; disabled?: boolean } = {},
+): HTMLElement {
+  const b = h(
+    'vscode-button',
+    { id: opts.id, icon: opts.icon, secondary: opts.secondary, title: opts.title, disabled: opts.disabled },
+    label,
+  );
   b.addEventListener('click', () => {
     if (!(b as unknown as { disabled?: boolean }).disabled) onClick();
   });

@@ -5,7 +5,20 @@
  */
 import type { HeaderRow, ProducerForm, ProducerSnapshot } from '../shared/producer-messages';
 import { emptyProducerForm } from '../shared/producer-messages';
-import { button, byId, checked, h, icon, listen, request, setOptions, setValue, showStatus, valueOf, vscode } from './common';
+import {
+  button,
+  byId,
+  checked,
+  h,
+  icon,
+  listen,
+  request,
+  setOptions,
+  setValue,
+  showStatus,
+  valueOf,
+  vscode,
+} from './common';
 
 const saved = (vscode.getState() as { form?: ProducerForm } | undefined)?.form;
 let form: ProducerForm = saved ? { ...emptyProducerForm(), ...saved } : emptyProducerForm();
@@ -15,42 +28,97 @@ let appliedPrefill = 0;
 const app = byId('app');
 app.append(
   h('h2', {}, icon('send'), ' Produce records'),
-  h('div', { class: 'grid' },
+  h(
+    'div',
+    { class: 'grid' },
     h('label', { for: 'topic' }, 'Topic'),
-    h('div', { class: 'row' },
+    h(
+      'div',
+      { class: 'row' },
       h('vscode-single-select', { id: 'topic', class: 'grow' }),
       h('vscode-textfield', { id: 'new-topic', placeholder: 'new topic name' }),
       h('vscode-textfield', { id: 'new-partitions', class: 'narrow', value: '3', title: 'partitions' }),
-      button('Create', () => void createTopic(), { id: 'create-topic', icon: 'add', secondary: true, title: 'Create the topic and select it' }),
+      button('Create', () => void createTopic(), {
+        id: 'create-topic',
+        icon: 'add',
+        secondary: true,
+        title: 'Create the topic and select it',
+      }),
     ),
     h('label', { for: 'partition' }, 'Partition'),
     h('vscode-single-select', { id: 'partition' }),
     h('label', { for: 'key' }, 'Key'),
     h('vscode-textfield', { id: 'key', placeholder: 'empty = no key;  {{i}} = copy number' }),
     h('label', { for: 'value' }, 'Value'),
-    h('div', { class: 'col' },
+    h(
+      'div',
+      { class: 'col' },
       h('vscode-textarea', { id: 'value', rows: 5, placeholder: 'text or JSON;  {{i}} = copy number' }),
-      h('div', { class: 'row' },
-        h('vscode-single-select', { id: 'value-format', class: 'narrow' }, h('vscode-option', { value: 'text' }, 'Text'), h('vscode-option', { value: 'json' }, 'JSON')),
+      h(
+        'div',
+        { class: 'row' },
+        h(
+          'vscode-single-select',
+          { id: 'value-format', class: 'narrow' },
+          h('vscode-option', { value: 'text' }, 'Text'),
+          h('vscode-option', { value: 'json' }, 'JSON'),
+        ),
         button('Format JSON', formatJson, { id: 'format-json', icon: 'json', secondary: true }),
         h('span', { id: 'json-check', class: 'hint' }),
       ),
     ),
     h('label', {}, 'Headers'),
-    h('div', { class: 'col' }, h('div', { id: 'headers', class: 'col' }), h('div', {}, button('Add header', () => { form.headers.push({ key: '', value: '' }); renderHeaders(); save(); }, { id: 'add-header', icon: 'add', secondary: true }))),
+    h(
+      'div',
+      { class: 'col' },
+      h('div', { id: 'headers', class: 'col' }),
+      h(
+        'div',
+        {},
+        button(
+          'Add header',
+          () => {
+            form.headers.push({ key: '', value: '' });
+            renderHeaders();
+            save();
+          },
+          { id: 'add-header', icon: 'add', secondary: true },
+        ),
+      ),
+    ),
     h('label', { for: 'timestamp' }, 'Timestamp'),
-    h('div', { class: 'row' },
+    h(
+      'div',
+      { class: 'row' },
       h('vscode-checkbox', { id: 'ts-explicit', label: 'explicit' }),
-      h('vscode-textfield', { id: 'timestamp', placeholder: 'ms since epoch or 2024-01-31T12:00:00Z (unchecked = now)', class: 'grow' }),
+      h('vscode-textfield', {
+        id: 'timestamp',
+        placeholder: 'ms since epoch or 2024-01-31T12:00:00Z (unchecked = now)',
+        class: 'grow',
+      }),
     ),
     h('label', { for: 'copies' }, 'Copies'),
-    h('div', { class: 'row' }, h('vscode-textfield', { id: 'copies', class: 'narrow', value: '1' }), h('span', { class: 'hint' }, '{{i}} in key, value and headers becomes 1..N')),
+    h(
+      'div',
+      { class: 'row' },
+      h('vscode-textfield', { id: 'copies', class: 'narrow', value: '1' }),
+      h('span', { class: 'hint' }, '{{i}} in key, value and headers becomes 1..N'),
+    ),
     h('label', {}, 'Producer'),
-    h('vscode-checkbox', { id: 'idempotent', label: 'Idempotent (producer id + sequence numbers; a retry is stored once)' }),
+    h('vscode-checkbox', {
+      id: 'idempotent',
+      label: 'Idempotent (producer id + sequence numbers; a retry is stored once)',
+    }),
   ),
-  h('div', { class: 'row actions' },
+  h(
+    'div',
+    { class: 'row actions' },
     button('Send', () => void send(), { id: 'send', icon: 'send' }),
-    h('vscode-textfield', { id: 'file', placeholder: 'records.json or records.jsonl (in the workspace)', class: 'grow' }),
+    h('vscode-textfield', {
+      id: 'file',
+      placeholder: 'records.json or records.jsonl (in the workspace)',
+      class: 'grow',
+    }),
     button('Send many from file', () => void sendFile(), { id: 'send-file', icon: 'file', secondary: true }),
   ),
   h('div', { id: 'status', class: 'status', role: 'status' }),
@@ -58,9 +126,21 @@ app.append(
   h('h3', {}, icon('shield'), ' Idempotence'),
   h('div', { id: 'idem-info', class: 'hint' }),
   h('table', { id: 'sequences', class: 'data' }),
-  h('div', { class: 'row actions' },
-    button('Resend last batch', () => void request('resendLast'), { id: 'resend', icon: 'refresh', secondary: true, title: 'Send the exact same batch again, as a client retry after a lost acknowledgement' }),
-    button('Skip a sequence number', () => void skip(), { id: 'skip', icon: 'debug-step-over', secondary: true, title: 'The next batch to the last partition jumps one sequence number' }),
+  h(
+    'div',
+    { class: 'row actions' },
+    button('Resend last batch', () => void request('resendLast'), {
+      id: 'resend',
+      icon: 'refresh',
+      secondary: true,
+      title: 'Send the exact same batch again, as a client retry after a lost acknowledgement',
+    }),
+    button('Skip a sequence number', () => void skip(), {
+      id: 'skip',
+      icon: 'debug-step-over',
+      secondary: true,
+      title: 'The next batch to the last partition jumps one sequence number',
+    }),
   ),
   h('div', { id: 'outcome', class: 'outcome' }),
   h('vscode-divider', {}),
@@ -99,7 +179,8 @@ function loadForm(f: ProducerForm): void {
 
 function readForm(): ProducerForm | string {
   const copies = Number(valueOf(copiesEl).trim() || '1');
-  if (!Number.isInteger(copies) || copies < 1 || copies > 10000) return 'Copies must be a whole number from 1 to 10000.';
+  if (!Number.isInteger(copies) || copies < 1 || copies > 10000)
+    return 'Copies must be a whole number from 1 to 10000.';
   let timestamp: number | null = null;
   if (checked(tsCheck)) {
     const raw = valueOf(tsEl).trim();
@@ -158,9 +239,29 @@ function renderHeaders(): void {
     ...form.headers.map((row: HeaderRow, i) => {
       const k = h('vscode-textfield', { placeholder: 'header name', value: row.key, class: 'header-key' });
       const v = h('vscode-textfield', { placeholder: 'header value', value: row.value, class: 'grow header-value' });
-      k.addEventListener('input', () => { row.key = valueOf(k); save(); });
-      v.addEventListener('input', () => { row.value = valueOf(v); save(); });
-      return h('div', { class: 'row' }, k, v, button('', () => { form.headers.splice(i, 1); renderHeaders(); save(); }, { icon: 'trash', secondary: true, title: 'Remove header' }));
+      k.addEventListener('input', () => {
+        row.key = valueOf(k);
+        save();
+      });
+      v.addEventListener('input', () => {
+        row.value = valueOf(v);
+        save();
+      });
+      return h(
+        'div',
+        { class: 'row' },
+        k,
+        v,
+        button(
+          '',
+          () => {
+            form.headers.splice(i, 1);
+            renderHeaders();
+            save();
+          },
+          { icon: 'trash', secondary: true, title: 'Remove header' },
+        ),
+      );
     }),
   );
 }
@@ -169,9 +270,19 @@ function renderSelects(): void {
   const topics = snap?.topics ?? [];
   const names = topics.map((t) => t.name);
   if (form.topic && !names.includes(form.topic)) names.unshift(form.topic);
-  setOptions(topicSel, [{ value: '', label: topics.length ? '(pick a topic)' : '(no topics yet: create one)' }, ...names.map((n) => ({ value: n, label: n }))], form.topic);
+  setOptions(
+    topicSel,
+    [
+      { value: '', label: topics.length ? '(pick a topic)' : '(no topics yet: create one)' },
+      ...names.map((n) => ({ value: n, label: n })),
+    ],
+    form.topic,
+  );
   const count = topics.find((t) => t.name === form.topic)?.partitions ?? 0;
-  const parts = [{ value: 'auto', label: 'automatic (by key)' }, ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` }))];
+  const parts = [
+    { value: 'auto', label: 'automatic (by key)' },
+    ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` })),
+  ];
   setOptions(partSel, parts, form.partition === null || form.partition >= count ? 'auto' : String(form.partition));
 }
 
@@ -179,7 +290,8 @@ async function createTopic(): Promise<void> {
   const name = valueOf(byId('new-topic')).trim();
   const partitions = Number(valueOf(byId('new-partitions')).trim() || '1');
   if (!name) return showStatus('Type a name for the new topic.', 'error');
-  if (!Number.isInteger(partitions) || partitions < 1) return showStatus('Partitions must be a whole number ≥ 1.', 'error');
+  if (!Number.isInteger(partitions) || partitions < 1)
+    return showStatus('Partitions must be a whole number ≥ 1.', 'error');
   const r = await request('createTopic', { name, partitions });
   if (r.ok) {
     form.topic = name;
@@ -241,8 +353,24 @@ function render(s: ProducerSnapshot): void {
   byId('idem-info').dataset.producerId = String(s.producerId);
   const seq = byId('sequences');
   seq.replaceChildren(
-    h('tr', {}, h('th', {}, 'Topic'), h('th', {}, 'Partition'), h('th', {}, 'Next sequence (producer)'), h('th', {}, 'Next sequence (broker)')),
-    ...s.sequences.map((r) => h('tr', {}, h('td', {}, r.topic), h('td', { class: 'num' }, String(r.partition)), h('td', { class: 'num' }, String(r.nextSequence)), h('td', { class: 'num' }, r.brokerNextSequence < 0 ? '–' : String(r.brokerNextSequence)))),
+    h(
+      'tr',
+      {},
+      h('th', {}, 'Topic'),
+      h('th', {}, 'Partition'),
+      h('th', {}, 'Next sequence (producer)'),
+      h('th', {}, 'Next sequence (broker)'),
+    ),
+    ...s.sequences.map((r) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, r.topic),
+        h('td', { class: 'num' }, String(r.partition)),
+        h('td', { class: 'num' }, String(r.nextSequence)),
+        h('td', { class: 'num' }, r.brokerNextSequence < 0 ? '–' : String(r.brokerNextSequence)),
+      ),
+    ),
   );
   seq.hidden = s.sequences.length === 0;
   (byId('skip') as unknown as { disabled: boolean }).disabled = !s.idempotent;
@@ -253,30 +381,75 @@ function render(s: ProducerSnapshot): void {
   if (s.outcome) {
     out.classList.add(s.outcome.kind);
     out.dataset.kind = s.outcome.kind;
-    const ic = { sent: 'pass', 'stored-once': 'pass-filled', 'stored-twice': 'warning', 'out-of-order': 'error', error: 'error' }[s.outcome.kind];
+    const ic = {
+      sent: 'pass',
+      'stored-once': 'pass-filled',
+      'stored-twice': 'warning',
+      'out-of-order': 'error',
+      error: 'error',
+    }[s.outcome.kind];
     out.append(icon(ic), ' ', h('span', { class: 'caption' }, s.outcome.caption));
   }
 
   const res = byId('results');
   const rows = s.results.slice(-200).reverse();
   res.replaceChildren(
-    h('tr', {}, h('th', {}, 'Topic'), h('th', {}, 'Partition'), h('th', {}, 'Offset'), h('th', {}, 'Key'), h('th', {}, '')),
+    h(
+      'tr',
+      {},
+      h('th', {}, 'Topic'),
+      h('th', {}, 'Partition'),
+      h('th', {}, 'Offset'),
+      h('th', {}, 'Key'),
+      h('th', {}, ''),
+    ),
     ...rows.map((r) => {
-      const link = h('a', { href: '#', class: 'browse', title: 'Open in the record browser' }, icon('go-to-file'), ' browse');
-      link.addEventListener('click', (e) => { e.preventDefault(); void request('openBrowser', { topic: r.topic, partition: r.partition, offset: r.offset }); });
-      return h('tr', { class: r.duplicate ? 'result duplicate' : 'result' },
-        h('td', {}, r.topic), h('td', { class: 'num partition' }, String(r.partition)), h('td', { class: 'num offset' }, String(r.offset)),
-        h('td', { class: 'key' }, r.key ?? '(no key)', r.duplicate ? h('span', { class: 'tag' }, ' retry: original offset') : null), h('td', {}, link));
+      const link = h(
+        'a',
+        { href: '#', class: 'browse', title: 'Open in the record browser' },
+        icon('go-to-file'),
+        ' browse',
+      );
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        void request('openBrowser', { topic: r.topic, partition: r.partition, offset: r.offset });
+      });
+      return h(
+        'tr',
+        { class: r.duplicate ? 'result duplicate' : 'result' },
+        h('td', {}, r.topic),
+        h('td', { class: 'num partition' }, String(r.partition)),
+        h('td', { class: 'num offset' }, String(r.offset)),
+        h(
+          'td',
+          { class: 'key' },
+          r.key ?? '(no key)',
+          r.duplicate ? h('span', { class: 'tag' }, ' retry: original offset') : null,
+        ),
+        h('td', {}, link),
+      );
     }),
   );
   res.hidden = rows.length === 0;
   document.body.dataset.ready = 'true';
 }
 
-for (const el of [keyEl, valueEl, tsEl, copiesEl]) el.addEventListener('input', () => { readForm(); checkJson(); });
-for (const el of [topicSel, partSel, fmtSel]) el.addEventListener('change', () => { readForm(); renderSelects(); checkJson(); });
+for (const el of [keyEl, valueEl, tsEl, copiesEl])
+  el.addEventListener('input', () => {
+    readForm();
+    checkJson();
+  });
+for (const el of [topicSel, partSel, fmtSel])
+  el.addEventListener('change', () => {
+    readForm();
+    renderSelects();
+    checkJson();
+  });
 tsCheck.addEventListener('change', () => readForm());
-idemEl.addEventListener('change', () => { const f = readForm(); if (typeof f !== 'string') void request('setIdempotent', { idempotent: f.idempotent }); });
+idemEl.addEventListener('change', () => {
+  const f = readForm();
+  if (typeof f !== 'string') void request('setIdempotent', { idempotent: f.idempotent });
+});
 
 listen<ProducerSnapshot>(render);
 loadForm(form);

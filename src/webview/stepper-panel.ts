@@ -5,7 +5,21 @@
  * host snapshots; saves topic, group and poll size with setState. Messages: src/shared/stepper-messages.ts.
  */
 import type { LocalConsumerView, PartitionView, StepperSavedState, StepperSnapshot } from '../shared/stepper-messages';
-import { button, byId, formatTime, h, icon, listen, request, setOptions, setValue, showStatus, svg, valueOf, vscode } from './common';
+import {
+  button,
+  byId,
+  formatTime,
+  h,
+  icon,
+  listen,
+  request,
+  setOptions,
+  setValue,
+  showStatus,
+  svg,
+  valueOf,
+  vscode,
+} from './common';
 
 const saved = vscode.getState() as StepperSavedState | undefined;
 let state: StepperSavedState = saved ?? { topic: '', groupId: '', pollMax: 5 };
@@ -15,7 +29,9 @@ let snapAt = Date.now();
 const app = byId('app');
 app.append(
   h('h2', {}, icon('debug-step-over'), ' Consumer stepper'),
-  h('div', { class: 'row' },
+  h(
+    'div',
+    { class: 'row' },
     h('vscode-single-select', { id: 'topic', class: 'grow', title: 'Topic' }),
     h('vscode-textfield', { id: 'group', placeholder: 'group id (existing or new)', class: 'grow' }),
     button('Use', () => void select(), { id: 'select', icon: 'check' }),
@@ -55,7 +71,7 @@ async function select(): Promise<void> {
   const topic = valueOf(topicSel);
   const groupId = valueOf(groupEl).trim();
   if (!topic) return showStatus('Pick a topic.', 'error');
-  if (!groupId) return showStatus('Type a group id: an existing group (e.g. your app\'s) or a new one.', 'error');
+  if (!groupId) return showStatus("Type a group id: an existing group (e.g. your app's) or a new one.", 'error');
   state = { topic, groupId, pollMax: pollMax() };
   save();
   const r = await request('select', { topic, groupId });
@@ -64,27 +80,90 @@ async function select(): Promise<void> {
 
 function consumerCard(c: LocalConsumerView, shownGroup: string, severalGroups: boolean): HTMLElement {
   const live = c.state !== 'left' && c.state !== 'crashed';
-  const act = (t: string) => () => void request(t, t === 'poll' ? { consumer: c.name, max: pollMax() } : { consumer: c.name });
-  const badge = h('vscode-badge', { class: `state ${c.state}` }, c.state === 'stable' && c.partitions.length === 0 ? 'idle' : c.state);
+  const act = (t: string) => () =>
+    void request(t, t === 'poll' ? { consumer: c.name, max: pollMax() } : { consumer: c.name });
+  const badge = h(
+    'vscode-badge',
+    { class: `state ${c.state}` },
+    c.state === 'stable' && c.partitions.length === 0 ? 'idle' : c.state,
+  );
   const countdown = h('span', { class: 'countdown hint', 'data-expires': c.sessionExpiresAt ?? '' });
-  const polled = h('table', { class: 'data polled' },
-    ...c.lastPoll.map((r) => h('tr', { class: r.redelivered ? 'redelivered' : '' },
-      h('td', { class: 'num' }, `p${r.partition}`), h('td', { class: 'num offset' }, String(r.offset)),
-      h('td', { class: 'key' }, r.key ?? 'null'), h('td', { class: 'value' }, r.value ?? 'null'),
-      h('td', {}, r.redelivered ? h('span', { class: 'tag redelivered-tag', title: 'delivered before: read again from the last committed offset' }, icon('history'), ' redelivered') : ''))));
+  const polled = h(
+    'table',
+    { class: 'data polled' },
+    ...c.lastPoll.map((r) =>
+      h(
+        'tr',
+        { class: r.redelivered ? 'redelivered' : '' },
+        h('td', { class: 'num' }, `p${r.partition}`),
+        h('td', { class: 'num offset' }, String(r.offset)),
+        h('td', { class: 'key' }, r.key ?? 'null'),
+        h('td', { class: 'value' }, r.value ?? 'null'),
+        h(
+          'td',
+          {},
+          r.redelivered
+            ? h(
+                'span',
+                { class: 'tag redelivered-tag', title: 'delivered before: read again from the last committed offset' },
+                icon('history'),
+                ' redelivered',
+              )
+            : '',
+        ),
+      ),
+    ),
+  );
   const other = c.groupId !== shownGroup;
-  return h('div', { class: `consumer ${c.state}${other ? ' other-group' : ''}`, 'data-name': c.name, 'data-group': c.groupId },
-    h('div', { class: 'row' },
-      h('b', {}, c.name), badge, c.isLeader ? h('span', { class: 'tag' }, 'leader') : null,
-      severalGroups || other ? h('span', { class: 'tag group-tag', title: other ? 'a member of another group: pick that group to see its assignment' : 'the group shown below' }, icon('organization'), ` ${c.groupId}`) : null,
-      h('span', { class: 'hint' }, c.partitions.length ? `partitions ${c.partitions.join(', ')}` : c.state === 'stable' ? 'no partitions (idle)' : ''),
+  return h(
+    'div',
+    { class: `consumer ${c.state}${other ? ' other-group' : ''}`, 'data-name': c.name, 'data-group': c.groupId },
+    h(
+      'div',
+      { class: 'row' },
+      h('b', {}, c.name),
+      badge,
+      c.isLeader ? h('span', { class: 'tag' }, 'leader') : null,
+      severalGroups || other
+        ? h(
+            'span',
+            {
+              class: 'tag group-tag',
+              title: other
+                ? 'a member of another group: pick that group to see its assignment'
+                : 'the group shown below',
+            },
+            icon('organization'),
+            ` ${c.groupId}`,
+          )
+        : null,
+      h(
+        'span',
+        { class: 'hint' },
+        c.partitions.length
+          ? `partitions ${c.partitions.join(', ')}`
+          : c.state === 'stable'
+            ? 'no partitions (idle)'
+            : '',
+      ),
       h('span', { class: 'hint' }, c.positions.map((p) => `p${p.partition}@${p.position}`).join('  ')),
       countdown,
     ),
-    h('div', { class: 'row' },
-      button('Poll', act('poll'), { icon: 'arrow-down', disabled: !live, title: 'Read the next records from its partitions' }),
+    h(
+      'div',
+      { class: 'row' },
+      button('Poll', act('poll'), {
+        icon: 'arrow-down',
+        disabled: !live,
+        title: 'Read the next records from its partitions',
+      }),
       button('Commit', act('commit'), { icon: 'save', secondary: true, disabled: !live }),
-      button('Crash', act('crash'), { icon: 'debug-disconnect', secondary: true, disabled: !live, title: 'Stop without committing or leaving' }),
+      button('Crash', act('crash'), {
+        icon: 'debug-disconnect',
+        secondary: true,
+        disabled: !live,
+        title: 'Stop without committing or leaving',
+      }),
       button('Leave', act('leave'), { icon: 'sign-out', secondary: true, disabled: !live }),
       button('Remove', act('remove'), { icon: 'close', secondary: true }),
     ),
@@ -96,7 +175,10 @@ function consumerCard(c: LocalConsumerView, shownGroup: string, severalGroups: b
 function bar(p: PartitionView): HTMLElement {
   const span = Math.max(1, p.logEndOffset - p.logStartOffset);
   const pct = (o: number) => `${(100 * Math.min(Math.max(o - p.logStartOffset, 0), span)) / span}%`;
-  const track = h('div', { class: 'bar', title: `log start ${p.logStartOffset}, committed ${p.committed}, position ${p.position ?? '–'}, log end ${p.logEndOffset}` });
+  const track = h('div', {
+    class: 'bar',
+    title: `log start ${p.logStartOffset}, committed ${p.committed}, position ${p.position ?? '–'}, log end ${p.logEndOffset}`,
+  });
   const done = h('div', { class: 'bar-committed' });
   done.style.width = pct(p.committed >= 0 ? p.committed : p.logStartOffset);
   track.append(done);
@@ -118,26 +200,66 @@ function drawDiagram(s: StepperSnapshot): void {
   el.setAttribute('viewBox', `0 0 ${width} ${height}`);
   el.setAttribute('height', String(height));
   el.replaceChildren();
-  el.append(svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }))));
+  el.append(
+    svg(
+      'defs',
+      {},
+      svg(
+        'marker',
+        {
+          id: 'arrow',
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
+        svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }),
+      ),
+    ),
+  );
   const py = (i: number, n: number) => 10 + i * rowH + (height - 20 - n * rowH) / 2 + rowH / 2;
   members.forEach((m, j) => {
     const y = py(j, members.length);
     for (const p of m.partitions) {
       const i = parts.findIndex((x) => x.partition === p);
       if (i < 0) continue;
-      el.append(svg('path', { d: `M 170 ${py(i, parts.length)} C 260 ${py(i, parts.length)}, 290 ${y}, 378 ${y}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
+      el.append(
+        svg('path', {
+          d: `M 170 ${py(i, parts.length)} C 260 ${py(i, parts.length)}, 290 ${y}, 378 ${y}`,
+          class: 'edge',
+          'marker-end': 'url(#arrow)',
+        }),
+      );
     }
   });
   parts.forEach((p, i) => {
     const y = py(i, parts.length);
-    el.append(svg('g', { class: 'node partition' }, svg('rect', { x: 10, y: y - 13, width: 160, height: 26, rx: 4 }), svg('text', { x: 20, y: y + 4 }, `partition ${p.partition}  lag ${p.lag}`)));
+    el.append(
+      svg(
+        'g',
+        { class: 'node partition' },
+        svg('rect', { x: 10, y: y - 13, width: 160, height: 26, rx: 4 }),
+        svg('text', { x: 20, y: y + 4 }, `partition ${p.partition}  lag ${p.lag}`),
+      ),
+    );
   });
   members.forEach((m, j) => {
     const y = py(j, members.length);
     const idle = m.partitions.length === 0;
     const label = `${m.local ?? m.clientId}${idle ? ' (idle)' : ''}`;
-    el.append(svg('g', { class: `node member${idle ? ' idle' : ''}${m.local ? '' : ' external'}`, 'data-member': m.local ?? m.memberId },
-      svg('rect', { x: 380, y: y - 13, width: 170, height: 26, rx: 13 }), svg('text', { x: 392, y: y + 4 }, label.length > 24 ? `${label.slice(0, 23)}…` : label)));
+    el.append(
+      svg(
+        'g',
+        {
+          class: `node member${idle ? ' idle' : ''}${m.local ? '' : ' external'}`,
+          'data-member': m.local ?? m.memberId,
+        },
+        svg('rect', { x: 380, y: y - 13, width: 170, height: 26, rx: 13 }),
+        svg('text', { x: 392, y: y + 4 }, label.length > 24 ? `${label.slice(0, 23)}…` : label),
+      ),
+    );
   });
   if (members.length === 0) el.append(svg('text', { x: 380, y: height / 2 + 4, class: 'hint-text' }, 'no members'));
 }
@@ -147,7 +269,14 @@ function render(s: StepperSnapshot): void {
   snapAt = Date.now();
   if (s.topic) state = { ...state, topic: s.topic, groupId: s.groupId };
   save();
-  setOptions(topicSel, [{ value: '', label: '(pick a topic)' }, ...s.topics.map((t) => ({ value: t.name, label: `${t.name} (${t.partitions})` }))], state.topic);
+  setOptions(
+    topicSel,
+    [
+      { value: '', label: '(pick a topic)' },
+      ...s.topics.map((t) => ({ value: t.name, label: `${t.name} (${t.partitions})` })),
+    ],
+    state.topic,
+  );
   if (document.activeElement !== groupEl && s.groupId) setValue(groupEl, s.groupId);
   if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
   byId('caption').textContent = s.caption ?? '';
@@ -162,19 +291,66 @@ function render(s: StepperSnapshot): void {
   const severalGroups = new Set(s.consumers.map((c) => c.groupId)).size > 1;
   byId('consumers').replaceChildren(...s.consumers.map((c) => consumerCard(c, s.groupId, severalGroups)));
   byId('partitions').replaceChildren(
-    h('tr', {}, h('th', {}, 'Partition'), h('th', {}, 'Owner'), h('th', {}, 'Log start'), h('th', {}, 'Position'), h('th', {}, 'Committed'), h('th', {}, 'Log end'), h('th', {}, 'Lag'), h('th', { class: 'barcol' }, '')),
-    ...s.partitions.map((p) => h('tr', { 'data-partition': p.partition },
-      h('td', { class: 'num' }, String(p.partition)), h('td', {}, p.owner ?? '–'), h('td', { class: 'num' }, String(p.logStartOffset)),
-      h('td', { class: 'num' }, p.position === null ? '–' : String(p.position)), h('td', { class: 'num committed' }, p.committed < 0 ? 'none' : String(p.committed)),
-      h('td', { class: 'num' }, String(p.logEndOffset)), h('td', { class: 'num lag' }, String(p.lag)), h('td', { class: 'barcol' }, bar(p)))),
+    h(
+      'tr',
+      {},
+      h('th', {}, 'Partition'),
+      h('th', {}, 'Owner'),
+      h('th', {}, 'Log start'),
+      h('th', {}, 'Position'),
+      h('th', {}, 'Committed'),
+      h('th', {}, 'Log end'),
+      h('th', {}, 'Lag'),
+      h('th', { class: 'barcol' }, ''),
+    ),
+    ...s.partitions.map((p) =>
+      h(
+        'tr',
+        { 'data-partition': p.partition },
+        h('td', { class: 'num' }, String(p.partition)),
+        h('td', {}, p.owner ?? '–'),
+        h('td', { class: 'num' }, String(p.logStartOffset)),
+        h('td', { class: 'num' }, p.position === null ? '–' : String(p.position)),
+        h('td', { class: 'num committed' }, p.committed < 0 ? 'none' : String(p.committed)),
+        h('td', { class: 'num' }, String(p.logEndOffset)),
+        h('td', { class: 'num lag' }, String(p.lag)),
+        h('td', { class: 'barcol' }, bar(p)),
+      ),
+    ),
   );
   byId('history').replaceChildren(
-    ...s.partitions.filter((p) => p.history.length).map((p) => h('div', { class: 'history' }, h('b', {}, `partition ${p.partition}: `),
-      ...p.history.map((e) => h('span', { class: 'hist', title: `generation ${e.generationId}` }, `${e.offset} by ${e.memberId.slice(0, 28)} at ${formatTime(e.timestamp).slice(11)}`)))),
+    ...s.partitions
+      .filter((p) => p.history.length)
+      .map((p) =>
+        h(
+          'div',
+          { class: 'history' },
+          h('b', {}, `partition ${p.partition}: `),
+          ...p.history.map((e) =>
+            h(
+              'span',
+              { class: 'hist', title: `generation ${e.generationId}` },
+              `${e.offset} by ${e.memberId.slice(0, 28)} at ${formatTime(e.timestamp).slice(11)}`,
+            ),
+          ),
+        ),
+      ),
   );
-  if (!s.partitions.some((p) => p.history.length)) byId('history').append(h('span', { class: 'hint' }, 'No commits yet.'));
+  if (!s.partitions.some((p) => p.history.length))
+    byId('history').append(h('span', { class: 'hint' }, 'No commits yet.'));
   byId('others').replaceChildren(
-    ...(s.otherGroups.length ? s.otherGroups.map((o) => h('div', {}, h('b', {}, o.groupId), ` (${o.state}) `, o.positions.map((p) => `p${p.partition}: committed ${p.committed}, lag ${p.lag}`).join('; ') || 'no commits on this topic')) : [h('span', { class: 'hint' }, 'No other group reads this topic.')]),
+    ...(s.otherGroups.length
+      ? s.otherGroups.map((o) =>
+          h(
+            'div',
+            {},
+            h('b', {}, o.groupId),
+            ` (${o.state}) `,
+            o.positions.map((p) => `p${p.partition}: committed ${p.committed}, lag ${p.lag}`).join('; ') ||
+              'no commits on this topic',
+          ),
+        )
+      : [h('span', { class: 'hint' }, 'No other group reads this topic.')]),
   );
   tick();
   document.body.dataset.ready = 'true';
@@ -186,14 +362,26 @@ function tick(): void {
   const now = snap.now + (Date.now() - snapAt);
   for (const el of Array.from(document.querySelectorAll<HTMLElement>('.countdown'))) {
     const exp = Number(el.dataset.expires || 0);
-    el.textContent = exp ? (exp > now ? `waiting for session timeout: ${Math.ceil((exp - now) / 1000)} s` : 'session expired; the group is rebalancing…') : '';
+    el.textContent = exp
+      ? exp > now
+        ? `waiting for session timeout: ${Math.ceil((exp - now) / 1000)} s`
+        : 'session expired; the group is rebalancing…'
+      : '';
   }
 }
 setInterval(tick, 500);
 
-topicSel.addEventListener('change', () => { state.topic = valueOf(topicSel); save(); });
-pollEl.addEventListener('input', () => { state.pollMax = pollMax(); save(); });
-groupEl.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') void select(); });
+topicSel.addEventListener('change', () => {
+  state.topic = valueOf(topicSel);
+  save();
+});
+pollEl.addEventListener('input', () => {
+  state.pollMax = pollMax();
+  save();
+});
+groupEl.addEventListener('keydown', (e) => {
+  if ((e as KeyboardEvent).key === 'Enter') void select();
+});
 
 listen<StepperSnapshot>(render);
 void request('ready');

@@ -21,7 +21,12 @@ describe('a compacted topic through kafkajs and kcat', function () {
   before(async () => {
     assert.ok(fs.existsSync(KCAT), `${KCAT} is required for the compat tier (apt-get install kcat)`);
     k = await startBroker();
-    kafka = new Kafka({ clientId: 'compaction', brokers: [k.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 } });
+    kafka = new Kafka({
+      clientId: 'compaction',
+      brokers: [k.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 100 },
+    });
   });
 
   after(async () => {
@@ -32,8 +37,11 @@ describe('a compacted topic through kafkajs and kcat', function () {
   it('kafkajs writes versions of each key and a tombstone; a record without a key is refused', async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-    const [described] = (await admin.describeConfigs({ resources: [{ type: 2, name: TOPIC }], includeSynonyms: false })).resources;
+    await admin.createTopics({
+      topics: [{ topic: TOPIC, numPartitions: 2, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    });
+    const [described] = (await admin.describeConfigs({ resources: [{ type: 2, name: TOPIC }], includeSynonyms: false }))
+      .resources;
     assert.strictEqual(described.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue, 'compact');
     await admin.disconnect();
 
@@ -49,14 +57,19 @@ describe('a compacted topic through kafkajs and kcat', function () {
     }
     await assert.rejects(
       producer.send({ topic: TOPIC, acks: -1, messages: [{ value: 'no key' }] }),
-      (e: Error & { type?: string }) => e.type === 'INVALID_RECORD' || /INVALID_RECORD|failed the validation/i.test(e.message),
+      (e: Error & { type?: string }) =>
+        e.type === 'INVALID_RECORD' || /INVALID_RECORD|failed the validation/i.test(e.message),
     );
     await producer.disconnect();
   });
 
   it('after compaction kafkajs and kcat read only the latest value of each key, at its original offset', async () => {
     const stats = await k.broker.compactTopic(TOPIC);
-    assert.strictEqual(stats.reduce((n, s) => n + s.recordsBefore - s.recordsAfter, 0), 24, JSON.stringify(stats));
+    assert.strictEqual(
+      stats.reduce((n, s) => n + s.recordsBefore - s.recordsAfter, 0),
+      24,
+      JSON.stringify(stats),
+    );
     const want = [...expected.values()].sort();
 
     // kafkajs: a consumer group from the beginning, then one record written after the compaction.
@@ -70,7 +83,9 @@ describe('a compacted topic through kafkajs and kcat', function () {
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        seen.push(`${partition} ${message.offset} ${message.key?.toString()}=${message.value === null ? 'NULL' : message.value.toString()}`);
+        seen.push(
+          `${partition} ${message.offset} ${message.key?.toString()}=${message.value === null ? 'NULL' : message.value.toString()}`,
+        );
       },
     });
     const lateLine = `${late.partition} ${late.baseOffset} user-0=after compaction`;
@@ -79,7 +94,20 @@ describe('a compacted topic through kafkajs and kcat', function () {
     assert.deepStrictEqual(seen.filter((l) => l !== lateLine).sort(), want);
 
     // kcat (librdkafka): the whole topic from the beginning, NULL shown as NULL.
-    const r = await kcat(['-b', k.bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-e', '-Z', '-q', '-f', '%p %o %k=%s\n']);
+    const r = await kcat([
+      '-b',
+      k.bootstrap,
+      '-C',
+      '-t',
+      TOPIC,
+      '-o',
+      'beginning',
+      '-e',
+      '-Z',
+      '-q',
+      '-f',
+      '%p %o %k=%s\n',
+    ]);
     assert.strictEqual(r.code, 0, r.stderr);
     const lines = r.stdout.toString().trim().split('\n');
     assert.deepStrictEqual(lines.filter((l) => l !== lateLine).sort(), want);

@@ -65,7 +65,12 @@ describe('a broker process killed with SIGKILL', function () {
   it('keeps every record an acks=all producer was told is stored, and appends continue at the right offset', async () => {
     const first = await serve(dir);
     child = first.child;
-    const kafka = new Kafka({ clientId: 'crash-test', brokers: [`127.0.0.1:${first.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const kafka = new Kafka({
+      clientId: 'crash-test',
+      brokers: [`127.0.0.1:${first.port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    });
     producer = kafka.producer({ allowAutoTopicCreation: true });
     await producer.connect();
     const acked: { offset: number; value: string }[] = [];
@@ -99,7 +104,11 @@ describe('a broker process killed with SIGKILL', function () {
     // The CLI serves the same folder again; a producer continues at the next offset.
     const second = await serve(dir);
     child = second.child;
-    const kafka2 = new Kafka({ clientId: 'crash-test-2', brokers: [`127.0.0.1:${second.port}`], logLevel: logLevel.NOTHING });
+    const kafka2 = new Kafka({
+      clientId: 'crash-test-2',
+      brokers: [`127.0.0.1:${second.port}`],
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka2.producer();
     await producer.connect();
     const [meta] = await producer.send({ topic: 'crashy', acks: -1, messages: [{ value: 'after-restart' }] });

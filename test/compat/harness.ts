@@ -53,7 +53,11 @@ export async function startBroker(
   return running;
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -63,7 +67,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -82,7 +87,12 @@ export function testFile(rel: string): string {
 }
 
 /** Run a client program that prints one JSON object on stdout; a non-zero exit, a timeout or no JSON rejects with its stderr. */
-export function runJsonProgram(cmd: string, args: string[], label: string, timeoutMs = 60000): Promise<Record<string, unknown>> {
+export function runJsonProgram(
+  cmd: string,
+  args: string[],
+  label: string,
+  timeoutMs = 60000,
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -109,7 +119,10 @@ export function runJsonProgram(cmd: string, args: string[], label: string, timeo
 export const KCAT = '/usr/bin/kcat';
 
 /** Run Debian's kcat; resolves with its output and exit code (never rejects on a non-zero exit). */
-export function kcat(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
+export function kcat(
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(KCAT, args, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

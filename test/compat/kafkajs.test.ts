@@ -18,7 +18,12 @@ describe('kafkajs against Kafka Lite', function () {
 
   before(async () => {
     k = await startBroker({ defaultPartitions: 1 });
-    kafka = new Kafka({ clientId: 'compat', brokers: [k.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+    kafka = new Kafka({
+      clientId: 'compat',
+      brokers: [k.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 100 },
+    });
   });
 
   afterEach(async () => {
@@ -46,8 +51,15 @@ describe('kafkajs against Kafka Lite', function () {
     const admin = kafka.admin();
     toDisconnect.push(admin);
     await admin.connect();
-    assert.strictEqual(await admin.createTopics({ topics: [{ topic: 'adm-a', numPartitions: 2 }, { topic: 'adm-b' }] }), true);
-    assert.strictEqual(await admin.createTopics({ topics: [{ topic: 'adm-a', numPartitions: 2 }] }), false, 'already exists');
+    assert.strictEqual(
+      await admin.createTopics({ topics: [{ topic: 'adm-a', numPartitions: 2 }, { topic: 'adm-b' }] }),
+      true,
+    );
+    assert.strictEqual(
+      await admin.createTopics({ topics: [{ topic: 'adm-a', numPartitions: 2 }] }),
+      false,
+      'already exists',
+    );
     const names = await admin.listTopics();
     assert.ok(names.includes('adm-a') && names.includes('adm-b'));
     await admin.createPartitions({ topicPartitions: [{ topic: 'adm-a', count: 4 }] });
@@ -63,13 +75,25 @@ describe('kafkajs against Kafka Lite', function () {
     assert.ok(entries.length > 3, 'every config is listed');
     assert.ok(entries.some((e) => e.configName === 'retention.ms' && e.isDefault));
     // alterConfigs replaces the topic's overrides (Kafka's non-incremental semantics).
-    const alter = (configEntries: { name: string; value: string }[]) => admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'adm-a', configEntries }] });
+    const alter = (configEntries: { name: string; value: string }[]) =>
+      admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: 'adm-a', configEntries }] });
     await alter([{ name: 'retention.ms', value: '3600000' }]);
     assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'retention.ms': '3600000' });
     await alter([{ name: 'cleanup.policy', value: 'compact' }]);
-    assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'cleanup.policy': 'compact' }, 'retention.ms went back to its default');
-    await assert.rejects(alter([{ name: 'retention.ms', value: 'later' }]), (e: Error & { type?: string }) => e.type === 'INVALID_CONFIG');
-    assert.deepStrictEqual(k.broker.getTopic('adm-a')?.configs, { 'cleanup.policy': 'compact' }, 'a refused change changes nothing');
+    assert.deepStrictEqual(
+      k.broker.getTopic('adm-a')?.configs,
+      { 'cleanup.policy': 'compact' },
+      'retention.ms went back to its default',
+    );
+    await assert.rejects(
+      alter([{ name: 'retention.ms', value: 'later' }]),
+      (e: Error & { type?: string }) => e.type === 'INVALID_CONFIG',
+    );
+    assert.deepStrictEqual(
+      k.broker.getTopic('adm-a')?.configs,
+      { 'cleanup.policy': 'compact' },
+      'a refused change changes nothing',
+    );
   });
 
   it('produces keys and headers with acks 0, 1 and -1; the engine reads back exactly those records', async () => {
@@ -100,21 +124,38 @@ describe('kafkajs against Kafka Lite', function () {
         [null, 'second0'],
       ],
     );
-    assert.deepStrictEqual(recs[0].headers.map((h) => [h.key, h.value?.toString()]), [['h-acks', '1']]);
+    assert.deepStrictEqual(
+      recs[0].headers.map((h) => [h.key, h.value?.toString()]),
+      [['h-acks', '1']],
+    );
   });
 
   it('consumes a topic from the beginning with headers intact', async () => {
     const p = producer();
     await p.connect();
-    const sent = Array.from({ length: 50 }, (_, i) => ({ key: `key-${i}`, value: `value-${i}`, headers: { n: String(i) } }));
+    const sent = Array.from({ length: 50 }, (_, i) => ({
+      key: `key-${i}`,
+      value: `value-${i}`,
+      headers: { n: String(i) },
+    }));
     await p.send({ topic: 'consume-all', messages: sent });
     const c = consumer('consume-all-g');
     await c.connect();
     await c.subscribe({ topic: 'consume-all', fromBeginning: true });
     const got: { key: string; value: string; n: string }[] = [];
-    await c.run({ eachMessage: async ({ message }) => void got.push({ key: message.key!.toString(), value: message.value!.toString(), n: message.headers!.n!.toString() }) });
+    await c.run({
+      eachMessage: async ({ message }) =>
+        void got.push({
+          key: message.key!.toString(),
+          value: message.value!.toString(),
+          n: message.headers!.n!.toString(),
+        }),
+    });
     await waitFor('50 messages consumed', () => got.length >= 50);
-    assert.deepStrictEqual(got, sent.map((s) => ({ key: s.key, value: s.value, n: s.headers.n })));
+    assert.deepStrictEqual(
+      got,
+      sent.map((s) => ({ key: s.key, value: s.value, n: s.headers.n })),
+    );
   });
 
   it('a group of 3 on 3 partitions gets one partition each, a 4th member idles, and a leaving member hands over', async () => {
@@ -124,13 +165,20 @@ describe('kafkajs against Kafka Lite', function () {
     await admin.createTopics({ topics: [{ topic: 'grp3', numPartitions: 3 }] });
     const groupId = 'grp3-g';
     const assignmentsWhenStable = (members: number) =>
-      waitFor(`group stable with ${members} members`, () => {
-        const d = k.broker.describeGroup(groupId);
-        if (d.state !== 'Stable' || d.members.length !== members) return false;
-        const counts = d.members.map((m) => m.assignedPartitions.reduce((s, a) => s + a.partitions.length, 0));
-        if (counts.reduce((a, b) => a + b, 0) !== 3) return false;
-        return d.members.map((m) => ({ memberId: m.memberId, partitions: m.assignedPartitions.flatMap((a) => a.partitions) }));
-      }, 30000);
+      waitFor(
+        `group stable with ${members} members`,
+        () => {
+          const d = k.broker.describeGroup(groupId);
+          if (d.state !== 'Stable' || d.members.length !== members) return false;
+          const counts = d.members.map((m) => m.assignedPartitions.reduce((s, a) => s + a.partitions.length, 0));
+          if (counts.reduce((a, b) => a + b, 0) !== 3) return false;
+          return d.members.map((m) => ({
+            memberId: m.memberId,
+            partitions: m.assignedPartitions.flatMap((a) => a.partitions),
+          }));
+        },
+        30000,
+      );
     // Which kafkajs consumer is which group member (kafkajs reports its member id on every join).
     const memberIdOf = new Map<Consumer, string>();
     const track = (c: Consumer) => c.on(c.events.GROUP_JOIN, (e) => void memberIdOf.set(c, e.payload.memberId));
@@ -144,7 +192,10 @@ describe('kafkajs against Kafka Lite', function () {
       await c.run({ eachMessage: async () => {} });
     }
     const three = await assignmentsWhenStable(3);
-    assert.deepStrictEqual(three.map((m) => m.partitions.length), [1, 1, 1]);
+    assert.deepStrictEqual(
+      three.map((m) => m.partitions.length),
+      [1, 1, 1],
+    );
     assert.deepStrictEqual(three.flatMap((m) => m.partitions).sort(), [0, 1, 2]);
 
     const fourth = consumer(groupId);
@@ -159,13 +210,27 @@ describe('kafkajs against Kafka Lite', function () {
 
     // stop one member that owns a partition (whichever kafkajs consumer that is): its partition moves to the idle one
     const owners = four.filter((m) => m.partitions.length === 1).map((m) => m.memberId);
-    await waitFor('every consumer knows its member id', () => members.every((c) => four.some((m) => m.memberId === memberIdOf.get(c))), 30000);
+    await waitFor(
+      'every consumer knows its member id',
+      () => members.every((c) => four.some((m) => m.memberId === memberIdOf.get(c))),
+      30000,
+    );
     const victim = members.find((c) => owners.includes(memberIdOf.get(c)!))!;
     await victim.disconnect();
     const after = await assignmentsWhenStable(3);
-    assert.deepStrictEqual(after.map((m) => m.partitions.length), [1, 1, 1]);
-    assert.ok(after.some((m) => m.memberId === idle), 'the idle member is still in the group');
-    assert.strictEqual(after.find((m) => m.memberId === idle)!.partitions.length, 1, 'the idle member took over a partition');
+    assert.deepStrictEqual(
+      after.map((m) => m.partitions.length),
+      [1, 1, 1],
+    );
+    assert.ok(
+      after.some((m) => m.memberId === idle),
+      'the idle member is still in the group',
+    );
+    assert.strictEqual(
+      after.find((m) => m.memberId === idle)!.partitions.length,
+      1,
+      'the idle member took over a partition',
+    );
   });
 
   it('committed offsets let a restarted consumer resume where the group left off', async () => {
@@ -216,7 +281,10 @@ describe('kafkajs against Kafka Lite', function () {
     const p = producer();
     await p.connect();
     const base = 1_700_000_000_000;
-    await p.send({ topic: 'by-time', messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}`, timestamp: String(base + i * 1000) })) });
+    await p.send({
+      topic: 'by-time',
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}`, timestamp: String(base + i * 1000) })),
+    });
     const admin = kafka.admin();
     toDisconnect.push(admin);
     await admin.connect();
@@ -235,7 +303,12 @@ describe('kafkajs against Kafka Lite', function () {
     const viaProxy = await startBroker({}, { advertisedPort: proxyPort }, `${k.dir}-idem`);
     proxy.target = viaProxy.server.port;
     try {
-      const kafka2 = new Kafka({ clientId: 'idem', brokers: [`127.0.0.1:${proxyPort}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 100 } });
+      const kafka2 = new Kafka({
+        clientId: 'idem',
+        brokers: [`127.0.0.1:${proxyPort}`],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 5, initialRetryTime: 100 },
+      });
       const p = kafka2.producer({ idempotent: true, maxInFlightRequests: 1 });
       await p.connect();
       await p.send({ topic: 'idem', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
@@ -243,7 +316,10 @@ describe('kafkajs against Kafka Lite', function () {
       await p.disconnect();
       assert.strictEqual(proxy.dropped, 1, 'one produce answer was lost and the batch retried');
       const recs = viaProxy.broker.readRecords('idem', 0, 0, 100);
-      assert.deepStrictEqual(recs.map((r) => r.value?.toString()), ['a', 'b', 'c', 'd']);
+      assert.deepStrictEqual(
+        recs.map((r) => r.value?.toString()),
+        ['a', 'b', 'c', 'd'],
+      );
       assert.ok(recs[0].producerId >= 0, 'batches carry the producer id');
       const state = viaProxy.broker.producerState('idem', 0);
       assert.strictEqual(state.length, 1);
@@ -256,7 +332,12 @@ describe('kafkajs against Kafka Lite', function () {
   });
 
   it('a transactional producer is refused at once with a reason in the broker log (transactions are not implemented)', async () => {
-    const p = kafka.producer({ transactionalId: 'compat-tx', idempotent: true, maxInFlightRequests: 1, retry: { retries: 1, initialRetryTime: 50 } });
+    const p = kafka.producer({
+      transactionalId: 'compat-tx',
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: 1, initialRetryTime: 50 },
+    });
     toDisconnect.push(p);
     await assert.rejects(
       (async () => {
@@ -268,7 +349,11 @@ describe('kafkajs against Kafka Lite', function () {
       (e: Error & { type?: string }) => e.type === 'INVALID_REQUEST' || /invalid/i.test(e.message),
     );
     assert.ok(
-      k.logs.some((l) => /InitProducerId refused \(42\): transactions are not supported by Kafka Lite \(transactional id "compat-tx"\)/.test(l)),
+      k.logs.some((l) =>
+        /InitProducerId refused \(42\): transactions are not supported by Kafka Lite \(transactional id "compat-tx"\)/.test(
+          l,
+        ),
+      ),
       k.logs.slice(-5).join('\n'),
     );
     assert.strictEqual(k.broker.getTopic('tx-topic'), undefined, 'nothing was written');
@@ -277,12 +362,20 @@ describe('kafkajs against Kafka Lite', function () {
   it('data written over the wire survives a broker restart', async () => {
     const p = producer();
     await p.connect();
-    await p.send({ topic: 'durable', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await p.send({
+      topic: 'durable',
+      acks: -1,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
     await p.disconnect();
-    const before = k.broker.readRecords('durable', 0, 0, 100).map((r) => [r.offset, r.key?.toString(), r.value?.toString()]);
+    const before = k.broker
+      .readRecords('durable', 0, 0, 100)
+      .map((r) => [r.offset, r.key?.toString(), r.value?.toString()]);
     assert.strictEqual(before.length, 20);
     await k.restart();
-    const after = k.broker.readRecords('durable', 0, 0, 100).map((r) => [r.offset, r.key?.toString(), r.value?.toString()]);
+    const after = k.broker
+      .readRecords('durable', 0, 0, 100)
+      .map((r) => [r.offset, r.key?.toString(), r.value?.toString()]);
     assert.deepStrictEqual(after, before);
     // and a fresh client reads them over the wire from the reopened broker
     const kafka2 = new Kafka({ clientId: 'after-restart', brokers: [k.bootstrap], logLevel: logLevel.NOTHING });
@@ -293,7 +386,10 @@ describe('kafkajs against Kafka Lite', function () {
     const got: string[] = [];
     await c.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
     await waitFor('20 consumed after restart', () => got.length >= 20);
-    assert.deepStrictEqual(got, before.map((b) => b[2]));
+    assert.deepStrictEqual(
+      got,
+      before.map((b) => b[2]),
+    );
   });
 });
 
@@ -306,7 +402,9 @@ function lossyProxy() {
     server: null as net.Server | null,
     listen(): Promise<number> {
       return new Promise((resolve) => {
-        state.server = net.createServer((client) => pipe(client)).listen(0, '127.0.0.1', () => resolve((state.server!.address() as net.AddressInfo).port));
+        state.server = net
+          .createServer((client) => pipe(client))
+          .listen(0, '127.0.0.1', () => resolve((state.server!.address() as net.AddressInfo).port));
       });
     },
     close(): Promise<void> {

@@ -46,7 +46,10 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
 
   it('produces 100,000 records and consumes them back byte for byte', async () => {
     await k.broker.createTopic('bulk', 1);
-    const lines = Array.from({ length: 100_000 }, (_, i) => `record-${String(i).padStart(6, '0')}-${'x'.repeat(i % 50)}`);
+    const lines = Array.from(
+      { length: 100_000 },
+      (_, i) => `record-${String(i).padStart(6, '0')}-${'x'.repeat(i % 50)}`,
+    );
     const file = path.join(tmp, 'bulk.txt');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const p = await kcat(['-b', k.bootstrap, '-P', '-t', 'bulk', '-p', '0', '-l', file]);
@@ -70,7 +73,10 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
       const p = await kcat(['-b', k.bootstrap, '-P', '-t', topic, '-z', codec], { input: values.join('\n') + '\n' });
       assert.strictEqual(p.code, 0, p.stderr);
       const recs = k.broker.readRecords(topic, 0, 0, 5000, 64 << 20);
-      assert.deepStrictEqual(recs.map((r) => r.value?.toString()), values);
+      assert.deepStrictEqual(
+        recs.map((r) => r.value?.toString()),
+        values,
+      );
       // librdkafka sends a batch uncompressed when compressing would not shrink it (a lone small record),
       // so: the bulk is stored as the client compressed it, and nothing is stored with another codec
       const compressed = recs.filter((r) => r.compression === id).length;
@@ -85,17 +91,36 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
   it('two -G members of a balanced group on a 2-partition topic get one partition each', async () => {
     await k.broker.createTopic('balanced', 2);
     for (let i = 0; i < 2; i++) {
-      const child = spawn(KCAT, ['-b', k.bootstrap, '-G', 'kcat-g', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500', '-q', 'balanced'], {
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        KCAT,
+        [
+          '-b',
+          k.bootstrap,
+          '-G',
+          'kcat-g',
+          '-X',
+          'session.timeout.ms=6000',
+          '-X',
+          'heartbeat.interval.ms=500',
+          '-q',
+          'balanced',
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
       children.push(child);
     }
-    const members = await waitFor('two members with one partition each', () => {
-      const d = k.broker.describeGroup('kcat-g');
-      if (d.state !== 'Stable' || d.members.length !== 2) return false;
-      const parts = d.members.map((m) => m.assignedPartitions.flatMap((a) => a.partitions));
-      return parts.every((p) => p.length === 1) && parts;
-    }, 60000);
+    const members = await waitFor(
+      'two members with one partition each',
+      () => {
+        const d = k.broker.describeGroup('kcat-g');
+        if (d.state !== 'Stable' || d.members.length !== 2) return false;
+        const parts = d.members.map((m) => m.assignedPartitions.flatMap((a) => a.partitions));
+        return parts.every((p) => p.length === 1) && parts;
+      },
+      60000,
+    );
     assert.deepStrictEqual(members.flat().sort(), [0, 1]);
     for (const c of children.splice(0)) c.kill('SIGTERM');
   });
@@ -103,10 +128,15 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
   it('produces with enable.idempotence=true: batches carry a producer id and sequences', async () => {
     await k.broker.createTopic('kcat-idem', 1);
     const values = Array.from({ length: 500 }, (_, i) => `idem-${i}`);
-    const p = await kcat(['-b', k.bootstrap, '-P', '-t', 'kcat-idem', '-X', 'enable.idempotence=true'], { input: values.join('\n') + '\n' });
+    const p = await kcat(['-b', k.bootstrap, '-P', '-t', 'kcat-idem', '-X', 'enable.idempotence=true'], {
+      input: values.join('\n') + '\n',
+    });
     assert.strictEqual(p.code, 0, p.stderr);
     const recs = k.broker.readRecords('kcat-idem', 0, 0, 1000);
-    assert.deepStrictEqual(recs.map((r) => r.value?.toString()), values);
+    assert.deepStrictEqual(
+      recs.map((r) => r.value?.toString()),
+      values,
+    );
     assert.ok(recs.every((r) => r.producerId >= 0));
     const state = k.broker.producerState('kcat-idem', 0);
     assert.strictEqual(state.length, 1);

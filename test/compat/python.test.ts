@@ -54,10 +54,17 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
   let k: Running;
 
   before(async () => {
-    assert.ok(fs.existsSync(PYTHON), `${PYTHON} is required for the compat tier (apt-get install python3-kafka python3-confluent-kafka)`);
+    assert.ok(
+      fs.existsSync(PYTHON),
+      `${PYTHON} is required for the compat tier (apt-get install python3-kafka python3-confluent-kafka)`,
+    );
     for (const mod of ['kafka', 'confluent_kafka']) {
       const r = spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8' });
-      assert.strictEqual(r.status, 0, `${PYTHON} cannot import ${mod} (apt-get install python3-kafka python3-confluent-kafka): ${r.stderr}`);
+      assert.strictEqual(
+        r.status,
+        0,
+        `${PYTHON} cannot import ${mod} (apt-get install python3-kafka python3-confluent-kafka): ${r.stderr}`,
+      );
     }
     k = await startBroker();
   });
@@ -79,19 +86,32 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
     assert.strictEqual(k.broker.getTopic('kp-roundtrip')?.partitions, 1);
 
     const expected = Array.from({ length: count }, (_, i) => ({ partition: 0, offset: i, ...kafkaPythonRecord(i) }));
-    assert.deepStrictEqual(r.acks, expected.map((e) => [0, e.offset]), 'each send was acked at its offset');
+    assert.deepStrictEqual(
+      r.acks,
+      expected.map((e) => [0, e.offset]),
+      'each send was acked at its offset',
+    );
     assert.deepStrictEqual(r.records, expected, 'consumed records equal produced ones');
 
     const stored = k.broker.readRecords('kp-roundtrip', 0, 0, 1000);
     assert.deepStrictEqual(
-      stored.map((s) => ({ partition: s.partition, offset: s.offset, key: hex(s.key), value: hex(s.value), headers: headersHex(s.headers) })),
+      stored.map((s) => ({
+        partition: s.partition,
+        offset: s.offset,
+        key: hex(s.key),
+        value: hex(s.value),
+        headers: headersHex(s.headers),
+      })),
       expected,
       'the engine stored exactly what kafka-python sent',
     );
 
     assert.strictEqual(r.committed, count, 'kafka-python reads back its commit');
     const committed = k.broker.fetchOffsets('kp-group', [{ topic: 'kp-roundtrip', partitions: [0] }]);
-    assert.deepStrictEqual(committed.map((c) => [c.topic, c.partition, c.offset, c.errorCode]), [['kp-roundtrip', 0, count, 0]]);
+    assert.deepStrictEqual(
+      committed.map((c) => [c.topic, c.partition, c.offset, c.errorCode]),
+      [['kp-roundtrip', 0, count, 0]],
+    );
   });
 
   it('confluent-kafka: an idempotent producer and two group members on a 2-partition topic, one partition each', async () => {
@@ -120,22 +140,28 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
     for (const p of [0, 1]) {
       const stored = k.broker.readRecords(topic, p, 0, 1000);
       assert.deepStrictEqual(
-        stored.map((s) => ({ partition: s.partition, offset: s.offset, key: hex(s.key), value: hex(s.value), headers: headersHex(s.headers) })),
+        stored.map((s) => ({
+          partition: s.partition,
+          offset: s.offset,
+          key: hex(s.key),
+          value: hex(s.value),
+          headers: headersHex(s.headers),
+        })),
         perPartition(p),
       );
-      assert.ok(stored.every((s) => s.producerId >= 0 && s.baseSequence >= 0), `partition ${p}: batches carry a producer id and sequences`);
+      assert.ok(
+        stored.every((s) => s.producerId >= 0 && s.baseSequence >= 0),
+        `partition ${p}: batches carry a producer id and sequences`,
+      );
       const state = k.broker.producerState(topic, p);
       assert.strictEqual(state.length, 1, `partition ${p}: one idempotent producer`);
       assert.strictEqual(state[0].nextSequence, count / 2);
     }
 
-    assert.deepStrictEqual(
-      (r.committed as number[][][]).flat().sort(),
-      [
-        [0, count / 2],
-        [1, count / 2],
-      ],
-    );
+    assert.deepStrictEqual((r.committed as number[][][]).flat().sort(), [
+      [0, count / 2],
+      [1, count / 2],
+    ]);
     const committed = k.broker.fetchOffsets('ck-group', [{ topic, partitions: [0, 1] }]);
     assert.deepStrictEqual(committed.map((c) => [c.partition, c.offset]).sort(), [
       [0, count / 2],

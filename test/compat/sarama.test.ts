@@ -41,8 +41,14 @@ describe('Sarama (Go) against Kafka Lite', function () {
   let bin: string;
 
   before(async () => {
-    assert.ok(fs.existsSync(GO), `${GO} is required for the compat tier (apt-get install golang-go golang-github-shopify-sarama-dev)`);
-    assert.ok(fs.existsSync(SARAMA_SRC), `Sarama's source is required in ${SARAMA_SRC} (apt-get install golang-github-shopify-sarama-dev)`);
+    assert.ok(
+      fs.existsSync(GO),
+      `${GO} is required for the compat tier (apt-get install golang-go golang-github-shopify-sarama-dev)`,
+    );
+    assert.ok(
+      fs.existsSync(SARAMA_SRC),
+      `Sarama's source is required in ${SARAMA_SRC} (apt-get install golang-github-shopify-sarama-dev)`,
+    );
     buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-sarama-'));
     bin = path.join(buildDir, 'sarama_roundtrip');
     const main = path.join(buildDir, 'main.go');
@@ -74,14 +80,19 @@ describe('Sarama (Go) against Kafka Lite', function () {
     assert.strictEqual(k.broker.getTopic(topic)?.partitions, 2);
 
     // record i went to partition i % 2 (manual partitioner), so partition p holds records p, p+2, ... at 0, 1, ...
-    const expected = (p: number) => Array.from({ length: count / 2 }, (_, j) => ({ partition: p, offset: j, ...saramaRecord(2 * j + p) }));
+    const expected = (p: number) =>
+      Array.from({ length: count / 2 }, (_, j) => ({ partition: p, offset: j, ...saramaRecord(2 * j + p) }));
     assert.deepStrictEqual(
       r.acks,
       Array.from({ length: count }, (_, i) => [i, i % 2, Math.floor(i / 2)]),
       'each send was acknowledged at its partition and offset',
     );
     const records = (r.records as GoRecord[]).slice().sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-    assert.deepStrictEqual(records, [...expected(0), ...expected(1)], 'the group read back exactly what was sent, once');
+    assert.deepStrictEqual(
+      records,
+      [...expected(0), ...expected(1)],
+      'the group read back exactly what was sent, once',
+    );
 
     for (const p of [0, 1]) {
       const stored = k.broker.readRecords(topic, p, 0, 1000);
@@ -97,13 +108,24 @@ describe('Sarama (Go) against Kafka Lite', function () {
         `the engine stored exactly what Sarama sent to partition ${p}`,
       );
       const [producer] = k.broker.producerState(topic, p);
-      assert.ok(producer && producer.producerId >= 0, `partition ${p} has Sarama's idempotent producer in its sequence window`);
-      assert.strictEqual(producer.nextSequence, count / 2, `partition ${p}: the next expected sequence follows the ${count / 2} records`);
+      assert.ok(
+        producer && producer.producerId >= 0,
+        `partition ${p} has Sarama's idempotent producer in its sequence window`,
+      );
+      assert.strictEqual(
+        producer.nextSequence,
+        count / 2,
+        `partition ${p}: the next expected sequence follows the ${count / 2} records`,
+      );
     }
     const raw = k.broker.fetch(topic, 0, 0, 16 * 1024 * 1024).records;
     const codecs: number[] = [];
-    for (let pos = 0; pos < raw.length; pos += 12 + raw.readInt32BE(pos + 8)) codecs.push(raw.readInt16BE(pos + OFFSET_ATTRIBUTES) & 0x7);
-    assert.ok(codecs.length > 0 && codecs.every((c) => c === 2), `the stored batches are snappy-compressed as Sarama sent them (codecs ${codecs.join(',')})`);
+    for (let pos = 0; pos < raw.length; pos += 12 + raw.readInt32BE(pos + 8))
+      codecs.push(raw.readInt16BE(pos + OFFSET_ATTRIBUTES) & 0x7);
+    assert.ok(
+      codecs.length > 0 && codecs.every((c) => c === 2),
+      `the stored batches are snappy-compressed as Sarama sent them (codecs ${codecs.join(',')})`,
+    );
 
     assert.deepStrictEqual(r.claims, [[0, 1]], 'the only member was assigned both partitions');
     assert.deepStrictEqual(r.committed, { '0': count / 2, '1': count / 2 }, 'Sarama reads back its commits');

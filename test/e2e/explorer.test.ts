@@ -54,7 +54,10 @@ describe('Kafka Lite explorer (e2e)', function () {
     const topic = row('Topics', 'e2e-orders');
     await topic.waitFor({ state: 'visible', timeout: 15_000 });
     await vs.page.waitForFunction(
-      () => [...document.querySelectorAll('.monaco-list-row')].some((r) => /e2e-orders.*7 records/.test((r as HTMLElement).innerText.replace(/\n/g, ' '))),
+      () =>
+        [...document.querySelectorAll('.monaco-list-row')].some((r) =>
+          /e2e-orders.*7 records/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+        ),
       undefined,
       { timeout: 15_000 },
     );
@@ -67,11 +70,15 @@ describe('Kafka Lite explorer (e2e)', function () {
     await input.waitFor({ state: 'visible' });
     await input.fill('bad name');
     const message = vs.page.locator('.quick-input-widget .quick-input-message');
-    await vs.page.waitForFunction(() => /contains a space/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await vs.page.waitForFunction(() =>
+      /contains a space/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     assert.match(await message.innerText(), /contains a space/);
     await vs.screenshot('explorer-3-name-validation');
     await input.fill('e2e-created');
-    await vs.page.waitForFunction(() => !/contains/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''));
+    await vs.page.waitForFunction(
+      () => !/contains/.test(document.querySelector('.quick-input-widget .quick-input-message')?.textContent ?? ''),
+    );
     await input.press('Enter');
     // partitions
     await vs.page.locator('.quick-input-widget .quick-input-title', { hasText: '(2/3)' }).waitFor({ state: 'visible' });
@@ -111,14 +118,20 @@ describe('Kafka Lite explorer (e2e)', function () {
     const group = row('Consumer Groups', 'e2e-readers');
     await group.waitFor({ state: 'visible', timeout: 15_000 });
     await vs.page.waitForFunction(
-      () => [...document.querySelectorAll('.monaco-list-row')].some((r) => /e2e-readers.*Stable.*1 member.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' '))),
+      () =>
+        [...document.querySelectorAll('.monaco-list-row')].some((r) =>
+          /e2e-readers.*Stable.*1 member.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+        ),
       undefined,
       { timeout: 20_000 },
     );
     await vs.screenshot('explorer-6-group-active');
     await consumer.disconnect();
     await vs.page.waitForFunction(
-      () => [...document.querySelectorAll('.monaco-list-row')].some((r) => /e2e-readers.*Empty.*0 members.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' '))),
+      () =>
+        [...document.querySelectorAll('.monaco-list-row')].some((r) =>
+          /e2e-readers.*Empty.*0 members.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+        ),
       undefined,
       { timeout: 20_000 },
     );
@@ -136,7 +149,10 @@ describe('Kafka Lite explorer (e2e)', function () {
     await quick.locator('.quick-input-box input').press('Enter');
 
     await vs.page.waitForFunction(
-      () => [...document.querySelectorAll('.monaco-list-row')].some((r) => /e2e-readers.*lag 7/.test((r as HTMLElement).innerText.replace(/\n/g, ' '))),
+      () =>
+        [...document.querySelectorAll('.monaco-list-row')].some((r) =>
+          /e2e-readers.*lag 7/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+        ),
       undefined,
       { timeout: 20_000 },
     );

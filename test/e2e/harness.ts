@@ -108,9 +108,7 @@ async function killGroup(child: ChildProcess): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
   const exited = child.exitCode !== null || child.signalCode !== null;
-  const gone = exited
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gone = exited ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     process.kill(-pid, 'SIGTERM');
   } catch {
@@ -214,11 +212,19 @@ export async function launchCodeServer(opts: CodeServerOptions = {}): Promise<Co
   fs.mkdirSync(extensionsDir, { recursive: true });
   writeUserSettings(userDataDir, { ...DEFAULT_SETTINGS, ...(opts.settings ?? {}) });
   for (const vsix of opts.installVsix ?? []) {
-    const r = spawnSync(bin, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix], {
-      encoding: 'utf8',
-      env: { ...process.env, XDG_CONFIG_HOME: path.join(base, 'xdg-config'), XDG_DATA_HOME: path.join(base, 'xdg-data') },
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      bin,
+      ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          XDG_CONFIG_HOME: path.join(base, 'xdg-config'),
+          XDG_DATA_HOME: path.join(base, 'xdg-data'),
+        },
+        timeout: 120_000,
+      },
+    );
     if (r.status !== 0) {
       fs.rmSync(base, { recursive: true, force: true });
       throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -228,16 +234,21 @@ export async function launchCodeServer(opts: CodeServerOptions = {}): Promise<Co
   fs.writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
   const args = [
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     workspace,
   ];
   const child = spawn(bin, args, {
@@ -309,7 +320,8 @@ export function workbenchUrl(
 ): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const entries: [string, string][] = [];
-  if (payload.extensionDevelopmentPath) entries.push(['extensionDevelopmentPath', remote(payload.extensionDevelopmentPath)]);
+  if (payload.extensionDevelopmentPath)
+    entries.push(['extensionDevelopmentPath', remote(payload.extensionDevelopmentPath)]);
   if (payload.extensionTestsPath) entries.push(['extensionTestsPath', remote(payload.extensionTestsPath)]);
   entries.push(['skipWelcome', 'true']);
   return `${server.origin}/?folder=${encodeURIComponent(server.workspace)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
@@ -514,10 +526,7 @@ function makeSession(
         }
       }
       await input.fill(`>${title}`);
-      const row = page
-        .locator('.quick-input-widget .monaco-list-row')
-        .filter({ hasText: title })
-        .first();
+      const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
       try {
         await row.waitFor({ state: 'visible', timeout: 15_000 });
       } catch {
@@ -530,11 +539,20 @@ function makeSession(
     async openKafkaLiteContainer() {
       const item = page.locator('.activitybar [aria-label^="Kafka Lite"]').first();
       await item.waitFor({ state: 'visible', timeout: 30_000 });
-      const li = page.locator('.activitybar li.action-item', { has: page.locator('[aria-label^="Kafka Lite"]') }).first();
+      const li = page
+        .locator('.activitybar li.action-item', { has: page.locator('[aria-label^="Kafka Lite"]') })
+        .first();
       const isActive = async () =>
         (await item.getAttribute('aria-expanded')) === 'true' ||
         /\bchecked\b/.test((await li.getAttribute('class').catch(() => '')) ?? '') ||
-        (await page.locator('.sidebar .composite.title').innerText().catch(() => '')).toUpperCase().includes('KAFKA LITE');
+        (
+          await page
+            .locator('.sidebar .composite.title')
+            .innerText()
+            .catch(() => '')
+        )
+          .toUpperCase()
+          .includes('KAFKA LITE');
       if (!(await isActive())) {
         await item.click();
         await page.mouse.move(700, 450); // no hover tooltip over the activity bar in screenshots
@@ -562,7 +580,9 @@ function makeSession(
           }
         }
         if (Date.now() > deadline) {
-          throw new Error(`no webview frame holds "${selector}" after ${timeoutMs} ms (${page.frames().length} frames)`);
+          throw new Error(
+            `no webview frame holds "${selector}" after ${timeoutMs} ms (${page.frames().length} frames)`,
+          );
         }
         await page.waitForTimeout(200);
       }
@@ -591,7 +611,8 @@ function makeSession(
         const texts = await page.locator('.statusbar .statusbar-item').allInnerTexts();
         const hit = texts.find((t) => pattern.test(t));
         if (hit !== undefined) return hit;
-        if (Date.now() > deadline) throw new Error(`no status bar item matches ${pattern}; items: ${JSON.stringify(texts)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no status bar item matches ${pattern}; items: ${JSON.stringify(texts)}`);
         await page.waitForTimeout(200);
       }
     },
@@ -608,12 +629,22 @@ function makeSession(
           const q = document.querySelector('.quick-input-widget') as HTMLElement | null;
           return {
             focus: a ? `${a.tagName.toLowerCase()}.${String(a.className).replace(/\s+/g, '.')}` : 'none',
-            quickInput: q ? { shown: q.style.display !== 'none', placeholder: q.querySelector('input')?.getAttribute('placeholder') } : null,
+            quickInput: q
+              ? {
+                  shown: q.style.display !== 'none',
+                  placeholder: q.querySelector('input')?.getAttribute('placeholder'),
+                }
+              : null,
             editors: [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.getAttribute('aria-label')),
           };
         });
         console.log(`    [e2e] "${test.title}" failed; screenshot ${file}; state ${JSON.stringify(state)}`);
-        console.log(`    [e2e] last console lines:\n${consoleLines.slice(-15).map((l) => `      ${l}`).join('\n')}`);
+        console.log(
+          `    [e2e] last console lines:\n${consoleLines
+            .slice(-15)
+            .map((l) => `      ${l}`)
+            .join('\n')}`,
+        );
       } catch (e) {
         console.log(`    [e2e] could not record the failure: ${(e as Error).message}`);
       }

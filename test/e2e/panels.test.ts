@@ -28,13 +28,17 @@ describe('Kafka Lite panels (e2e)', function () {
   /** Switch the color theme as a person does: "Preferences: Color Theme", type the name, Enter. */
   const theme = async (kind: 'light' | 'dark') => {
     const want = kind === 'light' ? /(^|\s)vs(\s|$)/ : /(^|\s)vs-dark(\s|$)/;
-    const isOn = async () => want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
+    const isOn = async () =>
+      want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
     if (await isOn()) return;
     await vs.runCommand('Preferences: Color Theme');
     const input = vs.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
     await input.fill(kind === 'light' ? 'Light Modern' : 'Dark Modern');
-    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' }).first().waitFor();
+    await vs.page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' })
+      .first()
+      .waitFor();
     await input.press('Enter');
     const deadline = Date.now() + 15_000;
     while (!(await isOn())) {
@@ -55,7 +59,11 @@ describe('Kafka Lite panels (e2e)', function () {
   const pickOption = async (f: Frame, selectId: string, label: string) => {
     await f.locator(`#${selectId}`).click();
     // the dropdown lists the options inside the component's (open) shadow root
-    await f.locator(`#${selectId} li[role="option"]`).filter({ hasText: new RegExp(`^\\s*${label.replace(/[()]/g, '\\$&')}\\s*$`) }).first().click();
+    await f
+      .locator(`#${selectId} li[role="option"]`)
+      .filter({ hasText: new RegExp(`^\\s*${label.replace(/[()]/g, '\\$&')}\\s*$`) })
+      .first()
+      .click();
   };
 
   before(async () => {
@@ -70,7 +78,10 @@ describe('Kafka Lite panels (e2e)', function () {
     const producer = kafka.producer();
     await producer.connect();
     for (let p = 0; p < 3; p++) {
-      await producer.send({ topic: 'e2e-steps', messages: [0, 1, 2, 3].map((i) => ({ partition: p, key: `p${p}-${i}`, value: `event ${i} of partition ${p}` })) });
+      await producer.send({
+        topic: 'e2e-steps',
+        messages: [0, 1, 2, 3].map((i) => ({ partition: p, key: `p${p}-${i}`, value: `event ${i} of partition ${p}` })),
+      });
     }
     await producer.disconnect();
   });
@@ -161,7 +172,10 @@ describe('Kafka Lite panels (e2e)', function () {
       await f.locator(`.consumer[data-name="consumer-${i}"]`).waitFor();
     }
     await f.waitForFunction(
-      () => document.querySelectorAll('#diagram .node.member').length === 4 && document.querySelectorAll('#diagram .node.member.idle').length === 1 && /Stable/.test(document.getElementById('group-line')?.textContent ?? ''),
+      () =>
+        document.querySelectorAll('#diagram .node.member').length === 4 &&
+        document.querySelectorAll('#diagram .node.member.idle').length === 1 &&
+        /Stable/.test(document.getElementById('group-line')?.textContent ?? ''),
       undefined,
       { timeout: 60_000 },
     );
@@ -172,9 +186,14 @@ describe('Kafka Lite panels (e2e)', function () {
   it('stepper: a consumer polls, crashes without committing, and the new owner gets the records again', async () => {
     const f = await ready('#add-consumer');
     // a consumer that owns a partition
-    const owner = await f.locator('.consumer.stable').evaluateAll((cards) =>
-      cards.map((c) => ({ name: (c as HTMLElement).dataset.name!, text: c.textContent ?? '' })).find((c) => /partitions \d/.test(c.text))!.name,
-    );
+    const owner = await f
+      .locator('.consumer.stable')
+      .evaluateAll(
+        (cards) =>
+          cards
+            .map((c) => ({ name: (c as HTMLElement).dataset.name!, text: c.textContent ?? '' }))
+            .find((c) => /partitions \d/.test(c.text))!.name,
+      );
     const card = f.locator(`.consumer[data-name="${owner}"]`);
     await card.locator('vscode-button', { hasText: 'Poll' }).click();
     await card.locator('table.polled tr').first().waitFor({ timeout: 15_000 });
@@ -187,7 +206,9 @@ describe('Kafka Lite panels (e2e)', function () {
     await vs.screenshot('panels-stepper-3-crashed-waiting');
     // the session (10 s) expires, the group rebalances: three members remain for three partitions
     await f.waitForFunction(
-      () => document.querySelectorAll('#diagram .node.member').length === 3 && document.querySelectorAll('#diagram .node.member.idle').length === 0,
+      () =>
+        document.querySelectorAll('#diagram .node.member').length === 3 &&
+        document.querySelectorAll('#diagram .node.member.idle').length === 0,
       undefined,
       { timeout: 60_000 },
     );
@@ -207,22 +228,32 @@ describe('Kafka Lite panels (e2e)', function () {
     await field(f, 'group').fill('e2e-second');
     await click(f, '#select');
     await f.locator('#group-line', { hasText: 'e2e-second' }).waitFor();
-    assert.strictEqual(await f.locator('.consumer.other-group[data-group="e2e-group"]').count(), firstGroup, 'the first group\'s consumers stay');
+    assert.strictEqual(
+      await f.locator('.consumer.other-group[data-group="e2e-group"]').count(),
+      firstGroup,
+      "the first group's consumers stay",
+    );
     await click(f, '#add-consumer');
     const mine = f.locator('.consumer[data-group="e2e-second"]');
     await mine.waitFor();
-    await f.waitForFunction(() => /Stable/.test(document.getElementById('group-line')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await f.waitForFunction(() => /Stable/.test(document.getElementById('group-line')?.textContent ?? ''), undefined, {
+      timeout: 60_000,
+    });
     await field(f, 'poll-max').fill('100');
     await mine.locator('vscode-button', { hasText: 'Poll' }).click();
     await mine.locator('table.polled tr').nth(11).waitFor({ timeout: 15_000 });
-    assert.strictEqual(await mine.locator('table.polled tr').count(), 12, 'every record of the topic, from its own start');
+    assert.strictEqual(
+      await mine.locator('table.polled tr').count(),
+      12,
+      'every record of the topic, from its own start',
+    );
     assert.strictEqual(await mine.locator('table.polled tr.redelivered').count(), 0, 'not a redelivery: another group');
     assert.match(await mine.locator('.group-tag').innerText(), /e2e-second/);
     await f.locator('#others', { hasText: 'e2e-group' }).waitFor();
     await bothThemes('panels-stepper-5-two-groups', f, '.consumer[data-group="e2e-second"] table.polled');
   });
 
-  it('browser: shows a topic\'s records and filters them', async () => {
+  it("browser: shows a topic's records and filters them", async () => {
     await vs.runCommand('Kafka Lite: Browse Records…');
     const input = vs.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible' });
@@ -235,10 +266,14 @@ describe('Kafka Lite panels (e2e)', function () {
     await vs.screenshot('panels-browser-1-all');
     await field(f, 'filter').fill('user-2');
     await click(f, '#apply-filter');
-    await f.waitForFunction(() => {
-      const rows = [...document.querySelectorAll('#records tr.record')];
-      return rows.length > 0 && rows.every((r) => r.querySelector('.key')?.textContent === 'user-2');
-    }, undefined, { timeout: 15_000 });
+    await f.waitForFunction(
+      () => {
+        const rows = [...document.querySelectorAll('#records tr.record')];
+        return rows.length > 0 && rows.every((r) => r.querySelector('.key')?.textContent === 'user-2');
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
     const json = await f.locator('#records tr.record td.value pre').first().innerText();
     assert.deepStrictEqual(JSON.parse(json), { greeting: 'hello 2' });
     await bothThemes('panels-browser-2-filtered', f, '#records tr.record');
@@ -248,7 +283,11 @@ describe('Kafka Lite panels (e2e)', function () {
     const kafka = new Kafka({ clientId: 'e2e-compaction', brokers: [bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'e2e-profiles', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    await admin.createTopics({
+      topics: [
+        { topic: 'e2e-profiles', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      ],
+    });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
@@ -272,11 +311,17 @@ describe('Kafka Lite panels (e2e)', function () {
     await vs.screenshot('panels-browser-3-before-compaction');
     await compact.click();
     await f.locator('#records tr.gap').first().waitFor({ timeout: 15_000 });
-    const shown = await f.locator('#records tr').evaluateAll((trs) =>
-      trs
-        .filter((tr) => tr.classList.contains('record') || tr.classList.contains('gap'))
-        .map((tr) => (tr.classList.contains('gap') ? `gap ${tr.getAttribute('data-from')}-${tr.getAttribute('data-to')}` : `${tr.querySelector('.offset')?.textContent} ${tr.querySelector('.key')?.textContent}`)),
-    );
+    const shown = await f
+      .locator('#records tr')
+      .evaluateAll((trs) =>
+        trs
+          .filter((tr) => tr.classList.contains('record') || tr.classList.contains('gap'))
+          .map((tr) =>
+            tr.classList.contains('gap')
+              ? `gap ${tr.getAttribute('data-from')}-${tr.getAttribute('data-to')}`
+              : `${tr.querySelector('.offset')?.textContent} ${tr.querySelector('.key')?.textContent}`,
+          ),
+      );
     assert.deepStrictEqual(shown, ['gap 0-0', '1 bob', 'gap 2-2', '3 cy', '4 ann']);
     await f.locator('#note', { hasText: '2 superseded record(s) removed' }).waitFor();
     await bothThemes('panels-browser-4-compacted', f, '#records tr.gap');

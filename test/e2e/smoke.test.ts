@@ -74,12 +74,16 @@ describe('the packaged extension (.vsix)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-vsix-'));
     const vsix = path.join(tmp, 'kafka-lite.vsix');
     const root = projectRoot();
-    const r = spawnSync(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], {
-      cwd: root,
-      encoding: 'utf8',
-      input: '',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      path.join(root, 'node_modules', '.bin', 'vsce'),
+      ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        input: '',
+        timeout: 120_000,
+      },
+    );
     assert.strictEqual(r.status, 0, `vsce package failed:\n${r.stdout}\n${r.stderr}`);
     assert.ok(fs.statSync(vsix).size > 10_000, 'the .vsix holds the bundles');
 

@@ -37,7 +37,13 @@ export function run(): Promise<void> {
   const mod = loadMocha();
   const MochaCtor: typeof Mocha = mod.default ?? mod;
   const grep = process.env.KAFKA_LITE_TEST_GREP;
-  const mocha = new MochaCtor({ ui: 'bdd', timeout: 60_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
+  const mocha = new MochaCtor({
+    ui: 'bdd',
+    timeout: 60_000,
+    color: false,
+    reporter: 'spec',
+    ...(grep ? { grep } : {}),
+  });
   const suiteDir = path.join(__dirname, 'suite');
   const files = findTests(suiteDir);
   if (files.length === 0) return Promise.reject(new Error(`no integration test files (*.test.js) under ${suiteDir}`));

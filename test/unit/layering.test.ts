@@ -27,7 +27,8 @@ function sources(dir: string): string[] {
 /** Module specifiers imported or required by a source file. */
 export function importsOf(text: string): string[] {
   const specs: string[] = [];
-  const re = /(?:\bimport\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?|\bexport\s+[^'"]*?\sfrom\s+|\brequire\s*\(\s*|\bimport\s*\(\s*)['"]([^'"]+)['"]/g;
+  const re =
+    /(?:\bimport\s+(?:type\s+)?(?:[^'"]*?\sfrom\s+)?|\bexport\s+[^'"]*?\sfrom\s+|\brequire\s*\(\s*|\bimport\s*\(\s*)['"]([^'"]+)['"]/g;
   for (let m = re.exec(text); m; m = re.exec(text)) specs.push(m[1]);
   return specs;
 }
@@ -37,7 +38,9 @@ describe('layering', () => {
 
   it('finds imports in every form (self-check of the scanner)', () => {
     assert.deepStrictEqual(
-      importsOf(`import * as vscode from 'vscode';\nimport { a } from "net";\nconst x = require('node:net');\nexport { b } from './b';\nawait import('vscode');\nimport 'side';`),
+      importsOf(
+        `import * as vscode from 'vscode';\nimport { a } from "net";\nconst x = require('node:net');\nexport { b } from './b';\nawait import('vscode');\nimport 'side';`,
+      ),
       ['vscode', 'net', 'node:net', './b', 'vscode', 'side'],
     );
   });
@@ -45,8 +48,14 @@ describe('layering', () => {
   it('src/broker never imports vscode, net or node:net', () => {
     const files = sources(path.join(root, 'src', 'broker'));
     assert.ok(files.length > 0, 'src/broker has sources');
-    const offenders = files.filter((f) => importsOf(fs.readFileSync(f, 'utf8')).some((s) => s === 'vscode' || s === 'net' || s === 'node:net'));
-    assert.deepStrictEqual(offenders.map((f) => path.relative(root, f)), [], 'these engine files import vscode or net');
+    const offenders = files.filter((f) =>
+      importsOf(fs.readFileSync(f, 'utf8')).some((s) => s === 'vscode' || s === 'net' || s === 'node:net'),
+    );
+    assert.deepStrictEqual(
+      offenders.map((f) => path.relative(root, f)),
+      [],
+      'these engine files import vscode or net',
+    );
   });
 
   it('only src/extension imports vscode', () => {
@@ -54,6 +63,10 @@ describe('layering', () => {
     const offenders = sources(path.join(root, 'src'))
       .filter((f) => !f.startsWith(ext))
       .filter((f) => importsOf(fs.readFileSync(f, 'utf8')).includes('vscode'));
-    assert.deepStrictEqual(offenders.map((f) => path.relative(root, f)), [], 'these files outside src/extension import vscode');
+    assert.deepStrictEqual(
+      offenders.map((f) => path.relative(root, f)),
+      [],
+      'these files outside src/extension import vscode',
+    );
   });
 });

@@ -117,7 +117,8 @@ class Reader {
   array<T>(item: () => T): T[] {
     const n = this.int32();
     if (n < 0) return [];
-    if (n > this.remaining()) throw new Error(`${this.what}: array of ${n} items cannot fit in ${this.remaining()} byte(s)`);
+    if (n > this.remaining())
+      throw new Error(`${this.what}: array of ${n} items cannot fit in ${this.remaining()} byte(s)`);
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(item());
     return out;
@@ -130,7 +131,12 @@ class Reader {
 // ------------------------------------------------------------------ subscription
 
 /** Version 0 writes version, topics, userData; version 1 adds ownedPartitions (as the Java client does). */
-export function encodeSubscription(s: { version?: number; topics: string[]; userData?: Buffer | null; ownedPartitions?: TopicPartitions[] }): Buffer {
+export function encodeSubscription(s: {
+  version?: number;
+  topics: string[];
+  userData?: Buffer | null;
+  ownedPartitions?: TopicPartitions[];
+}): Buffer {
   const version = s.version ?? 1;
   const w = new Writer().int16(version);
   w.int32(s.topics.length);
@@ -151,7 +157,11 @@ export function decodeSubscription(buf: Buffer): Subscription {
 
 // ------------------------------------------------------------------ assignment
 
-export function encodeAssignment(a: { version?: number; assignedPartitions: TopicPartitions[]; userData?: Buffer | null }): Buffer {
+export function encodeAssignment(a: {
+  version?: number;
+  assignedPartitions: TopicPartitions[];
+  userData?: Buffer | null;
+}): Buffer {
   return new Writer()
     .int16(a.version ?? 0)
     .topicPartitions(a.assignedPartitions)
@@ -210,7 +220,10 @@ export const rangeAssignor: AssignorFn = (members, partitionsPerTopic) => {
   for (const topic of topics) {
     const n = partitionsPerTopic.get(topic);
     if (n === undefined) continue;
-    const subs = members.filter((m) => m.subscription.topics.includes(topic)).map((m) => m.memberId).sort(cmp);
+    const subs = members
+      .filter((m) => m.subscription.topics.includes(topic))
+      .map((m) => m.memberId)
+      .sort(cmp);
     const per = Math.floor(n / subs.length);
     const extra = n % subs.length;
     subs.forEach((memberId, i) => {
@@ -307,7 +320,9 @@ export const ASSIGNORS: Record<string, AssignorFn> = {
 export function planToAssignments(plan: AssignmentPlan): { memberId: string; assignment: Buffer }[] {
   const out: { memberId: string; assignment: Buffer }[] = [];
   for (const [memberId, topics] of plan) {
-    const assignedPartitions = [...topics.entries()].sort((a, b) => cmp(a[0], b[0])).map(([topic, partitions]) => ({ topic, partitions }));
+    const assignedPartitions = [...topics.entries()]
+      .sort((a, b) => cmp(a[0], b[0]))
+      .map(([topic, partitions]) => ({ topic, partitions }));
     out.push({ memberId, assignment: encodeAssignment({ version: 0, assignedPartitions }) });
   }
   return out;

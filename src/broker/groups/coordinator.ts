@@ -156,7 +156,8 @@ class Coordinator implements GroupCoordinator {
   private joinKnownMember(g: Group, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {
     const pendingTimer = g.pending.get(req.memberId);
     if (pendingTimer) {
-      if (!this.supportsProtocols(g, req, null)) return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      if (!this.supportsProtocols(g, req, null))
+        return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
       this.opts.clock.clearTimeout(pendingTimer);
       g.pending.delete(req.memberId);
       return this.addMemberAndRebalance(g, req.memberId, req, resolve);
@@ -164,7 +165,8 @@ class Coordinator implements GroupCoordinator {
     const member = g.members.get(req.memberId);
     if (g.state === 'Dead') return resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
     if (!member) return resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
-    if (!this.supportsProtocols(g, req, member)) return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    if (!this.supportsProtocols(g, req, member))
+      return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
     switch (g.state) {
       case 'PreparingRebalance':
         return this.updateMemberAndRebalance(g, member, req, resolve);
@@ -195,7 +197,12 @@ class Coordinator implements GroupCoordinator {
     return req.protocols.some((p) => others.every((m) => m.protocols.some((q) => q.name === p.name)));
   }
 
-  private addMemberAndRebalance(g: Group, memberId: string, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {
+  private addMemberAndRebalance(
+    g: Group,
+    memberId: string,
+    req: JoinGroupRequest,
+    resolve: (r: JoinGroupResult) => void,
+  ): void {
     const member: Member = {
       memberId,
       groupInstanceId: req.groupInstanceId,
@@ -216,7 +223,12 @@ class Coordinator implements GroupCoordinator {
     this.maybePrepareRebalance(g, `member ${memberId} joined`);
   }
 
-  private updateMemberAndRebalance(g: Group, member: Member, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {
+  private updateMemberAndRebalance(
+    g: Group,
+    member: Member,
+    req: JoinGroupRequest,
+    resolve: (r: JoinGroupResult) => void,
+  ): void {
     member.protocols = req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
     member.sessionTimeoutMs = req.sessionTimeoutMs;
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
@@ -230,7 +242,8 @@ class Coordinator implements GroupCoordinator {
   }
 
   private maybePrepareRebalance(g: Group, reason: string): void {
-    if (g.state === 'Stable' || g.state === 'CompletingRebalance' || g.state === 'Empty') this.prepareRebalance(g, reason);
+    if (g.state === 'Stable' || g.state === 'CompletingRebalance' || g.state === 'Empty')
+      this.prepareRebalance(g, reason);
   }
 
   private prepareRebalance(g: Group, reason: string): void {
@@ -253,7 +266,10 @@ class Coordinator implements GroupCoordinator {
       g.initialDelay = true;
       g.newMemberAdded = false;
       g.rebalanceDeadline = clock.now() + rebalanceTimeout;
-      g.rebalanceTimer = clock.setTimeout(() => this.onInitialDelayExpired(g), Math.min(this.opts.initialRebalanceDelayMs, rebalanceTimeout));
+      g.rebalanceTimer = clock.setTimeout(
+        () => this.onInitialDelayExpired(g),
+        Math.min(this.opts.initialRebalanceDelayMs, rebalanceTimeout),
+      );
     } else {
       g.initialDelay = false;
       g.rebalanceTimer = clock.setTimeout(() => this.completeJoin(g), rebalanceTimeout);
@@ -265,7 +281,10 @@ class Coordinator implements GroupCoordinator {
     const remaining = g.rebalanceDeadline - clock.now();
     if (g.newMemberAdded && remaining > 0) {
       g.newMemberAdded = false;
-      g.rebalanceTimer = clock.setTimeout(() => this.onInitialDelayExpired(g), Math.min(this.opts.initialRebalanceDelayMs, remaining));
+      g.rebalanceTimer = clock.setTimeout(
+        () => this.onInitialDelayExpired(g),
+        Math.min(this.opts.initialRebalanceDelayMs, remaining),
+      );
       return;
     }
     g.initialDelay = false;
@@ -315,7 +334,9 @@ class Coordinator implements GroupCoordinator {
   /** Kafka's rule: candidates are the protocols every member supports; each member votes for its most preferred candidate. */
   private selectProtocol(g: Group): string | null {
     const members = [...g.members.values()];
-    const candidates = members[0].protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
+    const candidates = members[0].protocols
+      .map((p) => p.name)
+      .filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
     if (candidates.length === 0) return null;
     const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
     for (const m of members) {
@@ -356,7 +377,10 @@ class Coordinator implements GroupCoordinator {
     const m = g.members.get(req.memberId);
     if (!m) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     if (req.generationId !== g.generationId) return Promise.resolve(syncError(ErrorCode.ILLEGAL_GENERATION));
-    if ((req.protocolType !== null && req.protocolType !== g.protocolType) || (req.protocolName !== null && req.protocolName !== g.protocolName)) {
+    if (
+      (req.protocolType !== null && req.protocolType !== g.protocolType) ||
+      (req.protocolName !== null && req.protocolName !== g.protocolName)
+    ) {
       return Promise.resolve(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
     }
     switch (g.state) {
@@ -390,7 +414,12 @@ class Coordinator implements GroupCoordinator {
   }
 
   private syncResultFor(g: Group, m: Member): SyncGroupResult {
-    return { errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: m.assignment };
+    return {
+      errorCode: ErrorCode.NONE,
+      protocolType: g.protocolType,
+      protocolName: g.protocolName,
+      assignment: m.assignment,
+    };
   }
 
   // ------------------------------------------------------------------ Heartbeat / LeaveGroup
@@ -411,11 +440,17 @@ class Coordinator implements GroupCoordinator {
   /** Top-level errorCode: NONE unless the group is unknown or every listed member failed (then that member error). */
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]) {
     if (this.closed) {
-      return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: members.map((m) => ({ ...m, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) };
+      return {
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        members: members.map((m) => ({ ...m, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })),
+      };
     }
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') {
-      return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+      return {
+        errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+        members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      };
     }
     const results = members.map((req) => {
       const pending = g.pending.get(req.memberId);
@@ -484,13 +519,14 @@ class Coordinator implements GroupCoordinator {
 
   describe(groupId: string): GroupDescription {
     const g = this.groups.get(groupId);
-    if (!g) return { groupId, state: 'Dead', protocolType: '', protocol: '', generationId: 0, leader: null, members: [] };
+    if (!g)
+      return { groupId, state: 'Dead', protocolType: '', protocol: '', generationId: 0, leader: null, members: [] };
     const stable = g.state === 'Stable';
     return {
       groupId,
       state: g.state,
       protocolType: g.protocolType ?? '',
-      protocol: stable || g.state === 'CompletingRebalance' ? g.protocolName ?? '' : '',
+      protocol: stable || g.state === 'CompletingRebalance' ? (g.protocolName ?? '') : '',
       generationId: g.generationId,
       leader: g.leaderId,
       members: [...g.members.values()].map((m) => ({
@@ -498,7 +534,9 @@ class Coordinator implements GroupCoordinator {
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
         clientHost: m.clientHost,
-        metadata: Buffer.from(m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? m.protocols[0]?.metadata ?? Buffer.alloc(0)),
+        metadata: Buffer.from(
+          m.protocols.find((p) => p.name === g.protocolName)?.metadata ?? m.protocols[0]?.metadata ?? Buffer.alloc(0),
+        ),
         assignment: Buffer.from(m.assignment),
         assignedPartitions: decodeAssigned(g.protocolType, m.assignment),
       })),
@@ -556,7 +594,12 @@ class Coordinator implements GroupCoordinator {
   private transition(g: Group, state: GroupState, force = false): void {
     if (g.state === state && !force) return;
     g.state = state;
-    this.opts.onEvent('groupChanged', { groupId: g.groupId, state, generationId: g.generationId, members: g.members.size });
+    this.opts.onEvent('groupChanged', {
+      groupId: g.groupId,
+      state,
+      generationId: g.generationId,
+      members: g.members.size,
+    });
   }
 }
 
@@ -568,7 +611,10 @@ function sameProtocols(m: Member, req: JoinGroupRequest): boolean {
 function decodeAssigned(protocolType: string | null, assignment: Buffer): { topic: string; partitions: number[] }[] {
   if (protocolType !== 'consumer' || assignment.length === 0) return [];
   try {
-    return decodeAssignment(assignment).assignedPartitions.map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions] }));
+    return decodeAssignment(assignment).assignedPartitions.map((tp) => ({
+      topic: tp.topic,
+      partitions: [...tp.partitions],
+    }));
   } catch {
     return [];
   }

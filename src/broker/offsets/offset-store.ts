@@ -107,7 +107,11 @@ export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetS
     const buf = fs.readFileSync(logPath);
     const { entries, goodBytes, problem } = parseOffsetLog(buf);
     for (const e of entries) store.apply(e);
-    if (problem) opts.logger?.('warn', `offsets log ${logPath}: ${problem}; cut ${buf.length - goodBytes} bytes (commits after it are lost)`);
+    if (problem)
+      opts.logger?.(
+        'warn',
+        `offsets log ${logPath}: ${problem}; cut ${buf.length - goodBytes} bytes (commits after it are lost)`,
+      );
   } else if (fs.existsSync(legacy)) {
     await store.importNedb(legacy);
   }
@@ -159,7 +163,9 @@ class LogOffsetStore implements OffsetStore {
         partition,
         offset,
         metadata,
-        history: history.slice(-this.opts.historyLimit).map(([o, memberId, generationId, timestamp]) => ({ offset: o, memberId, generationId, timestamp })),
+        history: history
+          .slice(-this.opts.historyLimit)
+          .map(([o, memberId, generationId, timestamp]) => ({ offset: o, memberId, generationId, timestamp })),
       });
     } else if ('dg' in e) {
       this.groups.delete(e.dg);
@@ -179,7 +185,14 @@ class LogOffsetStore implements OffsetStore {
     for (const d of docs) {
       const history = Array.isArray(d.history) ? d.history : [];
       this.apply({
-        s: [d.groupId, d.topic, d.partition, d.offset, d.metadata === undefined ? null : d.metadata, history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp])],
+        s: [
+          d.groupId,
+          d.topic,
+          d.partition,
+          d.offset,
+          d.metadata === undefined ? null : d.metadata,
+          history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp]),
+        ],
       });
     }
     this.logger('info', `imported ${docs.length} committed offsets from ${file} into ${this.logPath}`);
@@ -193,7 +206,18 @@ class LogOffsetStore implements OffsetStore {
     const lines: Buffer[] = [];
     for (const docs of this.groups.values()) {
       for (const d of docs.values()) {
-        lines.push(encodeOffsetLogLine({ s: [d.groupId, d.topic, d.partition, d.offset, d.metadata, d.history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp])] }));
+        lines.push(
+          encodeOffsetLogLine({
+            s: [
+              d.groupId,
+              d.topic,
+              d.partition,
+              d.offset,
+              d.metadata,
+              d.history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp]),
+            ],
+          }),
+        );
       }
     }
     const body = Buffer.concat(lines);
@@ -216,7 +240,8 @@ class LogOffsetStore implements OffsetStore {
 
   /** Append one line at the end; on failure the file is cut back and the error is a KafkaError. */
   private append(entry: Entry, what: string): void {
-    if (this.closed || this.fd < 0) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the offset store is closed');
+    if (this.closed || this.fd < 0)
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the offset store is closed');
     const line = encodeOffsetLogLine(entry);
     let off = 0;
     try {
@@ -227,7 +252,10 @@ class LogOffsetStore implements OffsetStore {
       } catch {
         // the write error is the one to report
       }
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not store ${what} in ${this.logPath}: ${(e as Error).message}; nothing was changed`);
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not store ${what} in ${this.logPath}: ${(e as Error).message}; nothing was changed`,
+      );
     }
     this.size += line.length;
     if (this.size > Math.max(COMPACT_MIN_BYTES, 4 * this.compactedSize)) {
@@ -254,10 +282,21 @@ class LogOffsetStore implements OffsetStore {
   async commit(groupId: string, memberId: string, generationId: number, offsets: OffsetCommitEntry[]): Promise<void> {
     for (const o of offsets) {
       if (!Number.isInteger(o.offset) || o.offset < -1) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, `offset ${o.offset} for ${o.topic}-${o.partition} is not a valid offset`);
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `offset ${o.offset} for ${o.topic}-${o.partition} is not a valid offset`,
+        );
       }
     }
-    const entry: Entry = { c: [groupId, memberId, generationId, this.opts.clock.now(), offsets.map((o) => [o.topic, o.partition, o.offset, o.metadata])] };
+    const entry: Entry = {
+      c: [
+        groupId,
+        memberId,
+        generationId,
+        this.opts.clock.now(),
+        offsets.map((o) => [o.topic, o.partition, o.offset, o.metadata]),
+      ],
+    };
     this.append(entry, `the commit of group "${groupId}"`);
     this.apply(entry);
   }
@@ -266,21 +305,36 @@ class LogOffsetStore implements OffsetStore {
     const docs = this.groups.get(groupId);
     if (topics === null) {
       return [...(docs?.values() ?? [])]
-        .map((d) => ({ topic: d.topic, partition: d.partition, offset: d.offset, metadata: d.metadata, errorCode: ErrorCode.NONE }))
+        .map((d) => ({
+          topic: d.topic,
+          partition: d.partition,
+          offset: d.offset,
+          metadata: d.metadata,
+          errorCode: ErrorCode.NONE,
+        }))
         .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
     }
     const out: CommittedOffset[] = [];
     for (const t of topics) {
       for (const p of t.partitions) {
         const d = docs?.get(key(groupId, t.topic, p));
-        out.push({ topic: t.topic, partition: p, offset: d ? d.offset : -1, metadata: d ? d.metadata : null, errorCode: ErrorCode.NONE });
+        out.push({
+          topic: t.topic,
+          partition: p,
+          offset: d ? d.offset : -1,
+          metadata: d ? d.metadata : null,
+          errorCode: ErrorCode.NONE,
+        });
       }
     }
     return out;
   }
 
   groupsWithOffsets(): string[] {
-    return [...this.groups.entries()].filter(([, m]) => m.size > 0).map(([g]) => g).sort();
+    return [...this.groups.entries()]
+      .filter(([, m]) => m.size > 0)
+      .map(([g]) => g)
+      .sort();
   }
 
   history(groupId: string, topic: string, partition: number): CommitHistoryEntry[] {

@@ -108,7 +108,8 @@ class Manager implements ProducerStateManager {
 
   load(): void {
     const ids = readJson<{ nextProducerId: number }>(this.idsFile);
-    if (ids && Number.isInteger(ids.nextProducerId) && ids.nextProducerId >= 0) this.nextProducerId = ids.nextProducerId;
+    if (ids && Number.isInteger(ids.nextProducerId) && ids.nextProducerId >= 0)
+      this.nextProducerId = ids.nextProducerId;
     const snap = readJson<SnapshotFile>(this.snapshotFile);
     const logs = this.opts.logs;
     const scanFrom = new Map<string, number>();
@@ -121,7 +122,8 @@ class Manager implements ProducerStateManager {
         for (const e of p.producers) {
           // A recovery may have cut the log below what the snapshot saw: forget batches that are gone.
           const batches = e.batches.filter((b) => b.lastOffset < info.logEndOffset);
-          if (batches.length > 0) window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
+          if (batches.length > 0)
+            window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
         }
         if (window.size > 0) this.partitions.set(pkey(p.topic, p.partition), window);
         scanFrom.set(pkey(p.topic, p.partition), Math.min(p.logEndOffset, info.logEndOffset));
@@ -161,7 +163,13 @@ class Manager implements ProducerStateManager {
         `transactions are not supported by Kafka Lite (transactional id "${transactionalId}"); use an idempotent producer without a transactional id`,
       );
     }
-    if (current && current.producerId >= 0 && current.producerId < this.nextProducerId && current.producerEpoch >= 0 && current.producerEpoch < MAX_EPOCH - 1) {
+    if (
+      current &&
+      current.producerId >= 0 &&
+      current.producerId < this.nextProducerId &&
+      current.producerEpoch >= 0 &&
+      current.producerEpoch < MAX_EPOCH - 1
+    ) {
       return { producerId: current.producerId, producerEpoch: current.producerEpoch + 1 };
     }
     const producerId = this.nextProducerId;
@@ -170,14 +178,24 @@ class Manager implements ProducerStateManager {
     return { producerId, producerEpoch: 0 };
   }
 
-  check(topic: string, partition: number, h: BatchHeader): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number } {
+  check(
+    topic: string,
+    partition: number,
+    h: BatchHeader,
+  ): { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number } {
     // Named lazily: this runs for every idempotent batch, the name only for errors.
     const where = () => `${topic}-${partition}`;
     if (h.producerEpoch < 0) {
-      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where()}; an idempotent batch needs an epoch >= 0`);
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `producer ${h.producerId} sent epoch ${h.producerEpoch} to ${where()}; an idempotent batch needs an epoch >= 0`,
+      );
     }
     if (h.baseSequence < 0) {
-      throw new KafkaError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where()}; sequences start at 0`);
+      throw new KafkaError(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where()}; sequences start at 0`,
+      );
     }
     const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
     if (!entry || entry.batches.length === 0) {
@@ -280,7 +298,9 @@ class Manager implements ProducerStateManager {
           topic: t.name,
           partition: p,
           logEndOffset: logs.partitionInfo(t.name, p).logEndOffset,
-          producers: window ? [...window.values()].map((e) => ({ ...e, batches: e.batches.map((b) => ({ ...b })) })) : [],
+          producers: window
+            ? [...window.values()].map((e) => ({ ...e, batches: e.batches.map((b) => ({ ...b })) }))
+            : [],
         });
       }
     }

@@ -158,7 +158,10 @@ export async function cleanSegments(
     if (current) fs.rmSync(current, { force: true });
     for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
     if (e instanceof CleaningStopped) return stats;
-    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`);
+    throw new KafkaError(
+      ErrorCode.KAFKA_STORAGE_ERROR,
+      `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`,
+    );
   }
   if (stopped()) {
     for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
@@ -175,7 +178,8 @@ export async function cleanSegments(
       fs.rmSync(r.tmpPath, { force: true }); // deleted by retention or deleteRecords meanwhile
       continue;
     }
-    for (const suffix of ['.index', '.timeindex'] as const) fs.writeFileSync(path.join(log.dir, segmentFileName(r.seg.baseOffset, suffix)), '');
+    for (const suffix of ['.index', '.timeindex'] as const)
+      fs.writeFileSync(path.join(log.dir, segmentFileName(r.seg.baseOffset, suffix)), '');
     fs.renameSync(r.tmpPath, r.seg.logPath);
     swapped.push(r.seg);
   }

@@ -34,7 +34,11 @@ const INT_MAX = 2147483647;
 
 const DEFS: ConfigDef[] = [
   { name: 'cleanup.policy', default: 'delete', kind: { type: 'list', values: ['delete', 'compact'] } },
-  { name: 'compression.type', default: 'producer', kind: { type: 'enum', values: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] } },
+  {
+    name: 'compression.type',
+    default: 'producer',
+    kind: { type: 'enum', values: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
+  },
   { name: 'delete.retention.ms', default: '86400000', kind: { type: 'long', min: 0 } },
   { name: 'file.delete.delay.ms', default: '60000', kind: { type: 'long', min: 0 } },
   { name: 'flush.messages', default: LONG_MAX, kind: { type: 'long', min: 1 } },
@@ -42,7 +46,11 @@ const DEFS: ConfigDef[] = [
   { name: 'index.interval.bytes', default: '4096', kind: { type: 'int', min: 0 } },
   { name: 'max.compaction.lag.ms', default: LONG_MAX, kind: { type: 'long', min: 1 } },
   { name: 'max.message.bytes', default: '1048588', kind: { type: 'int', min: 0 } },
-  { name: 'message.timestamp.type', default: 'CreateTime', kind: { type: 'enum', values: ['CreateTime', 'LogAppendTime'] } },
+  {
+    name: 'message.timestamp.type',
+    default: 'CreateTime',
+    kind: { type: 'enum', values: ['CreateTime', 'LogAppendTime'] },
+  },
   { name: 'message.timestamp.difference.max.ms', default: LONG_MAX, kind: { type: 'long', min: 0 } },
   { name: 'min.cleanable.dirty.ratio', default: '0.5', kind: { type: 'double', min: 0, max: 1 } },
   { name: 'min.compaction.lag.ms', default: '0', kind: { type: 'long', min: 0 } },
@@ -59,7 +67,9 @@ const DEFS: ConfigDef[] = [
 
 const BY_NAME = new Map(DEFS.map((d) => [d.name, d]));
 
-export const CONFIG_DEFAULTS: Readonly<TopicConfigs> = Object.freeze(Object.fromEntries(DEFS.map((d) => [d.name, d.default])));
+export const CONFIG_DEFAULTS: Readonly<TopicConfigs> = Object.freeze(
+  Object.fromEntries(DEFS.map((d) => [d.name, d.default])),
+);
 
 export function isKnownConfig(name: string): boolean {
   return BY_NAME.has(name);
@@ -162,7 +172,13 @@ export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
 export function describeConfigs(overrides: TopicConfigs): ConfigEntry[] {
   return DEFS.map((d) => {
     const set = Object.prototype.hasOwnProperty.call(overrides, d.name);
-    return { name: d.name, value: set ? overrides[d.name] : d.default, isDefault: !set, readOnly: false, sensitive: false };
+    return {
+      name: d.name,
+      value: set ? overrides[d.name] : d.default,
+      isDefault: !set,
+      readOnly: false,
+      sensitive: false,
+    };
   });
 }
 

@@ -86,7 +86,9 @@ export class OffsetIndex {
 
   append(relativeOffset: number, position: number): void {
     if (this.n > 0 && (relativeOffset <= this.rel[this.n - 1] || position <= this.pos[this.n - 1])) {
-      throw new Error(`offset index entries must increase: (${relativeOffset}, ${position}) after (${this.rel[this.n - 1]}, ${this.pos[this.n - 1]})`);
+      throw new Error(
+        `offset index entries must increase: (${relativeOffset}, ${position}) after (${this.rel[this.n - 1]}, ${this.pos[this.n - 1]})`,
+      );
     }
     this.push(relativeOffset, position);
   }

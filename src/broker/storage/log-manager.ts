@@ -22,7 +22,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BatchHeader, LogManager, LogManagerOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
-import type { AppendResult, CompactionStats, ConfigEntry, FetchResult, OffsetForTime, PartitionInfo, TopicConfigs, TopicInfo } from '../types';
+import type {
+  AppendResult,
+  CompactionStats,
+  ConfigEntry,
+  FetchResult,
+  OffsetForTime,
+  PartitionInfo,
+  TopicConfigs,
+  TopicInfo,
+} from '../types';
 import { checkpointKey, CheckpointEntries, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
 import { describeConfigs, EffectiveConfig, effectiveConfig, validateConfigs, validateTopicName } from './configs';
 import { PartitionLog, RecoveryPoint } from './partition-log';
@@ -122,7 +131,11 @@ class DiskLogManager implements LogManager, StorageInternals {
       for (let p = 0; p < info.partitions; p++) {
         const key = checkpointKey(info.name, p);
         const rp = recoveryPoints.get(key);
-        const point: RecoveryPoint | 'clean' | null = this.clean ? 'clean' : rp ? { segmentBaseOffset: rp[0], position: rp[1] } : null;
+        const point: RecoveryPoint | 'clean' | null = this.clean
+          ? 'clean'
+          : rp
+            ? { segmentBaseOffset: rp[0], position: rp[1] }
+            : null;
         const { log, recovery } = PartitionLog.open(
           info.name,
           p,
@@ -138,14 +151,26 @@ class DiskLogManager implements LogManager, StorageInternals {
         topic.partitions.push(log);
         if (recovery.truncatedBytes > 0) {
           truncatedAny = true;
-          opts.logger('warn', `recovery of ${info.name}-${p} truncated ${recovery.truncatedBytes} bytes: ${recovery.reason}`);
-          opts.onEvent('recoveryTruncated', { topic: info.name, partition: p, bytes: recovery.truncatedBytes, reason: recovery.reason });
+          opts.logger(
+            'warn',
+            `recovery of ${info.name}-${p} truncated ${recovery.truncatedBytes} bytes: ${recovery.reason}`,
+          );
+          opts.onEvent('recoveryTruncated', {
+            topic: info.name,
+            partition: p,
+            bytes: recovery.truncatedBytes,
+            reason: recovery.reason,
+          });
         }
       }
       this.topics.set(info.name, topic);
     }
     if (this.clean) fs.rmSync(marker, { force: true });
-    else if (topics.length > 0) opts.logger('info', `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point${truncatedAny ? '' : '; nothing was cut'}`);
+    else if (topics.length > 0)
+      opts.logger(
+        'info',
+        `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point${truncatedAny ? '' : '; nothing was cut'}`,
+      );
     this.writeLogStartCheckpoint();
     this.writeRecoveryCheckpoint();
     this.scheduleFlush();
@@ -195,11 +220,19 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.assertOpen();
     validateTopicName(name);
     if (!Number.isInteger(partitions) || partitions < 1) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `a topic needs at least 1 partition; ${partitions} was asked for`);
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `a topic needs at least 1 partition; ${partitions} was asked for`,
+      );
     }
-    if (partitions > 10000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${partitions} partitions is more than this broker allows (10000)`);
+    if (partitions > 10000)
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `${partitions} partitions is more than this broker allows (10000)`,
+      );
     const overrides = validateConfigs(configs);
-    if (this.topics.has(name) || this.creating.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    if (this.topics.has(name) || this.creating.has(name))
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
     const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
     this.creating.set(name, topic);
@@ -211,12 +244,18 @@ class DiskLogManager implements LogManager, StorageInternals {
       }
       await this.store.put(info);
       this.creating.delete(name);
-      if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `the broker closed while topic "${name}" was being created`);
+      if (this.closed)
+        throw new KafkaError(
+          ErrorCode.KAFKA_STORAGE_ERROR,
+          `the broker closed while topic "${name}" was being created`,
+        );
       this.topics.set(name, topic);
     } catch (e) {
       this.creating.delete(name);
       for (const p of topic.partitions) p.destroy();
-      throw e instanceof KafkaError ? e : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);
+      throw e instanceof KafkaError
+        ? e
+        : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);
     }
     this.opts.onEvent('topicCreated', { topic: name, partitions });
     return copyInfo(info);
@@ -243,7 +282,11 @@ class DiskLogManager implements LogManager, StorageInternals {
         `topic "${name}" has ${current} partitions; partitions can only be added, so the new count must be more than ${current} (got ${totalCount})`,
       );
     }
-    if (totalCount > 10000) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `${totalCount} partitions is more than this broker allows (10000)`);
+    if (totalCount > 10000)
+      throw new KafkaError(
+        ErrorCode.INVALID_PARTITIONS,
+        `${totalCount} partitions is more than this broker allows (10000)`,
+      );
     const added: PartitionLog[] = [];
     for (let p = current; p < totalCount; p++) {
       const dir = this.partitionDir(name, p);
@@ -255,7 +298,10 @@ class DiskLogManager implements LogManager, StorageInternals {
       await this.store.put(info);
     } catch (e) {
       for (const p of added) p.destroy();
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not add partitions to "${name}": ${(e as Error).message}`);
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not add partitions to "${name}": ${(e as Error).message}`,
+      );
     }
     topic.partitions.push(...added);
     topic.info = info;
@@ -266,7 +312,11 @@ class DiskLogManager implements LogManager, StorageInternals {
    * Set config overrides (merged into the existing ones). A key given the value null (or undefined) goes back
    * to its default.
    */
-  async alterTopicConfigs(name: string, configs: Record<string, string | null>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+  async alterTopicConfigs(
+    name: string,
+    configs: Record<string, string | null>,
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     this.assertOpen();
     const topic = this.requireTopic(name);
     const set: TopicConfigs = {};
@@ -276,7 +326,9 @@ class DiskLogManager implements LogManager, StorageInternals {
       else set[k] = v;
     }
     const valid = validateConfigs(set);
-    validateConfigs(Object.fromEntries(reset.map((k) => [k, describeConfigs({}).find((d) => d.name === k)?.value ?? ''])));
+    validateConfigs(
+      Object.fromEntries(reset.map((k) => [k, describeConfigs({}).find((d) => d.name === k)?.value ?? ''])),
+    );
     const merged: TopicConfigs = { ...topic.info.configs, ...valid };
     for (const k of reset) delete merged[k];
     if (opts.validateOnly) return;
@@ -287,7 +339,9 @@ class DiskLogManager implements LogManager, StorageInternals {
   }
 
   listTopics(): TopicInfo[] {
-    return [...this.topics.values()].map((t) => copyInfo(t.info)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.topics.values()]
+      .map((t) => copyInfo(t.info))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   getTopic(name: string): TopicInfo | undefined {
@@ -322,7 +376,10 @@ class DiskLogManager implements LogManager, StorageInternals {
     const t = this.requireTopic(topic);
     const log = Number.isInteger(partition) ? t.partitions[partition] : undefined;
     if (!log) {
-      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic}" has partitions 0..${t.partitions.length - 1}; there is no partition ${partition}`);
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `topic "${topic}" has partitions 0..${t.partitions.length - 1}; there is no partition ${partition}`,
+      );
     }
     return log;
   }
@@ -362,7 +419,13 @@ class DiskLogManager implements LogManager, StorageInternals {
     const { baseOffset, lastOffset } = log.append(recordSet, headers, now, config);
     this.scheduleFlush();
     this.opts.onEvent('append', { topic, partition, logEndOffset: log.logEndOffset });
-    return { baseOffset, lastOffset, logAppendTime: config.logAppendTime ? now : -1, logStartOffset: log.logStartOffset, duplicate: false };
+    return {
+      baseOffset,
+      lastOffset,
+      logAppendTime: config.logAppendTime ? now : -1,
+      logStartOffset: log.logStartOffset,
+      duplicate: false,
+    };
   }
 
   read(topic: string, partition: number, offset: number, maxBytes: number): FetchResult {
@@ -408,7 +471,11 @@ class DiskLogManager implements LogManager, StorageInternals {
         if (log.enforceRetention(now, t.config)) {
           changed = true;
           if (log.logStartOffset !== before) {
-            this.opts.onEvent('recordsDeleted', { topic: t.info.name, partition: log.partition, logStartOffset: log.logStartOffset });
+            this.opts.onEvent('recordsDeleted', {
+              topic: t.info.name,
+              partition: log.partition,
+              logStartOffset: log.logStartOffset,
+            });
           }
         }
       }
@@ -447,8 +514,13 @@ class DiskLogManager implements LogManager, StorageInternals {
     const now = this.opts.clock.now();
     for (const log of topic.partitions) if (log.active.size > 0) log.roll(now);
     await this.flush();
-    if (this.topics.get(name) !== topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" was deleted during compaction`);
-    return Promise.all(topic.partitions.map((log) => this.cleanPartition(topic, log, () => cleanableSegmentCount(log, this.opts.clock.now(), topic.config))));
+    if (this.topics.get(name) !== topic)
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" was deleted during compaction`);
+    return Promise.all(
+      topic.partitions.map((log) =>
+        this.cleanPartition(topic, log, () => cleanableSegmentCount(log, this.opts.clock.now(), topic.config)),
+      ),
+    );
   }
 
   /** One pass of the periodic cleaner over every compacted topic (partitions being cleaned already are skipped). */
@@ -512,7 +584,8 @@ class DiskLogManager implements LogManager, StorageInternals {
   private cleanerEntries(): CheckpointEntries {
     const entries: CheckpointEntries = new Map();
     for (const t of this.topics.values()) {
-      for (const log of t.partitions) if (log.cleanedUpTo > 0) entries.set(checkpointKey(t.info.name, log.partition), [log.cleanedUpTo]);
+      for (const log of t.partitions)
+        if (log.cleanedUpTo > 0) entries.set(checkpointKey(t.info.name, log.partition), [log.cleanedUpTo]);
     }
     return entries;
   }
@@ -549,13 +622,19 @@ class DiskLogManager implements LogManager, StorageInternals {
 
   private async flushNow(): Promise<void> {
     if (this.closed) return;
-    const work: { log: PartitionLog; point: RecoveryPoint; segments: ReturnType<PartitionLog['prepareFlush']>['segments'] }[] = [];
+    const work: {
+      log: PartitionLog;
+      point: RecoveryPoint;
+      segments: ReturnType<PartitionLog['prepareFlush']>['segments'];
+    }[] = [];
     for (const t of this.topics.values()) {
       for (const log of t.partitions) {
         const prepared = log.prepareFlush();
         const rp = log.recoveryPoint;
-        const moved = !rp || rp.segmentBaseOffset !== prepared.point.segmentBaseOffset || rp.position !== prepared.point.position;
-        if (prepared.segments.length > 0 || moved) work.push({ log, point: prepared.point, segments: prepared.segments });
+        const moved =
+          !rp || rp.segmentBaseOffset !== prepared.point.segmentBaseOffset || rp.position !== prepared.point.position;
+        if (prepared.segments.length > 0 || moved)
+          work.push({ log, point: prepared.point, segments: prepared.segments });
       }
     }
     if (work.length === 0) return;
@@ -575,9 +654,13 @@ class DiskLogManager implements LogManager, StorageInternals {
    */
   private queueRecoveryCheckpoint(): Promise<void> {
     const run = this.checkpointChain.then(() =>
-      this.closed ? undefined : writeCheckpointAsync(path.join(this.dataDir, RECOVERY_POINT_FILE), this.recoveryEntries()),
+      this.closed
+        ? undefined
+        : writeCheckpointAsync(path.join(this.dataDir, RECOVERY_POINT_FILE), this.recoveryEntries()),
     );
-    this.checkpointChain = run.catch((e: Error) => this.opts.logger('warn', `recovery checkpoint not written: ${e.message}`));
+    this.checkpointChain = run.catch((e: Error) =>
+      this.opts.logger('warn', `recovery checkpoint not written: ${e.message}`),
+    );
     return this.checkpointChain;
   }
 
@@ -586,7 +669,11 @@ class DiskLogManager implements LogManager, StorageInternals {
     for (const t of this.topics.values()) {
       for (const log of t.partitions) {
         if (log.recoveryPoint) {
-          entries.set(checkpointKey(t.info.name, log.partition), [log.recoveryPoint.segmentBaseOffset, log.recoveryPoint.position, log.active.createdAt]);
+          entries.set(checkpointKey(t.info.name, log.partition), [
+            log.recoveryPoint.segmentBaseOffset,
+            log.recoveryPoint.position,
+            log.active.createdAt,
+          ]);
         }
       }
     }

@@ -41,7 +41,8 @@ function deleteSegmentFiles(dir: string, base: number): number {
   } catch {
     // already gone
   }
-  for (const suffix of ['.log', '.index', '.timeindex'] as const) fs.rmSync(path.join(dir, segmentFileName(base, suffix)), { force: true });
+  for (const suffix of ['.log', '.index', '.timeindex'] as const)
+    fs.rmSync(path.join(dir, segmentFileName(base, suffix)), { force: true });
   return size;
 }
 
@@ -131,7 +132,8 @@ export class PartitionLog {
     const log = new PartitionLog(topic, partition, dir, io);
     log.cleanedUpTo = cleanedUpTo;
     // A cleaning interrupted before its rename left only a temporary file; the segment it was for is intact.
-    for (const f of fs.readdirSync(dir)) if (f.endsWith(`.log${CLEANED_SUFFIX}`)) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of fs.readdirSync(dir))
+      if (f.endsWith(`.log${CLEANED_SUFFIX}`)) fs.rmSync(path.join(dir, f), { force: true });
     const bases = fs
       .readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
@@ -154,7 +156,15 @@ export class PartitionLog {
         reason ||= `segment ${base} does not follow offset ${prev.nextOffset}`;
         break;
       }
-      const { segment, recovery } = LogSegment.open(dir, base, now, io, trustedEnd, config.indexIntervalBytes, base < cleanedUpTo);
+      const { segment, recovery } = LogSegment.open(
+        dir,
+        base,
+        now,
+        io,
+        trustedEnd,
+        config.indexIntervalBytes,
+        base < cleanedUpTo,
+      );
       log.segments.push(segment);
       if (recovery.truncatedBytes > 0) {
         truncatedBytes += recovery.truncatedBytes;
@@ -169,9 +179,11 @@ export class PartitionLog {
     for (const s of log.segments) s.persistIndexes();
     if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io));
     // segment.ms counts from when the active segment was started, also across restarts (not from this open).
-    if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset) log.active.createdAt = Math.min(activeCreated.createdAt, now);
+    if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset)
+      log.active.createdAt = Math.min(activeCreated.createdAt, now);
     log.logStartOffset = Math.min(Math.max(logStartOffset, log.segments[0].baseOffset), log.logEndOffset);
-    if (recoveryPoint === 'clean') log.recoveryPoint = { segmentBaseOffset: log.active.baseOffset, position: log.active.size };
+    if (recoveryPoint === 'clean')
+      log.recoveryPoint = { segmentBaseOffset: log.active.baseOffset, position: log.active.size };
     else log.recoveryPoint = recoveryPoint;
     return { log, recovery: { truncatedBytes, reason } };
   }
@@ -182,14 +194,20 @@ export class PartitionLog {
    * Append a validated record set: roll if needed, stamp base offsets (and LogAppendTime), write, index.
    * Throws KafkaError KAFKA_STORAGE_ERROR when the write fails; the log is then unchanged.
    */
-  append(recordSet: Buffer, headers: BatchHeader[], now: number, config: EffectiveConfig): { baseOffset: number; lastOffset: number } {
+  append(
+    recordSet: Buffer,
+    headers: BatchHeader[],
+    now: number,
+    config: EffectiveConfig,
+  ): { baseOffset: number; lastOffset: number } {
     let total = 0;
     let offsetSpan = 0;
     for (const h of headers) {
       total += h.size;
       offsetSpan += h.lastOffsetDelta + 1;
     }
-    if (total !== recordSet.length) throw new Error(`append: headers cover ${total} bytes of a ${recordSet.length}-byte record set`);
+    if (total !== recordSet.length)
+      throw new Error(`append: headers cover ${total} bytes of a ${recordSet.length}-byte record set`);
     this.maybeRoll(recordSet.length, offsetSpan, now, config);
     const seg = this.active;
     const baseOffset = seg.nextOffset;
@@ -208,7 +226,10 @@ export class PartitionLog {
     try {
       seg.write(recordSet);
     } catch (e) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not write to ${this.name}: ${(e as Error).message}; nothing was appended`);
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not write to ${this.name}: ${(e as Error).message}; nothing was appended`,
+      );
     }
     offset = baseOffset;
     for (const h of headers) {
@@ -375,9 +396,19 @@ export class PartitionLog {
   reopenSegment(index: number, now: number, config: EffectiveConfig): void {
     const old = this.segments[index];
     old.close();
-    const { segment, recovery } = LogSegment.open(this.dir, old.baseOffset, now, this.io, 0, config.indexIntervalBytes, true);
+    const { segment, recovery } = LogSegment.open(
+      this.dir,
+      old.baseOffset,
+      now,
+      this.io,
+      0,
+      config.indexIntervalBytes,
+      true,
+    );
     if (recovery.truncatedBytes > 0 || segment.nextOffset !== old.nextOffset) {
-      throw new Error(`the cleaned segment ${old.baseOffset} of ${this.name} does not read back: ${recovery.reason || `next offset ${segment.nextOffset}, expected ${old.nextOffset}`}`);
+      throw new Error(
+        `the cleaned segment ${old.baseOffset} of ${this.name} does not read back: ${recovery.reason || `next offset ${segment.nextOffset}, expected ${old.nextOffset}`}`,
+      );
     }
     segment.seal();
     this.segments[index] = segment;

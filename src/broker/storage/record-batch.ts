@@ -150,39 +150,66 @@ export function computeBatchCrc(buf: Buffer, pos: number, size: number): number 
  * batch is stored in a segment the log cleaner rewrote, where a batch may hold fewer records than its offset span
  * (none at all when only its header is kept; see cleaner.ts).
  */
-export function checkBatch(buf: Buffer, pos: number, limit: number, cleaned = false): { code: ErrorCode; reason: string } | null {
+export function checkBatch(
+  buf: Buffer,
+  pos: number,
+  limit: number,
+  cleaned = false,
+): { code: ErrorCode; reason: string } | null {
   const remaining = limit - pos;
   if (remaining < BATCH_HEADER_SIZE) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `truncated batch: ${remaining} bytes left, a batch header needs ${BATCH_HEADER_SIZE}` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `truncated batch: ${remaining} bytes left, a batch header needs ${BATCH_HEADER_SIZE}`,
+    };
   }
   const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
   const size = LOG_OVERHEAD + batchLength;
   if (size < BATCH_HEADER_SIZE) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `batchLength ${batchLength} is smaller than a batch header (${BATCH_HEADER_SIZE - LOG_OVERHEAD})` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `batchLength ${batchLength} is smaller than a batch header (${BATCH_HEADER_SIZE - LOG_OVERHEAD})`,
+    };
   }
   if (size > remaining) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `truncated batch: batchLength ${batchLength} says ${size} bytes but only ${remaining} remain` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `truncated batch: batchLength ${batchLength} says ${size} bytes but only ${remaining} remain`,
+    };
   }
   const magic = buf.readInt8(pos + OFFSET_MAGIC);
   if (magic !== 2) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `unsupported record batch magic ${magic} (only magic 2, record batch v2, is accepted)` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `unsupported record batch magic ${magic} (only magic 2, record batch v2, is accepted)`,
+    };
   }
   const expected = buf.readUInt32BE(pos + OFFSET_CRC);
   const actual = computeBatchCrc(buf, pos, size);
   if (expected !== actual) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `CRC-32C mismatch: the batch says 0x${hex32(expected)} but its bytes give 0x${hex32(actual)}` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `CRC-32C mismatch: the batch says 0x${hex32(expected)} but its bytes give 0x${hex32(actual)}`,
+    };
   }
   const count = buf.readInt32BE(pos + OFFSET_RECORD_COUNT);
   const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
   if (cleaned) {
     if (count < 0 || lastOffsetDelta < 0 || count > lastOffsetDelta + 1) {
-      return { code: ErrorCode.CORRUPT_MESSAGE, reason: `record count ${count} does not fit the offset span of lastOffsetDelta ${lastOffsetDelta}` };
+      return {
+        code: ErrorCode.CORRUPT_MESSAGE,
+        reason: `record count ${count} does not fit the offset span of lastOffsetDelta ${lastOffsetDelta}`,
+      };
     }
     return null;
   }
-  if (count < 1) return { code: ErrorCode.INVALID_RECORD, reason: `a batch must hold at least one record; this one says ${count}` };
+  if (count < 1)
+    return { code: ErrorCode.INVALID_RECORD, reason: `a batch must hold at least one record; this one says ${count}` };
   if (lastOffsetDelta !== count - 1) {
-    return { code: ErrorCode.CORRUPT_MESSAGE, reason: `lastOffsetDelta ${lastOffsetDelta} does not match the record count ${count} (expected ${count - 1})` };
+    return {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: `lastOffsetDelta ${lastOffsetDelta} does not match the record count ${count} (expected ${count - 1})`,
+    };
   }
   return null;
 }
@@ -315,7 +342,8 @@ export function snappyDecompress(data: Buffer): Buffer {
       if (p + 4 > data.length) throw new RangeError('xerial snappy block length runs past the end');
       const len = data.readInt32BE(p);
       p += 4;
-      if (len < 0 || p + len > data.length) throw new RangeError(`xerial snappy block of ${len} bytes runs past the end`);
+      if (len < 0 || p + len > data.length)
+        throw new RangeError(`xerial snappy block of ${len} bytes runs past the end`);
       parts.push(Buffer.from(snappy.uncompress(data.subarray(p, p + len))));
       p += len;
     }
@@ -346,7 +374,13 @@ function decompressRecords(codec: number, data: Buffer): Buffer {
 }
 
 /** Decode `count` records; `spans`, when given, receives each record's [start, end) byte range in data. */
-function decodeRecords(data: Buffer, count: number, baseOffset: number, baseTimestamp: number, spans?: number[]): DecodedRecord[] {
+function decodeRecords(
+  data: Buffer,
+  count: number,
+  baseOffset: number,
+  baseTimestamp: number,
+  spans?: number[],
+): DecodedRecord[] {
   const out: DecodedRecord[] = [];
   let p = 0;
   const end = data.length;
@@ -412,7 +446,10 @@ export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
     if (size < BATCH_HEADER_SIZE || pos + size > buf.length) break;
     const h = parseBatchHeader(buf, pos)!;
     if (h.magic !== 2) {
-      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos}: magic ${h.magic} is not supported (record batch v2 only)`);
+      throw new KafkaError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `batch at byte ${pos}: magic ${h.magic} is not supported (record batch v2 only)`,
+      );
     }
     const codec = h.attributes & COMPRESSION_MASK;
     const isControl = (h.attributes & CONTROL_BIT) !== 0;
@@ -462,7 +499,8 @@ export interface SplitBatch {
 /** Take apart the single whole batch in buf (as stored: real base offset). Throws KafkaError CORRUPT_MESSAGE. */
 export function splitBatch(buf: Buffer): SplitBatch {
   const header = parseBatchHeader(buf, 0);
-  if (!header || header.size !== buf.length) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'splitBatch needs exactly one whole batch');
+  if (!header || header.size !== buf.length)
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'splitBatch needs exactly one whole batch');
   const codec = header.attributes & COMPRESSION_MASK;
   const spans: number[] = [];
   try {
@@ -472,7 +510,10 @@ export function splitBatch(buf: Buffer): SplitBatch {
     return { header, records, data, spans };
   } catch (e) {
     if (e instanceof KafkaError) throw e;
-    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch at offset ${header.baseOffset} does not decode: ${(e as Error).message}`);
+    throw new KafkaError(
+      ErrorCode.CORRUPT_MESSAGE,
+      `batch at offset ${header.baseOffset} does not decode: ${(e as Error).message}`,
+    );
   }
 }
 

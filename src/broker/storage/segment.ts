@@ -14,7 +14,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { OffsetIndex, TimeIndex } from './indexes';
-import { BATCH_HEADER_SIZE, checkBatch, FullBatchHeader, LOG_OVERHEAD, OFFSET_BATCH_LENGTH, parseBatchHeader, readInt64 } from './record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  checkBatch,
+  FullBatchHeader,
+  LOG_OVERHEAD,
+  OFFSET_BATCH_LENGTH,
+  parseBatchHeader,
+  readInt64,
+} from './record-batch';
 
 /** The file operations a write may fail in (injected by tests to simulate ENOSPC or EIO). */
 export interface StorageIo {
@@ -180,7 +188,14 @@ export class LogSegment {
   }
 
   /** Record a batch just written at `position`: indexes (every ~intervalBytes), size, next offset, newest timestamp. */
-  indexBatch(position: number, baseOffset: number, lastOffset: number, maxTimestamp: number, size: number, intervalBytes: number): void {
+  indexBatch(
+    position: number,
+    baseOffset: number,
+    lastOffset: number,
+    maxTimestamp: number,
+    size: number,
+    intervalBytes: number,
+  ): void {
     if (position > 0 && this.bytesSinceIndexEntry >= intervalBytes) {
       const rel = baseOffset - this.baseOffset;
       this.offsetIndex.append(rel, position);
@@ -291,7 +306,8 @@ export class LogSegment {
     const fd = this.fd;
     try {
       const jobs: Promise<void>[] = [];
-      if (log) jobs.push(new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve()))));
+      if (log)
+        jobs.push(new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve()))));
       if (indexes) {
         for (const p of [this.offsetIndex.path, this.timeIndex.path]) {
           jobs.push(

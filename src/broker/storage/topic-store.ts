@@ -25,14 +25,25 @@ export class TopicStore {
     const db = Datastore.create({ filename: path.join(metaDir, 'topics.db'), autoload: false }) as Datastore<TopicDoc>;
     await db.load();
     const docs = await db.find({});
-    const topics = docs.map((d) => ({ name: d.name, partitions: d.partitions, configs: Object.fromEntries(d.configs ?? []) as TopicConfigs, createdAt: d.createdAt }));
+    const topics = docs.map((d) => ({
+      name: d.name,
+      partitions: d.partitions,
+      configs: Object.fromEntries(d.configs ?? []) as TopicConfigs,
+      createdAt: d.createdAt,
+    }));
     return { store: new TopicStore(db), topics };
   }
 
   async put(t: TopicInfo): Promise<void> {
     await this.db.update(
       { _id: t.name },
-      { _id: t.name, name: t.name, partitions: t.partitions, configs: Object.entries(t.configs), createdAt: t.createdAt },
+      {
+        _id: t.name,
+        name: t.name,
+        partitions: t.partitions,
+        configs: Object.entries(t.configs),
+        createdAt: t.createdAt,
+      },
       { upsert: true },
     );
   }

@@ -37,7 +37,9 @@ export function registerBrokerCommands(
     vscode.commands.registerCommand('kafkaLite.broker.revealDataFolder', async () => {
       const dir = host.dataDir;
       if (!dir || !fs.existsSync(dir)) {
-        void vscode.window.showWarningMessage('Kafka Lite: there is no data folder yet (open a folder and start the broker).');
+        void vscode.window.showWarningMessage(
+          'Kafka Lite: there is no data folder yet (open a folder and start the broker).',
+        );
         return;
       }
       const uri = vscode.Uri.file(dir);
@@ -45,7 +47,10 @@ export function registerBrokerCommands(
       if (inWorkspace) {
         // The folder is normally hidden by nothing, but reveal a file inside so the Explorer expands it.
         const marker = fs.readdirSync(dir).find((f) => f !== '.lock') ?? '';
-        await vscode.commands.executeCommand('revealInExplorer', marker ? vscode.Uri.file(path.join(dir, marker)) : uri);
+        await vscode.commands.executeCommand(
+          'revealInExplorer',
+          marker ? vscode.Uri.file(path.join(dir, marker)) : uri,
+        );
       } else {
         await vscode.commands.executeCommand('revealFileInOS', uri);
       }
@@ -69,7 +74,11 @@ export function registerBrokerCommands(
         items.push({ label: '$(debug-start) Start Broker', run: () => host.start() });
       }
       items.push(
-        { label: '$(folder) Reveal Data Folder', description: host.dataDir, run: () => vscode.commands.executeCommand('kafkaLite.broker.revealDataFolder') },
+        {
+          label: '$(folder) Reveal Data Folder',
+          description: host.dataDir,
+          run: () => vscode.commands.executeCommand('kafkaLite.broker.revealDataFolder'),
+        },
         { label: '$(output) Show Log', run: () => log.show() },
       );
       const picked = await vscode.window.showQuickPick(items, { ...KEEP_OPEN, title: `Kafka Lite — ${host.state}` });

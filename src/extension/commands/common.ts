@@ -42,9 +42,14 @@ export function requireBroker(host: BrokerHost): Broker | undefined {
       : host.state === 'starting'
         ? 'the broker is still starting'
         : 'the broker is not running';
-  void vscode.window.showWarningMessage(`Kafka Lite: ${why}.`, ...(host.state === 'stopped' || host.state === 'error' ? ['Start Broker'] : [])).then((a) => {
-    if (a === 'Start Broker') void host.start();
-  });
+  void vscode.window
+    .showWarningMessage(
+      `Kafka Lite: ${why}.`,
+      ...(host.state === 'stopped' || host.state === 'error' ? ['Start Broker'] : []),
+    )
+    .then((a) => {
+      if (a === 'Start Broker') void host.start();
+    });
   return undefined;
 }
 
@@ -66,7 +71,10 @@ export const KEEP_OPEN = { ignoreFocusOut: true } as const;
 
 /** Quick pick of the broker's topics; undefined when dismissed or there are none. */
 export async function pickTopic(broker: Broker, placeHolder: string): Promise<string | undefined> {
-  const topics = broker.listTopics().map((t) => t.name).sort();
+  const topics = broker
+    .listTopics()
+    .map((t) => t.name)
+    .sort();
   if (topics.length === 0) {
     void vscode.window.showInformationMessage('Kafka Lite: there are no topics yet.', 'Create Topic').then((a) => {
       if (a) void vscode.commands.executeCommand('kafkaLite.topic.create');

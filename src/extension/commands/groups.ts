@@ -36,13 +36,21 @@ export function parseTimestamp(text: string): number | undefined {
 
 async function askSpec(): Promise<OffsetResetSpec | undefined> {
   const kinds = [
-    { label: 'earliest', detail: 'The log start offset: the group re-reads everything still stored', reset: 'earliest' as const },
+    {
+      label: 'earliest',
+      detail: 'The log start offset: the group re-reads everything still stored',
+      reset: 'earliest' as const,
+    },
     { label: 'latest', detail: 'The log end offset: the group skips everything stored now', reset: 'latest' as const },
     { label: 'timestamp', detail: 'The first record at or after a date and time', reset: 'timestamp' as const },
     { label: 'offset', detail: 'A specific offset (clamped into [log start, log end])', reset: 'offset' as const },
     { label: 'shift', detail: 'Move the committed offset by N (negative = back)', reset: 'shift' as const },
   ];
-  const picked = await vscode.window.showQuickPick(kinds, { ...KEEP_OPEN, title: 'Kafka Lite: Reset Offsets to…', placeHolder: 'Where should the group resume?' });
+  const picked = await vscode.window.showQuickPick(kinds, {
+    ...KEEP_OPEN,
+    title: 'Kafka Lite: Reset Offsets to…',
+    placeHolder: 'Where should the group resume?',
+  });
   if (!picked) return undefined;
   switch (picked.reset) {
     case 'earliest':
@@ -74,7 +82,8 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
         ...KEEP_OPEN,
         title: 'Kafka Lite: Shift Offsets by',
         prompt: 'Number of records to move (e.g. -10 to re-read the last ten)',
-        validateInput: (s) => (parseInteger(s, Number.MIN_SAFE_INTEGER) === undefined ? 'A whole number, e.g. -10 or 5.' : undefined),
+        validateInput: (s) =>
+          parseInteger(s, Number.MIN_SAFE_INTEGER) === undefined ? 'A whole number, e.g. -10 or 5.' : undefined,
       });
       const n = v === undefined ? undefined : parseInteger(v, Number.MIN_SAFE_INTEGER);
       return n === undefined ? undefined : { kind: 'shift', by: n };
@@ -82,7 +91,11 @@ async function askSpec(): Promise<OffsetResetSpec | undefined> {
   }
 }
 
-export function registerGroupCommands(context: vscode.ExtensionContext, host: BrokerHost, log: vscode.LogOutputChannel): void {
+export function registerGroupCommands(
+  context: vscode.ExtensionContext,
+  host: BrokerHost,
+  log: vscode.LogOutputChannel,
+): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(
       'kafkaLite.group.resetOffsets',
@@ -99,12 +112,23 @@ export function registerGroupCommands(context: vscode.ExtensionContext, host: Br
           // Say it now rather than after three prompts; the broker still has the last word below.
           const members = activeMembers(broker, groupId);
           if (members > 0) {
-            return fail(log, `Cannot reset offsets of group "${groupId}"`, new Error(`it has ${members} active member(s); stop its consumers first`));
+            return fail(
+              log,
+              `Cannot reset offsets of group "${groupId}"`,
+              new Error(`it has ${members} active member(s); stop its consumers first`),
+            );
           }
           if (topic === null) {
             const committedTopics = [...new Set(broker.groupLag(groupId).partitions.map((p) => p.topic))].sort();
             const scope = await vscode.window.showQuickPick(
-              [{ label: 'All topics', description: committedTopics.join(', '), topic: null as string | null }, ...committedTopics.map((t) => ({ label: t, description: 'every partition', topic: t as string | null }))],
+              [
+                { label: 'All topics', description: committedTopics.join(', '), topic: null as string | null },
+                ...committedTopics.map((t) => ({
+                  label: t,
+                  description: 'every partition',
+                  topic: t as string | null,
+                })),
+              ],
               { ...KEEP_OPEN, title: `Kafka Lite: Reset Offsets of ${groupId}`, placeHolder: 'Which partitions?' },
             );
             if (!scope) return undefined;
@@ -135,7 +159,11 @@ export function registerGroupCommands(context: vscode.ExtensionContext, host: Br
         if (opts?.confirm !== false) {
           const ok = await vscode.window.showWarningMessage(
             `Delete consumer group "${groupId}"?`,
-            { modal: true, detail: 'Its committed offsets are deleted; a consumer that joins it again starts per its auto.offset.reset.' },
+            {
+              modal: true,
+              detail:
+                'Its committed offsets are deleted; a consumer that joins it again starts per its auto.offset.reset.',
+            },
             'Delete',
           );
           if (ok !== 'Delete') return false;

@@ -16,7 +16,11 @@ import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker
 /** Configs offered when creating a topic: name, what it means, an example value. */
 const COMMON_CONFIGS: { name: string; detail: string; example: string }[] = [
   { name: 'retention.ms', detail: 'How long records are kept (ms); -1 keeps them forever', example: '604800000' },
-  { name: 'retention.bytes', detail: 'Size a partition may reach before old segments are deleted; -1 = no limit', example: '-1' },
+  {
+    name: 'retention.bytes',
+    detail: 'Size a partition may reach before old segments are deleted; -1 = no limit',
+    example: '-1',
+  },
   { name: 'segment.bytes', detail: 'Size at which a new segment file is started', example: '1073741824' },
   { name: 'segment.ms', detail: 'Age at which a new segment file is started (ms)', example: '604800000' },
   { name: 'cleanup.policy', detail: 'delete, compact or compact,delete', example: 'delete' },
@@ -33,119 +37,156 @@ export interface ProduceArgs {
   count?: number;
 }
 
-export function registerTopicCommands(context: vscode.ExtensionContext, host: BrokerHost, log: vscode.LogOutputChannel): void {
+export function registerTopicCommands(
+  context: vscode.ExtensionContext,
+  host: BrokerHost,
+  log: vscode.LogOutputChannel,
+): void {
   const reg = (id: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
 
-  reg('kafkaLite.topic.create', async (nameArg?: string, partitionsArg?: number, configsArg?: TopicConfigs): Promise<TopicInfo | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
-    if (!broker) return undefined;
-    const name =
-      typeof nameArg === 'string'
-        ? nameArg
-        : await vscode.window.showInputBox({
-            ...KEEP_OPEN,
-            title: 'Kafka Lite: Create Topic (1/3)',
-            prompt: 'Topic name: letters, digits, ".", "_" and "-"',
-            placeHolder: 'orders',
-            validateInput: (v) => validateTopicName(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
-          });
-    if (name === undefined) return undefined;
-    let partitions = partitionsArg;
-    if (partitions === undefined) {
-      const text = await vscode.window.showInputBox({
-        ...KEEP_OPEN,
-        title: 'Kafka Lite: Create Topic (2/3)',
-        prompt: 'Number of partitions',
-        value: String(broker.defaultPartitions),
-        validateInput: (v) => (parseInteger(v, 1, 10000) === undefined ? 'A whole number from 1 to 10000.' : undefined),
-      });
-      if (text === undefined) return undefined;
-      partitions = parseInteger(text, 1, 10000);
-    }
-    let configs = configsArg;
-    if (configs === undefined && typeof nameArg !== 'string') {
-      const picked = await vscode.window.showQuickPick(
-        COMMON_CONFIGS.map((c) => ({ label: c.name, detail: c.detail, example: c.example })),
-        { ...KEEP_OPEN, title: 'Kafka Lite: Create Topic (3/3)', placeHolder: 'Configs to set (optional; press Enter for defaults)', canPickMany: true },
-      );
-      if (picked === undefined) return undefined;
-      configs = {};
-      for (const c of picked) {
-        const value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: ${c.label}`, prompt: c.detail, value: c.example });
-        if (value === undefined) return undefined;
-        configs[c.label] = value;
+  reg(
+    'kafkaLite.topic.create',
+    async (
+      nameArg?: string,
+      partitionsArg?: number,
+      configsArg?: TopicConfigs,
+    ): Promise<TopicInfo | CommandFailure | undefined> => {
+      const broker = requireBroker(host);
+      if (!broker) return undefined;
+      const name =
+        typeof nameArg === 'string'
+          ? nameArg
+          : await vscode.window.showInputBox({
+              ...KEEP_OPEN,
+              title: 'Kafka Lite: Create Topic (1/3)',
+              prompt: 'Topic name: letters, digits, ".", "_" and "-"',
+              placeHolder: 'orders',
+              validateInput: (v) =>
+                validateTopicName(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
+            });
+      if (name === undefined) return undefined;
+      let partitions = partitionsArg;
+      if (partitions === undefined) {
+        const text = await vscode.window.showInputBox({
+          ...KEEP_OPEN,
+          title: 'Kafka Lite: Create Topic (2/3)',
+          prompt: 'Number of partitions',
+          value: String(broker.defaultPartitions),
+          validateInput: (v) =>
+            parseInteger(v, 1, 10000) === undefined ? 'A whole number from 1 to 10000.' : undefined,
+        });
+        if (text === undefined) return undefined;
+        partitions = parseInteger(text, 1, 10000);
       }
-    }
-    try {
-      const info = await broker.createTopic(name, partitions, configs);
-      void vscode.window.setStatusBarMessage(`$(check) Topic ${info.name} created`, 3000);
-      return info;
-    } catch (e) {
-      return fail(log, `Could not create topic "${name}"`, e);
-    }
-  });
+      let configs = configsArg;
+      if (configs === undefined && typeof nameArg !== 'string') {
+        const picked = await vscode.window.showQuickPick(
+          COMMON_CONFIGS.map((c) => ({ label: c.name, detail: c.detail, example: c.example })),
+          {
+            ...KEEP_OPEN,
+            title: 'Kafka Lite: Create Topic (3/3)',
+            placeHolder: 'Configs to set (optional; press Enter for defaults)',
+            canPickMany: true,
+          },
+        );
+        if (picked === undefined) return undefined;
+        configs = {};
+        for (const c of picked) {
+          const value = await vscode.window.showInputBox({
+            ...KEEP_OPEN,
+            title: `Kafka Lite: ${c.label}`,
+            prompt: c.detail,
+            value: c.example,
+          });
+          if (value === undefined) return undefined;
+          configs[c.label] = value;
+        }
+      }
+      try {
+        const info = await broker.createTopic(name, partitions, configs);
+        void vscode.window.setStatusBarMessage(`$(check) Topic ${info.name} created`, 3000);
+        return info;
+      } catch (e) {
+        return fail(log, `Could not create topic "${name}"`, e);
+      }
+    },
+  );
 
-  reg('kafkaLite.topic.delete', async (arg?: unknown, opts?: { confirm?: boolean }): Promise<boolean | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
-    if (!broker) return undefined;
-    const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to delete'));
-    if (!topic) return undefined;
-    if (opts?.confirm !== false) {
-      const ok = await vscode.window.showWarningMessage(
-        `Delete topic "${topic}"?`,
-        { modal: true, detail: 'Its records and every group\u2019s committed offsets for it are deleted. This cannot be undone.' },
-        'Delete',
-      );
-      if (ok !== 'Delete') return false;
-    }
-    try {
-      await broker.deleteTopic(topic);
-      return true;
-    } catch (e) {
-      return fail(log, `Could not delete topic "${topic}"`, e);
-    }
-  });
+  reg(
+    'kafkaLite.topic.delete',
+    async (arg?: unknown, opts?: { confirm?: boolean }): Promise<boolean | CommandFailure | undefined> => {
+      const broker = requireBroker(host);
+      if (!broker) return undefined;
+      const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to delete'));
+      if (!topic) return undefined;
+      if (opts?.confirm !== false) {
+        const ok = await vscode.window.showWarningMessage(
+          `Delete topic "${topic}"?`,
+          {
+            modal: true,
+            detail: 'Its records and every group\u2019s committed offsets for it are deleted. This cannot be undone.',
+          },
+          'Delete',
+        );
+        if (ok !== 'Delete') return false;
+      }
+      try {
+        await broker.deleteTopic(topic);
+        return true;
+      } catch (e) {
+        return fail(log, `Could not delete topic "${topic}"`, e);
+      }
+    },
+  );
 
-  reg('kafkaLite.topic.purge', async (arg?: unknown, opts?: { confirm?: boolean }): Promise<number | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
-    if (!broker) return undefined;
-    const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to purge'));
-    if (!topic) return undefined;
-    if (opts?.confirm !== false) {
-      const ok = await vscode.window.showWarningMessage(
-        `Purge topic "${topic}"?`,
-        { modal: true, detail: 'Every record up to the log end is deleted (the log start offset moves to the log end). Offsets keep counting from there.' },
-        'Purge',
-      );
-      if (ok !== 'Purge') return undefined;
-    }
-    try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Purging ${topic}`, cancellable: true },
-        async (progress, token) => {
-          const parts = broker.partitions(topic);
-          let deleted = 0;
-          for (const p of parts) {
-            if (token.isCancellationRequested) break; // each partition is purged whole, so stopping between them is safe
-            deleted += p.logEndOffset - p.logStartOffset;
-            broker.deleteRecords(topic, p.partition, -1);
-            progress.report({ increment: 100 / parts.length, message: `partition ${p.partition}` });
-            await new Promise((r) => setImmediate(r));
-          }
-          log.info(`Purged ${formatCount(deleted)} record(s) from ${topic}.`);
-          return deleted;
-        },
-      );
-    } catch (e) {
-      return fail(log, `Could not purge topic "${topic}"`, e);
-    }
-  });
+  reg(
+    'kafkaLite.topic.purge',
+    async (arg?: unknown, opts?: { confirm?: boolean }): Promise<number | CommandFailure | undefined> => {
+      const broker = requireBroker(host);
+      if (!broker) return undefined;
+      const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to purge'));
+      if (!topic) return undefined;
+      if (opts?.confirm !== false) {
+        const ok = await vscode.window.showWarningMessage(
+          `Purge topic "${topic}"?`,
+          {
+            modal: true,
+            detail:
+              'Every record up to the log end is deleted (the log start offset moves to the log end). Offsets keep counting from there.',
+          },
+          'Purge',
+        );
+        if (ok !== 'Purge') return undefined;
+      }
+      try {
+        return await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Purging ${topic}`, cancellable: true },
+          async (progress, token) => {
+            const parts = broker.partitions(topic);
+            let deleted = 0;
+            for (const p of parts) {
+              if (token.isCancellationRequested) break; // each partition is purged whole, so stopping between them is safe
+              deleted += p.logEndOffset - p.logStartOffset;
+              broker.deleteRecords(topic, p.partition, -1);
+              progress.report({ increment: 100 / parts.length, message: `partition ${p.partition}` });
+              await new Promise((r) => setImmediate(r));
+            }
+            log.info(`Purged ${formatCount(deleted)} record(s) from ${topic}.`);
+            return deleted;
+          },
+        );
+      } catch (e) {
+        return fail(log, `Could not purge topic "${topic}"`, e);
+      }
+    },
+  );
 
   reg('kafkaLite.topic.compact', async (arg?: unknown): Promise<CompactionStats[] | CommandFailure | undefined> => {
     const broker = requireBroker(host);
     if (!broker) return undefined;
-    const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to compact (cleanup.policy=compact)'));
+    const topic =
+      targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to compact (cleanup.policy=compact)'));
     if (!topic) return undefined;
     try {
       const stats = await broker.compactTopic(topic);
@@ -158,31 +199,35 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     }
   });
 
-  reg('kafkaLite.topic.addPartitions', async (arg?: unknown, totalArg?: number): Promise<number | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
-    if (!broker) return undefined;
-    const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to add partitions to'));
-    if (!topic) return undefined;
-    const current = broker.getTopic(topic)?.partitions ?? 0;
-    let total = totalArg;
-    if (total === undefined) {
-      const text = await vscode.window.showInputBox({
-        ...KEEP_OPEN,
-        title: `Kafka Lite: Add Partitions to ${topic}`,
-        prompt: `New total number of partitions (now ${current}; partitions can only be added)`,
-        value: String(current + 1),
-        validateInput: (v) => (parseInteger(v, current + 1, 10000) === undefined ? `A whole number above ${current}.` : undefined),
-      });
-      if (text === undefined) return undefined;
-      total = parseInteger(text, current + 1, 10000);
-    }
-    try {
-      await broker.createPartitions(topic, total as number);
-      return total;
-    } catch (e) {
-      return fail(log, `Could not add partitions to "${topic}"`, e);
-    }
-  });
+  reg(
+    'kafkaLite.topic.addPartitions',
+    async (arg?: unknown, totalArg?: number): Promise<number | CommandFailure | undefined> => {
+      const broker = requireBroker(host);
+      if (!broker) return undefined;
+      const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to add partitions to'));
+      if (!topic) return undefined;
+      const current = broker.getTopic(topic)?.partitions ?? 0;
+      let total = totalArg;
+      if (total === undefined) {
+        const text = await vscode.window.showInputBox({
+          ...KEEP_OPEN,
+          title: `Kafka Lite: Add Partitions to ${topic}`,
+          prompt: `New total number of partitions (now ${current}; partitions can only be added)`,
+          value: String(current + 1),
+          validateInput: (v) =>
+            parseInteger(v, current + 1, 10000) === undefined ? `A whole number above ${current}.` : undefined,
+        });
+        if (text === undefined) return undefined;
+        total = parseInteger(text, current + 1, 10000);
+      }
+      try {
+        await broker.createPartitions(topic, total as number);
+        return total;
+      } catch (e) {
+        return fail(log, `Could not add partitions to "${topic}"`, e);
+      }
+    },
+  );
 
   reg('kafkaLite.topic.copyName', async (arg?: unknown) => {
     const topic = targetOf(arg, 'topic').topic;
@@ -207,7 +252,11 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
         { ...KEEP_OPEN, title: `Kafka Lite: configs of ${topic}`, placeHolder: 'Pick a config to change it' },
       );
       if (!picked || picked.entry.readOnly) return;
-      const value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `${topic}: ${picked.label}`, value: picked.entry.value ?? '' });
+      const value = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
+        title: `${topic}: ${picked.label}`,
+        value: picked.entry.value ?? '',
+      });
       if (value === undefined) return;
       await broker.alterTopicConfigs(topic, { [picked.label]: value });
       void vscode.window.setStatusBarMessage(`$(check) ${topic}: ${picked.label} = ${value}`, 3000);
@@ -216,55 +265,86 @@ export function registerTopicCommands(context: vscode.ExtensionContext, host: Br
     }
   });
 
-  reg('kafkaLite.record.produce', async (arg?: unknown): Promise<{ partition: number; baseOffset: number; count: number } | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
-    if (!broker) return undefined;
-    const args: ProduceArgs = typeof arg === 'object' && arg !== null && 'value' in arg ? (arg as ProduceArgs) : { topic: targetOf(arg, 'topic').topic };
-    const topic = args.topic ?? (await pickTopicOrNew(broker.listTopics().map((t) => t.name).sort()));
-    if (!topic) return undefined;
-    let key = args.key;
-    if (key === undefined && args.value === undefined) {
-      const k = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: Produce to ${topic} (1/2)`, prompt: 'Key (leave empty for no key)' });
-      if (k === undefined) return undefined;
-      key = k === '' ? null : k;
-    }
-    let value = args.value;
-    if (value === undefined) {
-      value = await vscode.window.showInputBox({ ...KEEP_OPEN, title: `Kafka Lite: Produce to ${topic} (2/2)`, prompt: 'Value' });
-      if (value === undefined) return undefined;
-    }
-    const count = Math.max(1, Math.floor(args.count ?? 1));
-    const record = { key: key ?? null, value };
-    try {
-      const produceAll = async (token?: vscode.CancellationToken, report?: (n: number) => void) => {
-        let first: { partition: number; baseOffset: number } | undefined;
-        let done = 0;
-        while (done < count && !token?.isCancellationRequested) {
-          const n = Math.min(500, count - done);
-          const r = await broker.produce(topic, Array.from({ length: n }, () => record), { partition: args.partition });
-          first ??= { partition: r.partition, baseOffset: r.baseOffset };
-          done += n;
-          report?.(n);
-          if (done < count) await new Promise((res) => setImmediate(res));
-        }
-        return { ...(first ?? { partition: -1, baseOffset: -1 }), count: done };
-      };
-      const result =
-        count > 100
-          ? await vscode.window.withProgress(
-              { location: vscode.ProgressLocation.Notification, title: `Producing ${formatCount(count)} records to ${topic}`, cancellable: true },
-              (progress, token) => produceAll(token, (n) => progress.report({ increment: (100 * n) / count })),
-            )
-          : await produceAll();
-      void vscode.window.setStatusBarMessage(
-        `$(check) Produced ${result.count === 1 ? 'a record' : `${formatCount(result.count)} records`} to ${topic}[${result.partition}] at offset ${formatCount(result.baseOffset)}`,
-        5000,
-      );
-      return result;
-    } catch (e) {
-      return fail(log, `Could not produce to "${topic}"`, e);
-    }
-  });
+  reg(
+    'kafkaLite.record.produce',
+    async (
+      arg?: unknown,
+    ): Promise<{ partition: number; baseOffset: number; count: number } | CommandFailure | undefined> => {
+      const broker = requireBroker(host);
+      if (!broker) return undefined;
+      const args: ProduceArgs =
+        typeof arg === 'object' && arg !== null && 'value' in arg
+          ? (arg as ProduceArgs)
+          : { topic: targetOf(arg, 'topic').topic };
+      const topic =
+        args.topic ??
+        (await pickTopicOrNew(
+          broker
+            .listTopics()
+            .map((t) => t.name)
+            .sort(),
+        ));
+      if (!topic) return undefined;
+      let key = args.key;
+      if (key === undefined && args.value === undefined) {
+        const k = await vscode.window.showInputBox({
+          ...KEEP_OPEN,
+          title: `Kafka Lite: Produce to ${topic} (1/2)`,
+          prompt: 'Key (leave empty for no key)',
+        });
+        if (k === undefined) return undefined;
+        key = k === '' ? null : k;
+      }
+      let value = args.value;
+      if (value === undefined) {
+        value = await vscode.window.showInputBox({
+          ...KEEP_OPEN,
+          title: `Kafka Lite: Produce to ${topic} (2/2)`,
+          prompt: 'Value',
+        });
+        if (value === undefined) return undefined;
+      }
+      const count = Math.max(1, Math.floor(args.count ?? 1));
+      const record = { key: key ?? null, value };
+      try {
+        const produceAll = async (token?: vscode.CancellationToken, report?: (n: number) => void) => {
+          let first: { partition: number; baseOffset: number } | undefined;
+          let done = 0;
+          while (done < count && !token?.isCancellationRequested) {
+            const n = Math.min(500, count - done);
+            const r = await broker.produce(
+              topic,
+              Array.from({ length: n }, () => record),
+              { partition: args.partition },
+            );
+            first ??= { partition: r.partition, baseOffset: r.baseOffset };
+            done += n;
+            report?.(n);
+            if (done < count) await new Promise((res) => setImmediate(res));
+          }
+          return { ...(first ?? { partition: -1, baseOffset: -1 }), count: done };
+        };
+        const result =
+          count > 100
+            ? await vscode.window.withProgress(
+                {
+                  location: vscode.ProgressLocation.Notification,
+                  title: `Producing ${formatCount(count)} records to ${topic}`,
+                  cancellable: true,
+                },
+                (progress, token) => produceAll(token, (n) => progress.report({ increment: (100 * n) / count })),
+              )
+            : await produceAll();
+        void vscode.window.setStatusBarMessage(
+          `$(check) Produced ${result.count === 1 ? 'a record' : `${formatCount(result.count)} records`} to ${topic}[${result.partition}] at offset ${formatCount(result.baseOffset)}`,
+          5000,
+        );
+        return result;
+      } catch (e) {
+        return fail(log, `Could not produce to "${topic}"`, e);
+      }
+    },
+  );
 }
 
 /** A quick pick of existing topics that also accepts a typed new name (validated), for Produce Record. */

@@ -23,8 +23,7 @@ export interface LockInfo {
 }
 
 export type LockResult =
-  | { kind: 'acquired'; lock: DataDirLock; tookOverStale?: LockInfo }
-  | { kind: 'held'; owner: LockInfo };
+  { kind: 'acquired'; lock: DataDirLock; tookOverStale?: LockInfo } | { kind: 'held'; owner: LockInfo };
 
 export const LOCK_FILE = '.lock';
 

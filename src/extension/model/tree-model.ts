@@ -167,7 +167,8 @@ export function statusNodes(status: HostStatus, view: 'topics' | 'groups'): Mess
         case 'noFolder':
           return [
             message(id('noFolder'), 'Open a folder to run a broker', {
-              tooltip: 'Kafka Lite keeps its broker data in the first workspace folder (.kafka-lite); no folder is open.',
+              tooltip:
+                'Kafka Lite keeps its broker data in the first workspace folder (.kafka-lite); no folder is open.',
               icon: { id: 'folder-opened' },
               command: { command: 'workbench.action.files.openFolder', title: 'Open Folder' },
             }),
@@ -246,7 +247,9 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
         description: described ? `${plural(t.partitions, 'partition')} · ${count}` : plural(t.partitions, 'partition'),
         tooltip:
           `${t.name}\n${plural(t.partitions, 'partition')}, ${count}, ${sizeUnknown ? 'size on disk unknown' : `${formatBytes(size)} on disk`}` +
-          (compacted ? '\ncleanup.policy=compact: keeps the latest record of each key; offsets keep their numbers, with gaps' : ''),
+          (compacted
+            ? '\ncleanup.policy=compact: keeps the latest record of each key; offsets keep their numbers, with gaps'
+            : ''),
         icon: { id: 'symbol-event' },
         contextValue: 'topic',
         collapsible: true,
@@ -262,10 +265,9 @@ export function partitionNodes(cluster: ClusterReader, topic: TopicNode): TreeNo
     return [message(`${topic.id}:error`, 'Could not read partitions', { description: errorText(e), parent: topic })];
   }
   const now = Date.now();
-  return parts.map(
-    (p): PartitionNode => {
-      const u = unknowns(p);
-      return {
+  return parts.map((p): PartitionNode => {
+    const u = unknowns(p);
+    return {
       kind: 'partition',
       id: `partition:${p.topic}:${p.partition}`,
       topic: p.topic,
@@ -277,15 +279,16 @@ export function partitionNodes(cluster: ClusterReader, topic: TopicNode): TreeNo
       tooltip:
         `${p.topic} partition ${p.partition}\nlog start offset ${formatCount(p.logStartOffset)}\n` +
         `log end offset ${formatCount(p.logEndOffset)}\n` +
-        (u.size ? 'size on disk unknown (read over the Kafka protocol)' : `${formatBytes(p.sizeBytes)} in ${plural(p.segmentCount, 'segment')}`) +
+        (u.size
+          ? 'size on disk unknown (read over the Kafka protocol)'
+          : `${formatBytes(p.sizeBytes)} in ${plural(p.segmentCount, 'segment')}`) +
         `\nlast record ${u.time ? 'unknown' : formatTimestamp(p.lastTimestamp)}`,
       icon: { id: 'symbol-array' },
       contextValue: 'partition',
       collapsible: true,
       parent: topic,
-      };
-    },
-  );
+    };
+  });
 }
 
 /**
@@ -320,8 +323,22 @@ export function partitionDetailNodes(cluster: ClusterReader, node: PartitionNode
     row('start', 'log start offset', formatCount(p.logStartOffset), 'debug-start'),
     row('end', 'log end offset', formatCount(p.logEndOffset), 'debug-step-over'),
     row('records', 'records', formatCount(p.logEndOffset - p.logStartOffset), 'list-ordered'),
-    row('size', 'size on disk', u.size ? 'unknown' : `${formatBytes(p.sizeBytes)} · ${plural(p.segmentCount, 'segment')}`, 'database'),
-    row('last', 'last record', u.time ? 'unknown' : p.lastTimestamp < 0 ? 'none yet' : `${formatTimestamp(p.lastTimestamp)} (${formatAge(p.lastTimestamp, Date.now())})`, 'clock'),
+    row(
+      'size',
+      'size on disk',
+      u.size ? 'unknown' : `${formatBytes(p.sizeBytes)} · ${plural(p.segmentCount, 'segment')}`,
+      'database',
+    ),
+    row(
+      'last',
+      'last record',
+      u.time
+        ? 'unknown'
+        : p.lastTimestamp < 0
+          ? 'none yet'
+          : `${formatTimestamp(p.lastTimestamp)} (${formatAge(p.lastTimestamp, Date.now())})`,
+      'clock',
+    ),
   ];
 }
 
@@ -344,7 +361,9 @@ export function groupNodes(cluster: ClusterReader): TreeNode[] {
   try {
     groups = cluster.listGroups();
   } catch (e) {
-    return [message('groups:error', 'Could not list consumer groups', { description: errorText(e), icon: { id: 'error' } })];
+    return [
+      message('groups:error', 'Could not list consumer groups', { description: errorText(e), icon: { id: 'error' } }),
+    ];
   }
   return groups.map((g): GroupNode => {
     const d = safeDescribe(cluster, g.groupId);
@@ -417,9 +436,7 @@ export function memberNodes(cluster: ClusterReader, section: GroupSectionNode): 
     return [message(`${section.id}:none`, 'No active members', { parent: section, icon: { id: 'info' } })];
   }
   return d.members.map((m): MemberNode => {
-    const assigned = m.assignedPartitions
-      .map((a) => `${a.topic}[${a.partitions.join(',')}]`)
-      .join(' ');
+    const assigned = m.assignedPartitions.map((a) => `${a.topic}[${a.partitions.join(',')}]`).join(' ');
     return {
       kind: 'member',
       id: `${section.id}:${encodeURIComponent(m.memberId)}`,
@@ -448,25 +465,23 @@ export function groupPartitionNodes(cluster: ClusterReader, section: GroupSectio
   if (lag.partitions.length === 0) {
     return [message(`${section.id}:none`, 'No committed offsets', { parent: section, icon: { id: 'info' } })];
   }
-  return lag.partitions.map(
-    (p): GroupPartitionNode => ({
-      kind: 'groupPartition',
-      id: `${section.id}:${p.topic}:${p.partition}`,
-      groupId: section.groupId,
-      topic: p.topic,
-      partition: p.partition,
-      lag: p.lag,
-      label: `${p.topic} [${p.partition}]`,
-      description: `committed ${p.committedOffset < 0 ? 'none' : formatCount(p.committedOffset)} · end ${formatCount(p.logEndOffset)} · lag ${formatCount(p.lag)}`,
-      tooltip:
-        `${p.topic} partition ${p.partition}\ncommitted offset ${p.committedOffset < 0 ? 'none' : formatCount(p.committedOffset)}\n` +
-        `log end offset ${formatCount(p.logEndOffset)}\nlag ${formatCount(p.lag)}`,
-      icon: p.lag > 0 ? { id: 'warning', color: 'list.warningForeground' } : { id: 'pass', color: 'testing.iconPassed' },
-      contextValue: 'groupPartition',
-      collapsible: false,
-      parent: section,
-    }),
-  );
+  return lag.partitions.map((p): GroupPartitionNode => ({
+    kind: 'groupPartition',
+    id: `${section.id}:${p.topic}:${p.partition}`,
+    groupId: section.groupId,
+    topic: p.topic,
+    partition: p.partition,
+    lag: p.lag,
+    label: `${p.topic} [${p.partition}]`,
+    description: `committed ${p.committedOffset < 0 ? 'none' : formatCount(p.committedOffset)} · end ${formatCount(p.logEndOffset)} · lag ${formatCount(p.lag)}`,
+    tooltip:
+      `${p.topic} partition ${p.partition}\ncommitted offset ${p.committedOffset < 0 ? 'none' : formatCount(p.committedOffset)}\n` +
+      `log end offset ${formatCount(p.logEndOffset)}\nlag ${formatCount(p.lag)}`,
+    icon: p.lag > 0 ? { id: 'warning', color: 'list.warningForeground' } : { id: 'pass', color: 'testing.iconPassed' },
+    contextValue: 'groupPartition',
+    collapsible: false,
+    parent: section,
+  }));
 }
 
 /** Children of any node of either view (the providers call this). */

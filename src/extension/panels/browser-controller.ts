@@ -24,7 +24,16 @@ import {
   validateBrowserRequest,
 } from '../../shared/browser-messages';
 import type { ProducerForm } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  BrokerGetter,
+  PanelError,
+  PanelLog,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
@@ -63,7 +72,10 @@ export class BrowserController {
   private scanned = 0;
   private note: string | null = null;
   private error: string | null = null;
-  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => this.subscribe(b));
+  private readonly brokerWatch = new BrokerWatch(
+    () => this.opts.getBroker(),
+    (b) => this.subscribe(b),
+  );
   private tailTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
@@ -77,7 +89,14 @@ export class BrowserController {
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('browser', raw, validateBrowserRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'browser',
+        raw,
+        validateBrowserRequest,
+        (r) => this.run(r),
+        (m) => this.opts.post(m),
+        this.log,
+      ),
     );
   }
 
@@ -179,7 +198,8 @@ export class BrowserController {
         const text = (b: Buffer | null, what: string): string => {
           if (b === null) return '';
           const s = b.toString('utf8');
-          if (!isPrintableText(s)) throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
+          if (!isPrintableText(s))
+            throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
           return s;
         };
         const value = text(r.value, 'value');
@@ -381,7 +401,10 @@ export class BrowserController {
       const i = broker.partitionInfo(this.topic, p);
       return i.logEndOffset === i.logStartOffset;
     });
-    if (empty) return this.partition === null ? `Topic "${this.topic}" has no records yet.` : `Partition ${this.partition} has no records yet.`;
+    if (empty)
+      return this.partition === null
+        ? `Topic "${this.topic}" has no records yet.`
+        : `Partition ${this.partition} has no records yet.`;
     return this.matcher ? 'No record matches the filter here.' : 'No records at this position.';
   }
 
@@ -431,7 +454,8 @@ export class BrowserController {
     const broker = requireBroker(this.opts.getBroker);
     if (this.topic === '') throw new PanelError('Open a topic first.');
     const [r] = broker.readRecords(this.topic, partition, offset, 1, READ_BYTES);
-    if (!r || r.offset !== offset) throw new PanelError(`Record ${this.topic}/${partition}@${offset} is no longer in the log.`);
+    if (!r || r.offset !== offset)
+      throw new PanelError(`Record ${this.topic}/${partition}@${offset} is no longer in the log.`);
     return r;
   }
 
@@ -483,7 +507,9 @@ export function compileFilter(f: RecordFilter): Matcher | null {
     try {
       re = new RegExp(f.text);
     } catch (e) {
-      throw new Error(`Invalid regular expression /${f.text}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      throw new Error(
+        `Invalid regular expression /${f.text}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      );
     }
     test = (s) => re.test(s);
   } else {
@@ -499,7 +525,9 @@ export function compileFilter(f: RecordFilter): Matcher | null {
         case 'value':
           return t(r.value);
         case 'header':
-          return r.headers.some((h) => test(h.key) || t(h.value) || test(`${h.key}=${h.value?.toString('utf8') ?? ''}`));
+          return r.headers.some(
+            (h) => test(h.key) || t(h.value) || test(`${h.key}=${h.value?.toString('utf8') ?? ''}`),
+          );
         case 'any':
           return t(r.key) || t(r.value) || r.headers.some((h) => test(h.key) || t(h.value));
       }

@@ -63,7 +63,8 @@ export function describeError(e: unknown): string {
 
 export function requireBroker(get: BrokerGetter): Broker {
   const b = get();
-  if (!b || b.isClosed) throw new PanelError('The Kafka Lite broker is not running. Start it (Kafka Lite: Start Broker) and try again.');
+  if (!b || b.isClosed)
+    throw new PanelError('The Kafka Lite broker is not running. Start it (Kafka Lite: Start Broker) and try again.');
   return b;
 }
 
@@ -93,7 +94,8 @@ export async function handleRequest<T extends { id: number; type: string }>(
     post({ type: 'reply', id: v.value.id, ok: true });
   } catch (e) {
     const msg = describeError(e);
-    if (!(e instanceof PanelError) && !(e instanceof KafkaError)) log('error', `[${panel}] ${v.value.type} failed: ${(e as Error)?.stack ?? msg}`);
+    if (!(e instanceof PanelError) && !(e instanceof KafkaError))
+      log('error', `[${panel}] ${v.value.type} failed: ${(e as Error)?.stack ?? msg}`);
     post({ type: 'reply', id: v.value.id, ok: false, error: msg });
   }
 }

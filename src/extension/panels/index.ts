@@ -6,7 +6,12 @@
 import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import { BROWSER_VIEW_TYPE, parseBrowserSavedState } from '../../shared/browser-messages';
-import { PRODUCER_VIEW_TYPE, ProducerForm, emptyProducerForm, parseProducerSavedState } from '../../shared/producer-messages';
+import {
+  PRODUCER_VIEW_TYPE,
+  ProducerForm,
+  emptyProducerForm,
+  parseProducerSavedState,
+} from '../../shared/producer-messages';
 import { STEPPER_VIEW_TYPE, parseStepperSavedState } from '../../shared/stepper-messages';
 import { KEEP_OPEN } from '../commands/common';
 import { PanelTarget, panelTarget } from './args';
@@ -85,7 +90,10 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         log: panelLog,
         topic: s?.topic,
         groupId: s?.groupId,
-        caption: s && s.topic ? 'The window was reloaded: the consumers of this panel left the group with it. Add consumers again to continue.' : null,
+        caption:
+          s && s.topic
+            ? 'The window was reloaded: the consumers of this panel left the group with it. Add consumers again to continue.'
+            : null,
       });
     },
   });
@@ -99,7 +107,13 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
   function openBrowser(t: PanelTarget): void {
     browser.show((c) => {
       if (!t.topic) return;
-      c.open(t.topic, t.partition ?? null, t.offset !== undefined ? { kind: 'offset', offset: t.offset } : { kind: 'beginning' }, { text: '', regex: false, field: 'any' }, false);
+      c.open(
+        t.topic,
+        t.partition ?? null,
+        t.offset !== undefined ? { kind: 'offset', offset: t.offset } : { kind: 'beginning' },
+        { text: '', regex: false, field: 'any' },
+        false,
+      );
     });
   }
 

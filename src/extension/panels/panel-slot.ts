@@ -42,7 +42,12 @@ export class PanelSlot<C extends PanelController> implements vscode.Disposable {
   /** Reveal the panel (creating it when needed) and hand its controller to `apply`. */
   show(apply?: (controller: C) => void): C {
     if (!this.current) {
-      const panel = vscode.window.createWebviewPanel(this.spec.viewType, this.spec.title, vscode.ViewColumn.Active, webviewOptions(this.context.extensionUri));
+      const panel = vscode.window.createWebviewPanel(
+        this.spec.viewType,
+        this.spec.title,
+        vscode.ViewColumn.Active,
+        webviewOptions(this.context.extensionUri),
+      );
       this.attach(panel, undefined);
     } else {
       this.current.panel.reveal(undefined, false);

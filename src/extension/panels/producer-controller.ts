@@ -24,7 +24,16 @@ import {
   SequenceRow,
   validateProducerRequest,
 } from '../../shared/producer-messages';
-import { BrokerGetter, PanelError, PanelLog, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  BrokerGetter,
+  PanelError,
+  PanelLog,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
@@ -53,10 +62,13 @@ export class ProducerController {
   private touched = new Map<string, { topic: string; partition: number }>();
   private prefill: ProducerForm | null;
   private prefillSeq = 0;
-  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => {
-    const refresh = () => this.pushSnapshot();
-    return [b.on('topicCreated', refresh), b.on('topicDeleted', refresh), b.on('partitionsCreated', refresh)];
-  });
+  private readonly brokerWatch = new BrokerWatch(
+    () => this.opts.getBroker(),
+    (b) => {
+      const refresh = () => this.pushSnapshot();
+      return [b.on('topicCreated', refresh), b.on('topicDeleted', refresh), b.on('partitionsCreated', refresh)];
+    },
+  );
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
 
@@ -71,7 +83,14 @@ export class ProducerController {
   /** Handle one raw message from the webview (validated here). Requests run one at a time, in order. */
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('producer', raw, validateProducerRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'producer',
+        raw,
+        validateProducerRequest,
+        (r) => this.run(r),
+        (m) => this.opts.post(m),
+        this.log,
+      ),
     );
   }
 
@@ -183,9 +202,12 @@ export class ProducerController {
     const broker = requireBroker(this.opts.getBroker);
     if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
     const topic = broker.getTopic(form.topic);
-    if (!topic) throw new PanelError(`There is no topic "${form.topic}". Create it first (the + button next to the topic).`);
+    if (!topic)
+      throw new PanelError(`There is no topic "${form.topic}". Create it first (the + button next to the topic).`);
     if (form.partition !== null && form.partition >= topic.partitions) {
-      throw new PanelError(`Topic "${form.topic}" has partitions 0..${topic.partitions - 1}; there is no partition ${form.partition}.`);
+      throw new PanelError(
+        `Topic "${form.topic}" has partitions 0..${topic.partitions - 1}; there is no partition ${form.partition}.`,
+      );
     }
     const records = this.buildRecords(form);
     await this.sendRecords(broker, form.topic, topic.partitions, records, form.partition);
@@ -202,7 +224,8 @@ export class ProducerController {
     const groups = new Map<number, ProduceRecord[]>();
     let rr = 0;
     for (const r of records) {
-      const keyBuf = r.key === null || r.key === undefined ? null : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8');
+      const keyBuf =
+        r.key === null || r.key === undefined ? null : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8');
       const p = explicit ?? choosePartition(keyBuf, partitionCount, () => rr++);
       let g = groups.get(p);
       if (!g) groups.set(p, (g = []));
@@ -225,7 +248,13 @@ export class ProducerController {
         this.lastBatch = { topic, partition, recordCount: chunk.length, baseSequence: res.baseSequence };
         this.lastBatchKeys = chunk.map((r) => keyText(r.key));
         chunk.forEach((r, j) =>
-          this.addResult({ topic, partition, offset: res.baseOffset + j, key: keyText(r.key), duplicate: res.duplicate }),
+          this.addResult({
+            topic,
+            partition,
+            offset: res.baseOffset + j,
+            key: keyText(r.key),
+            duplicate: res.duplicate,
+          }),
         );
         stored += chunk.length;
         captions.push(
@@ -238,7 +267,8 @@ export class ProducerController {
     const idem = this.idempotent
       ? ` Producer id ${producer.producerId}, epoch ${producer.producerEpoch}: each batch carries a sequence number so a retry can be recognised.`
       : '';
-    const shown = captions.length > 4 ? `${captions.slice(0, 4).join('; ')}; … (${captions.length} batches)` : captions.join('; ');
+    const shown =
+      captions.length > 4 ? `${captions.slice(0, 4).join('; ')}; … (${captions.length} batches)` : captions.join('; ');
     this.outcome = { kind: 'sent', caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}` };
     this.pushSnapshot();
   }
@@ -286,7 +316,13 @@ export class ProducerController {
     }
     const after = broker.partitionInfo(last.topic, last.partition).logEndOffset;
     for (let j = 0; j < res.recordCount; j++) {
-      this.addResult({ topic: res.topic, partition: res.partition, offset: res.baseOffset + j, key: this.lastBatchKeys[j] ?? null, duplicate: res.duplicate });
+      this.addResult({
+        topic: res.topic,
+        partition: res.partition,
+        offset: res.baseOffset + j,
+        key: this.lastBatchKeys[j] ?? null,
+        duplicate: res.duplicate,
+      });
     }
     const range = res.recordCount === 1 ? `offset ${res.baseOffset}` : `offsets ${res.baseOffset}–${res.lastOffset}`;
     if (res.duplicate) {
@@ -320,7 +356,8 @@ export class ProducerController {
   }
 
   private async skipSequence(topic: string, partition: number): Promise<void> {
-    if (!this.idempotent) throw new PanelError('Sequence numbers exist only with idempotence on: tick "Idempotent" first.');
+    if (!this.idempotent)
+      throw new PanelError('Sequence numbers exist only with idempotence on: tick "Idempotent" first.');
     const producer = await this.getProducer();
     const before = producer.nextSequence(topic, partition);
     producer.skipSequence(topic, partition, 1);
@@ -339,7 +376,9 @@ export class ProducerController {
     const t = broker.getTopic(topic);
     if (!t) throw new PanelError(`There is no topic "${topic}". Create it first.`);
     if (partition !== null && partition >= t.partitions) {
-      throw new PanelError(`Topic "${topic}" has partitions 0..${t.partitions - 1}; there is no partition ${partition}.`);
+      throw new PanelError(
+        `Topic "${topic}" has partitions 0..${t.partitions - 1}; there is no partition ${partition}.`,
+      );
     }
     const abs = resolveInWorkspace(file, this.opts.workspaceRoots?.() ?? []);
     const text = await fs.promises.readFile(abs, 'utf8');
@@ -366,7 +405,12 @@ export class ProducerController {
         } catch {
           // topic deleted meanwhile
         }
-        sequences.push({ topic, partition, nextSequence: p.nextSequence(topic, partition), brokerNextSequence: brokerNext });
+        sequences.push({
+          topic,
+          partition,
+          nextSequence: p.nextSequence(topic, partition),
+          brokerNextSequence: brokerNext,
+        });
       }
       sequences.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     }
@@ -402,7 +446,8 @@ function keyText(k: ProduceRecord['key']): string | null {
 
 /** Resolve a path (absolute or relative to the first folder) and refuse anything outside the workspace folders. */
 export function resolveInWorkspace(file: string, roots: string[]): string {
-  if (roots.length === 0) throw new PanelError('Open a workspace folder first: files are read only from the workspace.');
+  if (roots.length === 0)
+    throw new PanelError('Open a workspace folder first: files are read only from the workspace.');
   const abs = path.resolve(roots[0], file);
   let real: string;
   try {
@@ -420,7 +465,8 @@ export function resolveInWorkspace(file: string, roots: string[]): string {
     const rel = path.relative(rr, real);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   });
-  if (!inside) throw new PanelError(`"${file}" is outside the workspace; only files inside the workspace folders can be sent.`);
+  if (!inside)
+    throw new PanelError(`"${file}" is outside the workspace; only files inside the workspace folders can be sent.`);
   if (!fs.statSync(real).isFile()) throw new PanelError(`"${file}" is not a file.`);
   return real;
 }
@@ -452,12 +498,14 @@ export function parseRecordsFile(text: string, name: string): ProduceRecord[] {
     }
   }
   if (items.length === 0) throw new PanelError(`"${name}" holds no records.`);
-  if (items.length > MAX_FILE_RECORDS) throw new PanelError(`"${name}" holds ${items.length} records; at most ${MAX_FILE_RECORDS} can be sent at once.`);
+  if (items.length > MAX_FILE_RECORDS)
+    throw new PanelError(`"${name}" holds ${items.length} records; at most ${MAX_FILE_RECORDS} can be sent at once.`);
   return items.map((item, i) => toRecord(item, `${name} record ${i + 1}`));
 }
 
 function toRecord(item: unknown, where: string): ProduceRecord {
-  const asText = (v: unknown): string | null => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
+  const asText = (v: unknown): string | null =>
+    v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
   if (typeof item === 'object' && item !== null && !Array.isArray(item) && 'value' in item) {
     const o = item as { key?: unknown; value: unknown; headers?: unknown };
     const headers: RecordHeader[] = [];

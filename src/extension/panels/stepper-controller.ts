@@ -24,7 +24,17 @@ import {
   StepperSnapshot,
   validateStepperRequest,
 } from '../../shared/stepper-messages';
-import { BrokerGetter, PanelError, PanelLog, describeError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  BrokerGetter,
+  PanelError,
+  PanelLog,
+  describeError,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 import { shortText } from './record-format';
 
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
@@ -61,7 +71,10 @@ export class StepperController {
   private delivered = new Set<string>();
   private caption: string | null;
   private error: string | null = null;
-  private readonly brokerWatch = new BrokerWatch(() => this.opts.getBroker(), (b) => this.subscribe(b));
+  private readonly brokerWatch = new BrokerWatch(
+    () => this.opts.getBroker(),
+    (b) => this.subscribe(b),
+  );
   private pushTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly sessionTimeoutMs: number;
@@ -79,7 +92,14 @@ export class StepperController {
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('stepper', raw, validateStepperRequest, (r) => this.run(r), (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'stepper',
+        raw,
+        validateStepperRequest,
+        (r) => this.run(r),
+        (m) => this.opts.post(m),
+        this.log,
+      ),
     );
   }
 
@@ -236,7 +256,8 @@ export class StepperController {
     if (this.topic === '' || this.groupId === '') throw new PanelError('Pick a topic and a group first.');
     if (!broker.getTopic(this.topic)) throw new PanelError(`There is no topic "${this.topic}".`);
     const active = this.consumers.filter((c) => c.consumer.state !== 'left');
-    if (active.length >= MAX_LOCAL_CONSUMERS) throw new PanelError(`At most ${MAX_LOCAL_CONSUMERS} consumers per panel.`);
+    if (active.length >= MAX_LOCAL_CONSUMERS)
+      throw new PanelError(`At most ${MAX_LOCAL_CONSUMERS} consumers per panel.`);
     const name = `consumer-${++this.counter}`;
     const consumer = new GroupConsumer(broker, {
       groupId: this.groupId,
@@ -248,7 +269,16 @@ export class StepperController {
       assignor: 'range',
       autoOffsetReset: 'earliest',
     });
-    const local: LocalConsumer = { name, groupId: this.groupId, consumer, broker, lastPoll: [], crashedAt: null, note: null, joining: null };
+    const local: LocalConsumer = {
+      name,
+      groupId: this.groupId,
+      consumer,
+      broker,
+      lastPoll: [],
+      crashedAt: null,
+      note: null,
+      joining: null,
+    };
     consumer.on('rebalance', () => this.schedulePush());
     consumer.on('revoked', () => this.schedulePush());
     consumer.on('error', (e: unknown) => {
@@ -281,7 +311,13 @@ export class StepperController {
       const again = this.delivered.has(k);
       if (again) redelivered++;
       this.delivered.add(k);
-      return { partition: r.partition, offset: r.offset, key: shortText(r.key), value: shortText(r.value), redelivered: again };
+      return {
+        partition: r.partition,
+        offset: r.offset,
+        key: shortText(r.key),
+        value: shortText(r.value),
+        redelivered: again,
+      };
     });
     const parts = c.consumer.assignment().map((a) => a.partition);
     if (records.length === 0) {
@@ -348,7 +384,10 @@ export class StepperController {
 
   private assertLive(c: LocalConsumer, what: string): void {
     const s = c.consumer.state;
-    if (s === 'left' || s === 'crashed') throw new PanelError(`${c.name} has ${s === 'left' ? 'left the group' : 'crashed'}; it cannot ${what}. Add a new consumer.`);
+    if (s === 'left' || s === 'crashed')
+      throw new PanelError(
+        `${c.name} has ${s === 'left' ? 'left the group' : 'crashed'}; it cannot ${what}. Add a new consumer.`,
+      );
   }
 
   snapshot(): StepperSnapshot {
@@ -419,7 +458,10 @@ export class StepperController {
         partitions: assignment.map((a) => a.partition).sort((a, b) => a - b),
         positions: assignment.map((a) => ({ partition: a.partition, position: k.position(a.topic, a.partition) })),
         lastPoll: c.lastPoll,
-        sessionExpiresAt: k.state === 'crashed' && c.crashedAt !== null && inGroup(c.groupId, k.memberId) ? c.crashedAt + this.sessionTimeoutMs : null,
+        sessionExpiresAt:
+          k.state === 'crashed' && c.crashedAt !== null && inGroup(c.groupId, k.memberId)
+            ? c.crashedAt + this.sessionTimeoutMs
+            : null,
         note: c.note,
       };
     });
@@ -427,7 +469,8 @@ export class StepperController {
       const all = Array.from({ length: topicInfo.partitions }, (_, i) => i);
       const committed = new Map<number, number>();
       if (this.groupId) {
-        for (const c of broker.fetchOffsets(this.groupId, [{ topic: this.topic, partitions: all }])) committed.set(c.partition, c.offset);
+        for (const c of broker.fetchOffsets(this.groupId, [{ topic: this.topic, partitions: all }]))
+          committed.set(c.partition, c.offset);
       }
       base.partitions = all.map((p): PartitionView => {
         const info = broker.partitionInfo(this.topic, p);
@@ -455,10 +498,14 @@ export class StepperController {
     const out: OtherGroupView[] = [];
     for (const g of broker.listGroups()) {
       if (g.groupId === this.groupId) continue;
-      const offs = broker.fetchOffsets(g.groupId, [{ topic: this.topic, partitions: all }]).filter((c) => c.offset >= 0);
+      const offs = broker
+        .fetchOffsets(g.groupId, [{ topic: this.topic, partitions: all }])
+        .filter((c) => c.offset >= 0);
       let subscribed = false;
       try {
-        subscribed = broker.describeGroup(g.groupId).members.some((m) => m.assignedPartitions.some((a) => a.topic === this.topic));
+        subscribed = broker
+          .describeGroup(g.groupId)
+          .members.some((m) => m.assignedPartitions.some((a) => a.topic === this.topic));
       } catch {
         subscribed = false;
       }

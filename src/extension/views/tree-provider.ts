@@ -10,7 +10,16 @@
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { BrokerHost } from '../broker-host';
-import { childrenOf, groupNodes, PAGE_SIZE, pageChildren, remoteBannerNode, statusNodes, topicNodes, TreeNode } from '../model/tree-model';
+import {
+  childrenOf,
+  groupNodes,
+  PAGE_SIZE,
+  pageChildren,
+  remoteBannerNode,
+  statusNodes,
+  topicNodes,
+  TreeNode,
+} from '../model/tree-model';
 
 export type ViewKind = 'topics' | 'groups';
 
@@ -69,7 +78,11 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const cluster = this.host.cluster;
     if (status || !cluster) return element ? [] : (status ?? []);
     const parentKey = element?.id ?? '';
-    const all = element ? childrenOf(cluster, element) : this.kind === 'topics' ? topicNodes(cluster) : groupNodes(cluster);
+    const all = element
+      ? childrenOf(cluster, element)
+      : this.kind === 'topics'
+        ? topicNodes(cluster)
+        : groupNodes(cluster);
     const page = pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? PAGE_SIZE, element);
     // Another window's broker, read over the wire: say so above the list.
     const banner = element ? undefined : remoteBannerNode(hostStatus, this.kind);
@@ -90,7 +103,10 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
     if (node.icon) {
-      item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        node.icon.id,
+        node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined,
+      );
     }
     if (node.command) item.command = node.command;
     return item;

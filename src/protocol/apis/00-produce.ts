@@ -44,7 +44,10 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
     f('transactionalId', 'string', '3+', { nullable: true }),
     f('acks', 'int16'),
     f('timeoutMs', 'int32'),
-    arr('topicData', [f('name', 'string'), arr('partitionData', [f('index', 'int32'), f('records', 'records', '0+', { nullable: true })])]),
+    arr('topicData', [
+      f('name', 'string'),
+      arr('partitionData', [f('index', 'int32'), f('records', 'records', '0+', { nullable: true })]),
+    ]),
   ],
   response: [
     arr('responses', [
@@ -55,7 +58,11 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         f('baseOffset', 'int64'),
         f('logAppendTimeMs', 'int64', '2+', { def: -1 }),
         f('logStartOffset', 'int64', '5+', { def: -1 }),
-        arr('recordErrors', [f('batchIndex', 'int32'), f('batchIndexErrorMessage', 'string', '8+', { nullable: true })], '8+'),
+        arr(
+          'recordErrors',
+          [f('batchIndex', 'int32'), f('batchIndexErrorMessage', 'string', '8+', { nullable: true })],
+          '8+',
+        ),
         f('errorMessage', 'string', '8+', { nullable: true }),
       ]),
     ]),
@@ -83,7 +90,8 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
           try {
             // An existing topic is appended to without an await, so requests stay in arrival order.
             const topic = broker.getTopic(t.name) ?? (await broker.ensureTopic(t.name));
-            if (!topic) topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
+            if (!topic)
+              topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
           } catch (e) {
             topicError = { code: errorCodeOf(ctx, e, `Produce to "${t.name}"`), message: errorMessageOf(e) };
           }
@@ -107,7 +115,10 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         }
         try {
           if (!p.records || p.records.length === 0) {
-            throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'the produce request carries no record batch for this partition');
+            throw new KafkaError(
+              ErrorCode.CORRUPT_MESSAGE,
+              'the produce request carries no record batch for this partition',
+            );
           }
           if (p.records.length > 16 && p.records[16] !== 2) {
             throw new KafkaError(
@@ -125,7 +136,10 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
           res.errorMessage = errorMessageOf(e);
           if (e instanceof KafkaError && e.code !== ErrorCode.NONE && acks !== 0) {
             // one line per rejected batch: the client sees the code, the log says why
-            ctx.log('warn', `client ${ctx.clientId}: produce to ${t.name}-${p.index} rejected (${res.errorCode}): ${res.errorMessage}`);
+            ctx.log(
+              'warn',
+              `client ${ctx.clientId}: produce to ${t.name}-${p.index} rejected (${res.errorCode}): ${res.errorMessage}`,
+            );
           }
         }
       }

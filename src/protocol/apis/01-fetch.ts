@@ -19,7 +19,16 @@ interface FetchRequest {
   isolationLevel: number;
   sessionId: number;
   sessionEpoch: number;
-  topics: { topic: string; partitions: { partition: number; currentLeaderEpoch: number; fetchOffset: number; logStartOffset: number; partitionMaxBytes: number }[] }[];
+  topics: {
+    topic: string;
+    partitions: {
+      partition: number;
+      currentLeaderEpoch: number;
+      fetchOffset: number;
+      logStartOffset: number;
+      partitionMaxBytes: number;
+    }[];
+  }[];
 }
 
 interface PartitionData {
@@ -43,7 +52,11 @@ interface FetchResponse {
 const EMPTY = Buffer.alloc(0);
 
 /** Read every requested partition once, honouring the byte limits; returns the response and its record bytes. */
-export function readFetch(broker: Broker, ctx: RequestContext | null, req: FetchRequest): { resp: FetchResponse; bytes: number; errors: boolean } {
+export function readFetch(
+  broker: Broker,
+  ctx: RequestContext | null,
+  req: FetchRequest,
+): { resp: FetchResponse; bytes: number; errors: boolean } {
   let remaining = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
   let bytes = 0;
   let errors = false;
@@ -164,7 +177,10 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
         offClose();
         resolve(resp);
       };
-      const timer = setTimeout(() => complete(broker.isClosed ? first.resp : readFetch(broker, ctx, req).resp), req.maxWaitMs);
+      const timer = setTimeout(
+        () => complete(broker.isClosed ? first.resp : readFetch(broker, ctx, req).resp),
+        req.maxWaitMs,
+      );
       // appends are coalesced: one re-read per event-loop turn however many batches arrived
       const offAppend = broker.on('append', (ev) => {
         if (done || recheckScheduled || !wanted.has(`${ev.topic}\u0000${ev.partition}`)) return;

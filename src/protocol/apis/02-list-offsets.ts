@@ -10,7 +10,10 @@ import { defineApi, errorCodeOf } from './api';
 interface ListOffsetsRequest {
   replicaId: number;
   isolationLevel: number;
-  topics: { name: string; partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number; maxNumOffsets: number }[] }[];
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number; maxNumOffsets: number }[];
+  }[];
 }
 
 interface PartitionResponse {
@@ -22,7 +25,10 @@ interface PartitionResponse {
   leaderEpoch: number;
 }
 
-export const listOffsets = defineApi<ListOffsetsRequest, { throttleTimeMs: number; topics: { name: string; partitions: PartitionResponse[] }[] }>({
+export const listOffsets = defineApi<
+  ListOffsetsRequest,
+  { throttleTimeMs: number; topics: { name: string; partitions: PartitionResponse[] }[] }
+>({
   apiKey: 2,
   name: 'ListOffsets',
   minVersion: 0,
@@ -60,7 +66,14 @@ export const listOffsets = defineApi<ListOffsetsRequest, { throttleTimeMs: numbe
     const topics = req.topics.map((t) => {
       const topic = broker.getTopic(t.name);
       const partitions = t.partitions.map((p): PartitionResponse => {
-        const out: PartitionResponse = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+        const out: PartitionResponse = {
+          partitionIndex: p.partitionIndex,
+          errorCode: 0,
+          oldStyleOffsets: [],
+          timestamp: -1,
+          offset: -1,
+          leaderEpoch: -1,
+        };
         if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return out;

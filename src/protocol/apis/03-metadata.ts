@@ -57,7 +57,12 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
   ],
   response: [
     f('throttleTimeMs', 'int32', '3+'),
-    arr('brokers', [f('nodeId', 'int32'), f('host', 'string'), f('port', 'int32'), f('rack', 'string', '1+', { nullable: true })]),
+    arr('brokers', [
+      f('nodeId', 'int32'),
+      f('host', 'string'),
+      f('port', 'int32'),
+      f('rack', 'string', '1+', { nullable: true }),
+    ]),
     f('clusterId', 'string', '2+', { nullable: true }),
     f('controllerId', 'int32', '1+', { def: -1 }),
     arr('topics', [

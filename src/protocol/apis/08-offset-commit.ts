@@ -11,7 +11,10 @@ interface OffsetCommitRequest {
   generationIdOrMemberEpoch: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[] }[];
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
+  }[];
 }
 
 interface OffsetCommitResponse {
@@ -48,7 +51,12 @@ export const offsetCommit = defineApi<OffsetCommitRequest, OffsetCommitResponse>
   ],
   async handle(ctx, req) {
     const entries = req.topics.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.committedMetadata })),
+      t.partitions.map((p) => ({
+        topic: t.name,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        metadata: p.committedMetadata,
+      })),
     );
     let codes: number[];
     try {
@@ -61,7 +69,10 @@ export const offsetCommit = defineApi<OffsetCommitRequest, OffsetCommitResponse>
     let i = 0;
     return {
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++] ?? 0 })) })),
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++] ?? 0 })),
+      })),
     };
   },
 });

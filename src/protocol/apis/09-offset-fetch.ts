@@ -12,7 +12,16 @@ interface OffsetFetchRequest {
 
 interface OffsetFetchResponse {
   throttleTimeMs: number;
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[] }[];
+  topics: {
+    name: string;
+    partitions: {
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      metadata: string | null;
+      errorCode: number;
+    }[];
+  }[];
   errorCode: number;
 }
 
@@ -22,23 +31,31 @@ export const offsetFetch = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
   minVersion: 1,
   maxVersion: 5,
   flexibleFrom: 6,
-  request: [f('groupId', 'string', '0-7'), arr('topics', [f('name', 'string'), arr('partitionIndexes', 'int32')], '0-7', { nullable: true })],
+  request: [
+    f('groupId', 'string', '0-7'),
+    arr('topics', [f('name', 'string'), arr('partitionIndexes', 'int32')], '0-7', { nullable: true }),
+  ],
   response: [
     f('throttleTimeMs', 'int32', '3+'),
-    arr('topics', [
-      f('name', 'string'),
-      arr('partitions', [
-        f('partitionIndex', 'int32'),
-        f('committedOffset', 'int64'),
-        f('committedLeaderEpoch', 'int32', '5-7', { def: -1 }),
-        f('metadata', 'string', '0+', { nullable: true }),
-        f('errorCode', 'int16'),
-      ]),
-    ], '0-7'),
+    arr(
+      'topics',
+      [
+        f('name', 'string'),
+        arr('partitions', [
+          f('partitionIndex', 'int32'),
+          f('committedOffset', 'int64'),
+          f('committedLeaderEpoch', 'int32', '5-7', { def: -1 }),
+          f('metadata', 'string', '0+', { nullable: true }),
+          f('errorCode', 'int16'),
+        ]),
+      ],
+      '0-7',
+    ),
     f('errorCode', 'int16', '2-7'),
   ],
   handle(ctx, req) {
-    const wanted = req.topics === null ? null : req.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
+    const wanted =
+      req.topics === null ? null : req.topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
     try {
       const committed = ctx.broker.fetchOffsets(req.groupId, wanted);
       const topics = groupByTopic(committed, (c) => ({
@@ -52,7 +69,16 @@ export const offsetFetch = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
       if (req.topics) {
         for (const t of req.topics) {
           if (!topics.some((x) => x.name === t.name)) {
-            topics.push({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 })) });
+            topics.push({
+              name: t.name,
+              partitions: t.partitionIndexes.map((p) => ({
+                partitionIndex: p,
+                committedOffset: -1,
+                committedLeaderEpoch: -1,
+                metadata: '',
+                errorCode: 0,
+              })),
+            });
           }
         }
       }

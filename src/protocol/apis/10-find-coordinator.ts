@@ -31,6 +31,13 @@ export const findCoordinator = defineApi<{ key: string; keyType: number }, FindC
   ],
   handle(ctx) {
     const { cluster } = ctx;
-    return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: cluster.nodeId, host: cluster.host, port: cluster.port };
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      nodeId: cluster.nodeId,
+      host: cluster.host,
+      port: cluster.port,
+    };
   },
 });

@@ -48,7 +48,11 @@ export const joinGroup = defineApi<JoinGroupRequest, JoinGroupResponse>({
     f('protocolName', 'string'),
     f('leader', 'string'),
     f('memberId', 'string'),
-    arr('members', [f('memberId', 'string'), f('groupInstanceId', 'string', '5+', { nullable: true }), f('metadata', 'bytes')]),
+    arr('members', [
+      f('memberId', 'string'),
+      f('groupInstanceId', 'string', '5+', { nullable: true }),
+      f('metadata', 'bytes'),
+    ]),
   ],
   async handle(ctx, req) {
     try {
@@ -57,7 +61,8 @@ export const joinGroup = defineApi<JoinGroupRequest, JoinGroupResponse>({
         memberId: req.memberId,
         groupInstanceId: req.groupInstanceId,
         sessionTimeoutMs: req.sessionTimeoutMs,
-        rebalanceTimeoutMs: ctx.apiVersion === 0 || req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
+        rebalanceTimeoutMs:
+          ctx.apiVersion === 0 || req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs,
         protocolType: req.protocolType,
         protocols: req.protocols,
         clientId: ctx.clientId,
@@ -74,7 +79,15 @@ export const joinGroup = defineApi<JoinGroupRequest, JoinGroupResponse>({
         members: r.members,
       };
     } catch (e) {
-      return { throttleTimeMs: 0, errorCode: errorCodeOf(ctx, e, `JoinGroup "${req.groupId}"`), generationId: -1, protocolName: '', leader: '', memberId: req.memberId, members: [] };
+      return {
+        throttleTimeMs: 0,
+        errorCode: errorCodeOf(ctx, e, `JoinGroup "${req.groupId}"`),
+        generationId: -1,
+        protocolName: '',
+        leader: '',
+        memberId: req.memberId,
+        members: [],
+      };
     }
   },
 });

@@ -2,17 +2,28 @@
 import { f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
-export const heartbeat = defineApi<{ groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }, { throttleTimeMs: number; errorCode: number }>({
+export const heartbeat = defineApi<
+  { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null },
+  { throttleTimeMs: number; errorCode: number }
+>({
   apiKey: 12,
   name: 'Heartbeat',
   minVersion: 0,
   maxVersion: 3,
   flexibleFrom: 4,
-  request: [f('groupId', 'string'), f('generationId', 'int32'), f('memberId', 'string'), f('groupInstanceId', 'string', '3+', { nullable: true })],
+  request: [
+    f('groupId', 'string'),
+    f('generationId', 'int32'),
+    f('memberId', 'string'),
+    f('groupInstanceId', 'string', '3+', { nullable: true }),
+  ],
   response: [f('throttleTimeMs', 'int32', '1+'), f('errorCode', 'int16')],
   handle(ctx, req) {
     try {
-      return { throttleTimeMs: 0, errorCode: ctx.broker.heartbeat(req.groupId, req.generationId, req.memberId, req.groupInstanceId) };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ctx.broker.heartbeat(req.groupId, req.generationId, req.memberId, req.groupInstanceId),
+      };
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: errorCodeOf(ctx, e, `Heartbeat "${req.groupId}"`) };
     }

@@ -28,7 +28,15 @@ export const leaveGroup = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
   response: [
     f('throttleTimeMs', 'int32', '1+'),
     f('errorCode', 'int16'),
-    arr('members', [f('memberId', 'string', '3+'), f('groupInstanceId', 'string', '3+', { nullable: true }), f('errorCode', 'int16', '3+')], '3+'),
+    arr(
+      'members',
+      [
+        f('memberId', 'string', '3+'),
+        f('groupInstanceId', 'string', '3+', { nullable: true }),
+        f('errorCode', 'int16', '3+'),
+      ],
+      '3+',
+    ),
   ],
   handle(ctx, req) {
     const members = ctx.apiVersion >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];

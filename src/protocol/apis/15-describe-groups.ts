@@ -12,13 +12,23 @@ interface DescribedGroup {
   groupState: string;
   protocolType: string;
   protocolData: string;
-  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[];
+  members: {
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    memberMetadata: Buffer;
+    memberAssignment: Buffer;
+  }[];
   authorizedOperations: number;
 }
 
 const NO_OPS = -2147483648;
 
-export const describeGroups = defineApi<{ groups: string[]; includeAuthorizedOperations: boolean }, { throttleTimeMs: number; groups: DescribedGroup[] }>({
+export const describeGroups = defineApi<
+  { groups: string[]; includeAuthorizedOperations: boolean },
+  { throttleTimeMs: number; groups: DescribedGroup[] }
+>({
   apiKey: 15,
   name: 'DescribeGroups',
   minVersion: 0,
@@ -46,7 +56,15 @@ export const describeGroups = defineApi<{ groups: string[]; includeAuthorizedOpe
   ],
   handle(ctx, req) {
     const groups = req.groups.map((groupId): DescribedGroup => {
-      const empty: DescribedGroup = { errorCode: 0, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [], authorizedOperations: NO_OPS };
+      const empty: DescribedGroup = {
+        errorCode: 0,
+        groupId,
+        groupState: 'Dead',
+        protocolType: '',
+        protocolData: '',
+        members: [],
+        authorizedOperations: NO_OPS,
+      };
       try {
         const d = ctx.broker.describeGroup(groupId);
         return {

@@ -15,7 +15,10 @@ export interface ApiVersionsResponse {
 /** Filled in by the registry (avoids an import cycle). */
 export const advertised: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
 
-export const apiVersions = defineApi<{ clientSoftwareName: string; clientSoftwareVersion: string }, ApiVersionsResponse>({
+export const apiVersions = defineApi<
+  { clientSoftwareName: string; clientSoftwareVersion: string },
+  ApiVersionsResponse
+>({
   apiKey: 18,
   name: 'ApiVersions',
   minVersion: 0,

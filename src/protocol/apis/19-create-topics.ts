@@ -18,7 +18,10 @@ interface CreateTopicsRequest {
   validateOnly: boolean;
 }
 
-export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: number; topics: { name: string; errorCode: number; errorMessage: string | null }[] }>({
+export const createTopics = defineApi<
+  CreateTopicsRequest,
+  { throttleTimeMs: number; topics: { name: string; errorCode: number; errorMessage: string | null }[] }
+>({
   apiKey: 19,
   name: 'CreateTopics',
   minVersion: 0,
@@ -37,7 +40,11 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
   ],
   response: [
     f('throttleTimeMs', 'int32', '2+'),
-    arr('topics', [f('name', 'string'), f('errorCode', 'int16'), f('errorMessage', 'string', '1+', { nullable: true })]),
+    arr('topics', [
+      f('name', 'string'),
+      f('errorCode', 'int16'),
+      f('errorMessage', 'string', '1+', { nullable: true }),
+    ]),
   ],
   async handle(ctx, req) {
     const { broker } = ctx;
@@ -45,14 +52,24 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
     const seen = new Set<string>();
     for (const t of req.topics) {
       try {
-        if (seen.has(t.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`);
+        if (seen.has(t.name))
+          throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`);
         seen.add(t.name);
         const reason = invalidTopicReason(t.name);
         if (reason) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
-        if (broker.getTopic(t.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${t.name}" already exists`);
-        const partitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? broker.defaultPartitions : t.numPartitions;
+        if (broker.getTopic(t.name))
+          throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${t.name}" already exists`);
+        const partitions =
+          t.assignments.length > 0
+            ? t.assignments.length
+            : t.numPartitions === -1
+              ? broker.defaultPartitions
+              : t.numPartitions;
         if (!Number.isInteger(partitions) || partitions < 1) {
-          throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `the partition count must be at least 1, got ${t.numPartitions}`);
+          throw new KafkaError(
+            ErrorCode.INVALID_PARTITIONS,
+            `the partition count must be at least 1, got ${t.numPartitions}`,
+          );
         }
         if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && t.assignments.length === 0) {
           throw new KafkaError(
@@ -65,7 +82,11 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
         if (!req.validateOnly) await broker.createTopic(t.name, partitions, configs);
         topics.push({ name: t.name, errorCode: 0, errorMessage: null });
       } catch (e) {
-        topics.push({ name: t.name, errorCode: errorCodeOf(ctx, e, `CreateTopics "${t.name}"`), errorMessage: errorMessageOf(e) });
+        topics.push({
+          name: t.name,
+          errorCode: errorCodeOf(ctx, e, `CreateTopics "${t.name}"`),
+          errorMessage: errorMessageOf(e),
+        });
       }
     }
     return { throttleTimeMs: 0, topics };

@@ -3,7 +3,10 @@ import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
-export const deleteTopics = defineApi<{ topicNames: string[]; timeoutMs: number }, { throttleTimeMs: number; responses: { name: string; errorCode: number }[] }>({
+export const deleteTopics = defineApi<
+  { topicNames: string[]; timeoutMs: number },
+  { throttleTimeMs: number; responses: { name: string; errorCode: number }[] }
+>({
   apiKey: 20,
   name: 'DeleteTopics',
   minVersion: 0,
@@ -15,7 +18,8 @@ export const deleteTopics = defineApi<{ topicNames: string[]; timeoutMs: number 
     const responses: { name: string; errorCode: number }[] = [];
     for (const name of req.topicNames) {
       try {
-        if (!ctx.broker.getTopic(name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${name}"`);
+        if (!ctx.broker.getTopic(name))
+          throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${name}"`);
         await ctx.broker.deleteTopic(name);
         responses.push({ name, errorCode: 0 });
       } catch (e) {

@@ -19,10 +19,16 @@ export const deleteRecords = defineApi<DeleteRecordsRequest, DeleteRecordsRespon
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 2,
-  request: [arr('topics', [f('name', 'string'), arr('partitions', [f('partitionIndex', 'int32'), f('offset', 'int64')])]), f('timeoutMs', 'int32')],
+  request: [
+    arr('topics', [f('name', 'string'), arr('partitions', [f('partitionIndex', 'int32'), f('offset', 'int64')])]),
+    f('timeoutMs', 'int32'),
+  ],
   response: [
     f('throttleTimeMs', 'int32'),
-    arr('topics', [f('name', 'string'), arr('partitions', [f('partitionIndex', 'int32'), f('lowWatermark', 'int64'), f('errorCode', 'int16')])]),
+    arr('topics', [
+      f('name', 'string'),
+      arr('partitions', [f('partitionIndex', 'int32'), f('lowWatermark', 'int64'), f('errorCode', 'int16')]),
+    ]),
   ],
   handle(ctx, req) {
     return {
@@ -33,12 +39,24 @@ export const deleteRecords = defineApi<DeleteRecordsRequest, DeleteRecordsRespon
           name: t.name,
           partitions: t.partitions.map((p) => {
             if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
-              return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+              return {
+                partitionIndex: p.partitionIndex,
+                lowWatermark: -1,
+                errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              };
             }
             try {
-              return { partitionIndex: p.partitionIndex, lowWatermark: ctx.broker.deleteRecords(t.name, p.partitionIndex, p.offset), errorCode: 0 };
+              return {
+                partitionIndex: p.partitionIndex,
+                lowWatermark: ctx.broker.deleteRecords(t.name, p.partitionIndex, p.offset),
+                errorCode: 0,
+              };
             } catch (e) {
-              return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: errorCodeOf(ctx, e, `DeleteRecords ${t.name}-${p.partitionIndex}`) };
+              return {
+                partitionIndex: p.partitionIndex,
+                lowWatermark: -1,
+                errorCode: errorCodeOf(ctx, e, `DeleteRecords ${t.name}-${p.partitionIndex}`),
+              };
             }
           }),
         };

@@ -2,14 +2,22 @@
 import { f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 
-export const initProducerId = defineApi<{ transactionalId: string | null; transactionTimeoutMs: number }, { throttleTimeMs: number; errorCode: number; producerId: number; producerEpoch: number }>({
+export const initProducerId = defineApi<
+  { transactionalId: string | null; transactionTimeoutMs: number },
+  { throttleTimeMs: number; errorCode: number; producerId: number; producerEpoch: number }
+>({
   apiKey: 22,
   name: 'InitProducerId',
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 2,
   request: [f('transactionalId', 'string', '0+', { nullable: true }), f('transactionTimeoutMs', 'int32')],
-  response: [f('throttleTimeMs', 'int32'), f('errorCode', 'int16'), f('producerId', 'int64', '0+', { def: -1 }), f('producerEpoch', 'int16')],
+  response: [
+    f('throttleTimeMs', 'int32'),
+    f('errorCode', 'int16'),
+    f('producerId', 'int64', '0+', { def: -1 }),
+    f('producerEpoch', 'int16'),
+  ],
   async handle(ctx, req) {
     try {
       const r = await ctx.broker.initProducerId(req.transactionalId);

@@ -40,14 +40,21 @@ interface DescribeConfigsResult {
   configs: ConfigResult[];
 }
 
-export const describeConfigs = defineApi<DescribeConfigsRequest, { throttleTimeMs: number; results: DescribeConfigsResult[] }>({
+export const describeConfigs = defineApi<
+  DescribeConfigsRequest,
+  { throttleTimeMs: number; results: DescribeConfigsResult[] }
+>({
   apiKey: 32,
   name: 'DescribeConfigs',
   minVersion: 0,
   maxVersion: 3,
   flexibleFrom: 4,
   request: [
-    arr('resources', [f('resourceType', 'int8'), f('resourceName', 'string'), arr('configurationKeys', 'string', '0+', { nullable: true })]),
+    arr('resources', [
+      f('resourceType', 'int8'),
+      f('resourceName', 'string'),
+      arr('configurationKeys', 'string', '0+', { nullable: true }),
+    ]),
     f('includeSynonyms', 'bool', '1+'),
     f('includeDocumentation', 'bool', '3+'),
   ],
@@ -65,7 +72,11 @@ export const describeConfigs = defineApi<DescribeConfigsRequest, { throttleTimeM
         f('isDefault', 'bool', '0'),
         f('configSource', 'int8', '1+', { def: -1 }),
         f('isSensitive', 'bool'),
-        arr('synonyms', [f('name', 'string'), f('value', 'string', '0+', { nullable: true }), f('source', 'int8')], '1+'),
+        arr(
+          'synonyms',
+          [f('name', 'string'), f('value', 'string', '0+', { nullable: true }), f('source', 'int8')],
+          '1+',
+        ),
         f('configType', 'int8', '3+'),
         f('documentation', 'string', '3+', { nullable: true }),
       ]),
@@ -88,30 +99,76 @@ export const describeConfigs = defineApi<DescribeConfigsRequest, { throttleTimeM
       };
     };
     const results = req.resources.map((r): DescribeConfigsResult => {
-      const base = { errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] as ConfigResult[] };
-      const keep = (name: string) => r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
+      const base = {
+        errorCode: 0,
+        errorMessage: null,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: [] as ConfigResult[],
+      };
+      const keep = (name: string) =>
+        r.configurationKeys === null || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
       try {
         if (r.resourceType === RESOURCE_TOPIC) {
           if (!broker.getTopic(r.resourceName)) {
-            return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `there is no topic "${r.resourceName}"` };
+            return {
+              ...base,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorMessage: `there is no topic "${r.resourceName}"`,
+            };
           }
-          base.configs = broker.describeTopicConfigs(r.resourceName).filter((c) => keep(c.name)).map((c) => toResult(c, SOURCE_DYNAMIC_TOPIC));
+          base.configs = broker
+            .describeTopicConfigs(r.resourceName)
+            .filter((c) => keep(c.name))
+            .map((c) => toResult(c, SOURCE_DYNAMIC_TOPIC));
           return base;
         }
         if (r.resourceType === RESOURCE_BROKER) {
           const entries: ConfigEntry[] = [
-            { name: 'broker.id', value: String(ctx.cluster.nodeId), isDefault: false, readOnly: true, sensitive: false },
-            { name: 'auto.create.topics.enable', value: String(broker.autoCreateTopics), isDefault: broker.autoCreateTopics, readOnly: true, sensitive: false },
-            { name: 'num.partitions', value: String(broker.defaultPartitions), isDefault: broker.defaultPartitions === 1, readOnly: true, sensitive: false },
+            {
+              name: 'broker.id',
+              value: String(ctx.cluster.nodeId),
+              isDefault: false,
+              readOnly: true,
+              sensitive: false,
+            },
+            {
+              name: 'auto.create.topics.enable',
+              value: String(broker.autoCreateTopics),
+              isDefault: broker.autoCreateTopics,
+              readOnly: true,
+              sensitive: false,
+            },
+            {
+              name: 'num.partitions',
+              value: String(broker.defaultPartitions),
+              isDefault: broker.defaultPartitions === 1,
+              readOnly: true,
+              sensitive: false,
+            },
             { name: 'default.replication.factor', value: '1', isDefault: true, readOnly: true, sensitive: false },
-            { name: 'offsets.topic.replication.factor', value: '1', isDefault: false, readOnly: true, sensitive: false },
+            {
+              name: 'offsets.topic.replication.factor',
+              value: '1',
+              isDefault: false,
+              readOnly: true,
+              sensitive: false,
+            },
           ];
           base.configs = entries.filter((c) => keep(c.name)).map((c) => toResult(c, SOURCE_STATIC_BROKER));
           return base;
         }
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported (topics are 2, brokers 4)` };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `resource type ${r.resourceType} is not supported (topics are 2, brokers 4)`,
+        };
       } catch (e) {
-        return { ...base, errorCode: errorCodeOf(ctx, e, `DescribeConfigs "${r.resourceName}"`), errorMessage: errorMessageOf(e) };
+        return {
+          ...base,
+          errorCode: errorCodeOf(ctx, e, `DescribeConfigs "${r.resourceName}"`),
+          errorMessage: errorMessageOf(e),
+        };
       }
     });
     return { throttleTimeMs: 0, results };

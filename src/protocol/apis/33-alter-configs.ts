@@ -22,7 +22,12 @@ export interface AlterConfigsResponse {
 /** The response of AlterConfigs and IncrementalAlterConfigs (same fields in every version). */
 export const ALTER_CONFIGS_RESPONSE: Field[] = [
   f('throttleTimeMs', 'int32'),
-  arr('responses', [f('errorCode', 'int16'), f('errorMessage', 'string', '0+', { nullable: true }), f('resourceType', 'int8'), f('resourceName', 'string')]),
+  arr('responses', [
+    f('errorCode', 'int16'),
+    f('errorMessage', 'string', '0+', { nullable: true }),
+    f('resourceType', 'int8'),
+    f('resourceName', 'string'),
+  ]),
 ];
 
 /**
@@ -37,12 +42,21 @@ export async function alterTopicResources<R extends { resourceType: number; reso
 ): Promise<AlterConfigsResponse> {
   const responses: AlterConfigsResponse['responses'] = [];
   for (const r of resources) {
-    const out = { errorCode: 0, errorMessage: null as string | null, resourceType: r.resourceType, resourceName: r.resourceName };
+    const out = {
+      errorCode: 0,
+      errorMessage: null as string | null,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    };
     try {
       if (r.resourceType !== RESOURCE_TOPIC) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, `only topic configs (resource type 2) can be altered, got resource type ${r.resourceType}`);
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `only topic configs (resource type 2) can be altered, got resource type ${r.resourceType}`,
+        );
       }
-      if (!ctx.broker.getTopic(r.resourceName)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${r.resourceName}"`);
+      if (!ctx.broker.getTopic(r.resourceName))
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${r.resourceName}"`);
       await apply(r);
     } catch (e) {
       out.errorCode = errorCodeOf(ctx, e, `${api} "${r.resourceName}"`);
@@ -60,7 +74,11 @@ export const alterConfigs = defineApi<AlterConfigsRequest, AlterConfigsResponse>
   maxVersion: 1,
   flexibleFrom: 2,
   request: [
-    arr('resources', [f('resourceType', 'int8'), f('resourceName', 'string'), arr('configs', [f('name', 'string'), f('value', 'string', '0+', { nullable: true })])]),
+    arr('resources', [
+      f('resourceType', 'int8'),
+      f('resourceName', 'string'),
+      arr('configs', [f('name', 'string'), f('value', 'string', '0+', { nullable: true })]),
+    ]),
     f('validateOnly', 'bool'),
   ],
   response: ALTER_CONFIGS_RESPONSE,

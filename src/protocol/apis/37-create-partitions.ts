@@ -9,18 +9,32 @@ interface CreatePartitionsRequest {
   validateOnly: boolean;
 }
 
-export const createPartitions = defineApi<CreatePartitionsRequest, { throttleTimeMs: number; results: { name: string; errorCode: number; errorMessage: string | null }[] }>({
+export const createPartitions = defineApi<
+  CreatePartitionsRequest,
+  { throttleTimeMs: number; results: { name: string; errorCode: number; errorMessage: string | null }[] }
+>({
   apiKey: 37,
   name: 'CreatePartitions',
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 2,
   request: [
-    arr('topics', [f('name', 'string'), f('count', 'int32'), arr('assignments', [arr('brokerIds', 'int32')], '0+', { nullable: true })]),
+    arr('topics', [
+      f('name', 'string'),
+      f('count', 'int32'),
+      arr('assignments', [arr('brokerIds', 'int32')], '0+', { nullable: true }),
+    ]),
     f('timeoutMs', 'int32'),
     f('validateOnly', 'bool'),
   ],
-  response: [f('throttleTimeMs', 'int32'), arr('results', [f('name', 'string'), f('errorCode', 'int16'), f('errorMessage', 'string', '0+', { nullable: true })])],
+  response: [
+    f('throttleTimeMs', 'int32'),
+    arr('results', [
+      f('name', 'string'),
+      f('errorCode', 'int16'),
+      f('errorMessage', 'string', '0+', { nullable: true }),
+    ]),
+  ],
   async handle(ctx, req) {
     const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
     for (const t of req.topics) {
@@ -28,12 +42,19 @@ export const createPartitions = defineApi<CreatePartitionsRequest, { throttleTim
         const topic = ctx.broker.getTopic(t.name);
         if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${t.name}"`);
         if (t.count <= topic.partitions) {
-          throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic "${t.name}" already has ${topic.partitions} partition(s); the new count must be larger, got ${t.count}`);
+          throw new KafkaError(
+            ErrorCode.INVALID_PARTITIONS,
+            `topic "${t.name}" already has ${topic.partitions} partition(s); the new count must be larger, got ${t.count}`,
+          );
         }
         if (!req.validateOnly) await ctx.broker.createPartitions(t.name, t.count);
         results.push({ name: t.name, errorCode: 0, errorMessage: null });
       } catch (e) {
-        results.push({ name: t.name, errorCode: errorCodeOf(ctx, e, `CreatePartitions "${t.name}"`), errorMessage: errorMessageOf(e) });
+        results.push({
+          name: t.name,
+          errorCode: errorCodeOf(ctx, e, `CreatePartitions "${t.name}"`),
+          errorMessage: errorMessageOf(e),
+        });
       }
     }
     return { throttleTimeMs: 0, results };

@@ -2,7 +2,10 @@
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
-export const deleteGroups = defineApi<{ groupsNames: string[] }, { throttleTimeMs: number; results: { groupId: string; errorCode: number }[] }>({
+export const deleteGroups = defineApi<
+  { groupsNames: string[] },
+  { throttleTimeMs: number; results: { groupId: string; errorCode: number }[] }
+>({
   apiKey: 42,
   name: 'DeleteGroups',
   minVersion: 0,

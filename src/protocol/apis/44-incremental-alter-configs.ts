@@ -16,7 +16,11 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 interface IncrementalAlterConfigsRequest {
-  resources: { resourceType: number; resourceName: string; configs: { name: string; configOperation: number; value: string | null }[] }[];
+  resources: {
+    resourceType: number;
+    resourceName: string;
+    configs: { name: string; configOperation: number; value: string | null }[];
+  }[];
   validateOnly: boolean;
 }
 
@@ -30,7 +34,11 @@ export const incrementalAlterConfigs = defineApi<IncrementalAlterConfigsRequest,
     arr('resources', [
       f('resourceType', 'int8'),
       f('resourceName', 'string'),
-      arr('configs', [f('name', 'string'), f('configOperation', 'int8'), f('value', 'string', '0+', { nullable: true })]),
+      arr('configs', [
+        f('name', 'string'),
+        f('configOperation', 'int8'),
+        f('value', 'string', '0+', { nullable: true }),
+      ]),
     ]),
     f('validateOnly', 'bool'),
   ],
@@ -50,10 +58,17 @@ export const incrementalAlterConfigs = defineApi<IncrementalAlterConfigsRequest,
 });
 
 /** The new value of one config (null = back to the default); throws KafkaError naming what is wrong. */
-function applyOperation(c: { name: string; configOperation: number; value: string | null }, current: string): string | null {
+function applyOperation(
+  c: { name: string; configOperation: number; value: string | null },
+  current: string,
+): string | null {
   switch (c.configOperation) {
     case SET:
-      if (c.value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `SET of config "${c.name}" needs a value (use DELETE to go back to the default)`);
+      if (c.value === null)
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `SET of config "${c.name}" needs a value (use DELETE to go back to the default)`,
+        );
       return c.value;
     case DELETE:
       return null;
@@ -61,7 +76,11 @@ function applyOperation(c: { name: string; configOperation: number; value: strin
     case SUBTRACT: {
       const op = c.configOperation === APPEND ? 'APPEND' : 'SUBTRACT';
       if (!isKnownConfig(c.name)) throw new KafkaError(ErrorCode.INVALID_CONFIG, `unknown topic config "${c.name}"`);
-      if (!isListConfig(c.name)) throw new KafkaError(ErrorCode.INVALID_CONFIG, `${op} works on list configs only; "${c.name}" is not a list (use SET)`);
+      if (!isListConfig(c.name))
+        throw new KafkaError(
+          ErrorCode.INVALID_CONFIG,
+          `${op} works on list configs only; "${c.name}" is not a list (use SET)`,
+        );
       const items = (s: string | null) =>
         (s ?? '')
           .split(',')
@@ -69,10 +88,14 @@ function applyOperation(c: { name: string; configOperation: number; value: strin
           .filter((x) => x !== '');
       const have = items(current);
       const given = items(c.value);
-      const next = op === 'APPEND' ? [...have, ...given.filter((x) => !have.includes(x))] : have.filter((x) => !given.includes(x));
+      const next =
+        op === 'APPEND' ? [...have, ...given.filter((x) => !have.includes(x))] : have.filter((x) => !given.includes(x));
       return next.join(',');
     }
     default:
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, `unknown config operation ${c.configOperation} for "${c.name}" (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT)`);
+      throw new KafkaError(
+        ErrorCode.INVALID_REQUEST,
+        `unknown config operation ${c.configOperation} for "${c.name}" (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT)`,
+      );
   }
 }

@@ -64,7 +64,10 @@ export function invalidTopicReason(name: string): string | null {
 }
 
 /** Group a flat per-partition list back into Kafka's topic -> partitions nesting, keeping first-seen order. */
-export function groupByTopic<T extends { topic: string }, P>(items: T[], map: (item: T) => P): { name: string; partitions: P[] }[] {
+export function groupByTopic<T extends { topic: string }, P>(
+  items: T[],
+  map: (item: T) => P,
+): { name: string; partitions: P[] }[] {
   const out = new Map<string, P[]>();
   for (const it of items) {
     let list = out.get(it.topic);

@@ -185,14 +185,16 @@ export class Reader {
   arrayLength(): number {
     const n = this.int32();
     if (n < -1) throw new ProtocolError(`invalid array length ${n} at byte ${this.pos - 4}`);
-    if (n > this.remaining) throw new ProtocolError(`array length ${n} at byte ${this.pos - 4} exceeds the ${this.remaining} byte(s) left`);
+    if (n > this.remaining)
+      throw new ProtocolError(`array length ${n} at byte ${this.pos - 4} exceeds the ${this.remaining} byte(s) left`);
     return n;
   }
 
   /** Compact array length (uvarint N+1, 0 = null), returned as N (-1 = null). */
   compactArrayLength(): number {
     const n = this.uvarint() - 1;
-    if (n > this.remaining) throw new ProtocolError(`array length ${n} at byte ${this.pos} exceeds the ${this.remaining} byte(s) left`);
+    if (n > this.remaining)
+      throw new ProtocolError(`array length ${n} at byte ${this.pos} exceeds the ${this.remaining} byte(s) left`);
     return n;
   }
 

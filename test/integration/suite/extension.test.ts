@@ -22,7 +22,11 @@ function kafkajs(): KafkaJs {
   }
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -59,7 +63,10 @@ describe('Kafka Lite extension in a real VS Code', function () {
     await ext.activate();
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
-    assert.deepStrictEqual(contributed.filter((c) => !registered.has(c)), []);
+    assert.deepStrictEqual(
+      contributed.filter((c) => !registered.has(c)),
+      [],
+    );
   });
 
   it('starts a broker for the workspace that a kafkajs client can use on the reported port', async () => {
@@ -72,7 +79,11 @@ describe('Kafka Lite extension in a real VS Code', function () {
     await admin.connect();
     try {
       await admin.createTopics({ topics: [{ topic: 'it-from-kafkajs', numPartitions: 2 }], waitForLeaders: true });
-      assert.strictEqual(host.broker?.getTopic('it-from-kafkajs')?.partitions, 2, 'the extension\u2019s broker has the topic');
+      assert.strictEqual(
+        host.broker?.getTopic('it-from-kafkajs')?.partitions,
+        2,
+        'the extension\u2019s broker has the topic',
+      );
     } finally {
       await admin.disconnect();
     }
@@ -80,9 +91,14 @@ describe('Kafka Lite extension in a real VS Code', function () {
 
   it('creates and deletes topics through commands given arguments (no prompts)', async () => {
     const { host } = await api();
-    const created = await vscode.commands.executeCommand<{ name: string; partitions: number }>('kafkaLite.topic.create', 'it-orders', 3, {
-      'retention.ms': '3600000',
-    });
+    const created = await vscode.commands.executeCommand<{ name: string; partitions: number }>(
+      'kafkaLite.topic.create',
+      'it-orders',
+      3,
+      {
+        'retention.ms': '3600000',
+      },
+    );
     assert.strictEqual(created?.name, 'it-orders');
     assert.strictEqual(host.broker?.getTopic('it-orders')?.partitions, 3);
     const admin = client(host.bootstrap!, 'it-admin').admin();
@@ -111,14 +127,25 @@ describe('Kafka Lite extension in a real VS Code', function () {
     ]) {
       await vscode.commands.executeCommand('kafkaLite.record.produce', { topic: 'it-profiles', key, value });
     }
-    const stats = await vscode.commands.executeCommand<{ recordsBefore: number; recordsAfter: number }[]>('kafkaLite.topic.compact', 'it-profiles');
-    assert.deepStrictEqual(stats?.map((s) => [s.recordsBefore, s.recordsAfter]), [[4, 2]]);
-    const consumer = client(host.bootstrap!, 'it-compacted').consumer({ groupId: 'it-compacted', maxWaitTimeInMs: 100 });
+    const stats = await vscode.commands.executeCommand<{ recordsBefore: number; recordsAfter: number }[]>(
+      'kafkaLite.topic.compact',
+      'it-profiles',
+    );
+    assert.deepStrictEqual(
+      stats?.map((s) => [s.recordsBefore, s.recordsAfter]),
+      [[4, 2]],
+    );
+    const consumer = client(host.bootstrap!, 'it-compacted').consumer({
+      groupId: 'it-compacted',
+      maxWaitTimeInMs: 100,
+    });
     const seen: string[] = [];
     await consumer.connect();
     try {
       await consumer.subscribe({ topic: 'it-profiles', fromBeginning: true });
-      await consumer.run({ eachMessage: async ({ message }) => void seen.push(`${message.offset} ${message.key}=${message.value}`) });
+      await consumer.run({
+        eachMessage: async ({ message }) => void seen.push(`${message.offset} ${message.key}=${message.value}`),
+      });
       await until('the consumer to read the compacted topic', () => seen.length >= 2);
     } finally {
       await consumer.disconnect();
@@ -159,7 +186,10 @@ describe('Kafka Lite extension in a real VS Code', function () {
     const topic = find(views.topics.getChildren(), 'it-clicks');
     assert.strictEqual(topic.description, '2 partitions · 5 records');
     const parts = views.topics.getChildren(topic);
-    assert.deepStrictEqual(parts.map((p) => p.label), ['partition 0', 'partition 1']);
+    assert.deepStrictEqual(
+      parts.map((p) => p.label),
+      ['partition 0', 'partition 1'],
+    );
     assert.match(parts[0].description ?? '', /^\[0 … 3\) /);
     assert.match(parts[1].description ?? '', /^\[0 … 2\) /);
     const offsets = views.topics.getChildren(parts[0]);
@@ -186,24 +216,38 @@ describe('Kafka Lite extension in a real VS Code', function () {
     );
 
     // Resetting offsets is refused with the broker's reason while the member is active...
-    const refused = await vscode.commands.executeCommand<{ error?: string }>('kafkaLite.group.resetOffsets', 'it-readers', {
-      spec: { kind: 'earliest' },
-    });
+    const refused = await vscode.commands.executeCommand<{ error?: string }>(
+      'kafkaLite.group.resetOffsets',
+      'it-readers',
+      {
+        spec: { kind: 'earliest' },
+      },
+    );
     assert.match(refused?.error ?? '', /active member/);
     assert.strictEqual(host.broker?.groupLag('it-readers').totalLag, 0, 'nothing changed');
 
     // ...and done once the app has left: the tree then shows the lag
     await consumer.disconnect();
     await until('the group to be empty', () => host.broker?.describeGroup('it-readers').members.length === 0);
-    const reset = await vscode.commands.executeCommand<{ offset: number }[]>('kafkaLite.group.resetOffsets', 'it-readers', {
-      spec: { kind: 'earliest' },
-    });
-    assert.deepStrictEqual(reset?.map((e) => e.offset), [0, 0]);
+    const reset = await vscode.commands.executeCommand<{ offset: number }[]>(
+      'kafkaLite.group.resetOffsets',
+      'it-readers',
+      {
+        spec: { kind: 'earliest' },
+      },
+    );
+    assert.deepStrictEqual(
+      reset?.map((e) => e.offset),
+      [0, 0],
+    );
     const after = find(views.groups.getChildren(), 'it-readers');
     assert.strictEqual(after.contextValue, 'group.empty');
     assert.match(after.description ?? '', /lag 5$/);
     const lagRows = views.groups.getChildren(views.groups.getChildren(after)[1]);
-    assert.deepStrictEqual(lagRows.map((r) => r.icon?.id), ['warning', 'warning']);
+    assert.deepStrictEqual(
+      lagRows.map((r) => r.icon?.id),
+      ['warning', 'warning'],
+    );
   });
 
   it('a burst of broker events refreshes the views once, 250 ms after it began', async () => {
@@ -226,7 +270,12 @@ describe('Kafka Lite extension in a real VS Code', function () {
 
   it('restarting the broker keeps topics, records and committed offsets', async () => {
     const { host, views } = await api();
-    await vscode.commands.executeCommand('kafkaLite.record.produce', { topic: 'it-durable', key: 'k', value: 'kept', count: 3 });
+    await vscode.commands.executeCommand('kafkaLite.record.produce', {
+      topic: 'it-durable',
+      key: 'k',
+      value: 'kept',
+      count: 3,
+    });
     assert.strictEqual(host.broker?.partitions('it-durable')[0].logEndOffset, 3);
     const committedBefore = host.broker?.groupLag('it-readers');
     const ok = await vscode.commands.executeCommand('kafkaLite.broker.restart');
@@ -235,9 +284,15 @@ describe('Kafka Lite extension in a real VS Code', function () {
     const b = host.broker!;
     assert.strictEqual(b.partitions('it-durable')[0].logEndOffset, 3);
     const records = b.readRecords('it-durable', 0, 0, 10);
-    assert.deepStrictEqual(records.map((r) => r.value?.toString()), ['kept', 'kept', 'kept']);
+    assert.deepStrictEqual(
+      records.map((r) => r.value?.toString()),
+      ['kept', 'kept', 'kept'],
+    );
     assert.deepStrictEqual(b.groupLag('it-readers'), committedBefore);
-    assert.ok(views.topics.getChildren().some((n) => n.label === 'it-durable'), 'the view shows it after the restart');
+    assert.ok(
+      views.topics.getChildren().some((n) => n.label === 'it-durable'),
+      'the view shows it after the restart',
+    );
 
     // and a client can use the restarted broker
     const producer = client(host.bootstrap!, 'it-after-restart').producer();
@@ -256,7 +311,10 @@ describe('Kafka Lite extension in a real VS Code', function () {
     assert.strictEqual(host.broker, undefined);
     assert.ok(!require('fs').existsSync(lockFile), 'the lock is released');
     const roots = views.topics.getChildren();
-    assert.deepStrictEqual(roots.map((n) => n.label), ['The broker is stopped']);
+    assert.deepStrictEqual(
+      roots.map((n) => n.label),
+      ['The broker is stopped'],
+    );
     assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), true);
     assert.ok(views.topics.getChildren().some((n) => n.label === 'it-durable'));
   });
@@ -267,7 +325,14 @@ describe('Kafka Lite extension in a real VS Code', function () {
     const lockFile = require('path').join(host.dataDir!, '.lock');
     await vscode.commands.executeCommand('kafkaLite.broker.stop');
     // Another window: a live process (our parent) with another session, listening on 9999.
-    const other = { pid: process.ppid, sessionId: 'other-window', window: 'shop (other window)', host: '127.0.0.1', port: 9999, startedAt: Date.now() };
+    const other = {
+      pid: process.ppid,
+      sessionId: 'other-window',
+      window: 'shop (other window)',
+      host: '127.0.0.1',
+      port: 9999,
+      startedAt: Date.now(),
+    };
     fs.writeFileSync(lockFile, JSON.stringify(other));
     try {
       assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), false);
@@ -277,7 +342,11 @@ describe('Kafka Lite extension in a real VS Code', function () {
       const [node] = views.topics.getChildren();
       assert.match(node.label, /another window: 127\.0\.0\.1:9999/);
       assert.match(node.tooltip ?? '', /shop \(other window\)/);
-      assert.strictEqual(JSON.parse(fs.readFileSync(lockFile, 'utf8')).sessionId, 'other-window', 'the owner keeps its lock');
+      assert.strictEqual(
+        JSON.parse(fs.readFileSync(lockFile, 'utf8')).sessionId,
+        'other-window',
+        'the owner keeps its lock',
+      );
     } finally {
       fs.unlinkSync(lockFile);
     }
@@ -291,7 +360,8 @@ describe('Kafka Lite extension in a real VS Code', function () {
     const os = require('os') as typeof import('os');
     const path = require('path') as typeof import('path');
     const { Broker } = require('../../../src/broker/broker') as typeof import('../../../src/broker/broker');
-    const { startKafkaServer } = require('../../../src/protocol/server') as typeof import('../../../src/protocol/server');
+    const { startKafkaServer } =
+      require('../../../src/protocol/server') as typeof import('../../../src/protocol/server');
     const lockFile = path.join(host.dataDir!, '.lock');
     await vscode.commands.executeCommand('kafkaLite.broker.stop');
     // The other window's broker: a real broker and wire server in this process, on a free port.
@@ -301,22 +371,41 @@ describe('Kafka Lite extension in a real VS Code', function () {
     try {
       await broker.createTopic('owner-orders', 2);
       await broker.produce('owner-orders', [{ value: 'a' }, { value: 'b' }, { value: 'c' }], { partition: 1 });
-      await broker.commitOffsets('owner-billing', '', -1, [{ topic: 'owner-orders', partition: 1, offset: 1, metadata: null }]);
+      await broker.commitOffsets('owner-billing', '', -1, [
+        { topic: 'owner-orders', partition: 1, offset: 1, metadata: null },
+      ]);
       // Its lock, as that window writes it (a live pid: our parent process).
-      const other = { pid: process.ppid, sessionId: 'owner-window', window: 'shop (owner window)', host: '127.0.0.1', port: server.port, startedAt: Date.now() };
+      const other = {
+        pid: process.ppid,
+        sessionId: 'owner-window',
+        window: 'shop (owner window)',
+        host: '127.0.0.1',
+        port: server.port,
+        startedAt: Date.now(),
+      };
       fs.writeFileSync(lockFile, JSON.stringify(other));
       try {
         assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), false);
         assert.strictEqual(host.state, 'external');
-        assert.strictEqual(views.topics.getChildren()[0].command?.command, 'kafkaLite.broker.connectViews', 'the owner node offers to connect');
+        assert.strictEqual(
+          views.topics.getChildren()[0].command?.command,
+          'kafkaLite.broker.connectViews',
+          'the owner node offers to connect',
+        );
 
         assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.connectViews'), true);
         const roots = views.topics.getChildren();
-        assert.strictEqual(roots[0].label, `Connected to the broker of shop (owner window) at 127.0.0.1:${server.port} (read-only)`);
+        assert.strictEqual(
+          roots[0].label,
+          `Connected to the broker of shop (owner window) at 127.0.0.1:${server.port} (read-only)`,
+        );
         const topic = find(roots, 'owner-orders');
         assert.strictEqual(topic.description, '2 partitions · 3 records');
         const parts = views.topics.getChildren(topic);
-        assert.deepStrictEqual(parts.map((n) => n.label), ['partition 0', 'partition 1']);
+        assert.deepStrictEqual(
+          parts.map((n) => n.label),
+          ['partition 0', 'partition 1'],
+        );
         assert.match(parts[1].description ?? '', /^\[0 … 3\) · size unknown · last record unknown$/);
         const details = views.topics.getChildren(parts[1]);
         assert.strictEqual(find(details, 'log end offset').description, '3');
@@ -339,22 +428,32 @@ describe('Kafka Lite extension in a real VS Code', function () {
         assert.strictEqual(host.cluster, undefined);
         assert.match(views.topics.getChildren()[0].label, /another window/);
       } finally {
-        if (fs.existsSync(lockFile) && JSON.parse(fs.readFileSync(lockFile, 'utf8')).sessionId === 'owner-window') fs.unlinkSync(lockFile);
+        if (fs.existsSync(lockFile) && JSON.parse(fs.readFileSync(lockFile, 'utf8')).sessionId === 'owner-window')
+          fs.unlinkSync(lockFile);
       }
     } finally {
       await server.close();
       await broker.close();
       fs.rmSync(otherDir, { recursive: true, force: true });
     }
-    assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.start'), true, 'with the lock free, this window starts its own broker');
+    assert.strictEqual(
+      await vscode.commands.executeCommand('kafkaLite.broker.start'),
+      true,
+      'with the lock free, this window starts its own broker',
+    );
     assert.ok(views.topics.getChildren().some((n) => n.label === 'it-durable'));
     assert.ok(!views.topics.getChildren().some((n) => n.label === 'owner-orders'));
   });
 
   it('reports activation time and event-loop delay for the benchmark', async () => {
     await api();
-    const d = await vscode.commands.executeCommand<{ activationMs?: number; loop: { p99Ms: number } }>('kafkaLite.internal.diagnostics');
-    assert.ok(d && typeof d.activationMs === 'number' && d.activationMs > 0, `activationMs is measured: ${JSON.stringify(d)}`);
+    const d = await vscode.commands.executeCommand<{ activationMs?: number; loop: { p99Ms: number } }>(
+      'kafkaLite.internal.diagnostics',
+    );
+    assert.ok(
+      d && typeof d.activationMs === 'number' && d.activationMs > 0,
+      `activationMs is measured: ${JSON.stringify(d)}`,
+    );
     assert.ok(d.loop.p99Ms >= 0);
   });
 });

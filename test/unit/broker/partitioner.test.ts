@@ -7,7 +7,13 @@ import { prng } from './storage/helpers';
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer | string) => number;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Partitioners } = require('kafkajs') as {
-  Partitioners: { DefaultPartitioner: () => (args: { topic: string; partitionMetadata: { partitionId: number }[]; message: { key: Buffer | string | null } }) => number };
+  Partitioners: {
+    DefaultPartitioner: () => (args: {
+      topic: string;
+      partitionMetadata: { partitionId: number }[];
+      message: { key: Buffer | string | null };
+    }) => number;
+  };
 };
 
 describe('partitioner: Kafka default partitioner', () => {
@@ -37,14 +43,28 @@ describe('partitioner: Kafka default partitioner', () => {
       const key = Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)));
       assert.strictEqual(murmur2(key), kafkajsMurmur2(key) | 0, `key ${key.toString('hex')}`);
       const n = 1 + Math.floor(rand() * 12);
-      const expected = partitioner({ topic: 't', partitionMetadata: Array.from({ length: n }, (_, p) => ({ partitionId: p })), message: { key } });
-      assert.strictEqual(choosePartition(key, n, () => 0), expected, `key ${key.toString('hex')} over ${n} partitions`);
+      const expected = partitioner({
+        topic: 't',
+        partitionMetadata: Array.from({ length: n }, (_, p) => ({ partitionId: p })),
+        message: { key },
+      });
+      assert.strictEqual(
+        choosePartition(key, n, () => 0),
+        expected,
+        `key ${key.toString('hex')} over ${n} partitions`,
+      );
     }
   });
 
   it('uses the UTF-8 bytes of string keys, and spreads keyless records round-robin', () => {
-    assert.strictEqual(choosePartition('foobar', 7, () => 0), toPositive(-790332482) % 7);
-    assert.strictEqual(choosePartition('héllo', 5, () => 0), choosePartition(Buffer.from('héllo', 'utf8'), 5, () => 0));
+    assert.strictEqual(
+      choosePartition('foobar', 7, () => 0),
+      toPositive(-790332482) % 7,
+    );
+    assert.strictEqual(
+      choosePartition('héllo', 5, () => 0),
+      choosePartition(Buffer.from('héllo', 'utf8'), 5, () => 0),
+    );
     let rr = 0;
     const picks = Array.from({ length: 6 }, () => choosePartition(null, 3, () => rr++));
     assert.deepStrictEqual(picks, [0, 1, 2, 0, 1, 2]);

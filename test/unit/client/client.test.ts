@@ -35,7 +35,14 @@ describe('in-process client', () => {
   });
 
   function consumer(opts: Partial<GroupConsumerOptions> = {}): GroupConsumer {
-    const c = new GroupConsumer(broker, { groupId: 'g', topics: ['t'], sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 20_000, heartbeatIntervalMs: 1000, ...opts });
+    const c = new GroupConsumer(broker, {
+      groupId: 'g',
+      topics: ['t'],
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 20_000,
+      heartbeatIntervalMs: 1000,
+      ...opts,
+    });
     consumers.push(c);
     return c;
   }
@@ -53,7 +60,11 @@ describe('in-process client', () => {
   async function fill(topic: string, partitions: number, perPartition: number): Promise<void> {
     await broker.createTopic(topic, partitions);
     for (let p = 0; p < partitions; p++) {
-      await broker.produce(topic, Array.from({ length: perPartition }, (_, i) => ({ key: `k${i}`, value: `${topic}-${p}-${i}` })), { partition: p });
+      await broker.produce(
+        topic,
+        Array.from({ length: perPartition }, (_, i) => ({ key: `k${i}`, value: `${topic}-${p}-${i}` })),
+        { partition: p },
+      );
     }
   }
 
@@ -77,7 +88,10 @@ describe('in-process client', () => {
     await c.commit();
     assert.strictEqual(c.committed('t', 1), 4);
     const hist = broker.commitHistory('g', 't', 1);
-    assert.deepStrictEqual(hist.map((h) => [h.offset, h.memberId, h.generationId]), [[4, c.memberId, 1]]);
+    assert.deepStrictEqual(
+      hist.map((h) => [h.offset, h.memberId, h.generationId]),
+      [[4, c.memberId, 1]],
+    );
     assert.strictEqual(broker.groupLag('g').totalLag, 0);
   });
 
@@ -90,7 +104,10 @@ describe('in-process client', () => {
     const ra = await a.poll(100);
     const rb = await b.poll(100);
     assert.strictEqual(ra.length, 10);
-    assert.deepStrictEqual(rb.map((r) => `${r.partition}/${r.offset}`).sort(), ra.map((r) => `${r.partition}/${r.offset}`).sort());
+    assert.deepStrictEqual(
+      rb.map((r) => `${r.partition}/${r.offset}`).sort(),
+      ra.map((r) => `${r.partition}/${r.offset}`).sort(),
+    );
   });
 
   it('a second member joining rebalances the group: the first rejoins on its heartbeat and the partitions are split', async () => {
@@ -101,7 +118,10 @@ describe('in-process client', () => {
     a.on('rebalance', (e: { generationId: number }) => rebalances.push(e.generationId));
     await a.join();
     const bj = b.join();
-    await until(() => b.state === 'stable' && a.state === 'stable' && a.generationId === 2, 'both stable in generation 2');
+    await until(
+      () => b.state === 'stable' && a.state === 'stable' && a.generationId === 2,
+      'both stable in generation 2',
+    );
     await bj;
     assert.deepStrictEqual(rebalances, [1, 2]);
     assert.strictEqual(a.assignment().length, 2);
@@ -109,14 +129,26 @@ describe('in-process client', () => {
     assert.deepStrictEqual(owners([a, b]).sort(), ['t-0', 't-1', 't-2', 't-3']);
     const d = broker.describeGroup('g');
     assert.strictEqual(d.state, 'Stable');
-    assert.deepStrictEqual(d.members.flatMap((m) => m.assignedPartitions.flatMap((x) => x.partitions)).sort(), [0, 1, 2, 3]);
+    assert.deepStrictEqual(
+      d.members.flatMap((m) => m.assignedPartitions.flatMap((x) => x.partitions)).sort(),
+      [0, 1, 2, 3],
+    );
   });
 
   it('members beyond the partition count stay idle and a partition has at most one owner', async () => {
     await fill('t', 2, 3);
-    const cs = [consumer({ assignor: 'roundrobin' }), consumer({ assignor: 'roundrobin' }), consumer({ assignor: 'roundrobin' })];
+    const cs = [
+      consumer({ assignor: 'roundrobin' }),
+      consumer({ assignor: 'roundrobin' }),
+      consumer({ assignor: 'roundrobin' }),
+    ];
     const joins = cs.map((c) => c.join());
-    await until(() => cs.every((c) => c.state === 'stable' && c.generationId === cs[0].generationId) && broker.describeGroup('g').state === 'Stable', 'all stable');
+    await until(
+      () =>
+        cs.every((c) => c.state === 'stable' && c.generationId === cs[0].generationId) &&
+        broker.describeGroup('g').state === 'Stable',
+      'all stable',
+    );
     await Promise.all(joins);
     assert.deepStrictEqual(owners(cs).sort(), ['t-0', 't-1']);
     assert.strictEqual(cs.filter((c) => c.assignment().length === 0).length, 1);
@@ -143,7 +175,11 @@ describe('in-process client', () => {
     assert.ok(clock.now() - started <= 5000 + 20_000, 'within the session plus rebalance timeout');
     assert.ok(!broker.describeGroup('g').members.some((m) => m.memberId === a.memberId));
     const again = await b.poll(100);
-    assert.deepStrictEqual(again.map((r) => r.offset), [3, 4, 5, 6, 7, 8, 9], 'records 3..6 are delivered again');
+    assert.deepStrictEqual(
+      again.map((r) => r.offset),
+      [3, 4, 5, 6, 7, 8, 9],
+      'records 3..6 are delivered again',
+    );
   });
 
   it('leaving rebalances at once and the remaining member gets the partitions with the committed positions', async () => {
@@ -176,7 +212,10 @@ describe('in-process client', () => {
     await a.poll();
     clock.advance(2500); // a never heartbeats in time: its session expires
     await settle();
-    await assert.rejects(a.commit(), (e: KafkaError) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_MEMBER_ID);
+    await assert.rejects(
+      a.commit(),
+      (e: KafkaError) => e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_MEMBER_ID,
+    );
   });
 
   it('position starts at the committed offset, else at autoOffsetReset; seek moves it', async () => {
@@ -186,7 +225,10 @@ describe('in-process client', () => {
     await c.join();
     assert.strictEqual(c.position('t', 0), 2);
     c.seek('t', 0, 4);
-    assert.deepStrictEqual((await c.poll()).map((r) => r.offset), [4]);
+    assert.deepStrictEqual(
+      (await c.poll()).map((r) => r.offset),
+      [4],
+    );
     assert.throws(() => c.seek('t', 9, 0), /not assigned to this consumer/);
     const late = consumer({ groupId: 'latecomers', autoOffsetReset: 'latest' });
     await late.join();
@@ -200,14 +242,44 @@ describe('in-process client', () => {
     await c.join();
     // A kafkajs member: default protocol RoundRobinAssigner, kafkajs' own subscription bytes.
     const kjsMeta: Buffer = MemberMetadata.encode({ version: 0, topics: ['t'] });
-    const first = await broker.joinGroup({ groupId: 'g', memberId: '', groupInstanceId: null, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000, protocolType: 'consumer', protocols: [{ name: 'RoundRobinAssigner', metadata: kjsMeta }], clientId: 'kafkajs', clientHost: '/127.0.0.1', requireKnownMemberId: true });
+    const first = await broker.joinGroup({
+      groupId: 'g',
+      memberId: '',
+      groupInstanceId: null,
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 60_000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'RoundRobinAssigner', metadata: kjsMeta }],
+      clientId: 'kafkajs',
+      clientHost: '/127.0.0.1',
+      requireKnownMemberId: true,
+    });
     assert.strictEqual(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-    const join = broker.joinGroup({ groupId: 'g', memberId: first.memberId, groupInstanceId: null, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 60_000, protocolType: 'consumer', protocols: [{ name: 'RoundRobinAssigner', metadata: kjsMeta }], clientId: 'kafkajs', clientHost: '/127.0.0.1', requireKnownMemberId: true });
+    const join = broker.joinGroup({
+      groupId: 'g',
+      memberId: first.memberId,
+      groupInstanceId: null,
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 60_000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'RoundRobinAssigner', metadata: kjsMeta }],
+      clientId: 'kafkajs',
+      clientHost: '/127.0.0.1',
+      requireKnownMemberId: true,
+    });
     await until(() => c.generationId === 2 && c.state === 'stable', 'in-process member rejoined');
     const jr = await join;
     assert.strictEqual(jr.protocolName, 'RoundRobinAssigner');
     assert.strictEqual(jr.leader, c.memberId);
-    const sync = await broker.syncGroup({ groupId: 'g', generationId: jr.generationId, memberId: jr.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'RoundRobinAssigner', assignments: [] });
+    const sync = await broker.syncGroup({
+      groupId: 'g',
+      generationId: jr.generationId,
+      memberId: jr.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'RoundRobinAssigner',
+      assignments: [],
+    });
     const theirs = MemberAssignment.decode(sync.assignment).assignment as Record<string, number[]>;
     assert.strictEqual(theirs.t.length, 1);
     assert.deepStrictEqual([...theirs.t, ...c.assignment().map((tp) => tp.partition)].sort(), [0, 1]);
@@ -242,7 +314,10 @@ describe('in-process producer', () => {
     assert.deepStrictEqual([retry.baseOffset, retry.lastOffset, retry.duplicate, retry.logEndOffset], [0, 1, true, 2]);
     const next = await p.send('t', [{ value: 'c' }], { partition: 0 });
     assert.deepStrictEqual([next.baseOffset, next.baseSequence], [2, 2]);
-    assert.deepStrictEqual(broker.readRecords('t', 0, 0, 10).map((r) => r.value!.toString()), ['a', 'b', 'c']);
+    assert.deepStrictEqual(
+      broker.readRecords('t', 0, 0, 10).map((r) => r.value!.toString()),
+      ['a', 'b', 'c'],
+    );
     assert.strictEqual(broker.readRecords('t', 0, 0, 10)[0].producerId, p.producerId);
   });
 
@@ -252,14 +327,21 @@ describe('in-process producer', () => {
     const retry = await p.resendLast();
     assert.strictEqual(retry.duplicate, false);
     assert.strictEqual(retry.baseOffset, first.baseOffset + 1);
-    assert.deepStrictEqual(broker.readRecords('t', 1, 0, 10).map((r) => r.value!.toString()), ['a', 'a']);
+    assert.deepStrictEqual(
+      broker.readRecords('t', 1, 0, 10).map((r) => r.value!.toString()),
+      ['a', 'a'],
+    );
   });
 
   it('a skipped sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER and nothing is stored', async () => {
     const p = new Producer(broker, { idempotent: true });
     await p.send('t', [{ value: 'a' }], { partition: 0 });
     p.skipSequence('t', 0, 2);
-    await assert.rejects(p.send('t', [{ value: 'b' }], { partition: 0 }), (e: KafkaError) => e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 1, got 3/.test(e.message));
+    await assert.rejects(
+      p.send('t', [{ value: 'b' }], { partition: 0 }),
+      (e: KafkaError) =>
+        e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 1, got 3/.test(e.message),
+    );
     assert.strictEqual(broker.partitionInfo('t', 0).logEndOffset, 1);
     p.skipSequence('t', 0, -2);
     assert.strictEqual((await p.send('t', [{ value: 'b' }], { partition: 0 })).baseOffset, 1);
@@ -274,7 +356,10 @@ describe('in-process producer', () => {
     assert.strictEqual(p.nextSequence('t', 0), 0);
     await p.send('t', [{ value: 'b' }], { partition: 0 });
     await assert.rejects(
-      broker.produce('t', [{ value: 'zombie' }], { partition: 0, producer: { producerId: p.producerId, producerEpoch: oldEpoch, baseSequence: 1 } }),
+      broker.produce('t', [{ value: 'zombie' }], {
+        partition: 0,
+        producer: { producerId: p.producerId, producerEpoch: oldEpoch, baseSequence: 1 },
+      }),
       (e: KafkaError) => e.code === ErrorCode.INVALID_PRODUCER_EPOCH,
     );
   });
@@ -288,15 +373,25 @@ describe('in-process producer', () => {
       // Without close the old instance simply stops being used: no clean-shutdown marker, no snapshot.
       const reopened = await Broker.open({ dataDir: dir, clock });
       try {
-        const retry = await reopened.produce('t', [{ value: 'b', timestamp: clock.now() }, { value: 'c', timestamp: clock.now() }], {
-          partition: 1,
-          producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: second.baseSequence },
-        });
+        const retry = await reopened.produce(
+          't',
+          [
+            { value: 'b', timestamp: clock.now() },
+            { value: 'c', timestamp: clock.now() },
+          ],
+          {
+            partition: 1,
+            producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: second.baseSequence },
+          },
+        );
         assert.strictEqual(retry.duplicate, true);
         assert.strictEqual(retry.baseOffset, second.baseOffset);
         assert.strictEqual(reopened.partitionInfo('t', 1).logEndOffset, 3);
         await assert.rejects(
-          reopened.produce('t', [{ value: 'd' }], { partition: 1, producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 5 } }),
+          reopened.produce('t', [{ value: 'd' }], {
+            partition: 1,
+            producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 5 },
+          }),
           (e: KafkaError) => e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
         );
       } finally {
@@ -326,17 +421,26 @@ describe('committed offsets through the broker: lag, reset, delete', () => {
   });
 
   it('lag per partition is log end minus committed, and the group total sums it', async () => {
-    await broker.commitOffsets('g', '', -1, [{ topic: 't', partition: 0, offset: 2, metadata: null }, { topic: 't', partition: 1, offset: 5, metadata: null }]);
-    const lag = broker.groupLag('g');
-    assert.deepStrictEqual(lag.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag]), [
-      [0, 2, 5, 3],
-      [1, 5, 5, 0],
+    await broker.commitOffsets('g', '', -1, [
+      { topic: 't', partition: 0, offset: 2, metadata: null },
+      { topic: 't', partition: 1, offset: 5, metadata: null },
     ]);
+    const lag = broker.groupLag('g');
+    assert.deepStrictEqual(
+      lag.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag]),
+      [
+        [0, 2, 5, 3],
+        [1, 5, 5, 0],
+      ],
+    );
     assert.strictEqual(lag.totalLag, 3);
   });
 
   it('offsets reset to earliest, latest, a timestamp, an offset, or shifted, for one partition or all', async () => {
-    await broker.commitOffsets('g', '', -1, [{ topic: 't', partition: 0, offset: 3, metadata: null }, { topic: 't', partition: 1, offset: 3, metadata: null }]);
+    await broker.commitOffsets('g', '', -1, [
+      { topic: 't', partition: 0, offset: 3, metadata: null },
+      { topic: 't', partition: 1, offset: 3, metadata: null },
+    ]);
     const at = (p: number) => broker.fetchOffsets('g', [{ topic: 't', partitions: [p] }])[0].offset;
     await broker.resetOffsets('g', 't', 0, { kind: 'earliest' });
     assert.deepStrictEqual([at(0), at(1)], [0, 3], 'one partition only');
@@ -359,13 +463,23 @@ describe('committed offsets through the broker: lag, reset, delete', () => {
     await c.join();
     await c.poll();
     await c.commit();
-    await assert.rejects(broker.resetOffsets('busy', 't', null, { kind: 'earliest' }), (e: KafkaError) => e.code === ErrorCode.NON_EMPTY_GROUP && /active member/.test(e.message));
+    await assert.rejects(
+      broker.resetOffsets('busy', 't', null, { kind: 'earliest' }),
+      (e: KafkaError) => e.code === ErrorCode.NON_EMPTY_GROUP && /active member/.test(e.message),
+    );
     await assert.rejects(broker.deleteGroup('busy'), (e: KafkaError) => e.code === ErrorCode.NON_EMPTY_GROUP);
-    assert.deepStrictEqual(broker.fetchOffsets('busy', null).map((o) => o.offset), [5, 5], 'nothing changed');
+    assert.deepStrictEqual(
+      broker.fetchOffsets('busy', null).map((o) => o.offset),
+      [5, 5],
+      'nothing changed',
+    );
     await c.leave();
     await settle();
     await broker.resetOffsets('busy', 't', null, { kind: 'earliest' });
-    assert.deepStrictEqual(broker.fetchOffsets('busy', null).map((o) => o.offset), [0, 0]);
+    assert.deepStrictEqual(
+      broker.fetchOffsets('busy', null).map((o) => o.offset),
+      [0, 0],
+    );
     await broker.deleteGroup('busy');
     assert.deepStrictEqual(broker.fetchOffsets('busy', null), []);
     assert.ok(!broker.listGroups().some((g) => g.groupId === 'busy'));
@@ -375,7 +489,16 @@ describe('committed offsets through the broker: lag, reset, delete', () => {
     await broker.commitOffsets('g', '', -1, [{ topic: 't', partition: 1, offset: 4, metadata: 'checkpoint' }]);
     await broker.close();
     broker = await Broker.open({ dataDir: dir, clock });
-    assert.deepStrictEqual(broker.fetchOffsets('g', [{ topic: 't', partitions: [1] }])[0], { topic: 't', partition: 1, offset: 4, metadata: 'checkpoint', errorCode: 0 });
-    assert.deepStrictEqual(broker.listGroups().map((g) => [g.groupId, g.state]), [['g', 'Empty']]);
+    assert.deepStrictEqual(broker.fetchOffsets('g', [{ topic: 't', partitions: [1] }])[0], {
+      topic: 't',
+      partition: 1,
+      offset: 4,
+      metadata: 'checkpoint',
+      errorCode: 0,
+    });
+    assert.deepStrictEqual(
+      broker.listGroups().map((g) => [g.groupId, g.state]),
+      [['g', 'Empty']],
+    );
   });
 });

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const root = path.resolve(__dirname, '../../../..');
-const pkgPath = fs.existsSync(path.join(root, 'package.json')) ? root : path.resolve(process.env.KAFKA_LITE_ROOT ?? process.cwd());
+const pkgPath = fs.existsSync(path.join(root, 'package.json'))
+  ? root
+  : path.resolve(process.env.KAFKA_LITE_ROOT ?? process.cwd());
 
 interface Pkg {
   contributes: {
@@ -37,7 +39,9 @@ describe('package.json contributions', () => {
   });
 
   it('node-only commands are hidden from the palette', () => {
-    const hidden = pkg().contributes.menus.commandPalette.filter((e) => e.when === 'false').map((e) => e.command);
+    const hidden = pkg()
+      .contributes.menus.commandPalette.filter((e) => e.when === 'false')
+      .map((e) => e.command);
     assert.ok(hidden.includes('kafkaLite.topic.copyName'));
   });
 
@@ -62,7 +66,15 @@ describe('package.json contributions', () => {
 
   it('every setting is documented and has a default', () => {
     const props = pkg().contributes.configuration.properties;
-    for (const key of ['autoStart', 'port', 'host', 'dataDirectory', 'autoCreateTopics', 'defaultPartitions', 'flushIntervalMs']) {
+    for (const key of [
+      'autoStart',
+      'port',
+      'host',
+      'dataDirectory',
+      'autoCreateTopics',
+      'defaultPartitions',
+      'flushIntervalMs',
+    ]) {
       const p = props[`kafkaLite.${key}`];
       assert.ok(p, `kafkaLite.${key} is contributed`);
       assert.ok(p.default !== undefined, `kafkaLite.${key} has a default`);
@@ -78,7 +90,16 @@ describe('package.json contributions', () => {
     const [container] = c.viewsContainers.activitybar;
     assert.strictEqual(container.title, 'Kafka Lite');
     assert.ok(fs.existsSync(path.join(pkgPath, container.icon)), container.icon);
-    assert.deepStrictEqual(c.views[container.id].map((v) => v.name), ['Topics', 'Consumer Groups']);
-    assert.ok(c.viewsWelcome.some((w) => w.view === 'kafkaLite.topics' && /No topics yet\.\n\[Create Topic\]\(command:kafkaLite\.topic\.create\)/.test(w.contents)));
+    assert.deepStrictEqual(
+      c.views[container.id].map((v) => v.name),
+      ['Topics', 'Consumer Groups'],
+    );
+    assert.ok(
+      c.viewsWelcome.some(
+        (w) =>
+          w.view === 'kafkaLite.topics' &&
+          /No topics yet\.\n\[Create Topic\]\(command:kafkaLite\.topic\.create\)/.test(w.contents),
+      ),
+    );
   });
 });

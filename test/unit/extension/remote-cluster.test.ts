@@ -30,13 +30,22 @@ describe('remote cluster snapshot (the views of a window that does not own the b
     await b.createTopic('orders', 3);
     await b.createTopic('audit', 1);
     for (let p = 0; p < 3; p++) {
-      await b.produce('orders', Array.from({ length: 4 + p }, (_, i) => ({ value: `o${p}-${i}` })), { partition: p });
+      await b.produce(
+        'orders',
+        Array.from({ length: 4 + p }, (_, i) => ({ value: `o${p}-${i}` })),
+        { partition: p },
+      );
     }
     await b.produce('audit', [{ value: 'a' }, { value: 'b' }], { partition: 0 });
     b.deleteRecords('orders', 2, 2);
     // A group known only from its committed offsets.
-    const commit = await b.commitOffsets('billing', '', -1, [{ topic: 'orders', partition: 0, offset: 1, metadata: null }]);
-    assert.deepStrictEqual(commit.map((c) => c.errorCode), [0]);
+    const commit = await b.commitOffsets('billing', '', -1, [
+      { topic: 'orders', partition: 0, offset: 1, metadata: null },
+    ]);
+    assert.deepStrictEqual(
+      commit.map((c) => c.errorCode),
+      [0],
+    );
     // A live group: a kafkajs consumer with its assignment.
     const kafka = new Kafka({ clientId: 'shop', brokers: [running.bootstrap], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: 'shipping', sessionTimeout: 10_000, heartbeatInterval: 500 });
@@ -45,8 +54,9 @@ describe('remote cluster snapshot (the views of a window that does not own the b
     let seen = 0;
     await consumer.run({ autoCommitInterval: 50, eachMessage: async () => void seen++ });
     try {
-      await waitFor('the consumer to read and commit', () =>
-        seen === 2 && b.groupLag('shipping').partitions.some((p) => p.committedOffset === 2),
+      await waitFor(
+        'the consumer to read and commit',
+        () => seen === 2 && b.groupLag('shipping').partitions.some((p) => p.committedOffset === 2),
       );
 
       remote = new RemoteClusterSnapshot('127.0.0.1', running.server.port);
@@ -54,7 +64,10 @@ describe('remote cluster snapshot (the views of a window that does not own the b
 
       assert.deepStrictEqual(
         remote.listTopics().map((t) => [t.name, t.partitions]),
-        b.listTopics().map((t) => [t.name, t.partitions]).sort(),
+        b
+          .listTopics()
+          .map((t) => [t.name, t.partitions])
+          .sort(),
       );
       for (const t of ['orders', 'audit']) {
         assert.deepStrictEqual(
@@ -63,7 +76,11 @@ describe('remote cluster snapshot (the views of a window that does not own the b
           `offsets of ${t}`,
         );
       }
-      assert.deepStrictEqual(remote.partitions('orders')[2].logStartOffset, 2, 'a deleted prefix shows as the log start');
+      assert.deepStrictEqual(
+        remote.partitions('orders')[2].logStartOffset,
+        2,
+        'a deleted prefix shows as the log start',
+      );
       assert.deepStrictEqual(remote.listGroups(), b.listGroups());
       for (const g of ['billing', 'shipping']) {
         assert.deepStrictEqual(remote.groupLag(g), b.groupLag(g), `lag of ${g}`);
@@ -78,7 +95,10 @@ describe('remote cluster snapshot (the views of a window that does not own the b
       assert.deepStrictEqual(live.members[0].assignedPartitions, [{ topic: 'audit', partitions: [0] }]);
 
       // The tree renders the same topic and group rows as for the local broker, minus what the wire cannot tell.
-      assert.deepStrictEqual(topicNodes(remote).map((n) => n.description), topicNodes(b).map((n) => n.description));
+      assert.deepStrictEqual(
+        topicNodes(remote).map((n) => n.description),
+        topicNodes(b).map((n) => n.description),
+      );
       assert.deepStrictEqual(
         groupNodes(remote).map((n) => [n.label, n.description]),
         groupNodes(b).map((n) => [n.label, n.description]),
@@ -108,7 +128,10 @@ describe('remote cluster snapshot (the views of a window that does not own the b
     const t0 = Date.now();
     await assert.rejects(remote.refresh());
     assert.ok(Date.now() - t0 < 10_000, `failed in ${Date.now() - t0} ms`);
-    assert.deepStrictEqual(remote.listTopics().map((t) => t.name), ['orders']);
+    assert.deepStrictEqual(
+      remote.listTopics().map((t) => t.name),
+      ['orders'],
+    );
   });
 
   it('nothing listening: the first refresh rejects and the reader says there is no data yet', async () => {
@@ -121,6 +144,9 @@ describe('remote cluster snapshot (the views of a window that does not own the b
     remote = new RemoteClusterSnapshot('127.0.0.1', port);
     await assert.rejects(remote.refresh());
     assert.throws(() => remote!.listTopics(), /no data from 127\.0\.0\.1:\d+ yet/);
-    assert.deepStrictEqual(topicNodes(remote).map((n) => n.label), ['Could not list topics']);
+    assert.deepStrictEqual(
+      topicNodes(remote).map((n) => n.label),
+      ['Could not list topics'],
+    );
   });
 });

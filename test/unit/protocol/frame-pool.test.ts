@@ -60,10 +60,27 @@ describe('large produce frames through the server (pooled assembly buffers)', fu
           headers: [],
           timestamp: 1_700_000_000_000 + i,
         }));
-        const batch = encodeRecordBatch(records, { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 });
+        const batch = encodeRecordBatch(records, {
+          producerId: -1,
+          producerEpoch: -1,
+          baseSequence: -1,
+          compression: 0,
+        });
         // acks=-1 keeps each request (and its frame buffer) pending until a flush; the topic is auto-created
         // (an await before the append), which is where a too-early reuse would show.
-        frames.push(frame(0, 7, 100 + i, (w) => w.nullableString(null).int16(i % 2 === 0 ? -1 : 1).int32(5000).int32(1).string('pooled').int32(1).int32(0).bytes(batch)));
+        frames.push(
+          frame(0, 7, 100 + i, (w) =>
+            w
+              .nullableString(null)
+              .int16(i % 2 === 0 ? -1 : 1)
+              .int32(5000)
+              .int32(1)
+              .string('pooled')
+              .int32(1)
+              .int32(0)
+              .bytes(batch),
+          ),
+        );
       }
       const all = Buffer.concat(frames);
       for (let pos = 0; pos < all.length; pos += 7_000) c.send(all.subarray(pos, Math.min(all.length, pos + 7_000)));

@@ -35,7 +35,13 @@ export class FakeBroker {
   }
   appendRecordSet(topic: string, partition: number, bytes: Buffer): AppendResult {
     this.appends.push({ topic, partition, bytes: Buffer.from(bytes) });
-    return { baseOffset: this.appends.length - 1, lastOffset: this.appends.length - 1, logAppendTime: -1, logStartOffset: 0, duplicate: false };
+    return {
+      baseOffset: this.appends.length - 1,
+      lastOffset: this.appends.length - 1,
+      logAppendTime: -1,
+      logStartOffset: 0,
+      duplicate: false,
+    };
   }
   async flush(): Promise<void> {
     this.flushes++;
@@ -49,9 +55,19 @@ export class FakeBroker {
 }
 
 /** A request frame: size, api key, version, correlation id, client id (header v1), optional tagged byte (v2), body. */
-export function frame(apiKey: number, version: number, correlationId: number, body: (w: Writer) => void, opts: { clientId?: string; headerV2?: boolean } = {}): Buffer {
+export function frame(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  body: (w: Writer) => void,
+  opts: { clientId?: string; headerV2?: boolean } = {},
+): Buffer {
   const w = new Writer();
-  w.int32(0).int16(apiKey).int16(version).int32(correlationId).nullableString(opts.clientId ?? 'test-client');
+  w.int32(0)
+    .int16(apiKey)
+    .int16(version)
+    .int32(correlationId)
+    .nullableString(opts.clientId ?? 'test-client');
   if (opts.headerV2) w.emptyTaggedFields();
   body(w);
   w.patchInt32(0, w.length - 4);

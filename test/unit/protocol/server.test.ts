@@ -57,7 +57,12 @@ describe('Kafka protocol server', () => {
   beforeEach(async () => {
     broker = new FakeBroker();
     logs = [];
-    server = await startKafkaServer({ broker: broker.asBroker(), port: 0, maxFrameBytes: 64 * 1024, logger: (l, m) => logs.push(`${l} ${m}`) });
+    server = await startKafkaServer({
+      broker: broker.asBroker(),
+      port: 0,
+      maxFrameBytes: 64 * 1024,
+      logger: (l, m) => logs.push(`${l} ${m}`),
+    });
   });
 
   afterEach(async () => {
@@ -82,7 +87,10 @@ describe('Kafka protocol server', () => {
   it('ApiVersions v3 keeps the v0 response header (no tagged byte) and a compact body with throttle time', async () => {
     const c = await client();
     c.send(
-      frame(18, 3, 42, (w) => w.compactString('librdkafka').compactString('2.3.0').emptyTaggedFields(), { clientId: 'rdkafka', headerV2: true }),
+      frame(18, 3, 42, (w) => w.compactString('librdkafka').compactString('2.3.0').emptyTaggedFields(), {
+        clientId: 'rdkafka',
+        headerV2: true,
+      }),
     );
     const [resp] = await c.waitFrames(1);
     const n = (EXPECTED_APIS.length + 1).toString(16).padStart(2, '0');
@@ -123,7 +131,10 @@ describe('Kafka protocol server', () => {
     prefix.writeInt32BE(64 * 1024 + 1);
     bad.send(prefix); // no body follows: the refusal cannot depend on buffering it
     await bad.waitClosed();
-    assert.ok(logs.some((l) => /exceeds the 65536-byte limit/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => /exceeds the 65536-byte limit/.test(l)),
+      logs.join('\n'),
+    );
     good.send(frame(18, 0, 9, () => {}));
     const [resp] = await good.waitFrames(1);
     assert.strictEqual(resp.readInt32BE(0), 9);
@@ -137,7 +148,10 @@ describe('Kafka protocol server', () => {
     await bad.waitClosed();
     const lines = logs.filter((l) => l.includes('broken-app'));
     assert.strictEqual(lines.filter((l) => l.includes('closing')).length, 1, logs.join('\n'));
-    assert.match(lines.find((l) => l.includes('closing'))!, /malformed Metadata v1 request \(correlation id 11\): truncated request/);
+    assert.match(
+      lines.find((l) => l.includes('closing'))!,
+      /malformed Metadata v1 request \(correlation id 11\): truncated request/,
+    );
     good.send(frame(18, 0, 12, () => {}));
     assert.strictEqual((await good.waitFrames(1))[0].readInt32BE(0), 12);
     assert.strictEqual(broker.topics.size, 0, 'nothing was created from the broken request');
@@ -166,7 +180,14 @@ describe('Kafka protocol server', () => {
     const other = await client();
     c.send(
       frame(11, 2, 100, (w) => {
-        w.string('g').int32(6000).int32(3000).string('').string('consumer').int32(1).string('range').bytes(Buffer.from([0, 1]));
+        w.string('g')
+          .int32(6000)
+          .int32(3000)
+          .string('')
+          .string('consumer')
+          .int32(1)
+          .string('range')
+          .bytes(Buffer.from([0, 1]));
       }),
     );
     c.send(frame(18, 0, 101, () => {}));
@@ -177,9 +198,20 @@ describe('Kafka protocol server', () => {
     assert.strictEqual(broker.pendingJoins.length, 1);
     assert.strictEqual(broker.pendingJoins[0].req.rebalanceTimeoutMs, 3000);
     assert.strictEqual(broker.pendingJoins[0].req.requireKnownMemberId, false);
-    broker.pendingJoins[0].resolve({ errorCode: 0, generationId: 1, protocolType: 'consumer', protocolName: 'range', leader: 'm1', memberId: 'm1', members: [] });
+    broker.pendingJoins[0].resolve({
+      errorCode: 0,
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: 'm1',
+      memberId: 'm1',
+      members: [],
+    });
     const frames = await c.waitFrames(2);
-    assert.deepStrictEqual(frames.map((fr) => fr.readInt32BE(0)), [100, 101]);
+    assert.deepStrictEqual(
+      frames.map((fr) => fr.readInt32BE(0)),
+      [100, 101],
+    );
     const r = new Reader(frames[0], 4);
     r.int32(); // throttle (v2)
     assert.strictEqual(r.int16(), 0);
@@ -217,7 +249,11 @@ describe('Kafka protocol server', () => {
 
   it('acks=-1 produce waits for a flush and answers with the base offset per partition', async () => {
     const c = await client();
-    c.send(frame(0, 7, 60, (w) => w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70, 2))));
+    c.send(
+      frame(0, 7, 60, (w) =>
+        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70, 2)),
+      ),
+    );
     const [resp] = await c.waitFrames(1);
     assert.strictEqual(broker.flushes, 1);
     const r = new Reader(resp, 4);
@@ -231,7 +267,11 @@ describe('Kafka protocol server', () => {
 
   it('acks=2 is refused per partition with INVALID_REQUIRED_ACKS and nothing is appended', async () => {
     const c = await client();
-    c.send(frame(0, 3, 61, (w) => w.nullableString(null).int16(2).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70))));
+    c.send(
+      frame(0, 3, 61, (w) =>
+        w.nullableString(null).int16(2).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70)),
+      ),
+    );
     const [resp] = await c.waitFrames(1);
     const r = new Reader(resp, 4);
     r.int32();
@@ -253,6 +293,9 @@ describe('Kafka protocol server', () => {
     c.end();
     for (let i = 0; i < 50 && server.connectionCount() > 0; i++) await sleep(10);
     assert.strictEqual(server.connectionCount(), 0);
-    assert.deepStrictEqual(seen.map((s) => s.replace(/\d+/, 'N')), ['open N', 'close N evt']);
+    assert.deepStrictEqual(
+      seen.map((s) => s.replace(/\d+/, 'N')),
+      ['open N', 'close N evt'],
+    );
   });
 });

@@ -7,7 +7,13 @@ import * as assert from 'assert';
 import type { GroupCoordinator } from '../../../../src/broker/api';
 import type { FakeClock, TimerHandle } from '../../../../src/broker/clock';
 import { ErrorCode } from '../../../../src/broker/errors';
-import { decodeAssignment, decodeSubscription, encodeSubscription, planToAssignments, rangeAssignor } from '../../../../src/broker/groups/consumer-protocol';
+import {
+  decodeAssignment,
+  decodeSubscription,
+  encodeSubscription,
+  planToAssignments,
+  rangeAssignor,
+} from '../../../../src/broker/groups/consumer-protocol';
 import { harness, joinRequest, rng, settle } from './helpers';
 
 const PARTITIONS = 6;
@@ -37,7 +43,13 @@ class SimClient {
     try {
       for (let i = 0; i < 20 && this.alive; i++) {
         const r = await this.coord.join(
-          joinRequest({ memberId: this.memberId, clientId: this.name, sessionTimeoutMs: SESSION, rebalanceTimeoutMs: REBALANCE, protocols: [{ name: 'range', metadata: encodeSubscription({ topics: ['t'] }) }] }),
+          joinRequest({
+            memberId: this.memberId,
+            clientId: this.name,
+            sessionTimeoutMs: SESSION,
+            rebalanceTimeoutMs: REBALANCE,
+            protocols: [{ name: 'range', metadata: encodeSubscription({ topics: ['t'] }) }],
+          }),
         );
         if (!this.alive) return;
         if (r.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
@@ -58,7 +70,15 @@ class SimClient {
                 ),
               )
             : [];
-        const s = await this.coord.sync({ groupId: 'g', generationId: r.generationId, memberId: r.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: r.protocolName, assignments });
+        const s = await this.coord.sync({
+          groupId: 'g',
+          generationId: r.generationId,
+          memberId: r.memberId,
+          groupInstanceId: null,
+          protocolType: 'consumer',
+          protocolName: r.protocolName,
+          assignments,
+        });
         if (!this.alive) return;
         if (s.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {
           this.memberId = '';
@@ -113,7 +133,10 @@ function checkInvariants(coord: GroupCoordinator, clients: SimClient[], step: st
   const seen = new Map<number, string>();
   for (const c of current) {
     for (const p of c.owned) {
-      assert.ok(!seen.has(p), `${step}: partition ${p} owned by both ${seen.get(p)} and ${c.name} in generation ${d.generationId}`);
+      assert.ok(
+        !seen.has(p),
+        `${step}: partition ${p} owned by both ${seen.get(p)} and ${c.name} in generation ${d.generationId}`,
+      );
       seen.set(p, c.name);
     }
   }
@@ -130,7 +153,11 @@ function checkInvariants(coord: GroupCoordinator, clients: SimClient[], step: st
   // A client of an older generation cannot commit.
   for (const c of clients) {
     if (c.alive && c.generation >= 0 && c.generation !== d.generationId && c.memberId) {
-      assert.notStrictEqual(coord.validateCommit('g', c.generation, c.memberId), ErrorCode.NONE, `${step}: ${c.name} of generation ${c.generation} could commit`);
+      assert.notStrictEqual(
+        coord.validateCommit('g', c.generation, c.memberId),
+        ErrorCode.NONE,
+        `${step}: ${c.name} of generation ${c.generation} could commit`,
+      );
     }
   }
 }
@@ -179,7 +206,11 @@ describe('group coordinator: randomized membership changes (seeded)', () => {
         return;
       }
       assert.strictEqual(d.state, 'Stable', `settled state with ${live.length} live members`);
-      assert.deepStrictEqual(d.members.map((m) => m.memberId).sort(), live.map((c) => c.memberId).sort(), 'members are exactly the live clients');
+      assert.deepStrictEqual(
+        d.members.map((m) => m.memberId).sort(),
+        live.map((c) => c.memberId).sort(),
+        'members are exactly the live clients',
+      );
       const owners = new Map<number, number>();
       for (const c of live) {
         assert.strictEqual(c.generation, d.generationId);
@@ -188,7 +219,12 @@ describe('group coordinator: randomized membership changes (seeded)', () => {
       for (let p = 0; p < PARTITIONS; p++) assert.strictEqual(owners.get(p), 1, `partition ${p} has exactly one owner`);
       const counts = live.map((c) => c.owned.length);
       assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `balanced: ${counts}`);
-      if (live.length > PARTITIONS) assert.strictEqual(counts.filter((x) => x === 0).length, live.length - PARTITIONS, 'members beyond the partition count are idle');
+      if (live.length > PARTITIONS)
+        assert.strictEqual(
+          counts.filter((x) => x === 0).length,
+          live.length - PARTITIONS,
+          'members beyond the partition count are idle',
+        );
       for (const c of clients) c.die();
       coord.close();
     });

@@ -1,9 +1,14 @@
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
-import { decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/broker/groups/consumer-protocol';
+import {
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+} from '../../../../src/broker/groups/consumer-protocol';
 import { harness, joinNew, joinRequest, settle, track } from './helpers';
 
-const assignmentOf = (topic: string, partitions: number[]) => encodeAssignment({ assignedPartitions: [{ topic, partitions }] });
+const assignmentOf = (topic: string, partitions: number[]) =>
+  encodeAssignment({ assignedPartitions: [{ topic, partitions }] });
 
 describe('group coordinator: joining', () => {
   it('a first join with an empty member id gets MEMBER_ID_REQUIRED and an id made of the client id and a uuid', async () => {
@@ -32,13 +37,18 @@ describe('group coordinator: joining', () => {
     const r = await result;
     assert.strictEqual(r.protocolName, 'roundrobin');
     assert.strictEqual(r.protocolType, 'consumer');
-    assert.deepStrictEqual(r.members.map((m) => m.memberId), [memberId]);
+    assert.deepStrictEqual(
+      r.members.map((m) => m.memberId),
+      [memberId],
+    );
     assert.deepStrictEqual(decodeSubscription(r.members[0].metadata).topics, ['orders', 'payments']);
   });
 
   it('joining with a member id the group never issued gets UNKNOWN_MEMBER_ID', async () => {
     const { coord } = harness();
-    await (await joinNew(coord)).result;
+    await (
+      await joinNew(coord)
+    ).result;
     const r = await coord.join(joinRequest({ memberId: 'ghost-1' }));
     assert.strictEqual(r.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     const r2 = await coord.join(joinRequest({ groupId: 'never-seen', memberId: 'ghost-2' }));
@@ -76,8 +86,28 @@ describe('group coordinator: joining', () => {
     assert.deepStrictEqual(rc.members, []);
     assert.strictEqual(coord.describe('g').state, 'CompletingRebalance');
 
-    const sb = track(coord.sync({ groupId: 'g', generationId: 1, memberId: b.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] }));
-    const sc = track(coord.sync({ groupId: 'g', generationId: 1, memberId: c.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }));
+    const sb = track(
+      coord.sync({
+        groupId: 'g',
+        generationId: 1,
+        memberId: b.memberId,
+        groupInstanceId: null,
+        protocolType: 'consumer',
+        protocolName: 'range',
+        assignments: [],
+      }),
+    );
+    const sc = track(
+      coord.sync({
+        groupId: 'g',
+        generationId: 1,
+        memberId: c.memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [],
+      }),
+    );
     await settle();
     assert.strictEqual(sb.done(), false, 'a follower waits for the leader');
     const la = await coord.sync({
@@ -106,7 +136,15 @@ describe('group coordinator: joining', () => {
     assert.strictEqual(byId.get(a.memberId)!.clientId, 'a');
     assert.strictEqual(byId.get(a.memberId)!.clientHost, '/127.0.0.1');
     // A sync in the Stable state answers the stored assignment again.
-    const again = await coord.sync({ groupId: 'g', generationId: 1, memberId: b.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+    const again = await coord.sync({
+      groupId: 'g',
+      generationId: 1,
+      memberId: b.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
     assert.deepStrictEqual(again.assignment, assignmentOf('t', [1, 2]));
   });
 
@@ -142,7 +180,9 @@ describe('group coordinator: joining', () => {
 
   it('a member with no protocol in common with the group gets INCONSISTENT_GROUP_PROTOCOL; so does a different protocol type', async () => {
     const { coord } = harness();
-    await (await joinNew(coord)).result;
+    await (
+      await joinNew(coord)
+    ).result;
     const meta = encodeSubscription({ topics: ['t'] });
     const r = await coord.join(joinRequest({ protocols: [{ name: 'sticky', metadata: meta }] }));
     assert.strictEqual(r.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -208,7 +248,10 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     await settle();
     assert.strictEqual(r0.value()!.errorCode, ErrorCode.NONE);
     assert.strictEqual(r0.value()!.generationId, h.gen + 1);
-    assert.deepStrictEqual(r0.value()!.members.map((m) => m.memberId), [h.ids[0]]);
+    assert.deepStrictEqual(
+      r0.value()!.members.map((m) => m.memberId),
+      [h.ids[0]],
+    );
     assert.strictEqual(h.coord.heartbeat('g', h.gen + 1, h.ids[1]).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
@@ -222,7 +265,10 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     h.clock.advance(3000);
     // 12 s passed: ids[1] never heartbeated and is gone.
     assert.strictEqual(h.coord.heartbeat('g', h.gen, h.ids[0]).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
-    assert.deepStrictEqual(h.coord.describe('g').members.map((m) => m.memberId), [h.ids[0]]);
+    assert.deepStrictEqual(
+      h.coord.describe('g').members.map((m) => m.memberId),
+      [h.ids[0]],
+    );
     const r = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
     assert.strictEqual(r.generationId, h.gen + 1);
     assert.strictEqual(r.leader, h.ids[0]);
@@ -235,7 +281,17 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     const b = await joinNew(h.coord, { sessionTimeoutMs: 5000 });
     h.clock.advance(40);
     const [ra] = await Promise.all([a.result, b.result]);
-    const sb = track(h.coord.sync({ groupId: 'g', generationId: ra.generationId, memberId: b.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }));
+    const sb = track(
+      h.coord.sync({
+        groupId: 'g',
+        generationId: ra.generationId,
+        memberId: b.memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [],
+      }),
+    );
     h.clock.advance(1000); // the leader never syncs nor heartbeats
     await settle();
     assert.strictEqual(sb.value()!.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
@@ -252,7 +308,10 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     const r = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
     assert.strictEqual(r.generationId, h.gen + 1);
     const out = h.coord.leave('g', [{ memberId: h.ids[0], groupInstanceId: null }]);
-    assert.deepStrictEqual(out.members.map((m) => m.errorCode), [ErrorCode.NONE]);
+    assert.deepStrictEqual(
+      out.members.map((m) => m.errorCode),
+      [ErrorCode.NONE],
+    );
     // Leaving in CompletingRebalance starts another rebalance that finds nobody.
     await settle();
     const d = h.coord.describe('g');
@@ -269,8 +328,14 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
       { memberId: h.ids[0], groupInstanceId: null },
     ]);
     assert.strictEqual(out.errorCode, ErrorCode.NONE);
-    assert.deepStrictEqual(out.members.map((m) => m.errorCode), [ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE]);
-    assert.strictEqual(h.coord.leave('nope', [{ memberId: 'x', groupInstanceId: null }]).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.deepStrictEqual(
+      out.members.map((m) => m.errorCode),
+      [ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.NONE],
+    );
+    assert.strictEqual(
+      h.coord.leave('nope', [{ memberId: 'x', groupInstanceId: null }]).errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
   });
 
   it('stale generations and unknown members get ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID', async () => {
@@ -279,10 +344,26 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     assert.strictEqual(h.coord.heartbeat('g', h.gen, 'who').errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     assert.strictEqual(h.coord.heartbeat('nogroup', 1, 'who').errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     const sync = (generationId: number, memberId: string) =>
-      h.coord.sync({ groupId: 'g', generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+      h.coord.sync({
+        groupId: 'g',
+        generationId,
+        memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [],
+      });
     assert.strictEqual((await sync(h.gen + 5, h.ids[0])).errorCode, ErrorCode.ILLEGAL_GENERATION);
     assert.strictEqual((await sync(h.gen, 'who')).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-    const wrongProtocol = await h.coord.sync({ groupId: 'g', generationId: h.gen, memberId: h.ids[0], groupInstanceId: null, protocolType: 'consumer', protocolName: 'roundrobin', assignments: [] });
+    const wrongProtocol = await h.coord.sync({
+      groupId: 'g',
+      generationId: h.gen,
+      memberId: h.ids[0],
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'roundrobin',
+      assignments: [],
+    });
     assert.strictEqual(wrongProtocol.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     // During a rebalance a SyncGroup is told to rejoin.
     h.coord.leave('g', [{ memberId: h.ids[1], groupInstanceId: null }]);
@@ -300,15 +381,31 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
   it('validates commits the way Kafka does', async () => {
     const h = await stable(2);
     assert.strictEqual(h.coord.validateCommit('g', h.gen, h.ids[0]), ErrorCode.NONE);
-    assert.strictEqual(h.coord.validateCommit('g', -1, ''), ErrorCode.UNKNOWN_MEMBER_ID, 'a simple commit into a group with members');
+    assert.strictEqual(
+      h.coord.validateCommit('g', -1, ''),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+      'a simple commit into a group with members',
+    );
     assert.strictEqual(h.coord.validateCommit('g', h.gen, 'who'), ErrorCode.UNKNOWN_MEMBER_ID);
     assert.strictEqual(h.coord.validateCommit('g', h.gen - 1, h.ids[0]), ErrorCode.ILLEGAL_GENERATION);
-    assert.strictEqual(h.coord.validateCommit('unknown', -1, ''), ErrorCode.NONE, 'a simple commit to an unknown group');
+    assert.strictEqual(
+      h.coord.validateCommit('unknown', -1, ''),
+      ErrorCode.NONE,
+      'a simple commit to an unknown group',
+    );
     assert.strictEqual(h.coord.validateCommit('unknown', 3, 'm'), ErrorCode.ILLEGAL_GENERATION);
     h.coord.leave('g', [{ memberId: h.ids[1], groupInstanceId: null }]);
-    assert.strictEqual(h.coord.validateCommit('g', h.gen, h.ids[0]), ErrorCode.NONE, 'the current generation may commit while preparing');
+    assert.strictEqual(
+      h.coord.validateCommit('g', h.gen, h.ids[0]),
+      ErrorCode.NONE,
+      'the current generation may commit while preparing',
+    );
     const rejoin = await h.coord.join(joinRequest({ memberId: h.ids[0] }));
-    assert.strictEqual(h.coord.validateCommit('g', rejoin.generationId, h.ids[0]), ErrorCode.REBALANCE_IN_PROGRESS, 'not between join and sync');
+    assert.strictEqual(
+      h.coord.validateCommit('g', rejoin.generationId, h.ids[0]),
+      ErrorCode.REBALANCE_IN_PROGRESS,
+      'not between join and sync',
+    );
     h.coord.leave('g', [{ memberId: h.ids[0], groupInstanceId: null }]);
     await settle();
     assert.strictEqual(h.coord.validateCommit('g', -1, ''), ErrorCode.NONE, 'a simple commit once the group is empty');
@@ -326,7 +423,9 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
 
   it('emits groupChanged on each transition with state, generation and member count', async () => {
     const h = await stable(2);
-    const states = h.events.filter((e) => e.event === 'groupChanged').map((e) => `${e.payload.state}/${e.payload.generationId}/${e.payload.members}`);
+    const states = h.events
+      .filter((e) => e.event === 'groupChanged')
+      .map((e) => `${e.payload.state}/${e.payload.generationId}/${e.payload.members}`);
     assert.deepStrictEqual(states, ['PreparingRebalance/0/1', 'CompletingRebalance/1/2', 'Stable/1/2']);
   });
 

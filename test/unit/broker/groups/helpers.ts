@@ -46,9 +46,13 @@ export function joinRequest(over: Partial<JoinGroupRequest> = {}): JoinGroupRequ
 }
 
 /** The v4+ first-join round trip: get MEMBER_ID_REQUIRED and an id, then the join that parks. */
-export async function joinNew(coord: GroupCoordinator, over: Partial<JoinGroupRequest> = {}): Promise<{ memberId: string; result: Promise<JoinGroupResult> }> {
+export async function joinNew(
+  coord: GroupCoordinator,
+  over: Partial<JoinGroupRequest> = {},
+): Promise<{ memberId: string; result: Promise<JoinGroupResult> }> {
   const first = await coord.join(joinRequest({ ...over, memberId: '' }));
-  if (first.errorCode !== ErrorCode.MEMBER_ID_REQUIRED) throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`);
+  if (first.errorCode !== ErrorCode.MEMBER_ID_REQUIRED)
+    throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`);
   return { memberId: first.memberId, result: coord.join(joinRequest({ ...over, memberId: first.memberId })) };
 }
 

@@ -31,7 +31,10 @@ describe('offset store', () => {
         [3, -1, null],
       ],
     );
-    assert.deepStrictEqual(store.fetch('g', null).map((c) => c.partition), [0, 1, 2]);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => c.partition),
+      [0, 1, 2],
+    );
     assert.deepStrictEqual(store.fetch('other', null), []);
     assert.deepStrictEqual(store.groupsWithOffsets(), ['g']);
     await store.close();
@@ -45,9 +48,18 @@ describe('offset store', () => {
     await a.commit('h', 'm2', 2, [{ topic: 't', partition: 1, offset: 1, metadata: 'x' }]);
     await a.close();
     const b = await openOffsetStore({ dir, clock, historyLimit: 50 });
-    assert.deepStrictEqual(b.fetch('g', [{ topic: 't', partitions: [0] }])[0], { topic: 't', partition: 0, offset: 8, metadata: 'second', errorCode: 0 });
+    assert.deepStrictEqual(b.fetch('g', [{ topic: 't', partitions: [0] }])[0], {
+      topic: 't',
+      partition: 0,
+      offset: 8,
+      metadata: 'second',
+      errorCode: 0,
+    });
     assert.strictEqual(b.fetch('h', null)[0].metadata, 'x');
-    assert.deepStrictEqual(b.history('g', 't', 0).map((h) => h.offset), [5, 8]);
+    assert.deepStrictEqual(
+      b.history('g', 't', 0).map((h) => h.offset),
+      [5, 8],
+    );
     await b.close();
   });
 
@@ -80,23 +92,35 @@ describe('offset store', () => {
 
   it('deleting a group or a topic removes their offsets, also after a restart', async () => {
     const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
-    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }, { topic: 'u', partition: 0, offset: 2, metadata: null }]);
+    await a.commit('g', 'm', 1, [
+      { topic: 't', partition: 0, offset: 1, metadata: null },
+      { topic: 'u', partition: 0, offset: 2, metadata: null },
+    ]);
     await a.commit('h', 'm', 1, [{ topic: 't', partition: 0, offset: 3, metadata: null }]);
     await a.deleteGroup('h');
     await a.deleteTopic('t');
     assert.deepStrictEqual(a.groupsWithOffsets(), ['g']);
-    assert.deepStrictEqual(a.fetch('g', null).map((c) => c.topic), ['u']);
+    assert.deepStrictEqual(
+      a.fetch('g', null).map((c) => c.topic),
+      ['u'],
+    );
     await a.close();
     const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
     assert.deepStrictEqual(b.groupsWithOffsets(), ['g']);
-    assert.deepStrictEqual(b.fetch('g', null).map((c) => c.topic), ['u']);
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => c.topic),
+      ['u'],
+    );
     await b.close();
   });
 
   it('an invalid offset is refused and nothing is stored', async () => {
     const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
     await assert.rejects(
-      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 4, metadata: null }, { topic: 't', partition: 1, offset: -7, metadata: null }]),
+      store.commit('g', 'm', 1, [
+        { topic: 't', partition: 0, offset: 4, metadata: null },
+        { topic: 't', partition: 1, offset: -7, metadata: null },
+      ]),
       /offset -7 for t-1 is not a valid offset/,
     );
     assert.deepStrictEqual(store.fetch('g', null), []);
@@ -112,12 +136,20 @@ describe('offset store', () => {
     const lastStart = good.lastIndexOf(0x0a, good.length - 2) + 1;
     fs.appendFileSync(file, good.subarray(lastStart, lastStart + 20));
     const warnings: string[] = [];
-    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5, logger: (_l, m) => warnings.push(m) });
+    const b = await openOffsetStore({
+      dir,
+      clock: new FakeClock(),
+      historyLimit: 5,
+      logger: (_l, m) => warnings.push(m),
+    });
     assert.strictEqual(b.fetch('g', null)[0].offset, 20);
     assert.match(warnings.join('\n'), /torn line at byte \d+ \(no newline\); cut 20 bytes/);
     await b.commit('g', 'm', 2, [{ topic: 't', partition: 0, offset: 30, metadata: 'after' }]);
     const c = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
-    assert.deepStrictEqual(c.history('g', 't', 0).map((h) => h.offset), [10, 20, 30]);
+    assert.deepStrictEqual(
+      c.history('g', 't', 0).map((h) => h.offset),
+      [10, 20, 30],
+    );
     await c.close();
   });
 
@@ -131,7 +163,12 @@ describe('offset store', () => {
     buf[at] = '9'.charCodeAt(0); // still valid JSON, a different offset: only the checksum can tell
     fs.writeFileSync(file, buf);
     const warnings: string[] = [];
-    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5, logger: (_l, m) => warnings.push(m) });
+    const b = await openOffsetStore({
+      dir,
+      clock: new FakeClock(),
+      historyLimit: 5,
+      logger: (_l, m) => warnings.push(m),
+    });
     assert.strictEqual(b.fetch('g', null)[0].offset, 111);
     assert.match(warnings.join('\n'), /checksum [0-9a-f]+ does not match/);
     await b.close();
@@ -152,19 +189,34 @@ describe('offset store', () => {
     const file = path.join(dir, 'offsets.log');
     const before = fs.readFileSync(file);
     fail = true;
-    await assert.rejects(store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 6, metadata: null }]), (e: Error & { code?: number }) => {
-      assert.strictEqual(e.code, 56);
-      assert.match(e.message, /ENOSPC.*nothing was changed/);
-      return true;
-    });
+    await assert.rejects(
+      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 6, metadata: null }]),
+      (e: Error & { code?: number }) => {
+        assert.strictEqual(e.code, 56);
+        assert.match(e.message, /ENOSPC.*nothing was changed/);
+        return true;
+      },
+    );
     assert.deepStrictEqual(fs.readFileSync(file), before);
-    assert.deepStrictEqual(store.fetch('g', null)[0], { topic: 't', partition: 0, offset: 5, metadata: 'ok', errorCode: 0 });
-    assert.deepStrictEqual(store.history('g', 't', 0).map((h) => h.offset), [5]);
+    assert.deepStrictEqual(store.fetch('g', null)[0], {
+      topic: 't',
+      partition: 0,
+      offset: 5,
+      metadata: 'ok',
+      errorCode: 0,
+    });
+    assert.deepStrictEqual(
+      store.history('g', 't', 0).map((h) => h.offset),
+      [5],
+    );
     fail = false;
     await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 7, metadata: null }]);
     await store.close();
     const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
-    assert.deepStrictEqual(b.history('g', 't', 0).map((h) => h.offset), [5, 7]);
+    assert.deepStrictEqual(
+      b.history('g', 't', 0).map((h) => h.offset),
+      [5, 7],
+    );
     await b.close();
   });
 
@@ -180,8 +232,12 @@ describe('offset store', () => {
       history: [{ offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 }],
     });
     const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
-    assert.deepStrictEqual(store.fetch('g', null), [{ topic: 't', partition: 3, offset: 77, metadata: 'meta', errorCode: 0 }]);
-    assert.deepStrictEqual(store.history('g', 't', 3), [{ offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 }]);
+    assert.deepStrictEqual(store.fetch('g', null), [
+      { topic: 't', partition: 3, offset: 77, metadata: 'meta', errorCode: 0 },
+    ]);
+    assert.deepStrictEqual(store.history('g', 't', 3), [
+      { offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 },
+    ]);
     assert.ok(!fs.existsSync(path.join(dir, 'offsets.db')), 'the nedb file is removed after the import');
     await store.close();
     const again = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
@@ -194,14 +250,22 @@ describe('offset store', () => {
     const file = path.join(dir, 'offsets.log');
     let maxSize = 0;
     for (let i = 0; i < 40000; i++) {
-      await store.commit('g', 'member-with-a-longish-id', 1, [{ topic: 'topic-name', partition: i % 4, offset: i, metadata: null }]);
+      await store.commit('g', 'member-with-a-longish-id', 1, [
+        { topic: 'topic-name', partition: i % 4, offset: i, metadata: null },
+      ]);
       if (i % 1000 === 0) maxSize = Math.max(maxSize, fs.statSync(file).size);
     }
     assert.ok(maxSize <= 4 * 1024 * 1024 + 1024, `the log stayed near 4 MiB (max seen ${maxSize})`);
     assert.ok(fs.statSync(file).size < 4 * 1024 * 1024);
     const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 3 });
-    assert.deepStrictEqual(b.fetch('g', null).map((c) => c.offset), [39996, 39997, 39998, 39999]);
-    assert.deepStrictEqual(b.history('g', 'topic-name', 3).map((h) => h.offset), [39991, 39995, 39999]);
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => c.offset),
+      [39996, 39997, 39998, 39999],
+    );
+    assert.deepStrictEqual(
+      b.history('g', 'topic-name', 3).map((h) => h.offset),
+      [39991, 39995, 39999],
+    );
     await b.close();
     await store.close();
   });

@@ -18,7 +18,15 @@ class FakeLogs {
   partitionInfo(topic: string, partition: number) {
     const list = this.batches[partition];
     const last = list[list.length - 1];
-    return { topic, partition, logStartOffset: 0, logEndOffset: last ? last.baseOffset + last.lastOffsetDelta + 1 : 0, sizeBytes: 0, segmentCount: 1, lastTimestamp: -1 };
+    return {
+      topic,
+      partition,
+      logStartOffset: 0,
+      logEndOffset: last ? last.baseOffset + last.lastOffsetDelta + 1 : 0,
+      sizeBytes: 0,
+      segmentCount: 1,
+      lastTimestamp: -1,
+    };
   }
   *scanBatchHeaders(_topic: string, partition: number, fromOffset: number): Iterable<BatchHeader> {
     for (const b of this.batches[partition]) if (b.baseOffset + b.lastOffsetDelta >= fromOffset) yield b;
@@ -31,7 +39,19 @@ class FakeLogs {
 }
 
 function header(producerId: number, producerEpoch: number, baseSequence: number, recordCount: number): BatchHeader {
-  return { position: 0, size: 100, baseOffset: 0, lastOffsetDelta: recordCount - 1, recordCount, attributes: 0, firstTimestamp: 0, maxTimestamp: 0, producerId, producerEpoch, baseSequence };
+  return {
+    position: 0,
+    size: 100,
+    baseOffset: 0,
+    lastOffsetDelta: recordCount - 1,
+    recordCount,
+    attributes: 0,
+    firstTimestamp: 0,
+    maxTimestamp: 0,
+    producerId,
+    producerEpoch,
+    baseSequence,
+  };
 }
 
 /** What the Broker does: check, append when new, record. */
@@ -82,24 +102,46 @@ describe('idempotent producer state', () => {
 
   it('refuses a transactional id with a clear error', async () => {
     const m = await open();
-    await assert.rejects(m.initProducerId('tx-1'), (e: KafkaError) => e.code === ErrorCode.INVALID_REQUEST && /transactions are not supported/.test(e.message));
+    await assert.rejects(
+      m.initProducerId('tx-1'),
+      (e: KafkaError) => e.code === ErrorCode.INVALID_REQUEST && /transactions are not supported/.test(e.message),
+    );
     await m.close();
   });
 
   it('sequences start at 0 and grow by the record count; a retried batch is answered with its original offsets and stored once', async () => {
     const m = await open();
     const { producerId } = await m.initProducerId(null);
-    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 0, 3)), { duplicate: false, baseOffset: 0, lastOffset: 2 });
-    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 3, 2)), { duplicate: false, baseOffset: 3, lastOffset: 4 });
-    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 0, 3)), { duplicate: true, baseOffset: 0, lastOffset: 2 });
-    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 3, 2)), { duplicate: true, baseOffset: 3, lastOffset: 4 });
+    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 0, 3)), {
+      duplicate: false,
+      baseOffset: 0,
+      lastOffset: 2,
+    });
+    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 3, 2)), {
+      duplicate: false,
+      baseOffset: 3,
+      lastOffset: 4,
+    });
+    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 0, 3)), {
+      duplicate: true,
+      baseOffset: 0,
+      lastOffset: 2,
+    });
+    assert.deepStrictEqual(produce(m, logs, 0, header(producerId, 0, 3, 2)), {
+      duplicate: true,
+      baseOffset: 3,
+      lastOffset: 4,
+    });
     assert.strictEqual(logs.batches[0].length, 2, 'retries appended nothing');
     const [s] = m.state('t', 0);
     assert.strictEqual(s.nextSequence, 5);
-    assert.deepStrictEqual(s.batches.map((b) => [b.firstSequence, b.lastSequence, b.firstOffset, b.lastOffset]), [
-      [0, 2, 0, 2],
-      [3, 4, 3, 4],
-    ]);
+    assert.deepStrictEqual(
+      s.batches.map((b) => [b.firstSequence, b.lastSequence, b.firstOffset, b.lastOffset]),
+      [
+        [0, 2, 0, 2],
+        [3, 4, 3, 4],
+      ],
+    );
     assert.deepStrictEqual(m.state('t', 1), [], 'partitions are independent');
     await m.close();
   });
@@ -109,14 +151,21 @@ describe('idempotent producer state', () => {
     for (let i = 0; i < 7; i++) produce(m, logs, 0, header(1, 0, i, 1));
     assert.strictEqual(m.state('t', 0)[0].batches.length, 5);
     assert.strictEqual(m.check('t', 0, header(1, 0, 2, 1)).kind, 'duplicate');
-    assert.strictEqual(codeOf(() => m.check('t', 0, header(1, 0, 1, 1))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.strictEqual(
+      codeOf(() => m.check('t', 0, header(1, 0, 1, 1))),
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     await m.close();
   });
 
   it('a gap gets OUT_OF_ORDER_SEQUENCE_NUMBER with expected vs got, and check() changes nothing', async () => {
     const m = await open();
     produce(m, logs, 0, header(1, 0, 0, 2));
-    assert.throws(() => m.check('t', 0, header(1, 0, 5, 1)), (e: KafkaError) => e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 2, got 5/.test(e.message));
+    assert.throws(
+      () => m.check('t', 0, header(1, 0, 5, 1)),
+      (e: KafkaError) =>
+        e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 2, got 5/.test(e.message),
+    );
     assert.strictEqual(m.state('t', 0)[0].nextSequence, 2);
     assert.strictEqual(produce(m, logs, 0, header(1, 0, 2, 1)).duplicate, false, 'the right sequence still goes in');
     await m.close();
@@ -125,13 +174,20 @@ describe('idempotent producer state', () => {
   it('a batch that overlaps a stored one without matching it exactly is out of order', async () => {
     const m = await open();
     produce(m, logs, 0, header(1, 0, 0, 3));
-    assert.strictEqual(codeOf(() => m.check('t', 0, header(1, 0, 0, 2))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.strictEqual(
+      codeOf(() => m.check('t', 0, header(1, 0, 0, 2))),
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     await m.close();
   });
 
   it('a new producer on a partition must start at sequence 0', async () => {
     const m = await open();
-    assert.throws(() => m.check('t', 0, header(9, 0, 4, 1)), (e: KafkaError) => e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 0, got 4/.test(e.message));
+    assert.throws(
+      () => m.check('t', 0, header(9, 0, 4, 1)),
+      (e: KafkaError) =>
+        e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 0, got 4/.test(e.message),
+    );
     assert.strictEqual(m.check('t', 0, header(9, 0, 0, 1)).kind, 'append');
     await m.close();
   });
@@ -139,10 +195,20 @@ describe('idempotent producer state', () => {
   it('a stale epoch gets INVALID_PRODUCER_EPOCH; a new epoch must start at 0 and then fences the old one', async () => {
     const m = await open();
     produce(m, logs, 0, header(1, 0, 0, 2));
-    assert.strictEqual(codeOf(() => m.check('t', 0, header(1, 1, 2, 1))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.strictEqual(
+      codeOf(() => m.check('t', 0, header(1, 1, 2, 1))),
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     produce(m, logs, 0, header(1, 1, 0, 1));
-    assert.throws(() => m.check('t', 0, header(1, 0, 2, 1)), (e: KafkaError) => e.code === ErrorCode.INVALID_PRODUCER_EPOCH && /current epoch is 1/.test(e.message));
-    assert.strictEqual(codeOf(() => m.check('t', 0, header(1, 0, 0, 2))), ErrorCode.INVALID_PRODUCER_EPOCH, 'even an old-epoch retry is fenced');
+    assert.throws(
+      () => m.check('t', 0, header(1, 0, 2, 1)),
+      (e: KafkaError) => e.code === ErrorCode.INVALID_PRODUCER_EPOCH && /current epoch is 1/.test(e.message),
+    );
+    assert.strictEqual(
+      codeOf(() => m.check('t', 0, header(1, 0, 0, 2))),
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+      'even an old-epoch retry is fenced',
+    );
     assert.strictEqual(m.state('t', 0)[0].producerEpoch, 1);
     await m.close();
   });
@@ -160,7 +226,11 @@ describe('idempotent producer state', () => {
     await m.close();
     assert.ok(fs.existsSync(path.join(dir, 'producer-state.json')));
     const again = await open();
-    assert.deepStrictEqual(produce(again, logs, 1, header(4, 0, 2, 3)), { duplicate: true, baseOffset: 2, lastOffset: 4 });
+    assert.deepStrictEqual(produce(again, logs, 1, header(4, 0, 2, 3)), {
+      duplicate: true,
+      baseOffset: 2,
+      lastOffset: 4,
+    });
     assert.strictEqual(produce(again, logs, 1, header(4, 0, 5, 1)).baseOffset, 5);
     await again.close();
   });
@@ -174,9 +244,20 @@ describe('idempotent producer state', () => {
     // crash: no close
     logs.openedCleanly = false;
     const again = await open();
-    assert.deepStrictEqual(produce(again, logs, 0, header(4, 0, 1, 2)), { duplicate: true, baseOffset: 1, lastOffset: 2 });
-    assert.deepStrictEqual(produce(again, logs, 0, header(5, 0, 0, 1)), { duplicate: true, baseOffset: 3, lastOffset: 3 });
-    assert.strictEqual(codeOf(() => again.check('t', 0, header(4, 0, 7, 1))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    assert.deepStrictEqual(produce(again, logs, 0, header(4, 0, 1, 2)), {
+      duplicate: true,
+      baseOffset: 1,
+      lastOffset: 2,
+    });
+    assert.deepStrictEqual(produce(again, logs, 0, header(5, 0, 0, 1)), {
+      duplicate: true,
+      baseOffset: 3,
+      lastOffset: 3,
+    });
+    assert.strictEqual(
+      codeOf(() => again.check('t', 0, header(4, 0, 7, 1))),
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
     assert.strictEqual(logs.batches[0].length, 3);
     await again.close();
   });
@@ -186,7 +267,14 @@ describe('idempotent producer state', () => {
     produce(m, logs, 0, header(8, 2, 0, 4));
     logs.openedCleanly = false;
     const again = await open();
-    assert.deepStrictEqual(again.state('t', 0), [{ producerId: 8, producerEpoch: 2, nextSequence: 4, batches: [{ firstSequence: 0, lastSequence: 3, firstOffset: 0, lastOffset: 3 }] }]);
+    assert.deepStrictEqual(again.state('t', 0), [
+      {
+        producerId: 8,
+        producerEpoch: 2,
+        nextSequence: 4,
+        batches: [{ firstSequence: 0, lastSequence: 3, firstOffset: 0, lastOffset: 3 }],
+      },
+    ]);
     await again.close();
     void m;
   });

@@ -57,13 +57,22 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const before = m.partitionInfo('c', 0);
     const [stats] = await m.compactTopic('c');
     assert.deepStrictEqual(
-      { segments: stats.segmentsCleaned, before: stats.recordsBefore, after: stats.recordsAfter, upTo: stats.cleanedUpTo },
+      {
+        segments: stats.segmentsCleaned,
+        before: stats.recordsBefore,
+        after: stats.recordsAfter,
+        upTo: stats.cleanedUpTo,
+      },
       { segments: 1, before: 6, after: 3, upTo: 6 },
     );
     assert.ok(stats.bytesAfter < stats.bytesBefore);
     assert.deepStrictEqual(contents(m), ['3 k3=d', '4 k2=e', '5 k1=f']);
     const after = m.partitionInfo('c', 0);
-    assert.deepStrictEqual([after.logStartOffset, after.logEndOffset], [before.logStartOffset, before.logEndOffset], 'offsets do not move');
+    assert.deepStrictEqual(
+      [after.logStartOffset, after.logEndOffset],
+      [before.logStartOffset, before.logEndOffset],
+      'offsets do not move',
+    );
     // Reading from an offset that is now a gap starts at the next record kept.
     assert.deepStrictEqual(decodeRecordBatches(m.read('c', 0, 1, 1 << 20).records)[0].records[0].offset, 3);
     assert.strictEqual(append(m, 'c', 0, batch([kv('k2', 'g', t)])), 6, 'appends continue at the log end');
@@ -88,7 +97,11 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     append(m, 'c', 0, batch([kv('user-1', null, t)]));
     append(m, 'c', 0, batch([kv('user-3', 'carol', t)]));
     await m.compactTopic('c');
-    assert.deepStrictEqual(contents(m), ['1 user-2=bob', '2 user-1=∅', '3 user-3=carol'], 'the tombstone is still there for consumers to see');
+    assert.deepStrictEqual(
+      contents(m),
+      ['1 user-2=bob', '2 user-1=∅', '3 user-3=carol'],
+      'the tombstone is still there for consumers to see',
+    );
     h.clock.advance(61_000);
     await m.compactTopic('c');
     assert.deepStrictEqual(contents(m), ['1 user-2=bob', '3 user-3=carol']);
@@ -101,7 +114,10 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const dir = path.join(h.dir, 'topics', 'c-0');
     const snap = snapshotDir(dir);
     const keyless = batch([kv('k', 'v', 1), rec('no key', 1)]);
-    assert.throws(() => m.parseRecordSet('c', 0, keyless), isKafkaError(ErrorCode.INVALID_RECORD, /compacted.*needs a key; batch 0, record 1 has none/));
+    assert.throws(
+      () => m.parseRecordSet('c', 0, keyless),
+      isKafkaError(ErrorCode.INVALID_RECORD, /compacted.*needs a key; batch 0, record 1 has none/),
+    );
     assert.deepStrictEqual(snapshotDir(dir), snap);
     assert.strictEqual(append(m, 'plain', 0, keyless), 0);
   });
@@ -109,7 +125,12 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
   it("keeps an idempotent producer's latest batch as a header when all its records are superseded", async () => {
     await m.createTopic('c', 1, COMPACT);
     const t = h.clock.now();
-    const idem = encodeRecordBatch([kv('k', 'from-producer-7', t)], { producerId: 7, producerEpoch: 0, baseSequence: 0, compression: 0 });
+    const idem = encodeRecordBatch([kv('k', 'from-producer-7', t)], {
+      producerId: 7,
+      producerEpoch: 0,
+      baseSequence: 0,
+      compression: 0,
+    });
     append(m, 'c', 0, idem);
     append(m, 'c', 0, batch([kv('k', 'newer', t), kv('j', 'x', t)]));
     append(m, 'c', 0, batch([kv('j', 'y', t)]));
@@ -137,7 +158,13 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const [first] = decodeRecordBatches(m.read('c', 0, 0, 1 << 20).records);
     assert.strictEqual(first.compression, 0);
     assert.deepStrictEqual(
-      first.records.map((r) => [r.offset, r.timestamp, r.key?.toString(), r.value?.toString(), r.headers.map((x) => `${x.key}=${x.value}`)]),
+      first.records.map((r) => [
+        r.offset,
+        r.timestamp,
+        r.key?.toString(),
+        r.value?.toString(),
+        r.headers.map((x) => `${x.key}=${x.value}`),
+      ]),
       [
         [1, t + 1, 'b', '2', ['trace=xyz']],
         [2, t + 2, 'a', '3', []],
@@ -157,7 +184,10 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const dir = path.join(h.dir, 'topics', 'c-0');
     const snap = snapshotDir(dir);
     failWrites = true;
-    await assert.rejects(m.compactTopic('c'), isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /compaction of c-0 stopped: ENOSPC.*no segment was changed/));
+    await assert.rejects(
+      m.compactTopic('c'),
+      isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /compaction of c-0 stopped: ENOSPC.*no segment was changed/),
+    );
     failWrites = false;
     assert.deepStrictEqual(snapshotDir(dir), snap);
     assert.deepStrictEqual(contents(m), ['0 k=a', '1 k=b', '2 k=c']);
@@ -200,8 +230,16 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     const activeBase = m.partitionLog('c', 0).active.baseOffset;
     assert.ok(kept.length < 30, `${kept.length} records kept`);
     // Every key's latest value is still readable, and every record of the active segment is untouched.
-    for (const k of ['k0', 'k1', 'k2']) assert.ok(kept.some((r) => r.startsWith(`${27 + Number(k[1])} ${k}=`)), `${k} latest missing: ${kept.join(', ')}`);
-    for (let o = activeBase; o < 30; o++) assert.ok(kept.some((r) => r.startsWith(`${o} `)), `offset ${o} of the active segment is gone`);
+    for (const k of ['k0', 'k1', 'k2'])
+      assert.ok(
+        kept.some((r) => r.startsWith(`${27 + Number(k[1])} ${k}=`)),
+        `${k} latest missing: ${kept.join(', ')}`,
+      );
+    for (let o = activeBase; o < 30; o++)
+      assert.ok(
+        kept.some((r) => r.startsWith(`${o} `)),
+        `offset ${o} of the active segment is gone`,
+      );
     // Nothing new to clean: the next pass does nothing.
     h.clock.advance(15_000);
     await m.cleanerIdle();
@@ -279,6 +317,9 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
 
   it('refuses to compact a topic whose policy is delete, naming the setting', async () => {
     await m.createTopic('plain', 1);
-    await assert.rejects(m.compactTopic('plain'), isKafkaError(ErrorCode.INVALID_CONFIG, /cleanup\.policy=delete; set it to "compact"/));
+    await assert.rejects(
+      m.compactTopic('plain'),
+      isKafkaError(ErrorCode.INVALID_CONFIG, /cleanup\.policy=delete; set it to "compact"/),
+    );
   });
 });

@@ -7,7 +7,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { FakeClock } from '../../../../src/broker/clock';
 import { openLogManager, StorageOptions } from '../../../../src/broker/storage/log-manager';
-import { computeBatchCrc, encodeRecordBatch, EncodableRecord, BATCH_HEADER_SIZE, OFFSET_ATTRIBUTES, OFFSET_BATCH_LENGTH, OFFSET_CRC } from '../../../../src/broker/storage/record-batch';
+import {
+  computeBatchCrc,
+  encodeRecordBatch,
+  EncodableRecord,
+  BATCH_HEADER_SIZE,
+  OFFSET_ATTRIBUTES,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_CRC,
+} from '../../../../src/broker/storage/record-batch';
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-storage-test-'));
@@ -93,7 +101,8 @@ export function snapshotDir(dir: string): Map<string, Buffer> {
 
 export function fixture(name: string): Buffer {
   const candidates = [path.resolve(process.cwd(), 'test/fixtures/storage', name)];
-  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'test/fixtures/storage', name));
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d))
+    candidates.push(path.join(d, 'test/fixtures/storage', name));
   for (const c of candidates) if (fs.existsSync(c)) return fs.readFileSync(c);
   throw new Error(`fixture ${name} not found (looked in ${candidates[0]} and above ${__dirname})`);
 }

@@ -2,7 +2,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
-import { computeBatchCrc, decodeRecordBatches, OFFSET_CRC, OFFSET_LAST_OFFSET_DELTA, OFFSET_RECORD_COUNT } from '../../../../src/broker/storage/record-batch';
+import {
+  computeBatchCrc,
+  decodeRecordBatches,
+  OFFSET_CRC,
+  OFFSET_LAST_OFFSET_DELTA,
+  OFFSET_RECORD_COUNT,
+} from '../../../../src/broker/storage/record-batch';
 import { append, batch, batchOf, harness, Harness, Manager, rec, snapshotDir } from './helpers';
 
 function isKafkaError(code: ErrorCode, re?: RegExp) {
@@ -35,7 +41,11 @@ describe('storage: topics and configs', () => {
       ['slash/no', /contains "\/"/],
     ];
     for (const [name, re] of bad) {
-      await assert.rejects(m.createTopic(name, 1), isKafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, re), JSON.stringify(name));
+      await assert.rejects(
+        m.createTopic(name, 1),
+        isKafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, re),
+        JSON.stringify(name),
+      );
     }
     await m.createTopic('a'.repeat(249), 1);
     await m.createTopic('Ok.name_with-all.9', 1);
@@ -45,7 +55,10 @@ describe('storage: topics and configs', () => {
     await m.createTopic('orders', 2, { 'retention.ms': '1000' });
     await assert.rejects(m.createTopic('orders', 1), isKafkaError(ErrorCode.TOPIC_ALREADY_EXISTS));
     await assert.rejects(m.createTopic('zero', 0), isKafkaError(ErrorCode.INVALID_PARTITIONS));
-    await assert.rejects(m.createPartitions('orders', 2), isKafkaError(ErrorCode.INVALID_PARTITIONS, /can only be added/));
+    await assert.rejects(
+      m.createPartitions('orders', 2),
+      isKafkaError(ErrorCode.INVALID_PARTITIONS, /can only be added/),
+    );
     await assert.rejects(m.createPartitions('orders', 1), isKafkaError(ErrorCode.INVALID_PARTITIONS));
     await m.createPartitions('orders', 4);
     append(m, 'orders', 3, batchOf(2, 'x', 1));
@@ -83,28 +96,53 @@ describe('storage: topics and configs', () => {
     assert.strictEqual(m.partitionInfo('gone', 0).logEndOffset, 0);
     await m.close();
     m = await h.open();
-    assert.deepStrictEqual(m.listTopics().map((t) => t.name), ['gone']);
+    assert.deepStrictEqual(
+      m.listTopics().map((t) => t.name),
+      ['gone'],
+    );
   });
 
   it('describes every config with Kafka defaults and isDefault; validates names and values', async () => {
     await m.createTopic('c', 1, { 'segment.bytes': '1000', 'cleanup.policy': 'compact,delete' });
     const entries = m.describeTopicConfigs('c');
     const by = new Map(entries.map((e) => [e.name, e]));
-    assert.deepStrictEqual(by.get('retention.ms'), { name: 'retention.ms', value: '604800000', isDefault: true, readOnly: false, sensitive: false });
+    assert.deepStrictEqual(by.get('retention.ms'), {
+      name: 'retention.ms',
+      value: '604800000',
+      isDefault: true,
+      readOnly: false,
+      sensitive: false,
+    });
     assert.strictEqual(by.get('retention.bytes')!.value, '-1');
     assert.strictEqual(by.get('segment.ms')!.value, '604800000');
     assert.strictEqual(by.get('max.message.bytes')!.value, '1048588');
     assert.strictEqual(by.get('message.timestamp.type')!.value, 'CreateTime');
     assert.deepStrictEqual([by.get('segment.bytes')!.value, by.get('segment.bytes')!.isDefault], ['1000', false]);
     assert.strictEqual(by.get('cleanup.policy')!.value, 'compact,delete');
-    await assert.rejects(m.createTopic('d', 1, { 'no.such.config': '1' }), isKafkaError(ErrorCode.INVALID_CONFIG, /unknown topic config "no.such.config"/));
-    await assert.rejects(m.createTopic('d', 1, { 'retention.ms': 'soon' }), isKafkaError(ErrorCode.INVALID_CONFIG, /retention.ms.*not an integer/));
-    await assert.rejects(m.createTopic('d', 1, { 'segment.bytes': '10' }), isKafkaError(ErrorCode.INVALID_CONFIG, /below the minimum 14/));
+    await assert.rejects(
+      m.createTopic('d', 1, { 'no.such.config': '1' }),
+      isKafkaError(ErrorCode.INVALID_CONFIG, /unknown topic config "no.such.config"/),
+    );
+    await assert.rejects(
+      m.createTopic('d', 1, { 'retention.ms': 'soon' }),
+      isKafkaError(ErrorCode.INVALID_CONFIG, /retention.ms.*not an integer/),
+    );
+    await assert.rejects(
+      m.createTopic('d', 1, { 'segment.bytes': '10' }),
+      isKafkaError(ErrorCode.INVALID_CONFIG, /below the minimum 14/),
+    );
     await assert.rejects(m.createTopic('d', 1, { 'cleanup.policy': 'shred' }), isKafkaError(ErrorCode.INVALID_CONFIG));
     assert.strictEqual(m.getTopic('d'), undefined);
     await m.alterTopicConfigs('c', { 'retention.bytes': '5000' });
-    await assert.rejects(m.alterTopicConfigs('c', { 'max.message.bytes': '-5' }), isKafkaError(ErrorCode.INVALID_CONFIG));
-    assert.deepStrictEqual(m.getTopic('c')!.configs, { 'segment.bytes': '1000', 'cleanup.policy': 'compact,delete', 'retention.bytes': '5000' });
+    await assert.rejects(
+      m.alterTopicConfigs('c', { 'max.message.bytes': '-5' }),
+      isKafkaError(ErrorCode.INVALID_CONFIG),
+    );
+    assert.deepStrictEqual(m.getTopic('c')!.configs, {
+      'segment.bytes': '1000',
+      'cleanup.policy': 'compact,delete',
+      'retention.bytes': '5000',
+    });
   });
 });
 
@@ -128,16 +166,23 @@ describe('storage: append, read, segments, indexes', () => {
     assert.strictEqual(append(m, 't', 0, a), 0);
     assert.strictEqual(append(m, 't', 0, b), 3);
     const stored = m.read('t', 0, 3, 1 << 20).records;
-    assert.deepStrictEqual(stored.subarray(8), bCopy.subarray(8), 'everything after the base offset is the client bytes');
+    assert.deepStrictEqual(
+      stored.subarray(8),
+      bCopy.subarray(8),
+      'everything after the base offset is the client bytes',
+    );
     assert.strictEqual(stored.readInt32BE(4), 3);
     assert.strictEqual(computeBatchCrc(stored, 0, stored.length), stored.readUInt32BE(OFFSET_CRC));
     const res = m.read('t', 0, 1, 1 << 20);
     assert.deepStrictEqual(offsetsIn(res.records), [0, 1, 2, 3, 4], 'from the batch containing offset 1');
     assert.deepStrictEqual([res.highWatermark, res.logStartOffset], [5, 0]);
-    assert.deepStrictEqual(h.events.filter((e) => e.name === 'append').map((e) => e.payload), [
-      { topic: 't', partition: 0, logEndOffset: 3 },
-      { topic: 't', partition: 0, logEndOffset: 5 },
-    ]);
+    assert.deepStrictEqual(
+      h.events.filter((e) => e.name === 'append').map((e) => e.payload),
+      [
+        { topic: 't', partition: 0, logEndOffset: 3 },
+        { topic: 't', partition: 0, logEndOffset: 5 },
+      ],
+    );
   });
 
   it('reads up to maxBytes of whole batches, but always at least one, and empty at the log end', async () => {
@@ -153,10 +198,16 @@ describe('storage: append, read, segments, indexes', () => {
   it('rejects reads outside [log start, log end] with the valid range in the message', async () => {
     await m.createTopic('t', 1);
     append(m, 't', 0, batchOf(3, 'a', 1));
-    assert.throws(() => m.read('t', 0, 4, 100), isKafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, /valid offsets are 0\.\.3/));
+    assert.throws(
+      () => m.read('t', 0, 4, 100),
+      isKafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, /valid offsets are 0\.\.3/),
+    );
     assert.throws(() => m.read('t', 0, -1, 100), isKafkaError(ErrorCode.OFFSET_OUT_OF_RANGE));
     m.deleteRecords('t', 0, 2);
-    assert.throws(() => m.read('t', 0, 1, 100), isKafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, /valid offsets are 2\.\.3/));
+    assert.throws(
+      () => m.read('t', 0, 1, 100),
+      isKafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, /valid offsets are 2\.\.3/),
+    );
     assert.throws(() => m.read('t', 1, 0, 100), isKafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
     assert.throws(() => m.read('nope', 0, 0, 100), isKafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
   });
@@ -173,9 +224,16 @@ describe('storage: append, read, segments, indexes', () => {
       assert.match(f, /^\d{20}\.log$/);
       assert.ok(fs.statSync(path.join(h.dir, 'topics', 't-0', f)).size <= 1000);
       const base = Number(f.slice(0, 20));
-      assert.deepStrictEqual(offsetsIn(m.read('t', 0, base, 1).records)[0], base, `segment ${f} starts at its base offset`);
+      assert.deepStrictEqual(
+        offsetsIn(m.read('t', 0, base, 1).records)[0],
+        base,
+        `segment ${f} starts at its base offset`,
+      );
     }
-    assert.deepStrictEqual(offsetsIn(m.read('t', 0, 0, 1 << 20).records), Array.from({ length: 60 }, (_, i) => i));
+    assert.deepStrictEqual(
+      offsetsIn(m.read('t', 0, 0, 1 << 20).records),
+      Array.from({ length: 60 }, (_, i) => i),
+    );
   });
 
   it('rolls a segment by age (segment.ms on the clock)', async () => {
@@ -212,8 +270,12 @@ describe('storage: append, read, segments, indexes', () => {
     const seg = log.segments[0];
     const entries = seg.offsetIndex.toArray();
     const expected = seg.size / 4096;
-    assert.ok(entries.length >= expected * 0.8 && entries.length <= expected + 1, `${entries.length} entries for ${seg.size} bytes`);
-    for (const [rel, pos] of entries) assert.strictEqual(seg.baseOffsetAt(pos), rel, 'an entry points at the start of its batch');
+    assert.ok(
+      entries.length >= expected * 0.8 && entries.length <= expected + 1,
+      `${entries.length} entries for ${seg.size} bytes`,
+    );
+    for (const [rel, pos] of entries)
+      assert.strictEqual(seg.baseOffsetAt(pos), rel, 'an entry points at the start of its batch');
     for (let o = 0; o < 1200; o += 37) assert.strictEqual(offsetsIn(m.read('t', 0, o, 1).records)[0], o - (o % 3));
     await m.close();
     const onDisk = fs.readFileSync(path.join(h.dir, 'topics', 't-0', '00000000000000000000.index'));
@@ -253,7 +315,10 @@ describe('storage: append, read, segments, indexes', () => {
     assert.strictEqual(res.logAppendTime, h.clock.now());
     const [d] = decodeRecordBatches(m.read('t', 0, 0, 1000).records);
     assert.strictEqual(d.timestampType, 1);
-    assert.deepStrictEqual(d.records.map((r) => r.timestamp), [h.clock.now(), h.clock.now()]);
+    assert.deepStrictEqual(
+      d.records.map((r) => r.timestamp),
+      [h.clock.now(), h.clock.now()],
+    );
     await m.close();
     m = await h.open();
     m.crash();
@@ -266,7 +331,10 @@ describe('storage: append, read, segments, indexes', () => {
     await m.createTopic('t', 1, { 'segment.bytes': '600' });
     for (let i = 0; i < 20; i++) append(m, 't', 0, batchOf(2, `s${i}`, i, 60));
     const headers = [...m.scanBatchHeaders('t', 0, 7)];
-    assert.deepStrictEqual(headers.map((x) => x.baseOffset), Array.from({ length: 17 }, (_, i) => 6 + i * 2));
+    assert.deepStrictEqual(
+      headers.map((x) => x.baseOffset),
+      Array.from({ length: 17 }, (_, i) => 6 + i * 2),
+    );
     assert.ok(headers.every((x) => x.recordCount === 2 && x.producerId === -1));
   });
 });
@@ -295,7 +363,10 @@ describe('storage: retention and deleteRecords', () => {
     assert.ok(after.segmentCount < before.segmentCount);
     assert.ok(after.logStartOffset > 0 && after.logStartOffset <= mid, `log start ${after.logStartOffset}`);
     assert.strictEqual(after.logEndOffset, before.logEndOffset);
-    assert.deepStrictEqual(h.events.filter((e) => e.name === 'recordsDeleted').map((e) => e.payload), [{ topic: 't', partition: 0, logStartOffset: after.logStartOffset }]);
+    assert.deepStrictEqual(
+      h.events.filter((e) => e.name === 'recordsDeleted').map((e) => e.payload),
+      [{ topic: 't', partition: 0, logStartOffset: after.logStartOffset }],
+    );
     // Time passes: everything but the active segment goes, by the retention timer (5 min on the clock).
     h.clock.advance(300_000);
     const last = m.partitionInfo('t', 0);
@@ -400,7 +471,10 @@ describe('storage: bad input and write failures leave the log unchanged', () => 
     const b = batchOf(2, 'x', 1);
     const headers = m.parseRecordSet('t', 0, b);
     failWrites = true;
-    assert.throws(() => m.appendValidated('t', 0, b, headers), isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /no space left/));
+    assert.throws(
+      () => m.appendValidated('t', 0, b, headers),
+      isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /no space left/),
+    );
     assert.deepStrictEqual(snapshotDir(dir), before);
     assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 3);
     failWrites = false;

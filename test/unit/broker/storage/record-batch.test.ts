@@ -9,7 +9,13 @@ import {
   snappyDecompress,
   validateRecordSet,
 } from '../../../../src/broker/storage/record-batch';
-import { readUnsignedVarint, readVarint, sizeOfVarint, writeUnsignedVarint, writeVarint } from '../../../../src/broker/storage/varint';
+import {
+  readUnsignedVarint,
+  readVarint,
+  sizeOfVarint,
+  writeUnsignedVarint,
+  writeVarint,
+} from '../../../../src/broker/storage/varint';
 import { batch, batchOf, fixture, prng, rec, referenceCrc32c, withCompressedRecords } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -32,7 +38,11 @@ describe('storage codec: CRC-32C', () => {
     for (let len = 0; len < 300; len++) {
       const buf = Buffer.from(Array.from({ length: len + 5 }, () => Math.floor(rand() * 256)));
       const start = len % 5;
-      assert.strictEqual(crc32c(buf, start, start + len), referenceCrc32c(buf.subarray(start, start + len)), `length ${len}`);
+      assert.strictEqual(
+        crc32c(buf, start, start + len),
+        referenceCrc32c(buf.subarray(start, start + len)),
+        `length ${len}`,
+      );
     }
   });
 
@@ -116,22 +126,52 @@ describe('storage codec: record batch v2', () => {
 
   it('round trips keys, null keys and values, headers, timestamps and producer fields', () => {
     const records = [
-      { key: Buffer.from('user-1'), value: Buffer.from('{"a":1}'), headers: [{ key: 'trace', value: Buffer.from('abc') }], timestamp: 1_700_000_000_123 },
+      {
+        key: Buffer.from('user-1'),
+        value: Buffer.from('{"a":1}'),
+        headers: [{ key: 'trace', value: Buffer.from('abc') }],
+        timestamp: 1_700_000_000_123,
+      },
       { key: null, value: null, headers: [{ key: 'empty', value: null }], timestamp: 1_700_000_000_100 },
       { key: Buffer.alloc(0), value: Buffer.alloc(300, 1), headers: [], timestamp: 1_700_000_000_200 },
     ];
-    const b = encodeRecordBatch(records, { baseOffset: 42, producerId: 7, producerEpoch: 3, baseSequence: 10, compression: 0, partitionLeaderEpoch: 5 });
+    const b = encodeRecordBatch(records, {
+      baseOffset: 42,
+      producerId: 7,
+      producerEpoch: 3,
+      baseSequence: 10,
+      compression: 0,
+      partitionLeaderEpoch: 5,
+    });
     const [d] = decodeRecordBatches(b);
     assert.strictEqual(d.baseOffset, 42);
     assert.strictEqual(d.lastOffset, 44);
     assert.strictEqual(d.partitionLeaderEpoch, 5);
-    assert.deepStrictEqual([d.producerId, d.producerEpoch, d.baseSequence, d.compression, d.timestampType], [7, 3, 10, 0, 0]);
     assert.deepStrictEqual(
-      d.records.map((r) => [r.offset, r.timestamp, r.key?.toString() ?? null, r.value?.toString('hex') ?? null, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]),
-      records.map((r, i) => [42 + i, r.timestamp, r.key?.toString() ?? null, r.value?.toString('hex') ?? null, r.headers.map((h) => [h.key, h.value?.toString() ?? null])]),
+      [d.producerId, d.producerEpoch, d.baseSequence, d.compression, d.timestampType],
+      [7, 3, 10, 0, 0],
+    );
+    assert.deepStrictEqual(
+      d.records.map((r) => [
+        r.offset,
+        r.timestamp,
+        r.key?.toString() ?? null,
+        r.value?.toString('hex') ?? null,
+        r.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+      ]),
+      records.map((r, i) => [
+        42 + i,
+        r.timestamp,
+        r.key?.toString() ?? null,
+        r.value?.toString('hex') ?? null,
+        r.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+      ]),
     );
     const h = parseBatchHeader(b, 0)!;
-    assert.deepStrictEqual([h.size, h.recordCount, h.lastOffsetDelta, h.firstTimestamp, h.maxTimestamp], [b.length, 3, 2, 1_700_000_000_123, 1_700_000_000_200]);
+    assert.deepStrictEqual(
+      [h.size, h.recordCount, h.lastOffsetDelta, h.firstTimestamp, h.maxTimestamp],
+      [b.length, 3, 2, 1_700_000_000_123, 1_700_000_000_200],
+    );
   });
 
   it('round trips a gzip batch', () => {
@@ -139,7 +179,10 @@ describe('storage codec: record batch v2', () => {
     assert.strictEqual(b.readInt16BE(21) & 7, 1);
     const [d] = decodeRecordBatches(b);
     assert.strictEqual(d.compression, 1);
-    assert.deepStrictEqual(d.records.map((r) => r.value!.toString()), ['one', 'two']);
+    assert.deepStrictEqual(
+      d.records.map((r) => r.value!.toString()),
+      ['one', 'two'],
+    );
   });
 
   it('decodes snappy batches in xerial framing (Java, librdkafka) and raw', () => {
@@ -148,13 +191,22 @@ describe('storage codec: record batch v2', () => {
     const raw = withCompressedRecords(plain, 2, snappyjs.compress(body));
     const half = Math.floor(body.length / 2);
     const blocks = [body.subarray(0, half), body.subarray(half)].map((p) => Buffer.from(snappyjs.compress(p)));
-    const header = Buffer.concat([Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]), Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])]);
-    const framed = Buffer.concat([header, ...blocks.flatMap((bl) => [Buffer.from([0, 0, (bl.length >> 8) & 0xff, bl.length & 0xff]), bl])]);
+    const header = Buffer.concat([
+      Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]),
+      Buffer.from([0, 0, 0, 1, 0, 0, 0, 1]),
+    ]);
+    const framed = Buffer.concat([
+      header,
+      ...blocks.flatMap((bl) => [Buffer.from([0, 0, (bl.length >> 8) & 0xff, bl.length & 0xff]), bl]),
+    ]);
     assert.deepStrictEqual(snappyDecompress(framed), Buffer.from(body));
     for (const b of [raw, withCompressedRecords(plain, 2, framed)]) {
       const [d] = decodeRecordBatches(b);
       assert.strictEqual(d.compression, 2);
-      assert.deepStrictEqual(d.records.map((r) => r.value!.toString()), Array.from({ length: 20 }, (_, i) => `snappy-${i}`));
+      assert.deepStrictEqual(
+        d.records.map((r) => r.value!.toString()),
+        Array.from({ length: 20 }, (_, i) => `snappy-${i}`),
+      );
     }
   });
 
@@ -163,11 +215,19 @@ describe('storage codec: record batch v2', () => {
     const b = withCompressedRecords(plain, 3, lz4js.compress(plain.subarray(61)));
     const [d] = decodeRecordBatches(b);
     assert.strictEqual(d.compression, 3);
-    assert.deepStrictEqual(d.records.map((r) => [r.offset, r.value!.toString(), r.timestamp]), Array.from({ length: 10 }, (_, i) => [i, `lz4-${i}`, 9000 + i]));
+    assert.deepStrictEqual(
+      d.records.map((r) => [r.offset, r.value!.toString(), r.timestamp]),
+      Array.from({ length: 10 }, (_, i) => [i, `lz4-${i}`, 9000 + i]),
+    );
   });
 
   it('decodes zstd batches (fixture compressed by the zstd command line)', () => {
-    const records = [0, 1, 2].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`zstd value ${i}`), headers: [{ key: 'h', value: Buffer.from(`v${i}`) }], timestamp: 1_700_000_000_000 + i }));
+    const records = [0, 1, 2].map((i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`zstd value ${i}`),
+      headers: [{ key: 'h', value: Buffer.from(`v${i}`) }],
+      timestamp: 1_700_000_000_000 + i,
+    }));
     const plain = encodeRecordBatch(records, { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 });
     const b = withCompressedRecords(plain, 4, fixture('records-3.zst'));
     const [d] = decodeRecordBatches(b);
@@ -190,17 +250,27 @@ describe('storage codec: record batch v2', () => {
   it('reports a batch whose compressed records do not decode as CORRUPT_MESSAGE', () => {
     const plain = batchOf(3, 'x', 1);
     const b = withCompressedRecords(plain, 1, Buffer.from('not gzip at all'));
-    assert.throws(() => decodeRecordBatches(b), (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE && /gzip/.test(e.message));
+    assert.throws(
+      () => decodeRecordBatches(b),
+      (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE && /gzip/.test(e.message),
+    );
   });
 
   it('validation names the problem: CRC (expected/actual), magic, truncation, count mismatch, size limit', () => {
     const good = batchOf(3, 'v', 1);
     assert.strictEqual(validateRecordSet(Buffer.concat([good, good]), 1 << 20).length, 2);
     const expectError = (buf: Buffer, code: ErrorCode, re: RegExp, max = 1 << 20) =>
-      assert.throws(() => validateRecordSet(buf, max), (e: unknown) => e instanceof KafkaError && e.code === code && re.test(e.message));
+      assert.throws(
+        () => validateRecordSet(buf, max),
+        (e: unknown) => e instanceof KafkaError && e.code === code && re.test(e.message),
+      );
     const flipped = Buffer.from(good);
     flipped[flipped.length - 1] ^= 1;
-    expectError(flipped, ErrorCode.CORRUPT_MESSAGE, /CRC-32C mismatch: the batch says 0x[0-9a-f]{8} but its bytes give 0x[0-9a-f]{8}/);
+    expectError(
+      flipped,
+      ErrorCode.CORRUPT_MESSAGE,
+      /CRC-32C mismatch: the batch says 0x[0-9a-f]{8} but its bytes give 0x[0-9a-f]{8}/,
+    );
     const magic = Buffer.from(good);
     magic[16] = 1;
     expectError(magic, ErrorCode.CORRUPT_MESSAGE, /magic 1/);

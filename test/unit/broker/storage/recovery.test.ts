@@ -5,7 +5,9 @@ import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch
 import { append, batch, batchOf, harness, Harness, Manager, prng, rec } from './helpers';
 
 function values(m: Manager, topic: string, partition: number, from = 0): string[] {
-  return decodeRecordBatches(m.read(topic, partition, from, 1 << 30).records).flatMap((b) => b.records.map((r) => r.value!.toString()));
+  return decodeRecordBatches(m.read(topic, partition, from, 1 << 30).records).flatMap((b) =>
+    b.records.map((r) => r.value!.toString()),
+  );
 }
 
 /** Every index entry points at the start of a batch with the right base offset, inside the log. */
@@ -65,7 +67,10 @@ describe('storage: recovery after an unclean shutdown', () => {
       const cutBytes = cut - (whole > 0 ? ends[whole - 1] : 0);
       const events = h.events.filter((e) => e.name === 'recoveryTruncated');
       if (cutBytes > 0) {
-        assert.deepStrictEqual(events.map((e) => (e.payload as { bytes: number }).bytes), [cutBytes]);
+        assert.deepStrictEqual(
+          events.map((e) => (e.payload as { bytes: number }).bytes),
+          [cutBytes],
+        );
         assert.match((events[0].payload as { reason: string }).reason, /torn batch/);
       } else assert.strictEqual(events.length, 0);
       assert.strictEqual(fs.statSync(file).size, whole > 0 ? ends[whole - 1] : 0);
@@ -113,7 +118,10 @@ describe('storage: recovery after an unclean shutdown', () => {
     fs.writeFileSync(file, buf);
     m = await h.open();
     const log = m.partitionLog('t', 0);
-    assert.deepStrictEqual(log.segments.map((s) => s.baseOffset), segs.slice(0, 2));
+    assert.deepStrictEqual(
+      log.segments.map((s) => s.baseOffset),
+      segs.slice(0, 2),
+    );
     assert.ok(log.logEndOffset < segs[2] && log.logEndOffset > segs[1]);
     for (const base of segs.slice(2)) assert.ok(!fs.existsSync(logFile(h, 't', 0, base)));
     assertIndexesConsistent(m, 't', 0);

@@ -11,7 +11,13 @@ describe('data directory lock', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const me = (sessionId: string, pid = process.pid) => ({ pid, sessionId, window: `window ${sessionId}`, host: '127.0.0.1', startedAt: 1000 });
+  const me = (sessionId: string, pid = process.pid) => ({
+    pid,
+    sessionId,
+    window: `window ${sessionId}`,
+    host: '127.0.0.1',
+    startedAt: 1000,
+  });
 
   it('the first window takes the lock and records who it is', () => {
     const r = acquireLock(dir, me('a'));

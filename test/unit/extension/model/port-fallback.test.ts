@@ -3,7 +3,9 @@ import * as net from 'net';
 import { listenWithFallback } from '../../../../src/extension/model/port-fallback';
 
 function inUse(port: number): Error {
-  return Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), { code: 'EADDRINUSE' });
+  return Object.assign(new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`), {
+    code: 'EADDRINUSE',
+  });
 }
 
 describe('port fallback', () => {

@@ -1,5 +1,11 @@
 import * as assert from 'assert';
-import type { GroupDescription, GroupListing, PartitionInfo, PartitionLag, TopicInfo } from '../../../../src/broker/types';
+import type {
+  GroupDescription,
+  GroupListing,
+  PartitionInfo,
+  PartitionLag,
+  TopicInfo,
+} from '../../../../src/broker/types';
 import {
   childrenOf,
   ClusterReader,
@@ -35,7 +41,11 @@ class FakeCluster implements ClusterReader {
       })),
     );
   }
-  addGroup(groupId: string, members: { clientId: string; assigned: [string, number[]][] }[], lag: PartitionLag[]): void {
+  addGroup(
+    groupId: string,
+    members: { clientId: string; assigned: [string, number[]][] }[],
+    lag: PartitionLag[],
+  ): void {
     this.groups.set(groupId, {
       desc: {
         groupId,
@@ -59,7 +69,12 @@ class FakeCluster implements ClusterReader {
   }
   listTopics(): TopicInfo[] {
     if (this.failTopics) throw new Error('storage is closed');
-    return [...this.topics.keys()].map((name) => ({ name, partitions: this.topics.get(name)!.length, configs: this.configs.get(name) ?? {}, createdAt: 0 }));
+    return [...this.topics.keys()].map((name) => ({
+      name,
+      partitions: this.topics.get(name)!.length,
+      configs: this.configs.get(name) ?? {},
+      createdAt: 0,
+    }));
   }
   partitions(topic: string): PartitionInfo[] {
     const p = this.topics.get(topic);
@@ -67,7 +82,11 @@ class FakeCluster implements ClusterReader {
     return p;
   }
   listGroups(): GroupListing[] {
-    return [...this.groups.values()].map((g) => ({ groupId: g.desc.groupId, protocolType: 'consumer', state: g.desc.state }));
+    return [...this.groups.values()].map((g) => ({
+      groupId: g.desc.groupId,
+      protocolType: 'consumer',
+      state: g.desc.state,
+    }));
   }
   describeGroup(groupId: string): GroupDescription {
     const g = this.groups.get(groupId);
@@ -228,12 +247,20 @@ describe('view status nodes', () => {
     assert.strictEqual(err[0].description, 'EACCES: permission denied');
     assert.strictEqual(err[0].command?.command, 'kafkaLite.showLog');
     const ext = statusNodes(
-      { state: 'external', bootstrap: '127.0.0.1:9093', owner: { pid: 42, sessionId: 's', window: 'shop (VS Code)', host: '127.0.0.1', port: 9093, startedAt: 0 } },
+      {
+        state: 'external',
+        bootstrap: '127.0.0.1:9093',
+        owner: { pid: 42, sessionId: 's', window: 'shop (VS Code)', host: '127.0.0.1', port: 9093, startedAt: 0 },
+      },
       'topics',
     )!;
     assert.match(ext[0].label, /127\.0\.0\.1:9093/);
     assert.match(ext[0].tooltip ?? '', /shop \(VS Code\).*pid 42/);
-    assert.strictEqual(ext[0].command?.command, 'kafkaLite.broker.connectViews', 'clicking it connects the views to that broker');
+    assert.strictEqual(
+      ext[0].command?.command,
+      'kafkaLite.broker.connectViews',
+      'clicking it connects the views to that broker',
+    );
   });
 
   it("connected to another window's broker: no status node, and a first node names the owner and its address", () => {
@@ -250,7 +277,17 @@ describe('view status nodes', () => {
 
   it('a partition read over the wire says its size and newest record time are unknown (not 0 B, not 1970)', () => {
     const c = new FakeCluster();
-    c.topics.set('remote', [{ topic: 'remote', partition: 0, logStartOffset: 0, logEndOffset: 5, sizeBytes: 0, segmentCount: 0, lastTimestamp: -1 }]);
+    c.topics.set('remote', [
+      {
+        topic: 'remote',
+        partition: 0,
+        logStartOffset: 0,
+        logEndOffset: 5,
+        sizeBytes: 0,
+        segmentCount: 0,
+        lastTimestamp: -1,
+      },
+    ]);
     const [p] = childrenOf(c, topicNodes(c)[0]);
     assert.match(p.description ?? '', /size unknown · last record unknown/);
     assert.doesNotMatch(p.tooltip ?? '', /1970|0 B/);

@@ -3,7 +3,10 @@ import { panelTarget } from '../../../../src/extension/panels/args';
 
 describe('panel command arguments', () => {
   it('reads topic, partition and group from a tree node object', () => {
-    assert.deepStrictEqual(panelTarget([{ kind: 'partition', topic: 'orders', partition: 2, label: 'x' }]), { topic: 'orders', partition: 2 });
+    assert.deepStrictEqual(panelTarget([{ kind: 'partition', topic: 'orders', partition: 2, label: 'x' }]), {
+      topic: 'orders',
+      partition: 2,
+    });
     assert.deepStrictEqual(panelTarget([{ kind: 'group', groupId: 'billing' }]), { groupId: 'billing' });
   });
 

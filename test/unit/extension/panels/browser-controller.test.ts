@@ -20,8 +20,13 @@ describe('record browser controller', () => {
     await ctl.handle({ ...m, id: rid });
     return posted.reply(rid);
   };
-  const open = (partition: number | null, seek: Seek, filter: RecordFilter = noFilter, tail = false, topic = 'events') =>
-    req({ type: 'open', topic, partition, seek, filter, tail });
+  const open = (
+    partition: number | null,
+    seek: Seek,
+    filter: RecordFilter = noFilter,
+    tail = false,
+    topic = 'events',
+  ) => req({ type: 'open', topic, partition, seek, filter, tail });
   const offsets = () => posted.snapshot().rows.map((r) => r.offset);
 
   beforeEach(async () => {
@@ -33,7 +38,12 @@ describe('record browser controller', () => {
         'events',
         Array.from({ length: 50 }, (_, i) => {
           const n = b * 50 + i;
-          return { key: `k${n}`, value: JSON.stringify({ n, even: n % 2 === 0 }), timestamp: 1_000_000 + n * 1000, headers: [{ key: 'src', value: Buffer.from(n % 10 === 0 ? 'batch' : 'web') }] };
+          return {
+            key: `k${n}`,
+            value: JSON.stringify({ n, even: n % 2 === 0 }),
+            timestamp: 1_000_000 + n * 1000,
+            headers: [{ key: 'src', value: Buffer.from(n % 10 === 0 ? 'batch' : 'web') }],
+          };
         }),
         { partition: 0 },
       );
@@ -57,7 +67,10 @@ describe('record browser controller', () => {
   it('pages forward and back through a partition 100 records at a time', async () => {
     assert.ok((await open(0, { kind: 'beginning' })).ok);
     let s = posted.snapshot();
-    assert.deepStrictEqual(offsets(), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepStrictEqual(
+      offsets(),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.strictEqual(s.hasPrev, false);
     assert.strictEqual(s.hasNext, true);
     await req({ type: 'page', direction: 'next' });
@@ -90,7 +103,10 @@ describe('record browser controller', () => {
   });
 
   it('shows JSON pretty-printed, binary as hex, and decodes compressed batches', async () => {
-    await fx.broker.produce('events', [{ key: Buffer.from([0, 1, 0xfe]), value: '{"a":[1,2]}' }], { partition: 1, compression: 1 });
+    await fx.broker.produce('events', [{ key: Buffer.from([0, 1, 0xfe]), value: '{"a":[1,2]}' }], {
+      partition: 1,
+      compression: 1,
+    });
     await open(1, { kind: 'beginning' });
     const [row] = posted.snapshot().rows;
     assert.strictEqual(row.key, '00 01 fe');
@@ -104,13 +120,23 @@ describe('record browser controller', () => {
     await fx.broker.produce('events', [{ value: 'early', timestamp: 1_000_500 }], { partition: 1 });
     await open(null, { kind: 'beginning' });
     const rows = posted.snapshot().rows;
-    assert.deepStrictEqual(rows.slice(0, 3).map((r) => [r.partition, r.offset]), [[0, 0], [1, 0], [0, 1]]);
+    assert.deepStrictEqual(
+      rows.slice(0, 3).map((r) => [r.partition, r.offset]),
+      [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+      ],
+    );
     assert.strictEqual(rows.length, 100);
   });
 
   it('filters by substring on a header and by regex on the key', async () => {
     await open(0, { kind: 'beginning' }, { text: 'BATCH', regex: false, field: 'header' });
-    assert.deepStrictEqual(offsets(), Array.from({ length: 25 }, (_, i) => i * 10));
+    assert.deepStrictEqual(
+      offsets(),
+      Array.from({ length: 25 }, (_, i) => i * 10),
+    );
     await open(0, { kind: 'beginning' }, { text: '^k1\\d$', regex: true, field: 'key' });
     assert.deepStrictEqual(offsets(), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     await open(0, { kind: 'beginning' }, { text: '"even":true', regex: false, field: 'value' });
@@ -133,7 +159,13 @@ describe('record browser controller', () => {
     await fx.broker.produce('events', [{ value: 'other partition' }], { partition: 1 });
     await ctl.flushTail();
     const rows = posted.snapshot().rows;
-    assert.deepStrictEqual(rows.slice(-2).map((r) => [r.offset, r.value]), [[250, 'new-1'], [251, 'new-2']]);
+    assert.deepStrictEqual(
+      rows.slice(-2).map((r) => [r.offset, r.value]),
+      [
+        [250, 'new-1'],
+        [251, 'new-2'],
+      ],
+    );
     assert.strictEqual(rows.length, 102);
   });
 
@@ -166,13 +198,19 @@ describe('record browser controller', () => {
     const r = await req({ type: 'compact' });
     assert.ok(r.ok, r.error);
     const s = posted.snapshot();
-    assert.deepStrictEqual(s.rows.map((x) => `${x.offset} ${x.key}=${x.value}`), ['1 bob=v1', '3 cy=v1', '4 ann=v3']);
+    assert.deepStrictEqual(
+      s.rows.map((x) => `${x.offset} ${x.key}=${x.value}`),
+      ['1 bob=v1', '3 cy=v1', '4 ann=v3'],
+    );
     assert.match(s.note ?? '', /2 superseded record\(s\) removed.*gaps/);
     // Compacted by someone else (the periodic cleaner, the command): the open page follows.
     await fx.broker.produce('profiles', [{ key: 'bob', value: 'v2' }], { partition: 0 });
     await fx.broker.compactTopic('profiles');
     await ctl.flushTail(); // waits for the queued re-read
-    assert.deepStrictEqual(posted.snapshot().rows.map((x) => `${x.offset} ${x.key}=${x.value}`), ['3 cy=v1', '4 ann=v3', '5 bob=v2']);
+    assert.deepStrictEqual(
+      posted.snapshot().rows.map((x) => `${x.offset} ${x.key}=${x.value}`),
+      ['3 cy=v1', '4 ann=v3', '5 bob=v2'],
+    );
     // A topic with cleanup.policy=delete is not compacted: the panel says which setting to change.
     assert.ok((await open(0, { kind: 'beginning' })).ok);
     assert.strictEqual(posted.snapshot().compacted, false);
@@ -184,10 +222,40 @@ describe('record browser controller', () => {
   it('says so when a topic does not exist, and rejects malformed requests', async () => {
     const r = await open(null, { kind: 'beginning' }, noFilter, false, 'missing');
     assert.match(r.error ?? '', /no topic "missing"/);
-    assert.strictEqual(validateBrowserRequest({ type: 'open', id: 1, topic: 'events', partition: null, seek: { kind: 'sideways' }, filter: noFilter, tail: false }).ok, false);
-    assert.strictEqual(validateBrowserRequest({ type: 'open', id: 1, topic: 'events', partition: 0, seek: { kind: 'offset', offset: -5 }, filter: noFilter, tail: false }).ok, false);
+    assert.strictEqual(
+      validateBrowserRequest({
+        type: 'open',
+        id: 1,
+        topic: 'events',
+        partition: null,
+        seek: { kind: 'sideways' },
+        filter: noFilter,
+        tail: false,
+      }).ok,
+      false,
+    );
+    assert.strictEqual(
+      validateBrowserRequest({
+        type: 'open',
+        id: 1,
+        topic: 'events',
+        partition: 0,
+        seek: { kind: 'offset', offset: -5 },
+        filter: noFilter,
+        tail: false,
+      }).ok,
+      false,
+    );
     assert.strictEqual(validateBrowserRequest({ type: 'page', id: 1, direction: 'up' }).ok, false);
-    const v = validateBrowserRequest({ type: 'open', id: 1, topic: 'events', partition: 0, seek: { kind: 'end' }, filter: { text: 'x', regex: 'yes', field: 'any' }, tail: false });
+    const v = validateBrowserRequest({
+      type: 'open',
+      id: 1,
+      topic: 'events',
+      partition: 0,
+      seek: { kind: 'end' },
+      filter: { text: 'x', regex: 'yes', field: 'any' },
+      tail: false,
+    });
     assert.deepStrictEqual(v, { ok: false, error: 'field "regex" must be true or false' });
   });
 });

@@ -51,7 +51,13 @@ export class Posted<S> {
 }
 
 /** Move the fake clock in steps until `cond` holds (heartbeats, rejoins and session timeouts run on it). */
-export async function until(clock: FakeClock, cond: () => boolean, what: string, stepMs = 250, maxSteps = 400): Promise<void> {
+export async function until(
+  clock: FakeClock,
+  cond: () => boolean,
+  what: string,
+  stepMs = 250,
+  maxSteps = 400,
+): Promise<void> {
   for (let i = 0; i < maxSteps; i++) {
     if (cond()) return;
     clock.advance(stepMs);

@@ -3,7 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { ProducerController } from '../../../../src/extension/panels/producer-controller';
-import { ProducerForm, ProducerSnapshot, emptyProducerForm, validateProducerRequest } from '../../../../src/shared/producer-messages';
+import {
+  ProducerForm,
+  ProducerSnapshot,
+  emptyProducerForm,
+  validateProducerRequest,
+} from '../../../../src/shared/producer-messages';
 import { Fixture, Posted, openBroker } from './helpers';
 
 describe('producer panel controller', () => {
@@ -82,7 +87,10 @@ describe('producer panel controller', () => {
     assert.strictEqual(last.duplicate, true);
     assert.strictEqual(last.key, 'k');
     assert.ok(snap.producerId >= 0);
-    assert.deepStrictEqual(snap.sequences.map((s) => [s.partition, s.nextSequence, s.brokerNextSequence]), [[1, 1, 1]]);
+    assert.deepStrictEqual(
+      snap.sequences.map((s) => [s.partition, s.nextSequence, s.brokerNextSequence]),
+      [[1, 1, 1]],
+    );
   });
 
   it('with idempotence off, resending the last batch stores a duplicate', async () => {
@@ -93,7 +101,10 @@ describe('producer panel controller', () => {
     assert.strictEqual(snap.outcome?.kind, 'stored-twice');
     assert.strictEqual(logEnd(1), 2);
     const recs = fx.broker.readRecords('orders', 1, 0, 10);
-    assert.deepStrictEqual(recs.map((x) => x.value?.toString()), ['v', 'v']);
+    assert.deepStrictEqual(
+      recs.map((x) => x.value?.toString()),
+      ['v', 'v'],
+    );
     assert.strictEqual(snap.producerId, -1);
   });
 
@@ -112,21 +123,41 @@ describe('producer panel controller', () => {
     // the panel starts over with a fresh producer id, so sending works again
     assert.ok((await send(form({ partition: 2, value: 'third', idempotent: true }))).ok);
     assert.notStrictEqual(posted.snapshot().producerId, firstPid);
-    assert.deepStrictEqual(fx.broker.readRecords('orders', 2, 0, 10).map((x) => x.value?.toString()), ['first', 'third']);
+    assert.deepStrictEqual(
+      fx.broker.readRecords('orders', 2, 0, 10).map((x) => x.value?.toString()),
+      ['first', 'third'],
+    );
   });
 
   it('refuses a value that is not valid JSON when the format is JSON, and stores nothing', async () => {
     const r = await send(form({ value: '{"a": ', valueFormat: 'json', copies: 2 }));
     assert.strictEqual(r.ok, false);
     assert.match(r.error ?? '', /not valid JSON/);
-    assert.strictEqual([0, 1, 2].reduce((s, p) => s + logEnd(p), 0), 0);
+    assert.strictEqual(
+      [0, 1, 2].reduce((s, p) => s + logEnd(p), 0),
+      0,
+    );
   });
 
   it('applies headers, an explicit timestamp and {{i}} in header values', async () => {
-    await send(form({ partition: 0, value: 'x', headers: [{ key: 'trace', value: 't-{{i}}' }], timestamp: 1_600_000_000_000, copies: 2 }));
+    await send(
+      form({
+        partition: 0,
+        value: 'x',
+        headers: [{ key: 'trace', value: 't-{{i}}' }],
+        timestamp: 1_600_000_000_000,
+        copies: 2,
+      }),
+    );
     const recs = fx.broker.readRecords('orders', 0, 0, 10);
-    assert.deepStrictEqual(recs.map((r) => r.headers.map((h) => `${h.key}=${h.value?.toString()}`)), [['trace=t-1'], ['trace=t-2']]);
-    assert.deepStrictEqual(recs.map((r) => r.timestamp), [1_600_000_000_000, 1_600_000_000_000]);
+    assert.deepStrictEqual(
+      recs.map((r) => r.headers.map((h) => `${h.key}=${h.value?.toString()}`)),
+      [['trace=t-1'], ['trace=t-2']],
+    );
+    assert.deepStrictEqual(
+      recs.map((r) => r.timestamp),
+      [1_600_000_000_000, 1_600_000_000_000],
+    );
   });
 
   it('refuses an explicit partition the topic does not have', async () => {
@@ -136,18 +167,44 @@ describe('producer panel controller', () => {
   });
 
   it('sends many records from a JSON-lines file in the workspace and refuses a file outside it', async () => {
-    fs.writeFileSync(path.join(fx.dir, 'batch.jsonl'), '{"key":"a","value":{"n":1}}\n{"key":"b","value":"two","headers":{"h":"1"}}\n\n"plain"\n');
+    fs.writeFileSync(
+      path.join(fx.dir, 'batch.jsonl'),
+      '{"key":"a","value":{"n":1}}\n{"key":"b","value":"two","headers":{"h":"1"}}\n\n"plain"\n',
+    );
     const r = await req({ type: 'sendFile', path: 'batch.jsonl', topic: 'orders', partition: 0, idempotent: true });
     assert.ok(r.ok, r.error);
     const recs = fx.broker.readRecords('orders', 0, 0, 10);
-    assert.deepStrictEqual(recs.map((x) => [x.key?.toString() ?? null, x.value?.toString()]), [['a', '{"n":1}'], ['b', 'two'], [null, 'plain']]);
+    assert.deepStrictEqual(
+      recs.map((x) => [x.key?.toString() ?? null, x.value?.toString()]),
+      [
+        ['a', '{"n":1}'],
+        ['b', 'two'],
+        [null, 'plain'],
+      ],
+    );
     assert.strictEqual(recs[1].headers[0].value?.toString(), '1');
 
     fs.writeFileSync(path.join(fx.dir, 'arr.json'), '[{"value":"x"},{"value":"y"}]');
-    assert.ok((await req({ type: 'sendFile', path: path.join(fx.dir, 'arr.json'), topic: 'orders', partition: 1, idempotent: false })).ok);
+    assert.ok(
+      (
+        await req({
+          type: 'sendFile',
+          path: path.join(fx.dir, 'arr.json'),
+          topic: 'orders',
+          partition: 1,
+          idempotent: false,
+        })
+      ).ok,
+    );
     assert.strictEqual(logEnd(1), 2);
 
-    const outside = await req({ type: 'sendFile', path: '../../etc/passwd', topic: 'orders', partition: 0, idempotent: false });
+    const outside = await req({
+      type: 'sendFile',
+      path: '../../etc/passwd',
+      topic: 'orders',
+      partition: 0,
+      idempotent: false,
+    });
     assert.strictEqual(outside.ok, false);
     assert.match(outside.error ?? '', /outside the workspace|no file/);
     const bad = await req({ type: 'sendFile', path: 'arr.json', topic: 'nope', partition: null, idempotent: false });
@@ -157,7 +214,10 @@ describe('producer panel controller', () => {
 
   it('creates a topic inline and lists it in the next snapshot', async () => {
     assert.ok((await req({ type: 'createTopic', name: 'fresh', partitions: 2 })).ok);
-    assert.deepStrictEqual(posted.snapshot().topics.find((t) => t.name === 'fresh'), { name: 'fresh', partitions: 2 });
+    assert.deepStrictEqual(
+      posted.snapshot().topics.find((t) => t.name === 'fresh'),
+      { name: 'fresh', partitions: 2 },
+    );
   });
 
   it('rejects malformed messages with a clear reason, logs them and produces nothing', async () => {
@@ -179,7 +239,10 @@ describe('producer panel controller', () => {
     assert.match(posted.reply(94).error ?? '', /unknown message type "launchMissiles"/);
     assert.strictEqual(logLines.length, bad.length);
     assert.ok(logLines.every((l) => l.startsWith('[producer] rejected a message from the webview:')));
-    assert.strictEqual([0, 1, 2].reduce((s, p) => s + logEnd(p), 0), 0);
+    assert.strictEqual(
+      [0, 1, 2].reduce((s, p) => s + logEnd(p), 0),
+      0,
+    );
     assert.strictEqual(validateProducerRequest({ type: 'ready', id: 1.5 }).ok, false);
   });
 

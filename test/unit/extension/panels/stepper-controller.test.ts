@@ -25,14 +25,22 @@ describe('consumer stepper controller', () => {
   };
   const stable = (n: number) => () => {
     const s = snap();
-    return s.group?.state === 'Stable' && s.group.members.length === n && s.consumers.filter((c) => c.state === 'stable').length === Math.min(n, s.consumers.length);
+    return (
+      s.group?.state === 'Stable' &&
+      s.group.members.length === n &&
+      s.consumers.filter((c) => c.state === 'stable').length === Math.min(n, s.consumers.length)
+    );
   };
 
   beforeEach(async () => {
     fx = await openBroker();
     await fx.broker.createTopic('clicks', 3);
     for (let p = 0; p < 3; p++) {
-      await fx.broker.produce('clicks', [0, 1, 2, 3].map((i) => ({ key: `p${p}-${i}`, value: `v${p}-${i}` })), { partition: p });
+      await fx.broker.produce(
+        'clicks',
+        [0, 1, 2, 3].map((i) => ({ key: `p${p}-${i}`, value: `v${p}-${i}` })),
+        { partition: p },
+      );
     }
     posted = new Posted();
     ctl = new StepperController({ getBroker: () => fx.broker, post: posted.post });
@@ -54,7 +62,10 @@ describe('consumer stepper controller', () => {
     assert.ok(idle[0].local?.startsWith('consumer-'));
     assert.strictEqual(s.consumers.filter((c) => c.partitions.length === 0).length, 1);
     assert.ok(s.group!.generationId >= 1);
-    assert.deepStrictEqual(s.partitions.map((p) => p.owner !== null), [true, true, true]);
+    assert.deepStrictEqual(
+      s.partitions.map((p) => p.owner !== null),
+      [true, true, true],
+    );
   });
 
   it('a consumer that crashes without committing: after its session times out the new owner re-reads its records, flagged as redelivered', async () => {
@@ -77,7 +88,9 @@ describe('consumer stepper controller', () => {
     assert.ok(firstPolls.every((r) => !r.redelivered));
     // the commit stored consumer-1's positions after its first poll: one record past the start of one partition
     const committed = new Map(s.partitions.map((p) => [p.partition, p.committed]));
-    const committedTotal = s.partitions.filter((p) => c1.partitions.includes(p.partition)).reduce((n, p) => n + Math.max(0, p.committed), 0);
+    const committedTotal = s.partitions
+      .filter((p) => c1.partitions.includes(p.partition))
+      .reduce((n, p) => n + Math.max(0, p.committed), 0);
     assert.strictEqual(committedTotal, 1);
     assert.ok(s.partitions.filter((p) => p.committed >= 0).every((p) => p.history.length === 1));
 
@@ -88,16 +101,29 @@ describe('consumer stepper controller', () => {
     assert.strictEqual(crashed.sessionExpiresAt, s.now + s.sessionTimeoutMs);
     assert.strictEqual(s.group!.members.length, 2, 'the crashed member stays until its session times out');
 
-    await until(fx.clock, () => {
-      const x = snap();
-      return x.group?.state === 'Stable' && x.group.members.length === 1 && x.consumers.find((c) => c.name === 'consumer-2')!.partitions.length === 3;
-    }, 'consumer-2 owns all partitions after the session timeout');
+    await until(
+      fx.clock,
+      () => {
+        const x = snap();
+        return (
+          x.group?.state === 'Stable' &&
+          x.group.members.length === 1 &&
+          x.consumers.find((c) => c.name === 'consumer-2')!.partitions.length === 3
+        );
+      },
+      'consumer-2 owns all partitions after the session timeout',
+    );
 
     assert.ok((await req({ type: 'poll', consumer: 'consumer-2', max: 100 })).ok);
     s = snap();
     const polled = s.consumers.find((c) => c.name === 'consumer-2')!.lastPoll;
-    const redelivered = polled.filter((r) => r.redelivered).map((r) => `${r.partition}:${r.offset}`).sort();
-    const expected = firstPolls.filter((r) => r.offset >= Math.max(0, committed.get(r.partition) ?? -1)).map((r) => `${r.partition}:${r.offset}`);
+    const redelivered = polled
+      .filter((r) => r.redelivered)
+      .map((r) => `${r.partition}:${r.offset}`)
+      .sort();
+    const expected = firstPolls
+      .filter((r) => r.offset >= Math.max(0, committed.get(r.partition) ?? -1))
+      .map((r) => `${r.partition}:${r.offset}`);
     assert.ok(expected.length > 0);
     // every record consumer-1 read past its last commit comes again, and only those are flagged
     assert.deepStrictEqual(redelivered, expected.sort());
@@ -123,14 +149,24 @@ describe('consumer stepper controller', () => {
     await until(fx.clock, stable(1), 'g1 stable');
     assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
     await req({ type: 'commit', consumer: 'consumer-1' });
-    const first = snap().consumers[0].lastPoll.map((r) => `${r.partition}:${r.offset}`).sort();
+    const first = snap()
+      .consumers[0].lastPoll.map((r) => `${r.partition}:${r.offset}`)
+      .sort();
     assert.strictEqual(first.length, 12);
 
     assert.ok((await req({ type: 'select', topic: 'clicks', groupId: 'g2' })).ok);
     let s = snap();
-    assert.deepStrictEqual(s.consumers.map((c) => [c.name, c.groupId, c.state]), [['consumer-1', 'g1', 'stable']], 'the g1 consumer stays');
+    assert.deepStrictEqual(
+      s.consumers.map((c) => [c.name, c.groupId, c.state]),
+      [['consumer-1', 'g1', 'stable']],
+      'the g1 consumer stays',
+    );
     assert.match(s.caption ?? '', /stay in their group.*independently/);
-    assert.deepStrictEqual(s.partitions.map((p) => p.committed), [-1, -1, -1], 'g2 has committed nothing');
+    assert.deepStrictEqual(
+      s.partitions.map((p) => p.committed),
+      [-1, -1, -1],
+      'g2 has committed nothing',
+    );
     await req({ type: 'addConsumer' });
     await until(
       fx.clock,
@@ -145,9 +181,19 @@ describe('consumer stepper controller', () => {
     const c2 = s.consumers.find((c) => c.name === 'consumer-2')!;
     assert.strictEqual(c2.groupId, 'g2');
     assert.deepStrictEqual(c2.lastPoll.map((r) => `${r.partition}:${r.offset}`).sort(), first, 'the same records');
-    assert.ok(c2.lastPoll.every((r) => !r.redelivered), 'another group reading a record is not a redelivery');
-    assert.deepStrictEqual(s.group!.members.map((m) => m.local), ['consumer-2'], 'the g2 view shows only its member');
-    assert.deepStrictEqual(s.otherGroups.map((o) => [o.groupId, o.positions.map((p) => p.lag)]), [['g1', [0, 0, 0]]]);
+    assert.ok(
+      c2.lastPoll.every((r) => !r.redelivered),
+      'another group reading a record is not a redelivery',
+    );
+    assert.deepStrictEqual(
+      s.group!.members.map((m) => m.local),
+      ['consumer-2'],
+      'the g2 view shows only its member',
+    );
+    assert.deepStrictEqual(
+      s.otherGroups.map((o) => [o.groupId, o.positions.map((p) => p.lag)]),
+      [['g1', [0, 0, 0]]],
+    );
     // consumer-1 still works in g1 while g2 is shown: nothing new to read.
     assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
     assert.strictEqual(snap().consumers.find((c) => c.name === 'consumer-1')!.lastPoll.length, 0);
@@ -160,7 +206,9 @@ describe('consumer stepper controller', () => {
   it('lists other groups that read the same topic with their positions', async () => {
     await fx.broker.commitOffsets('other-app', '', -1, [{ topic: 'clicks', partition: 1, offset: 3, metadata: null }]);
     const s = snap();
-    assert.deepStrictEqual(s.otherGroups, [{ groupId: 'other-app', state: 'Empty', positions: [{ partition: 1, committed: 3, lag: 1 }] }]);
+    assert.deepStrictEqual(s.otherGroups, [
+      { groupId: 'other-app', state: 'Empty', positions: [{ partition: 1, committed: 3, lag: 1 }] },
+    ]);
   });
 
   it('a consumer that leaves is refused further polls; malformed requests are rejected', async () => {

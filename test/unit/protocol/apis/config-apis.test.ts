@@ -40,7 +40,11 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
   });
 
   /** IncrementalAlterConfigs of topic resources; returns [errorCode, errorMessage] per resource. */
-  async function incremental(version: 0 | 1, resources: [string, Op[]][], validateOnly = false): Promise<[number, string | null][]> {
+  async function incremental(
+    version: 0 | 1,
+    resources: [string, Op[]][],
+    validateOnly = false,
+  ): Promise<[number, string | null][]> {
     const flexible = version >= 1;
     const body = (w: Writer) => {
       const str = (s: string) => (flexible ? w.compactString(s) : w.string(s));
@@ -86,9 +90,31 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
   const value = (name: string) => broker.describeTopicConfigs('cfg').find((e) => e.name === name)?.value;
 
   it('v0 sets a key and appends to a list config; v1 deletes the key and subtracts from the list', async () => {
-    assert.deepStrictEqual(await incremental(0, [['cfg', [['retention.ms', SET, '60000'], ['cleanup.policy', APPEND, 'compact']]]]), [[0, null]]);
+    assert.deepStrictEqual(
+      await incremental(0, [
+        [
+          'cfg',
+          [
+            ['retention.ms', SET, '60000'],
+            ['cleanup.policy', APPEND, 'compact'],
+          ],
+        ],
+      ]),
+      [[0, null]],
+    );
     assert.deepStrictEqual(overrides(), { 'retention.ms': '60000', 'cleanup.policy': 'delete,compact' });
-    assert.deepStrictEqual(await incremental(1, [['cfg', [['retention.ms', DELETE, null], ['cleanup.policy', SUBTRACT, 'delete']]]]), [[0, null]]);
+    assert.deepStrictEqual(
+      await incremental(1, [
+        [
+          'cfg',
+          [
+            ['retention.ms', DELETE, null],
+            ['cleanup.policy', SUBTRACT, 'delete'],
+          ],
+        ],
+      ]),
+      [[0, null]],
+    );
     assert.deepStrictEqual(overrides(), { 'cleanup.policy': 'compact' });
     assert.strictEqual(value('retention.ms'), '604800000', 'back to the default');
     // APPEND of something already there changes nothing.
@@ -101,10 +127,22 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
     const before = overrides();
     const answers = await incremental(1, [
       ['cfg', [['retention.ms', APPEND, '5']]],
-      ['cfg', [['segment.ms', SET, '1000'], ['segment.ms', DELETE, null]]],
+      [
+        'cfg',
+        [
+          ['segment.ms', SET, '1000'],
+          ['segment.ms', DELETE, null],
+        ],
+      ],
       ['cfg', [['retention.ms', 9, '1']]],
       ['cfg', [['retention.ms', SET, 'soon']]],
-      ['cfg', [['segment.ms', SET, '1000'], ['no.such.config', SET, '1']]],
+      [
+        'cfg',
+        [
+          ['segment.ms', SET, '1000'],
+          ['no.such.config', SET, '1'],
+        ],
+      ],
       ['missing', [['retention.ms', SET, '1']]],
     ]);
     assert.deepStrictEqual(
@@ -126,7 +164,15 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
   });
 
   it('AlterConfigs replaces the overrides: what it does not list goes back to its default', async () => {
-    await incremental(0, [['cfg', [['retention.ms', SET, '60000'], ['segment.ms', SET, '120000']]]]);
+    await incremental(0, [
+      [
+        'cfg',
+        [
+          ['retention.ms', SET, '60000'],
+          ['segment.ms', SET, '120000'],
+        ],
+      ],
+    ]);
     const id = correlation++;
     client.send(
       frame(33, 1, id, (w) => {

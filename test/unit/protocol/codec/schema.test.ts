@@ -82,7 +82,10 @@ describe('protocol codec primitives', () => {
   });
 
   it('a truncated field throws a ProtocolError naming what was being read', () => {
-    assert.throws(() => new Reader(Buffer.from('0005616263', 'hex')).string(), /truncated request: needed 5 byte\(s\) for string/);
+    assert.throws(
+      () => new Reader(Buffer.from('0005616263', 'hex')).string(),
+      /truncated request: needed 5 byte\(s\) for string/,
+    );
     assert.throws(() => new Reader(Buffer.from('0000', 'hex')).int32(), /needed 4 byte\(s\) for int32/);
   });
 
@@ -111,7 +114,12 @@ describe('protocol codec primitives', () => {
   });
 
   it('a schema encodes classic below its flexible version and compact with tagged fields from it', () => {
-    const schema = [f('name', 'string'), f('added', 'int32', '2+', { def: -1 }), arr('ids', 'int32'), f('note', 'string', '0+', { nullable: true })];
+    const schema = [
+      f('name', 'string'),
+      f('added', 'int32', '2+', { def: -1 }),
+      arr('ids', 'int32'),
+      f('note', 'string', '0+', { nullable: true }),
+    ];
     const msg = { name: 'x', added: 5, ids: [1, 2], note: null };
     const v1 = new Writer();
     encodeStruct(v1, schema, 1, false, msg);
@@ -121,7 +129,12 @@ describe('protocol codec primitives', () => {
     assert.strictEqual(hex(v2flex.toBuffer()), '02' + '78' + '00000005' + '03' + '00000001' + '00000002' + '00' + '00');
     const back = decodeStruct(new Reader(Buffer.from('000178000000020000000100000002ffff', 'hex')), schema, 1, false);
     assert.deepStrictEqual(back, { name: 'x', added: -1, ids: [1, 2], note: null });
-    const backFlex = decodeStruct(new Reader(Buffer.from('027800000005030000000100000002000000', 'hex')), schema, 2, true);
+    const backFlex = decodeStruct(
+      new Reader(Buffer.from('027800000005030000000100000002000000', 'hex')),
+      schema,
+      2,
+      true,
+    );
     assert.deepStrictEqual(backFlex, { name: 'x', added: 5, ids: [1, 2], note: null });
   });
 });
