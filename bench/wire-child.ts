@@ -3,7 +3,8 @@
  * is the broker's alone. Protocol over IPC: sends {port}; on {cmd:'loop-start'} starts perf_hooks'
  * monitorEventLoopDelay, on {cmd:'loop-stop'} replies {loopP99Ms, loopMaxMs}; on {cmd:'exit'} closes cleanly.
  */
-import { monitorEventLoopDelay, IntervalHistogram } from 'perf_hooks';
+import type { IntervalHistogram } from 'perf_hooks';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { Broker } from '../src/broker/broker';
 import { startKafkaServer } from '../src/protocol/server';
 

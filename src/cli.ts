@@ -8,7 +8,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Broker } from './broker/broker';
-import { startKafkaServer, KafkaServer } from './protocol/server';
+import type { KafkaServer } from './protocol/server';
+import { startKafkaServer } from './protocol/server';
 import { version } from '../package.json';
 
 const USAGE = `Usage: kafka-lite serve [options]

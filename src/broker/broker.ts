@@ -11,16 +11,18 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { GroupCoordinator, LogManager, Logger, OffsetStore, ProducerStateManager } from './api';
-import { Clock, systemClock } from './clock';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
 import { ErrorCode, KafkaError } from './errors';
 import { openLogManager } from './storage/log-manager';
 import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
 import { choosePartition } from './partitioner';
-import { computeGroupLag, GroupLag } from './lag';
+import type { GroupLag } from './lag';
+import { computeGroupLag } from './lag';
 import { createGroupCoordinator } from './groups/coordinator';
 import { openOffsetStore } from './offsets/offset-store';
 import { openProducerStateManager } from './producers/producer-state';
-import {
+import type {
   AppendResult,
   BrokerEvents,
   CommitHistoryEntry,
@@ -28,13 +30,11 @@ import {
   CommittedOffset,
   ConfigEntry,
   ConsumedRecord,
-  EARLIEST_TIMESTAMP,
   FetchResult,
   GroupDescription,
   GroupListing,
   JoinGroupRequest,
   JoinGroupResult,
-  LATEST_TIMESTAMP,
   OffsetCommitEntry,
   OffsetForTime,
   OffsetResetSpec,
@@ -47,6 +47,7 @@ import {
   TopicConfigs,
   TopicInfo,
 } from './types';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './types';
 
 export interface BrokerOptions {
   dataDir: string;

@@ -19,12 +19,14 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Broker } from '../broker/broker';
 import { startKafkaServer } from '../protocol/server';
-import { acquireLock, DataDirLock, isProcessAlive, LockInfo, readLock } from './model/lock-file';
+import type { DataDirLock, LockInfo } from './model/lock-file';
+import { acquireLock, isProcessAlive, readLock } from './model/lock-file';
 import type { ClusterReader } from './model/tree-model';
 import { RemoteClusterSnapshot } from './remote-cluster';
-import { HostState, HostStatus, StopReason } from './model/host-status';
+import type { HostState, HostStatus, StopReason } from './model/host-status';
 import { listenWithFallback } from './model/port-fallback';
-import { HostSettings, LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
+import type { HostSettings } from './settings';
+import { LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
 
 type KafkaServer = Awaited<ReturnType<typeof startKafkaServer>>;
 

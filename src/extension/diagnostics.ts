@@ -6,7 +6,8 @@
  * read the figures. Nothing is written otherwise.
  */
 import * as fs from 'fs';
-import { monitorEventLoopDelay, IntervalHistogram } from 'perf_hooks';
+import type { IntervalHistogram } from 'perf_hooks';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { BrokerHost } from './broker-host';
 

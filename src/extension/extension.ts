@@ -12,7 +12,8 @@ import { Diagnostics } from './diagnostics';
 import { registerLifecycle } from './lifecycle';
 import { registerPanels } from './panels/index';
 import { registerStatusBar } from './status-bar';
-import { registerViews, Views } from './views/register';
+import type { Views } from './views/register';
+import { registerViews } from './views/register';
 
 export interface KafkaLiteApi {
   host: BrokerHost;

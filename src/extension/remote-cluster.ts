@@ -12,7 +12,8 @@
  *
  * vscode-free (unit-tested against a real broker); used by BrokerHost in the 'external' state.
  */
-import { AssignerProtocol, Admin, Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type {
   GroupDescription,
   GroupListing,
@@ -23,7 +24,8 @@ import type {
   TopicInfo,
 } from '../broker/types';
 import type { ClusterReader } from './model/tree-model';
-import { computeGroupLag, GroupLag } from '../broker/lag';
+import type { GroupLag } from '../broker/lag';
+import { computeGroupLag } from '../broker/lag';
 
 interface Snapshot {
   topics: TopicInfo[];

@@ -3,20 +3,8 @@
  * the webview (src/webview/browser-panel.ts). Requests carry an `id`, replies echo it; the host pushes the
  * whole visible page as a `snapshot` (also in live-tail mode, where new records extend the page).
  */
-import {
-  Reply,
-  bool,
-  fail,
-  int,
-  intOrNull,
-  obj,
-  oneOf,
-  requestId,
-  str,
-  topicName,
-  validateByType,
-  Validation,
-} from './validate';
+import type { Reply, Validation } from './validate';
+import { bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType } from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
 export const PAGE_SIZE = 100;

@@ -3,21 +3,8 @@
  * webview (src/webview/producer-panel.ts). Webview -> host requests carry an `id`; the host answers each with a
  * `reply` carrying the same id, and pushes its whole state as a `snapshot` after every change.
  */
-import {
-  Reply,
-  arr,
-  bool,
-  fail,
-  int,
-  intOrNull,
-  obj,
-  oneOf,
-  requestId,
-  str,
-  topicName,
-  validateByType,
-  Validation,
-} from './validate';
+import type { Reply, Validation } from './validate';
+import { arr, bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType } from './validate';
 
 export const PRODUCER_VIEW_TYPE = 'kafkaLite.producer';
 export const MAX_COPIES = 10_000;

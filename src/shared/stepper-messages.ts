@@ -3,7 +3,8 @@
  * and the webview (src/webview/stepper-panel.ts). Requests carry an `id`, replies echo it, and the host pushes
  * its whole state as a `snapshot` after every change (group events, polls, commits, timer ticks).
  */
-import { Reply, fail, int, nonEmptyStr, obj, requestId, str, topicName, validateByType, Validation } from './validate';
+import type { Reply, Validation } from './validate';
+import { fail, int, nonEmptyStr, obj, requestId, str, topicName, validateByType } from './validate';
 
 export const STEPPER_VIEW_TYPE = 'kafkaLite.consumerStepper';
 export const MAX_POLL = 500;

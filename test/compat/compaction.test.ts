@@ -7,7 +7,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { Kafka, logLevel } from 'kafkajs';
-import { KCAT, kcat, removeDir, Running, startBroker, waitFor } from './harness';
+import type { Running } from './harness';
+import { KCAT, kcat, removeDir, startBroker, waitFor } from './harness';
 
 const TOPIC = 'user-profiles';
 

@@ -6,11 +6,13 @@
  * producing at the right offsets.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Broker } from '../../src/broker/broker';
 
 const root = path.resolve(__dirname, '..', '..', '..');

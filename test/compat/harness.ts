@@ -6,8 +6,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Broker, BrokerOptions } from '../../src/broker/broker';
-import { startKafkaServer, KafkaServer, KafkaServerOptions } from '../../src/protocol/server';
+import type { BrokerOptions } from '../../src/broker/broker';
+import { Broker } from '../../src/broker/broker';
+import type { KafkaServer, KafkaServerOptions } from '../../src/protocol/server';
+import { startKafkaServer } from '../../src/protocol/server';
 
 export interface Running {
   dir: string;

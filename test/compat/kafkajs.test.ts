@@ -5,8 +5,10 @@
  */
 import * as assert from 'assert';
 import * as net from 'net';
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
-import { removeDir, Running, startBroker, waitFor } from './harness';
+import type { Consumer, Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Running } from './harness';
+import { removeDir, startBroker, waitFor } from './harness';
 
 const GROUP_TIMING = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 3000 };
 

@@ -4,11 +4,13 @@
  * kcat missing is a failure, never a skip.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KCAT, kcat, removeDir, Running, startBroker, waitFor } from './harness';
+import type { Running } from './harness';
+import { KCAT, kcat, removeDir, startBroker, waitFor } from './harness';
 
 describe('kcat (librdkafka) against Kafka Lite', function () {
   this.timeout(120000);

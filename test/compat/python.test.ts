@@ -8,8 +8,9 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { RecordHeader } from '../../src/broker/types';
-import { removeDir, Running, runJsonProgram, startBroker, testFile } from './harness';
+import type { RecordHeader } from '../../src/broker/types';
+import type { Running } from './harness';
+import { removeDir, runJsonProgram, startBroker, testFile } from './harness';
 
 const PYTHON = '/usr/bin/python3';
 

@@ -11,7 +11,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { OFFSET_ATTRIBUTES } from '../../src/broker/storage/record-batch';
-import { removeDir, Running, runJsonProgram, startBroker, testFile } from './harness';
+import type { Running } from './harness';
+import { removeDir, runJsonProgram, startBroker, testFile } from './harness';
 
 const GO = '/usr/bin/go';
 const GOPATH = '/usr/share/gocode';

@@ -4,7 +4,8 @@
 // from the context menu. Each step leaves a screenshot in test-artifacts/e2e/explorer-*.png.
 import * as assert from 'assert';
 import type { Locator } from 'playwright-core';
-import { Session, startVsCode } from './harness';
+import type { Session } from './harness';
+import { startVsCode } from './harness';
 
 type KafkaJs = typeof import('kafkajs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports

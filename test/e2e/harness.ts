@@ -7,14 +7,16 @@
 // killed on close(), on a failed start, and at process exit.
 // Called by: test/e2e/*.test.ts (startVsCode), test/integration/run-code-server.ts (launchCodeServer,
 // launchBrowser, workbenchUrl), bench/vscode.ts.
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
-import { Browser, Frame, Locator, Page, chromium } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const CHROMIUM_PATH = process.env.KAFKA_LITE_CHROMIUM ?? '/usr/bin/chromium';

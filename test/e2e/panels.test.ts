@@ -6,7 +6,8 @@
 // marked). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
 import * as assert from 'assert';
 import type { Frame, Locator } from 'playwright-core';
-import { Session, startVsCode } from './harness';
+import type { Session } from './harness';
+import { startVsCode } from './harness';
 
 type KafkaJs = typeof import('kafkajs');
 // eslint-disable-next-line @typescript-eslint/no-require-imports

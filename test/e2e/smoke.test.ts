@@ -6,7 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Session, projectRoot, startVsCode } from './harness';
+import type { Session } from './harness';
+import { projectRoot, startVsCode } from './harness';
 
 describe('VS Code with Kafka Lite (e2e smoke)', function () {
   this.timeout(180_000);

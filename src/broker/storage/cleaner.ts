@@ -32,9 +32,11 @@ import { ErrorCode, KafkaError } from '../errors';
 import type { CompactionStats } from '../types';
 import type { EffectiveConfig } from './configs';
 import { fsyncDir } from './checkpoints';
-import { CLEANED_SUFFIX, PartitionLog } from './partition-log';
+import type { PartitionLog } from './partition-log';
+import { CLEANED_SUFFIX } from './partition-log';
 import { CONTROL_BIT, rebuildBatch, splitBatch } from './record-batch';
-import { LogSegment, segmentFileName, StorageIo } from './segment';
+import type { LogSegment, StorageIo } from './segment';
+import { segmentFileName } from './segment';
 
 /** How many of the oldest segments may be cleaned now (closed, fsynced, older than min.compaction.lag.ms). */
 export function cleanableSegmentCount(log: PartitionLog, now: number, config: EffectiveConfig): number {

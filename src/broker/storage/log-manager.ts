@@ -32,12 +32,16 @@ import type {
   TopicConfigs,
   TopicInfo,
 } from '../types';
-import { checkpointKey, CheckpointEntries, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
-import { describeConfigs, EffectiveConfig, effectiveConfig, validateConfigs, validateTopicName } from './configs';
-import { PartitionLog, RecoveryPoint } from './partition-log';
+import type { CheckpointEntries } from './checkpoints';
+import { checkpointKey, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
+import type { EffectiveConfig } from './configs';
+import { describeConfigs, effectiveConfig, validateConfigs, validateTopicName } from './configs';
+import type { RecoveryPoint } from './partition-log';
+import { PartitionLog } from './partition-log';
 import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
 import { firstRecordWithoutKey, validateRecordSet } from './record-batch';
-import { realIo, StorageIo } from './segment';
+import type { StorageIo } from './segment';
+import { realIo } from './segment';
 import { TopicStore } from './topic-store';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';

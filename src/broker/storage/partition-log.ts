@@ -28,7 +28,8 @@ import {
   writeInt64,
 } from './record-batch';
 import * as path from 'path';
-import { LogSegment, RecoveryOutcome, segmentFileName, StorageIo } from './segment';
+import type { RecoveryOutcome, StorageIo } from './segment';
+import { LogSegment, segmentFileName } from './segment';
 
 /** Appended to a segment's log file name while the cleaner writes its replacement (`<base>.log.cleaned`). */
 export const CLEANED_SUFFIX = '.cleaned';

@@ -14,10 +14,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { OffsetIndex, TimeIndex } from './indexes';
+import type { FullBatchHeader } from './record-batch';
 import {
   BATCH_HEADER_SIZE,
   checkBatch,
-  FullBatchHeader,
   LOG_OVERHEAD,
   OFFSET_BATCH_LENGTH,
   parseBatchHeader,

@@ -9,7 +9,8 @@ import type { Broker } from '../../broker/broker';
 import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
 import { formatCount } from '../model/format';
-import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickGroup, requireBroker, targetOf } from './common';
+import type { CommandFailure } from './common';
+import { fail, KEEP_OPEN, parseInteger, pickGroup, requireBroker, targetOf } from './common';
 
 export interface ResetArgs {
   spec: OffsetResetSpec;

@@ -11,7 +11,8 @@ import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/type
 import { validateTopicName } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
 import { formatCompaction, formatCount } from '../model/format';
-import { CommandFailure, fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
+import type { CommandFailure } from './common';
+import { fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
 
 /** Configs offered when creating a topic: name, what it means, an example value. */
 const COMMON_CONFIGS: { name: string; detail: string; example: string }[] = [

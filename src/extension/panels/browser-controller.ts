@@ -13,27 +13,18 @@ import type { Broker } from '../../broker/broker';
 import type { CompactionStats, ConsumedRecord } from '../../broker/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { formatCompaction } from '../model/format';
-import {
+import type {
   BrowserHostMessage,
   BrowserRequest,
   BrowserSnapshot,
-  PAGE_SIZE,
   RecordFilter,
   RecordRow,
   Seek,
-  validateBrowserRequest,
 } from '../../shared/browser-messages';
+import { PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
 import type { ProducerForm } from '../../shared/producer-messages';
-import {
-  BrokerGetter,
-  PanelError,
-  PanelLog,
-  handleRequest,
-  noLog,
-  requireBroker,
-  RequestQueue,
-  BrokerWatch,
-} from './controller-base';
+import type { BrokerGetter, PanelLog } from './controller-base';
+import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
 
 /** Most records read (scanned) to fill one page when a filter is on. */

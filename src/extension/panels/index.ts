@@ -6,17 +6,14 @@
 import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import { BROWSER_VIEW_TYPE, parseBrowserSavedState } from '../../shared/browser-messages';
-import {
-  PRODUCER_VIEW_TYPE,
-  ProducerForm,
-  emptyProducerForm,
-  parseProducerSavedState,
-} from '../../shared/producer-messages';
+import type { ProducerForm } from '../../shared/producer-messages';
+import { PRODUCER_VIEW_TYPE, emptyProducerForm, parseProducerSavedState } from '../../shared/producer-messages';
 import { STEPPER_VIEW_TYPE, parseStepperSavedState } from '../../shared/stepper-messages';
 import { KEEP_OPEN } from '../commands/common';
-import { PanelTarget, panelTarget } from './args';
+import type { PanelTarget } from './args';
+import { panelTarget } from './args';
 import { BrowserController } from './browser-controller';
-import { PanelLog } from './controller-base';
+import type { PanelLog } from './controller-base';
 import { PanelSlot } from './panel-slot';
 import { ProducerController } from './producer-controller';
 import { StepperController } from './stepper-controller';

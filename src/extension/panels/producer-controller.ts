@@ -14,7 +14,7 @@ import { ErrorCode, KafkaError, errorName } from '../../broker/errors';
 import { choosePartition } from '../../broker/partitioner';
 import type { ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
-import {
+import type {
   ProducerForm,
   ProducerHostMessage,
   ProducerOutcome,
@@ -22,18 +22,10 @@ import {
   ProducerSnapshot,
   SentRecordRow,
   SequenceRow,
-  validateProducerRequest,
 } from '../../shared/producer-messages';
-import {
-  BrokerGetter,
-  PanelError,
-  PanelLog,
-  handleRequest,
-  noLog,
-  requireBroker,
-  RequestQueue,
-  BrokerWatch,
-} from './controller-base';
+import { validateProducerRequest } from '../../shared/producer-messages';
+import type { BrokerGetter, PanelLog } from './controller-base';
+import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;

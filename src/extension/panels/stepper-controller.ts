@@ -13,7 +13,7 @@
 import type { Broker } from '../../broker/broker';
 import type { GroupDescription } from '../../broker/types';
 import { GroupConsumer } from '../../client/consumer';
-import {
+import type {
   GroupMemberView,
   LocalConsumerView,
   OtherGroupView,
@@ -22,12 +22,11 @@ import {
   StepperHostMessage,
   StepperRequest,
   StepperSnapshot,
-  validateStepperRequest,
 } from '../../shared/stepper-messages';
+import { validateStepperRequest } from '../../shared/stepper-messages';
+import type { BrokerGetter, PanelLog } from './controller-base';
 import {
-  BrokerGetter,
   PanelError,
-  PanelLog,
   describeError,
   handleRequest,
   noLog,

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import type { TreeNode } from '../model/tree-model';
 import { LOAD_MORE_COMMAND } from '../model/tree-model';
-import { KafkaTreeProvider, ViewKind } from './tree-provider';
+import type { ViewKind } from './tree-provider';
+import { KafkaTreeProvider } from './tree-provider';
 
 export const VIEW_IDS: Record<ViewKind, string> = { topics: 'kafkaLite.topics', groups: 'kafkaLite.groups' };
 

@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { BrokerHost } from '../broker-host';
+import type { TreeNode } from '../model/tree-model';
 import {
   childrenOf,
   groupNodes,
@@ -18,7 +19,6 @@ import {
   remoteBannerNode,
   statusNodes,
   topicNodes,
-  TreeNode,
 } from '../model/tree-model';
 
 export type ViewKind = 'topics' | 'groups';

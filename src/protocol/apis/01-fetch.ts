@@ -9,7 +9,8 @@
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
-import { defineApi, errorCodeOf, RequestContext } from './api';
+import type { RequestContext } from './api';
+import { defineApi, errorCodeOf } from './api';
 
 interface FetchRequest {
   replicaId: number;

@@ -5,8 +5,10 @@
  * Also exports the per-resource answer both alter APIs share.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
-import { arr, f, Field } from '../codec/schema';
-import { defineApi, errorCodeOf, errorMessageOf, RequestContext } from './api';
+import type { Field } from '../codec/schema';
+import { arr, f } from '../codec/schema';
+import type { RequestContext } from './api';
+import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { RESOURCE_TOPIC } from './32-describe-configs';
 
 interface AlterConfigsRequest {

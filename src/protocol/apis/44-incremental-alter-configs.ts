@@ -8,7 +8,8 @@ import { ErrorCode, KafkaError } from '../../broker/errors';
 import { isKnownConfig, isListConfig } from '../../broker/storage/configs';
 import { arr, f } from '../codec/schema';
 import { defineApi } from './api';
-import { ALTER_CONFIGS_RESPONSE, AlterConfigsResponse, alterTopicResources } from './33-alter-configs';
+import type { AlterConfigsResponse } from './33-alter-configs';
+import { ALTER_CONFIGS_RESPONSE, alterTopicResources } from './33-alter-configs';
 
 const SET = 0;
 const DELETE = 1;

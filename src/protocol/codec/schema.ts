@@ -7,8 +7,9 @@
  * Decoding: fields absent in the version get their default. Nullable strings/arrays/bytes decode to null.
  * Encoding: a missing value is written as the type's zero (or null where the field is nullable).
  */
-import { ProtocolError, Reader } from './reader';
-import { Writer } from './writer';
+import type { Reader } from './reader';
+import { ProtocolError } from './reader';
+import type { Writer } from './writer';
 
 export type Primitive =
   | 'int8'

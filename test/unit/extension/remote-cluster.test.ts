@@ -3,9 +3,11 @@
 import * as assert from 'assert';
 import * as net from 'net';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, removeDir, Running, waitFor } from '../../compat/harness';
+import type { Running } from '../../compat/harness';
+import { startBroker, removeDir, waitFor } from '../../compat/harness';
 import { RemoteClusterSnapshot } from '../../../src/extension/remote-cluster';
-import { groupNodes, partitionNodes, topicNodes, TopicNode } from '../../../src/extension/model/tree-model';
+import type { TopicNode } from '../../../src/extension/model/tree-model';
+import { groupNodes, partitionNodes, topicNodes } from '../../../src/extension/model/tree-model';
 
 describe('remote cluster snapshot (the views of a window that does not own the broker)', function () {
   this.timeout(30_000);

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { startKafkaServer, KafkaServer } from '../../../src/protocol/server';
+import type { KafkaServer } from '../../../src/protocol/server';
+import { startKafkaServer } from '../../../src/protocol/server';
 import { Reader } from '../../../src/protocol/codec/reader';
 import { FakeBroker, frame, RawClient, sleep } from './helpers';
 

@@ -6,8 +6,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
-import { decodeRecordBatches, encodeRecordBatch, EncodableRecord } from '../../../../src/broker/storage/record-batch';
-import { append, batch, harness, Harness, Manager, rec, snapshotDir } from './helpers';
+import type { EncodableRecord } from '../../../../src/broker/storage/record-batch';
+import { decodeRecordBatches, encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
+import type { Harness, Manager } from './helpers';
+import { append, batch, harness, rec, snapshotDir } from './helpers';
 
 const COMPACT = { 'cleanup.policy': 'compact' };
 

@@ -6,11 +6,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FakeClock } from '../../../../src/broker/clock';
-import { openLogManager, StorageOptions } from '../../../../src/broker/storage/log-manager';
+import type { StorageOptions } from '../../../../src/broker/storage/log-manager';
+import { openLogManager } from '../../../../src/broker/storage/log-manager';
+import type { EncodableRecord } from '../../../../src/broker/storage/record-batch';
 import {
   computeBatchCrc,
   encodeRecordBatch,
-  EncodableRecord,
   BATCH_HEADER_SIZE,
   OFFSET_ATTRIBUTES,
   OFFSET_BATCH_LENGTH,

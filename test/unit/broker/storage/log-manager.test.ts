@@ -9,7 +9,8 @@ import {
   OFFSET_LAST_OFFSET_DELTA,
   OFFSET_RECORD_COUNT,
 } from '../../../../src/broker/storage/record-batch';
-import { append, batch, batchOf, harness, Harness, Manager, rec, snapshotDir } from './helpers';
+import type { Harness, Manager } from './helpers';
+import { append, batch, batchOf, harness, rec, snapshotDir } from './helpers';
 
 function isKafkaError(code: ErrorCode, re?: RegExp) {
   return (e: unknown) => e instanceof KafkaError && e.code === code && (!re || re.test(e.message));

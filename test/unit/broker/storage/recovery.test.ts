@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
-import { append, batch, batchOf, harness, Harness, Manager, prng, rec } from './helpers';
+import type { Harness, Manager } from './helpers';
+import { append, batch, batchOf, harness, prng, rec } from './helpers';
 
 function values(m: Manager, topic: string, partition: number, from = 0): string[] {
   return decodeRecordBatches(m.read(topic, partition, from, 1 << 30).records).flatMap((b) =>

@@ -6,18 +6,20 @@ import type {
   PartitionLag,
   TopicInfo,
 } from '../../../../src/broker/types';
+import type {
+  ClusterReader,
+  GroupNode,
+  TopicNode,
+  TreeNode,
+  PartitionNode,
+} from '../../../../src/extension/model/tree-model';
 import {
   childrenOf,
-  ClusterReader,
   groupNodes,
-  GroupNode,
   pageChildren,
   remoteBannerNode,
   statusNodes,
   topicNodes,
-  TopicNode,
-  TreeNode,
-  PartitionNode,
 } from '../../../../src/extension/model/tree-model';
 
 /** A small in-memory cluster: what the views read from a Broker, with nothing else. */

@@ -3,7 +3,8 @@ import { BrowserController } from '../../../../src/extension/panels/browser-cont
 import type { BrowserSnapshot, RecordFilter, Seek } from '../../../../src/shared/browser-messages';
 import { validateBrowserRequest } from '../../../../src/shared/browser-messages';
 import type { ProducerForm } from '../../../../src/shared/producer-messages';
-import { Fixture, Posted, openBroker } from './helpers';
+import type { Fixture } from './helpers';
+import { Posted, openBroker } from './helpers';
 
 const noFilter: RecordFilter = { text: '', regex: false, field: 'any' };
 

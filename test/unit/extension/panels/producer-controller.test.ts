@@ -3,13 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { ProducerController } from '../../../../src/extension/panels/producer-controller';
-import {
-  ProducerForm,
-  ProducerSnapshot,
-  emptyProducerForm,
-  validateProducerRequest,
-} from '../../../../src/shared/producer-messages';
-import { Fixture, Posted, openBroker } from './helpers';
+import type { ProducerForm, ProducerSnapshot } from '../../../../src/shared/producer-messages';
+import { emptyProducerForm, validateProducerRequest } from '../../../../src/shared/producer-messages';
+import type { Fixture } from './helpers';
+import { Posted, openBroker } from './helpers';
 
 describe('producer panel controller', () => {
   let fx: Fixture;

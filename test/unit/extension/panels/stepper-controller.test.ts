@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import { StepperController } from '../../../../src/extension/panels/stepper-controller';
 import type { StepperSnapshot } from '../../../../src/shared/stepper-messages';
 import { validateStepperRequest } from '../../../../src/shared/stepper-messages';
-import { Fixture, Posted, openBroker, until } from './helpers';
+import type { Fixture } from './helpers';
+import { Posted, openBroker, until } from './helpers';
 
 describe('consumer stepper controller', () => {
   let fx: Fixture;

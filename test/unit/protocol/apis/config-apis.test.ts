@@ -8,7 +8,8 @@ import * as path from 'path';
 import { Broker } from '../../../../src/broker/broker';
 import { Reader } from '../../../../src/protocol/codec/reader';
 import type { Writer } from '../../../../src/protocol/codec/writer';
-import { KafkaServer, startKafkaServer } from '../../../../src/protocol/server';
+import type { KafkaServer } from '../../../../src/protocol/server';
+import { startKafkaServer } from '../../../../src/protocol/server';
 import { frame, RawClient } from '../helpers';
 
 const SET = 0;
