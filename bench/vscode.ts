@@ -10,6 +10,7 @@
  *    windows; the worst window counts) while kcat produces to the extension's broker as fast as it can.
  * Targets: activation < 300 ms, tree < 1 s, loop p99 < 50 ms.
  */
+import type * as E2eHarness from '../test/e2e/harness';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -108,7 +109,7 @@ function kcatProduce(bootstrap: string, topic: string, count: number): Promise<n
 async function vscodeBench(): Promise<Record<string, number>> {
   // Loaded lazily: the tree figure does not need code-server.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startVsCode } = require('../test/e2e/harness') as typeof import('../test/e2e/harness');
+  const { startVsCode } = require('../test/e2e/harness') as typeof E2eHarness;
   const diag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kl-bench-diag-')), 'diagnostics.jsonl');
   const vs = await startVsCode({ settings: { 'kafkaLite.internal.diagnosticsFile': diag } });
   try {

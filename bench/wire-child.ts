@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const broker = await Broker.open({ dataDir, initialRebalanceDelayMs: 0, flushIntervalMs });
   const server = await startKafkaServer({ broker, port: 0 });
   let h: IntervalHistogram | null = null;
-  process.on('message', async (m: { cmd: string }) => {
+  process.on('message', (m: { cmd: string }) => void onMessage(m));
+  async function onMessage(m: { cmd: string }): Promise<void> {
     if (m.cmd === 'loop-start') {
       h = monitorEventLoopDelay({ resolution: 5 });
       h.enable();
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
       await broker.close();
       process.exit(0);
     }
-  });
+  }
   process.send!({ port: server.port });
 }
 

@@ -28,7 +28,11 @@ async function main() {
   await producer.connect();
   const messages = Array.from({ length: count }, (_, i) => ({
     key: `customer-${i % 5}`,
-    value: JSON.stringify({ orderId: i + 1, amount: Math.round(Math.random() * 10000) / 100, at: new Date().toISOString() }),
+    value: JSON.stringify({
+      orderId: i + 1,
+      amount: Math.round(Math.random() * 10000) / 100,
+      at: new Date().toISOString(),
+    }),
     headers: { source: 'demo-app' },
   }));
   await producer.send({ topic, messages });

@@ -1,5 +1,5 @@
 // Runs every test tier in order and fails loudly if any tier fails or cannot run (a missing kcat, browser or
-// VS Code is a failure, never a skip). Tiers: typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), vscode (integration suite
+// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), vscode (integration suite
 // inside a real VS Code extension host via code-server), e2e (Playwright + Chromium against code-server).
 // `npm test -- --only unit,compat` runs a subset (for development; CI runs all).
 import { spawn } from 'child_process';
@@ -9,6 +9,7 @@ const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? new Set(args[onlyIdx + 1].split(',')) : null;
 
 const tiers = [
+  ['lint', 'npm', ['run', 'lint']],
   ['system-deps', 'bash', ['scripts/ensure-system-deps.sh']],
   ['typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']],
   ['unit', 'npx', ['mocha', '--config', '.mocharc.unit.json']],

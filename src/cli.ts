@@ -112,6 +112,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   } catch (e) {
     throw new Error(
       `cannot use data directory ${dataDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { cause: e },
     );
   }
   const log = (level: 'info' | 'warn' | 'error', message: string) => {
@@ -132,9 +133,12 @@ async function serve(opts: ServeOptions): Promise<void> {
     await broker.close();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE')
-      throw new Error(`port ${opts.port} on ${opts.host} is already in use (try --port 0 for a free one)`);
-    if (err.code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${opts.host}: no such local address`);
-    throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`);
+      throw new Error(`port ${opts.port} on ${opts.host} is already in use (try --port 0 for a free one)`, {
+        cause: e,
+      });
+    if (err.code === 'EADDRNOTAVAIL')
+      throw new Error(`cannot listen on ${opts.host}: no such local address`, { cause: e });
+    throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: e });
   }
   if (!isLoopback(opts.host)) {
     process.stderr.write(

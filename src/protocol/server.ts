@@ -17,7 +17,7 @@ import { EventEmitter } from 'events';
 import * as net from 'net';
 import type { Broker } from '../broker/broker';
 import type { ApiModule, LogLevel, RequestContext, ClusterIdentity } from './apis/api';
-import { ProtocolError, Reader } from './codec/reader';
+import { Reader } from './codec/reader';
 import { decodeStruct, encodeStruct } from './codec/schema';
 import { Writer } from './codec/writer';
 import { FramePool } from './frame-pool';

@@ -2,12 +2,13 @@
 // container opens, topics a kafkajs producer creates appear, "Create Topic" from the palette validates the name
 // as it is typed and creates the topic, a partition expands to its offsets, and a group's offsets are reset
 // from the context menu. Each step leaves a screenshot in test-artifacts/e2e/explorer-*.png.
+import type * as KafkaJsModule from 'kafkajs';
 import * as assert from 'assert';
 import type { Locator } from 'playwright-core';
 import type { Session } from './harness';
 import { startVsCode } from './harness';
 
-type KafkaJs = typeof import('kafkajs');
+type KafkaJs = typeof KafkaJsModule;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Kafka, logLevel } = require('kafkajs') as KafkaJs;
 

@@ -524,7 +524,7 @@ function makeSession(
           await input.waitFor({ state: 'visible', timeout: 5000 });
           break;
         } catch (e) {
-          if (attempt >= 2) throw new Error(`the command palette did not open: ${(e as Error).message}`);
+          if (attempt >= 2) throw new Error(`the command palette did not open: ${(e as Error).message}`, { cause: e });
         }
       }
       await input.fill(`>${title}`);

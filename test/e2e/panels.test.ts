@@ -4,12 +4,13 @@
 // second group reading the same records beside the first),
 // and the record browser (browse and filter; Compact now on a compacted topic, with the removed offsets
 // marked). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
+import type * as KafkaJsModule from 'kafkajs';
 import * as assert from 'assert';
 import type { Frame, Locator } from 'playwright-core';
 import type { Session } from './harness';
 import { startVsCode } from './harness';
 
-type KafkaJs = typeof import('kafkajs');
+type KafkaJs = typeof KafkaJsModule;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Kafka, logLevel } = require('kafkajs') as KafkaJs;
 

@@ -21,7 +21,7 @@ import type { BatchHeader } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
 import type { RecordHeader } from '../types';
 import { crc32c } from './crc32c';
-import { readUnsignedVarint, readVarint, sizeOfVarint, writeVarint } from './varint';
+import { readVarint, sizeOfVarint, writeVarint } from './varint';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const snappy = require('snappyjs') as { uncompress(b: Uint8Array): Uint8Array; compress(b: Uint8Array): Uint8Array };

@@ -500,6 +500,7 @@ export function compileFilter(f: RecordFilter): Matcher | null {
     } catch (e) {
       throw new Error(
         `Invalid regular expression /${f.text}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        { cause: e },
       );
     }
     test = (s) => re.test(s);

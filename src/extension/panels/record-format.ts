@@ -12,6 +12,7 @@ export type BytesKind = 'text' | 'json' | 'binary' | 'null';
 export function isPrintableText(s: string): boolean {
   if (s.includes('\uFFFD')) return false;
   // control characters other than tab, newline, carriage return mean binary
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s);
 }
 

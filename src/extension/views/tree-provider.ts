@@ -7,6 +7,7 @@
  *
  * Used by views/register.ts; tests and the benchmark call getChildren/getTreeItem through the extension API.
  */
+import type { BrokerEvents } from '../../broker/types';
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { BrokerHost } from '../broker-host';
@@ -23,7 +24,7 @@ import {
 
 export type ViewKind = 'topics' | 'groups';
 
-const REFRESH_EVENTS: Record<ViewKind, (keyof import('../../broker/types').BrokerEvents)[]> = {
+const REFRESH_EVENTS: Record<ViewKind, (keyof BrokerEvents)[]> = {
   topics: ['append', 'topicCreated', 'topicDeleted', 'partitionsCreated', 'recordsDeleted', 'logCompacted'],
   groups: ['append', 'groupChanged', 'offsetsCommitted', 'topicDeleted', 'recordsDeleted'],
 };

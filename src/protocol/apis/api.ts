@@ -31,6 +31,8 @@ export interface RequestContext {
   onClose(cb: () => void): () => void;
 }
 
+// The registry holds modules of every request/response type side by side; `any` here is that heterogeneity.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface ApiModule<Req = any, Resp = any> {
   apiKey: number;
   name: string;

@@ -3,11 +3,17 @@
 // commands change topics and groups without prompts when given arguments, the tree providers show what a
 // kafkajs app produced and committed, and restarting the broker keeps the data.
 import * as assert from 'assert';
+import type * as kafkajsTypes from 'kafkajs';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { KafkaLiteApi } from '../../../src/extension/extension';
 import type { TreeNode } from '../../../src/extension/model/tree-model';
+import { Broker } from '../../../src/broker/broker';
+import { startKafkaServer } from '../../../src/protocol/server';
 
-type KafkaJs = typeof import('kafkajs');
+type KafkaJs = typeof kafkajsTypes;
 
 /** kafkajs from the project's node_modules (also when the suite was compiled to a private folder). */
 function kafkajs(): KafkaJs {
@@ -73,7 +79,7 @@ describe('Kafka Lite extension in a real VS Code', function () {
     const { host } = await api();
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder, 'the test opens a workspace folder');
-    assert.strictEqual(host.dataDir, require('path').join(folder, '.kafka-lite'));
+    assert.strictEqual(host.dataDir, path.join(folder, '.kafka-lite'));
     assert.match(host.bootstrap ?? '', /^127\.0\.0\.1:\d+$/);
     const admin = client(host.bootstrap!, 'it-admin').admin();
     await admin.connect();
@@ -304,12 +310,12 @@ describe('Kafka Lite extension in a real VS Code', function () {
 
   it('stopping the broker releases the port and the data-folder lock, and the views say it is stopped', async () => {
     const { host, views } = await api();
-    const lockFile = require('path').join(host.dataDir!, '.lock');
-    assert.ok(require('fs').existsSync(lockFile), 'a running broker holds the lock');
+    const lockFile = path.join(host.dataDir!, '.lock');
+    assert.ok(fs.existsSync(lockFile), 'a running broker holds the lock');
     await vscode.commands.executeCommand('kafkaLite.broker.stop');
     assert.strictEqual(host.state, 'stopped');
     assert.strictEqual(host.broker, undefined);
-    assert.ok(!require('fs').existsSync(lockFile), 'the lock is released');
+    assert.ok(!fs.existsSync(lockFile), 'the lock is released');
     const roots = views.topics.getChildren();
     assert.deepStrictEqual(
       roots.map((n) => n.label),
@@ -321,8 +327,7 @@ describe('Kafka Lite extension in a real VS Code', function () {
 
   it('a data folder owned by another live window is not opened twice: this window shows the owner read-only', async () => {
     const { host, views } = await api();
-    const fs = require('fs') as typeof import('fs');
-    const lockFile = require('path').join(host.dataDir!, '.lock');
+    const lockFile = path.join(host.dataDir!, '.lock');
     await vscode.commands.executeCommand('kafkaLite.broker.stop');
     // Another window: a live process (our parent) with another session, listening on 9999.
     const other = {
@@ -356,12 +361,6 @@ describe('Kafka Lite extension in a real VS Code', function () {
 
   it("the second window connects its views to the owning window's broker: its topics, offsets and groups, read-only", async () => {
     const { host, views } = await api();
-    const fs = require('fs') as typeof import('fs');
-    const os = require('os') as typeof import('os');
-    const path = require('path') as typeof import('path');
-    const { Broker } = require('../../../src/broker/broker') as typeof import('../../../src/broker/broker');
-    const { startKafkaServer } =
-      require('../../../src/protocol/server') as typeof import('../../../src/protocol/server');
     const lockFile = path.join(host.dataDir!, '.lock');
     await vscode.commands.executeCommand('kafkaLite.broker.stop');
     // The other window's broker: a real broker and wire server in this process, on a free port.

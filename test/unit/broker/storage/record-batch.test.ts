@@ -1,5 +1,4 @@
 import * as assert from 'assert';
-import * as zlib from 'zlib';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
 import { crc32c, crc32cUpdate } from '../../../../src/broker/storage/crc32c';
 import {
