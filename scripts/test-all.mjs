@@ -1,5 +1,5 @@
 // Runs every test tier in order and fails loudly if any tier fails or cannot run (a missing kcat, browser or
-// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), vscode (integration suite
+// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), java (the Java client 4.x and 3.x, JUnit via Maven), vscode (integration suite
 // inside a real VS Code extension host via code-server), e2e (Playwright + Chromium against code-server).
 // `npm test -- --only unit,compat` runs a subset (for development; CI runs all).
 import { spawn } from 'child_process';
@@ -14,6 +14,7 @@ const tiers = [
   ['typecheck', 'npx', ['tsc', '--noEmit', '-p', '.']],
   ['unit', 'npx', ['mocha', '--config', '.mocharc.unit.json']],
   ['compat', 'npx', ['mocha', '--config', '.mocharc.compat.json']],
+  ['java', 'node', ['scripts/java-tier.mjs']],
   ['vscode', 'bash', ['-c', 'bash scripts/setup-code-server.sh && node out/test/integration/run-code-server.js']],
   ['e2e', 'bash', ['-c', 'bash scripts/setup-code-server.sh && npx mocha --config .mocharc.e2e.json']],
 ];

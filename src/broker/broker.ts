@@ -20,6 +20,7 @@ import { choosePartition } from './partitioner';
 import type { GroupLag } from './lag';
 import { computeGroupLag } from './lag';
 import { createGroupCoordinator } from './groups/coordinator';
+import { decodeSubscription } from './groups/consumer-protocol';
 import { openOffsetStore } from './offsets/offset-store';
 import { openProducerStateManager } from './producers/producer-state';
 import type {
@@ -47,7 +48,13 @@ import type {
   TopicConfigs,
   TopicInfo,
 } from './types';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './types';
+import {
+  EARLIEST_LOCAL_TIMESTAMP,
+  EARLIEST_TIMESTAMP,
+  LATEST_TIERED_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  MAX_TIMESTAMP,
+} from './types';
 
 export interface BrokerOptions {
   dataDir: string;
@@ -355,11 +362,21 @@ export class Broker {
     return out;
   }
 
-  /** Kafka's ListOffsets: LATEST_TIMESTAMP (-1), EARLIEST_TIMESTAMP (-2), or the first offset with timestamp >= T. */
+  /**
+   * Kafka's ListOffsets: LATEST_TIMESTAMP (-1), EARLIEST_TIMESTAMP (-2), MAX_TIMESTAMP (-3: the first record
+   * carrying the largest timestamp), EARLIEST_LOCAL_TIMESTAMP (-4: the log start, as there is no remote tier),
+   * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T.
+   */
   listOffset(topic: string, partition: number, timestamp: number): OffsetForTime {
     const info = this.logs.partitionInfo(topic, partition);
     if (timestamp === LATEST_TIMESTAMP) return { offset: info.logEndOffset, timestamp: -1 };
-    if (timestamp === EARLIEST_TIMESTAMP) return { offset: info.logStartOffset, timestamp: -1 };
+    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP)
+      return { offset: info.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
+    if (timestamp === MAX_TIMESTAMP) {
+      if (info.logEndOffset <= info.logStartOffset || info.lastTimestamp < 0) return { offset: -1, timestamp: -1 };
+      return this.logs.offsetForTimestamp(topic, partition, info.lastTimestamp);
+    }
     return this.logs.offsetForTimestamp(topic, partition, timestamp);
   }
 
@@ -538,6 +555,40 @@ export class Broker {
     await this.offsets.commit(groupId, 'admin:reset-offsets', -1, entries);
     this.emit('offsetsCommitted', { groupId, offsets: entries });
     return entries;
+  }
+
+  /**
+   * Kafka's OffsetDelete: forget some committed offsets of a group. GROUP_ID_NOT_FOUND for a group with neither
+   * members nor offsets; while the group has members, a partition of a topic they subscribe to is refused with
+   * GROUP_SUBSCRIBED_TO_TOPIC (returned per partition), the others are deleted. Returns each partition's code.
+   */
+  async deleteOffsets(
+    groupId: string,
+    partitions: { topic: string; partition: number }[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const live = this.groups.hasActiveMembers(groupId);
+    const known = this.listGroups().some((g) => g.groupId === groupId);
+    if (!known) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
+    const subscribed = new Set<string>();
+    if (live) {
+      for (const m of this.groups.describe(groupId).members) {
+        for (const a of m.assignedPartitions) subscribed.add(a.topic);
+        try {
+          for (const t of decodeSubscription(m.metadata).topics) subscribed.add(t);
+        } catch {
+          // not the consumer protocol's subscription: the assignment above is all we know
+        }
+      }
+    }
+    const results = partitions.map((p) => ({
+      ...p,
+      errorCode: subscribed.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE,
+    }));
+    await this.offsets.deleteOffsets(
+      groupId,
+      results.filter((r) => r.errorCode === ErrorCode.NONE),
+    );
+    return results;
   }
 
   /** Delete a group and its offsets; refused (NON_EMPTY_GROUP) while it has members. */

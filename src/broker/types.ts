@@ -95,6 +95,12 @@ export interface FetchResult {
 /** ListOffsets special timestamps, as in Kafka. */
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
+/** ListOffsets v7+: the offset of the (first) record with the largest timestamp, and that timestamp. */
+export const MAX_TIMESTAMP = -3;
+/** ListOffsets v8+: the local log start; without tiered storage, the log start offset. */
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+/** ListOffsets v9+: the last offset in tiered storage; there is none here, so offset -1. */
+export const LATEST_TIERED_TIMESTAMP = -5;
 
 export interface OffsetForTime {
   /** -1 when no record has a timestamp >= the one asked for. */

@@ -26,6 +26,7 @@ import { alterConfigs } from './apis/33-alter-configs';
 import { createPartitions } from './apis/37-create-partitions';
 import { deleteGroups } from './apis/42-delete-groups';
 import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
+import { offsetDelete } from './apis/47-offset-delete';
 
 export const API_MODULES: ApiModule[] = [
   produce,
@@ -51,6 +52,7 @@ export const API_MODULES: ApiModule[] = [
   createPartitions,
   deleteGroups,
   incrementalAlterConfigs,
+  offsetDelete,
 ];
 
 export const API_BY_KEY = new Map<number, ApiModule>(API_MODULES.map((m) => [m.apiKey, m]));

@@ -140,9 +140,12 @@ class Coordinator implements GroupCoordinator {
 
   private joinUnknownMember(g: Group, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {
     if (g.state === 'Dead') return resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, ''));
+    const staticMember = req.groupInstanceId === null ? undefined : this.memberOfInstance(g, req.groupInstanceId);
+    if (staticMember) return this.replaceStaticMember(g, staticMember, req, resolve);
     if (!this.supportsProtocols(g, req, null)) return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ''));
-    const memberId = `${req.clientId || 'member'}-${randomUUID()}`;
-    if (req.requireKnownMemberId) {
+    const memberId = `${req.groupInstanceId ?? (req.clientId || 'member')}-${randomUUID()}`;
+    // A static member (group.instance.id) joins at once: its instance id already names it, as in Kafka.
+    if (req.requireKnownMemberId && req.groupInstanceId === null) {
       const timer = this.opts.clock.setTimeout(() => {
         g.pending.delete(memberId);
         if (g.state === 'PreparingRebalance') this.tryCompleteJoin(g);
@@ -151,6 +154,48 @@ class Coordinator implements GroupCoordinator {
       return resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, memberId));
     }
     this.addMemberAndRebalance(g, memberId, req, resolve);
+  }
+
+  private memberOfInstance(g: Group, groupInstanceId: string): Member | undefined {
+    for (const m of g.members.values()) if (m.groupInstanceId === groupInstanceId) return m;
+    return undefined;
+  }
+
+  /**
+   * Static membership: a member whose group.instance.id is already in the group rejoins with an empty member id
+   * (a restarted process). Kafka's rule: the old member id is fenced (its parked calls get FENCED_INSTANCE_ID), the
+   * new id takes its place and its assignment, and, when the protocol the group would choose is unchanged, the
+   * group does not rebalance: a Stable group answers with the current generation at once (a leader that then
+   * sends SyncGroup with a new plan gets the current assignment: a Stable group's SyncGroup ignores plans).
+   */
+  private replaceStaticMember(
+    g: Group,
+    member: Member,
+    req: JoinGroupRequest,
+    resolve: (r: JoinGroupResult) => void,
+  ): void {
+    const oldId = member.memberId;
+    const newId = `${req.groupInstanceId}-${randomUUID()}`;
+    failWaiters(member, ErrorCode.FENCED_INSTANCE_ID);
+    g.members = new Map([...g.members].map(([id, m]): [string, Member] => (id === oldId ? [newId, m] : [id, m])));
+    member.memberId = newId;
+    if (g.leaderId === oldId) g.leaderId = newId;
+    member.clientId = req.clientId;
+    member.clientHost = req.clientHost;
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
+    this.opts.logger(
+      'info',
+      `group "${g.groupId}": static member ${req.groupInstanceId} rejoined as ${newId} (was ${oldId})`,
+    );
+    // Kafka compares the protocol the group would pick, not the metadata bytes: a restarted consumer's
+    // subscription carries no owned partitions and no generation, which must not cost a rebalance.
+    member.protocols = req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) }));
+    if (g.state === 'PreparingRebalance' || this.selectProtocol(g) !== g.protocolName) {
+      return this.updateMemberAndRebalance(g, member, req, resolve);
+    }
+    this.touchSession(g, member);
+    resolve(this.joinResultFor(g, member));
   }
 
   private joinKnownMember(g: Group, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {
@@ -164,6 +209,10 @@ class Coordinator implements GroupCoordinator {
     }
     const member = g.members.get(req.memberId);
     if (g.state === 'Dead') return resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
+    if (req.groupInstanceId !== null) {
+      const owner = this.memberOfInstance(g, req.groupInstanceId);
+      if (owner && owner !== member) return resolve(joinError(ErrorCode.FENCED_INSTANCE_ID, req.memberId));
+    }
     if (!member) return resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     if (!this.supportsProtocols(g, req, member))
       return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
@@ -460,7 +509,11 @@ class Coordinator implements GroupCoordinator {
         if (g.state === 'PreparingRebalance') this.tryCompleteJoin(g);
         return { ...req, errorCode: ErrorCode.NONE };
       }
-      const m = g.members.get(req.memberId);
+      const byInstance = req.groupInstanceId === null ? undefined : this.memberOfInstance(g, req.groupInstanceId);
+      if (byInstance && req.memberId !== '' && byInstance.memberId !== req.memberId) {
+        return { ...req, errorCode: ErrorCode.FENCED_INSTANCE_ID };
+      }
+      const m = byInstance ?? g.members.get(req.memberId);
       if (!m) return { ...req, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
       this.removeMemberAndUpdateGroup(g, m, 'it left the group');
       return { ...req, errorCode: ErrorCode.NONE };

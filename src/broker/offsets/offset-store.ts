@@ -49,7 +49,9 @@ type Entry =
   | { s: [string, string, number, number, string | null, [number, string, number, number][]] }
   /** dg / dt: everything of a group / of a topic was deleted */
   | { dg: string }
-  | { dt: string };
+  | { dt: string }
+  /** do: some partitions' offsets of one group were deleted (OffsetDelete): group, [topic, partition][] */
+  | { do: [string, [string, number][]] };
 
 const LOG_FILE = 'offsets.log';
 const LEGACY_NEDB_FILE = 'offsets.db';
@@ -169,6 +171,13 @@ class LogOffsetStore implements OffsetStore {
       });
     } else if ('dg' in e) {
       this.groups.delete(e.dg);
+    } else if ('do' in e) {
+      const [groupId, partitions] = e.do;
+      const docs = this.groups.get(groupId);
+      if (docs) {
+        for (const [topic, partition] of partitions) docs.delete(key(groupId, topic, partition));
+        if (docs.size === 0) this.groups.delete(groupId);
+      }
     } else if ('dt' in e) {
       for (const [g, docs] of this.groups) {
         for (const [id, d] of docs) if (d.topic === e.dt) docs.delete(id);
@@ -346,6 +355,16 @@ class LogOffsetStore implements OffsetStore {
     if (!this.groups.has(groupId)) return;
     const entry: Entry = { dg: groupId };
     this.append(entry, `the deletion of group "${groupId}"`);
+    this.apply(entry);
+  }
+
+  /** Kafka's OffsetDelete: forget these partitions' committed offsets of one group (no-op for ones it has not). */
+  async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<void> {
+    const docs = this.groups.get(groupId);
+    const present = partitions.filter((p) => docs?.has(key(groupId, p.topic, p.partition)));
+    if (present.length === 0) return;
+    const entry: Entry = { do: [groupId, present.map((p): [string, number] => [p.topic, p.partition])] };
+    this.append(entry, `the deletion of ${present.length} committed offset(s) of group "${groupId}"`);
     this.apply(entry);
   }
 

@@ -1,7 +1,10 @@
 /**
- * ListOffsets (key 2), v0-5. Timestamp -1 = latest (log end offset), -2 = earliest (log start offset), any
- * other = the first offset whose record timestamp is >= it (-1/-1 when there is none). v0 answers with the old
- * "offsets" array instead of a single timestamp/offset pair.
+ * ListOffsets (key 2), v0-10 (flexible from v6). Timestamp -1 = latest (log end offset), -2 = earliest (log start
+ * offset), -3 = max timestamp (v7+), -4 = earliest local (v8+, the log start here), -5 = latest tiered (v9+, -1:
+ * nothing is tiered), any other = the first offset whose record timestamp is >= it (-1/-1 when there is none).
+ * v0 answers with the old "offsets" array instead of a single timestamp/offset pair. A special timestamp sent at a
+ * version that predates it is refused with INVALID_REQUEST, as Kafka does. v10's timeoutMs is read and unused
+ * (every lookup here is local and immediate).
  */
 import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
@@ -10,6 +13,7 @@ import { defineApi, errorCodeOf } from './api';
 interface ListOffsetsRequest {
   replicaId: number;
   isolationLevel: number;
+  timeoutMs: number;
   topics: {
     name: string;
     partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number; maxNumOffsets: number }[];
@@ -25,6 +29,9 @@ interface PartitionResponse {
   leaderEpoch: number;
 }
 
+/** The first ListOffsets version that knows each special timestamp. */
+const MIN_VERSION_FOR: Record<number, number> = { [-3]: 7, [-4]: 8, [-5]: 9 };
+
 export const listOffsets = defineApi<
   ListOffsetsRequest,
   { throttleTimeMs: number; topics: { name: string; partitions: PartitionResponse[] }[] }
@@ -32,7 +39,7 @@ export const listOffsets = defineApi<
   apiKey: 2,
   name: 'ListOffsets',
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 10,
   flexibleFrom: 6,
   request: [
     f('replicaId', 'int32'),
@@ -46,6 +53,7 @@ export const listOffsets = defineApi<
         f('maxNumOffsets', 'int32', '0', { def: 1 }),
       ]),
     ]),
+    f('timeoutMs', 'int32', '10+'),
   ],
   response: [
     f('throttleTimeMs', 'int32', '2+'),
@@ -76,6 +84,15 @@ export const listOffsets = defineApi<
         };
         if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          return out;
+        }
+        const needs = MIN_VERSION_FOR[p.timestamp];
+        if (needs !== undefined && ctx.apiVersion < needs) {
+          ctx.log(
+            'warn',
+            `ListOffsets v${ctx.apiVersion} for ${t.name}-${p.partitionIndex}: timestamp ${p.timestamp} needs v${needs}+`,
+          );
+          out.errorCode = ErrorCode.INVALID_REQUEST;
           return out;
         }
         try {

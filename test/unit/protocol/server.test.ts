@@ -8,7 +8,7 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 const EXPECTED_APIS: [number, number, number][] = [
   [0, 0, 8],
   [1, 4, 11],
-  [2, 0, 5],
+  [2, 0, 10],
   [3, 0, 8],
   [8, 0, 7],
   [9, 1, 5],
@@ -29,6 +29,7 @@ const EXPECTED_APIS: [number, number, number][] = [
   [37, 0, 1],
   [42, 0, 1],
   [44, 0, 1],
+  [47, 0, 0],
 ];
 
 function apiTableHex(compact: boolean): string {
