@@ -1,18 +1,20 @@
 /**
- * Python clients (Debian's python3-kafka = kafka-python, and python3-confluent-kafka = librdkafka) against the
- * real broker. Each case runs a script from test/compat/python/ under /usr/bin/python3 with the bootstrap address;
- * the script prints one JSON object, and this file checks it against the records the script was told to send
- * and against what the engine stored. A missing interpreter or module is a failure, never a skip
- * (scripts/ensure-system-deps.sh installs both packages).
+ * Python clients from PyPI — kafka-python 3 (pure Python) and confluent-kafka 2 (librdkafka, bundled in its
+ * wheel) — against the real broker. scripts/ensure-python-clients.sh keeps a virtualenv in the cache folder
+ * (.vscode-test/py-venv) with the versions pinned in test/compat/python/requirements.txt; each case runs a script
+ * from test/compat/python/ under that venv's python with the bootstrap address. The script prints one JSON object,
+ * and this file checks it against the records the script was told to send and against what the engine stored.
+ * The client versions the run used are printed. A missing interpreter, venv module or wheel is a failure, never a
+ * skip (the error names it and the command that installs it).
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import type { RecordHeader } from '../../src/broker/types';
 import type { Running } from './harness';
 import { removeDir, runJsonProgram, startBroker, testFile } from './harness';
 
-const PYTHON = '/usr/bin/python3';
+/** The venv's interpreter, as printed on the last line by scripts/ensure-python-clients.sh. */
+let python = '';
 
 interface PyRecord {
   partition: number;
@@ -23,7 +25,7 @@ interface PyRecord {
 }
 
 function runPython(name: string, args: string[], timeoutMs = 45000): Promise<Record<string, unknown>> {
-  return runJsonProgram(PYTHON, [testFile(`test/compat/python/${name}`), ...args], name, timeoutMs);
+  return runJsonProgram(python, [testFile(`test/compat/python/${name}`), ...args], name, timeoutMs);
 }
 
 const hex = (b: Buffer | null): string | null => (b === null ? null : b.toString('hex'));
@@ -54,19 +56,24 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
   this.timeout(60000);
   let k: Running;
 
-  before(async () => {
-    assert.ok(
-      fs.existsSync(PYTHON),
-      `${PYTHON} is required for the compat tier (apt-get install python3-kafka python3-confluent-kafka)`,
+  before(async function () {
+    this.timeout(600000); // the first run creates the venv and downloads the wheels
+    const script = testFile('scripts/ensure-python-clients.sh');
+    const r = spawnSync('bash', [script], { encoding: 'utf8', timeout: 540000 });
+    assert.strictEqual(r.status, 0, `${script} could not provide the Python clients:\n${r.stdout}\n${r.stderr}`);
+    python = r.stdout.trim().split('\n').pop()!;
+    const v = spawnSync(
+      python,
+      [
+        '-c',
+        'import platform, confluent_kafka; from importlib.metadata import version as v; ' +
+          "print('Python %s, kafka-python %s, confluent-kafka %s (librdkafka %s)' % " +
+          "(platform.python_version(), v('kafka-python'), v('confluent-kafka'), confluent_kafka.libversion()[0]))",
+      ],
+      { encoding: 'utf8' },
     );
-    for (const mod of ['kafka', 'confluent_kafka']) {
-      const r = spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8' });
-      assert.strictEqual(
-        r.status,
-        0,
-        `${PYTHON} cannot import ${mod} (apt-get install python3-kafka python3-confluent-kafka): ${r.stderr}`,
-      );
-    }
+    assert.strictEqual(v.status, 0, `${python} cannot report the client versions: ${v.stderr}`);
+    console.log(`      clients: ${v.stdout.trim()} in ${python}`);
     k = await startBroker();
   });
 
@@ -83,6 +90,7 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
     // api_version was auto-detected from our ApiVersions answer: a broker new enough for record headers
     const detected = r.apiVersion as number[];
     assert.ok(detected[0] >= 2, `kafka-python detected broker version ${detected.join('.')}`);
+    assert.strictEqual(r.idempotent, true, 'kafka-python 3 produces idempotently by default against this broker');
     assert.deepStrictEqual(r.createTopicErrors, [['kp-roundtrip', 0]]);
     assert.strictEqual(k.broker.getTopic('kp-roundtrip')?.partitions, 1);
 
@@ -106,6 +114,9 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
       expected,
       'the engine stored exactly what kafka-python sent',
     );
+    const [producer, ...others] = k.broker.producerState('kp-roundtrip', 0);
+    assert.ok(producer && producer.producerId >= 0 && others.length === 0, 'one idempotent kafka-python producer');
+    assert.strictEqual(producer.nextSequence, count, 'the next expected sequence follows the records');
 
     assert.strictEqual(r.committed, count, 'kafka-python reads back its commit');
     const committed = k.broker.fetchOffsets('kp-group', [{ topic: 'kp-roundtrip', partitions: [0] }]);

@@ -1,9 +1,11 @@
 /**
- * Sarama, the Go client (Debian's golang-github-shopify-sarama-dev, built with Debian's Go in GOPATH mode), against
- * the real broker: a fourth protocol implementation written by people who never saw this one. The program is
- * test/compat/go/sarama_roundtrip.go; it prints one JSON object that this file checks against what it was told
- * to send and against what the engine stored. A missing Go toolchain or Sarama source is a failure, never a skip
- * (scripts/ensure-system-deps.sh installs both).
+ * Sarama, the Go client (github.com/IBM/sarama, the maintained successor of Shopify/sarama, pinned in the Go
+ * module test/compat/go with its go.sum), against the real broker: a fourth protocol implementation written by
+ * people who never saw this one. The program is test/compat/go/sarama_roundtrip.go, built with the first `go` on
+ * PATH (or /usr/local/go/bin/go) that is at least as new as go.mod's `go` line; modules and build cache live in
+ * the cache folder (.vscode-test/go-mod, .vscode-test/go-build), so only the first run downloads. It prints one
+ * JSON object that this file checks against what it was told to send and against what the engine stored; the Go
+ * and Sarama versions the binary was built with are printed. A missing or too old Go is a failure, never a skip.
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
@@ -14,9 +16,45 @@ import { OFFSET_ATTRIBUTES } from '../../src/broker/storage/record-batch';
 import type { Running } from './harness';
 import { removeDir, runJsonProgram, startBroker, testFile } from './harness';
 
-const GO = '/usr/bin/go';
-const GOPATH = '/usr/share/gocode';
-const SARAMA_SRC = path.join(GOPATH, 'src/github.com/Shopify/sarama');
+/** "1.26.0" or "go1.26.8" to [1, 26, 0] / [1, 26, 8]; pre-release suffixes ("rc1") are ignored. */
+function versionParts(v: string): number[] {
+  return v
+    .replace(/^go/, '')
+    .split('.')
+    .map((p) => parseInt(p, 10) || 0);
+}
+
+function atLeast(have: string, need: string): boolean {
+  const [h, n] = [versionParts(have), versionParts(need)];
+  for (let i = 0; i < Math.max(h.length, n.length); i++)
+    if ((h[i] ?? 0) !== (n[i] ?? 0)) return (h[i] ?? 0) > (n[i] ?? 0);
+  return true;
+}
+
+/** The first `go` on PATH, then /usr/local/go/bin/go, whose version is at least `need`; else an error naming them. */
+function findGo(need: string): { go: string; version: string } {
+  const candidates = [
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((d) => path.join(d, 'go')),
+    '/usr/local/go/bin/go',
+  ];
+  const seen: string[] = [];
+  for (const go of [...new Set(candidates)]) {
+    if (!fs.existsSync(go)) continue;
+    const r = spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local' } });
+    const version = r.status === 0 ? r.stdout.trim() : 'unknown version';
+    if (r.status === 0 && atLeast(version, need)) return { go, version };
+    seen.push(`${go} (${version})`);
+  }
+  throw new Error(
+    `Go ${need} or newer is required to build test/compat/go (github.com/IBM/sarama); found ` +
+      `${seen.length ? seen.join(', ') : 'no go on PATH'}. Debian bookworm's golang-go is 1.19, too old: put Go ` +
+      `>= ${need} first on PATH (e.g. the official linux tarball unpacked into /usr/local/go, ` +
+      `PATH=/usr/local/go/bin:$PATH); bash scripts/ensure-system-deps.sh checks the same`,
+  );
+}
 
 /** What sarama_roundtrip.go sends as record i (kept in step with the program). */
 function saramaRecord(i: number): { key: string; value: string; headers: [string, string][] } {
@@ -41,26 +79,32 @@ describe('Sarama (Go) against Kafka Lite', function () {
   let buildDir: string;
   let bin: string;
 
-  before(async () => {
-    assert.ok(
-      fs.existsSync(GO),
-      `${GO} is required for the compat tier (apt-get install golang-go golang-github-shopify-sarama-dev)`,
-    );
-    assert.ok(
-      fs.existsSync(SARAMA_SRC),
-      `Sarama's source is required in ${SARAMA_SRC} (apt-get install golang-github-shopify-sarama-dev)`,
-    );
+  before(async function () {
+    this.timeout(600000); // the first run downloads the modules into the cache folder
+    const goMod = testFile('test/compat/go/go.mod');
+    const moduleDir = path.dirname(goMod);
+    const cache = path.resolve(moduleDir, '../../../.vscode-test');
+    const need = /^go\s+(\S+)\s*$/m.exec(fs.readFileSync(goMod, 'utf8'))?.[1];
+    assert.ok(need, `${goMod} has no go line`);
+    const { go, version } = findGo(need);
     buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-sarama-'));
     bin = path.join(buildDir, 'sarama_roundtrip');
-    const main = path.join(buildDir, 'main.go');
-    fs.copyFileSync(testFile('test/compat/go/sarama_roundtrip.go'), main);
-    const r = spawnSync(GO, ['build', '-o', bin, main], {
-      cwd: buildDir,
-      encoding: 'utf8',
-      env: { ...process.env, GO111MODULE: 'off', GOPATH, GOCACHE: path.join(buildDir, 'cache'), GOFLAGS: '' },
-      timeout: 300000,
-    });
-    assert.strictEqual(r.status, 0, `go build of the Sarama program failed:\n${r.stdout}\n${r.stderr}`);
+    const env = {
+      ...process.env,
+      GO111MODULE: 'on',
+      GOWORK: 'off',
+      GOTOOLCHAIN: 'local', // never fetch another toolchain: the one found above builds it or the test fails
+      GOFLAGS: '-mod=readonly -modcacherw -buildvcs=false', // go.mod/go.sum as committed; a cache rm -rf can delete
+      GOMODCACHE: path.join(cache, 'go-mod'),
+      GOCACHE: path.join(cache, 'go-build'),
+      GOPATH: path.join(cache, 'go-path'),
+    };
+    const r = spawnSync(go, ['build', '-o', bin, '.'], { cwd: moduleDir, encoding: 'utf8', env, timeout: 540000 });
+    assert.strictEqual(r.status, 0, `${go} build of ${moduleDir} failed:\n${r.stdout}\n${r.stderr}`);
+    const m = spawnSync(go, ['version', '-m', bin], { encoding: 'utf8', env });
+    const sarama = /^\s*dep\s+github\.com\/IBM\/sarama\s+(\S+)/m.exec(m.stdout)?.[1];
+    assert.ok(sarama, `the built program does not record github.com/IBM/sarama as a dependency:\n${m.stdout}`);
+    console.log(`      clients: ${version} (${go}), github.com/IBM/sarama ${sarama}`);
     k = await startBroker();
   });
 

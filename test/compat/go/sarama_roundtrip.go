@@ -1,4 +1,4 @@
-// Sarama (Debian's golang-github-shopify-sarama-dev, a Go client written independently of kafkajs and
+// Sarama (github.com/IBM/sarama, the Go client pinned in go.mod, written independently of kafkajs and
 // librdkafka) against Kafka Lite. Usage: sarama_roundtrip <bootstrap> <topic> <group> <count>
 //
 // Creates <topic> with 2 partitions through the admin client, sends <count> keyed records with headers through
@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Shopify/sarama"
+	"github.com/IBM/sarama"
 )
 
 type rec struct {

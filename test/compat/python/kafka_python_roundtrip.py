@@ -1,17 +1,18 @@
-"""kafka-python (pure-Python client) against Kafka Lite, driven by test/compat/python.test.ts.
+"""kafka-python 3.x (pure-Python client) against Kafka Lite, driven by test/compat/python.test.ts.
 
 usage: kafka_python_roundtrip.py BOOTSTRAP TOPIC GROUP COUNT
-Creates TOPIC (1 partition) with KafkaAdminClient, produces COUNT keyed records with headers (acks='all'),
-consumes them from the beginning in consumer group GROUP, commits, and prints one JSON object on stdout:
-the broker version kafka-python auto-detected, the produce acks, every consumed record (bytes as hex) and the
-committed offset the client reads back. Any client error propagates: traceback on stderr, exit status 1.
+Creates TOPIC (1 partition) with KafkaAdminClient, produces COUNT keyed records with headers (acks='all', and
+idempotent as kafka-python 3 is by default), consumes them from the beginning in consumer group GROUP, commits,
+and prints one JSON object on stdout: the broker version kafka-python auto-detected, whether the producer ran
+idempotent, the produce acks, every consumed record (bytes as hex) and the committed offset the client reads
+back. Any client error propagates (create_topics raises on a topic error): traceback on stderr, exit status 1.
 """
 import json
 import sys
 import time
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import KafkaAdminClient
 
 
 def record(i):
@@ -31,12 +32,15 @@ def main():
     out = {}
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id='kp-admin')
-    out['apiVersion'] = list(admin.config['api_version'])
-    res = admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    out['createTopicErrors'] = [[t, code] for (t, code, *_rest) in res.topic_errors]
+    # kafka-python 3 takes {name: options} (a list of NewTopic is deprecated) and answers with the response as a dict
+    res = admin.create_topics({topic: {'num_partitions': 1, 'replication_factor': 1}})
+    out['createTopicErrors'] = [[t['name'], t['error_code']] for t in res['topics']]
     admin.close()
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks='all', client_id='kp-producer', linger_ms=5)
+    # the broker version detected from our ApiVersions answer (kafka-python 3 records it in the producer's config)
+    out['apiVersion'] = list(producer.config['api_version'])
+    out['idempotent'] = bool(producer.config['enable_idempotence'])
     futures = []
     for i in range(count):
         key, value, headers = record(i)
