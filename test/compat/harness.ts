@@ -1,7 +1,9 @@
 /**
  * Compat-tier harness: a real Broker on a temp directory plus the wire server on an ephemeral port, and a
- * polling helper (real clients run on real time; we wait for observable states, never for fixed sleeps alone).
+ * polling helper (real clients run on real time; we wait for observable states, never for fixed sleeps alone;
+ * a failed assertion inside the wait fails at once instead of at the timeout).
  */
+import { AssertionError } from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -55,6 +57,13 @@ export async function startBroker(
   return running;
 }
 
+/**
+ * Poll `probe` every 50 ms until it returns a truthy value, and return that value; time out after timeoutMs.
+ * Return a falsy value for "not yet". An AssertionError (node's assert) thrown by the probe fails the wait at
+ * once with that very error: an assertion states what must already be true, so waiting cannot fix it and would
+ * only hide the real failure behind a timeout. Any other error (e.g. "there is no topic" while a client is still
+ * creating it) counts as "not yet", and the last one is named in the timeout message.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
@@ -67,6 +76,10 @@ export async function waitFor<T>(
       const v = await probe();
       if (v) return v;
     } catch (e) {
+      if (e instanceof AssertionError) {
+        e.message = `while waiting for ${what}: ${e.message}`;
+        throw e;
+      }
       last = e;
     }
     if (Date.now() > deadline)

@@ -1,4 +1,5 @@
-// E2E smoke: the extension loads in a real VS Code (code-server + Chromium) and its activity-bar container shows.
+// E2E smoke: the extension loads in a real VS Code (code-server + Chromium) and its activity-bar container shows;
+// its Stop / Start Broker commands run from the palette and the status bar, the Topics view and a client follow.
 // Guarantees the harness itself works end to end; screenshots go to test-artifacts/e2e/.
 // Run by: npm run test:e2e (.mocharc.e2e.json) after scripts/setup-code-server.sh.
 import * as assert from 'assert';
@@ -8,6 +9,10 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Session } from './harness';
 import { projectRoot, startVsCode } from './harness';
+
+import type * as KafkaJs from 'kafkajs';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Kafka, logLevel } = require('kafkajs') as typeof KafkaJs;
 
 describe('VS Code with Kafka Lite (e2e smoke)', function () {
   this.timeout(180_000);
@@ -49,11 +54,38 @@ describe('VS Code with Kafka Lite (e2e smoke)', function () {
     await s.screenshot('smoke-broker-running');
   });
 
-  it('runs a built-in command from the palette', async () => {
+  it('stops and starts the broker from the palette: the status bar and the Topics view follow, and it serves again', async () => {
     const s = vs!;
-    await s.runCommand('View: Toggle Panel Visibility');
-    await s.page.locator('.part.panel').first().waitFor({ state: 'visible', timeout: 10_000 });
-    await s.screenshot('smoke-panel');
+    await s.openKafkaLiteContainer();
+    await s.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    const topics = s.page.locator('.pane', { has: s.page.locator('.pane-header', { hasText: 'Topics' }) }).first();
+
+    await s.runCommand('Kafka Lite: Stop Broker');
+    assert.match(await s.statusBarText(/Kafka Lite stopped/, 30_000), /Kafka Lite stopped/);
+    await topics
+      .locator('.monaco-list-row', { hasText: 'The broker is stopped' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
+    const whileStopped = await s.page.locator('.statusbar .statusbar-item').allInnerTexts();
+    assert.ok(
+      !whileStopped.some((t) => /Kafka Lite 127\.0\.0\.1:\d+/.test(t)),
+      `no address is shown while stopped: ${JSON.stringify(whileStopped)}`,
+    );
+    await s.screenshot('smoke-broker-stopped');
+
+    await s.runCommand('Kafka Lite: Start Broker');
+    const text = await s.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    const bootstrap = /127\.0\.0\.1:\d+/.exec(text)![0];
+    await topics.getByText('No topics yet.').waitFor({ state: 'visible', timeout: 20_000 });
+    // the address shown is a broker a Kafka client can use
+    const admin = new Kafka({ clientId: 'e2e-smoke', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      assert.deepStrictEqual(await admin.listTopics(), []);
+    } finally {
+      await admin.disconnect();
+    }
+    await s.screenshot('smoke-broker-restarted');
   });
 });
 

@@ -19,7 +19,7 @@ export class FakeBroker {
   flushes = 0;
   pendingJoins: { req: JoinGroupRequest; resolve: (r: JoinGroupResult) => void }[] = [];
 
-  on(event: string, listener: (p: any) => void): () => void {
+  on(event: string, listener: (p: unknown) => void): () => void {
     this.events.on(event, listener);
     return () => this.events.off(event, listener);
   }
@@ -47,7 +47,21 @@ export class FakeBroker {
     this.flushes++;
   }
   joinGroup(req: JoinGroupRequest): Promise<JoinGroupResult> {
-    return new Promise((resolve) => this.pendingJoins.push({ req, resolve }));
+    const parked = new Promise<JoinGroupResult>((resolve) => this.pendingJoins.push({ req, resolve }));
+    this.events.emit('joinParked');
+    return parked;
+  }
+  /** Resolves once `count` JoinGroups have reached the broker (no polling, no fixed wait). */
+  whenJoinsParked(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.pendingJoins.length < count) return;
+        this.events.off('joinParked', check);
+        resolve();
+      };
+      this.events.on('joinParked', check);
+      check();
+    });
   }
   asBroker(): Broker {
     return this as unknown as Broker;

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import type { KafkaServer } from '../../../src/protocol/server';
 import { startKafkaServer } from '../../../src/protocol/server';
 import { Reader } from '../../../src/protocol/codec/reader';
+import type { JoinGroupResult } from '../../../src/broker/types';
 import { FakeBroker, frame, RawClient, sleep } from './helpers';
 
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
@@ -180,9 +181,9 @@ describe('Kafka protocol server', () => {
   it('a parked JoinGroup holds back the responses of later requests on the same connection', async () => {
     const c = await client();
     const other = await client();
-    c.send(
-      frame(11, 2, 100, (w) => {
-        w.string('g')
+    const join = (correlationId: number, group: string) =>
+      frame(11, 2, correlationId, (w) => {
+        w.string(group)
           .int32(6000)
           .int32(3000)
           .string('')
@@ -190,29 +191,35 @@ describe('Kafka protocol server', () => {
           .int32(1)
           .string('range')
           .bytes(Buffer.from([0, 1]));
-      }),
-    );
-    c.send(frame(18, 0, 101, () => {}));
-    other.send(frame(18, 0, 200, () => {}));
-    await other.waitFrames(1); // other connections are not held back
-    await sleep(100);
-    assert.strictEqual(c.frames.length, 0, 'the ApiVersions answer must wait behind the parked JoinGroup');
-    assert.strictEqual(broker.pendingJoins.length, 1);
-    assert.strictEqual(broker.pendingJoins[0].req.rebalanceTimeoutMs, 3000);
-    assert.strictEqual(broker.pendingJoins[0].req.requireKnownMemberId, false);
-    broker.pendingJoins[0].resolve({
+      });
+    const joined = (generationId: number, memberId: string): JoinGroupResult => ({
       errorCode: 0,
-      generationId: 1,
+      generationId,
       protocolType: 'consumer',
       protocolName: 'range',
-      leader: 'm1',
-      memberId: 'm1',
+      leader: memberId,
+      memberId,
       members: [],
     });
-    const frames = await c.waitFrames(2);
+    // A JoinGroup that parks, an ApiVersions the server can answer at once, and a second JoinGroup behind them.
+    c.send(join(100, 'g1'));
+    c.send(frame(18, 0, 101, () => {}));
+    c.send(join(102, 'g2'));
+    other.send(frame(18, 0, 200, () => {}));
+    await other.waitFrames(1); // other connections are not held back
+    // Both joins reached the broker, so the server has handled all three requests (it handles them in order).
+    await broker.whenJoinsParked(2);
+    assert.strictEqual(broker.pendingJoins[0].req.rebalanceTimeoutMs, 3000);
+    assert.strictEqual(broker.pendingJoins[0].req.requireKnownMemberId, false);
+    // The later join is answered first: its response still has to wait behind the first one's.
+    broker.pendingJoins[1].resolve(joined(2, 'm2'));
+    broker.pendingJoins[0].resolve(joined(1, 'm1'));
+    // Held responses leave in request order; an answer sent early would have arrived before the first join's,
+    // which can exist only after its resolve above.
+    const frames = await c.waitFrames(3);
     assert.deepStrictEqual(
       frames.map((fr) => fr.readInt32BE(0)),
-      [100, 101],
+      [100, 101, 102],
     );
     const r = new Reader(frames[0], 4);
     r.int32(); // throttle (v2)
@@ -225,7 +232,7 @@ describe('Kafka protocol server', () => {
     const c = await client();
     c.send(frame(11, 0, 1, (w) => w.string('g').int32(7000).string('').string('consumer').int32(0)));
     c.send(frame(11, 4, 2, (w) => w.string('g').int32(7000).int32(9000).string('').string('consumer').int32(0)));
-    for (let i = 0; i < 50 && broker.pendingJoins.length < 2; i++) await sleep(10);
+    await broker.whenJoinsParked(2);
     assert.strictEqual(broker.pendingJoins[0].req.rebalanceTimeoutMs, 7000);
     assert.strictEqual(broker.pendingJoins[1].req.requireKnownMemberId, true);
     assert.strictEqual(broker.pendingJoins[1].req.rebalanceTimeoutMs, 9000);
@@ -241,10 +248,14 @@ describe('Kafka protocol server', () => {
       }),
     );
     c.send(frame(18, 0, 51, () => {}));
-    const [resp] = await c.waitFrames(1);
-    assert.strictEqual(resp.readInt32BE(0), 51);
-    await sleep(50);
-    assert.strictEqual(c.frames.length, 1, 'no response for acks=0');
+    c.send(frame(18, 0, 52, () => {}));
+    // Responses leave in request order: an answer to the produce would have come before the one to 51.
+    const frames = await c.waitFrames(2);
+    assert.deepStrictEqual(
+      frames.map((fr) => fr.readInt32BE(0)),
+      [51, 52],
+      'no response for acks=0',
+    );
     assert.strictEqual(broker.appends.length, 1);
     assert.deepStrictEqual(broker.appends[0].bytes, records);
   });

@@ -262,6 +262,25 @@ describe('idempotent producer state', () => {
     await again.close();
   });
 
+  it('after a crash, a one-record batch sitting exactly at the snapshot offset is rebuilt: its retry is a duplicate', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(4, 0, 0, 2)); // offsets 0..1
+    await m.snapshot(); // the snapshot saw log end 2
+    const stored = produce(m, logs, 0, header(4, 0, 2, 1)); // one record at exactly offset 2
+    assert.strictEqual(stored.baseOffset, 2);
+    // crash: no close, so the window in memory is lost
+    logs.openedCleanly = false;
+    const again = await open();
+    assert.deepStrictEqual(produce(again, logs, 0, header(4, 0, 2, 1)), {
+      duplicate: true,
+      baseOffset: 2,
+      lastOffset: 2,
+    });
+    assert.strictEqual(logs.batches[0].length, 2, 'the retried batch is not stored a second time');
+    assert.strictEqual(produce(again, logs, 0, header(4, 0, 3, 1)).baseOffset, 3, 'the next sequence is 3');
+    await again.close();
+  });
+
   it('with no snapshot at all (crash before the first one) the window is rebuilt from the start of the log', async () => {
     const m = await open();
     produce(m, logs, 0, header(8, 2, 0, 4));

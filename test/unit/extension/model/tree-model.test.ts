@@ -141,6 +141,23 @@ describe('topics tree model', () => {
     assert.strictEqual(byLabel['records'], '1,500');
   });
 
+  it('after retention or DeleteRecords moved the log start, a topic counts only the records left (end - start)', () => {
+    const c = new FakeCluster();
+    c.addTopic('clicks', [1000, 300]);
+    const [p0, p1] = c.topics.get('clicks')!;
+    p0.logStartOffset = 800; // retention deleted offsets 0..799
+    p1.logStartOffset = 300; // DeleteRecords up to the end: nothing left
+    const topic = topicNodes(c)[0] as TopicNode;
+    assert.strictEqual(topic.description, '2 partitions · 200 records');
+    assert.match(topic.tooltip ?? '', /2 partitions, 200 records,/);
+    const parts = childrenOf(c, topic) as PartitionNode[];
+    const details = Object.fromEntries(childrenOf(c, parts[0]).map((d) => [d.label, d.description]));
+    assert.deepStrictEqual(
+      [details['log start offset'], details['log end offset'], details['records']],
+      ['800', '1,000', '200'],
+    );
+  });
+
   it('ids stay the same across rebuilds, so expansion survives a refresh', () => {
     const c = new FakeCluster();
     c.addTopic('a', [1, 2]);

@@ -145,6 +145,26 @@ describe('record browser controller', () => {
     assert.ok(offsets().every((o) => o % 2 === 0));
   });
 
+  it('the default "key, value or header" filter finds text that only a header holds (its value or its name)', async () => {
+    // "batch" is in no key and no value, only in the header value of every 10th record
+    await open(0, { kind: 'beginning' }, { text: 'batch', regex: false, field: 'any' });
+    assert.deepStrictEqual(
+      offsets(),
+      Array.from({ length: 25 }, (_, i) => i * 10),
+    );
+    // the header name "src" is in no key and no value either: every record has it
+    await open(0, { kind: 'beginning' }, { text: '^src$', regex: true, field: 'any' });
+    assert.deepStrictEqual(
+      offsets(),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    // and the key and the value still count
+    await open(0, { kind: 'beginning' }, { text: '^k7$', regex: true, field: 'any' });
+    assert.deepStrictEqual(offsets(), [7]);
+    await open(0, { kind: 'beginning' }, { text: '"n":42,', regex: false, field: 'any' });
+    assert.deepStrictEqual(offsets(), [42]);
+  });
+
   it('reports an invalid regex clearly instead of failing', async () => {
     const r = await open(0, { kind: 'beginning' }, { text: '(unclosed', regex: true, field: 'value' });
     assert.strictEqual(r.ok, false);

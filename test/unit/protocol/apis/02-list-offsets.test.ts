@@ -1,0 +1,61 @@
+// ListOffsets (key 2) against a real broker, as a consumer with auto.offset.reset=earliest/latest asks it:
+// earliest (-2) is the log start offset (not 0 once records were deleted), latest (-1) the log end, and a
+// timestamp the first offset whose record is at least that old; v0 answers in the old offsets array.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Broker } from '../../../../src/broker/broker';
+import type { RequestContext } from '../../../../src/protocol/apis/api';
+import { listOffsets } from '../../../../src/protocol/apis/02-list-offsets';
+
+describe('ListOffsets API', () => {
+  let dir: string;
+  let broker: Broker;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-list-offsets-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('t', 1);
+    for (let i = 0; i < 10; i++) await broker.produce('t', [{ value: `v${i}`, timestamp: 5000 + i * 10 }]);
+    broker.deleteRecords('t', 0, 4);
+  });
+  afterEach(async () => {
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ask = async (version: number, timestamp: number) => {
+    const ctx: RequestContext = {
+      broker,
+      cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+      apiVersion: version,
+      clientId: 'list-offsets-test',
+      clientHost: '127.0.0.1',
+      connectionId: 1,
+      log: () => undefined,
+      onClose: () => () => undefined,
+    };
+    const resp = await listOffsets.handle(ctx, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+    });
+    const p = resp!.topics[0].partitions[0];
+    assert.strictEqual(p.errorCode, 0);
+    return p;
+  };
+
+  it('earliest is the log start offset after DeleteRecords, in v1+ and in the v0 offsets array', async () => {
+    assert.strictEqual((await ask(1, -2)).offset, 4);
+    assert.deepStrictEqual((await ask(0, -2)).oldStyleOffsets, [4]);
+  });
+
+  it('latest is the log end offset and a timestamp finds the first record at least that old', async () => {
+    assert.strictEqual((await ask(1, -1)).offset, 10);
+    const byTime = await ask(1, 5061);
+    assert.deepStrictEqual([byTime.offset, byTime.timestamp], [7, 5070]);
+    const beforeStart = await ask(1, 0);
+    assert.deepStrictEqual([beforeStart.offset, beforeStart.timestamp], [4, 5040], 'deleted records are not found');
+  });
+});
