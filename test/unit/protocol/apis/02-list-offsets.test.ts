@@ -39,6 +39,7 @@ describe('ListOffsets API', () => {
     const resp = await listOffsets.handle(ctx, {
       replicaId: -1,
       isolationLevel: 0,
+      timeoutMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
     });
     const p = resp!.topics[0].partitions[0];
