@@ -194,7 +194,7 @@ export class BrowserController {
           return s;
         };
         const value = text(r.value, 'value');
-        let json = false;
+        let json: boolean;
         try {
           JSON.parse(value);
           json = value.trim().startsWith('{') || value.trim().startsWith('[');
@@ -500,6 +500,7 @@ export function compileFilter(f: RecordFilter): Matcher | null {
     } catch (e) {
       throw new Error(
         `Invalid regular expression /${f.text}/: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        { cause: e },
       );
     }
     test = (s) => re.test(s);

@@ -500,7 +500,7 @@ export class StepperController {
       const offs = broker
         .fetchOffsets(g.groupId, [{ topic: this.topic, partitions: all }])
         .filter((c) => c.offset >= 0);
-      let subscribed = false;
+      let subscribed: boolean;
       try {
         subscribed = broker
           .describeGroup(g.groupId)
