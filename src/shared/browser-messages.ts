@@ -1,10 +1,13 @@
 /**
- * The record browser panel's message protocol, declared once for the host (src/extension/panels/browser-*) and
- * the webview (src/webview/browser-panel.ts). Requests carry an `id`, replies echo it; the host pushes the
- * whole visible page as a `snapshot` (also in live-tail mode, where new records extend the page).
+ * The record browser panel's message protocol, declared once (BrowserProtocol: each request's payload and result,
+ * and the host's pushes) as the source of both sides' types: the host (src/extension/panels/browser-controller.ts,
+ * whose handlers and the validator below are typed from it) and the webview (src/webview/browser-panel.ts, whose
+ * requests are). Requests carry an `id`, replies echo it; the host pushes the whole visible page as a `snapshot`
+ * (also in live-tail mode, where new records extend the page). The typing machinery is src/shared/ipc.ts.
  */
-import type { Reply, Validation } from './validate';
-import { bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType } from './validate';
+import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
+import { requestValidator } from './ipc';
+import { bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
 export const PAGE_SIZE = 100;
@@ -23,23 +26,28 @@ export interface RecordFilter {
   field: FilterField;
 }
 
-export type BrowserRequest =
-  | { type: 'ready'; id: number }
-  | {
-      type: 'open';
-      id: number;
-      topic: string;
-      partition: number | null;
-      seek: Seek;
-      filter: RecordFilter;
-      tail: boolean;
-    }
-  | { type: 'page'; id: number; direction: 'next' | 'prev' }
-  | { type: 'setTail'; id: number; tail: boolean }
-  | { type: 'copyRecord'; id: number; partition: number; offset: number }
-  | { type: 'produceCopy'; id: number; partition: number; offset: number }
-  /** Compact the open topic now (its cleanup.policy lists compact). */
-  | { type: 'compact'; id: number };
+/** What the record browser's webview asks of the host; no request has a result beyond ok / error. */
+export type BrowserProtocol = {
+  requests: {
+    /** The webview is ready: push a snapshot. */
+    ready: Req<NoPayload>;
+    /** Open a topic (partition null = all partitions) at a position, with a filter, optionally live-tailing. */
+    open: Req<{ topic: string; partition: number | null; seek: Seek; filter: RecordFilter; tail: boolean }>;
+    page: Req<{ direction: 'next' | 'prev' }>;
+    setTail: Req<{ tail: boolean }>;
+    copyRecord: Req<{ partition: number; offset: number }>;
+    /** Open the producer panel prefilled with this record of the open topic. */
+    produceCopy: Req<{ partition: number; offset: number }>;
+    /** Compact the open topic now (its cleanup.policy lists compact). */
+    compact: Req<NoPayload>;
+  };
+  pushes: {
+    /** The whole visible page. */
+    snapshot: { state: BrowserSnapshot };
+  };
+};
+
+export type BrowserRequest = RequestMessage<BrowserProtocol>;
 
 export interface RecordRow {
   partition: number;
@@ -77,7 +85,7 @@ export interface BrowserSnapshot {
   error: string | null;
 }
 
-export type BrowserHostMessage = { type: 'snapshot'; state: BrowserSnapshot } | Reply;
+export type BrowserHostMessage = HostMessage<BrowserProtocol>;
 
 export function parseSeek(v: unknown): Seek {
   const o = obj(v, 'seek');
@@ -102,35 +110,28 @@ export function parseFilter(v: unknown): RecordFilter {
   };
 }
 
-export function validateBrowserRequest(raw: unknown): Validation<BrowserRequest> {
-  return validateByType<BrowserRequest>(raw, {
-    ready: (o) => ({ type: 'ready', id: requestId(o) }),
-    open: (o) => ({
-      type: 'open',
-      id: requestId(o),
-      topic: topicName(o, 'topic'),
-      partition: intOrNull(o, 'partition', 0, 1_000_000),
-      seek: parseSeek(o.seek),
-      filter: parseFilter(o.filter),
-      tail: bool(o, 'tail'),
-    }),
-    page: (o) => ({ type: 'page', id: requestId(o), direction: oneOf(o, 'direction', ['next', 'prev'] as const) }),
-    setTail: (o) => ({ type: 'setTail', id: requestId(o), tail: bool(o, 'tail') }),
-    compact: (o) => ({ type: 'compact', id: requestId(o) }),
-    copyRecord: (o) => ({
-      type: 'copyRecord',
-      id: requestId(o),
-      partition: int(o, 'partition', 0, 1_000_000),
-      offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
-    }),
-    produceCopy: (o) => ({
-      type: 'produceCopy',
-      id: requestId(o),
-      partition: int(o, 'partition', 0, 1_000_000),
-      offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
-    }),
-  });
-}
+/** The host's check of every message from the browser webview. */
+export const validateBrowserRequest = requestValidator<BrowserProtocol>({
+  ready: () => ({}),
+  open: (o) => ({
+    topic: topicName(o, 'topic'),
+    partition: intOrNull(o, 'partition', 0, 1_000_000),
+    seek: parseSeek(o.seek),
+    filter: parseFilter(o.filter),
+    tail: bool(o, 'tail'),
+  }),
+  page: (o) => ({ direction: oneOf(o, 'direction', ['next', 'prev'] as const) }),
+  setTail: (o) => ({ tail: bool(o, 'tail') }),
+  compact: () => ({}),
+  copyRecord: (o) => ({
+    partition: int(o, 'partition', 0, 1_000_000),
+    offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+  }),
+  produceCopy: (o) => ({
+    partition: int(o, 'partition', 0, 1_000_000),
+    offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+  }),
+});
 
 export interface BrowserSavedState {
   topic: string;

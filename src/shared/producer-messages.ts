@@ -1,10 +1,13 @@
 /**
- * The producer panel's message protocol, declared once for the host (src/extension/panels/producer-*) and the
- * webview (src/webview/producer-panel.ts). Webview -> host requests carry an `id`; the host answers each with a
- * `reply` carrying the same id, and pushes its whole state as a `snapshot` after every change.
+ * The producer panel's message protocol, declared once (ProducerProtocol: each request's payload and result, and
+ * the host's pushes) as the source of both sides' types: the host (src/extension/panels/producer-controller.ts,
+ * whose handlers and the validator below are typed from it) and the webview (src/webview/producer-panel.ts, whose
+ * requests are). Webview -> host requests carry an `id`; the host answers each with a `reply` carrying the same
+ * id, and pushes its whole state as a `snapshot` after every change. The typing machinery is src/shared/ipc.ts.
  */
-import type { Reply, Validation } from './validate';
-import { arr, bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType } from './validate';
+import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
+import { requestValidator } from './ipc';
+import { arr, bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
 
 export const PRODUCER_VIEW_TYPE = 'kafkaLite.producer';
 export const MAX_COPIES = 10_000;
@@ -42,15 +45,31 @@ export const emptyProducerForm = (): ProducerForm => ({
   idempotent: true,
 });
 
-export type ProducerRequest =
-  | { type: 'ready'; id: number }
-  | { type: 'send'; id: number; form: ProducerForm }
-  | { type: 'resendLast'; id: number }
-  | { type: 'skipSequence'; id: number; topic: string; partition: number }
-  | { type: 'setIdempotent'; id: number; idempotent: boolean }
-  | { type: 'createTopic'; id: number; name: string; partitions: number }
-  | { type: 'sendFile'; id: number; path: string; topic: string; partition: number | null; idempotent: boolean }
-  | { type: 'openBrowser'; id: number; topic: string; partition: number; offset: number };
+/** What the producer's webview asks of the host; no request has a result beyond ok / error. */
+export type ProducerProtocol = {
+  requests: {
+    /** The webview is ready: push a snapshot. */
+    ready: Req<NoPayload>;
+    /** Send the form (its copies, headers, timestamp); the form's idempotence choice applies. */
+    send: Req<{ form: ProducerForm }>;
+    /** Send the last batch again, byte for byte (a client retry). */
+    resendLast: Req<NoPayload>;
+    /** The next batch to this partition skips one sequence number. */
+    skipSequence: Req<{ topic: string; partition: number }>;
+    setIdempotent: Req<{ idempotent: boolean }>;
+    createTopic: Req<{ name: string; partitions: number }>;
+    /** Send the records of a .json / .jsonl file in the workspace (partition null = by key). */
+    sendFile: Req<{ path: string; topic: string; partition: number | null; idempotent: boolean }>;
+    /** Open the record browser at a record. */
+    openBrowser: Req<{ topic: string; partition: number; offset: number }>;
+  };
+  pushes: {
+    /** The host's whole state, after every change. */
+    snapshot: { state: ProducerSnapshot };
+  };
+};
+
+export type ProducerRequest = RequestMessage<ProducerProtocol>;
 
 export interface SentRecordRow {
   topic: string;
@@ -99,7 +118,7 @@ export interface ProducerSnapshot {
   prefillSeq: number;
 }
 
-export type ProducerHostMessage = { type: 'snapshot'; state: ProducerSnapshot } | Reply;
+export type ProducerHostMessage = HostMessage<ProducerProtocol>;
 
 function headerRow(v: unknown, i: number): HeaderRow {
   const o = obj(v, `headers[${i}]`);
@@ -122,45 +141,30 @@ export function parseProducerForm(v: unknown): ProducerForm {
   return form;
 }
 
-export function validateProducerRequest(raw: unknown): Validation<ProducerRequest> {
-  return validateByType<ProducerRequest>(raw, {
-    ready: (o) => ({ type: 'ready', id: requestId(o) }),
-    send: (o) => ({ type: 'send', id: requestId(o), form: parseProducerForm(o.form) }),
-    resendLast: (o) => ({ type: 'resendLast', id: requestId(o) }),
-    skipSequence: (o) => ({
-      type: 'skipSequence',
-      id: requestId(o),
+/** The host's check of every message from the producer webview. */
+export const validateProducerRequest = requestValidator<ProducerProtocol>({
+  ready: () => ({}),
+  send: (o) => ({ form: parseProducerForm(o.form) }),
+  resendLast: () => ({}),
+  skipSequence: (o) => ({ topic: topicName(o, 'topic'), partition: int(o, 'partition', 0, 1_000_000) }),
+  setIdempotent: (o) => ({ idempotent: bool(o, 'idempotent') }),
+  createTopic: (o) => ({ name: topicName(o, 'name'), partitions: int(o, 'partitions', 1, 10_000) }),
+  sendFile: (o) => {
+    const path = str(o, 'path', 4096);
+    if (path.trim() === '') fail('field "path" must name a file in the workspace');
+    return {
+      path,
       topic: topicName(o, 'topic'),
-      partition: int(o, 'partition', 0, 1_000_000),
-    }),
-    setIdempotent: (o) => ({ type: 'setIdempotent', id: requestId(o), idempotent: bool(o, 'idempotent') }),
-    createTopic: (o) => ({
-      type: 'createTopic',
-      id: requestId(o),
-      name: topicName(o, 'name'),
-      partitions: int(o, 'partitions', 1, 10_000),
-    }),
-    sendFile: (o) => {
-      const path = str(o, 'path', 4096);
-      if (path.trim() === '') fail('field "path" must name a file in the workspace');
-      return {
-        type: 'sendFile',
-        id: requestId(o),
-        path,
-        topic: topicName(o, 'topic'),
-        partition: intOrNull(o, 'partition', 0, 1_000_000),
-        idempotent: bool(o, 'idempotent'),
-      };
-    },
-    openBrowser: (o) => ({
-      type: 'openBrowser',
-      id: requestId(o),
-      topic: topicName(o, 'topic'),
-      partition: int(o, 'partition', 0, 1_000_000),
-      offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
-    }),
-  });
-}
+      partition: intOrNull(o, 'partition', 0, 1_000_000),
+      idempotent: bool(o, 'idempotent'),
+    };
+  },
+  openBrowser: (o) => ({
+    topic: topicName(o, 'topic'),
+    partition: int(o, 'partition', 0, 1_000_000),
+    offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+  }),
+});
 
 /** The state the webview saves with setState and the serializer hands back after a reload. */
 export interface ProducerSavedState {

@@ -1,23 +1,40 @@
 /**
- * The consumer stepper panel's message protocol, declared once for the host (src/extension/panels/stepper-*)
- * and the webview (src/webview/stepper-panel.ts). Requests carry an `id`, replies echo it, and the host pushes
- * its whole state as a `snapshot` after every change (group events, polls, commits, timer ticks).
+ * The consumer stepper panel's message protocol, declared once (StepperProtocol: each request's payload and
+ * result, and the host's pushes) as the source of both sides' types: the host
+ * (src/extension/panels/stepper-controller.ts, whose handlers and the validator below are typed from it) and the
+ * webview (src/webview/stepper-panel.ts, whose requests are). Requests carry an `id`, replies echo it, and the host
+ * pushes its whole state as a `snapshot` after every change (group events, polls, commits, timer ticks). The typing
+ * machinery is src/shared/ipc.ts.
  */
-import type { Reply, Validation } from './validate';
-import { fail, int, nonEmptyStr, obj, requestId, str, topicName, validateByType } from './validate';
+import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
+import { requestValidator } from './ipc';
+import { fail, int, nonEmptyStr, obj, str, topicName } from './validate';
 
 export const STEPPER_VIEW_TYPE = 'kafkaLite.consumerStepper';
 export const MAX_POLL = 500;
 
-export type StepperRequest =
-  | { type: 'ready'; id: number }
-  | { type: 'select'; id: number; topic: string; groupId: string }
-  | { type: 'addConsumer'; id: number }
-  | { type: 'poll'; id: number; consumer: string; max: number }
-  | { type: 'commit'; id: number; consumer: string }
-  | { type: 'crash'; id: number; consumer: string }
-  | { type: 'leave'; id: number; consumer: string }
-  | { type: 'remove'; id: number; consumer: string };
+/** What the consumer stepper's webview asks of the host; no request has a result beyond ok / error. */
+export type StepperProtocol = {
+  requests: {
+    /** The webview is ready: push a snapshot. */
+    ready: Req<NoPayload>;
+    /** Step this group on this topic (another topic makes every consumer of the panel leave). */
+    select: Req<{ topic: string; groupId: string }>;
+    addConsumer: Req<NoPayload>;
+    /** `consumer` is a panel-local name ("consumer-1"); poll reads at most `max` records. */
+    poll: Req<{ consumer: string; max: number }>;
+    commit: Req<{ consumer: string }>;
+    crash: Req<{ consumer: string }>;
+    leave: Req<{ consumer: string }>;
+    remove: Req<{ consumer: string }>;
+  };
+  pushes: {
+    /** The host's whole state, after every change. */
+    snapshot: { state: StepperSnapshot };
+  };
+};
+
+export type StepperRequest = RequestMessage<StepperProtocol>;
 
 export interface PolledRecordRow {
   partition: number;
@@ -93,7 +110,7 @@ export interface StepperSnapshot {
   error: string | null;
 }
 
-export type StepperHostMessage = { type: 'snapshot'; state: StepperSnapshot } | Reply;
+export type StepperHostMessage = HostMessage<StepperProtocol>;
 
 function consumerName(o: Record<string, unknown>): string {
   const v = nonEmptyStr(o, 'consumer', 64);
@@ -101,21 +118,20 @@ function consumerName(o: Record<string, unknown>): string {
   return v;
 }
 
-export function validateStepperRequest(raw: unknown): Validation<StepperRequest> {
-  return validateByType<StepperRequest>(raw, {
-    ready: (o) => ({ type: 'ready', id: requestId(o) }),
-    select: (o) => {
-      const groupId = nonEmptyStr(o, 'groupId', 255);
-      return { type: 'select', id: requestId(o), topic: topicName(o, 'topic'), groupId };
-    },
-    addConsumer: (o) => ({ type: 'addConsumer', id: requestId(o) }),
-    poll: (o) => ({ type: 'poll', id: requestId(o), consumer: consumerName(o), max: int(o, 'max', 1, MAX_POLL) }),
-    commit: (o) => ({ type: 'commit', id: requestId(o), consumer: consumerName(o) }),
-    crash: (o) => ({ type: 'crash', id: requestId(o), consumer: consumerName(o) }),
-    leave: (o) => ({ type: 'leave', id: requestId(o), consumer: consumerName(o) }),
-    remove: (o) => ({ type: 'remove', id: requestId(o), consumer: consumerName(o) }),
-  });
-}
+/** The host's check of every message from the stepper webview. */
+export const validateStepperRequest = requestValidator<StepperProtocol>({
+  ready: () => ({}),
+  select: (o) => {
+    const groupId = nonEmptyStr(o, 'groupId', 255);
+    return { topic: topicName(o, 'topic'), groupId };
+  },
+  addConsumer: () => ({}),
+  poll: (o) => ({ consumer: consumerName(o), max: int(o, 'max', 1, MAX_POLL) }),
+  commit: (o) => ({ consumer: consumerName(o) }),
+  crash: (o) => ({ consumer: consumerName(o) }),
+  leave: (o) => ({ consumer: consumerName(o) }),
+  remove: (o) => ({ consumer: consumerName(o) }),
+});
 
 /** Saved by the webview; consumers are not saved: live members cannot survive a reload (they leave on dispose). */
 export interface StepperSavedState {

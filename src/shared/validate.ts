@@ -3,7 +3,8 @@
  * every incoming message is checked field by field (type and range) before a controller sees it, and a rejected
  * message yields one clear line naming the field and the problem.
  *
- * Pure functions only (shared by the extension host and the webview bundles). Used by src/shared/*-messages.ts.
+ * Pure functions only (shared by the extension host and the webview bundles). Used by src/shared/*-messages.ts and
+ * src/shared/ipc.ts (which dispatches on `type` and reads the request id).
  */
 
 import { MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name';
@@ -82,20 +83,6 @@ export function requestId(o: Record<string, unknown>): number {
   return int(o, 'id', 0, Number.MAX_SAFE_INTEGER);
 }
 
-/** Dispatch on `type`: each entry validates the rest of the message. Unknown types are rejected by name. */
-export function validateByType<T>(
-  raw: unknown,
-  table: Record<string, (o: Record<string, unknown>) => T>,
-): Validation<T> {
-  return validateWith(raw, (o) => {
-    const t = o.type;
-    if (typeof t !== 'string') fail('field "type" must be a string');
-    const check = Object.prototype.hasOwnProperty.call(table, t) ? table[t] : undefined;
-    if (!check) fail(`unknown message type "${t}"`);
-    return check(o);
-  });
-}
-
 export const MAX_INT64_SAFE = Number.MAX_SAFE_INTEGER;
 /** Kafka's topic-name rule: 1..249 of [a-zA-Z0-9._-], not "." or "..". */
 export function topicName(o: Record<string, unknown>, field: string): string {
@@ -103,12 +90,4 @@ export function topicName(o: Record<string, unknown>, field: string): string {
   const problem = validateTopicName(v);
   if (problem) fail(`field "${field}": ${problem}`);
   return v;
-}
-
-/** The reply a host sends for a request: same id, ok or an error message. */
-export interface Reply {
-  type: 'reply';
-  id: number;
-  ok: boolean;
-  error?: string;
 }

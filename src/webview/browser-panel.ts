@@ -4,22 +4,30 @@
  * actions. For a compacted topic: Compact now, and a row marking each gap in the offsets (records compaction
  * removed). Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
  */
-import type { BrowserSavedState, BrowserSnapshot, RecordFilter, RecordRow, Seek } from '../shared/browser-messages';
+import type {
+  BrowserProtocol,
+  BrowserSavedState,
+  BrowserSnapshot,
+  RecordFilter,
+  RecordRow,
+  Seek,
+} from '../shared/browser-messages';
 import {
   button,
   byId,
+  channel,
   checked,
   formatTime,
   h,
   icon,
-  listen,
-  request,
   setOptions,
   setValue,
   showStatus,
   valueOf,
   vscode,
 } from './common';
+
+const { request, listen } = channel<BrowserProtocol>();
 
 const saved = vscode.getState() as BrowserSavedState | undefined;
 let state: BrowserSavedState = saved ?? {
@@ -103,12 +111,12 @@ app.append(
   h('table', { id: 'records', class: 'data records' }),
 );
 
-const topicSel = byId('topic');
-const partSel = byId('partition');
-const filterEl = byId('filter');
-const fieldSel = byId('filter-field');
-const regexEl = byId('filter-regex');
-const tailEl = byId('tail');
+const topicSel = byId('topic', 'vscode-single-select');
+const partSel = byId('partition', 'vscode-single-select');
+const filterEl = byId('filter', 'vscode-textfield');
+const fieldSel = byId('filter-field', 'vscode-single-select');
+const regexEl = byId('filter-regex', 'vscode-checkbox');
+const tailEl = byId('tail', 'vscode-checkbox');
 
 function save(): void {
   vscode.setState(state);
@@ -136,7 +144,13 @@ async function open(seek: Seek): Promise<void> {
   };
   save();
   showStatus('Reading…');
-  const r = await request('open', { ...state });
+  const r = await request('open', {
+    topic: state.topic,
+    partition: state.partition,
+    seek: state.seek,
+    filter: state.filter,
+    tail: state.tail,
+  });
   if (r.ok) showStatus('');
 }
 
@@ -147,13 +161,13 @@ async function compactNow(): Promise<void> {
 }
 
 function seekOffset(): void {
-  const raw = valueOf(byId('seek-offset')).trim();
+  const raw = valueOf(byId('seek-offset', 'vscode-textfield')).trim();
   if (!/^\d+$/.test(raw)) return showStatus(`"${raw}" is not an offset (a whole number ≥ 0).`, 'error');
   void open({ kind: 'offset', offset: Number(raw) });
 }
 
 function seekTime(): void {
-  const raw = valueOf(byId('seek-time')).trim();
+  const raw = valueOf(byId('seek-time', 'vscode-textfield')).trim();
   const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
   if (!Number.isFinite(n) || n < 0)
     return showStatus(`"${raw}" is not a time: use an ISO date (2024-01-31T12:00:00Z) or ms since 1970.`, 'error');
@@ -269,11 +283,11 @@ function render(s: BrowserSnapshot): void {
     lastFilter = f;
     setValue(filterEl, state.filter.text);
     setValue(fieldSel, state.filter.field);
-    (regexEl as unknown as { checked: boolean }).checked = state.filter.regex;
+    regexEl.checked = state.filter.regex;
   }
-  (tailEl as unknown as { checked: boolean }).checked = s.tail;
-  (byId('prev') as unknown as { disabled: boolean }).disabled = !s.hasPrev || s.tail;
-  (byId('next') as unknown as { disabled: boolean }).disabled = !s.hasNext || s.tail;
+  tailEl.checked = s.tail;
+  byId('prev', 'vscode-button').disabled = !s.hasPrev || s.tail;
+  byId('next', 'vscode-button').disabled = !s.hasNext || s.tail;
   byId('range').textContent = s.ranges.map((r) => `p${r.partition}: ${r.logStartOffset}…${r.logEndOffset}`).join('   ');
   if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
   else if (s.error) showStatus(s.error, 'error');
@@ -312,6 +326,6 @@ filterEl.addEventListener('keydown', (e) => {
   if ((e as KeyboardEvent).key === 'Enter') void open(state.seek);
 });
 
-listen<BrowserSnapshot>(render);
+listen({ snapshot: (m) => render(m.state) });
 renderSelects();
 void request('ready');

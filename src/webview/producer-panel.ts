@@ -3,22 +3,11 @@
  * idempotence), the idempotence controls and the results list. Renders host snapshots; saves the form with
  * setState so a reload restores it. Messages: src/shared/producer-messages.ts.
  */
-import type { HeaderRow, ProducerForm, ProducerSnapshot } from '../shared/producer-messages';
+import type { HeaderRow, ProducerForm, ProducerProtocol, ProducerSnapshot } from '../shared/producer-messages';
 import { emptyProducerForm } from '../shared/producer-messages';
-import {
-  button,
-  byId,
-  checked,
-  h,
-  icon,
-  listen,
-  request,
-  setOptions,
-  setValue,
-  showStatus,
-  valueOf,
-  vscode,
-} from './common';
+import { button, byId, channel, checked, h, icon, setOptions, setValue, showStatus, valueOf, vscode } from './common';
+
+const { request, listen } = channel<ProducerProtocol>();
 
 const saved = (vscode.getState() as { form?: ProducerForm } | undefined)?.form;
 let form: ProducerForm = saved ? { ...emptyProducerForm(), ...saved } : emptyProducerForm();
@@ -148,15 +137,15 @@ app.append(
   h('table', { id: 'results', class: 'data' }),
 );
 
-const topicSel = byId('topic');
-const partSel = byId('partition');
-const keyEl = byId('key');
-const valueEl = byId('value');
-const fmtSel = byId('value-format');
-const tsCheck = byId('ts-explicit');
-const tsEl = byId('timestamp');
-const copiesEl = byId('copies');
-const idemEl = byId('idempotent');
+const topicSel = byId('topic', 'vscode-single-select');
+const partSel = byId('partition', 'vscode-single-select');
+const keyEl = byId('key', 'vscode-textfield');
+const valueEl = byId('value', 'vscode-textarea');
+const fmtSel = byId('value-format', 'vscode-single-select');
+const tsCheck = byId('ts-explicit', 'vscode-checkbox');
+const tsEl = byId('timestamp', 'vscode-textfield');
+const copiesEl = byId('copies', 'vscode-textfield');
+const idemEl = byId('idempotent', 'vscode-checkbox');
 
 function save(): void {
   vscode.setState({ form });
@@ -167,10 +156,10 @@ function loadForm(f: ProducerForm): void {
   setValue(keyEl, form.key);
   setValue(valueEl, form.value);
   setValue(fmtSel, form.valueFormat);
-  (tsCheck as unknown as { checked: boolean }).checked = form.timestamp !== null;
+  tsCheck.checked = form.timestamp !== null;
   setValue(tsEl, form.timestamp === null ? '' : String(form.timestamp));
   setValue(copiesEl, String(form.copies));
-  (idemEl as unknown as { checked: boolean }).checked = form.idempotent;
+  idemEl.checked = form.idempotent;
   renderHeaders();
   renderSelects();
   checkJson();
@@ -287,8 +276,8 @@ function renderSelects(): void {
 }
 
 async function createTopic(): Promise<void> {
-  const name = valueOf(byId('new-topic')).trim();
-  const partitions = Number(valueOf(byId('new-partitions')).trim() || '1');
+  const name = valueOf(byId('new-topic', 'vscode-textfield')).trim();
+  const partitions = Number(valueOf(byId('new-partitions', 'vscode-textfield')).trim() || '1');
   if (!name) return showStatus('Type a name for the new topic.', 'error');
   if (!Number.isInteger(partitions) || partitions < 1)
     return showStatus('Partitions must be a whole number ≥ 1.', 'error');
@@ -298,7 +287,7 @@ async function createTopic(): Promise<void> {
     form.partition = null;
     save();
     renderSelects();
-    setValue(byId('new-topic'), '');
+    setValue(byId('new-topic', 'vscode-textfield'), '');
     showStatus(`Created topic "${name}".`);
   }
 }
@@ -317,7 +306,7 @@ async function sendFile(): Promise<void> {
   const f = readForm();
   if (typeof f === 'string') return showStatus(f, 'error');
   if (!f.topic) return showStatus('Pick a topic first.', 'error');
-  const path = valueOf(byId('file')).trim();
+  const path = valueOf(byId('file', 'vscode-textfield')).trim();
   if (!path) return showStatus('Type the path of a .json or .jsonl file in the workspace.', 'error');
   showStatus(`Sending records from ${path}…`);
   const r = await request('sendFile', { path, topic: f.topic, partition: f.partition, idempotent: f.idempotent });
@@ -340,7 +329,7 @@ function render(s: ProducerSnapshot): void {
     loadForm(s.prefill);
   }
   renderSelects();
-  (idemEl as unknown as { checked: boolean }).checked = s.idempotent;
+  idemEl.checked = s.idempotent;
   form.idempotent = s.idempotent;
   document.body.classList.toggle('stopped', !s.brokerRunning);
   if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
@@ -373,7 +362,7 @@ function render(s: ProducerSnapshot): void {
     ),
   );
   seq.hidden = s.sequences.length === 0;
-  (byId('skip') as unknown as { disabled: boolean }).disabled = !s.idempotent;
+  byId('skip', 'vscode-button').disabled = !s.idempotent;
 
   const out = byId('outcome');
   out.replaceChildren();
@@ -451,6 +440,6 @@ idemEl.addEventListener('change', () => {
   if (typeof f !== 'string') void request('setIdempotent', { idempotent: f.idempotent });
 });
 
-listen<ProducerSnapshot>(render);
+listen({ snapshot: (m) => render(m.state) });
 loadForm(form);
 void request('ready');

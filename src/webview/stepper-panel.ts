@@ -4,15 +4,20 @@
  * drawn idle), per-partition offsets as bars, commit history and the other groups reading the topic. Renders
  * host snapshots; saves topic, group and poll size with setState. Messages: src/shared/stepper-messages.ts.
  */
-import type { LocalConsumerView, PartitionView, StepperSavedState, StepperSnapshot } from '../shared/stepper-messages';
+import type {
+  LocalConsumerView,
+  PartitionView,
+  StepperProtocol,
+  StepperSavedState,
+  StepperSnapshot,
+} from '../shared/stepper-messages';
 import {
   button,
   byId,
+  channel,
   formatTime,
   h,
   icon,
-  listen,
-  request,
   setOptions,
   setValue,
   showStatus,
@@ -21,11 +26,14 @@ import {
   vscode,
 } from './common';
 
+const { request, listen } = channel<StepperProtocol>();
+
 const saved = vscode.getState() as StepperSavedState | undefined;
 let state: StepperSavedState = saved ?? { topic: '', groupId: '', pollMax: 5 };
 let snap: StepperSnapshot | null = null;
 let snapAt = Date.now();
 
+const diagram = svg('svg', { id: 'diagram', class: 'diagram', role: 'img' });
 const app = byId('app');
 app.append(
   h('h2', {}, icon('debug-step-over'), ' Consumer stepper'),
@@ -42,7 +50,7 @@ app.append(
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('div', { id: 'caption', class: 'outcome' }),
   h('div', { id: 'group-line', class: 'hint' }),
-  h('div', { class: 'diagram-wrap' }, svg('svg', { id: 'diagram', class: 'diagram', role: 'img' })),
+  h('div', { class: 'diagram-wrap' }, diagram),
   h('h3', {}, icon('person'), ' Consumers'),
   h('div', { id: 'consumers', class: 'consumers' }),
   h('h3', {}, icon('graph'), ' Partitions'),
@@ -53,9 +61,9 @@ app.append(
   h('div', { id: 'others' }),
 );
 
-const topicSel = byId('topic');
-const groupEl = byId('group');
-const pollEl = byId('poll-max');
+const topicSel = byId('topic', 'vscode-single-select');
+const groupEl = byId('group', 'vscode-textfield');
+const pollEl = byId('poll-max', 'vscode-textfield');
 setValue(groupEl, state.groupId);
 
 function save(): void {
@@ -80,8 +88,8 @@ async function select(): Promise<void> {
 
 function consumerCard(c: LocalConsumerView, shownGroup: string, severalGroups: boolean): HTMLElement {
   const live = c.state !== 'left' && c.state !== 'crashed';
-  const act = (t: string) => () =>
-    void request(t, t === 'poll' ? { consumer: c.name, max: pollMax() } : { consumer: c.name });
+  const act = (t: 'commit' | 'crash' | 'leave' | 'remove') => () => void request(t, { consumer: c.name });
+  const poll = () => void request('poll', { consumer: c.name, max: pollMax() });
   const badge = h(
     'vscode-badge',
     { class: `state ${c.state}` },
@@ -152,7 +160,7 @@ function consumerCard(c: LocalConsumerView, shownGroup: string, severalGroups: b
     h(
       'div',
       { class: 'row' },
-      button('Poll', act('poll'), {
+      button('Poll', poll, {
         icon: 'arrow-down',
         disabled: !live,
         title: 'Read the next records from its partitions',
@@ -191,7 +199,7 @@ function bar(p: PartitionView): HTMLElement {
 }
 
 function drawDiagram(s: StepperSnapshot): void {
-  const el = byId('diagram') as unknown as SVGSVGElement;
+  const el = diagram;
   const parts = s.partitions;
   const members = s.group?.members ?? [];
   const rowH = 34;
@@ -383,5 +391,5 @@ groupEl.addEventListener('keydown', (e) => {
   if ((e as KeyboardEvent).key === 'Enter') void select();
 });
 
-listen<StepperSnapshot>(render);
+listen({ snapshot: (m) => render(m.state) });
 void request('ready');

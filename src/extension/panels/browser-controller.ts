@@ -5,9 +5,11 @@
  * events, and Compact now for a compacted topic (the page is read again, so the offsets' gaps show what went).
  * Pushes the visible page as a full snapshot.
  *
- * Guarantees: reads only (never changes the log), except the explicit compact request; a page read touches at most SCAN_LIMIT records, so a filter
- * that matches rarely answers quickly with "continue" instead of scanning a million records; an invalid regex is
- * reported, never thrown at the webview. Called by browser-panel.ts, unit tests and bench/panels.ts.
+ * Guarantees: reads only (never changes the log), except the explicit compact request; a page read touches at most
+ * SCAN_LIMIT records, so a filter that matches rarely answers quickly with "continue" instead of scanning a million
+ * records; an invalid regex is reported, never thrown at the webview. Its messages are BrowserProtocol's
+ * (src/shared/browser-messages.ts). Created by the record browser's PanelSlot (panel-slot.ts; its spec and the
+ * commands calling open() are in index.ts), by unit tests and by bench/panels.ts.
  */
 import type { Broker } from '../../broker/broker';
 import type { CompactionStats, ConsumedRecord } from '../../broker/types';
@@ -15,13 +17,14 @@ import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { formatCompaction } from '../model/format';
 import type {
   BrowserHostMessage,
-  BrowserRequest,
+  BrowserProtocol,
   BrowserSnapshot,
   RecordFilter,
   RecordRow,
   Seek,
 } from '../../shared/browser-messages';
 import { PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
+import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
@@ -80,14 +83,7 @@ export class BrowserController {
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest(
-        'browser',
-        raw,
-        validateBrowserRequest,
-        (r) => this.run(r),
-        (m) => this.opts.post(m),
-        this.log,
-      ),
+      handleRequest('browser', raw, validateBrowserRequest, this.handlers, (m) => this.opts.post(m), this.log),
     );
   }
 
@@ -141,81 +137,71 @@ export class BrowserController {
     ];
   }
 
-  private async run(req: BrowserRequest): Promise<void> {
-    switch (req.type) {
-      case 'ready':
-        this.pushSnapshot();
-        return;
-      case 'open':
-        this.open(req.topic, req.partition, req.seek, req.filter, req.tail);
-        return;
-      case 'page':
-        this.page(req.direction);
-        return;
-      case 'setTail':
-        this.tail = req.tail;
-        if (req.tail && this.topic !== '') this.seek({ kind: 'end' });
-        else this.pushSnapshot();
-        return;
-      case 'compact': {
-        const broker = requireBroker(this.opts.getBroker);
-        if (this.topic === '') throw new PanelError('Open a topic first.');
-        let stats: CompactionStats[];
-        this.compacting = true;
-        try {
-          stats = await broker.compactTopic(this.topic);
-        } catch (e) {
-          throw new PanelError((e as Error).message);
-        } finally {
-          this.compacting = false;
-        }
-        this.reread();
-        const removedAny = stats.some((s) => s.recordsAfter < s.recordsBefore);
-        this.note = `${formatCompaction(this.topic, stats)}${
-          removedAny
-            ? '. Offsets did not change, so the gaps between them show where those records were.'
-            : " (each key's latest record is all there is)."
-        }`;
-        this.pushSnapshot();
-        return;
+  /** One handler per request of BrowserProtocol (src/shared/browser-messages.ts). */
+  private readonly handlers: RequestHandlers<BrowserProtocol> = {
+    ready: () => this.pushSnapshot(),
+    open: (req) => this.open(req.topic, req.partition, req.seek, req.filter, req.tail),
+    page: (req) => this.page(req.direction),
+    setTail: (req) => {
+      this.tail = req.tail;
+      if (req.tail && this.topic !== '') this.seek({ kind: 'end' });
+      else this.pushSnapshot();
+    },
+    compact: async () => {
+      const broker = requireBroker(this.opts.getBroker);
+      if (this.topic === '') throw new PanelError('Open a topic first.');
+      let stats: CompactionStats[];
+      this.compacting = true;
+      try {
+        stats = await broker.compactTopic(this.topic);
+      } catch (e) {
+        throw new PanelError((e as Error).message);
+      } finally {
+        this.compacting = false;
       }
-      case 'copyRecord': {
-        const r = this.readOne(req.partition, req.offset);
-        await this.opts.copyToClipboard?.(recordAsJson(r));
-        return;
+      this.reread();
+      const removedAny = stats.some((s) => s.recordsAfter < s.recordsBefore);
+      this.note = `${formatCompaction(this.topic, stats)}${
+        removedAny
+          ? '. Offsets did not change, so the gaps between them show where those records were.'
+          : " (each key's latest record is all there is)."
+      }`;
+      this.pushSnapshot();
+    },
+    copyRecord: async (req) => {
+      const r = this.readOne(req.partition, req.offset);
+      await this.opts.copyToClipboard?.(recordAsJson(r));
+    },
+    produceCopy: (req) => {
+      const r = this.readOne(req.partition, req.offset);
+      const text = (b: Buffer | null, what: string): string => {
+        if (b === null) return '';
+        const s = b.toString('utf8');
+        if (!isPrintableText(s))
+          throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
+        return s;
+      };
+      const value = text(r.value, 'value');
+      let json: boolean;
+      try {
+        JSON.parse(value);
+        json = value.trim().startsWith('{') || value.trim().startsWith('[');
+      } catch {
+        json = false;
       }
-      case 'produceCopy': {
-        const r = this.readOne(req.partition, req.offset);
-        const text = (b: Buffer | null, what: string): string => {
-          if (b === null) return '';
-          const s = b.toString('utf8');
-          if (!isPrintableText(s))
-            throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
-          return s;
-        };
-        const value = text(r.value, 'value');
-        let json = false;
-        try {
-          JSON.parse(value);
-          json = value.trim().startsWith('{') || value.trim().startsWith('[');
-        } catch {
-          json = false;
-        }
-        this.opts.openProducer?.({
-          topic: r.topic,
-          partition: null,
-          key: text(r.key, 'key'),
-          value,
-          valueFormat: json ? 'json' : 'text',
-          headers: r.headers.map((h) => ({ key: h.key, value: text(h.value, `header "${h.key}"`) })),
-          timestamp: null,
-          copies: 1,
-          idempotent: true,
-        });
-        return;
-      }
-    }
-  }
+      this.opts.openProducer?.({
+        topic: r.topic,
+        partition: null,
+        key: text(r.key, 'key'),
+        value,
+        valueFormat: json ? 'json' : 'text',
+        headers: r.headers.map((h) => ({ key: h.key, value: text(h.value, `header "${h.key}"`) })),
+        timestamp: null,
+        copies: 1,
+        idempotent: true,
+      });
+    },
+  };
 
   /** Open a topic (partition null = all partitions) at a position, with a filter. Public for the panel glue. */
   open(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {

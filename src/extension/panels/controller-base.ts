@@ -1,11 +1,15 @@
 /**
- * What every panel controller shares: validate an incoming webview message, dispatch it, and answer with a reply
- * carrying the request's id (ok, or the error in plain words). Controllers are vscode-free so they are unit
- * tested with a real Broker; the vscode glue (<name>-panel.ts) only forwards messages here.
+ * What every panel controller shares: validate an incoming webview message, dispatch it to the handler its
+ * protocol (src/shared/<panel>-messages.ts) declares for its type, and answer with a reply carrying the request's
+ * id (ok with the declared result, or the error in plain words). Controllers are vscode-free so they are unit
+ * tested with a real Broker; the vscode glue (PanelSlot in panel-slot.ts, set up by index.ts) only forwards
+ * messages here.
  */
 import type { Broker } from '../../broker/broker';
 import { KafkaError, errorName } from '../../broker/errors';
-import type { Reply, Validation } from '../../shared/validate';
+import type { Protocol, ReplyOf, RequestHandlers, RequestMessage } from '../../shared/ipc';
+import { dispatch, okReply } from '../../shared/ipc';
+import type { Validation } from '../../shared/validate';
 
 export type PanelLog = (level: 'info' | 'warn' | 'error', line: string) => void;
 
@@ -69,15 +73,15 @@ export function requireBroker(get: BrokerGetter): Broker {
 }
 
 /**
- * Validate `raw`, run `run` with the typed request, then post the reply. Invalid messages are logged with one
- * clear line and answered (when they carry a usable id) with ok:false.
+ * Validate `raw`, run the handler of its type, then post the reply. Invalid messages are logged with one clear line
+ * and answered (when they carry a usable id) with ok:false.
  */
-export async function handleRequest<T extends { id: number; type: string }>(
+export async function handleRequest<P extends Protocol>(
   panel: string,
   raw: unknown,
-  validate: (raw: unknown) => Validation<T>,
-  run: (req: T) => Promise<void>,
-  post: (msg: Reply) => void,
+  validate: (raw: unknown) => Validation<RequestMessage<P>>,
+  handlers: RequestHandlers<P>,
+  post: (msg: ReplyOf<P>) => void,
   log: PanelLog,
 ): Promise<void> {
   const v = validate(raw);
@@ -89,13 +93,13 @@ export async function handleRequest<T extends { id: number; type: string }>(
     }
     return;
   }
+  const req = v.value;
   try {
-    await run(v.value);
-    post({ type: 'reply', id: v.value.id, ok: true });
+    post(okReply(req.id, await dispatch(handlers, req)));
   } catch (e) {
     const msg = describeError(e);
     if (!(e instanceof PanelError) && !(e instanceof KafkaError))
-      log('error', `[${panel}] ${v.value.type} failed: ${(e as Error)?.stack ?? msg}`);
-    post({ type: 'reply', id: v.value.id, ok: false, error: msg });
+      log('error', `[${panel}] ${req.type} failed: ${(e as Error)?.stack ?? msg}`);
+    post({ type: 'reply', id: req.id, ok: false, error: msg });
   }
 }

@@ -5,7 +5,9 @@
  * twice without idempotence, refused for a sequence gap).
  *
  * Guarantees: a send is validated completely (JSON, partition range, copies) before anything is produced; a
- * file send reads only files inside the workspace folders. Called by producer-panel.ts and unit tests.
+ * file send reads only files inside the workspace folders. Its messages are ProducerProtocol's
+ * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
+ * calling setPrefill() are in index.ts) and by unit tests.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,11 +16,12 @@ import { ErrorCode, KafkaError, errorName } from '../../broker/errors';
 import { choosePartition } from '../../broker/partitioner';
 import type { ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
+import type { RequestHandlers } from '../../shared/ipc';
 import type {
   ProducerForm,
   ProducerHostMessage,
   ProducerOutcome,
-  ProducerRequest,
+  ProducerProtocol,
   ProducerSnapshot,
   SentRecordRow,
   SequenceRow,
@@ -75,14 +78,7 @@ export class ProducerController {
   /** Handle one raw message from the webview (validated here). Requests run one at a time, in order. */
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest(
-        'producer',
-        raw,
-        validateProducerRequest,
-        (r) => this.run(r),
-        (m) => this.opts.post(m),
-        this.log,
-      ),
+      handleRequest('producer', raw, validateProducerRequest, this.handlers, (m) => this.opts.post(m), this.log),
     );
   }
 
@@ -112,41 +108,33 @@ export class ProducerController {
     this.brokerWatch.update();
   }
 
-  private async run(req: ProducerRequest): Promise<void> {
-    switch (req.type) {
-      case 'ready':
-        this.pushSnapshot();
-        return;
-      case 'setIdempotent':
-        this.setIdempotent(req.idempotent);
-        this.pushSnapshot();
-        return;
-      case 'send':
-        this.setIdempotent(req.form.idempotent);
-        await this.send(req.form);
-        return;
-      case 'resendLast':
-        await this.resendLast();
-        return;
-      case 'skipSequence':
-        await this.skipSequence(req.topic, req.partition);
-        return;
-      case 'createTopic': {
-        const broker = requireBroker(this.opts.getBroker);
-        await broker.createTopic(req.name, req.partitions);
-        this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
-        this.pushSnapshot();
-        return;
-      }
-      case 'sendFile':
-        this.setIdempotent(req.idempotent);
-        await this.sendFile(req.path, req.topic, req.partition);
-        return;
-      case 'openBrowser':
-        this.opts.openBrowser?.(req.topic, req.partition, req.offset);
-        return;
-    }
-  }
+  /** One handler per request of ProducerProtocol (src/shared/producer-messages.ts). */
+  private readonly handlers: RequestHandlers<ProducerProtocol> = {
+    ready: () => this.pushSnapshot(),
+    setIdempotent: (req) => {
+      this.setIdempotent(req.idempotent);
+      this.pushSnapshot();
+    },
+    send: async (req) => {
+      this.setIdempotent(req.form.idempotent);
+      await this.send(req.form);
+    },
+    resendLast: () => this.resendLast(),
+    skipSequence: (req) => this.skipSequence(req.topic, req.partition),
+    createTopic: async (req) => {
+      const broker = requireBroker(this.opts.getBroker);
+      await broker.createTopic(req.name, req.partitions);
+      this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
+      this.pushSnapshot();
+    },
+    sendFile: async (req) => {
+      this.setIdempotent(req.idempotent);
+      await this.sendFile(req.path, req.topic, req.partition);
+    },
+    openBrowser: (req) => {
+      this.opts.openBrowser?.(req.topic, req.partition, req.offset);
+    },
+  };
 
   private setIdempotent(on: boolean): void {
     if (on === this.idempotent) return;

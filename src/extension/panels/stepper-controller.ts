@@ -8,10 +8,13 @@
  *
  * Guarantees: the panel remembers every (group, partition, offset) it has delivered to any of its consumers, so a
  * record delivered again to the same group after a crash or rebalance is flagged as redelivered (another group
- * reading it is not a redelivery); consumers never outlive the panel (dispose makes them leave). Called by stepper-panel.ts and unit tests.
+ * reading it is not a redelivery); consumers never outlive the panel (dispose makes them leave). Its messages are
+ * StepperProtocol's (src/shared/stepper-messages.ts). Created by the stepper's PanelSlot (panel-slot.ts; its spec
+ * and the commands calling preset() and handle() are in index.ts) and by unit tests.
  */
 import type { Broker } from '../../broker/broker';
 import type { GroupDescription } from '../../broker/types';
+import type { RequestHandlers } from '../../shared/ipc';
 import { GroupConsumer } from '../../client/consumer';
 import type {
   GroupMemberView,
@@ -20,7 +23,7 @@ import type {
   PartitionView,
   PolledRecordRow,
   StepperHostMessage,
-  StepperRequest,
+  StepperProtocol,
   StepperSnapshot,
 } from '../../shared/stepper-messages';
 import { validateStepperRequest } from '../../shared/stepper-messages';
@@ -91,14 +94,7 @@ export class StepperController {
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest(
-        'stepper',
-        raw,
-        validateStepperRequest,
-        (r) => this.run(r),
-        (m) => this.opts.post(m),
-        this.log,
-      ),
+      handleRequest('stepper', raw, validateStepperRequest, this.handlers, (m) => this.opts.post(m), this.log),
     );
   }
 
@@ -181,34 +177,17 @@ export class StepperController {
     return c;
   }
 
-  private async run(req: StepperRequest): Promise<void> {
-    switch (req.type) {
-      case 'ready':
-        this.pushSnapshot();
-        return;
-      case 'select':
-        await this.select(req.topic, req.groupId);
-        return;
-      case 'addConsumer':
-        this.addConsumer();
-        return;
-      case 'poll':
-        await this.poll(req.consumer, req.max);
-        return;
-      case 'commit':
-        await this.commit(req.consumer);
-        return;
-      case 'crash':
-        this.crash(req.consumer);
-        return;
-      case 'leave':
-        await this.leave(req.consumer);
-        return;
-      case 'remove':
-        await this.remove(req.consumer);
-        return;
-    }
-  }
+  /** One handler per request of StepperProtocol (src/shared/stepper-messages.ts). */
+  private readonly handlers: RequestHandlers<StepperProtocol> = {
+    ready: () => this.pushSnapshot(),
+    select: (req) => this.select(req.topic, req.groupId),
+    addConsumer: () => this.addConsumer(),
+    poll: (req) => this.poll(req.consumer, req.max),
+    commit: (req) => this.commit(req.consumer),
+    crash: (req) => this.crash(req.consumer),
+    leave: (req) => this.leave(req.consumer),
+    remove: (req) => this.remove(req.consumer),
+  };
 
   private async select(topic: string, groupId: string): Promise<void> {
     const broker = requireBroker(this.opts.getBroker);
@@ -500,7 +479,7 @@ export class StepperController {
       const offs = broker
         .fetchOffsets(g.groupId, [{ topic: this.topic, partitions: all }])
         .filter((c) => c.offset >= 0);
-      let subscribed = false;
+      let subscribed: boolean;
       try {
         subscribed = broker
           .describeGroup(g.groupId)

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Broker } from '../../../../src/broker/broker';
 import { FakeClock } from '../../../../src/broker/clock';
-import type { Reply } from '../../../../src/shared/validate';
+import type { Reply } from '../../../../src/shared/ipc';
 
 export interface Fixture {
   broker: Broker;

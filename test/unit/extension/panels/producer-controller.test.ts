@@ -243,6 +243,17 @@ describe('producer panel controller', () => {
     assert.strictEqual(validateProducerRequest({ type: 'ready', id: 1.5 }).ok, false);
   });
 
+  it('answers every request with a reply carrying only its id and ok (no producer request declares a result)', async () => {
+    await ctl.handle({ type: 'ready', id: 70 });
+    await ctl.handle({ type: 'setIdempotent', id: 71, idempotent: false });
+    await ctl.handle({ type: 'resendLast', id: 72 });
+    assert.deepStrictEqual(posted.reply(70), { type: 'reply', id: 70, ok: true });
+    assert.deepStrictEqual(posted.reply(71), { type: 'reply', id: 71, ok: true });
+    assert.deepStrictEqual(Object.keys(posted.reply(72)).sort(), ['error', 'id', 'ok', 'type']);
+    assert.strictEqual(posted.reply(72).ok, false);
+    assert.strictEqual(posted.snapshot().idempotent, false);
+  });
+
   it('says the broker is not running instead of throwing when there is none', async () => {
     const p2 = new Posted<ProducerSnapshot>();
     const c2 = new ProducerController({ getBroker: () => undefined, post: p2.post });
