@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/types';
-import { validateTopicName } from '../../shared/topic-name';
+import { topicNameProblem } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
 import { formatCompaction, formatCount } from '../model/format';
 import type { CommandFailure } from './common';
@@ -64,7 +64,7 @@ export function registerTopicCommands(
               prompt: 'Topic name: letters, digits, ".", "_" and "-"',
               placeHolder: 'orders',
               validateInput: (v) =>
-                validateTopicName(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
+                topicNameProblem(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
             });
       if (name === undefined) return undefined;
       let partitions = partitionsArg;
@@ -362,7 +362,7 @@ function pickTopicOrNew(topics: string[]): Promise<string | undefined> {
         qp.items = base;
         return;
       }
-      const problem = validateTopicName(v);
+      const problem = topicNameProblem(v);
       const typed = problem
         ? { label: `$(error) ${v}`, description: problem, alwaysShow: true }
         : { label: v, description: 'new topic (created on first record)', alwaysShow: true };
