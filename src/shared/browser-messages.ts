@@ -7,7 +7,8 @@ import type { Reply, Validation } from './validate';
 import { bool, fail, int, intOrNull, obj, oneOf, requestId, str, topicName, validateByType } from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
-export const PAGE_SIZE = 100;
+/** Records per page of the record browser (also the host's read chunk). */
+export const BROWSER_PAGE_SIZE = 100;
 
 export type Seek =
   | { kind: 'beginning' }
