@@ -4,8 +4,8 @@
 # Guarantees: idempotent (a stamp file marks a finished install; re-runs exit in well under a second when the
 # binary still runs), fails loudly naming the step that failed, never leaves a half-install marked as done.
 # Called by: `npm run setup:vscode`, scripts/test-all.mjs (vscode and e2e tiers), scripts/start.mjs, CI.
-# Recipe: docs in /work/shared/design/real-vscode.md (npm postinstall is skipped because it downloads ripgrep and
-# builds addons; we do those steps by hand).
+# Recipe: code-server's npm postinstall is skipped (it downloads ripgrep and builds native addons, which needs the
+# internet beyond npm); the steps below do the same by hand: Debian's ripgrep linked in, addons rebuilt locally.
 set -euo pipefail
 
 VERSION="4.100.3"

@@ -41,8 +41,6 @@ export interface ProduceRecord {
   timestamp?: number;
 }
 
-export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
-
 /** Per-topic configuration, with Kafka's names. Values are kept as strings, as Kafka does. */
 export type TopicConfigs = Record<string, string>;
 

@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Broker } from '../broker/broker';
+import type { ConnectionEvent, KafkaServer } from '../protocol/server';
 import { startKafkaServer } from '../protocol/server';
 import type { DataDirLock, LockInfo } from './model/lock-file';
 import { acquireLock, isProcessAlive, readLock } from './model/lock-file';
@@ -27,8 +28,6 @@ import type { HostState, HostStatus, StopReason } from './model/host-status';
 import { listenWithFallback } from './model/port-fallback';
 import type { HostSettings } from './settings';
 import { LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
-
-type KafkaServer = Awaited<ReturnType<typeof startKafkaServer>>;
 
 let sessionCounter = 0;
 
@@ -441,24 +440,15 @@ export class BrokerHost implements vscode.Disposable {
         log.warn(`Recovery truncated ${e.bytes} byte(s) of ${e.topic}[${e.partition}]: ${e.reason}.`),
       ),
     );
-    const emitter = server as unknown as {
-      on(ev: string, l: (p: unknown) => void): unknown;
-      off?(ev: string, l: (p: unknown) => void): unknown;
-    };
-    const describe = (p: unknown) => {
-      const c = (p ?? {}) as { id?: unknown; remote?: unknown; clientId?: unknown };
-      return `${String(c.remote ?? '?')}${c.clientId ? ` (${String(c.clientId)})` : ''}`;
-    };
-    const onConnect = (p: unknown) => log.info(`Client connected: ${describe(p)}.`);
-    const onDisconnect = (p: unknown) => log.info(`Client disconnected: ${describe(p)}.`);
-    if (typeof emitter.on === 'function') {
-      emitter.on('connection', onConnect);
-      emitter.on('disconnect', onDisconnect);
-      this.unsubscribe.push(() => {
-        emitter.off?.('connection', onConnect);
-        emitter.off?.('disconnect', onDisconnect);
-      });
-    }
+    const describe = (c: ConnectionEvent) => `${c.remote}${c.clientId ? ` (${c.clientId})` : ''}`;
+    const onConnect = (c: ConnectionEvent) => log.info(`Client connected: ${describe(c)}.`);
+    const onDisconnect = (c: ConnectionEvent) => log.info(`Client disconnected: ${describe(c)}.`);
+    server.on('connection', onConnect);
+    server.on('disconnect', onDisconnect);
+    this.unsubscribe.push(() => {
+      server.off('connection', onConnect);
+      server.off('disconnect', onDisconnect);
+    });
   }
 
   private offerExternal(owner: LockInfo, dataDir: string): void {

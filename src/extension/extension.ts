@@ -10,7 +10,7 @@ import { registerGroupCommands } from './commands/groups';
 import { registerTopicCommands } from './commands/topics';
 import { Diagnostics } from './diagnostics';
 import { registerLifecycle } from './lifecycle';
-import { registerPanels } from './panels/index';
+import { registerPanels } from './panels/register';
 import { registerStatusBar } from './status-bar';
 import type { Views } from './views/register';
 import { registerViews } from './views/register';

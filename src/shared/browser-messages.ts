@@ -10,7 +10,8 @@ import { requestValidator } from './ipc';
 import { bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
-export const PAGE_SIZE = 100;
+/** Records per page of the record browser (also the host's read chunk). */
+export const BROWSER_PAGE_SIZE = 100;
 
 export type Seek =
   | { kind: 'beginning' }

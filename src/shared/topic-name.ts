@@ -6,7 +6,7 @@
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
-export function validateTopicName(name: string): string | undefined {
+export function topicNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'A topic name cannot be empty.';
   if (name === '.' || name === '..') return `A topic cannot be named "${name}".`;
   if (name.length > MAX_TOPIC_NAME_LENGTH) {

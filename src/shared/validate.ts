@@ -7,7 +7,7 @@
  * src/shared/ipc.ts (which dispatches on `type` and reads the request id).
  */
 
-import { MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name';
+import { MAX_TOPIC_NAME_LENGTH, topicNameProblem } from './topic-name';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -87,7 +87,7 @@ export const MAX_INT64_SAFE = Number.MAX_SAFE_INTEGER;
 /** Kafka's topic-name rule: 1..249 of [a-zA-Z0-9._-], not "." or "..". */
 export function topicName(o: Record<string, unknown>, field: string): string {
   const v = nonEmptyStr(o, field, MAX_TOPIC_NAME_LENGTH);
-  const problem = validateTopicName(v);
+  const problem = topicNameProblem(v);
   if (problem) fail(`field "${field}": ${problem}`);
   return v;
 }

@@ -381,7 +381,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<nu
     await page.exposeFunction('codeAutomationExit', (code: number) => settle(Number(code)));
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown) => {
       const line = formatHostLog(args);
-      // The workbench cannot reach the extension gallery on this network: harmless noise (real-vscode.md).
+      // The workbench cannot reach the extension gallery without internet access: harmless noise.
       if (/open-vsx\.org|marketplace\.visualstudio\.com/.test(line)) return;
       if (!process.env.KAFKA_LITE_VERBOSE && HOST_NOISE.test(line)) return;
       onLog(type, line);

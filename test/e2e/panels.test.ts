@@ -97,7 +97,7 @@ describe('Kafka Lite panels (e2e)', function () {
   });
 
   it('producer: sends three keyed records and shows the partition and offset of each', async () => {
-    await vs.runCommand('Kafka Lite: Open Producer');
+    await vs.runCommand('Kafka Lite: Open Producer Panel');
     const f = await ready('#send');
     await field(f, 'new-topic').fill('e2e-produce');
     await field(f, 'new-partitions').fill('3');

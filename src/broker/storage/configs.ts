@@ -13,7 +13,7 @@
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { ErrorCode, KafkaError } from '../errors';
 import type { ConfigEntry, TopicConfigs } from '../types';
-import { validateTopicName as topicNameProblem } from '../../shared/topic-name';
+import { topicNameProblem } from '../../shared/topic-name';
 
 type Kind =
   | { type: 'long'; min?: number; max?: number }
@@ -183,7 +183,7 @@ export function describeConfigs(overrides: TopicConfigs): ConfigEntry[] {
 }
 
 /** Kafka's topic name rules (src/shared/topic-name.ts); throws KafkaError INVALID_TOPIC_EXCEPTION naming the rule broken. */
-export function validateTopicName(name: unknown): asserts name is string {
+export function assertValidTopicName(name: unknown): asserts name is string {
   const problem = typeof name === 'string' ? topicNameProblem(name) : 'A topic name must be a string.';
   if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
 }

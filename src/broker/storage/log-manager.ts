@@ -35,7 +35,7 @@ import type {
 import type { CheckpointEntries } from './checkpoints';
 import { checkpointKey, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
 import type { EffectiveConfig } from './configs';
-import { describeConfigs, effectiveConfig, validateConfigs, validateTopicName } from './configs';
+import { describeConfigs, effectiveConfig, validateConfigs, assertValidTopicName } from './configs';
 import type { RecoveryPoint } from './partition-log';
 import { PartitionLog } from './partition-log';
 import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
@@ -222,7 +222,7 @@ class DiskLogManager implements LogManager, StorageInternals {
 
   async createTopic(name: string, partitions: number, configs?: TopicConfigs): Promise<TopicInfo> {
     this.assertOpen();
-    validateTopicName(name);
+    assertValidTopicName(name);
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw new KafkaError(
         ErrorCode.INVALID_PARTITIONS,

@@ -33,7 +33,8 @@ export function targetOf(arg: unknown, key: 'topic' | 'groupId'): Target {
   return {};
 }
 
-export function requireBroker(host: BrokerHost): Broker | undefined {
+/** The running broker, or undefined after a warning that says why there is none (with Start Broker when that helps). */
+export function brokerOrWarn(host: BrokerHost): Broker | undefined {
   const b = host.broker;
   if (b) return b;
   const why =

@@ -10,7 +10,7 @@ import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
 import { formatCount } from '../model/format';
 import type { CommandFailure } from './common';
-import { fail, KEEP_OPEN, parseInteger, pickGroup, requireBroker, targetOf } from './common';
+import { fail, KEEP_OPEN, parseInteger, pickGroup, brokerOrWarn, targetOf } from './common';
 
 export interface ResetArgs {
   spec: OffsetResetSpec;
@@ -101,7 +101,7 @@ export function registerGroupCommands(
     vscode.commands.registerCommand(
       'kafkaLite.group.resetOffsets',
       async (arg?: unknown, argsIn?: ResetArgs): Promise<OffsetCommitEntry[] | CommandFailure | undefined> => {
-        const broker = requireBroker(host);
+        const broker = brokerOrWarn(host);
         if (!broker) return undefined;
         const target = targetOf(arg, 'groupId');
         const groupId = target.groupId ?? (await pickGroup(broker, 'Group whose offsets to reset'));
@@ -153,7 +153,7 @@ export function registerGroupCommands(
     vscode.commands.registerCommand(
       'kafkaLite.group.delete',
       async (arg?: unknown, opts?: { confirm?: boolean }): Promise<boolean | CommandFailure | undefined> => {
-        const broker = requireBroker(host);
+        const broker = brokerOrWarn(host);
         if (!broker) return undefined;
         const groupId = targetOf(arg, 'groupId').groupId ?? (await pickGroup(broker, 'Group to delete'));
         if (!groupId) return undefined;

@@ -8,11 +8,11 @@
  */
 import * as vscode from 'vscode';
 import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/types';
-import { validateTopicName } from '../../shared/topic-name';
+import { topicNameProblem } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
 import { formatCompaction, formatCount } from '../model/format';
 import type { CommandFailure } from './common';
-import { fail, KEEP_OPEN, parseInteger, pickTopic, requireBroker, targetOf } from './common';
+import { fail, KEEP_OPEN, parseInteger, pickTopic, brokerOrWarn, targetOf } from './common';
 
 /** Configs offered when creating a topic: name, what it means, an example value. */
 const COMMON_CONFIGS: { name: string; detail: string; example: string }[] = [
@@ -53,7 +53,7 @@ export function registerTopicCommands(
       partitionsArg?: number,
       configsArg?: TopicConfigs,
     ): Promise<TopicInfo | CommandFailure | undefined> => {
-      const broker = requireBroker(host);
+      const broker = brokerOrWarn(host);
       if (!broker) return undefined;
       const name =
         typeof nameArg === 'string'
@@ -64,7 +64,7 @@ export function registerTopicCommands(
               prompt: 'Topic name: letters, digits, ".", "_" and "-"',
               placeHolder: 'orders',
               validateInput: (v) =>
-                validateTopicName(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
+                topicNameProblem(v) ?? (broker.getTopic(v) ? `Topic "${v}" already exists.` : undefined),
             });
       if (name === undefined) return undefined;
       let partitions = partitionsArg;
@@ -117,7 +117,7 @@ export function registerTopicCommands(
   reg(
     'kafkaLite.topic.delete',
     async (arg?: unknown, opts?: { confirm?: boolean }): Promise<boolean | CommandFailure | undefined> => {
-      const broker = requireBroker(host);
+      const broker = brokerOrWarn(host);
       if (!broker) return undefined;
       const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to delete'));
       if (!topic) return undefined;
@@ -144,7 +144,7 @@ export function registerTopicCommands(
   reg(
     'kafkaLite.topic.purge',
     async (arg?: unknown, opts?: { confirm?: boolean }): Promise<number | CommandFailure | undefined> => {
-      const broker = requireBroker(host);
+      const broker = brokerOrWarn(host);
       if (!broker) return undefined;
       const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to purge'));
       if (!topic) return undefined;
@@ -184,7 +184,7 @@ export function registerTopicCommands(
   );
 
   reg('kafkaLite.topic.compact', async (arg?: unknown): Promise<CompactionStats[] | CommandFailure | undefined> => {
-    const broker = requireBroker(host);
+    const broker = brokerOrWarn(host);
     if (!broker) return undefined;
     const topic =
       targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to compact (cleanup.policy=compact)'));
@@ -203,7 +203,7 @@ export function registerTopicCommands(
   reg(
     'kafkaLite.topic.addPartitions',
     async (arg?: unknown, totalArg?: number): Promise<number | CommandFailure | undefined> => {
-      const broker = requireBroker(host);
+      const broker = brokerOrWarn(host);
       if (!broker) return undefined;
       const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to add partitions to'));
       if (!topic) return undefined;
@@ -237,7 +237,7 @@ export function registerTopicCommands(
   });
 
   reg('kafkaLite.topic.configs', async (arg?: unknown): Promise<void | CommandFailure> => {
-    const broker = requireBroker(host);
+    const broker = brokerOrWarn(host);
     if (!broker) return;
     const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic whose configs to show'));
     if (!topic) return;
@@ -271,7 +271,7 @@ export function registerTopicCommands(
     async (
       arg?: unknown,
     ): Promise<{ partition: number; baseOffset: number; count: number } | CommandFailure | undefined> => {
-      const broker = requireBroker(host);
+      const broker = brokerOrWarn(host);
       if (!broker) return undefined;
       const args: ProduceArgs =
         typeof arg === 'object' && arg !== null && 'value' in arg
@@ -362,7 +362,7 @@ function pickTopicOrNew(topics: string[]): Promise<string | undefined> {
         qp.items = base;
         return;
       }
-      const problem = validateTopicName(v);
+      const problem = topicNameProblem(v);
       const typed = problem
         ? { label: `$(error) ${v}`, description: problem, alwaysShow: true }
         : { label: v, description: 'new topic (created on first record)', alwaysShow: true };

@@ -94,7 +94,8 @@ export type TreeNode =
   | MessageNode
   | LoadMoreNode;
 
-export const PAGE_SIZE = 200;
+/** Children a tree node shows before its "Load more" row; each click shows this many more. */
+export const TREE_PAGE_SIZE = 200;
 export const LOAD_MORE_COMMAND = 'kafkaLite.view.loadMore';
 
 function message(id: string, label: string, opts: Partial<NodeBase> = {}): MessageNode {

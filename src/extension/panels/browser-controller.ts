@@ -23,7 +23,7 @@ import type {
   RecordRow,
   Seek,
 } from '../../shared/browser-messages';
-import { PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
+import { BROWSER_PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
 import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
@@ -33,7 +33,7 @@ import { isPrintableText, recordAsJson, toRow } from './record-format';
 /** Most records read (scanned) to fill one page when a filter is on. */
 export const SCAN_LIMIT = 20_000;
 const MAX_TAIL_ROWS = 500;
-const CHUNK = PAGE_SIZE;
+const CHUNK = BROWSER_PAGE_SIZE;
 /** Bytes read per call: whole batches are decoded, so read little more than a page needs (at least one batch comes back). */
 const READ_BYTES = 64 * 1024;
 
@@ -296,7 +296,7 @@ export class BrowserController {
     const rows: RecordRow[] = [];
     let scanned = 0;
     const limit = this.matcher ? SCAN_LIMIT : Number.MAX_SAFE_INTEGER;
-    while (rows.length < PAGE_SIZE && scanned < limit) {
+    while (rows.length < BROWSER_PAGE_SIZE && scanned < limit) {
       let best: ConsumedRecord | undefined;
       let bestP = -1;
       for (const [p, h] of heads) {
@@ -326,13 +326,13 @@ export class BrowserController {
     this.next = new Map([...heads].map(([p, h]) => [p, h.pos]));
     this.rows = rows;
     this.scanned = scanned;
-    this.note = this.describe(broker, scanned >= limit && rows.length < PAGE_SIZE);
+    this.note = this.describe(broker, scanned >= limit && rows.length < BROWSER_PAGE_SIZE);
   }
 
   /** Fill the page with the last (up to 100) matching records before `end`. */
   private readBackward(broker: Broker, end: Cursors): void {
     const infos = new Map([...end.keys()].map((p) => [p, broker.partitionInfo(this.topic, p)]));
-    let window = PAGE_SIZE;
+    let window = BROWSER_PAGE_SIZE;
     for (;;) {
       const all: ConsumedRecord[] = [];
       let atStart = true;
@@ -350,8 +350,8 @@ export class BrowserController {
       all.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
       const matches = this.matcher ? all.filter((r) => this.matcher!.test(r)) : all;
       const scanLimitHit = all.length >= SCAN_LIMIT;
-      if (matches.length >= PAGE_SIZE || atStart || scanLimitHit) {
-        const page = matches.slice(-PAGE_SIZE);
+      if (matches.length >= BROWSER_PAGE_SIZE || atStart || scanLimitHit) {
+        const page = matches.slice(-BROWSER_PAGE_SIZE);
         const start: Cursors = new Map();
         for (const [p, e] of end) {
           const first = page.find((r) => r.partition === p);
@@ -362,7 +362,7 @@ export class BrowserController {
         this.next = new Map(end);
         this.rows = page.map(toRow);
         this.scanned = all.length;
-        this.note = this.describe(broker, scanLimitHit && page.length < PAGE_SIZE);
+        this.note = this.describe(broker, scanLimitHit && page.length < BROWSER_PAGE_SIZE);
         return;
       }
       window *= 4;

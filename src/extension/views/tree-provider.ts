@@ -15,7 +15,7 @@ import type { TreeNode } from '../model/tree-model';
 import {
   childrenOf,
   groupNodes,
-  PAGE_SIZE,
+  TREE_PAGE_SIZE,
   pageChildren,
   remoteBannerNode,
   statusNodes,
@@ -69,7 +69,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
 
   /** Show another page of the list under parentKey ('' = root). */
   loadMore(parentKey: string): void {
-    this.limits.set(parentKey, (this.limits.get(parentKey) ?? PAGE_SIZE) + PAGE_SIZE);
+    this.limits.set(parentKey, (this.limits.get(parentKey) ?? TREE_PAGE_SIZE) + TREE_PAGE_SIZE);
     this.refresh();
   }
 
@@ -84,7 +84,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
       : this.kind === 'topics'
         ? topicNodes(cluster)
         : groupNodes(cluster);
-    const page = pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? PAGE_SIZE, element);
+    const page = pageChildren(this.kind, parentKey, all, this.limits.get(parentKey) ?? TREE_PAGE_SIZE, element);
     // Another window's broker, read over the wire: say so above the list.
     const banner = element ? undefined : remoteBannerNode(hostStatus, this.kind);
     return banner ? [banner, ...page] : page;

@@ -10,7 +10,8 @@
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
-import { defineApi, errorCodeOf, errorMessageOf, invalidTopicReason } from './api';
+import { defineApi, errorCodeOf, errorMessageOf } from './api';
+import { topicNameProblem } from '../../shared/topic-name';
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -83,7 +84,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
       } else if (req.transactionalId !== null) {
         topicError = { code: ErrorCode.INVALID_TXN_STATE, message: 'transactions are not supported by Kafka Lite' };
       } else {
-        const reason = invalidTopicReason(t.name);
+        const reason = topicNameProblem(t.name);
         if (reason) {
           topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: reason };
         } else {

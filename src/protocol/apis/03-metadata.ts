@@ -7,7 +7,8 @@
 import { ErrorCode } from '../../broker/errors';
 import type { TopicInfo } from '../../broker/types';
 import { arr, f } from '../codec/schema';
-import { defineApi, errorCodeOf, invalidTopicReason } from './api';
+import { defineApi, errorCodeOf } from './api';
+import { topicNameProblem } from '../../shared/topic-name';
 
 interface MetadataRequest {
   topics: { name: string }[] | null;
@@ -120,7 +121,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
           topics.push(describe(existing));
           continue;
         }
-        if (invalidTopicReason(name)) {
+        if (topicNameProblem(name)) {
           topics.push(failed(name, ErrorCode.INVALID_TOPIC_EXCEPTION));
           continue;
         }

@@ -4,7 +4,8 @@
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
-import { defineApi, errorCodeOf, errorMessageOf, invalidTopicReason } from './api';
+import { defineApi, errorCodeOf, errorMessageOf } from './api';
+import { topicNameProblem } from '../../shared/topic-name';
 
 interface CreateTopicsRequest {
   topics: {
@@ -55,7 +56,7 @@ export const createTopics = defineApi<
         if (seen.has(t.name))
           throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`);
         seen.add(t.name);
-        const reason = invalidTopicReason(t.name);
+        const reason = topicNameProblem(t.name);
         if (reason) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
         if (broker.getTopic(t.name))
           throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${t.name}" already exists`);

@@ -7,7 +7,6 @@
 import type { Broker } from '../../broker/broker';
 import { KafkaError } from '../../broker/errors';
 import type { Schema } from '../codec/schema';
-import { validateTopicName } from '../../shared/topic-name';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -58,11 +57,6 @@ export function errorCodeOf(ctx: RequestContext, e: unknown, what: string): numb
 
 export function errorMessageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Kafka's topic-name rule (src/shared/topic-name.ts): null when valid, else the rule broken. */
-export function invalidTopicReason(name: string): string | null {
-  return validateTopicName(name) ?? null;
 }
 
 /** Group a flat per-partition list back into Kafka's topic -> partitions nesting, keeping first-seen order. */

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { formatAge, formatBytes, formatCount, formatOffsetRange } from '../../../../src/extension/model/format';
-import { validateTopicName } from '../../../../src/shared/topic-name';
+import { topicNameProblem } from '../../../../src/shared/topic-name';
 
 describe('sidebar formatting', () => {
   it('offsets get thousands separators and ranges are half-open', () => {
@@ -30,21 +30,21 @@ describe('sidebar formatting', () => {
 describe('topic name validation (as you type)', () => {
   it('accepts Kafka-legal names', () => {
     for (const n of ['orders', 'a.b_c-d', 'X'.repeat(249), '..a'])
-      assert.strictEqual(validateTopicName(n), undefined, n);
+      assert.strictEqual(topicNameProblem(n), undefined, n);
   });
   it('names the broken rule', () => {
-    assert.match(validateTopicName('') ?? '', /empty/);
-    assert.match(validateTopicName('.') ?? '', /cannot be named "\."/);
-    assert.match(validateTopicName('..') ?? '', /cannot be named "\.\."/);
-    assert.match(validateTopicName('x'.repeat(250)) ?? '', /at most 249 .*250/);
-    assert.match(validateTopicName('my topic') ?? '', /contains a space/);
-    assert.match(validateTopicName('a/b') ?? '', /contains "\/"/);
+    assert.match(topicNameProblem('') ?? '', /empty/);
+    assert.match(topicNameProblem('.') ?? '', /cannot be named "\."/);
+    assert.match(topicNameProblem('..') ?? '', /cannot be named "\.\."/);
+    assert.match(topicNameProblem('x'.repeat(250)) ?? '', /at most 249 .*250/);
+    assert.match(topicNameProblem('my topic') ?? '', /contains a space/);
+    assert.match(topicNameProblem('a/b') ?? '', /contains "\/"/);
   });
 });
 
 describe('the input box rule and the engine rule agree', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const engine = require('../../../../src/broker/storage/configs') as { validateTopicName(n: unknown): void };
+  const engine = require('../../../../src/broker/storage/configs') as { assertValidTopicName(n: unknown): void };
   const names = [
     'orders',
     'a',
@@ -67,11 +67,11 @@ describe('the input box rule and the engine rule agree', () => {
     it(`"${name.length > 20 ? `${name.slice(0, 8)}…(${name.length})` : name}"`, () => {
       let engineOk = true;
       try {
-        engine.validateTopicName(name);
+        engine.assertValidTopicName(name);
       } catch {
         engineOk = false;
       }
-      assert.strictEqual(validateTopicName(name) === undefined, engineOk);
+      assert.strictEqual(topicNameProblem(name) === undefined, engineOk);
     });
   }
 });

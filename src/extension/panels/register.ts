@@ -1,7 +1,7 @@
 /**
  * Webview panels of Kafka Lite: the producer, the consumer stepper and the record browser, with the commands
- * that open them from the palette and the tree (topic -> Produce… / Browse Records, partition -> Browse Records,
- * group -> Open Consumer Stepper). Called once by src/extension/extension.ts during activation.
+ * that open them from the palette and the tree (topic -> Open Producer Panel / Browse Records, partition -> Browse
+ * Records, group -> Open Consumer Stepper). Called once by src/extension/extension.ts during activation.
  */
 import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
@@ -19,9 +19,8 @@ import { ProducerController } from './producer-controller';
 import { StepperController } from './stepper-controller';
 
 export const PANEL_COMMANDS = {
+  /** Palette, and tree: topic -> "Open Producer Panel" (then on that topic). */
   openProducer: 'kafkaLite.panels.openProducer',
-  /** Tree: topic -> "Produce…" (the producer panel on that topic). */
-  produce: 'kafkaLite.panels.produce',
   /** Tree: topic / partition -> "Browse Records". */
   browse: 'kafkaLite.panels.browse',
   openStepper: 'kafkaLite.panels.openStepper',
@@ -145,10 +144,6 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
     producer,
     stepper,
     vscode.commands.registerCommand(PANEL_COMMANDS.openProducer, (...args: unknown[]) => {
-      const t = panelTarget(args);
-      openProducer(t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined);
-    }),
-    vscode.commands.registerCommand(PANEL_COMMANDS.produce, (...args: unknown[]) => {
       const t = panelTarget(args);
       openProducer(t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined);
     }),
