@@ -174,6 +174,7 @@ class Coordinator implements GroupCoordinator {
     req: JoinGroupRequest,
     resolve: (r: JoinGroupResult) => void,
   ): void {
+    if (!this.supportsProtocols(g, req, member)) return resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ''));
     const oldId = member.memberId;
     const newId = `${req.groupInstanceId}-${randomUUID()}`;
     failWaiters(member, ErrorCode.FENCED_INSTANCE_ID);

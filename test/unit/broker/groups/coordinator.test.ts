@@ -438,3 +438,112 @@ describe('group coordinator: rebalancing, heartbeats and leaving', () => {
     assert.strictEqual((await h.coord.join(joinRequest())).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 });
+
+describe('group coordinator: static membership (group.instance.id)', () => {
+  /** Two static members joined and synced (Stable): a leader "a" owning p0 and a follower "b" owning p1. */
+  async function stableStaticPair() {
+    const h = harness(100);
+    const { coord } = h;
+    const ja = coord.join(joinRequest({ groupInstanceId: 'a', clientId: 'a' }));
+    const jb = coord.join(joinRequest({ groupInstanceId: 'b', clientId: 'b' }));
+    h.clock.advance(100); // the initial rebalance delay, then once more because b arrived during it
+    h.clock.advance(100);
+    const [ra, rb] = await Promise.all([ja, jb]);
+    assert.strictEqual(ra.errorCode, ErrorCode.NONE, 'a static member joins without MEMBER_ID_REQUIRED');
+    assert.strictEqual(rb.errorCode, ErrorCode.NONE);
+    const leader = ra.leader === ra.memberId ? ra : rb;
+    const follower = leader === ra ? rb : ra;
+    const plan = [
+      { memberId: leader.memberId, assignment: assignmentOf('t', [0]) },
+      { memberId: follower.memberId, assignment: assignmentOf('t', [1]) },
+    ];
+    const base = { groupId: 'g', generationId: ra.generationId, protocolType: 'consumer', protocolName: 'range' };
+    const [sl, sf] = await Promise.all([
+      coord.sync({ ...base, memberId: leader.memberId, groupInstanceId: null, assignments: plan }),
+      coord.sync({ ...base, memberId: follower.memberId, groupInstanceId: null, assignments: [] }),
+    ]);
+    assert.strictEqual(sl.errorCode, ErrorCode.NONE);
+    assert.strictEqual(sf.errorCode, ErrorCode.NONE);
+    return { ...h, ra, rb, generation: ra.generationId };
+  }
+
+  it('a restarted static member (empty member id, same instance id) takes its old place: same generation, no rebalance', async () => {
+    const { coord, ra, rb, generation } = await stableStaticPair();
+    const again = await coord.join(joinRequest({ groupInstanceId: 'b', clientId: 'b' }));
+    assert.strictEqual(again.errorCode, ErrorCode.NONE);
+    assert.notStrictEqual(again.memberId, rb.memberId, 'a new member id');
+    assert.strictEqual(again.generationId, generation, 'the generation did not move');
+    assert.strictEqual(coord.describe('g').state, 'Stable');
+    const s = await coord.sync({
+      groupId: 'g',
+      generationId: generation,
+      memberId: again.memberId,
+      groupInstanceId: 'b',
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [],
+    });
+    assert.deepStrictEqual(s.assignment, ra.leader === ra.memberId ? assignmentOf('t', [1]) : assignmentOf('t', [0]));
+    // the other member keeps heartbeating in the same generation: nothing happened to it
+    assert.strictEqual(coord.heartbeat('g', generation, ra.memberId).errorCode, ErrorCode.NONE);
+    const members = coord
+      .describe('g')
+      .members.map((m) => m.groupInstanceId)
+      .sort();
+    assert.deepStrictEqual(members, ['a', 'b']);
+  });
+
+  it('the replaced member id is fenced: its heartbeat is refused and a join with it gets FENCED_INSTANCE_ID', async () => {
+    const { coord, rb, generation } = await stableStaticPair();
+    await coord.join(joinRequest({ groupInstanceId: 'b', clientId: 'b' }));
+    assert.strictEqual(coord.heartbeat('g', generation, rb.memberId).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const stale = await coord.join(joinRequest({ groupInstanceId: 'b', memberId: rb.memberId }));
+    assert.strictEqual(stale.errorCode, ErrorCode.FENCED_INSTANCE_ID);
+  });
+
+  it("a restarted static member that supports none of the other members' protocols gets INCONSISTENT_GROUP_PROTOCOL", async () => {
+    const { coord, generation } = await stableStaticPair();
+    const r = await coord.join(
+      joinRequest({
+        groupInstanceId: 'b',
+        protocols: [{ name: 'roundrobin', metadata: encodeSubscription({ topics: ['t'] }) }],
+      }),
+    );
+    assert.strictEqual(r.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    assert.strictEqual(coord.describe('g').state, 'Stable');
+    assert.strictEqual(coord.describe('g').generationId, generation);
+  });
+
+  it('a lone static member that comes back with another assignor makes the group rebalance onto it', async () => {
+    const { coord } = harness();
+    const first = await coord.join(joinRequest({ groupInstanceId: 'solo' }));
+    await coord.sync({
+      groupId: 'g',
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: 'solo',
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [{ memberId: first.memberId, assignment: assignmentOf('t', [0]) }],
+    });
+    const again = await coord.join(
+      joinRequest({
+        groupInstanceId: 'solo',
+        protocols: [{ name: 'roundrobin', metadata: encodeSubscription({ topics: ['t'] }) }],
+      }),
+    );
+    assert.strictEqual(again.errorCode, ErrorCode.NONE);
+    assert.strictEqual(again.generationId, first.generationId + 1, 'a new generation');
+    assert.strictEqual(again.protocolName, 'roundrobin');
+  });
+
+  it('LeaveGroup by instance id (member id empty) removes that static member', async () => {
+    const { coord } = await stableStaticPair();
+    const r = coord.leave('g', [{ memberId: '', groupInstanceId: 'a' }]);
+    assert.strictEqual(r.errorCode, ErrorCode.NONE);
+    assert.deepStrictEqual(
+      coord.describe('g').members.map((m) => m.groupInstanceId),
+      ['b'],
+    );
+  });
+});

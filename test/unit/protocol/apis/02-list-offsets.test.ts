@@ -25,7 +25,7 @@ describe('ListOffsets API', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const ask = async (version: number, timestamp: number) => {
+  const askRaw = async (version: number, timestamp: number) => {
     const ctx: RequestContext = {
       broker,
       cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
@@ -42,7 +42,10 @@ describe('ListOffsets API', () => {
       timeoutMs: 0,
       topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
     });
-    const p = resp!.topics[0].partitions[0];
+    return resp!.topics[0].partitions[0];
+  };
+  const ask = async (version: number, timestamp: number) => {
+    const p = await askRaw(version, timestamp);
     assert.strictEqual(p.errorCode, 0);
     return p;
   };
@@ -58,5 +61,24 @@ describe('ListOffsets API', () => {
     assert.deepStrictEqual([byTime.offset, byTime.timestamp], [7, 5070]);
     const beforeStart = await ask(1, 0);
     assert.deepStrictEqual([beforeStart.offset, beforeStart.timestamp], [4, 5040], 'deleted records are not found');
+  });
+
+  it('max timestamp (-3, v7+) is the first record carrying the largest timestamp, with that timestamp', async () => {
+    await broker.produce('t', [{ value: 'late', timestamp: 9000 }]);
+    await broker.produce('t', [{ value: 'older', timestamp: 6000 }]);
+    await broker.produce('t', [{ value: 'late again', timestamp: 9000 }]);
+    const p = await ask(7, -3);
+    assert.deepStrictEqual([p.offset, p.timestamp], [10, 9000]);
+  });
+
+  it('earliest local (-4, v8+) is the log start and latest tiered (-5, v9+) is -1: nothing is tiered', async () => {
+    assert.strictEqual((await ask(8, -4)).offset, 4);
+    assert.deepStrictEqual([(await ask(9, -5)).offset, (await ask(9, -5)).timestamp], [-1, -1]);
+  });
+
+  it('a special timestamp at a version that predates it is INVALID_REQUEST (42), as Kafka answers', async () => {
+    assert.strictEqual((await askRaw(6, -3)).errorCode, 42);
+    assert.strictEqual((await askRaw(7, -4)).errorCode, 42);
+    assert.strictEqual((await askRaw(8, -5)).errorCode, 42);
   });
 });
