@@ -13,8 +13,9 @@
  * resolves once everything appended before the call is fsynced (acks=all waits on it).
  *
  * Guarantees: bad input (parseRecordSet) and failed writes leave every log byte-for-byte unchanged; after an
- * unclean shutdown only the bytes past each partition's recovery point are checked, and a torn or corrupt tail
- * is cut (event 'recoveryTruncated'); after a clean shutdown nothing is rescanned.
+ * unclean shutdown the bytes past each partition's recovery point and the last recoveryRecheckBytes before it
+ * are checked, and a torn or corrupt tail is cut (event 'recoveryTruncated'); after a clean shutdown nothing is
+ * rescanned. Index files are derived data: checked against the log on open and rebuilt from it when in doubt.
  *
  * Callers: broker.ts (Broker.open) and tests/benchmarks.
  */
@@ -57,7 +58,15 @@ export interface StorageOptions extends LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** How often the log cleaner looks at compacted topics. Default 15000 ms (Kafka's log.cleaner.backoff.ms). */
   cleanerIntervalMs?: number;
+  /**
+   * After an unclean shutdown, how many bytes before each partition's recovery point are checked again (CRC,
+   * framing, offsets) besides everything after it. Default RECOVERY_RECHECK_BYTES (1 MiB); 0 turns it off.
+   */
+  recoveryRecheckBytes?: number;
 }
+
+/** Default of StorageOptions.recoveryRecheckBytes: ~3 ms of CRC-32C per partition. */
+export const RECOVERY_RECHECK_BYTES = 1024 * 1024;
 
 interface Topic {
   info: TopicInfo;
@@ -151,8 +160,11 @@ class DiskLogManager implements LogManager, StorageInternals {
           config,
           cleaned.get(key)?.[0] ?? 0,
           rp && rp.length >= 3 ? { segmentBaseOffset: rp[0], createdAt: rp[2] } : undefined,
+          opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES,
         );
         topic.partitions.push(log);
+        for (const why of recovery.indexesRebuilt)
+          opts.logger('warn', `rebuilt the indexes of ${info.name}-${p} from its log (${why})`);
         if (recovery.truncatedBytes > 0) {
           truncatedAny = true;
           opts.logger(
@@ -173,7 +185,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     else if (topics.length > 0)
       opts.logger(
         'info',
-        `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point${truncatedAny ? '' : '; nothing was cut'}`,
+        `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point and the last ${opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES} bytes before it${truncatedAny ? '' : '; nothing was cut'}`,
       );
     this.writeLogStartCheckpoint();
     this.writeRecoveryCheckpoint();
