@@ -444,9 +444,22 @@ export class PartitionLog {
     }
   }
 
-  /** Remove the partition's directory (topic deletion). */
+  /**
+   * Remove the partition's directory (topic deletion). It is first renamed to `<dir>.<time>-delete`, a name no
+   * topic directory can have, so a removal that stops half-way is finished at the next open instead of the
+   * remains being adopted as a topic.
+   */
   destroy(): void {
-    for (const s of this.segments) s.delete();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    for (const s of this.segments) {
+      s.deleted = true;
+      s.close();
+    }
+    let target = `${this.dir}.${Date.now()}-delete`;
+    try {
+      fs.renameSync(this.dir, target);
+    } catch {
+      target = this.dir; // e.g. a file still open on Windows: remove in place
+    }
+    fs.rmSync(target, { recursive: true, force: true });
   }
 }
