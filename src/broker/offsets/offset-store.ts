@@ -88,6 +88,23 @@ function parseOffsetLog(buf: Buffer): { entries: Entry[]; damaged: string[]; tor
   return { entries, damaged, tornBytes: 0, goodEnd: pos };
 }
 
+/** Read-only check of an offsets.log file (verify): its damaged lines and an unterminated tail ('' when none). */
+export function checkOffsetLogFile(file: string): { damaged: string[]; torn: string; lines: number } {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { damaged: [], torn: '', lines: 0 };
+    throw e;
+  }
+  const { entries, damaged, tornBytes, goodEnd } = parseOffsetLog(buf);
+  return {
+    damaged,
+    torn: tornBytes > 0 ? `torn line at byte ${goodEnd} (${tornBytes} bytes, no newline)` : '',
+    lines: entries.length,
+  };
+}
+
 function checkLine(buf: Buffer, start: number, nl: number): Entry | string {
   if (nl - start < 10 || buf[start + 8] !== 0x20) return 'not "<crc> <json>"';
   const hex = buf.toString('latin1', start, start + 8);

@@ -93,7 +93,7 @@ function readJson<T>(file: string): T | undefined {
 export const PRODUCER_ID_MARGIN = 1000;
 
 /** The next id of producer-ids.json: a number, 'missing', or why it cannot be read. */
-function readNextId(file: string): number | 'missing' | { problem: string } {
+export function readNextId(file: string): number | 'missing' | { problem: string } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

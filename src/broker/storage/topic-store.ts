@@ -91,6 +91,38 @@ function salvage(line: string): DamagedTopic | undefined {
   return out;
 }
 
+/** Read-only check of a topics.db file (verify): the damaged lines with their topic names, and the good topics. */
+export function checkTopicsFile(file: string): { damaged: string[]; topics: Map<string, number> } {
+  const damaged: string[] = [];
+  const topics = new Map<string, number>();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { damaged, topics };
+    throw e;
+  }
+  text.split('\n').forEach((line, i) => {
+    if (line === '') return;
+    let problem: string;
+    let doc: Record<string, unknown> | undefined;
+    try {
+      doc = JSON.parse(line) as Record<string, unknown>;
+      problem = docProblem(doc);
+    } catch {
+      problem = 'not JSON';
+    }
+    if (problem) {
+      const name = salvage(line)?.name;
+      damaged.push(`line ${i + 1}: ${problem}${name ? ` (topic "${name}")` : ''}`);
+      return;
+    }
+    if (doc && typeof doc._id === 'string' && typeof doc.partitions === 'number') topics.set(doc._id, doc.partitions);
+    else if (doc && doc.$$deleted === true && typeof doc._id === 'string') topics.delete(doc._id);
+  });
+  return { damaged, topics };
+}
+
 export class TopicStore {
   private constructor(private readonly db: Datastore<TopicDoc>) {}
 
