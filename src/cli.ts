@@ -1,4 +1,9 @@
 /**
+ * `kafka-lite verify --data-dir <dir>`: a read-only deep check of a data directory (src/broker/storage/verify.ts):
+ * one line per partition, one per problem; exit 0 when nothing is damaged, 1 when something is, 2 when it could
+ * not check (no such directory, or a live process holds the folder's lock: a broker writing the folder could
+ * make its newest bytes look torn; stop it first, or run Verify Data in the window that owns it).
+ *
  * `kafka-lite serve`: the headless broker. Opens the engine on a data directory, starts the Kafka wire-protocol
  * server, prints `listening on <host>:<port>` (the real port, also with --port 0) once clients can connect, and
  * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0.
@@ -11,8 +16,11 @@ import { Broker } from './broker/broker';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
 import { version } from '../package.json';
+import { formatVerifyReport, verifyDataDir } from './broker/storage/verify';
+import { isProcessAlive, readLock } from './extension/model/lock-file';
 
 const USAGE = `Usage: kafka-lite serve [options]
+       kafka-lite verify [--data-dir <dir>] [--json] [--shallow]
 
 A local Kafka broker: the real Kafka wire protocol, logs in a directory, no JVM.
 
@@ -24,6 +32,11 @@ Options:
   --no-auto-create     do not create unknown topics on produce/metadata
   --quiet              log only warnings and errors
   --help               show this help
+
+verify: check every batch (CRC-32C, offsets, records), every index and the meta files of the data directory,
+read-only. Exit 0: no damage; 1: damage found; 2: could not check (e.g. a running broker holds the folder).
+  --json               print the report as JSON
+  --shallow            skip decoding the records (CRC and framing only)
   --version            print the version
 `;
 
@@ -34,11 +47,15 @@ interface ServeOptions {
   partitions: number;
   autoCreate: boolean;
   quiet: boolean;
+  json: boolean;
+  shallow: boolean;
 }
+
+type Command = 'serve' | 'verify' | 'help' | 'version';
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opts: ServeOptions } {
+function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
   const opts: ServeOptions = {
     host: '127.0.0.1',
     port: 9092,
@@ -46,8 +63,10 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
     partitions: 1,
     autoCreate: true,
     quiet: false,
+    json: false,
+    shallow: false,
   };
-  let command: 'serve' | 'help' | 'version' | null = null;
+  let command: Command | null = null;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -67,6 +86,15 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
     switch (flag) {
       case 'serve':
         command = command ?? 'serve';
+        break;
+      case 'verify':
+        command = command ?? 'verify';
+        break;
+      case '--json':
+        opts.json = true;
+        break;
+      case '--shallow':
+        opts.shallow = true;
         break;
       case '--help':
       case '-h':
@@ -96,8 +124,29 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
         throw new UsageError(`unknown argument "${a}"`);
     }
   }
-  if (command === null) throw new UsageError('missing command (try "kafka-lite serve")');
+  if (command === null) throw new UsageError('missing command (try "kafka-lite serve" or "kafka-lite verify")');
   return { command, opts };
+}
+
+/** `kafka-lite verify`: returns the exit code (never writes to the data directory). */
+async function verify(opts: ServeOptions): Promise<number> {
+  const dataDir = path.resolve(opts.dataDir);
+  if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) {
+    process.stderr.write(`kafka-lite verify: ${dataDir} is not a directory\n`);
+    return 2;
+  }
+  const owner = readLock(dataDir);
+  if (owner && owner.pid !== process.pid && isProcessAlive(owner.pid)) {
+    process.stderr.write(
+      `kafka-lite verify: ${dataDir} is in use by a running broker (${owner.window}, pid ${owner.pid}); stop it first or use "Kafka Lite: Verify Data" in that window\n`,
+    );
+    return 2;
+  }
+  const report = await verifyDataDir(dataDir, { deep: !opts.shallow });
+  process.stdout.write(
+    opts.json ? JSON.stringify(report, null, 2) + '\n' : formatVerifyReport(report).join('\n') + '\n',
+  );
+  return report.ok ? 0 : 1;
 }
 
 function isLoopback(host: string): boolean {
@@ -180,6 +229,16 @@ async function main(argv: string[]): Promise<void> {
   if (parsed.command === 'version') {
     process.stdout.write(`${version}\n`);
     return;
+  }
+  if (parsed.command === 'verify') {
+    let code: number;
+    try {
+      code = await verify(parsed.opts);
+    } catch (e) {
+      process.stderr.write(`kafka-lite verify: ${(e as Error).message}\n`);
+      code = 2;
+    }
+    process.exit(code);
   }
   try {
     await serve(parsed.opts);

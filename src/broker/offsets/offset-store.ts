@@ -6,8 +6,9 @@
  * offsets in its compacted `__consumer_offsets` topic. Each OffsetCommit call appends one line
  * `<crc32c as 8 hex digits> <json>\n` with fs.writeSync before commit() resolves, so an acknowledged commit is in
  * the OS page cache and survives a crash of the process; deletions append a tombstone line. Opening replays the
- * file, stops at the first line that is torn or fails its checksum (that tail is cut off and reported), then
- * compacts: one snapshot line per live group/topic/partition (history included) written to a temporary file,
+ * file; a line that fails its checksum (or is not JSON) is skipped and reported, and costs that line only (the
+ * damaged file is first copied to `offsets.log.corrupt-<time>`); an unterminated last line (a crash mid-write)
+ * is cut off. Then it compacts: one snapshot line per live group/topic/partition (history included) written to a temporary file,
  * fsynced and renamed over the log. The log is compacted again when it outgrows max(4 MiB, 4 x its compacted size)
  * and on close. Reads come from the in-memory map.
  *
@@ -28,6 +29,7 @@ import Datastore from 'nedb-promises';
 import type { Logger, OffsetStore, OffsetStoreOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
 import { fsyncDir } from '../storage/checkpoints';
+import { keepDamagedCopy } from '../storage/damaged-file';
 import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
@@ -69,19 +71,40 @@ function encodeOffsetLogLine(entry: Entry): Buffer {
   return line;
 }
 
-/** Entries of a log file up to the first bad line, and where the good part ends. */
-function parseOffsetLog(buf: Buffer): { entries: Entry[]; goodBytes: number; problem: string } {
+/**
+ * Entries of a log file, skipping every damaged line (a bad line costs that line only: the next newline starts
+ * the next line). `damaged` lists the bad whole lines; `tornBytes` is an unterminated tail (a crash mid-write).
+ */
+function parseOffsetLog(buf: Buffer): { entries: Entry[]; damaged: string[]; tornBytes: number; goodEnd: number } {
   const entries: Entry[] = [];
+  const damaged: string[] = [];
   let pos = 0;
   while (pos < buf.length) {
     const nl = buf.indexOf(0x0a, pos);
-    if (nl < 0) return { entries, goodBytes: pos, problem: `torn line at byte ${pos} (no newline)` };
+    if (nl < 0) return { entries, damaged, tornBytes: buf.length - pos, goodEnd: pos };
     const problem = checkLine(buf, pos, nl);
-    if (typeof problem === 'string') return { entries, goodBytes: pos, problem: `bad line at byte ${pos}: ${problem}` };
-    entries.push(problem);
+    if (typeof problem === 'string') damaged.push(`bad line at byte ${pos}: ${problem}`);
+    else entries.push(problem);
     pos = nl + 1;
   }
-  return { entries, goodBytes: pos, problem: '' };
+  return { entries, damaged, tornBytes: 0, goodEnd: pos };
+}
+
+/** Read-only check of an offsets.log file (verify): its damaged lines and an unterminated tail ('' when none). */
+export function checkOffsetLogFile(file: string): { damaged: string[]; torn: string; lines: number } {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { damaged: [], torn: '', lines: 0 };
+    throw e;
+  }
+  const { entries, damaged, tornBytes, goodEnd } = parseOffsetLog(buf);
+  return {
+    damaged,
+    torn: tornBytes > 0 ? `torn line at byte ${goodEnd} (${tornBytes} bytes, no newline)` : '',
+    lines: entries.length,
+  };
 }
 
 function checkLine(buf: Buffer, start: number, nl: number): Entry | string {
@@ -107,13 +130,22 @@ export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetS
   const legacy = path.join(opts.dir, LEGACY_NEDB_FILE);
   if (fs.existsSync(logPath)) {
     const buf = fs.readFileSync(logPath);
-    const { entries, goodBytes, problem } = parseOffsetLog(buf);
+    const { entries, damaged, tornBytes, goodEnd } = parseOffsetLog(buf);
     for (const e of entries) store.apply(e);
-    if (problem)
+    if (tornBytes > 0)
       opts.logger?.(
         'warn',
-        `offsets log ${logPath}: ${problem}; cut ${buf.length - goodBytes} bytes (commits after it are lost)`,
+        `offsets log ${logPath}: torn line at byte ${goodEnd} (no newline); cut ${tornBytes} bytes (a commit being written when the process stopped)`,
       );
+    if (damaged.length > 0) {
+      // The compaction below rewrites the file without the damaged lines: keep the original beside it first.
+      const copy = keepDamagedCopy(logPath, opts.clock.now());
+      for (const d of damaged) opts.logger?.('warn', `offsets log ${logPath}: ${d}; that line is skipped`);
+      opts.logger?.(
+        'warn',
+        `offsets log ${logPath}: ${damaged.length} damaged line(s) skipped (${entries.length} read); the damaged file is kept as ${copy}`,
+      );
+    }
   } else if (fs.existsSync(legacy)) {
     await store.importNedb(legacy);
   }

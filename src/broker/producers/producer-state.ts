@@ -17,7 +17,8 @@
  * the append, as Kafka does).
  *
  * On disk (in `<dir>`): `producer-ids.json` {nextProducerId} written atomically (tmp + rename) before an id is
- * handed out, so ids never repeat across restarts; `producer-state.json` the windows plus the log end offset of
+ * handed out, so ids never repeat across restarts (when it is missing or unreadable, the counter is recovered
+ * from the producer ids in the snapshot and the log, plus a margin: see recoverNextId); `producer-state.json` the windows plus the log end offset of
  * each partition at the time of the snapshot, written atomically on snapshot(), close() and every 30 s. On open
  * after an unclean shutdown (or without a snapshot) the windows are rebuilt by scanning batch headers from the
  * snapshot's offsets (or the log start), so a producer retrying right after a crash still gets exactly-once.
@@ -32,6 +33,7 @@ import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } f
 import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
+import { keepDamagedCopy } from '../storage/damaged-file';
 
 /** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
 export const WINDOW_SIZE = 5;
@@ -54,6 +56,8 @@ interface ProducerEntry {
 
 interface SnapshotFile {
   version: 1;
+  /** The allocator's next id when the snapshot was taken (a second record of producer-ids.json). */
+  nextProducerId?: number;
   partitions: { topic: string; partition: number; logEndOffset: number; producers: ProducerEntry[] }[];
 }
 
@@ -85,6 +89,30 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
+/** Ids skipped past the highest one known to be in use when producer-ids.json is lost (see recoverNextId). */
+export const PRODUCER_ID_MARGIN = 1000;
+
+/** The next id of producer-ids.json: a number, 'missing', or why it cannot be read. */
+export function readNextId(file: string): number | 'missing' | { problem: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    return { problem: (e as Error).message };
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return { problem: `invalid JSON (${(e as Error).message})` };
+  }
+  const n = (v as { nextProducerId?: unknown } | null)?.nextProducerId;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    return { problem: 'no non-negative integer nextProducerId' };
+  return n;
+}
+
 export async function openProducerStateManager(opts: ProducerStateManagerOptions): Promise<ProducerStateManager> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const m = new Manager(opts);
@@ -107,10 +135,13 @@ class Manager implements ProducerStateManager {
   }
 
   load(): void {
-    const ids = readJson<{ nextProducerId: number }>(this.idsFile);
-    if (ids && Number.isInteger(ids.nextProducerId) && ids.nextProducerId >= 0)
-      this.nextProducerId = ids.nextProducerId;
+    const ids = readNextId(this.idsFile);
     const snap = readJson<SnapshotFile>(this.snapshotFile);
+    if (!snap && fs.existsSync(this.snapshotFile))
+      this.opts.logger(
+        'warn',
+        `producer state ${this.snapshotFile} cannot be read: the producer windows are rebuilt from the whole log`,
+      );
     const logs = this.opts.logs;
     const scanFrom = new Map<string, number>();
     if (snap && snap.version === 1) {
@@ -145,7 +176,41 @@ class Manager implements ProducerStateManager {
       }
       if (rebuilt > 0) this.opts.logger('info', `producer state: rebuilt ${rebuilt} idempotent batch(es) from the log`);
     }
+    if (typeof ids === 'number') this.nextProducerId = ids;
+    else this.recoverNextId(ids, snap);
     this.schedule();
+  }
+
+  /**
+   * producer-ids.json is missing or unreadable: the allocator must not hand out an id in use. The highest id
+   * known is taken from the snapshot (its copy of the counter and every producer in it), the windows just
+   * loaded, and every batch header of every partition (a full header scan, only on this path). Ids handed out
+   * since the last snapshot to producers that have not written yet leave no trace, hence a margin on top.
+   * A fresh data directory (no file, no producer anywhere) starts at 0. The recovered counter is written at once.
+   */
+  private recoverNextId(ids: 'missing' | { problem: string }, snap: SnapshotFile | undefined): void {
+    let highest = -1;
+    let counter = 0;
+    if (snap && Number.isSafeInteger(snap.nextProducerId)) counter = snap.nextProducerId!;
+    for (const window of this.partitions.values()) for (const id of window.keys()) highest = Math.max(highest, id);
+    const logs = this.opts.logs;
+    for (const t of logs.listTopics())
+      for (let p = 0; p < t.partitions; p++)
+        for (const h of logs.scanBatchHeaders(t.name, p, 0)) if (h.producerId > highest) highest = h.producerId;
+    const evidence = highest >= 0 || counter > 0;
+    if (ids === 'missing' && !evidence) {
+      this.nextProducerId = 0;
+    } else {
+      this.nextProducerId = Math.max(counter, highest + 1) + PRODUCER_ID_MARGIN;
+      let kept = '';
+      if (ids !== 'missing')
+        kept = `; the damaged file is kept as ${keepDamagedCopy(this.idsFile, this.opts.clock.now())}`;
+      this.opts.logger(
+        'warn',
+        `${this.idsFile} is ${ids === 'missing' ? 'missing' : `unreadable (${ids.problem})`}: producer ids continue at ${this.nextProducerId} (highest id in use ${highest}, snapshot counter ${counter}, plus ${PRODUCER_ID_MARGIN} for ids handed out but not used yet)${kept}`,
+      );
+    }
+    writeJsonAtomic(this.idsFile, { nextProducerId: this.nextProducerId });
   }
 
   private schedule(): void {
@@ -290,7 +355,7 @@ class Manager implements ProducerStateManager {
 
   async snapshot(): Promise<void> {
     const logs = this.opts.logs;
-    const file: SnapshotFile = { version: 1, partitions: [] };
+    const file: SnapshotFile = { version: 1, nextProducerId: this.nextProducerId, partitions: [] };
     for (const t of logs.listTopics()) {
       for (let p = 0; p < t.partitions; p++) {
         const window = this.partitions.get(pkey(t.name, p));

@@ -10,6 +10,11 @@
  * roll and close); recovery drops entries past the trusted part of the log and rebuilds them, so a file that
  * lost its tail is harmless. Memory: 8 (resp. 12) bytes per entry, one entry per ~4 KiB of log.
  *
+ * The indexes are derived data: load() reports what it finds wrong (a missing file, entries out of order, an
+ * entry pointing past a wholly trusted log) instead of trusting it, and segment.ts checks the last entry
+ * against the log and rebuilds both indexes from the log when in doubt. A missing file is recreated by the
+ * next persist().
+ *
  * Callers: segment.ts only.
  */
 import * as fs from 'fs';
@@ -34,14 +39,18 @@ function writeAt(path: string, cutTo: number, data: Buffer, position: number): v
   }
 }
 
-function readWhole(path: string): Buffer {
+/** The file's bytes, or null when it does not exist. */
+function readWhole(path: string): Buffer | null {
   try {
     return fs.readFileSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
 }
+
+/** Entries of the file this index mirrors: -1 when the file is missing (the next persist() recreates it). */
+const MISSING = -1;
 
 export class OffsetIndex {
   private rel = new Int32Array(16);
@@ -57,23 +66,55 @@ export class OffsetIndex {
     return this.n;
   }
 
-  /** Load entries from the file, keeping the monotonic prefix whose positions are < maxPosition. */
-  load(maxPosition: number): void {
+  /**
+   * Load entries from the file, keeping the monotonic prefix whose positions are < maxPosition. Returns what is
+   * wrong with the file ('' when nothing): missing, entries out of order, or (when `wholeLogTrusted`, i.e.
+   * maxPosition is the end of a log whose every byte is trusted) an entry at or past the end of the log.
+   */
+  load(maxPosition: number, wholeLogTrusted = false): string {
     const buf = readWhole(this.path);
+    this.n = 0;
+    this.persisted = 0;
+    if (buf === null) {
+      this.fileEntries = MISSING;
+      return 'the offset index file is missing';
+    }
     const count = Math.floor(buf.length / 8);
     this.fileEntries = count;
-    this.n = 0;
     let lastRel = 0;
     let lastPos = 0;
+    let problem = '';
     for (let i = 0; i < count; i++) {
       const r = buf.readInt32BE(i * 8);
       const p = buf.readInt32BE(i * 8 + 4);
-      if (r <= lastRel || p <= lastPos || p >= maxPosition) break;
+      if (r <= lastRel || p <= lastPos) {
+        problem = `offset index entry ${i} (${r}, ${p}) does not increase from (${lastRel}, ${lastPos})`;
+        break;
+      }
+      if (p >= maxPosition) {
+        if (wholeLogTrusted)
+          problem = `offset index entry ${i} (${r}, ${p}) points past the end of the log (${maxPosition})`;
+        break;
+      }
       this.push(r, p);
       lastRel = r;
       lastPos = p;
     }
     this.persisted = this.n;
+    return problem;
+  }
+
+  /** Forget every entry (a rebuild follows); the file is rewritten (or recreated) by the next persist(). */
+  clear(): void {
+    this.n = 0;
+    this.persisted = 0;
+    this.fileEntries = MISSING;
+  }
+
+  /** The file vanished under us: write every entry again at the next persist(). */
+  forgetFile(): void {
+    this.persisted = 0;
+    this.fileEntries = MISSING;
   }
 
   private push(r: number, p: number): void {
@@ -108,6 +149,28 @@ export class OffsetIndex {
     return found < 0 ? 0 : this.pos[found];
   }
 
+  /** The last entry whose relative offset is <= relativeOffset as [relativeOffset, position]; [0, 0] when none. */
+  floorEntry(relativeOffset: number): [number, number] {
+    let lo = 0;
+    let hi = this.n - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rel[mid] <= relativeOffset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? [0, 0] : [this.rel[found], this.pos[found]];
+  }
+
+  /** The last entry whose position is <= position as [relativeOffset, position]; [0, 0] when none. */
+  floorByPosition(position: number): [number, number] {
+    let i = this.n - 1;
+    while (i >= 0 && this.pos[i] > position) i--;
+    return i < 0 ? [0, 0] : [this.rel[i], this.pos[i]];
+  }
+
   lastRelativeOffset(): number {
     return this.n > 0 ? this.rel[this.n - 1] : 0;
   }
@@ -125,6 +188,7 @@ export class OffsetIndex {
   /** Write buffered entries (and cut stale ones) to the file. True when the file changed. */
   persist(): boolean {
     if (this.persisted === this.n && this.fileEntries === this.n) return false;
+    if (this.persisted > 0 && !fs.existsSync(this.path)) this.persisted = 0; // removed behind our back: write all
     const count = this.n - this.persisted;
     const buf = Buffer.allocUnsafe(count * 8);
     for (let i = 0; i < count; i++) {
@@ -158,20 +222,56 @@ export class TimeIndex {
     return this.n;
   }
 
-  /** Load entries from the file, keeping the monotonic prefix whose relative offsets are <= maxRelativeOffset. */
-  load(maxRelativeOffset: number): void {
+  /**
+   * Load entries from the file, keeping the monotonic prefix whose relative offsets are <= maxRelativeOffset.
+   * Returns what is wrong ('' when nothing): missing, out of order, or (when `wholeLogTrusted`) an entry past
+   * the segment's next offset.
+   */
+  load(maxRelativeOffset: number, wholeLogTrusted = false): string {
     const buf = readWhole(this.path);
+    this.n = 0;
+    this.persisted = 0;
+    if (buf === null) {
+      this.fileEntries = MISSING;
+      return 'the time index file is missing';
+    }
     const count = Math.floor(buf.length / 12);
     this.fileEntries = count;
-    this.n = 0;
+    let problem = '';
     for (let i = 0; i < count; i++) {
       const t = buf.readInt32BE(i * 12) * 4294967296 + buf.readUInt32BE(i * 12 + 4);
       const r = buf.readInt32BE(i * 12 + 8);
-      if (r < 0 || r > maxRelativeOffset) break;
-      if (this.n > 0 && (t <= this.ts[this.n - 1] || r <= this.rel[this.n - 1])) break;
+      if (r < 0 || t < 0 || (this.n > 0 && (t <= this.ts[this.n - 1] || r <= this.rel[this.n - 1]))) {
+        problem = `time index entry ${i} (${t}, ${r}) is negative or does not increase`;
+        break;
+      }
+      if (r > maxRelativeOffset) {
+        if (wholeLogTrusted)
+          problem = `time index entry ${i} (${t}, ${r}) lies past the segment's end (relative offset ${maxRelativeOffset})`;
+        break;
+      }
       this.push(t, r);
     }
     this.persisted = this.n;
+    return problem;
+  }
+
+  /** Forget every entry (a rebuild follows); the file is rewritten (or recreated) by the next persist(). */
+  clear(): void {
+    this.n = 0;
+    this.persisted = 0;
+    this.fileEntries = MISSING;
+  }
+
+  /** The file vanished under us: write every entry again at the next persist(). */
+  forgetFile(): void {
+    this.persisted = 0;
+    this.fileEntries = MISSING;
+  }
+
+  /** The last entry as [timestamp, relativeOffset], or undefined when there is none. */
+  lastEntry(): [number, number] | undefined {
+    return this.n > 0 ? [this.ts[this.n - 1], this.rel[this.n - 1]] : undefined;
   }
 
   private push(t: number, r: number): void {
@@ -216,6 +316,7 @@ export class TimeIndex {
 
   persist(): boolean {
     if (this.persisted === this.n && this.fileEntries === this.n) return false;
+    if (this.persisted > 0 && !fs.existsSync(this.path)) this.persisted = 0; // removed behind our back: write all
     const count = this.n - this.persisted;
     const buf = Buffer.allocUnsafe(count * 12);
     for (let i = 0; i < count; i++) {

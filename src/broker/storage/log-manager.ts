@@ -13,8 +13,9 @@
  * resolves once everything appended before the call is fsynced (acks=all waits on it).
  *
  * Guarantees: bad input (parseRecordSet) and failed writes leave every log byte-for-byte unchanged; after an
- * unclean shutdown only the bytes past each partition's recovery point are checked, and a torn or corrupt tail
- * is cut (event 'recoveryTruncated'); after a clean shutdown nothing is rescanned.
+ * unclean shutdown the bytes past each partition's recovery point and the last recoveryRecheckBytes before it
+ * are checked, and a torn or corrupt tail is cut (event 'recoveryTruncated'); after a clean shutdown nothing is
+ * rescanned. Index files are derived data: checked against the log on open and rebuilt from it when in doubt.
  *
  * Callers: broker.ts (Broker.open) and tests/benchmarks.
  */
@@ -42,7 +43,9 @@ import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
 import { firstRecordWithoutKey, validateRecordSet } from './record-batch';
 import type { StorageIo } from './segment';
 import { realIo } from './segment';
+import type { DamagedTopic } from './topic-store';
 import { TopicStore } from './topic-store';
+import { validateTopicName as topicNameProblem } from '../../shared/topic-name';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
@@ -57,7 +60,15 @@ export interface StorageOptions extends LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** How often the log cleaner looks at compacted topics. Default 15000 ms (Kafka's log.cleaner.backoff.ms). */
   cleanerIntervalMs?: number;
+  /**
+   * After an unclean shutdown, how many bytes before each partition's recovery point are checked again (CRC,
+   * framing, offsets) besides everything after it. Default RECOVERY_RECHECK_BYTES (1 MiB); 0 turns it off.
+   */
+  recoveryRecheckBytes?: number;
 }
+
+/** Default of StorageOptions.recoveryRecheckBytes: ~3 ms of CRC-32C per partition. */
+export const RECOVERY_RECHECK_BYTES = 1024 * 1024;
 
 interface Topic {
   info: TopicInfo;
@@ -125,9 +136,14 @@ class DiskLogManager implements LogManager, StorageInternals {
     const recoveryPoints = readCheckpoint(path.join(dataDir, RECOVERY_POINT_FILE), 2);
     const logStarts = readCheckpoint(path.join(dataDir, LOG_START_FILE), 1);
     const cleaned = readCheckpoint(path.join(dataDir, CLEANER_FILE), 1);
-    const { store, topics } = await TopicStore.open(path.join(dataDir, 'meta'));
+    const {
+      store,
+      topics: stored,
+      damaged,
+    } = await TopicStore.open(path.join(dataDir, 'meta'), opts.logger, opts.clock.now());
     this.store = store;
     const now = opts.clock.now();
+    const topics = await this.adoptDirectories(stored, damaged, now);
     let truncatedAny = false;
     for (const info of topics) {
       const config = effectiveConfig(info.configs);
@@ -151,8 +167,11 @@ class DiskLogManager implements LogManager, StorageInternals {
           config,
           cleaned.get(key)?.[0] ?? 0,
           rp && rp.length >= 3 ? { segmentBaseOffset: rp[0], createdAt: rp[2] } : undefined,
+          opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES,
         );
         topic.partitions.push(log);
+        for (const why of recovery.indexesRebuilt)
+          opts.logger('warn', `rebuilt the indexes of ${info.name}-${p} from its log (${why})`);
         if (recovery.truncatedBytes > 0) {
           truncatedAny = true;
           opts.logger(
@@ -173,7 +192,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     else if (topics.length > 0)
       opts.logger(
         'info',
-        `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point${truncatedAny ? '' : '; nothing was cut'}`,
+        `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point and the last ${opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES} bytes before it${truncatedAny ? '' : '; nothing was cut'}`,
       );
     this.writeLogStartCheckpoint();
     this.writeRecoveryCheckpoint();
@@ -210,8 +229,82 @@ class DiskLogManager implements LogManager, StorageInternals {
     for (const t of this.topics.values()) for (const p of t.partitions) for (const s of p.segments) s.close();
   }
 
+  /**
+   * Topic directories are never thrown away for want of metadata. A `<topic>-<n>` directory whose topic has no
+   * (readable) metadata is adopted: partitions = highest partition directory + 1, configs from what the damaged
+   * metadata line still says (else the defaults), a warning logged, the metadata written again. A known topic
+   * with partition directories holding data past its partition count (metadata older than the directories) gets
+   * its count raised to match. Leftovers of an interrupted deletion (`<dir>.<time>-delete`) are removed.
+   */
+  private async adoptDirectories(stored: TopicInfo[], damaged: DamagedTopic[], now: number): Promise<TopicInfo[]> {
+    const topicsDir = path.join(this.dataDir, 'topics');
+    /** Topic name -> highest partition directory + 1: of every directory, and of those holding records. */
+    const onDisk = new Map<string, number>();
+    const withData = new Map<string, number>();
+    for (const entry of fs.readdirSync(topicsDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (DELETED_DIR.test(entry.name)) {
+        fs.rmSync(path.join(topicsDir, entry.name), { recursive: true, force: true });
+        continue;
+      }
+      const m = /^(.+)-(\d{1,5})$/.exec(entry.name);
+      if (!m || topicNameProblem(m[1])) continue;
+      const p = Number(m[2]);
+      onDisk.set(m[1], Math.max(onDisk.get(m[1]) ?? 0, p + 1));
+      if (partitionDirHoldsData(path.join(topicsDir, entry.name)))
+        withData.set(m[1], Math.max(withData.get(m[1]) ?? 0, p + 1));
+    }
+    const out: TopicInfo[] = [];
+    const byName = new Map(stored.map((t) => [t.name, t]));
+    for (const t of stored) {
+      const dirs = withData.get(t.name) ?? 0;
+      if (dirs > t.partitions) {
+        this.opts.logger(
+          'warn',
+          `topic "${t.name}": its metadata says ${t.partitions} partition(s) but partition directories up to ${dirs - 1} hold data; it now has ${dirs}`,
+        );
+        const info = { ...t, partitions: dirs };
+        await this.store.put(info);
+        out.push(info);
+      } else out.push(t);
+    }
+    const salvaged = new Map(damaged.map((d) => [d.name, d]));
+    for (const [name, dirs] of [...onDisk].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (byName.has(name)) continue;
+      const s = salvaged.get(name);
+      let configs: TopicConfigs;
+      try {
+        configs = validateConfigs(s?.configs);
+      } catch {
+        configs = {}; // a salvaged value that no longer validates: defaults rather than a broken topic
+      }
+      const info: TopicInfo = { name, partitions: Math.max(dirs, s?.partitions ?? 0), configs, createdAt: now };
+      this.opts.logger(
+        'warn',
+        `topic "${name}" has directories but no readable metadata: adopted with ${info.partitions} partition(s) and ${
+          s?.configs
+            ? `the configs read off its damaged metadata (${Object.keys(configs).length} override(s))`
+            : 'default configs (its overrides, if any, could not be recovered)'
+        }`,
+      );
+      await this.store.put(info);
+      out.push(info);
+    }
+    return out;
+  }
+
   private partitionDir(topic: string, partition: number): string {
     return path.join(this.dataDir, 'topics', `${topic}-${partition}`);
+  }
+
+  /** Creating never deletes data: a partition directory that already holds records is refused, not replaced. */
+  private refuseDirWithData(topic: string, partition: number): void {
+    const dir = this.partitionDir(topic, partition);
+    if (partitionDirHoldsData(dir))
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `cannot create partition ${partition} of topic "${topic}": ${dir} already holds records (restart the broker to adopt them, or remove the directory)`,
+      );
   }
 
   private assertOpen(): void {
@@ -237,13 +330,21 @@ class DiskLogManager implements LogManager, StorageInternals {
     const overrides = validateConfigs(configs);
     if (this.topics.has(name) || this.creating.has(name))
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    const lower = name.toLowerCase();
+    const twin = [...this.topics.keys(), ...this.creating.keys()].find((n) => n.toLowerCase() === lower);
+    if (twin)
+      throw new KafkaError(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `topic "${name}" collides with existing topic "${twin}": names that differ only in case would share a directory on case-insensitive file systems (Windows, macOS)`,
+      );
+    for (let p = 0; p < partitions; p++) this.refuseDirWithData(name, p);
     const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
     this.creating.set(name, topic);
     try {
       for (let p = 0; p < partitions; p++) {
         const dir = this.partitionDir(name, p);
-        fs.rmSync(dir, { recursive: true, force: true }); // leftovers of an interrupted delete
+        // An empty leftover (a creation that stopped half-way) is reused; a directory with data was refused above.
         topic.partitions.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
       }
       await this.store.put(info);
@@ -291,10 +392,10 @@ class DiskLogManager implements LogManager, StorageInternals {
         ErrorCode.INVALID_PARTITIONS,
         `${totalCount} partitions is more than this broker allows (10000)`,
       );
+    for (let p = current; p < totalCount; p++) this.refuseDirWithData(name, p);
     const added: PartitionLog[] = [];
     for (let p = current; p < totalCount; p++) {
       const dir = this.partitionDir(name, p);
-      fs.rmSync(dir, { recursive: true, force: true });
       added.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
     }
     const info = { ...topic.info, partitions: totalCount };
@@ -695,6 +796,20 @@ class DiskLogManager implements LogManager, StorageInternals {
     }
     writeCheckpoint(path.join(this.dataDir, LOG_START_FILE), entries, true);
   }
+}
+
+/** A renamed partition directory whose removal may have been interrupted (partition-log.ts destroy()). */
+const DELETED_DIR = /\.\d+-delete$/;
+
+/** True when the directory exists and one of its segment files holds at least one byte. */
+function partitionDirHoldsData(dir: string): boolean {
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    return false;
+  }
+  return files.some((f) => /^\d{20}\.log$/.test(f) && fs.statSync(path.join(dir, f)).size > 0);
 }
 
 function copyInfo(t: TopicInfo): TopicInfo {

@@ -47,6 +47,11 @@ function deleteSegmentFiles(dir: string, base: number): number {
   return size;
 }
 
+/** What opening a partition did: bytes cut (and why) and the segments whose indexes were rebuilt (and why). */
+export interface PartitionRecovery extends RecoveryOutcome {
+  indexesRebuilt: string[];
+}
+
 export interface RecoveryPoint {
   segmentBaseOffset: number;
   position: number;
@@ -114,8 +119,9 @@ export class PartitionLog {
 
   /**
    * Open the partition's segments. `recoveryPoint` 'clean' trusts every byte (clean shutdown); a point trusts
-   * the bytes before it and checks the rest batch by batch; null checks everything. A bad batch truncates its
-   * segment there and removes every later segment.
+   * the bytes before it and checks the rest batch by batch (and, with `recheckBytes`, about that many bytes
+   * before it too); null checks everything. A bad batch truncates its segment there and removes every later
+   * segment. A segment whose indexes do not agree with its log gets them rebuilt from the log (never the reverse).
    */
   static open(
     topic: string,
@@ -128,7 +134,8 @@ export class PartitionLog {
     config: EffectiveConfig,
     cleanedUpTo = 0,
     activeCreated?: { segmentBaseOffset: number; createdAt: number },
-  ): { log: PartitionLog; recovery: RecoveryOutcome } {
+    recheckBytes = 0,
+  ): { log: PartitionLog; recovery: PartitionRecovery } {
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, io);
     log.cleanedUpTo = cleanedUpTo;
@@ -142,6 +149,7 @@ export class PartitionLog {
       .sort((a, b) => a - b);
     let truncatedBytes = 0;
     let reason = '';
+    const indexesRebuilt: string[] = [];
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i];
       let trustedEnd: number;
@@ -165,8 +173,12 @@ export class PartitionLog {
         trustedEnd,
         config.indexIntervalBytes,
         base < cleanedUpTo,
+        recoveryPoint !== 'clean' && recoveryPoint !== null && base === recoveryPoint.segmentBaseOffset
+          ? recheckBytes
+          : 0,
       );
       log.segments.push(segment);
+      if (recovery.indexRebuilt) indexesRebuilt.push(`segment ${base}: ${recovery.indexRebuilt}`);
       if (recovery.truncatedBytes > 0) {
         truncatedBytes += recovery.truncatedBytes;
         reason ||= recovery.reason;
@@ -186,7 +198,7 @@ export class PartitionLog {
     if (recoveryPoint === 'clean')
       log.recoveryPoint = { segmentBaseOffset: log.active.baseOffset, position: log.active.size };
     else log.recoveryPoint = recoveryPoint;
-    return { log, recovery: { truncatedBytes, reason } };
+    return { log, recovery: { truncatedBytes, reason, indexesRebuilt } };
   }
 
   // ------------------------------------------------------------------ append
@@ -432,9 +444,22 @@ export class PartitionLog {
     }
   }
 
-  /** Remove the partition's directory (topic deletion). */
+  /**
+   * Remove the partition's directory (topic deletion). It is first renamed to `<dir>.<time>-delete`, a name no
+   * topic directory can have, so a removal that stops half-way is finished at the next open instead of the
+   * remains being adopted as a topic.
+   */
   destroy(): void {
-    for (const s of this.segments) s.delete();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    for (const s of this.segments) {
+      s.deleted = true;
+      s.close();
+    }
+    let target = `${this.dir}.${Date.now()}-delete`;
+    try {
+      fs.renameSync(this.dir, target);
+    } catch {
+      target = this.dir; // e.g. a file still open on Windows: remove in place
+    }
+    fs.rmSync(target, { recursive: true, force: true });
   }
 }

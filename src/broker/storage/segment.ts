@@ -39,6 +39,27 @@ export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | 
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
+/**
+ * fsync an index file. When it has gone (removed behind our back), it is written again from memory first: an
+ * index file that cannot be opened must not fail every flush from now on.
+ */
+async function syncIndexFile(index: OffsetIndex | TimeIndex, deleted: () => boolean): Promise<void> {
+  let h: fs.promises.FileHandle;
+  try {
+    h = await fs.promises.open(index.path, 'r+');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || deleted()) throw e;
+    index.forgetFile();
+    index.persist();
+    h = await fs.promises.open(index.path, 'r+');
+  }
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
 const HEADER_CHUNK = 16 * 1024;
 const RECOVERY_CHUNK = 4 * 1024 * 1024;
 
@@ -46,6 +67,8 @@ export interface RecoveryOutcome {
   /** Bytes cut from the end of the segment (0 when the scanned part was sound). */
   truncatedBytes: number;
   reason: string;
+  /** Why the segment's indexes were rebuilt from its log ('' when they were sound). */
+  indexRebuilt?: string;
 }
 
 export class LogSegment {
@@ -98,7 +121,14 @@ export class LogSegment {
    * Open an existing segment. Bytes [0, trustedEnd) are trusted (fsynced before the recovery point, or a clean
    * shutdown): their index entries are loaded and only the headers after the last index entry are read. Bytes
    * from trustedEnd on are checked batch by batch (framing, CRC-32C, offset continuity); a torn or corrupt tail
-   * is cut off. Returns the segment and what recovery did.
+   * is cut off. With `recheckBytes` > 0 (after an unclean shutdown, for the segment holding the recovery point)
+   * the last ~recheckBytes of the trusted part are checked as well, without changing anything unless they fail.
+   *
+   * The indexes are never trusted over the log: a missing index file, entries out of order or past a wholly
+   * trusted log, a last offset index entry that is not the start of a sound batch with that base offset, a
+   * last time index entry that is not at a batch boundary, or trusted headers that do not reach the trusted end,
+   * and both indexes are rebuilt from a check of every batch of the segment (recovery.indexRebuilt says why).
+   * Returns the segment and what recovery did.
    */
   static open(
     dir: string,
@@ -108,32 +138,97 @@ export class LogSegment {
     trustedEnd: number,
     indexIntervalBytes: number,
     cleaned = false,
+    recheckBytes = 0,
   ): { segment: LogSegment; recovery: RecoveryOutcome } {
     const seg = new LogSegment(dir, baseOffset, now, io);
     seg.cleaned = cleaned;
     const fileSize = fs.fstatSync(seg.fd).size;
-    let trusted = Math.min(trustedEnd, fileSize);
-    seg.offsetIndex.load(trusted);
+    const trusted = Math.min(trustedEnd, fileSize);
+    const doubt = seg.loadTrusted(trusted, trustedEnd >= fileSize, fileSize, recheckBytes);
+    if (!doubt) return { segment: seg, recovery: seg.recoverFrom(trusted, fileSize, indexIntervalBytes) };
+    // Rebuild: forget what the indexes said and check every batch from the start, as after a crash.
+    seg.offsetIndex.clear();
+    seg.timeIndex.clear();
+    seg.nextOffset = baseOffset;
+    seg.maxTimestamp = -1;
+    seg.bytesSinceIndexEntry = 0;
+    const recovery = seg.recoverFrom(0, fileSize, indexIntervalBytes);
+    return { segment: seg, recovery: { ...recovery, indexRebuilt: fileSize > 0 ? doubt : '' } };
+  }
+
+  /**
+   * Load the indexes for a log whose bytes [0, trusted) are trusted and learn its next offset and newest
+   * timestamp from the headers after the last offset index entry. Returns '' or why the indexes (or the trusted
+   * bytes) cannot be believed.
+   */
+  private loadTrusted(trusted: number, wholeLogTrusted: boolean, fileSize: number, recheckBytes: number): string {
+    const base = this.baseOffset;
+    const offsetProblem = this.offsetIndex.load(trusted, wholeLogTrusted);
+    if (offsetProblem) return offsetProblem;
+    const lastRel = this.offsetIndex.lastRelativeOffset();
+    const lastPos = this.offsetIndex.lastPosition();
+    if (lastPos > 0) {
+      const problem = this.batchProblemAt(lastPos, fileSize, base + lastRel);
+      if (problem) return `the offset index's last entry (${lastRel}, ${lastPos}) is wrong: ${problem}`;
+    }
     // Headers after the last index entry give the next offset and newest timestamp of the trusted part.
-    const lastEntryPos = seg.offsetIndex.lastPosition();
-    let expected = baseOffset + seg.offsetIndex.lastRelativeOffset();
-    seg.nextOffset = expected;
-    let pos = lastEntryPos;
-    for (const h of seg.scanHeaders(pos, trusted)) {
-      if (cleaned ? h.baseOffset < expected : h.baseOffset !== expected) break;
+    let expected = base + lastRel;
+    this.nextOffset = expected;
+    let pos = lastPos;
+    for (const h of this.scanHeaders(pos, trusted)) {
+      if (this.cleaned ? h.baseOffset < expected : h.baseOffset !== expected) break;
       expected = h.baseOffset + h.lastOffsetDelta + 1;
-      seg.nextOffset = expected;
-      if (h.maxTimestamp > seg.maxTimestamp) seg.maxTimestamp = h.maxTimestamp;
+      this.nextOffset = expected;
+      if (h.maxTimestamp > this.maxTimestamp) this.maxTimestamp = h.maxTimestamp;
       pos = h.position + h.size;
     }
-    if (pos < trusted) trusted = pos; // the trusted part did not parse to its end: check the rest
-    seg.size = trusted;
-    seg.bytesSinceIndexEntry = trusted - lastEntryPos;
+    if (pos < trusted)
+      return `the batch headers after the last offset index entry (byte ${lastPos}) stop at byte ${pos}, before the trusted end ${trusted}`;
+    this.size = trusted;
+    this.bytesSinceIndexEntry = trusted - lastPos;
+    if (recheckBytes > 0 && !wholeLogTrusted && trusted > 0) {
+      const [rel, from] = this.offsetIndex.floorByPosition(Math.max(0, trusted - recheckBytes));
+      const problem = this.checkRange(from, trusted, base + rel);
+      if (problem) return `the check of the flushed bytes ${from}..${trusted} found ${problem}`;
+    }
     // Time index entries are statements about the records before their offset: keep those up to the next offset.
-    seg.timeIndex.load(seg.nextOffset - baseOffset);
-    if (seg.timeIndex.lastTimestamp() > seg.maxTimestamp) seg.maxTimestamp = seg.timeIndex.lastTimestamp();
-    const recovery = seg.recoverFrom(trusted, fileSize, indexIntervalBytes);
-    return { segment: seg, recovery };
+    const timeProblem = this.timeIndex.load(this.nextOffset - base, wholeLogTrusted);
+    if (timeProblem) return timeProblem;
+    const lastTime = this.timeIndex.lastEntry();
+    if (lastTime && lastTime[1] < this.nextOffset - base) {
+      const at = this.findBatchPosition(base + lastTime[1]);
+      if (at < 0 || this.baseOffsetAt(at) !== base + lastTime[1])
+        return `the time index's last entry (${lastTime[0]}, ${lastTime[1]}) is not at a batch boundary`;
+    }
+    if (this.timeIndex.lastTimestamp() > this.maxTimestamp) this.maxTimestamp = this.timeIndex.lastTimestamp();
+    return '';
+  }
+
+  /** '' when a sound batch (framing, magic, CRC-32C) with base offset `baseOffset` starts at `position`, else why not. */
+  private batchProblemAt(position: number, fileSize: number, baseOffset: number): string {
+    if (position + BATCH_HEADER_SIZE > fileSize)
+      return `byte ${position} is too close to the end of the log (${fileSize})`;
+    const h = parseBatchHeader(this.readAt(position, BATCH_HEADER_SIZE), 0)!;
+    if (h.size < BATCH_HEADER_SIZE || position + h.size > fileSize)
+      return `byte ${position} does not start a batch (batchLength ${h.batchLength})`;
+    if (h.baseOffset !== baseOffset)
+      return `the batch at byte ${position} has base offset ${h.baseOffset}, not ${baseOffset}`;
+    const bad = checkBatch(this.readAt(position, h.size), 0, h.size, this.cleaned);
+    return bad ? `the batch at byte ${position}: ${bad.reason}` : '';
+  }
+
+  /** Check the batches in [from, to) (read-only): '' when every one is sound and offsets follow from `expected`. */
+  private checkRange(from: number, to: number, expected: number): string {
+    let pos = from;
+    for (const h of this.scanHeaders(from, to)) {
+      if (this.cleaned ? h.baseOffset < expected : h.baseOffset !== expected)
+        return `base offset ${h.baseOffset} at byte ${h.position} where ${expected} was expected`;
+      const bad = checkBatch(this.readAt(h.position, h.size), 0, h.size, this.cleaned);
+      if (bad) return `a corrupt batch at byte ${h.position}: ${bad.reason}`;
+      expected = h.baseOffset + h.lastOffsetDelta + 1;
+      pos = h.position + h.size;
+    }
+    return pos === to ? '' : `no whole batch at byte ${pos}`;
   }
 
   /** Check batches from `from` to the end of the file; index them; cut the file at the first bad one. */
@@ -184,7 +279,7 @@ export class LogSegment {
     if (truncatedBytes > 0) this.io.ftruncateSync(this.fd, pos);
     if (pos > from) this.dirty = true;
     this.size = pos;
-    return { truncatedBytes, reason: truncatedBytes > 0 ? reason : '' };
+    return { truncatedBytes, reason: truncatedBytes > 0 ? reason : '', indexRebuilt: '' };
   }
 
   /** Record a batch just written at `position`: indexes (every ~intervalBytes), size, next offset, newest timestamp. */
@@ -263,10 +358,16 @@ export class LogSegment {
   /** Position of the batch containing `offset`, or -1 when the segment holds no batch at or after it. */
   findBatchPosition(offset: number): number {
     if (offset >= this.nextOffset) return -1;
-    const start = offset <= this.baseOffset ? 0 : this.offsetIndex.lookup(offset - this.baseOffset);
+    const [rel, start] = offset <= this.baseOffset ? [0, 0] : this.offsetIndex.floorEntry(offset - this.baseOffset);
+    let first = true;
     for (const h of this.scanHeaders(start)) {
+      // The index is checked against the log at every use: an entry that does not point at its batch is ignored.
+      if (first && start > 0 && h.baseOffset !== this.baseOffset + rel) break;
+      first = false;
       if (h.baseOffset + h.lastOffsetDelta >= offset) return h.position;
     }
+    if (start === 0) return -1;
+    for (const h of this.scanHeaders(0)) if (h.baseOffset + h.lastOffsetDelta >= offset) return h.position;
     return -1;
   }
 
@@ -308,19 +409,8 @@ export class LogSegment {
       const jobs: Promise<void>[] = [];
       if (log)
         jobs.push(new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve()))));
-      if (indexes) {
-        for (const p of [this.offsetIndex.path, this.timeIndex.path]) {
-          jobs.push(
-            fs.promises.open(p, 'r+').then(async (h) => {
-              try {
-                await h.sync();
-              } finally {
-                await h.close();
-              }
-            }),
-          );
-        }
-      }
+      if (indexes)
+        for (const index of [this.offsetIndex, this.timeIndex]) jobs.push(syncIndexFile(index, () => this.deleted));
       await Promise.all(jobs);
     } catch (e) {
       if (!this.deleted) {

@@ -323,3 +323,79 @@ describe('idempotent producer state', () => {
     assert.strictEqual(clock.pendingTimers(), 0, 'close stops the snapshot timer');
   });
 });
+
+describe('idempotent producer state: a damaged producer-ids.json never hands out an id in use', () => {
+  let dir: string;
+  let logs: FakeLogs;
+  let clock: FakeClock;
+  let warnings: string[];
+  const open = () =>
+    openProducerStateManager({ dir, clock, logs, logger: (level, m) => level === 'warn' && warnings.push(m) });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-producer-ids-'));
+    logs = new FakeLogs();
+    clock = new FakeClock();
+    warnings = [];
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Three producers; the last one wrote 3 batches to partition 0. Returns its id. */
+  async function producersThenClose(clean: boolean): Promise<number> {
+    const a = await open();
+    await a.initProducerId(null);
+    await a.initProducerId(null);
+    const { producerId } = await a.initProducerId(null);
+    for (let seq = 0; seq < 9; seq += 3) produce(a, logs, 0, header(producerId, 0, seq, 3));
+    if (clean) await a.close();
+    else logs.openedCleanly = false;
+    return producerId;
+  }
+
+  for (const [what, damage] of [
+    ['invalid JSON', (f: string) => fs.writeFileSync(f, '{"nextProducerId":3')],
+    ['a flipped byte', (f: string) => fs.writeFileSync(f, fs.readFileSync(f).toString().replace('3', '\u00b3'))],
+    ['deleted', (f: string) => fs.rmSync(f)],
+  ] as const) {
+    for (const clean of [true, false]) {
+      it(`producer-ids.json ${what} (${clean ? 'clean' : 'unclean'} shutdown): the next producer gets an unused id and its first batch is accepted`, async () => {
+        const old = await producersThenClose(clean);
+        const file = path.join(dir, 'producer-ids.json');
+        const before = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+        damage(file);
+        const damaged = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+        const b = await open();
+        const fresh = await b.initProducerId(null);
+        assert.ok(fresh.producerId > old, `new id ${fresh.producerId} must be above the ${old} in use`);
+        assert.strictEqual(
+          codeOf(() => b.check('t', 0, header(fresh.producerId, 0, 0, 1))),
+          ErrorCode.NONE,
+        );
+        assert.strictEqual(produce(b, logs, 0, header(fresh.producerId, 0, 0, 1)).duplicate, false);
+        // The old producer goes on where it was.
+        assert.strictEqual(
+          codeOf(() => b.check('t', 0, header(old, 0, 9, 1))),
+          ErrorCode.NONE,
+        );
+        assert.match(warnings.join('\n'), /producer-ids\.json is (missing|unreadable).*producer ids continue at \d+/);
+        if (what !== 'deleted') {
+          const copies = fs.readdirSync(dir).filter((f) => f.startsWith('producer-ids.json.corrupt-'));
+          assert.strictEqual(copies.length, 1);
+          assert.deepStrictEqual(fs.readFileSync(path.join(dir, copies[0])), damaged);
+          assert.notDeepStrictEqual(damaged, before);
+        }
+        await b.close();
+        // The recovered counter was stored: ids keep growing after the next restart.
+        const c = await open();
+        assert.ok((await c.initProducerId(null)).producerId > fresh.producerId);
+        await c.close();
+      });
+    }
+  }
+
+  it('a fresh directory without producer-ids.json starts at id 0 and says nothing', async () => {
+    const a = await open();
+    assert.strictEqual((await a.initProducerId(null)).producerId, 0);
+    assert.deepStrictEqual(warnings, []);
+    await a.close();
+  });
+});

@@ -1,12 +1,185 @@
-// The sparse time index (src/broker/storage/indexes.ts): an entry (T, rel) means "every record before base+rel
-// has a timestamp <= T", so a lookup for T itself must stop before that entry (a record there may have
-// timestamp T exactly); only a strictly older entry lets the search start past it.
+/**
+ * Damaged index files (byte-level, in the style of LevelDB's corruption tests: flip a byte, change an entry,
+ * delete the file). The indexes are derived from the log: whatever happens to them, every record stays, the
+ * log end offset stays, later segments stay, and the indexes are rebuilt from the log.
+ */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OffsetIndex, TimeIndex } from '../../../../src/broker/storage/indexes';
-import { tempDir } from './helpers';
+import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
+import type { Harness, Manager } from './helpers';
+import { append, batch, harness, prng, rec, tempDir } from './helpers';
 
+const RECORDS = 3000;
+
+function segFile(h: Harness, base: number, suffix: string): string {
+  return path.join(h.dir, 'topics', 't-0', `${String(base).padStart(20, '0')}${suffix}`);
+}
+
+function valueAt(m: Manager, offset: number): string | undefined {
+  for (const b of decodeRecordBatches(m.read('t', 0, offset, 1).records))
+    for (const r of b.records) if (r.offset === offset) return r.value!.toString();
+  return undefined;
+}
+
+function allValues(m: Manager): string[] {
+  return decodeRecordBatches(m.read('t', 0, 0, 1 << 30).records).flatMap((b) =>
+    b.records.map((r) => r.value!.toString()),
+  );
+}
+
+const expectedValues = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`.padEnd(40, '.'));
+
+describe('storage: damaged index files are rebuilt from the log, never trusted over it', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  /** 3,000 one-record batches over several 64 KiB segments, flushed; closed cleanly or crashed after the flush. */
+  async function write(shutdown: 'clean' | 'crash'): Promise<{ h: Harness; bases: number[] }> {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': '65536' });
+    for (let i = 0; i < RECORDS; i++) append(m, 't', 0, batch([rec(`v${i}`.padEnd(40, '.'), 1000 + i)]));
+    await m.flush();
+    const bases = m.partitionLog('t', 0).segments.map((s) => s.baseOffset);
+    assert.ok(bases.length >= 4, `want several segments, got ${bases.length}`);
+    if (shutdown === 'clean') await m.close();
+    else m.crash();
+    return { h, bases };
+  }
+
+  function readIndex(file: string): [number, number][] {
+    const buf = fs.readFileSync(file);
+    const out: [number, number][] = [];
+    for (let i = 0; i + 8 <= buf.length; i += 8) out.push([buf.readInt32BE(i), buf.readInt32BE(i + 4)]);
+    return out;
+  }
+
+  function writeLastEntry(file: string, change: (rel: number, pos: number) => [number, number]): [number, number] {
+    const buf = fs.readFileSync(file);
+    const at = buf.length - 8;
+    const [rel, pos] = change(buf.readInt32BE(at), buf.readInt32BE(at + 4));
+    buf.writeInt32BE(rel, at);
+    buf.writeInt32BE(pos, at + 4);
+    fs.writeFileSync(file, buf);
+    return [rel, pos];
+  }
+
+  for (const shutdown of ['clean', 'crash'] as const) {
+    for (const [name, change] of [
+      ['its position one byte too far', (r: number, p: number): [number, number] => [r, p + 1]],
+      ['its relative offset 7 too high', (r: number, p: number): [number, number] => [r + 7, p]],
+    ] as const) {
+      it(`a closed segment's last offset index entry with ${name} loses no record and no segment (${shutdown} shutdown)`, async () => {
+        const { h, bases } = await write(shutdown);
+        const index = segFile(h, bases[1], '.index');
+        const original = fs.readFileSync(index);
+        writeLastEntry(index, change);
+        let m = await h.open();
+        assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, RECORDS);
+        assert.deepStrictEqual(
+          m.partitionLog('t', 0).segments.map((s) => s.baseOffset),
+          bases,
+          'every segment is kept',
+        );
+        assert.deepStrictEqual(allValues(m), expectedValues(RECORDS));
+        assert.strictEqual(h.events.filter((e) => e.name === 'recoveryTruncated').length, 0, 'nothing was cut');
+        assert.ok(
+          h.logs.some((l) => /^warn: rebuilt the indexes of t-0 from its log \(segment \d+: the offset index/.test(l)),
+          h.logs.join('\n'),
+        );
+        // New records go after the old ones and survive the next restart.
+        for (let i = RECORDS; i < RECORDS + 5; i++)
+          assert.strictEqual(append(m, 't', 0, batch([rec(`v${i}`.padEnd(40, '.'), 1000 + i)])), i);
+        await m.flush();
+        m.crash();
+        m = await h.open();
+        assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, RECORDS + 5);
+        assert.deepStrictEqual(allValues(m), expectedValues(RECORDS + 5));
+        assert.deepStrictEqual(fs.readFileSync(index), original, 'the rebuilt index is the one the log gives');
+        await m.close();
+      });
+    }
+  }
+
+  it('a flipped byte anywhere in a closed offset index never loses a record and every offset still reads', async () => {
+    const rand = prng(7);
+    const { h, bases } = await write('clean');
+    const index = segFile(h, bases[1], '.index');
+    const original = fs.readFileSync(index);
+    for (let round = 0; round < 6; round++) {
+      const buf = Buffer.from(original);
+      const at = Math.floor(rand() * buf.length);
+      buf[at] ^= 1 << Math.floor(rand() * 8);
+      fs.writeFileSync(index, buf);
+      const m = await h.open();
+      assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, RECORDS, `flip at byte ${at}`);
+      for (let o = bases[1]; o < bases[2]; o++)
+        assert.strictEqual(valueAt(m, o), `v${o}`.padEnd(40, '.'), `offset ${o}`);
+      await m.close();
+    }
+  });
+
+  it('a closed segment with both index files deleted: flushes keep working, the files come back as the log gives them', async () => {
+    const { h, bases } = await write('clean');
+    const index = segFile(h, bases[1], '.index');
+    const timeindex = segFile(h, bases[1], '.timeindex');
+    const originals = [fs.readFileSync(index), fs.readFileSync(timeindex)];
+    fs.rmSync(index);
+    fs.rmSync(timeindex);
+    let m = await h.open();
+    append(m, 't', 0, batch([rec('after', 5000)]));
+    await m.flush(); // acks=all waits on this: it must not fail with ENOENT
+    assert.deepStrictEqual([fs.readFileSync(index), fs.readFileSync(timeindex)], originals);
+    await m.close();
+    m = await h.open();
+    append(m, 't', 0, batch([rec('after2', 5001)]));
+    await m.flush();
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, RECORDS + 2);
+    assert.deepStrictEqual(m.offsetForTimestamp('t', 0, 1000 + bases[1] + 3), {
+      offset: bases[1] + 3,
+      timestamp: 1000 + bases[1] + 3,
+    });
+    await m.close();
+  });
+
+  it('index files deleted while the broker runs are written again, whole, at the next flush', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': '65536' });
+    for (let i = 0; i < 200; i++) append(m, 't', 0, batch([rec(`v${i}`.padEnd(40, '.'), 1000 + i)]));
+    await m.flush();
+    fs.rmSync(segFile(h, 0, '.index'));
+    fs.rmSync(segFile(h, 0, '.timeindex'));
+    for (let i = 200; i < 400; i++) append(m, 't', 0, batch([rec(`v${i}`.padEnd(40, '.'), 1000 + i)]));
+    await m.flush();
+    const seg = m.partitionLog('t', 0).active;
+    assert.deepStrictEqual(readIndex(segFile(h, 0, '.index')), seg.offsetIndex.toArray());
+    assert.strictEqual(fs.statSync(segFile(h, 0, '.timeindex')).size, seg.timeIndex.entries * 12);
+    await m.close();
+  });
+
+  it('a truncated time index of a closed segment is rebuilt and timestamp lookups stay right', async () => {
+    const { h, bases } = await write('clean');
+    const timeindex = segFile(h, bases[1], '.timeindex');
+    const original = fs.readFileSync(timeindex);
+    fs.truncateSync(timeindex, original.length - 5);
+    const m = await h.open();
+    for (const o of [bases[1], bases[1] + 100, bases[2] - 1])
+      assert.deepStrictEqual(m.offsetForTimestamp('t', 0, 1000 + o), { offset: o, timestamp: 1000 + o });
+    await m.close();
+    assert.ok(readIndex(segFile(h, bases[1], '.index')).length > 0);
+  });
+});
+
+// // The sparse time index (src/broker/storage/indexes.ts): an entry (T, rel) means "every record before base+rel
+// has a timestamp <= T", so a lookup for T itself must stop before that entry (a record there may have
+// timestamp T exactly); only a strictly older entry lets the search start past it.
 describe('storage: time and offset indexes', () => {
   let dir: string;
   beforeEach(() => {

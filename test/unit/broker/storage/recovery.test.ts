@@ -152,7 +152,7 @@ describe('storage: recovery after an unclean shutdown', () => {
     await m.close();
   });
 
-  it('only the bytes past the recovery point are checked after a crash', async () => {
+  it('after a crash the bytes just before the recovery point are checked too: a flipped byte in the last flushed batch cuts the log there', async () => {
     const h = harness();
     dirs.push(h.dir);
     let m = await h.open();
@@ -164,10 +164,32 @@ describe('storage: recovery after an unclean shutdown', () => {
     m.crash();
     const file = logFile(h, 't', 0, 0);
     const buf = fs.readFileSync(file);
-    buf[flushed - 3] ^= 0x10; // inside the last flushed batch: trusted, not rescanned
-    buf[buf.length - 3] ^= 0x10; // inside the last unflushed batch: checked and cut
+    buf[flushed - 3] ^= 0x10; // inside the last flushed batch: within the recheck bound (1 MiB by default)
     fs.writeFileSync(file, buf);
     m = await h.open();
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 12);
+    assert.ok(
+      h.logs.some((l) => /rebuilt the indexes of t-0 .*CRC-32C mismatch/.test(l)),
+      h.logs.join('\n'),
+    );
+    await m.close();
+  });
+
+  it('flushed bytes older than the recheck bound are not checked after a crash (only the bound and the tail are)', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let m = await h.open();
+    await m.createTopic('t', 1, { 'index.interval.bytes': '100' });
+    for (let i = 0; i < 5; i++) append(m, 't', 0, batchOf(3, `f${i}`, i));
+    await m.flush();
+    for (let i = 0; i < 5; i++) append(m, 't', 0, batchOf(3, `u${i}`, i));
+    m.crash();
+    const file = logFile(h, 't', 0, 0);
+    const buf = fs.readFileSync(file);
+    buf[100] ^= 0x10; // inside the first flushed batch: trusted, not rescanned
+    buf[buf.length - 3] ^= 0x10; // inside the last unflushed batch: checked and cut
+    fs.writeFileSync(file, buf);
+    m = await h.open({ recoveryRecheckBytes: 200 });
     assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 27);
     await m.close();
   });
