@@ -45,7 +45,7 @@ import type { StorageIo } from './segment';
 import { realIo } from './segment';
 import type { DamagedTopic } from './topic-store';
 import { TopicStore } from './topic-store';
-import { validateTopicName as topicNameProblem } from '../../shared/topic-name';
+import { topicNameProblem } from '../../shared/topic-name';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
