@@ -100,6 +100,29 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
   return { command, opts };
 }
 
+/**
+ * Output that can never kill the broker: a closed or broken stdout/stderr (`kafka-lite serve | head -1`, a
+ * terminal that went away) makes writes fail with EPIPE, reported as an 'error' event that would otherwise be
+ * unhandled. After the first error that stream is written to no more; the broker keeps serving.
+ */
+function safeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let broken = false;
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (text) => {
+    if (broken || stream.destroyed || stream.writableEnded) return;
+    try {
+      stream.write(text);
+    } catch {
+      broken = true;
+    }
+  };
+}
+
+const out = safeWriter(process.stdout);
+const err = safeWriter(process.stderr);
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
@@ -118,7 +141,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const log = (level: 'info' | 'warn' | 'error', message: string) => {
     if (opts.quiet && level === 'info') return;
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`;
-    (level === 'info' ? process.stdout : process.stderr).write(line);
+    (level === 'info' ? out : err)(line);
   };
   const broker = await Broker.open({
     dataDir,
@@ -141,11 +164,11 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: e });
   }
   if (!isLoopback(opts.host)) {
-    process.stderr.write(
+    err(
       `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
     );
   }
-  process.stdout.write(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
+  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -154,10 +177,10 @@ async function serve(opts: ServeOptions): Promise<void> {
     try {
       await server.close();
       await broker.close();
-      process.stdout.write('kafka-lite stopped cleanly\n');
+      out('kafka-lite stopped cleanly\n');
       process.exit(0);
     } catch (e) {
-      process.stderr.write(`error during shutdown: ${(e as Error).message}\n`);
+      err(`error during shutdown: ${(e as Error).message}\n`);
       process.exit(1);
     }
   };
