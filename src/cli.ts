@@ -1,13 +1,16 @@
 /**
  * `kafka-lite serve`: the headless broker. Opens the engine on a data directory, starts the Kafka wire-protocol
  * server, prints `listening on <host>:<port>` (the real port, also with --port 0) once clients can connect, and
- * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0.
+ * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0. A
+ * shutdown that cannot write its bookkeeping (a full disk) lists what it could not write and still exits 0 when
+ * the log itself is intact; 1 when it is not. Output never kills the broker (a closed stdout is ignored).
  * Startup failures (port in use, unwritable directory, bad flags) print one line on stderr and exit 1.
  * Bundled to dist/cli.js (package.json bin `kafka-lite`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Broker } from './broker/broker';
+import { ShutdownIncompleteError } from './broker/errors';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
 import { version } from '../package.json';
@@ -180,6 +183,13 @@ async function serve(opts: ServeOptions): Promise<void> {
       out('kafka-lite stopped cleanly\n');
       process.exit(0);
     } catch (e) {
+      if (e instanceof ShutdownIncompleteError && e.logIntact) {
+        // a full disk: the records are safe, some bookkeeping is not; the next start recovers it
+        err(`kafka-lite stopped; the log is intact, but shutdown could not write:\n`);
+        for (const what of e.notWritten) err(`  - ${what}\n`);
+        err('the next start recovers from the log files\n');
+        process.exit(0);
+      }
       err(`error during shutdown: ${(e as Error).message}\n`);
       process.exit(1);
     }

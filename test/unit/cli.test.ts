@@ -6,10 +6,14 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Broker } from '../../src/broker/broker';
 import { frame } from './protocol/helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
+/** Preloaded into the CLI process to make its disk full when SIGTERM arrives (see full-disk.ts). */
+const fullDiskPreload = path.join(__dirname, 'full-disk.js');
 
 /** Resolves with the first line the process prints on stdout and the port in it. */
 function firstLine(child: ChildProcess): Promise<{ line: string; port: number }> {
@@ -92,5 +96,34 @@ describe('kafka-lite serve (the CLI process)', function () {
     child.kill('SIGTERM');
     assert.strictEqual(await exited(child), 0, stderr);
     assert.doesNotMatch(stderr, /EPIPE|Unhandled/, stderr);
+  });
+
+  it('SIGTERM on a full disk still exits 0 when the log is intact, naming what it could not write', async () => {
+    child = spawn(process.execPath, ['-r', fullDiskPreload, cli, 'serve', '--port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KAFKA_LITE_TEST_FULL_DISK: 'on-sigterm' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const { port } = await firstLine(child);
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: true });
+    await producer.connect();
+    await producer.send({ topic: 'kept', acks: -1, messages: [{ value: 'before-the-disk-filled' }] });
+    await producer.disconnect();
+    child.kill('SIGTERM');
+    const code = await exited(child);
+    assert.strictEqual(code, 0, stderr);
+    assert.match(stderr, /could not write/, stderr);
+    assert.match(stderr, /ENOSPC/, stderr);
+    // the acknowledged record is there on the next open
+    const broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    try {
+      const r = broker.fetch('kept', 0, 0, 1024 * 1024);
+      assert.ok(r.records.includes(Buffer.from('before-the-disk-filled')), 'the record survived');
+      assert.strictEqual(broker.partitionInfo('kept', 0).logEndOffset, 1);
+    } finally {
+      await broker.close();
+    }
   });
 });

@@ -30,7 +30,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } from '../api';
 import type { TimerHandle } from '../clock';
-import { ErrorCode, KafkaError } from '../errors';
+import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 
 /** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
@@ -311,6 +311,16 @@ class Manager implements ProducerStateManager {
     if (this.closed) return;
     this.closed = true;
     this.opts.clock.clearTimeout(this.timer);
-    await this.snapshot();
+    try {
+      await this.snapshot();
+    } catch (e) {
+      // An older snapshot left behind would be trusted after a clean open: remove it, so that the next open
+      // rebuilds the windows from the log instead (removing needs no free space).
+      fs.rmSync(this.snapshotFile, { force: true });
+      throw new ShutdownIncompleteError(
+        [`the producer state snapshot (${(e as Error).message}; rebuilt from the log on the next start)`],
+        true,
+      );
+    }
   }
 }
