@@ -102,4 +102,13 @@ describe('package.json contributions', () => {
       ),
     );
   });
+
+  it('kafkaLite.host is machine-scoped and restricted: a workspace .vscode/settings.json cannot set it', () => {
+    const host = pkg().contributes.configuration.properties['kafkaLite.host'] as {
+      scope?: string;
+      restricted?: boolean;
+    };
+    assert.strictEqual(host.scope, 'machine');
+    assert.strictEqual(host.restricted, true);
+  });
 });
