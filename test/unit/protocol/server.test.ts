@@ -568,3 +568,80 @@ describe('idle connections (connections.max.idle.ms)', function () {
     assert.ok(closedAt >= answeredAt);
   });
 });
+
+describe('parked long-poll fetches', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-parked-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('waited', 1);
+    await broker.createTopic('busy', 1);
+    server = await startKafkaServer({ broker, port: 0, logger: () => undefined });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('2,000 parked fetches cost one append subscription and one timer, and appends elsewhere wake none of them', async () => {
+    const parked = 2000;
+    let subscriptions = 0;
+    const on = broker.on.bind(broker);
+    broker.on = ((event: Parameters<Broker['on']>[0], listener: Parameters<Broker['on']>[1]) => {
+      if (event === 'append') subscriptions++;
+      return on(event, listener);
+    }) as Broker['on'];
+    // every fetch reads the partition's state once before it parks: count those reads
+    let reads = 0;
+    const partitionInfo = broker.partitionInfo.bind(broker);
+    broker.partitionInfo = (topic: string, partition: number) => {
+      if (topic === 'waited') reads++;
+      return partitionInfo(topic, partition);
+    };
+    const timersBefore = timers();
+    const c = await RawClient.connect(server.port);
+    c.send(Buffer.concat(Array.from({ length: parked }, (_, i) => fetchFrame(i + 1, 'waited', 0, 20_000, MiB))));
+    await until('all fetches were read and parked', () => reads >= parked);
+    await sleep(0);
+    assert.strictEqual(reads, parked, 'parked fetches are not re-read while nothing arrives');
+    assert.ok(subscriptions <= 1, `${subscriptions} append subscriptions for ${parked} parked fetches`);
+    // (a few timers belong to the server and the engine; one per parked fetch would be thousands)
+    const added = timers() - timersBefore;
+    assert.ok(added < 10, `${added} timers for ${parked} parked fetches`);
+    // appends to another partition answer none of them
+    for (let i = 0; i < 20; i++) await broker.produce('busy', [{ value: `b${i}` }]);
+    await sleep(20);
+    assert.strictEqual(c.frames.length, 0);
+    // one append to their partition answers all of them, in request order
+    await broker.produce('waited', [{ value: 'at last' }]);
+    const frames = await c.waitFrames(parked, 10_000);
+    assert.deepStrictEqual(
+      frames.map((f) => f.readInt32BE(0)),
+      Array.from({ length: parked }, (_, i) => i + 1),
+    );
+    c.end();
+  });
+
+  it('fetches with different MaxWaitMs are each answered at their own deadline, the shorter first', async () => {
+    const a = await RawClient.connect(server.port);
+    const b = await RawClient.connect(server.port);
+    const t0 = Date.now();
+    a.send(fetchFrame(1, 'waited', 0, 600, MiB));
+    b.send(fetchFrame(2, 'waited', 0, 150, MiB));
+    await b.waitFrames(1);
+    const bAt = Date.now() - t0;
+    assert.strictEqual(a.frames.length, 0, 'the 600 ms fetch is still parked when the 150 ms one is answered');
+    await a.waitFrames(1);
+    const aAt = Date.now() - t0;
+    assert.ok(bAt >= 140 && aAt >= 590, `answered after ${bAt} ms and ${aAt} ms`);
+    a.end();
+    b.end();
+  });
+});
