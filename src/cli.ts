@@ -25,6 +25,14 @@ Options:
   --data-dir <dir>     where logs and metadata live (default ./.kafka-lite)
   --partitions <n>     partition count of auto-created topics (default 1)
   --no-auto-create     do not create unknown topics on produce/metadata
+  --max-request-bytes <n>
+                       largest request accepted (socket.request.max.bytes; default 104857600)
+  --queued-max-request-bytes <n>
+                       request bytes held in memory over all connections before reading
+                       pauses (queued.max.request.bytes; default 134217728)
+  --connections-max-idle-ms <n>
+                       close connections idle this long (connections.max.idle.ms; default
+                       600000; 0 never)
   --quiet              log only warnings and errors
   --help               show this help
   --version            print the version
@@ -37,6 +45,9 @@ interface ServeOptions {
   partitions: number;
   autoCreate: boolean;
   quiet: boolean;
+  maxRequestBytes?: number;
+  queuedMaxRequestBytes?: number;
+  connectionsMaxIdleMs?: number;
 }
 
 class UsageError extends Error {}
@@ -91,6 +102,15 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
         break;
       case '--no-auto-create':
         opts.autoCreate = false;
+        break;
+      case '--max-request-bytes':
+        opts.maxRequestBytes = int(take(), '--max-request-bytes', 1024, 0x7fffffff);
+        break;
+      case '--queued-max-request-bytes':
+        opts.queuedMaxRequestBytes = int(take(), '--queued-max-request-bytes', 1024, Number.MAX_SAFE_INTEGER);
+        break;
+      case '--connections-max-idle-ms':
+        opts.connectionsMaxIdleMs = int(take(), '--connections-max-idle-ms', 0, 0x7fffffff);
         break;
       case '--quiet':
         opts.quiet = true;
@@ -154,7 +174,15 @@ async function serve(opts: ServeOptions): Promise<void> {
   });
   let server: KafkaServer;
   try {
-    server = await startKafkaServer({ broker, host: opts.host, port: opts.port, logger: log });
+    server = await startKafkaServer({
+      broker,
+      host: opts.host,
+      port: opts.port,
+      logger: log,
+      maxRequestBytes: opts.maxRequestBytes,
+      queuedMaxRequestBytes: opts.queuedMaxRequestBytes,
+      connectionsMaxIdleMs: opts.connectionsMaxIdleMs,
+    });
   } catch (e) {
     await broker.close();
     const err = e as NodeJS.ErrnoException;

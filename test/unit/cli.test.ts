@@ -126,4 +126,34 @@ describe('kafka-lite serve (the CLI process)', function () {
       await broker.close();
     }
   });
+
+  it('--connections-max-idle-ms closes a quiet connection; a bad value is refused naming the flag', async () => {
+    child = spawn(
+      process.execPath,
+      [
+        cli,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--connections-max-idle-ms',
+        '200',
+        '--max-request-bytes',
+        '65536',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const { port } = await firstLine(child);
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    await new Promise((resolve) => s.on('close', resolve)); // closed by the broker after 200 ms of silence
+    child.kill('SIGTERM');
+    await exited(child);
+    const bad = spawn(process.execPath, [cli, 'serve', '--max-request-bytes', 'lots'], { stdio: 'pipe' });
+    let err = '';
+    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    assert.strictEqual(await exited(bad), 1);
+    assert.match(err, /--max-request-bytes must be an integer/);
+  });
 });
