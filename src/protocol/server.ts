@@ -1,6 +1,6 @@
 /**
  * The Kafka wire-protocol TCP server: the only module in the project that imports 'net'. It owns connections,
- * framing (int32 size prefix; a frame above maxFrameBytes is refused from its 4-byte prefix, before anything is
+ * framing (int32 size prefix; a frame above maxRequestBytes is refused from its 4-byte prefix, before anything is
  * allocated for it), request headers v1/v2, dispatch to the API modules of registry.ts, and per-connection
  * response ordering: every request takes a slot in a queue when it arrives and responses leave strictly in
  * request order, even while a Fetch long-polls or a JoinGroup waits for a rebalance. Work per event-loop turn is
