@@ -6,13 +6,16 @@
  *
  * `kafka-lite serve`: the headless broker. Opens the engine on a data directory, starts the Kafka wire-protocol
  * server, prints `listening on <host>:<port>` (the real port, also with --port 0) once clients can connect, and
- * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0.
+ * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0. A
+ * shutdown that cannot write its bookkeeping (a full disk) lists what it could not write and still exits 0 when
+ * the log itself is intact; 1 when it is not. Output never kills the broker (a closed stdout is ignored).
  * Startup failures (port in use, unwritable directory, bad flags) print one line on stderr and exit 1.
  * Bundled to dist/cli.js (package.json bin `kafka-lite`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Broker } from './broker/broker';
+import { ShutdownIncompleteError } from './broker/errors';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
 import { version } from '../package.json';
@@ -30,14 +33,22 @@ Options:
   --data-dir <dir>     where logs and metadata live (default ./.kafka-lite)
   --partitions <n>     partition count of auto-created topics (default 1)
   --no-auto-create     do not create unknown topics on produce/metadata
+  --max-request-bytes <n>
+                       largest request accepted (socket.request.max.bytes; default 104857600)
+  --queued-max-request-bytes <n>
+                       request bytes held in memory over all connections before reading
+                       pauses (queued.max.request.bytes; default 134217728)
+  --connections-max-idle-ms <n>
+                       close connections idle this long (connections.max.idle.ms; default
+                       600000; 0 never)
   --quiet              log only warnings and errors
   --help               show this help
+  --version            print the version
 
 verify: check every batch (CRC-32C, offsets, records), every index and the meta files of the data directory,
 read-only. Exit 0: no damage; 1: damage found; 2: could not check (e.g. a running broker holds the folder).
   --json               print the report as JSON
   --shallow            skip decoding the records (CRC and framing only)
-  --version            print the version
 `;
 
 interface ServeOptions {
@@ -49,6 +60,9 @@ interface ServeOptions {
   quiet: boolean;
   json: boolean;
   shallow: boolean;
+  maxRequestBytes?: number;
+  queuedMaxRequestBytes?: number;
+  connectionsMaxIdleMs?: number;
 }
 
 type Command = 'serve' | 'verify' | 'help' | 'version';
@@ -117,6 +131,15 @@ function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
       case '--no-auto-create':
         opts.autoCreate = false;
         break;
+      case '--max-request-bytes':
+        opts.maxRequestBytes = int(take(), '--max-request-bytes', 1024, 0x7fffffff);
+        break;
+      case '--queued-max-request-bytes':
+        opts.queuedMaxRequestBytes = int(take(), '--queued-max-request-bytes', 1024, Number.MAX_SAFE_INTEGER);
+        break;
+      case '--connections-max-idle-ms':
+        opts.connectionsMaxIdleMs = int(take(), '--connections-max-idle-ms', 0, 0x7fffffff);
+        break;
       case '--quiet':
         opts.quiet = true;
         break;
@@ -149,6 +172,29 @@ async function verify(opts: ServeOptions): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/**
+ * Output that can never kill the broker: a closed or broken stdout/stderr (`kafka-lite serve | head -1`, a
+ * terminal that went away) makes writes fail with EPIPE, reported as an 'error' event that would otherwise be
+ * unhandled. After the first error that stream is written to no more; the broker keeps serving.
+ */
+function safeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let broken = false;
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (text) => {
+    if (broken || stream.destroyed || stream.writableEnded) return;
+    try {
+      stream.write(text);
+    } catch {
+      broken = true;
+    }
+  };
+}
+
+const out = safeWriter(process.stdout);
+const err = safeWriter(process.stderr);
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
@@ -167,7 +213,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const log = (level: 'info' | 'warn' | 'error', message: string) => {
     if (opts.quiet && level === 'info') return;
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}\n`;
-    (level === 'info' ? process.stdout : process.stderr).write(line);
+    (level === 'info' ? out : err)(line);
   };
   const broker = await Broker.open({
     dataDir,
@@ -177,7 +223,15 @@ async function serve(opts: ServeOptions): Promise<void> {
   });
   let server: KafkaServer;
   try {
-    server = await startKafkaServer({ broker, host: opts.host, port: opts.port, logger: log });
+    server = await startKafkaServer({
+      broker,
+      host: opts.host,
+      port: opts.port,
+      logger: log,
+      maxRequestBytes: opts.maxRequestBytes,
+      queuedMaxRequestBytes: opts.queuedMaxRequestBytes,
+      connectionsMaxIdleMs: opts.connectionsMaxIdleMs,
+    });
   } catch (e) {
     await broker.close();
     const err = e as NodeJS.ErrnoException;
@@ -190,11 +244,11 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: e });
   }
   if (!isLoopback(opts.host)) {
-    process.stderr.write(
+    err(
       `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
     );
   }
-  process.stdout.write(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
+  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -203,10 +257,17 @@ async function serve(opts: ServeOptions): Promise<void> {
     try {
       await server.close();
       await broker.close();
-      process.stdout.write('kafka-lite stopped cleanly\n');
+      out('kafka-lite stopped cleanly\n');
       process.exit(0);
     } catch (e) {
-      process.stderr.write(`error during shutdown: ${(e as Error).message}\n`);
+      if (e instanceof ShutdownIncompleteError && e.logIntact) {
+        // a full disk: the records are safe, some bookkeeping is not; the next start recovers it
+        err(`kafka-lite stopped; the log is intact, but shutdown could not write:\n`);
+        for (const what of e.notWritten) err(`  - ${what}\n`);
+        err('the next start recovers from the log files\n');
+        process.exit(0);
+      }
+      err(`error during shutdown: ${(e as Error).message}\n`);
       process.exit(1);
     }
   };

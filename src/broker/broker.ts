@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { GroupCoordinator, LogManager, Logger, OffsetStore, ProducerStateManager } from './api';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
-import { ErrorCode, KafkaError } from './errors';
+import { ErrorCode, KafkaError, ShutdownIncompleteError } from './errors';
 import { openLogManager } from './storage/log-manager';
 import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
 import { choosePartition } from './partitioner';
@@ -618,14 +618,35 @@ export class Broker {
 
   // ------------------------------------------------------------------ lifecycle
 
+  /**
+   * Closes every part even when one fails (a full disk must not leave the log unflushed because the producer
+   * snapshot could not be written). Throws ShutdownIncompleteError naming everything not written; its logIntact
+   * is false only when the log itself failed to close.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.groups.close();
-    await this.producers.close();
-    await this.offsets.close();
-    await this.logs.close();
+    const notWritten: string[] = [];
+    let logIntact = true;
+    const step = async (part: string, close: () => Promise<void>) => {
+      try {
+        await close();
+      } catch (e) {
+        if (e instanceof ShutdownIncompleteError) {
+          notWritten.push(...e.notWritten);
+          logIntact &&= e.logIntact;
+        } else {
+          notWritten.push(`${part} (${(e as Error).message})`);
+          if (part === 'the log') logIntact = false;
+        }
+      }
+    };
+    await step('the producer state', () => this.producers.close());
+    await step('the offsets log', () => this.offsets.close());
+    await step('the log', () => this.logs.close());
     this.events.removeAllListeners();
+    if (notWritten.length > 0) throw new ShutdownIncompleteError(notWritten, logIntact);
   }
 
   get isClosed(): boolean {

@@ -65,6 +65,22 @@ export class KafkaError extends Error {
   }
 }
 
+/**
+ * A shutdown that closed everything but could not write some of its bookkeeping (checkpoints, the clean-shutdown
+ * marker, the producer state snapshot), typically on a full disk. `logIntact`: every record written before the
+ * shutdown is in the log files (the next open recovers what was not written); false when the log itself could
+ * not be flushed. `notWritten` names each file and why, in plain words.
+ */
+export class ShutdownIncompleteError extends Error {
+  constructor(
+    public readonly notWritten: string[],
+    public readonly logIntact: boolean,
+  ) {
+    super(`shutdown could not write ${notWritten.join('; ')}`);
+    this.name = 'ShutdownIncompleteError';
+  }
+}
+
 export function errorName(code: number): string {
   return ErrorCode[code] ?? `ERROR_${code}`;
 }

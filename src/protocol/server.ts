@@ -1,11 +1,22 @@
 /**
  * The Kafka wire-protocol TCP server: the only module in the project that imports 'net'. It owns connections,
- * framing (int32 size prefix; a frame above maxFrameBytes is refused from its 4-byte prefix, before anything is
+ * framing (int32 size prefix; a frame above maxRequestBytes is refused from its 4-byte prefix, before anything is
  * allocated for it), request headers v1/v2, dispatch to the API modules of registry.ts, and per-connection
  * response ordering: every request takes a slot in a queue when it arrives and responses leave strictly in
  * request order, even while a Fetch long-polls or a JoinGroup waits for a rebalance. Work per event-loop turn is
  * bounded (TURN_BUDGET_BYTES of requests over all connections; the rest waits for a setImmediate, with the socket
  * paused when much is queued), so a burst of large produces does not hold the host's event loop for long.
+ *
+ * Memory and connections under abuse (options below, each with Kafka's name; defaults in docs/ARCHITECTURE.md,
+ * "Limits"): a request is refused from its 4-byte size prefix when above maxRequestBytes, before anything is
+ * allocated. Bytes of requests in flight (announced size, from the prefix until the request is answered) are
+ * counted over all connections; a connection that would take the total above queuedMaxRequestBytes stops being
+ * read (socket.pause) until memory is released, in arrival order (a lone request always fits, so nothing can
+ * deadlock). A connection whose unsent responses (socket.writableLength) exceed maxQueuedResponseBytes is neither
+ * read nor served until the socket drains: a client that never reads its responses holds one bound's worth of
+ * memory, not one response per request. A connection with nothing in flight and no traffic for
+ * connectionsMaxIdleMs is closed (a parked long poll is in flight, so it is not idle). A closed connection
+ * releases everything it held at once.
  *
  * Bad input never reaches the engine: an unknown API key, an unsupported version (other than ApiVersions, which
  * gets Kafka's v0-format error 35 answer), a truncated or garbled body, or an oversized frame closes that one
@@ -29,8 +40,22 @@ export interface KafkaServerOptions {
   host?: string;
   /** Default 9092; 0 picks a free port. */
   port?: number;
-  /** Largest request frame accepted; default 100 MiB. */
+  /** Largest request accepted, checked from its size prefix (Kafka: socket.request.max.bytes); default 100 MiB. */
+  maxRequestBytes?: number;
+  /** Old name of maxRequestBytes. */
   maxFrameBytes?: number;
+  /**
+   * Request bytes held in memory over all connections (Kafka: queued.max.request.bytes); past it connections
+   * are not read until requests are answered. Default 128 MiB.
+   */
+  queuedMaxRequestBytes?: number;
+  /**
+   * Unsent response bytes per connection above which its requests are not read or handled until the socket
+   * drains (Kafka sends one response per connection at a time, which bounds the same thing). Default 4 MiB.
+   */
+  maxQueuedResponseBytes?: number;
+  /** Close a connection with nothing in flight after this long without traffic (Kafka: connections.max.idle.ms); default 10 minutes; 0 never. */
+  connectionsMaxIdleMs?: number;
   logger?: (level: LogLevel, message: string) => void;
   /** Host advertised in Metadata/FindCoordinator; default the listening IPv4 literal (127.0.0.1 for wildcards). */
   advertisedHost?: string;
@@ -46,15 +71,31 @@ export interface ConnectionEvent {
   clientId?: string;
 }
 
+/** What the limits hold back right now (for tests and diagnostics). */
+export interface ServerPressure {
+  /** Request bytes in memory (announced sizes of requests read, being read or in flight), all connections. */
+  heldRequestBytes: number;
+  /** Connections not read until request memory is released. */
+  waitingForMemory: number;
+  /** Connections not read or served until their socket drains (unsent responses above the bound). */
+  waitingForDrain: number;
+  /** Unsent response bytes, all connections (sum of socket.writableLength). */
+  queuedResponseBytes: number;
+}
+
 export interface KafkaServer extends EventEmitter {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
   connectionCount(): number;
+  pressure(): ServerPressure;
   on(event: 'connection' | 'disconnect', listener: (e: ConnectionEvent) => void): this;
 }
 
-const DEFAULT_MAX_FRAME = 100 * 1024 * 1024;
+const DEFAULT_MAX_REQUEST = 100 * 1024 * 1024;
+const DEFAULT_QUEUED_MAX_REQUEST = 128 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_RESPONSE = 4 * 1024 * 1024;
+const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 10 * 60 * 1000;
 /**
  * Request work done per event-loop iteration, all connections together: at most this many bytes of frames and
  * this many milliseconds. A produce costs time in proportion to its size (CRC-32C, write); past the budget the
@@ -98,6 +139,13 @@ class Connection {
   private deferredBytes = 0;
   private deferredScheduled = false;
   private paused = false;
+  /** Waiting for request memory: the announced size of the next frame, and the unread rest of the input. */
+  waitingSize = 0;
+  private stash: Buffer[] = [];
+  /** Unsent responses are above the bound: nothing is read or handled until 'drain'. */
+  writeBlocked = false;
+  /** Request bytes this connection holds in the server's account (released as requests are answered). */
+  private held = 0;
   private closed = false;
   private closeCallbacks = new Set<() => void>();
 
@@ -112,6 +160,82 @@ class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.shutdown());
     socket.on('close', () => this.shutdown());
+    socket.on('drain', () => this.onDrain());
+    if (server.connectionsMaxIdleMs > 0) {
+      socket.setTimeout(server.connectionsMaxIdleMs);
+      socket.on('timeout', () => this.onIdle());
+    }
+  }
+
+  /** No traffic for connectionsMaxIdleMs: close, unless a request is in flight (e.g. a parked long poll). */
+  private onIdle(): void {
+    if (this.closed) return;
+    if (this.queue.length > 0 || this.deferred.length > 0 || this.waitingSize > 0 || this.socket.writableLength > 0) {
+      this.socket.setTimeout(this.server.connectionsMaxIdleMs); // busy, not idle: look again later
+      return;
+    }
+    this.server.log(
+      'info',
+      `${this.who}: idle for ${this.server.connectionsMaxIdleMs} ms (connections.max.idle.ms); closing the connection`,
+    );
+    this.socket.destroy();
+    this.shutdown();
+  }
+
+  /** Pause or resume reading the socket: paused while any limit holds this connection back. */
+  private updateReading(): void {
+    if (this.closed) return;
+    const hold = this.waitingSize > 0 || this.writeBlocked || this.deferredBytes >= PAUSE_QUEUED_BYTES;
+    if (hold && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!hold && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private onDrain(): void {
+    if (this.closed || !this.writeBlocked) return;
+    this.writeBlocked = false;
+    this.server.drained(this);
+    this.updateReading();
+    if (this.deferred.length > 0) this.scheduleDeferred();
+  }
+
+  /** Account `bytes` more request memory to this connection (the server checked they fit). */
+  hold(bytes: number): void {
+    this.held += bytes;
+  }
+
+  private releaseHeld(bytes: number): void {
+    const n = Math.min(bytes, this.held);
+    this.held -= n;
+    this.server.releaseRequestBytes(n);
+  }
+
+  /** The server found memory for the frame this connection waits to read: carry on with the unread input. */
+  memoryGranted(): void {
+    if (this.closed) return;
+    const size = this.waitingSize;
+    this.waitingSize = 0;
+    // the stash starts with the input that follows the size prefix: the frame's first bytes
+    const rest = this.stash.shift()!;
+    this.beginFrame(size, rest, 0);
+    if (this.closed) return;
+    // a frame begun but not complete is filled by framing the same input; a complete one was admitted
+    if (this.partial !== null) this.stash.unshift(rest);
+    else if (rest.length > size) this.stash.unshift(rest.subarray(size));
+    this.updateReading();
+    this.consumeStash();
+  }
+
+  /** Feed stashed chunks (read before the socket paused) through framing, stopping again if held back. */
+  private consumeStash(): void {
+    while (this.stash.length > 0 && this.waitingSize === 0 && !this.closed) {
+      const chunk = this.stash.shift()!;
+      this.consume(chunk);
+    }
   }
 
   get who(): string {
@@ -139,9 +263,19 @@ class Connection {
     if (this.closed) return;
     this.closed = true;
     this.partial = null;
+    this.partialParent = null;
     this.queue = [];
     this.deferred = [];
     this.deferredBytes = 0;
+    this.stash = [];
+    // everything this connection held is released at once (requests still running release nothing twice)
+    this.server.forgetWaiter(this);
+    this.waitingSize = 0;
+    this.releaseHeld(this.held);
+    if (this.writeBlocked) {
+      this.writeBlocked = false;
+      this.server.drained(this);
+    }
     for (const cb of [...this.closeCallbacks]) {
       try {
         cb();
@@ -160,6 +294,15 @@ class Connection {
    * following chunks are copied into as they arrive, so a large produce never costs one big burst of copying.
    */
   private onData(chunk: Buffer): void {
+    if (this.waitingSize > 0 || this.stash.length > 0) {
+      // read before the pause took effect, or while waiting for memory: kept in order for later
+      this.stash.push(chunk);
+      return;
+    }
+    this.consume(chunk);
+  }
+
+  private consume(chunk: Buffer): void {
     let pos = 0;
     while (pos < chunk.length && !this.closed) {
       if (this.partial) {
@@ -183,29 +326,47 @@ class Connection {
         pos += n;
         if (this.headFilled < 4) return;
         this.headFilled = 0;
-        this.startFrame(this.head.readInt32BE(0), chunk, pos);
+        if (!this.startFrame(this.head.readInt32BE(0), chunk, pos)) return;
         if (this.partial === null && !this.closed) pos += this.lastFrameSize;
         continue;
       }
       const size = chunk.readInt32BE(pos);
       pos += 4;
-      this.startFrame(size, chunk, pos);
+      if (!this.startFrame(size, chunk, pos)) return;
       if (this.partial === null && !this.closed) pos += this.lastFrameSize;
     }
   }
 
   private lastFrameSize = 0;
 
-  /** A size prefix was read; handle the frame at chunk[pos..] now if it is all there, else start assembling it. */
-  private startFrame(size: number, chunk: Buffer, pos: number): void {
-    if (size < 8 || size > this.server.maxFrameBytes) {
+  /**
+   * A size prefix was read: check it, take request memory for it, then handle the frame at chunk[pos..] now if it
+   * is all there, else start assembling it. False when the connection closed or must wait for memory (the rest of
+   * the chunk is then stashed and reading paused; memoryGranted() carries on).
+   */
+  private startFrame(size: number, chunk: Buffer, pos: number): boolean {
+    const limit = this.server.maxRequestBytes;
+    if (size < 8 || size > limit) {
       this.reject(
-        size > this.server.maxFrameBytes
-          ? `request frame of ${size} bytes exceeds the ${this.server.maxFrameBytes}-byte limit`
+        size > limit
+          ? `request of ${size} bytes exceeds the ${limit}-byte limit (socket.request.max.bytes)`
           : `invalid request frame size ${size} (not a Kafka client?)`,
       );
-      return;
+      return false;
     }
+    if (!this.server.reserveRequestBytes(this, size)) {
+      this.waitingSize = size;
+      this.stash.unshift(chunk.subarray(pos));
+      this.updateReading();
+      return false;
+    }
+    this.beginFrame(size, chunk, pos);
+    return !this.closed;
+  }
+
+  /** The frame's memory is accounted: handle it now if it is all in chunk[pos..], else start assembling it. */
+  private beginFrame(size: number, chunk: Buffer, pos: number): void {
+    this.lastFrameSize = 0;
     if (chunk.length - pos >= size) {
       this.lastFrameSize = size;
       this.admit(chunk.subarray(pos, pos + size), null);
@@ -224,18 +385,15 @@ class Connection {
 
   /** A complete frame: handle it now when the turn's budget allows and nothing is waiting, else queue it. */
   private admit(frame: Buffer, parent: Buffer | null): void {
-    if (this.deferred.length === 0 && this.server.mayWork(frame.length)) {
+    if (this.deferred.length === 0 && !this.writeBlocked && this.server.mayWork(frame.length)) {
       this.server.spend(frame.length);
       this.handleFrame(frame, parent);
       return;
     }
     this.deferred.push({ frame, parent });
     this.deferredBytes += frame.length;
-    if (!this.paused && this.deferredBytes >= PAUSE_QUEUED_BYTES) {
-      this.paused = true;
-      this.socket.pause();
-    }
-    this.scheduleDeferred();
+    this.updateReading();
+    if (!this.writeBlocked) this.scheduleDeferred();
   }
 
   private scheduleDeferred(): void {
@@ -246,27 +404,31 @@ class Connection {
 
   private runDeferred(): void {
     this.deferredScheduled = false;
-    while (!this.closed && this.deferred.length > 0 && this.server.mayWork(this.deferred[0].frame.length)) {
+    while (
+      !this.closed &&
+      !this.writeBlocked &&
+      this.deferred.length > 0 &&
+      this.server.mayWork(this.deferred[0].frame.length)
+    ) {
       const { frame, parent } = this.deferred.shift()!;
       this.deferredBytes -= frame.length;
       this.server.spend(frame.length);
       this.handleFrame(frame, parent);
     }
     if (this.closed) return;
-    if (this.deferred.length > 0) {
-      this.scheduleDeferred();
-    } else if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    if (this.deferred.length > 0 && !this.writeBlocked) this.scheduleDeferred();
+    this.updateReading();
   }
 
   /** `parent`: the pooled buffer holding the frame, given back once the request has been answered. */
   private handleFrame(body: Buffer, parent: Buffer | null): void {
     let pooled = parent;
+    let accounted = body.length;
     const release = () => {
       if (pooled) this.server.framePool.give(pooled);
       pooled = null;
+      this.releaseHeld(accounted);
+      accounted = 0;
     };
     const r = new Reader(body);
     let apiKey = -1;
@@ -284,10 +446,12 @@ class Connection {
       if (this.clientId === undefined) this.server.identified(this, clientId);
       this.clientId = clientId;
       if (!api) {
+        release();
         this.reject(`unknown API key ${apiKey} (version ${version}, correlation id ${correlationId})`);
         return;
       }
       if (version < api.minVersion || version > api.maxVersion) {
+        release();
         if (apiKey === API_VERSIONS_KEY) {
           this.answerUnsupportedApiVersions(correlationId, version);
           return;
@@ -299,6 +463,7 @@ class Connection {
       if (flexible) r.skipTaggedFields();
       req = decodeStruct(r, api.request, version, flexible);
     } catch (e) {
+      release();
       const what = api ? `${api.name} v${version}` : `API key ${apiKey} v${version}`;
       this.reject(`malformed ${what} request (correlation id ${correlationId}): ${(e as Error).message}`);
       return;
@@ -388,13 +553,26 @@ class Connection {
       for (const chunk of slot.out) this.socket.write(chunk);
     }
     if (corked) this.socket.uncork();
+    if (!this.writeBlocked && this.socket.writableLength > this.server.maxQueuedResponseBytes) {
+      // the client is not reading: stop taking its requests until the socket drains ('drain' -> onDrain)
+      this.writeBlocked = true;
+      this.server.writeBlockedOn(this);
+      this.updateReading();
+    }
+  }
+
+  get unsentBytes(): number {
+    return this.closed ? 0 : this.socket.writableLength;
   }
 }
 
 class Server extends EventEmitter implements KafkaServer {
   host = '';
   port = 0;
-  readonly maxFrameBytes: number;
+  readonly maxRequestBytes: number;
+  readonly queuedMaxRequestBytes: number;
+  readonly maxQueuedResponseBytes: number;
+  readonly connectionsMaxIdleMs: number;
   readonly broker: Broker;
   readonly framePool = new FramePool();
   cluster!: ClusterIdentity;
@@ -404,19 +582,91 @@ class Server extends EventEmitter implements KafkaServer {
   private turnResetScheduled = false;
   private turnStart = 0;
   private nextId = 1;
+  /** Request memory accounted over all connections, and the connections waiting for some, in arrival order. */
+  private heldRequestBytes = 0;
+  private readonly memoryWaiters = new Set<Connection>();
+  private readonly drainWaiters = new Set<Connection>();
+  private granting = false;
   private readonly netServer: net.Server;
   private readonly logger: (level: LogLevel, message: string) => void;
 
   constructor(private readonly opts: KafkaServerOptions) {
     super();
     this.broker = opts.broker;
-    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME;
+    this.maxRequestBytes = opts.maxRequestBytes ?? opts.maxFrameBytes ?? DEFAULT_MAX_REQUEST;
+    this.queuedMaxRequestBytes = opts.queuedMaxRequestBytes ?? DEFAULT_QUEUED_MAX_REQUEST;
+    this.maxQueuedResponseBytes = opts.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE;
+    this.connectionsMaxIdleMs = opts.connectionsMaxIdleMs ?? DEFAULT_CONNECTIONS_MAX_IDLE_MS;
     this.logger = opts.logger ?? (() => {});
     this.netServer = net.createServer((socket) => this.accept(socket));
   }
 
   log(level: LogLevel, message: string): void {
     this.logger(level, message);
+  }
+
+  /**
+   * Take `bytes` of request memory for `conn`, or refuse (the connection then waits, in arrival order). A
+   * request always fits when nothing else is held, so a single request up to maxRequestBytes never waits forever.
+   */
+  reserveRequestBytes(conn: Connection, bytes: number): boolean {
+    const fits =
+      (this.memoryWaiters.size === 0 || this.granting) &&
+      (this.heldRequestBytes === 0 || this.heldRequestBytes + bytes <= this.queuedMaxRequestBytes);
+    if (!fits) {
+      this.memoryWaiters.add(conn);
+      return false;
+    }
+    this.heldRequestBytes += bytes;
+    conn.hold(bytes);
+    return true;
+  }
+
+  releaseRequestBytes(bytes: number): void {
+    if (bytes <= 0) return;
+    this.heldRequestBytes -= bytes;
+    this.grantWaiters();
+  }
+
+  /** Hand released memory to waiting connections, first come first served, while it fits. */
+  private grantWaiters(): void {
+    if (this.granting) return;
+    this.granting = true;
+    try {
+      for (const conn of this.memoryWaiters) {
+        const size = conn.waitingSize;
+        if (this.heldRequestBytes > 0 && this.heldRequestBytes + size > this.queuedMaxRequestBytes) break;
+        this.memoryWaiters.delete(conn);
+        this.heldRequestBytes += size;
+        conn.hold(size);
+        conn.memoryGranted();
+      }
+    } finally {
+      this.granting = false;
+    }
+  }
+
+  forgetWaiter(conn: Connection): void {
+    if (this.memoryWaiters.delete(conn)) this.grantWaiters();
+  }
+
+  writeBlockedOn(conn: Connection): void {
+    this.drainWaiters.add(conn);
+  }
+
+  drained(conn: Connection): void {
+    this.drainWaiters.delete(conn);
+  }
+
+  pressure(): ServerPressure {
+    let queuedResponseBytes = 0;
+    for (const c of this.connections.values()) queuedResponseBytes += c.unsentBytes;
+    return {
+      heldRequestBytes: this.heldRequestBytes,
+      waitingForMemory: this.memoryWaiters.size,
+      waitingForDrain: this.drainWaiters.size,
+      queuedResponseBytes,
+    };
   }
 
   /** May a frame of `bytes` be handled in this iteration? The first one always may. */

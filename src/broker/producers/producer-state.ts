@@ -31,7 +31,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } from '../api';
 import type { TimerHandle } from '../clock';
-import { ErrorCode, KafkaError } from '../errors';
+import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 import { keepDamagedCopy } from '../storage/damaged-file';
 
@@ -376,6 +376,16 @@ class Manager implements ProducerStateManager {
     if (this.closed) return;
     this.closed = true;
     this.opts.clock.clearTimeout(this.timer);
-    await this.snapshot();
+    try {
+      await this.snapshot();
+    } catch (e) {
+      // An older snapshot left behind would be trusted after a clean open: remove it, so that the next open
+      // rebuilds the windows from the log instead (removing needs no free space).
+      fs.rmSync(this.snapshotFile, { force: true });
+      throw new ShutdownIncompleteError(
+        [`the producer state snapshot (${(e as Error).message}; rebuilt from the log on the next start)`],
+        true,
+      );
+    }
   }
 }

@@ -22,7 +22,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { BatchHeader, LogManager, LogManagerOptions } from '../api';
-import { ErrorCode, KafkaError } from '../errors';
+import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type {
   AppendResult,
   CompactionStats,
@@ -213,12 +213,35 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.opts.clock.clearTimeout(this.cleanerTimer);
     for (const t of this.topics.values()) for (const p of t.partitions) p.close();
     for (const t of this.creating.values()) for (const p of t.partitions) p.close();
-    this.writeRecoveryCheckpoint();
-    this.writeLogStartCheckpoint();
-    const fd = fs.openSync(path.join(this.dataDir, CLEAN_SHUTDOWN_MARKER), 'w');
-    fs.writeSync(fd, `clean shutdown at ${new Date(this.opts.clock.now()).toISOString()}\n`);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    // The log is flushed and closed. What follows is bookkeeping that a full disk may refuse: each write is
+    // tried, and the clean-shutdown marker is written only when the checkpoints it vouches for were (without it
+    // the next open recovers from the segments themselves).
+    const notWritten: string[] = [];
+    const attempt = (what: string, write: () => void) => {
+      try {
+        write();
+      } catch (e) {
+        notWritten.push(`${what} (${(e as Error).message})`);
+      }
+    };
+    attempt('the recovery-point checkpoint', () => this.writeRecoveryCheckpoint());
+    attempt('the log-start checkpoint', () => this.writeLogStartCheckpoint());
+    if (notWritten.length === 0) {
+      const marker = path.join(this.dataDir, CLEAN_SHUTDOWN_MARKER);
+      attempt('the clean-shutdown marker', () => {
+        const fd = fs.openSync(marker, 'w');
+        try {
+          fs.writeSync(fd, `clean shutdown at ${new Date(this.opts.clock.now()).toISOString()}\n`);
+          fs.fsyncSync(fd);
+        } catch (e) {
+          fs.closeSync(fd);
+          fs.rmSync(marker, { force: true }); // a half-written marker must not vouch for anything
+          throw e;
+        }
+        fs.closeSync(fd);
+      });
+    }
+    if (notWritten.length > 0) throw new ShutdownIncompleteError(notWritten, true);
   }
 
   crash(): void {

@@ -6,9 +6,16 @@
  * Guarantees: the lock is created with O_EXCL, so two processes racing cannot both win; a lock whose pid is no
  * longer alive (or whose content is unreadable) is stale and taken over; release removes the file only while it
  * is still ours. Pure Node (no vscode), so BrokerHost uses it and unit tests exercise it with fake pids.
+ *
+ * The lock is data inside the workspace folder, so a cloned repository can ship one (with pid 1, which is always
+ * alive): readLock's `host` is therefore always a loopback address, the one a second window may connect to. A
+ * loopback host is kept; a wildcard (the owner listens on every interface) becomes 127.0.0.1 or ::1; any other
+ * host becomes 127.0.0.1, so a planted lock can never send this window's connections to another machine. What the
+ * file said is kept in `declaredHost` for messages.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { isLoopbackHost } from './loopback-host';
 
 export interface LockInfo {
   pid: number;
@@ -16,7 +23,10 @@ export interface LockInfo {
   sessionId: string;
   /** A name a person recognises: the window's workspace and app name. */
   window: string;
+  /** Where the owner's broker listens, as a loopback address to connect to (see the header). */
   host: string;
+  /** The host as written in the lock file, when it was not loopback (for messages only; never connected to). */
+  declaredHost?: string;
   /** 0 until the server listens. */
   port: number;
   startedAt: number;
@@ -38,15 +48,24 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** The loopback address to reach a broker that listens on `host` (see the header). */
+export function loopbackAddressFor(host: string): string {
+  if (isLoopbackHost(host)) return host.trim();
+  return host.trim() === '::' ? '::1' : '127.0.0.1';
+}
+
 export function readLock(dataDir: string): LockInfo | undefined {
   try {
     const raw = JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8')) as Partial<LockInfo>;
     if (typeof raw.pid !== 'number' || typeof raw.sessionId !== 'string') return undefined;
+    const declared = typeof raw.host === 'string' ? raw.host : '127.0.0.1';
+    const host = loopbackAddressFor(declared);
     return {
       pid: raw.pid,
       sessionId: raw.sessionId,
       window: typeof raw.window === 'string' ? raw.window : 'another window',
-      host: typeof raw.host === 'string' ? raw.host : '127.0.0.1',
+      host,
+      ...(host !== declared.trim() ? { declaredHost: declared } : {}),
       port: typeof raw.port === 'number' ? raw.port : 0,
       startedAt: typeof raw.startedAt === 'number' ? raw.startedAt : 0,
     };

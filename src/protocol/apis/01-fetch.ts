@@ -5,6 +5,12 @@
  * the first non-empty partition always gets at least one whole batch. Long poll: when fewer than MinBytes are
  * available the request parks until an 'append' to one of its partitions brings enough, MaxWaitMs passes, or the
  * connection closes. Record bytes are passed by reference into the response (no copy, no decoding).
+ *
+ * Parked fetches cost nothing while they wait: per broker there is one 'append' listener, which looks up the
+ * fetches parked on that one partition (a map by partition), and one timer, armed for the earliest deadline of a
+ * min-heap of deadlines. Deadlines that fall due together are answered a few milliseconds' worth per event-loop
+ * turn (the rest continue after the turn's I/O), so thousands of long polls expiring at once do not hold up a
+ * fresh client.
  */
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
@@ -51,6 +57,178 @@ interface FetchResponse {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Work spent answering expired long polls per event-loop turn before the rest wait for the next turn. */
+const EXPIRY_BUDGET_MS = 4;
+
+interface Parked {
+  deadline: number;
+  partitions: string[];
+  done: boolean;
+  /** Still in the deadline heap (answered fetches are dropped from it lazily). */
+  inHeap: boolean;
+  /** An append reached one of its partitions: read again, answer if enough has arrived. */
+  wake(): void;
+  /** MaxWaitMs has passed: answer with what there is. */
+  expire(): void;
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** The parked fetches of one broker: by partition for appends, and a min-heap of deadlines behind one timer. */
+class Parking {
+  private readonly byPartition = new Map<string, Set<Parked>>();
+  private heap: Parked[] = [];
+  private doneInHeap = 0;
+  private parked = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private expiring = false;
+  private readonly woken = new Set<Parked>();
+  private wakeScheduled = false;
+  private offAppend: (() => void) | undefined;
+
+  constructor(private readonly broker: Broker) {}
+
+  park(p: Parked): void {
+    for (const key of p.partitions) {
+      let set = this.byPartition.get(key);
+      if (!set) this.byPartition.set(key, (set = new Set()));
+      set.add(p);
+    }
+    this.parked++;
+    this.push(p);
+    this.offAppend ??= this.broker.on('append', (ev) => this.onAppend(partitionKey(ev.topic, ev.partition)));
+    this.arm();
+  }
+
+  /** The fetch was answered (or its connection closed): it leaves every structure it was in. */
+  unpark(p: Parked): void {
+    if (p.done) return;
+    p.done = true;
+    if (p.inHeap) this.doneInHeap++;
+    this.parked--;
+    this.woken.delete(p);
+    for (const key of p.partitions) {
+      const set = this.byPartition.get(key);
+      set?.delete(p);
+      if (set?.size === 0) this.byPartition.delete(key);
+    }
+    if (this.parked === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      for (const x of this.heap) x.inHeap = false;
+      this.heap = [];
+      this.doneInHeap = 0;
+      this.offAppend?.();
+      this.offAppend = undefined;
+    } else if (this.doneInHeap > 64 && this.doneInHeap > this.heap.length / 2) {
+      // answered fetches are dropped lazily; rebuild once they are most of the heap
+      const live = this.heap.filter((x) => !x.done);
+      for (const x of this.heap) x.inHeap = false;
+      this.heap = [];
+      this.doneInHeap = 0;
+      for (const x of live) this.push(x);
+    }
+  }
+
+  /** Appends are coalesced: each parked fetch of the partition reads again once per event-loop turn. */
+  private onAppend(key: string): void {
+    const set = this.byPartition.get(key);
+    if (!set) return;
+    for (const p of set) this.woken.add(p);
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      const woken = [...this.woken];
+      this.woken.clear();
+      for (const p of woken) if (!p.done) p.wake();
+    });
+  }
+
+  private arm(): void {
+    const top = this.peek();
+    if (!top || this.expiring) return;
+    if (top.deadline >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = top.deadline;
+    this.timer = setTimeout(() => this.expireDue(), Math.max(0, top.deadline - performance.now()));
+  }
+
+  private expireDue(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.expiring = true;
+    const start = performance.now();
+    let more = false;
+    try {
+      for (let top = this.peek(); top && top.deadline <= performance.now(); top = this.peek()) {
+        if (performance.now() - start >= EXPIRY_BUDGET_MS) {
+          more = true;
+          break;
+        }
+        this.pop();
+        top.expire();
+      }
+    } finally {
+      this.expiring = false;
+    }
+    // the rest after this turn's I/O (a setImmediate runs after the poll phase)
+    if (more) setImmediate(() => this.expireDue());
+    else this.arm();
+  }
+
+  /** The earliest live deadline (answered fetches on top are dropped). */
+  private peek(): Parked | undefined {
+    while (this.heap.length > 0 && this.heap[0].done) {
+      this.pop();
+      this.doneInHeap--;
+    }
+    return this.heap[0];
+  }
+
+  private push(p: Parked): void {
+    const h = this.heap;
+    p.inHeap = true;
+    h.push(p);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent].deadline <= h[i].deadline) break;
+      [h[parent], h[i]] = [h[i], h[parent]];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    h[0].inHeap = false;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && h[l].deadline < h[m].deadline) m = l;
+      if (r < h.length && h[r].deadline < h[m].deadline) m = r;
+      if (m === i) return;
+      [h[m], h[i]] = [h[i], h[m]];
+      i = m;
+    }
+  }
+}
+
+const parkings = new WeakMap<Broker, Parking>();
+
+function parkingOf(broker: Broker): Parking {
+  let p = parkings.get(broker);
+  if (!p) parkings.set(broker, (p = new Parking(broker)));
+  return p;
+}
 
 /** Read every requested partition once, honouring the byte limits; returns the response and its record bytes. */
 export function readFetch(
@@ -165,34 +343,29 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
     const first = readFetch(broker, ctx, req);
     const minBytes = Math.max(req.minBytes, 1);
     if (req.maxWaitMs <= 0 || first.bytes >= minBytes || first.errors || req.topics.length === 0) return first.resp;
-    const wanted = new Set<string>();
-    for (const t of req.topics) for (const p of t.partitions) wanted.add(`${t.topic}\u0000${p.partition}`);
+    const partitions = new Set<string>();
+    for (const t of req.topics) for (const p of t.partitions) partitions.add(partitionKey(t.topic, p.partition));
+    const parking = parkingOf(broker);
     return new Promise<FetchResponse>((resolve) => {
-      let done = false;
-      let recheckScheduled = false;
       const complete = (resp: FetchResponse) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        offAppend();
+        if (parked.done) return;
+        parking.unpark(parked);
         offClose();
         resolve(resp);
       };
-      const timer = setTimeout(
-        () => complete(broker.isClosed ? first.resp : readFetch(broker, ctx, req).resp),
-        req.maxWaitMs,
-      );
-      // appends are coalesced: one re-read per event-loop turn however many batches arrived
-      const offAppend = broker.on('append', (ev) => {
-        if (done || recheckScheduled || !wanted.has(`${ev.topic}\u0000${ev.partition}`)) return;
-        recheckScheduled = true;
-        setImmediate(() => {
-          recheckScheduled = false;
-          if (done || broker.isClosed) return;
+      const parked: Parked = {
+        deadline: performance.now() + req.maxWaitMs,
+        partitions: [...partitions],
+        done: false,
+        inHeap: false,
+        wake: () => {
+          if (broker.isClosed) return;
           const again = readFetch(broker, ctx, req);
           if (again.bytes >= minBytes || again.errors) complete(again.resp);
-        });
-      });
+        },
+        expire: () => complete(broker.isClosed ? first.resp : readFetch(broker, ctx, req).resp),
+      };
+      parking.park(parked);
       const offClose = ctx.onClose(() => complete(first.resp));
     });
   },

@@ -276,6 +276,15 @@ describe('package.json contributions', () => {
       ),
     );
   });
+
+  it('kafkaLite.host is machine-scoped and restricted: a workspace .vscode/settings.json cannot set it', () => {
+    const host = pkg().contributes.configuration.properties['kafkaLite.host'] as {
+      scope?: string;
+      restricted?: boolean;
+    };
+    assert.strictEqual(host.scope, 'machine');
+    assert.strictEqual(host.restricted, true);
+  });
 });
 
 describe('commands: package.json and the registrations in src/extension agree', () => {

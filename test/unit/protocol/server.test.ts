@@ -1,5 +1,11 @@
 import * as assert from 'assert';
-import type { KafkaServer } from '../../../src/protocol/server';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { Broker } from '../../../src/broker/broker';
+import type { KafkaServer, KafkaServerOptions } from '../../../src/protocol/server';
 import { startKafkaServer } from '../../../src/protocol/server';
 import { Reader } from '../../../src/protocol/codec/reader';
 import type { JoinGroupResult } from '../../../src/broker/types';
@@ -310,5 +316,344 @@ describe('Kafka protocol server', () => {
       seen.map((s) => s.replace(/\d+/, 'N')),
       ['open N', 'close N evt'],
     );
+  });
+});
+
+const MiB = 1024 * 1024;
+
+/** Polls `probe` every 5 ms until it holds (the state that proves the point), or fails naming `what`. */
+async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(5);
+  }
+}
+
+const rss = () => process.memoryUsage().rss;
+
+/** Writes `data` in 64 KiB views, each after the previous one drained (the client holds no copy of its own). */
+function writePaced(socket: net.Socket, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    let pos = 0;
+    const next = () => {
+      while (pos < data.length) {
+        const piece = data.subarray(pos, pos + 64 * 1024);
+        pos += piece.length;
+        if (!socket.write(piece)) {
+          socket.once('drain', next);
+          return;
+        }
+      }
+      resolve();
+    };
+    next();
+  });
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Fetch v4 of one partition from `offset`: replica -1, maxWait, minBytes 1, maxBytes, isolation 0. */
+function fetchFrame(correlationId: number, topic: string, offset: number, maxWaitMs: number, maxBytes: number): Buffer {
+  return frame(1, 4, correlationId, (w) => {
+    w.int32(-1).int32(maxWaitMs).int32(1).int32(maxBytes).int8(0);
+    w.int32(1).string(topic).int32(1).int32(0).int64(offset).int32(maxBytes);
+  });
+}
+
+describe('request memory under abuse (socket.request.max.bytes, queued.max.request.bytes)', function () {
+  this.timeout(30_000);
+  let server: KafkaServer;
+  let logs: string[];
+  const sockets: net.Socket[] = [];
+
+  async function start(opts: Partial<KafkaServerOptions>): Promise<void> {
+    logs = [];
+    server = await startKafkaServer({
+      broker: new FakeBroker().asBroker(),
+      port: 0,
+      logger: (l, m) => logs.push(`${l} ${m}`),
+      ...opts,
+    });
+  }
+
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await server.close();
+  });
+
+  it('a request above maxRequestBytes is refused from its size prefix, with a line naming the size and the limit', async () => {
+    await start({ maxRequestBytes: 1 * MiB });
+    const s = await connect(server.port);
+    sockets.push(s);
+    const closed = new Promise((resolve) => s.on('close', resolve));
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(5 * MiB);
+    s.write(prefix);
+    await closed;
+    assert.ok(
+      logs.some((l) => l.includes(`request of ${5 * MiB} bytes exceeds the ${MiB}-byte limit`)),
+      logs.join('\n'),
+    );
+    assert.strictEqual(server.pressure().heldRequestBytes, 0, 'nothing was taken for the refused request');
+  });
+
+  it('ten connections each sending most of a large request hold at most the cap; the rest are not read until memory is released', async () => {
+    const announced = 16 * MiB;
+    const cap = 24 * MiB;
+    await start({ maxRequestBytes: announced, queuedMaxRequestBytes: cap });
+    // each client announces 16 MiB and sends 15 MiB of it (the request never completes)
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(announced);
+    const body = Buffer.alloc(15 * MiB, 1); // api key 0x0101: not a produce, so not pooled
+    const before = rss();
+    const done: boolean[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = await connect(server.port);
+      sockets.push(s);
+      s.on('error', () => {});
+      done.push(false);
+      s.write(head);
+      void writePaced(s, body).then(() => (done[i] = true));
+    }
+    const finished = () => done.filter(Boolean).length;
+    await until('9 connections wait for memory (or every request was read in full)', () => {
+      return finished() === 10 || server.pressure().waitingForMemory === 9;
+    });
+    const grown = rss() - before;
+    assert.ok(grown < cap + 48 * MiB, `RSS grew by ${(grown / MiB).toFixed(0)} MiB for a ${cap / MiB} MiB cap`);
+    const p = server.pressure();
+    assert.ok(p.heldRequestBytes <= cap, `${p.heldRequestBytes} bytes held`);
+    assert.strictEqual(p.heldRequestBytes, announced, 'one request is being read');
+    assert.strictEqual(p.waitingForMemory, 9);
+    // the connection that is read sends all of its 15 MiB; the others are paused
+    await until('the connection holding memory has sent all it has', () => finished() === 1);
+    // closing it releases its buffer at once and the next connection in line is read
+    sockets[done.indexOf(true)].destroy();
+    await until('the next connection holds the memory', () => server.pressure().waitingForMemory === 8);
+    assert.strictEqual(server.pressure().heldRequestBytes, announced);
+    await until('a second connection has sent all it has', () => finished() === 2);
+    for (const s of sockets) s.destroy();
+    await until('every connection is gone', () => server.connectionCount() === 0);
+    assert.deepStrictEqual(server.pressure(), {
+      heldRequestBytes: 0,
+      waitingForMemory: 0,
+      waitingForDrain: 0,
+      queuedResponseBytes: 0,
+    });
+  });
+
+  it('requests keep flowing on other connections while one waits for memory, and in order on the waiting one', async () => {
+    await start({ maxRequestBytes: 8 * MiB, queuedMaxRequestBytes: 8 * MiB });
+    const hog = await connect(server.port);
+    sockets.push(hog);
+    hog.on('error', () => {});
+    const head = Buffer.alloc(4);
+    head.writeInt32BE(8 * MiB);
+    hog.write(head); // holds the whole cap and sends nothing more
+    await until('the hog holds the cap', () => server.pressure().heldRequestBytes === 8 * MiB);
+    const waiting = await RawClient.connect(server.port);
+    waiting.send(Buffer.concat([frame(18, 0, 1, () => {}), frame(18, 0, 2, () => {})]));
+    await until('the small client waits for memory', () => server.pressure().waitingForMemory === 1);
+    assert.strictEqual(waiting.frames.length, 0);
+    hog.destroy();
+    const frames = await waiting.waitFrames(2);
+    assert.deepStrictEqual(
+      frames.map((f) => f.readInt32BE(0)),
+      [1, 2],
+    );
+    waiting.end();
+  });
+});
+
+describe('responses to a client that does not read them (write backpressure)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-backpressure-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('big', 1);
+    // 2 MiB of incompressible records in four batches
+    for (let i = 0; i < 4; i++) await broker.produce('big', [{ value: randomBytes(512 * 1024) }]);
+    server = await startKafkaServer({ broker, port: 0, logger: () => undefined, maxQueuedResponseBytes: 1 * MiB });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops serving a connection whose responses pile up unsent, and answers everything in order once it reads', async () => {
+    const s = await connect(server.port);
+    s.pause(); // never reads
+    const requests = 40; // 40 x 2 MiB of responses: far more than the kernel's socket buffers
+    const before = rss();
+    s.write(Buffer.concat(Array.from({ length: requests }, (_, i) => fetchFrame(i + 1, 'big', 0, 0, 4 * MiB))));
+    await until('the server waits for the client to drain (or RSS grew by 60 MiB)', () => {
+      return server.pressure().waitingForDrain === 1 || rss() - before > 60 * MiB;
+    });
+    const grown = rss() - before;
+    assert.ok(grown < 60 * MiB, `RSS grew by ${(grown / MiB).toFixed(0)} MiB`);
+    const queued = server.pressure().queuedResponseBytes;
+    assert.ok(queued <= 1 * MiB + 2.2 * MiB, `${(queued / MiB).toFixed(1)} MiB of responses queued in the server`);
+    // the client reads now: every response arrives, whole and in request order
+    const ids: number[] = [];
+    let buf: Buffer = Buffer.alloc(0);
+    let sizes = 0;
+    await new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        while (buf.length >= 8 && buf.length >= 4 + buf.readInt32BE(0)) {
+          const n = buf.readInt32BE(0);
+          ids.push(buf.readInt32BE(4));
+          sizes += n;
+          buf = buf.subarray(4 + n);
+        }
+        if (ids.length === requests) resolve();
+      });
+      s.resume();
+    });
+    s.destroy();
+    assert.deepStrictEqual(
+      ids,
+      Array.from({ length: requests }, (_, i) => i + 1),
+    );
+    assert.ok(sizes > requests * 2 * MiB, 'each response carries the 2 MiB');
+  });
+});
+
+describe('idle connections (connections.max.idle.ms)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+  let logs: string[];
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-idle-'));
+    logs = [];
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('quiet', 1);
+    server = await startKafkaServer({
+      broker,
+      port: 0,
+      logger: (l, m) => logs.push(`${l} ${m}`),
+      connectionsMaxIdleMs: 200,
+    });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a connection without traffic is closed after connectionsMaxIdleMs, with a log line', async () => {
+    const c = await RawClient.connect(server.port);
+    c.send(frame(18, 0, 1, () => {}, { clientId: 'sleepy' }));
+    await c.waitFrames(1);
+    await c.waitClosed(5000);
+    assert.ok(
+      logs.some((l) => /"sleepy".*idle for 200 ms \(connections\.max\.idle\.ms\); closing/.test(l)),
+      logs.join('\n'),
+    );
+    await until('the server forgot it', () => server.connectionCount() === 0);
+  });
+
+  it('a connection with a parked long-poll fetch is not idle: the fetch is answered, then the quiet connection closes', async () => {
+    const c = await RawClient.connect(server.port);
+    let closedAt = 0;
+    c.socket.on('close', () => (closedAt = Date.now()));
+    c.send(fetchFrame(7, 'quiet', 0, 900, MiB)); // nothing to read: parks for 900 ms
+    const [resp] = await c.waitFrames(1, 5000);
+    const answeredAt = Date.now();
+    assert.strictEqual(resp.readInt32BE(0), 7);
+    assert.strictEqual(closedAt, 0, 'closed while its fetch was parked');
+    await c.waitClosed(5000);
+    assert.ok(closedAt >= answeredAt);
+  });
+});
+
+describe('parked long-poll fetches', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-parked-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('waited', 1);
+    await broker.createTopic('busy', 1);
+    server = await startKafkaServer({ broker, port: 0, logger: () => undefined });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('2,000 parked fetches cost one append subscription and one timer, and appends elsewhere wake none of them', async () => {
+    const parked = 2000;
+    let subscriptions = 0;
+    const on = broker.on.bind(broker);
+    broker.on = ((event: Parameters<Broker['on']>[0], listener: Parameters<Broker['on']>[1]) => {
+      if (event === 'append') subscriptions++;
+      return on(event, listener);
+    }) as Broker['on'];
+    // every fetch reads the partition's state once before it parks: count those reads
+    let reads = 0;
+    const partitionInfo = broker.partitionInfo.bind(broker);
+    broker.partitionInfo = (topic: string, partition: number) => {
+      if (topic === 'waited') reads++;
+      return partitionInfo(topic, partition);
+    };
+    const timersBefore = timers();
+    const c = await RawClient.connect(server.port);
+    c.send(Buffer.concat(Array.from({ length: parked }, (_, i) => fetchFrame(i + 1, 'waited', 0, 20_000, MiB))));
+    await until('all fetches were read and parked', () => reads >= parked);
+    await sleep(0);
+    assert.strictEqual(reads, parked, 'parked fetches are not re-read while nothing arrives');
+    assert.ok(subscriptions <= 1, `${subscriptions} append subscriptions for ${parked} parked fetches`);
+    // (a few timers belong to the server and the engine; one per parked fetch would be thousands)
+    const added = timers() - timersBefore;
+    assert.ok(added < 10, `${added} timers for ${parked} parked fetches`);
+    // appends to another partition answer none of them
+    for (let i = 0; i < 20; i++) await broker.produce('busy', [{ value: `b${i}` }]);
+    await sleep(20);
+    assert.strictEqual(c.frames.length, 0);
+    // one append to their partition answers all of them, in request order
+    await broker.produce('waited', [{ value: 'at last' }]);
+    const frames = await c.waitFrames(parked, 10_000);
+    assert.deepStrictEqual(
+      frames.map((f) => f.readInt32BE(0)),
+      Array.from({ length: parked }, (_, i) => i + 1),
+    );
+    c.end();
+  });
+
+  it('fetches with different MaxWaitMs are each answered at their own deadline, the shorter first', async () => {
+    const a = await RawClient.connect(server.port);
+    const b = await RawClient.connect(server.port);
+    const t0 = Date.now();
+    a.send(fetchFrame(1, 'waited', 0, 600, MiB));
+    b.send(fetchFrame(2, 'waited', 0, 150, MiB));
+    await b.waitFrames(1);
+    const bAt = Date.now() - t0;
+    assert.strictEqual(a.frames.length, 0, 'the 600 ms fetch is still parked when the 150 ms one is answered');
+    await a.waitFrames(1);
+    const aAt = Date.now() - t0;
+    assert.ok(bAt >= 140 && aAt >= 590, `answered after ${bAt} ms and ${aAt} ms`);
+    a.end();
+    b.end();
   });
 });

@@ -71,4 +71,27 @@ describe('data directory lock', () => {
     r.lock.release();
     assert.strictEqual(fs.existsSync(path.join(dir, LOCK_FILE)), false);
   });
+
+  it('a second window only ever connects to loopback: a lock naming another host is read as 127.0.0.1', () => {
+    const write = (host: string) =>
+      fs.writeFileSync(
+        path.join(dir, LOCK_FILE),
+        JSON.stringify({ pid: 1, sessionId: 'planted', window: 'w', host, port: 9092, startedAt: 0 }),
+      );
+    // a repository can ship a .kafka-lite/.lock (pid 1 is always alive) pointing at someone else's machine
+    write('evil.example.com');
+    assert.strictEqual(readLock(dir)?.host, '127.0.0.1');
+    assert.strictEqual(readLock(dir)?.declaredHost, 'evil.example.com');
+    write('192.168.1.5');
+    assert.strictEqual(readLock(dir)?.host, '127.0.0.1');
+    // an owner listening on every interface is reachable on loopback
+    write('0.0.0.0');
+    assert.strictEqual(readLock(dir)?.host, '127.0.0.1');
+    write('::');
+    assert.strictEqual(readLock(dir)?.host, '::1');
+    write('::1');
+    assert.strictEqual(readLock(dir)?.host, '::1');
+    write('127.0.0.2');
+    assert.strictEqual(readLock(dir)?.host, '127.0.0.2');
+  });
 });
