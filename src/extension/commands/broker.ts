@@ -1,11 +1,12 @@
 /**
- * Broker commands: Start / Stop / Restart Broker, Copy Bootstrap Address, Reveal Data Folder, Show Log, the
+ * Broker commands: Start / Stop / Restart Broker, Copy Bootstrap Address, Reveal Data Folder, Verify Data, Show Log, the
  * status bar's quick pick, and the hidden diagnostics command the benchmark and tests read (activation timing
  * and extension-host event-loop delay). Registered once from extension.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { formatVerifyReport, verifyDataDir } from '../../broker/storage/verify';
 import type { BrokerHost } from '../broker-host';
 import type { Diagnostics } from '../diagnostics';
 import { KEEP_OPEN } from './common';
@@ -27,6 +28,41 @@ export function registerBrokerCommands(
     return address;
   };
 
+  /**
+   * Verify Data: CRC-check every batch, index and meta file of this window's data folder, read-only (what
+   * `kafka-lite verify` does), safe while this window's broker runs. The report goes to the log; the result is a
+   * notification. Resolves to the report's ok flag (undefined when there is no folder), for tests.
+   */
+  const verifyData = async (): Promise<boolean | undefined> => {
+    const dir = host.dataDir;
+    if (!dir || !fs.existsSync(dir)) {
+      void vscode.window.showWarningMessage('Kafka Lite: there is no data folder to verify yet.');
+      return undefined;
+    }
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Kafka Lite: verifying data', cancellable: false },
+      (progress) => verifyDataDir(dir, { onProgress: (d) => progress.report({ message: d.partition }) }),
+    );
+    log.info(`Verify Data of ${dir}:\n${formatVerifyReport(report).join('\n')}`);
+    const damaged = report.partitions.filter((p) => !p.ok).length;
+    if (report.ok) {
+      void vscode.window.showInformationMessage(
+        `Kafka Lite: ${report.partitions.length} partition(s) verified, no damage found.`,
+      );
+    } else {
+      // not awaited: the notification stays until dismissed, and the command's result must not wait for it
+      void vscode.window
+        .showErrorMessage(
+          `Kafka Lite: damage found in ${damaged} partition(s) or meta file(s); the log names each file and offset.`,
+          'Show Log',
+        )
+        .then((choice) => {
+          if (choice === 'Show Log') log.show();
+        });
+    }
+    return report.ok;
+  };
+
   context.subscriptions.push(
     vscode.commands.registerCommand('kafkaLite.broker.start', () => host.start()),
     vscode.commands.registerCommand('kafkaLite.broker.stop', () => host.stop('stoppedByUser')),
@@ -34,6 +70,7 @@ export function registerBrokerCommands(
     vscode.commands.registerCommand('kafkaLite.broker.copyBootstrap', copyBootstrap),
     vscode.commands.registerCommand('kafkaLite.broker.connectViews', () => host.connectViews()),
     vscode.commands.registerCommand('kafkaLite.showLog', () => log.show()),
+    vscode.commands.registerCommand('kafkaLite.broker.verifyData', () => verifyData()),
     vscode.commands.registerCommand('kafkaLite.broker.revealDataFolder', async () => {
       const dir = host.dataDir;
       if (!dir || !fs.existsSync(dir)) {

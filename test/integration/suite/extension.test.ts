@@ -308,6 +308,30 @@ describe('Kafka Lite extension in a real VS Code', function () {
     assert.strictEqual(res.baseOffset, '3');
   });
 
+  it("Verify Data checks the running broker's folder: healthy, then a flipped byte in a flushed batch is damage", async () => {
+    const { host } = await api();
+    await vscode.commands.executeCommand('kafkaLite.record.produce', {
+      topic: 'it-verify',
+      key: 'k',
+      value: 'checked',
+      count: 5,
+    });
+    await host.broker!.flush();
+    assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.verifyData'), true);
+    const seg = path.join(host.dataDir!, 'topics', 'it-verify-0', '00000000000000000000.log');
+    const bytes = fs.readFileSync(seg);
+    const original = bytes[bytes.length - 3];
+    bytes[bytes.length - 3] = original ^ 0xff; // inside the last record's value: the batch CRC no longer matches
+    fs.writeFileSync(seg, bytes);
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.verifyData'), false);
+    } finally {
+      bytes[bytes.length - 3] = original;
+      fs.writeFileSync(seg, bytes);
+    }
+    assert.strictEqual(await vscode.commands.executeCommand('kafkaLite.broker.verifyData'), true);
+  });
+
   it('stopping the broker releases the port and the data-folder lock, and the views say it is stopped', async () => {
     const { host, views } = await api();
     const lockFile = path.join(host.dataDir!, '.lock');
