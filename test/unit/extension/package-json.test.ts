@@ -5,6 +5,7 @@
  * tree of each src/extension file, so the unit tier catches a dropped registration without starting VS Code.
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
@@ -365,5 +366,20 @@ describe('commands: package.json and the registrations in src/extension agree', 
     const scan = scanExtension();
     const dangling = [...scan.referenced].filter(([id]) => !scan.registered.has(id)).map(([id, at]) => `${id} (${at})`);
     assert.deepStrictEqual(dangling, []);
+  });
+
+  it('the .vsix holds only what the extension needs: package.json, README, LICENSE, CHANGELOG, media and dist', function () {
+    this.timeout(60_000);
+    const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
+    const r = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, `vsce ls failed: ${r.stderr}`);
+    const files = r.stdout.split('\n').filter(Boolean);
+    const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|media\/[^/]+\.(css|svg)|dist\/.+\.(js|css|ttf))$/;
+    assert.deepStrictEqual(
+      files.filter((f) => !allowed.test(f)),
+      [],
+      'files in the .vsix that the extension does not need',
+    );
+    assert.ok(files.includes('dist/extension.js') && files.includes('CHANGELOG.md'), files.join(', '));
   });
 });
