@@ -7,7 +7,7 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
 const EXPECTED_APIS: [number, number, number][] = [
-  [0, 0, 8],
+  [0, 0, 12],
   [1, 4, 11],
   [2, 0, 10],
   [3, 0, 8],
