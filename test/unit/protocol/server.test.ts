@@ -8,7 +8,7 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
 const EXPECTED_APIS: [number, number, number][] = [
   [0, 0, 12],
-  [1, 4, 11],
+  [1, 4, 12],
   [2, 0, 10],
   [3, 0, 8],
   [8, 0, 7],
@@ -168,7 +168,7 @@ describe('Kafka protocol server', () => {
     const b = await client();
     b.send(frame(1, 99, 2, () => {}));
     await b.waitClosed();
-    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-11\)/.test(l)));
+    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-12\)/.test(l)));
   });
 
   it('garbage bytes (an HTTP request) close the connection without touching the broker', async () => {
