@@ -31,6 +31,7 @@ const EXPECTED_APIS: [number, number, number][] = [
   [42, 0, 1],
   [44, 0, 1],
   [47, 0, 0],
+  [60, 0, 2],
 ];
 
 function apiTableHex(compact: boolean): string {
