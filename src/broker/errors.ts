@@ -44,6 +44,7 @@ export enum ErrorCode {
   INVALID_PRODUCER_EPOCH = 47,
   INVALID_TXN_STATE = 48,
   INVALID_PRODUCER_ID_MAPPING = 49,
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53,
   UNSUPPORTED_COMPRESSION_TYPE = 76,
   KAFKA_STORAGE_ERROR = 56,
   UNKNOWN_PRODUCER_ID = 59,
@@ -55,10 +56,19 @@ export enum ErrorCode {
   INVALID_RECORD = 87,
 }
 
+/** One record of a produced record set that made the engine refuse the whole set (Produce v8+ RecordErrors). */
+export interface RecordError {
+  /** The record's position in the partition's record set, counted from 0 (its index within its batch). */
+  batchIndex: number;
+  message: string;
+}
+
 export class KafkaError extends Error {
   constructor(
     public readonly code: ErrorCode,
     message: string,
+    /** The records that caused the refusal, when particular records did (INVALID_RECORD). */
+    public readonly recordErrors: RecordError[] = [],
   ) {
     super(message);
     this.name = ErrorCode[code] ?? 'KafkaError';

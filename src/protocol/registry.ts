@@ -27,6 +27,7 @@ import { createPartitions } from './apis/37-create-partitions';
 import { deleteGroups } from './apis/42-delete-groups';
 import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
 import { offsetDelete } from './apis/47-offset-delete';
+import { describeCluster } from './apis/60-describe-cluster';
 
 export const API_MODULES: ApiModule[] = [
   produce,
@@ -53,6 +54,7 @@ export const API_MODULES: ApiModule[] = [
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
+  describeCluster,
 ];
 
 export const API_BY_KEY = new Map<number, ApiModule>(API_MODULES.map((m) => [m.apiKey, m]));

@@ -40,7 +40,7 @@ import { describeConfigs, effectiveConfig, validateConfigs, assertValidTopicName
 import type { RecoveryPoint } from './partition-log';
 import { PartitionLog } from './partition-log';
 import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
-import { firstRecordWithoutKey, validateRecordSet } from './record-batch';
+import { recordsWithoutKey, validateRecordSet } from './record-batch';
 import type { StorageIo } from './segment';
 import { realIo } from './segment';
 import type { DamagedTopic } from './topic-store';
@@ -520,11 +520,16 @@ class DiskLogManager implements LogManager, StorageInternals {
     const t = this.requireTopic(topic);
     const headers = validateRecordSet(recordSet, t.config.maxMessageBytes);
     if (t.config.compact) {
-      const keyless = firstRecordWithoutKey(recordSet);
-      if (keyless) {
+      const keyless = recordsWithoutKey(recordSet);
+      if (keyless.length > 0) {
+        const more = keyless.length > 1 ? ` (and ${keyless.length - 1} more)` : '';
         throw new KafkaError(
           ErrorCode.INVALID_RECORD,
-          `topic "${topic}" is compacted (cleanup.policy=compact), so every record needs a key; ${keyless} has none`,
+          `topic "${topic}" is compacted (cleanup.policy=compact), so every record needs a key; ${keyless[0].where} has none${more}`,
+          keyless.map((k) => ({
+            batchIndex: k.batchIndex,
+            message: `${k.where} has no key; a compacted topic needs a key on every record`,
+          })),
         );
       }
     }

@@ -537,13 +537,22 @@ export function rebuildBatch(split: SplitBatch, original: Buffer, keep: number[]
   return out;
 }
 
-/** Where the first record without a key is in a validated record set ("batch 0, record 3"), or null. */
-export function firstRecordWithoutKey(recordSet: Buffer): string | null {
+/**
+ * Every record without a key in a validated record set (control records aside): its position across the set
+ * (batchIndex, the index within its batch for the usual single batch) and where it is ("batch 0, record 3").
+ */
+export function recordsWithoutKey(recordSet: Buffer): { batchIndex: number; where: string }[] {
+  const out: { batchIndex: number; where: string }[] = [];
   const batches = decodeRecordBatches(recordSet);
+  let index = 0;
   for (let b = 0; b < batches.length; b++) {
-    if (batches[b].isControl) continue;
-    const i = batches[b].records.findIndex((r) => r.key === null);
-    if (i >= 0) return `batch ${b}, record ${i}`;
+    const records = batches[b].records;
+    if (!batches[b].isControl) {
+      for (let i = 0; i < records.length; i++) {
+        if (records[i].key === null) out.push({ batchIndex: index + i, where: `batch ${b}, record ${i}` });
+      }
+    }
+    index += records.length;
   }
-  return null;
+  return out;
 }

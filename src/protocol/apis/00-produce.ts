@@ -1,5 +1,6 @@
 /**
- * Produce (key 0), v0-8; only record batch v2 (magic 2) is stored. v0-2 are advertised although they normally
+ * Produce (key 0), v0-12 (flexible from v9; v13 names topics by id, which Kafka Lite does not have yet); only
+ * record batch v2 (magic 2) is stored. v0-2 are advertised although they normally
  * carry old message sets, because librdkafka 2.0 (Debian's kcat) compresses with gzip/snappy/lz4 only when the
  * broker's Produce range includes version 0 (it checks "supports v0" for those codecs, "supports v7" for zstd).
  * Such clients still send v3+ with record batch v2; an old message set (magic 0/1) is refused per partition with
@@ -7,6 +8,10 @@
  * Each partition's record set goes to Broker.appendRecordSet as the bytes the client sent (no per-record work).
  * acks=0 -> no response at all; acks=1 -> answer after the append; acks=-1 -> answer after broker.flush()
  * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3.
+ * A record set refused because of particular records (a keyless record on a compacted topic) is refused whole
+ * with INVALID_RECORD (87); from v8 the partition's RecordErrors name each such record by its index in the batch
+ * and ErrorMessage says why. The v10+ tagged CurrentLeader/NodeEndpoints are never sent: this broker leads every
+ * partition, so NOT_LEADER_OR_FOLLOWER never happens.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
@@ -39,20 +44,20 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 12,
   flexibleFrom: 9,
   request: [
     f('transactionalId', 'string', '3+', { nullable: true }),
     f('acks', 'int16'),
     f('timeoutMs', 'int32'),
     arr('topicData', [
-      f('name', 'string'),
+      f('name', 'string', '0-12'),
       arr('partitionData', [f('index', 'int32'), f('records', 'records', '0+', { nullable: true })]),
     ]),
   ],
   response: [
     arr('responses', [
-      f('name', 'string'),
+      f('name', 'string', '0-12'),
       arr('partitionResponses', [
         f('index', 'int32'),
         f('errorCode', 'int16'),
@@ -135,6 +140,12 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         } catch (e) {
           res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
           res.errorMessage = errorMessageOf(e);
+          if (e instanceof KafkaError) {
+            res.recordErrors = e.recordErrors.map((r) => ({
+              batchIndex: r.batchIndex,
+              batchIndexErrorMessage: r.message,
+            }));
+          }
           if (e instanceof KafkaError && e.code !== ErrorCode.NONE && acks !== 0) {
             // one line per rejected batch: the client sees the code, the log says why
             ctx.log(

@@ -1,10 +1,13 @@
 /**
- * Fetch (key 1), v4-11, sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole batches from the one containing the
- * fetch offset (the engine's read), the high watermark, last stable offset = high watermark (no transactions),
- * log start offset, no aborted transactions. Limits: PartitionMaxBytes per partition and MaxBytes overall, but
- * the first non-empty partition always gets at least one whole batch. Long poll: when fewer than MinBytes are
- * available the request parks until an 'append' to one of its partitions brings enough, MaxWaitMs passes, or the
- * connection closes. Record bytes are passed by reference into the response (no copy, no decoding).
+ * Fetch (key 1), v4-12 (flexible from v12; v13 names topics by id, which Kafka Lite does not have yet),
+ * sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole
+ * batches from the one containing the fetch offset (the engine's read), the high watermark, last stable offset =
+ * high watermark (no transactions), log start offset, no aborted transactions. Limits: PartitionMaxBytes per
+ * partition and MaxBytes overall, but the first non-empty partition always gets at least one whole batch. Long
+ * poll: when fewer than MinBytes are available the request parks until an 'append' to one of its partitions
+ * brings enough, MaxWaitMs passes, or the connection closes. Record bytes are passed by reference into the
+ * response (no copy, no decoding). LastFetchedEpoch (v12) is read and not checked: leader epochs are -1 here and
+ * a log never diverges, so the v12 tagged DivergingEpoch, CurrentLeader and SnapshotId are never sent.
  *
  * Parked fetches cost nothing while they wait: per broker there is one 'append' listener, which looks up the
  * fetches parked on that one partition (a map by partition), and one timer, armed for the earliest deadline of a
@@ -32,6 +35,8 @@ interface FetchRequest {
       partition: number;
       currentLeaderEpoch: number;
       fetchOffset: number;
+      /** v12+: the epoch of the last record the client fetched (-1: none). */
+      lastFetchedEpoch?: number;
       logStartOffset: number;
       partitionMaxBytes: number;
     }[];
@@ -297,7 +302,7 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
   apiKey: 1,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 11,
+  maxVersion: 12,
   flexibleFrom: 12,
   request: [
     f('replicaId', 'int32', '0-14', { def: -1 }),
@@ -313,6 +318,7 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
         f('partition', 'int32'),
         f('currentLeaderEpoch', 'int32', '9+', { def: -1 }),
         f('fetchOffset', 'int64'),
+        f('lastFetchedEpoch', 'int32', '12+', { def: -1 }),
         f('logStartOffset', 'int64', '5+', { def: -1 }),
         f('partitionMaxBytes', 'int32'),
       ]),

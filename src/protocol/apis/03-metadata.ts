@@ -1,8 +1,10 @@
 /**
- * Metadata (key 3), v0-8. One broker (our node id, the advertised IPv4 literal and port), which is also the
+ * Metadata (key 3), v0-9 (flexible from v9; v10+ carry topic ids, which Kafka Lite does not have yet). One broker (our node id, the advertised IPv4 literal and port), which is also the
  * controller; leader epoch -1 everywhere (clients then skip offset validation). Topics: null (v1+) or an empty
  * array in v0 = all topics; an empty array in v1+ = none. Unknown names are auto-created when the broker allows
  * it (and, from v4, when the request allows it); illegal names get INVALID_TOPIC_EXCEPTION per topic.
+ * Authorized operations (v8+): there is no authorizer, so, as Kafka without one, every operation a resource type
+ * supports is allowed; the bitfields are sent when the request asks for them, else Kafka's "not requested" value.
  */
 import { ErrorCode } from '../../broker/errors';
 import type { TopicInfo } from '../../broker/types';
@@ -42,13 +44,26 @@ interface MetadataResponse {
   clusterAuthorizedOperations: number;
 }
 
-const NO_OPS = -2147483648;
+/** Kafka's "authorized operations not requested" value (Integer.MIN_VALUE). */
+export const OPS_NOT_REQUESTED = -2147483648;
+
+/** A 32-bit authorized-operations field: bit n set for Kafka's ACL operation code n. */
+function opsBitfield(codes: number[]): number {
+  return codes.reduce((bits, c) => bits | (1 << c), 0);
+}
+
+// Kafka's ACL operation codes: READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7, DESCRIBE 8, CLUSTER_ACTION 9,
+// DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12.
+/** Every operation a topic supports (read, write, create, delete, alter, describe, describe/alter configs). */
+export const TOPIC_OPERATIONS = opsBitfield([3, 4, 5, 6, 7, 8, 10, 11]);
+/** Every operation the cluster supports (create, alter, describe, cluster action, configs, idempotent write). */
+export const CLUSTER_OPERATIONS = opsBitfield([5, 7, 8, 9, 10, 11, 12]);
 
 export const metadata = defineApi<MetadataRequest, MetadataResponse>({
   apiKey: 3,
   name: 'Metadata',
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   flexibleFrom: 9,
   request: [
     arr('topics', [f('name', 'string')], '0+', { nullable: true }),
@@ -79,13 +94,14 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
         arr('isrNodes', 'int32'),
         arr('offlineReplicas', 'int32', '5+'),
       ]),
-      f('topicAuthorizedOperations', 'int32', '8+', { def: NO_OPS }),
+      f('topicAuthorizedOperations', 'int32', '8+', { def: OPS_NOT_REQUESTED }),
     ]),
-    f('clusterAuthorizedOperations', 'int32', '8-10', { def: NO_OPS }),
+    f('clusterAuthorizedOperations', 'int32', '8-10', { def: OPS_NOT_REQUESTED }),
   ],
   async handle(ctx, req) {
     const { broker, cluster } = ctx;
     const node = cluster.nodeId;
+    const topicOps = req.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPS_NOT_REQUESTED;
     const describe = (t: TopicInfo): TopicMetadata => ({
       errorCode: 0,
       name: t.name,
@@ -99,14 +115,14 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
         isrNodes: [node],
         offlineReplicas: [],
       })),
-      topicAuthorizedOperations: NO_OPS,
+      topicAuthorizedOperations: topicOps,
     });
     const failed = (name: string, errorCode: number): TopicMetadata => ({
       errorCode,
       name,
       isInternal: false,
       partitions: [],
-      topicAuthorizedOperations: NO_OPS,
+      topicAuthorizedOperations: topicOps,
     });
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     let topics: TopicMetadata[];
@@ -143,7 +159,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
       clusterId: cluster.clusterId,
       controllerId: node,
       topics,
-      clusterAuthorizedOperations: NO_OPS,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPS_NOT_REQUESTED,
     };
   },
 });

@@ -1,8 +1,14 @@
 /**
- * CreateTopics (key 19), v0-4. Partition count -1 (v4) = the broker default; replication factor must be 1 or -1
- * (one broker); explicit assignments set the partition count; validateOnly (v1+) checks without creating.
+ * CreateTopics (key 19), v0-6 (flexible from v5; v7 answers with topic ids, which Kafka Lite does not have yet).
+ * Partition count -1 (v4) = the broker default; replication factor must be 1 or -1 (one broker); explicit
+ * assignments set the partition count; validateOnly (v1+) checks names, counts and configs without creating.
+ * From v5 a created (or validated) topic's result carries its partition count, replication factor 1 and every
+ * topic config with its value and source (DYNAMIC_TOPIC_CONFIG for the ones set, DEFAULT_CONFIG otherwise), as
+ * DescribeConfigs would list them; a failed topic carries -1, -1 and no configs.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
+import type { ConfigEntry } from '../../broker/types';
+import { describeConfigs, validateConfigs } from '../../broker/storage/configs';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
@@ -19,14 +25,41 @@ interface CreateTopicsRequest {
   validateOnly: boolean;
 }
 
-export const createTopics = defineApi<
-  CreateTopicsRequest,
-  { throttleTimeMs: number; topics: { name: string; errorCode: number; errorMessage: string | null }[] }
->({
+interface CreatableTopicConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: number;
+  isSensitive: boolean;
+}
+
+interface CreatableTopicResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: CreatableTopicConfig[];
+}
+
+const SOURCE_DYNAMIC_TOPIC = 1;
+const SOURCE_DEFAULT = 5;
+
+function resultConfig(c: ConfigEntry): CreatableTopicConfig {
+  return {
+    name: c.name,
+    value: c.sensitive ? null : c.value,
+    readOnly: c.readOnly,
+    configSource: c.isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC,
+    isSensitive: c.sensitive,
+  };
+}
+
+export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: number; topics: CreatableTopicResult[] }>({
   apiKey: 19,
   name: 'CreateTopics',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   flexibleFrom: 5,
   request: [
     arr('topics', [
@@ -45,11 +78,25 @@ export const createTopics = defineApi<
       f('name', 'string'),
       f('errorCode', 'int16'),
       f('errorMessage', 'string', '1+', { nullable: true }),
+      f('numPartitions', 'int32', '5+', { def: -1 }),
+      f('replicationFactor', 'int16', '5+', { def: -1 }),
+      arr(
+        'configs',
+        [
+          f('name', 'string'),
+          f('value', 'string', '5+', { nullable: true }),
+          f('readOnly', 'bool'),
+          f('configSource', 'int8', '5+', { def: -1 }),
+          f('isSensitive', 'bool'),
+        ],
+        '5+',
+        { nullable: true },
+      ),
     ]),
   ],
   async handle(ctx, req) {
     const { broker } = ctx;
-    const topics: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+    const topics: CreatableTopicResult[] = [];
     const seen = new Set<string>();
     for (const t of req.topics) {
       try {
@@ -80,13 +127,29 @@ export const createTopics = defineApi<
         }
         const configs: Record<string, string> = {};
         for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-        if (!req.validateOnly) await broker.createTopic(t.name, partitions, configs);
-        topics.push({ name: t.name, errorCode: 0, errorMessage: null });
+        let described: ConfigEntry[];
+        if (req.validateOnly) {
+          described = describeConfigs(validateConfigs(configs));
+        } else {
+          await broker.createTopic(t.name, partitions, configs);
+          described = broker.describeTopicConfigs(t.name);
+        }
+        topics.push({
+          name: t.name,
+          errorCode: 0,
+          errorMessage: null,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          configs: described.map(resultConfig),
+        });
       } catch (e) {
         topics.push({
           name: t.name,
           errorCode: errorCodeOf(ctx, e, `CreateTopics "${t.name}"`),
           errorMessage: errorMessageOf(e),
+          numPartitions: -1,
+          replicationFactor: -1,
+          configs: [],
         });
       }
     }

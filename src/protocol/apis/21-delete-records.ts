@@ -1,4 +1,7 @@
-/** DeleteRecords (key 21), v0-1: advances a partition's log start offset (-1 = up to the high watermark). */
+/**
+ * DeleteRecords (key 21), v0-2 (flexible from v2): advances a partition's log start offset (-1 = up to the high
+ * watermark).
+ */
 import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
@@ -17,7 +20,7 @@ export const deleteRecords = defineApi<DeleteRecordsRequest, DeleteRecordsRespon
   apiKey: 21,
   name: 'DeleteRecords',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   request: [
     arr('topics', [f('name', 'string'), arr('partitions', [f('partitionIndex', 'int32'), f('offset', 'int64')])]),

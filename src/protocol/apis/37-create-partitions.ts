@@ -1,4 +1,7 @@
-/** CreatePartitions (key 37), v0-1: grows a topic to a new total partition count (never shrinks it). */
+/**
+ * CreatePartitions (key 37), v0-3 (flexible from v2; v3 only allows a quota error this broker never sends): grows
+ * a topic to a new total partition count (never shrinks it).
+ */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
@@ -16,7 +19,7 @@ export const createPartitions = defineApi<
   apiKey: 37,
   name: 'CreatePartitions',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 3,
   flexibleFrom: 2,
   request: [
     arr('topics', [

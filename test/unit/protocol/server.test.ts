@@ -13,10 +13,10 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
 const EXPECTED_APIS: [number, number, number][] = [
-  [0, 0, 8],
-  [1, 4, 11],
+  [0, 0, 12],
+  [1, 4, 12],
   [2, 0, 10],
-  [3, 0, 8],
+  [3, 0, 9],
   [8, 0, 7],
   [9, 1, 5],
   [10, 0, 2],
@@ -26,17 +26,18 @@ const EXPECTED_APIS: [number, number, number][] = [
   [14, 0, 3],
   [15, 0, 4],
   [16, 0, 2],
-  [18, 0, 3],
-  [19, 0, 4],
-  [20, 0, 3],
-  [21, 0, 1],
-  [22, 0, 1],
+  [18, 0, 5],
+  [19, 0, 6],
+  [20, 0, 5],
+  [21, 0, 2],
+  [22, 0, 5],
   [32, 0, 3],
   [33, 0, 1],
-  [37, 0, 1],
+  [37, 0, 3],
   [42, 0, 1],
   [44, 0, 1],
   [47, 0, 0],
+  [60, 0, 2],
 ];
 
 function apiTableHex(compact: boolean): string {
@@ -174,7 +175,7 @@ describe('Kafka protocol server', () => {
     const b = await client();
     b.send(frame(1, 99, 2, () => {}));
     await b.waitClosed();
-    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-11\)/.test(l)));
+    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-12\)/.test(l)));
   });
 
   it('garbage bytes (an HTTP request) close the connection without touching the broker', async () => {

@@ -6,7 +6,11 @@
 import * as assert from 'assert';
 import type { RequestContext } from '../../../../src/protocol/apis/api';
 import { produce } from '../../../../src/protocol/apis/00-produce';
+import { encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
+import type { Reader } from '../../../../src/protocol/codec/reader';
 import { FakeBroker } from '../helpers';
+import type { Wire } from './wire';
+import { assertConsumed, openWire } from './wire';
 
 /** A broker whose flush() stays pending until the test calls release(). */
 class HeldFlushBroker extends FakeBroker {
@@ -97,5 +101,127 @@ describe('Produce API (acks)', () => {
     assert.ok(resp);
     assert.strictEqual(broker.flushes, 0);
     assert.strictEqual(resp.responses[0].partitionResponses[0].errorCode, 0);
+  });
+});
+
+describe('Produce API v8-v12 on the wire (per-record errors, flexible versions)', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+    await wire.broker.createTopic('compacted', 1, { 'cleanup.policy': 'compact' });
+    await wire.broker.createTopic('plain', 1);
+  });
+  afterEach(() => wire.close());
+
+  const batch = (keys: (string | null)[]) =>
+    encodeRecordBatch(
+      keys.map((k, i) => ({
+        key: k === null ? null : Buffer.from(k),
+        value: Buffer.from(`v${i}`),
+        headers: [],
+        timestamp: 1000 + i,
+      })),
+      { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 },
+    );
+
+  /** ProduceRequest v9+ (flexible): compact strings/arrays/bytes and a tagged-field byte after every struct. */
+  const produceFlexible = (version: number, topic: string, records: Buffer) =>
+    wire.call(0, version, true, (w) => {
+      w.compactNullableString(null).int16(1).int32(5000);
+      w.compactArrayLength(1).compactString(topic);
+      w.compactArrayLength(1).int32(0).compactNullableBytes(records).emptyTaggedFields();
+      w.emptyTaggedFields();
+      w.emptyTaggedFields();
+    });
+
+  interface Part {
+    index: number;
+    errorCode: number;
+    baseOffset: number;
+    logAppendTimeMs: number;
+    logStartOffset: number;
+    recordErrors: [number, string | null][];
+    errorMessage: string | null;
+  }
+
+  /** ProduceResponse v9+ for one topic with one partition. */
+  function readFlexible(r: Reader): { name: string; part: Part; throttle: number } {
+    assert.strictEqual(r.compactArrayLength(), 1);
+    const name = r.compactString();
+    assert.strictEqual(r.compactArrayLength(), 1);
+    const part: Part = {
+      index: r.int32(),
+      errorCode: r.int16(),
+      baseOffset: r.int64(),
+      logAppendTimeMs: r.int64(),
+      logStartOffset: r.int64(),
+      recordErrors: [],
+      errorMessage: null,
+    };
+    const n = r.compactArrayLength();
+    for (let i = 0; i < n; i++) {
+      part.recordErrors.push([r.int32(), r.compactNullableString()]);
+      r.skipTaggedFields();
+    }
+    part.errorMessage = r.compactNullableString();
+    r.skipTaggedFields();
+    r.skipTaggedFields();
+    const throttle = r.int32();
+    r.skipTaggedFields();
+    assertConsumed(r);
+    return { name, part, throttle };
+  }
+
+  it('v12: keyless records on a compacted topic refuse the whole batch with INVALID_RECORD naming each one', async () => {
+    const r = await produceFlexible(12, 'compacted', batch(['a', null, 'c', null]));
+    const { name, part } = readFlexible(r);
+    assert.strictEqual(name, 'compacted');
+    assert.strictEqual(part.errorCode, 87, 'INVALID_RECORD');
+    assert.strictEqual(part.baseOffset, -1);
+    assert.deepStrictEqual(
+      part.recordErrors.map(([i]) => i),
+      [1, 3],
+      'the two keyless records are named by their index in the batch',
+    );
+    for (const [, msg] of part.recordErrors) assert.match(msg ?? '', /has no key/);
+    assert.match(
+      part.errorMessage ?? '',
+      /compacted \(cleanup\.policy=compact\).*needs a key; batch 0, record 1 has none \(and 1 more\)/,
+    );
+    assert.strictEqual(wire.broker.partitionInfo('compacted', 0).logEndOffset, 0, 'no record of the batch was stored');
+  });
+
+  it('v12: a batch whose records all have keys is stored and answered with its offsets and no record errors', async () => {
+    const { part, throttle } = readFlexible(await produceFlexible(12, 'compacted', batch(['a', 'b'])));
+    assert.deepStrictEqual(
+      [part.errorCode, part.baseOffset, part.logStartOffset, part.recordErrors, part.errorMessage, throttle],
+      [0, 0, 0, [], null, 0],
+    );
+    assert.strictEqual(wire.broker.partitionInfo('compacted', 0).logEndOffset, 2);
+  });
+
+  it('v9: a keyless record on a non-compacted topic is accepted', async () => {
+    const { part } = readFlexible(await produceFlexible(9, 'plain', batch([null])));
+    assert.deepStrictEqual([part.errorCode, part.baseOffset], [0, 0]);
+  });
+
+  it('v8 (classic encoding) carries the same RecordErrors and ErrorMessage', async () => {
+    const r = await wire.call(0, 8, false, (w) => {
+      w.nullableString(null).int16(-1).int32(5000);
+      w.arrayLength(1).string('compacted');
+      w.arrayLength(1)
+        .int32(0)
+        .nullableBytes(batch([null, 'k']));
+    });
+    assert.strictEqual(r.arrayLength(), 1);
+    assert.strictEqual(r.string(), 'compacted');
+    assert.strictEqual(r.arrayLength(), 1);
+    assert.deepStrictEqual([r.int32(), r.int16(), r.int64(), r.int64(), r.int64()], [0, 87, -1, -1, -1]);
+    assert.strictEqual(r.arrayLength(), 1);
+    assert.strictEqual(r.int32(), 0, 'the first record is the keyless one');
+    assert.match(r.nullableString() ?? '', /batch 0, record 0 has no key/);
+    assert.match(r.nullableString() ?? '', /every record needs a key/);
+    assert.strictEqual(r.int32(), 0, 'throttle time');
+    assertConsumed(r);
   });
 });

@@ -8,6 +8,8 @@ import * as path from 'path';
 import { Broker } from '../../../../src/broker/broker';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
 import { readFetch } from '../../../../src/protocol/apis/01-fetch';
+import type { Wire } from './wire';
+import { assertConsumed, openWire } from './wire';
 
 const PARTITIONS = 8;
 const BATCHES = 10;
@@ -97,5 +99,84 @@ describe('Fetch API byte limits', () => {
   it('the first batch is returned even when it is larger than MaxBytes, and nothing more', () => {
     const parts = perPartition(100, 100);
     assert.deepStrictEqual(parts, [batchSize, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('Fetch API v12 on the wire (flexible, names not topic ids)', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+    await wire.broker.createTopic('f', 1);
+    await wire.broker.produce('f', [{ key: 'k0', value: 'v0', timestamp: 1000 }]);
+    await wire.broker.produce('f', [{ key: 'k1', value: 'v1', timestamp: 1001 }]);
+  });
+  afterEach(() => wire.close());
+
+  /** FetchRequest v12: a ClusterId tagged field (tag 0) at the top, LastFetchedEpoch per partition. */
+  const fetchV12 = (fetchOffset: number) =>
+    wire.call(1, 12, true, (w) => {
+      w.int32(-1)
+        .int32(0)
+        .int32(1)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(0)
+        .int32(-1);
+      w.compactArrayLength(1).compactString('f');
+      w.compactArrayLength(1)
+        .int32(0)
+        .int32(-1)
+        .int64(fetchOffset)
+        .int32(-1)
+        .int64(-1)
+        .int32(1 << 20);
+      w.emptyTaggedFields(); // partition
+      w.emptyTaggedFields(); // topic
+      w.compactArrayLength(0); // forgotten topics
+      w.compactString('rack-a');
+      // top-level tagged fields: ClusterId (tag 0) = "cluster-x"
+      const id = Buffer.from('cluster-x');
+      w.uvarint(1)
+        .uvarint(0)
+        .uvarint(id.length + 1)
+        .uvarint(id.length + 1)
+        .raw(id);
+    });
+
+  it('answers from the fetch offset with whole batches, high watermark and log start offset', async () => {
+    const r = await fetchV12(1);
+    assert.deepStrictEqual([r.int32(), r.int16(), r.int32()], [0, 0, 0], 'throttle, error, session id 0');
+    assert.strictEqual(r.compactArrayLength(), 1);
+    assert.strictEqual(r.compactString(), 'f');
+    assert.strictEqual(r.compactArrayLength(), 1);
+    assert.deepStrictEqual(
+      [r.int32(), r.int16(), r.int64(), r.int64(), r.int64()],
+      [0, 0, 2, 2, 0],
+      'partition, error, high watermark, last stable offset, log start offset',
+    );
+    assert.strictEqual(r.compactArrayLength(), -1, 'no aborted transactions (null)');
+    assert.strictEqual(r.int32(), -1, 'no preferred read replica');
+    const records = r.compactNullableBytes();
+    assert.ok(records);
+    const batches = decodeRecordBatches(records);
+    assert.deepStrictEqual(
+      batches.flatMap((b) => b.records.map((rec) => [rec.offset, rec.value?.toString()])),
+      [[1, 'v1']],
+    );
+    r.skipTaggedFields(); // partition
+    r.skipTaggedFields(); // topic
+    r.skipTaggedFields(); // response
+    assertConsumed(r);
+  });
+
+  it('a fetch offset past the log end is OFFSET_OUT_OF_RANGE with no records', async () => {
+    const r = await fetchV12(5);
+    r.int32();
+    r.int16();
+    r.int32();
+    r.compactArrayLength();
+    r.compactString();
+    r.compactArrayLength();
+    assert.deepStrictEqual([r.int32(), r.int16()], [0, 1]);
   });
 });

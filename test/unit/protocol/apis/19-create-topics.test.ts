@@ -1,0 +1,145 @@
+// CreateTopics (key 19) v5-v6 on the wire (flexible): what the Java Admin's createTopics() sends, and the
+// KIP-525 result it reads back: partition count, replication factor and every config of the new topic with its
+// source. validateOnly checks configs too and creates nothing.
+import * as assert from 'assert';
+import type { Reader } from '../../../../src/protocol/codec/reader';
+import type { Wire } from './wire';
+import { assertConsumed, openWire } from './wire';
+
+interface Result {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: Map<string, { value: string | null; readOnly: boolean; source: number; sensitive: boolean }> | null;
+}
+
+describe('CreateTopics API v5-v6 on the wire', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+  });
+  afterEach(() => wire.close());
+
+  const create = (
+    version: number,
+    topics: { name: string; partitions: number; replication: number; configs?: Record<string, string> }[],
+    validateOnly = false,
+  ) =>
+    wire.call(19, version, true, (w) => {
+      w.compactArrayLength(topics.length);
+      for (const t of topics) {
+        w.compactString(t.name).int32(t.partitions).int16(t.replication);
+        w.compactArrayLength(0); // assignments
+        const cfg = Object.entries(t.configs ?? {});
+        w.compactArrayLength(cfg.length);
+        for (const [k, v] of cfg) w.compactString(k).compactNullableString(v).emptyTaggedFields();
+        w.emptyTaggedFields();
+      }
+      w.int32(30000).bool(validateOnly).emptyTaggedFields();
+    });
+
+  function read(r: Reader): Result[] {
+    assert.strictEqual(r.int32(), 0, 'throttle');
+    const out: Result[] = [];
+    for (let n = r.compactArrayLength(); n > 0; n--) {
+      const res: Result = {
+        name: r.compactString(),
+        errorCode: r.int16(),
+        errorMessage: r.compactNullableString(),
+        numPartitions: r.int32(),
+        replicationFactor: r.int16(),
+        configs: null,
+      };
+      const c = r.compactArrayLength();
+      if (c >= 0) {
+        res.configs = new Map();
+        for (let i = 0; i < c; i++) {
+          const name = r.compactString();
+          res.configs.set(name, {
+            value: r.compactNullableString(),
+            readOnly: r.bool(),
+            source: r.int8(),
+            sensitive: r.bool(),
+          });
+          r.skipTaggedFields();
+        }
+      }
+      r.skipTaggedFields();
+      out.push(res);
+    }
+    r.skipTaggedFields();
+    assertConsumed(r);
+    return out;
+  }
+
+  it('v6: a created topic comes back with its partitions, replication factor 1 and its configs with sources', async () => {
+    const [res] = read(
+      await create(6, [{ name: 'orders', partitions: 3, replication: 1, configs: { 'retention.ms': '60000' } }]),
+    );
+    assert.deepStrictEqual(
+      [res.name, res.errorCode, res.errorMessage, res.numPartitions, res.replicationFactor],
+      ['orders', 0, null, 3, 1],
+    );
+    assert.deepStrictEqual(res.configs?.get('retention.ms'), {
+      value: '60000',
+      readOnly: false,
+      source: 1,
+      sensitive: false,
+    });
+    assert.deepStrictEqual(res.configs?.get('cleanup.policy'), {
+      value: 'delete',
+      readOnly: false,
+      source: 5,
+      sensitive: false,
+    });
+    assert.strictEqual(wire.broker.getTopic('orders')?.partitions, 3);
+  });
+
+  it('v5: partition count and replication factor -1 mean the broker defaults', async () => {
+    const [res] = read(await create(5, [{ name: 'dflt', partitions: -1, replication: -1 }]));
+    assert.deepStrictEqual([res.errorCode, res.numPartitions, res.replicationFactor], [0, 1, 1]);
+  });
+
+  it('a failed topic carries its error and message, -1 counts and no configs; the others are still created', async () => {
+    await wire.broker.createTopic('taken', 1);
+    const results = read(
+      await create(6, [
+        { name: 'taken', partitions: 1, replication: 1 },
+        { name: 'bad-config', partitions: 1, replication: 1, configs: { 'no.such': '1' } },
+        { name: 'fine', partitions: 2, replication: 1 },
+      ]),
+    );
+    assert.deepStrictEqual(
+      results.map((r) => [r.name, r.errorCode, r.numPartitions, r.replicationFactor, r.configs?.size]),
+      [
+        ['taken', 36, -1, -1, 0],
+        ['bad-config', 40, -1, -1, 0],
+        ['fine', 0, 2, 1, results[2].configs?.size],
+      ],
+    );
+    assert.match(results[0].errorMessage ?? '', /already exists/);
+    assert.match(results[1].errorMessage ?? '', /unknown topic config "no\.such"/);
+    assert.ok((results[2].configs?.size ?? 0) > 10, 'every topic config is listed');
+  });
+
+  it('validateOnly answers as a creation would, refuses a bad config, and creates nothing', async () => {
+    const [ok, bad] = read(
+      await create(
+        6,
+        [
+          { name: 'dry', partitions: 4, replication: 1, configs: { 'cleanup.policy': 'compact' } },
+          { name: 'dry-bad', partitions: 1, replication: 1, configs: { 'retention.ms': 'soon' } },
+        ],
+        true,
+      ),
+    );
+    assert.deepStrictEqual(
+      [ok.errorCode, ok.numPartitions, ok.configs?.get('cleanup.policy')?.value],
+      [0, 4, 'compact'],
+    );
+    assert.strictEqual(bad.errorCode, 40, 'INVALID_CONFIG');
+    assert.strictEqual(wire.broker.getTopic('dry'), undefined);
+  });
+});
