@@ -61,6 +61,13 @@ class CommandLineToolsTest {
 
   /** The rows of kafka-consumer-groups --describe for a topic: partition → [CURRENT-OFFSET, LOG-END-OFFSET, LAG]. */
   private static Map<Integer, String[]> describeGroup(String group, String topic) throws Exception {
+    Map<Integer, String[]> rows = new HashMap<>();
+    describeRows(group, topic).forEach((p, c) -> rows.put(p, new String[] {c[3], c[4], c[5]}));
+    return rows;
+  }
+
+  /** The rows of kafka-consumer-groups --describe for a topic, every column: partition → row. */
+  private static Map<Integer, String[]> describeRows(String group, String topic) throws Exception {
     Tool.Result r = ok(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--describe", "--group", group);
     List<String> lines = r.lines();
     int header = -1;
@@ -74,7 +81,8 @@ class CommandLineToolsTest {
       String[] c = l.trim().split("\\s+");
       assertEquals(group, c[0], () -> "row of another group: " + l);
       assertEquals(topic, c[1], () -> "row of another topic: " + l);
-      rows.put(Integer.parseInt(c[2]), new String[] {c[3], c[4], c[5]});
+      assertEquals(9, c.length, () -> "a row of 9 columns: " + l);
+      rows.put(Integer.parseInt(c[2]), c);
     }
     return rows;
   }
@@ -172,6 +180,60 @@ class CommandLineToolsTest {
         del::toString);
     Tool.Result after = ok(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--list");
     assertFalse(after.lines().contains(group), after::toString);
+  }
+
+  @Test
+  void consumerGroupsShowsALiveConsoleConsumerAsAStableMemberAndRefusesToResetItsOffsets() throws Exception {
+    String topic = name("cli-live");
+    String group = name("cli-live-g");
+    createTopic(topic, 2);
+    produce(topic, "a:1\nb:2\nc:3\nd:4\n");
+    Map<Integer, Long> ends = getOffsets(topic);
+    Process consumer = Tool.start(Tool.CONSOLE_CONSUMER, "--bootstrap-server", B, "--topic", topic,
+        "--from-beginning", "--group", group);
+    try {
+      Map<Integer, String[]> rows = Map.of();
+      long deadline = System.nanoTime() + 45_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        Tool.Result r = Tool.run(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--describe", "--group", group);
+        if (r.exit() == 0 && r.out().contains("CONSUMER-ID")) {
+          rows = describeRows(group, topic);
+          boolean caughtUp = rows.size() == 2;
+          for (Map.Entry<Integer, String[]> e : rows.entrySet()) {
+            caughtUp &= e.getValue()[3].equals(String.valueOf(ends.get(e.getKey()))) && !e.getValue()[6].equals("-");
+          }
+          if (caughtUp) break;
+        }
+        Thread.sleep(500);
+      }
+      assertEquals(Set.of(0, 1), rows.keySet(), "rows of the live group");
+      for (String[] c : rows.values()) {
+        String row = String.join(" ", c);
+        assertEquals("0", c[5], () -> "lag once the console consumer has read everything: " + row);
+        assertTrue(c[6].startsWith("console-consumer-"), () -> "CONSUMER-ID: " + row);
+        assertEquals("/127.0.0.1", c[7], () -> "HOST: " + row);
+        assertEquals("console-consumer", c[8], () -> "CLIENT-ID: " + row);
+      }
+
+      Tool.Result state = ok(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--describe", "--group", group,
+          "--state");
+      String stateRow = state.lines().stream().filter(l -> l.startsWith(group)).findFirst().orElseThrow();
+      List<String> cells = List.of(stateRow.trim().split("\\s+"));
+      assertEquals(List.of("range", "Stable", "1"), cells.subList(cells.size() - 3, cells.size()), state::toString);
+
+      Tool.Result reset = Tool.run(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--reset-offsets",
+          "--to-earliest", "--execute", "--group", group, "--topic", topic);
+      assertTrue(reset.out().contains("Error: Assignments can only be reset if the group '" + group
+          + "' is inactive, but the current state is Stable."), reset::toString);
+      for (Map.Entry<Integer, String[]> e : describeGroup(group, topic).entrySet()) {
+        assertEquals(String.valueOf(ends.get(e.getKey())), e.getValue()[0], "offsets kept while the group is live");
+      }
+    } finally {
+      consumer.destroy(); // SIGTERM: the console consumer closes and leaves its group
+      consumer.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    Tool.Result after = ok(Tool.CONSUMER_GROUPS, null, "--bootstrap-server", B, "--describe", "--group", group);
+    assertTrue((after.out() + after.err()).contains("Consumer group '" + group + "' has no active members."), after::toString);
   }
 
   @Test

@@ -47,18 +47,15 @@ final class Tool {
     return b;
   }
 
+  /** Starts a tool without waiting for it (its output is discarded): for a consumer that stays in its group. */
+  static Process start(String mainClass, String... args) throws IOException {
+    List<String> cmd = command(mainClass, args);
+    return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
   static Result run(String mainClass, String stdin, String... args) throws Exception {
-    String libs = System.getProperty("kafka.tools.libs");
-    if (libs == null || !hasToolsJar(libs)) {
-      throw new IllegalStateException("-Dkafka.tools.libs must name the folder with the kafka-tools jar: " + libs);
-    }
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256M", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-    cmd.add("-cp");
-    cmd.add(libs + File.separator + "*");
-    cmd.add(mainClass);
-    cmd.addAll(Arrays.asList(args));
-    Process p = new ProcessBuilder(cmd).start();
+    Process p = new ProcessBuilder(command(mainClass, args)).start();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Thread o = pump(p.getInputStream(), out);
@@ -74,6 +71,21 @@ final class Tool {
     o.join();
     e.join();
     return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** java -cp <libs>/* <MainClass> args..., as kafka-run-class.sh builds it. */
+  private static List<String> command(String mainClass, String... args) {
+    String libs = System.getProperty("kafka.tools.libs");
+    if (libs == null || !hasToolsJar(libs)) {
+      throw new IllegalStateException("-Dkafka.tools.libs must name the folder with the kafka-tools jar: " + libs);
+    }
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256M", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+    cmd.add("-cp");
+    cmd.add(libs + File.separator + "*");
+    cmd.add(mainClass);
+    cmd.addAll(Arrays.asList(args));
+    return cmd;
   }
 
   private static boolean hasToolsJar(String libs) {
