@@ -1,10 +1,16 @@
-// The java tier: the Java client (org.apache.kafka:kafka-clients) against a real Kafka Lite broker, once per
-// client line (the newest 4.x and a 3.x), from the Maven project in test/compat/java/clients. Starts
-// `kafka-lite serve` (dist/cli.js, so `npm run build` first) on a fresh data directory and an ephemeral port,
-// runs `mvn test` with -Dkafka.bootstrap and -Dkafka.version, and stops the broker. Maven's local repository is
-// the project's cache folder (.vscode-test/m2), so a second run resolves nothing from the network.
-// Fails loudly (never skips) when java or mvn is missing: scripts/ensure-system-deps.sh installs them.
-// Prints "N passing" / "N failing" per Maven run so scripts/test-all.mjs counts the JUnit tests.
+// The java tier: JVM applications against a real Kafka Lite broker, one Maven project each, all against the same
+// broker. `kafka-lite serve` (dist/cli.js, so `npm run build` first) runs on a fresh data directory and an
+// ephemeral port; each project runs `mvn test` with -Dkafka.bootstrap, then the broker is stopped. Projects:
+//   clients  test/compat/java/clients  the Java client (kafka-clients), once per client line (-Dkafka.version:
+//                                      the newest 4.x and a 3.x)
+//   streams  test/compat/java/streams  Kafka Streams: a word count, its internal topics, restore after restart
+//   spring   test/compat/java/spring   Spring for Apache Kafka in a Spring Boot application
+//   tools    test/compat/java/tools    Kafka's command-line tools (kafka-topics, console producer/consumer,
+//                                      kafka-consumer-groups, kafka-configs, kafka-get-offsets) as separate JVMs
+// KAFKA_LITE_JAVA_PROJECTS=clients,tools runs a subset; KAFKA_LITE_JAVA_CLIENTS=4.4.0 picks the client lines.
+// Maven's local repository is the project's cache folder (.vscode-test/m2), so a second run resolves nothing
+// from the network. Fails loudly (never skips) when java or mvn is missing: scripts/ensure-system-deps.sh
+// installs them. Prints "N passing" / "N failing" per Maven run so scripts/test-all.mjs counts the JUnit tests.
 import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -13,6 +19,25 @@ import { fileURLToPath } from 'url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLIENT_LINES = (process.env.KAFKA_LITE_JAVA_CLIENTS ?? '4.4.0,3.9.1').split(',');
+const PROJECTS = [
+  ...CLIENT_LINES.map((version) => ({
+    group: 'clients',
+    label: `kafka-clients ${version}`,
+    dir: 'test/compat/java/clients',
+    args: [`-Dkafka.version=${version}`],
+  })),
+  { group: 'streams', label: 'Kafka Streams 4.4.0', dir: 'test/compat/java/streams', args: [] },
+  { group: 'spring', label: 'Spring for Apache Kafka (Spring Boot 4.0.7)', dir: 'test/compat/java/spring', args: [] },
+  { group: 'tools', label: 'Kafka command-line tools 4.4.0', dir: 'test/compat/java/tools', args: [] },
+];
+const ALL_GROUPS = [...new Set(PROJECTS.map((p) => p.group))];
+const GROUPS = (process.env.KAFKA_LITE_JAVA_PROJECTS ?? ALL_GROUPS.join(',')).split(',').filter(Boolean);
+for (const g of GROUPS) {
+  if (!ALL_GROUPS.includes(g)) {
+    console.error(`java tier: unknown project "${g}" in KAFKA_LITE_JAVA_PROJECTS (known: ${ALL_GROUPS.join(', ')})`);
+    process.exit(1);
+  }
+}
 const M2 = path.join(root, '.vscode-test', 'm2');
 
 for (const tool of ['java', 'mvn']) {
@@ -86,27 +111,32 @@ function surefireTotals(out) {
 const broker = await startBroker();
 console.log(`java tier: Kafka Lite on ${broker.bootstrap} (data in ${broker.dataDir})`);
 let failed = false;
+const summary = [];
 try {
-  for (const version of CLIENT_LINES) {
-    console.log(`\n--- kafka-clients ${version} ---`);
-    const r = await mvn(path.join(root, 'test/compat/java/clients'), [
+  for (const project of PROJECTS.filter((p) => GROUPS.includes(p.group))) {
+    console.log(`\n--- ${project.label} (${project.dir}) ---`);
+    const t0 = Date.now();
+    const r = await mvn(path.join(root, project.dir), [
       'test',
-      `-Dkafka.version=${version}`,
+      ...project.args,
       `-Dkafka.bootstrap=${broker.bootstrap}`,
     ]);
+    const seconds = ((Date.now() - t0) / 1000).toFixed(0);
     const t = surefireTotals(r.out);
     if (!t || t.run === 0) {
-      console.log(`kafka-clients ${version}: Maven ran no test (exit ${r.code})`);
+      console.log(`${project.label}: Maven ran no test (exit ${r.code})`);
       console.log('  0 passing\n  1 failing');
+      summary.push(`${project.label}: Maven ran no test (exit ${r.code}), ${seconds} s`);
       failed = true;
       continue;
     }
     if (t.skipped > 0) failed = true; // a skipped JUnit test is a failure here, never a pass
-    console.log(
-      `\nkafka-clients ${version}: ${t.run - t.failed - t.skipped} passed, ${t.failed} failed, ${t.skipped} skipped`,
-    );
-    console.log(`  ${t.run - t.failed - t.skipped} passing`);
+    const passed = t.run - t.failed - t.skipped;
+    const line = `${project.label}: ${passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
+    console.log(`\n${line}`);
+    console.log(`  ${passed} passing`);
     if (t.failed + t.skipped > 0) console.log(`  ${t.failed + t.skipped} failing`);
+    summary.push(`${line} (${seconds} s)`);
     if (r.code !== 0) failed = true;
   }
 } finally {
@@ -114,5 +144,6 @@ try {
   await new Promise((res) => broker.child.once('exit', res));
   fs.rmSync(broker.dataDir, { recursive: true, force: true });
 }
+console.log(`\njava tier:\n${summary.map((l) => `  ${l}`).join('\n')}`);
 if (failed) console.error(`java tier FAILED; broker log (warnings and errors):\n${broker.log()}`);
 process.exit(failed ? 1 : 0);

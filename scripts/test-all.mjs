@@ -1,5 +1,5 @@
 // Runs every test tier in order and fails loudly if any tier fails or cannot run (a missing kcat, browser or
-// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), java (the Java client 4.x and 3.x, JUnit via Maven), vscode (integration suite
+// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), java (the Java client 4.x and 3.x, Kafka Streams, Spring for Apache Kafka, Kafka's command-line tools; JUnit via Maven), vscode (integration suite
 // inside a real VS Code extension host via code-server), e2e (Playwright + Chromium against code-server).
 // `npm test -- --only unit,compat` runs a subset (for development; CI runs all).
 import { spawn } from 'child_process';
