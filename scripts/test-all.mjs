@@ -1,5 +1,6 @@
 // Runs every test tier in order and fails loudly if any tier fails or cannot run (a missing kcat, browser or
-// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), java (the Java client 4.x and 3.x, Kafka Streams, Spring for Apache Kafka, Kafka's command-line tools; JUnit via Maven), vscode (integration suite
+// VS Code is a failure, never a skip). Tiers: lint (ESLint + Prettier check), typecheck, unit, compat (kafkajs, kcat, kafka-python, confluent-kafka, Sarama), java (the Java client 4.x and 3.x, Kafka Streams, Spring for Apache Kafka, Kafka's command-line tools; JUnit via Maven),
+// reference (Apache Kafka 4.x from Maven jars beside Kafka Lite, every scenario compared), vscode (integration suite
 // inside a real VS Code extension host via code-server), e2e (Playwright + Chromium against code-server).
 // `npm test -- --only unit,compat` runs a subset (for development; CI runs all).
 import { spawn } from 'child_process';
@@ -16,6 +17,8 @@ const tiers = [
   ['unit', 'npx', ['mocha', '--config', '.mocharc.unit.json']],
   ['compat', 'npx', ['mocha', '--config', '.mocharc.compat.json']],
   ['java', 'node', ['scripts/java-tier.mjs']],
+  // Apache Kafka 4.x (Maven jars, scripts/reference-kafka.mjs) and Kafka Lite answer the same requests; test/reference.
+  ['reference', 'npx', ['mocha', '--config', '.mocharc.reference.json']],
   ['vscode', 'bash', ['-c', 'bash scripts/setup-code-server.sh && node out/test/integration/run-code-server.js']],
   ['e2e', 'bash', ['-c', 'bash scripts/setup-code-server.sh && npx mocha --config .mocharc.e2e.json']],
 ];

@@ -1,0 +1,164 @@
+/**
+ * Every known difference between what a client observes from Apache Kafka and from Kafka Lite, with its reason:
+ * the one list the reference tier (test/reference) accepts differences from. GLOBAL_MASKS apply to every scenario;
+ * KNOWN_DIFFERENCES are keyed by the scenario's title and list the answer paths (dotted, '*' = any one key or
+ * index, '**' = any depth, `[name=x]` = the element of a keyed array whose name is x) that may differ. A reason starting with "BUG:" is a Kafka Lite bug kept here so the
+ * tier stays green while it is open; fixing it makes the scenario fail with "no longer occurs", and then the
+ * entry goes. Everything else that differs fails its scenario and prints both answers side by side.
+ */
+export interface KnownDifference {
+  reason: string;
+  paths: string[];
+}
+
+export const GLOBAL_MASKS: { path: string; reason: string }[] = [
+  {
+    path: '**.leaderEpoch',
+    reason:
+      'Kafka numbers leader elections (0 for a new topic); Kafka Lite has one node and never elects, so it reports -1 (unknown), which makes clients skip epoch fencing and truncation checks rather than fail',
+  },
+];
+
+const CONFIG_TYPE: KnownDifference = {
+  reason:
+    'BUG: DescribeConfigs v3 answers configType 0 (UNKNOWN) for every config; Kafka names the type (1 BOOLEAN, 2 STRING, 3 INT, 5 LONG, 6 DOUBLE, 7 LIST). src/protocol/apis/32-describe-configs.ts',
+  paths: ['results.*.configs.*.configType'],
+};
+
+/** Configs whose description differs for a reason that is not Kafka Lite's to change (see each reason). */
+const CONFIG_ENTRIES = [
+  // BUG: Kafka 4 removed message.timestamp.difference.max.ms (its successors are message.timestamp.before.max.ms
+  // and message.timestamp.after.max.ms); Kafka Lite still lists and accepts it. src/broker/storage/configs.ts
+  'results.*.configs[name=message.timestamp.difference.max.ms]',
+  // Kafka's storage format enables eligible leader replicas, which stores min.insync.replicas as a cluster-wide
+  // dynamic default (configSource 3); Kafka Lite has no cluster configs and reports the built-in default (5).
+  'results.*.configs[name=min.insync.replicas].configSource',
+];
+
+const DESCRIBE_CONFIGS: KnownDifference = {
+  reason: `${CONFIG_TYPE.reason}; BUG: message.timestamp.difference.max.ms is still listed (Kafka 4 removed it); min.insync.replicas is a cluster-wide default in Kafka's ELR-enabled format`,
+  paths: [...CONFIG_TYPE.paths, ...CONFIG_ENTRIES],
+};
+
+const DESCRIBE_CONFIGS_V1: KnownDifference = {
+  reason:
+    'BUG: message.timestamp.difference.max.ms is still listed (Kafka 4 removed it); min.insync.replicas is a cluster-wide default in Kafka\u2019s ELR-enabled format',
+  paths: CONFIG_ENTRIES,
+};
+
+const PRODUCE_ERROR_LOG_START: KnownDifference = {
+  reason:
+    'BUG: a refused produce to an existing partition answers logStartOffset -1; Kafka answers the partition\u2019s log start offset (the Java producer reads it on OUT_OF_ORDER_SEQUENCE_NUMBER to tell a lost producer state from a real gap). src/protocol/apis/00-produce.ts',
+  paths: ['**.logStartOffset'],
+};
+
+const FETCH_OUT_OF_RANGE: KnownDifference = {
+  reason:
+    'BUG: Fetch answering OFFSET_OUT_OF_RANGE reports the partition\u2019s real highWatermark, lastStableOffset and logStartOffset; Kafka answers -1 for all three with that error (clients then ask ListOffsets). src/protocol/apis/01-fetch.ts',
+  paths: ['**.highWatermark', '**.lastStableOffset', '**.logStartOffset'],
+};
+
+const FETCH_UNKNOWN: KnownDifference = {
+  reason:
+    'BUG: a Fetch partition answer with an error carries abortedTransactions null; Kafka sends an empty array (clients read both as none). src/protocol/apis/01-fetch.ts',
+  paths: ['abortedTransactions'],
+};
+
+const DUPLICATE_APPEND_TIME: KnownDifference = {
+  reason:
+    'Kafka answers a retried (duplicate) idempotent batch with a timestamp in logAppendTimeMs taken from its producer-state cache even on a CreateTime topic; Kafka Lite answers -1 as for any CreateTime append, which clients read as "the record keeps its CreateTime"',
+  paths: ['retry.logAppendTimeMs'],
+};
+
+const INVALID_RECORD: KnownDifference = {
+  reason:
+    'BUG: a record batch whose length or last offset delta does not match its records is refused with CORRUPT_MESSAGE (2); Kafka refuses it with INVALID_RECORD (87) and, as for every refused produce to an existing partition, reports the log start offset. src/broker/storage/record-batch.ts validateRecordSet, src/protocol/apis/00-produce.ts',
+  paths: ['errorCode', 'logStartOffset'],
+};
+
+export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
+  // ---- topics
+  'CreateTopics: the same name twice in one request answers INVALID_REQUEST': {
+    reason:
+      'BUG: Kafka answers one entry for the name with INVALID_REQUEST and creates nothing; Kafka Lite creates the topic from the first entry and answers INVALID_REQUEST only for the second. src/protocol/apis/19-create-topics.ts',
+    paths: ['r.topics', 'after.topics.*.errorCode', 'after.topics.*.partitions'],
+  },
+  'Metadata: auto-create makes the topic, which then has a leader': {
+    reason:
+      'Kafka creates an auto-created topic through its controller and answers the first Metadata with UNKNOWN_TOPIC_OR_PARTITION while that happens; Kafka Lite creates it at once and answers it in the same response (clients retry Metadata until the topic has a leader, so both end the same)',
+    paths: ['firstErrorCode'],
+  },
+
+  // ---- configs
+  'DescribeConfigs v3: defaults of every supported topic config': DESCRIBE_CONFIGS,
+  'DescribeConfigs: configs set at creation are dynamic topic configs': DESCRIBE_CONFIGS,
+  'DescribeConfigs v1: sources of every supported topic config': DESCRIBE_CONFIGS_V1,
+  'DescribeConfigs v1: configs set at creation are topic configs, the rest defaults': DESCRIBE_CONFIGS_V1,
+  'DescribeConfigs: asking for one key returns just that key': CONFIG_TYPE,
+  'AlterConfigs: a new value shows in DescribeConfigs': { ...CONFIG_TYPE, paths: ['d.results.*.configs.*.configType'] },
+  'IncrementalAlterConfigs: SET then DELETE returns a config to its default': {
+    ...CONFIG_TYPE,
+    paths: ['afterSet.results.*.configs.*.configType', 'afterDelete.results.*.configs.*.configType'],
+  },
+
+  // ---- records and errors
+  'Produce: to a topic that does not exist': {
+    reason:
+      'Kafka 4 creates topics on Metadata only and answers a Produce to an unknown topic with UNKNOWN_TOPIC_OR_PARTITION (the client then asks Metadata, which creates it); Kafka Lite auto-creates on Produce too (kafkaLite.autoCreateTopics: "when a client produces to or asks metadata for a name"), so the first produce already succeeds',
+    paths: ['p.errorCode', 'p.baseOffset', 'p.logStartOffset', 'metadataErrorCode'],
+  },
+  'Produce: an illegal topic name answers INVALID_TOPIC_EXCEPTION': {
+    reason:
+      'BUG: Kafka answers a Produce to an illegal topic name with UNKNOWN_TOPIC_OR_PARTITION (3, retriable); Kafka Lite answers INVALID_TOPIC_EXCEPTION (17, fatal), so a client gives up at once where with Kafka it retries until its delivery timeout. src/protocol/apis/00-produce.ts',
+    paths: ['errorCode'],
+  },
+  'Produce: a batch cut short answers CORRUPT_MESSAGE': INVALID_RECORD,
+  'Produce: a batch whose last offset delta disagrees with its record count': INVALID_RECORD,
+  'Fetch: a topic that does not exist answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
+  'Fetch: a partition the topic does not have answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
+  'Fetch: past the log end answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
+  'Fetch: a negative offset answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
+  'DeleteRecords: moves the log start; earliest and fetch follow it': {
+    ...FETCH_OUT_OF_RANGE,
+    paths: ['below.highWatermark', 'below.lastStableOffset', 'below.logStartOffset'],
+  },
+
+  // ---- idempotent producer
+  'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,
+  'Idempotent: an older batch retried after a newer one is a duplicate': DUPLICATE_APPEND_TIME,
+  'Idempotent: a sequence gap answers OUT_OF_ORDER_SEQUENCE_NUMBER and stores nothing': PRODUCE_ERROR_LOG_START,
+  'Idempotent: a stale epoch after a newer one answers INVALID_PRODUCER_EPOCH': PRODUCE_ERROR_LOG_START,
+  'Idempotent: sequences are tracked per partition': PRODUCE_ERROR_LOG_START,
+  'Idempotent: a first batch that does not start at sequence 0 from a new producer': {
+    reason:
+      'BUG: Kafka accepts any first sequence from a producer id it has no state for on the partition (since KIP-360, so a producer whose state expired can go on); Kafka Lite requires sequence 0 and answers OUT_OF_ORDER_SEQUENCE_NUMBER. src/broker/producers/producer-state.ts',
+    paths: ['errorCode', 'baseOffset', 'logStartOffset'],
+  },
+
+  // ---- groups
+  'DescribeGroups: after the join and before the sync the group is CompletingRebalance': {
+    reason:
+      'BUG: Kafka describes protocolData and each member\u2019s metadata only for a Stable group (empty otherwise); Kafka Lite also fills them in CompletingRebalance. src/protocol/apis/15-describe-groups.ts / src/broker/groups',
+    paths: ['groups.*.protocolData', 'groups.*.members.*.memberMetadata'],
+  },
+  'OffsetCommit: a standalone commit (generation -1, no member) creates an empty group': {
+    reason:
+      'BUG: a group that exists only through offsets committed with generation -1 is Empty in Kafka\u2019s DescribeGroups; Kafka Lite describes it as Dead. src/broker/groups',
+    paths: ['described.groups.*.groupState'],
+  },
+  'ListGroups: lists the groups with their protocol type': {
+    reason:
+      'BUG: a group that exists only through committed offsets has protocolType "" in Kafka\u2019s ListGroups; Kafka Lite lists it as "consumer". src/broker/groups / src/protocol/apis/16-list-groups.ts',
+    paths: ['ours[groupId=g-*-2].protocolType'],
+  },
+  'LeaveGroup: an unknown member answers UNKNOWN_MEMBER_ID for that member': {
+    reason:
+      'BUG: LeaveGroup v3+ with an unknown member answers top-level errorCode 0 and UNKNOWN_MEMBER_ID on that member in Kafka; Kafka Lite also sets the top-level errorCode to UNKNOWN_MEMBER_ID. src/protocol/apis/13-leave-group.ts',
+    paths: ['errorCode'],
+  },
+  'JoinGroup: a session timeout below the broker minimum answers INVALID_SESSION_TIMEOUT': {
+    reason:
+      'BUG: Kafka checks the session timeout first and answers INVALID_SESSION_TIMEOUT even to a member without an id; Kafka Lite first answers MEMBER_ID_REQUIRED (with a member id), and only the rejoin gets INVALID_SESSION_TIMEOUT. src/broker/groups',
+    paths: ['errorCode', 'memberId'],
+  },
+};
