@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Broker } from './broker/broker';
+import { Broker, DEFAULT_INITIAL_REBALANCE_DELAY_MS } from './broker/broker';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
 import { version } from '../package.json';
@@ -22,6 +22,9 @@ Options:
   --data-dir <dir>     where logs and metadata live (default ./.kafka-lite)
   --partitions <n>     partition count of auto-created topics (default 1)
   --no-auto-create     do not create unknown topics on produce/metadata
+  --group-initial-rebalance-delay-ms <n>
+                       how long a new group's first rebalance waits for more members
+                       (default 0; Kafka's default is 3000)
   --quiet              log only warnings and errors
   --help               show this help
   --version            print the version
@@ -33,6 +36,7 @@ interface ServeOptions {
   dataDir: string;
   partitions: number;
   autoCreate: boolean;
+  initialRebalanceDelayMs: number;
   quiet: boolean;
 }
 
@@ -45,6 +49,7 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
     dataDir: './.kafka-lite',
     partitions: 1,
     autoCreate: true,
+    initialRebalanceDelayMs: DEFAULT_INITIAL_REBALANCE_DELAY_MS,
     quiet: false,
   };
   let command: 'serve' | 'help' | 'version' | null = null;
@@ -86,6 +91,9 @@ function parseArgs(argv: string[]): { command: 'serve' | 'help' | 'version'; opt
       case '--partitions':
         opts.partitions = int(take(), '--partitions', 1, 100000);
         break;
+      case '--group-initial-rebalance-delay-ms':
+        opts.initialRebalanceDelayMs = int(take(), flag, 0, 300000);
+        break;
       case '--no-auto-create':
         opts.autoCreate = false;
         break;
@@ -124,6 +132,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     dataDir,
     autoCreateTopics: opts.autoCreate,
     defaultPartitions: opts.partitions,
+    initialRebalanceDelayMs: opts.initialRebalanceDelayMs,
     logger: log,
   });
   let server: KafkaServer;
