@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Broker } from './broker/broker';
+import { Broker, DEFAULT_INITIAL_REBALANCE_DELAY_MS } from './broker/broker';
 import { ShutdownIncompleteError } from './broker/errors';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
@@ -41,6 +41,9 @@ Options:
   --connections-max-idle-ms <n>
                        close connections idle this long (connections.max.idle.ms; default
                        600000; 0 never)
+  --group-initial-rebalance-delay-ms <n>
+                       how long a new group's first rebalance waits for more members
+                       (default 0; Kafka's default is 3000)
   --quiet              log only warnings and errors
   --help               show this help
   --version            print the version
@@ -57,6 +60,7 @@ interface ServeOptions {
   dataDir: string;
   partitions: number;
   autoCreate: boolean;
+  initialRebalanceDelayMs: number;
   quiet: boolean;
   json: boolean;
   shallow: boolean;
@@ -76,6 +80,7 @@ function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
     dataDir: './.kafka-lite',
     partitions: 1,
     autoCreate: true,
+    initialRebalanceDelayMs: DEFAULT_INITIAL_REBALANCE_DELAY_MS,
     quiet: false,
     json: false,
     shallow: false,
@@ -127,6 +132,9 @@ function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
         break;
       case '--partitions':
         opts.partitions = int(take(), '--partitions', 1, 100000);
+        break;
+      case '--group-initial-rebalance-delay-ms':
+        opts.initialRebalanceDelayMs = int(take(), flag, 0, 300000);
         break;
       case '--no-auto-create':
         opts.autoCreate = false;
@@ -219,6 +227,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     dataDir,
     autoCreateTopics: opts.autoCreate,
     defaultPartitions: opts.partitions,
+    initialRebalanceDelayMs: opts.initialRebalanceDelayMs,
     logger: log,
   });
   let server: KafkaServer;

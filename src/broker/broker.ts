@@ -19,7 +19,9 @@ import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
 import { choosePartition } from './partitioner';
 import type { GroupLag } from './lag';
 import { computeGroupLag } from './lag';
-import { createGroupCoordinator } from './groups/coordinator';
+import { createGroupCoordinator, MAX_SESSION_TIMEOUT_MS, MIN_SESSION_TIMEOUT_MS } from './groups/coordinator';
+import type { BrokerConfigEntry } from './storage/configs';
+import { describeBrokerConfigs } from './storage/configs';
 import { decodeSubscription } from './groups/consumer-protocol';
 import { openOffsetStore } from './offsets/offset-store';
 import { openProducerStateManager } from './producers/producer-state';
@@ -85,6 +87,12 @@ export interface ProduceResult extends AppendResult {
 
 type EventName = keyof BrokerEvents;
 
+/**
+ * The default of initialRebalanceDelayMs: 0, where Kafka waits 3000 ms (docs/ARCHITECTURE.md, "Groups", says why:
+ * a local broker's usual group is one consumer started by hand or by a test, which should not wait 3 s).
+ */
+export const DEFAULT_INITIAL_REBALANCE_DELAY_MS = 0;
+
 export class Broker {
   readonly events: EventEmitter;
   /** Truncations made by recovery when this broker opened (empty after a clean shutdown). */
@@ -92,6 +100,10 @@ export class Broker {
   readonly clock: Clock;
   readonly autoCreateTopics: boolean;
   readonly defaultPartitions: number;
+  /** How long the first rebalance of a new group waits for more members (Kafka's group.initial.rebalance.delay.ms). */
+  readonly initialRebalanceDelayMs: number;
+  /** The flush policy's fsync batching interval (described as the broker config log.flush.interval.ms). */
+  readonly flushIntervalMs: number;
   private closed = false;
   private roundRobin = 0;
   /** Auto-creations in flight, by topic name (see ensureTopic). */
@@ -111,6 +123,8 @@ export class Broker {
     this.clock = clock;
     this.autoCreateTopics = opts.autoCreateTopics ?? true;
     this.defaultPartitions = opts.defaultPartitions ?? 1;
+    this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 50;
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {
@@ -145,7 +159,7 @@ export class Broker {
     const offsets = offsetsResult.value;
     const groups = createGroupCoordinator({
       clock,
-      initialRebalanceDelayMs: opts.initialRebalanceDelayMs ?? 0,
+      initialRebalanceDelayMs: opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS,
       logger,
       onEvent,
     });
@@ -230,6 +244,20 @@ export class Broker {
 
   describeTopicConfigs(name: string): ConfigEntry[] {
     return this.logs.describeTopicConfigs(name);
+  }
+
+  /** The broker-level configs (DescribeConfigs resource type 4) this broker runs with; all read-only. */
+  describeBrokerConfigs(nodeId: number): BrokerConfigEntry[] {
+    return describeBrokerConfigs({
+      nodeId,
+      dataDir: this.dataDir,
+      autoCreateTopics: this.autoCreateTopics,
+      defaultPartitions: this.defaultPartitions,
+      initialRebalanceDelayMs: this.initialRebalanceDelayMs,
+      flushIntervalMs: this.flushIntervalMs,
+      minSessionTimeoutMs: MIN_SESSION_TIMEOUT_MS,
+      maxSessionTimeoutMs: MAX_SESSION_TIMEOUT_MS,
+    });
   }
 
   partitionInfo(topic: string, partition: number): PartitionInfo {
@@ -415,8 +443,20 @@ export class Broker {
     return this.groups.leave(groupId, members);
   }
 
+  /**
+   * A group's state and members. A group the coordinator does not hold but that has committed offsets is
+   * described as Empty (consumer protocol), as Kafka does; a group known nowhere is Dead.
+   */
   describeGroup(groupId: string): GroupDescription {
-    return this.groups.describe(groupId);
+    const d = this.groups.describe(groupId);
+    if (d.state === 'Dead' && this.offsets.groupsWithOffsets().includes(groupId))
+      return { ...d, state: 'Empty', protocolType: 'consumer' };
+    return d;
+  }
+
+  /** True when the group is live in the coordinator or known from its committed offsets. */
+  groupExists(groupId: string): boolean {
+    return this.listGroups().some((g) => g.groupId === groupId);
   }
 
   /** Live groups plus groups known only from their committed offsets (listed as Empty, as Kafka does). */
@@ -567,8 +607,8 @@ export class Broker {
     partitions: { topic: string; partition: number }[],
   ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const live = this.groups.hasActiveMembers(groupId);
-    const known = this.listGroups().some((g) => g.groupId === groupId);
-    if (!known) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
+    if (!this.groupExists(groupId))
+      throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
     const subscribed = new Set<string>();
     if (live) {
       for (const m of this.groups.describe(groupId).members) {
@@ -593,8 +633,8 @@ export class Broker {
 
   /** Delete a group and its offsets; refused (NON_EMPTY_GROUP) while it has members. */
   async deleteGroup(groupId: string): Promise<void> {
-    const known = this.listGroups().some((g) => g.groupId === groupId);
-    if (!known) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
+    if (!this.groupExists(groupId))
+      throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);
     if (this.groups.hasActiveMembers(groupId)) {
       throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `cannot delete group "${groupId}": it still has active members`);
     }

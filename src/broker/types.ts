@@ -134,6 +134,11 @@ export interface JoinGroupResult {
   memberId: string;
   /** Filled only for the leader. */
   members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+  /**
+   * True for a static leader that rejoined a Stable group with unchanged protocols: the group keeps its current
+   * assignment, so the leader must not run the assignor (JoinGroup v9+ says so; older versions do not carry it).
+   */
+  skipAssignment?: boolean;
 }
 
 export interface SyncGroupRequest {
@@ -190,6 +195,8 @@ export interface OffsetCommitEntry {
   partition: number;
   offset: number;
   metadata: string | null;
+  /** The leader epoch the consumer saw for the committed offset (OffsetCommit v6+); -1 or absent = unknown. */
+  leaderEpoch?: number;
 }
 
 export interface CommittedOffset {
@@ -198,6 +205,8 @@ export interface CommittedOffset {
   /** -1 when the group has no commit for this partition. */
   offset: number;
   metadata: string | null;
+  /** The committed leader epoch, -1 when unknown or nothing is committed. */
+  leaderEpoch: number;
   errorCode: number;
 }
 

@@ -325,6 +325,7 @@ export class BrokerHost implements vscode.Disposable {
         flushIntervalMs: settings.flushIntervalMs,
         autoCreateTopics: settings.autoCreateTopics,
         defaultPartitions: settings.defaultPartitions,
+        initialRebalanceDelayMs: settings.groupInitialRebalanceDelayMs,
         logger: (level, msg) => this.log[level](msg),
       });
       // A spinner in the status bar always; a notification too when recovery takes long (a large unclean log).

@@ -17,6 +17,7 @@ export interface HostSettings {
   autoCreateTopics: boolean;
   defaultPartitions: number;
   flushIntervalMs: number;
+  groupInitialRebalanceDelayMs: number;
 }
 
 export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -43,6 +44,7 @@ export function readSettings(): HostSettings {
     autoCreateTopics: c.get<boolean>('autoCreateTopics', true),
     defaultPartitions: int('defaultPartitions', 1, 1, 10000),
     flushIntervalMs: int('flushIntervalMs', 50, 0, 60000),
+    groupInitialRebalanceDelayMs: int('groupInitialRebalanceDelayMs', 0, 0, 300000),
   };
 }
 

@@ -16,7 +16,9 @@
  *    rebalances (members parked in JoinGroup/SyncGroup are kept alive, as in Kafka);
  *  - a rebalance that starts while members wait in SyncGroup answers them REBALANCE_IN_PROGRESS;
  *  - every state or generation change emits 'groupChanged'.
- * Static membership (group.instance.id) is accepted on the wire but members are treated as dynamic.
+ * Static membership (group.instance.id): an instance that rejoins with an empty member id takes over its old
+ * member id's place and assignment, without a rebalance when a Stable group's protocol would not change (its leader
+ * is then told to skip the assignment); otherwise static members are handled like dynamic ones.
  *
  * Callers: Broker (broker.ts) only.
  */
@@ -166,7 +168,8 @@ class Coordinator implements GroupCoordinator {
    * (a restarted process). Kafka's rule: the old member id is fenced (its parked calls get FENCED_INSTANCE_ID), the
    * new id takes its place and its assignment, and, when the protocol the group would choose is unchanged, the
    * group does not rebalance: a Stable group answers with the current generation at once (a leader that then
-   * sends SyncGroup with a new plan gets the current assignment: a Stable group's SyncGroup ignores plans).
+   * sends SyncGroup with a new plan gets the current assignment: a Stable group's SyncGroup ignores plans). Such a
+   * leader's answer says skipAssignment (JoinGroup v9+), as Kafka's does.
    */
   private replaceStaticMember(
     g: Group,
@@ -196,7 +199,11 @@ class Coordinator implements GroupCoordinator {
       return this.updateMemberAndRebalance(g, member, req, resolve);
     }
     this.touchSession(g, member);
-    resolve(this.joinResultFor(g, member));
+    const result = this.joinResultFor(g, member);
+    // The group keeps its assignment: a Stable group's leader gets the members (to know their subscriptions)
+    // and is told not to run the assignor (JoinGroup v9's skipAssignment; older versions ignore it).
+    if (g.state === 'Stable' && g.leaderId === member.memberId) result.skipAssignment = true;
+    resolve(result);
   }
 
   private joinKnownMember(g: Group, req: JoinGroupRequest, resolve: (r: JoinGroupResult) => void): void {

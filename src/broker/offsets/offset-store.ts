@@ -17,7 +17,8 @@
  * kafkajs commits after every fetched batch, so that tail was the consumer's end-to-end latency tail. A
  * synchronous line append is a few microseconds. An existing `offsets.db` is imported once and then removed.
  *
- * Guarantees: metadata round-trips exactly (null stays null, '' stays ''); history keeps the newest
+ * Guarantees: metadata round-trips exactly (null stays null, '' stays ''), and so does the committed leader epoch
+ * (-1 when the client sent none; lines written before it was stored read as -1); history keeps the newest
  * `historyLimit` commits, oldest first; a commit call is one line, so after a crash it is there whole or not at
  * all; when the write fails (a full disk) the call throws and nothing changes, in memory or on disk.
  *
@@ -40,15 +41,23 @@ interface OffsetDoc {
   partition: number;
   offset: number;
   metadata: string | null;
+  /** Committed leader epoch; -1 = unknown. */
+  leaderEpoch: number;
   history: CommitHistoryEntry[];
 }
 
 /** One line of the log, as JSON (short keys keep the file small). */
 type Entry =
-  /** c: a commit call: group, member, generation, time, [topic, partition, offset, metadata][] */
-  | { c: [string, string, number, number, [string, number, number, string | null][]] }
-  /** s: a snapshot of one group/topic/partition (compaction): group, topic, partition, offset, metadata, history */
-  | { s: [string, string, number, number, string | null, [number, string, number, number][]] }
+  /**
+   * c: a commit call: group, member, generation, time, [topic, partition, offset, metadata, leader epoch?][]; the
+   * leader epoch is written only when known (>= 0), and a line without it (older files) reads as -1.
+   */
+  | { c: [string, string, number, number, [string, number, number, string | null, number?][]] }
+  /**
+   * s: a snapshot of one group/topic/partition (compaction): group, topic, partition, offset, metadata, history,
+   * leader epoch? (absent = -1, as in commit lines)
+   */
+  | { s: [string, string, number, number, string | null, [number, string, number, number][], number?] }
   /** dg / dt: everything of a group / of a topic was deleted */
   | { dg: string }
   | { dt: string }
@@ -58,6 +67,9 @@ type Entry =
 const LOG_FILE = 'offsets.log';
 const LEGACY_NEDB_FILE = 'offsets.db';
 const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
+
+/** A stored leader epoch: a non-negative integer, anything else (absent in older lines) is -1 (unknown). */
+const epochOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : -1);
 
 const key = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
 
@@ -177,26 +189,28 @@ class LogOffsetStore implements OffsetStore {
     if ('c' in e) {
       const [groupId, memberId, generationId, timestamp, offsets] = e.c;
       const docs = this.docsOf(groupId, true)!;
-      for (const [topic, partition, offset, metadata] of offsets) {
+      for (const [topic, partition, offset, metadata, epoch] of offsets) {
         const id = key(groupId, topic, partition);
         let d = docs.get(id);
         if (!d) {
-          d = { groupId, topic, partition, offset, metadata, history: [] };
+          d = { groupId, topic, partition, offset, metadata, leaderEpoch: -1, history: [] };
           docs.set(id, d);
         }
         d.offset = offset;
         d.metadata = metadata;
+        d.leaderEpoch = epochOf(epoch);
         d.history.push({ offset, memberId, generationId, timestamp });
         if (d.history.length > this.opts.historyLimit) d.history.splice(0, d.history.length - this.opts.historyLimit);
       }
     } else if ('s' in e) {
-      const [groupId, topic, partition, offset, metadata, history] = e.s;
+      const [groupId, topic, partition, offset, metadata, history, epoch] = e.s;
       this.docsOf(groupId, true)!.set(key(groupId, topic, partition), {
         groupId,
         topic,
         partition,
         offset,
         metadata,
+        leaderEpoch: epochOf(epoch),
         history: history
           .slice(-this.opts.historyLimit)
           .map(([o, memberId, generationId, timestamp]) => ({ offset: o, memberId, generationId, timestamp })),
@@ -247,18 +261,16 @@ class LogOffsetStore implements OffsetStore {
     const lines: Buffer[] = [];
     for (const docs of this.groups.values()) {
       for (const d of docs.values()) {
-        lines.push(
-          encodeOffsetLogLine({
-            s: [
-              d.groupId,
-              d.topic,
-              d.partition,
-              d.offset,
-              d.metadata,
-              d.history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp]),
-            ],
-          }),
-        );
+        const s: Extract<Entry, { s: unknown }>['s'] = [
+          d.groupId,
+          d.topic,
+          d.partition,
+          d.offset,
+          d.metadata,
+          d.history.map((h) => [h.offset, h.memberId, h.generationId, h.timestamp]),
+        ];
+        if (d.leaderEpoch >= 0) s.push(d.leaderEpoch);
+        lines.push(encodeOffsetLogLine({ s }));
       }
     }
     const body = Buffer.concat(lines);
@@ -335,7 +347,11 @@ class LogOffsetStore implements OffsetStore {
         memberId,
         generationId,
         this.opts.clock.now(),
-        offsets.map((o) => [o.topic, o.partition, o.offset, o.metadata]),
+        offsets.map((o): [string, number, number, string | null, number?] =>
+          o.leaderEpoch !== undefined && o.leaderEpoch >= 0
+            ? [o.topic, o.partition, o.offset, o.metadata, o.leaderEpoch]
+            : [o.topic, o.partition, o.offset, o.metadata],
+        ),
       ],
     };
     this.append(entry, `the commit of group "${groupId}"`);
@@ -351,6 +367,7 @@ class LogOffsetStore implements OffsetStore {
           partition: d.partition,
           offset: d.offset,
           metadata: d.metadata,
+          leaderEpoch: d.leaderEpoch,
           errorCode: ErrorCode.NONE,
         }))
         .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
@@ -364,6 +381,7 @@ class LogOffsetStore implements OffsetStore {
           partition: p,
           offset: d ? d.offset : -1,
           metadata: d ? d.metadata : null,
+          leaderEpoch: d ? d.leaderEpoch : -1,
           errorCode: ErrorCode.NONE,
         });
       }

@@ -9,6 +9,12 @@
  * Guarantees: validateConfigs throws KafkaError INVALID_CONFIG naming the key and the rule for an unknown name
  * or a bad value; describeConfigs lists every supported config with isDefault.
  * Callers: log-manager.ts (create/alter/describe), partition-log.ts (effective values via resolveConfigs).
+ *
+ * Also describes the broker-level configs (DescribeConfigs of resource type 4): the settings a Kafka Lite broker
+ * has, under Kafka's names, each with Kafka's default so the source reads as Kafka's would (STATIC_BROKER_CONFIG
+ * when the value differs from Kafka's default, as if set in server.properties; DEFAULT_CONFIG otherwise). All of
+ * them are read-only: they are fixed when the broker starts (CLI flags, VS Code settings) and none can change at
+ * runtime.
  */
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { ErrorCode, KafkaError } from '../errors';
@@ -186,4 +192,219 @@ export function describeConfigs(overrides: TopicConfigs): ConfigEntry[] {
 export function assertValidTopicName(name: unknown): asserts name is string {
   const problem = typeof name === 'string' ? topicNameProblem(name) : 'A topic name must be a string.';
   if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+}
+
+// ---------------------------------------------------------------- broker configs (resource type 4)
+
+/** Kafka's config types as DescribeConfigs v3+ reports them (ConfigType). */
+export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
+
+/** What a running broker was started with (Broker.describeBrokerConfigs fills it in). */
+export interface BrokerSettings {
+  nodeId: number;
+  dataDir: string;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  initialRebalanceDelayMs: number;
+  flushIntervalMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+}
+
+export interface BrokerConfigEntry extends ConfigEntry {
+  /** DescribeConfigs source: STATIC_BROKER_CONFIG (4) or DEFAULT_CONFIG (5). */
+  source: 4 | 5;
+  configType: number;
+  documentation: string;
+}
+
+interface BrokerConfigDef {
+  name: string;
+  type: number;
+  /** Kafka's default (null where Kafka has none, e.g. a derived or required setting). */
+  kafkaDefault: string | null;
+  value: (s: BrokerSettings) => string;
+  doc: string;
+}
+
+/** A broker config that mirrors a topic config's default (Kafka's log.* names). */
+const mirror = (name: string, topicConfig: string, type: number, doc: string): BrokerConfigDef => ({
+  name,
+  type,
+  kafkaDefault: CONFIG_DEFAULTS[topicConfig],
+  value: () => CONFIG_DEFAULTS[topicConfig],
+  doc: `${doc} The default of the topic config ${topicConfig}.`,
+});
+
+const BROKER_DEFS: BrokerConfigDef[] = [
+  {
+    name: 'node.id',
+    type: ConfigType.INT,
+    kafkaDefault: '-1',
+    value: (s) => String(s.nodeId),
+    doc: 'The id of this broker (and controller).',
+  },
+  {
+    name: 'broker.id',
+    type: ConfigType.INT,
+    kafkaDefault: '-1',
+    value: (s) => String(s.nodeId),
+    doc: 'The id of this broker (same as node.id).',
+  },
+  {
+    name: 'process.roles',
+    type: ConfigType.LIST,
+    kafkaDefault: '',
+    value: () => 'broker,controller',
+    doc: 'Kafka Lite is one node that is both broker and controller.',
+  },
+  {
+    name: 'log.dirs',
+    type: ConfigType.LIST,
+    kafkaDefault: null,
+    value: (s) => s.dataDir,
+    doc: 'The data directory: topic logs and metadata.',
+  },
+  {
+    name: 'auto.create.topics.enable',
+    type: ConfigType.BOOLEAN,
+    kafkaDefault: 'true',
+    value: (s) => String(s.autoCreateTopics),
+    doc: 'Create a topic when a client produces to or asks metadata of one that does not exist (--no-auto-create, kafkaLite.autoCreateTopics).',
+  },
+  {
+    name: 'num.partitions',
+    type: ConfigType.INT,
+    kafkaDefault: '1',
+    value: (s) => String(s.defaultPartitions),
+    doc: 'Partition count of auto-created topics and of CreateTopics without one (--partitions, kafkaLite.defaultPartitions).',
+  },
+  {
+    name: 'default.replication.factor',
+    type: ConfigType.INT,
+    kafkaDefault: '1',
+    value: () => '1',
+    doc: 'One broker: every partition has one replica.',
+  },
+  {
+    name: 'offsets.topic.replication.factor',
+    type: ConfigType.SHORT,
+    kafkaDefault: '3',
+    value: () => '1',
+    doc: 'Committed offsets are kept on this one broker.',
+  },
+  {
+    name: 'min.insync.replicas',
+    type: ConfigType.INT,
+    kafkaDefault: '1',
+    value: () => '1',
+    doc: 'One broker: the leader is the only in-sync replica.',
+  },
+  {
+    name: 'group.initial.rebalance.delay.ms',
+    type: ConfigType.INT,
+    kafkaDefault: '3000',
+    value: (s) => String(s.initialRebalanceDelayMs),
+    doc: 'How long the first rebalance of a new group waits for more members to join (--group-initial-rebalance-delay-ms, kafkaLite.groupInitialRebalanceDelayMs).',
+  },
+  {
+    name: 'group.min.session.timeout.ms',
+    type: ConfigType.INT,
+    kafkaDefault: '6000',
+    value: (s) => String(s.minSessionTimeoutMs),
+    doc: 'The smallest session timeout a consumer may ask for.',
+  },
+  {
+    name: 'group.max.session.timeout.ms',
+    type: ConfigType.INT,
+    kafkaDefault: '1800000',
+    value: (s) => String(s.maxSessionTimeoutMs),
+    doc: 'The largest session timeout a consumer may ask for.',
+  },
+  {
+    name: 'log.flush.interval.ms',
+    type: ConfigType.LONG,
+    kafkaDefault: null,
+    value: (s) => String(s.flushIntervalMs),
+    doc: 'Flush policy: appended records are fsynced in batches at most this many ms apart (kafkaLite.flushIntervalMs).',
+  },
+  mirror('log.cleanup.policy', 'cleanup.policy', ConfigType.LIST, 'delete and/or compact.'),
+  mirror('log.retention.ms', 'retention.ms', ConfigType.LONG, 'How long a closed segment is kept.'),
+  mirror(
+    'log.retention.bytes',
+    'retention.bytes',
+    ConfigType.LONG,
+    'Partition size above which old segments are deleted (-1 = no limit).',
+  ),
+  mirror('log.segment.bytes', 'segment.bytes', ConfigType.INT, 'Segment size at which a new segment is started.'),
+  mirror('log.roll.ms', 'segment.ms', ConfigType.LONG, 'Segment age at which a new segment is started.'),
+  mirror(
+    'log.segment.delete.delay.ms',
+    'file.delete.delay.ms',
+    ConfigType.LONG,
+    'Delay before a deleted segment file is removed.',
+  ),
+  mirror('log.index.interval.bytes', 'index.interval.bytes', ConfigType.INT, 'Bytes between offset index entries.'),
+  mirror('log.message.timestamp.type', 'message.timestamp.type', ConfigType.STRING, 'CreateTime or LogAppendTime.'),
+  mirror('message.max.bytes', 'max.message.bytes', ConfigType.INT, 'The largest record batch a partition accepts.'),
+  mirror(
+    'compression.type',
+    'compression.type',
+    ConfigType.STRING,
+    'Compression of stored batches (producer = as sent).',
+  ),
+  mirror(
+    'log.cleaner.delete.retention.ms',
+    'delete.retention.ms',
+    ConfigType.LONG,
+    'How long tombstones are kept in compacted topics.',
+  ),
+  mirror(
+    'log.cleaner.min.compaction.lag.ms',
+    'min.compaction.lag.ms',
+    ConfigType.LONG,
+    'Minimum age of a record before it can be compacted.',
+  ),
+  mirror(
+    'log.cleaner.max.compaction.lag.ms',
+    'max.compaction.lag.ms',
+    ConfigType.LONG,
+    'Maximum age of a record before it must be compacted.',
+  ),
+  mirror(
+    'log.cleaner.min.cleanable.ratio',
+    'min.cleanable.dirty.ratio',
+    ConfigType.DOUBLE,
+    'Dirty ratio at which a log is compacted.',
+  ),
+  mirror(
+    'unclean.leader.election.enable',
+    'unclean.leader.election.enable',
+    ConfigType.BOOLEAN,
+    'Has no effect with one replica.',
+  ),
+];
+
+const BROKER_BY_NAME = new Map(BROKER_DEFS.map((d) => [d.name, d]));
+
+export function isKnownBrokerConfig(name: string): boolean {
+  return BROKER_BY_NAME.has(name);
+}
+
+/** Every broker config Kafka Lite has, with its value, source and Kafka's config type; all read-only. */
+export function describeBrokerConfigs(settings: BrokerSettings): BrokerConfigEntry[] {
+  return BROKER_DEFS.map((d) => {
+    const value = d.value(settings);
+    const isDefault = d.kafkaDefault !== null && value === d.kafkaDefault;
+    return {
+      name: d.name,
+      value,
+      isDefault,
+      readOnly: true,
+      sensitive: false,
+      source: isDefault ? 5 : 4,
+      configType: d.type,
+      documentation: d.doc,
+    };
+  });
 }

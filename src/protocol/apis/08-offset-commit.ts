@@ -1,8 +1,12 @@
 /**
- * OffsetCommit (key 8), v0-7. v0 commits without a generation (simple commit: generation -1, no member);
+ * OffsetCommit (key 8), v0-9. v0 commits without a generation (simple commit: generation -1, no member);
  * v1 adds generation, member and a per-partition commit timestamp (ignored); v2-4 a retention time (ignored);
- * v6 the committed leader epoch (ignored); v7 the group instance id. Metadata is stored and returned as sent.
+ * v6 the committed leader epoch, stored with the offset (OffsetFetch v5+ returns it); v7 the group instance id;
+ * v8 is the first flexible version; v9 has v8's fields and answers GROUP_ID_NOT_FOUND, where older versions answer
+ * ILLEGAL_GENERATION, for a commit with a generation or member to a group that does not exist (Kafka's rule).
+ * Metadata is stored and returned as sent.
  */
+import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
@@ -13,7 +17,12 @@ interface OffsetCommitRequest {
   groupInstanceId: string | null;
   topics: {
     name: string;
-    partitions: { partitionIndex: number; committedOffset: number; committedMetadata: string | null }[];
+    partitions: {
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    }[];
   }[];
 }
 
@@ -26,7 +35,7 @@ export const offsetCommit = defineApi<OffsetCommitRequest, OffsetCommitResponse>
   apiKey: 8,
   name: 'OffsetCommit',
   minVersion: 0,
-  maxVersion: 7,
+  maxVersion: 9,
   flexibleFrom: 8,
   request: [
     f('groupId', 'string'),
@@ -56,12 +65,18 @@ export const offsetCommit = defineApi<OffsetCommitRequest, OffsetCommitResponse>
         partition: p.partitionIndex,
         offset: p.committedOffset,
         metadata: p.committedMetadata,
+        leaderEpoch: p.committedLeaderEpoch,
       })),
     );
     let codes: number[];
     try {
-      const r = await ctx.broker.commitOffsets(req.groupId, req.memberId, req.generationIdOrMemberEpoch, entries);
-      codes = r.map((x) => x.errorCode);
+      const withMember = req.generationIdOrMemberEpoch >= 0 || req.memberId !== '';
+      if (ctx.apiVersion >= 9 && withMember && !ctx.broker.groupExists(req.groupId)) {
+        codes = entries.map(() => ErrorCode.GROUP_ID_NOT_FOUND);
+      } else {
+        const r = await ctx.broker.commitOffsets(req.groupId, req.memberId, req.generationIdOrMemberEpoch, entries);
+        codes = r.map((x) => x.errorCode);
+      }
     } catch (e) {
       const code = errorCodeOf(ctx, e, `OffsetCommit "${req.groupId}"`);
       codes = entries.map(() => code);

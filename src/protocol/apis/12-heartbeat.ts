@@ -1,4 +1,7 @@
-/** Heartbeat (key 12), v0-3: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
+/**
+ * Heartbeat (key 12), v0-4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. v3 adds the
+ * group instance id; v4 is the first flexible version (same fields).
+ */
 import { f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
@@ -9,7 +12,7 @@ export const heartbeat = defineApi<
   apiKey: 12,
   name: 'Heartbeat',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   flexibleFrom: 4,
   request: [
     f('groupId', 'string'),

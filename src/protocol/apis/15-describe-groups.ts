@@ -1,13 +1,16 @@
 /**
- * DescribeGroups (key 15), v0-4: state, protocol, members with their subscription and assignment bytes. An
- * unknown group is described as Dead with no error, as Kafka does.
+ * DescribeGroups (key 15), v0-6: state, protocol, members with their subscription and assignment bytes. A group
+ * known only from its committed offsets is Empty. An unknown group is described as Dead with no error in v0-5 and
+ * answered GROUP_ID_NOT_FOUND with an error message in v6 (KIP-1043), as Kafka does. v5 is the first flexible
+ * version.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
-import { defineApi, errorCodeOf } from './api';
+import { defineApi, errorCodeOf, errorMessageOf } from './api';
 
 interface DescribedGroup {
   errorCode: number;
+  errorMessage: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -32,13 +35,14 @@ export const describeGroups = defineApi<
   apiKey: 15,
   name: 'DescribeGroups',
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   flexibleFrom: 5,
   request: [arr('groups', 'string'), f('includeAuthorizedOperations', 'bool', '3+')],
   response: [
     f('throttleTimeMs', 'int32', '1+'),
     arr('groups', [
       f('errorCode', 'int16'),
+      f('errorMessage', 'string', '6+', { nullable: true }),
       f('groupId', 'string'),
       f('groupState', 'string'),
       f('protocolType', 'string'),
@@ -58,6 +62,7 @@ export const describeGroups = defineApi<
     const groups = req.groups.map((groupId): DescribedGroup => {
       const empty: DescribedGroup = {
         errorCode: 0,
+        errorMessage: null,
         groupId,
         groupState: 'Dead',
         protocolType: '',
@@ -67,8 +72,13 @@ export const describeGroups = defineApi<
       };
       try {
         const d = ctx.broker.describeGroup(groupId);
+        if (d.state === 'Dead') {
+          if (ctx.apiVersion < 6) return empty;
+          return { ...empty, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `there is no group "${groupId}"` };
+        }
         return {
           errorCode: 0,
+          errorMessage: null,
           groupId,
           groupState: d.state,
           protocolType: d.protocolType,
@@ -84,8 +94,12 @@ export const describeGroups = defineApi<
           authorizedOperations: NO_OPS,
         };
       } catch (e) {
-        if (e instanceof KafkaError && e.code === ErrorCode.GROUP_ID_NOT_FOUND) return empty;
-        return { ...empty, errorCode: errorCodeOf(ctx, e, `DescribeGroups "${groupId}"`) };
+        if (e instanceof KafkaError && e.code === ErrorCode.GROUP_ID_NOT_FOUND && ctx.apiVersion < 6) return empty;
+        return {
+          ...empty,
+          errorCode: errorCodeOf(ctx, e, `DescribeGroups "${groupId}"`),
+          errorMessage: errorMessageOf(e),
+        };
       }
     });
     return { throttleTimeMs: 0, groups };

@@ -1,7 +1,11 @@
 /**
- * DescribeConfigs (key 32), v0-3. A topic resource (type 2) lists every config the engine knows, with its value
- * and whether it is the default (v0: IsDefault; v1+: source DEFAULT_CONFIG=5 or DYNAMIC_TOPIC_CONFIG=1). A broker
- * resource (type 4) lists the few broker settings Kafka Lite has.
+ * DescribeConfigs (key 32), v0-4 (v4 is the first flexible version). A topic resource (type 2) lists every config
+ * the engine knows, with its value and whether it is the default (v0: IsDefault; v1+: source DEFAULT_CONFIG=5 or
+ * DYNAMIC_TOPIC_CONFIG=1). A broker resource (type 4) named by this broker's node id lists the broker configs
+ * Kafka Lite has (src/broker/storage/configs.ts): all read-only, source STATIC_BROKER_CONFIG=4 when the value
+ * differs from Kafka's default, DEFAULT_CONFIG=5 otherwise, with Kafka's config type (v3+) and, when asked for
+ * (includeDocumentation), a line of documentation. The broker resource named "" is the cluster-wide dynamic
+ * default, which Kafka Lite never has: it lists nothing. Another broker id is INVALID_REQUEST, as in Kafka.
  */
 import { ErrorCode } from '../../broker/errors';
 import type { ConfigEntry } from '../../broker/types';
@@ -10,8 +14,13 @@ import { defineApi, errorCodeOf, errorMessageOf } from './api';
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+
+/** Why a broker resource name is not this broker ("" = the cluster default, or the node id), or null. */
+export function brokerNameProblem(name: string, nodeId: number): string | null {
+  if (name === '' || name === String(nodeId)) return null;
+  return `unexpected broker id: this broker is ${nodeId}; name it "${nodeId}" or "" for the cluster default, got "${name}"`;
+}
 const SOURCE_DYNAMIC_TOPIC = 1;
-const SOURCE_STATIC_BROKER = 4;
 const SOURCE_DEFAULT = 5;
 
 interface DescribeConfigsRequest {
@@ -47,7 +56,7 @@ export const describeConfigs = defineApi<
   apiKey: 32,
   name: 'DescribeConfigs',
   minVersion: 0,
-  maxVersion: 3,
+  maxVersion: 4,
   flexibleFrom: 4,
   request: [
     arr('resources', [
@@ -124,38 +133,18 @@ export const describeConfigs = defineApi<
           return base;
         }
         if (r.resourceType === RESOURCE_BROKER) {
-          const entries: ConfigEntry[] = [
-            {
-              name: 'broker.id',
-              value: String(ctx.cluster.nodeId),
-              isDefault: false,
-              readOnly: true,
-              sensitive: false,
-            },
-            {
-              name: 'auto.create.topics.enable',
-              value: String(broker.autoCreateTopics),
-              isDefault: broker.autoCreateTopics,
-              readOnly: true,
-              sensitive: false,
-            },
-            {
-              name: 'num.partitions',
-              value: String(broker.defaultPartitions),
-              isDefault: broker.defaultPartitions === 1,
-              readOnly: true,
-              sensitive: false,
-            },
-            { name: 'default.replication.factor', value: '1', isDefault: true, readOnly: true, sensitive: false },
-            {
-              name: 'offsets.topic.replication.factor',
-              value: '1',
-              isDefault: false,
-              readOnly: true,
-              sensitive: false,
-            },
-          ];
-          base.configs = entries.filter((c) => keep(c.name)).map((c) => toResult(c, SOURCE_STATIC_BROKER));
+          const problem = brokerNameProblem(r.resourceName, ctx.cluster.nodeId);
+          if (problem) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem };
+          // "" is the cluster-wide dynamic default: Kafka Lite has no dynamic broker configs
+          if (r.resourceName === '') return base;
+          base.configs = broker
+            .describeBrokerConfigs(ctx.cluster.nodeId)
+            .filter((c) => keep(c.name))
+            .map((c) => ({
+              ...toResult(c, c.source),
+              configType: c.configType,
+              documentation: req.includeDocumentation ? c.documentation : null,
+            }));
           return base;
         }
         return {

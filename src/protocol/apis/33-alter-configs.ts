@@ -1,15 +1,18 @@
 /**
- * AlterConfigs (key 33), v0-1: replaces a topic's config overrides, as Kafka does: the configs listed are set,
- * every override not listed goes back to its default (IncrementalAlterConfigs, key 44, changes single keys).
- * validateOnly validates without changing anything. Broker configs are read-only in Kafka Lite.
- * Also exports the per-resource answer both alter APIs share.
+ * AlterConfigs (key 33), v0-2 (v2 is the first flexible version): replaces a topic's config overrides, as Kafka
+ * does: the configs listed are set, every override not listed goes back to its default (IncrementalAlterConfigs,
+ * key 44, changes single keys). validateOnly validates without changing anything.
+ * Broker configs (resource type 4) cannot change while Kafka Lite runs: a request that names any is answered
+ * INVALID_REQUEST naming them, which is what Kafka answers for a broker config it cannot update dynamically; one
+ * that names none changes nothing and succeeds. Also exports the per-resource answer both alter APIs share.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import type { Field } from '../codec/schema';
 import { arr, f } from '../codec/schema';
 import type { RequestContext } from './api';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
-import { RESOURCE_TOPIC } from './32-describe-configs';
+import { brokerNameProblem, RESOURCE_BROKER, RESOURCE_TOPIC } from './32-describe-configs';
+import { isKnownBrokerConfig } from '../../broker/storage/configs';
 
 interface AlterConfigsRequest {
   resources: { resourceType: number; resourceName: string; configs: { name: string; value: string | null }[] }[];
@@ -33,10 +36,35 @@ export const ALTER_CONFIGS_RESPONSE: Field[] = [
 ];
 
 /**
- * Answer each resource of an alter request: only existing topics can be altered; `apply` makes the changes and
- * throws KafkaError for a bad one, which becomes that resource's error code and message.
+ * The refusal of a broker resource's changes (null when it names none): every broker config is fixed at start.
  */
-export async function alterTopicResources<R extends { resourceType: number; resourceName: string }>(
+function brokerAlterProblem(
+  ctx: RequestContext,
+  r: { resourceName: string; configs: { name: string }[] },
+): KafkaError | null {
+  const nameProblem = brokerNameProblem(r.resourceName, ctx.cluster.nodeId);
+  if (nameProblem) return new KafkaError(ErrorCode.INVALID_REQUEST, nameProblem);
+  if (r.configs.length === 0) return null;
+  const names = [...new Set(r.configs.map((c) => c.name))];
+  const unknown = names.filter((n) => !isKnownBrokerConfig(n));
+  const known = names.filter((n) => isKnownBrokerConfig(n));
+  const parts: string[] = [];
+  if (known.length > 0)
+    parts.push(
+      `cannot update these broker configs dynamically: ${known.join(', ')} (Kafka Lite fixes them when it starts: change the kafka-lite serve flag or the kafkaLite.* setting and restart)`,
+    );
+  if (unknown.length > 0) parts.push(`unknown broker config(s): ${unknown.join(', ')}`);
+  return new KafkaError(ErrorCode.INVALID_REQUEST, parts.join('; '));
+}
+
+/**
+ * Answer each resource of an alter request: existing topics can be altered (`apply` makes the changes and throws
+ * KafkaError for a bad one, which becomes that resource's error code and message); broker resources are refused
+ * (brokerAlterProblem); other resource types are INVALID_REQUEST.
+ */
+export async function alterTopicResources<
+  R extends { resourceType: number; resourceName: string; configs: { name: string }[] },
+>(
   ctx: RequestContext,
   api: string,
   resources: R[],
@@ -51,10 +79,16 @@ export async function alterTopicResources<R extends { resourceType: number; reso
       resourceName: r.resourceName,
     };
     try {
+      if (r.resourceType === RESOURCE_BROKER) {
+        const problem = brokerAlterProblem(ctx, r);
+        if (problem) throw problem;
+        responses.push(out);
+        continue;
+      }
       if (r.resourceType !== RESOURCE_TOPIC) {
         throw new KafkaError(
           ErrorCode.INVALID_REQUEST,
-          `only topic configs (resource type 2) can be altered, got resource type ${r.resourceType}`,
+          `only topic (2) and broker (4) config resources exist in Kafka Lite, got resource type ${r.resourceType}`,
         );
       }
       if (!ctx.broker.getTopic(r.resourceName))
@@ -73,7 +107,7 @@ export const alterConfigs = defineApi<AlterConfigsRequest, AlterConfigsResponse>
   apiKey: 33,
   name: 'AlterConfigs',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   request: [
     arr('resources', [

@@ -1,4 +1,7 @@
-/** DeleteGroups (key 42), v0-1: removes empty groups and their committed offsets; NON_EMPTY_GROUP otherwise. */
+/**
+ * DeleteGroups (key 42), v0-2: removes empty groups and their committed offsets; NON_EMPTY_GROUP otherwise,
+ * GROUP_ID_NOT_FOUND for a group known nowhere. v2 is the first flexible version (same fields).
+ */
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 
@@ -9,7 +12,7 @@ export const deleteGroups = defineApi<
   apiKey: 42,
   name: 'DeleteGroups',
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   flexibleFrom: 2,
   request: [arr('groupsNames', 'string')],
   response: [f('throttleTimeMs', 'int32'), arr('results', [f('groupId', 'string'), f('errorCode', 'int16')])],

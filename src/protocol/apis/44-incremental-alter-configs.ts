@@ -2,7 +2,8 @@
  * IncrementalAlterConfigs (key 44), v0-1 (flexible from 1): changes single topic config keys. Operations: SET (0)
  * a value, DELETE (1) the override (back to the default), APPEND (2) to and SUBTRACT (3) from a list config
  * (cleanup.policy). All changes of a resource are validated, then stored at once; validateOnly stops after
- * validating. Broker configs are read-only in Kafka Lite.
+ * validating. Broker configs (resource type 4) are fixed while Kafka Lite runs: changing any is answered
+ * INVALID_REQUEST naming them (as Kafka answers for a config it cannot update dynamically; 33-alter-configs.ts).
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { isKnownConfig, isListConfig } from '../../broker/storage/configs';

@@ -494,6 +494,7 @@ describe('committed offsets through the broker: lag, reset, delete', () => {
       partition: 1,
       offset: 4,
       metadata: 'checkpoint',
+      leaderEpoch: -1,
       errorCode: 0,
     });
     assert.deepStrictEqual(

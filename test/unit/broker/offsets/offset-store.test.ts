@@ -6,6 +6,7 @@ import { FakeClock } from '../../../../src/broker/clock';
 import Datastore from 'nedb-promises';
 import { openOffsetStore } from '../../../../src/broker/offsets/offset-store';
 import { realIo } from '../../../../src/broker/storage/segment';
+import { crc32c } from '../../../../src/broker/storage/crc32c';
 
 describe('offset store', () => {
   let dir: string;
@@ -53,6 +54,7 @@ describe('offset store', () => {
       partition: 0,
       offset: 8,
       metadata: 'second',
+      leaderEpoch: -1,
       errorCode: 0,
     });
     assert.strictEqual(b.fetch('h', null)[0].metadata, 'x');
@@ -203,6 +205,7 @@ describe('offset store', () => {
       partition: 0,
       offset: 5,
       metadata: 'ok',
+      leaderEpoch: -1,
       errorCode: 0,
     });
     assert.deepStrictEqual(
@@ -233,7 +236,7 @@ describe('offset store', () => {
     });
     const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
     assert.deepStrictEqual(store.fetch('g', null), [
-      { topic: 't', partition: 3, offset: 77, metadata: 'meta', errorCode: 0 },
+      { topic: 't', partition: 3, offset: 77, metadata: 'meta', leaderEpoch: -1, errorCode: 0 },
     ]);
     assert.deepStrictEqual(store.history('g', 't', 3), [
       { offset: 77, memberId: 'm', generationId: 4, timestamp: 1234 },
@@ -368,6 +371,51 @@ describe('offset store: a damaged offsets.log costs the damaged line only', () =
     const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
     assert.deepStrictEqual(store.groupsWithOffsets(), []);
     await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.close();
+  });
+});
+
+describe('offset store: committed leader epoch', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-epoch-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const line = (json: unknown) => {
+    const body = Buffer.from(JSON.stringify(json), 'utf8');
+    return `${crc32c(body).toString(16).padStart(8, '0')} ${body.toString('utf8')}\n`;
+  };
+
+  it('a commit at offset 50 with leader epoch 2 reads back with epoch 2, also after a restart (compaction)', async () => {
+    const a = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    await a.commit('g', 'm', 1, [
+      { topic: 't', partition: 0, offset: 50, metadata: null, leaderEpoch: 2 },
+      { topic: 't', partition: 1, offset: 3, metadata: null },
+    ]);
+    const epochs = (s: typeof a) => s.fetch('g', [{ topic: 't', partitions: [0, 1, 2] }]).map((c) => c.leaderEpoch);
+    assert.deepStrictEqual(epochs(a), [2, -1, -1]);
+    await a.close();
+    const b = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    assert.deepStrictEqual(epochs(b), [2, -1, -1]);
+    await b.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 51, metadata: null }]);
+    assert.deepStrictEqual(epochs(b), [-1, -1, -1], 'a commit without an epoch leaves none');
+    await b.close();
+  });
+
+  it('lines written before the leader epoch was stored (no epoch element) read as epoch -1', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'offsets.log'),
+      line({ s: ['g', 't', 0, 10, 'm', [[10, 'a', 1, 5]]] }) + line({ c: ['g', 'b', 2, 6, [['t', 1, 20, null]]] }),
+    );
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => [c.partition, c.offset, c.metadata, c.leaderEpoch]),
+      [
+        [0, 10, 'm', -1],
+        [1, 20, null, -1],
+      ],
+    );
     await store.close();
   });
 });

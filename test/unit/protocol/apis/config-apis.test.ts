@@ -11,6 +11,8 @@ import type { Writer } from '../../../../src/protocol/codec/writer';
 import type { KafkaServer } from '../../../../src/protocol/server';
 import { startKafkaServer } from '../../../../src/protocol/server';
 import { frame, RawClient } from '../helpers';
+import { ErrorCode } from '../../../../src/broker/errors';
+import { GroupWire } from './group-wire';
 
 const SET = 0;
 const DELETE = 1;
@@ -189,5 +191,69 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
     assert.strictEqual(r.arrayLength(), 1);
     assert.strictEqual(r.int16(), 0, r.nullableString() ?? '');
     assert.deepStrictEqual(overrides(), { 'cleanup.policy': 'compact' });
+  });
+});
+
+describe('config APIs over the wire: broker resources (type 4) and AlterConfigs v2', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('cfg', 1);
+  });
+  afterEach(() => wire.close());
+
+  /** IncrementalAlterConfigs v1 or AlterConfigs v2 (both flexible) of one resource; returns [code, message]. */
+  async function alter(
+    apiKey: 33 | 44,
+    resourceType: number,
+    name: string,
+    configs: [string, string | null][],
+  ): Promise<[number, string | null]> {
+    const d = await wire.call(apiKey, apiKey === 44 ? 1 : 2, true, (e) => {
+      e.len(1).i8(resourceType).str(name).len(configs.length);
+      for (const [key, value] of configs) {
+        e.str(key);
+        if (apiKey === 44) e.i8(SET);
+        e.nstr(value).tags();
+      }
+      e.tags().bool(false).tags();
+    });
+    d.i32();
+    const [res] = d.many((): [number, string | null] => {
+      const out: [number, string | null] = [d.i16(), d.nstr()];
+      assert.strictEqual(d.i8(), resourceType);
+      assert.strictEqual(d.str(), name);
+      d.tags();
+      return out;
+    });
+    d.tags();
+    d.end();
+    return res;
+  }
+
+  it('changing a broker config is INVALID_REQUEST naming it (fixed at start), for both alter APIs', async () => {
+    const [code, message] = await alter(44, 4, '1', [['num.partitions', '4']]);
+    assert.strictEqual(code, ErrorCode.INVALID_REQUEST);
+    assert.match(message ?? '', /cannot update these broker configs dynamically: num\.partitions/);
+    const [code2, message2] = await alter(33, 4, '', [
+      ['log.retention.ms', '1000'],
+      ['no.such.thing', '1'],
+    ]);
+    assert.strictEqual(code2, ErrorCode.INVALID_REQUEST);
+    assert.match(message2 ?? '', /log\.retention\.ms/);
+    assert.match(message2 ?? '', /unknown broker config\(s\): no\.such\.thing/);
+    assert.strictEqual(wire.broker.defaultPartitions, 1, 'nothing changed');
+  });
+
+  it('a broker resource naming no config succeeds; another broker id is INVALID_REQUEST', async () => {
+    assert.deepStrictEqual(await alter(44, 4, '1', []), [0, null]);
+    const [code, message] = await alter(44, 4, '2', []);
+    assert.strictEqual(code, ErrorCode.INVALID_REQUEST);
+    assert.match(message ?? '', /unexpected broker id/);
+  });
+
+  it('AlterConfigs v2 (flexible) replaces a topic config', async () => {
+    assert.deepStrictEqual(await alter(33, 2, 'cfg', [['retention.ms', '5000']]), [0, null]);
+    assert.deepStrictEqual(wire.broker.getTopic('cfg')!.configs, { 'retention.ms': '5000' });
   });
 });

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.*;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -141,16 +142,24 @@ class AdminTest {
     TopicPartition p0 = new TopicPartition(t, 0);
     TopicPartition p1 = new TopicPartition(t, 1);
     admin
-        .alterConsumerGroupOffsets(g, Map.of(p0, new OffsetAndMetadata(0, "meta"), p1, new OffsetAndMetadata(0)))
+        .alterConsumerGroupOffsets(
+            g, Map.of(p0, new OffsetAndMetadata(50, Optional.of(2), "meta"), p1, new OffsetAndMetadata(0)))
         .all()
         .get();
     Map<TopicPartition, OffsetAndMetadata> got = admin.listConsumerGroupOffsets(g).partitionsToOffsetAndMetadata().get();
-    assertEquals(0, got.get(p0).offset());
+    assertEquals(50, got.get(p0).offset());
     assertEquals("meta", got.get(p0).metadata());
-    assertTrue(
-        admin.listConsumerGroups().all().get().stream().anyMatch(l -> l.groupId().equals(g)), "group is listed");
+    assertEquals(Optional.of(2), got.get(p0).leaderEpoch(), "the committed leader epoch round-trips");
+    assertEquals(Optional.empty(), got.get(p1).leaderEpoch(), "no epoch was committed for p1");
+    // listConsumerGroups/ConsumerGroupState are deprecated in 4.x (for listGroups/GroupState, which 3.9 lacks):
+    // the one API both client lines have.
+    Optional<ConsumerGroupListing> listed =
+        admin.listConsumerGroups().all().get().stream().filter(l -> l.groupId().equals(g)).findFirst();
+    assertTrue(listed.isPresent(), "group is listed");
+    assertEquals(Optional.of(ConsumerGroupState.EMPTY), listed.get().state(), "a group with only offsets is Empty");
     ConsumerGroupDescription desc = admin.describeConsumerGroups(List.of(g)).all().get().get(g);
     assertEquals(0, desc.members().size());
+    assertEquals(ConsumerGroupState.EMPTY, desc.state());
 
     admin.deleteConsumerGroupOffsets(g, Set.of(p1)).all().get();
     got = admin.listConsumerGroupOffsets(g).partitionsToOffsetAndMetadata().get();

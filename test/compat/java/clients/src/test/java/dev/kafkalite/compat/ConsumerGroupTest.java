@@ -7,9 +7,12 @@ import java.util.*;
 import java.util.concurrent.*;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.*;
 import org.apache.kafka.clients.producer.*;
+import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.*;
 import org.junit.jupiter.api.Test;
@@ -92,6 +95,20 @@ class ConsumerGroupTest {
         Map<TopicPartition, OffsetAndMetadata> committed = a.listConsumerGroupOffsets(g).partitionsToOffsetAndMetadata().get();
         for (int p = 0; p < 4; p++) assertEquals(5, committed.get(new TopicPartition(t, p)).offset());
         assertEquals(2, a.describeConsumerGroups(List.of(g)).all().get().get(g).members().size());
+        Collection<ConsumerGroupListing> stable =
+            a.listConsumerGroups(new ListConsumerGroupsOptions().inStates(Set.of(ConsumerGroupState.STABLE)))
+                .all()
+                .get();
+        Optional<ConsumerGroupListing> mine = stable.stream().filter(l -> l.groupId().equals(g)).findFirst();
+        assertTrue(mine.isPresent(), "the group is listed among the Stable groups: " + stable);
+        assertEquals(Optional.of(ConsumerGroupState.STABLE), mine.get().state());
+        assertTrue(
+            a.listConsumerGroups(new ListConsumerGroupsOptions().inStates(Set.of(ConsumerGroupState.EMPTY)))
+                .all()
+                .get()
+                .stream()
+                .noneMatch(l -> l.groupId().equals(g)),
+            "a Stable group is not listed among the Empty ones");
       }
     } finally {
       for (KafkaConsumer<String, String> c : cs) c.close();

@@ -1,0 +1,75 @@
+// DescribeGroups (key 15) v5/v6 over the wire against a real broker, frames built from Kafka's message spec: v6
+// answers an unknown group GROUP_ID_NOT_FOUND with a message (KIP-1043) where v5 describes it as Dead with no
+// error; a group known only from committed offsets is Empty.
+import * as assert from 'assert';
+import { ErrorCode } from '../../../../src/broker/errors';
+import { GroupWire, stableStaticGroup } from './group-wire';
+
+describe('DescribeGroups API: v5 (flexible) and v6 (error message)', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 1);
+    await wire.broker.commitOffsets('offsets-only', '', -1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+  });
+  afterEach(() => wire.close());
+
+  async function describe_(version: 5 | 6, groups: string[]) {
+    const d = await wire.call(15, version, true, (e) => {
+      e.len(groups.length);
+      for (const g of groups) e.str(g);
+      e.bool(false).tags();
+    });
+    d.i32();
+    const out = d.many(() => {
+      const errorCode = d.i16();
+      const errorMessage = version >= 6 ? d.nstr() : null;
+      const g = {
+        errorCode,
+        errorMessage,
+        groupId: d.str(),
+        state: d.str(),
+        protocolType: d.str(),
+        protocol: d.str(),
+        members: d.many(() => {
+          const m = { memberId: d.str(), instance: d.nstr(), clientId: d.str(), host: d.str() };
+          d.bytes();
+          d.bytes();
+          d.tags();
+          return m;
+        }),
+      };
+      d.i32(); // authorized operations
+      d.tags();
+      return g;
+    });
+    d.tags();
+    d.end();
+    return out;
+  }
+
+  it('v6 answers an unknown group GROUP_ID_NOT_FOUND with a message; v5 describes it as Dead without an error', async () => {
+    const [v6] = await describe_(6, ['missing']);
+    assert.strictEqual(v6.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+    assert.match(v6.errorMessage ?? '', /missing/);
+    const [v5] = await describe_(5, ['missing']);
+    assert.deepStrictEqual([v5.errorCode, v5.state], [0, 'Dead']);
+  });
+
+  it('v6 describes a live group with its static member and a group known only from offsets as Empty', async () => {
+    const m = await stableStaticGroup(wire, 'live');
+    const [live, offsetsOnly] = await describe_(6, ['live', 'offsets-only']);
+    assert.deepStrictEqual(
+      [live.errorCode, live.errorMessage, live.state, live.protocolType, live.protocol],
+      [0, null, 'Stable', 'consumer', 'range'],
+    );
+    assert.deepStrictEqual(
+      live.members.map((x) => [x.memberId, x.instance]),
+      [[m.memberId, 'i1']],
+    );
+    assert.deepStrictEqual(
+      [offsetsOnly.errorCode, offsetsOnly.state, offsetsOnly.protocolType, offsetsOnly.members.length],
+      [0, 'Empty', 'consumer', 0],
+    );
+  });
+});

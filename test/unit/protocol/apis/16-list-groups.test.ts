@@ -1,0 +1,56 @@
+// ListGroups (key 16) v4/v5 over the wire against a real broker, frames built from Kafka's message spec: each
+// group's state (v4) and type (v5), filtered by the states and types the request names (case-insensitively).
+import * as assert from 'assert';
+import { GroupWire, stableStaticGroup } from './group-wire';
+
+describe('ListGroups API: states (v4) and types (v5)', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 1);
+    await wire.broker.commitOffsets('idle', '', -1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await stableStaticGroup(wire, 'busy');
+  });
+  afterEach(() => wire.close());
+
+  async function list(version: 4 | 5, states: string[], types: string[] = []): Promise<string[][]> {
+    const d = await wire.call(16, version, true, (e) => {
+      e.len(states.length);
+      for (const s of states) e.str(s);
+      if (version >= 5) {
+        e.len(types.length);
+        for (const t of types) e.str(t);
+      }
+      e.tags();
+    });
+    d.i32();
+    assert.strictEqual(d.i16(), 0);
+    const groups = d.many(() => {
+      const row = [d.str(), d.str(), d.str()];
+      if (version >= 5) row.push(d.str());
+      d.tags();
+      return row;
+    });
+    d.tags();
+    d.end();
+    return groups;
+  }
+
+  it('v4 answers every group with its state and keeps only the states asked for', async () => {
+    assert.deepStrictEqual(await list(4, []), [
+      ['busy', 'consumer', 'Stable'],
+      ['idle', 'consumer', 'Empty'],
+    ]);
+    assert.deepStrictEqual(await list(4, ['stable']), [['busy', 'consumer', 'Stable']]);
+    assert.deepStrictEqual(await list(4, ['Empty', 'Dead']), [['idle', 'consumer', 'Empty']]);
+  });
+
+  it('v5 answers the classic type and filters by type', async () => {
+    assert.deepStrictEqual(await list(5, [], ['classic']), [
+      ['busy', 'consumer', 'Stable', 'classic'],
+      ['idle', 'consumer', 'Empty', 'classic'],
+    ]);
+    assert.deepStrictEqual(await list(5, [], ['consumer', 'share']), []);
+    assert.deepStrictEqual(await list(5, ['Empty'], ['Classic']), [['idle', 'consumer', 'Empty', 'classic']]);
+  });
+});
