@@ -110,7 +110,8 @@ export class SchemaRegistry {
     });
     for (const [id, s] of reg.ids) {
       try {
-        reg.idByIdentity.set(s.identity || reg.identityOf(s), id);
+        s.identity = reg.identityOf(s);
+        reg.idByIdentity.set(s.identity, id);
       } catch (e) {
         logger('warn', `schema registry: schema id ${id} no longer parses: ${(e as Error).message}`);
       }

@@ -61,12 +61,12 @@ export const protobufFormat: SchemaFormat<ParsedProtobuf> = {
       }
       const before = new Set(allTypes(root).map(fullName));
       const main = protobuf.parse(schema, root, { keepCase: true });
-      imports = main.imports;
-      addImports(main.imports, 'the schema');
-      root.resolveAll();
       const messages = allTypes(root)
         .map(fullName)
         .filter((n) => !before.has(n));
+      imports = main.imports;
+      addImports(main.imports, 'the schema');
+      root.resolveAll();
       if (messages.length === 0 && !/\bmessage\b/.test(schema)) throw new Error('the schema defines no message');
       return {
         root,
