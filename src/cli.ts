@@ -9,7 +9,8 @@
  * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0. Also
  * serves the embedded Schema Registry (src/schema-registry-server) on 127.0.0.1:<--schema-registry-port> (default
  * 8081; with --port 0 and no --schema-registry-port it takes a free port too; --no-schema-registry turns it off)
- * and prints `schema registry on http://127.0.0.1:<port>` before the `listening on` line. A
+ * and prints `schema registry on http://127.0.0.1:<port>` right after the `listening on` line (both are serving
+ * by then; the `listening on` line stays the first line). A
  * shutdown that cannot write its bookkeeping (a full disk) lists what it could not write and still exits 0 when
  * the log itself is intact; 1 when it is not. Output never kills the broker (a closed stdout is ignored).
  * Startup failures (port in use, unwritable directory, bad flags) print one line on stderr and exit 1.
@@ -284,8 +285,8 @@ async function serve(opts: ServeOptions): Promise<void> {
       `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
     );
   }
-  if (registry) out(`kafka-lite ${version}: schema registry on ${registry.url}\n`);
   out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
+  if (registry) out(`kafka-lite ${version}: schema registry on ${registry.url}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -116,10 +116,6 @@ export class SchemaRegistry {
         logger('warn', `schema registry: schema id ${id} no longer parses: ${(e as Error).message}`);
       }
     }
-    logger(
-      'info',
-      `schema registry: ${reg.subjects.size} subjects, ${reg.ids.size} schemas from ${stored.length} records`,
-    );
     return reg;
   }
 
