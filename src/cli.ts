@@ -285,8 +285,6 @@ async function serve(opts: ServeOptions): Promise<void> {
       `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
     );
   }
-  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
-  if (registry) out(`kafka-lite ${version}: schema registry on ${registry.url}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -312,6 +310,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // handlers first: a supervisor may send SIGTERM the moment it reads the ready line
+  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
+  if (registry) out(`kafka-lite ${version}: schema registry on ${registry.url}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
