@@ -6,7 +6,11 @@
  *
  * `kafka-lite serve`: the headless broker. Opens the engine on a data directory, starts the Kafka wire-protocol
  * server, prints `listening on <host>:<port>` (the real port, also with --port 0) once clients can connect, and
- * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0. A
+ * shuts down cleanly on SIGINT/SIGTERM (server closed, broker closed: clean-shutdown marker written), exit 0. Also
+ * serves the embedded Schema Registry (src/schema-registry-server) on 127.0.0.1:<--schema-registry-port> (default
+ * 8081; with --port 0 and no --schema-registry-port it takes a free port too; --no-schema-registry turns it off)
+ * and prints `schema registry on http://127.0.0.1:<port>` right after the `listening on` line (both are serving
+ * by then; the `listening on` line stays the first line). A
  * shutdown that cannot write its bookkeeping (a full disk) lists what it could not write and still exits 0 when
  * the log itself is intact; 1 when it is not. Output never kills the broker (a closed stdout is ignored).
  * Startup failures (port in use, unwritable directory, bad flags) print one line on stderr and exit 1.
@@ -18,6 +22,8 @@ import { Broker, DEFAULT_INITIAL_REBALANCE_DELAY_MS } from './broker/broker';
 import { ShutdownIncompleteError } from './broker/errors';
 import type { KafkaServer } from './protocol/server';
 import { startKafkaServer } from './protocol/server';
+import type { EmbeddedSchemaRegistry } from './schema-registry-server';
+import { startEmbeddedSchemaRegistry } from './schema-registry-server';
 import { version } from '../package.json';
 import { formatVerifyReport, verifyDataDir } from './broker/storage/verify';
 import { isProcessAlive, readLock } from './extension/model/lock-file';
@@ -44,6 +50,10 @@ Options:
   --group-initial-rebalance-delay-ms <n>
                        how long a new group's first rebalance waits for more members
                        (default 0; Kafka's default is 3000)
+  --schema-registry-port <n>
+                       port of the embedded Schema Registry on 127.0.0.1 (default 8081; 0 picks a
+                       free one; with --port 0 it defaults to a free one too)
+  --no-schema-registry do not start the Schema Registry
   --quiet              log only warnings and errors
   --help               show this help
   --version            print the version
@@ -67,6 +77,9 @@ interface ServeOptions {
   maxRequestBytes?: number;
   queuedMaxRequestBytes?: number;
   connectionsMaxIdleMs?: number;
+  /** undefined: 8081, or a free port when --port is 0. */
+  schemaRegistryPort?: number;
+  schemaRegistry: boolean;
 }
 
 type Command = 'serve' | 'verify' | 'help' | 'version';
@@ -84,6 +97,7 @@ function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
     quiet: false,
     json: false,
     shallow: false,
+    schemaRegistry: true,
   };
   let command: Command | null = null;
   const value = (i: number, flag: string): string => {
@@ -147,6 +161,12 @@ function parseArgs(argv: string[]): { command: Command; opts: ServeOptions } {
         break;
       case '--connections-max-idle-ms':
         opts.connectionsMaxIdleMs = int(take(), '--connections-max-idle-ms', 0, 0x7fffffff);
+        break;
+      case '--schema-registry-port':
+        opts.schemaRegistryPort = int(take(), '--schema-registry-port', 0, 65535);
+        break;
+      case '--no-schema-registry':
+        opts.schemaRegistry = false;
         break;
       case '--quiet':
         opts.quiet = true;
@@ -252,18 +272,35 @@ async function serve(opts: ServeOptions): Promise<void> {
       throw new Error(`cannot listen on ${opts.host}: no such local address`, { cause: e });
     throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { cause: e });
   }
+  let registry: EmbeddedSchemaRegistry | undefined;
+  if (opts.schemaRegistry) {
+    const port = opts.schemaRegistryPort ?? (opts.port === 0 ? 0 : 8081);
+    try {
+      registry = await startEmbeddedSchemaRegistry(broker, { port, logger: log });
+    } catch (e) {
+      await server.close();
+      await broker.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new Error(
+          `schema registry port ${port} on 127.0.0.1 is already in use (try --schema-registry-port 0, or --no-schema-registry)`,
+          { cause: e },
+        );
+      throw new Error(`cannot start the schema registry: ${(e as Error).message}`, { cause: e });
+    }
+  }
   if (!isLoopback(opts.host)) {
     err(
       `WARNING: listening on ${opts.host}, not loopback: anyone who can reach this machine can read and write its topics (no authentication).\n`,
     );
   }
-  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log('info', `${signal}: shutting down`);
     try {
+      await registry?.close();
       await server.close();
       await broker.close();
       out('kafka-lite stopped cleanly\n');
@@ -282,6 +319,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // handlers first: a supervisor may send SIGTERM the moment it reads the ready line
+  out(`kafka-lite ${version}: data in ${dataDir}; listening on ${server.host}:${server.port}\n`);
+  if (registry) out(`kafka-lite ${version}: schema registry on ${registry.url}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

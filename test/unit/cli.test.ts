@@ -156,4 +156,79 @@ describe('kafka-lite serve (the CLI process)', function () {
     assert.strictEqual(await exited(bad), 1);
     assert.match(err, /--max-request-bytes must be an integer/);
   });
+  it('serves the Schema Registry on 127.0.0.1 and prints its address after the listening line; --no-schema-registry turns it off', async () => {
+    const lines = (c: ChildProcess, count: number) =>
+      new Promise<string[]>((resolve, reject) => {
+        let out = '';
+        c.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const ls = out.split('\n');
+          if (ls.length > count) resolve(ls.slice(0, count));
+        });
+        c.once('exit', (code) => reject(new Error(`the CLI exited (${code}):\n${out}`)));
+      });
+    child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [first, second] = await lines(child, 2);
+    assert.match(first, /listening on 127\.0\.0\.1:\d+/);
+    const m = /schema registry on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(second);
+    assert.ok(m, `second line: ${second}`);
+    assert.notStrictEqual(m[2], '8081', 'with --port 0 the registry takes a free port too');
+    const res = await fetch(`${m[1]}/subjects/cli-value/versions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: '"string"' }),
+    });
+    assert.deepStrictEqual(await res.json(), { id: 1 });
+    child.kill('SIGTERM');
+    assert.strictEqual(await exited(child), 0);
+    // the registration is in the _schemas topic of the data directory
+    const broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    try {
+      assert.strictEqual(broker.getTopic('_schemas')?.configs['cleanup.policy'], 'compact');
+      assert.strictEqual(broker.readRecords('_schemas', 0, 0, 10).length, 1);
+    } finally {
+      await broker.close();
+    }
+
+    child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dir, '--no-schema-registry'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await firstLine(child);
+    let more = '';
+    child.stdout!.on('data', (d: Buffer) => (more += d.toString()));
+    child.kill('SIGTERM');
+    assert.strictEqual(await exited(child), 0);
+    assert.doesNotMatch(more, /schema registry on/);
+  });
+
+  it('--schema-registry-port: a taken port is refused naming the way out; a bad value names the flag', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    try {
+      const c = spawn(
+        process.execPath,
+        [cli, 'serve', '--port', '0', '--data-dir', dir, '--schema-registry-port', String(taken)],
+        {
+          stdio: 'pipe',
+        },
+      );
+      let err = '';
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      assert.strictEqual(await exited(c), 1);
+      assert.match(
+        err,
+        new RegExp(`schema registry port ${taken} on 127\\.0\\.0\\.1 is already in use.*--no-schema-registry`),
+      );
+    } finally {
+      blocker.close();
+    }
+    const bad = spawn(process.execPath, [cli, 'serve', '--schema-registry-port', '70000'], { stdio: 'pipe' });
+    let err = '';
+    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    assert.strictEqual(await exited(bad), 1);
+    assert.match(err, /--schema-registry-port must be an integer in 0\.\.65535/);
+  });
 });

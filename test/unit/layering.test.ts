@@ -1,6 +1,7 @@
 /**
  * The layering rules of docs/ARCHITECTURE.md, checked on the sources: src/broker/** never imports vscode or
- * net (the engine runs in plain Node and is tested with mocha); nothing outside src/extension imports vscode.
+ * net (the engine runs in plain Node and is tested with mocha); src/schema-registry never imports vscode, net or http
+ * (its HTTP server lives in src/schema-registry-server); nothing outside src/extension imports vscode.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -55,6 +56,18 @@ describe('layering', () => {
       offenders.map((f) => path.relative(root, f)),
       [],
       'these engine files import vscode or net',
+    );
+  });
+
+  it('src/schema-registry (the registry engine) never imports vscode, net or http', () => {
+    const files = sources(path.join(root, 'src', 'schema-registry'));
+    assert.ok(files.length > 0, 'src/schema-registry has sources');
+    const banned = new Set(['vscode', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https']);
+    const offenders = files.filter((f) => importsOf(fs.readFileSync(f, 'utf8')).some((s) => banned.has(s)));
+    assert.deepStrictEqual(
+      offenders.map((f) => path.relative(root, f)),
+      [],
+      'these registry engine files import vscode, net or http',
     );
   });
 
