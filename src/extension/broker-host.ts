@@ -20,6 +20,8 @@ import * as vscode from 'vscode';
 import { Broker } from '../broker/broker';
 import type { ConnectionEvent, KafkaServer } from '../protocol/server';
 import { startKafkaServer } from '../protocol/server';
+import type { EmbeddedSchemaRegistry } from '../schema-registry-server';
+import { startEmbeddedSchemaRegistry } from '../schema-registry-server';
 import type { DataDirLock, LockInfo } from './model/lock-file';
 import { acquireLock, isProcessAlive, readLock } from './model/lock-file';
 import type { ClusterReader } from './model/tree-model';
@@ -51,6 +53,7 @@ export class BrokerHost implements vscode.Disposable {
   private _owner: LockInfo | undefined;
   private _broker: Broker | undefined;
   private server: KafkaServer | undefined;
+  private schemaRegistry: EmbeddedSchemaRegistry | undefined;
   private lock: DataDirLock | undefined;
   private _dataDir: string | undefined;
   private unsubscribe: (() => void)[] = [];
@@ -91,6 +94,10 @@ export class BrokerHost implements vscode.Disposable {
     if (this._state === 'running') return this.server?.host;
     if (this._state === 'external') return this._owner?.host;
     return undefined;
+  }
+  /** The embedded Schema Registry's URL, while this window's broker runs with it. */
+  get schemaRegistryUrl(): string | undefined {
+    return this._state === 'running' ? this.schemaRegistry?.url : undefined;
   }
   /** `host:port` for clients' bootstrap.servers, when a broker serves this workspace. */
   get bootstrap(): string | undefined {
@@ -364,6 +371,8 @@ export class BrokerHost implements vscode.Disposable {
           if (a) void vscode.env.clipboard.writeText(`${server?.host}:${server?.port}`);
         });
       }
+      if (settings.schemaRegistryEnabled)
+        this.schemaRegistry = await this.startSchemaRegistry(opened, settings.schemaRegistryPort);
       lock.update({ port: server.port, host: server.host });
       this._broker = broker;
       this.server = server;
@@ -395,6 +404,28 @@ export class BrokerHost implements vscode.Disposable {
     }
   }
 
+  /**
+   * The Schema Registry is an extra: when it cannot start (every port of the fallback range taken, a damaged
+   * `_schemas` topic), the broker still runs and the log says why.
+   */
+  private async startSchemaRegistry(broker: Broker, port: number): Promise<EmbeddedSchemaRegistry | undefined> {
+    try {
+      const outcome = await listenWithFallback(port, (p) =>
+        startEmbeddedSchemaRegistry(broker, {
+          port: p,
+          logger: (level: 'info' | 'warn' | 'error', msg: string) => this.log[level](`schema registry: ${msg}`),
+        }),
+      );
+      if (outcome.busyPorts.length > 0)
+        this.log.warn(`Port ${port} is in use; the Schema Registry is on ${outcome.server.url} instead.`);
+      this.log.info(`Schema Registry on ${outcome.server.url}.`);
+      return outcome.server;
+    } catch (e) {
+      this.log.error(`The Schema Registry could not start (the broker runs without it): ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   private mark(name: string, at = performance.now()): void {
     this.timings.marks[name] ??= at;
   }
@@ -404,11 +435,18 @@ export class BrokerHost implements vscode.Disposable {
     const server = this.server;
     const broker = this._broker;
     const lock = this.lock;
+    const registry = this.schemaRegistry;
+    this.schemaRegistry = undefined;
     this.server = undefined;
     this._broker = undefined;
     this.lock = undefined;
     const wasRunning = this._state === 'running';
     if (server || broker) {
+      try {
+        await registry?.close();
+      } catch (e) {
+        this.log.warn(`Closing the Schema Registry failed: ${(e as Error).message}`);
+      }
       try {
         await server?.close();
       } catch (e) {

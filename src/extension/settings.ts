@@ -18,6 +18,8 @@ export interface HostSettings {
   defaultPartitions: number;
   flushIntervalMs: number;
   groupInitialRebalanceDelayMs: number;
+  schemaRegistryEnabled: boolean;
+  schemaRegistryPort: number;
 }
 
 export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -45,6 +47,8 @@ export function readSettings(): HostSettings {
     defaultPartitions: int('defaultPartitions', 1, 1, 10000),
     flushIntervalMs: int('flushIntervalMs', 50, 0, 60000),
     groupInitialRebalanceDelayMs: int('groupInitialRebalanceDelayMs', 0, 0, 300000),
+    schemaRegistryEnabled: c.get<boolean>('schemaRegistry.enabled', true),
+    schemaRegistryPort: int('schemaRegistry.port', 8081, 0, 65535),
   };
 }
 

@@ -71,6 +71,18 @@ export function registerBrokerCommands(
     vscode.commands.registerCommand('kafkaLite.broker.connectViews', () => host.connectViews()),
     vscode.commands.registerCommand('kafkaLite.showLog', () => log.show()),
     vscode.commands.registerCommand('kafkaLite.broker.verifyData', () => verifyData()),
+    vscode.commands.registerCommand('kafkaLite.broker.copySchemaRegistryUrl', async () => {
+      const url = host.schemaRegistryUrl;
+      if (!url) {
+        void vscode.window.showWarningMessage(
+          'Kafka Lite: the Schema Registry is not running (the broker is stopped, or kafkaLite.schemaRegistry.enabled is off).',
+        );
+        return undefined;
+      }
+      await vscode.env.clipboard.writeText(url);
+      void vscode.window.setStatusBarMessage(`$(check) Copied ${url}`, 3000);
+      return url;
+    }),
     vscode.commands.registerCommand('kafkaLite.broker.revealDataFolder', async () => {
       const dir = host.dataDir;
       if (!dir || !fs.existsSync(dir)) {

@@ -308,6 +308,18 @@ describe('Kafka Lite extension in a real VS Code', function () {
     assert.strictEqual(res.baseOffset, '3');
   });
 
+  it('serves the embedded Schema Registry beside the broker: Copy Schema Registry URL gives an address that answers', async () => {
+    const { host } = await api();
+    const url = (await vscode.commands.executeCommand('kafkaLite.broker.copySchemaRegistryUrl')) as string;
+    assert.strictEqual(url, host.schemaRegistryUrl);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${url}/subjects`);
+    assert.strictEqual(res.status, 200);
+    assert.deepStrictEqual(await res.json(), []);
+    const types = (await (await fetch(`${url}/schemas/types`)).json()) as string[];
+    assert.deepStrictEqual([...types].sort(), ['AVRO', 'JSON', 'PROTOBUF']);
+  });
+
   it("Verify Data checks the running broker's folder: healthy, then a flipped byte in a flushed batch is damage", async () => {
     const { host } = await api();
     await vscode.commands.executeCommand('kafkaLite.record.produce', {
