@@ -263,8 +263,12 @@ class DiskLogManager implements LogManager, StorageInternals {
         'info',
         `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point and the last ${opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES} bytes before it${truncatedAny ? '' : '; nothing was cut'}`,
       );
-    this.writeLogStartCheckpoint();
-    this.writeRecoveryCheckpoint();
+    // Opening may have moved log starts and recovery points; partitions left unopened changed nothing, so a clean
+    // open that left every one of them for later has nothing new to write.
+    if (this.fileStats().partitionsOpen > 0 || !this.clean) {
+      this.writeLogStartCheckpoint();
+      this.writeRecoveryCheckpoint();
+    }
     this.scheduleFlush();
     this.scheduleRetention();
     this.scheduleCleaner();
