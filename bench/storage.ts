@@ -1,7 +1,9 @@
 /**
  * Storage benchmark (`npm run bench -- --json --only storage`): the engine's append path against plain
  * sequential fs.writeSync of the same bytes, range reads, reopening a 1 GiB partition after a crash, peak RSS,
- * and compacting 256 MiB of a compacted topic.
+ * compacting 256 MiB of a compacted topic, and 10,000 partitions (2,000 topics × 5): restart time (clean, lazy;
+ * and after a crash, eager), open files and RSS, and appends round-robin over more partitions than the segment
+ * file cache holds (every append reopens its file).
  * Batches of 1,000 records with 100-byte values are encoded before timing: this measures the log, not the
  * encoder. Everything lives in a temp dir deleted at the end.
  */
@@ -9,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
+import { Broker } from '../src/broker/broker';
 import { systemClock } from '../src/broker/clock';
 import { openLogManager } from '../src/broker/storage/log-manager';
 import { encodeRecordBatch } from '../src/broker/storage/record-batch';
@@ -138,7 +141,10 @@ export async function run(): Promise<Record<string, number>> {
       throw new Error(`compaction kept ${cs.recordsAfter} records, expected ${RECORDS_PER_BATCH}`);
     await compactLogs.close();
 
+    const many = await manyPartitions(path.join(dir, 'many'), batches);
+
     const figures = {
+      ...many,
       append_records_per_s: Math.round(appendRecordsPerS),
       append_mb_per_s: round1(appendMbPerS),
       raw_write_mb_per_s: round1(rawMbPerS),
@@ -169,6 +175,99 @@ export async function run(): Promise<Record<string, number>> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function openFds(): number {
+  try {
+    return fs.readdirSync('/proc/self/fd').length;
+  } catch {
+    return -1; // not Linux
+  }
+}
+
+/** 10,000 partitions: restart, open files, RSS, and appends that evict from the segment file cache. */
+async function manyPartitions(dataDir: string, batches: Buffer[]): Promise<Record<string, number>> {
+  const quiet = () => undefined;
+  const options = { dataDir, clock: systemClock, flush: { intervalMs: 50 }, logger: quiet, onEvent: quiet };
+  const TOPICS = 2000;
+  const PER_TOPIC = 5;
+  const small = encodeRecordBatch(
+    [{ key: Buffer.from('k'), value: Buffer.alloc(VALUE_BYTES, 1), headers: [], timestamp: Date.now() }],
+    { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 },
+  );
+  let logs = await openLogManager(options);
+  let t0 = process.hrtime.bigint();
+  for (let t = 0; t < TOPICS; t++) await logs.createTopic(`t${t}`, PER_TOPIC);
+  const createMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // One record in every partition, so each has a segment with data.
+  for (let t = 0; t < TOPICS; t++)
+    for (let p = 0; p < PER_TOPIC; p++) {
+      const b = Buffer.from(small);
+      logs.appendValidated(`t${t}`, p, b, logs.parseRecordSet(`t${t}`, p, b));
+    }
+  await logs.close();
+
+  // Clean restart: partitions open lazily.
+  t0 = process.hrtime.bigint();
+  logs = await openLogManager(options);
+  const restartMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (logs.partitionInfo(`t${TOPICS - 1}`, PER_TOPIC - 1).logEndOffset !== 1) throw new Error('restart lost data');
+  const fdsAfterRestart = openFds();
+
+  // Appends round-robin over 2,048 partitions (4× the default 512 open files): every append reopens its file.
+  const ROUND_ROBIN = 2048;
+  const count = Math.ceil((256 * MB) / batches[0].length);
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const k = i % ROUND_ROBIN;
+    const topic = `t${Math.floor(k / PER_TOPIC)}`;
+    const b = batches[i % batches.length];
+    logs.appendValidated(topic, k % PER_TOPIC, b, logs.parseRecordSet(topic, k % PER_TOPIC, b));
+  }
+  const evictingSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await logs.flush();
+  // Touch every partition (a read each), then count what is open.
+  for (let t = 0; t < TOPICS; t++) for (let p = 0; p < PER_TOPIC; p++) logs.read(`t${t}`, p, 0, 1024);
+  const fdsAllUsed = openFds();
+  const rssMb = process.memoryUsage().rss / MB;
+  await logs.close();
+
+  // The whole broker (log, offsets, producer state) as the extension opens it: the first open has no producer
+  // snapshot yet and rebuilds it from every partition's log, so the second one is timed (every later start).
+  await (await Broker.open({ dataDir, logger: quiet })).close();
+  t0 = process.hrtime.bigint();
+  const broker = await Broker.open({ dataDir, logger: quiet });
+  const brokerOpenMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  await broker.close();
+
+  // After a crash every partition is opened and its tail checked at once (see docs/ARCHITECTURE.md).
+  logs = await openLogManager(options);
+  (logs as unknown as { crash(): void }).crash();
+  t0 = process.hrtime.bigint();
+  logs = await openLogManager(options);
+  const uncleanMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  await logs.close();
+
+  const figures = {
+    create_10k_partitions_ms: Math.round(createMs),
+    restart_10k_partitions_ms: Math.round(restartMs),
+    broker_open_10k_partitions_ms: Math.round(brokerOpenMs),
+    restart_10k_partitions_after_crash_ms: Math.round(uncleanMs),
+    open_files_10k_partitions: fdsAllUsed,
+    open_files_10k_partitions_after_restart: fdsAfterRestart,
+    rss_10k_partitions_mb: round1(rssMb),
+    append_evicting_records_per_s: Math.round((count * RECORDS_PER_BATCH) / evictingSeconds),
+  };
+  console.log(
+    `10,000 partitions (${TOPICS} topics × ${PER_TOPIC}): created in ${figures.create_10k_partitions_ms} ms; clean restart ${figures.restart_10k_partitions_ms} ms (Broker.open ${figures.broker_open_10k_partitions_ms} ms); restart after a crash ${figures.restart_10k_partitions_after_crash_ms} ms`,
+  );
+  console.log(
+    `open files: ${figures.open_files_10k_partitions_after_restart} after the restart, ${figures.open_files_10k_partitions} with every partition used; RSS ${figures.rss_10k_partitions_mb} MB`,
+  );
+  console.log(
+    `append round-robin over ${ROUND_ROBIN} partitions (more than the segment files kept open): ${figures.append_evicting_records_per_s.toLocaleString()} records/s`,
+  );
+  return figures;
 }
 
 function round1(n: number): number {

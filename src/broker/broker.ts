@@ -67,6 +67,8 @@ export interface BrokerOptions {
   defaultPartitions?: number;
   initialRebalanceDelayMs?: number;
   commitHistoryLimit?: number;
+  /** Segment files the storage engine keeps open at most (see StorageOptions.maxOpenFiles). Default 512. */
+  maxOpenFiles?: number;
   logger?: Logger;
 }
 
@@ -146,7 +148,14 @@ export class Broker {
     // The log manager and the offset store do not depend on each other: open them concurrently (activation
     // time in the extension host is mostly waiting on their file reads).
     const [logsResult, offsetsResult] = await Promise.allSettled([
-      openLogManager({ dataDir, clock, flush: { intervalMs: opts.flushIntervalMs ?? 50 }, logger, onEvent }),
+      openLogManager({
+        dataDir,
+        clock,
+        flush: { intervalMs: opts.flushIntervalMs ?? 50 },
+        logger,
+        onEvent,
+        maxOpenFiles: opts.maxOpenFiles,
+      }),
       openOffsetStore({ dir: metaDir, clock, historyLimit: opts.commitHistoryLimit ?? 50, logger }),
     ]);
     if (logsResult.status === 'rejected' || offsetsResult.status === 'rejected') {

@@ -145,8 +145,10 @@ class Manager implements ProducerStateManager {
     const logs = this.opts.logs;
     const scanFrom = new Map<string, number>();
     if (snap && snap.version === 1) {
+      // One lookup table, not a listing per snapshot entry (that was quadratic: seconds at 10,000 partitions).
+      const topics = new Map(logs.listTopics().map((x) => [x.name, x]));
       for (const p of snap.partitions) {
-        const t = logs.listTopics().find((x) => x.name === p.topic);
+        const t = topics.get(p.topic);
         if (!t || p.partition >= t.partitions) continue;
         const info = logs.partitionInfo(p.topic, p.partition);
         const window = new Map<number, ProducerEntry>();

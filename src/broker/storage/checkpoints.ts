@@ -1,9 +1,12 @@
 /**
  * Small text checkpoint files in the data directory, rewritten whole (write temp file, fsync, rename):
  *
- *   recovery-point-offset-checkpoint   "<topic> <partition> <segmentBaseOffset> <position> <createdMs>" per line:
+ *   recovery-point-offset-checkpoint   "<topic> <partition> <segmentBaseOffset> <position> <createdMs>
+ *                                      <logEndOffset> <sizeBytes> <segmentCount> <lastTimestamp + 1>" per line:
  *                                      every byte of the partition before that segment position is fsynced;
- *                                      createdMs = when the active segment was started (segment.ms counts from it)
+ *                                      createdMs = when the active segment was started (segment.ms counts from it);
+ *                                      the last four describe the partition (believed after a clean shutdown only:
+ *                                      a partition is then opened lazily, log-manager.ts)
  *   log-start-offset-checkpoint        "<topic> <partition> <logStartOffset>" per line
  *
  * The first line is a version tag. A missing or unreadable file reads as empty (recovery then scans more, which

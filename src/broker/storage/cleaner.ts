@@ -182,6 +182,7 @@ export async function cleanSegments(
     }
     for (const suffix of ['.index', '.timeindex'] as const)
       fs.writeFileSync(path.join(log.dir, segmentFileName(r.seg.baseOffset, suffix)), '');
+    r.seg.release(); // no descriptor left on the file being replaced (Windows refuses the rename otherwise)
     fs.renameSync(r.tmpPath, r.seg.logPath);
     swapped.push(r.seg);
   }

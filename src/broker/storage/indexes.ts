@@ -18,6 +18,7 @@
  * Callers: segment.ts only.
  */
 import * as fs from 'fs';
+import { openBriefly } from './file-cache';
 
 function grow<T extends Int32Array | Float64Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
@@ -28,7 +29,7 @@ function grow<T extends Int32Array | Float64Array>(a: T, need: number, make: (n:
 
 /** Write `data` at `position` of the file at `path` (created if missing) after cutting it to `cutTo` bytes. */
 function writeAt(path: string, cutTo: number, data: Buffer, position: number): void {
-  const fd = fs.openSync(path, fs.existsSync(path) ? 'r+' : 'w+');
+  const fd = openBriefly(path, fs.existsSync(path) ? 'r+' : 'w+');
   try {
     const size = fs.fstatSync(fd).size;
     if (size > cutTo) fs.ftruncateSync(fd, cutTo);
@@ -41,11 +42,24 @@ function writeAt(path: string, cutTo: number, data: Buffer, position: number): v
 
 /** The file's bytes, or null when it does not exist. */
 function readWhole(path: string): Buffer | null {
+  let fd: number;
   try {
-    return fs.readFileSync(path);
+    fd = openBriefly(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(fs.fstatSync(fd).size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === buf.length ? buf : buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -17,6 +17,13 @@
  * are checked, and a torn or corrupt tail is cut (event 'recoveryTruncated'); after a clean shutdown nothing is
  * rescanned. Index files are derived data: checked against the log on open and rebuilt from it when in doubt.
  *
+ * Scale: at most maxOpenFiles segment files are open at once (file-cache.ts), whatever the number of partitions.
+ * After a clean shutdown partitions open lazily: open() reads only the checkpoints, which say each partition's
+ * log start and end offsets, size, segment count and newest timestamp (so listing, ListOffsets and partitionInfo
+ * need no segment file); a partition's segments and indexes are read at its first read, append, retention or
+ * cleaning. After an unclean shutdown every partition is opened (and its tail checked) eagerly, as the checkpoint
+ * cannot say where the log ends, and truncations are reported before the broker serves.
+ *
  * Callers: broker.ts (Broker.open) and tests/benchmarks.
  */
 import * as fs from 'fs';
@@ -37,8 +44,9 @@ import type { CheckpointEntries } from './checkpoints';
 import { checkpointKey, readCheckpoint, writeCheckpoint, writeCheckpointAsync } from './checkpoints';
 import type { EffectiveConfig } from './configs';
 import { describeConfigs, effectiveConfig, validateConfigs, assertValidTopicName } from './configs';
+import { defaultMaxOpenFiles, FileCache } from './file-cache';
 import type { RecoveryPoint } from './partition-log';
-import { PartitionLog } from './partition-log';
+import { destroyPartitionDir, PartitionLog } from './partition-log';
 import { cleanableSegmentCount, cleanSegments, needsCleaning } from './cleaner';
 import { recordsWithoutKey, validateRecordSet } from './record-batch';
 import type { StorageIo } from './segment';
@@ -65,15 +73,52 @@ export interface StorageOptions extends LogManagerOptions {
    * framing, offsets) besides everything after it. Default RECOVERY_RECHECK_BYTES (1 MiB); 0 turns it off.
    */
   recoveryRecheckBytes?: number;
+  /**
+   * At most this many segment files are held open (least recently used ones are closed and opened again when
+   * next used). Default 512, or half the process's open-file limit when that is lower (file-cache.ts); lowered
+   * by itself when the process runs out of descriptors all the same.
+   */
+  maxOpenFiles?: number;
 }
+
+/** fsyncs in flight at once during a flush (each may open its log file and two index files). */
+const FSYNC_CONCURRENCY = 8;
+/** Partitions being compacted at once (each holds the descriptor of the replacement it writes). */
+const CLEANER_CONCURRENCY = 2;
 
 /** Default of StorageOptions.recoveryRecheckBytes: ~3 ms of CRC-32C per partition. */
 export const RECOVERY_RECHECK_BYTES = 1024 * 1024;
 
+/**
+ * What the checkpoints written at a clean shutdown say about a partition that has not been opened since (lazy
+ * open); exact, since nothing can have changed a partition this process has not opened.
+ */
+interface LazyPartition {
+  recoveryPoint: RecoveryPoint;
+  activeCreatedAt: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  sizeBytes: number;
+  segmentCount: number;
+  lastTimestamp: number;
+  cleanedUpTo: number;
+}
+
+/** One partition of a topic: its log once opened, until then what the checkpoints said (`lazy`). */
+interface Slot {
+  partition: number;
+  log: PartitionLog | null;
+  lazy: LazyPartition | null;
+}
+
 interface Topic {
   info: TopicInfo;
   config: EffectiveConfig;
-  partitions: PartitionLog[];
+  partitions: Slot[];
+}
+
+function openSlot(log: PartitionLog): Slot {
+  return { partition: log.partition, log, lazy: null };
 }
 
 export async function openLogManager(opts: StorageOptions): Promise<LogManager & StorageInternals> {
@@ -91,11 +136,14 @@ export interface StorageInternals {
   cleanerIdle(): Promise<void>;
   /** Run one pass of the periodic log cleaner now. */
   runCleaner(): Promise<CompactionStats[]>;
+  /** Segment files open now, opened so far, the bound, and how many partitions are open (not lazy). */
+  fileStats(): { open: number; opens: number; maxOpenFiles: number; partitionsOpen: number };
 }
 
 class DiskLogManager implements LogManager, StorageInternals {
   private readonly dataDir: string;
   private readonly io: StorageIo;
+  private readonly files: FileCache;
   private topics = new Map<string, Topic>();
   /**
    * Topics whose creation is still being persisted: not visible (no reads, no appends, not listed) until their
@@ -115,10 +163,28 @@ class DiskLogManager implements LogManager, StorageInternals {
   private flushChain: Promise<void> = Promise.resolve();
   private checkpointChain: Promise<void> = Promise.resolve();
   private pendingFlush: Promise<void> | null = null;
+  /** Cleanings waiting for one of the CLEANER_CONCURRENCY slots. */
+  private cleanerQueue: (() => void)[] = [];
+  private cleanersRunning = 0;
 
   constructor(private readonly opts: StorageOptions) {
     this.dataDir = path.resolve(opts.dataDir);
     this.io = { ...realIo, ...(opts.io ?? {}) };
+    this.files = new FileCache(opts.maxOpenFiles ?? defaultMaxOpenFiles(), (level, message) =>
+      opts.logger(level, message),
+    );
+  }
+
+  /** Segment files open now and opened so far (tests, benchmark). */
+  fileStats(): { open: number; opens: number; maxOpenFiles: number; partitionsOpen: number } {
+    let partitionsOpen = 0;
+    for (const t of this.topics.values()) for (const s of t.partitions) if (s.log) partitionsOpen++;
+    return {
+      open: this.files.openCount,
+      opens: this.files.opens,
+      maxOpenFiles: this.files.maxOpenFiles,
+      partitionsOpen,
+    };
   }
 
   get openedCleanly(): boolean {
@@ -151,6 +217,22 @@ class DiskLogManager implements LogManager, StorageInternals {
       for (let p = 0; p < info.partitions; p++) {
         const key = checkpointKey(info.name, p);
         const rp = recoveryPoints.get(key);
+        const logStart = logStarts.get(key);
+        // A clean shutdown wrote every column (an older version wrote 3): the partition can wait until used.
+        if (this.clean && rp && rp.length >= 7 && logStart) {
+          const lazy: LazyPartition = {
+            recoveryPoint: { segmentBaseOffset: rp[0], position: rp[1] },
+            activeCreatedAt: rp[2],
+            logEndOffset: rp[3],
+            sizeBytes: rp[4],
+            segmentCount: rp[5],
+            lastTimestamp: rp[6] - 1,
+            logStartOffset: logStart[0],
+            cleanedUpTo: cleaned.get(key)?.[0] ?? 0,
+          };
+          topic.partitions.push({ partition: p, log: null, lazy });
+          continue;
+        }
         const point: RecoveryPoint | 'clean' | null = this.clean
           ? 'clean'
           : rp
@@ -162,29 +244,16 @@ class DiskLogManager implements LogManager, StorageInternals {
           this.partitionDir(info.name, p),
           now,
           this.io,
+          this.files,
           point,
-          logStarts.get(key)?.[0] ?? 0,
+          logStart?.[0] ?? 0,
           config,
           cleaned.get(key)?.[0] ?? 0,
           rp && rp.length >= 3 ? { segmentBaseOffset: rp[0], createdAt: rp[2] } : undefined,
           opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES,
         );
-        topic.partitions.push(log);
-        for (const why of recovery.indexesRebuilt)
-          opts.logger('warn', `rebuilt the indexes of ${info.name}-${p} from its log (${why})`);
-        if (recovery.truncatedBytes > 0) {
-          truncatedAny = true;
-          opts.logger(
-            'warn',
-            `recovery of ${info.name}-${p} truncated ${recovery.truncatedBytes} bytes: ${recovery.reason}`,
-          );
-          opts.onEvent('recoveryTruncated', {
-            topic: info.name,
-            partition: p,
-            bytes: recovery.truncatedBytes,
-            reason: recovery.reason,
-          });
-        }
+        topic.partitions.push(openSlot(log));
+        if (this.reportRecovery(info.name, p, recovery)) truncatedAny = true;
       }
       this.topics.set(info.name, topic);
     }
@@ -194,11 +263,70 @@ class DiskLogManager implements LogManager, StorageInternals {
         'info',
         `opened ${dataDir} after an unclean shutdown: checked each partition's tail past its recovery point and the last ${opts.recoveryRecheckBytes ?? RECOVERY_RECHECK_BYTES} bytes before it${truncatedAny ? '' : '; nothing was cut'}`,
       );
-    this.writeLogStartCheckpoint();
-    this.writeRecoveryCheckpoint();
+    // Opening may have moved log starts and recovery points; partitions left unopened changed nothing, so a clean
+    // open that left every one of them for later has nothing new to write.
+    if (this.fileStats().partitionsOpen > 0 || !this.clean) {
+      this.writeLogStartCheckpoint();
+      this.writeRecoveryCheckpoint();
+    }
     this.scheduleFlush();
     this.scheduleRetention();
     this.scheduleCleaner();
+  }
+
+  /** Log what opening a partition rebuilt or cut; true when it cut bytes (event 'recoveryTruncated'). */
+  private reportRecovery(
+    topic: string,
+    p: number,
+    recovery: ReturnType<typeof PartitionLog.open>['recovery'],
+  ): boolean {
+    const { logger, onEvent } = this.opts;
+    for (const why of recovery.indexesRebuilt)
+      logger('warn', `rebuilt the indexes of ${topic}-${p} from its log (${why})`);
+    if (recovery.truncatedBytes === 0) return false;
+    logger('warn', `recovery of ${topic}-${p} truncated ${recovery.truncatedBytes} bytes: ${recovery.reason}`);
+    onEvent('recoveryTruncated', { topic, partition: p, bytes: recovery.truncatedBytes, reason: recovery.reason });
+    return true;
+  }
+
+  /**
+   * The partition's log, opened now if it was left for later at a clean open (its bytes are trusted as at the
+   * clean open: nothing has written to them since).
+   */
+  private openLazy(topic: Topic, slot: Slot): PartitionLog {
+    if (slot.log) return slot.log;
+    const lazy = slot.lazy!;
+    const name = topic.info.name;
+    let opened: ReturnType<typeof PartitionLog.open>;
+    try {
+      opened = PartitionLog.open(
+        name,
+        slot.partition,
+        this.partitionDir(name, slot.partition),
+        this.opts.clock.now(),
+        this.io,
+        this.files,
+        'clean',
+        lazy.logStartOffset,
+        topic.config,
+        lazy.cleanedUpTo,
+        { segmentBaseOffset: lazy.recoveryPoint.segmentBaseOffset, createdAt: lazy.activeCreatedAt },
+      );
+    } catch (e) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not open partition ${name}-${slot.partition}: ${(e as Error).message}`,
+      );
+    }
+    this.reportRecovery(name, slot.partition, opened.recovery);
+    slot.log = opened.log;
+    slot.lazy = null;
+    return opened.log;
+  }
+
+  /** Every opened partition log (lazy ones are left alone). */
+  private *openLogs(topics: Iterable<Topic> = this.topics.values()): Generator<PartitionLog> {
+    for (const t of topics) for (const s of t.partitions) if (s.log) yield s.log;
   }
 
   async close(): Promise<void> {
@@ -211,8 +339,9 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.opts.clock.clearTimeout(this.flushTimer);
     this.opts.clock.clearTimeout(this.retentionTimer);
     this.opts.clock.clearTimeout(this.cleanerTimer);
-    for (const t of this.topics.values()) for (const p of t.partitions) p.close();
-    for (const t of this.creating.values()) for (const p of t.partitions) p.close();
+    for (const log of this.openLogs()) log.close();
+    for (const log of this.openLogs(this.creating.values())) log.close();
+    this.files.dispose();
     // The log is flushed and closed. What follows is bookkeeping that a full disk may refuse: each write is
     // tried, and the clean-shutdown marker is written only when the checkpoints it vouches for were (without it
     // the next open recovers from the segments themselves).
@@ -249,7 +378,8 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.opts.clock.clearTimeout(this.flushTimer);
     this.opts.clock.clearTimeout(this.retentionTimer);
     this.opts.clock.clearTimeout(this.cleanerTimer);
-    for (const t of this.topics.values()) for (const p of t.partitions) for (const s of p.segments) s.close();
+    for (const log of this.openLogs()) for (const s of log.segments) s.close();
+    this.files.dispose();
   }
 
   /**
@@ -264,6 +394,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     /** Topic name -> highest partition directory + 1: of every directory, and of those holding records. */
     const onDisk = new Map<string, number>();
     const withData = new Map<string, number>();
+    const storedCount = new Map(stored.map((t) => [t.name, t.partitions]));
     for (const entry of fs.readdirSync(topicsDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       if (DELETED_DIR.test(entry.name)) {
@@ -274,7 +405,10 @@ class DiskLogManager implements LogManager, StorageInternals {
       if (!m || topicNameProblem(m[1])) continue;
       const p = Number(m[2]);
       onDisk.set(m[1], Math.max(onDisk.get(m[1]) ?? 0, p + 1));
-      if (partitionDirHoldsData(path.join(topicsDir, entry.name)))
+      // Only a directory past its topic's known partitions can change the count (and reading every one costs
+      // a directory listing per partition at each start).
+      const known = storedCount.get(m[1]);
+      if (known !== undefined && p >= known && partitionDirHoldsData(path.join(topicsDir, entry.name)))
         withData.set(m[1], Math.max(withData.get(m[1]) ?? 0, p + 1));
     }
     const out: TopicInfo[] = [];
@@ -368,7 +502,7 @@ class DiskLogManager implements LogManager, StorageInternals {
       for (let p = 0; p < partitions; p++) {
         const dir = this.partitionDir(name, p);
         // An empty leftover (a creation that stopped half-way) is reused; a directory with data was refused above.
-        topic.partitions.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
+        topic.partitions.push(openSlot(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io, this.files)));
       }
       await this.store.put(info);
       this.creating.delete(name);
@@ -380,7 +514,7 @@ class DiskLogManager implements LogManager, StorageInternals {
       this.topics.set(name, topic);
     } catch (e) {
       this.creating.delete(name);
-      for (const p of topic.partitions) p.destroy();
+      for (const s of topic.partitions) s.log!.destroy();
       throw e instanceof KafkaError
         ? e
         : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);
@@ -393,7 +527,10 @@ class DiskLogManager implements LogManager, StorageInternals {
     this.assertOpen();
     const topic = this.requireTopic(name);
     this.topics.delete(name);
-    for (const p of topic.partitions) p.destroy();
+    for (const s of topic.partitions) {
+      if (s.log) s.log.destroy();
+      else destroyPartitionDir(this.partitionDir(name, s.partition));
+    }
     await this.store.remove(name);
     await this.queueRecoveryCheckpoint();
     this.writeLogStartCheckpoint();
@@ -419,7 +556,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     const added: PartitionLog[] = [];
     for (let p = current; p < totalCount; p++) {
       const dir = this.partitionDir(name, p);
-      added.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io));
+      added.push(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io, this.files));
     }
     const info = { ...topic.info, partitions: totalCount };
     try {
@@ -431,7 +568,7 @@ class DiskLogManager implements LogManager, StorageInternals {
         `could not add partitions to "${name}": ${(e as Error).message}`,
       );
     }
-    topic.partitions.push(...added);
+    topic.partitions.push(...added.map(openSlot));
     topic.info = info;
     this.opts.onEvent('partitionsCreated', { topic: name, partitions: totalCount });
   }
@@ -482,7 +619,20 @@ class DiskLogManager implements LogManager, StorageInternals {
   }
 
   partitionInfo(topic: string, partition: number): PartitionInfo {
-    const log = this.partitionLog(topic, partition);
+    const slot = this.slot(topic, partition);
+    if (!slot.log) {
+      const lazy = slot.lazy!;
+      return {
+        topic,
+        partition,
+        logStartOffset: lazy.logStartOffset,
+        logEndOffset: lazy.logEndOffset,
+        sizeBytes: lazy.sizeBytes,
+        segmentCount: lazy.segmentCount,
+        lastTimestamp: lazy.lastTimestamp,
+      };
+    }
+    const log = slot.log;
     return {
       topic,
       partition,
@@ -500,23 +650,29 @@ class DiskLogManager implements LogManager, StorageInternals {
     return t;
   }
 
-  partitionLog(topic: string, partition: number): PartitionLog {
+  private slot(topic: string, partition: number): Slot {
     const t = this.requireTopic(topic);
-    const log = Number.isInteger(partition) ? t.partitions[partition] : undefined;
-    if (!log) {
+    const slot = Number.isInteger(partition) ? t.partitions[partition] : undefined;
+    if (!slot) {
       throw new KafkaError(
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         `topic "${topic}" has partitions 0..${t.partitions.length - 1}; there is no partition ${partition}`,
       );
     }
-    return log;
+    return slot;
+  }
+
+  /** The partition's log, opened first when it has not been used since a clean open. */
+  partitionLog(topic: string, partition: number): PartitionLog {
+    const slot = this.slot(topic, partition);
+    return slot.log ?? this.openLazy(this.requireTopic(topic), slot);
   }
 
   // ------------------------------------------------------------------ records
 
   parseRecordSet(topic: string, partition: number, recordSet: Buffer): BatchHeader[] {
     this.assertOpen();
-    this.partitionLog(topic, partition);
+    this.slot(topic, partition);
     const t = this.requireTopic(topic);
     const headers = validateRecordSet(recordSet, t.config.maxMessageBytes);
     if (t.config.compact) {
@@ -599,7 +755,12 @@ class DiskLogManager implements LogManager, StorageInternals {
     const now = this.opts.clock.now();
     let changed = false;
     for (const t of this.topics.values()) {
-      for (const log of t.partitions) {
+      if (!t.config.deleteOld) continue;
+      for (const slot of t.partitions) {
+        // Retention removes only segments before the active one: a partition left unopened with one segment
+        // has nothing to remove and stays unopened.
+        if (!slot.log && slot.lazy!.segmentCount <= 1) continue;
+        const log = this.openLazy(t, slot);
         const before = log.logStartOffset;
         if (log.enforceRetention(now, t.config)) {
           changed = true;
@@ -645,12 +806,13 @@ class DiskLogManager implements LogManager, StorageInternals {
       );
     }
     const now = this.opts.clock.now();
-    for (const log of topic.partitions) if (log.active.size > 0) log.roll(now);
+    const logs = topic.partitions.map((slot) => this.openLazy(topic, slot));
+    for (const log of logs) if (log.active.size > 0) log.roll(now);
     await this.flush();
     if (this.topics.get(name) !== topic)
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" was deleted during compaction`);
     return Promise.all(
-      topic.partitions.map((log) =>
+      logs.map((log) =>
         this.cleanPartition(topic, log, () => cleanableSegmentCount(log, this.opts.clock.now(), topic.config)),
       ),
     );
@@ -663,7 +825,10 @@ class DiskLogManager implements LogManager, StorageInternals {
     const runs: Promise<CompactionStats>[] = [];
     for (const t of this.topics.values()) {
       if (!t.config.compact) continue;
-      for (const log of t.partitions) {
+      for (const slot of t.partitions) {
+        // Only segments before the active one are cleaned: an unopened partition with one segment has none.
+        if (!slot.log && slot.lazy!.segmentCount <= 1) continue;
+        const log = this.openLazy(t, slot);
         if (this.cleaning.has(log)) continue;
         const count = cleanableSegmentCount(log, now, t.config);
         if (count > 0 && needsCleaning(log, count, now, t.config)) runs.push(this.cleanPartition(t, log, () => count));
@@ -682,6 +847,7 @@ class DiskLogManager implements LogManager, StorageInternals {
     const previous = this.cleaning.get(log) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
+      .then(() => this.cleanerSlot())
       .then(async () => {
         const stopped = () => this.stopping || this.closed || this.topics.get(topic.info.name) !== topic;
         const stats = await cleanSegments(
@@ -705,7 +871,8 @@ class DiskLogManager implements LogManager, StorageInternals {
           this.opts.onEvent('logCompacted', stats);
         }
         return stats;
-      });
+      })
+      .finally(() => this.releaseCleanerSlot());
     this.cleaning.set(log, run);
     const done = () => {
       if (this.cleaning.get(log) === run) this.cleaning.delete(log);
@@ -714,11 +881,29 @@ class DiskLogManager implements LogManager, StorageInternals {
     return run;
   }
 
+  /** Wait for one of the CLEANER_CONCURRENCY cleaning slots (compacting every partition of a topic at once
+   * would hold a replacement file open per partition). */
+  private cleanerSlot(): Promise<void> {
+    if (this.cleanersRunning < CLEANER_CONCURRENCY) {
+      this.cleanersRunning++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.cleanerQueue.push(resolve));
+  }
+
+  private releaseCleanerSlot(): void {
+    const next = this.cleanerQueue.shift();
+    if (next) next();
+    else this.cleanersRunning--;
+  }
+
   private cleanerEntries(): CheckpointEntries {
     const entries: CheckpointEntries = new Map();
     for (const t of this.topics.values()) {
-      for (const log of t.partitions)
-        if (log.cleanedUpTo > 0) entries.set(checkpointKey(t.info.name, log.partition), [log.cleanedUpTo]);
+      for (const slot of t.partitions) {
+        const cleanedUpTo = slot.log ? slot.log.cleanedUpTo : slot.lazy!.cleanedUpTo;
+        if (cleanedUpTo > 0) entries.set(checkpointKey(t.info.name, slot.partition), [cleanedUpTo]);
+      }
     }
     return entries;
   }
@@ -760,19 +945,20 @@ class DiskLogManager implements LogManager, StorageInternals {
       point: RecoveryPoint;
       segments: ReturnType<PartitionLog['prepareFlush']>['segments'];
     }[] = [];
-    for (const t of this.topics.values()) {
-      for (const log of t.partitions) {
-        const prepared = log.prepareFlush();
-        const rp = log.recoveryPoint;
-        const moved =
-          !rp || rp.segmentBaseOffset !== prepared.point.segmentBaseOffset || rp.position !== prepared.point.position;
-        if (prepared.segments.length > 0 || moved)
-          work.push({ log, point: prepared.point, segments: prepared.segments });
-      }
+    for (const log of this.openLogs()) {
+      const prepared = log.prepareFlush();
+      const rp = log.recoveryPoint;
+      const moved =
+        !rp || rp.segmentBaseOffset !== prepared.point.segmentBaseOffset || rp.position !== prepared.point.position;
+      if (prepared.segments.length > 0 || moved) work.push({ log, point: prepared.point, segments: prepared.segments });
     }
     if (work.length === 0) return;
     try {
-      await Promise.all(work.flatMap((w) => w.segments.map((s) => s.fsync())));
+      // A bounded number at a time: each fsync holds its log file open (and opens its index files).
+      await runLimited(
+        work.flatMap((w) => w.segments.map((s) => () => s.fsync())),
+        Math.max(1, Math.min(FSYNC_CONCURRENCY, Math.floor(this.files.maxOpenFiles / 2))),
+      );
     } catch (e) {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `fsync failed: ${(e as Error).message}`);
     }
@@ -800,12 +986,29 @@ class DiskLogManager implements LogManager, StorageInternals {
   private recoveryEntries(): CheckpointEntries {
     const entries: CheckpointEntries = new Map();
     for (const t of this.topics.values()) {
-      for (const log of t.partitions) {
-        if (log.recoveryPoint) {
-          entries.set(checkpointKey(t.info.name, log.partition), [
+      for (const slot of t.partitions) {
+        const key = checkpointKey(t.info.name, slot.partition);
+        const log = slot.log;
+        if (log?.recoveryPoint) {
+          entries.set(key, [
             log.recoveryPoint.segmentBaseOffset,
             log.recoveryPoint.position,
             log.active.createdAt,
+            log.logEndOffset,
+            log.sizeBytes,
+            log.segments.length,
+            log.lastTimestamp + 1,
+          ]);
+        } else if (slot.lazy) {
+          const z = slot.lazy;
+          entries.set(key, [
+            z.recoveryPoint.segmentBaseOffset,
+            z.recoveryPoint.position,
+            z.activeCreatedAt,
+            z.logEndOffset,
+            z.sizeBytes,
+            z.segmentCount,
+            z.lastTimestamp + 1,
           ]);
         }
       }
@@ -820,10 +1023,31 @@ class DiskLogManager implements LogManager, StorageInternals {
   private writeLogStartCheckpoint(): void {
     const entries: CheckpointEntries = new Map();
     for (const t of this.topics.values()) {
-      for (const log of t.partitions) entries.set(checkpointKey(t.info.name, log.partition), [log.logStartOffset]);
+      for (const slot of t.partitions)
+        entries.set(checkpointKey(t.info.name, slot.partition), [
+          slot.log ? slot.log.logStartOffset : slot.lazy!.logStartOffset,
+        ]);
     }
     writeCheckpoint(path.join(this.dataDir, LOG_START_FILE), entries, true);
   }
+}
+
+/** Run the tasks with at most `limit` in flight; rejects with the first error once all have settled. */
+async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      try {
+        await task();
+      } catch (e) {
+        failure ??= { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** A renamed partition directory whose removal may have been interrupted (partition-log.ts destroy()). */

@@ -15,6 +15,7 @@ import type { BatchHeader } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
 import type { FetchResult, OffsetForTime } from '../types';
 import type { EffectiveConfig } from './configs';
+import type { FileCache } from './file-cache';
 import {
   BATCH_HEADER_SIZE,
   computeBatchCrc,
@@ -83,6 +84,7 @@ export class PartitionLog {
     readonly partition: number,
     readonly dir: string,
     private readonly io: StorageIo,
+    private readonly files: FileCache,
   ) {}
 
   get active(): LogSegment {
@@ -109,10 +111,17 @@ export class PartitionLog {
     return `${this.topic}-${this.partition}`;
   }
 
-  static create(topic: string, partition: number, dir: string, now: number, io: StorageIo): PartitionLog {
+  static create(
+    topic: string,
+    partition: number,
+    dir: string,
+    now: number,
+    io: StorageIo,
+    files: FileCache,
+  ): PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(topic, partition, dir, io);
-    log.segments.push(LogSegment.create(dir, 0, now, io));
+    const log = new PartitionLog(topic, partition, dir, io, files);
+    log.segments.push(LogSegment.create(dir, 0, now, io, files));
     log.recoveryPoint = { segmentBaseOffset: 0, position: 0 };
     return log;
   }
@@ -129,6 +138,7 @@ export class PartitionLog {
     dir: string,
     now: number,
     io: StorageIo,
+    files: FileCache,
     recoveryPoint: RecoveryPoint | 'clean' | null,
     logStartOffset: number,
     config: EffectiveConfig,
@@ -137,7 +147,7 @@ export class PartitionLog {
     recheckBytes = 0,
   ): { log: PartitionLog; recovery: PartitionRecovery } {
     fs.mkdirSync(dir, { recursive: true });
-    const log = new PartitionLog(topic, partition, dir, io);
+    const log = new PartitionLog(topic, partition, dir, io, files);
     log.cleanedUpTo = cleanedUpTo;
     // A cleaning interrupted before its rename left only a temporary file; the segment it was for is intact.
     for (const f of fs.readdirSync(dir))
@@ -170,6 +180,7 @@ export class PartitionLog {
         base,
         now,
         io,
+        files,
         trustedEnd,
         config.indexIntervalBytes,
         base < cleanedUpTo,
@@ -190,7 +201,8 @@ export class PartitionLog {
     // Segments before the active one must carry their final time index entry.
     for (let i = 0; i < log.segments.length - 1; i++) log.segments[i].seal();
     for (const s of log.segments) s.persistIndexes();
-    if (log.segments.length === 0) log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io));
+    if (log.segments.length === 0)
+      log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io, files));
     // segment.ms counts from when the active segment was started, also across restarts (not from this open).
     if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset)
       log.active.createdAt = Math.min(activeCreated.createdAt, now);
@@ -265,7 +277,7 @@ export class PartitionLog {
   roll(now: number): void {
     const seg = this.active;
     seg.seal();
-    this.segments.push(LogSegment.create(this.dir, seg.nextOffset, now, this.io));
+    this.segments.push(LogSegment.create(this.dir, seg.nextOffset, now, this.io, this.files));
   }
 
   // ------------------------------------------------------------------ read
@@ -414,6 +426,7 @@ export class PartitionLog {
       old.baseOffset,
       now,
       this.io,
+      this.files,
       0,
       config.indexIntervalBytes,
       true,
@@ -454,12 +467,20 @@ export class PartitionLog {
       s.deleted = true;
       s.close();
     }
-    let target = `${this.dir}.${Date.now()}-delete`;
-    try {
-      fs.renameSync(this.dir, target);
-    } catch {
-      target = this.dir; // e.g. a file still open on Windows: remove in place
-    }
-    fs.rmSync(target, { recursive: true, force: true });
+    destroyPartitionDir(this.dir);
   }
+}
+
+/**
+ * Remove a partition directory whose files are closed (destroy(), or a partition never opened): renamed to
+ * `<dir>.<time>-delete` first, so a removal that stops half-way is finished at the next open.
+ */
+export function destroyPartitionDir(dir: string): void {
+  let target = `${dir}.${Date.now()}-delete`;
+  try {
+    fs.renameSync(dir, target);
+  } catch {
+    target = dir; // e.g. a file still open on Windows: remove in place
+  }
+  fs.rmSync(target, { recursive: true, force: true });
 }

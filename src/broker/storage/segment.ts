@@ -1,6 +1,7 @@
 /**
  * LogSegment: one `<20-digit base offset>.log` file of whole v2 batches plus its sparse offset and time
- * indexes. Owns the file descriptor, the segment's size (bytes of whole, validated batches), its next offset and
+ * indexes. Owns the log file (a CachedFile: its descriptor may be closed by the FileCache when other segments
+ * need room, and is opened again at the next read, write or fsync), the segment's size (bytes of whole, validated batches), its next offset and
  * newest timestamp. Never holds batch data in memory: reads go through fs.readSync into buffers sized for the
  * requested range.
  *
@@ -13,6 +14,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { FileCache } from './file-cache';
+import { CachedFile, openBriefly, openBrieflyAsync } from './file-cache';
 import { OffsetIndex, TimeIndex } from './indexes';
 import type { FullBatchHeader } from './record-batch';
 import {
@@ -46,12 +49,12 @@ export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | 
 async function syncIndexFile(index: OffsetIndex | TimeIndex, deleted: () => boolean): Promise<void> {
   let h: fs.promises.FileHandle;
   try {
-    h = await fs.promises.open(index.path, 'r+');
+    h = await openBrieflyAsync(index.path, 'r+');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || deleted()) throw e;
     index.forgetFile();
     index.persist();
-    h = await fs.promises.open(index.path, 'r+');
+    h = await openBrieflyAsync(index.path, 'r+');
   }
   try {
     await h.sync();
@@ -87,8 +90,7 @@ export class LogSegment {
   readonly timeIndex: TimeIndex;
   private bytesSinceIndexEntry = 0;
   private indexUnsynced = false;
-  private fd: number;
-  private inflight = 0;
+  private readonly file: CachedFile;
   private closeRequested = false;
 
   private constructor(
@@ -96,24 +98,30 @@ export class LogSegment {
     readonly baseOffset: number,
     now: number,
     private readonly io: StorageIo,
+    files: FileCache,
+    create: boolean,
   ) {
     this.nextOffset = baseOffset;
     this.createdAt = now;
     this.offsetIndex = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, '.index')));
     this.timeIndex = new TimeIndex(path.join(dir, segmentFileName(baseOffset, '.timeindex')));
-    const logPath = path.join(dir, segmentFileName(baseOffset, '.log'));
-    this.fd = fs.openSync(logPath, fs.existsSync(logPath) ? 'r+' : 'w+');
+    this.file = new CachedFile(files, path.join(dir, segmentFileName(baseOffset, '.log')), create);
   }
 
   get logPath(): string {
-    return path.join(this.dir, segmentFileName(this.baseOffset, '.log'));
+    return this.file.path;
   }
 
-  static create(dir: string, baseOffset: number, now: number, io: StorageIo): LogSegment {
-    const seg = new LogSegment(dir, baseOffset, now, io);
-    fs.ftruncateSync(seg.fd, 0);
-    fs.closeSync(fs.openSync(seg.offsetIndex.path, 'w'));
-    fs.closeSync(fs.openSync(seg.timeIndex.path, 'w'));
+  /** The log file's descriptor (opened again if the file cache closed it); use it synchronously. */
+  private get fd(): number {
+    return this.file.fd();
+  }
+
+  static create(dir: string, baseOffset: number, now: number, io: StorageIo, files: FileCache): LogSegment {
+    const seg = new LogSegment(dir, baseOffset, now, io, files, true);
+    seg.file.fd(); // creates the log file, empty
+    fs.closeSync(openBriefly(seg.offsetIndex.path, 'w'));
+    fs.closeSync(openBriefly(seg.timeIndex.path, 'w'));
     return seg;
   }
 
@@ -135,12 +143,13 @@ export class LogSegment {
     baseOffset: number,
     now: number,
     io: StorageIo,
+    files: FileCache,
     trustedEnd: number,
     indexIntervalBytes: number,
     cleaned = false,
     recheckBytes = 0,
   ): { segment: LogSegment; recovery: RecoveryOutcome } {
-    const seg = new LogSegment(dir, baseOffset, now, io);
+    const seg = new LogSegment(dir, baseOffset, now, io, files, false);
     seg.cleaned = cleaned;
     const fileSize = fs.fstatSync(seg.fd).size;
     const trusted = Math.min(trustedEnd, fileSize);
@@ -307,15 +316,16 @@ export class LogSegment {
   write(buf: Buffer): void {
     const start = this.size;
     let off = 0;
+    const fd = this.fd;
     try {
       while (off < buf.length) {
-        const n = this.io.writeSync(this.fd, buf, off, buf.length - off, start + off);
+        const n = this.io.writeSync(fd, buf, off, buf.length - off, start + off);
         if (n <= 0) throw new Error(`write returned ${n}`);
         off += n;
       }
     } catch (e) {
       try {
-        this.io.ftruncateSync(this.fd, start);
+        this.io.ftruncateSync(fd, start);
       } catch {
         // the original error is the one to report
       }
@@ -328,8 +338,9 @@ export class LogSegment {
   readAt(position: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
     let got = 0;
+    const fd = this.fd;
     while (got < length) {
-      const n = fs.readSync(this.fd, buf, got, length - got, position + got);
+      const n = fs.readSync(fd, buf, got, length - got, position + got);
       if (n === 0) break;
       got += n;
     }
@@ -396,6 +407,10 @@ export class LogSegment {
   /**
    * fsync the log file and, when they changed, the index files (async: the event loop keeps running). Errors on
    * a segment deleted meanwhile are ignored; otherwise the segment stays marked unsynced and the error is thrown.
+   *
+   * A log file whose descriptor the file cache closed since the write is opened again to be fsynced: fsync
+   * flushes the file's dirty pages whichever descriptor asks, and Linux (since 4.13) reports a writeback error
+   * to a descriptor opened after it as long as no one has seen it yet. The descriptor is pinned meanwhile.
    */
   async fsync(): Promise<void> {
     if (this.closeRequested) return;
@@ -403,12 +418,14 @@ export class LogSegment {
     const indexes = this.indexUnsynced;
     this.dirty = false;
     this.indexUnsynced = false;
-    this.inflight++;
-    const fd = this.fd;
+    let pinned = false;
     try {
       const jobs: Promise<void>[] = [];
-      if (log)
+      if (log) {
+        const fd = this.file.pin();
+        pinned = true;
         jobs.push(new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve()))));
+      }
       if (indexes)
         for (const index of [this.offsetIndex, this.timeIndex]) jobs.push(syncIndexFile(index, () => this.deleted));
       await Promise.all(jobs);
@@ -419,22 +436,19 @@ export class LogSegment {
         throw e;
       }
     } finally {
-      this.inflight--;
-      if (this.closeRequested && this.inflight === 0) this.closeNow();
+      if (pinned) this.file.unpin();
     }
   }
 
-  /** Close the file (after any fsync in flight). */
+  /** Close the file (after any fsync in flight); the segment cannot be used afterwards. */
   close(): void {
     this.closeRequested = true;
-    if (this.inflight === 0) this.closeNow();
+    this.file.close();
   }
 
-  private closeNow(): void {
-    if (this.fd >= 0) {
-      fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+  /** Give the descriptor back to the file cache now (before the cleaner renames a replacement over the file). */
+  release(): void {
+    this.file.evict();
   }
 
   /** Close and remove the segment's three files. */
