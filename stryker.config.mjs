@@ -7,6 +7,10 @@
 // keeps the previous outcome of every mutant whose code and covering tests did not change, so a
 // re-run after a small change only tests the mutants it touched. Not part of `npm test`.
 // How to read the results and the list of known equivalent survivors: docs/TESTING.md.
+// MUTATION_REPORT=<name> (default "mutation") names the report, incremental file and sandbox folder, so runs over
+// different subsets (`-- --mutate 'src/protocol/**/*.ts'`) keep their own incremental results side by side.
+
+const name = process.env.MUTATION_REPORT || 'mutation';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -38,18 +42,20 @@ export default {
     '*.vsix',
     '*.log',
     'isolate-*',
+    '.stryker-tmp',
+    'reports',
   ],
   coverageAnalysis: 'perTest',
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  incrementalFile: `reports/mutation/${name}-incremental.json`,
   reporters: ['progress', 'clear-text', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   concurrency: 1,
   timeoutMS: 10000,
   timeoutFactor: 2,
   thresholds: { high: 85, low: 70, break: null },
-  tempDirName: '.stryker-tmp',
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
 };
