@@ -78,11 +78,6 @@ const INVALID_RECORD: KnownDifference = {
 
 export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // ---- topics
-  'CreateTopics: the same name twice in one request answers INVALID_REQUEST': {
-    reason:
-      'BUG: Kafka answers one entry for the name with INVALID_REQUEST and creates nothing; Kafka Lite creates the topic from the first entry and answers INVALID_REQUEST only for the second. src/protocol/apis/19-create-topics.ts',
-    paths: ['r.topics', 'after.topics.*.errorCode', 'after.topics.*.partitions'],
-  },
   'Metadata: auto-create makes the topic, which then has a leader': {
     reason:
       'Kafka creates an auto-created topic through its controller and answers the first Metadata with UNKNOWN_TOPIC_OR_PARTITION while that happens; Kafka Lite creates it at once and answers it in the same response (clients retry Metadata until the topic has a leader, so both end the same)',
