@@ -102,11 +102,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'Kafka 4 creates topics on Metadata only and answers a Produce to an unknown topic with UNKNOWN_TOPIC_OR_PARTITION (the client then asks Metadata, which creates it); Kafka Lite auto-creates on Produce too (kafkaLite.autoCreateTopics: "when a client produces to or asks metadata for a name"), so the first produce already succeeds',
     paths: ['p.errorCode', 'p.baseOffset', 'p.logStartOffset', 'metadataErrorCode'],
   },
-  'Produce: an illegal topic name answers INVALID_TOPIC_EXCEPTION': {
-    reason:
-      'BUG: Kafka answers a Produce to an illegal topic name with UNKNOWN_TOPIC_OR_PARTITION (3, retriable); Kafka Lite answers INVALID_TOPIC_EXCEPTION (17, fatal), so a client gives up at once where with Kafka it retries until its delivery timeout. src/protocol/apis/00-produce.ts',
-    paths: ['errorCode'],
-  },
   'Produce: a batch cut short answers CORRUPT_MESSAGE': INVALID_RECORD,
   'Produce: a batch whose last offset delta disagrees with its record count': INVALID_RECORD,
   'Fetch: a topic that does not exist answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,

@@ -7,7 +7,8 @@
  * UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * Each partition's record set goes to Broker.appendRecordSet as the bytes the client sent (no per-record work).
  * acks=0 -> no response at all; acks=1 -> answer after the append; acks=-1 -> answer after broker.flush()
- * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3.
+ * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3; an
+ * illegal topic name also answers UNKNOWN_TOPIC_OR_PARTITION (3, retriable), as Kafka does, and is never created.
  * A record set refused because of particular records (a keyless record on a compacted topic) is refused whole
  * with INVALID_RECORD (87); from v8 the partition's RecordErrors name each such record by its index in the batch
  * and ErrorMessage says why. The v10+ tagged CurrentLeader/NodeEndpoints are never sent: this broker leads every
@@ -91,7 +92,11 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
       } else {
         const reason = topicNameProblem(t.name);
         if (reason) {
-          topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: reason };
+          // Kafka answers the retriable UNKNOWN_TOPIC_OR_PARTITION here (no such topic can exist), not 17.
+          topicError = {
+            code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            message: `there is no topic "${t.name}" and there cannot be one: ${reason}`,
+          };
         } else {
           try {
             // An existing topic is appended to without an await, so requests stay in arrival order.

@@ -225,3 +225,60 @@ describe('Produce API v8-v12 on the wire (per-record errors, flexible versions)'
     assertConsumed(r);
   });
 });
+
+/** ProduceRequest v9 (flexible, acks=1) for one partition; the partition's answer without its record errors. */
+async function produceV9(
+  wire: Wire,
+  topic: string,
+  partition: number,
+  records: Buffer,
+): Promise<{ errorCode: number; baseOffset: number; logStartOffset: number; errorMessage: string | null }> {
+  const r = await wire.call(0, 9, true, (w) => {
+    w.compactNullableString(null).int16(1).int32(5000);
+    w.compactArrayLength(1).compactString(topic);
+    w.compactArrayLength(1).int32(partition).compactNullableBytes(records).emptyTaggedFields();
+    w.emptyTaggedFields();
+    w.emptyTaggedFields();
+  });
+  assert.strictEqual(r.compactArrayLength(), 1);
+  assert.strictEqual(r.compactString(), topic);
+  assert.strictEqual(r.compactArrayLength(), 1);
+  assert.strictEqual(r.int32(), partition);
+  const errorCode = r.int16();
+  const baseOffset = r.int64();
+  r.int64(); // logAppendTimeMs
+  const logStartOffset = r.int64();
+  for (let n = r.compactArrayLength(); n > 0; n--) {
+    r.int32();
+    r.compactNullableString();
+    r.skipTaggedFields();
+  }
+  const errorMessage = r.compactNullableString();
+  r.skipTaggedFields();
+  r.skipTaggedFields();
+  r.int32(); // throttle
+  r.skipTaggedFields();
+  assertConsumed(r);
+  return { errorCode, baseOffset, logStartOffset, errorMessage };
+}
+
+const oneRecordBatch = (producerId = -1, producerEpoch = -1, baseSequence = -1, key: string | null = 'k') =>
+  encodeRecordBatch(
+    [{ key: key === null ? null : Buffer.from(key), value: Buffer.from('v'), headers: [], timestamp: 1000 }],
+    { producerId, producerEpoch, baseSequence, compression: 0 },
+  );
+
+describe('Produce API: an illegal topic name', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+  });
+  afterEach(() => wire.close());
+
+  it('answers the retriable UNKNOWN_TOPIC_OR_PARTITION, as Kafka does, naming why, and creates nothing', async () => {
+    const part = await produceV9(wire, 'bad name!', 0, oneRecordBatch());
+    assert.deepStrictEqual([part.errorCode, part.baseOffset, part.logStartOffset], [3, -1, -1]);
+    assert.match(part.errorMessage ?? '', /there is no topic "bad name!" and there cannot be one/);
+    assert.strictEqual(wire.broker.getTopic('bad name!'), undefined);
+  });
+});
