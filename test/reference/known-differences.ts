@@ -46,12 +46,6 @@ const DESCRIBE_CONFIGS_V1: KnownDifference = {
   paths: CONFIG_ENTRIES,
 };
 
-const PRODUCE_ERROR_LOG_START: KnownDifference = {
-  reason:
-    'BUG: a refused produce to an existing partition answers logStartOffset -1; Kafka answers the partition\u2019s log start offset (the Java producer reads it on OUT_OF_ORDER_SEQUENCE_NUMBER to tell a lost producer state from a real gap). src/protocol/apis/00-produce.ts',
-  paths: ['**.logStartOffset'],
-};
-
 const FETCH_OUT_OF_RANGE: KnownDifference = {
   reason:
     'BUG: Fetch answering OFFSET_OUT_OF_RANGE reports the partition\u2019s real highWatermark, lastStableOffset and logStartOffset; Kafka answers -1 for all three with that error (clients then ask ListOffsets). src/protocol/apis/01-fetch.ts',
@@ -72,7 +66,7 @@ const DUPLICATE_APPEND_TIME: KnownDifference = {
 
 const INVALID_RECORD: KnownDifference = {
   reason:
-    'BUG: a record batch whose length or last offset delta does not match its records is refused with CORRUPT_MESSAGE (2); Kafka refuses it with INVALID_RECORD (87) and, as for every refused produce to an existing partition, reports the log start offset. src/broker/storage/record-batch.ts validateRecordSet, src/protocol/apis/00-produce.ts',
+    'BUG: a record batch whose length or last offset delta does not match its records is refused with CORRUPT_MESSAGE (2); Kafka refuses it with INVALID_RECORD (87), which (unlike CORRUPT_MESSAGE) carries the partition\u2019s log start offset. src/broker/storage/record-batch.ts validateRecordSet, src/protocol/apis/00-produce.ts',
   paths: ['errorCode', 'logStartOffset'],
 };
 
@@ -116,9 +110,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // ---- idempotent producer
   'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,
   'Idempotent: an older batch retried after a newer one is a duplicate': DUPLICATE_APPEND_TIME,
-  'Idempotent: a sequence gap answers OUT_OF_ORDER_SEQUENCE_NUMBER and stores nothing': PRODUCE_ERROR_LOG_START,
-  'Idempotent: a stale epoch after a newer one answers INVALID_PRODUCER_EPOCH': PRODUCE_ERROR_LOG_START,
-  'Idempotent: sequences are tracked per partition': PRODUCE_ERROR_LOG_START,
   'Idempotent: a first batch that does not start at sequence 0 from a new producer': {
     reason:
       'BUG: Kafka accepts any first sequence from a producer id it has no state for on the partition (since KIP-360, so a producer whose state expired can go on); Kafka Lite requires sequence 0 and answers OUT_OF_ORDER_SEQUENCE_NUMBER. src/broker/producers/producer-state.ts',
