@@ -46,12 +46,6 @@ const DESCRIBE_CONFIGS_V1: KnownDifference = {
   paths: CONFIG_ENTRIES,
 };
 
-const FETCH_OUT_OF_RANGE: KnownDifference = {
-  reason:
-    'BUG: Fetch answering OFFSET_OUT_OF_RANGE reports the partition\u2019s real highWatermark, lastStableOffset and logStartOffset; Kafka answers -1 for all three with that error (clients then ask ListOffsets). src/protocol/apis/01-fetch.ts',
-  paths: ['**.highWatermark', '**.lastStableOffset', '**.logStartOffset'],
-};
-
 const FETCH_UNKNOWN: KnownDifference = {
   reason:
     'BUG: a Fetch partition answer with an error carries abortedTransactions null; Kafka sends an empty array (clients read both as none). src/protocol/apis/01-fetch.ts',
@@ -100,12 +94,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   'Produce: a batch whose last offset delta disagrees with its record count': INVALID_RECORD,
   'Fetch: a topic that does not exist answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
   'Fetch: a partition the topic does not have answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
-  'Fetch: past the log end answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
-  'Fetch: a negative offset answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
-  'DeleteRecords: moves the log start; earliest and fetch follow it': {
-    ...FETCH_OUT_OF_RANGE,
-    paths: ['below.highWatermark', 'below.lastStableOffset', 'below.logStartOffset'],
-  },
 
   // ---- idempotent producer
   'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,
