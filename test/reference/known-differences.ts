@@ -46,12 +46,6 @@ const DESCRIBE_CONFIGS_V1: KnownDifference = {
   paths: CONFIG_ENTRIES,
 };
 
-const FETCH_UNKNOWN: KnownDifference = {
-  reason:
-    'BUG: a Fetch partition answer with an error carries abortedTransactions null; Kafka sends an empty array (clients read both as none). src/protocol/apis/01-fetch.ts',
-  paths: ['abortedTransactions'],
-};
-
 const DUPLICATE_APPEND_TIME: KnownDifference = {
   reason:
     'Kafka answers a retried (duplicate) idempotent batch with a timestamp in logAppendTimeMs taken from its producer-state cache even on a CreateTime topic; Kafka Lite answers -1 as for any CreateTime append, which clients read as "the record keeps its CreateTime"',
@@ -92,8 +86,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   },
   'Produce: a batch cut short answers CORRUPT_MESSAGE': INVALID_RECORD,
   'Produce: a batch whose last offset delta disagrees with its record count': INVALID_RECORD,
-  'Fetch: a topic that does not exist answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
-  'Fetch: a partition the topic does not have answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
 
   // ---- idempotent producer
   'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,

@@ -3,7 +3,8 @@
  * sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole
  * batches from the one containing the fetch offset (the engine's read), the high watermark, last stable offset =
  * high watermark (no transactions), log start offset, no aborted transactions; a partition whose read fails
- * (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. Limits: PartitionMaxBytes per
+ * (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. Aborted transactions are null, except
+ * for an unknown topic or partition, which Kafka answers before reading with an empty list. Limits: PartitionMaxBytes per
  * partition and MaxBytes overall, but the first non-empty partition always gets at least one whole batch. Long
  * poll: when fewer than MinBytes are available the request parks until an 'append' to one of its partitions
  * brings enough, MaxWaitMs passes, or the connection closes. Record bytes are passed by reference into the
@@ -50,7 +51,8 @@ interface PartitionData {
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
-  abortedTransactions: null;
+  /** null from a read (success or OFFSET_OUT_OF_RANGE); [] on an unknown topic or partition, as Kafka sends. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   preferredReadReplica: number;
   records: Buffer;
 }
@@ -264,6 +266,7 @@ export function readFetch(
       partitions.push(out);
       if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
         out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.abortedTransactions = [];
         errors = true;
         continue;
       }

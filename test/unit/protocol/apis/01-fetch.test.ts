@@ -252,4 +252,18 @@ describe('Fetch API: partition answers with an error, as Kafka sends them', () =
     const a = await fetchOne('e', 0, 1);
     assert.deepStrictEqual([a.errorCode, a.highWatermark, a.lastStableOffset, a.logStartOffset], [1, -1, -1, -1]);
   });
+
+  it('UNKNOWN_TOPIC_OR_PARTITION (no such topic, or no such partition) carries an empty aborted list, not null', async () => {
+    for (const [topic, partition] of [
+      ['nope', 0],
+      ['e', 4],
+    ] as const) {
+      const a = await fetchOne(topic, partition, 0);
+      assert.deepStrictEqual(
+        [a.errorCode, a.highWatermark, a.lastStableOffset, a.logStartOffset, a.abortedTransactions],
+        [3, -1, -1, -1, 0],
+        `${topic}-${partition}`,
+      );
+    }
+  });
 });
