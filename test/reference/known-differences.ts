@@ -90,11 +90,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // ---- idempotent producer
   'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,
   'Idempotent: an older batch retried after a newer one is a duplicate': DUPLICATE_APPEND_TIME,
-  'Idempotent: a first batch that does not start at sequence 0 from a new producer': {
-    reason:
-      'BUG: Kafka accepts any first sequence from a producer id it has no state for on the partition (since KIP-360, so a producer whose state expired can go on); Kafka Lite requires sequence 0 and answers OUT_OF_ORDER_SEQUENCE_NUMBER. src/broker/producers/producer-state.ts',
-    paths: ['errorCode', 'baseOffset', 'logStartOffset'],
-  },
 
   // ---- groups
   'DescribeGroups: after the join and before the sync the group is CompletingRebalance': {
