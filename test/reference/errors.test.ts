@@ -52,7 +52,7 @@ describe('reference: errors', () => {
     return produceOne(c, t, 0, batch(['x'.repeat(50)]));
   });
 
-  scenario('Produce: an illegal topic name answers INVALID_TOPIC_EXCEPTION', async ({ c }) => {
+  scenario('Produce: an illegal topic name answers UNKNOWN_TOPIC_OR_PARTITION', async ({ c }) => {
     return produceOne(c, 'bad name!', 0, batch(['a']));
   });
 

@@ -46,24 +46,6 @@ const DESCRIBE_CONFIGS_V1: KnownDifference = {
   paths: CONFIG_ENTRIES,
 };
 
-const PRODUCE_ERROR_LOG_START: KnownDifference = {
-  reason:
-    'BUG: a refused produce to an existing partition answers logStartOffset -1; Kafka answers the partition\u2019s log start offset (the Java producer reads it on OUT_OF_ORDER_SEQUENCE_NUMBER to tell a lost producer state from a real gap). src/protocol/apis/00-produce.ts',
-  paths: ['**.logStartOffset'],
-};
-
-const FETCH_OUT_OF_RANGE: KnownDifference = {
-  reason:
-    'BUG: Fetch answering OFFSET_OUT_OF_RANGE reports the partition\u2019s real highWatermark, lastStableOffset and logStartOffset; Kafka answers -1 for all three with that error (clients then ask ListOffsets). src/protocol/apis/01-fetch.ts',
-  paths: ['**.highWatermark', '**.lastStableOffset', '**.logStartOffset'],
-};
-
-const FETCH_UNKNOWN: KnownDifference = {
-  reason:
-    'BUG: a Fetch partition answer with an error carries abortedTransactions null; Kafka sends an empty array (clients read both as none). src/protocol/apis/01-fetch.ts',
-  paths: ['abortedTransactions'],
-};
-
 const DUPLICATE_APPEND_TIME: KnownDifference = {
   reason:
     'Kafka answers a retried (duplicate) idempotent batch with a timestamp in logAppendTimeMs taken from its producer-state cache even on a CreateTime topic; Kafka Lite answers -1 as for any CreateTime append, which clients read as "the record keeps its CreateTime"',
@@ -72,17 +54,12 @@ const DUPLICATE_APPEND_TIME: KnownDifference = {
 
 const INVALID_RECORD: KnownDifference = {
   reason:
-    'BUG: a record batch whose length or last offset delta does not match its records is refused with CORRUPT_MESSAGE (2); Kafka refuses it with INVALID_RECORD (87) and, as for every refused produce to an existing partition, reports the log start offset. src/broker/storage/record-batch.ts validateRecordSet, src/protocol/apis/00-produce.ts',
+    'BUG: a record batch whose length or last offset delta does not match its records is refused with CORRUPT_MESSAGE (2); Kafka refuses it with INVALID_RECORD (87), which (unlike CORRUPT_MESSAGE) carries the partition\u2019s log start offset. src/broker/storage/record-batch.ts validateRecordSet, src/protocol/apis/00-produce.ts',
   paths: ['errorCode', 'logStartOffset'],
 };
 
 export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
   // ---- topics
-  'CreateTopics: the same name twice in one request answers INVALID_REQUEST': {
-    reason:
-      'BUG: Kafka answers one entry for the name with INVALID_REQUEST and creates nothing; Kafka Lite creates the topic from the first entry and answers INVALID_REQUEST only for the second. src/protocol/apis/19-create-topics.ts',
-    paths: ['r.topics', 'after.topics.*.errorCode', 'after.topics.*.partitions'],
-  },
   'Metadata: auto-create makes the topic, which then has a leader': {
     reason:
       'Kafka creates an auto-created topic through its controller and answers the first Metadata with UNKNOWN_TOPIC_OR_PARTITION while that happens; Kafka Lite creates it at once and answers it in the same response (clients retry Metadata until the topic has a leader, so both end the same)',
@@ -107,33 +84,12 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'Kafka 4 creates topics on Metadata only and answers a Produce to an unknown topic with UNKNOWN_TOPIC_OR_PARTITION (the client then asks Metadata, which creates it); Kafka Lite auto-creates on Produce too (kafkaLite.autoCreateTopics: "when a client produces to or asks metadata for a name"), so the first produce already succeeds',
     paths: ['p.errorCode', 'p.baseOffset', 'p.logStartOffset', 'metadataErrorCode'],
   },
-  'Produce: an illegal topic name answers INVALID_TOPIC_EXCEPTION': {
-    reason:
-      'BUG: Kafka answers a Produce to an illegal topic name with UNKNOWN_TOPIC_OR_PARTITION (3, retriable); Kafka Lite answers INVALID_TOPIC_EXCEPTION (17, fatal), so a client gives up at once where with Kafka it retries until its delivery timeout. src/protocol/apis/00-produce.ts',
-    paths: ['errorCode'],
-  },
   'Produce: a batch cut short answers CORRUPT_MESSAGE': INVALID_RECORD,
   'Produce: a batch whose last offset delta disagrees with its record count': INVALID_RECORD,
-  'Fetch: a topic that does not exist answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
-  'Fetch: a partition the topic does not have answers UNKNOWN_TOPIC_OR_PARTITION': FETCH_UNKNOWN,
-  'Fetch: past the log end answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
-  'Fetch: a negative offset answers OFFSET_OUT_OF_RANGE': FETCH_OUT_OF_RANGE,
-  'DeleteRecords: moves the log start; earliest and fetch follow it': {
-    ...FETCH_OUT_OF_RANGE,
-    paths: ['below.highWatermark', 'below.lastStableOffset', 'below.logStartOffset'],
-  },
 
   // ---- idempotent producer
   'Idempotent: a retried batch is not stored twice and answers its first offset': DUPLICATE_APPEND_TIME,
   'Idempotent: an older batch retried after a newer one is a duplicate': DUPLICATE_APPEND_TIME,
-  'Idempotent: a sequence gap answers OUT_OF_ORDER_SEQUENCE_NUMBER and stores nothing': PRODUCE_ERROR_LOG_START,
-  'Idempotent: a stale epoch after a newer one answers INVALID_PRODUCER_EPOCH': PRODUCE_ERROR_LOG_START,
-  'Idempotent: sequences are tracked per partition': PRODUCE_ERROR_LOG_START,
-  'Idempotent: a first batch that does not start at sequence 0 from a new producer': {
-    reason:
-      'BUG: Kafka accepts any first sequence from a producer id it has no state for on the partition (since KIP-360, so a producer whose state expired can go on); Kafka Lite requires sequence 0 and answers OUT_OF_ORDER_SEQUENCE_NUMBER. src/broker/producers/producer-state.ts',
-    paths: ['errorCode', 'baseOffset', 'logStartOffset'],
-  },
 
   // ---- groups
   'DescribeGroups: after the join and before the sync the group is CompletingRebalance': {

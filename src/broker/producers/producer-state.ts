@@ -5,14 +5,15 @@
  * (transactions are not supported).
  *
  * Rules (Kafka's):
- *  - sequences start at 0 per partition and grow by the batch's record count, wrapping after int32 max;
+ *  - sequences grow per partition by the batch's record count, wrapping after int32 max (clients start at 0);
  *  - a batch with the same epoch, first and last sequence as a cached one is a duplicate: answered with its
  *    original offsets, nothing appended;
  *  - same epoch, firstSeq == lastSeq + 1: append; anything else: OUT_OF_ORDER_SEQUENCE_NUMBER (45), the message
  *    says which sequence was expected;
  *  - an epoch below the partition's current one: INVALID_PRODUCER_EPOCH (47); a higher epoch must start at 0;
- *  - a producer id with no state on the partition must start at sequence 0 (OUT_OF_ORDER_SEQUENCE_NUMBER
- *    otherwise; kafkajs and librdkafka always start at 0).
+ *  - a producer id with no state on the partition may start at any sequence (KIP-360: a producer whose state
+ *    expired, e.g. its batches were deleted, goes on where it was); the window then starts there, and a gap
+ *    after that is OUT_OF_ORDER_SEQUENCE_NUMBER as above.
  * check() never mutates; record() applies a batch after the log appended it (validate on a copy, commit after
  * the append, as Kafka does).
  *
@@ -266,12 +267,8 @@ class Manager implements ProducerStateManager {
     }
     const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
     if (!entry || entry.batches.length === 0) {
-      if (h.baseSequence !== 0) {
-        throw new KafkaError(
-          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-          `producer ${h.producerId} has no batches on ${where()}: expected sequence 0, got ${h.baseSequence}`,
-        );
-      }
+      // No state for this producer here: any first sequence is accepted (KIP-360), so a producer whose state
+      // was lost (its batches deleted by retention or DeleteRecords) can go on; its window starts there.
       if (entry && h.producerEpoch < entry.producerEpoch) throw this.staleEpoch(h, entry, where());
       return { kind: 'append' };
     }

@@ -340,6 +340,14 @@ export class ProducerController {
       throw new PanelError('Sequence numbers exist only with idempotence on: tick "Idempotent" first.');
     const producer = await this.getProducer();
     const before = producer.nextSequence(topic, partition);
+    if (before === 0) {
+      // A broker accepts any first sequence from a producer it has no state for on a partition (KIP-360), so a
+      // skip there would not show a gap: it is only visible after this producer's first batch to the partition.
+      throw new PanelError(
+        `Send a batch to "${topic}" partition ${partition} first: the broker has no sequence from producer id ` +
+          `${producer.producerId} there yet and accepts any first sequence (as Kafka does), so there is no gap to show.`,
+      );
+    }
     producer.skipSequence(topic, partition, 1);
     this.touched.set(`${topic}\u0000${partition}`, { topic, partition });
     this.outcome = {

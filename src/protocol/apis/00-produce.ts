@@ -7,12 +7,16 @@
  * UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
  * Each partition's record set goes to Broker.appendRecordSet as the bytes the client sent (no per-record work).
  * acks=0 -> no response at all; acks=1 -> answer after the append; acks=-1 -> answer after broker.flush()
- * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3.
+ * (durable per the flush policy). Unknown topics are auto-created when the broker allows it, else error 3; an
+ * illegal topic name also answers UNKNOWN_TOPIC_OR_PARTITION (3, retriable), as Kafka does, and is never created.
+ * A refused append to an existing partition reports that partition's logStartOffset (the Java producer reads it
+ * on OUT_OF_ORDER_SEQUENCE_NUMBER), except for the errors Kafka answers with -1 (NO_LOG_START_ERRORS).
  * A record set refused because of particular records (a keyless record on a compacted topic) is refused whole
  * with INVALID_RECORD (87); from v8 the partition's RecordErrors name each such record by its index in the batch
  * and ErrorMessage says why. The v10+ tagged CurrentLeader/NodeEndpoints are never sent: this broker leads every
  * partition, so NOT_LEADER_OR_FOLLOWER never happens.
  */
+import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
@@ -38,6 +42,31 @@ interface PartitionResponse {
 interface ProduceResponse {
   responses: { name: string; partitionResponses: PartitionResponse[] }[];
   throttleTimeMs: number;
+}
+
+/**
+ * Errors Kafka answers with logStartOffset -1 although the partition exists (the batch never reached its log:
+ * it is unreadable or too large); every other refusal of a produce to an existing partition carries the
+ * partition's log start offset.
+ */
+const NO_LOG_START_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
+/** The logStartOffset a refused append answers: the partition's, or -1 if it has none or Kafka sends none. */
+function refusedLogStartOffset(broker: Broker, topic: string, partition: number, errorCode: number): number {
+  if (NO_LOG_START_ERRORS.has(errorCode)) return -1;
+  const t = broker.getTopic(topic);
+  if (!t || !Number.isInteger(partition) || partition < 0 || partition >= t.partitions) return -1;
+  try {
+    return broker.partitionInfo(topic, partition).logStartOffset;
+  } catch {
+    return -1;
+  }
 }
 
 export const produce = defineApi<ProduceRequest, ProduceResponse>({
@@ -91,7 +120,11 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
       } else {
         const reason = topicNameProblem(t.name);
         if (reason) {
-          topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: reason };
+          // Kafka answers the retriable UNKNOWN_TOPIC_OR_PARTITION here (no such topic can exist), not 17.
+          topicError = {
+            code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            message: `there is no topic "${t.name}" and there cannot be one: ${reason}`,
+          };
         } else {
           try {
             // An existing topic is appended to without an await, so requests stay in arrival order.
@@ -140,6 +173,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         } catch (e) {
           res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
           res.errorMessage = errorMessageOf(e);
+          res.logStartOffset = refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
           if (e instanceof KafkaError) {
             res.recordErrors = e.recordErrors.map((r) => ({
               batchIndex: r.batchIndex,

@@ -2,7 +2,9 @@
  * Fetch (key 1), v4-12 (flexible from v12; v13 names topics by id, which Kafka Lite does not have yet),
  * sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole
  * batches from the one containing the fetch offset (the engine's read), the high watermark, last stable offset =
- * high watermark (no transactions), log start offset, no aborted transactions. Limits: PartitionMaxBytes per
+ * high watermark (no transactions), log start offset, no aborted transactions; a partition whose read fails
+ * (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. Aborted transactions are null, except
+ * for an unknown topic or partition, which Kafka answers before reading with an empty list. Limits: PartitionMaxBytes per
  * partition and MaxBytes overall, but the first non-empty partition always gets at least one whole batch. Long
  * poll: when fewer than MinBytes are available the request parks until an 'append' to one of its partitions
  * brings enough, MaxWaitMs passes, or the connection closes. Record bytes are passed by reference into the
@@ -49,7 +51,8 @@ interface PartitionData {
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
-  abortedTransactions: null;
+  /** null from a read (success or OFFSET_OUT_OF_RANGE); [] on an unknown topic or partition, as Kafka sends. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null;
   preferredReadReplica: number;
   records: Buffer;
 }
@@ -263,6 +266,7 @@ export function readFetch(
       partitions.push(out);
       if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
         out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.abortedTransactions = [];
         errors = true;
         continue;
       }
@@ -290,6 +294,11 @@ export function readFetch(
         bytes += r.records.length;
         remaining -= r.records.length;
       } catch (e) {
+        // A partition whose read failed (OFFSET_OUT_OF_RANGE) reports no offsets, as Kafka does: the client asks
+        // ListOffsets for them.
+        out.highWatermark = -1;
+        out.lastStableOffset = -1;
+        out.logStartOffset = -1;
         out.errorCode = ctx ? errorCodeOf(ctx, e, `Fetch ${t.topic}-${p.partition}`) : -1;
         errors = true;
       }

@@ -4,7 +4,9 @@
  * assignments set the partition count; validateOnly (v1+) checks names, counts and configs without creating.
  * From v5 a created (or validated) topic's result carries its partition count, replication factor 1 and every
  * topic config with its value and source (DYNAMIC_TOPIC_CONFIG for the ones set, DEFAULT_CONFIG otherwise), as
- * DescribeConfigs would list them; a failed topic carries -1, -1 and no configs.
+ * DescribeConfigs would list them; a failed topic carries -1, -1 and no configs. A name that appears more than
+ * once in one request is not created from any of its entries and gets one INVALID_REQUEST result, after the
+ * results of the other topics.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import type { ConfigEntry } from '../../broker/types';
@@ -97,12 +99,14 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
   async handle(ctx, req) {
     const { broker } = ctx;
     const topics: CreatableTopicResult[] = [];
+    // A name given more than once is not created at all (not even from its first entry) and answered once, after
+    // the other topics' results, with INVALID_REQUEST, as Kafka does.
     const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const t of req.topics) (seen.has(t.name) ? duplicates : seen).add(t.name);
     for (const t of req.topics) {
+      if (duplicates.has(t.name)) continue;
       try {
-        if (seen.has(t.name))
-          throw new KafkaError(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`);
-        seen.add(t.name);
         const reason = topicNameProblem(t.name);
         if (reason) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, reason);
         if (broker.getTopic(t.name))
@@ -152,6 +156,16 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
           configs: [],
         });
       }
+    }
+    for (const name of duplicates) {
+      topics.push({
+        name,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `topic "${name}" appears more than once in the request, so none of its entries was created`,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: [],
+      });
     }
     return { throttleTimeMs: 0, topics };
   },

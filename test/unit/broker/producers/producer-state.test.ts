@@ -181,13 +181,12 @@ describe('idempotent producer state', () => {
     await m.close();
   });
 
-  it('a new producer on a partition must start at sequence 0', async () => {
+  // This test used to assert that a new producer must start at sequence 0 (base sequence 4 refused with
+  // OUT_OF_ORDER_SEQUENCE_NUMBER). That was Kafka Lite's own rule, not Kafka's: Kafka accepts any first sequence
+  // from a producer it has no state for (KIP-360), which the reference tier showed; the block "a producer with no
+  // state on a partition" at the end of this file covers that rule. Sequence 0, what clients send, still appends.
+  it('a new producer on a partition starting at sequence 0 is appended', async () => {
     const m = await open();
-    assert.throws(
-      () => m.check('t', 0, header(9, 0, 4, 1)),
-      (e: KafkaError) =>
-        e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 0, got 4/.test(e.message),
-    );
     assert.strictEqual(m.check('t', 0, header(9, 0, 0, 1)).kind, 'append');
     await m.close();
   });
@@ -397,5 +396,50 @@ describe('idempotent producer state: a damaged producer-ids.json never hands out
     assert.strictEqual((await a.initProducerId(null)).producerId, 0);
     assert.deepStrictEqual(warnings, []);
     await a.close();
+  });
+});
+
+describe('idempotent producer state: a producer with no state on a partition (KIP-360)', () => {
+  let dir: string;
+  let logs: FakeLogs;
+  const open = () => openProducerStateManager({ dir, clock: new FakeClock(), logs, logger: () => undefined });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-producers-kip360-'));
+    logs = new FakeLogs();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('may start at any sequence, as in Kafka; its window starts there and a later gap is still refused', async () => {
+    const m = await open();
+    const first = produce(m, logs, 0, header(9, 0, 4, 2));
+    assert.deepStrictEqual(first, { duplicate: false, baseOffset: 0, lastOffset: 1 }, 'sequences 4-5 appended');
+    assert.deepStrictEqual(produce(m, logs, 0, header(9, 0, 4, 2)), { ...first, duplicate: true }, 'a retry');
+    assert.strictEqual(produce(m, logs, 0, header(9, 0, 6, 1)).duplicate, false, 'the next sequence (6)');
+    assert.throws(
+      () => m.check('t', 0, header(9, 0, 8, 1)),
+      (e: KafkaError) =>
+        e.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && /expected sequence 7, got 8/.test(e.message),
+      'a gap after known state is OUT_OF_ORDER_SEQUENCE_NUMBER',
+    );
+    await m.close();
+  });
+
+  it('state on another partition does not count: a first batch at sequence 7 on partition 1 is appended', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(3, 0, 0, 5));
+    assert.strictEqual(m.check('t', 1, header(3, 0, 7, 1)).kind, 'append');
+    await m.close();
+  });
+
+  it('a producer whose batches a recovery cut from the log goes on at its next sequence', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(4, 0, 0, 1));
+    await m.snapshot();
+    logs.batches[0].pop(); // the only batch was torn and is truncated on open
+    logs.openedCleanly = false;
+    const again = await open();
+    assert.strictEqual(again.check('t', 0, header(4, 0, 1, 1)).kind, 'append');
+    await again.close();
+    await m.close();
   });
 });

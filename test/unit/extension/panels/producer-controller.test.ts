@@ -126,6 +126,15 @@ describe('producer panel controller', () => {
     );
   });
 
+  it('refuses to skip the first sequence of a partition the producer has not sent to: the broker would accept it', async () => {
+    await send(form({ partition: 0, value: 'first', idempotent: true }));
+    const r = await req({ type: 'skipSequence', topic: 'orders', partition: 1 });
+    assert.strictEqual(r.ok, false);
+    assert.match(r.error ?? '', /Send a batch to "orders" partition 1 first: .*accepts any first sequence/);
+    assert.strictEqual(posted.snapshot().sequences.find((s) => s.partition === 1)?.nextSequence ?? 0, 0);
+    assert.ok((await send(form({ partition: 1, value: 'v', idempotent: true }))).ok, 'sending still works');
+  });
+
   it('refuses a value that is not valid JSON when the format is JSON, and stores nothing', async () => {
     const r = await send(form({ value: '{"a": ', valueFormat: 'json', copies: 2 }));
     assert.strictEqual(r.ok, false);

@@ -216,12 +216,105 @@ describe('Produce API v8-v12 on the wire (per-record errors, flexible versions)'
     assert.strictEqual(r.arrayLength(), 1);
     assert.strictEqual(r.string(), 'compacted');
     assert.strictEqual(r.arrayLength(), 1);
-    assert.deepStrictEqual([r.int32(), r.int16(), r.int64(), r.int64(), r.int64()], [0, 87, -1, -1, -1]);
+    // logStartOffset is the partition's (0), not -1: Kafka reports it on every refusal of an existing partition
+    // except unreadable or oversized batches.
+    assert.deepStrictEqual([r.int32(), r.int16(), r.int64(), r.int64(), r.int64()], [0, 87, -1, -1, 0]);
     assert.strictEqual(r.arrayLength(), 1);
     assert.strictEqual(r.int32(), 0, 'the first record is the keyless one');
     assert.match(r.nullableString() ?? '', /batch 0, record 0 has no key/);
     assert.match(r.nullableString() ?? '', /every record needs a key/);
     assert.strictEqual(r.int32(), 0, 'throttle time');
     assertConsumed(r);
+  });
+});
+
+/** ProduceRequest v9 (flexible, acks=1) for one partition; the partition's answer without its record errors. */
+async function produceV9(
+  wire: Wire,
+  topic: string,
+  partition: number,
+  records: Buffer,
+): Promise<{ errorCode: number; baseOffset: number; logStartOffset: number; errorMessage: string | null }> {
+  const r = await wire.call(0, 9, true, (w) => {
+    w.compactNullableString(null).int16(1).int32(5000);
+    w.compactArrayLength(1).compactString(topic);
+    w.compactArrayLength(1).int32(partition).compactNullableBytes(records).emptyTaggedFields();
+    w.emptyTaggedFields();
+    w.emptyTaggedFields();
+  });
+  assert.strictEqual(r.compactArrayLength(), 1);
+  assert.strictEqual(r.compactString(), topic);
+  assert.strictEqual(r.compactArrayLength(), 1);
+  assert.strictEqual(r.int32(), partition);
+  const errorCode = r.int16();
+  const baseOffset = r.int64();
+  r.int64(); // logAppendTimeMs
+  const logStartOffset = r.int64();
+  for (let n = r.compactArrayLength(); n > 0; n--) {
+    r.int32();
+    r.compactNullableString();
+    r.skipTaggedFields();
+  }
+  const errorMessage = r.compactNullableString();
+  r.skipTaggedFields();
+  r.skipTaggedFields();
+  r.int32(); // throttle
+  r.skipTaggedFields();
+  assertConsumed(r);
+  return { errorCode, baseOffset, logStartOffset, errorMessage };
+}
+
+const oneRecordBatch = (producerId = -1, producerEpoch = -1, baseSequence = -1, key: string | null = 'k') =>
+  encodeRecordBatch(
+    [{ key: key === null ? null : Buffer.from(key), value: Buffer.from('v'), headers: [], timestamp: 1000 }],
+    { producerId, producerEpoch, baseSequence, compression: 0 },
+  );
+
+describe('Produce API: an illegal topic name', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+  });
+  afterEach(() => wire.close());
+
+  it('answers the retriable UNKNOWN_TOPIC_OR_PARTITION, as Kafka does, naming why, and creates nothing', async () => {
+    const part = await produceV9(wire, 'bad name!', 0, oneRecordBatch());
+    assert.deepStrictEqual([part.errorCode, part.baseOffset, part.logStartOffset], [3, -1, -1]);
+    assert.match(part.errorMessage ?? '', /there is no topic "bad name!" and there cannot be one/);
+    assert.strictEqual(wire.broker.getTopic('bad name!'), undefined);
+  });
+});
+
+describe('Produce API: a refused append reports the partition log start offset', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+    await wire.broker.createTopic('moved', 1);
+    for (let i = 0; i < 3; i++) assert.strictEqual((await produceV9(wire, 'moved', 0, oneRecordBatch())).errorCode, 0);
+    wire.broker.deleteRecords('moved', 0, 2);
+  });
+  afterEach(() => wire.close());
+
+  it('OUT_OF_ORDER_SEQUENCE_NUMBER after a sequence gap carries the moved log start offset (2), not -1', async () => {
+    const { producerId, producerEpoch } = await wire.broker.initProducerId();
+    const first = await produceV9(wire, 'moved', 0, oneRecordBatch(producerId, producerEpoch, 0));
+    assert.deepStrictEqual([first.errorCode, first.baseOffset, first.logStartOffset], [0, 3, 2]);
+    const gap = await produceV9(wire, 'moved', 0, oneRecordBatch(producerId, producerEpoch, 5));
+    assert.deepStrictEqual([gap.errorCode, gap.baseOffset, gap.logStartOffset], [45, -1, 2]);
+  });
+
+  it('INVALID_RECORD (a keyless record on a compacted topic) carries the log start offset too', async () => {
+    await wire.broker.alterTopicConfigs('moved', { 'cleanup.policy': 'compact' });
+    const part = await produceV9(wire, 'moved', 0, oneRecordBatch(-1, -1, -1, null));
+    assert.deepStrictEqual([part.errorCode, part.baseOffset, part.logStartOffset], [87, -1, 2]);
+  });
+
+  it('a batch that cannot be read (CRC mismatch) or a partition the topic lacks still answers -1, as Kafka does', async () => {
+    const broken = oneRecordBatch();
+    broken[broken.length - 1] ^= 0xff;
+    const corrupt = await produceV9(wire, 'moved', 0, broken);
+    assert.deepStrictEqual([corrupt.errorCode, corrupt.logStartOffset], [2, -1]);
+    const missing = await produceV9(wire, 'moved', 7, oneRecordBatch());
+    assert.deepStrictEqual([missing.errorCode, missing.logStartOffset], [3, -1]);
   });
 });

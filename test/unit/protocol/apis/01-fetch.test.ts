@@ -180,3 +180,90 @@ describe('Fetch API v12 on the wire (flexible, names not topic ids)', () => {
     assert.deepStrictEqual([r.int32(), r.int16()], [0, 1]);
   });
 });
+
+describe('Fetch API: partition answers with an error, as Kafka sends them', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+    await wire.broker.createTopic('e', 1);
+    for (let i = 0; i < 3; i++) await wire.broker.produce('e', [{ key: `k${i}`, value: `v${i}` }]);
+  });
+  afterEach(() => wire.close());
+
+  /** FetchRequest v12 for one partition; its answer up to the aborted transactions (null = -1 entries). */
+  async function fetchOne(topic: string, partition: number, fetchOffset: number) {
+    const r = await wire.call(1, 12, true, (w) => {
+      w.int32(-1)
+        .int32(0)
+        .int32(1)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(0)
+        .int32(-1);
+      w.compactArrayLength(1).compactString(topic);
+      w.compactArrayLength(1)
+        .int32(partition)
+        .int32(-1)
+        .int64(fetchOffset)
+        .int32(-1)
+        .int64(-1)
+        .int32(1 << 20);
+      w.emptyTaggedFields(); // partition
+      w.emptyTaggedFields(); // topic
+      w.compactArrayLength(0); // forgotten topics
+      w.compactString('');
+      w.emptyTaggedFields();
+    });
+    assert.deepStrictEqual([r.int32(), r.int16(), r.int32()], [0, 0, 0], 'throttle, error, session id 0');
+    assert.strictEqual(r.compactArrayLength(), 1);
+    assert.strictEqual(r.compactString(), topic);
+    assert.strictEqual(r.compactArrayLength(), 1);
+    const answer = {
+      partition: r.int32(),
+      errorCode: r.int16(),
+      highWatermark: r.int64(),
+      lastStableOffset: r.int64(),
+      logStartOffset: r.int64(),
+      /** -1: null */
+      abortedTransactions: r.compactArrayLength(),
+    };
+    assert.ok(answer.abortedTransactions <= 0, 'no aborted transaction entries');
+    assert.strictEqual(r.int32(), -1, 'no preferred read replica');
+    const records = r.compactNullableBytes();
+    assert.ok(!records || records.length === 0, 'no records with an error');
+    r.skipTaggedFields();
+    r.skipTaggedFields();
+    r.skipTaggedFields();
+    assertConsumed(r);
+    return answer;
+  }
+
+  it('OFFSET_OUT_OF_RANGE past the log end answers -1 for high watermark, last stable and log start offset', async () => {
+    const a = await fetchOne('e', 0, 10);
+    assert.deepStrictEqual(
+      [a.errorCode, a.highWatermark, a.lastStableOffset, a.logStartOffset, a.abortedTransactions],
+      [1, -1, -1, -1, -1],
+      'error 1 with -1 offsets (the client asks ListOffsets), aborted transactions null',
+    );
+  });
+
+  it('OFFSET_OUT_OF_RANGE below a moved log start answers -1 offsets too', async () => {
+    wire.broker.deleteRecords('e', 0, 2);
+    const a = await fetchOne('e', 0, 1);
+    assert.deepStrictEqual([a.errorCode, a.highWatermark, a.lastStableOffset, a.logStartOffset], [1, -1, -1, -1]);
+  });
+
+  it('UNKNOWN_TOPIC_OR_PARTITION (no such topic, or no such partition) carries an empty aborted list, not null', async () => {
+    for (const [topic, partition] of [
+      ['nope', 0],
+      ['e', 4],
+    ] as const) {
+      const a = await fetchOne(topic, partition, 0);
+      assert.deepStrictEqual(
+        [a.errorCode, a.highWatermark, a.lastStableOffset, a.logStartOffset, a.abortedTransactions],
+        [3, -1, -1, -1, 0],
+        `${topic}-${partition}`,
+      );
+    }
+  });
+});

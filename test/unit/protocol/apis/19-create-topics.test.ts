@@ -143,3 +143,47 @@ describe('CreateTopics API v5-v6 on the wire', () => {
     assert.strictEqual(wire.broker.getTopic('dry'), undefined);
   });
 });
+
+describe('CreateTopics API: the same name twice in one request', () => {
+  let wire: Wire;
+  beforeEach(async () => {
+    wire = await openWire();
+  });
+  afterEach(() => wire.close());
+
+  /** CreateTopics v4 (classic encoding): one partition, replication 1, no assignments or configs per name. */
+  async function createV4(
+    names: string[],
+  ): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
+    const r = await wire.call(19, 4, false, (w) => {
+      w.arrayLength(names.length);
+      for (const n of names) w.string(n).int32(1).int16(1).arrayLength(0).arrayLength(0);
+      w.int32(30000).bool(false);
+    });
+    assert.strictEqual(r.int32(), 0, 'throttle');
+    const out = [];
+    for (let n = r.arrayLength(); n > 0; n--)
+      out.push({ name: r.string(), errorCode: r.int16(), errorMessage: r.nullableString() });
+    assertConsumed(r);
+    return out;
+  }
+
+  it('creates nothing for a repeated name and answers it once with INVALID_REQUEST, after the other topics', async () => {
+    const results = await createV4(['twice', 'once', 'twice']);
+    assert.deepStrictEqual(
+      results.map((r) => [r.name, r.errorCode]),
+      [
+        ['once', 0],
+        ['twice', 42],
+      ],
+      'one result per name: the other topic first, then the repeated name with INVALID_REQUEST',
+    );
+    assert.match(results[1].errorMessage ?? '', /"twice" appears more than once/);
+    assert.strictEqual(
+      wire.broker.getTopic('twice'),
+      undefined,
+      'the repeated name was not created from its first entry',
+    );
+    assert.ok(wire.broker.getTopic('once'), 'the other topic of the request is created');
+  });
+});
