@@ -454,12 +454,12 @@ export class Broker {
 
   /**
    * A group's state and members. A group the coordinator does not hold but that has committed offsets is
-   * described as Empty (consumer protocol), as Kafka does; a group known nowhere is Dead.
+   * described as Empty with protocol type "", as Kafka does; a group known nowhere is Dead.
    */
   describeGroup(groupId: string): GroupDescription {
     const d = this.groups.describe(groupId);
     if (d.state === 'Dead' && this.offsets.groupsWithOffsets().includes(groupId))
-      return { ...d, state: 'Empty', protocolType: 'consumer' };
+      return { ...d, state: 'Empty', protocolType: '' };
     return d;
   }
 
@@ -474,7 +474,7 @@ export class Broker {
     const seen = new Set(live.map((g) => g.groupId));
     const out = [...live];
     for (const g of this.offsets.groupsWithOffsets()) {
-      if (!seen.has(g)) out.push({ groupId: g, protocolType: 'consumer', state: 'Empty' });
+      if (!seen.has(g)) out.push({ groupId: g, protocolType: '', state: 'Empty' });
     }
     return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
   }

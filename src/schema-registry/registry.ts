@@ -96,10 +96,12 @@ export class SchemaRegistry {
     private readonly logger: Logger,
   ) {}
 
-  /** Replay the log into memory (creating the store when missing). */
+  /**
+   * Replay the log into memory. The store is created by the first write, not here: a workspace that never
+   * registers a schema gets no `_schemas` topic in its tree (and an empty workspace keeps its "No topics yet").
+   */
   static async open(log: SchemaLog, logger: Logger = () => {}): Promise<SchemaRegistry> {
     const reg = new SchemaRegistry(log, logger);
-    await log.ensure();
     const stored = log.readAll();
     stored.forEach((r, i) => {
       const rec = decodeRecord(r.key, r.value);
@@ -191,8 +193,9 @@ export class SchemaRegistry {
     } catch (e) {
       throw errors.store(`the schema registry could not store the change: ${(e as Error).message}`);
     }
-    if (result.recreated) {
-      // someone deleted the _schemas topic: write the whole state back so it stays the source of truth
+    if (result.recreated && this.snapshot().length > 0) {
+      // someone deleted the _schemas topic: write the whole state back so it stays the source of truth (a store
+      // that never existed, the first write of a fresh registry, has nothing to write back)
       this.logger('warn', 'schema registry: the _schemas topic was missing; it was re-created with the full state');
       await this.log.append([...this.snapshot(), ...records]);
     }

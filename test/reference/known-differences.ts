@@ -97,16 +97,6 @@ export const KNOWN_DIFFERENCES: Record<string, KnownDifference> = {
       'BUG: Kafka describes protocolData and each member\u2019s metadata only for a Stable group (empty otherwise); Kafka Lite also fills them in CompletingRebalance. src/protocol/apis/15-describe-groups.ts / src/broker/groups',
     paths: ['groups.*.protocolData', 'groups.*.members.*.memberMetadata'],
   },
-  'OffsetCommit: a standalone commit (generation -1, no member) creates an empty group': {
-    reason:
-      'BUG: a group that exists only through offsets committed with generation -1 is Empty in Kafka\u2019s DescribeGroups; Kafka Lite describes it as Dead. src/broker/groups',
-    paths: ['described.groups.*.groupState'],
-  },
-  'ListGroups: lists the groups with their protocol type': {
-    reason:
-      'BUG: a group that exists only through committed offsets has protocolType "" in Kafka\u2019s ListGroups; Kafka Lite lists it as "consumer". src/broker/groups / src/protocol/apis/16-list-groups.ts',
-    paths: ['ours[groupId=g-*-2].protocolType'],
-  },
   'LeaveGroup: an unknown member answers UNKNOWN_MEMBER_ID for that member': {
     reason:
       'BUG: LeaveGroup v3+ with an unknown member answers top-level errorCode 0 and UNKNOWN_MEMBER_ID on that member in Kafka; Kafka Lite also sets the top-level errorCode to UNKNOWN_MEMBER_ID. src/protocol/apis/13-leave-group.ts',

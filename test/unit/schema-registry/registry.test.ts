@@ -60,7 +60,9 @@ describe('SchemaRegistry on the _schemas topic', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates _schemas with one partition and cleanup.policy=compact', () => {
+  it('creates _schemas (one partition, cleanup.policy=compact) at the first write, not at open', async () => {
+    assert.strictEqual(broker.getTopic(SCHEMAS_TOPIC), undefined, 'an unused registry leaves no topic behind');
+    await reg.register('a-value', { schema: V1 });
     const t = broker.getTopic(SCHEMAS_TOPIC);
     assert.ok(t);
     assert.strictEqual(t.partitions, 1);

@@ -69,7 +69,7 @@ describe('DescribeGroups API: v5 (flexible) and v6 (error message)', () => {
     );
     assert.deepStrictEqual(
       [offsetsOnly.errorCode, offsetsOnly.state, offsetsOnly.protocolType, offsetsOnly.members.length],
-      [0, 'Empty', 'consumer', 0],
+      [0, 'Empty', '', 0],
     );
   });
 });
