@@ -8,11 +8,12 @@
  * the rates, slower / larger for startup, RSS and latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so
  * `npm run build` first, as `npm run bench` does).
  */
-import { fork, spawn, type ChildProcess } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkajsLatency, runProcess } from './processes';
 
 const RECORDS = 1_000_000;
 const RECORD_BYTES = 100;
@@ -91,34 +92,6 @@ async function startLite(root: string, mod: ReferenceKafkaModule, dataDir: strin
   };
 }
 
-function runProcess(
-  cmd: string,
-  args: string[],
-  stdoutFile?: string,
-): Promise<{ code: number | null; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
-    const c = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'] });
-    if (typeof out === 'number') fs.closeSync(out);
-    let stderr = '';
-    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stderr, ms: performance.now() - t0 }));
-  });
-}
-
-function latency(bootstrap: string): Promise<{ p50: number; p99: number; n: number }> {
-  return new Promise((resolve, reject) => {
-    const c = fork(path.join(__dirname, 'kafkajs-latency-child.js'), [bootstrap], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    c.once('message', (m) => resolve(m as { p50: number; p99: number; n: number }));
-    c.once('error', reject);
-    c.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`kafkajs latency child exited with ${code}`))));
-  });
-}
-
 interface Figures {
   startupMs: number;
   produceRate: number;
@@ -166,7 +139,7 @@ async function measure(b: Broker, mod: ReferenceKafkaModule, recordsFile: string
   fs.rmSync(consumed, { force: true });
   if (size !== RECORDS * (RECORD_BYTES + 1))
     throw new Error(`${b.name}: consumed ${size} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
-  const lat = await latency(b.bootstrap);
+  const lat = await kafkajsLatency(b.bootstrap);
   const f: Figures = {
     startupMs: b.startupMs,
     produceRate: RECORDS / (produce.ms / 1000),

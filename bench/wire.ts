@@ -5,12 +5,13 @@
  * in-process append rate (Broker.appendRecordSet, pre-encoded 1,000-record batches) is measured in this process
  * for the ratio; kafkajs measures produce->consume latency at ~1,000 records/s.
  */
-import { fork, spawn, spawnSync } from 'child_process';
+import { fork, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Broker } from '../src/broker/broker';
 import { encodeRecordBatch } from '../src/broker/storage/record-batch';
+import { kafkajsLatency, runProcess } from './processes';
 
 const RECORDS = 1_000_000;
 const RECORD_BYTES = 100;
@@ -21,24 +22,6 @@ function ask(child: Child, msg: object): Promise<Record<string, number>> {
   return new Promise((resolve) => {
     child.once('message', (m) => resolve(m as Record<string, number>));
     child.send(msg);
-  });
-}
-
-/** Run a command; its stdout goes to `stdoutFile` when given (so no pipe into this process competes for the CPU). */
-function runProcess(
-  cmd: string,
-  args: string[],
-  stdoutFile?: string,
-): Promise<{ code: number | null; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const out = stdoutFile ? fs.openSync(stdoutFile, 'w') : 'ignore';
-    const c = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'] });
-    if (typeof out === 'number') fs.closeSync(out);
-    let stderr = '';
-    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code, stderr, ms: performance.now() - t0 }));
   });
 }
 
@@ -55,23 +38,6 @@ async function inProcessAppend(dir: string): Promise<number> {
   const ms = performance.now() - t0;
   await broker.close();
   return RECORDS / (ms / 1000);
-}
-
-/**
- * kafkajs latency runs in its own process (bench/kafkajs-latency-child), as a client application would: in this
- * process it shared a heap with whatever the earlier bench sections left behind (the storage section alone
- * allocates gigabytes), and its garbage-collection pauses showed up as broker latency.
- */
-function kafkajsLatency(bootstrap: string): Promise<{ p50: number; p99: number; n: number }> {
-  spawnSync('sync', { stdio: 'ignore' }); // let the earlier produces' dirty pages reach the disk first
-  return new Promise((resolve, reject) => {
-    const c = fork(path.join(__dirname, 'kafkajs-latency-child.js'), [bootstrap], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    c.once('message', (m) => resolve(m as { p50: number; p99: number; n: number }));
-    c.once('error', reject);
-    c.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`kafkajs latency child exited with ${code}`))));
-  });
 }
 
 export async function run(): Promise<Record<string, number>> {
@@ -145,6 +111,7 @@ export async function run(): Promise<Record<string, number>> {
     const consumeRate = RECORDS / (consume.ms / 1000);
 
     const inproc = await inProcessAppend(path.join(tmp, 'inproc'));
+    spawnSync('sync', { stdio: 'ignore' }); // let the earlier produces' dirty pages reach the disk first
     const lat = await kafkajsLatency(bootstrap);
 
     const mb = (rate: number) => ((rate * RECORD_BYTES) / 1e6).toFixed(1);

@@ -193,11 +193,12 @@ export class SchemaRegistry {
     } catch (e) {
       throw errors.store(`the schema registry could not store the change: ${(e as Error).message}`);
     }
-    if (result.recreated && this.snapshot().length > 0) {
+    const state = result.recreated ? this.snapshot() : [];
+    if (state.length > 0) {
       // someone deleted the _schemas topic: write the whole state back so it stays the source of truth (a store
       // that never existed, the first write of a fresh registry, has nothing to write back)
       this.logger('warn', 'schema registry: the _schemas topic was missing; it was re-created with the full state');
-      await this.log.append([...this.snapshot(), ...records]);
+      await this.log.append([...state, ...records]);
     }
     for (const r of records) this.apply(r);
   }
