@@ -6,10 +6,13 @@
  *   GroupCoordinator      groups/     Kafka's classic group protocol (join/sync/heartbeat/leave), clock-driven
  *   OffsetStore           offsets/    committed offsets per group/topic/partition, commit history
  *   ProducerStateManager  producers/  producer ids/epochs, the last-5-batches sequence window per partition
+ *   TxnMarkerWriter       storage/    commit/abort control batches, the last stable offset, aborted txns
+ *                                     (what the transaction coordinator in transactions/ asks of the logs)
  *
  * Nothing here imports vscode or net.
  */
 import type { Clock } from './clock';
+import type { TopicPartition } from '../shared/topic-partition';
 import type { StorageIo } from './storage/segment';
 import type {
   AppendResult,
@@ -199,4 +202,35 @@ export interface ProducerStateManager {
   /** Persist a snapshot (on clean close and periodically). */
   snapshot(): Promise<void>;
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- transactions
+
+/** The end of one producer's transaction, written to each of its partitions (Kafka's WriteTxnMarkers entry). */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  /** true: a COMMIT control record; false: an ABORT control record. */
+  commit: boolean;
+  /** The coordinator's epoch (always 0 here: one coordinator, never moved); stored in the control record. */
+  coordinatorEpoch: number;
+}
+
+/**
+ * What the transaction coordinator asks of the partition logs when a transaction ends. Implemented by the
+ * storage side, used by the coordinator (src/broker/transactions), composed in broker.ts.
+ */
+export interface TxnMarkerWriter {
+  /**
+   * Append the marker to each partition as a control batch (isTransactional and isControl set, one control
+   * record: version 0, type 0 ABORT / 1 COMMIT, value = version + coordinator epoch, as Kafka writes it) and
+   * resolve once every marker is fsynced. The producer's open transaction on that partition ends: its last
+   * stable offset moves past it, and an ABORT is added to the partition's aborted-transaction index.
+   * Per partition: NONE; UNKNOWN_TOPIC_OR_PARTITION when the topic or partition is gone (nothing left to mark,
+   * the coordinator goes on); KAFKA_STORAGE_ERROR when the write failed (the coordinator retries later).
+   */
+  writeTxnMarkers(
+    marker: TxnMarker,
+    partitions: readonly TopicPartition[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]>;
 }
