@@ -234,3 +234,20 @@ export interface TxnMarkerWriter {
     partitions: readonly TopicPartition[],
   ): Promise<{ topic: string; partition: number; errorCode: number }[]>;
 }
+
+/**
+ * What the produce path asks the transaction coordinator before it appends a transactional batch (Kafka's
+ * transaction.partition.verification): is the partition part of this producer's ongoing transaction? Without
+ * this check a batch sent to a partition that was never added would never get a marker, and that partition's
+ * last stable offset would stay behind it forever. Implemented by src/broker/transactions, used by the Produce
+ * path, composed in broker.ts.
+ */
+export interface TxnPartitionVerifier {
+  /**
+   * NONE when transactionalId's current producer is (producerId, producerEpoch), its transaction is Ongoing and
+   * includes the partition; otherwise the error Kafka answers the Produce with (e.g. INVALID_PRODUCER_EPOCH or
+   * PRODUCER_FENCED for an old epoch, INVALID_TXN_STATE when the partition was not added, TRANSACTIONAL_ID_NOT_FOUND,
+   * INVALID_PRODUCER_ID_MAPPING when the id belongs to another producer).
+   */
+  verify(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): number;
+}
