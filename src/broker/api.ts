@@ -158,7 +158,7 @@ export interface OffsetStore {
   groupsWithOffsets(): string[];
   history(groupId: string, topic: string, partition: number): CommitHistoryEntry[];
   deleteGroup(groupId: string): Promise<void>;
-  deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<void>;
+  deleteOffsets(groupId: string, partitions: TopicPartition[]): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
   close(): Promise<void>;
 }
