@@ -28,7 +28,7 @@ import {
   checkBatch,
   decodeRecordBatches,
   LOG_OVERHEAD,
-  OFFSET_BATCH_LENGTH,
+  batchSizeAt,
   parseBatchHeader,
 } from './record-batch';
 import { checkTopicsFile } from './topic-store';
@@ -190,7 +190,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
         break;
       }
       let { buf, off } = r.read(pos, BATCH_HEADER_SIZE);
-      const batchSize = LOG_OVERHEAD + buf.readInt32BE(off + OFFSET_BATCH_LENGTH);
+      const batchSize = batchSizeAt(buf, off);
       if (batchSize < BATCH_HEADER_SIZE || batchSize > size - pos) {
         problem(
           rel('.log'),
