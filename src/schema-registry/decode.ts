@@ -14,8 +14,9 @@
  *   It never throws.
  * - JSON payloads are validated against their schema with ajv; a document that does not conform is still
  *   shown, with `validationErrors` listing why.
- * - Parsed schemas are cached by id (a registry id always names the same schema); subject and version are
- *   looked up on every call, since a subject can register an existing id later.
+ * - Parsed schemas are cached by id (a registry id always names the same schema). The subject-version found
+ *   for an id is remembered and checked on every call (still that id, else looked up again); when it is not the
+ *   preferred subject, the preferred one is looked for again after a second (it may register the id later).
  * Not handled: Protobuf message indexes that count synthetic map-entry messages (protobufjs has none).
  */
 import type * as avro from 'avsc';
@@ -74,9 +75,13 @@ type Reader =
   | { format: 'json'; validate: ValidateFunction };
 
 const HEADER = 5;
+/** How long a subject other than the preferred one is trusted before the preferred one is looked for again. */
+const RECHECK_MS = 1000;
 
 export class SchemaDecoder {
   private readonly readers = new Map<number, Reader | DecodeError>();
+  /** The subject-version last found for (id, preferred subject), and when. */
+  private readonly where = new Map<string, { where: { subject: string; version: number }; at: number }>();
 
   constructor(private readonly source: SchemaSource) {}
 
@@ -105,12 +110,28 @@ export class SchemaDecoder {
   }
 
   private subjectOf(id: number, prefer?: string): { subject: string; version: number } | undefined {
+    const key = JSON.stringify([id, prefer ?? null]);
+    const hit = this.where.get(key);
+    if (hit && this.stillHolds(hit.where, id) && (hit.where.subject === prefer || Date.now() - hit.at < RECHECK_MS))
+      return hit.where;
+    let found: { subject: string; version: number } | undefined;
     try {
       let vs = this.source.versionsOfId(id);
       if (vs.length === 0) vs = this.source.versionsOfId(id, { deleted: true });
-      return vs.find((v) => v.subject === prefer) ?? vs[0];
+      found = vs.find((v) => v.subject === prefer) ?? vs[0];
     } catch {
-      return undefined;
+      found = undefined;
+    }
+    if (found) this.where.set(key, { where: found, at: Date.now() });
+    else this.where.delete(key);
+    return found;
+  }
+
+  private stillHolds(w: { subject: string; version: number }, id: number): boolean {
+    try {
+      return this.source.getVersion(w.subject, w.version, { deleted: true }).id === id;
+    } catch {
+      return false;
     }
   }
 

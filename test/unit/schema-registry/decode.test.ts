@@ -98,6 +98,10 @@ describe('SchemaDecoder: records in Confluent wire format, decoded with the regi
     const bytes = Buffer.concat([header(a.id), type.toBuffer({ id: 7, item: 'x', note: null, blob: Buffer.alloc(0) })]);
     assert.strictEqual(ok(dec.decode(bytes, 'orders-value')).subject, 'orders-value');
     assert.strictEqual(ok(dec.decode(bytes)).subject, 'a-value');
+    // the remembered subject-version is checked on every decode: once it is gone the other holder is named
+    await reg.deleteSubject('orders-value');
+    await reg.deleteSubject('orders-value', { permanent: true });
+    assert.strictEqual(ok(dec.decode(bytes, 'orders-value')).subject, 'a-value');
   });
 
   it('an Avro schema with a reference decodes a record using the referenced type', async () => {
