@@ -54,6 +54,7 @@ import { realIo } from './segment';
 import type { DamagedTopic } from './topic-store';
 import { TopicStore } from './topic-store';
 import { topicNameProblem } from '../../shared/topic-name';
+import { newTopicId } from '../topic-id';
 
 export const CLEAN_SHUTDOWN_MARKER = '.clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
@@ -435,7 +436,13 @@ class DiskLogManager implements LogManager, StorageInternals {
       } catch {
         configs = {}; // a salvaged value that no longer validates: defaults rather than a broken topic
       }
-      const info: TopicInfo = { name, partitions: Math.max(dirs, s?.partitions ?? 0), configs, createdAt: now };
+      const info: TopicInfo = {
+        name,
+        topicId: s?.topicId ?? newTopicId(),
+        partitions: Math.max(dirs, s?.partitions ?? 0),
+        configs,
+        createdAt: now,
+      };
       this.opts.logger(
         'warn',
         `topic "${name}" has directories but no readable metadata: adopted with ${info.partitions} partition(s) and ${
@@ -495,7 +502,13 @@ class DiskLogManager implements LogManager, StorageInternals {
         `topic "${name}" collides with existing topic "${twin}": names that differ only in case would share a directory on case-insensitive file systems (Windows, macOS)`,
       );
     for (let p = 0; p < partitions; p++) this.refuseDirWithData(name, p);
-    const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
+    const info: TopicInfo = {
+      name,
+      topicId: newTopicId(),
+      partitions,
+      configs: overrides,
+      createdAt: this.opts.clock.now(),
+    };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
     this.creating.set(name, topic);
     try {
@@ -1065,5 +1078,11 @@ function partitionDirHoldsData(dir: string): boolean {
 }
 
 function copyInfo(t: TopicInfo): TopicInfo {
-  return { name: t.name, partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+  return {
+    name: t.name,
+    topicId: t.topicId,
+    partitions: t.partitions,
+    configs: { ...t.configs },
+    createdAt: t.createdAt,
+  };
 }
