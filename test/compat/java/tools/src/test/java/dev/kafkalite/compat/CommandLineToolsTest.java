@@ -110,6 +110,14 @@ class CommandLineToolsTest {
 
     // the topic id stays with the topic, and a topic deleted and created again under its name gets a new one
     assertEquals(id, topicId(ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic", topic)));
+    // --topic-id describes through Metadata v12, which looks the topic up by its id
+    Tool.Result byId = ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic-id", id);
+    assertTrue(byId.lines().get(0).startsWith("Topic: " + topic + "\tTopicId: " + id + "\t"), byId::toString);
+    assertTrue(byId.lines().get(0).contains("PartitionCount: 3"), byId::toString);
+    Tool.Result unknownId = Tool.run(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic-id",
+        "AAAAAAAAAAAAAAAAAAAAAQ");
+    assertTrue((unknownId.out() + unknownId.err()).contains("TopicId 'AAAAAAAAAAAAAAAAAAAAAQ' does not exist"),
+        unknownId::toString);
     String recycled = name("cli-recycled");
     createTopic(recycled, 1);
     String firstId = topicId(ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic", recycled));
