@@ -1,7 +1,7 @@
 /**
  * Metadata (key 3), v0-13 (flexible from v9). v10+ answer each topic's id (zero for a topic that failed by name);
- * v12+ requests may name a topic by id instead (an unknown id answers UNKNOWN_TOPIC_ID with a null name, and a
- * topic named by id is never auto-created); v10 and v11 ids in a request are ignored, as the spec says
+ * v12+ requests may name a topic by id instead (an unknown id answers UNKNOWN_TOPIC_ID with a null name, ahead
+ * of the other topics as in Kafka, and a topic named by id is never auto-created); v10 and v11 ids in a request are ignored, as the spec says
  * (only names count there). v13 adds the top-level error code, always 0 here. One broker (our node id, the advertised IPv4 literal and port), which is also the
  * controller; leader epoch -1 everywhere (clients then skip offset validation). Topics: null (v1+) or an empty
  * array in v0 = all topics; an empty array in v1+ = none. Unknown names are auto-created when the broker allows
@@ -145,11 +145,14 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
     } else {
       const autoCreate = broker.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
       topics = [];
+      // unknown ids are answered first, before the topics in request order, as Kafka orders them
+      const unknownIds: TopicMetadata[] = [];
       for (const { topicId, name: maybeName } of req.topics ?? []) {
         const id = ctx.apiVersion >= 12 ? topicIdFromBytes(topicId) : ZERO_TOPIC_ID;
         if (id !== ZERO_TOPIC_ID) {
           const byId = broker.getTopicById(id);
-          topics.push(byId ? describe(byId) : failed(null, ErrorCode.UNKNOWN_TOPIC_ID, topicId));
+          if (byId) topics.push(describe(byId));
+          else unknownIds.push(failed(null, ErrorCode.UNKNOWN_TOPIC_ID, topicId));
           continue;
         }
         if (maybeName === null) {
@@ -177,6 +180,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
           topics.push(failed(name, errorCodeOf(ctx, e, `Metadata auto-create of "${name}"`)));
         }
       }
+      topics.unshift(...unknownIds);
     }
     return {
       throttleTimeMs: 0,

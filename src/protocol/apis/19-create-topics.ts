@@ -1,6 +1,6 @@
 /**
- * CreateTopics (key 19), v0-7 (flexible from v5; v7 answers a created topic's id, zero when validating only or
- * failed).
+ * CreateTopics (key 19), v0-7 (flexible from v5; v7 answers a created topic's id, zero for a failed topic; as
+ * Kafka, a validate-only success answers a fresh random id that no topic has, which says nothing).
  * Partition count -1 (v4) = the broker default; replication factor must be 1 or -1 (one broker); explicit
  * assignments set the partition count; validateOnly (v1+) checks names, counts and configs without creating.
  * From v5 a created (or validated) topic's result carries its partition count, replication factor 1 and every
@@ -15,7 +15,7 @@ import { describeConfigs, validateConfigs } from '../../broker/storage/configs';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
-import { topicIdToBytes } from '../../broker/topic-id';
+import { newTopicId, topicIdToBytes } from '../../broker/topic-id';
 
 const ZERO_ID: Buffer = Buffer.alloc(16);
 
@@ -138,8 +138,9 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
         const configs: Record<string, string> = {};
         for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
         let described: ConfigEntry[];
-        let topicId: Buffer = ZERO_ID;
+        let topicId: Buffer;
         if (req.validateOnly) {
+          topicId = topicIdToBytes(newTopicId());
           described = describeConfigs(validateConfigs(configs));
         } else {
           const created = await broker.createTopic(t.name, partitions, configs);

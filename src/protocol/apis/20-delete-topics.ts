@@ -4,7 +4,8 @@
  * an entry with a non-zero id deletes the topic with that id (UNKNOWN_TOPIC_ID (100) when there is none, so a
  * topic deleted and created again under the same name is never deleted by its old id), one with a zero id
  * deletes by name; an entry with both a name and an id is INVALID_REQUEST, as in Kafka. v6 results carry the
- * name and the id of the topic (null name for an unknown id, zero id for an unknown name).
+ * name and the id of the topic (null name for an unknown id, zero id for an unknown name; the entry's own name
+ * and id when it is refused).
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { topicIdFromBytes, topicIdToBytes, ZERO_TOPIC_ID } from '../../broker/topic-id';
@@ -53,6 +54,7 @@ export const deleteTopics = defineApi<
     for (const { name, id } of entries) {
       let result: DeletableTopicResult = { name, topicId: ZERO_ID, errorCode: 0, errorMessage: null };
       try {
+        if (id !== ZERO_TOPIC_ID) result = { ...result, topicId: topicIdToBytes(id) };
         if (id !== ZERO_TOPIC_ID && name !== null)
           throw new KafkaError(
             ErrorCode.INVALID_REQUEST,
@@ -61,7 +63,6 @@ export const deleteTopics = defineApi<
         const topic = id !== ZERO_TOPIC_ID ? broker.getTopicById(id) : broker.getTopic(name ?? '');
         if (!topic) {
           if (id !== ZERO_TOPIC_ID) {
-            result = { ...result, topicId: topicIdToBytes(id) };
             throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `there is no topic with id ${id}`);
           }
           throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${name}"`);

@@ -5,7 +5,7 @@
 // topic was re-created under the same name while it waited).
 import * as assert from 'assert';
 import { decodeRecordBatches, encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
-import { topicIdFromBytes, topicIdToBytes } from '../../../../src/broker/topic-id';
+import { isTopicId, topicIdFromBytes, topicIdToBytes } from '../../../../src/broker/topic-id';
 import type { Reader } from '../../../../src/protocol/codec/reader';
 import { sleep } from '../helpers';
 import type { Wire } from './wire';
@@ -97,9 +97,10 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
       ]),
       12,
     );
+    // unknown ids come first, as Kafka answers them
     assert.deepStrictEqual(topics, [
-      [0, 'orders', topicIdFromBytes(id), 3],
       [100, null, '11111111-2222-3333-4444-555555555555', 0],
+      [0, 'orders', topicIdFromBytes(id), 3],
     ]);
     assert.strictEqual(wire.broker.listTopics().length, 1, 'nothing was auto-created');
   });
@@ -133,12 +134,14 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     return out;
   }
 
-  it('CreateTopics v7 answers the created topic id (zero when validating only)', async () => {
+  it('CreateTopics v7 answers the created topic id (validating only: a fresh id no topic has, as Kafka)', async () => {
     const [name, id, errorCode] = created(await create('fresh'));
     assert.deepStrictEqual([name, errorCode], ['fresh', 0]);
     assert.strictEqual(id, wire.broker.getTopic('fresh')!.topicId);
     const [, checkedId, checkedError] = created(await create('checked', true));
-    assert.deepStrictEqual([checkedId, checkedError], ['00000000-0000-0000-0000-000000000000', 0]);
+    assert.strictEqual(checkedError, 0);
+    assert.ok(isTopicId(checkedId) && checkedId !== id, checkedId);
+    assert.strictEqual(wire.broker.getTopicById(checkedId), undefined);
   });
 
   const del = (entries: { name: string | null; id: Buffer }[]) =>
@@ -179,8 +182,9 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     assert.deepStrictEqual(deleted(await del([{ name: 'cycle', id: ZERO }])), [['cycle', second, 0, null]]);
     // a name and an id together are refused
     await wire.broker.createTopic('both', 1);
-    const [[, , bothError]] = deleted(await del([{ name: 'both', id: idOf(wire, 'both') }]));
-    assert.strictEqual(bothError, 42);
+    const bothId = idOf(wire, 'both');
+    const [[bothName, echoedId, bothError]] = deleted(await del([{ name: 'both', id: bothId }]));
+    assert.deepStrictEqual([bothName, echoedId, bothError], ['both', topicIdFromBytes(bothId), 42]);
     assert.ok(wire.broker.getTopic('both'));
   });
 
