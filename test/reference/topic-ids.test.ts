@@ -108,7 +108,7 @@ describe('reference: topic ids, DescribeTopicPartitions', () => {
     const fp = f.responses[0].partitions[0];
     const pp = p.responses[0].partitionResponses[0];
     return {
-      fetch: { id: which(f.responses[0].topicId, { ghost: GHOST }), errorCode: fp.errorCode, hw: fp.highWatermark },
+      fetch: { id: which(f.responses[0].topicId, { ghost: GHOST }), partition: { ...fp, records: fp.records?.length } },
       produce: { id: which(p.responses[0].topicId, { ghost: GHOST }), errorCode: pp.errorCode, base: pp.baseOffset },
     };
   });

@@ -148,6 +148,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
 
 /** Produce with topics named by name (v0-12, and v13 once its ids are mapped). */
 async function produceByNames(ctx: RequestContext, req: ProduceRequest): Promise<ProduceResponse | null> {
+  // (a block: the body keeps the indentation it had as handle(), so concurrent edits to it merge line for line)
   {
     const { broker } = ctx;
     const acks = req.acks;
