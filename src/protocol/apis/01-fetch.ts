@@ -344,7 +344,7 @@ function readFetchByIds(
         highWatermark: -1,
         lastStableOffset: -1,
         logStartOffset: -1,
-        abortedTransactions: null,
+        abortedTransactions: [], // answered without a read, as an unknown topic is (Kafka sends [])
         records: EMPTY,
       });
     }
