@@ -210,8 +210,11 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
       w.compactArrayLength(0).compactString('').emptyTaggedFields();
     });
 
-  /** A Fetch v13+ answer with one topic of one partition: [topic id, error code, high watermark, record values]. */
-  function fetched(r: Reader): [string, number, number, string[]] {
+  /**
+   * A Fetch v13+ answer with one topic of one partition: [topic id, error code, high watermark, record values,
+   * aborted transactions: -1 for null (a read), else how many].
+   */
+  function fetched(r: Reader): [string, number, number, string[], number] {
     assert.deepStrictEqual([r.int32(), r.int16(), r.int32()], [0, 0, 0]);
     assert.strictEqual(r.compactArrayLength(), 1);
     const id = topicIdFromBytes(r.uuid());
@@ -221,7 +224,8 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     const hw = r.int64();
     r.int64();
     r.int64();
-    for (let n = r.compactArrayLength(); n > 0; n--) r.skip(16, 'aborted transaction');
+    const aborted = r.compactArrayLength();
+    for (let n = aborted; n > 0; n--) r.skip(16, 'aborted transaction');
     r.int32();
     const records = r.compactNullableBytes() ?? Buffer.alloc(0);
     r.skipTaggedFields();
@@ -229,7 +233,7 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     r.skipTaggedFields();
     assertConsumed(r);
     const values = decodeRecordBatches(records).flatMap((b) => b.records.map((x) => x.value!.toString()));
-    return [id, errorCode, hw, values];
+    return [id, errorCode, hw, values, aborted];
   }
 
   it('Fetch v13 and v18 read a topic named by its id and answer with that id', async () => {
@@ -244,14 +248,13 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     );
     const id = idOf(wire, 'events');
     for (const version of [13, 18]) {
-      assert.deepStrictEqual(fetched(await fetchById(version, id, 0)), [topicIdFromBytes(id), 0, 2, ['a', 'b']]);
+      assert.deepStrictEqual(fetched(await fetchById(version, id, 0)), [topicIdFromBytes(id), 0, 2, ['a', 'b'], -1]);
     }
   });
 
-  it('Fetch v13 with an id no topic has answers UNKNOWN_TOPIC_ID', async () => {
+  it('Fetch v13 with an id no topic has answers UNKNOWN_TOPIC_ID (aborted transactions [], as Kafka)', async () => {
     const ghost = Buffer.from('abababababababababababababababab', 'hex');
-    const [id, errorCode, hw, values] = fetched(await fetchById(13, ghost, 0));
-    assert.deepStrictEqual([id, errorCode, hw, values], [topicIdFromBytes(ghost), 100, -1, []]);
+    assert.deepStrictEqual(fetched(await fetchById(13, ghost, 0)), [topicIdFromBytes(ghost), 100, -1, [], 0]);
   });
 
   it("a long poll whose topic is re-created under the same name answers INCONSISTENT_TOPIC_ID, never the new topic's records", async () => {
@@ -262,8 +265,8 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     await wire.broker.deleteTopic('recreated');
     await wire.broker.createTopic('recreated', 1);
     await wire.broker.produce('recreated', [{ key: null, value: 'new topic' }], { partition: 0 });
-    const [id, errorCode, , values] = fetched(await pending);
-    assert.deepStrictEqual([id, errorCode, values], [topicIdFromBytes(oldId), 103, []]);
+    const [id, errorCode, hw, values] = fetched(await pending);
+    assert.deepStrictEqual([id, errorCode, hw, values], [topicIdFromBytes(oldId), 103, -1, []]);
   });
 
   const produceById = (id: Buffer, value: string) =>
