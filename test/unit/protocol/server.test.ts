@@ -40,6 +40,14 @@ const EXPECTED_APIS: [number, number, number][] = [
   [60, 0, 2],
 ];
 
+/** 70 bytes the server takes for one whole record batch v2 (batchLength at 8, magic 2 at 16), filled with `fill`. */
+function framedBatch(fill: number): Buffer {
+  const b = Buffer.alloc(70, fill);
+  b.writeInt32BE(b.length - 12, 8);
+  b[16] = 2;
+  return b;
+}
+
 function apiTableHex(compact: boolean): string {
   const parts: string[] = [];
   for (const [k, min, max] of EXPECTED_APIS) {
@@ -247,8 +255,7 @@ describe('Kafka protocol server', () => {
 
   it('acks=0 produce appends and sends nothing back; the next request is answered first', async () => {
     const c = await client();
-    const records = Buffer.alloc(70, 1);
-    records[16] = 2; // magic 2: a record batch v2 as far as the server looks
+    const records = framedBatch(1);
     c.send(
       frame(0, 7, 50, (w) => {
         w.nullableString(null).int16(0).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(records);
@@ -271,7 +278,7 @@ describe('Kafka protocol server', () => {
     const c = await client();
     c.send(
       frame(0, 7, 60, (w) =>
-        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70, 2)),
+        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(framedBatch(2)),
       ),
     );
     const [resp] = await c.waitFrames(1);
