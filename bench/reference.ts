@@ -1,16 +1,16 @@
 /**
  * Reference benchmark (`npm run bench -- --json --only reference`): Kafka Lite beside Apache Kafka 4.x (the
  * reference broker of scripts/reference-kafka.mjs), each in its own process, measured the same way in one run.
- * For each broker: time from process spawn to the first Metadata answer, kcat producing 1,000,000 records of
+ * For each broker: time from process spawn to the first Metadata answer; kcat producing 1,000,000 records of
  * 100 bytes with acks=1 into a one-partition topic and consuming them back three times (the median consume
- * counts; the consumed size proves every record came back), the broker's RSS (VmRSS) after the produce, and kafkajs produce->consume latency at ~1,000
- * records/s (bench/kafkajs-latency-child), and Kafka's own perf tools (kafka-tools' ProducerPerformance and
- * ConsumerPerformance, what kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh run) producing 1,000,000
- * records of 100 bytes with acks=1 into another one-partition topic and consuming them in a consumer group (the
- * consume rate is the tool's fetch.nMsg.sec: records over the time after the group join, so a broker's initial
- * rebalance delay does not count). Ratios are Kafka Lite / Kafka: above 1 means Kafka Lite is faster for
- * the rates, slower / larger for startup, RSS and latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so
- * `npm run build` first, as `npm run bench` does).
+ * counts; the consumed size proves every record came back); the broker's RSS (VmRSS) after the produce; kafkajs
+ * produce->consume latency at ~1,000 records/s (bench/kafkajs-latency-child); and Kafka's own perf tools
+ * (kafka-tools' ProducerPerformance and ConsumerPerformance, what kafka-producer-perf-test.sh and
+ * kafka-consumer-perf-test.sh run) producing 1,000,000 records of 100 bytes with acks=1 into another
+ * one-partition topic and consuming them in a consumer group (the consume rate is the tool's fetch.nMsg.sec:
+ * records over the time after the group join, so a broker's initial rebalance delay does not count). Ratios are
+ * Kafka Lite / Kafka: above 1 means Kafka Lite is faster for the rates, slower / larger for startup, RSS and
+ * latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so `npm run build` first, as `npm run bench` does).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
