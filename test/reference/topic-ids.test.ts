@@ -7,7 +7,7 @@
  */
 import { API } from './wire';
 import type { Msg, WireClient } from './wire';
-import { batch, createTopics, scenario, sleep, topic } from './harness';
+import { batch, createTopics, scenario, sleep, topic, waitLeaders } from './harness';
 
 const ZERO = Buffer.alloc(16);
 const GHOST = Buffer.from('5c6d7e8f9a0b4c1d8e2f3a4b5c6d7e8f', 'hex');
@@ -68,6 +68,7 @@ describe('reference: topic ids, DescribeTopicPartitions', () => {
           errorCode: x.errorCode,
         }));
       };
+      await waitLeaders(c, t, 1); // Kafka's metadata learns of the topic a moment after CreateTopics answers
       const createdId = which(id, { metadata: await idOf(c, t) });
       const ghost = await answer([{ name: null, topicId: GHOST }]);
       const both = await answer([{ name: t, topicId: id }]);
