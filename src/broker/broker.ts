@@ -112,6 +112,8 @@ export class Broker {
   private roundRobin = 0;
   /** Auto-creations in flight, by topic name (see ensureTopic). */
   private readonly autoCreating = new Map<string, Promise<TopicInfo | undefined>>();
+  /** Topic id -> name; built on first use, dropped whenever a topic is created or deleted. */
+  private topicIdIndex: Map<string, string> | undefined;
 
   private constructor(
     readonly dataDir: string,
@@ -129,6 +131,9 @@ export class Broker {
     this.defaultPartitions = opts.defaultPartitions ?? 1;
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
+    const dropIndex = () => (this.topicIdIndex = undefined);
+    events.on('topicCreated', dropIndex);
+    events.on('topicDeleted', dropIndex);
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {
@@ -251,6 +256,14 @@ export class Broker {
 
   getTopic(name: string): TopicInfo | undefined {
     return this.logs.getTopic(name);
+  }
+
+  /** The topic with this id (canonical UUID text), or undefined: never a later topic of the same name. */
+  getTopicById(topicId: string): TopicInfo | undefined {
+    this.topicIdIndex ??= new Map(this.logs.listTopics().map((t) => [t.topicId, t.name]));
+    const name = this.topicIdIndex.get(topicId);
+    const t = name === undefined ? undefined : this.logs.getTopic(name);
+    return t?.topicId === topicId ? t : undefined;
   }
 
   describeTopicConfigs(name: string): ConfigEntry[] {

@@ -13,10 +13,10 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
 const EXPECTED_APIS: [number, number, number][] = [
-  [0, 0, 12],
-  [1, 4, 12],
+  [0, 0, 13],
+  [1, 4, 18],
   [2, 0, 10],
-  [3, 0, 9],
+  [3, 0, 13],
   [8, 0, 9],
   [9, 1, 9],
   [10, 0, 6],
@@ -27,18 +27,28 @@ const EXPECTED_APIS: [number, number, number][] = [
   [15, 0, 6],
   [16, 0, 5],
   [18, 0, 5],
-  [19, 0, 6],
-  [20, 0, 5],
+  [19, 0, 7],
+  [20, 0, 6],
   [21, 0, 2],
   [22, 0, 5],
   [32, 0, 4],
   [33, 0, 2],
+  [35, 0, 5],
   [37, 0, 3],
   [42, 0, 2],
   [44, 0, 1],
   [47, 0, 0],
   [60, 0, 2],
+  [75, 0, 0],
 ];
+
+/** 70 bytes the server takes for one whole record batch v2 (batchLength at 8, magic 2 at 16), filled with `fill`. */
+function framedBatch(fill: number): Buffer {
+  const b = Buffer.alloc(70, fill);
+  b.writeInt32BE(b.length - 12, 8);
+  b[16] = 2;
+  return b;
+}
 
 function apiTableHex(compact: boolean): string {
   const parts: string[] = [];
@@ -50,6 +60,17 @@ function apiTableHex(compact: boolean): string {
     parts.push(b.toString('hex') + (compact ? '00' : ''));
   }
   return parts.join('');
+}
+
+/**
+ * ApiVersions v3+'s tagged fields: SupportedFeatures (tag 0) and FinalizedFeatures (tag 2), each metadata.version
+ * at level 25, and FinalizedFeaturesEpoch (tag 1) 0, in tag order.
+ */
+function featuresHex(): string {
+  const name = Buffer.from('metadata.version').toString('hex');
+  const feature = '02' + '11' + name + '0019' + '0019' + '00'; // one entry: compact name, two int16, no tags
+  const size = (feature.length / 2).toString(16).padStart(2, '0');
+  return '03' + '00' + size + feature + '01' + '08' + '0000000000000000' + '02' + size + feature;
 }
 
 describe('Kafka protocol server', () => {
@@ -104,7 +125,7 @@ describe('Kafka protocol server', () => {
     );
     const [resp] = await c.waitFrames(1);
     const n = (EXPECTED_APIS.length + 1).toString(16).padStart(2, '0');
-    assert.strictEqual(resp.toString('hex'), '0000002a' + '0000' + n + apiTableHex(true) + '00000000' + '00');
+    assert.strictEqual(resp.toString('hex'), '0000002a' + '0000' + n + apiTableHex(true) + '00000000' + featuresHex());
   });
 
   it('an unsupported ApiVersions version gets a v0-format error 35 with the full list, and the connection stays usable', async () => {
@@ -175,7 +196,7 @@ describe('Kafka protocol server', () => {
     const b = await client();
     b.send(frame(1, 99, 2, () => {}));
     await b.waitClosed();
-    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-12\)/.test(l)));
+    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-18\)/.test(l)));
   });
 
   it('garbage bytes (an HTTP request) close the connection without touching the broker', async () => {
@@ -247,8 +268,7 @@ describe('Kafka protocol server', () => {
 
   it('acks=0 produce appends and sends nothing back; the next request is answered first', async () => {
     const c = await client();
-    const records = Buffer.alloc(70, 1);
-    records[16] = 2; // magic 2: a record batch v2 as far as the server looks
+    const records = framedBatch(1);
     c.send(
       frame(0, 7, 50, (w) => {
         w.nullableString(null).int16(0).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(records);
@@ -271,7 +291,7 @@ describe('Kafka protocol server', () => {
     const c = await client();
     c.send(
       frame(0, 7, 60, (w) =>
-        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70, 2)),
+        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(framedBatch(2)),
       ),
     );
     const [resp] = await c.waitFrames(1);
@@ -528,6 +548,57 @@ describe('responses to a client that does not read them (write backpressure)', f
       Array.from({ length: requests }, (_, i) => i + 1),
     );
     assert.ok(sizes > requests * 2 * MiB, 'each response carries the 2 MiB');
+  });
+});
+
+describe('recycled read slabs in Fetch responses', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-slabs-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    for (const t of ['a', 'b']) {
+      await broker.createTopic(t, 1);
+      await broker.produce(t, [{ value: randomBytes(600 * 1024) }]);
+    }
+    server = await startKafkaServer({ broker, port: 0, logger: () => undefined });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('responses queued behind a client that does not read keep their own bytes while later fetches reuse slabs', async () => {
+    const expected = new Map(['a', 'b'].map((t) => [t, Buffer.from(broker.fetch(t, 0, 0, MiB).records)]));
+    const s = await connect(server.port);
+    s.pause(); // the responses pile up in the server and the kernel, unsent, while the next fetches read
+    const topics = Array.from({ length: 12 }, (_, i) => (i % 2 ? 'b' : 'a'));
+    s.write(Buffer.concat(topics.map((t, i) => fetchFrame(i + 1, t, 0, 0, MiB))));
+    await sleep(200);
+    const frames: Buffer[] = [];
+    let buf: Buffer = Buffer.alloc(0);
+    await new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+          frames.push(buf.subarray(4, 4 + buf.readInt32BE(0)));
+          buf = buf.subarray(4 + buf.readInt32BE(0));
+        }
+        if (frames.length === topics.length) resolve();
+      });
+      s.resume();
+    });
+    s.destroy();
+    frames.forEach((fr, i) => {
+      const want = expected.get(topics[i])!;
+      assert.strictEqual(fr.readInt32BE(0), i + 1, 'responses arrive in request order');
+      // a Fetch v4 response of one partition ends with its record set
+      assert.ok(fr.subarray(fr.length - want.length).equals(want), `response ${i + 1} carries ${topics[i]}'s records`);
+    });
   });
 });
 
