@@ -111,6 +111,14 @@ export function parseFilter(v: unknown): RecordFilter {
   };
 }
 
+/** The fields a person types, by the name used in their error messages (see inUserWords in ipc.ts). */
+export const BROWSER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  text: 'The filter',
+  offset: 'The offset',
+  timestamp: 'The timestamp',
+  topic: 'The topic',
+};
+
 /** The host's check of every message from the browser webview. */
 export const validateBrowserRequest = requestValidator<BrowserProtocol>({
   ready: () => ({}),

@@ -83,6 +83,8 @@ export interface SentRecordRow {
 export type OutcomeKind = 'sent' | 'stored-once' | 'stored-twice' | 'out-of-order' | 'error';
 
 export interface ProducerOutcome {
+  /** Increases with every outcome of this panel, so the webview can tell a new outcome from one it set aside. */
+  seq?: number;
   kind: OutcomeKind;
   /** A plain-language explanation of what the broker did. */
   caption: string;
@@ -114,8 +116,12 @@ export interface ProducerSnapshot {
   lastBatch: { topic: string; partition: number; recordCount: number; baseSequence: number } | null;
   /** A form to load into the inputs (set when the panel was opened prefilled, e.g. "Produce a copy"). */
   prefill: ProducerForm | null;
-  /** Increments each time a prefill is set, so the webview applies it once. */
-  prefillSeq: number;
+  /**
+   * Unique per prefill (never reused, also not by the controller of a reloaded window), so the webview applies each
+   * prefill once: it remembers the last one it applied in its saved state, and a webview re-created when its tab is
+   * shown again, or after a reload, keeps what the person typed since.
+   */
+  prefillId: string | null;
 }
 
 export type ProducerHostMessage = HostMessage<ProducerProtocol>;
@@ -140,6 +146,19 @@ export function parseProducerForm(v: unknown): ProducerForm {
   };
   return form;
 }
+
+/** The fields a person types, by the name used in their error messages (see inUserWords in ipc.ts). */
+export const PRODUCER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: 'The topic name',
+  partitions: 'Partitions',
+  copies: 'Copies',
+  key: 'The key',
+  value: 'The value',
+  headers: 'Headers',
+  timestamp: 'The timestamp',
+  path: 'The file path',
+  topic: 'The topic',
+};
 
 /** The host's check of every message from the producer webview. */
 export const validateProducerRequest = requestValidator<ProducerProtocol>({
@@ -169,12 +188,15 @@ export const validateProducerRequest = requestValidator<ProducerProtocol>({
 /** The state the webview saves with setState and the serializer hands back after a reload. */
 export interface ProducerSavedState {
   form: ProducerForm;
+  /** The prefill (ProducerSnapshot.prefillId) already loaded into the form, if any. */
+  appliedPrefill?: string | null;
 }
 
 export function parseProducerSavedState(raw: unknown): ProducerSavedState | null {
   try {
     const o = obj(raw, 'state');
-    return { form: parseProducerForm(o.form) };
+    const applied = typeof o.appliedPrefill === 'string' ? o.appliedPrefill : null;
+    return { form: parseProducerForm(o.form), appliedPrefill: applied };
   } catch {
     return null;
   }

@@ -13,6 +13,7 @@ import type {
   Seek,
 } from '../shared/browser-messages';
 import {
+  brokerStatus,
   button,
   byId,
   channel,
@@ -39,6 +40,8 @@ let state: BrowserSavedState = saved ?? {
 };
 let snap: BrowserSnapshot | null = null;
 let lastFilter = '';
+/** The snapshot error on screen, taken away once a snapshot no longer has it. */
+let shownError: string | null = null;
 const compression = ['', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 const app = byId('app');
@@ -273,10 +276,14 @@ function rowsWithGaps(s: BrowserSnapshot): HTMLElement[] {
 
 function render(s: BrowserSnapshot): void {
   snap = s;
-  if (s.topic) {
-    state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
-    save();
+  if (s.topic !== state.topic) {
+    // another topic (or none: the open one was deleted): positions typed for the old one mean nothing here
+    setValue(byId('seek-offset', 'vscode-textfield'), '');
+    setValue(byId('seek-time', 'vscode-textfield'), '');
   }
+  // The host's page is the truth: its topic (also none, after a deletion), partition, filter and tail mode.
+  state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
+  save();
   renderSelects();
   const f = JSON.stringify(s.filter);
   if (f !== lastFilter) {
@@ -289,8 +296,10 @@ function render(s: BrowserSnapshot): void {
   byId('prev', 'vscode-button').disabled = !s.hasPrev || s.tail;
   byId('next', 'vscode-button').disabled = !s.hasNext || s.tail;
   byId('range').textContent = s.ranges.map((r) => `p${r.partition}: ${r.logStartOffset}…${r.logEndOffset}`).join('   ');
-  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
-  else if (s.error) showStatus(s.error, 'error');
+  brokerStatus(s.brokerRunning);
+  if (s.brokerRunning && s.error) showStatus(s.error, 'error');
+  else if (shownError !== null && byId('status').textContent === shownError) showStatus('');
+  shownError = s.brokerRunning ? s.error : null;
   byId('note').textContent = s.note ?? '';
   const table = byId('records');
   table.replaceChildren(

@@ -328,4 +328,167 @@ describe('Kafka Lite panels (e2e)', function () {
     await f.locator('#note', { hasText: '2 superseded record(s) removed' }).waitFor();
     await bothThemes('panels-browser-4-compacted', f, '#records tr.gap');
   });
+
+  // --- state that must not be lost or go stale (the issue "The panels and trees as a person uses them") ---
+
+  const topicsRow = (text: string | RegExp) =>
+    vs.page
+      .locator('.pane', { has: vs.page.locator('.pane-header', { hasText: 'Topics' }) })
+      .first()
+      .locator('.monaco-list-row', { hasText: text })
+      .first();
+  const contextMenu = async (row: Locator, item: string) => {
+    await row.click({ button: 'right' });
+    const entry = vs.page.locator('.monaco-menu .action-item', { hasText: item }).first();
+    await entry.waitFor({ state: 'visible' });
+    await entry.click();
+    // a click that lands while the workbench is still settling only highlights the entry: Enter runs it
+    const menu = vs.page.locator('.monaco-menu').first();
+    try {
+      await menu.waitFor({ state: 'hidden', timeout: 3000 });
+    } catch {
+      await vs.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
+  };
+  const selectValue = (f: Frame, id: string) =>
+    f.locator(`#${id}`).evaluate((el) => String((el as HTMLSelectElement).value));
+  /** The value shown in a vscode-single-select (what a person reads), not just its property. */
+  const selectText = (f: Frame, id: string) =>
+    f.locator(`#${id}`).evaluate((el) => el.shadowRoot?.querySelector('.select-face .text')?.textContent?.trim() ?? '');
+  const producerTab = () => vs.page.locator('.tabs-container .tab', { hasText: 'Kafka Lite: Producer' }).first();
+
+  it("producer: opened from a topic's context menu, it keeps what was typed across tab switches and a reload", async () => {
+    await vs.openKafkaLiteContainer();
+    await contextMenu(topicsRow('e2e-steps'), 'Open Producer Panel');
+    let f = await ready('#send');
+    await f.waitForFunction(
+      () => (document.getElementById('topic') as HTMLSelectElement | null)?.value === 'e2e-steps',
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    await field(f, 'key').fill('typed-key');
+    await field(f, 'value').fill('typed value');
+    await field(f, 'copies').fill('3');
+    await vs.page.waitForTimeout(300); // the webview saves its state on input
+
+    for (let round = 0; round < 2; round++) {
+      // another editor in front, then the producer's tab again (its webview is re-created)
+      await vs.runCommand('Kafka Lite: Open Consumer Stepper');
+      await vs.findWebviewFrame('#add-consumer', 30_000);
+      await producerTab().click();
+      f = await ready('#send');
+      assert.strictEqual(await field(f, 'key').inputValue(), 'typed-key', `key after switch ${round + 1}`);
+      assert.strictEqual(await field(f, 'value').inputValue(), 'typed value', `value after switch ${round + 1}`);
+      assert.strictEqual(await field(f, 'copies').inputValue(), '3', `copies after switch ${round + 1}`);
+      assert.strictEqual(await selectValue(f, 'topic'), 'e2e-steps');
+    }
+    await vs.screenshot('panels-producer-5-after-tab-switch');
+
+    await vs.runCommand('Developer: Reload Window');
+    await vs.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 90_000);
+    if (
+      !(await producerTab()
+        .isVisible()
+        .catch(() => false))
+    )
+      throw new Error('the producer tab did not come back after the reload');
+    await producerTab().click();
+    f = await ready('#send');
+    await f
+      .locator('#topic vscode-option', { hasText: '(pick a topic)' })
+      .first()
+      .waitFor({ state: 'attached', timeout: 30_000 }); // the running broker's topics are listed
+    await vs.page.waitForTimeout(500);
+    assert.strictEqual(await field(f, 'key').inputValue(), 'typed-key', 'key after the reload');
+    assert.strictEqual(await field(f, 'value').inputValue(), 'typed value', 'value after the reload');
+    assert.strictEqual(await selectValue(f, 'topic'), 'e2e-steps', 'topic after the reload');
+    assert.strictEqual(await selectText(f, 'topic'), 'e2e-steps', 'the select shows the topic');
+    await bothThemes('panels-producer-6-after-reload', f, '#send');
+  });
+
+  it('producer: a new problem replaces the old "Stored" banner instead of sitting under it', async () => {
+    if (
+      !(await producerTab()
+        .isVisible()
+        .catch(() => false))
+    )
+      await vs.runCommand('Kafka Lite: Open Producer Panel');
+    else await producerTab().click();
+    const f = await ready('#send');
+    await pickOption(f, 'topic', 'e2e-steps');
+    await field(f, 'value').fill('five of these');
+    await field(f, 'copies').fill('5');
+    await click(f, '#send');
+    await f.locator('#outcome', { hasText: 'Stored 5 record(s)' }).waitFor({ timeout: 15_000 });
+    await field(f, 'copies').fill('lots');
+    await click(f, '#send');
+    await f.locator('#status', { hasText: 'Copies must be' }).waitFor({ timeout: 10_000 });
+    assert.doesNotMatch(await f.locator('#outcome').innerText(), /Stored/, 'the old banner is gone');
+    await bothThemes('panels-producer-7-new-problem', f, '#status');
+  });
+
+  it('browser: after Delete Topic, and after the broker stops and starts, it shows what the broker has now', async () => {
+    const kafka = new Kafka({ clientId: 'e2e-doomed', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'e2e-doomed',
+      messages: [0, 1, 2].map((i) => ({ key: `d${i}`, value: `doomed ${i}` })),
+    });
+    await producer.disconnect();
+
+    await vs.runCommand('Kafka Lite: Browse Records…');
+    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('e2e-doomed');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-doomed' }).first().click();
+    let f = await ready('#records');
+    await field(f, 'filter').fill('');
+    await click(f, '#apply-filter');
+    await f.locator('#records tr.record').nth(2).waitFor({ timeout: 15_000 });
+    await field(f, 'seek-offset').fill('2');
+
+    await vs.runCommand('Kafka Lite: Delete Topic…');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('e2e-doomed');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-doomed' }).first().click();
+    // confirm: a modal (an empty topic) or the typed name (a topic holding records)
+    const dialog = vs.page.locator('.monaco-dialog-box');
+    const typed = vs.page.locator('.quick-input-widget .quick-input-message', { hasText: 'holds' });
+    await Promise.race([dialog.waitFor({ state: 'visible' }), typed.waitFor({ state: 'visible' })]);
+    if (await dialog.isVisible()) await dialog.locator('.monaco-button', { hasText: 'Delete' }).first().click();
+    else {
+      await input.fill('e2e-doomed');
+      await input.press('Enter');
+    }
+    await f.locator('#status', { hasText: 'was deleted' }).waitFor({ timeout: 15_000 });
+    assert.strictEqual(await f.locator('#records tr.record').count(), 0, 'no record of the deleted topic stays listed');
+    assert.strictEqual(
+      await field(f, 'seek-offset').inputValue(),
+      '',
+      'the offset typed for the deleted topic is cleared',
+    );
+    await vs.screenshot('panels-browser-5-topic-deleted');
+
+    await pickOption(f, 'topic', 'e2e-steps');
+    await f.locator('#records tr.record').nth(11).waitFor({ timeout: 15_000 });
+    await vs.runCommand('Kafka Lite: Stop Broker');
+    await f.locator('#status', { hasText: 'not running' }).waitFor({ timeout: 30_000 });
+    await f.waitForFunction(() => document.querySelectorAll('#records tr.record').length === 0, undefined, {
+      timeout: 15_000,
+    });
+    await vs.screenshot('panels-browser-6-broker-stopped');
+    await vs.runCommand('Kafka Lite: Start Broker');
+    await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    f = await ready('#records');
+    await f.locator('#records tr.record').nth(11).waitFor({ timeout: 30_000 });
+    assert.doesNotMatch(await f.locator('#status').innerText(), /not running/, 'the stopped message is gone');
+    assert.strictEqual(await selectValue(f, 'topic'), 'e2e-steps');
+    assert.strictEqual(await selectText(f, 'topic'), 'e2e-steps', 'the topic select shows the topic');
+    await bothThemes('panels-browser-7-broker-back', f, '#records tr.record');
+  });
 });

@@ -23,7 +23,7 @@ import type {
   RecordRow,
   Seek,
 } from '../../shared/browser-messages';
-import { BROWSER_PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
+import { BROWSER_FIELD_LABELS, BROWSER_PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
 import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
@@ -75,20 +75,127 @@ export class BrowserController {
   private readonly requests = new RequestQueue();
   /** A compact request is running: its own logCompacted events need no extra re-read. */
   private compacting = false;
+  /** Where a restored panel is to open once the broker runs (see restore()). */
+  private pending: Seek | null = null;
+  /** The broker the page was last read from (brokerChanged re-reads only when that changed). */
+  private pageBroker: Broker | undefined;
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
+    this.pageBroker = opts.getBroker();
     this.watchBroker();
   }
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('browser', raw, validateBrowserRequest, this.handlers, (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'browser',
+        raw,
+        validateBrowserRequest,
+        this.handlers,
+        (m) => this.opts.post(m),
+        this.log,
+        BROWSER_FIELD_LABELS,
+      ),
     );
   }
 
+  /**
+   * The broker started, stopped or restarted. Stopped: the page is emptied (its records would be a snapshot of a
+   * broker that is gone) and the snapshot says the broker is not running. Running again: the open topic is read
+   * again from the current broker, at the same position (or where a panel restored after a reload wanted to be).
+   */
   brokerChanged(): void {
     this.watchBroker();
+    const b = this.opts.getBroker();
+    const same = b === this.pageBroker;
+    this.pageBroker = b;
+    if (same && !this.pending) {
+      this.pushSnapshot();
+      return;
+    }
+    if (!b || b.isClosed) {
+      this.clearPage();
+      this.note = null;
+      this.error = null;
+      this.pushSnapshot();
+      return;
+    }
+    if (this.topic === '') {
+      this.pushSnapshot();
+      return;
+    }
+    const pending = this.pending;
+    this.pending = null;
+    try {
+      if (!b.getTopic(this.topic)) {
+        this.topicGone(this.topic);
+        return;
+      }
+      const at: Seek =
+        pending ??
+        (this.start.size > 0 ? { kind: 'offset', offset: Math.min(...this.start.values()) } : { kind: 'beginning' });
+      if (pending || this.partition !== null || this.start.size === 0) {
+        this.open(this.topic, this.partition, at, this.filter, this.tail);
+      } else {
+        // a whole topic: each partition goes back to its own start of the page
+        const start: Cursors = new Map();
+        for (const p of this.scope(b)) {
+          const info = b.partitionInfo(this.topic, p);
+          const o = this.start.get(p) ?? info.logStartOffset;
+          start.set(p, Math.min(Math.max(o, info.logStartOffset), info.logEndOffset));
+        }
+        this.error = null;
+        if (this.tail) this.seek({ kind: 'end' });
+        else {
+          this.readForward(b, start);
+          this.pushSnapshot();
+        }
+      }
+    } catch (e) {
+      // open() recorded the error in the snapshot already when it could
+      if (this.error === null) {
+        this.error = (e as Error).message;
+        this.pushSnapshot();
+      }
+    }
+  }
+
+  /**
+   * A panel restored after a window reload: open the saved position now if the broker runs, else remember it and
+   * open it when the broker has started (brokerChanged).
+   */
+  restore(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
+    const b = this.opts.getBroker();
+    if (b && !b.isClosed) {
+      this.open(topic, partition, seek, filter, tail);
+      return;
+    }
+    this.topic = topic;
+    this.partition = partition;
+    this.filter = filter;
+    this.tail = tail;
+    this.pending = seek;
+    this.pushSnapshot();
+  }
+
+  private clearPage(): void {
+    this.rows = [];
+    this.history = [];
+    this.scanned = 0;
+  }
+
+  /** The open topic was deleted: nothing of it is shown any more, and the panel says why. */
+  private topicGone(name: string): void {
+    this.topic = '';
+    this.partition = null;
+    this.tail = false;
+    this.pending = null;
+    this.clearPage();
+    this.start = new Map();
+    this.next = new Map();
+    this.note = null;
+    this.error = `Topic "${name}" was deleted, and its records with it. Pick another topic.`;
     this.pushSnapshot();
   }
 
@@ -123,7 +230,10 @@ export class BrowserController {
         }, this.opts.tailDelayMs ?? 100);
       }),
       b.on('topicCreated', () => this.pushSnapshot()),
-      b.on('topicDeleted', () => this.pushSnapshot()),
+      b.on('topicDeleted', (e) => {
+        if (e.topic === this.topic) this.topicGone(e.topic);
+        else this.pushSnapshot();
+      }),
       // The periodic cleaner (or the command) compacted the open topic: show the page as it is now.
       b.on('logCompacted', (e) => {
         if (e.topic !== this.topic || this.tail || this.compacting) return;
@@ -210,6 +320,7 @@ export class BrowserController {
     this.partition = partition;
     this.filter = filter;
     this.tail = tail;
+    this.pending = null;
     this.rows = [];
     this.error = null;
     this.note = null;

@@ -9,6 +9,7 @@
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Broker } from '../../broker/broker';
@@ -16,6 +17,7 @@ import { ErrorCode, KafkaError, errorName } from '../../broker/errors';
 import { choosePartition } from '../../broker/partitioner';
 import type { ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import type { RequestHandlers } from '../../shared/ipc';
 import type {
   ProducerForm,
@@ -26,9 +28,17 @@ import type {
   SentRecordRow,
   SequenceRow,
 } from '../../shared/producer-messages';
-import { validateProducerRequest } from '../../shared/producer-messages';
+import { PRODUCER_FIELD_LABELS, validateProducerRequest } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
-import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  PanelError,
+  describeError,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
@@ -52,11 +62,13 @@ export class ProducerController {
   private idempotent: boolean;
   private results: SentRecordRow[] = [];
   private outcome: ProducerOutcome | null = null;
+  private outcomeSeq = 0;
+  private outcomeShown: ProducerOutcome | null = null;
   private lastBatch: ProducerSnapshot['lastBatch'] = null;
   private lastBatchKeys: (string | null)[] = [];
   private touched = new Map<string, { topic: string; partition: number }>();
   private prefill: ProducerForm | null;
-  private prefillSeq = 0;
+  private prefillId: string | null = null;
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
@@ -70,7 +82,7 @@ export class ProducerController {
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
     this.prefill = opts.prefill ?? null;
-    if (this.prefill) this.prefillSeq = 1;
+    if (this.prefill) this.prefillId = randomUUID();
     this.log = opts.log ?? noLog;
     this.watchBroker();
   }
@@ -78,14 +90,22 @@ export class ProducerController {
   /** Handle one raw message from the webview (validated here). Requests run one at a time, in order. */
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('producer', raw, validateProducerRequest, this.handlers, (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'producer',
+        raw,
+        validateProducerRequest,
+        this.handlers,
+        (m) => this.opts.post(m),
+        this.log,
+        PRODUCER_FIELD_LABELS,
+      ),
     );
   }
 
   /** Load a form into the webview (e.g. "Produce a copy" from the record browser). */
   setPrefill(form: ProducerForm): void {
     this.prefill = form;
-    this.prefillSeq++;
+    this.prefillId = randomUUID();
     this.pushSnapshot();
   }
 
@@ -115,26 +135,46 @@ export class ProducerController {
       this.setIdempotent(req.idempotent);
       this.pushSnapshot();
     },
-    send: async (req) => {
-      this.setIdempotent(req.form.idempotent);
-      await this.send(req.form);
-    },
-    resendLast: () => this.resendLast(),
-    skipSequence: (req) => this.skipSequence(req.topic, req.partition),
-    createTopic: async (req) => {
-      const broker = requireBroker(this.opts.getBroker);
-      await broker.createTopic(req.name, req.partitions);
-      this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
-      this.pushSnapshot();
-    },
-    sendFile: async (req) => {
-      this.setIdempotent(req.idempotent);
-      await this.sendFile(req.path, req.topic, req.partition);
-    },
+    send: (req) =>
+      this.refusing(async () => {
+        this.setIdempotent(req.form.idempotent);
+        await this.send(req.form);
+      }),
+    resendLast: () => this.refusing(() => this.resendLast()),
+    skipSequence: (req) => this.refusing(() => this.skipSequence(req.topic, req.partition)),
+    createTopic: (req) =>
+      this.refusing(async () => {
+        const broker = requireBroker(this.opts.getBroker);
+        await broker.createTopic(req.name, req.partitions);
+        this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
+        this.pushSnapshot();
+      }),
+    sendFile: (req) =>
+      this.refusing(async () => {
+        this.setIdempotent(req.idempotent);
+        await this.sendFile(req.path, req.topic, req.partition);
+      }),
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
   };
+
+  /**
+   * Run a request; when it fails without saying so in the outcome itself (a validation error, a missing topic), the
+   * outcome becomes that error: an older "Stored …" must not stay on screen under a new failure.
+   */
+  private async refusing(task: () => Promise<void>): Promise<void> {
+    const before = this.outcome;
+    try {
+      await task();
+    } catch (e) {
+      if (this.outcome === before) {
+        this.outcome = { kind: 'error', caption: describeError(e) };
+        this.pushSnapshot();
+      }
+      throw e;
+    }
+  }
 
   private setIdempotent(on: boolean): void {
     if (on === this.idempotent) return;
@@ -200,6 +240,18 @@ export class ProducerController {
     records: ProduceRecord[],
     explicit: number | null,
   ): Promise<void> {
+    // The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch.
+    const configs = broker.getTopic(topic)?.configs ?? {};
+    if (parseCleanupPolicy(configs['cleanup.policy']).compact) {
+      const i = records.findIndex((r) => r.key === null || r.key === undefined);
+      if (i >= 0) {
+        const which = records.length === 1 ? 'this record has none' : `record ${i + 1} of ${records.length} has none`;
+        throw new PanelError(
+          `Topic "${topic}" is compacted (cleanup.policy=compact): every record needs a key, and ${which}. ` +
+            `Type a key: compaction keeps the latest record of each key.`,
+        );
+      }
+    }
     // One batch per partition, in the order the records were typed (as a client's accumulator does).
     const groups = new Map<number, ProduceRecord[]>();
     let rr = 0;
@@ -410,11 +462,20 @@ export class ProducerController {
       producerEpoch: p?.producerEpoch ?? -1,
       sequences,
       results: [...this.results],
-      outcome: this.outcome,
+      outcome: this.outcome && { ...this.outcome, seq: this.seqOf(this.outcome) },
       lastBatch: this.lastBatch,
       prefill: this.prefill,
-      prefillSeq: this.prefillSeq,
+      prefillId: this.prefillId,
     };
+  }
+
+  /** The same outcome keeps its number across snapshots; a new one gets the next. */
+  private seqOf(o: ProducerOutcome): number {
+    if (o !== this.outcomeShown) {
+      this.outcomeShown = o;
+      this.outcomeSeq++;
+    }
+    return this.outcomeSeq;
   }
 
   pushSnapshot(): void {

@@ -46,9 +46,9 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         openProducer: (form) => openProducer(form),
       });
       const s = parseBrowserSavedState(saved);
-      if (s && host.broker) {
+      if (s) {
         try {
-          c.open(s.topic, s.partition, s.seek, s.filter, s.tail);
+          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail);
         } catch {
           // the snapshot carries the error (topic deleted meanwhile, ...)
         }

@@ -207,7 +207,7 @@ describe('Kafka Lite extension in a real VS Code', function () {
     // Groups view while the app runs: a member, committed offsets, no lag
     const group = find(views.groups.getChildren(), 'it-readers');
     assert.strictEqual(group.contextValue, 'group.active');
-    assert.match(group.description ?? '', /^Stable · 1 member · lag 0$/);
+    assert.match(group.description ?? '', /^lag 0 · Stable · 1 member$/);
     const [members, partitions] = views.groups.getChildren(group);
     const memberRows = views.groups.getChildren(members);
     assert.strictEqual(memberRows.length, 1);

@@ -238,9 +238,9 @@ describe('producer panel controller', () => {
     ];
     for (const m of bad) await ctl.handle(m);
     assert.strictEqual(posted.reply(90).ok, false);
-    assert.match(posted.reply(90).error ?? '', /"copies" must be between 1 and 10000/);
+    assert.match(posted.reply(90).error ?? '', /^Copies must be between 1 and 10000/);
     assert.match(posted.reply(91).error ?? '', /"partition"/);
-    assert.match(posted.reply(92).error ?? '', /"key" must be a string/);
+    assert.match(posted.reply(92).error ?? '', /^The key must be a string/);
     assert.match(posted.reply(93).error ?? '', /may contain only letters, digits/);
     assert.match(posted.reply(94).error ?? '', /unknown message type "launchMissiles"/);
     assert.strictEqual(logLines.length, bad.length);
@@ -270,5 +270,59 @@ describe('producer panel controller', () => {
     assert.match(p2.reply(1).error ?? '', /not running/);
     await c2.handle({ type: 'ready', id: 2 });
     assert.strictEqual(p2.snapshot().brokerRunning, false);
+  });
+
+  it('a send refused before anything is stored replaces the older "Stored" outcome with the refusal', async () => {
+    assert.ok((await send(form({ value: 'x', copies: 5 }))).ok);
+    assert.match(posted.snapshot().outcome?.caption ?? '', /^Stored 5 record\(s\)/);
+    const first = posted.snapshot().outcome!.seq!;
+    const r = await send(form({ value: '{not json', valueFormat: 'json' }));
+    assert.strictEqual(r.ok, false);
+    const o = posted.snapshot().outcome!;
+    assert.strictEqual(o.kind, 'error');
+    assert.match(o.caption, /not valid JSON/);
+    assert.ok(o.seq! > first, 'a new outcome, numbered after the old one');
+    assert.doesNotMatch(o.caption, /Stored/);
+  });
+
+  it('a keyless record for a compacted topic is refused in the words of the form (no "batch 0")', async () => {
+    await fx.broker.createTopic('profiles', 1, { 'cleanup.policy': 'compact' });
+    const r = await send(form({ topic: 'profiles', key: '', value: 'v' }));
+    assert.strictEqual(r.ok, false);
+    assert.match(
+      r.error ?? '',
+      /Topic "profiles" is compacted \(cleanup\.policy=compact\): every record needs a key, and this record has none/,
+    );
+    assert.doesNotMatch(r.error ?? '', /batch \d/);
+    assert.strictEqual(fx.broker.partitionInfo('profiles', 0).logEndOffset, 0, 'nothing stored');
+    assert.ok((await send(form({ topic: 'profiles', key: 'ann', value: 'v' }))).ok);
+  });
+
+  it('a typed value the host refuses is named as the person knows it, not as a message field', async () => {
+    const bad = await req({ type: 'createTopic', name: 'bad name', partitions: 1 });
+    assert.strictEqual(bad.ok, false);
+    assert.strictEqual(
+      bad.error,
+      'A topic name may contain only letters, digits, ".", "_" and "-"; it contains a space.',
+    );
+    const many = await req({ type: 'createTopic', name: 'ok-name', partitions: 20_000 });
+    assert.strictEqual(many.error, 'Partitions must be between 1 and 10000, got 20000.');
+    const copies = await req({ type: 'send', form: form({ copies: 0 }) });
+    assert.strictEqual(copies.error, 'Copies must be between 1 and 10000, got 0.');
+    for (const e of [bad.error, many.error, copies.error]) assert.doesNotMatch(e ?? '', /invalid message|field "/);
+  });
+
+  it('each prefill has its own id, never reused by another controller (a reloaded window)', () => {
+    ctl.setPrefill(form({ key: 'a' }));
+    const a = posted.snapshot().prefillId;
+    ctl.setPrefill(form({ key: 'b' }));
+    const b = posted.snapshot().prefillId;
+    const other = new Posted<ProducerSnapshot>();
+    const c2 = new ProducerController({ getBroker: () => fx.broker, post: other.post });
+    c2.setPrefill(form({ key: 'c' }));
+    const c = other.snapshot().prefillId;
+    c2.dispose();
+    assert.ok(a && b && c);
+    assert.strictEqual(new Set([a, b, c]).size, 3);
   });
 });
