@@ -68,8 +68,7 @@ describe('Kafka Lite explorer (e2e)', function () {
 
   it('creates a topic from the palette, validating the name as it is typed', async () => {
     await vs.runCommand('Kafka Lite: Create Topic');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    const input = await vs.quickInput(/Create Topic \(1\/3\)/);
     await input.fill('bad name');
     const message = vs.page.locator('.quick-input-widget .quick-input-message');
     await vs.page.waitForFunction(() =>
@@ -139,11 +138,15 @@ describe('Kafka Lite explorer (e2e)', function () {
     );
 
     await group.click({ button: 'right' });
-    const item = vs.page.locator('.monaco-menu .action-item', { hasText: 'Reset Group Offsets' }).first();
-    await item.waitFor({ state: 'visible' });
+    await vs.page
+      .locator('.monaco-menu .action-item', { hasText: 'Reset Group Offsets' })
+      .first()
+      .waitFor({ state: 'visible' });
     await vs.screenshot('explorer-7-context-menu');
-    await item.click();
+    await vs.page.keyboard.press('Escape');
+    await vs.contextMenu(group, 'Reset Group Offsets');
     const quick = vs.page.locator('.quick-input-widget');
+    await vs.quickInput(/Which partitions/);
     await quick.locator('.monaco-list-row', { hasText: 'All topics' }).waitFor({ state: 'visible' });
     await quick.locator('.quick-input-box input').press('Enter');
     await quick.locator('.monaco-list-row', { hasText: 'earliest' }).waitFor({ state: 'visible' });
@@ -204,10 +207,10 @@ describe('Kafka Lite explorer (e2e)', function () {
     const entry = (label: string) => vs.page.locator('.monaco-menu .action-item', { hasText: label });
     assert.strictEqual(await entry('Purge Topic').count(), 1, 'the query sees the menu entries');
     assert.strictEqual(await entry('Compact Topic Now').count(), 0, 'not offered on a topic that does not compact');
-    await item.click();
+    await vs.page.keyboard.press('Escape');
+    await vs.contextMenu(topic, 'Delete Topic');
     const quick = vs.page.locator('.quick-input-widget');
-    const input = quick.locator('.quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = await vs.quickInput(/Delete Topic "e2e-delete-me"/);
     await quick.locator('.quick-input-message', { hasText: 'holds 2 record(s)' }).waitFor({ state: 'visible' });
     await input.fill('e2e-delete');
     await quick

@@ -34,8 +34,7 @@ describe('Kafka Lite panels (e2e)', function () {
       want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
     if (await isOn()) return;
     await vs.runCommand('Preferences: Color Theme');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    const input = await vs.quickInput(/color theme/i);
     await input.fill(kind === 'light' ? 'Light Modern' : 'Dark Modern');
     await vs.page
       .locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' })
@@ -257,8 +256,7 @@ describe('Kafka Lite panels (e2e)', function () {
 
   it("browser: shows a topic's records and filters them", async () => {
     await vs.runCommand('Kafka Lite: Browse Records…');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    const input = await vs.quickInput(/Browse the records of which topic/);
     await input.fill('e2e-produce');
     await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-produce' }).first().click();
     const f = await ready('#records');
@@ -337,20 +335,6 @@ describe('Kafka Lite panels (e2e)', function () {
       .first()
       .locator('.monaco-list-row', { hasText: text })
       .first();
-  const contextMenu = async (row: Locator, item: string) => {
-    await row.click({ button: 'right' });
-    const entry = vs.page.locator('.monaco-menu .action-item', { hasText: item }).first();
-    await entry.waitFor({ state: 'visible' });
-    await entry.click();
-    // a click that lands while the workbench is still settling only highlights the entry: Enter runs it
-    const menu = vs.page.locator('.monaco-menu').first();
-    try {
-      await menu.waitFor({ state: 'hidden', timeout: 3000 });
-    } catch {
-      await vs.page.keyboard.press('Enter');
-      await menu.waitFor({ state: 'hidden', timeout: 10_000 });
-    }
-  };
   const selectValue = (f: Frame, id: string) =>
     f.locator(`#${id}`).evaluate((el) => String((el as HTMLSelectElement).value));
   /** The value shown in a vscode-single-select (what a person reads), not just its property. */
@@ -360,7 +344,7 @@ describe('Kafka Lite panels (e2e)', function () {
 
   it("producer: opened from a topic's context menu, it keeps what was typed across tab switches and a reload", async () => {
     await vs.openKafkaLiteContainer();
-    await contextMenu(topicsRow('e2e-steps'), 'Open Producer Panel');
+    await vs.contextMenu(topicsRow('e2e-steps'), 'Open Producer Panel');
     let f = await ready('#send');
     await f.waitForFunction(
       () => (document.getElementById('topic') as HTMLSelectElement | null)?.value === 'e2e-steps',
@@ -387,8 +371,7 @@ describe('Kafka Lite panels (e2e)', function () {
     }
     await vs.screenshot('panels-producer-5-after-tab-switch');
 
-    await vs.runCommand('Developer: Reload Window');
-    await vs.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await vs.reloadWindow();
     await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 90_000);
     if (
       !(await producerTab()
@@ -432,6 +415,9 @@ describe('Kafka Lite panels (e2e)', function () {
   });
 
   it('browser: after Delete Topic, and after the broker stops and starts, it shows what the broker has now', async () => {
+    // An earlier test reloads the window, which starts a new broker on another free port: read its address again.
+    const status = await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    bootstrap = /127\.0\.0\.1:\d+/.exec(status)![0];
     const kafka = new Kafka({ clientId: 'e2e-doomed', brokers: [bootstrap], logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
@@ -442,8 +428,7 @@ describe('Kafka Lite panels (e2e)', function () {
     await producer.disconnect();
 
     await vs.runCommand('Kafka Lite: Browse Records…');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    let input = await vs.quickInput(/Browse the records of which topic/);
     await input.fill('e2e-doomed');
     await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-doomed' }).first().click();
     let f = await ready('#records');
@@ -453,7 +438,7 @@ describe('Kafka Lite panels (e2e)', function () {
     await field(f, 'seek-offset').fill('2');
 
     await vs.runCommand('Kafka Lite: Delete Topic…');
-    await input.waitFor({ state: 'visible' });
+    input = await vs.quickInput(/Topic to delete/);
     await input.fill('e2e-doomed');
     await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-doomed' }).first().click();
     // confirm: a modal (an empty topic) or the typed name (a topic holding records)
