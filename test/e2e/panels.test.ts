@@ -6,6 +6,8 @@
 // marked). Screenshots: test-artifacts/e2e/panels-*.png, light and dark.
 import type * as KafkaJsModule from 'kafkajs';
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Frame, Locator } from 'playwright-core';
 import type { Session } from './harness';
 import { startVsCode } from './harness';
@@ -475,5 +477,73 @@ describe('Kafka Lite panels (e2e)', function () {
     assert.strictEqual(await selectValue(f, 'topic'), 'e2e-steps');
     assert.strictEqual(await selectText(f, 'topic'), 'e2e-steps', 'the topic select shows the topic');
     await bothThemes('panels-browser-7-broker-back', f, '#records tr.record');
+  });
+
+  it('browser: a 200-item JSON value is one line until clicked; the filtered records export to JSON Lines', async () => {
+    const status = await vs.statusBarText(/Kafka Lite 127\.0\.0\.1:\d+/, 60_000);
+    bootstrap = /127\.0\.0\.1:\d+/.exec(status)![0];
+    const big = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ item: i, name: `item number ${i}` })));
+    const kafka = new Kafka({ clientId: 'e2e-export', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'e2e-export',
+      messages: [
+        { key: 'big', value: big },
+        { key: 'order-1', value: 'first order', headers: { src: 'web' } },
+        { key: 'order-2', value: Buffer.from([0, 1, 2, 0xff]) },
+      ],
+    });
+    await producer.disconnect();
+
+    await vs.runCommand('Kafka Lite: Browse Records…');
+    const input = await vs.quickInput(/Browse the records of which topic/);
+    await input.fill('e2e-export');
+    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'e2e-export' }).first().click();
+    const f = await ready('#records');
+    await field(f, 'filter').fill('');
+    await click(f, '#apply-filter');
+    const bigRow = f.locator('#records tr.record', { has: f.locator('td.key', { hasText: 'big' }) }).first();
+    await bigRow.waitFor({ timeout: 15_000 });
+    const closedHeight = (await bigRow.boundingBox())!.height;
+    assert.ok(closedHeight < 80, `the big record takes one line (${closedHeight} px)`);
+    assert.match(
+      await bigRow.locator('td.value summary').innerText(),
+      /^\[\{"item":0,.*… \(\d+ lines, \d+ characters\)$/,
+    );
+    assert.match(await bigRow.locator('td.time').innerText(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} UTC/);
+    await vs.screenshot('panels-browser-8-big-value-closed');
+    await bigRow.locator('td.value summary').click();
+    await f.waitForFunction(() => !!document.querySelector('#records td.value.big details[open]'), undefined, {
+      timeout: 5000,
+    });
+    assert.ok((await bigRow.boundingBox())!.height > 1000, 'opened, all of it shows');
+    await vs.screenshot('panels-browser-9-big-value-open');
+    await bigRow.locator('td.value summary').click(); // closed again
+
+    await field(f, 'filter').fill('order-');
+    await click(f, '#apply-filter');
+    await f.waitForFunction(() => document.querySelectorAll('#records tr.record').length === 2, undefined, {
+      timeout: 15_000,
+    });
+    await pickOption(f, 'export-scope', 'every record the filter matches');
+    await pickOption(f, 'export-format', 'JSON Lines');
+    await click(f, '#export');
+    // VS Code's save dialog: type where the file goes
+    const target = path.join(vs.workspace, 'e2e-export-orders.jsonl');
+    const save = await vs.quickInput(/Export records as JSON Lines|e2e-export\.jsonl/);
+    await save.fill(target);
+    await save.press('Enter');
+    await f.locator('#note', { hasText: 'Exported 2 record(s)' }).waitFor({ timeout: 30_000 });
+    const lines = fs.readFileSync(target, 'utf8').trimEnd().split('\n');
+    const got = lines.map((l) => JSON.parse(l) as { key: string; value: unknown; offset: number; headers: unknown });
+    assert.deepStrictEqual(
+      got.map((r) => [r.offset, r.key, r.value, r.headers]),
+      [
+        [1, 'order-1', 'first order', [{ key: 'src', value: 'web' }]],
+        [2, 'order-2', { base64: Buffer.from([0, 1, 2, 0xff]).toString('base64') }, []],
+      ],
+    );
+    await bothThemes('panels-browser-10-exported', f, '#note');
   });
 });

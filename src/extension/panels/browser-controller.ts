@@ -29,6 +29,8 @@ import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
+import type { ExportFormat } from './record-export';
+import { EXPORT_FORMATS, ExportEncoder, kcatCommand } from './record-export';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
 export const SCAN_LIMIT = 20_000;
@@ -36,6 +38,35 @@ const MAX_TAIL_ROWS = 500;
 const CHUNK = BROWSER_PAGE_SIZE;
 /** Bytes read per call: whole batches are decoded, so read little more than a page needs (at least one batch comes back). */
 const READ_BYTES = 64 * 1024;
+/** An export reads in bigger steps: it wants every record, fast. */
+const EXPORT_READ_RECORDS = 5000;
+const EXPORT_READ_BYTES = 1024 * 1024;
+
+/** Where an export's text goes, piece by piece (the panel glue writes a file; tests keep a string). */
+export interface ExportSink {
+  write(text: string): void | Promise<void>;
+  /** Records written so far (for a progress display). */
+  progress?(records: number): void;
+  /** The person cancelled: stop writing. */
+  readonly cancelled?: boolean;
+}
+
+export interface ExportTarget {
+  /** A file name to offer, e.g. "orders.jsonl". */
+  suggestedName: string;
+  format: ExportFormat;
+  /** How many records at most (a selection or page: exact; a whole topic: before the filter). */
+  total: number;
+}
+
+/**
+ * Asks where to save, then runs `write` with a sink for that file. Resolves with the path written, or undefined when
+ * the person dismissed the save dialog; `cancelled: true` when they stopped the export under way (no file is kept).
+ */
+export type SaveExport = (
+  target: ExportTarget,
+  write: (sink: ExportSink) => Promise<void>,
+) => Promise<{ path: string; cancelled: boolean } | undefined>;
 
 export interface BrowserControllerOptions {
   getBroker: BrokerGetter;
@@ -45,6 +76,10 @@ export interface BrowserControllerOptions {
   log?: PanelLog;
   /** Debounce of live-tail refreshes after 'append' events. Default 100 ms. */
   tailDelayMs?: number;
+  /** Saves an export (see SaveExport); without it, exports are refused. */
+  saveExport?: SaveExport;
+  /** The running broker's address for clients (host:port), for "Copy as kcat command". */
+  bootstrap?: () => string | undefined;
 }
 
 type Cursors = Map<number, number>;
@@ -282,6 +317,13 @@ export class BrowserController {
       const r = this.readOne(req.partition, req.offset);
       await this.opts.copyToClipboard?.(recordAsJson(r));
     },
+    copyKcat: async (req) => {
+      const r = this.readOne(req.partition, req.offset);
+      const bootstrap = this.opts.bootstrap?.();
+      if (!bootstrap) throw new PanelError('The Kafka Lite broker is not running.');
+      await this.opts.copyToClipboard?.(kcatCommand(bootstrap, r));
+    },
+    exportRecords: (req) => this.exportRecords(req.format, req.scope, req.selection),
     produceCopy: (req) => {
       const r = this.readOne(req.partition, req.offset);
       const text = (b: Buffer | null, what: string): string => {
@@ -312,6 +354,78 @@ export class BrowserController {
       });
     },
   };
+
+  /**
+   * Export records of the open topic: the ticked rows or the page shown (in the page's order), or every record of
+   * the topic (or the open partition) that the filter matches, partition by partition in offset order, up to each
+   * partition's log end when the export starts. The snapshot's note then says how many went where.
+   */
+  private async exportRecords(
+    format: ExportFormat,
+    scope: 'selection' | 'page' | 'all',
+    selection: { partition: number; offset: number }[],
+  ): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    if (this.topic === '') throw new PanelError('Open a topic first.');
+    if (!this.opts.saveExport) throw new PanelError('Exporting is not available here.');
+    const topic = this.topic;
+    const refs = scope === 'selection' ? selection : scope === 'page' ? this.rows : [];
+    if (scope === 'selection' && refs.length === 0) throw new PanelError('Tick the records to export first.');
+    if (scope === 'page' && refs.length === 0) throw new PanelError('There are no records on this page to export.');
+    const ends = new Map<number, { from: number; to: number }>();
+    if (scope === 'all') {
+      for (const p of this.scope(broker)) {
+        const i = broker.partitionInfo(topic, p);
+        ends.set(p, { from: i.logStartOffset, to: i.logEndOffset });
+      }
+    }
+    const total = scope === 'all' ? [...ends.values()].reduce((n, e) => n + (e.to - e.from), 0) : refs.length;
+    const matcher = scope === 'all' ? this.matcher : null;
+    const part = this.partition === null ? '' : `-p${this.partition}`;
+    const encoder = new ExportEncoder(format);
+    const saved = await this.opts.saveExport(
+      { suggestedName: `${topic}${part}.${EXPORT_FORMATS[format].extension}`, format, total },
+      async (sink) => {
+        await sink.write(encoder.start());
+        if (scope !== 'all') {
+          for (const ref of refs) {
+            if (sink.cancelled) return;
+            await sink.write(encoder.record(this.readOne(ref.partition, ref.offset)));
+          }
+          sink.progress?.(encoder.records);
+        } else {
+          for (const [p, { from, to }] of ends) {
+            let pos = from;
+            while (pos < to) {
+              if (sink.cancelled) return;
+              const b = this.opts.getBroker();
+              if (!b || b.isClosed || !b.getTopic(topic))
+                throw new PanelError(`The export stopped: topic "${topic}" is no longer readable.`);
+              const got = b.readRecords(topic, p, pos, Math.min(EXPORT_READ_RECORDS, to - pos), EXPORT_READ_BYTES);
+              if (got.length === 0) break;
+              let text = '';
+              for (const r of got) {
+                if (r.offset >= to) break;
+                if (!matcher || matcher.test(r)) text += encoder.record(r);
+              }
+              if (text) await sink.write(text);
+              pos = got[got.length - 1].offset + 1;
+              sink.progress?.(encoder.records);
+              // let the extension host breathe (and a cancel arrive) between chunks
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+          }
+        }
+        await sink.write(encoder.end());
+      },
+    );
+    if (!saved) return; // the save dialog was dismissed
+    const label = EXPORT_FORMATS[format].label;
+    this.note = saved.cancelled
+      ? `Export cancelled after ${encoder.records} record(s); no file was kept.`
+      : `Exported ${encoder.records} record(s) of "${topic}" to ${saved.path} (${label}).`;
+    this.pushSnapshot();
+  }
 
   /** Open a topic (partition null = all partitions) at a position, with a filter. Public for the panel glue. */
   open(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
