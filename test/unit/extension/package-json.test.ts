@@ -243,6 +243,20 @@ describe('package.json contributions', () => {
     assert.ok(plain.includes('kafkaLite.topic.delete') && plain.includes('kafkaLite.panels.openProducer'));
   });
 
+  it('a topic offers one way to produce in the tree: the producer panel, inline and in its context menu', () => {
+    const items = pkg().contributes.menus['view/item/context'].filter((m) =>
+      holds(m.when ?? '', { view: 'kafkaLite.topics', viewItem: 'topic' }),
+    ) as { command: string; group?: string }[];
+    const produce = items.filter((m) => /produce|producer/i.test(m.command));
+    assert.deepStrictEqual(
+      produce.map((m) => [m.command, (m.group ?? '').split('@')[0]]),
+      [
+        ['kafkaLite.panels.openProducer', 'inline'],
+        ['kafkaLite.panels.openProducer', '1_records'],
+      ],
+    );
+  });
+
   it("the Consumer Groups view's welcome offers the Consumer Stepper", () => {
     const w = pkg().contributes.viewsWelcome.find((v) => v.view === 'kafkaLite.groups');
     assert.ok(w, 'a welcome for the Groups view');
