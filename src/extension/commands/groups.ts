@@ -6,6 +6,7 @@
  * while the group has active members; the person sees the broker's own reason. Each accepts its inputs as
  * arguments (a tree node or a group id first) so tests run it without prompts. Registered from extension.ts.
  */
+import { TopicPartitionMap } from '../../shared/topic-partition';
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
@@ -164,13 +165,13 @@ export function registerGroupCommands(
           if (!spec) return undefined;
         }
         try {
-          const committed = new Map<string, number>();
-          for (const c of broker.fetchOffsets(groupId, null)) committed.set(`${c.topic}\u0000${c.partition}`, c.offset);
+          const committed = new TopicPartitionMap<number>();
+          for (const c of broker.fetchOffsets(groupId, null)) committed.set(c.topic, c.partition, c.offset);
           const rows = (entries: OffsetCommitEntry[]): ResetRow[] =>
             entries.map((e) => ({
               topic: e.topic,
               partition: e.partition,
-              current: committed.get(`${e.topic}\u0000${e.partition}`) ?? -1,
+              current: committed.get(e.topic, e.partition) ?? -1,
               next: e.offset,
             }));
           if (preview) {
