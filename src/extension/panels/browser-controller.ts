@@ -607,7 +607,17 @@ export class BrowserController {
       return this.partition === null
         ? `Topic "${this.topic}" has no records yet.`
         : `Partition ${this.partition} has no records yet.`;
-    return this.matcher ? 'No record matches the filter here.' : 'No records at this position.';
+    // Say where the records are, so the person knows which offsets to seek to.
+    const where = [...this.start.keys()]
+      .sort((a, b) => a - b)
+      .map((p) => {
+        const i = broker.partitionInfo(this.topic, p);
+        return i.logEndOffset > i.logStartOffset
+          ? `partition ${p} holds offsets ${i.logStartOffset}–${i.logEndOffset - 1} (its next record gets ${i.logEndOffset})`
+          : `partition ${p} is empty (its next record gets ${i.logEndOffset})`;
+      })
+      .join('; ');
+    return `${this.matcher ? 'No record matches the filter here' : 'No records at this position'}: ${where}.`;
   }
 
   private hasNext(broker: Broker): boolean {

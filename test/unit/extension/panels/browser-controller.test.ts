@@ -94,6 +94,19 @@ describe('record browser controller', () => {
     assert.deepStrictEqual([offsets()[0], offsets()[99]], [50, 149]);
   });
 
+  it('an empty page says where the partition starts and ends', async () => {
+    await fx.broker.produce('events', [{ key: 'a', value: 'b' }], { partition: 1 });
+    await open(0, { kind: 'end' });
+    await open(null, { kind: 'offset', offset: 1_000 });
+    assert.strictEqual(posted.snapshot().rows.length, 0);
+    assert.strictEqual(
+      posted.snapshot().note,
+      'No records at this position: partition 0 holds offsets 0–249 (its next record gets 250); partition 1 holds offsets 0–0 (its next record gets 1).',
+    );
+    await open(0, { kind: 'end' }, { text: 'nothing', regex: false, field: 'any' });
+    assert.match(posted.snapshot().note ?? '', /^No record matches the filter here: partition 0 holds offsets 0–249/);
+  });
+
   it('seeks to an offset and to a timestamp', async () => {
     await open(0, { kind: 'offset', offset: 120 });
     assert.strictEqual(offsets()[0], 120);
