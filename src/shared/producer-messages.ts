@@ -18,6 +18,47 @@ export interface HeaderRow {
   value: string;
 }
 
+export const VALUE_FORMATS = ['text', 'json', 'hex', 'base64'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
+/**
+ * The bytes a value typed in hex ("00 ff 1a", spaces, colons and a leading 0x allowed) or base64 (standard or URL
+ * alphabet, padding optional) stands for; throws an Error saying what is wrong in a person's words.
+ */
+export function decodeTypedBytes(text: string, format: 'hex' | 'base64'): Uint8Array {
+  if (format === 'hex') {
+    const digits = text.replace(/^\s*0x/i, '').replace(/[\s:]/g, '');
+    const bad = /[^0-9a-fA-F]/.exec(digits);
+    if (bad) throw new Error(`"${bad[0]}" is not a hex digit (use 0-9 and a-f, e.g. "00 ff 1a").`);
+    if (digits.length % 2 !== 0)
+      throw new Error(`it has ${digits.length} hex digits; each byte takes two, so the count must be even.`);
+    const out = new Uint8Array(digits.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+    return out;
+  }
+  const compact = text.replace(/\s/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const bad = /[^A-Za-z0-9+/=]/.exec(compact);
+  if (bad) throw new Error(`"${bad[0]}" is not a base64 character.`);
+  const body = compact.replace(/=+$/, '');
+  if (body.includes('=') || body.length % 4 === 1)
+    throw new Error('it is not complete base64 (a character is missing or misplaced).');
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let n = 0;
+  for (const ch of body) {
+    acc = (acc << 6) | B64.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+      acc &= (1 << bits) - 1; // keep only the bits not written yet
+    }
+  }
+  return out.subarray(0, n);
+}
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
 /** Everything a person typed into the producer form (also what the webview saves with setState). */
 export interface ProducerForm {
   topic: string;
@@ -25,7 +66,8 @@ export interface ProducerForm {
   partition: number | null;
   key: string;
   value: string;
-  valueFormat: 'text' | 'json';
+  /** How `value` is read: as text (UTF-8), as JSON text (checked), or as bytes written in hex or base64. */
+  valueFormat: ValueFormat;
   headers: HeaderRow[];
   /** null = the broker clock's now. */
   timestamp: number | null;
@@ -138,7 +180,7 @@ export function parseProducerForm(v: unknown): ProducerForm {
     partition: intOrNull(o, 'partition', 0, 1_000_000),
     key: str(o, 'key', 1 << 20),
     value: str(o, 'value', 8 << 20),
-    valueFormat: oneOf(o, 'valueFormat', ['text', 'json'] as const),
+    valueFormat: oneOf(o, 'valueFormat', VALUE_FORMATS),
     headers: arr(o, 'headers', MAX_HEADERS).map(headerRow),
     timestamp: intOrNull(o, 'timestamp', 0, 8_640_000_000_000_000),
     copies: int(o, 'copies', 1, MAX_COPIES),

@@ -9,8 +9,9 @@ import type {
   ProducerProtocol,
   ProducerSavedState,
   ProducerSnapshot,
+  ValueFormat,
 } from '../shared/producer-messages';
-import { emptyProducerForm } from '../shared/producer-messages';
+import { VALUE_FORMATS, decodeTypedBytes, emptyProducerForm } from '../shared/producer-messages';
 import { topicNameProblem } from '../shared/topic-name';
 import {
   brokerStatus,
@@ -75,6 +76,8 @@ app.append(
           { id: 'value-format', class: 'narrow' },
           h('vscode-option', { value: 'text' }, 'Text'),
           h('vscode-option', { value: 'json' }, 'JSON'),
+          h('vscode-option', { value: 'hex' }, 'Bytes (hex)'),
+          h('vscode-option', { value: 'base64' }, 'Bytes (base64)'),
         ),
         button('Format JSON', formatJson, { id: 'format-json', icon: 'json', secondary: true }),
         h('span', { id: 'json-check', class: 'hint' }),
@@ -208,7 +211,9 @@ function readForm(): ProducerForm | string {
     partition: p === 'auto' || p === '' ? null : Number(p),
     key: valueOf(keyEl),
     value: valueOf(valueEl),
-    valueFormat: valueOf(fmtSel) === 'json' ? 'json' : 'text',
+    valueFormat: (VALUE_FORMATS as readonly string[]).includes(valueOf(fmtSel))
+      ? (valueOf(fmtSel) as ValueFormat)
+      : 'text',
     headers: form.headers,
     timestamp,
     copies,
@@ -324,6 +329,13 @@ async function send(): Promise<void> {
   if (typeof f === 'string') return refuse(f);
   if (!f.topic) return refuse('Pick a topic first (or create one).');
   if (f.valueFormat === 'json' && !checkJson()) return refuse('The value is not valid JSON.');
+  if (f.valueFormat === 'hex' || f.valueFormat === 'base64') {
+    try {
+      decodeTypedBytes(f.value.split('{{i}}').join('1'), f.valueFormat);
+    } catch (e) {
+      return refuse(`The value is not ${f.valueFormat}: ${(e as Error).message}`);
+    }
+  }
   showStatus('Sending…');
   const r = await request('send', { form: f });
   if (r.ok) showStatus('Sent.');

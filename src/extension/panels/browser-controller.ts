@@ -330,23 +330,28 @@ export class BrowserController {
         if (b === null) return '';
         const s = b.toString('utf8');
         if (!isPrintableText(s))
-          throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
+          throw new PanelError(
+            `The record's ${what} is binary; the producer panel takes a binary value (as base64) but a text ${what}.`,
+          );
         return s;
       };
-      const value = text(r.value, 'value');
-      let json: boolean;
-      try {
-        JSON.parse(value);
-        json = value.trim().startsWith('{') || value.trim().startsWith('[');
-      } catch {
-        json = false;
+      const binaryValue = r.value !== null && !isPrintableText(r.value.toString('utf8'));
+      const value = binaryValue ? r.value!.toString('base64') : text(r.value, 'value');
+      let json = false;
+      if (!binaryValue) {
+        try {
+          JSON.parse(value);
+          json = value.trim().startsWith('{') || value.trim().startsWith('[');
+        } catch {
+          json = false;
+        }
       }
       this.opts.openProducer?.({
         topic: r.topic,
         partition: null,
         key: text(r.key, 'key'),
         value,
-        valueFormat: json ? 'json' : 'text',
+        valueFormat: binaryValue ? 'base64' : json ? 'json' : 'text',
         headers: r.headers.map((h) => ({ key: h.key, value: text(h.value, `header "${h.key}"`) })),
         timestamp: null,
         copies: 1,

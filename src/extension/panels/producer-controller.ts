@@ -28,7 +28,7 @@ import type {
   SentRecordRow,
   SequenceRow,
 } from '../../shared/producer-messages';
-import { PRODUCER_FIELD_LABELS, validateProducerRequest } from '../../shared/producer-messages';
+import { PRODUCER_FIELD_LABELS, decodeTypedBytes, validateProducerRequest } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import {
   PanelError,
@@ -201,10 +201,20 @@ export class ProducerController {
     const records: ProduceRecord[] = [];
     for (let i = 1; i <= form.copies; i++) {
       const key = form.key === '' ? null : substitute(form.key, i);
-      const value = substitute(form.value, i);
+      const text = substitute(form.value, i);
+      let value: string | Buffer = text;
+      if (form.valueFormat === 'hex' || form.valueFormat === 'base64') {
+        try {
+          value = Buffer.from(decodeTypedBytes(text, form.valueFormat));
+        } catch (e) {
+          const which = form.copies > 1 ? ` (copy ${i})` : '';
+          const name = form.valueFormat === 'hex' ? 'hex' : 'base64';
+          throw new PanelError(`The value${which} is not ${name}: ${(e as Error).message}`);
+        }
+      }
       if (form.valueFormat === 'json') {
         try {
-          JSON.parse(value);
+          JSON.parse(text);
         } catch (e) {
           const which = form.copies > 1 ? ` (copy ${i})` : '';
           throw new PanelError(`The value${which} is not valid JSON: ${(e as Error).message}`);

@@ -215,6 +215,16 @@ describe('record browser controller', () => {
     );
   });
 
+  it('a copy of a record with a binary value opens the producer with that value as base64', async () => {
+    await fx.broker.produce('events', [{ key: 'bin', value: Buffer.from([0, 1, 2, 0xff]) }], { partition: 1 });
+    await open(1, { kind: 'beginning' });
+    assert.ok((await req({ type: 'produceCopy', partition: 1, offset: 0 })).ok);
+    assert.deepStrictEqual(
+      [prefills[0].key, prefills[0].value, prefills[0].valueFormat],
+      ['bin', Buffer.from([0, 1, 2, 0xff]).toString('base64'), 'base64'],
+    );
+  });
+
   it('compacts a compacted topic on request and shows the page again, with the offsets that are left', async () => {
     await fx.broker.createTopic('profiles', 1, { 'cleanup.policy': 'compact' });
     for (const [key, value] of [

@@ -145,6 +145,25 @@ describe('producer panel controller', () => {
     );
   });
 
+  it('a value typed as hex or base64 is stored as those bytes; a wrong digit is named and nothing is stored', async () => {
+    assert.ok((await send(form({ partition: 0, value: '0x00 ff:1A 7f', valueFormat: 'hex' }))).ok);
+    assert.ok((await send(form({ partition: 0, value: 'AAEC//4', valueFormat: 'base64' }))).ok);
+    assert.ok((await send(form({ partition: 0, value: 'aGk-_w==', valueFormat: 'base64' }))).ok, 'URL alphabet');
+    const got = fx.broker.readRecords('orders', 0, 0, 10).map((r) => [...r.value!]);
+    assert.deepStrictEqual(got, [
+      [0x00, 0xff, 0x1a, 0x7f],
+      [0x00, 0x01, 0x02, 0xff, 0xfe],
+      [...Buffer.from('aGk+/w==', 'base64')],
+    ]);
+    const hex = await send(form({ partition: 1, value: '00 fg', valueFormat: 'hex' }));
+    assert.strictEqual(hex.error, 'The value is not hex: "g" is not a hex digit (use 0-9 and a-f, e.g. "00 ff 1a").');
+    const odd = await send(form({ partition: 1, value: 'abc', valueFormat: 'hex' }));
+    assert.match(odd.error ?? '', /3 hex digits; each byte takes two/);
+    const b64 = await send(form({ partition: 1, value: 'AA*A', valueFormat: 'base64', copies: 2 }));
+    assert.strictEqual(b64.error, 'The value (copy 1) is not base64: "*" is not a base64 character.');
+    assert.strictEqual(logEnd(1), 0);
+  });
+
   it('applies headers, an explicit timestamp and {{i}} in header values', async () => {
     await send(
       form({
