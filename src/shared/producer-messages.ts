@@ -135,6 +135,21 @@ export interface ProducerOutcome {
   logEndAfter?: number;
   errorCode?: number;
   errorName?: string;
+  /** A send: what each partition got, in partition order (first and last offset, how many records). */
+  partitions?: PartitionSummary[];
+}
+
+export interface PartitionSummary {
+  partition: number;
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** "partition 2: offsets 10–14 (5 records)", "partition 0: offset 7 (1 record)". */
+export function partitionSummaryLine(s: PartitionSummary): string {
+  const where = s.first === s.last ? `offset ${s.first}` : `offsets ${s.first}–${s.last}`;
+  return `partition ${s.partition}: ${where} (${s.count} record${s.count === 1 ? '' : 's'})`;
 }
 
 export interface SequenceRow {

@@ -11,7 +11,7 @@ import type {
   ProducerSnapshot,
   ValueFormat,
 } from '../shared/producer-messages';
-import { VALUE_FORMATS, decodeTypedBytes, emptyProducerForm } from '../shared/producer-messages';
+import { VALUE_FORMATS, decodeTypedBytes, emptyProducerForm, partitionSummaryLine } from '../shared/producer-messages';
 import { topicNameProblem } from '../shared/topic-name';
 import {
   brokerStatus,
@@ -378,6 +378,14 @@ function renderOutcome(): void {
       error: 'error',
     }[o.kind];
     out.append(icon(ic), ' ', h('span', { class: 'caption' }, o.caption));
+    if (o.partitions && o.partitions.length > 1)
+      out.append(
+        h(
+          'ul',
+          { class: 'per-partition' },
+          ...o.partitions.map((p) => h('li', { 'data-partition': p.partition }, partitionSummaryLine(p))),
+        ),
+      );
   }
 }
 

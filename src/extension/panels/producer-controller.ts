@@ -25,12 +25,18 @@ import type {
   ProducerForm,
   ProducerHostMessage,
   ProducerOutcome,
+  PartitionSummary,
   ProducerProtocol,
   ProducerSnapshot,
   SentRecordRow,
   SequenceRow,
 } from '../../shared/producer-messages';
-import { PRODUCER_FIELD_LABELS, decodeTypedBytes, validateProducerRequest } from '../../shared/producer-messages';
+import {
+  PRODUCER_FIELD_LABELS,
+  decodeTypedBytes,
+  partitionSummaryLine,
+  validateProducerRequest,
+} from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import {
   PanelError,
@@ -277,7 +283,7 @@ export class ProducerController {
       g.push(r);
     }
     const producer = await this.getProducer();
-    const captions: string[] = [];
+    const perPartition = new Map<number, PartitionSummary>();
     let stored = 0;
     for (const [partition, recs] of groups) {
       for (let i = 0; i < recs.length; i += FILE_CHUNK) {
@@ -302,19 +308,28 @@ export class ProducerController {
           }),
         );
         stored += chunk.length;
-        captions.push(
-          chunk.length === 1
-            ? `partition ${partition} offset ${res.baseOffset}`
-            : `partition ${partition} offsets ${res.baseOffset}–${res.lastOffset}`,
-        );
+        const sum = perPartition.get(partition);
+        if (sum) {
+          sum.last = res.lastOffset;
+          sum.count += chunk.length;
+        } else
+          perPartition.set(partition, { partition, first: res.baseOffset, last: res.lastOffset, count: chunk.length });
       }
     }
     const idem = this.idempotent
       ? ` Producer id ${producer.producerId}, epoch ${producer.producerEpoch}: each batch carries a sequence number so a retry can be recognised.`
       : '';
+    // One line per partition (first–last offset, how many), however many batches it took.
+    const partitions = [...perPartition.values()].sort((a, b) => a.partition - b.partition);
     const shown =
-      captions.length > 4 ? `${captions.slice(0, 4).join('; ')}; … (${captions.length} batches)` : captions.join('; ');
-    this.outcome = { kind: 'sent', caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}` };
+      partitions.length > 4
+        ? `${partitions.length} partitions (one line each below)`
+        : partitions.map(partitionSummaryLine).join('; ');
+    this.outcome = {
+      kind: 'sent',
+      caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}`,
+      partitions,
+    };
     this.pushSnapshot();
   }
 

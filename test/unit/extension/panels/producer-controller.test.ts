@@ -145,6 +145,28 @@ describe('producer panel controller', () => {
     );
   });
 
+  it('a send sums up each partition on one line: first and last offset and how many, however many batches', async () => {
+    await send(form({ partition: 2, value: 'earlier' }));
+    // 1,200 keyless copies: round-robin over three partitions, 400 each, two batches of up to 500 per partition
+    assert.ok((await send(form({ value: 'v{{i}}', copies: 1200 }))).ok);
+    const o = posted.snapshot().outcome!;
+    assert.deepStrictEqual(o.partitions, [
+      { partition: 0, first: 0, last: 399, count: 400 },
+      { partition: 1, first: 0, last: 399, count: 400 },
+      { partition: 2, first: 1, last: 400, count: 400 },
+    ]);
+    assert.strictEqual(
+      o.caption,
+      'Stored 1200 record(s) on topic "orders": partition 0: offsets 0–399 (400 records); partition 1: offsets 0–399 (400 records); partition 2: offsets 1–400 (400 records). Producer id ' +
+        o.caption.split('Producer id ')[1],
+    );
+    await send(form({ partition: 1, value: 'one' }));
+    assert.match(
+      posted.snapshot().outcome!.caption,
+      /^Stored 1 record\(s\) on topic "orders": partition 1: offset 400 \(1 record\)\./,
+    );
+  });
+
   it('a value typed as hex or base64 is stored as those bytes; a wrong digit is named and nothing is stored', async () => {
     assert.ok((await send(form({ partition: 0, value: '0x00 ff:1A 7f', valueFormat: 'hex' }))).ok);
     assert.ok((await send(form({ partition: 0, value: 'AAEC//4', valueFormat: 'base64' }))).ok);
