@@ -179,6 +179,8 @@ export interface BrowserSavedState {
   seek: Seek;
   filter: RecordFilter;
   tail: boolean;
+  /** One line per record (the webview's own choice; the host does not read it). */
+  compact?: boolean;
 }
 
 export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {

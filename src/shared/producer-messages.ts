@@ -87,7 +87,7 @@ export const emptyProducerForm = (): ProducerForm => ({
   idempotent: true,
 });
 
-/** What the producer's webview asks of the host; no request has a result beyond ok / error. */
+/** What the producer's webview asks of the host; only pickFile has a result beyond ok / error. */
 export type ProducerProtocol = {
   requests: {
     /** The webview is ready: push a snapshot. */
@@ -104,6 +104,8 @@ export type ProducerProtocol = {
     sendFile: Req<{ path: string; topic: string; partition: number | null; idempotent: boolean }>;
     /** Open the record browser at a record. */
     openBrowser: Req<{ topic: string; partition: number; offset: number }>;
+    /** Ask the host for a records file (an open dialog); path null when the person dismissed it. */
+    pickFile: Req<NoPayload, { path: string | null }>;
   };
   pushes: {
     /** The host's whole state, after every change. */
@@ -240,7 +242,13 @@ export const validateProducerRequest = requestValidator<ProducerProtocol>({
     partition: int(o, 'partition', 0, 1_000_000),
     offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
   }),
+  pickFile: () => ({}),
 });
+
+/** What "Send many from file" reads, as the panel states it next to the file box. */
+export const RECORDS_FILE_FORMAT =
+  'A .jsonl file (one record per line) or a .json array. Each record is {"key": "…", "value": …, "headers": {"name": "…"}} ' +
+  '(key and headers optional; a value that is not a string is sent as its JSON text), or any other JSON value, which becomes the value.';
 
 /** The state the webview saves with setState and the serializer hands back after a reload. */
 export interface ProducerSavedState {

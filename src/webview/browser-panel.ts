@@ -104,6 +104,11 @@ app.append(
     h('vscode-checkbox', { id: 'filter-regex', label: 'regex' }),
     button('Apply', () => void open(state.seek), { id: 'apply-filter', icon: 'search' }),
     h('vscode-checkbox', { id: 'tail', label: 'Live tail' }),
+    h('vscode-checkbox', {
+      id: 'compact-rows',
+      label: 'One line per record',
+      title: 'Each record on one line, cut short',
+    }),
   ),
   h(
     'div',
@@ -181,6 +186,7 @@ async function open(seek: Seek): Promise<void> {
   if (!topic) return showStatus('Pick a topic.', 'error');
   const p = valueOf(partSel);
   state = {
+    ...state,
     topic,
     partition: p === 'all' || p === '' ? null : Number(p),
     seek,
@@ -467,6 +473,15 @@ topicSel.addEventListener('change', () => {
 });
 partSel.addEventListener('change', () => void open({ kind: 'beginning' }));
 tailEl.addEventListener('change', () => void request('setTail', { tail: checked(tailEl) }));
+const compactEl = byId('compact-rows', 'vscode-checkbox');
+const applyCompact = () => byId('records').classList.toggle('compact', state.compact === true);
+compactEl.checked = state.compact === true;
+applyCompact();
+compactEl.addEventListener('change', () => {
+  state = { ...state, compact: checked(compactEl) };
+  save();
+  applyCompact();
+});
 filterEl.addEventListener('keydown', (e) => {
   if ((e as KeyboardEvent).key === 'Enter') void open(state.seek);
 });

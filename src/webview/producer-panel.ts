@@ -11,7 +11,13 @@ import type {
   ProducerSnapshot,
   ValueFormat,
 } from '../shared/producer-messages';
-import { VALUE_FORMATS, decodeTypedBytes, emptyProducerForm, partitionSummaryLine } from '../shared/producer-messages';
+import {
+  RECORDS_FILE_FORMAT,
+  VALUE_FORMATS,
+  decodeTypedBytes,
+  emptyProducerForm,
+  partitionSummaryLine,
+} from '../shared/producer-messages';
 import { topicNameProblem } from '../shared/topic-name';
 import {
   brokerStatus,
@@ -135,8 +141,15 @@ app.append(
       placeholder: 'records.json or records.jsonl (in the workspace)',
       class: 'grow',
     }),
+    button('Browse…', () => void pickFile(), {
+      id: 'pick-file',
+      icon: 'folder-opened',
+      secondary: true,
+      title: 'Pick a .jsonl or .json file in the workspace',
+    }),
     button('Send many from file', () => void sendFile(), { id: 'send-file', icon: 'file', secondary: true }),
   ),
+  h('div', { id: 'file-format', class: 'hint' }, RECORDS_FILE_FORMAT),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('vscode-divider', {}),
   h('h3', {}, icon('shield'), ' Idempotence'),
@@ -339,6 +352,14 @@ async function send(): Promise<void> {
   showStatus('Sending…');
   const r = await request('send', { form: f });
   if (r.ok) showStatus('Sent.');
+}
+
+async function pickFile(): Promise<void> {
+  const r = await request('pickFile');
+  if (r.ok && r.result.path !== null) {
+    setValue(byId('file', 'vscode-textfield'), r.result.path);
+    showStatus(`Picked ${r.result.path}: press "Send many from file" to send its records.`);
+  }
 }
 
 async function sendFile(): Promise<void> {

@@ -59,6 +59,15 @@ describe('Kafka Lite panels (e2e)', function () {
     }
     await theme('dark');
   };
+  /** A row's height; the locator is resolved again while a new snapshot re-renders the table under it. */
+  const heightOf = async (l: Locator): Promise<number> => {
+    for (let i = 0; ; i++) {
+      const box = await l.boundingBox({ timeout: 2000 }).catch(() => null);
+      if (box) return box.height;
+      if (i >= 50) throw new Error('the row did not stay on screen');
+      await vs.page.waitForTimeout(100);
+    }
+  };
   const pickOption = async (f: Frame, selectId: string, label: string) => {
     await f.locator(`#${selectId}`).click();
     // the dropdown lists the options inside the component's (open) shadow root
@@ -492,6 +501,7 @@ describe('Kafka Lite panels (e2e)', function () {
         { key: 'big', value: big },
         { key: 'order-1', value: 'first order', headers: { src: 'web' } },
         { key: 'order-2', value: Buffer.from([0, 1, 2, 0xff]) },
+        { key: 'long', value: 'a long sentence of words '.repeat(10) }, // 250 characters: wraps, not collapsed
       ],
     });
     await producer.disconnect();
@@ -505,7 +515,7 @@ describe('Kafka Lite panels (e2e)', function () {
     await click(f, '#apply-filter');
     const bigRow = f.locator('#records tr.record', { has: f.locator('td.key', { hasText: 'big' }) }).first();
     await bigRow.waitFor({ timeout: 15_000 });
-    const closedHeight = (await bigRow.boundingBox())!.height;
+    const closedHeight = await heightOf(bigRow);
     assert.ok(closedHeight < 80, `the big record takes one line (${closedHeight} px)`);
     assert.match(
       await bigRow.locator('td.value summary').innerText(),
@@ -517,9 +527,21 @@ describe('Kafka Lite panels (e2e)', function () {
     await f.waitForFunction(() => !!document.querySelector('#records td.value.big details[open]'), undefined, {
       timeout: 5000,
     });
-    assert.ok((await bigRow.boundingBox())!.height > 1000, 'opened, all of it shows');
+    assert.ok((await heightOf(bigRow)) > 1000, 'opened, all of it shows');
     await vs.screenshot('panels-browser-9-big-value-open');
     await bigRow.locator('td.value summary').click(); // closed again
+
+    // One line per record: the long sentence that wraps over several lines takes one
+    const longRow = f.locator('#records tr.record', { has: f.locator('td.key', { hasText: 'long' }) }).first();
+    const wrapped = await heightOf(longRow);
+    await click(f, '#compact-rows');
+    await f.waitForFunction(() => document.getElementById('records')?.classList.contains('compact'), undefined, {
+      timeout: 5000,
+    });
+    const oneLine = await heightOf(longRow);
+    assert.ok(oneLine < 40 && wrapped > 2 * oneLine, `one line per record: ${wrapped} px wrapped, ${oneLine} px now`);
+    await vs.screenshot('panels-browser-9b-one-line-per-record');
+    await click(f, '#compact-rows');
 
     await field(f, 'filter').fill('order-');
     await click(f, '#apply-filter');
@@ -545,5 +567,40 @@ describe('Kafka Lite panels (e2e)', function () {
       ],
     );
     await bothThemes('panels-browser-10-exported', f, '#note');
+  });
+
+  it('producer: Browse… picks a records file in the workspace, its format is shown, and its records are sent', async () => {
+    fs.mkdirSync(path.join(vs.workspace, 'data-files'), { recursive: true });
+    const file = path.join(vs.workspace, 'data-files', 'orders.jsonl');
+    fs.writeFileSync(
+      file,
+      '{"key": "o-1", "value": {"total": 10}}\n{"key": "o-2", "value": "plain text", "headers": {"src": "file"}}\n',
+    );
+    if (
+      !(await producerTab()
+        .isVisible()
+        .catch(() => false))
+    )
+      await vs.runCommand('Kafka Lite: Open Producer Panel');
+    else await producerTab().click();
+    const f = await ready('#send');
+    assert.match(await f.locator('#file-format').innerText(), /\.jsonl file \(one record per line\) or a \.json array/);
+    await pickOption(f, 'topic', 'e2e-steps');
+    await pickOption(f, 'partition', 'partition 1');
+    await click(f, '#pick-file');
+    const dialog = await vs.quickInput(/Send many from file|orders|data-files/);
+    await dialog.fill(file);
+    await dialog.press('Enter');
+    await f.waitForFunction(
+      () =>
+        (document.querySelector('#file') as (HTMLElement & { value?: string }) | null)?.value ===
+        'data-files/orders.jsonl',
+      undefined,
+      { timeout: 15_000 },
+    );
+    await click(f, '#send-file');
+    await f.locator('#outcome', { hasText: 'Stored 2 record(s)' }).waitFor({ timeout: 15_000 });
+    assert.match(await f.locator('#outcome').innerText(), /partition 1: offsets \d+–\d+ \(2 records\)/);
+    await bothThemes('panels-producer-8-file-picked', f, '#outcome');
   });
 });

@@ -59,6 +59,8 @@ export interface ProducerControllerOptions {
   workspaceRoots?: () => string[];
   /** Opens the record browser at a record (the glue wires this to the browser panel). */
   openBrowser?: (topic: string, partition: number, offset: number) => void;
+  /** Shows an open dialog for a records file; resolves with its absolute path, or undefined when dismissed. */
+  pickFile?: () => Promise<string | undefined>;
   log?: PanelLog;
   prefill?: ProducerForm | null;
   idempotent?: boolean;
@@ -165,6 +167,19 @@ export class ProducerController {
       }),
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
+    },
+    pickFile: async () => {
+      if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
+      const picked = await this.opts.pickFile();
+      if (picked === undefined) return { path: null };
+      // inside a workspace folder: the path relative to it, as a person would type it
+      for (const root of this.opts.workspaceRoots?.() ?? []) {
+        const rel = path.relative(root, picked);
+        if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) return { path: rel };
+      }
+      throw new PanelError(
+        `"${picked}" is outside the workspace; only files inside the workspace folders can be sent. Copy it into the workspace first.`,
+      );
     },
   };
 

@@ -76,6 +76,16 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         idempotent: parseProducerSavedState(saved)?.form.idempotent,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
         openBrowser: (topic, partition, offset) => openBrowser({ topic, partition, offset }),
+        pickFile: async () => {
+          const picked = await vscode.window.showOpenDialog({
+            title: 'Send many from file: a .jsonl or .json file of records',
+            defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+            canSelectMany: false,
+            filters: { 'Records (JSON Lines, JSON)': ['jsonl', 'json'] },
+            openLabel: 'Use this file',
+          });
+          return picked?.[0]?.fsPath;
+        },
       }),
   });
 

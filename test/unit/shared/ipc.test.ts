@@ -58,6 +58,7 @@ const producerSamples: Samples<ProducerProtocol> = {
   createTopic: { name: 'fresh', partitions: 4 },
   sendFile: { path: 'records.jsonl', topic: 'orders', partition: null, idempotent: true },
   openBrowser: { topic: 'orders', partition: 0, offset: 9 },
+  pickFile: {},
 };
 
 const stepperSamples: Samples<StepperProtocol> = {

@@ -145,6 +145,24 @@ describe('producer panel controller', () => {
     );
   });
 
+  it('Browse… for a records file gives its path inside the workspace, nothing when dismissed, and refuses one outside', async () => {
+    const picks: (string | undefined)[] = [path.join(fx.dir, 'data-files', 'orders.jsonl'), undefined, '/etc/passwd'];
+    ctl.dispose();
+    ctl = new ProducerController({
+      getBroker: () => fx.broker,
+      post: posted.post,
+      workspaceRoots: () => [fx.dir],
+      pickFile: async () => picks.shift(),
+    });
+    const inside = await req({ type: 'pickFile' });
+    assert.deepStrictEqual([inside.ok, inside.result], [true, { path: path.join('data-files', 'orders.jsonl') }]);
+    const dismissed = await req({ type: 'pickFile' });
+    assert.deepStrictEqual([dismissed.ok, dismissed.result], [true, { path: null }]);
+    const outside = await req({ type: 'pickFile' });
+    assert.strictEqual(outside.ok, false);
+    assert.match(outside.error ?? '', /"\/etc\/passwd" is outside the workspace/);
+  });
+
   it('a send sums up each partition on one line: first and last offset and how many, however many batches', async () => {
     await send(form({ partition: 2, value: 'earlier' }));
     // 1,200 keyless copies: round-robin over three partitions, 400 each, two batches of up to 500 per partition
