@@ -8,7 +8,8 @@
  * return whole batches; retention and deleteRecords only ever remove whole non-active segments from the front
  * and move the log start offset forward.
  *
- * Callers: log-manager.ts only (it validates input and owns topics, checkpoints and the flush policy).
+ * Callers: the log manager only (log-manager.ts validates input; topic-catalog.ts, checkpoint-writer.ts,
+ * flush-policy.ts and retention-scheduler.ts own topics, checkpoints, the flush policy and retention).
  */
 import * as fs from 'fs';
 import type { BatchHeader } from '../api';
@@ -348,7 +349,7 @@ export class PartitionLog {
   offsetForTimestamp(timestamp: number): OffsetForTime {
     for (const seg of this.segments) {
       if (seg.nextOffset <= this.logStartOffset || seg.maxTimestamp < timestamp) continue;
-      const from = Math.max(seg.baseOffset + seg.timeIndex.lookup(timestamp), this.logStartOffset);
+      const from = Math.max(seg.timeIndex.lookup(timestamp), this.logStartOffset);
       const pos = seg.findBatchPosition(from);
       if (pos < 0) continue;
       for (const h of seg.scanHeaders(pos)) {
