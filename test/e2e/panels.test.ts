@@ -59,6 +59,29 @@ describe('Kafka Lite panels (e2e)', function () {
     }
     await theme('dark');
   };
+  /**
+   * Press the OK button of VS Code's own file dialog (a quick input) until it closes: while it still reads the
+   * typed path, a press can be taken as "go to that folder" instead.
+   */
+  const acceptFileDialog = async (label: string) => {
+    const quick = vs.page.locator('.quick-input-widget');
+    for (let attempt = 0; ; attempt++) {
+      await vs.page.waitForTimeout(300);
+      const clicked = await quick
+        .locator('.monaco-button', { hasText: label })
+        .first()
+        .click({ timeout: 3000 })
+        .then(() => true)
+        .catch(() => false);
+      if (!clicked) await quick.locator('.quick-input-box input').press('Enter');
+      try {
+        await quick.waitFor({ state: 'hidden', timeout: 3000 });
+        return;
+      } catch {
+        if (attempt >= 4) throw new Error(`the file dialog did not take the path (button "${label}")`);
+      }
+    }
+  };
   /** A row's height; the locator is resolved again while a new snapshot re-renders the table under it. */
   const heightOf = async (l: Locator): Promise<number> => {
     for (let i = 0; ; i++) {
@@ -555,7 +578,7 @@ describe('Kafka Lite panels (e2e)', function () {
     const target = path.join(vs.workspace, 'e2e-export-orders.jsonl');
     const save = await vs.quickInput(/Export records as JSON Lines|e2e-export\.jsonl/);
     await save.fill(target);
-    await save.press('Enter');
+    await acceptFileDialog('Export');
     await f.locator('#note', { hasText: 'Exported 2 record(s)' }).waitFor({ timeout: 30_000 });
     const lines = fs.readFileSync(target, 'utf8').trimEnd().split('\n');
     const got = lines.map((l) => JSON.parse(l) as { key: string; value: unknown; offset: number; headers: unknown });
@@ -590,7 +613,12 @@ describe('Kafka Lite panels (e2e)', function () {
     await click(f, '#pick-file');
     const dialog = await vs.quickInput(/Send many from file|orders|data-files/);
     await dialog.fill(file);
-    await dialog.press('Enter');
+    // the dialog lists the folder of the typed path; once the file shows, its OK button takes it
+    await vs.page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'orders.jsonl' })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await acceptFileDialog('Use this file');
     await f.waitForFunction(
       () =>
         (document.querySelector('#file') as (HTMLElement & { value?: string }) | null)?.value ===
