@@ -550,13 +550,15 @@ export class Broker {
   /**
    * Reset a group's committed offsets (Kafka's kafka-consumer-groups --reset-offsets). Refused while the group
    * has active members. topic/partition null = every partition of the topic / every topic the group committed.
-   * Offsets are clamped into [log start, log end], as Kafka's tool does.
+   * Offsets are clamped into [log start, log end], as Kafka's tool does. `dryRun`: return the new offsets, change
+   * nothing.
    */
   async resetOffsets(
     groupId: string,
     topic: string | null,
     partition: number | null,
     spec: OffsetResetSpec,
+    opts: { dryRun?: boolean } = {},
   ): Promise<OffsetCommitEntry[]> {
     if (this.groups.hasActiveMembers(groupId)) {
       const d = this.groups.describe(groupId);
@@ -616,6 +618,8 @@ export class Broker {
       offset = Math.min(Math.max(offset, info.logStartOffset), info.logEndOffset);
       return { topic: tp, partition: p, offset, metadata: null };
     });
+    // A dry run (kafka-consumer-groups --reset-offsets --dry-run) computes the same entries and writes nothing.
+    if (opts.dryRun) return entries;
     await this.offsets.commit(groupId, 'admin:reset-offsets', -1, entries);
     this.emit('offsetsCommitted', { groupId, offsets: entries });
     return entries;

@@ -29,6 +29,7 @@ import type { ClusterReader } from './model/tree-model';
 import { RemoteClusterSnapshot } from './remote-cluster';
 import type { HostState, HostStatus, StopReason } from './model/host-status';
 import { listenWithFallback } from './model/port-fallback';
+import { ClientLog } from './model/log-lines';
 import type { HostSettings } from './settings';
 import { LOOPBACK_HOSTS, readSettings, resolveDataDir, workspaceRoot } from './settings';
 
@@ -471,6 +472,7 @@ export class BrokerHost implements vscode.Disposable {
 
   private subscribe(broker: Broker, server: KafkaServer): void {
     const log = this.log;
+    const lines = new ClientLog();
     this.unsubscribe.push(
       broker.on('topicCreated', (e) => log.info(`Topic created: ${e.topic} (${e.partitions} partition(s)).`)),
       broker.on('topicDeleted', (e) => log.info(`Topic deleted: ${e.topic}.`)),
@@ -478,16 +480,22 @@ export class BrokerHost implements vscode.Disposable {
       broker.on('recordsDeleted', (e) =>
         log.info(`Records deleted: ${e.topic}[${e.partition}] now starts at ${e.logStartOffset}.`),
       ),
-      broker.on('groupChanged', (e) =>
-        log.info(`Group ${e.groupId}: ${e.state}, generation ${e.generationId}, ${e.members} member(s).`),
-      ),
+      broker.on('groupChanged', (e) => {
+        const line = lines.group(e);
+        if (line) log[line.level](line.text);
+      }),
       broker.on('recoveryTruncated', (e) =>
         log.warn(`Recovery truncated ${e.bytes} byte(s) of ${e.topic}[${e.partition}]: ${e.reason}.`),
       ),
     );
-    const describe = (c: ConnectionEvent) => `${c.remote}${c.clientId ? ` (${c.clientId})` : ''}`;
-    const onConnect = (c: ConnectionEvent) => log.info(`Client connected: ${describe(c)}.`);
-    const onDisconnect = (c: ConnectionEvent) => log.info(`Client disconnected: ${describe(c)}.`);
+    const onConnect = (c: ConnectionEvent) => {
+      const line = lines.connected(c);
+      log[line.level](line.text);
+    };
+    const onDisconnect = (c: ConnectionEvent) => {
+      const line = lines.disconnected(c);
+      log[line.level](line.text);
+    };
     server.on('connection', onConnect);
     server.on('disconnect', onDisconnect);
     this.unsubscribe.push(() => {

@@ -7,7 +7,7 @@
  */
 import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
 import { requestValidator } from './ipc';
-import { bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
+import { arr, bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
 
 export const BROWSER_VIEW_TYPE = 'kafkaLite.recordBrowser';
 /** Records per page of the record browser (also the host's read chunk). */
@@ -20,6 +20,21 @@ export type Seek =
   | { kind: 'timestamp'; timestamp: number };
 
 export type FilterField = 'any' | 'key' | 'value' | 'header';
+
+/** File formats of an export: JSON Lines, one JSON array, CSV. */
+export type ExportFormatId = 'jsonl' | 'json' | 'csv';
+/**
+ * What an export writes: the rows the person ticked, the page shown, or every record of the open topic (or
+ * partition) from its log start to its end that the filter matches.
+ */
+export type ExportScope = 'selection' | 'page' | 'all';
+/** Most rows one selection can name (a page holds 100, a live tail 500). */
+export const MAX_SELECTION = 1000;
+
+export interface RecordRef {
+  partition: number;
+  offset: number;
+}
 
 export interface RecordFilter {
   text: string;
@@ -41,6 +56,10 @@ export type BrowserProtocol = {
     produceCopy: Req<{ partition: number; offset: number }>;
     /** Compact the open topic now (its cleanup.policy lists compact). */
     compact: Req<NoPayload>;
+    /** Save records of the open topic to a file the person picks (selection: the ticked rows, for scope selection). */
+    exportRecords: Req<{ format: ExportFormatId; scope: ExportScope; selection: RecordRef[] }>;
+    /** Copy the kcat command that prints this record of the open topic. */
+    copyKcat: Req<{ partition: number; offset: number }>;
   };
   pushes: {
     /** The whole visible page. */
@@ -114,6 +133,14 @@ export function parseFilter(v: unknown): RecordFilter {
   };
 }
 
+/** The fields a person types, by the name used in their error messages (see inUserWords in ipc.ts). */
+export const BROWSER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  text: 'The filter',
+  offset: 'The offset',
+  timestamp: 'The timestamp',
+  topic: 'The topic',
+};
+
 /** The host's check of every message from the browser webview. */
 export const validateBrowserRequest = requestValidator<BrowserProtocol>({
   ready: () => ({}),
@@ -135,6 +162,18 @@ export const validateBrowserRequest = requestValidator<BrowserProtocol>({
     partition: int(o, 'partition', 0, 1_000_000),
     offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
   }),
+  exportRecords: (o) => ({
+    format: oneOf(o, 'format', ['jsonl', 'json', 'csv'] as const),
+    scope: oneOf(o, 'scope', ['selection', 'page', 'all'] as const),
+    selection: arr(o, 'selection', MAX_SELECTION).map((v) => {
+      const r = obj(v, 'selection entry');
+      return { partition: int(r, 'partition', 0, 1_000_000), offset: int(r, 'offset', 0, Number.MAX_SAFE_INTEGER) };
+    }),
+  }),
+  copyKcat: (o) => ({
+    partition: int(o, 'partition', 0, 1_000_000),
+    offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
+  }),
 });
 
 export interface BrowserSavedState {
@@ -143,6 +182,8 @@ export interface BrowserSavedState {
   seek: Seek;
   filter: RecordFilter;
   tail: boolean;
+  /** One line per record (the webview's own choice; the host does not read it). */
+  compact?: boolean;
 }
 
 export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {

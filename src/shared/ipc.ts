@@ -132,3 +132,20 @@ function build<P extends Protocol, K extends RequestName<P>>(
   const message: RequestOf<P, K> = { ...validators[type](o), type, id };
   return message;
 }
+
+/**
+ * A validator's complaint about a request, in the words of the person who typed it. `labels` names the fields a
+ * person fills in (e.g. `copies: 'Copies'`): `field "copies" must be between 1 and 10000, got 0` becomes
+ * `Copies must be between 1 and 10000, got 0.`, and `field "name": A topic name …` becomes the sentence after the
+ * colon. A complaint about any other field means the panel itself sent something wrong: it is said as such.
+ */
+export function inUserWords(error: string, labels: Readonly<Record<string, string>>): string {
+  const m = /^field "([^"]+)"(:\s*|\s+)(.*)$/s.exec(error);
+  const label = m && Object.prototype.hasOwnProperty.call(labels, m[1]) ? labels[m[1]] : undefined;
+  if (m && label !== undefined) {
+    const rest = m[3].replace(/\.$/, '');
+    const sentence = m[2].startsWith(':') ? rest : `${label} ${rest}`;
+    return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
+  }
+  return `The panel sent a request Kafka Lite cannot accept (${error}). Reopen the panel; if this happens again, it is a bug.`;
+}

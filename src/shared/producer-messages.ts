@@ -18,6 +18,47 @@ export interface HeaderRow {
   value: string;
 }
 
+export const VALUE_FORMATS = ['text', 'json', 'hex', 'base64'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
+/**
+ * The bytes a value typed in hex ("00 ff 1a", spaces, colons and a leading 0x allowed) or base64 (standard or URL
+ * alphabet, padding optional) stands for; throws an Error saying what is wrong in a person's words.
+ */
+export function decodeTypedBytes(text: string, format: 'hex' | 'base64'): Uint8Array {
+  if (format === 'hex') {
+    const digits = text.replace(/^\s*0x/i, '').replace(/[\s:]/g, '');
+    const bad = /[^0-9a-fA-F]/.exec(digits);
+    if (bad) throw new Error(`"${bad[0]}" is not a hex digit (use 0-9 and a-f, e.g. "00 ff 1a").`);
+    if (digits.length % 2 !== 0)
+      throw new Error(`it has ${digits.length} hex digits; each byte takes two, so the count must be even.`);
+    const out = new Uint8Array(digits.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+    return out;
+  }
+  const compact = text.replace(/\s/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const bad = /[^A-Za-z0-9+/=]/.exec(compact);
+  if (bad) throw new Error(`"${bad[0]}" is not a base64 character.`);
+  const body = compact.replace(/=+$/, '');
+  if (body.includes('=') || body.length % 4 === 1)
+    throw new Error('it is not complete base64 (a character is missing or misplaced).');
+  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let n = 0;
+  for (const ch of body) {
+    acc = (acc << 6) | B64.indexOf(ch);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (acc >> bits) & 0xff;
+      acc &= (1 << bits) - 1; // keep only the bits not written yet
+    }
+  }
+  return out.subarray(0, n);
+}
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
 /** Everything a person typed into the producer form (also what the webview saves with setState). */
 export interface ProducerForm {
   topic: string;
@@ -25,7 +66,8 @@ export interface ProducerForm {
   partition: number | null;
   key: string;
   value: string;
-  valueFormat: 'text' | 'json';
+  /** How `value` is read: as text (UTF-8), as JSON text (checked), or as bytes written in hex or base64. */
+  valueFormat: ValueFormat;
   headers: HeaderRow[];
   /** null = the broker clock's now. */
   timestamp: number | null;
@@ -45,7 +87,7 @@ export const emptyProducerForm = (): ProducerForm => ({
   idempotent: true,
 });
 
-/** What the producer's webview asks of the host; no request has a result beyond ok / error. */
+/** What the producer's webview asks of the host; only pickFile has a result beyond ok / error. */
 export type ProducerProtocol = {
   requests: {
     /** The webview is ready: push a snapshot. */
@@ -62,6 +104,8 @@ export type ProducerProtocol = {
     sendFile: Req<{ path: string; topic: string; partition: number | null; idempotent: boolean }>;
     /** Open the record browser at a record. */
     openBrowser: Req<{ topic: string; partition: number; offset: number }>;
+    /** Ask the host for a records file (an open dialog); path null when the person dismissed it. */
+    pickFile: Req<NoPayload, { path: string | null }>;
   };
   pushes: {
     /** The host's whole state, after every change. */
@@ -83,6 +127,8 @@ export interface SentRecordRow {
 export type OutcomeKind = 'sent' | 'stored-once' | 'stored-twice' | 'out-of-order' | 'error';
 
 export interface ProducerOutcome {
+  /** Increases with every outcome of this panel, so the webview can tell a new outcome from one it set aside. */
+  seq?: number;
   kind: OutcomeKind;
   /** A plain-language explanation of what the broker did. */
   caption: string;
@@ -91,6 +137,21 @@ export interface ProducerOutcome {
   logEndAfter?: number;
   errorCode?: number;
   errorName?: string;
+  /** A send: what each partition got, in partition order (first and last offset, how many records). */
+  partitions?: PartitionSummary[];
+}
+
+export interface PartitionSummary {
+  partition: number;
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** "partition 2: offsets 10–14 (5 records)", "partition 0: offset 7 (1 record)". */
+export function partitionSummaryLine(s: PartitionSummary): string {
+  const where = s.first === s.last ? `offset ${s.first}` : `offsets ${s.first}–${s.last}`;
+  return `partition ${s.partition}: ${where} (${s.count} record${s.count === 1 ? '' : 's'})`;
 }
 
 export interface SequenceRow {
@@ -114,8 +175,12 @@ export interface ProducerSnapshot {
   lastBatch: { topic: string; partition: number; recordCount: number; baseSequence: number } | null;
   /** A form to load into the inputs (set when the panel was opened prefilled, e.g. "Produce a copy"). */
   prefill: ProducerForm | null;
-  /** Increments each time a prefill is set, so the webview applies it once. */
-  prefillSeq: number;
+  /**
+   * Unique per prefill (never reused, also not by the controller of a reloaded window), so the webview applies each
+   * prefill once: it remembers the last one it applied in its saved state, and a webview re-created when its tab is
+   * shown again, or after a reload, keeps what the person typed since.
+   */
+  prefillId: string | null;
 }
 
 export type ProducerHostMessage = HostMessage<ProducerProtocol>;
@@ -132,7 +197,7 @@ export function parseProducerForm(v: unknown): ProducerForm {
     partition: intOrNull(o, 'partition', 0, 1_000_000),
     key: str(o, 'key', 1 << 20),
     value: str(o, 'value', 8 << 20),
-    valueFormat: oneOf(o, 'valueFormat', ['text', 'json'] as const),
+    valueFormat: oneOf(o, 'valueFormat', VALUE_FORMATS),
     headers: arr(o, 'headers', MAX_HEADERS).map(headerRow),
     timestamp: intOrNull(o, 'timestamp', 0, 8_640_000_000_000_000),
     copies: int(o, 'copies', 1, MAX_COPIES),
@@ -140,6 +205,19 @@ export function parseProducerForm(v: unknown): ProducerForm {
   };
   return form;
 }
+
+/** The fields a person types, by the name used in their error messages (see inUserWords in ipc.ts). */
+export const PRODUCER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: 'The topic name',
+  partitions: 'Partitions',
+  copies: 'Copies',
+  key: 'The key',
+  value: 'The value',
+  headers: 'Headers',
+  timestamp: 'The timestamp',
+  path: 'The file path',
+  topic: 'The topic',
+};
 
 /** The host's check of every message from the producer webview. */
 export const validateProducerRequest = requestValidator<ProducerProtocol>({
@@ -164,17 +242,26 @@ export const validateProducerRequest = requestValidator<ProducerProtocol>({
     partition: int(o, 'partition', 0, 1_000_000),
     offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
   }),
+  pickFile: () => ({}),
 });
+
+/** What "Send many from file" reads, as the panel states it next to the file box. */
+export const RECORDS_FILE_FORMAT =
+  'A .jsonl file (one record per line) or a .json array. Each record is {"key": "…", "value": …, "headers": {"name": "…"}} ' +
+  '(key and headers optional; a value that is not a string is sent as its JSON text), or any other JSON value, which becomes the value.';
 
 /** The state the webview saves with setState and the serializer hands back after a reload. */
 export interface ProducerSavedState {
   form: ProducerForm;
+  /** The prefill (ProducerSnapshot.prefillId) already loaded into the form, if any. */
+  appliedPrefill?: string | null;
 }
 
 export function parseProducerSavedState(raw: unknown): ProducerSavedState | null {
   try {
     const o = obj(raw, 'state');
-    return { form: parseProducerForm(o.form) };
+    const applied = typeof o.appliedPrefill === 'string' ? o.appliedPrefill : null;
+    return { form: parseProducerForm(o.form), appliedPrefill: applied };
   } catch {
     return null;
   }

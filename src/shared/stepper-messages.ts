@@ -83,7 +83,8 @@ export interface PartitionView {
   position: number | null;
   owner: string | null;
   lag: number;
-  history: { offset: number; memberId: string; generationId: number; timestamp: number }[];
+  /** `by`: who committed, for a person: the panel consumer's name, else the member's client id, else its id. */
+  history: { offset: number; memberId: string; by: string; generationId: number; timestamp: number }[];
 }
 
 export interface OtherGroupView {
@@ -117,6 +118,13 @@ function consumerName(o: Record<string, unknown>): string {
   if (!/^consumer-\d{1,6}$/.test(v)) fail(`field "consumer": "${v}" is not a consumer of this panel`);
   return v;
 }
+
+/** The fields a person types, by the name used in their error messages (see inUserWords in ipc.ts). */
+export const STEPPER_FIELD_LABELS: Readonly<Record<string, string>> = {
+  groupId: 'The group id',
+  max: 'Poll max',
+  topic: 'The topic',
+};
 
 /** The host's check of every message from the stepper webview. */
 export const validateStepperRequest = requestValidator<StepperProtocol>({

@@ -3,21 +3,29 @@
  * filter (substring or regex on key, value, header), live tail, and the records table with copy / produce-a-copy
  * actions. For a compacted topic: Compact now, and a row marking each gap in the offsets (records compaction
  * removed). Renders host snapshots; saves its inputs with setState. Messages: src/shared/browser-messages.ts.
+ * Export: the ticked rows, the page or every match of the filter to JSON Lines, JSON or CSV (the host asks where);
+ * "Copy as kcat command" per record. A large key or value (many lines or characters) shows as a one-line preview
+ * that opens on click. Times are local with their UTC offset; the time seek box takes local time too.
  */
 import type {
   BrowserProtocol,
   BrowserSavedState,
   BrowserSnapshot,
+  ExportFormatId,
+  ExportScope,
   RecordFilter,
+  RecordRef,
   RecordRow,
   Seek,
 } from '../shared/browser-messages';
+import { MAX_SELECTION } from '../shared/browser-messages';
+import { formatZonedTime, parseTypedTime } from '../shared/record-time';
 import {
+  brokerStatus,
   button,
   byId,
   channel,
   checked,
-  formatTime,
   h,
   icon,
   setOptions,
@@ -39,7 +47,15 @@ let state: BrowserSavedState = saved ?? {
 };
 let snap: BrowserSnapshot | null = null;
 let lastFilter = '';
+/** The snapshot error on screen, taken away once a snapshot no longer has it. */
+let shownError: string | null = null;
 const compression = ['', 'gzip', 'snappy', 'lz4', 'zstd'];
+/** The ticked rows ("partition:offset"), kept while they stay on the page. */
+const ticked = new Set<string>();
+const refKey = (r: RecordRef) => `${r.partition}:${r.offset}`;
+/** A key or value longer than this (characters or lines) is shown as a one-line preview that opens on click. */
+const BIG_CHARS = 300;
+const BIG_LINES = 6;
 
 const app = byId('app');
 app.append(
@@ -57,7 +73,11 @@ app.append(
     button('End', () => void open({ kind: 'end' }), { id: 'seek-end', icon: 'debug-step-over', secondary: true }),
     h('vscode-textfield', { id: 'seek-offset', class: 'narrow', placeholder: 'offset' }),
     button('Go', () => seekOffset(), { id: 'seek-offset-go', secondary: true, title: 'Seek to this offset' }),
-    h('vscode-textfield', { id: 'seek-time', placeholder: 'timestamp (ISO or ms)' }),
+    h('vscode-textfield', {
+      id: 'seek-time',
+      placeholder: 'time: 2026-12-01 13:05 (local), ISO or ms',
+      title: 'Local time (YYYY-MM-DD HH:MM[:SS]), ISO 8601 with a zone, or milliseconds since 1970',
+    }),
     button('Go', () => seekTime(), {
       id: 'seek-time-go',
       secondary: true,
@@ -84,6 +104,11 @@ app.append(
     h('vscode-checkbox', { id: 'filter-regex', label: 'regex' }),
     button('Apply', () => void open(state.seek), { id: 'apply-filter', icon: 'search' }),
     h('vscode-checkbox', { id: 'tail', label: 'Live tail' }),
+    h('vscode-checkbox', {
+      id: 'compact-rows',
+      label: 'One line per record',
+      title: 'Each record on one line, cut short',
+    }),
   ),
   h(
     'div',
@@ -105,6 +130,31 @@ app.append(
       secondary: true,
       title: 'Keep only the latest record of each key (cleanup.policy=compact); offsets do not change',
     }),
+  ),
+  h(
+    'div',
+    { class: 'row' },
+    icon('export'),
+    h(
+      'vscode-single-select',
+      { id: 'export-scope', title: 'What to export' },
+      h('vscode-option', { value: 'all' }, 'every record the filter matches'),
+      h('vscode-option', { value: 'page' }, 'the records on this page'),
+      h('vscode-option', { value: 'selection' }, 'the ticked records'),
+    ),
+    h(
+      'vscode-single-select',
+      { id: 'export-format', title: 'File format' },
+      h('vscode-option', { value: 'jsonl' }, 'JSON Lines'),
+      h('vscode-option', { value: 'json' }, 'JSON'),
+      h('vscode-option', { value: 'csv' }, 'CSV'),
+    ),
+    button('Export…', () => void exportNow(), {
+      id: 'export',
+      secondary: true,
+      title: 'Save these records to a file (binary keys and values as base64)',
+    }),
+    h('span', { id: 'ticked-count', class: 'hint' }),
   ),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('div', { id: 'note', class: 'hint' }),
@@ -136,6 +186,7 @@ async function open(seek: Seek): Promise<void> {
   if (!topic) return showStatus('Pick a topic.', 'error');
   const p = valueOf(partSel);
   state = {
+    ...state,
     topic,
     partition: p === 'all' || p === '' ? null : Number(p),
     seek,
@@ -168,10 +219,37 @@ function seekOffset(): void {
 
 function seekTime(): void {
   const raw = valueOf(byId('seek-time', 'vscode-textfield')).trim();
-  const n = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isFinite(n) || n < 0)
-    return showStatus(`"${raw}" is not a time: use an ISO date (2024-01-31T12:00:00Z) or ms since 1970.`, 'error');
+  const n = parseTypedTime(raw);
+  if (n === undefined || n < 0)
+    return showStatus(
+      `"${raw}" is not a time: type local time (2026-12-01 13:05), ISO 8601 with a zone (2026-12-01T12:05:00Z) or ms since 1970.`,
+      'error',
+    );
   void open({ kind: 'timestamp', timestamp: Math.floor(n) });
+}
+
+async function exportNow(): Promise<void> {
+  const scopeValue = valueOf(byId('export-scope', 'vscode-single-select'));
+  const formatValue = valueOf(byId('export-format', 'vscode-single-select'));
+  const scope: ExportScope = scopeValue === 'page' || scopeValue === 'selection' ? scopeValue : 'all';
+  const format: ExportFormatId = formatValue === 'json' || formatValue === 'csv' ? formatValue : 'jsonl';
+  const onPage = new Set((snap?.rows ?? []).map(refKey));
+  const selection = (snap?.rows ?? [])
+    .filter((r) => ticked.has(refKey(r)))
+    .map((r) => ({
+      partition: r.partition,
+      offset: r.offset,
+    }));
+  for (const k of [...ticked]) if (!onPage.has(k)) ticked.delete(k);
+  if (scope === 'selection' && selection.length === 0)
+    return showStatus('Tick the records to export first (the box at the start of each row).', 'error');
+  showStatus('Exporting…');
+  const r = await request('exportRecords', { format, scope, selection: selection.slice(0, MAX_SELECTION) });
+  if (r.ok) showStatus('');
+}
+
+function renderTicked(): void {
+  byId('ticked-count').textContent = ticked.size ? `${ticked.size} ticked` : '';
 }
 
 function renderSelects(): void {
@@ -194,16 +272,47 @@ function renderSelects(): void {
   );
 }
 
-function cell(text: string | null, kind: string, cls: string): HTMLElement {
+/** A one-line preview of a large text: its start with the whitespace folded, and how much there is. */
+function preview(text: string, kind: string): string {
+  let flat = text;
+  if (kind === 'json') {
+    try {
+      flat = JSON.stringify(JSON.parse(text));
+    } catch {
+      // shown as it came
+    }
+  }
+  flat = flat.replace(/\s+/g, ' ').trim();
+  const lines = text.split('\n').length;
+  const size = lines > 1 ? `${lines} lines, ${text.length} characters` : `${text.length} characters`;
+  return `${flat.length > 60 ? `${flat.slice(0, 60)}…` : flat} (${size})`;
+}
+
+/** A key or value cell; `schema` is the decoder's caption ("Avro · orders-value v2 (id 3)", or why it failed). */
+function cell(text: string | null, kind: string, cls: string, schema?: string): HTMLElement {
   if (text === null) return h('td', { class: `${cls} null` }, 'null');
-  return h(
-    'td',
-    { class: `${cls} ${kind}` },
+  if (schema !== undefined) {
+    const inner = cell(text, kind, cls);
+    inner.prepend(h('div', { class: 'schema-caption' }, schema));
+    return inner;
+  }
+  const full =
     kind === 'json'
       ? h('pre', {}, text)
       : kind === 'binary'
         ? h('code', { title: 'binary, shown as hex' }, text)
-        : text,
+        : text;
+  const big = text.length > BIG_CHARS || text.split('\n').length > BIG_LINES;
+  if (!big) return h('td', { class: `${cls} ${kind}` }, full);
+  return h(
+    'td',
+    { class: `${cls} ${kind} big` },
+    h(
+      'details',
+      {},
+      h('summary', { title: 'Show all of it' }, preview(text, kind)),
+      typeof full === 'string' ? h('pre', {}, full) : full,
+    ),
   );
 }
 
@@ -221,26 +330,49 @@ function row(r: RecordRow): HTMLElement {
     secondary: true,
     title: 'Produce a copy (opens the producer prefilled)',
   });
+  const kcat = button(
+    '',
+    () =>
+      void request('copyKcat', { partition: r.partition, offset: r.offset }).then(
+        (x) => x.ok && showStatus(`Copied the kcat command that prints record ${r.partition}@${r.offset}.`),
+      ),
+    { icon: 'terminal', secondary: true, title: 'Copy as kcat command' },
+  );
   const ts = h(
     'td',
-    { class: 'time', title: r.timestampType === 1 ? 'LogAppendTime' : 'CreateTime' },
-    formatTime(r.timestamp),
+    {
+      class: 'time',
+      title: `${r.timestampType === 1 ? 'LogAppendTime' : 'CreateTime'}, ${r.timestamp} ms since 1970 (${new Date(r.timestamp).toISOString()})`,
+    },
+    formatZonedTime(r.timestamp),
   );
+  const pick = h('input', {
+    type: 'checkbox',
+    class: 'pick',
+    title: 'Tick to export',
+    checked: ticked.has(refKey(r)),
+  });
+  pick.addEventListener('change', () => {
+    if (pick.checked) ticked.add(refKey(r));
+    else ticked.delete(refKey(r));
+    renderTicked();
+  });
   return h(
     'tr',
     { class: 'record', 'data-partition': r.partition, 'data-offset': r.offset },
+    h('td', { class: 'pick' }, pick),
     h('td', { class: 'num partition' }, String(r.partition)),
     h('td', { class: 'num offset' }, String(r.offset)),
     ts,
-    cell(r.key, r.keyKind, 'key'),
-    cell(r.value, r.valueKind, 'value'),
+    cell(r.key, r.keyKind, 'key', r.keySchema),
+    cell(r.value, r.valueKind, 'value', r.valueSchema),
     h(
       'td',
       { class: 'headers' },
       ...r.headers.map((x) => h('div', {}, h('b', {}, x.key), '=', x.value ?? 'null')),
       r.compression ? h('span', { class: 'tag' }, compression[r.compression] ?? `codec ${r.compression}`) : null,
     ),
-    h('td', { class: 'actions' }, copy, again),
+    h('td', { class: 'actions' }, copy, kcat, again),
   );
 }
 
@@ -250,6 +382,7 @@ function gapRow(partition: number, from: number, to: number): HTMLElement {
   return h(
     'tr',
     { class: 'gap', 'data-partition': partition, 'data-from': from, 'data-to': to },
+    h('td', {}, ''),
     h('td', { class: 'num partition' }, String(partition)),
     h('td', { colspan: 6 }, icon('fold'), ` ${what}: removed by compaction (a later record has the same key)`),
   );
@@ -273,10 +406,14 @@ function rowsWithGaps(s: BrowserSnapshot): HTMLElement[] {
 
 function render(s: BrowserSnapshot): void {
   snap = s;
-  if (s.topic) {
-    state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
-    save();
+  if (s.topic !== state.topic) {
+    // another topic (or none: the open one was deleted): positions typed for the old one mean nothing here
+    setValue(byId('seek-offset', 'vscode-textfield'), '');
+    setValue(byId('seek-time', 'vscode-textfield'), '');
   }
+  // The host's page is the truth: its topic (also none, after a deletion), partition, filter and tail mode.
+  state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
+  save();
   renderSelects();
   const f = JSON.stringify(s.filter);
   if (f !== lastFilter) {
@@ -289,14 +426,34 @@ function render(s: BrowserSnapshot): void {
   byId('prev', 'vscode-button').disabled = !s.hasPrev || s.tail;
   byId('next', 'vscode-button').disabled = !s.hasNext || s.tail;
   byId('range').textContent = s.ranges.map((r) => `p${r.partition}: ${r.logStartOffset}…${r.logEndOffset}`).join('   ');
-  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
-  else if (s.error) showStatus(s.error, 'error');
+  brokerStatus(s.brokerRunning);
+  if (s.brokerRunning && s.error) showStatus(s.error, 'error');
+  else if (shownError !== null && byId('status').textContent === shownError) showStatus('');
+  shownError = s.brokerRunning ? s.error : null;
   byId('note').textContent = s.note ?? '';
+  // a tick belongs to a row of the page: rows that left the page are not exported as "ticked"
+  const onPage = new Set(s.rows.map(refKey));
+  for (const k of [...ticked]) if (!onPage.has(k)) ticked.delete(k);
+  renderTicked();
+  const all = h('input', {
+    type: 'checkbox',
+    id: 'tick-all',
+    title: 'Tick every record on this page',
+    checked: s.rows.length > 0 && ticked.size === s.rows.length,
+  });
+  all.addEventListener('change', () => {
+    for (const r of s.rows)
+      if (all.checked) ticked.add(refKey(r));
+      else ticked.delete(refKey(r));
+    for (const box of document.querySelectorAll<HTMLInputElement>('#records input.pick')) box.checked = all.checked;
+    renderTicked();
+  });
   const table = byId('records');
   table.replaceChildren(
     h(
       'tr',
       {},
+      h('th', { class: 'pick' }, all),
       h('th', {}, 'P'),
       h('th', {}, 'Offset'),
       h('th', {}, 'Timestamp'),
@@ -322,6 +479,15 @@ topicSel.addEventListener('change', () => {
 });
 partSel.addEventListener('change', () => void open({ kind: 'beginning' }));
 tailEl.addEventListener('change', () => void request('setTail', { tail: checked(tailEl) }));
+const compactEl = byId('compact-rows', 'vscode-checkbox');
+const applyCompact = () => byId('records').classList.toggle('compact', state.compact === true);
+compactEl.checked = state.compact === true;
+applyCompact();
+compactEl.addEventListener('change', () => {
+  state = { ...state, compact: checked(compactEl) };
+  save();
+  applyCompact();
+});
 filterEl.addEventListener('keydown', (e) => {
   if ((e as KeyboardEvent).key === 'Enter') void open(state.seek);
 });

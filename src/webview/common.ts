@@ -182,7 +182,11 @@ export function setOptions(
   // eslint-disable-next-line no-restricted-syntax -- a fingerprint of the option list, not a partition
   const current = options.map((o) => `${o.value}\u0000${o.label}`).join('\u0001');
   if (select.dataset.options !== current) {
-    select.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value }, o.label)));
+    // The component re-reads its options when its slot changes and then selects the option marked `selected`
+    // (else the first one): a value set before that would be lost, so the wanted option carries the mark.
+    select.replaceChildren(
+      ...options.map((o) => h('vscode-option', { value: o.value, selected: o.value === selected }, o.label)),
+    );
     select.dataset.options = current;
   }
   if (valueOf(select) !== selected) setValue(select, selected);
@@ -193,6 +197,15 @@ export function showStatus(text: string, kind: 'info' | 'error' = 'info'): void 
   if (!el) return;
   el.textContent = text;
   el.className = `status ${kind}`;
+}
+
+export const BROKER_NOT_RUNNING = 'The Kafka Lite broker is not running.';
+
+/** Say so while the broker is stopped; once it runs again, take that message away (it is no longer true). */
+export function brokerStatus(running: boolean): void {
+  const el = document.getElementById('status');
+  if (!running) showStatus(BROKER_NOT_RUNNING, 'error');
+  else if (el && el.textContent === BROKER_NOT_RUNNING) showStatus('');
 }
 
 export function formatTime(ms: number): string {

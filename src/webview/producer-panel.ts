@@ -3,16 +3,47 @@
  * idempotence), the idempotence controls and the results list. Renders host snapshots; saves the form with
  * setState so a reload restores it. Messages: src/shared/producer-messages.ts.
  */
-import type { HeaderRow, ProducerForm, ProducerProtocol, ProducerSnapshot } from '../shared/producer-messages';
-import { emptyProducerForm } from '../shared/producer-messages';
-import { button, byId, channel, checked, h, icon, setOptions, setValue, showStatus, valueOf, vscode } from './common';
+import type {
+  HeaderRow,
+  ProducerForm,
+  ProducerProtocol,
+  ProducerSavedState,
+  ProducerSnapshot,
+  ValueFormat,
+} from '../shared/producer-messages';
+import {
+  RECORDS_FILE_FORMAT,
+  VALUE_FORMATS,
+  decodeTypedBytes,
+  emptyProducerForm,
+  partitionSummaryLine,
+} from '../shared/producer-messages';
+import { topicNameProblem } from '../shared/topic-name';
+import {
+  brokerStatus,
+  button,
+  byId,
+  channel,
+  checked,
+  h,
+  icon,
+  setOptions,
+  setValue,
+  showStatus,
+  valueOf,
+  vscode,
+} from './common';
 
 const { request, listen } = channel<ProducerProtocol>();
 
-const saved = (vscode.getState() as { form?: ProducerForm } | undefined)?.form;
+const savedState = vscode.getState() as Partial<ProducerSavedState> | undefined;
+const saved = savedState?.form;
 let form: ProducerForm = saved ? { ...emptyProducerForm(), ...saved } : emptyProducerForm();
 let snap: ProducerSnapshot | null = null;
-let appliedPrefill = 0;
+/** The prefill already loaded: kept in the saved state, so a re-created webview does not load it over the form. */
+let appliedPrefill: string | null = savedState?.appliedPrefill ?? null;
+/** Outcomes up to this number are not shown any more (a newer problem replaced them). */
+let setAside = 0;
 
 const app = byId('app');
 app.append(
@@ -51,6 +82,8 @@ app.append(
           { id: 'value-format', class: 'narrow' },
           h('vscode-option', { value: 'text' }, 'Text'),
           h('vscode-option', { value: 'json' }, 'JSON'),
+          h('vscode-option', { value: 'hex' }, 'Bytes (hex)'),
+          h('vscode-option', { value: 'base64' }, 'Bytes (base64)'),
         ),
         button('Format JSON', formatJson, { id: 'format-json', icon: 'json', secondary: true }),
         h('span', { id: 'json-check', class: 'hint' }),
@@ -108,8 +141,15 @@ app.append(
       placeholder: 'records.json or records.jsonl (in the workspace)',
       class: 'grow',
     }),
+    button('Browse…', () => void pickFile(), {
+      id: 'pick-file',
+      icon: 'folder-opened',
+      secondary: true,
+      title: 'Pick a .jsonl or .json file in the workspace',
+    }),
     button('Send many from file', () => void sendFile(), { id: 'send-file', icon: 'file', secondary: true }),
   ),
+  h('div', { id: 'file-format', class: 'hint' }, RECORDS_FILE_FORMAT),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('vscode-divider', {}),
   h('h3', {}, icon('shield'), ' Idempotence'),
@@ -148,7 +188,8 @@ const copiesEl = byId('copies', 'vscode-textfield');
 const idemEl = byId('idempotent', 'vscode-checkbox');
 
 function save(): void {
-  vscode.setState({ form });
+  const state: ProducerSavedState = { form, appliedPrefill };
+  vscode.setState(state);
 }
 
 function loadForm(f: ProducerForm): void {
@@ -183,7 +224,9 @@ function readForm(): ProducerForm | string {
     partition: p === 'auto' || p === '' ? null : Number(p),
     key: valueOf(keyEl),
     value: valueOf(valueEl),
-    valueFormat: valueOf(fmtSel) === 'json' ? 'json' : 'text',
+    valueFormat: (VALUE_FORMATS as readonly string[]).includes(valueOf(fmtSel))
+      ? (valueOf(fmtSel) as ValueFormat)
+      : 'text',
     headers: form.headers,
     timestamp,
     copies,
@@ -278,9 +321,11 @@ function renderSelects(): void {
 async function createTopic(): Promise<void> {
   const name = valueOf(byId('new-topic', 'vscode-textfield')).trim();
   const partitions = Number(valueOf(byId('new-partitions', 'vscode-textfield')).trim() || '1');
-  if (!name) return showStatus('Type a name for the new topic.', 'error');
-  if (!Number.isInteger(partitions) || partitions < 1)
-    return showStatus('Partitions must be a whole number ≥ 1.', 'error');
+  if (!name) return refuse('Type a name for the new topic.');
+  const problem = topicNameProblem(name);
+  if (problem) return refuse(problem);
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 10000)
+    return refuse('Partitions must be a whole number from 1 to 10000.');
   const r = await request('createTopic', { name, partitions });
   if (r.ok) {
     form.topic = name;
@@ -294,20 +339,35 @@ async function createTopic(): Promise<void> {
 
 async function send(): Promise<void> {
   const f = readForm();
-  if (typeof f === 'string') return showStatus(f, 'error');
-  if (!f.topic) return showStatus('Pick a topic first (or create one).', 'error');
-  if (f.valueFormat === 'json' && !checkJson()) return showStatus('The value is not valid JSON.', 'error');
+  if (typeof f === 'string') return refuse(f);
+  if (!f.topic) return refuse('Pick a topic first (or create one).');
+  if (f.valueFormat === 'json' && !checkJson()) return refuse('The value is not valid JSON.');
+  if (f.valueFormat === 'hex' || f.valueFormat === 'base64') {
+    try {
+      decodeTypedBytes(f.value.split('{{i}}').join('1'), f.valueFormat);
+    } catch (e) {
+      return refuse(`The value is not ${f.valueFormat}: ${(e as Error).message}`);
+    }
+  }
   showStatus('Sending…');
   const r = await request('send', { form: f });
   if (r.ok) showStatus('Sent.');
 }
 
+async function pickFile(): Promise<void> {
+  const r = await request('pickFile');
+  if (r.ok && r.result.path !== null) {
+    setValue(byId('file', 'vscode-textfield'), r.result.path);
+    showStatus(`Picked ${r.result.path}: press "Send many from file" to send its records.`);
+  }
+}
+
 async function sendFile(): Promise<void> {
   const f = readForm();
-  if (typeof f === 'string') return showStatus(f, 'error');
-  if (!f.topic) return showStatus('Pick a topic first.', 'error');
+  if (typeof f === 'string') return refuse(f);
+  if (!f.topic) return refuse('Pick a topic first.');
   const path = valueOf(byId('file', 'vscode-textfield')).trim();
-  if (!path) return showStatus('Type the path of a .json or .jsonl file in the workspace.', 'error');
+  if (!path) return refuse('Type the path of a .json or .jsonl file in the workspace.');
   showStatus(`Sending records from ${path}…`);
   const r = await request('sendFile', { path, topic: f.topic, partition: f.partition, idempotent: f.idempotent });
   if (r.ok) showStatus(`Sent the records of ${path}.`);
@@ -318,21 +378,56 @@ async function skip(): Promise<void> {
   const f = readForm();
   const topic = last?.topic ?? (typeof f === 'string' ? '' : f.topic);
   const partition = last?.partition ?? (typeof f === 'string' ? null : f.partition) ?? 0;
-  if (!topic) return showStatus('Send a batch first: the skip applies to the partition of the last batch.', 'error');
+  if (!topic) return refuse('Send a batch first: the skip applies to the partition of the last batch.');
   await request('skipSequence', { topic, partition });
+}
+
+/** The outcome of the last request, unless the panel set it aside for a newer problem (refuse()). */
+function renderOutcome(): void {
+  const out = byId('outcome');
+  out.replaceChildren();
+  out.className = 'outcome';
+  const o = snap?.outcome;
+  if (o && (o.seq ?? 0) > setAside) {
+    out.classList.add(o.kind);
+    out.dataset.kind = o.kind;
+    const ic = {
+      sent: 'pass',
+      'stored-once': 'pass-filled',
+      'stored-twice': 'warning',
+      'out-of-order': 'error',
+      error: 'error',
+    }[o.kind];
+    out.append(icon(ic), ' ', h('span', { class: 'caption' }, o.caption));
+    if (o.partitions && o.partitions.length > 1)
+      out.append(
+        h(
+          'ul',
+          { class: 'per-partition' },
+          ...o.partitions.map((p) => h('li', { 'data-partition': p.partition }, partitionSummaryLine(p))),
+        ),
+      );
+  }
+}
+
+/** A problem found before anything is sent: shown in the status line, and the older outcome is set aside. */
+function refuse(text: string): void {
+  setAside = snap?.outcome?.seq ?? setAside;
+  renderOutcome();
+  showStatus(text, 'error');
 }
 
 function render(s: ProducerSnapshot): void {
   snap = s;
-  if (s.prefill && s.prefillSeq !== appliedPrefill) {
-    appliedPrefill = s.prefillSeq;
+  if (s.prefill && s.prefillId !== null && s.prefillId !== appliedPrefill) {
+    appliedPrefill = s.prefillId;
     loadForm(s.prefill);
   }
   renderSelects();
   idemEl.checked = s.idempotent;
   form.idempotent = s.idempotent;
   document.body.classList.toggle('stopped', !s.brokerRunning);
-  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
+  brokerStatus(s.brokerRunning);
 
   byId('idem-info').textContent = s.idempotent
     ? s.producerId >= 0
@@ -364,21 +459,7 @@ function render(s: ProducerSnapshot): void {
   seq.hidden = s.sequences.length === 0;
   byId('skip', 'vscode-button').disabled = !s.idempotent;
 
-  const out = byId('outcome');
-  out.replaceChildren();
-  out.className = 'outcome';
-  if (s.outcome) {
-    out.classList.add(s.outcome.kind);
-    out.dataset.kind = s.outcome.kind;
-    const ic = {
-      sent: 'pass',
-      'stored-once': 'pass-filled',
-      'stored-twice': 'warning',
-      'out-of-order': 'error',
-      error: 'error',
-    }[s.outcome.kind];
-    out.append(icon(ic), ' ', h('span', { class: 'caption' }, s.outcome.caption));
-  }
+  renderOutcome();
 
   const res = byId('results');
   const rows = s.results.slice(-200).reverse();

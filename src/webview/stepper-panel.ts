@@ -12,6 +12,7 @@ import type {
   StepperSnapshot,
 } from '../shared/stepper-messages';
 import {
+  brokerStatus,
   button,
   byId,
   channel,
@@ -286,7 +287,7 @@ function render(s: StepperSnapshot): void {
     state.topic,
   );
   if (document.activeElement !== groupEl && s.groupId) setValue(groupEl, s.groupId);
-  if (!s.brokerRunning) showStatus('The Kafka Lite broker is not running.', 'error');
+  brokerStatus(s.brokerRunning);
   byId('caption').textContent = s.caption ?? '';
   const g = s.group;
   byId('group-line').textContent = s.groupId
@@ -337,8 +338,8 @@ function render(s: StepperSnapshot): void {
           ...p.history.map((e) =>
             h(
               'span',
-              { class: 'hist', title: `generation ${e.generationId}` },
-              `${e.offset} by ${e.memberId.slice(0, 28)} at ${formatTime(e.timestamp).slice(11)}`,
+              { class: 'hist', title: `generation ${e.generationId}, member ${e.memberId || '(none)'}` },
+              `${e.offset} by ${e.by} at ${formatTime(e.timestamp).slice(11)}`,
             ),
           ),
         ),

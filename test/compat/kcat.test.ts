@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Running } from './harness';
+import { kcatCommand } from '../../src/extension/panels/record-export';
 import { KCAT, kcat, removeDir, startBroker, waitFor } from './harness';
 
 describe('kcat (librdkafka) against Kafka Lite', function () {
@@ -143,5 +144,30 @@ describe('kcat (librdkafka) against Kafka Lite', function () {
     const state = k.broker.producerState('kcat-idem', 0);
     assert.strictEqual(state.length, 1);
     assert.strictEqual(state[0].nextSequence, 500);
+  });
+
+  it("the record browser's Copy as kcat command prints that very record, with its key and headers", async () => {
+    await k.broker.createTopic('orders.v1', 2);
+    await k.broker.produce(
+      'orders.v1',
+      [
+        { key: 'a', value: 'first' },
+        { key: 'b', value: 'second', headers: [{ key: 'src', value: Buffer.from('web') }] },
+        { key: 'c', value: 'third' },
+      ],
+      { partition: 1 },
+    );
+    const command = kcatCommand(k.bootstrap, { topic: 'orders.v1', partition: 1, offset: 1 });
+    const words = command.split(' ');
+    assert.strictEqual(words[0], 'kcat', command);
+    const r = await kcat(words.slice(1));
+    assert.strictEqual(r.code, 0, r.stderr);
+    const lines = r.stdout.toString().trim().split('\n');
+    assert.strictEqual(lines.length, 1, 'exactly one record');
+    const got = JSON.parse(lines[0]) as Record<string, unknown>;
+    assert.deepStrictEqual(
+      [got.topic, got.partition, got.offset, got.key, got.payload, got.headers],
+      ['orders.v1', 1, 1, 'b', 'second', ['src', 'web']],
+    );
   });
 });

@@ -68,8 +68,7 @@ describe('Kafka Lite explorer (e2e)', function () {
 
   it('creates a topic from the palette, validating the name as it is typed', async () => {
     await vs.runCommand('Kafka Lite: Create Topic');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    const input = await vs.quickInput(/Create Topic \(1\/3\)/);
     await input.fill('bad name');
     const message = vs.page.locator('.quick-input-widget .quick-input-message');
     await vs.page.waitForFunction(() =>
@@ -122,7 +121,7 @@ describe('Kafka Lite explorer (e2e)', function () {
     await vs.page.waitForFunction(
       () =>
         [...document.querySelectorAll('.monaco-list-row')].some((r) =>
-          /e2e-readers.*Stable.*1 member.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+          /e2e-readers.*lag 0 · Stable · 1 member/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
         ),
       undefined,
       { timeout: 20_000 },
@@ -132,23 +131,38 @@ describe('Kafka Lite explorer (e2e)', function () {
     await vs.page.waitForFunction(
       () =>
         [...document.querySelectorAll('.monaco-list-row')].some((r) =>
-          /e2e-readers.*Empty.*0 members.*lag 0/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+          /e2e-readers.*lag 0 · Empty · 0 members/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
         ),
       undefined,
       { timeout: 20_000 },
     );
 
     await group.click({ button: 'right' });
-    const item = vs.page.locator('.monaco-menu .action-item', { hasText: 'Reset Group Offsets' }).first();
-    await item.waitFor({ state: 'visible' });
+    await vs.page
+      .locator('.monaco-menu .action-item', { hasText: 'Reset Group Offsets' })
+      .first()
+      .waitFor({ state: 'visible' });
     await vs.screenshot('explorer-7-context-menu');
-    await item.click();
+    await vs.page.keyboard.press('Escape');
+    await vs.contextMenu(group, 'Reset Group Offsets');
     const quick = vs.page.locator('.quick-input-widget');
+    await vs.quickInput(/Which partitions/);
     await quick.locator('.monaco-list-row', { hasText: 'All topics' }).waitFor({ state: 'visible' });
     await quick.locator('.quick-input-box input').press('Enter');
     await quick.locator('.monaco-list-row', { hasText: 'earliest' }).waitFor({ state: 'visible' });
     await vs.screenshot('explorer-8-reset-strategy');
     await quick.locator('.quick-input-box input').press('Enter');
+    // the preview: each partition's committed offset and the new one, before anything is written
+    const dialog = vs.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await dialog.innerText(), /Reset the offsets of group "e2e-readers" to the earliest/);
+    assert.match(await dialog.innerText(), /e2e-orders \[0\]: 7 → 0 \(7 back\)/);
+    await vs.screenshot('explorer-8b-reset-preview');
+    await dialog.locator('.monaco-button', { hasText: 'Reset' }).first().click();
+    await vs.page
+      .locator('.notifications-toasts', { hasText: 'Offsets of group "e2e-readers" reset' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
 
     await vs.page.waitForFunction(
       () =>
@@ -164,5 +178,49 @@ describe('Kafka Lite explorer (e2e)', function () {
     await lagRow.waitFor({ state: 'visible' });
     assert.match((await lagRow.innerText()).replace(/\s+/g, ' '), /committed 0 · end 7 · lag 7/);
     await vs.screenshot('explorer-9-offsets-reset');
+  });
+
+  it('Delete Topic asks for the name of a topic that holds records; Compact Topic Now is not offered on it', async () => {
+    const producer = kafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'e2e-delete-me',
+      messages: [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ],
+    });
+    await producer.disconnect();
+    const topic = row('Topics', 'e2e-delete-me');
+    await topic.waitFor({ state: 'visible', timeout: 15_000 });
+    await vs.page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.monaco-list-row')].some((r) =>
+          /e2e-delete-me.*2 records/.test((r as HTMLElement).innerText.replace(/\n/g, ' ')),
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    await topic.click({ button: 'right' });
+    const item = vs.page.locator('.monaco-menu .action-item', { hasText: 'Delete Topic' }).first();
+    await item.waitFor({ state: 'visible' });
+    const entry = (label: string) => vs.page.locator('.monaco-menu .action-item', { hasText: label });
+    assert.strictEqual(await entry('Purge Topic').count(), 1, 'the query sees the menu entries');
+    assert.strictEqual(await entry('Compact Topic Now').count(), 0, 'not offered on a topic that does not compact');
+    await vs.page.keyboard.press('Escape');
+    await vs.contextMenu(topic, 'Delete Topic');
+    const quick = vs.page.locator('.quick-input-widget');
+    const input = await vs.quickInput(/Delete Topic "e2e-delete-me"/);
+    await quick.locator('.quick-input-message', { hasText: 'holds 2 record(s)' }).waitFor({ state: 'visible' });
+    await input.fill('e2e-delete');
+    await quick
+      .locator('.quick-input-message', { hasText: 'Type "e2e-delete-me" exactly' })
+      .waitFor({ state: 'visible' });
+    await input.press('Enter'); // a wrong name deletes nothing
+    await vs.screenshot('explorer-10-delete-type-name');
+    assert.ok(await topic.isVisible(), 'still there');
+    await input.fill('e2e-delete-me');
+    await input.press('Enter');
+    await topic.waitFor({ state: 'detached', timeout: 15_000 });
   });
 });

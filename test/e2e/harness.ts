@@ -430,8 +430,21 @@ export interface Session {
   userDataDir: string;
   /** Saves test-artifacts/e2e/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
-  /** Opens the command palette, types the title and runs the matching command. */
+  /**
+   * Opens the command palette, types the title and runs the matching command. Resolves once the palette has let
+   * go of its input (closed, or handed the widget to a picker the command opened), so the next quick-input step
+   * never types into the palette.
+   */
   runCommand(title: string): Promise<void>;
+  /** The input of the quick input (a picker or input box) whose placeholder, prompt or title matches, once shown. */
+  quickInput(match: RegExp, timeoutMs?: number): Promise<Locator>;
+  /**
+   * Right-clicks `row` and runs its context-menu entry `label`: the entry is hovered until the menu marks it as
+   * focused, then Enter runs it (a mouse click on a menu that is still laying itself out can land as a mere hover).
+   */
+  contextMenu(row: Locator, label: string): Promise<void>;
+  /** "Developer: Reload Window", waiting for the new workbench page (not the old one that is unloading). */
+  reloadWindow(): Promise<void>;
   /** Shows the "Kafka Lite" activity-bar container (does not toggle it closed when already shown). */
   openKafkaLiteContainer(): Promise<void>;
   /** The first tree/list row whose text matches. */
@@ -536,6 +549,73 @@ function makeSession(
         throw new Error(`command "${title}" not found in the palette; rows shown: ${JSON.stringify(shown)}`);
       }
       await row.click();
+      // The palette hides (or a picker the command opens takes the widget over, with its own empty value) before
+      // the command's own steps begin: until then a "visible" quick input is still the palette.
+      try {
+        await page.waitForFunction(
+          () => {
+            const w = document.querySelector<HTMLElement>('.quick-input-widget');
+            const i = w?.querySelector<HTMLInputElement>('.quick-input-box input');
+            return !w || !i || w.style.display === 'none' || !i.value.startsWith('>');
+          },
+          undefined,
+          { timeout: 10_000 },
+        );
+      } catch (e) {
+        // a reload started by the command destroys the page's context: the palette is gone with it
+        if (!/context was destroyed|navigat/i.test((e as Error).message)) throw e;
+      }
+    },
+
+    async quickInput(match, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      for (;;) {
+        const seen = await page.evaluate(() => {
+          const w = document.querySelector<HTMLElement>('.quick-input-widget');
+          if (!w || w.style.display === 'none') return null;
+          const i = w.querySelector<HTMLInputElement>('.quick-input-box input');
+          return [
+            i?.getAttribute('placeholder') ?? '',
+            i?.getAttribute('aria-label') ?? '',
+            w.querySelector('.quick-input-title')?.textContent ?? '',
+            w.querySelector('.quick-input-message')?.textContent ?? '',
+          ].join('\n');
+        });
+        if (seen !== null && match.test(seen) && (await input.isVisible())) return input;
+        if (Date.now() > deadline) {
+          throw new Error(`no quick input matching ${match} within ${timeoutMs} ms (shown: ${JSON.stringify(seen)})`);
+        }
+        await page.waitForTimeout(100);
+      }
+    },
+
+    async contextMenu(row, label) {
+      await row.click({ button: 'right' });
+      const entry = page.locator('.monaco-menu .action-item', { hasText: label }).first();
+      await entry.waitFor({ state: 'visible', timeout: 10_000 });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        await entry.hover();
+        const focused = await entry
+          .evaluate((el) => {
+            const root = el.getRootNode() as Document | ShadowRoot; // menus may live in a shadow root
+            return el.classList.contains('focused') || el.contains(root.activeElement);
+          })
+          .catch(() => false);
+        if (focused) break;
+        if (Date.now() > deadline) throw new Error(`the context-menu entry "${label}" did not take the focus`);
+        await page.waitForTimeout(100);
+      }
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    },
+
+    async reloadWindow() {
+      const loaded = page.waitForEvent('load', { timeout: 60_000 });
+      await session.runCommand('Developer: Reload Window');
+      await loaded;
+      await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     },
 
     async openKafkaLiteContainer() {
@@ -610,7 +690,14 @@ function makeSession(
     async statusBarText(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const texts = await page.locator('.statusbar .statusbar-item').allInnerTexts();
+        // a window reload destroys the page's context under a read: read again on the new page
+        const texts = await page
+          .locator('.statusbar .statusbar-item')
+          .allInnerTexts()
+          .catch((e: Error) => {
+            if (/context was destroyed|navigat/i.test(e.message)) return [] as string[];
+            throw e;
+          });
         const hit = texts.find((t) => pattern.test(t));
         if (hit !== undefined) return hit;
         if (Date.now() > deadline)

@@ -1,22 +1,45 @@
 /**
  * Consumer group commands: Reset Group Offsets… (earliest / latest / timestamp / offset / shift, for all the
- * group's partitions, one topic or one partition) and Delete Group… (modal confirmation). Both are refused
+ * group's partitions, one topic or one partition; a modal preview of each partition's committed → new offset, from
+ * the engine's dry run, before anything is written, then a message saying what changed) and Delete Group… (modal
+ * confirmation). Both are refused
  * while the group has active members; the person sees the broker's own reason. Each accepts its inputs as
  * arguments (a tree node or a group id first) so tests run it without prompts. Registered from extension.ts.
  */
+import { TopicPartitionMap } from '../../shared/topic-partition';
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
+import type { ResetRow } from '../model/confirm';
+import { resetDone, resetPreview } from '../model/confirm';
 import { formatCount } from '../model/format';
 import type { CommandFailure } from './common';
 import { fail, KEEP_OPEN, parseInteger, pickGroup, brokerOrWarn, targetOf } from './common';
 
 export interface ResetArgs {
   spec: OffsetResetSpec;
+  /** Show the preview (current → new per partition) and ask before applying; default: only when prompted. */
+  confirm?: boolean;
   /** null/undefined = every partition the group has committed. */
   topic?: string | null;
   partition?: number | null;
+}
+
+/** The reset's target in words, for the preview's question. */
+function describeSpec(spec: OffsetResetSpec): string {
+  switch (spec.kind) {
+    case 'earliest':
+      return 'the earliest offsets (log start)';
+    case 'latest':
+      return 'the latest offsets (log end)';
+    case 'timestamp':
+      return `the first records at or after ${new Date(spec.timestamp).toISOString()}`;
+    case 'offset':
+      return `offset ${formatCount(spec.offset)}`;
+    case 'shift':
+      return spec.by < 0 ? `${formatCount(-spec.by)} records back` : `${formatCount(spec.by)} records ahead`;
+  }
 }
 
 function activeMembers(broker: Broker, groupId: string): number {
@@ -109,6 +132,8 @@ export function registerGroupCommands(
         let topic: string | null = argsIn ? (argsIn.topic ?? null) : (target.topic ?? null);
         let partition: number | null = argsIn ? (argsIn.partition ?? null) : (target.partition ?? null);
         let spec = argsIn?.spec;
+        // Asked interactively (or asked for with confirm: true): preview the change before applying it.
+        const preview = !spec || argsIn?.confirm === true;
         if (!spec) {
           // Say it now rather than after three prompts; the broker still has the last word below.
           const members = activeMembers(broker, groupId);
@@ -140,10 +165,25 @@ export function registerGroupCommands(
           if (!spec) return undefined;
         }
         try {
+          const committed = new TopicPartitionMap<number>();
+          for (const c of broker.fetchOffsets(groupId, null)) committed.set(c.topic, c.partition, c.offset);
+          const rows = (entries: OffsetCommitEntry[]): ResetRow[] =>
+            entries.map((e) => ({
+              topic: e.topic,
+              partition: e.partition,
+              current: committed.get(e.topic, e.partition) ?? -1,
+              next: e.offset,
+            }));
+          if (preview) {
+            const planned = await broker.resetOffsets(groupId, topic, partition, spec, { dryRun: true });
+            const q = resetPreview(groupId, describeSpec(spec), rows(planned));
+            const ok = await vscode.window.showWarningMessage(q.message, { modal: true, detail: q.detail }, 'Reset');
+            if (ok !== 'Reset') return undefined;
+          }
           const entries = await broker.resetOffsets(groupId, topic, partition, spec);
-          const summary = entries.map((e) => `${e.topic}[${e.partition}] → ${formatCount(e.offset)}`).join(', ');
-          log.info(`Offsets of group ${groupId} reset (${spec.kind}): ${summary}.`);
-          void vscode.window.showInformationMessage(`Kafka Lite: offsets of ${groupId} reset: ${summary}`);
+          const done = resetDone(groupId, rows(entries));
+          log.info(`${done} (${spec.kind})`);
+          void vscode.window.showInformationMessage(`Kafka Lite: ${done}`);
           return entries;
         } catch (e) {
           return fail(log, `Cannot reset offsets of group "${groupId}"`, e);

@@ -1,6 +1,6 @@
 /**
  * Topic commands: Create Topic… (name validated as you type with Kafka's rule, partitions, optional configs),
- * Delete Topic… (modal confirmation), Purge Topic (delete records up to the log end, with progress), Compact
+ * Delete Topic… (a topic holding records asks for its name to be typed; an empty one a modal Yes/No), Purge Topic (delete records up to the log end, with progress), Compact
  * Topic Now (a compacted topic keeps the latest record per key), Add Partitions…, Topic Configs… (view and edit), Copy Topic Name, Produce Record… (topic, key, value).
  *
  * Each command accepts its inputs as arguments (a tree node or a topic name first) so tests and other commands
@@ -8,8 +8,10 @@
  */
 import * as vscode from 'vscode';
 import type { CompactionStats, TopicConfigs, TopicInfo } from '../../broker/types';
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { topicNameProblem } from '../../shared/topic-name';
 import type { BrokerHost } from '../broker-host';
+import { deleteTopicConfirmation } from '../model/confirm';
 import { formatCompaction, formatCount } from '../model/format';
 import type { CommandFailure } from './common';
 import { fail, KEEP_OPEN, parseInteger, pickTopic, brokerOrWarn, targetOf } from './common';
@@ -122,15 +124,26 @@ export function registerTopicCommands(
       const topic = targetOf(arg, 'topic').topic ?? (await pickTopic(broker, 'Topic to delete'));
       if (!topic) return undefined;
       if (opts?.confirm !== false) {
-        const ok = await vscode.window.showWarningMessage(
-          `Delete topic "${topic}"?`,
-          {
-            modal: true,
-            detail: 'Its records and every group\u2019s committed offsets for it are deleted. This cannot be undone.',
-          },
-          'Delete',
-        );
-        if (ok !== 'Delete') return false;
+        let records = 0;
+        try {
+          for (const p of broker.partitions(topic)) records += p.logEndOffset - p.logStartOffset;
+        } catch {
+          records = 0; // an unknown topic: deleteTopic below says so
+        }
+        const c = deleteTopicConfirmation(topic, records);
+        if (c.kind === 'modal') {
+          const ok = await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, 'Delete');
+          if (ok !== 'Delete') return false;
+        } else {
+          const typed = await vscode.window.showInputBox({
+            ...KEEP_OPEN,
+            title: `Kafka Lite: Delete Topic "${topic}"`,
+            prompt: c.prompt,
+            placeHolder: c.placeHolder,
+            validateInput: c.validate,
+          });
+          if (typed !== topic) return false;
+        }
       }
       try {
         await broker.deleteTopic(topic);
@@ -287,11 +300,15 @@ export function registerTopicCommands(
         ));
       if (!topic) return undefined;
       let key = args.key;
+      // A compacted topic refuses keyless records; say so in the words of the form, not of the wire batch.
+      const compacted = parseCleanupPolicy(broker.getTopic(topic)?.configs['cleanup.policy']).compact;
+      const needsKey = `Topic "${topic}" is compacted (cleanup.policy=compact): every record needs a key, because compaction keeps the latest record of each key.`;
       if (key === undefined && args.value === undefined) {
         const k = await vscode.window.showInputBox({
           ...KEEP_OPEN,
           title: `Kafka Lite: Produce to ${topic} (1/2)`,
-          prompt: 'Key (leave empty for no key)',
+          prompt: compacted ? 'Key (required: the topic is compacted)' : 'Key (leave empty for no key)',
+          validateInput: (v) => (compacted && v === '' ? needsKey : undefined),
         });
         if (k === undefined) return undefined;
         key = k === '' ? null : k;
@@ -305,6 +322,8 @@ export function registerTopicCommands(
         });
         if (value === undefined) return undefined;
       }
+      if (compacted && (key === undefined || key === null))
+        return fail(log, `Could not produce to "${topic}"`, new Error(needsKey));
       const count = Math.max(1, Math.floor(args.count ?? 1));
       const record = { key: key ?? null, value };
       try {

@@ -252,11 +252,15 @@ export function topicNodes(cluster: ClusterReader): TreeNode[] {
             ? '\ncleanup.policy=compact: keeps the latest record of each key; offsets keep their numbers, with gaps'
             : ''),
         icon: { id: 'symbol-event' },
-        contextValue: 'topic',
+        // package.json offers Compact Topic Now only on `topic.compacted`; every other topic action on both.
+        contextValue: compacted ? 'topic.compacted' : 'topic',
         collapsible: true,
       };
     });
 }
+
+/** A partition is an ordered log: "list-ordered" (the codicon "symbol-array" draws as a literal "[ ]"). */
+export const PARTITION_ICON = 'list-ordered';
 
 export function partitionNodes(cluster: ClusterReader, topic: TopicNode): TreeNode[] {
   let parts: PartitionInfo[];
@@ -284,7 +288,7 @@ export function partitionNodes(cluster: ClusterReader, topic: TopicNode): TreeNo
           ? 'size on disk unknown (read over the Kafka protocol)'
           : `${formatBytes(p.sizeBytes)} in ${plural(p.segmentCount, 'segment')}`) +
         `\nlast record ${u.time ? 'unknown' : formatTimestamp(p.lastTimestamp)}`,
-      icon: { id: 'symbol-array' },
+      icon: { id: PARTITION_ICON },
       contextValue: 'partition',
       collapsible: true,
       parent: topic,
@@ -385,7 +389,8 @@ export function groupNodes(cluster: ClusterReader): TreeNode[] {
       members,
       totalLag,
       label: g.groupId,
-      description: `${state} · ${plural(members, 'member')} · lag ${formatCount(totalLag)}`,
+      // Lag first: a narrow sidebar cuts the description's end off, and the lag is what a person looks for.
+      description: `lag ${formatCount(totalLag)} · ${state} · ${plural(members, 'member')}`,
       tooltip:
         `${g.groupId}\nstate ${state}${d ? `, generation ${d.generationId}` : ''}\n` +
         `${plural(members, 'member')}, total lag ${formatCount(totalLag)}`,
@@ -423,7 +428,7 @@ export function groupSectionNodes(cluster: ClusterReader, group: GroupNode): Tre
       section: 'partitions',
       label: 'Partitions',
       description: formatCount(lagCount),
-      icon: { id: 'symbol-array' },
+      icon: { id: PARTITION_ICON },
       contextValue: 'groupSection.partitions',
       collapsible: true,
       parent: group,

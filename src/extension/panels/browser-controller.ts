@@ -23,13 +23,15 @@ import type {
   RecordRow,
   Seek,
 } from '../../shared/browser-messages';
-import { BROWSER_PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
+import { BROWSER_FIELD_LABELS, BROWSER_PAGE_SIZE, validateBrowserRequest } from '../../shared/browser-messages';
 import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import type { SchemaDecoder } from '../../schema-registry/decode';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
+import type { ExportFormat } from './record-export';
+import { EXPORT_FORMATS, ExportEncoder, kcatCommand } from './record-export';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
 export const SCAN_LIMIT = 20_000;
@@ -37,6 +39,35 @@ const MAX_TAIL_ROWS = 500;
 const CHUNK = BROWSER_PAGE_SIZE;
 /** Bytes read per call: whole batches are decoded, so read little more than a page needs (at least one batch comes back). */
 const READ_BYTES = 64 * 1024;
+/** An export reads in bigger steps: it wants every record, fast. */
+const EXPORT_READ_RECORDS = 5000;
+const EXPORT_READ_BYTES = 1024 * 1024;
+
+/** Where an export's text goes, piece by piece (the panel glue writes a file; tests keep a string). */
+export interface ExportSink {
+  write(text: string): void | Promise<void>;
+  /** Records written so far (for a progress display). */
+  progress?(records: number): void;
+  /** The person cancelled: stop writing. */
+  readonly cancelled?: boolean;
+}
+
+export interface ExportTarget {
+  /** A file name to offer, e.g. "orders.jsonl". */
+  suggestedName: string;
+  format: ExportFormat;
+  /** How many records at most (a selection or page: exact; a whole topic: before the filter). */
+  total: number;
+}
+
+/**
+ * Asks where to save, then runs `write` with a sink for that file. Resolves with the path written, or undefined when
+ * the person dismissed the save dialog; `cancelled: true` when they stopped the export under way (no file is kept).
+ */
+export type SaveExport = (
+  target: ExportTarget,
+  write: (sink: ExportSink) => Promise<void>,
+) => Promise<{ path: string; cancelled: boolean } | undefined>;
 
 export interface BrowserControllerOptions {
   getBroker: BrokerGetter;
@@ -48,6 +79,10 @@ export interface BrowserControllerOptions {
   tailDelayMs?: number;
   /** Decodes keys/values in Confluent's wire format (the embedded registry's); absent = shown as bytes. */
   getSchemaDecoder?: () => SchemaDecoder | undefined;
+  /** Saves an export (see SaveExport); without it, exports are refused. */
+  saveExport?: SaveExport;
+  /** The running broker's address for clients (host:port), for "Copy as kcat command". */
+  bootstrap?: () => string | undefined;
 }
 
 type Cursors = Map<number, number>;
@@ -78,20 +113,127 @@ export class BrowserController {
   private readonly requests = new RequestQueue();
   /** A compact request is running: its own logCompacted events need no extra re-read. */
   private compacting = false;
+  /** Where a restored panel is to open once the broker runs (see restore()). */
+  private pending: Seek | null = null;
+  /** The broker the page was last read from (brokerChanged re-reads only when that changed). */
+  private pageBroker: Broker | undefined;
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
+    this.pageBroker = opts.getBroker();
     this.watchBroker();
   }
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('browser', raw, validateBrowserRequest, this.handlers, (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'browser',
+        raw,
+        validateBrowserRequest,
+        this.handlers,
+        (m) => this.opts.post(m),
+        this.log,
+        BROWSER_FIELD_LABELS,
+      ),
     );
   }
 
+  /**
+   * The broker started, stopped or restarted. Stopped: the page is emptied (its records would be a snapshot of a
+   * broker that is gone) and the snapshot says the broker is not running. Running again: the open topic is read
+   * again from the current broker, at the same position (or where a panel restored after a reload wanted to be).
+   */
   brokerChanged(): void {
     this.watchBroker();
+    const b = this.opts.getBroker();
+    const same = b === this.pageBroker;
+    this.pageBroker = b;
+    if (same && !this.pending) {
+      this.pushSnapshot();
+      return;
+    }
+    if (!b || b.isClosed) {
+      this.clearPage();
+      this.note = null;
+      this.error = null;
+      this.pushSnapshot();
+      return;
+    }
+    if (this.topic === '') {
+      this.pushSnapshot();
+      return;
+    }
+    const pending = this.pending;
+    this.pending = null;
+    try {
+      if (!b.getTopic(this.topic)) {
+        this.topicGone(this.topic);
+        return;
+      }
+      const at: Seek =
+        pending ??
+        (this.start.size > 0 ? { kind: 'offset', offset: Math.min(...this.start.values()) } : { kind: 'beginning' });
+      if (pending || this.partition !== null || this.start.size === 0) {
+        this.open(this.topic, this.partition, at, this.filter, this.tail);
+      } else {
+        // a whole topic: each partition goes back to its own start of the page
+        const start: Cursors = new Map();
+        for (const p of this.scope(b)) {
+          const info = b.partitionInfo(this.topic, p);
+          const o = this.start.get(p) ?? info.logStartOffset;
+          start.set(p, Math.min(Math.max(o, info.logStartOffset), info.logEndOffset));
+        }
+        this.error = null;
+        if (this.tail) this.seek({ kind: 'end' });
+        else {
+          this.readForward(b, start);
+          this.pushSnapshot();
+        }
+      }
+    } catch (e) {
+      // open() recorded the error in the snapshot already when it could
+      if (this.error === null) {
+        this.error = (e as Error).message;
+        this.pushSnapshot();
+      }
+    }
+  }
+
+  /**
+   * A panel restored after a window reload: open the saved position now if the broker runs, else remember it and
+   * open it when the broker has started (brokerChanged).
+   */
+  restore(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
+    const b = this.opts.getBroker();
+    if (b && !b.isClosed) {
+      this.open(topic, partition, seek, filter, tail);
+      return;
+    }
+    this.topic = topic;
+    this.partition = partition;
+    this.filter = filter;
+    this.tail = tail;
+    this.pending = seek;
+    this.pushSnapshot();
+  }
+
+  private clearPage(): void {
+    this.rows = [];
+    this.history = [];
+    this.scanned = 0;
+  }
+
+  /** The open topic was deleted: nothing of it is shown any more, and the panel says why. */
+  private topicGone(name: string): void {
+    this.topic = '';
+    this.partition = null;
+    this.tail = false;
+    this.pending = null;
+    this.clearPage();
+    this.start = new Map();
+    this.next = new Map();
+    this.note = null;
+    this.error = `Topic "${name}" was deleted, and its records with it. Pick another topic.`;
     this.pushSnapshot();
   }
 
@@ -126,7 +268,10 @@ export class BrowserController {
         }, this.opts.tailDelayMs ?? 100);
       }),
       b.on('topicCreated', () => this.pushSnapshot()),
-      b.on('topicDeleted', () => this.pushSnapshot()),
+      b.on('topicDeleted', (e) => {
+        if (e.topic === this.topic) this.topicGone(e.topic);
+        else this.pushSnapshot();
+      }),
       // The periodic cleaner (or the command) compacted the open topic: show the page as it is now.
       b.on('logCompacted', (e) => {
         if (e.topic !== this.topic || this.tail || this.compacting) return;
@@ -175,29 +320,41 @@ export class BrowserController {
       const r = this.readOne(req.partition, req.offset);
       await this.opts.copyToClipboard?.(recordAsJson(r));
     },
+    copyKcat: async (req) => {
+      const r = this.readOne(req.partition, req.offset);
+      const bootstrap = this.opts.bootstrap?.();
+      if (!bootstrap) throw new PanelError('The Kafka Lite broker is not running.');
+      await this.opts.copyToClipboard?.(kcatCommand(bootstrap, r));
+    },
+    exportRecords: (req) => this.exportRecords(req.format, req.scope, req.selection),
     produceCopy: (req) => {
       const r = this.readOne(req.partition, req.offset);
       const text = (b: Buffer | null, what: string): string => {
         if (b === null) return '';
         const s = b.toString('utf8');
         if (!isPrintableText(s))
-          throw new PanelError(`The record's ${what} is binary; the producer panel sends text only.`);
+          throw new PanelError(
+            `The record's ${what} is binary; the producer panel takes a binary value (as base64) but a text ${what}.`,
+          );
         return s;
       };
-      const value = text(r.value, 'value');
-      let json: boolean;
-      try {
-        JSON.parse(value);
-        json = value.trim().startsWith('{') || value.trim().startsWith('[');
-      } catch {
-        json = false;
+      const binaryValue = r.value !== null && !isPrintableText(r.value.toString('utf8'));
+      const value = binaryValue ? r.value!.toString('base64') : text(r.value, 'value');
+      let json = false;
+      if (!binaryValue) {
+        try {
+          JSON.parse(value);
+          json = value.trim().startsWith('{') || value.trim().startsWith('[');
+        } catch {
+          json = false;
+        }
       }
       this.opts.openProducer?.({
         topic: r.topic,
         partition: null,
         key: text(r.key, 'key'),
         value,
-        valueFormat: json ? 'json' : 'text',
+        valueFormat: binaryValue ? 'base64' : json ? 'json' : 'text',
         headers: r.headers.map((h) => ({ key: h.key, value: text(h.value, `header "${h.key}"`) })),
         timestamp: null,
         copies: 1,
@@ -206,6 +363,78 @@ export class BrowserController {
     },
   };
 
+  /**
+   * Export records of the open topic: the ticked rows or the page shown (in the page's order), or every record of
+   * the topic (or the open partition) that the filter matches, partition by partition in offset order, up to each
+   * partition's log end when the export starts. The snapshot's note then says how many went where.
+   */
+  private async exportRecords(
+    format: ExportFormat,
+    scope: 'selection' | 'page' | 'all',
+    selection: { partition: number; offset: number }[],
+  ): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    if (this.topic === '') throw new PanelError('Open a topic first.');
+    if (!this.opts.saveExport) throw new PanelError('Exporting is not available here.');
+    const topic = this.topic;
+    const refs = scope === 'selection' ? selection : scope === 'page' ? this.rows : [];
+    if (scope === 'selection' && refs.length === 0) throw new PanelError('Tick the records to export first.');
+    if (scope === 'page' && refs.length === 0) throw new PanelError('There are no records on this page to export.');
+    const ends = new Map<number, { from: number; to: number }>();
+    if (scope === 'all') {
+      for (const p of this.scope(broker)) {
+        const i = broker.partitionInfo(topic, p);
+        ends.set(p, { from: i.logStartOffset, to: i.logEndOffset });
+      }
+    }
+    const total = scope === 'all' ? [...ends.values()].reduce((n, e) => n + (e.to - e.from), 0) : refs.length;
+    const matcher = scope === 'all' ? this.matcher : null;
+    const part = this.partition === null ? '' : `-p${this.partition}`;
+    const encoder = new ExportEncoder(format);
+    const saved = await this.opts.saveExport(
+      { suggestedName: `${topic}${part}.${EXPORT_FORMATS[format].extension}`, format, total },
+      async (sink) => {
+        await sink.write(encoder.start());
+        if (scope !== 'all') {
+          for (const ref of refs) {
+            if (sink.cancelled) return;
+            await sink.write(encoder.record(this.readOne(ref.partition, ref.offset)));
+          }
+          sink.progress?.(encoder.records);
+        } else {
+          for (const [p, { from, to }] of ends) {
+            let pos = from;
+            while (pos < to) {
+              if (sink.cancelled) return;
+              const b = this.opts.getBroker();
+              if (!b || b.isClosed || !b.getTopic(topic))
+                throw new PanelError(`The export stopped: topic "${topic}" is no longer readable.`);
+              const got = b.readRecords(topic, p, pos, Math.min(EXPORT_READ_RECORDS, to - pos), EXPORT_READ_BYTES);
+              if (got.length === 0) break;
+              let text = '';
+              for (const r of got) {
+                if (r.offset >= to) break;
+                if (!matcher || matcher.test(r)) text += encoder.record(r);
+              }
+              if (text) await sink.write(text);
+              pos = got[got.length - 1].offset + 1;
+              sink.progress?.(encoder.records);
+              // let the extension host breathe (and a cancel arrive) between chunks
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+          }
+        }
+        await sink.write(encoder.end());
+      },
+    );
+    if (!saved) return; // the save dialog was dismissed
+    const label = EXPORT_FORMATS[format].label;
+    this.note = saved.cancelled
+      ? `Export cancelled after ${encoder.records} record(s); no file was kept.`
+      : `Exported ${encoder.records} record(s) of "${topic}" to ${saved.path} (${label}).`;
+    this.pushSnapshot();
+  }
+
   /** Open a topic (partition null = all partitions) at a position, with a filter. Public for the panel glue. */
   open(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
     const broker = requireBroker(this.opts.getBroker);
@@ -213,6 +442,7 @@ export class BrowserController {
     this.partition = partition;
     this.filter = filter;
     this.tail = tail;
+    this.pending = null;
     this.rows = [];
     this.error = null;
     this.note = null;
@@ -385,7 +615,17 @@ export class BrowserController {
       return this.partition === null
         ? `Topic "${this.topic}" has no records yet.`
         : `Partition ${this.partition} has no records yet.`;
-    return this.matcher ? 'No record matches the filter here.' : 'No records at this position.';
+    // Say where the records are, so the person knows which offsets to seek to.
+    const where = [...this.start.keys()]
+      .sort((a, b) => a - b)
+      .map((p) => {
+        const i = broker.partitionInfo(this.topic, p);
+        return i.logEndOffset > i.logStartOffset
+          ? `partition ${p} holds offsets ${i.logStartOffset}–${i.logEndOffset - 1} (its next record gets ${i.logEndOffset})`
+          : `partition ${p} is empty (its next record gets ${i.logEndOffset})`;
+      })
+      .join('; ');
+    return `${this.matcher ? 'No record matches the filter here' : 'No records at this position'}: ${where}.`;
   }
 
   private hasNext(broker: Broker): boolean {

@@ -8,7 +8,7 @@
 import type { Broker } from '../../broker/broker';
 import { KafkaError, errorName } from '../../broker/errors';
 import type { Protocol, ReplyOf, RequestHandlers, RequestMessage } from '../../shared/ipc';
-import { dispatch, okReply } from '../../shared/ipc';
+import { dispatch, inUserWords, okReply } from '../../shared/ipc';
 import type { Validation } from '../../shared/validate';
 
 export type PanelLog = (level: 'info' | 'warn' | 'error', line: string) => void;
@@ -74,7 +74,8 @@ export function requireBroker(get: BrokerGetter): Broker {
 
 /**
  * Validate `raw`, run the handler of its type, then post the reply. Invalid messages are logged with one clear line
- * and answered (when they carry a usable id) with ok:false.
+ * and answered (when they carry a usable id) with ok:false and the problem in the person's words (`labels`: the
+ * fields a person types, see inUserWords in src/shared/ipc.ts).
  */
 export async function handleRequest<P extends Protocol>(
   panel: string,
@@ -83,13 +84,14 @@ export async function handleRequest<P extends Protocol>(
   handlers: RequestHandlers<P>,
   post: (msg: ReplyOf<P>) => void,
   log: PanelLog,
+  labels: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const v = validate(raw);
   if (!v.ok) {
     log('warn', `[${panel}] rejected a message from the webview: ${v.error}`);
     const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
     if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
-      post({ type: 'reply', id, ok: false, error: `invalid message: ${v.error}` });
+      post({ type: 'reply', id, ok: false, error: inUserWords(v.error, labels) });
     }
     return;
   }

@@ -9,6 +9,7 @@
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Broker } from '../../broker/broker';
@@ -16,6 +17,7 @@ import { ErrorCode, KafkaError, errorName } from '../../broker/errors';
 import { choosePartition } from '../../broker/partitioner';
 import type { ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
+import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import type { RequestHandlers } from '../../shared/ipc';
 import type { TopicPartition } from '../../shared/topic-partition';
 import { TopicPartitionMap } from '../../shared/topic-partition';
@@ -23,14 +25,28 @@ import type {
   ProducerForm,
   ProducerHostMessage,
   ProducerOutcome,
+  PartitionSummary,
   ProducerProtocol,
   ProducerSnapshot,
   SentRecordRow,
   SequenceRow,
 } from '../../shared/producer-messages';
-import { validateProducerRequest } from '../../shared/producer-messages';
+import {
+  PRODUCER_FIELD_LABELS,
+  decodeTypedBytes,
+  partitionSummaryLine,
+  validateProducerRequest,
+} from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
-import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  PanelError,
+  describeError,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
@@ -43,6 +59,8 @@ export interface ProducerControllerOptions {
   workspaceRoots?: () => string[];
   /** Opens the record browser at a record (the glue wires this to the browser panel). */
   openBrowser?: (topic: string, partition: number, offset: number) => void;
+  /** Shows an open dialog for a records file; resolves with its absolute path, or undefined when dismissed. */
+  pickFile?: () => Promise<string | undefined>;
   log?: PanelLog;
   prefill?: ProducerForm | null;
   idempotent?: boolean;
@@ -54,12 +72,14 @@ export class ProducerController {
   private idempotent: boolean;
   private results: SentRecordRow[] = [];
   private outcome: ProducerOutcome | null = null;
+  private outcomeSeq = 0;
+  private outcomeShown: ProducerOutcome | null = null;
   private lastBatch: ProducerSnapshot['lastBatch'] = null;
   private lastBatchKeys: (string | null)[] = [];
   /** The partitions this producer has sent to (or skipped a sequence on), in first-touched order. */
   private touched = new TopicPartitionMap<TopicPartition>();
   private prefill: ProducerForm | null;
-  private prefillSeq = 0;
+  private prefillId: string | null = null;
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
@@ -73,7 +93,7 @@ export class ProducerController {
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
     this.prefill = opts.prefill ?? null;
-    if (this.prefill) this.prefillSeq = 1;
+    if (this.prefill) this.prefillId = randomUUID();
     this.log = opts.log ?? noLog;
     this.watchBroker();
   }
@@ -81,14 +101,22 @@ export class ProducerController {
   /** Handle one raw message from the webview (validated here). Requests run one at a time, in order. */
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('producer', raw, validateProducerRequest, this.handlers, (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'producer',
+        raw,
+        validateProducerRequest,
+        this.handlers,
+        (m) => this.opts.post(m),
+        this.log,
+        PRODUCER_FIELD_LABELS,
+      ),
     );
   }
 
   /** Load a form into the webview (e.g. "Produce a copy" from the record browser). */
   setPrefill(form: ProducerForm): void {
     this.prefill = form;
-    this.prefillSeq++;
+    this.prefillId = randomUUID();
     this.pushSnapshot();
   }
 
@@ -118,26 +146,59 @@ export class ProducerController {
       this.setIdempotent(req.idempotent);
       this.pushSnapshot();
     },
-    send: async (req) => {
-      this.setIdempotent(req.form.idempotent);
-      await this.send(req.form);
-    },
-    resendLast: () => this.resendLast(),
-    skipSequence: (req) => this.skipSequence(req.topic, req.partition),
-    createTopic: async (req) => {
-      const broker = requireBroker(this.opts.getBroker);
-      await broker.createTopic(req.name, req.partitions);
-      this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
-      this.pushSnapshot();
-    },
-    sendFile: async (req) => {
-      this.setIdempotent(req.idempotent);
-      await this.sendFile(req.path, req.topic, req.partition);
-    },
+    send: (req) =>
+      this.refusing(async () => {
+        this.setIdempotent(req.form.idempotent);
+        await this.send(req.form);
+      }),
+    resendLast: () => this.refusing(() => this.resendLast()),
+    skipSequence: (req) => this.refusing(() => this.skipSequence(req.topic, req.partition)),
+    createTopic: (req) =>
+      this.refusing(async () => {
+        const broker = requireBroker(this.opts.getBroker);
+        await broker.createTopic(req.name, req.partitions);
+        this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
+        this.pushSnapshot();
+      }),
+    sendFile: (req) =>
+      this.refusing(async () => {
+        this.setIdempotent(req.idempotent);
+        await this.sendFile(req.path, req.topic, req.partition);
+      }),
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
+    pickFile: async () => {
+      if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
+      const picked = await this.opts.pickFile();
+      if (picked === undefined) return { path: null };
+      // inside a workspace folder: the path relative to it, as a person would type it
+      for (const root of this.opts.workspaceRoots?.() ?? []) {
+        const rel = path.relative(root, picked);
+        if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) return { path: rel };
+      }
+      throw new PanelError(
+        `"${picked}" is outside the workspace; only files inside the workspace folders can be sent. Copy it into the workspace first.`,
+      );
+    },
   };
+
+  /**
+   * Run a request; when it fails without saying so in the outcome itself (a validation error, a missing topic), the
+   * outcome becomes that error: an older "Stored …" must not stay on screen under a new failure.
+   */
+  private async refusing(task: () => Promise<void>): Promise<void> {
+    const before = this.outcome;
+    try {
+      await task();
+    } catch (e) {
+      if (this.outcome === before) {
+        this.outcome = { kind: 'error', caption: describeError(e) };
+        this.pushSnapshot();
+      }
+      throw e;
+    }
+  }
 
   private setIdempotent(on: boolean): void {
     if (on === this.idempotent) return;
@@ -164,10 +225,20 @@ export class ProducerController {
     const records: ProduceRecord[] = [];
     for (let i = 1; i <= form.copies; i++) {
       const key = form.key === '' ? null : substitute(form.key, i);
-      const value = substitute(form.value, i);
+      const text = substitute(form.value, i);
+      let value: string | Buffer = text;
+      if (form.valueFormat === 'hex' || form.valueFormat === 'base64') {
+        try {
+          value = Buffer.from(decodeTypedBytes(text, form.valueFormat));
+        } catch (e) {
+          const which = form.copies > 1 ? ` (copy ${i})` : '';
+          const name = form.valueFormat === 'hex' ? 'hex' : 'base64';
+          throw new PanelError(`The value${which} is not ${name}: ${(e as Error).message}`);
+        }
+      }
       if (form.valueFormat === 'json') {
         try {
-          JSON.parse(value);
+          JSON.parse(text);
         } catch (e) {
           const which = form.copies > 1 ? ` (copy ${i})` : '';
           throw new PanelError(`The value${which} is not valid JSON: ${(e as Error).message}`);
@@ -203,6 +274,18 @@ export class ProducerController {
     records: ProduceRecord[],
     explicit: number | null,
   ): Promise<void> {
+    // The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch.
+    const configs = broker.getTopic(topic)?.configs ?? {};
+    if (parseCleanupPolicy(configs['cleanup.policy']).compact) {
+      const i = records.findIndex((r) => r.key === null || r.key === undefined);
+      if (i >= 0) {
+        const which = records.length === 1 ? 'this record has none' : `record ${i + 1} of ${records.length} has none`;
+        throw new PanelError(
+          `Topic "${topic}" is compacted (cleanup.policy=compact): every record needs a key, and ${which}. ` +
+            `Type a key: compaction keeps the latest record of each key.`,
+        );
+      }
+    }
     // One batch per partition, in the order the records were typed (as a client's accumulator does).
     const groups = new Map<number, ProduceRecord[]>();
     let rr = 0;
@@ -215,7 +298,7 @@ export class ProducerController {
       g.push(r);
     }
     const producer = await this.getProducer();
-    const captions: string[] = [];
+    const perPartition = new Map<number, PartitionSummary>();
     let stored = 0;
     for (const [partition, recs] of groups) {
       for (let i = 0; i < recs.length; i += FILE_CHUNK) {
@@ -240,19 +323,28 @@ export class ProducerController {
           }),
         );
         stored += chunk.length;
-        captions.push(
-          chunk.length === 1
-            ? `partition ${partition} offset ${res.baseOffset}`
-            : `partition ${partition} offsets ${res.baseOffset}–${res.lastOffset}`,
-        );
+        const sum = perPartition.get(partition);
+        if (sum) {
+          sum.last = res.lastOffset;
+          sum.count += chunk.length;
+        } else
+          perPartition.set(partition, { partition, first: res.baseOffset, last: res.lastOffset, count: chunk.length });
       }
     }
     const idem = this.idempotent
       ? ` Producer id ${producer.producerId}, epoch ${producer.producerEpoch}: each batch carries a sequence number so a retry can be recognised.`
       : '';
+    // One line per partition (first–last offset, how many), however many batches it took.
+    const partitions = [...perPartition.values()].sort((a, b) => a.partition - b.partition);
     const shown =
-      captions.length > 4 ? `${captions.slice(0, 4).join('; ')}; … (${captions.length} batches)` : captions.join('; ');
-    this.outcome = { kind: 'sent', caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}` };
+      partitions.length > 4
+        ? `${partitions.length} partitions (one line each below)`
+        : partitions.map(partitionSummaryLine).join('; ');
+    this.outcome = {
+      kind: 'sent',
+      caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}`,
+      partitions,
+    };
     this.pushSnapshot();
   }
 
@@ -413,11 +505,20 @@ export class ProducerController {
       producerEpoch: p?.producerEpoch ?? -1,
       sequences,
       results: [...this.results],
-      outcome: this.outcome,
+      outcome: this.outcome && { ...this.outcome, seq: this.seqOf(this.outcome) },
       lastBatch: this.lastBatch,
       prefill: this.prefill,
-      prefillSeq: this.prefillSeq,
+      prefillId: this.prefillId,
     };
+  }
+
+  /** The same outcome keeps its number across snapshots; a new one gets the next. */
+  private seqOf(o: ProducerOutcome): number {
+    if (o !== this.outcomeShown) {
+      this.outcomeShown = o;
+      this.outcomeSeq++;
+    }
+    return this.outcomeSeq;
   }
 
   pushSnapshot(): void {

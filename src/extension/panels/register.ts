@@ -3,6 +3,8 @@
  * that open them from the palette and the tree (topic -> Open Producer Panel / Browse Records, partition -> Browse
  * Records, group -> Open Consumer Stepper). Called once by src/extension/extension.ts during activation.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import { BROWSER_VIEW_TYPE, parseBrowserSavedState } from '../../shared/browser-messages';
@@ -14,7 +16,9 @@ import type { PanelTarget } from './args';
 import { panelTarget } from './args';
 import { SchemaDecoder } from '../../schema-registry/decode';
 import type { SchemaRegistry } from '../../schema-registry/registry';
+import type { ExportSink, SaveExport } from './browser-controller';
 import { BrowserController } from './browser-controller';
+import { EXPORT_FORMATS } from './record-export';
 import type { PanelLog } from './controller-base';
 import { PanelSlot } from './panel-slot';
 import { ProducerController } from './producer-controller';
@@ -55,11 +59,13 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
           await vscode.env.clipboard.writeText(text);
         },
         openProducer: (form) => openProducer(form),
+        saveExport,
+        bootstrap: () => host.bootstrap,
       });
       const s = parseBrowserSavedState(saved);
-      if (s && host.broker) {
+      if (s) {
         try {
-          c.open(s.topic, s.partition, s.seek, s.filter, s.tail);
+          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail);
         } catch {
           // the snapshot carries the error (topic deleted meanwhile, ...)
         }
@@ -81,6 +87,16 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         idempotent: parseProducerSavedState(saved)?.form.idempotent,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
         openBrowser: (topic, partition, offset) => openBrowser({ topic, partition, offset }),
+        pickFile: async () => {
+          const picked = await vscode.window.showOpenDialog({
+            title: 'Send many from file: a .jsonl or .json file of records',
+            defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+            canSelectMany: false,
+            filters: { 'Records (JSON Lines, JSON)': ['jsonl', 'json'] },
+            openLabel: 'Use this file',
+          });
+          return picked?.[0]?.fsPath;
+        },
       }),
   });
 
@@ -104,6 +120,58 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
       });
     },
   });
+
+  /** The record browser's export: a save dialog, then the file written with a cancellable progress notification. */
+  const saveExport: SaveExport = async (target, write) => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: `Export records as ${EXPORT_FORMATS[target.format].label}`,
+      defaultUri: folder ? vscode.Uri.joinPath(folder, target.suggestedName) : undefined,
+      filters: { [EXPORT_FORMATS[target.format].label]: [EXPORT_FORMATS[target.format].extension] },
+      saveLabel: 'Export',
+    });
+    if (!uri) return undefined;
+    const file = uri.fsPath;
+    let cancelled = false;
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Exporting to ${path.basename(file)}`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const out = fs.createWriteStream(file, { encoding: 'utf8' });
+        const failed = new Promise<never>((_, reject) => out.once('error', reject));
+        failed.catch(() => undefined);
+        let shown = 0;
+        const sink: ExportSink = {
+          write: async (text) => {
+            if (text === '') return;
+            if (!out.write(text)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+          },
+          progress: (n) => {
+            if (target.total > 0)
+              progress.report({ increment: ((n - shown) / target.total) * 100, message: `${n} record(s)` });
+            shown = n;
+          },
+          get cancelled() {
+            return token.isCancellationRequested;
+          },
+        };
+        try {
+          await write(sink);
+          await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
+        } catch (e) {
+          out.destroy();
+          await fs.promises.rm(file, { force: true });
+          throw e;
+        }
+        cancelled = token.isCancellationRequested;
+        if (cancelled) await fs.promises.rm(file, { force: true });
+      },
+    );
+    return { path: file, cancelled };
+  };
 
   function openProducer(form?: ProducerForm): void {
     producer.show((c) => {

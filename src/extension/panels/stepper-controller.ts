@@ -26,7 +26,7 @@ import type {
   StepperProtocol,
   StepperSnapshot,
 } from '../../shared/stepper-messages';
-import { validateStepperRequest } from '../../shared/stepper-messages';
+import { STEPPER_FIELD_LABELS, validateStepperRequest } from '../../shared/stepper-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import {
   PanelError,
@@ -72,6 +72,17 @@ export class StepperController {
   private counter = 0;
   private delivered = new Set<string>();
   private caption: string | null;
+  /**
+   * What the caption describes while it is still going on: a consumer joining, or a crashed one whose session has
+   * not timed out yet. Each snapshot checks it and, once it is over, says how it ended (the caption never stays
+   * behind the group's real state).
+   */
+  private pendingCaption:
+    | { kind: 'joining'; name: string }
+    | { kind: 'crashed'; name: string; groupId: string; memberId: string; generationId: number }
+    | null = null;
+  /** Every member id a consumer of this panel had, with its name (for the commit history). */
+  private readonly memberNames = new Map<string, string>();
   private error: string | null = null;
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
@@ -94,7 +105,15 @@ export class StepperController {
 
   handle(raw: unknown): Promise<void> {
     return this.requests.run(() =>
-      handleRequest('stepper', raw, validateStepperRequest, this.handlers, (m) => this.opts.post(m), this.log),
+      handleRequest(
+        'stepper',
+        raw,
+        validateStepperRequest,
+        this.handlers,
+        (m) => this.opts.post(m),
+        this.log,
+        STEPPER_FIELD_LABELS,
+      ),
     );
   }
 
@@ -121,6 +140,7 @@ export class StepperController {
     const stale = this.consumers.filter((c) => c.broker !== b);
     if (stale.length > 0) {
       this.consumers = this.consumers.filter((c) => c.broker === b);
+      this.pendingCaption = null;
       this.caption = `The broker restarted: ${stale.map((c) => c.name).join(', ')} left the group with it. Add consumers again.`;
     }
     this.watchBroker();
@@ -200,6 +220,7 @@ export class StepperController {
       // Another group on the same topic: the consumers of the others stay, with their own positions and commits.
       const others = this.consumers.filter((c) => c.consumer.state !== 'left');
       this.groupId = groupId;
+      this.pendingCaption = null;
       this.caption =
         others.length > 0
           ? `Now showing group "${groupId}". ${others.map((c) => `${c.name} (${c.groupId})`).join(', ')} stay in their group: ` +
@@ -222,6 +243,7 @@ export class StepperController {
     this.delivered.clear();
     this.topic = topic;
     this.groupId = groupId;
+    this.pendingCaption = null;
     this.caption =
       had.length > 0
         ? `Switched to group "${groupId}" on "${topic}"; ${had.join(', ')} left the previous group.`
@@ -275,7 +297,10 @@ export class StepperController {
         this.schedulePush();
       });
     this.consumers.push(local);
-    this.caption = `${name} is joining group "${this.groupId}": every member of that group rejoins and its leader computes a new assignment (a rebalance).`;
+    this.setCaption(
+      `${name} is joining group "${this.groupId}": every member of that group rejoins and its leader computes a new assignment (a rebalance).`,
+      { kind: 'joining', name },
+    );
     this.pushSnapshot();
   }
 
@@ -299,11 +324,13 @@ export class StepperController {
     });
     const parts = c.consumer.assignment().map((a) => a.partition);
     if (records.length === 0) {
+      this.pendingCaption = null;
       this.caption =
         parts.length === 0
           ? `${name} owns no partition (idle: the group has more members than the topic has partitions), so its poll returns nothing.`
           : `${name} polled partitions ${parts.join(', ')}: no new records past its positions.`;
     } else {
+      this.pendingCaption = null;
       this.caption =
         `${name} polled ${records.length} record(s); its positions advanced past them. Nothing is committed until it commits.` +
         (redelivered > 0
@@ -318,6 +345,7 @@ export class StepperController {
     this.assertLive(c, 'commit');
     await c.consumer.commit();
     const parts = c.consumer.assignment();
+    this.pendingCaption = null;
     this.caption =
       parts.length === 0
         ? `${name} owns no partition: there was nothing to commit.`
@@ -329,8 +357,11 @@ export class StepperController {
   private crash(name: string): void {
     const c = this.find(name);
     this.assertLive(c, 'crash');
+    const memberId = c.consumer.memberId;
+    const generationId = c.consumer.generationId;
     c.consumer.crash();
     c.crashedAt = c.broker.clock.now();
+    this.pendingCaption = { kind: 'crashed', name, groupId: c.groupId, memberId, generationId };
     this.caption =
       `${name} crashed: no commit, no goodbye. The broker notices only when its session times out ` +
       `(${Math.round(this.sessionTimeoutMs / 1000)} s without a heartbeat); then the group rebalances and the new owner ` +
@@ -342,6 +373,7 @@ export class StepperController {
     const c = this.find(name);
     this.assertLive(c, 'leave');
     await c.consumer.leave();
+    this.pendingCaption = null;
     this.caption = `${name} left the group cleanly (LeaveGroup): the group rebalances at once, without waiting for a session timeout.`;
     this.pushSnapshot();
   }
@@ -356,8 +388,66 @@ export class StepperController {
       }
     }
     this.consumers = this.consumers.filter((x) => x !== c);
+    this.pendingCaption = null;
     this.caption = `${name} was removed from the panel.`;
     this.pushSnapshot();
+  }
+
+  private setCaption(text: string, pending: StepperController['pendingCaption']): void {
+    this.caption = text;
+    this.pendingCaption = pending;
+  }
+
+  /** When what the caption describes is over (joined, session expired), say how it ended. */
+  private advanceCaption(broker: Broker): void {
+    const p = this.pendingCaption;
+    if (!p) return;
+    const local = this.consumers.find((c) => c.name === p.name);
+    const describe = (groupId: string): GroupDescription | undefined => {
+      try {
+        return broker.describeGroup(groupId);
+      } catch {
+        return undefined;
+      }
+    };
+    const owners = (d: GroupDescription): string =>
+      d.members
+        .map((m) => {
+          const parts = m.assignedPartitions.filter((a) => a.topic === this.topic).flatMap((a) => a.partitions);
+          const who = this.memberNames.get(m.memberId) ?? (m.clientId || m.memberId);
+          return parts.length
+            ? `${who} owns ${parts.length === 1 ? 'partition' : 'partitions'} ${parts.sort((a, b) => a - b).join(', ')}`
+            : `${who} is idle`;
+        })
+        .join('; ');
+    if (p.kind === 'joining') {
+      if (!local) {
+        this.pendingCaption = null;
+        return;
+      }
+      const k = local.consumer;
+      if (k.state !== 'stable') return;
+      const d = describe(local.groupId);
+      if (!d || d.state !== 'Stable') return;
+      this.setCaption(
+        `${p.name} joined group "${local.groupId}": the rebalance is over, the group is Stable at generation ${d.generationId}. ${owners(d)}.`,
+        null,
+      );
+      return;
+    }
+    const d = describe(p.groupId);
+    if (d && d.members.some((m) => m.memberId === p.memberId)) return; // its session has not expired yet
+    if (d && d.state !== 'Stable' && d.state !== 'Empty' && d.state !== 'Dead') return; // still rebalancing
+    const seconds = Math.round(this.sessionTimeoutMs / 1000);
+    this.setCaption(
+      d && d.members.length > 0
+        ? `${p.name}'s session timed out (${seconds} s without a heartbeat): the broker removed it from group "${p.groupId}" ` +
+            `and the group rebalanced to generation ${d.generationId}. ${owners(d)}. They start from the last committed offsets, ` +
+            `so what ${p.name} read without committing is delivered again.`
+        : `${p.name}'s session timed out (${seconds} s without a heartbeat): the broker removed it from group "${p.groupId}", ` +
+            `which has no members left. The next consumer to join starts from the last committed offsets.`,
+      null,
+    );
   }
 
   private assertLive(c: LocalConsumer, what: string): void {
@@ -387,6 +477,9 @@ export class StepperController {
       error: this.error,
     };
     if (!running) return base;
+    for (const c of this.consumers) if (c.consumer.memberId) this.memberNames.set(c.consumer.memberId, c.name);
+    this.advanceCaption(broker);
+    base.caption = this.caption;
     base.topics = broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions }));
     base.groups = broker.listGroups().map((g) => g.groupId);
     const topicInfo = this.topic ? broker.getTopic(this.topic) : undefined;
@@ -407,7 +500,17 @@ export class StepperController {
         for (const p of parts) owner.set(p, local ?? m.memberId);
         return { memberId: m.memberId, clientId: m.clientId, local, partitions: parts.sort((a, b) => a - b) };
       });
-      base.group = { state: desc.state, generationId: desc.generationId, leader: desc.leader, members };
+      // A group with no members and no generation describes as Dead; the tree (and Kafka's listing) call it Empty.
+      const state =
+        desc.state === 'Dead'
+          ? (broker.listGroups().find((g) => g.groupId === this.groupId)?.state ?? 'Empty')
+          : desc.state;
+      base.group = {
+        state: state === 'Dead' ? 'Empty' : state,
+        generationId: desc.generationId,
+        leader: desc.leader,
+        members,
+      };
     }
     // Members of each group a panel consumer belongs to (a crashed member shows its countdown while still in it).
     const membersOf = new Map<string, Set<string>>();
@@ -455,7 +558,17 @@ export class StepperController {
         const com = committed.get(p) ?? -1;
         const ownerName = owner.get(p) ?? null;
         const localOwner = this.consumers.find((c) => c.name === ownerName && c.consumer.state === 'stable');
-        const history = this.groupId ? broker.commitHistory(this.groupId, this.topic, p).slice(-8).reverse() : [];
+        const clientIds = new Map((desc?.members ?? []).map((m) => [m.memberId, m.clientId]));
+        const history = this.groupId
+          ? broker
+              .commitHistory(this.groupId, this.topic, p)
+              .slice(-8)
+              .reverse()
+              .map((e) => ({
+                ...e,
+                by: this.memberNames.get(e.memberId) ?? (clientIds.get(e.memberId) || e.memberId || 'an admin reset'),
+              }))
+          : [];
         return {
           partition: p,
           logStartOffset: info.logStartOffset,

@@ -213,6 +213,56 @@ describe('package.json contributions', () => {
     }
   });
 
+  /** Evaluates the `when` forms the view menus use: `a == b`, `a =~ /re/`, joined with `&&`. */
+  const holds = (when: string, ctx: Record<string, string>): boolean =>
+    when.split('&&').every((clause) => {
+      const c = clause.trim();
+      const re = /^(\S+)\s*=~\s*\/(.*)\/$/.exec(c);
+      if (re) return new RegExp(re[2]).test(ctx[re[1]] ?? '');
+      const eq = /^(\S+)\s*==\s*(\S+)$/.exec(c);
+      if (eq) return ctx[eq[1]] === eq[2];
+      throw new Error(`unexpected when clause: ${c}`);
+    });
+  const menuOf = (contextValue: string): string[] =>
+    pkg()
+      .contributes.menus['view/item/context'].filter((m) =>
+        holds(m.when ?? '', { view: 'kafkaLite.topics', viewItem: contextValue }),
+      )
+      .map((m) => m.command);
+
+  it("Compact Topic Now is on a compacted topic's context menu only; every other topic action is on both", () => {
+    const plain = menuOf('topic');
+    const compacted = menuOf('topic.compacted');
+    assert.ok(!plain.includes('kafkaLite.topic.compact'), 'not offered on a topic that does not compact');
+    assert.ok(compacted.includes('kafkaLite.topic.compact'), 'offered on a compacted topic');
+    assert.deepStrictEqual(
+      compacted.filter((c) => c !== 'kafkaLite.topic.compact'),
+      plain,
+      'the other actions are the same',
+    );
+    assert.ok(plain.includes('kafkaLite.topic.delete') && plain.includes('kafkaLite.panels.openProducer'));
+  });
+
+  it('a topic offers one way to produce in the tree: the producer panel, inline and in its context menu', () => {
+    const items = pkg().contributes.menus['view/item/context'].filter((m) =>
+      holds(m.when ?? '', { view: 'kafkaLite.topics', viewItem: 'topic' }),
+    ) as { command: string; group?: string }[];
+    const produce = items.filter((m) => /produce|producer/i.test(m.command));
+    assert.deepStrictEqual(
+      produce.map((m) => [m.command, (m.group ?? '').split('@')[0]]),
+      [
+        ['kafkaLite.panels.openProducer', 'inline'],
+        ['kafkaLite.panels.openProducer', '1_records'],
+      ],
+    );
+  });
+
+  it("the Consumer Groups view's welcome offers the Consumer Stepper", () => {
+    const w = pkg().contributes.viewsWelcome.find((v) => v.view === 'kafkaLite.groups');
+    assert.ok(w, 'a welcome for the Groups view');
+    assert.match(w.contents, /\[Open Consumer Stepper\]\(command:kafkaLite\.panels\.openStepper\)/);
+  });
+
   it('node-only commands are hidden from the palette', () => {
     const hidden = pkg()
       .contributes.menus.commandPalette.filter((e) => e.when === 'false')

@@ -32,6 +32,8 @@ const browserSamples: Samples<BrowserProtocol> = {
   copyRecord: { partition: 1, offset: 42 },
   produceCopy: { partition: 0, offset: 7 },
   compact: {},
+  exportRecords: { format: 'csv', scope: 'selection', selection: [{ partition: 0, offset: 3 }] },
+  copyKcat: { partition: 2, offset: 5 },
 };
 
 const producerSamples: Samples<ProducerProtocol> = {
@@ -56,6 +58,7 @@ const producerSamples: Samples<ProducerProtocol> = {
   createTopic: { name: 'fresh', partitions: 4 },
   sendFile: { path: 'records.jsonl', topic: 'orders', partition: null, idempotent: true },
   openBrowser: { topic: 'orders', partition: 0, offset: 9 },
+  pickFile: {},
 };
 
 const stepperSamples: Samples<StepperProtocol> = {

@@ -126,6 +126,24 @@ describe('topics tree model', () => {
     assert.match(t.tooltip ?? '', /cleanup\.policy=compact/);
   });
 
+  it('only a compacted topic carries the contextValue that offers Compact Topic Now', () => {
+    const c = new FakeCluster();
+    c.addTopic('profiles', [4]);
+    c.addTopic('orders', [4]);
+    c.configs.set('profiles', { 'cleanup.policy': 'compact' });
+    const byName = new Map(topicNodes(c).map((n) => [n.label, n.contextValue]));
+    assert.strictEqual(byName.get('profiles'), 'topic.compacted');
+    assert.strictEqual(byName.get('orders'), 'topic');
+  });
+
+  it('a partition has a codicon of its own, not "symbol-array" (which draws as a literal "[ ]")', () => {
+    const c = new FakeCluster();
+    c.addTopic('orders', [3]);
+    const [p0] = childrenOf(c, topicNodes(c)[0]);
+    assert.ok(p0.icon && p0.icon.id !== 'symbol-array', `partition icon ${p0.icon?.id}`);
+    assert.strictEqual(p0.icon.id, 'list-ordered');
+  });
+
   it('a partition shows [log start … log end), its size, and expands to its offsets', () => {
     const c = new FakeCluster();
     c.addTopic('orders', [0, 1500]);
@@ -209,13 +227,14 @@ describe('consumer groups tree model', () => {
     return c;
   }
 
-  it('a group shows state, member count and total lag; its contextValue says whether it has members', () => {
+  it('a group shows its total lag first, then state and member count; its contextValue says whether it has members', () => {
     const roots = groupNodes(cluster()) as GroupNode[];
     const billing = roots.find((g) => g.groupId === 'billing')!;
     const audit = roots.find((g) => g.groupId === 'audit')!;
-    assert.strictEqual(billing.description, 'Stable · 2 members · lag 6');
+    // lag first: a narrow sidebar cuts the end of the description off
+    assert.strictEqual(billing.description, 'lag 6 · Stable · 2 members');
     assert.strictEqual(billing.contextValue, 'group.active');
-    assert.strictEqual(audit.description, 'Empty · 0 members · lag 10');
+    assert.strictEqual(audit.description, 'lag 10 · Empty · 0 members');
     assert.strictEqual(audit.contextValue, 'group.empty');
     assert.strictEqual(billing.icon?.color, 'list.warningForeground', 'lag > 0 is highlighted');
   });

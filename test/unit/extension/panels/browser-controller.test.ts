@@ -94,6 +94,19 @@ describe('record browser controller', () => {
     assert.deepStrictEqual([offsets()[0], offsets()[99]], [50, 149]);
   });
 
+  it('an empty page says where the partition starts and ends', async () => {
+    await fx.broker.produce('events', [{ key: 'a', value: 'b' }], { partition: 1 });
+    await open(0, { kind: 'end' });
+    await open(null, { kind: 'offset', offset: 1_000 });
+    assert.strictEqual(posted.snapshot().rows.length, 0);
+    assert.strictEqual(
+      posted.snapshot().note,
+      'No records at this position: partition 0 holds offsets 0–249 (its next record gets 250); partition 1 holds offsets 0–0 (its next record gets 1).',
+    );
+    await open(0, { kind: 'end' }, { text: 'nothing', regex: false, field: 'any' });
+    assert.match(posted.snapshot().note ?? '', /^No record matches the filter here: partition 0 holds offsets 0–249/);
+  });
+
   it('seeks to an offset and to a timestamp', async () => {
     await open(0, { kind: 'offset', offset: 120 });
     assert.strictEqual(offsets()[0], 120);
@@ -202,6 +215,16 @@ describe('record browser controller', () => {
     );
   });
 
+  it('a copy of a record with a binary value opens the producer with that value as base64', async () => {
+    await fx.broker.produce('events', [{ key: 'bin', value: Buffer.from([0, 1, 2, 0xff]) }], { partition: 1 });
+    await open(1, { kind: 'beginning' });
+    assert.ok((await req({ type: 'produceCopy', partition: 1, offset: 0 })).ok);
+    assert.deepStrictEqual(
+      [prefills[0].key, prefills[0].value, prefills[0].valueFormat],
+      ['bin', Buffer.from([0, 1, 2, 0xff]).toString('base64'), 'base64'],
+    );
+  });
+
   it('compacts a compacted topic on request and shows the page again, with the offsets that are left', async () => {
     await fx.broker.createTopic('profiles', 1, { 'cleanup.policy': 'compact' });
     for (const [key, value] of [
@@ -278,5 +301,70 @@ describe('record browser controller', () => {
       tail: false,
     });
     assert.deepStrictEqual(v, { ok: false, error: 'field "regex" must be true or false' });
+  });
+
+  it('deleting the open topic empties the page and says it was deleted', async () => {
+    assert.ok((await open(0, { kind: 'beginning' })).ok);
+    assert.ok(posted.snapshot().rows.length > 0);
+    await fx.broker.deleteTopic('events');
+    const s = posted.snapshot();
+    assert.deepStrictEqual(s.rows, [], 'no record of the deleted topic stays listed');
+    assert.strictEqual(s.topic, '');
+    assert.match(s.error ?? '', /Topic "events" was deleted/);
+    assert.strictEqual(
+      s.topics.some((t) => t.name === 'events'),
+      false,
+    );
+  });
+
+  it('a stopped broker empties the page; when one runs again the topic is read from it at the same place', async () => {
+    let current: typeof fx.broker | undefined = fx.broker;
+    const c = new BrowserController({ getBroker: () => current, post: posted.post });
+    try {
+      await c.handle({
+        type: 'open',
+        id: 900,
+        topic: 'events',
+        partition: 0,
+        seek: { kind: 'offset', offset: 120 },
+        filter: noFilter,
+        tail: false,
+      });
+      assert.strictEqual(posted.snapshot().rows[0].offset, 120);
+      current = undefined; // the broker stopped
+      c.brokerChanged();
+      let s = posted.snapshot();
+      assert.strictEqual(s.brokerRunning, false);
+      assert.deepStrictEqual(s.rows, [], 'no records of a broker that is gone');
+      assert.strictEqual(s.topic, 'events', 'the panel still knows what it showed');
+      // a broker with the same data is back; one more record arrived meanwhile
+      await fx.broker.produce('events', [{ key: 'new', value: 'late' }], { partition: 0 });
+      current = fx.broker;
+      c.brokerChanged();
+      s = posted.snapshot();
+      assert.strictEqual(s.brokerRunning, true);
+      assert.strictEqual(s.error, null);
+      assert.strictEqual(s.rows[0].offset, 120, 'the same position');
+      assert.ok(s.ranges[0].logEndOffset > 250, 'read from the broker as it is now');
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('a panel restored while the broker is stopped opens its saved position once the broker runs', async () => {
+    let current: typeof fx.broker | undefined;
+    const c = new BrowserController({ getBroker: () => current, post: posted.post });
+    try {
+      c.restore('events', 0, { kind: 'offset', offset: 200 }, noFilter, false);
+      assert.strictEqual(posted.snapshot().topic, 'events');
+      assert.deepStrictEqual(posted.snapshot().rows, []);
+      current = fx.broker;
+      c.brokerChanged();
+      const s = posted.snapshot();
+      assert.strictEqual(s.rows[0].offset, 200);
+      assert.strictEqual(s.rows.length, 50);
+    } finally {
+      c.dispose();
+    }
   });
 });

@@ -145,6 +145,65 @@ describe('producer panel controller', () => {
     );
   });
 
+  it('Browse… for a records file gives its path inside the workspace, nothing when dismissed, and refuses one outside', async () => {
+    const picks: (string | undefined)[] = [path.join(fx.dir, 'data-files', 'orders.jsonl'), undefined, '/etc/passwd'];
+    ctl.dispose();
+    ctl = new ProducerController({
+      getBroker: () => fx.broker,
+      post: posted.post,
+      workspaceRoots: () => [fx.dir],
+      pickFile: async () => picks.shift(),
+    });
+    const inside = await req({ type: 'pickFile' });
+    assert.deepStrictEqual([inside.ok, inside.result], [true, { path: path.join('data-files', 'orders.jsonl') }]);
+    const dismissed = await req({ type: 'pickFile' });
+    assert.deepStrictEqual([dismissed.ok, dismissed.result], [true, { path: null }]);
+    const outside = await req({ type: 'pickFile' });
+    assert.strictEqual(outside.ok, false);
+    assert.match(outside.error ?? '', /"\/etc\/passwd" is outside the workspace/);
+  });
+
+  it('a send sums up each partition on one line: first and last offset and how many, however many batches', async () => {
+    await send(form({ partition: 2, value: 'earlier' }));
+    // 1,200 keyless copies: round-robin over three partitions, 400 each, two batches of up to 500 per partition
+    assert.ok((await send(form({ value: 'v{{i}}', copies: 1200 }))).ok);
+    const o = posted.snapshot().outcome!;
+    assert.deepStrictEqual(o.partitions, [
+      { partition: 0, first: 0, last: 399, count: 400 },
+      { partition: 1, first: 0, last: 399, count: 400 },
+      { partition: 2, first: 1, last: 400, count: 400 },
+    ]);
+    assert.strictEqual(
+      o.caption,
+      'Stored 1200 record(s) on topic "orders": partition 0: offsets 0–399 (400 records); partition 1: offsets 0–399 (400 records); partition 2: offsets 1–400 (400 records). Producer id ' +
+        o.caption.split('Producer id ')[1],
+    );
+    await send(form({ partition: 1, value: 'one' }));
+    assert.match(
+      posted.snapshot().outcome!.caption,
+      /^Stored 1 record\(s\) on topic "orders": partition 1: offset 400 \(1 record\)\./,
+    );
+  });
+
+  it('a value typed as hex or base64 is stored as those bytes; a wrong digit is named and nothing is stored', async () => {
+    assert.ok((await send(form({ partition: 0, value: '0x00 ff:1A 7f', valueFormat: 'hex' }))).ok);
+    assert.ok((await send(form({ partition: 0, value: 'AAEC//4', valueFormat: 'base64' }))).ok);
+    assert.ok((await send(form({ partition: 0, value: 'aGk-_w==', valueFormat: 'base64' }))).ok, 'URL alphabet');
+    const got = fx.broker.readRecords('orders', 0, 0, 10).map((r) => [...r.value!]);
+    assert.deepStrictEqual(got, [
+      [0x00, 0xff, 0x1a, 0x7f],
+      [0x00, 0x01, 0x02, 0xff, 0xfe],
+      [...Buffer.from('aGk+/w==', 'base64')],
+    ]);
+    const hex = await send(form({ partition: 1, value: '00 fg', valueFormat: 'hex' }));
+    assert.strictEqual(hex.error, 'The value is not hex: "g" is not a hex digit (use 0-9 and a-f, e.g. "00 ff 1a").');
+    const odd = await send(form({ partition: 1, value: 'abc', valueFormat: 'hex' }));
+    assert.match(odd.error ?? '', /3 hex digits; each byte takes two/);
+    const b64 = await send(form({ partition: 1, value: 'AA*A', valueFormat: 'base64', copies: 2 }));
+    assert.strictEqual(b64.error, 'The value (copy 1) is not base64: "*" is not a base64 character.');
+    assert.strictEqual(logEnd(1), 0);
+  });
+
   it('applies headers, an explicit timestamp and {{i}} in header values', async () => {
     await send(
       form({
@@ -238,9 +297,9 @@ describe('producer panel controller', () => {
     ];
     for (const m of bad) await ctl.handle(m);
     assert.strictEqual(posted.reply(90).ok, false);
-    assert.match(posted.reply(90).error ?? '', /"copies" must be between 1 and 10000/);
+    assert.match(posted.reply(90).error ?? '', /^Copies must be between 1 and 10000/);
     assert.match(posted.reply(91).error ?? '', /"partition"/);
-    assert.match(posted.reply(92).error ?? '', /"key" must be a string/);
+    assert.match(posted.reply(92).error ?? '', /^The key must be a string/);
     assert.match(posted.reply(93).error ?? '', /may contain only letters, digits/);
     assert.match(posted.reply(94).error ?? '', /unknown message type "launchMissiles"/);
     assert.strictEqual(logLines.length, bad.length);
@@ -270,5 +329,59 @@ describe('producer panel controller', () => {
     assert.match(p2.reply(1).error ?? '', /not running/);
     await c2.handle({ type: 'ready', id: 2 });
     assert.strictEqual(p2.snapshot().brokerRunning, false);
+  });
+
+  it('a send refused before anything is stored replaces the older "Stored" outcome with the refusal', async () => {
+    assert.ok((await send(form({ value: 'x', copies: 5 }))).ok);
+    assert.match(posted.snapshot().outcome?.caption ?? '', /^Stored 5 record\(s\)/);
+    const first = posted.snapshot().outcome!.seq!;
+    const r = await send(form({ value: '{not json', valueFormat: 'json' }));
+    assert.strictEqual(r.ok, false);
+    const o = posted.snapshot().outcome!;
+    assert.strictEqual(o.kind, 'error');
+    assert.match(o.caption, /not valid JSON/);
+    assert.ok(o.seq! > first, 'a new outcome, numbered after the old one');
+    assert.doesNotMatch(o.caption, /Stored/);
+  });
+
+  it('a keyless record for a compacted topic is refused in the words of the form (no "batch 0")', async () => {
+    await fx.broker.createTopic('profiles', 1, { 'cleanup.policy': 'compact' });
+    const r = await send(form({ topic: 'profiles', key: '', value: 'v' }));
+    assert.strictEqual(r.ok, false);
+    assert.match(
+      r.error ?? '',
+      /Topic "profiles" is compacted \(cleanup\.policy=compact\): every record needs a key, and this record has none/,
+    );
+    assert.doesNotMatch(r.error ?? '', /batch \d/);
+    assert.strictEqual(fx.broker.partitionInfo('profiles', 0).logEndOffset, 0, 'nothing stored');
+    assert.ok((await send(form({ topic: 'profiles', key: 'ann', value: 'v' }))).ok);
+  });
+
+  it('a typed value the host refuses is named as the person knows it, not as a message field', async () => {
+    const bad = await req({ type: 'createTopic', name: 'bad name', partitions: 1 });
+    assert.strictEqual(bad.ok, false);
+    assert.strictEqual(
+      bad.error,
+      'A topic name may contain only letters, digits, ".", "_" and "-"; it contains a space.',
+    );
+    const many = await req({ type: 'createTopic', name: 'ok-name', partitions: 20_000 });
+    assert.strictEqual(many.error, 'Partitions must be between 1 and 10000, got 20000.');
+    const copies = await req({ type: 'send', form: form({ copies: 0 }) });
+    assert.strictEqual(copies.error, 'Copies must be between 1 and 10000, got 0.');
+    for (const e of [bad.error, many.error, copies.error]) assert.doesNotMatch(e ?? '', /invalid message|field "/);
+  });
+
+  it('each prefill has its own id, never reused by another controller (a reloaded window)', () => {
+    ctl.setPrefill(form({ key: 'a' }));
+    const a = posted.snapshot().prefillId;
+    ctl.setPrefill(form({ key: 'b' }));
+    const b = posted.snapshot().prefillId;
+    const other = new Posted<ProducerSnapshot>();
+    const c2 = new ProducerController({ getBroker: () => fx.broker, post: other.post });
+    c2.setPrefill(form({ key: 'c' }));
+    const c = other.snapshot().prefillId;
+    c2.dispose();
+    assert.ok(a && b && c);
+    assert.strictEqual(new Set([a, b, c]).size, 3);
   });
 });

@@ -225,4 +225,54 @@ describe('consumer stepper controller', () => {
     assert.strictEqual(validateStepperRequest({ type: 'select', id: 1, topic: 'clicks', groupId: '' }).ok, false);
     assert.strictEqual(validateStepperRequest({ type: 'select', id: 1, topic: 'clicks', groupId: 'g' }).ok, true);
   });
+
+  it('the "joining" caption gives way to what happened once the group is Stable', async () => {
+    assert.ok((await req({ type: 'addConsumer' })).ok);
+    const captions = posted.messages.map((m) => (m as { state?: StepperSnapshot }).state?.caption ?? '');
+    assert.ok(
+      captions.some((c) => /consumer-1 is joining/.test(c)),
+      'said while it joined',
+    );
+    await until(fx.clock, stable(1), 'group stable with 1 member');
+    await ctl.joined();
+    const caption = snap().caption ?? '';
+    assert.doesNotMatch(caption, /is joining/);
+    assert.match(caption, /consumer-1 joined group "g1".*Stable at generation \d+.*consumer-1 owns partitions 0, 1, 2/);
+  });
+
+  it('the crash caption changes when the session times out and the group has rebalanced', async () => {
+    assert.ok((await req({ type: 'addConsumer' })).ok);
+    assert.ok((await req({ type: 'addConsumer' })).ok);
+    await until(fx.clock, stable(2), 'group stable with 2 members');
+    assert.ok((await req({ type: 'crash', consumer: 'consumer-1' })).ok);
+    assert.match(snap().caption ?? '', /consumer-1 crashed/);
+    await until(
+      fx.clock,
+      () => {
+        const s = snap();
+        return s.group?.state === 'Stable' && s.group.members.length === 1;
+      },
+      'the session of consumer-1 expired and the group rebalanced',
+    );
+    const caption = snap().caption ?? '';
+    assert.match(caption, /consumer-1's session timed out/);
+    assert.match(caption, /consumer-2 owns partitions 0, 1, 2/);
+  });
+
+  it('a group nobody has joined yet shows Empty, as the tree does, not Dead', async () => {
+    const s = snap();
+    assert.strictEqual(s.groupId, 'g1');
+    assert.ok(s.group, 'the group line has a state');
+    assert.strictEqual(s.group.state, 'Empty');
+  });
+
+  it("the commit history names the panel's consumer, not a cut-off member id", async () => {
+    assert.ok((await req({ type: 'addConsumer' })).ok);
+    await until(fx.clock, stable(1), 'group stable with 1 member');
+    assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 10 })).ok);
+    assert.ok((await req({ type: 'commit', consumer: 'consumer-1' })).ok);
+    const hist = snap().partitions.flatMap((p) => p.history);
+    assert.ok(hist.length > 0);
+    for (const e of hist) assert.strictEqual(e.by, 'consumer-1');
+  });
 });
