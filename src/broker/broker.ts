@@ -35,7 +35,7 @@ import {
   readInt64,
   TRANSACTIONAL_BIT,
 } from './storage/record-batch';
-import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT } from './storage/control-batch';
+import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, markTransactional } from './storage/control-batch';
 import { LogTxnMarkerWriter } from './storage/txn-markers';
 import { choosePartition } from './partitioner';
 import type { GroupLag } from './lag';
@@ -100,6 +100,11 @@ export interface ProduceOptions {
   producer?: { producerId: number; producerEpoch: number; baseSequence: number };
   /** 0 none, 1 gzip (the engine's own encoder supports none and gzip). */
   compression?: 0 | 1;
+  /**
+   * A transactional batch of this producer (`producer` must be given): checked by the transaction coordinator
+   * (useTxnPartitionVerifier), it stays invisible to read_committed readers until its transaction ends.
+   */
+  transactionalId?: string;
 }
 
 export interface ProduceResult extends AppendResult {
@@ -387,7 +392,8 @@ export class Broker {
         compression: opts.compression ?? 0,
       },
     );
-    const result = this.appendRecordSet(topic, partition, batch);
+    if (opts.transactionalId !== undefined) markTransactional(batch);
+    const result = this.appendRecordSet(topic, partition, batch, opts.transactionalId ?? null);
     return { ...result, topic, partition, recordCount: records.length };
   }
 

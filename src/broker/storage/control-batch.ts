@@ -59,6 +59,14 @@ export function isTransactionalBatch(attributes: number): boolean {
   return (attributes & TRANSACTIONAL_BIT) !== 0;
 }
 
+/** The batch (one whole v2 batch, as encoded for a produce) with the transactional bit set and its CRC updated. */
+export function markTransactional(batch: Buffer): Buffer {
+  const h = parseBatchHeader(batch, 0)!;
+  batch.writeInt16BE(h.attributes | TRANSACTIONAL_BIT, OFFSET_ATTRIBUTES);
+  batch.writeUInt32BE(computeBatchCrc(batch, 0, h.size), OFFSET_CRC);
+  return batch;
+}
+
 /** One control batch (base offset 0, stamped by the log on append) carrying the marker's single control record. */
 export function encodeControlBatch(m: ControlMarker): Buffer {
   const key = Buffer.alloc(4);
