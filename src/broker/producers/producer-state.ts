@@ -1,8 +1,8 @@
 /**
  * Idempotent-producer state: producer ids and epochs, and per (producer id, topic, partition) the window of the
  * last 5 batches (first/last sequence, first/last offset) that decides whether a produced batch is the next one,
- * a retry of one already stored, or out of order. Kafka's ProducerStateManager, reduced to idempotence
- * (transactions are not supported).
+ * a retry of one already stored, or out of order. Kafka's ProducerStateManager: idempotence, and each producer's
+ * open transaction per partition (below).
  *
  * Rules (Kafka's):
  *  - sequences grow per partition by the batch's record count, wrapping after int32 max (clients start at 0);
@@ -16,6 +16,13 @@
  *    after that is OUT_OF_ORDER_SEQUENCE_NUMBER as above.
  * check() never mutates; record() applies a batch after the log appended it (validate on a copy, commit after
  * the append, as Kafka does).
+ *
+ * Transactions (ProducerTransactionState): a producer's first transactional batch on a partition opens its
+ * transaction there (txnFirstOffset); the control batch the marker writer appends closes it (completeTxn), and a
+ * marker with a newer epoch moves the producer to it. firstUnstableOffset is the earliest open one (the last
+ * stable offset, Broker.lastStableOffset). While one is open, the producer's non-transactional batches are
+ * INVALID_TXN_STATE; a marker with an older epoch is INVALID_PRODUCER_EPOCH. Open transactions are in the
+ * snapshot and replayed from batch headers like the windows.
  *
  * On disk (in `<dir>`): `producer-ids.json` {nextProducerId} written atomically (tmp + rename) before an id is
  * handed out, so ids never repeat across restarts (when it is missing or unreadable, the counter is recovered

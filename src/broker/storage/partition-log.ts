@@ -1,7 +1,7 @@
 /**
  * PartitionLog: one partition's directory `<dataDir>/topics/<topic>-<partition>/`, a list of segments ordered by
  * base offset (the last one active), the log start offset and the recovery point (segment + byte position up
- * to which everything is fsynced).
+ * to which everything is fsynced), and the segments' aborted-transaction indexes (txn-index.ts).
  *
  * Guarantees: offsets are contiguous from the first segment's base offset to logEndOffset; an append either
  * writes all its bytes and indexes them or leaves the log byte-for-byte unchanged (KAFKA_STORAGE_ERROR); reads
