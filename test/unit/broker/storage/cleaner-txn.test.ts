@@ -4,6 +4,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import type { Broker } from '../../../../src/broker/broker';
+import { verifyDataDir } from '../../../../src/broker/storage/verify';
 import type { TxnBroker } from './txn-helpers';
 import { committedValues, mark, openTxnBroker, txnTempDir } from './txn-helpers';
 
@@ -89,6 +90,8 @@ describe('storage: compaction of transactional data', () => {
     assert.deepStrictEqual(layout(), ['4 k1=new', '5 COMMIT', '7 k9=tail2']);
     assert.deepStrictEqual(broker.abortedTransactions('c', 0, 0, 8), [], 'the dropped ABORT left the index');
     assert.deepStrictEqual(committedValues(broker, 'c', 0), ['new', 'tail2']);
+    const report = await verifyDataDir(dir);
+    assert.deepStrictEqual(report.partitions[0].problems, [], 'the cleaned segments and their .txnindex agree');
   });
 
   it('does not compact from the first open transaction on: a value it may supersede is kept', async () => {
