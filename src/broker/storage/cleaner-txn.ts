@@ -10,7 +10,8 @@
  *
  * Callers: cleaner.ts only.
  */
-import { CONTROL_TYPE_ABORT, isControlBatch, isTransactionalBatch, readControlRecord } from './control-batch';
+import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
+import { isControlBatch, isTransactionalBatch } from './record-batch';
 import type { LogSegment } from './segment';
 
 export class CleanerTxnView {

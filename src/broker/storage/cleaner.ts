@@ -38,7 +38,7 @@ import type { EffectiveConfig } from './configs';
 import { fsyncDir } from './checkpoints';
 import type { PartitionLog } from './partition-log';
 import { CLEANED_SUFFIX } from './partition-log';
-import { CONTROL_BIT, rebuildBatch, splitBatch, TRANSACTIONAL_BIT } from './record-batch';
+import { isControlBatch, isTransactionalBatch, rebuildBatch, splitBatch } from './record-batch';
 import { CleanerTxnView } from './cleaner-txn';
 import type { LogSegment, StorageIo } from './segment';
 import { segmentFileName } from './segment';
@@ -152,7 +152,7 @@ export async function cleanSegments(
         if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
         // Nothing from the first open transaction on counts yet (as in Kafka), nor anything of an aborted one.
         const countsForNothing = h.baseOffset >= firstUnstable || txns.isAborted(h.producerId, h.baseOffset);
-        if ((h.attributes & CONTROL_BIT) === 0 && !countsForNothing) {
+        if (!isControlBatch(h.attributes) && !countsForNothing) {
           for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
             if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
           }
@@ -239,7 +239,7 @@ async function cleanSegment(
       const bytes = seg.readAt(h.position, h.size);
       const lastOfSegment = h.position + h.size === seg.size;
       const producersLatest = h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset;
-      if ((h.attributes & CONTROL_BIT) !== 0) {
+      if (isControlBatch(h.attributes)) {
         const emptyTxn = txns.markerEndsEmptyTxn(h.producerId);
         if (emptyTxn && now - h.maxTimestamp > config.deleteRetentionMs && !lastOfSegment) {
           changed = true;
@@ -260,7 +260,7 @@ async function cleanSegment(
       });
       stats.recordsBefore += split.records.length;
       stats.recordsAfter += keep.length;
-      const transactional = (h.attributes & TRANSACTIONAL_BIT) !== 0;
+      const transactional = isTransactionalBatch(h.attributes);
       if (keep.length === split.records.length) {
         if (transactional) txns.keptData(h.producerId);
         out.write(bytes);
