@@ -97,6 +97,29 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
     );
   });
 
+  it('retention deletes old segments with their .txnindex; an open transaction keeps the LSO at the log start', async () => {
+    await broker.createTopic('r', 1, { 'segment.bytes': '300', 'retention.ms': '1000' });
+    const rp = { topic: 'r', partition: 0 };
+    await txnSend(broker, 'r', 0, 1, 0, ['old1', 'old2']);
+    await mark(broker, 1, 0, false, [rp]);
+    await txnSend(broker, 'r', 0, 2, 0, ['open1']); // never ended
+    const rDir = path.join(dir, 'topics', 'r-0');
+    const before = fs.readdirSync(rDir).filter((f) => f.endsWith('.txnindex'));
+    t.clock.advance(5000);
+    await broker.produce('r', [{ value: 'new' }], { partition: 0 });
+    broker.logs.enforceRetention();
+    const info = broker.partitionInfo('r', 0);
+    assert.ok(info.logStartOffset > 0, 'old segments went');
+    const after = fs.readdirSync(rDir).filter((f) => f.endsWith('.txnindex'));
+    assert.ok(
+      before.some((f) => !after.includes(f)),
+      `the index files of deleted segments went (${before.join()} -> ${after.join()})`,
+    );
+    for (const f of after) assert.ok(fs.existsSync(path.join(rDir, f.replace('.txnindex', '.log'))));
+    assert.deepStrictEqual(broker.abortedTransactions('r', 0, info.logStartOffset, info.logEndOffset), []);
+    assert.strictEqual(info.lastStableOffset, info.logStartOffset, 'the open transaction began before the log start');
+  });
+
   for (const [name, damage] of [
     ['missing', (f: string) => fs.rmSync(f)],
     ['torn', (f: string) => fs.truncateSync(f, 20)],
