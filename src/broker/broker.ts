@@ -28,12 +28,13 @@ import { openLogManager } from './storage/log-manager';
 import {
   encodeRecordBatch,
   decodeRecordBatches,
-  CONTROL_BIT,
+  BATCH_HEADER_SIZE,
+  isControlBatch,
+  isTransactionalBatch,
   LOG_OVERHEAD,
   OFFSET_BATCH_LENGTH,
   OFFSET_LAST_OFFSET_DELTA,
   readInt64,
-  TRANSACTIONAL_BIT,
 } from './storage/record-batch';
 import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, markTransactional } from './storage/control-batch';
 import { LogTxnMarkerWriter } from './storage/txn-markers';
@@ -336,7 +337,7 @@ export class Broker {
     let transactional = false;
     for (let i = 0; i < headers.length; i++) {
       if (headers[i].producerId >= 0) idempotent = true;
-      if ((headers[i].attributes & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0) transactional = true;
+      if (isTransactionalBatch(headers[i].attributes) || isControlBatch(headers[i].attributes)) transactional = true;
     }
     if (transactional) this.checkTransactionalProduce(topic, partition, headers, transactionalId);
     if (idempotent) {
@@ -469,12 +470,12 @@ export class Broker {
     transactionalId: string | null,
   ): void {
     for (const h of headers) {
-      if ((h.attributes & CONTROL_BIT) !== 0)
+      if (isControlBatch(h.attributes))
         throw new KafkaError(
           ErrorCode.INVALID_RECORD,
           `a client cannot produce control batches (${topic}-${partition}); transaction markers are written by the transaction coordinator`,
         );
-      if ((h.attributes & TRANSACTIONAL_BIT) !== 0 && h.producerId < 0)
+      if (isTransactionalBatch(h.attributes) && h.producerId < 0)
         throw new KafkaError(
           ErrorCode.INVALID_RECORD,
           `a transactional batch needs a producer id (${topic}-${partition}); this one says ${h.producerId}`,
@@ -890,9 +891,9 @@ function batchTxnMarks(
 /** The offset after the last whole batch of a record set (0 for an empty one). */
 function endOffsetOf(records: Buffer): number {
   let end = 0;
-  for (let pos = 0; pos + 61 <= records.length;) {
+  for (let pos = 0; pos + BATCH_HEADER_SIZE <= records.length;) {
     const size = LOG_OVERHEAD + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
-    if (size < 61 || pos + size > records.length) break;
+    if (size < BATCH_HEADER_SIZE || pos + size > records.length) break;
     end = readInt64(records, pos) + records.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) + 1;
     pos += size;
   }

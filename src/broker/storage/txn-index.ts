@@ -25,7 +25,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
 import { openBriefly } from './file-cache';
-import { isControlBatch, isTransactionalBatch, readInt64, writeInt64 } from './record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  isControlBatch,
+  isTransactionalBatch,
+  LOG_OVERHEAD,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_PRODUCER_ID,
+  readInt64,
+  writeInt64,
+} from './record-batch';
 import type { LogSegment } from './segment';
 
 export const TXN_INDEX_SUFFIX = '.txnindex';
@@ -91,11 +100,10 @@ export function parseTxnIndex(
 function isAbortMarkerAt(seg: LogSegment, offset: number, producerId: number): boolean {
   const pos = seg.findBatchPosition(offset);
   if (pos < 0) return false;
-  const head = seg.readAt(pos, 61);
-  if (head.length < 61 || readInt64(head, 0) !== offset) return false;
-  const size = 12 + head.readInt32BE(8);
-  const batch = seg.readAt(pos, size);
-  if (readInt64(batch, 43) !== producerId) return false;
+  const head = seg.readAt(pos, BATCH_HEADER_SIZE);
+  if (head.length < BATCH_HEADER_SIZE || readInt64(head, 0) !== offset) return false;
+  if (readInt64(head, OFFSET_PRODUCER_ID) !== producerId) return false;
+  const batch = seg.readAt(pos, LOG_OVERHEAD + head.readInt32BE(OFFSET_BATCH_LENGTH));
   return readControlRecord(batch)?.type === CONTROL_TYPE_ABORT;
 }
 
