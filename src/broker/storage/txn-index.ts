@@ -213,6 +213,18 @@ export function compareTxnIndex(
   return out;
 }
 
+/** Index of the first entry whose marker (lastOffset) is at or after `offset` (entries are in marker order). */
+function firstEndingAtOrAfter(entries: readonly AbortedTxn[], offset: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].lastOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function writeFileDurably(file: string, data: Buffer): void {
   const tmp = `${file}.tmp`;
   const fd = openBriefly(tmp, 'w');
@@ -295,8 +307,11 @@ export class PartitionTxnIndexes {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       if (seg.nextOffset <= from) continue;
-      for (const e of this.bySegment.get(seg.baseOffset) ?? []) {
-        if (e.lastOffset >= from && e.firstOffset < upper) out.push({ ...e });
+      const entries = this.bySegment.get(seg.baseOffset);
+      if (!entries) continue;
+      for (let j = firstEndingAtOrAfter(entries, from); j < entries.length; j++) {
+        const e = entries[j];
+        if (e.firstOffset < upper) out.push({ ...e });
         if (e.lastStableOffset >= upper) return out;
       }
     }
