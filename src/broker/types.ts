@@ -261,6 +261,8 @@ export interface ProducerPartitionState {
   nextSequence: number;
   /** Up to 5 most recent batches: first/last sequence and the offsets they were stored at. */
   batches: { firstSequence: number; lastSequence: number; firstOffset: number; lastOffset: number }[];
+  /** First offset of the producer's open transaction on the partition (absent when none is open; DescribeProducers). */
+  currentTxnStartOffset?: number;
 }
 
 /** What one pass of the log cleaner did to one partition (src/broker/storage/cleaner.ts). */

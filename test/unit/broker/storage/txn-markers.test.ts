@@ -68,6 +68,13 @@ describe('transactions at the partition: markers and the last stable offset', ()
     assert.strictEqual(broker.lastStableOffset('orders', 0), 1, 'producer 1 opened first');
     assert.strictEqual(broker.partitionInfo('orders', 0).lastStableOffset, 1);
     assert.strictEqual(broker.lastStableOffset('orders', 1), 0, 'the other partition has nothing open');
+    assert.deepStrictEqual(
+      broker.producerState('orders', 0).map((p) => [p.producerId, p.currentTxnStartOffset]),
+      [
+        [1, 1],
+        [2, 3],
+      ],
+    );
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['plain']);
 
     assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [0]); // marker at 5
