@@ -214,7 +214,7 @@ export class PartitionLog {
     // The aborted-transaction indexes are checked against the log (entry by entry past the recovery point).
     const txnDoubt = log.txn.open(
       log.segments,
-      recoveryPoint === 'clean' ? null : recoveryPoint === null ? 0 : recoveryPoint.segmentBaseOffset,
+      recoveryPoint === 'clean' ? null : (recoveryPoint ?? { segmentBaseOffset: 0, position: 0 }),
     );
     if (txnDoubt) indexesRebuilt.push(`aborted-transaction index: ${txnDoubt}`);
     // segment.ms counts from when the active segment was started, also across restarts (not from this open).

@@ -8,7 +8,7 @@ import type { Broker } from '../../../../src/broker/broker';
 import { parseTxnIndex, txnIndexFileName } from '../../../../src/broker/storage/txn-index';
 import { verifyDataDir } from '../../../../src/broker/storage/verify';
 import type { TxnBroker } from './txn-helpers';
-import { committedValues, mark, openTxnBroker, txnSend, txnTempDir } from './txn-helpers';
+import { committedValues, crash, mark, openTxnBroker, txnSend, txnTempDir } from './txn-helpers';
 
 const TP = { topic: 't', partition: 0 };
 
@@ -168,6 +168,27 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
       assert.ok((await verifyDataDir(dir)).ok);
     });
   }
+
+  it('after a crash, an ABORT in the unflushed tail whose entry was lost is put back in the index', async () => {
+    await history();
+    const bases = segmentBases();
+    const last = bases[bases.length - 1];
+    const withEntry = bases.filter((b) => fs.readFileSync(indexFile(b)).length > 0).pop()!;
+    const expected = fs.readFileSync(indexFile(withEntry));
+    await crash(broker);
+    fs.truncateSync(indexFile(withEntry), 0); // as if the entry had never reached the disk
+    // No recovery point: every segment is unflushed (checked batch by batch).
+    fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n0\n');
+    t = await openTxnBroker(dir, t.clock);
+    broker = t.broker;
+    assert.ok(
+      t.logs.some((l) => /unflushed ABORT marker/.test(l)),
+      t.logs.join('\n'),
+    );
+    assert.deepStrictEqual(fs.readFileSync(indexFile(withEntry)), expected);
+    assert.ok(segmentBases().includes(last));
+    assert.deepStrictEqual(committedValues(broker, 't', 0), ['b1', 'b2', 'last']);
+  });
 
   it('verify finds nothing wrong with the index of a healthy folder, and opening it rebuilds nothing', async () => {
     await history();
