@@ -286,6 +286,16 @@ export interface CompactionStats {
 export interface BrokerEvents {
   /** Records were appended; Fetch long-polls wake on it. */
   append: { topic: string; partition: number; logEndOffset: number };
+  /** A transaction marker was appended (and fsynced): the partition's last stable offset may have moved. */
+  txnMarker: {
+    topic: string;
+    partition: number;
+    producerId: number;
+    producerEpoch: number;
+    commit: boolean;
+    offset: number;
+    lastStableOffset: number;
+  };
   topicCreated: { topic: string; partitions: number };
   topicDeleted: { topic: string };
   partitionsCreated: { topic: string; partitions: number };

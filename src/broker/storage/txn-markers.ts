@@ -22,6 +22,8 @@ export interface LogTxnMarkerWriterDeps {
   logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush'>;
   producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn'>;
   clock: Clock;
+  /** Called for each marker once it is fsynced (the Broker emits 'txnMarker'). */
+  onMarker?: (marker: TxnMarker, topic: string, partition: number, offset: number) => void;
 }
 
 export class LogTxnMarkerWriter implements TxnMarkerWriter {
@@ -33,7 +35,7 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
   ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const { logs, producers, clock } = this.deps;
     const results: { topic: string; partition: number; errorCode: number }[] = [];
-    const written: number[] = [];
+    const written: { index: number; topic: string; partition: number; offset: number }[] = [];
     for (const { topic, partition } of partitions) {
       const result = { topic, partition, errorCode: ErrorCode.NONE as number };
       results.push(result);
@@ -55,7 +57,7 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
             lastStableOffset: done.lastStableOffset,
           });
         }
-        written.push(results.length - 1);
+        written.push({ index: results.length - 1, topic, partition, offset: baseOffset });
       } catch (e) {
         result.errorCode = e instanceof KafkaError ? e.code : ErrorCode.KAFKA_STORAGE_ERROR;
       }
@@ -64,8 +66,10 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
       try {
         await logs.flush();
       } catch {
-        for (const i of written) results[i].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        for (const w of written) results[w.index].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        return results;
       }
+      for (const w of written) this.deps.onMarker?.(marker, w.topic, w.partition, w.offset);
     }
     return results;
   }

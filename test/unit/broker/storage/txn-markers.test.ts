@@ -77,7 +77,12 @@ describe('transactions at the partition: markers and the last stable offset', ()
     );
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['plain']);
 
+    const events: unknown[] = [];
+    broker.on('txnMarker', (e) => events.push(e));
     assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [0]); // marker at 5
+    assert.deepStrictEqual(events, [
+      { topic: 'orders', partition: 0, producerId: 1, producerEpoch: 0, commit: true, offset: 5, lastStableOffset: 3 },
+    ]);
     assert.strictEqual(broker.lastStableOffset('orders', 0), 3, "producer 2's transaction still holds it back");
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['plain', 'a1', 'a2']);
 
