@@ -163,21 +163,7 @@ export class Broker {
     this.defaultPartitions = opts.defaultPartitions ?? 1;
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
-    this.txnMarkers = new LogTxnMarkerWriter({
-      logs,
-      producers,
-      clock,
-      onMarker: (m, topic, partition, offset) =>
-        this.emit('txnMarker', {
-          topic,
-          partition,
-          producerId: m.producerId,
-          producerEpoch: m.producerEpoch,
-          commit: m.commit,
-          offset,
-          lastStableOffset: this.lastStableOffset(topic, partition),
-        }),
-    });
+    this.txnMarkers = new LogTxnMarkerWriter({ logs, producers, clock, onEvent: (e, p) => this.emit(e, p) });
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {

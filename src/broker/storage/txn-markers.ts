@@ -14,16 +14,17 @@
  */
 import type { LogManager, ProducerTransactionState, TxnMarker, TxnMarkerWriter } from '../api';
 import type { Clock } from '../clock';
+import type { BrokerEvents } from '../types';
 import { ErrorCode, KafkaError } from '../errors';
 import type { TopicPartition } from '../../shared/topic-partition';
 import { controlBatchHeader, encodeControlBatch } from './control-batch';
 
 export interface LogTxnMarkerWriterDeps {
-  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush'>;
-  producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn'>;
+  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush' | 'partitionInfo'>;
+  producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn' | 'firstUnstableOffset'>;
   clock: Clock;
-  /** Called for each marker once it is fsynced (the Broker emits 'txnMarker'). */
-  onMarker?: (marker: TxnMarker, topic: string, partition: number, offset: number) => void;
+  /** Receives a 'txnMarker' event for each marker once it is fsynced (the Broker's onEvent). */
+  onEvent?: (event: 'txnMarker', payload: BrokerEvents['txnMarker']) => void;
 }
 
 export class LogTxnMarkerWriter implements TxnMarkerWriter {
@@ -69,7 +70,20 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
         for (const w of written) results[w.index].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
         return results;
       }
-      for (const w of written) this.deps.onMarker?.(marker, w.topic, w.partition, w.offset);
+      for (const w of written) {
+        const info = logs.partitionInfo(w.topic, w.partition);
+        const first = producers.firstUnstableOffset(w.topic, w.partition);
+        this.deps.onEvent?.('txnMarker', {
+          topic: w.topic,
+          partition: w.partition,
+          producerId: marker.producerId,
+          producerEpoch: marker.producerEpoch,
+          commit: marker.commit,
+          offset: w.offset,
+          lastStableOffset:
+            first === null ? info.logEndOffset : Math.max(info.logStartOffset, Math.min(first, info.logEndOffset)),
+        });
+      }
     }
     return results;
   }
