@@ -558,7 +558,8 @@ export class Broker {
   /**
    * Kafka's ListOffsets: LATEST_TIMESTAMP (-1), EARLIEST_TIMESTAMP (-2), MAX_TIMESTAMP (-3: the first record
    * carrying the largest timestamp), EARLIEST_LOCAL_TIMESTAMP (-4: the log start, as there is no remote tier),
-   * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T.
+   * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T. isolationLevel
+   * 1 (read_committed): latest is the last stable offset, and a lookup finding an offset at or past it finds none.
    */
   listOffset(topic: string, partition: number, timestamp: number, isolationLevel: 0 | 1 = 0): OffsetForTime {
     const info = this.logs.partitionInfo(topic, partition);
@@ -567,11 +568,14 @@ export class Broker {
     if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP)
       return { offset: info.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
+    let found: OffsetForTime;
     if (timestamp === MAX_TIMESTAMP) {
       if (info.logEndOffset <= info.logStartOffset || info.lastTimestamp < 0) return { offset: -1, timestamp: -1 };
-      return this.logs.offsetForTimestamp(topic, partition, info.lastTimestamp);
-    }
-    return this.logs.offsetForTimestamp(topic, partition, timestamp);
+      found = this.logs.offsetForTimestamp(topic, partition, info.lastTimestamp);
+    } else found = this.logs.offsetForTimestamp(topic, partition, timestamp);
+    // read_committed: an offset at or past the last stable offset is not there yet (Kafka filters it out).
+    if (isolationLevel === 1 && found.offset >= this.stableOffsetOf(info)) return { offset: -1, timestamp: -1 };
+    return found;
   }
 
   deleteRecords(topic: string, partition: number, beforeOffset: number): number {
