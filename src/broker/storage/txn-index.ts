@@ -187,9 +187,17 @@ export function compareTxnIndex(
           },
         ]
       : [];
-  const { entries, problem } = parseTxnIndex(buf, range);
+  const { entries: all, problem } = parseTxnIndex(buf);
   if (problem) return [{ message: problem }];
   const out: { message: string; offset?: number }[] = [];
+  const entries = all.filter((e) => {
+    if (e.lastOffset >= range.from && e.lastOffset < range.to) return true;
+    out.push({
+      message: `entry for producer ${e.producerId} at offset ${e.lastOffset} lies outside the segment's records (${range.from}..${range.to - 1})`,
+      offset: e.lastOffset,
+    });
+    return false;
+  });
   const byMarker = new Map(entries.map((e) => [e.lastOffset, e]));
   for (const x of expected) {
     const e = byMarker.get(x.lastOffset);
