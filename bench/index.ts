@@ -24,6 +24,7 @@ const sections: Section[] = [
   { name: 'wire', file: './wire' },
   { name: 'vscode', file: './vscode' },
   { name: 'panels', file: './panels' },
+  { name: 'schemas', file: './schemas' },
   { name: 'reference', file: './reference' },
 ];
 

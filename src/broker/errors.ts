@@ -54,6 +54,8 @@ export enum ErrorCode {
   FENCED_INSTANCE_ID = 82,
   GROUP_SUBSCRIBED_TO_TOPIC = 86,
   INVALID_RECORD = 87,
+  UNKNOWN_TOPIC_ID = 100,
+  INCONSISTENT_TOPIC_ID = 103,
 }
 
 /** One record of a produced record set that made the engine refuse the whole set (Produce v8+ RecordErrors). */

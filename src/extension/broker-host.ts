@@ -20,6 +20,7 @@ import * as vscode from 'vscode';
 import { Broker } from '../broker/broker';
 import type { ConnectionEvent, KafkaServer } from '../protocol/server';
 import { startKafkaServer } from '../protocol/server';
+import type { SchemaRegistry } from '../schema-registry/registry';
 import type { EmbeddedSchemaRegistry } from '../schema-registry-server';
 import { startEmbeddedSchemaRegistry } from '../schema-registry-server';
 import type { DataDirLock, LockInfo } from './model/lock-file';
@@ -96,6 +97,11 @@ export class BrokerHost implements vscode.Disposable {
     return undefined;
   }
   /** The embedded Schema Registry's URL, while this window's broker runs with it. */
+  /** The running registry engine (for decoding records in the panels); undefined when off or stopped. */
+  get schemaRegistryEngine(): SchemaRegistry | undefined {
+    return this._state === 'running' ? this.schemaRegistry?.registry : undefined;
+  }
+
   get schemaRegistryUrl(): string | undefined {
     return this._state === 'running' ? this.schemaRegistry?.url : undefined;
   }

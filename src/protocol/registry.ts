@@ -23,11 +23,13 @@ import { deleteRecords } from './apis/21-delete-records';
 import { initProducerId } from './apis/22-init-producer-id';
 import { describeConfigs } from './apis/32-describe-configs';
 import { alterConfigs } from './apis/33-alter-configs';
+import { describeLogDirs } from './apis/35-describe-log-dirs';
 import { createPartitions } from './apis/37-create-partitions';
 import { deleteGroups } from './apis/42-delete-groups';
 import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
 import { offsetDelete } from './apis/47-offset-delete';
 import { describeCluster } from './apis/60-describe-cluster';
+import { describeTopicPartitions } from './apis/75-describe-topic-partitions';
 
 export const API_MODULES: ApiModule[] = [
   produce,
@@ -50,11 +52,13 @@ export const API_MODULES: ApiModule[] = [
   initProducerId,
   describeConfigs,
   alterConfigs,
+  describeLogDirs,
   createPartitions,
   deleteGroups,
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,
+  describeTopicPartitions,
 ];
 
 export const API_BY_KEY = new Map<number, ApiModule>(API_MODULES.map((m) => [m.apiKey, m]));

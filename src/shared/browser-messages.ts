@@ -60,6 +60,9 @@ export interface RecordRow {
   keyKind: 'text' | 'json' | 'binary' | 'null';
   value: string | null;
   valueKind: 'text' | 'json' | 'binary' | 'null';
+  /** Key/value in Confluent's wire format: "Avro · orders-value v3 (id 7)", or "Not decoded: <why>" (shown as hex). */
+  keySchema?: string;
+  valueSchema?: string;
   headers: { key: string; value: string | null }[];
   compression: number;
 }

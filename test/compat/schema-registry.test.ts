@@ -11,6 +11,8 @@ import { SchemaRegistry as RegistryClient, SchemaType } from '@kafkajs/confluent
 import { Kafka, logLevel } from 'kafkajs';
 import type { EmbeddedSchemaRegistry } from '../../src/schema-registry-server';
 import { startEmbeddedSchemaRegistry } from '../../src/schema-registry-server';
+import type { DecodedValue } from '../../src/schema-registry/decode';
+import { SchemaDecoder } from '../../src/schema-registry/decode';
 import type { Running } from './harness';
 import { removeDir, runJsonProgram, startBroker, testFile } from './harness';
 
@@ -41,6 +43,17 @@ message Shipment {
   repeated string tags = 3;
 }
 `;
+
+/** What Kafka Lite's own decoder (the record browser's) makes of bytes a real serializer wrote. */
+function ourDecode(sr: EmbeddedSchemaRegistry, bytes: Buffer[], subject: string): DecodedValue[] {
+  const dec = new SchemaDecoder(sr.registry);
+  return bytes.map((b) => {
+    const d = dec.decode(b, subject);
+    assert.ok(d && !('error' in d), `Kafka Lite's decoder failed: ${JSON.stringify(d)}`);
+    assert.strictEqual(d.subject, subject);
+    return d;
+  });
+}
 
 describe('Schema Registry with real clients (@kafkajs/confluent-schema-registry, confluent_kafka.schema_registry)', function () {
   this.timeout(60000);
@@ -101,6 +114,10 @@ describe('Schema Registry with real clients (@kafkajs/confluent-schema-registry,
     const back = await roundTrip('payments', encoded);
     const decoded = await Promise.all(back.map((b) => client.decode(b)));
     assert.deepStrictEqual(JSON.parse(JSON.stringify(decoded)), payments);
+    assert.deepStrictEqual(
+      ourDecode(sr, back, 'payments-value').map((d) => d.value),
+      payments,
+    );
     // a second client (empty cache) fetches the schema by id from the registry to decode
     const fresh = new RegistryClient({ host: sr.url });
     assert.deepStrictEqual(JSON.parse(JSON.stringify(await fresh.decode(back[3]))), payments[3]);
@@ -144,6 +161,11 @@ describe('Schema Registry with real clients (@kafkajs/confluent-schema-registry,
     await assert.rejects(client.encode(id, { quantity: 1 }), /invalid|required|validation/i);
     const back = await roundTrip('orders', encoded);
     assert.deepStrictEqual(await Promise.all(back.map((b) => client.decode(b))), orders);
+    const ours = ourDecode(sr, back, 'orders-value');
+    assert.deepStrictEqual(
+      ours.map((d) => [d.format, d.value, d.validationErrors]),
+      orders.map((o) => ['json', o, undefined]),
+    );
     const r = await fetch(`${sr.url}/schemas/ids/${id}`);
     assert.strictEqual(((await r.json()) as { schemaType: string }).schemaType, 'JSON');
   });
@@ -165,6 +187,18 @@ describe('Schema Registry with real clients (@kafkajs/confluent-schema-registry,
       decoded.map((d) => ({ tracking: d.tracking, parcels: d.parcels, tags: d.tags ?? [] })),
       shipments,
     );
+    // this library writes no message indexes after the schema id (its reader skips leading zero bytes); Confluent's
+    // serializers write the index list, [0] as one 0 byte: Kafka Lite's decoder reads that form
+    const confluentForm = back.map((b) => Buffer.concat([b.subarray(0, 5), Buffer.from([0]), b.subarray(5)]));
+    const ours = ourDecode(sr, confluentForm, 'shipments-value');
+    assert.deepStrictEqual(
+      ours.map((d) => {
+        const v = d.value as Record<string, unknown>;
+        return { tracking: v.tracking, parcels: v.parcels, tags: v.tags ?? [] };
+      }),
+      shipments,
+    );
+    assert.strictEqual(ours[0].messageType, 'acme.Shipment');
     // changing a field's type is refused
     await assert.rejects(
       client.register(
@@ -220,6 +254,14 @@ describe('Schema Registry with real clients (@kafkajs/confluent-schema-registry,
       const stored = k.broker.readRecords('py-payments', 0, 0, count);
       const decoded = await Promise.all(stored.map((r) => client.decode(r.value!)));
       assert.deepStrictEqual(JSON.parse(JSON.stringify(decoded)), expected);
+      assert.deepStrictEqual(
+        ourDecode(
+          sr,
+          stored.map((r) => r.value!),
+          'py-payments-value',
+        ).map((d) => d.value),
+        expected,
+      );
     });
   });
 });

@@ -28,6 +28,7 @@ import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import type { SchemaDecoder } from '../../schema-registry/decode';
 import { isPrintableText, recordAsJson, toRow } from './record-format';
 
 /** Most records read (scanned) to fill one page when a filter is on. */
@@ -45,6 +46,8 @@ export interface BrowserControllerOptions {
   log?: PanelLog;
   /** Debounce of live-tail refreshes after 'append' events. Default 100 ms. */
   tailDelayMs?: number;
+  /** Decodes keys/values in Confluent's wire format (the embedded registry's); absent = shown as bytes. */
+  getSchemaDecoder?: () => SchemaDecoder | undefined;
 }
 
 type Cursors = Map<number, number>;
@@ -320,7 +323,7 @@ export class BrowserController {
       h.i++;
       h.pos = best.offset + 1;
       scanned++;
-      if (!this.matcher || this.matcher.test(best)) rows.push(toRow(best));
+      if (!this.matcher || this.matcher.test(best)) rows.push(toRow(best, this.opts.getSchemaDecoder?.()));
     }
     this.start = start;
     this.next = new Map([...heads].map(([p, h]) => [p, h.pos]));
@@ -360,7 +363,7 @@ export class BrowserController {
         // Partitions with no record on this page start where the page ends for them.
         this.start = start;
         this.next = new Map(end);
-        this.rows = page.map(toRow);
+        this.rows = page.map((r) => toRow(r, this.opts.getSchemaDecoder?.()));
         this.scanned = all.length;
         this.note = this.describe(broker, scanLimitHit && page.length < BROWSER_PAGE_SIZE);
         return;
@@ -414,7 +417,8 @@ export class BrowserController {
     }
     if (added.length === 0) return;
     added.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-    for (const r of added) if (!this.matcher || this.matcher.test(r)) this.rows.push(toRow(r));
+    for (const r of added)
+      if (!this.matcher || this.matcher.test(r)) this.rows.push(toRow(r, this.opts.getSchemaDecoder?.()));
     if (this.rows.length > MAX_TAIL_ROWS) this.rows.splice(0, this.rows.length - MAX_TAIL_ROWS);
     this.note = `Live tail: showing the newest ${this.rows.length} record(s).`;
     this.pushSnapshot();

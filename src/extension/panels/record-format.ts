@@ -1,8 +1,13 @@
 /**
  * How a record's bytes are shown to a person: UTF-8 text when the bytes are printable text, pretty-printed JSON
- * when that text is JSON, otherwise hex. Pure functions, used by the record browser and stepper controllers.
+ * when that text is JSON, otherwise hex. With a schema decoder, bytes in Confluent's wire format are shown as
+ * their decoded JSON with a caption naming format, subject, version and id ("Avro · orders-value v3 (id 7)");
+ * bytes whose schema cannot decode them are shown as hex with the error as the caption. Pure functions (the
+ * decoder only caches parsed schemas), used by the record browser and stepper controllers.
  */
 import type { ConsumedRecord } from '../../broker/types';
+import type { SchemaDecoder } from '../../schema-registry/decode';
+import { describeDecoded } from '../../schema-registry/decode';
 import type { RecordRow } from '../../shared/browser-messages';
 
 const MAX_SHOWN = 64 * 1024;
@@ -49,10 +54,34 @@ export function shortText(b: Buffer | null, max = 200): string | null {
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
-export function toRow(r: ConsumedRecord): RecordRow {
-  const k = renderBytes(r.key);
-  const v = renderBytes(r.value);
-  return {
+export interface RenderedBytes {
+  text: string | null;
+  kind: BytesKind;
+  /** Set when the bytes are in Confluent's wire format: what decoded them, or why they could not be decoded. */
+  schema?: string;
+}
+
+/** renderBytes, but bytes in Confluent's wire format are decoded with their schema first. */
+export function renderSchemaBytes(
+  b: Buffer | null,
+  decoder: SchemaDecoder | undefined,
+  subject: string,
+): RenderedBytes {
+  const d = decoder?.decode(b, subject);
+  if (!d || b === null) return renderBytes(b);
+  if ('error' in d) return { ...renderBytes(b), kind: 'binary', text: renderHex(b), schema: `Not decoded: ${d.error}` };
+  const invalid = d.validationErrors ? ` · does not match its schema: ${d.validationErrors.join('; ')}` : '';
+  return { text: JSON.stringify(d.value, null, 2), kind: 'json', schema: describeDecoded(d) + invalid };
+}
+
+function renderHex(b: Buffer): string {
+  return b.length > MAX_SHOWN ? `${hex(b.subarray(0, MAX_SHOWN))} … (${b.length} bytes)` : hex(b);
+}
+
+export function toRow(r: ConsumedRecord, decoder?: SchemaDecoder): RecordRow {
+  const k = renderSchemaBytes(r.key, decoder, `${r.topic}-key`);
+  const v = renderSchemaBytes(r.value, decoder, `${r.topic}-value`);
+  const row: RecordRow = {
     partition: r.partition,
     offset: r.offset,
     timestamp: r.timestamp,
@@ -64,6 +93,9 @@ export function toRow(r: ConsumedRecord): RecordRow {
     headers: r.headers.map((h) => ({ key: h.key, value: renderBytes(h.value).text })),
     compression: r.compression,
   };
+  if (k.schema !== undefined) row.keySchema = k.schema;
+  if (v.schema !== undefined) row.valueSchema = v.schema;
+  return row;
 }
 
 /** A record as JSON for the clipboard: text stays text, binary becomes base64 with a marker. */

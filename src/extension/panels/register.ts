@@ -12,6 +12,8 @@ import { STEPPER_VIEW_TYPE, parseStepperSavedState } from '../../shared/stepper-
 import { KEEP_OPEN } from '../commands/common';
 import type { PanelTarget } from './args';
 import { panelTarget } from './args';
+import { SchemaDecoder } from '../../schema-registry/decode';
+import type { SchemaRegistry } from '../../schema-registry/registry';
 import { BrowserController } from './browser-controller';
 import type { PanelLog } from './controller-base';
 import { PanelSlot } from './panel-slot';
@@ -30,6 +32,14 @@ export const PANEL_COMMANDS = {
 export function registerPanels(context: vscode.ExtensionContext, host: BrokerHost, log: vscode.LogOutputChannel): void {
   const panelLog: PanelLog = (level, line) => log[level](line);
   const broker = () => host.broker;
+  // one decoder per registry instance (it caches parsed schemas by id); a restarted broker's registry gets a new one
+  let decoder: { registry: SchemaRegistry; decoder: SchemaDecoder } | undefined;
+  const schemaDecoder = (): SchemaDecoder | undefined => {
+    const registry = host.schemaRegistryEngine;
+    if (!registry) return undefined;
+    if (decoder?.registry !== registry) decoder = { registry, decoder: new SchemaDecoder(registry) };
+    return decoder.decoder;
+  };
 
   const browser: PanelSlot<BrowserController> = new PanelSlot(context, host, log, {
     viewType: BROWSER_VIEW_TYPE,
@@ -38,6 +48,7 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
     create: (post, saved) => {
       const c = new BrowserController({
         getBroker: broker,
+        getSchemaDecoder: schemaDecoder,
         post,
         log: panelLog,
         copyToClipboard: async (text) => {

@@ -22,6 +22,7 @@
  *   `dependentSchemas`, `prefixItems`, ...) is not analysed and reported as incompatible, never silently accepted.
  */
 import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import draft6 from 'ajv/dist/refs/json-schema-draft-06.json';
@@ -48,6 +49,15 @@ function ajvFor(schema: Json): Ajv {
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A validator for documents of this JSON schema (with its references), for decoding records. Throws as `parse`. */
+export function compileJsonSchema(schema: string, references: ResolvedReference[]): ValidateFunction {
+  const root = parseJson(schema, 'JSON schema');
+  const ajv = ajvFor(root);
+  for (const ref of references)
+    ajv.addSchema(parseJson(ref.schema, `referenced schema "${ref.name}"`) as object, ref.name);
+  return ajv.compile(root as object);
 }
 
 export const jsonSchemaFormat: SchemaFormat<ParsedJsonSchema> = {
