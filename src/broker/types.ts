@@ -30,6 +30,12 @@ export interface ConsumedRecord {
   baseSequence: number;
   /** Compression codec of the batch: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
   compression: number;
+  /** The batch belongs to a transaction (attributes bit 0x10). */
+  isTransactional?: boolean;
+  /** A transaction marker (a control batch's record; its key and value are the control record's bytes). */
+  control?: 'COMMIT' | 'ABORT' | 'UNKNOWN';
+  /** Data of an aborted transaction (a read_committed consumer never sees it). */
+  aborted?: boolean;
 }
 
 /** A record to produce through the engine's convenience API (the wire path appends client batches as is). */
@@ -71,6 +77,11 @@ export interface PartitionInfo {
   segmentCount: number;
   /** Timestamp of the newest record, or -1 when the partition is empty. */
   lastTimestamp: number;
+  /**
+   * The last stable offset: first offset of the earliest open transaction, else the log end offset (filled by
+   * Broker.partitionInfo; the log manager alone does not know open transactions).
+   */
+  lastStableOffset?: number;
 }
 
 export interface AppendResult {
@@ -90,6 +101,8 @@ export interface FetchResult {
   logStartOffset: number;
   /** Raw record batches, whole, starting with the batch that contains the fetch offset. May be empty. */
   records: Buffer;
+  /** read_committed reads only: the aborted transactions overlapping the records returned. */
+  abortedTransactions?: { producerId: number; firstOffset: number }[];
 }
 
 /** ListOffsets special timestamps, as in Kafka. */
@@ -250,6 +263,8 @@ export interface ProducerPartitionState {
   nextSequence: number;
   /** Up to 5 most recent batches: first/last sequence and the offsets they were stored at. */
   batches: { firstSequence: number; lastSequence: number; firstOffset: number; lastOffset: number }[];
+  /** First offset of the producer's open transaction on the partition (absent when none is open; DescribeProducers). */
+  currentTxnStartOffset?: number;
 }
 
 /** What one pass of the log cleaner did to one partition (src/broker/storage/cleaner.ts). */
@@ -273,6 +288,16 @@ export interface CompactionStats {
 export interface BrokerEvents {
   /** Records were appended; Fetch long-polls wake on it. */
   append: { topic: string; partition: number; logEndOffset: number };
+  /** A transaction marker was appended (and fsynced): the partition's last stable offset may have moved. */
+  txnMarker: {
+    topic: string;
+    partition: number;
+    producerId: number;
+    producerEpoch: number;
+    commit: boolean;
+    offset: number;
+    lastStableOffset: number;
+  };
   topicCreated: { topic: string; partitions: number };
   topicDeleted: { topic: string };
   partitionsCreated: { topic: string; partitions: number };

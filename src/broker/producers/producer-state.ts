@@ -1,8 +1,8 @@
 /**
  * Idempotent-producer state: producer ids and epochs, and per (producer id, topic, partition) the window of the
  * last 5 batches (first/last sequence, first/last offset) that decides whether a produced batch is the next one,
- * a retry of one already stored, or out of order. Kafka's ProducerStateManager, reduced to idempotence
- * (transactions are not supported).
+ * a retry of one already stored, or out of order. Kafka's ProducerStateManager: idempotence, and each producer's
+ * open transaction per partition (below).
  *
  * Rules (Kafka's):
  *  - sequences grow per partition by the batch's record count, wrapping after int32 max (clients start at 0);
@@ -17,6 +17,13 @@
  * check() never mutates; record() applies a batch after the log appended it (validate on a copy, commit after
  * the append, as Kafka does).
  *
+ * Transactions (ProducerTransactionState): a producer's first transactional batch on a partition opens its
+ * transaction there (txnFirstOffset); the control batch the marker writer appends closes it (completeTxn), and a
+ * marker with a newer epoch moves the producer to it. firstUnstableOffset is the earliest open one (the last
+ * stable offset, Broker.lastStableOffset). While one is open, the producer's non-transactional batches are
+ * INVALID_TXN_STATE; a marker with an older epoch is INVALID_PRODUCER_EPOCH. Open transactions are in the
+ * snapshot and replayed from batch headers like the windows.
+ *
  * On disk (in `<dir>`): `producer-ids.json` {nextProducerId} written atomically (tmp + rename) before an id is
  * handed out, so ids never repeat across restarts (when it is missing or unreadable, the counter is recovered
  * from the producer ids in the snapshot and the log, plus a margin: see recoverNextId); `producer-state.json` the windows plus the log end offset of
@@ -30,11 +37,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } from '../api';
+import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions, ProducerTransactionState } from '../api';
 import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 import { keepDamagedCopy } from '../storage/damaged-file';
+import { isControlBatch, isTransactionalBatch } from '../storage/record-batch';
 import type { TopicPartition } from '../../shared/topic-partition';
 import { TopicPartitionMap } from '../../shared/topic-partition';
 
@@ -55,6 +63,8 @@ interface ProducerEntry {
   producerId: number;
   producerEpoch: number;
   batches: CachedBatch[];
+  /** First offset of the producer's open transaction on this partition (absent: none is open). */
+  txnFirstOffset?: number;
 }
 
 interface SnapshotFile {
@@ -114,14 +124,16 @@ export function readNextId(file: string): number | 'missing' | { problem: string
   return n;
 }
 
-export async function openProducerStateManager(opts: ProducerStateManagerOptions): Promise<ProducerStateManager> {
+export async function openProducerStateManager(
+  opts: ProducerStateManagerOptions,
+): Promise<ProducerStateManager & ProducerTransactionState> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const m = new Manager(opts);
   m.load();
   return m;
 }
 
-class Manager implements ProducerStateManager {
+class Manager implements ProducerStateManager, ProducerTransactionState {
   private readonly idsFile: string;
   private readonly snapshotFile: string;
   private nextProducerId = 0;
@@ -152,12 +164,21 @@ class Manager implements ProducerStateManager {
         const t = topics.get(p.topic);
         if (!t || p.partition >= t.partitions) continue;
         const info = logs.partitionInfo(p.topic, p.partition);
+        // Recovery cut the log below what the snapshot saw (a marker may be among what is gone): rebuild this
+        // partition from the whole log rather than trust a snapshot that saw transactions end.
+        if (!logs.openedCleanly && snapshotOutlivedTheLog(p, info.logEndOffset)) continue;
         const window = new Map<number, ProducerEntry>();
         for (const e of p.producers) {
           // A recovery may have cut the log below what the snapshot saw: forget batches that are gone.
           const batches = e.batches.filter((b) => b.lastOffset < info.logEndOffset);
-          if (batches.length > 0)
-            window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
+          const txnFirstOffset = snapshotTxnFirstOffset(e, info.logEndOffset);
+          if (batches.length > 0 || txnFirstOffset !== undefined)
+            window.set(e.producerId, {
+              producerId: e.producerId,
+              producerEpoch: e.producerEpoch,
+              batches,
+              ...(txnFirstOffset !== undefined ? { txnFirstOffset } : {}),
+            });
         }
         if (window.size > 0) this.partitions.set(p.topic, p.partition, window);
         scanFrom.set(p.topic, p.partition, Math.min(p.logEndOffset, info.logEndOffset));
@@ -177,7 +198,11 @@ class Manager implements ProducerStateManager {
           }
         }
       }
-      if (rebuilt > 0) this.opts.logger('info', `producer state: rebuilt ${rebuilt} idempotent batch(es) from the log`);
+      if (rebuilt > 0)
+        this.opts.logger(
+          'info',
+          `producer state: rebuilt ${rebuilt} idempotent or transactional batch(es) from the log`,
+        );
     }
     if (typeof ids === 'number') this.nextProducerId = ids;
     else this.recoverNextId(ids, snap);
@@ -266,6 +291,7 @@ class Manager implements ProducerStateManager {
       );
     }
     const entry = this.partitions.get(topic, partition)?.get(h.producerId);
+    checkTxnWrite(h, entry, where);
     if (!entry || entry.batches.length === 0) {
       // No state for this producer here: any first sequence is accepted (KIP-360), so a producer whose state
       // was lost (its batches deleted by retention or DeleteRecords) can go on; its window starts there.
@@ -311,6 +337,10 @@ class Manager implements ProducerStateManager {
   }
 
   private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
+    if (isControlBatch(h.attributes)) {
+      this.applyMarker(topic, partition, h.producerId, h.producerEpoch);
+      return;
+    }
     let window = this.partitions.get(topic, partition);
     if (!window) {
       window = new Map();
@@ -332,6 +362,79 @@ class Manager implements ProducerStateManager {
       lastOffset: baseOffset + h.lastOffsetDelta,
     });
     if (entry.batches.length > WINDOW_SIZE) entry.batches.splice(0, entry.batches.length - WINDOW_SIZE);
+    if (isTransactionalBatch(h.attributes) && entry.txnFirstOffset === undefined) entry.txnFirstOffset = baseOffset;
+  }
+
+  // ------------------------------------------------------------------ transactions (open transactions per partition)
+
+  /**
+   * A transaction marker for producerId may be written to the partition: its epoch is not older than the
+   * producer's epoch there (INVALID_PRODUCER_EPOCH otherwise: a marker from a fenced coordinator request).
+   */
+  checkTxnMarker(topic: string, partition: number, producerId: number, producerEpoch: number): void {
+    const entry = this.partitions.get(topic, partition)?.get(producerId);
+    if (entry && producerEpoch < entry.producerEpoch) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `a transaction marker for producer ${producerId} with epoch ${producerEpoch} was refused on ${topic}-${partition}: the producer's epoch there is already ${entry.producerEpoch}`,
+      );
+    }
+  }
+
+  /**
+   * The marker at markerOffset ended producerId's transaction on the partition: returns the transaction's first
+   * offset (null when none was open) and the partition's last stable offset now, as far as open transactions go
+   * (the first offset of the earliest one still open, else markerOffset + 1). A marker with a newer epoch moves
+   * the producer to that epoch (its older batches are fenced from then on).
+   */
+  completeTxn(
+    topic: string,
+    partition: number,
+    producerId: number,
+    producerEpoch: number,
+    markerOffset: number,
+  ): { firstOffset: number | null; lastStableOffset: number } {
+    const firstOffset = this.applyMarker(topic, partition, producerId, producerEpoch);
+    const open = this.firstUnstableOffset(topic, partition);
+    return { firstOffset, lastStableOffset: open ?? markerOffset + 1 };
+  }
+
+  /** The first offset of the earliest open transaction on the partition, or null when none is open. */
+  firstUnstableOffset(topic: string, partition: number): number | null {
+    const window = this.partitions.get(topic, partition);
+    if (!window) return null;
+    let first: number | null = null;
+    for (const e of window.values())
+      if (e.txnFirstOffset !== undefined && (first === null || e.txnFirstOffset < first)) first = e.txnFirstOffset;
+    return first;
+  }
+
+  /** The open transactions on the partition (for people): producer, epoch and first offset, oldest first. */
+  openTransactions(
+    topic: string,
+    partition: number,
+  ): { producerId: number; producerEpoch: number; firstOffset: number }[] {
+    const window = this.partitions.get(topic, partition);
+    const out: { producerId: number; producerEpoch: number; firstOffset: number }[] = [];
+    for (const e of window?.values() ?? [])
+      if (e.txnFirstOffset !== undefined)
+        out.push({ producerId: e.producerId, producerEpoch: e.producerEpoch, firstOffset: e.txnFirstOffset });
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /** A control batch closes the producer's open transaction (returns its first offset, null if none was open). */
+  private applyMarker(topic: string, partition: number, producerId: number, producerEpoch: number): number | null {
+    let window = this.partitions.get(topic, partition);
+    if (!window) this.partitions.set(topic, partition, (window = new Map()));
+    let entry = window.get(producerId);
+    if (!entry) window.set(producerId, (entry = { producerId, producerEpoch, batches: [] }));
+    if (producerEpoch > entry.producerEpoch) {
+      entry.producerEpoch = producerEpoch;
+      entry.batches = [];
+    }
+    const first = entry.txnFirstOffset ?? null;
+    delete entry.txnFirstOffset;
+    return first;
   }
 
   state(topic: string, partition: number): ProducerPartitionState[] {
@@ -343,6 +446,7 @@ class Manager implements ProducerStateManager {
         producerEpoch: e.producerEpoch,
         nextSequence: e.batches.length ? incrementSequence(e.batches[e.batches.length - 1].lastSequence, 1) : 0,
         batches: e.batches.map((b) => ({ ...b })),
+        ...(e.txnFirstOffset !== undefined ? { currentTxnStartOffset: e.txnFirstOffset } : {}),
       }))
       .sort((a, b) => a.producerId - b.producerId);
   }
@@ -386,4 +490,33 @@ class Manager implements ProducerStateManager {
       );
     }
   }
+}
+
+// ------------------------------------------------------------------ transactions (helpers)
+
+/**
+ * Kafka's rule for a producer with an open transaction on the partition: its next batch must be transactional
+ * too (INVALID_TXN_STATE otherwise).
+ */
+function checkTxnWrite(h: BatchHeader, entry: ProducerEntry | undefined, where: () => string): void {
+  if (entry?.txnFirstOffset !== undefined && !isTransactionalBatch(h.attributes)) {
+    throw new KafkaError(
+      ErrorCode.INVALID_TXN_STATE,
+      `producer ${h.producerId} has a transaction open on ${where()} since offset ${entry.txnFirstOffset}: a non-transactional batch is refused until it ends`,
+    );
+  }
+}
+
+/** A snapshot entry's open transaction, unless a recovery cut the log below its first offset. */
+function snapshotTxnFirstOffset(e: ProducerEntry, logEndOffset: number): number | undefined {
+  const first = e.txnFirstOffset;
+  return typeof first === 'number' && Number.isSafeInteger(first) && first < logEndOffset ? first : undefined;
+}
+
+/**
+ * True when recovery cut the partition's log below the offset the snapshot was taken at: what the snapshot says
+ * about transactions ending there may be gone (a marker cut from the tail reopens its transaction).
+ */
+function snapshotOutlivedTheLog(p: SnapshotFile['partitions'][number], logEndOffset: number): boolean {
+  return logEndOffset < p.logEndOffset;
 }

@@ -1,7 +1,7 @@
 /**
  * PartitionLog: one partition's directory `<dataDir>/topics/<topic>-<partition>/`, a list of segments ordered by
  * base offset (the last one active), the log start offset and the recovery point (segment + byte position up
- * to which everything is fsynced).
+ * to which everything is fsynced), and the segments' aborted-transaction indexes (txn-index.ts).
  *
  * Guarantees: offsets are contiguous from the first segment's base offset to logEndOffset; an append either
  * writes all its bytes and indexes them or leaves the log byte-for-byte unchanged (KAFKA_STORAGE_ERROR); reads
@@ -22,12 +22,15 @@ import {
   LOG_OVERHEAD,
   OFFSET_BATCH_LENGTH,
   decodeRecordBatches,
+  readInt64,
   stampBaseOffset,
   stampLogAppendTime,
 } from './record-batch';
 import * as path from 'path';
 import type { RecoveryOutcome, StorageIo } from './segment';
 import { LogSegment, segmentFileName } from './segment';
+import type { AbortedTxn } from './txn-index';
+import { PartitionTxnIndexes, txnIndexFileName } from './txn-index';
 
 /** Appended to a segment's log file name while the cleaner writes its replacement (`<base>.log.cleaned`). */
 export const CLEANED_SUFFIX = '.cleaned';
@@ -42,6 +45,7 @@ function deleteSegmentFiles(dir: string, base: number): number {
   }
   for (const suffix of ['.log', '.index', '.timeindex'] as const)
     fs.rmSync(path.join(dir, segmentFileName(base, suffix)), { force: true });
+  fs.rmSync(path.join(dir, txnIndexFileName(base)), { force: true });
   return size;
 }
 
@@ -57,12 +61,13 @@ export interface RecoveryPoint {
 
 const INT32_MAX = 2147483647;
 
-/** Bytes of the whole batches at the start of buf. */
-function wholeBatchesEnd(buf: Buffer): number {
+/** Bytes of the whole batches at the start of buf (stopping at the first whose base offset is maxOffset or more). */
+function wholeBatchesEnd(buf: Buffer, maxOffset = Infinity): number {
   let end = 0;
   while (end + BATCH_HEADER_SIZE <= buf.length) {
     const size = LOG_OVERHEAD + buf.readInt32BE(end + OFFSET_BATCH_LENGTH);
     if (size < BATCH_HEADER_SIZE || end + size > buf.length) break;
+    if (maxOffset !== Infinity && readInt64(buf, end) >= maxOffset) break;
     end += size;
   }
   return end;
@@ -75,6 +80,8 @@ export class PartitionLog {
   recoveryPoint: RecoveryPoint | null = null;
   /** Segments below this offset may have been rewritten by the log cleaner (cleaner-offset-checkpoint). */
   cleanedUpTo = 0;
+  /** The segments' aborted-transaction indexes (txn-index.ts). */
+  readonly txn: PartitionTxnIndexes;
 
   private constructor(
     readonly topic: string,
@@ -82,7 +89,9 @@ export class PartitionLog {
     readonly dir: string,
     private readonly io: StorageIo,
     private readonly files: FileCache,
-  ) {}
+  ) {
+    this.txn = new PartitionTxnIndexes(dir);
+  }
 
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
@@ -119,6 +128,7 @@ export class PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, io, files);
     log.segments.push(LogSegment.create(dir, 0, now, io, files));
+    log.txn.createFor(0);
     log.recoveryPoint = { segmentBaseOffset: 0, position: 0 };
     return log;
   }
@@ -198,8 +208,16 @@ export class PartitionLog {
     // Segments before the active one must carry their final time index entry.
     for (let i = 0; i < log.segments.length - 1; i++) log.segments[i].seal();
     for (const s of log.segments) s.persistIndexes();
-    if (log.segments.length === 0)
+    if (log.segments.length === 0) {
       log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io, files));
+      log.txn.createFor(log.active.baseOffset);
+    }
+    // The aborted-transaction indexes are checked against the log (entry by entry past the recovery point).
+    const txnDoubt = log.txn.open(
+      log.segments,
+      recoveryPoint === 'clean' ? null : (recoveryPoint ?? { segmentBaseOffset: 0, position: 0 }),
+    );
+    if (txnDoubt) indexesRebuilt.push(`aborted-transaction index: ${txnDoubt}`);
     // segment.ms counts from when the active segment was started, also across restarts (not from this open).
     if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset)
       log.active.createdAt = Math.min(activeCreated.createdAt, now);
@@ -270,6 +288,7 @@ export class PartitionLog {
     const seg = this.active;
     seg.seal();
     this.segments.push(LogSegment.create(this.dir, seg.nextOffset, now, this.io, this.files));
+    this.txn.createFor(seg.nextOffset);
   }
 
   // ------------------------------------------------------------------ read
@@ -297,12 +316,15 @@ export class PartitionLog {
     }
   }
 
-  /** Whole batches from the one containing `offset`, up to maxBytes (at least one whole batch). */
-  read(offset: number, maxBytes: number): FetchResult {
+  /**
+   * Whole batches from the one containing `offset`, up to maxBytes (at least one whole batch), and none whose base
+   * offset is `maxOffset` or more (read_committed reads stop at the last stable offset).
+   */
+  read(offset: number, maxBytes: number, maxOffset = Infinity): FetchResult {
     this.checkRange(offset);
     const parts: Buffer[] = [];
     let total = 0;
-    if (offset < this.logEndOffset) {
+    if (offset < this.logEndOffset && offset < maxOffset) {
       let i = this.segmentIndexFor(offset);
       let start = this.segments[i].findBatchPosition(offset);
       for (; i < this.segments.length; i++, start = 0) {
@@ -311,9 +333,9 @@ export class PartitionLog {
         const budget = maxBytes - total;
         if (total > 0 && budget < BATCH_HEADER_SIZE) break;
         let buf = seg.readAt(start, Math.min(Math.max(budget, BATCH_HEADER_SIZE), seg.size - start));
-        let end = wholeBatchesEnd(buf);
+        let end = wholeBatchesEnd(buf, maxOffset);
         if (end === 0) {
-          if (total > 0) break;
+          if (total > 0 || readInt64(buf, 0) >= maxOffset) break;
           // The first batch is larger than maxBytes: it is returned whole all the same.
           end = LOG_OVERHEAD + buf.readInt32BE(OFFSET_BATCH_LENGTH);
           buf = seg.readAt(start, end);
@@ -372,7 +394,9 @@ export class PartitionLog {
     if (offset <= this.logStartOffset) return false;
     this.logStartOffset = Math.min(offset, this.logEndOffset);
     while (this.segments.length > 1 && this.segments[1].baseOffset <= this.logStartOffset) {
-      this.segments.shift()!.delete();
+      const seg = this.segments.shift()!;
+      seg.delete();
+      this.txn.drop(seg.baseOffset);
     }
     return true;
   }
@@ -398,7 +422,10 @@ export class PartitionLog {
     }
     if (deleteCount === 0) return false;
     const removed = this.segments.splice(0, deleteCount);
-    for (const s of removed) s.delete();
+    for (const s of removed) {
+      s.delete();
+      this.txn.drop(s.baseOffset);
+    }
     if (this.logStartOffset < this.segments[0].baseOffset) this.logStartOffset = this.segments[0].baseOffset;
     return true;
   }
@@ -427,6 +454,24 @@ export class PartitionLog {
     }
     segment.seal();
     this.segments[index] = segment;
+  }
+
+  // ------------------------------------------------------------------ transactions (txn-index.ts)
+
+  /** Aborted transactions overlapping [from, upper) (a read_committed Fetch's range). */
+  abortedTxns(from: number, upper: number): AbortedTxn[] {
+    return this.txn.collect(this.segments, from, upper, this.segmentIndexFor(from));
+  }
+
+  /** Record an aborted transaction whose ABORT marker was just appended (in the segment holding lastOffset). */
+  appendAbortedTxn(entry: AbortedTxn): void {
+    const seg = this.segments[this.segmentIndexFor(entry.lastOffset)];
+    this.txn.append(seg.baseOffset, entry);
+  }
+
+  /** Derive every segment's aborted-transaction index from the log again (after the cleaner rewrote segments). */
+  rebuildTxnIndexes(): void {
+    this.txn.rebuild(this.segments);
   }
 
   /** Write buffered index entries; return the segments that need an fsync and the point they make durable. */
