@@ -95,8 +95,16 @@ export interface LogManager {
   parseRecordSet(topic: string, partition: number, recordSet: Buffer): BatchHeader[];
   /** Append a record set already validated by parseRecordSet: stamps base offsets (and LogAppendTime when configured), writes, indexes. */
   appendValidated(topic: string, partition: number, recordSet: Buffer, headers: BatchHeader[]): AppendResult;
-  /** Whole batches from the one containing `offset`, up to maxBytes (at least one batch). Throws OFFSET_OUT_OF_RANGE outside [logStart, logEnd]. */
-  read(topic: string, partition: number, offset: number, maxBytes: number): FetchResult;
+  /**
+   * Whole batches from the one containing `offset`, up to maxBytes (at least one batch), none whose base offset is
+   * maxOffset or more (default: no bound; read_committed passes the last stable offset). Throws
+   * OFFSET_OUT_OF_RANGE outside [logStart, logEnd].
+   */
+  read(topic: string, partition: number, offset: number, maxBytes: number, maxOffset?: number): FetchResult;
+  /** Aborted transactions overlapping [from, upper), from the partition's aborted-transaction index (.txnindex). */
+  abortedTransactions(topic: string, partition: number, from: number, upper: number): AbortedTransaction[];
+  /** Add an aborted transaction whose ABORT marker was just appended to the partition's index (written, fsynced). */
+  appendAbortedTransaction(topic: string, partition: number, entry: AbortedTransaction): void;
   offsetForTimestamp(topic: string, partition: number, timestamp: number): OffsetForTime;
   /** Advance the log start offset to `offset` (-1 = the high watermark); returns the new log start offset. */
   deleteRecords(topic: string, partition: number, offset: number): number;
@@ -205,6 +213,40 @@ export interface ProducerStateManager {
 }
 
 // ---------------------------------------------------------------- transactions
+
+/** One entry of a partition's aborted-transaction index (Kafka's AbortedTxn; see docs/LOG_FORMAT.md). */
+export interface AbortedTransaction {
+  producerId: number;
+  /** The transaction's first offset on the partition. */
+  firstOffset: number;
+  /** The offset of its ABORT marker. */
+  lastOffset: number;
+  /** The partition's last stable offset once it ended. */
+  lastStableOffset: number;
+}
+
+/**
+ * The per-partition transaction state the producer state manager keeps beside the sequence windows: each
+ * producer's open transaction (its first offset), opened by its first transactional batch and closed by a marker.
+ */
+export interface ProducerTransactionState {
+  /** Throws INVALID_PRODUCER_EPOCH when the producer's epoch on the partition is newer than the marker's. */
+  checkTxnMarker(topic: string, partition: number, producerId: number, producerEpoch: number): void;
+  /** Close the producer's open transaction after its marker was appended at markerOffset (see producer-state.ts). */
+  completeTxn(
+    topic: string,
+    partition: number,
+    producerId: number,
+    producerEpoch: number,
+    markerOffset: number,
+  ): { firstOffset: number | null; lastStableOffset: number };
+  /** First offset of the earliest open transaction on the partition; null when none is open. */
+  firstUnstableOffset(topic: string, partition: number): number | null;
+  openTransactions(
+    topic: string,
+    partition: number,
+  ): { producerId: number; producerEpoch: number; firstOffset: number }[];
+}
 
 /** The end of one producer's transaction, written to each of its partitions (Kafka's WriteTxnMarkers entry). */
 export interface TxnMarker {

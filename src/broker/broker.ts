@@ -10,12 +10,33 @@
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { GroupCoordinator, LogManager, Logger, OffsetStore, ProducerStateManager } from './api';
+import type {
+  AbortedTransaction,
+  GroupCoordinator,
+  LogManager,
+  Logger,
+  OffsetStore,
+  ProducerStateManager,
+  ProducerTransactionState,
+  TxnMarkerWriter,
+  TxnPartitionVerifier,
+} from './api';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from './errors';
 import { openLogManager } from './storage/log-manager';
-import { encodeRecordBatch, decodeRecordBatches } from './storage/record-batch';
+import {
+  encodeRecordBatch,
+  decodeRecordBatches,
+  CONTROL_BIT,
+  LOG_OVERHEAD,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_LAST_OFFSET_DELTA,
+  readInt64,
+  TRANSACTIONAL_BIT,
+} from './storage/record-batch';
+import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, markTransactional } from './storage/control-batch';
+import { LogTxnMarkerWriter } from './storage/txn-markers';
 import { choosePartition } from './partitioner';
 import type { GroupLag } from './lag';
 import { computeGroupLag } from './lag';
@@ -79,6 +100,11 @@ export interface ProduceOptions {
   producer?: { producerId: number; producerEpoch: number; baseSequence: number };
   /** 0 none, 1 gzip (the engine's own encoder supports none and gzip). */
   compression?: 0 | 1;
+  /**
+   * A transactional batch of this producer (`producer` must be given): checked by the transaction coordinator
+   * (useTxnPartitionVerifier), it stays invisible to read_committed readers until its transaction ends.
+   */
+  transactionalId?: string;
 }
 
 export interface ProduceResult extends AppendResult {
@@ -110,13 +136,20 @@ export class Broker {
   private roundRobin = 0;
   /** Auto-creations in flight, by topic name (see ensureTopic). */
   private readonly autoCreating = new Map<string, Promise<TopicInfo | undefined>>();
+  /**
+   * What the transaction coordinator asks of the partition logs (commit/abort markers, the last stable offset, the
+   * aborted-transaction index): storage/txn-markers.ts over this broker's logs and producer state.
+   */
+  readonly txnMarkers: TxnMarkerWriter;
+  /** The coordinator's check of a transactional produce; none: transactional produce is refused. */
+  private txnVerifier: TxnPartitionVerifier | null = null;
 
   private constructor(
     readonly dataDir: string,
     readonly logs: LogManager,
     readonly groups: GroupCoordinator,
     readonly offsets: OffsetStore,
-    readonly producers: ProducerStateManager,
+    readonly producers: ProducerStateManager & ProducerTransactionState,
     clock: Clock,
     opts: BrokerOptions,
     events: EventEmitter,
@@ -127,6 +160,7 @@ export class Broker {
     this.defaultPartitions = opts.defaultPartitions ?? 1;
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
+    this.txnMarkers = new LogTxnMarkerWriter({ logs, producers, clock });
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {
@@ -270,13 +304,14 @@ export class Broker {
   }
 
   partitionInfo(topic: string, partition: number): PartitionInfo {
-    return this.logs.partitionInfo(topic, partition);
+    const info = this.logs.partitionInfo(topic, partition);
+    return { ...info, lastStableOffset: this.stableOffsetOf(info) };
   }
 
   partitions(topic: string): PartitionInfo[] {
     const t = this.requireTopic(topic);
     const out: PartitionInfo[] = [];
-    for (let p = 0; p < t.partitions; p++) out.push(this.logs.partitionInfo(topic, p));
+    for (let p = 0; p < t.partitions; p++) out.push(this.partitionInfo(topic, p));
     return out;
   }
 
@@ -287,11 +322,21 @@ export class Broker {
    * the producer's sequence window: a retry of a stored batch returns its original offsets and appends
    * nothing. Throws KafkaError; on any error nothing is written.
    */
-  appendRecordSet(topic: string, partition: number, recordSet: Buffer): AppendResult {
+  appendRecordSet(
+    topic: string,
+    partition: number,
+    recordSet: Buffer,
+    transactionalId: string | null = null,
+  ): AppendResult {
     this.assertOpen();
     const headers = this.logs.parseRecordSet(topic, partition, recordSet);
     let idempotent = false;
-    for (let i = 0; i < headers.length; i++) if (headers[i].producerId >= 0) idempotent = true;
+    let transactional = false;
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i].producerId >= 0) idempotent = true;
+      if ((headers[i].attributes & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0) transactional = true;
+    }
+    if (transactional) this.checkTransactionalProduce(topic, partition, headers, transactionalId);
     if (idempotent) {
       if (headers.length !== 1) {
         throw new KafkaError(
@@ -347,12 +392,110 @@ export class Broker {
         compression: opts.compression ?? 0,
       },
     );
-    const result = this.appendRecordSet(topic, partition, batch);
+    if (opts.transactionalId !== undefined) markTransactional(batch);
+    const result = this.appendRecordSet(topic, partition, batch, opts.transactionalId ?? null);
     return { ...result, topic, partition, recordCount: records.length };
   }
 
-  fetch(topic: string, partition: number, offset: number, maxBytes: number): FetchResult {
-    return this.logs.read(topic, partition, offset, maxBytes);
+  /**
+   * Whole batches from the one containing `offset`, up to maxBytes. isolationLevel 1 (read_committed) returns only
+   * batches below the last stable offset, and the aborted transactions overlapping what it returns.
+   */
+  fetch(topic: string, partition: number, offset: number, maxBytes: number, isolationLevel: 0 | 1 = 0): FetchResult {
+    const lso = this.lastStableOffset(topic, partition);
+    if (isolationLevel !== 1) return { ...this.logs.read(topic, partition, offset, maxBytes), lastStableOffset: lso };
+    const r = this.logs.read(topic, partition, offset, maxBytes, lso);
+    const upper = endOffsetOf(r.records);
+    const aborted = upper > offset ? this.logs.abortedTransactions(topic, partition, offset, upper) : [];
+    return {
+      ...r,
+      lastStableOffset: lso,
+      abortedTransactions: aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
+    };
+  }
+
+  /**
+   * The partition's last stable offset: the first offset of its earliest open transaction, else the high
+   * watermark; never below the log start offset.
+   */
+  lastStableOffset(topic: string, partition: number): number {
+    return this.stableOffsetOf(this.logs.partitionInfo(topic, partition));
+  }
+
+  private stableOffsetOf(info: PartitionInfo): number {
+    const first = this.producers.firstUnstableOffset(info.topic, info.partition);
+    if (first === null) return info.logEndOffset;
+    return Math.max(info.logStartOffset, Math.min(first, info.logEndOffset));
+  }
+
+  /** The open transactions on a partition (producer id, epoch, first offset), oldest first (for people). */
+  openTransactions(
+    topic: string,
+    partition: number,
+  ): { producerId: number; producerEpoch: number; firstOffset: number }[] {
+    this.logs.partitionInfo(topic, partition);
+    return this.producers.openTransactions(topic, partition);
+  }
+
+  /** Aborted transactions of a partition whose ABORT marker is at or after `from` and that start before `upper`. */
+  abortedTransactions(topic: string, partition: number, from: number, upper: number): AbortedTransaction[] {
+    return this.logs.abortedTransactions(topic, partition, from, upper);
+  }
+
+  /**
+   * The transaction coordinator's check of transactional produce (Kafka's transaction.partition.verification).
+   * Without one (null), a Produce carrying a transactional id is refused, as before transactions existed.
+   */
+  useTxnPartitionVerifier(verifier: TxnPartitionVerifier | null): void {
+    this.txnVerifier = verifier;
+  }
+
+  /** True when transactional produce is accepted (a TxnPartitionVerifier is set). */
+  get acceptsTransactions(): boolean {
+    return this.txnVerifier !== null;
+  }
+
+  /**
+   * A record set with transactional batches: never a control batch (only markers written by the coordinator are),
+   * only from a producer with a transactional id, and only for a partition the coordinator says is in that
+   * producer's ongoing transaction (its error code otherwise). Throws KafkaError.
+   */
+  private checkTransactionalProduce(
+    topic: string,
+    partition: number,
+    headers: readonly { attributes: number; producerId: number; producerEpoch: number }[],
+    transactionalId: string | null,
+  ): void {
+    for (const h of headers) {
+      if ((h.attributes & CONTROL_BIT) !== 0)
+        throw new KafkaError(
+          ErrorCode.INVALID_RECORD,
+          `a client cannot produce control batches (${topic}-${partition}); transaction markers are written by the transaction coordinator`,
+        );
+      if ((h.attributes & TRANSACTIONAL_BIT) !== 0 && h.producerId < 0)
+        throw new KafkaError(
+          ErrorCode.INVALID_RECORD,
+          `a transactional batch needs a producer id (${topic}-${partition}); this one says ${h.producerId}`,
+        );
+    }
+    if (transactionalId === null)
+      throw new KafkaError(
+        ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        `a transactional batch for ${topic}-${partition} came without a transactional id`,
+      );
+    const verifier = this.txnVerifier;
+    if (!verifier)
+      throw new KafkaError(
+        ErrorCode.INVALID_TXN_STATE,
+        'transactions are not supported by this broker (no transaction coordinator)',
+      );
+    const h = headers[0];
+    const code = verifier.verify(transactionalId, h.producerId, h.producerEpoch, { topic, partition });
+    if (code !== ErrorCode.NONE)
+      throw new KafkaError(
+        code as ErrorCode,
+        `the transaction coordinator refused a transactional batch of "${transactionalId}" (producer ${h.producerId}, epoch ${h.producerEpoch}) for ${topic}-${partition}`,
+      );
   }
 
   /** Decoded records from `offset`, at most maxRecords (for people and the in-process consumer). */
@@ -362,20 +505,30 @@ export class Broker {
     offset: number,
     maxRecords: number,
     maxBytes = 1 << 20,
+    opts: { isolationLevel?: 0 | 1 } = {},
   ): ConsumedRecord[] {
     const out: ConsumedRecord[] = [];
+    const committed = opts.isolationLevel === 1;
     let next = offset;
     while (out.length < maxRecords) {
       const info = this.logs.partitionInfo(topic, partition);
-      if (next >= info.logEndOffset) break;
-      const res = this.logs.read(topic, partition, next, maxBytes);
+      const end = committed ? this.stableOffsetOf(info) : info.logEndOffset;
+      if (next >= end) break;
+      const res = this.logs.read(topic, partition, next, maxBytes, end);
       if (res.records.length === 0) break;
       const before = out.length;
+      const aborted = this.logs.abortedTransactions(topic, partition, next, endOffsetOf(res.records));
       for (const batch of decodeRecordBatches(res.records)) {
+        const txn = batchTxnMarks(batch, aborted);
+        if (committed && (txn.control !== undefined || txn.aborted)) {
+          next = Math.max(next, batch.lastOffset + 1);
+          continue;
+        }
         for (const r of batch.records) {
           if (r.offset < next) continue;
           if (out.length >= maxRecords) break;
           out.push({
+            ...txn,
             topic,
             partition,
             offset: r.offset,
@@ -404,9 +557,10 @@ export class Broker {
    * carrying the largest timestamp), EARLIEST_LOCAL_TIMESTAMP (-4: the log start, as there is no remote tier),
    * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T.
    */
-  listOffset(topic: string, partition: number, timestamp: number): OffsetForTime {
+  listOffset(topic: string, partition: number, timestamp: number, isolationLevel: 0 | 1 = 0): OffsetForTime {
     const info = this.logs.partitionInfo(topic, partition);
-    if (timestamp === LATEST_TIMESTAMP) return { offset: info.logEndOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP)
+      return { offset: isolationLevel === 1 ? this.stableOffsetOf(info) : info.logEndOffset, timestamp: -1 };
     if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP)
       return { offset: info.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
@@ -711,6 +865,36 @@ export class Broker {
   private assertOpen(): void {
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'the broker is closed');
   }
+}
+
+/** What a decoded batch is in a transaction: transactional, a marker (which), aborted data. */
+function batchTxnMarks(
+  batch: ReturnType<typeof decodeRecordBatches>[number],
+  aborted: readonly AbortedTransaction[],
+): Pick<ConsumedRecord, 'isTransactional' | 'control' | 'aborted'> {
+  if (!batch.isTransactional && !batch.isControl) return {};
+  if (batch.isControl) {
+    const key = batch.records[0]?.key;
+    const type = key && key.length >= 4 ? key.readInt16BE(2) : -1;
+    const control = type === CONTROL_TYPE_COMMIT ? 'COMMIT' : type === CONTROL_TYPE_ABORT ? 'ABORT' : 'UNKNOWN';
+    return { isTransactional: batch.isTransactional, control, aborted: false };
+  }
+  const isAborted = aborted.some(
+    (a) => a.producerId === batch.producerId && a.firstOffset <= batch.baseOffset && batch.baseOffset < a.lastOffset,
+  );
+  return { isTransactional: true, aborted: isAborted };
+}
+
+/** The offset after the last whole batch of a record set (0 for an empty one). */
+function endOffsetOf(records: Buffer): number {
+  let end = 0;
+  for (let pos = 0; pos + 61 <= records.length;) {
+    const size = LOG_OVERHEAD + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+    if (size < 61 || pos + size > records.length) break;
+    end = readInt64(records, pos) + records.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) + 1;
+    pos += size;
+  }
+  return end;
 }
 
 function toBuf(v: Buffer | string | null): Buffer | null {

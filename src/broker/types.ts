@@ -30,6 +30,12 @@ export interface ConsumedRecord {
   baseSequence: number;
   /** Compression codec of the batch: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
   compression: number;
+  /** The batch belongs to a transaction (attributes bit 0x10). */
+  isTransactional?: boolean;
+  /** A transaction marker (a control batch's record; its key and value are the control record's bytes). */
+  control?: 'COMMIT' | 'ABORT' | 'UNKNOWN';
+  /** Data of an aborted transaction (a read_committed consumer never sees it). */
+  aborted?: boolean;
 }
 
 /** A record to produce through the engine's convenience API (the wire path appends client batches as is). */
@@ -69,6 +75,11 @@ export interface PartitionInfo {
   segmentCount: number;
   /** Timestamp of the newest record, or -1 when the partition is empty. */
   lastTimestamp: number;
+  /**
+   * The last stable offset: first offset of the earliest open transaction, else the log end offset (filled by
+   * Broker.partitionInfo; the log manager alone does not know open transactions).
+   */
+  lastStableOffset?: number;
 }
 
 export interface AppendResult {
@@ -88,6 +99,8 @@ export interface FetchResult {
   logStartOffset: number;
   /** Raw record batches, whole, starting with the batch that contains the fetch offset. May be empty. */
   records: Buffer;
+  /** read_committed reads only: the aborted transactions overlapping the records returned. */
+  abortedTransactions?: { producerId: number; firstOffset: number }[];
 }
 
 /** ListOffsets special timestamps, as in Kafka. */

@@ -30,11 +30,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions } from '../api';
+import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions, ProducerTransactionState } from '../api';
 import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 import { keepDamagedCopy } from '../storage/damaged-file';
+import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../storage/record-batch';
 
 /** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
 export const WINDOW_SIZE = 5;
@@ -53,6 +54,8 @@ interface ProducerEntry {
   producerId: number;
   producerEpoch: number;
   batches: CachedBatch[];
+  /** First offset of the producer's open transaction on this partition (absent: none is open). */
+  txnFirstOffset?: number;
 }
 
 interface SnapshotFile {
@@ -114,14 +117,16 @@ export function readNextId(file: string): number | 'missing' | { problem: string
   return n;
 }
 
-export async function openProducerStateManager(opts: ProducerStateManagerOptions): Promise<ProducerStateManager> {
+export async function openProducerStateManager(
+  opts: ProducerStateManagerOptions,
+): Promise<ProducerStateManager & ProducerTransactionState> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const m = new Manager(opts);
   m.load();
   return m;
 }
 
-class Manager implements ProducerStateManager {
+class Manager implements ProducerStateManager, ProducerTransactionState {
   private readonly idsFile: string;
   private readonly snapshotFile: string;
   private nextProducerId = 0;
@@ -152,12 +157,21 @@ class Manager implements ProducerStateManager {
         const t = topics.get(p.topic);
         if (!t || p.partition >= t.partitions) continue;
         const info = logs.partitionInfo(p.topic, p.partition);
+        // Recovery cut the log below what the snapshot saw (a marker may be among what is gone): rebuild this
+        // partition from the whole log rather than trust a snapshot that saw transactions end.
+        if (snapshotOutlivedTheLog(p, info.logEndOffset)) continue;
         const window = new Map<number, ProducerEntry>();
         for (const e of p.producers) {
           // A recovery may have cut the log below what the snapshot saw: forget batches that are gone.
           const batches = e.batches.filter((b) => b.lastOffset < info.logEndOffset);
-          if (batches.length > 0)
-            window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
+          const txnFirstOffset = snapshotTxnFirstOffset(e, info.logEndOffset);
+          if (batches.length > 0 || txnFirstOffset !== undefined)
+            window.set(e.producerId, {
+              producerId: e.producerId,
+              producerEpoch: e.producerEpoch,
+              batches,
+              ...(txnFirstOffset !== undefined ? { txnFirstOffset } : {}),
+            });
         }
         if (window.size > 0) this.partitions.set(pkey(p.topic, p.partition), window);
         scanFrom.set(pkey(p.topic, p.partition), Math.min(p.logEndOffset, info.logEndOffset));
@@ -177,7 +191,11 @@ class Manager implements ProducerStateManager {
           }
         }
       }
-      if (rebuilt > 0) this.opts.logger('info', `producer state: rebuilt ${rebuilt} idempotent batch(es) from the log`);
+      if (rebuilt > 0)
+        this.opts.logger(
+          'info',
+          `producer state: rebuilt ${rebuilt} idempotent or transactional batch(es) from the log`,
+        );
     }
     if (typeof ids === 'number') this.nextProducerId = ids;
     else this.recoverNextId(ids, snap);
@@ -266,6 +284,7 @@ class Manager implements ProducerStateManager {
       );
     }
     const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
+    checkTxnWrite(h, entry, where);
     if (!entry || entry.batches.length === 0) {
       // No state for this producer here: any first sequence is accepted (KIP-360), so a producer whose state
       // was lost (its batches deleted by retention or DeleteRecords) can go on; its window starts there.
@@ -311,6 +330,10 @@ class Manager implements ProducerStateManager {
   }
 
   private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
+    if ((h.attributes & CONTROL_BIT) !== 0) {
+      this.applyMarker(topic, partition, h.producerId, h.producerEpoch);
+      return;
+    }
     const k = pkey(topic, partition);
     let window = this.partitions.get(k);
     if (!window) {
@@ -333,6 +356,81 @@ class Manager implements ProducerStateManager {
       lastOffset: baseOffset + h.lastOffsetDelta,
     });
     if (entry.batches.length > WINDOW_SIZE) entry.batches.splice(0, entry.batches.length - WINDOW_SIZE);
+    if ((h.attributes & TRANSACTIONAL_BIT) !== 0 && entry.txnFirstOffset === undefined)
+      entry.txnFirstOffset = baseOffset;
+  }
+
+  // ------------------------------------------------------------------ transactions (open transactions per partition)
+
+  /**
+   * A transaction marker for producerId may be written to the partition: its epoch is not older than the
+   * producer's epoch there (INVALID_PRODUCER_EPOCH otherwise: a marker from a fenced coordinator request).
+   */
+  checkTxnMarker(topic: string, partition: number, producerId: number, producerEpoch: number): void {
+    const entry = this.partitions.get(pkey(topic, partition))?.get(producerId);
+    if (entry && producerEpoch < entry.producerEpoch) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `a transaction marker for producer ${producerId} with epoch ${producerEpoch} was refused on ${topic}-${partition}: the producer's epoch there is already ${entry.producerEpoch}`,
+      );
+    }
+  }
+
+  /**
+   * The marker at markerOffset ended producerId's transaction on the partition: returns the transaction's first
+   * offset (null when none was open) and the partition's last stable offset now, as far as open transactions go
+   * (the first offset of the earliest one still open, else markerOffset + 1). A marker with a newer epoch moves
+   * the producer to that epoch (its older batches are fenced from then on).
+   */
+  completeTxn(
+    topic: string,
+    partition: number,
+    producerId: number,
+    producerEpoch: number,
+    markerOffset: number,
+  ): { firstOffset: number | null; lastStableOffset: number } {
+    const firstOffset = this.applyMarker(topic, partition, producerId, producerEpoch);
+    const open = this.firstUnstableOffset(topic, partition);
+    return { firstOffset, lastStableOffset: open ?? markerOffset + 1 };
+  }
+
+  /** The first offset of the earliest open transaction on the partition, or null when none is open. */
+  firstUnstableOffset(topic: string, partition: number): number | null {
+    const window = this.partitions.get(pkey(topic, partition));
+    if (!window) return null;
+    let first: number | null = null;
+    for (const e of window.values())
+      if (e.txnFirstOffset !== undefined && (first === null || e.txnFirstOffset < first)) first = e.txnFirstOffset;
+    return first;
+  }
+
+  /** The open transactions on the partition (for people): producer, epoch and first offset, oldest first. */
+  openTransactions(
+    topic: string,
+    partition: number,
+  ): { producerId: number; producerEpoch: number; firstOffset: number }[] {
+    const window = this.partitions.get(pkey(topic, partition));
+    const out: { producerId: number; producerEpoch: number; firstOffset: number }[] = [];
+    for (const e of window?.values() ?? [])
+      if (e.txnFirstOffset !== undefined)
+        out.push({ producerId: e.producerId, producerEpoch: e.producerEpoch, firstOffset: e.txnFirstOffset });
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /** A control batch closes the producer's open transaction (returns its first offset, null if none was open). */
+  private applyMarker(topic: string, partition: number, producerId: number, producerEpoch: number): number | null {
+    const k = pkey(topic, partition);
+    let window = this.partitions.get(k);
+    if (!window) this.partitions.set(k, (window = new Map()));
+    let entry = window.get(producerId);
+    if (!entry) window.set(producerId, (entry = { producerId, producerEpoch, batches: [] }));
+    if (producerEpoch > entry.producerEpoch) {
+      entry.producerEpoch = producerEpoch;
+      entry.batches = [];
+    }
+    const first = entry.txnFirstOffset ?? null;
+    delete entry.txnFirstOffset;
+    return first;
   }
 
   state(topic: string, partition: number): ProducerPartitionState[] {
@@ -387,4 +485,33 @@ class Manager implements ProducerStateManager {
       );
     }
   }
+}
+
+// ------------------------------------------------------------------ transactions (helpers)
+
+/**
+ * Kafka's rule for a producer with an open transaction on the partition: its next batch must be transactional
+ * too (INVALID_TXN_STATE otherwise).
+ */
+function checkTxnWrite(h: BatchHeader, entry: ProducerEntry | undefined, where: () => string): void {
+  if (entry?.txnFirstOffset !== undefined && (h.attributes & TRANSACTIONAL_BIT) === 0) {
+    throw new KafkaError(
+      ErrorCode.INVALID_TXN_STATE,
+      `producer ${h.producerId} has a transaction open on ${where()} since offset ${entry.txnFirstOffset}: a non-transactional batch is refused until it ends`,
+    );
+  }
+}
+
+/** A snapshot entry's open transaction, unless a recovery cut the log below its first offset. */
+function snapshotTxnFirstOffset(e: ProducerEntry, logEndOffset: number): number | undefined {
+  const first = e.txnFirstOffset;
+  return typeof first === 'number' && Number.isSafeInteger(first) && first < logEndOffset ? first : undefined;
+}
+
+/**
+ * True when recovery cut the partition's log below the offset the snapshot was taken at: what the snapshot says
+ * about transactions ending there may be gone (a marker cut from the tail reopens its transaction).
+ */
+function snapshotOutlivedTheLog(p: SnapshotFile['partitions'][number], logEndOffset: number): boolean {
+  return logEndOffset < p.logEndOffset;
 }

@@ -6,7 +6,11 @@
  * - a record whose key has no later record anywhere in the partition (the active segment included);
  * - except a tombstone (null value) whose batch is older than delete.retention.ms, and a record without a key
  *   (Kafka refuses those for compacted topics; one can only be there from before the policy changed);
- * - control batches as they are;
+ * - control batches as they are, except a transaction marker older than delete.retention.ms whose transaction has
+ *   no batch left (never the segment's last batch or its producer's latest);
+ * - nothing of an aborted transaction's records (they never count as a key's latest value either), and records
+ *   of a transaction still open count for nothing yet: cleaning stops at the first segment reaching the first
+ *   unstable offset (cleaner-txn.ts);
  * - a batch that lost some records is rewritten uncompressed with the records it keeps (same base offset, offset
  *   span, timestamps and producer fields); one that lost all of them is dropped, unless it is the segment's last
  *   batch (it carries the segment's next offset) or its producer's latest batch (it carries the producer's last
@@ -34,7 +38,8 @@ import type { EffectiveConfig } from './configs';
 import { fsyncDir } from './checkpoints';
 import type { PartitionLog } from './partition-log';
 import { CLEANED_SUFFIX } from './partition-log';
-import { CONTROL_BIT, rebuildBatch, splitBatch } from './record-batch';
+import { CONTROL_BIT, rebuildBatch, splitBatch, TRANSACTIONAL_BIT } from './record-batch';
+import { CleanerTxnView } from './cleaner-txn';
 import type { LogSegment, StorageIo } from './segment';
 import { segmentFileName } from './segment';
 
@@ -122,10 +127,20 @@ export async function cleanSegments(
   };
   if (count <= 0) return stats;
   const all = [...log.segments];
-  const targets = all.slice(0, count);
   const pacer = new Pacer(stopped);
   const rewrites: Rewrite[] = [];
   let current: string | undefined;
+  let txns: CleanerTxnView;
+  try {
+    txns = await CleanerTxnView.scan(all, (seg) => pacer.tick(seg));
+  } catch (e) {
+    if (e instanceof CleaningStopped) return stats;
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `compaction of ${log.name} stopped: ${(e as Error).message}`);
+  }
+  // Never past the first unstable offset: an open transaction may still abort.
+  while (count > 0 && all[count - 1].nextOffset > txns.firstUnstableOffset) count--;
+  if (count <= 0) return stats;
+  const targets = all.slice(0, count);
   try {
     // 1. The latest offset of every key, and every producer's latest batch, over the whole partition (the
     //    active segment up to its size now; what is appended later can only make the pass keep more).
@@ -134,7 +149,8 @@ export async function cleanSegments(
     for (const seg of all) {
       for (const h of seg.scanHeaders(0)) {
         if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
-        if ((h.attributes & CONTROL_BIT) === 0) {
+        const countsForNothing = txns.isAborted(h.producerId, h.baseOffset) || txns.isOpen(h.producerId, h.baseOffset);
+        if ((h.attributes & CONTROL_BIT) === 0 && !countsForNothing) {
           for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
             if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
           }
@@ -145,7 +161,7 @@ export async function cleanSegments(
     // 2. Write each segment's replacement next to it (streamed: a segment is never held in memory whole).
     for (const seg of targets) {
       current = `${seg.logPath}${CLEANED_SUFFIX}`;
-      const written = await cleanSegment(seg, current, latest, producerLatest, now, config, io, stats, pacer);
+      const written = await cleanSegment(seg, current, latest, producerLatest, txns, now, config, io, stats, pacer);
       stats.bytesBefore += seg.size;
       if (written < 0) {
         fs.rmSync(current, { force: true });
@@ -189,6 +205,8 @@ export async function cleanSegments(
   if (swapped.length > 0) {
     fsyncDir(log.dir);
     for (const seg of swapped) log.reopenSegment(log.segments.indexOf(seg), now, config);
+    // Markers and aborted data may be gone: the aborted-transaction indexes are derived again.
+    log.rebuildTxnIndexes();
   }
   stats.segmentsCleaned = swapped.length;
   stats.cleanedUpTo = cleanedUpTo;
@@ -204,6 +222,7 @@ async function cleanSegment(
   tmpPath: string,
   latest: Map<string, number>,
   producerLatest: Map<number, number>,
+  txns: CleanerTxnView,
   now: number,
   config: EffectiveConfig,
   io: StorageIo,
@@ -216,29 +235,40 @@ async function cleanSegment(
     for (const h of seg.scanHeaders(0)) {
       await pacer.tick(seg);
       const bytes = seg.readAt(h.position, h.size);
+      const lastOfSegment = h.position + h.size === seg.size;
+      const producersLatest = h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset;
       if ((h.attributes & CONTROL_BIT) !== 0) {
+        const emptyTxn = txns.markerEndsEmptyTxn(h.producerId);
+        if (emptyTxn && now - h.maxTimestamp > config.deleteRetentionMs && !lastOfSegment && !producersLatest) {
+          changed = true;
+          continue;
+        }
         out.write(bytes);
         continue;
       }
       const split = splitBatch(bytes);
       const tombstonesExpire = now - h.maxTimestamp > config.deleteRetentionMs;
+      const aborted = txns.isAborted(h.producerId, h.baseOffset);
       const keep: number[] = [];
       split.records.forEach((r, i) => {
-        if (r.key === null) return;
+        if (aborted || r.key === null) return;
         if (latest.get(r.key.toString('latin1')) !== r.offset) return;
         if (r.value === null && tombstonesExpire) return;
         keep.push(i);
       });
       stats.recordsBefore += split.records.length;
       stats.recordsAfter += keep.length;
+      const transactional = (h.attributes & TRANSACTIONAL_BIT) !== 0;
       if (keep.length === split.records.length) {
+        if (transactional) txns.keptData(h.producerId);
         out.write(bytes);
         continue;
       }
       changed = true;
-      const lastOfSegment = h.position + h.size === seg.size;
-      const producersLatest = h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset;
-      if (keep.length > 0 || lastOfSegment || producersLatest) out.write(rebuildBatch(split, bytes, keep));
+      if (keep.length > 0 || lastOfSegment || producersLatest) {
+        if (transactional) txns.keptData(h.producerId);
+        out.write(rebuildBatch(split, bytes, keep));
+      }
     }
     if (!changed) return -1;
     return await out.finish();

@@ -28,7 +28,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { BatchHeader, LogManager, LogManagerOptions } from '../api';
+import type { AbortedTransaction, BatchHeader, LogManager, LogManagerOptions } from '../api';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type {
   AppendResult,
@@ -717,9 +717,19 @@ class DiskLogManager implements LogManager, StorageInternals {
     };
   }
 
-  read(topic: string, partition: number, offset: number, maxBytes: number): FetchResult {
+  read(topic: string, partition: number, offset: number, maxBytes: number, maxOffset?: number): FetchResult {
     this.assertOpen();
-    return this.partitionLog(topic, partition).read(offset, maxBytes);
+    return this.partitionLog(topic, partition).read(offset, maxBytes, maxOffset);
+  }
+
+  abortedTransactions(topic: string, partition: number, from: number, upper: number): AbortedTransaction[] {
+    this.assertOpen();
+    return this.partitionLog(topic, partition).abortedTxns(from, upper);
+  }
+
+  appendAbortedTransaction(topic: string, partition: number, entry: AbortedTransaction): void {
+    this.assertOpen();
+    this.partitionLog(topic, partition).appendAbortedTxn(entry);
   }
 
   offsetForTimestamp(topic: string, partition: number, timestamp: number): OffsetForTime {

@@ -25,12 +25,15 @@ import {
   OFFSET_ATTRIBUTES,
   OFFSET_CRC,
   OFFSET_MAX_TIMESTAMP,
+  readInt64,
   TIMESTAMP_TYPE_BIT,
   writeInt64,
 } from './record-batch';
 import * as path from 'path';
 import type { RecoveryOutcome, StorageIo } from './segment';
 import { LogSegment, segmentFileName } from './segment';
+import type { AbortedTxn } from './txn-index';
+import { PartitionTxnIndexes, txnIndexFileName } from './txn-index';
 
 /** Appended to a segment's log file name while the cleaner writes its replacement (`<base>.log.cleaned`). */
 export const CLEANED_SUFFIX = '.cleaned';
@@ -45,6 +48,7 @@ function deleteSegmentFiles(dir: string, base: number): number {
   }
   for (const suffix of ['.log', '.index', '.timeindex'] as const)
     fs.rmSync(path.join(dir, segmentFileName(base, suffix)), { force: true });
+  fs.rmSync(path.join(dir, txnIndexFileName(base)), { force: true });
   return size;
 }
 
@@ -60,12 +64,13 @@ export interface RecoveryPoint {
 
 const INT32_MAX = 2147483647;
 
-/** Bytes of the whole batches at the start of buf. */
-function wholeBatchesEnd(buf: Buffer): number {
+/** Bytes of the whole batches at the start of buf (stopping at the first whose base offset is maxOffset or more). */
+function wholeBatchesEnd(buf: Buffer, maxOffset = Infinity): number {
   let end = 0;
   while (end + BATCH_HEADER_SIZE <= buf.length) {
     const size = LOG_OVERHEAD + buf.readInt32BE(end + OFFSET_BATCH_LENGTH);
     if (size < BATCH_HEADER_SIZE || end + size > buf.length) break;
+    if (maxOffset !== Infinity && readInt64(buf, end) >= maxOffset) break;
     end += size;
   }
   return end;
@@ -78,6 +83,8 @@ export class PartitionLog {
   recoveryPoint: RecoveryPoint | null = null;
   /** Segments below this offset may have been rewritten by the log cleaner (cleaner-offset-checkpoint). */
   cleanedUpTo = 0;
+  /** The segments' aborted-transaction indexes (txn-index.ts). */
+  readonly txn: PartitionTxnIndexes;
 
   private constructor(
     readonly topic: string,
@@ -85,7 +92,9 @@ export class PartitionLog {
     readonly dir: string,
     private readonly io: StorageIo,
     private readonly files: FileCache,
-  ) {}
+  ) {
+    this.txn = new PartitionTxnIndexes(dir);
+  }
 
   get active(): LogSegment {
     return this.segments[this.segments.length - 1];
@@ -122,6 +131,7 @@ export class PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(topic, partition, dir, io, files);
     log.segments.push(LogSegment.create(dir, 0, now, io, files));
+    log.txn.createFor(0);
     log.recoveryPoint = { segmentBaseOffset: 0, position: 0 };
     return log;
   }
@@ -201,8 +211,16 @@ export class PartitionLog {
     // Segments before the active one must carry their final time index entry.
     for (let i = 0; i < log.segments.length - 1; i++) log.segments[i].seal();
     for (const s of log.segments) s.persistIndexes();
-    if (log.segments.length === 0)
+    if (log.segments.length === 0) {
       log.segments.push(LogSegment.create(dir, Math.max(0, logStartOffset), now, io, files));
+      log.txn.createFor(log.active.baseOffset);
+    }
+    // The aborted-transaction indexes are checked against the log (entry by entry past the recovery point).
+    const txnDoubt = log.txn.open(
+      log.segments,
+      recoveryPoint === 'clean' ? null : recoveryPoint === null ? 0 : recoveryPoint.segmentBaseOffset,
+    );
+    if (txnDoubt) indexesRebuilt.push(`aborted-transaction index: ${txnDoubt}`);
     // segment.ms counts from when the active segment was started, also across restarts (not from this open).
     if (activeCreated && activeCreated.segmentBaseOffset === log.active.baseOffset)
       log.active.createdAt = Math.min(activeCreated.createdAt, now);
@@ -278,6 +296,7 @@ export class PartitionLog {
     const seg = this.active;
     seg.seal();
     this.segments.push(LogSegment.create(this.dir, seg.nextOffset, now, this.io, this.files));
+    this.txn.createFor(seg.nextOffset);
   }
 
   // ------------------------------------------------------------------ read
@@ -305,12 +324,15 @@ export class PartitionLog {
     }
   }
 
-  /** Whole batches from the one containing `offset`, up to maxBytes (at least one whole batch). */
-  read(offset: number, maxBytes: number): FetchResult {
+  /**
+   * Whole batches from the one containing `offset`, up to maxBytes (at least one whole batch), and none whose base
+   * offset is `maxOffset` or more (read_committed reads stop at the last stable offset).
+   */
+  read(offset: number, maxBytes: number, maxOffset = Infinity): FetchResult {
     this.checkRange(offset);
     const parts: Buffer[] = [];
     let total = 0;
-    if (offset < this.logEndOffset) {
+    if (offset < this.logEndOffset && offset < maxOffset) {
       let i = this.segmentIndexFor(offset);
       let start = this.segments[i].findBatchPosition(offset);
       for (; i < this.segments.length; i++, start = 0) {
@@ -319,9 +341,9 @@ export class PartitionLog {
         const budget = maxBytes - total;
         if (total > 0 && budget < BATCH_HEADER_SIZE) break;
         let buf = seg.readAt(start, Math.min(Math.max(budget, BATCH_HEADER_SIZE), seg.size - start));
-        let end = wholeBatchesEnd(buf);
+        let end = wholeBatchesEnd(buf, maxOffset);
         if (end === 0) {
-          if (total > 0) break;
+          if (total > 0 || readInt64(buf, 0) >= maxOffset) break;
           // The first batch is larger than maxBytes: it is returned whole all the same.
           end = LOG_OVERHEAD + buf.readInt32BE(OFFSET_BATCH_LENGTH);
           buf = seg.readAt(start, end);
@@ -383,7 +405,9 @@ export class PartitionLog {
     if (offset <= this.logStartOffset) return false;
     this.logStartOffset = Math.min(offset, this.logEndOffset);
     while (this.segments.length > 1 && this.segments[1].baseOffset <= this.logStartOffset) {
-      this.segments.shift()!.delete();
+      const seg = this.segments.shift()!;
+      seg.delete();
+      this.txn.drop(seg.baseOffset);
     }
     return true;
   }
@@ -409,7 +433,10 @@ export class PartitionLog {
     }
     if (deleteCount === 0) return false;
     const removed = this.segments.splice(0, deleteCount);
-    for (const s of removed) s.delete();
+    for (const s of removed) {
+      s.delete();
+      this.txn.drop(s.baseOffset);
+    }
     if (this.logStartOffset < this.segments[0].baseOffset) this.logStartOffset = this.segments[0].baseOffset;
     return true;
   }
@@ -438,6 +465,24 @@ export class PartitionLog {
     }
     segment.seal();
     this.segments[index] = segment;
+  }
+
+  // ------------------------------------------------------------------ transactions (txn-index.ts)
+
+  /** Aborted transactions overlapping [from, upper) (a read_committed Fetch's range). */
+  abortedTxns(from: number, upper: number): AbortedTxn[] {
+    return this.txn.collect(this.segments, from, upper);
+  }
+
+  /** Record an aborted transaction whose ABORT marker was just appended (in the segment holding lastOffset). */
+  appendAbortedTxn(entry: AbortedTxn): void {
+    const seg = this.segments[this.segmentIndexFor(entry.lastOffset)];
+    this.txn.append(seg.baseOffset, entry);
+  }
+
+  /** Derive every segment's aborted-transaction index from the log again (after the cleaner rewrote segments). */
+  rebuildTxnIndexes(): void {
+    this.txn.rebuild(this.segments);
   }
 
   /** Write buffered index entries; return the segments that need an fsync and the point they make durable. */

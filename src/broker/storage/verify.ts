@@ -4,6 +4,7 @@
  * record count vs offset span, offsets following on from the previous batch, and, with `deep`, that its records
  * decompress and decode); every offset index entry must point at the start of the batch with its base offset;
  * every time index entry must sit at a batch boundary and carry the newest timestamp of the records before it;
+ * every aborted-transaction index (.txnindex) must list exactly the segment's ABORT markers (txn-index.ts);
  * the meta files (topics.db, offsets.log, producer-ids.json, producer-state.json) are checked line by line.
  *
  * Contract: it never writes, renames or removes anything (files are opened read-only). It can run while a broker
@@ -32,6 +33,8 @@ import {
   parseBatchHeader,
 } from './record-batch';
 import { checkTopicsFile } from './topic-store';
+import { isControlBatch, readControlRecord } from './control-batch';
+import { AbortedTxnDeriver, compareTxnIndex, txnIndexFileName } from './txn-index';
 
 export interface VerifyProblem {
   /** The file, relative to the data directory (e.g. `topics/t-0/00000000000000000000.log`). */
@@ -121,6 +124,8 @@ interface SegmentContext {
   deep: boolean;
   /** Problems at or past this position are 'unflushed' (Infinity when none are). */
   unflushedFrom: number;
+  /** The partition's transactions so far (segments are verified in order). */
+  txns: AbortedTxnDeriver;
 }
 
 interface SegmentResult {
@@ -170,6 +175,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
   // Indexes are read first: an entry written after this point may point past the size read below.
   const index = readOptional(path.join(ctx.dir, name + '.index'));
   const timeindex = readOptional(path.join(ctx.dir, name + '.timeindex'));
+  const txnindex = readOptional(path.join(ctx.dir, txnIndexFileName(ctx.base)));
   try {
     const size = fs.fstatSync(fd).size;
     out.bytes = size;
@@ -226,6 +232,12 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
           break;
         }
       }
+      ctx.txns.batch(
+        h.producerId,
+        h.attributes,
+        h.baseOffset,
+        isControlBatch(h.attributes) ? (readControlRecord(buf, off)?.type ?? null) : null,
+      );
       starts.set(h.baseOffset - ctx.base, pos);
       newestBefore.set(h.baseOffset - ctx.base, newest);
       if (h.maxTimestamp > newest) newest = h.maxTimestamp;
@@ -262,6 +274,14 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
         last = [ro, p];
       }
     }
+    for (const x of compareTxnIndex(txnindex, ctx.txns.takeSegment(), { from: ctx.base, to: expected }))
+      problem(
+        rel('.txnindex'),
+        x.message,
+        undefined,
+        x.offset,
+        x.offset === undefined ? undefined : (starts.get(x.offset - ctx.base) ?? end),
+      );
     if (timeindex === null) problem(rel('.timeindex'), 'the time index file is missing (the next open rebuilds it)');
     else {
       if (timeindex.length % 12 !== 0)
@@ -382,6 +402,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
       .map(Number)
       .sort((a, b) => a - b);
     let expected: number | null = null;
+    const txns = new AbortedTxnDeriver();
     for (const base of bases) {
       let unflushedFrom = Infinity;
       if (!cleanShutdown) {
@@ -396,6 +417,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
         cleaned: base < (cleaner.get(key)?.[0] ?? 0),
         deep,
         unflushedFrom,
+        txns,
       });
       opts.onProgress?.({ partition: `${topic}-${partition}`, segment: String(base).padStart(20, '0') });
       await yieldToLoop();

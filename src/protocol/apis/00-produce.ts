@@ -15,6 +15,12 @@
  * with INVALID_RECORD (87); from v8 the partition's RecordErrors name each such record by its index in the batch
  * and ErrorMessage says why. The v10+ tagged CurrentLeader/NodeEndpoints are never sent: this broker leads every
  * partition, so NOT_LEADER_OR_FOLLOWER never happens.
+ * Transactions: a request with a transactional id is refused (INVALID_TXN_STATE) unless the broker has a transaction
+ * coordinator (Broker.acceptsTransactions); then each transactional batch goes through the coordinator's check
+ * (Broker.appendRecordSet with the transactional id), whose error code is answered per partition as Kafka does
+ * (e.g. INVALID_TXN_STATE for a partition not added to the transaction, INVALID_PRODUCER_EPOCH / PRODUCER_FENCED).
+ * A transactional batch without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53); a control batch
+ * from a client is INVALID_RECORD.
  */
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
@@ -115,7 +121,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
       let topicError: { code: number; message: string } | null = null;
       if (!validAcks) {
         topicError = { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1 (all), got ${acks}` };
-      } else if (req.transactionalId !== null) {
+      } else if (req.transactionalId !== null && !broker.acceptsTransactions) {
         topicError = { code: ErrorCode.INVALID_TXN_STATE, message: 'transactions are not supported by Kafka Lite' };
       } else {
         const reason = topicNameProblem(t.name);
@@ -165,7 +171,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
               `message format magic ${p.records[16]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
             );
           }
-          const r = broker.appendRecordSet(t.name, p.index, p.records);
+          const r = broker.appendRecordSet(t.name, p.index, p.records, req.transactionalId);
           res.baseOffset = r.baseOffset;
           res.logAppendTimeMs = r.logAppendTime;
           res.logStartOffset = r.logStartOffset;

@@ -1,13 +1,16 @@
 /**
  * Fetch (key 1), v4-12 (flexible from v12; v13 names topics by id, which Kafka Lite does not have yet),
  * sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole
- * batches from the one containing the fetch offset (the engine's read), the high watermark, last stable offset =
- * high watermark (no transactions), log start offset, no aborted transactions; a partition whose read fails
- * (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. Aborted transactions are null, except
- * for an unknown topic or partition, which Kafka answers before reading with an empty list. Limits: PartitionMaxBytes per
+ * batches from the one containing the fetch offset (the engine's read), the high watermark, the last stable offset
+ * (first offset of the earliest open transaction, else the high watermark), log start offset; a partition whose
+ * read fails (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. IsolationLevel 1
+ * (read_committed) returns only batches below the last stable offset and, as AbortedTransactions, the aborted
+ * transactions overlapping them (an empty list when none); read_uncommitted answers null there, except for an
+ * unknown topic or partition, which Kafka answers before reading with an empty list. Limits: PartitionMaxBytes per
  * partition and MaxBytes overall, but the first non-empty partition always gets at least one whole batch. Long
  * poll: when fewer than MinBytes are available the request parks until an 'append' to one of its partitions
- * brings enough, MaxWaitMs passes, or the connection closes. Record bytes are passed by reference into the
+ * brings enough (a transaction marker is an append: a read_committed poll wakes when the last stable offset moves),
+ * MaxWaitMs passes, or the connection closes. Record bytes are passed by reference into the
  * response (no copy, no decoding). LastFetchedEpoch (v12) is read and not checked: leader epochs are -1 here and
  * a log never diverges, so the v12 tagged DivergingEpoch, CurrentLeader and SnapshotId are never sent.
  *
@@ -245,6 +248,7 @@ export function readFetch(
   req: FetchRequest,
 ): { resp: FetchResponse; bytes: number; errors: boolean } {
   let remaining = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
+  const committed = req.isolationLevel === 1;
   let bytes = 0;
   let errors = false;
   const responses: FetchResponse['responses'] = [];
@@ -273,24 +277,26 @@ export function readFetch(
       try {
         const info = broker.partitionInfo(t.topic, p.partition);
         out.highWatermark = info.logEndOffset;
-        out.lastStableOffset = info.logEndOffset;
+        out.lastStableOffset = info.lastStableOffset ?? info.logEndOffset;
         out.logStartOffset = info.logStartOffset;
+        if (committed) out.abortedTransactions = [];
         if (p.fetchOffset < info.logStartOffset || p.fetchOffset > info.logEndOffset) {
           throw new KafkaError(
             ErrorCode.OFFSET_OUT_OF_RANGE,
             `fetch offset ${p.fetchOffset} is outside [${info.logStartOffset}, ${info.logEndOffset}]`,
           );
         }
-        if (p.fetchOffset === info.logEndOffset) continue;
+        if (p.fetchOffset === info.logEndOffset || (committed && p.fetchOffset >= out.lastStableOffset)) continue;
         const limit = Math.min(p.partitionMaxBytes > 0 ? p.partitionMaxBytes : 0x7fffffff, remaining);
         if (limit <= 0 && bytes > 0) continue;
-        const r = broker.fetch(t.topic, p.partition, p.fetchOffset, Math.max(limit, 1));
+        const r = broker.fetch(t.topic, p.partition, p.fetchOffset, Math.max(limit, 1), committed ? 1 : 0);
         out.highWatermark = r.highWatermark;
-        out.lastStableOffset = r.highWatermark;
+        out.lastStableOffset = r.lastStableOffset;
         out.logStartOffset = r.logStartOffset;
         // the first data in the response may exceed the limits (one whole batch); later data may not
         if (bytes > 0 && r.records.length > limit) continue;
         out.records = r.records;
+        if (committed) out.abortedTransactions = r.abortedTransactions ?? [];
         bytes += r.records.length;
         remaining -= r.records.length;
       } catch (e) {
@@ -299,6 +305,7 @@ export function readFetch(
         out.highWatermark = -1;
         out.lastStableOffset = -1;
         out.logStartOffset = -1;
+        out.abortedTransactions = null;
         out.errorCode = ctx ? errorCodeOf(ctx, e, `Fetch ${t.topic}-${p.partition}`) : -1;
         errors = true;
       }

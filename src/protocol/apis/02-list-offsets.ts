@@ -4,7 +4,8 @@
  * nothing is tiered), any other = the first offset whose record timestamp is >= it (-1/-1 when there is none).
  * v0 answers with the old "offsets" array instead of a single timestamp/offset pair. A special timestamp sent at a
  * version that predates it is refused with INVALID_REQUEST, as Kafka does. v10's timeoutMs is read and unused
- * (every lookup here is local and immediate).
+ * (every lookup here is local and immediate). Latest under isolation level 1 (read_committed, v2+) answers the last
+ * stable offset (the first offset of the earliest open transaction, else the log end offset).
  */
 import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
@@ -96,7 +97,7 @@ export const listOffsets = defineApi<
           return out;
         }
         try {
-          const r = broker.listOffset(t.name, p.partitionIndex, p.timestamp);
+          const r = broker.listOffset(t.name, p.partitionIndex, p.timestamp, req.isolationLevel === 1 ? 1 : 0);
           out.offset = r.offset;
           out.timestamp = r.timestamp;
           if (r.offset >= 0 && p.maxNumOffsets > 0) out.oldStyleOffsets = [r.offset];

@@ -1,0 +1,72 @@
+/**
+ * The TxnMarkerWriter (src/broker/api.ts) of the partition logs: ends a producer's transaction on each of its
+ * partitions by appending a COMMIT or ABORT control batch (control-batch.ts), closing the producer's open
+ * transaction in the producer state (the partition's last stable offset moves past it), and, for an ABORT, adding
+ * the transaction to the aborted-transaction index of the segment holding the marker (txn-index.ts). Resolves once
+ * every marker written is fsynced.
+ *
+ * Per partition: NONE; UNKNOWN_TOPIC_OR_PARTITION when the topic or partition is gone; INVALID_PRODUCER_EPOCH when
+ * the producer's epoch on the partition is newer than the marker's (nothing written); KAFKA_STORAGE_ERROR when the
+ * append or the fsync failed (the coordinator writes the marker again later; a second marker for a transaction
+ * already ended is harmless: it closes nothing, and a second ABORT entry covers only its own offset).
+ *
+ * Callers: broker.ts (composes it as Broker.txnMarkers for the transaction coordinator).
+ */
+import type { LogManager, ProducerTransactionState, TxnMarker, TxnMarkerWriter } from '../api';
+import type { Clock } from '../clock';
+import { ErrorCode, KafkaError } from '../errors';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { controlBatchHeader, encodeControlBatch } from './control-batch';
+
+export interface LogTxnMarkerWriterDeps {
+  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush'>;
+  producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn'>;
+  clock: Clock;
+}
+
+export class LogTxnMarkerWriter implements TxnMarkerWriter {
+  constructor(private readonly deps: LogTxnMarkerWriterDeps) {}
+
+  async writeTxnMarkers(
+    marker: TxnMarker,
+    partitions: readonly TopicPartition[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const { logs, producers, clock } = this.deps;
+    const results: { topic: string; partition: number; errorCode: number }[] = [];
+    const written: number[] = [];
+    for (const { topic, partition } of partitions) {
+      const result = { topic, partition, errorCode: ErrorCode.NONE as number };
+      results.push(result);
+      const t = logs.getTopic(topic);
+      if (!t || !Number.isInteger(partition) || partition < 0 || partition >= t.partitions) {
+        result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        continue;
+      }
+      try {
+        producers.checkTxnMarker(topic, partition, marker.producerId, marker.producerEpoch);
+        const batch = encodeControlBatch({ ...marker, timestamp: clock.now() });
+        const { baseOffset } = logs.appendValidated(topic, partition, batch, [controlBatchHeader(batch)]);
+        const done = producers.completeTxn(topic, partition, marker.producerId, marker.producerEpoch, baseOffset);
+        if (!marker.commit) {
+          logs.appendAbortedTransaction(topic, partition, {
+            producerId: marker.producerId,
+            firstOffset: done.firstOffset ?? baseOffset,
+            lastOffset: baseOffset,
+            lastStableOffset: done.lastStableOffset,
+          });
+        }
+        written.push(results.length - 1);
+      } catch (e) {
+        result.errorCode = e instanceof KafkaError ? e.code : ErrorCode.KAFKA_STORAGE_ERROR;
+      }
+    }
+    if (written.length > 0) {
+      try {
+        await logs.flush();
+      } catch {
+        for (const i of written) results[i].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+      }
+    }
+    return results;
+  }
+}
