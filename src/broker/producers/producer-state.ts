@@ -1,8 +1,8 @@
 /**
  * Idempotent-producer state: producer ids and epochs, and per (producer id, topic, partition) the window of the
  * last 5 batches (first/last sequence, first/last offset) that decides whether a produced batch is the next one,
- * a retry of one already stored, or out of order. Kafka's ProducerStateManager, reduced to idempotence
- * (transactions are not supported).
+ * a retry of one already stored, or out of order. Kafka's ProducerStateManager: idempotence, and each producer's
+ * open transaction per partition (below).
  *
  * Rules (Kafka's):
  *  - sequences grow per partition by the batch's record count, wrapping after int32 max (clients start at 0);
@@ -16,6 +16,13 @@
  *    after that is OUT_OF_ORDER_SEQUENCE_NUMBER as above.
  * check() never mutates; record() applies a batch after the log appended it (validate on a copy, commit after
  * the append, as Kafka does).
+ *
+ * Transactions (ProducerTransactionState): a producer's first transactional batch on a partition opens its
+ * transaction there (txnFirstOffset); the control batch the marker writer appends closes it (completeTxn), and a
+ * marker with a newer epoch moves the producer to it. firstUnstableOffset is the earliest open one (the last
+ * stable offset, Broker.lastStableOffset). While one is open, the producer's non-transactional batches are
+ * INVALID_TXN_STATE; a marker with an older epoch is INVALID_PRODUCER_EPOCH. Open transactions are in the
+ * snapshot and replayed from batch headers like the windows.
  *
  * On disk (in `<dir>`): `producer-ids.json` {nextProducerId} written atomically (tmp + rename) before an id is
  * handed out, so ids never repeat across restarts (when it is missing or unreadable, the counter is recovered
@@ -35,7 +42,9 @@ import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 import { keepDamagedCopy } from '../storage/damaged-file';
-import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../storage/record-batch';
+import { isControlBatch, isTransactionalBatch } from '../storage/record-batch';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { TopicPartitionMap } from '../../shared/topic-partition';
 
 /** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
 export const WINDOW_SIZE = 5;
@@ -62,7 +71,7 @@ interface SnapshotFile {
   version: 1;
   /** The allocator's next id when the snapshot was taken (a second record of producer-ids.json). */
   nextProducerId?: number;
-  partitions: { topic: string; partition: number; logEndOffset: number; producers: ProducerEntry[] }[];
+  partitions: (TopicPartition & { logEndOffset: number; producers: ProducerEntry[] })[];
 }
 
 /** Kafka's sequence arithmetic: base + delta, wrapping past int32 max back to 0. */
@@ -70,8 +79,6 @@ export function incrementSequence(sequence: number, increment: number): number {
   if (sequence > INT32_MAX - increment) return increment - (INT32_MAX - sequence) - 1;
   return sequence + increment;
 }
-
-const pkey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.tmp`;
@@ -130,8 +137,8 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
   private readonly idsFile: string;
   private readonly snapshotFile: string;
   private nextProducerId = 0;
-  /** topic\0partition -> producerId -> entry */
-  private readonly partitions = new Map<string, Map<number, ProducerEntry>>();
+  /** partition -> producerId -> entry */
+  private readonly partitions = new TopicPartitionMap<Map<number, ProducerEntry>>();
   private timer?: TimerHandle;
   private closed = false;
 
@@ -149,7 +156,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         `producer state ${this.snapshotFile} cannot be read: the producer windows are rebuilt from the whole log`,
       );
     const logs = this.opts.logs;
-    const scanFrom = new Map<string, number>();
+    const scanFrom = new TopicPartitionMap<number>();
     if (snap && snap.version === 1) {
       // One lookup table, not a listing per snapshot entry (that was quadratic: seconds at 10,000 partitions).
       const topics = new Map(logs.listTopics().map((x) => [x.name, x]));
@@ -173,8 +180,8 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
               ...(txnFirstOffset !== undefined ? { txnFirstOffset } : {}),
             });
         }
-        if (window.size > 0) this.partitions.set(pkey(p.topic, p.partition), window);
-        scanFrom.set(pkey(p.topic, p.partition), Math.min(p.logEndOffset, info.logEndOffset));
+        if (window.size > 0) this.partitions.set(p.topic, p.partition, window);
+        scanFrom.set(p.topic, p.partition, Math.min(p.logEndOffset, info.logEndOffset));
       }
     }
     if (!snap || !logs.openedCleanly) {
@@ -182,7 +189,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
       for (const t of logs.listTopics()) {
         for (let p = 0; p < t.partitions; p++) {
           const info = logs.partitionInfo(t.name, p);
-          const from = Math.max(scanFrom.get(pkey(t.name, p)) ?? info.logStartOffset, info.logStartOffset);
+          const from = Math.max(scanFrom.get(t.name, p) ?? info.logStartOffset, info.logStartOffset);
           if (from >= info.logEndOffset) continue;
           for (const h of logs.scanBatchHeaders(t.name, p, from)) {
             if (h.baseOffset + h.lastOffsetDelta < from || h.producerId < 0) continue;
@@ -287,7 +294,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where()}; sequences start at 0`,
       );
     }
-    const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
+    const entry = this.partitions.get(topic, partition)?.get(h.producerId);
     checkTxnWrite(h, entry, where);
     if (!entry || entry.batches.length === 0) {
       // No state for this producer here: any first sequence is accepted (KIP-360), so a producer whose state
@@ -334,15 +341,14 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
   }
 
   private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
-    if ((h.attributes & CONTROL_BIT) !== 0) {
+    if (isControlBatch(h.attributes)) {
       this.applyMarker(topic, partition, h.producerId, h.producerEpoch);
       return;
     }
-    const k = pkey(topic, partition);
-    let window = this.partitions.get(k);
+    let window = this.partitions.get(topic, partition);
     if (!window) {
       window = new Map();
-      this.partitions.set(k, window);
+      this.partitions.set(topic, partition, window);
     }
     let entry = window.get(h.producerId);
     if (!entry) {
@@ -360,8 +366,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
       lastOffset: baseOffset + h.lastOffsetDelta,
     });
     if (entry.batches.length > WINDOW_SIZE) entry.batches.splice(0, entry.batches.length - WINDOW_SIZE);
-    if ((h.attributes & TRANSACTIONAL_BIT) !== 0 && entry.txnFirstOffset === undefined)
-      entry.txnFirstOffset = baseOffset;
+    if (isTransactionalBatch(h.attributes) && entry.txnFirstOffset === undefined) entry.txnFirstOffset = baseOffset;
   }
 
   // ------------------------------------------------------------------ transactions (open transactions per partition)
@@ -371,7 +376,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
    * producer's epoch there (INVALID_PRODUCER_EPOCH otherwise: a marker from a fenced coordinator request).
    */
   checkTxnMarker(topic: string, partition: number, producerId: number, producerEpoch: number): void {
-    const entry = this.partitions.get(pkey(topic, partition))?.get(producerId);
+    const entry = this.partitions.get(topic, partition)?.get(producerId);
     if (entry && producerEpoch < entry.producerEpoch) {
       throw new KafkaError(
         ErrorCode.INVALID_PRODUCER_EPOCH,
@@ -400,7 +405,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
 
   /** The first offset of the earliest open transaction on the partition, or null when none is open. */
   firstUnstableOffset(topic: string, partition: number): number | null {
-    const window = this.partitions.get(pkey(topic, partition));
+    const window = this.partitions.get(topic, partition);
     if (!window) return null;
     let first: number | null = null;
     for (const e of window.values())
@@ -413,7 +418,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
     topic: string,
     partition: number,
   ): { producerId: number; producerEpoch: number; firstOffset: number }[] {
-    const window = this.partitions.get(pkey(topic, partition));
+    const window = this.partitions.get(topic, partition);
     const out: { producerId: number; producerEpoch: number; firstOffset: number }[] = [];
     for (const e of window?.values() ?? [])
       if (e.txnFirstOffset !== undefined)
@@ -423,9 +428,8 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
 
   /** A control batch closes the producer's open transaction (returns its first offset, null if none was open). */
   private applyMarker(topic: string, partition: number, producerId: number, producerEpoch: number): number | null {
-    const k = pkey(topic, partition);
-    let window = this.partitions.get(k);
-    if (!window) this.partitions.set(k, (window = new Map()));
+    let window = this.partitions.get(topic, partition);
+    if (!window) this.partitions.set(topic, partition, (window = new Map()));
     let entry = window.get(producerId);
     if (!entry) window.set(producerId, (entry = { producerId, producerEpoch, batches: [] }));
     if (producerEpoch > entry.producerEpoch) {
@@ -438,7 +442,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
   }
 
   state(topic: string, partition: number): ProducerPartitionState[] {
-    const window = this.partitions.get(pkey(topic, partition));
+    const window = this.partitions.get(topic, partition);
     if (!window) return [];
     return [...window.values()]
       .map((e) => ({
@@ -451,7 +455,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
   }
 
   deleteTopic(topic: string): void {
-    for (const k of [...this.partitions.keys()]) if (k.startsWith(`${topic}\u0000`)) this.partitions.delete(k);
+    this.partitions.deleteTopic(topic);
   }
 
   async snapshot(): Promise<void> {
@@ -459,7 +463,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
     const file: SnapshotFile = { version: 1, nextProducerId: this.nextProducerId, partitions: [] };
     for (const t of logs.listTopics()) {
       for (let p = 0; p < t.partitions; p++) {
-        const window = this.partitions.get(pkey(t.name, p));
+        const window = this.partitions.get(t.name, p);
         file.partitions.push({
           topic: t.name,
           partition: p,
@@ -498,7 +502,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
  * too (INVALID_TXN_STATE otherwise).
  */
 function checkTxnWrite(h: BatchHeader, entry: ProducerEntry | undefined, where: () => string): void {
-  if (entry?.txnFirstOffset !== undefined && (h.attributes & TRANSACTIONAL_BIT) === 0) {
+  if (entry?.txnFirstOffset !== undefined && !isTransactionalBatch(h.attributes)) {
     throw new KafkaError(
       ErrorCode.INVALID_TXN_STATE,
       `producer ${h.producerId} has a transaction open on ${where()} since offset ${entry.txnFirstOffset}: a non-transactional batch is refused until it ends`,

@@ -3,14 +3,15 @@
  * headers (transactional data opens a producer's transaction, a control batch closes it):
  * - which data batches belong to an aborted transaction (their records are removed, and never count as a key's
  *   latest value);
- * - which belong to a transaction still open (they count for nothing yet, and cleaning stops before the first of
- *   them: the first unstable offset, as in Kafka);
+ * - the first unstable offset (the first batch of the earliest transaction still open): nothing from there on
+ *   counts yet, and cleaning stops before it, as in Kafka;
  * and, while a pass rewrites segments in order, whether a transaction still has data, so that a marker older than
  * delete.retention.ms whose transaction has no batch left can go.
  *
  * Callers: cleaner.ts only.
  */
-import { CONTROL_TYPE_ABORT, isControlBatch, isTransactionalBatch, readControlRecord } from './control-batch';
+import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
+import { isControlBatch, isTransactionalBatch } from './record-batch';
 import type { LogSegment } from './segment';
 
 export class CleanerTxnView {
@@ -59,12 +60,6 @@ export class CleanerTxnView {
     for (const [first, marker] of this.aborted.get(producerId) ?? [])
       if (baseOffset >= first && baseOffset < marker) return true;
     return false;
-  }
-
-  /** The data batch at baseOffset from producerId belongs to a transaction not ended yet. */
-  isOpen(producerId: number, baseOffset: number): boolean {
-    const first = this.open.get(producerId);
-    return first !== undefined && baseOffset >= first;
   }
 
   /** The pass keeps (a header of) a transactional data batch of producerId. */

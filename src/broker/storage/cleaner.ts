@@ -7,10 +7,10 @@
  * - except a tombstone (null value) whose batch is older than delete.retention.ms, and a record without a key
  *   (Kafka refuses those for compacted topics; one can only be there from before the policy changed);
  * - control batches as they are, except a transaction marker older than delete.retention.ms whose transaction has
- *   no batch left (never the segment's last batch or its producer's latest);
+ *   no batch left (never the segment's last batch);
  * - nothing of an aborted transaction's records (they never count as a key's latest value either), and records
- *   of a transaction still open count for nothing yet: cleaning stops at the first segment reaching the first
- *   unstable offset (cleaner-txn.ts);
+ *   from the first unstable offset (the first offset of the earliest open transaction) on count for nothing yet,
+ *   and cleaning stops at the first segment reaching it (cleaner-txn.ts);
  * - a batch that lost some records is rewritten uncompressed with the records it keeps (same base offset, offset
  *   span, timestamps and producer fields); one that lost all of them is dropped, unless it is the segment's last
  *   batch (it carries the segment's next offset) or its producer's latest batch (it carries the producer's last
@@ -38,7 +38,7 @@ import type { EffectiveConfig } from './configs';
 import { fsyncDir } from './checkpoints';
 import type { PartitionLog } from './partition-log';
 import { CLEANED_SUFFIX } from './partition-log';
-import { CONTROL_BIT, rebuildBatch, splitBatch, TRANSACTIONAL_BIT } from './record-batch';
+import { isControlBatch, isTransactionalBatch, rebuildBatch, splitBatch } from './record-batch';
 import { CleanerTxnView } from './cleaner-txn';
 import type { LogSegment, StorageIo } from './segment';
 import { segmentFileName } from './segment';
@@ -138,7 +138,8 @@ export async function cleanSegments(
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `compaction of ${log.name} stopped: ${(e as Error).message}`);
   }
   // Never past the first unstable offset: an open transaction may still abort.
-  while (count > 0 && all[count - 1].nextOffset > txns.firstUnstableOffset) count--;
+  const firstUnstable = txns.firstUnstableOffset;
+  while (count > 0 && all[count - 1].nextOffset > firstUnstable) count--;
   if (count <= 0) return stats;
   const targets = all.slice(0, count);
   try {
@@ -149,8 +150,9 @@ export async function cleanSegments(
     for (const seg of all) {
       for (const h of seg.scanHeaders(0)) {
         if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
-        const countsForNothing = txns.isAborted(h.producerId, h.baseOffset) || txns.isOpen(h.producerId, h.baseOffset);
-        if ((h.attributes & CONTROL_BIT) === 0 && !countsForNothing) {
+        // Nothing from the first open transaction on counts yet (as in Kafka), nor anything of an aborted one.
+        const countsForNothing = h.baseOffset >= firstUnstable || txns.isAborted(h.producerId, h.baseOffset);
+        if (!isControlBatch(h.attributes) && !countsForNothing) {
           for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
             if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
           }
@@ -237,9 +239,9 @@ async function cleanSegment(
       const bytes = seg.readAt(h.position, h.size);
       const lastOfSegment = h.position + h.size === seg.size;
       const producersLatest = h.producerId >= 0 && producerLatest.get(h.producerId) === h.baseOffset;
-      if ((h.attributes & CONTROL_BIT) !== 0) {
+      if (isControlBatch(h.attributes)) {
         const emptyTxn = txns.markerEndsEmptyTxn(h.producerId);
-        if (emptyTxn && now - h.maxTimestamp > config.deleteRetentionMs && !lastOfSegment && !producersLatest) {
+        if (emptyTxn && now - h.maxTimestamp > config.deleteRetentionMs && !lastOfSegment) {
           changed = true;
           continue;
         }
@@ -258,7 +260,7 @@ async function cleanSegment(
       });
       stats.recordsBefore += split.records.length;
       stats.recordsAfter += keep.length;
-      const transactional = (h.attributes & TRANSACTIONAL_BIT) !== 0;
+      const transactional = isTransactionalBatch(h.attributes);
       if (keep.length === split.records.length) {
         if (transactional) txns.keptData(h.producerId);
         out.write(bytes);

@@ -13,11 +13,12 @@
  * Callers: txn-markers.ts (writes markers), txn-index.ts (rebuilds the aborted-transaction index), cleaner.ts,
  * verify.ts, broker.ts (record reads for people).
  */
-import type { FullBatchHeader } from './record-batch';
+import type { BatchHeader } from './record-batch';
 import {
   BATCH_HEADER_SIZE,
   computeBatchCrc,
   CONTROL_BIT,
+  isControlBatch,
   LOG_OVERHEAD,
   OFFSET_ATTRIBUTES,
   OFFSET_BASE_SEQUENCE,
@@ -50,14 +51,6 @@ export interface ControlMarker {
 
 /** The attributes bits of a control batch: transactional and control. */
 export const CONTROL_BATCH_ATTRIBUTES = TRANSACTIONAL_BIT | CONTROL_BIT;
-
-export function isControlBatch(attributes: number): boolean {
-  return (attributes & CONTROL_BIT) !== 0;
-}
-
-export function isTransactionalBatch(attributes: number): boolean {
-  return (attributes & TRANSACTIONAL_BIT) !== 0;
-}
 
 /** The batch (one whole v2 batch, as encoded for a produce) with the transactional bit set and its CRC updated. */
 export function markTransactional(batch: Buffer): Buffer {
@@ -106,7 +99,7 @@ export function encodeControlBatch(m: ControlMarker): Buffer {
 }
 
 /** The header of a batch encoded by encodeControlBatch (what LogManager.appendValidated needs). */
-export function controlBatchHeader(batch: Buffer): FullBatchHeader {
+export function controlBatchHeader(batch: Buffer): BatchHeader {
   return parseBatchHeader(batch, 0)!;
 }
 

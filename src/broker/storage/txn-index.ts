@@ -23,9 +23,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONTROL_TYPE_ABORT, isControlBatch, isTransactionalBatch, readControlRecord } from './control-batch';
+import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
 import { openBriefly } from './file-cache';
-import { readInt64, writeInt64 } from './record-batch';
+import { isControlBatch, isTransactionalBatch, readInt64, writeInt64 } from './record-batch';
 import type { LogSegment } from './segment';
 
 export const TXN_INDEX_SUFFIX = '.txnindex';
