@@ -24,6 +24,7 @@ import { initProducerId } from './apis/22-init-producer-id';
 import { addPartitionsToTxn } from './apis/24-add-partitions-to-txn';
 import { addOffsetsToTxn } from './apis/25-add-offsets-to-txn';
 import { endTxn } from './apis/26-end-txn';
+import { writeTxnMarkers } from './apis/27-write-txn-markers';
 import { txnOffsetCommit } from './apis/28-txn-offset-commit';
 import { describeConfigs } from './apis/32-describe-configs';
 import { alterConfigs } from './apis/33-alter-configs';
@@ -58,6 +59,7 @@ export const API_MODULES: ApiModule[] = [
   addPartitionsToTxn,
   addOffsetsToTxn,
   endTxn,
+  writeTxnMarkers,
   txnOffsetCommit,
   describeConfigs,
   alterConfigs,

@@ -368,3 +368,37 @@ export async function offsetFetchV8(
   d.end();
   return groups[0];
 }
+
+/** WriteTxnMarkers v1 (flexible): one marker; [partition, errorCode] per partition of the one topic. */
+export async function writeTxnMarkers(
+  wire: GroupWire,
+  producerId: number,
+  producerEpoch: number,
+  commit: boolean,
+  topic: string,
+  partitions: number[],
+): Promise<[number, number][]> {
+  const d = await wire.call(27, 1, true, (e) => {
+    e.len(1).i64(producerId).i16(producerEpoch).bool(commit).len(1).str(topic).len(partitions.length);
+    for (const p of partitions) e.i32(p);
+    e.tags().i32(0).tags().tags();
+  });
+  const out = d.many(() => {
+    d.i64();
+    const topics = d.many(() => {
+      d.str();
+      const parts = d.many((): [number, number] => {
+        const r: [number, number] = [d.i32(), d.i16()];
+        d.tags();
+        return r;
+      });
+      d.tags();
+      return parts;
+    });
+    d.tags();
+    return topics.flat();
+  });
+  d.tags();
+  d.end();
+  return out.flat();
+}
