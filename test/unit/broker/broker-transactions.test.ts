@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Broker } from '../../../src/broker/broker';
+import { FakeClock } from '../../../src/broker/clock';
 import { ErrorCode } from '../../../src/broker/errors';
 import { RecordingMarkers } from './transactions/helpers';
 
@@ -107,5 +108,35 @@ describe('Broker: transactions', () => {
       b.endTxn('stuck', p.producerId, 0, true),
       (e: Error & { code?: number }) => e.code === ErrorCode.PRODUCER_FENCED,
     );
+  });
+
+  it('a transaction past its timeout is aborted on the broker clock (transactionAbortCheckIntervalMs), with events', async () => {
+    const markers = new RecordingMarkers();
+    const clock = new FakeClock();
+    const b = await Broker.open({
+      dataDir: dir,
+      logger: () => undefined,
+      clock,
+      txnMarkers: () => markers,
+      transactionAbortCheckIntervalMs: 500,
+    });
+    brokers.push(b);
+    const states: string[] = [];
+    b.on('transactionChanged', (e) => states.push(`${e.transactionalId}:${e.state}:${e.producerEpoch}`));
+    await b.createTopic('out', 1);
+    const p = await b.initProducerId('slow', undefined, 2000);
+    b.addPartitionsToTxn('slow', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
+    clock.advance(2000);
+    await new Promise((r) => setImmediate(r));
+    assert.strictEqual(b.describeTransaction('slow')?.state, 'Ongoing');
+    clock.advance(500);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.deepStrictEqual(states, ['slow:Empty:0', 'slow:Ongoing:0', 'slow:PrepareAbort:1', 'slow:CompleteAbort:1']);
+    assert.deepStrictEqual(markers.calls[0].marker, {
+      producerId: p.producerId,
+      producerEpoch: 1,
+      commit: false,
+      coordinatorEpoch: 0,
+    });
   });
 });
