@@ -31,6 +31,11 @@ const EXPECTED_APIS: [number, number, number][] = [
   [20, 0, 5],
   [21, 0, 2],
   [22, 0, 5],
+  [24, 0, 3],
+  [25, 0, 4],
+  [26, 0, 4],
+  [27, 0, 1],
+  [28, 0, 4],
   [32, 0, 4],
   [33, 0, 2],
   [37, 0, 3],
@@ -38,6 +43,9 @@ const EXPECTED_APIS: [number, number, number][] = [
   [44, 0, 1],
   [47, 0, 0],
   [60, 0, 2],
+  [61, 0, 0],
+  [65, 0, 0],
+  [66, 0, 1],
 ];
 
 function apiTableHex(compact: boolean): string {
