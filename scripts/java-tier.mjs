@@ -138,6 +138,7 @@ const control = http.createServer((req, res) => {
 });
 await new Promise((res) => control.listen(0, '127.0.0.1', res));
 const restartUrl = `http://127.0.0.1:${control.address().port}/restart`;
+console.log(`java tier: tests restart the broker with POST ${restartUrl}`);
 let failed = false;
 const summary = [];
 try {
