@@ -110,6 +110,12 @@ export interface BrokerOptions {
 /** Kafka's default transaction.timeout.ms, used when a caller names none. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 
+/**
+ * The transaction coordinator refused a transactional batch before it reached the partition's log (Kafka's
+ * transaction partition verification): Produce answers it with logStartOffset -1, as Kafka does.
+ */
+export class TxnVerificationError extends KafkaError {}
+
 export interface ProduceOptions {
   /** Explicit partition; otherwise murmur2(key) % partitions, keyless records spread round-robin. */
   partition?: number;
@@ -538,7 +544,7 @@ export class Broker {
     const h = headers[0];
     const code = verifier.verify(transactionalId, h.producerId, h.producerEpoch, { topic, partition });
     if (code !== ErrorCode.NONE)
-      throw new KafkaError(
+      throw new TxnVerificationError(
         code as ErrorCode,
         `the transaction coordinator refused a transactional batch of "${transactionalId}" (producer ${h.producerId}, epoch ${h.producerEpoch}) for ${topic}-${partition}`,
       );

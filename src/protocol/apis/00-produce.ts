@@ -22,7 +22,7 @@
  * A transactional batch without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53); a control batch
  * from a client is INVALID_RECORD.
  */
-import type { Broker } from '../../broker/broker';
+import { type Broker, TxnVerificationError } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { MAGIC_V2, OFFSET_MAGIC } from '../../broker/storage/record-batch';
 import { arr, f } from '../codec/schema';
@@ -180,7 +180,8 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         } catch (e) {
           res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
           res.errorMessage = errorMessageOf(e);
-          res.logStartOffset = refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
+          res.logStartOffset =
+            e instanceof TxnVerificationError ? -1 : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
           if (e instanceof KafkaError) {
             res.recordErrors = e.recordErrors.map((r) => ({
               batchIndex: r.batchIndex,
