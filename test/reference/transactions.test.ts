@@ -274,6 +274,46 @@ describe('reference: transactions', () => {
     },
   );
 
+  scenario(
+    'Transactions: TxnOffsetCommit holds offsets (OffsetFetch requireStable answers UNSTABLE_OFFSET_COMMIT) until the commit',
+    async ({ c, name }) => {
+      const t = await topic(c, name('topic'));
+      const group = name('group');
+      const txnId = name('txn');
+      const p = await initTxn(c, txnId);
+      const ids = { transactionalId: txnId, producerId: p.producerId, producerEpoch: p.producerEpoch };
+      const addOffsets = await c.request(API.AddOffsetsToTxn, TV.AddOffsetsToTxn, { ...ids, groupId: group });
+      await retrying(
+        'FindCoordinator(group)',
+        () => c.request(API.FindCoordinator, V.FindCoordinator, { key: group, keyType: 0 }),
+        (r) => r.errorCode,
+      );
+      const txnCommit = await c.request(API.TxnOffsetCommit, TV.TxnOffsetCommit, {
+        ...ids,
+        groupId: group,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: t, partitions: [{ partitionIndex: 0, committedOffset: 7, committedMetadata: 'm' }] }],
+      });
+      const offsetFetch = (requireStable: boolean) =>
+        c.request(API.OffsetFetch, 7, {
+          groupId: group,
+          topics: [{ name: t, partitionIndexes: [0] }],
+          requireStable,
+        });
+      const pendingStable = await offsetFetch(true);
+      const pendingPlain = await offsetFetch(false);
+      const end = await endTxn(c, txnId, p, true);
+      let afterCommit = await offsetFetch(true);
+      for (let i = 0; i < 100 && afterCommit.topics[0].partitions[0].errorCode !== 0; i++) {
+        await sleep(50);
+        afterCommit = await offsetFetch(true);
+      }
+      return { addOffsets, txnCommit, pendingStable, pendingPlain, end, afterCommit };
+    },
+  );
+
   scenario('Transactions: EndTxn without an open transaction', async ({ c, name }) => {
     const txnId = name('txn');
     const p = await initTxn(c, txnId);
