@@ -22,16 +22,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkOffsetLogFile } from '../offsets/offset-store';
 import { readNextId } from '../producers/producer-state';
-import { readCheckpoint } from './checkpoints';
+import { checkpointKey, readCheckpoint } from './checkpoints';
 import {
   BATCH_HEADER_SIZE,
   checkBatch,
   decodeRecordBatches,
   LOG_OVERHEAD,
-  OFFSET_BATCH_LENGTH,
+  batchSizeAt,
   parseBatchHeader,
 } from './record-batch';
+import { OFFSET_INDEX_ENTRY, TIME_INDEX_ENTRY } from './sparse-index';
 import { checkTopicsFile } from './topic-store';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { compareTopicPartitions } from '../../shared/topic-partition';
 
 export interface VerifyProblem {
   /** The file, relative to the data directory (e.g. `topics/t-0/00000000000000000000.log`). */
@@ -188,7 +191,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
         break;
       }
       let { buf, off } = r.read(pos, BATCH_HEADER_SIZE);
-      const batchSize = LOG_OVERHEAD + buf.readInt32BE(off + OFFSET_BATCH_LENGTH);
+      const batchSize = batchSizeAt(buf, off);
       if (batchSize < BATCH_HEADER_SIZE || batchSize > size - pos) {
         problem(
           rel('.log'),
@@ -240,13 +243,14 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
     newestBefore.set(expected - ctx.base, newest);
     if (index === null) problem(rel('.index'), 'the offset index file is missing (the next open rebuilds it)');
     else {
-      if (index.length % 8 !== 0)
-        problem(rel('.index'), `${index.length} bytes is not a whole number of 8-byte entries`, index.length);
+      const E = OFFSET_INDEX_ENTRY.entryBytes;
+      if (index.length % E !== 0)
+        problem(rel('.index'), `${index.length} bytes is not a whole number of ${E}-byte entries`, index.length);
       let last: [number, number] = [0, 0];
-      for (let i = 0; i + 8 <= index.length; i += 8) {
-        const ro = index.readInt32BE(i);
-        const p = index.readInt32BE(i + 4);
-        const at = `entry ${i / 8} (${ro}, ${p})`;
+      for (let i = 0; i + E <= index.length; i += E) {
+        const ro = OFFSET_INDEX_ENTRY.readKey(index, i);
+        const p = OFFSET_INDEX_ENTRY.readValue(index, i);
+        const at = `entry ${i / E} (${ro}, ${p})`;
         if (ro <= last[0] || p <= last[1]) problem(rel('.index'), `${at} does not increase`, i, ctx.base + ro, p);
         else if (p >= end) {
           if (p >= size || end === size)
@@ -264,17 +268,18 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
     }
     if (timeindex === null) problem(rel('.timeindex'), 'the time index file is missing (the next open rebuilds it)');
     else {
-      if (timeindex.length % 12 !== 0)
+      const E = TIME_INDEX_ENTRY.entryBytes;
+      if (timeindex.length % E !== 0)
         problem(
           rel('.timeindex'),
-          `${timeindex.length} bytes is not a whole number of 12-byte entries`,
+          `${timeindex.length} bytes is not a whole number of ${E}-byte entries`,
           timeindex.length,
         );
       let last: [number, number] = [-1, 0];
-      for (let i = 0; i + 12 <= timeindex.length; i += 12) {
-        const t = timeindex.readInt32BE(i) * 4294967296 + timeindex.readUInt32BE(i + 4);
-        const ro = timeindex.readInt32BE(i + 8);
-        const at = `entry ${i / 12} (${t}, ${ro})`;
+      for (let i = 0; i + E <= timeindex.length; i += E) {
+        const t = TIME_INDEX_ENTRY.readKey(timeindex, i);
+        const ro = TIME_INDEX_ENTRY.readValue(timeindex, i);
+        const at = `entry ${i / E} (${t}, ${ro})`;
         const before = newestBefore.get(ro);
         const logAt = starts.get(ro) ?? end;
         if (t <= last[0] || ro <= last[1])
@@ -307,7 +312,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
   return out;
 }
 
-function partitionDirs(dataDir: string): { topic: string; partition: number; dir: string }[] {
+function partitionDirs(dataDir: string): (TopicPartition & { dir: string })[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(path.join(dataDir, 'topics'), { withFileTypes: true });
@@ -315,13 +320,13 @@ function partitionDirs(dataDir: string): { topic: string; partition: number; dir
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const out: { topic: string; partition: number; dir: string }[] = [];
+  const out: (TopicPartition & { dir: string })[] = [];
   for (const e of entries) {
     const m = /^(.+)-(\d{1,5})$/.exec(e.name);
     if (e.isDirectory() && m)
       out.push({ topic: m[1], partition: Number(m[2]), dir: path.join(dataDir, 'topics', e.name) });
   }
-  return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  return out.sort(compareTopicPartitions);
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -356,7 +361,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
   const dirs = partitionDirs(root);
   const seen = new Set<string>();
   for (const { topic, partition, dir } of dirs) {
-    const key = `${topic} ${partition}`;
+    const key = checkpointKey(topic, partition);
     seen.add(key);
     const known = topics.topics.get(topic);
     if (known === undefined)
@@ -413,7 +418,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
   }
   for (const [name, count] of topics.topics)
     for (let p = 0; p < count; p++)
-      if (!seen.has(`${name} ${p}`))
+      if (!seen.has(checkpointKey(name, p)))
         damage(`topics/${name}-${p}`, `partition ${p} of topic "${name}" has no directory`);
   report.ok = report.partitions.every((p) => p.ok) && report.problems.every((p) => p.severity !== 'damage');
   return report;
