@@ -41,7 +41,7 @@ import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
 import type { TopicPartition, TopicPartitionKey } from '../../shared/topic-partition';
-import { TopicPartitionMap, topicPartitionKey } from '../../shared/topic-partition';
+import { topicPartitionKey, TopicPartitionMap } from '../../shared/topic-partition';
 
 interface OffsetDoc {
   groupId: string;

@@ -18,7 +18,7 @@
  * it finds instead of failing. Files opened only briefly (index files) go through openBriefly(), which makes every
  * live cache give up descriptors the same way before it retries.
  *
- * Callers: segment.ts (one CachedFile per log file), indexes.ts (openBriefly), log-manager.ts (owns the cache).
+ * Callers: segment.ts (one CachedFile per log file), sparse-index.ts (openBriefly), log-manager.ts (owns the cache).
  */
 import * as fs from 'fs';
 

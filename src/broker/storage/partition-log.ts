@@ -370,7 +370,7 @@ export class PartitionLog {
   offsetForTimestamp(timestamp: number): OffsetForTime {
     for (const seg of this.segments) {
       if (seg.nextOffset <= this.logStartOffset || seg.maxTimestamp < timestamp) continue;
-      const from = Math.max(seg.baseOffset + seg.timeIndex.lookup(timestamp), this.logStartOffset);
+      const from = Math.max(seg.timeIndex.lookup(timestamp), this.logStartOffset);
       const pos = seg.findBatchPosition(from);
       if (pos < 0) continue;
       for (const h of seg.scanHeaders(pos)) {

@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FileCache } from './file-cache';
 import { CachedFile, openBriefly, openBrieflyAsync } from './file-cache';
-import { OffsetIndex, TimeIndex } from './indexes';
+import type { SparseIndex } from './sparse-index';
+import { OffsetIndex, TimeIndex } from './sparse-index';
 import type { BatchHeader } from './record-batch';
 import {
   BATCH_HEADER_SIZE,
@@ -46,7 +47,7 @@ export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | 
  * fsync an index file. When it has gone (removed behind our back), it is written again from memory first: an
  * index file that cannot be opened must not fail every flush from now on.
  */
-async function syncIndexFile(index: OffsetIndex | TimeIndex, deleted: () => boolean): Promise<void> {
+async function syncIndexFile(index: SparseIndex, deleted: () => boolean): Promise<void> {
   let h: fs.promises.FileHandle;
   try {
     h = await openBrieflyAsync(index.path, 'r+');
@@ -103,8 +104,8 @@ export class LogSegment {
   ) {
     this.nextOffset = baseOffset;
     this.createdAt = now;
-    this.offsetIndex = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, '.index')));
-    this.timeIndex = new TimeIndex(path.join(dir, segmentFileName(baseOffset, '.timeindex')));
+    this.offsetIndex = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset);
+    this.timeIndex = new TimeIndex(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset);
     this.file = new CachedFile(files, path.join(dir, segmentFileName(baseOffset, '.log')), create);
   }
 
@@ -174,14 +175,14 @@ export class LogSegment {
     const base = this.baseOffset;
     const offsetProblem = this.offsetIndex.load(trusted, wholeLogTrusted);
     if (offsetProblem) return offsetProblem;
-    const lastRel = this.offsetIndex.lastRelativeOffset();
+    const lastOffset = this.offsetIndex.lastOffset();
     const lastPos = this.offsetIndex.lastPosition();
     if (lastPos > 0) {
-      const problem = this.batchProblemAt(lastPos, fileSize, base + lastRel);
-      if (problem) return `the offset index's last entry (${lastRel}, ${lastPos}) is wrong: ${problem}`;
+      const problem = this.batchProblemAt(lastPos, fileSize, lastOffset);
+      if (problem) return `the offset index's last entry (${lastOffset - base}, ${lastPos}) is wrong: ${problem}`;
     }
     // Headers after the last index entry give the next offset and newest timestamp of the trusted part.
-    let expected = base + lastRel;
+    let expected = lastOffset;
     this.nextOffset = expected;
     let pos = lastPos;
     for (const h of this.scanHeaders(pos, trusted)) {
@@ -196,18 +197,18 @@ export class LogSegment {
     this.size = trusted;
     this.bytesSinceIndexEntry = trusted - lastPos;
     if (recheckBytes > 0 && !wholeLogTrusted && trusted > 0) {
-      const [rel, from] = this.offsetIndex.floorByPosition(Math.max(0, trusted - recheckBytes));
-      const problem = this.checkRange(from, trusted, base + rel);
+      const [offset, from] = this.offsetIndex.floorByPosition(Math.max(0, trusted - recheckBytes));
+      const problem = this.checkRange(from, trusted, offset);
       if (problem) return `the check of the flushed bytes ${from}..${trusted} found ${problem}`;
     }
     // Time index entries are statements about the records before their offset: keep those up to the next offset.
-    const timeProblem = this.timeIndex.load(this.nextOffset - base, wholeLogTrusted);
+    const timeProblem = this.timeIndex.load(this.nextOffset, wholeLogTrusted);
     if (timeProblem) return timeProblem;
     const lastTime = this.timeIndex.lastEntry();
-    if (lastTime && lastTime[1] < this.nextOffset - base) {
-      const at = this.findBatchPosition(base + lastTime[1]);
-      if (at < 0 || this.baseOffsetAt(at) !== base + lastTime[1])
-        return `the time index's last entry (${lastTime[0]}, ${lastTime[1]}) is not at a batch boundary`;
+    if (lastTime && lastTime[1] < this.nextOffset) {
+      const at = this.findBatchPosition(lastTime[1]);
+      if (at < 0 || this.baseOffsetAt(at) !== lastTime[1])
+        return `the time index's last entry (${lastTime[0]}, ${lastTime[1] - base}) is not at a batch boundary`;
     }
     if (this.timeIndex.lastTimestamp() > this.maxTimestamp) this.maxTimestamp = this.timeIndex.lastTimestamp();
     return '';
@@ -301,9 +302,8 @@ export class LogSegment {
     intervalBytes: number,
   ): void {
     if (position > 0 && this.bytesSinceIndexEntry >= intervalBytes) {
-      const rel = baseOffset - this.baseOffset;
-      this.offsetIndex.append(rel, position);
-      this.timeIndex.maybeAppend(this.maxTimestamp, rel);
+      this.offsetIndex.append(baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, baseOffset);
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += size;
@@ -369,11 +369,11 @@ export class LogSegment {
   /** Position of the batch containing `offset`, or -1 when the segment holds no batch at or after it. */
   findBatchPosition(offset: number): number {
     if (offset >= this.nextOffset) return -1;
-    const [rel, start] = offset <= this.baseOffset ? [0, 0] : this.offsetIndex.floorEntry(offset - this.baseOffset);
+    const [indexed, start] = offset <= this.baseOffset ? [this.baseOffset, 0] : this.offsetIndex.lookup(offset);
     let first = true;
     for (const h of this.scanHeaders(start)) {
       // The index is checked against the log at every use: an entry that does not point at its batch is ignored.
-      if (first && start > 0 && h.baseOffset !== this.baseOffset + rel) break;
+      if (first && start > 0 && h.baseOffset !== indexed) break;
       first = false;
       if (h.baseOffset + h.lastOffsetDelta >= offset) return h.position;
     }
@@ -400,7 +400,7 @@ export class LogSegment {
 
   /** The segment stops being the active one: record its newest timestamp against its end in the time index. */
   seal(): void {
-    this.timeIndex.maybeAppend(this.maxTimestamp, this.nextOffset - this.baseOffset);
+    this.timeIndex.maybeAppend(this.maxTimestamp, this.nextOffset);
     this.persistIndexes();
   }
 

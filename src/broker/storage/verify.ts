@@ -33,6 +33,7 @@ import {
   batchSizeAt,
   parseBatchHeader,
 } from './record-batch';
+import { OFFSET_INDEX_ENTRY, TIME_INDEX_ENTRY } from './sparse-index';
 import { checkTopicsFile } from './topic-store';
 import { readControlRecord } from './control-batch';
 import { AbortedTxnDeriver, compareTxnIndex, txnIndexFileName } from './txn-index';
@@ -255,13 +256,14 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
     newestBefore.set(expected - ctx.base, newest);
     if (index === null) problem(rel('.index'), 'the offset index file is missing (the next open rebuilds it)');
     else {
-      if (index.length % 8 !== 0)
-        problem(rel('.index'), `${index.length} bytes is not a whole number of 8-byte entries`, index.length);
+      const E = OFFSET_INDEX_ENTRY.entryBytes;
+      if (index.length % E !== 0)
+        problem(rel('.index'), `${index.length} bytes is not a whole number of ${E}-byte entries`, index.length);
       let last: [number, number] = [0, 0];
-      for (let i = 0; i + 8 <= index.length; i += 8) {
-        const ro = index.readInt32BE(i);
-        const p = index.readInt32BE(i + 4);
-        const at = `entry ${i / 8} (${ro}, ${p})`;
+      for (let i = 0; i + E <= index.length; i += E) {
+        const ro = OFFSET_INDEX_ENTRY.readKey(index, i);
+        const p = OFFSET_INDEX_ENTRY.readValue(index, i);
+        const at = `entry ${i / E} (${ro}, ${p})`;
         if (ro <= last[0] || p <= last[1]) problem(rel('.index'), `${at} does not increase`, i, ctx.base + ro, p);
         else if (p >= end) {
           if (p >= size || end === size)
@@ -287,17 +289,18 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
       );
     if (timeindex === null) problem(rel('.timeindex'), 'the time index file is missing (the next open rebuilds it)');
     else {
-      if (timeindex.length % 12 !== 0)
+      const E = TIME_INDEX_ENTRY.entryBytes;
+      if (timeindex.length % E !== 0)
         problem(
           rel('.timeindex'),
-          `${timeindex.length} bytes is not a whole number of 12-byte entries`,
+          `${timeindex.length} bytes is not a whole number of ${E}-byte entries`,
           timeindex.length,
         );
       let last: [number, number] = [-1, 0];
-      for (let i = 0; i + 12 <= timeindex.length; i += 12) {
-        const t = timeindex.readInt32BE(i) * 4294967296 + timeindex.readUInt32BE(i + 4);
-        const ro = timeindex.readInt32BE(i + 8);
-        const at = `entry ${i / 12} (${t}, ${ro})`;
+      for (let i = 0; i + E <= timeindex.length; i += E) {
+        const t = TIME_INDEX_ENTRY.readKey(timeindex, i);
+        const ro = TIME_INDEX_ENTRY.readValue(timeindex, i);
+        const at = `entry ${i / E} (${t}, ${ro})`;
         const before = newestBefore.get(ro);
         const logAt = starts.get(ro) ?? end;
         if (t <= last[0] || ro <= last[1])

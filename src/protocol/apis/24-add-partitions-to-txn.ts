@@ -10,6 +10,7 @@
  * OPERATION_NOT_ATTEMPTED (55): nothing is added.
  */
 import { ErrorCode } from '../../broker/errors';
+import { TopicPartitionMap } from '../../shared/topic-partition';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 
@@ -51,16 +52,15 @@ export const addPartitionsToTxn = defineApi<AddPartitionsToTxnRequest, AddPartit
   ],
   handle(ctx, req) {
     const partitions = req.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
-    const codes = new Map<string, number>();
-    const codeKey = (topic: string, partition: number) => `${partition}:${topic}`;
+    const codes = new TopicPartitionMap<number>();
     try {
       for (const r of ctx.broker.addPartitionsToTxn(req.transactionalId, req.producerId, req.producerEpoch, partitions))
-        codes.set(codeKey(r.topic, r.partition), r.errorCode);
+        codes.set(r.topic, r.partition, r.errorCode);
     } catch (e) {
       const code = fencedFor(errorCodeOf(ctx, e, `AddPartitionsToTxn "${req.transactionalId}"`), ctx.apiVersion, 2);
       if (code !== ErrorCode.CONCURRENT_TRANSACTIONS)
         ctx.log('info', `client ${ctx.clientId}: AddPartitionsToTxn refused (${code}): ${errorMessageOf(e)}`);
-      for (const p of partitions) codes.set(codeKey(p.topic, p.partition), code);
+      for (const p of partitions) codes.set(p.topic, p.partition, code);
     }
     return {
       throttleTimeMs: 0,
@@ -68,7 +68,7 @@ export const addPartitionsToTxn = defineApi<AddPartitionsToTxnRequest, AddPartit
         name: t.name,
         results: t.partitions.map((p) => ({
           partitionIndex: p,
-          partitionErrorCode: codes.get(codeKey(t.name, p)) ?? ErrorCode.NONE,
+          partitionErrorCode: codes.get(t.name, p) ?? ErrorCode.NONE,
         })),
       })),
     };

@@ -275,8 +275,8 @@ describe('storage: append, read, segments, indexes', () => {
       entries.length >= expected * 0.8 && entries.length <= expected + 1,
       `${entries.length} entries for ${seg.size} bytes`,
     );
-    for (const [rel, pos] of entries)
-      assert.strictEqual(seg.baseOffsetAt(pos), rel, 'an entry points at the start of its batch');
+    for (const [offset, pos] of entries)
+      assert.strictEqual(seg.baseOffsetAt(pos), offset, 'an entry points at the start of its batch');
     for (let o = 0; o < 1200; o += 37) assert.strictEqual(offsetsIn(m.read('t', 0, o, 1).records)[0], o - (o % 3));
     await m.close();
     const onDisk = fs.readFileSync(path.join(h.dir, 'topics', 't-0', '00000000000000000000.index'));

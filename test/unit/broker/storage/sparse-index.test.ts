@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { OffsetIndex, TimeIndex } from '../../../../src/broker/storage/indexes';
+import { OffsetIndex, TimeIndex } from '../../../../src/broker/storage/sparse-index';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
 import type { Harness, Manager } from './helpers';
 import { append, batch, harness, prng, rec, tempDir } from './helpers';
@@ -177,7 +177,7 @@ describe('storage: damaged index files are rebuilt from the log, never trusted o
   });
 });
 
-// // The sparse time index (src/broker/storage/indexes.ts): an entry (T, rel) means "every record before base+rel
+// The sparse time index (src/broker/storage/sparse-index.ts): an entry (T, rel) means "every record before base+rel
 // has a timestamp <= T", so a lookup for T itself must stop before that entry (a record there may have
 // timestamp T exactly); only a strictly older entry lets the search start past it.
 describe('storage: time and offset indexes', () => {
@@ -188,7 +188,7 @@ describe('storage: time and offset indexes', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('a time lookup at exactly an entry timestamp starts before that entry, one past it after it', () => {
-    const ix = new TimeIndex(path.join(dir, '0.timeindex'));
+    const ix = new TimeIndex(path.join(dir, '0.timeindex'), 0);
     ix.maybeAppend(1000, 5);
     ix.maybeAppend(2000, 10);
     ix.maybeAppend(3000, 15);
@@ -203,12 +203,12 @@ describe('storage: time and offset indexes', () => {
 
   it('entries survive persist and load; a non-monotonic entry is ignored', () => {
     const file = path.join(dir, '0.timeindex');
-    const ix = new TimeIndex(file);
+    const ix = new TimeIndex(file, 0);
     ix.maybeAppend(1_700_000_000_000, 3);
     ix.maybeAppend(1_700_000_000_000, 4); // same timestamp: not an entry
     ix.maybeAppend(1_700_000_000_500, 9);
     assert.ok(ix.persist());
-    const back = new TimeIndex(file);
+    const back = new TimeIndex(file, 0);
     back.load(100);
     assert.deepStrictEqual(back.toArray(), [
       [1_700_000_000_000, 3],
@@ -216,9 +216,90 @@ describe('storage: time and offset indexes', () => {
     ]);
     assert.strictEqual(back.lookup(1_700_000_000_500), 3);
 
-    const ox = new OffsetIndex(path.join(dir, '0.index'));
+    const ox = new OffsetIndex(path.join(dir, '0.index'), 0);
     ox.append(3, 400);
     ox.append(9, 900);
-    assert.deepStrictEqual([ox.lookup(2), ox.lookup(3), ox.lookup(8), ox.lookup(9)], [0, 400, 400, 900]);
+    assert.deepStrictEqual(
+      [ox.lookup(2), ox.lookup(3), ox.lookup(8), ox.lookup(9)],
+      [
+        [0, 0],
+        [3, 400],
+        [3, 400],
+        [9, 900],
+      ],
+    );
+  });
+
+  it('speak full offsets while the files keep offsets relative to the segment base, byte for byte', () => {
+    const base = 1_000_000;
+    const ox = new OffsetIndex(path.join(dir, '1000000.index'), base);
+    ox.append(base + 3, 400);
+    ox.append(base + 9, 900);
+    const tx = new TimeIndex(path.join(dir, '1000000.timeindex'), base);
+    tx.maybeAppend(1_700_000_000_000, base + 3);
+    tx.maybeAppend(1_700_000_000_500, base + 9);
+    assert.ok(ox.persist() && tx.persist());
+    const index = Buffer.alloc(16);
+    index.writeInt32BE(3, 0);
+    index.writeInt32BE(400, 4);
+    index.writeInt32BE(9, 8);
+    index.writeInt32BE(900, 12);
+    assert.deepStrictEqual(fs.readFileSync(ox.path), index);
+    const timeindex = Buffer.alloc(24);
+    timeindex.writeBigInt64BE(1_700_000_000_000n, 0);
+    timeindex.writeInt32BE(3, 8);
+    timeindex.writeBigInt64BE(1_700_000_000_500n, 12);
+    timeindex.writeInt32BE(9, 20);
+    assert.deepStrictEqual(fs.readFileSync(tx.path), timeindex);
+
+    assert.deepStrictEqual(ox.lookup(base + 2), [base, 0], 'before the first entry: the segment start');
+    assert.deepStrictEqual(ox.lookup(base + 10), [base + 9, 900]);
+    assert.deepStrictEqual(ox.floorByPosition(899), [base + 3, 400]);
+    assert.strictEqual(ox.lastOffset(), base + 9);
+    assert.strictEqual(tx.lookup(1_700_000_000_001), base + 3);
+    assert.strictEqual(tx.lookup(1_699_999_999_999), base);
+    assert.deepStrictEqual(tx.lastEntry(), [1_700_000_000_500, base + 9]);
+
+    const back = new OffsetIndex(ox.path, base);
+    assert.strictEqual(back.load(1 << 20, true), '');
+    assert.deepStrictEqual(back.toArray(), [
+      [base + 3, 400],
+      [base + 9, 900],
+    ]);
+    const times = new TimeIndex(tx.path, base);
+    assert.strictEqual(times.load(base + 9, true), '');
+    assert.deepStrictEqual(times.toArray(), [
+      [1_700_000_000_000, base + 3],
+      [1_700_000_000_500, base + 9],
+    ]);
+  });
+
+  it('load keeps the sound prefix and names the first entry it cannot believe', () => {
+    const ox = new OffsetIndex(path.join(dir, '0.index'), 0);
+    for (const [o, p] of [
+      [3, 400],
+      [9, 900],
+      [12, 1300],
+    ])
+      ox.append(o, p);
+    ox.persist();
+    const back = new OffsetIndex(ox.path, 0);
+    assert.strictEqual(back.load(1000, false), '', 'an entry past a log that is not wholly trusted is only dropped');
+    assert.deepStrictEqual(back.toArray(), [
+      [3, 400],
+      [9, 900],
+    ]);
+    assert.strictEqual(back.load(1000, true), 'offset index entry 2 (12, 1300) points past the end of the log (1000)');
+    const swapped = fs.readFileSync(ox.path);
+    swapped.writeInt32BE(2, 8); // entry 1 becomes (2, 900): its offset goes back
+    fs.writeFileSync(ox.path, swapped);
+    assert.strictEqual(back.load(1 << 20), 'offset index entry 1 (2, 900) does not increase from (3, 400)');
+    assert.deepStrictEqual(back.toArray(), [[3, 400]]);
+    back.truncateToPosition(400);
+    assert.deepStrictEqual(back.toArray(), []);
+
+    fs.rmSync(ox.path);
+    assert.strictEqual(new OffsetIndex(ox.path, 0).load(1 << 20), 'the offset index file is missing');
+    assert.strictEqual(new TimeIndex(path.join(dir, 'none.timeindex'), 0).load(5), 'the time index file is missing');
   });
 });
