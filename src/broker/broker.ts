@@ -29,12 +29,13 @@ import { openLogManager } from './storage/log-manager';
 import {
   encodeRecordBatch,
   decodeRecordBatches,
-  CONTROL_BIT,
+  BATCH_HEADER_SIZE,
+  isControlBatch,
+  isTransactionalBatch,
   LOG_OVERHEAD,
   OFFSET_BATCH_LENGTH,
   OFFSET_LAST_OFFSET_DELTA,
   readInt64,
-  TRANSACTIONAL_BIT,
 } from './storage/record-batch';
 import { CONTROL_TYPE_ABORT, CONTROL_TYPE_COMMIT, markTransactional } from './storage/control-batch';
 import { LogTxnMarkerWriter } from './storage/txn-markers';
@@ -235,7 +236,8 @@ export class Broker {
     let transactions: TransactionCoordinator | undefined;
     try {
       const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
-      const markers = opts.txnMarkers?.(logs) ?? new LogTxnMarkerWriter({ logs, producers, clock });
+      // The marker writer emits 'txnMarker' once a marker is fsynced (the Broker re-emits it, as every event).
+      const markers = opts.txnMarkers?.(logs) ?? new LogTxnMarkerWriter({ logs, producers, clock, onEvent });
       try {
         transactions = TransactionCoordinator.open({
           dir: metaDir,
@@ -386,7 +388,7 @@ export class Broker {
     let transactional = false;
     for (let i = 0; i < headers.length; i++) {
       if (headers[i].producerId >= 0) idempotent = true;
-      if ((headers[i].attributes & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0) transactional = true;
+      if (isTransactionalBatch(headers[i].attributes) || isControlBatch(headers[i].attributes)) transactional = true;
     }
     if (transactional) this.checkTransactionalProduce(topic, partition, headers, transactionalId);
     if (idempotent) {
@@ -519,12 +521,12 @@ export class Broker {
     transactionalId: string | null,
   ): void {
     for (const h of headers) {
-      if ((h.attributes & CONTROL_BIT) !== 0)
+      if (isControlBatch(h.attributes))
         throw new KafkaError(
           ErrorCode.INVALID_RECORD,
           `a client cannot produce control batches (${topic}-${partition}); transaction markers are written by the transaction coordinator`,
         );
-      if ((h.attributes & TRANSACTIONAL_BIT) !== 0 && h.producerId < 0)
+      if (isTransactionalBatch(h.attributes) && h.producerId < 0)
         throw new KafkaError(
           ErrorCode.INVALID_RECORD,
           `a transactional batch needs a producer id (${topic}-${partition}); this one says ${h.producerId}`,
@@ -607,7 +609,8 @@ export class Broker {
   /**
    * Kafka's ListOffsets: LATEST_TIMESTAMP (-1), EARLIEST_TIMESTAMP (-2), MAX_TIMESTAMP (-3: the first record
    * carrying the largest timestamp), EARLIEST_LOCAL_TIMESTAMP (-4: the log start, as there is no remote tier),
-   * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T.
+   * LATEST_TIERED_TIMESTAMP (-5: -1, nothing is tiered), or the first offset with timestamp >= T. isolationLevel
+   * 1 (read_committed): latest is the last stable offset, and a lookup finding an offset at or past it finds none.
    */
   listOffset(topic: string, partition: number, timestamp: number, isolationLevel: 0 | 1 = 0): OffsetForTime {
     const info = this.logs.partitionInfo(topic, partition);
@@ -616,11 +619,14 @@ export class Broker {
     if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP)
       return { offset: info.logStartOffset, timestamp: -1 };
     if (timestamp === LATEST_TIERED_TIMESTAMP) return { offset: -1, timestamp: -1 };
+    let found: OffsetForTime;
     if (timestamp === MAX_TIMESTAMP) {
       if (info.logEndOffset <= info.logStartOffset || info.lastTimestamp < 0) return { offset: -1, timestamp: -1 };
-      return this.logs.offsetForTimestamp(topic, partition, info.lastTimestamp);
-    }
-    return this.logs.offsetForTimestamp(topic, partition, timestamp);
+      found = this.logs.offsetForTimestamp(topic, partition, info.lastTimestamp);
+    } else found = this.logs.offsetForTimestamp(topic, partition, timestamp);
+    // read_committed: an offset at or past the last stable offset is not there yet (Kafka filters it out).
+    if (isolationLevel === 1 && found.offset >= this.stableOffsetOf(info)) return { offset: -1, timestamp: -1 };
+    return found;
   }
 
   deleteRecords(topic: string, partition: number, beforeOffset: number): number {
@@ -1059,9 +1065,9 @@ function batchTxnMarks(
 /** The offset after the last whole batch of a record set (0 for an empty one). */
 function endOffsetOf(records: Buffer): number {
   let end = 0;
-  for (let pos = 0; pos + 61 <= records.length;) {
+  for (let pos = 0; pos + BATCH_HEADER_SIZE <= records.length;) {
     const size = LOG_OVERHEAD + records.readInt32BE(pos + OFFSET_BATCH_LENGTH);
-    if (size < 61 || pos + size > records.length) break;
+    if (size < BATCH_HEADER_SIZE || pos + size > records.length) break;
     end = readInt64(records, pos) + records.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA) + 1;
     pos += size;
   }

@@ -261,6 +261,8 @@ export interface ProducerPartitionState {
   nextSequence: number;
   /** Up to 5 most recent batches: first/last sequence and the offsets they were stored at. */
   batches: { firstSequence: number; lastSequence: number; firstOffset: number; lastOffset: number }[];
+  /** First offset of the producer's open transaction on the partition (absent when none is open; DescribeProducers). */
+  currentTxnStartOffset?: number;
 }
 
 /** What one pass of the log cleaner did to one partition (src/broker/storage/cleaner.ts). */
@@ -284,6 +286,16 @@ export interface CompactionStats {
 export interface BrokerEvents {
   /** Records were appended; Fetch long-polls wake on it. */
   append: { topic: string; partition: number; logEndOffset: number };
+  /** A transaction marker was appended (and fsynced): the partition's last stable offset may have moved. */
+  txnMarker: {
+    topic: string;
+    partition: number;
+    producerId: number;
+    producerEpoch: number;
+    commit: boolean;
+    offset: number;
+    lastStableOffset: number;
+  };
   topicCreated: { topic: string; partitions: number };
   topicDeleted: { topic: string };
   partitionsCreated: { topic: string; partitions: number };

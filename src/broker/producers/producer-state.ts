@@ -450,6 +450,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         producerEpoch: e.producerEpoch,
         nextSequence: e.batches.length ? incrementSequence(e.batches[e.batches.length - 1].lastSequence, 1) : 0,
         batches: e.batches.map((b) => ({ ...b })),
+        ...(e.txnFirstOffset !== undefined ? { currentTxnStartOffset: e.txnFirstOffset } : {}),
       }))
       .sort((a, b) => a.producerId - b.producerId);
   }

@@ -8,7 +8,7 @@
  *
  * Guarantees: validateConfigs throws KafkaError INVALID_CONFIG naming the key and the rule for an unknown name
  * or a bad value; describeConfigs lists every supported config with isDefault.
- * Callers: log-manager.ts (create/alter/describe), partition-log.ts (effective values via resolveConfigs).
+ * Callers: topic-catalog.ts (create/alter/describe), partition-log.ts (effective values via resolveConfigs).
  *
  * Also describes the broker-level configs (DescribeConfigs of resource type 4): the settings a Kafka Lite broker
  * has, under Kafka's names, each with Kafka's default so the source reads as Kafka's would (STATIC_BROKER_CONFIG

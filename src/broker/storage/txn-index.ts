@@ -25,7 +25,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
 import { openBriefly } from './file-cache';
-import { isControlBatch, isTransactionalBatch, readInt64, writeInt64 } from './record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  isControlBatch,
+  isTransactionalBatch,
+  LOG_OVERHEAD,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_PRODUCER_ID,
+  readInt64,
+  writeInt64,
+} from './record-batch';
 import type { LogSegment } from './segment';
 
 export const TXN_INDEX_SUFFIX = '.txnindex';
@@ -91,18 +100,17 @@ export function parseTxnIndex(
 function isAbortMarkerAt(seg: LogSegment, offset: number, producerId: number): boolean {
   const pos = seg.findBatchPosition(offset);
   if (pos < 0) return false;
-  const head = seg.readAt(pos, 61);
-  if (head.length < 61 || readInt64(head, 0) !== offset) return false;
-  const size = 12 + head.readInt32BE(8);
-  const batch = seg.readAt(pos, size);
-  if (readInt64(batch, 43) !== producerId) return false;
+  const head = seg.readAt(pos, BATCH_HEADER_SIZE);
+  if (head.length < BATCH_HEADER_SIZE || readInt64(head, 0) !== offset) return false;
+  if (readInt64(head, OFFSET_PRODUCER_ID) !== producerId) return false;
+  const batch = seg.readAt(pos, LOG_OVERHEAD + head.readInt32BE(OFFSET_BATCH_LENGTH));
   return readControlRecord(batch)?.type === CONTROL_TYPE_ABORT;
 }
 
-/** The ABORT markers of a segment, by scanning its headers: (producerId, offset) in order. */
-function abortMarkersOf(seg: LogSegment): { producerId: number; offset: number }[] {
+/** The ABORT markers of a segment from byte `from` on, by scanning its headers: (producerId, offset) in order. */
+function abortMarkersOf(seg: LogSegment, from: number): { producerId: number; offset: number }[] {
   const out: { producerId: number; offset: number }[] = [];
-  for (const h of seg.scanHeaders(0)) {
+  for (const h of seg.scanHeaders(from)) {
     if (!isControlBatch(h.attributes)) continue;
     if (readControlRecord(seg.readAt(h.position, h.size))?.type === CONTROL_TYPE_ABORT)
       out.push({ producerId: h.producerId, offset: h.baseOffset });
@@ -205,6 +213,18 @@ export function compareTxnIndex(
   return out;
 }
 
+/** Index of the first entry whose marker (lastOffset) is at or after `offset` (entries are in marker order). */
+function firstEndingAtOrAfter(entries: readonly AbortedTxn[], offset: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].lastOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function writeFileDurably(file: string, data: Buffer): void {
   const tmp = `${file}.tmp`;
   const fd = openBriefly(tmp, 'w');
@@ -287,8 +307,11 @@ export class PartitionTxnIndexes {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i];
       if (seg.nextOffset <= from) continue;
-      for (const e of this.bySegment.get(seg.baseOffset) ?? []) {
-        if (e.lastOffset >= from && e.firstOffset < upper) out.push({ ...e });
+      const entries = this.bySegment.get(seg.baseOffset);
+      if (!entries) continue;
+      for (let j = firstEndingAtOrAfter(entries, from); j < entries.length; j++) {
+        const e = entries[j];
+        if (e.firstOffset < upper) out.push({ ...e });
         if (e.lastStableOffset >= upper) return out;
       }
     }
@@ -296,11 +319,13 @@ export class PartitionTxnIndexes {
   }
 
   /**
-   * Load every segment's index and check it against the log (see the file comment). `fullCheckFrom`: segments
-   * with this base offset or later are checked entry by entry (after an unclean shutdown; null = none). Rebuilds
-   * every index from the log when one is in doubt; returns why ('' when nothing was rebuilt).
+   * Load every segment's index and check it against the log (see the file comment). `unflushedFrom` (after an
+   * unclean shutdown; null after a clean one): from this segment and byte position on, the entries are checked
+   * one by one against the ABORT markers the log holds there (an entry is fsynced when its marker is written, so
+   * the flushed part before it needs only the cheap check). Rebuilds every index from the log when one is in
+   * doubt; returns why ('' when nothing was rebuilt).
    */
-  open(segments: readonly LogSegment[], fullCheckFrom: number | null): string {
+  open(segments: readonly LogSegment[], unflushedFrom: { segmentBaseOffset: number; position: number } | null): string {
     let doubt = '';
     for (const seg of segments) {
       const buf = readIfExists(this.file(seg.baseOffset));
@@ -315,17 +340,23 @@ export class PartitionTxnIndexes {
         continue;
       }
       if (doubt) continue;
-      if (fullCheckFrom !== null && seg.baseOffset >= fullCheckFrom) {
-        const markers = abortMarkersOf(seg);
+      let flushed = entries;
+      if (unflushedFrom !== null && seg.baseOffset >= unflushedFrom.segmentBaseOffset) {
+        const pos = Math.min(seg.baseOffset === unflushedFrom.segmentBaseOffset ? unflushedFrom.position : 0, seg.size);
+        const tailStart = pos === 0 ? seg.baseOffset : pos >= seg.size ? seg.nextOffset : seg.baseOffsetAt(pos);
+        const markers = abortMarkersOf(seg, pos);
+        const tail = entries.filter((e) => e.lastOffset >= tailStart);
+        flushed = entries.filter((e) => e.lastOffset < tailStart);
         const same =
-          markers.length === entries.length &&
-          markers.every((m, i) => m.producerId === entries[i].producerId && m.offset === entries[i].lastOffset);
+          markers.length === tail.length &&
+          markers.every((m, i) => m.producerId === tail[i].producerId && m.offset === tail[i].lastOffset);
         if (!same)
-          doubt = `segment ${seg.baseOffset} holds ${markers.length} ABORT marker(s) but its index lists ${entries.length} different or other ones`;
-      } else if (entries.length > 0) {
-        const last = entries[entries.length - 1];
+          doubt = `segment ${seg.baseOffset} holds ${markers.length} unflushed ABORT marker(s) from offset ${tailStart} on but its index lists ${tail.length} different or other ones`;
+      }
+      if (!doubt && flushed.length > 0) {
+        const last = flushed[flushed.length - 1];
         if (!isAbortMarkerAt(seg, last.lastOffset, last.producerId))
-          doubt = `segment ${seg.baseOffset}: its last entry names no ABORT marker of producer ${last.producerId} at offset ${last.lastOffset}`;
+          doubt = `segment ${seg.baseOffset}: its entry for offset ${last.lastOffset} names no ABORT marker of producer ${last.producerId}`;
       }
     }
     if (doubt) this.rebuild(segments);

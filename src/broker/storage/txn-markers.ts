@@ -14,14 +14,17 @@
  */
 import type { LogManager, ProducerTransactionState, TxnMarker, TxnMarkerWriter } from '../api';
 import type { Clock } from '../clock';
+import type { BrokerEvents } from '../types';
 import { ErrorCode, KafkaError } from '../errors';
 import type { TopicPartition } from '../../shared/topic-partition';
 import { controlBatchHeader, encodeControlBatch } from './control-batch';
 
 export interface LogTxnMarkerWriterDeps {
-  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush'>;
-  producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn'>;
+  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush' | 'partitionInfo'>;
+  producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn' | 'firstUnstableOffset'>;
   clock: Clock;
+  /** Receives a 'txnMarker' event for each marker once it is fsynced (the Broker's onEvent). */
+  onEvent?: (event: 'txnMarker', payload: BrokerEvents['txnMarker']) => void;
 }
 
 export class LogTxnMarkerWriter implements TxnMarkerWriter {
@@ -33,7 +36,7 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
   ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const { logs, producers, clock } = this.deps;
     const results: { topic: string; partition: number; errorCode: number }[] = [];
-    const written: number[] = [];
+    const written: { index: number; topic: string; partition: number; offset: number }[] = [];
     for (const { topic, partition } of partitions) {
       const result = { topic, partition, errorCode: ErrorCode.NONE as number };
       results.push(result);
@@ -55,7 +58,7 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
             lastStableOffset: done.lastStableOffset,
           });
         }
-        written.push(results.length - 1);
+        written.push({ index: results.length - 1, topic, partition, offset: baseOffset });
       } catch (e) {
         result.errorCode = e instanceof KafkaError ? e.code : ErrorCode.KAFKA_STORAGE_ERROR;
       }
@@ -64,7 +67,22 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
       try {
         await logs.flush();
       } catch {
-        for (const i of written) results[i].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        for (const w of written) results[w.index].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        return results;
+      }
+      for (const w of written) {
+        const info = logs.partitionInfo(w.topic, w.partition);
+        const first = producers.firstUnstableOffset(w.topic, w.partition);
+        this.deps.onEvent?.('txnMarker', {
+          topic: w.topic,
+          partition: w.partition,
+          producerId: marker.producerId,
+          producerEpoch: marker.producerEpoch,
+          commit: marker.commit,
+          offset: w.offset,
+          lastStableOffset:
+            first === null ? info.logEndOffset : Math.max(info.logStartOffset, Math.min(first, info.logEndOffset)),
+        });
       }
     }
     return results;

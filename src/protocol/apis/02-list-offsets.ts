@@ -5,7 +5,8 @@
  * v0 answers with the old "offsets" array instead of a single timestamp/offset pair. A special timestamp sent at a
  * version that predates it is refused with INVALID_REQUEST, as Kafka does. v10's timeoutMs is read and unused
  * (every lookup here is local and immediate). Latest under isolation level 1 (read_committed, v2+) answers the last
- * stable offset (the first offset of the earliest open transaction, else the log end offset).
+ * stable offset (the first offset of the earliest open transaction, else the log end offset), and a timestamp lookup
+ * that lands at or past it answers -1/-1, as Kafka does.
  */
 import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';

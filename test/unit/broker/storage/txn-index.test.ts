@@ -8,7 +8,7 @@ import type { Broker } from '../../../../src/broker/broker';
 import { parseTxnIndex, txnIndexFileName } from '../../../../src/broker/storage/txn-index';
 import { verifyDataDir } from '../../../../src/broker/storage/verify';
 import type { TxnBroker } from './txn-helpers';
-import { committedValues, mark, openTxnBroker, txnSend, txnTempDir } from './txn-helpers';
+import { committedValues, crash, mark, openTxnBroker, txnSend, txnTempDir } from './txn-helpers';
 
 const TP = { topic: 't', partition: 0 };
 
@@ -97,6 +97,29 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
     );
   });
 
+  it('retention deletes old segments with their .txnindex; an open transaction keeps the LSO at the log start', async () => {
+    await broker.createTopic('r', 1, { 'segment.bytes': '300', 'retention.ms': '1000' });
+    const rp = { topic: 'r', partition: 0 };
+    await txnSend(broker, 'r', 0, 1, 0, ['old1', 'old2']);
+    await mark(broker, 1, 0, false, [rp]);
+    await txnSend(broker, 'r', 0, 2, 0, ['open1']); // never ended
+    const rDir = path.join(dir, 'topics', 'r-0');
+    const before = fs.readdirSync(rDir).filter((f) => f.endsWith('.txnindex'));
+    t.clock.advance(5000);
+    await broker.produce('r', [{ value: 'new' }], { partition: 0 });
+    broker.logs.enforceRetention();
+    const info = broker.partitionInfo('r', 0);
+    assert.ok(info.logStartOffset > 0, 'old segments went');
+    const after = fs.readdirSync(rDir).filter((f) => f.endsWith('.txnindex'));
+    assert.ok(
+      before.some((f) => !after.includes(f)),
+      `the index files of deleted segments went (${before.join()} -> ${after.join()})`,
+    );
+    for (const f of after) assert.ok(fs.existsSync(path.join(rDir, f.replace('.txnindex', '.log'))));
+    assert.deepStrictEqual(broker.abortedTransactions('r', 0, info.logStartOffset, info.logEndOffset), []);
+    assert.strictEqual(info.lastStableOffset, info.logStartOffset, 'the open transaction began before the log start');
+  });
+
   for (const [name, damage] of [
     ['missing', (f: string) => fs.rmSync(f)],
     ['torn', (f: string) => fs.truncateSync(f, 20)],
@@ -145,6 +168,27 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
       assert.ok((await verifyDataDir(dir)).ok);
     });
   }
+
+  it('after a crash, an ABORT in the unflushed tail whose entry was lost is put back in the index', async () => {
+    await history();
+    const bases = segmentBases();
+    const last = bases[bases.length - 1];
+    const withEntry = bases.filter((b) => fs.readFileSync(indexFile(b)).length > 0).pop()!;
+    const expected = fs.readFileSync(indexFile(withEntry));
+    await crash(broker);
+    fs.truncateSync(indexFile(withEntry), 0); // as if the entry had never reached the disk
+    // No recovery point: every segment is unflushed (checked batch by batch).
+    fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), '0\n0\n');
+    t = await openTxnBroker(dir, t.clock);
+    broker = t.broker;
+    assert.ok(
+      t.logs.some((l) => /unflushed ABORT marker/.test(l)),
+      t.logs.join('\n'),
+    );
+    assert.deepStrictEqual(fs.readFileSync(indexFile(withEntry)), expected);
+    assert.ok(segmentBases().includes(last));
+    assert.deepStrictEqual(committedValues(broker, 't', 0), ['b1', 'b2', 'last']);
+  });
 
   it('verify finds nothing wrong with the index of a healthy folder, and opening it rebuilds nothing', async () => {
     await history();

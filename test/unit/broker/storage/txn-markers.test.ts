@@ -68,9 +68,21 @@ describe('transactions at the partition: markers and the last stable offset', ()
     assert.strictEqual(broker.lastStableOffset('orders', 0), 1, 'producer 1 opened first');
     assert.strictEqual(broker.partitionInfo('orders', 0).lastStableOffset, 1);
     assert.strictEqual(broker.lastStableOffset('orders', 1), 0, 'the other partition has nothing open');
+    assert.deepStrictEqual(
+      broker.producerState('orders', 0).map((p) => [p.producerId, p.currentTxnStartOffset]),
+      [
+        [1, 1],
+        [2, 3],
+      ],
+    );
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['plain']);
 
+    const events: unknown[] = [];
+    broker.on('txnMarker', (e) => events.push(e));
     assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [0]); // marker at 5
+    assert.deepStrictEqual(events, [
+      { topic: 'orders', partition: 0, producerId: 1, producerEpoch: 0, commit: true, offset: 5, lastStableOffset: 3 },
+    ]);
     assert.strictEqual(broker.lastStableOffset('orders', 0), 3, "producer 2's transaction still holds it back");
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['plain', 'a1', 'a2']);
 
@@ -204,13 +216,19 @@ describe('transactions at the partition: markers and the last stable offset', ()
     assert.strictEqual(broker.partitionInfo('orders', 0).logEndOffset, 0);
   });
 
-  it('ListOffsets latest answers the last stable offset under read_committed and the log end otherwise', async () => {
+  it('ListOffsets: latest is the last stable offset under read_committed, and a lookup past it finds nothing', async () => {
     await broker.produce('orders', [{ value: 'a' }], { partition: 0 });
+    t.clock.advance(1000);
     await txnSend(broker, 'orders', 0, 1, 0, ['b']);
     assert.strictEqual(broker.listOffset('orders', 0, -1, 1).offset, 1);
     assert.strictEqual(broker.listOffset('orders', 0, -1, 0).offset, 2);
+    // A timestamp lookup that lands on the open transaction finds nothing under read_committed.
+    const ts = broker.readRecords('orders', 0, 1, 1)[0].timestamp;
+    assert.deepStrictEqual(broker.listOffset('orders', 0, ts, 1), { offset: -1, timestamp: -1 });
+    assert.strictEqual(broker.listOffset('orders', 0, ts, 0).offset, 1);
     await mark(broker, 1, 0, true, [tp]);
     assert.strictEqual(broker.listOffset('orders', 0, -1, 1).offset, 3);
+    assert.strictEqual(broker.listOffset('orders', 0, ts, 1).offset, 1);
   });
 
   it('DeleteRecords past an open transaction: the last stable offset never falls below the log start', async () => {
