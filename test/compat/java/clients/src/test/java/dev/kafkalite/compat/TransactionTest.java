@@ -155,6 +155,7 @@ class TransactionTest {
       p.beginTransaction();
       for (ConsumerRecord<String, String> r : got) p.send(new ProducerRecord<>(out, "rolled-back-" + r.value()));
       p.sendOffsetsToTransaction(offsets, c.groupMetadata());
+      p.flush(); // the output reaches the broker first (an abort drops batches still unsent), then it is aborted
       p.abortTransaction();
       assertNull(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(inTp),
           "an aborted transaction commits no offset");
