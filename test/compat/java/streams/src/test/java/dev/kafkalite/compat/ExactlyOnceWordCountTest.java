@@ -48,8 +48,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Kafka Streams' word count with processing.guarantee=exactly_once_v2 against Kafka Lite: every task commits
  * its output, its changelog writes and its input offsets in one transaction, and a read_committed reader of the
- * output sees each count update exactly once, also across a restart of the broker in the middle of the run
- * (scripts/java-tier.mjs restarts it on the same port and data directory when asked at kafka.restart.url).
+ * output sees each count update exactly once, also across a clean restart of the broker in the middle of the run
+ * and a crash (SIGKILL) after it (scripts/java-tier.mjs restarts it on the same port and data directory when
+ * asked at kafka.restart.url).
  */
 class ExactlyOnceWordCountTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
@@ -122,13 +123,14 @@ class ExactlyOnceWordCountTest {
     }
   }
 
-  private void restartBroker() throws Exception {
+  /** Restart the broker: SIGTERM (a clean shutdown) or, when crash, SIGKILL (recovery on the next open). */
+  private void restartBroker(boolean crash) throws Exception {
     String url = System.getProperty("kafka.restart.url");
     if (url == null || url.isEmpty() || url.startsWith("${")) {
       throw new IllegalStateException("-Dkafka.restart.url is required (scripts/java-tier.mjs sets it)");
     }
     HttpResponse<String> r = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody())
+        HttpRequest.newBuilder(URI.create(crash ? url + "?crash=1" : url)).POST(HttpRequest.BodyPublishers.noBody())
             .timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), () -> "broker restart: " + r.body());
@@ -176,17 +178,22 @@ class ExactlyOnceWordCountTest {
   }
 
   @Test
-  void exactlyOnceV2CountsEveryWordOnceAcrossABrokerRestart() throws Exception {
+  void exactlyOnceV2CountsEveryWordOnceAcrossABrokerRestartAndACrash() throws Exception {
     streams = start();
     try (Reader out = new Reader()) {
       produce("the quick fox", "the lazy dog", "The fox");
       out.until(Map.of("the", 3L, "quick", 1L, "fox", 2L, "lazy", 1L, "dog", 1L));
       assertEquals(8, out.updates.size(), () -> "one committed update per word: " + out.updates);
 
-      restartBroker();
+      restartBroker(false);
       produce("the end of the fox", "a dog");
       out.until(Map.of("the", 5L, "end", 1L, "of", 1L, "fox", 3L, "a", 1L, "dog", 2L));
       assertTrue(streams.state().isRunningOrRebalancing(), () -> "Kafka Streams is still alive: " + streams.state());
+
+      restartBroker(true);
+      produce("quick dog");
+      out.until(Map.of("quick", 2L, "dog", 3L));
+      assertTrue(streams.state().isRunningOrRebalancing(), () -> "Kafka Streams survived the crash: " + streams.state());
 
       // Exactly once: each word's updates read committed are 1, 2, ..., n with no repeat and no gap.
       Map<String, List<Long>> perWord = new HashMap<>();
@@ -196,7 +203,7 @@ class ExactlyOnceWordCountTest {
         for (long i = 1; i <= e.getValue().size(); i++) want.add(i);
         assertEquals(want, e.getValue(), () -> "updates of \"" + e.getKey() + "\" (all: " + out.updates + ")");
       }
-      assertEquals(15, out.updates.size(), () -> "one committed update per word of the five lines: " + out.updates);
+      assertEquals(17, out.updates.size(), () -> "one committed update per word of the six lines: " + out.updates);
     }
   }
 
