@@ -717,10 +717,12 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   /** Bump the epoch of an Ongoing transaction (fencing its producer) and abort it. */
   private async fenceAndAbort(t: Txn, reason: string): Promise<void> {
     const from = t.producerEpoch;
+    // The fenced epoch is not remembered as the previous one (Kafka's rule): an InitProducerId naming it is not a
+    // retry of ours but the fenced producer, and is answered PRODUCER_FENCED.
     this.write(t, {
       state: 'PrepareAbort',
       producerEpoch: t.producerEpoch < 0x7fff ? t.producerEpoch + 1 : t.producerEpoch,
-      lastProducerEpoch: t.producerEpoch,
+      lastProducerEpoch: -1,
     });
     this.logger(
       'info',
