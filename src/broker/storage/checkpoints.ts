@@ -6,11 +6,12 @@
  *                                      every byte of the partition before that segment position is fsynced;
  *                                      createdMs = when the active segment was started (segment.ms counts from it);
  *                                      the last four describe the partition (believed after a clean shutdown only:
- *                                      a partition is then opened lazily, log-manager.ts)
+ *                                      a partition is then opened lazily, topic-catalog.ts)
  *   log-start-offset-checkpoint        "<topic> <partition> <logStartOffset>" per line
  *
  * The first line is a version tag. A missing or unreadable file reads as empty (recovery then scans more, which
- * is safe). Readers ask for a number of columns and ignore extra ones, so a column can be added at the end. Callers: log-manager.ts.
+ * is safe). Readers ask for a number of columns and ignore extra ones, so a column can be added at the end.
+ * Callers: checkpoint-writer.ts (what the log manager writes), topic-catalog.ts (checkpointKey), verify.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';

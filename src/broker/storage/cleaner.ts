@@ -24,7 +24,7 @@
  * index only costs a header scan. It reads the whole partition once, in slices of ~8 ms on the broker's thread
  * (so the broker keeps serving); the swap itself is synchronous.
  *
- * Callers: log-manager.ts.
+ * Callers: retention-scheduler.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -8,7 +8,8 @@
  * return whole batches; retention and deleteRecords only ever remove whole non-active segments from the front
  * and move the log start offset forward.
  *
- * Callers: log-manager.ts only (it validates input and owns topics, checkpoints and the flush policy).
+ * Callers: the log manager only (log-manager.ts validates input; topic-catalog.ts, checkpoint-writer.ts,
+ * flush-policy.ts and retention-scheduler.ts own topics, checkpoints, the flush policy and retention).
  */
 import * as fs from 'fs';
 import type { BatchHeader } from '../api';

@@ -11,7 +11,7 @@
  * (partitions, configs) is returned in `damaged` so the log manager can adopt the topic's directories with it.
  * nedb itself is opened without its corruption limit: refusing to start would not bring anything back.
  *
- * Callers: log-manager.ts only.
+ * Callers: topic-catalog.ts only.
  */
 import * as fs from 'fs';
 import * as path from 'path';
