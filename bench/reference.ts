@@ -1,12 +1,16 @@
 /**
  * Reference benchmark (`npm run bench -- --json --only reference`): Kafka Lite beside Apache Kafka 4.x (the
  * reference broker of scripts/reference-kafka.mjs), each in its own process, measured the same way in one run.
- * For each broker: time from process spawn to the first Metadata answer, kcat producing 1,000,000 records of
- * 100 bytes with acks=1 into a one-partition topic and consuming them back (the consumed size proves every record
- * came back), the broker's RSS (VmRSS) after the produce, and kafkajs produce->consume latency at ~1,000
- * records/s (bench/kafkajs-latency-child). Ratios are Kafka Lite / Kafka: above 1 means Kafka Lite is faster for
- * the rates, slower / larger for startup, RSS and latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so
- * `npm run build` first, as `npm run bench` does).
+ * For each broker: time from process spawn to the first Metadata answer; kcat producing 1,000,000 records of
+ * 100 bytes with acks=1 into a one-partition topic and consuming them back three times (the median consume
+ * counts; the consumed size proves every record came back); the broker's RSS (VmRSS) after the produce; kafkajs
+ * produce->consume latency at ~1,000 records/s (bench/kafkajs-latency-child); and Kafka's own perf tools
+ * (kafka-tools' ProducerPerformance and ConsumerPerformance, what kafka-producer-perf-test.sh and
+ * kafka-consumer-perf-test.sh run) producing 1,000,000 records of 100 bytes with acks=1 into another
+ * one-partition topic and consuming them in a consumer group (the consume rate is the tool's fetch.nMsg.sec:
+ * records over the time after the group join, so a broker's initial rebalance delay does not count). Ratios are
+ * Kafka Lite / Kafka: above 1 means Kafka Lite is faster for the rates, slower / larger for startup, RSS and
+ * latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so `npm run build` first, as `npm run bench` does).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -17,6 +21,8 @@ import { kafkajsLatency, runProcess } from './processes';
 
 const RECORDS = 1_000_000;
 const RECORD_BYTES = 100;
+/** kcat consumes of the produced records per broker; the rate is the median one's. */
+const CONSUMES = 3;
 
 interface ReferenceKafka {
   version: string;
@@ -29,6 +35,7 @@ interface ReferenceKafka {
 
 interface ReferenceKafkaModule {
   startKafka(opts?: { dir?: string }): Promise<ReferenceKafka>;
+  ensureKafkaJars(): { version: string; libs: string };
   metadataProbe(port: number, timeoutMs?: number): Promise<{ brokers: number; controllerId: number }>;
   rssKb(pid: number): number | null;
 }
@@ -92,7 +99,67 @@ async function startLite(root: string, mod: ReferenceKafkaModule, dataDir: strin
   };
 }
 
+/** The folder of kafka-tools and its dependencies: the tools project's (java tier), else the reference broker's. */
+function toolsLibs(root: string, version: string, referenceLibs: string): string {
+  const own = path.join(root, '.vscode-test', `kafka-tools-${version}`, 'libs');
+  const has = (d: string) => fs.existsSync(d) && fs.readdirSync(d).some((f) => /^kafka-tools-\d.*\.jar$/.test(f));
+  if (has(own)) return own;
+  if (has(referenceLibs)) return referenceLibs;
+  throw new Error(`no kafka-tools jar in ${own} or ${referenceLibs}: run scripts/reference-kafka.mjs start once`);
+}
+
+/** One of Kafka's tools in its own JVM, as kafka-run-class.sh starts it; returns what it printed to stdout. */
+async function kafkaTool(libs: string, tmp: string, mainClass: string, args: string[]): Promise<string> {
+  const out = path.join(tmp, `tool-${process.pid}-${Date.now()}.txt`);
+  const r = await runProcess('java', ['-Xmx512m', '-cp', `${libs}/*`, mainClass, ...args], out);
+  const text = fs.readFileSync(out, 'utf8');
+  fs.rmSync(out, { force: true });
+  if (r.code !== 0) throw new Error(`${mainClass} ${args.join(' ')} exited with ${r.code}: ${r.stderr}${text}`);
+  return text;
+}
+
+/** kafka-producer-perf-test then kafka-consumer-perf-test, RECORDS x RECORD_BYTES, on a fresh topic. */
+async function perfTests(b: Broker, libs: string, tmp: string): Promise<{ produce: number; consume: number }> {
+  const produced = await kafkaTool(libs, tmp, 'org.apache.kafka.tools.ProducerPerformance', [
+    '--topic',
+    'perf',
+    '--num-records',
+    String(RECORDS),
+    '--record-size',
+    String(RECORD_BYTES),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${b.bootstrap}`,
+    'acks=1',
+  ]);
+  // the last line sums up the run: "1000000 records sent, 412345.6 records/sec (39.32 MB/sec), ..."
+  const sent = [...produced.matchAll(/^(\d+) records sent, ([\d.]+) records\/sec/gm)].pop();
+  if (!sent || Number(sent[1]) !== RECORDS) throw new Error(`${b.name}: producer perf test printed:\n${produced}`);
+  const consumed = await kafkaTool(libs, tmp, 'org.apache.kafka.tools.ConsumerPerformance', [
+    '--bootstrap-server',
+    b.bootstrap,
+    '--topic',
+    'perf',
+    '--num-records',
+    String(RECORDS),
+    '--timeout',
+    '60000',
+  ]);
+  // a header line naming the columns, then one line of values
+  const lines = consumed.split('\n').map((l) => l.trim());
+  const header = lines.findIndex((l) => l.startsWith('start.time'));
+  const cols = header >= 0 ? lines[header].split(/,\s*/) : [];
+  const vals = header >= 0 ? (lines[header + 1] ?? '').split(/,\s*/) : [];
+  const col = (name: string) => Number(vals[cols.indexOf(name)]);
+  if (col('data.consumed.in.nMsg') !== RECORDS || !(col('fetch.nMsg.sec') > 0))
+    throw new Error(`${b.name}: consumer perf test printed:\n${consumed}`);
+  return { produce: Number(sent[2]), consume: col('fetch.nMsg.sec') };
+}
+
 interface Figures {
+  perfProduceRate: number;
+  perfConsumeRate: number;
   startupMs: number;
   produceRate: number;
   consumeRate: number;
@@ -101,7 +168,13 @@ interface Figures {
   p50: number;
 }
 
-async function measure(b: Broker, mod: ReferenceKafkaModule, recordsFile: string, tmp: string): Promise<Figures> {
+async function measure(
+  b: Broker,
+  mod: ReferenceKafkaModule,
+  recordsFile: string,
+  tmp: string,
+  libs: string,
+): Promise<Figures> {
   const kafka = new Kafka({ clientId: 'bench-ref', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -128,28 +201,38 @@ async function measure(b: Broker, mod: ReferenceKafkaModule, recordsFile: string
   ]);
   if (produce.code !== 0) throw new Error(`${b.name}: kcat produce failed: ${produce.stderr}`);
   const rssKb = mod.rssKb(b.pid) ?? NaN;
-  const consumed = path.join(tmp, `consumed-${b.pid}.txt`);
-  const consume = await runProcess(
-    '/usr/bin/kcat',
-    ['-b', b.bootstrap, '-C', '-t', 'ref', '-p', '0', '-o', 'beginning', '-e', '-q'],
-    consumed,
-  );
-  if (consume.code !== 0) throw new Error(`${b.name}: kcat consume failed: ${consume.stderr}`);
-  const size = fs.statSync(consumed).size;
-  fs.rmSync(consumed, { force: true });
-  if (size !== RECORDS * (RECORD_BYTES + 1))
-    throw new Error(`${b.name}: consumed ${size} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
+  // Consumed CONSUMES times and the median taken: on a shared machine one consume swings by 2x between
+  // identical runs (1.3-2.8 s), more than any difference between the brokers.
+  const consumeMs: number[] = [];
+  for (let i = 0; i < CONSUMES; i++) {
+    const consumed = path.join(tmp, `consumed-${b.pid}.txt`);
+    const consume = await runProcess(
+      '/usr/bin/kcat',
+      ['-b', b.bootstrap, '-C', '-t', 'ref', '-p', '0', '-o', 'beginning', '-e', '-q'],
+      consumed,
+    );
+    if (consume.code !== 0) throw new Error(`${b.name}: kcat consume failed: ${consume.stderr}`);
+    const size = fs.statSync(consumed).size;
+    fs.rmSync(consumed, { force: true });
+    if (size !== RECORDS * (RECORD_BYTES + 1))
+      throw new Error(`${b.name}: consumed ${size} bytes, expected ${RECORDS * (RECORD_BYTES + 1)}`);
+    consumeMs.push(consume.ms);
+  }
+  const consumeMedianMs = [...consumeMs].sort((x, y) => x - y)[Math.floor(CONSUMES / 2)];
   const lat = await kafkajsLatency(b.bootstrap);
+  const perf = await perfTests(b, libs, tmp);
   const f: Figures = {
+    perfProduceRate: perf.produce,
+    perfConsumeRate: perf.consume,
     startupMs: b.startupMs,
     produceRate: RECORDS / (produce.ms / 1000),
-    consumeRate: RECORDS / (consume.ms / 1000),
+    consumeRate: RECORDS / (consumeMedianMs / 1000),
     rssKb,
     p50: lat.p50,
     p99: lat.p99,
   };
   console.log(
-    `${b.name.padEnd(10)} startup ${(f.startupMs / 1000).toFixed(2)} s | produce ${Math.round(f.produceRate)} rec/s | consume ${Math.round(f.consumeRate)} rec/s | RSS after produce ${Math.round(f.rssKb / 1024)} MiB | kafkajs latency p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms`,
+    `${b.name.padEnd(10)} startup ${(f.startupMs / 1000).toFixed(2)} s | produce ${Math.round(f.produceRate)} rec/s | consume ${Math.round(f.consumeRate)} rec/s | RSS after produce ${Math.round(f.rssKb / 1024)} MiB | kafkajs latency p50 ${f.p50.toFixed(2)} ms p99 ${f.p99.toFixed(2)} ms | perf-test produce ${Math.round(f.perfProduceRate)} rec/s consume ${Math.round(f.perfConsumeRate)} rec/s`,
   );
   return f;
 }
@@ -169,6 +252,7 @@ export async function run(): Promise<Record<string, number | string>> {
 
     // One broker at a time, so neither competes with the other for the two cores.
     const k = await mod.startKafka({ dir: path.join(tmp, 'kafka') });
+    const libs = toolsLibs(root, k.version, mod.ensureKafkaJars().libs);
     let kf: Figures;
     try {
       kf = await measure(
@@ -176,6 +260,7 @@ export async function run(): Promise<Record<string, number | string>> {
         mod,
         recordsFile,
         tmp,
+        libs,
       );
     } finally {
       await k.stop();
@@ -183,7 +268,7 @@ export async function run(): Promise<Record<string, number | string>> {
     const lite = await startLite(root, mod, path.join(tmp, 'lite'));
     let lf: Figures;
     try {
-      lf = await measure(lite, mod, recordsFile, tmp);
+      lf = await measure(lite, mod, recordsFile, tmp, libs);
     } finally {
       await lite.stop();
     }
@@ -206,9 +291,15 @@ export async function run(): Promise<Record<string, number | string>> {
       ref_rss_ratio: ratio(lf.rssKb, kf.rssKb),
       ref_latency_p99_ratio: ratio(lf.p99, kf.p99),
       ref_latency_p50_ratio: ratio(lf.p50, kf.p50),
+      ref_kafka_perftest_produce_records_per_s: Math.round(kf.perfProduceRate),
+      ref_lite_perftest_produce_records_per_s: Math.round(lf.perfProduceRate),
+      ref_kafka_perftest_consume_records_per_s: Math.round(kf.perfConsumeRate),
+      ref_lite_perftest_consume_records_per_s: Math.round(lf.perfConsumeRate),
+      ref_perftest_produce_ratio: ratio(lf.perfProduceRate, kf.perfProduceRate),
+      ref_perftest_consume_ratio: ratio(lf.perfConsumeRate, kf.perfConsumeRate),
     };
     console.log(
-      `Kafka Lite / Kafka ${k.version}: produce ${figures.ref_produce_ratio}, consume ${figures.ref_consume_ratio}, startup ${figures.ref_startup_ratio}, RSS ${figures.ref_rss_ratio}, latency p99 ${figures.ref_latency_p99_ratio}`,
+      `Kafka Lite / Kafka ${k.version}: produce ${figures.ref_produce_ratio}, consume ${figures.ref_consume_ratio}, startup ${figures.ref_startup_ratio}, RSS ${figures.ref_rss_ratio}, latency p99 ${figures.ref_latency_p99_ratio}, perf-test produce ${figures.ref_perftest_produce_ratio}, perf-test consume ${figures.ref_perftest_consume_ratio}`,
     );
     return figures;
   } finally {

@@ -27,6 +27,7 @@ import { createHash } from 'crypto';
 import { EventEmitter } from 'events';
 import * as net from 'net';
 import type { Broker } from '../broker/broker';
+import { giveBackReadBuffer, isReadBuffer } from '../broker/storage/read-buffers';
 import type { ApiModule, LogLevel, RequestContext, ClusterIdentity } from './apis/api';
 import { Reader } from './codec/reader';
 import { decodeStruct, encodeStruct } from './codec/schema';
@@ -550,7 +551,17 @@ class Connection {
         this.socket.cork();
         corked = true;
       }
-      for (const chunk of slot.out) this.socket.write(chunk);
+      // Read slabs in a Fetch response go back to the storage's free list once the socket has taken them.
+      let slabs: Buffer[] | null = null;
+      for (const chunk of slot.out) if (isReadBuffer(chunk)) (slabs ??= []).push(chunk);
+      const last = slot.out.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(slot.out[i]);
+      if (slabs) {
+        const given = slabs;
+        this.socket.write(slot.out[last], () => {
+          for (const b of given) giveBackReadBuffer(b);
+        });
+      } else if (last >= 0) this.socket.write(slot.out[last]);
     }
     if (corked) this.socket.uncork();
     if (!this.writeBlocked && this.socket.writableLength > this.server.maxQueuedResponseBytes) {

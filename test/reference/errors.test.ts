@@ -35,7 +35,7 @@ describe('reference: errors', () => {
     return { p, f: await fetchOne(c, t, 0, 0) };
   });
 
-  scenario('Produce: a batch cut short answers CORRUPT_MESSAGE', async ({ c, name }) => {
+  scenario('Produce: a batch cut short answers INVALID_RECORD', async ({ c, name }) => {
     const t = await topic(c, name('topic'));
     const b = batch(['abcdef', 'ghijkl']);
     return produceOne(c, t, 0, b.subarray(0, b.length - 5));

@@ -297,7 +297,18 @@ describe('reference: groups', () => {
     });
   });
 
+  scenario('LeaveGroup: a group that does not exist', async (ctx) => {
+    return ctx.c.request(API.LeaveGroup, V.LeaveGroup, {
+      groupId: ctx.name('g'),
+      members: [{ memberId: 'ghost', groupInstanceId: null }],
+    });
+  });
+
   scenario('JoinGroup: a session timeout below the broker minimum answers INVALID_SESSION_TIMEOUT', async (ctx) => {
+    return joinGroup(ctx.c, ctx.name('g'), '', ['t'], { sessionTimeoutMs: 0 });
+  });
+
+  scenario('JoinGroup: a 10 ms session timeout (below Kafka\u2019s 6 s minimum)', async (ctx) => {
     return joinGroup(ctx.c, ctx.name('g'), '', ['t'], { sessionTimeoutMs: 10 });
   });
 

@@ -505,7 +505,7 @@ class Coordinator implements GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g || g.state === 'Dead') {
       return {
-        errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+        errorCode: ErrorCode.NONE,
         members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
       };
     }
@@ -526,9 +526,9 @@ class Coordinator implements GroupCoordinator {
       this.removeMemberAndUpdateGroup(g, m, 'it left the group');
       return { ...req, errorCode: ErrorCode.NONE };
     });
-    const failed = results.filter((r) => r.errorCode !== ErrorCode.NONE);
-    const errorCode = results.length > 0 && failed.length === results.length ? failed[0].errorCode : ErrorCode.NONE;
-    return { errorCode, members: results };
+    // As in Kafka, a leave answers each member on its own (an unknown group: each UNKNOWN_MEMBER_ID); the top-level
+    // code stays NONE even when every member failed (LeaveGroup v0-2, which name one member, answer with that member's code).
+    return { errorCode: ErrorCode.NONE, members: results };
   }
 
   private touchSession(g: Group, m: Member): void {

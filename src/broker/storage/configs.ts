@@ -57,7 +57,9 @@ const DEFS: ConfigDef[] = [
     default: 'CreateTime',
     kind: { type: 'enum', values: ['CreateTime', 'LogAppendTime'] },
   },
-  { name: 'message.timestamp.difference.max.ms', default: LONG_MAX, kind: { type: 'long', min: 0 } },
+  // Kafka 4 replaced message.timestamp.difference.max.ms with these two (accepted and listed; not enforced here)
+  { name: 'message.timestamp.after.max.ms', default: '3600000', kind: { type: 'long', min: 0 } },
+  { name: 'message.timestamp.before.max.ms', default: LONG_MAX, kind: { type: 'long', min: 0 } },
   { name: 'min.cleanable.dirty.ratio', default: '0.5', kind: { type: 'double', min: 0, max: 1 } },
   { name: 'min.compaction.lag.ms', default: '0', kind: { type: 'long', min: 0 } },
   { name: 'min.insync.replicas', default: '1', kind: { type: 'int', min: 1 } },
@@ -172,6 +174,27 @@ export function effectiveConfig(overrides: TopicConfigs): EffectiveConfig {
     maxCompactionLagMs: Number(get('max.compaction.lag.ms')),
     minCleanableDirtyRatio: Number(get('min.cleanable.dirty.ratio')),
   };
+}
+
+/** Kafka's config type (DescribeConfigs v3+ configType) of a topic config, or 0 (UNKNOWN) for a name it does not know. */
+export function topicConfigType(name: string): number {
+  const k = BY_NAME.get(name)?.kind.type;
+  switch (k) {
+    case 'long':
+      return ConfigType.LONG;
+    case 'int':
+      return ConfigType.INT;
+    case 'double':
+      return ConfigType.DOUBLE;
+    case 'boolean':
+      return ConfigType.BOOLEAN;
+    case 'enum':
+      return ConfigType.STRING;
+    case 'list':
+      return ConfigType.LIST;
+    default:
+      return 0;
+  }
 }
 
 /** Every supported config with its value and whether it is the default (DescribeConfigs). */

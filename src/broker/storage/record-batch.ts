@@ -228,9 +228,12 @@ export function checkBatch(
   cleaned = false,
 ): { code: ErrorCode; reason: string } | null {
   const remaining = limit - pos;
+  // A batch cut short (fewer bytes than its header or its batchLength) and one whose lastOffsetDelta disagrees
+  // with its record count are INVALID_RECORD, as in Kafka (which then reports the partition's log start offset);
+  // a batch whose bytes are unreadable (length below a header, magic, CRC) is CORRUPT_MESSAGE.
   if (remaining < BATCH_HEADER_SIZE) {
     return {
-      code: ErrorCode.CORRUPT_MESSAGE,
+      code: ErrorCode.INVALID_RECORD,
       reason: `truncated batch: ${remaining} bytes left, a batch header needs ${BATCH_HEADER_SIZE}`,
     };
   }
@@ -244,7 +247,7 @@ export function checkBatch(
   }
   if (size > remaining) {
     return {
-      code: ErrorCode.CORRUPT_MESSAGE,
+      code: ErrorCode.INVALID_RECORD,
       reason: `truncated batch: batchLength ${batchLength} says ${size} bytes but only ${remaining} remain`,
     };
   }
@@ -278,7 +281,7 @@ export function checkBatch(
     return { code: ErrorCode.INVALID_RECORD, reason: `a batch must hold at least one record; this one says ${count}` };
   if (lastOffsetDelta !== count - 1) {
     return {
-      code: ErrorCode.CORRUPT_MESSAGE,
+      code: ErrorCode.INVALID_RECORD,
       reason: `lastOffsetDelta ${lastOffsetDelta} does not match the record count ${count} (expected ${count - 1})`,
     };
   }

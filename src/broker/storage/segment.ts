@@ -3,7 +3,7 @@
  * indexes. Owns the log file (a CachedFile: its descriptor may be closed by the FileCache when other segments
  * need room, and is opened again at the next read, write or fsync), the segment's size (bytes of whole, validated batches), its next offset and
  * newest timestamp. Never holds batch data in memory: reads go through fs.readSync into buffers sized for the
- * requested range.
+ * requested range (fetch-sized ones are slabs the wire server recycles once written: read-buffers.ts).
  *
  * Invariants: the file holds exactly `size` bytes of batches whose base offsets are contiguous from baseOffset
  * (in a segment the log cleaner rewrote, `cleaned`, they only increase: the cleaner drops batches whose records
@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FileCache } from './file-cache';
 import { CachedFile, openBriefly, openBrieflyAsync } from './file-cache';
+import { takeReadBuffer } from './read-buffers';
 import type { SparseIndex } from './sparse-index';
 import { OffsetIndex, TimeIndex } from './sparse-index';
 import type { BatchHeader } from './record-batch';
@@ -336,7 +337,7 @@ export class LogSegment {
 
   /** Read [position, position + length) of the log file (shorter at the end of the file). */
   readAt(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
+    const buf = takeReadBuffer(length); // a recycled slab for fetch-sized reads (read-buffers.ts)
     let got = 0;
     const fd = this.fd;
     while (got < length) {

@@ -91,6 +91,8 @@ export interface TransactionCoordinatorOptions {
   idExpirationMs?: number;
   /** The writes of transactions.log (tests inject ENOSPC). */
   io?: StorageIo;
+  /** transactions.log is compacted when it outgrows max(this, 4 x its compacted size); default 1 MiB. */
+  logCompactMinBytes?: number;
   onEvent?: (event: string, payload: unknown) => void;
 }
 
@@ -188,7 +190,13 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     this.abortCheckIntervalMs = opts.abortCheckIntervalMs ?? ABORT_CHECK_INTERVAL_MS;
     this.markerRetryMs = opts.markerRetryMs ?? MARKER_RETRY_MS;
     this.idExpirationMs = opts.idExpirationMs ?? TRANSACTIONAL_ID_EXPIRATION_MS;
-    this.log = TransactionLog.open({ dir: opts.dir, now: () => opts.clock.now(), logger: opts.logger, io: opts.io });
+    this.log = TransactionLog.open({
+      dir: opts.dir,
+      now: () => opts.clock.now(),
+      logger: opts.logger,
+      io: opts.io,
+      compactMinBytes: opts.logCompactMinBytes,
+    });
     for (const e of this.log.recovered.values()) {
       this.txns.set(e.id, {
         id: e.id,
@@ -679,11 +687,14 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     } satisfies TransactionChange);
   }
 
-  /** Every written id's state as a log entry (`override` replaces one id's: the state being written). */
-  private *entries(overrideId?: string, override?: TxnLogEntry): Iterable<TxnLogEntry> {
+  /**
+   * Every written id's state as a log entry. `overrideId`'s entry is `override` (the state being written), or left
+   * out when override is null (the id being forgotten).
+   */
+  private *entries(overrideId?: string, override?: TxnLogEntry | null): Iterable<TxnLogEntry> {
     for (const t of this.txns.values()) {
-      if (t.id === overrideId && override) {
-        yield override;
+      if (t.id === overrideId) {
+        if (override) yield override;
         continue;
       }
       if (!t.written) continue;
@@ -706,10 +717,12 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   /** Bump the epoch of an Ongoing transaction (fencing its producer) and abort it. */
   private async fenceAndAbort(t: Txn, reason: string): Promise<void> {
     const from = t.producerEpoch;
+    // The fenced epoch is not remembered as the previous one (Kafka's rule): an InitProducerId naming it is not a
+    // retry of ours but the fenced producer, and is answered PRODUCER_FENCED.
     this.write(t, {
       state: 'PrepareAbort',
       producerEpoch: t.producerEpoch < 0x7fff ? t.producerEpoch + 1 : t.producerEpoch,
-      lastProducerEpoch: t.producerEpoch,
+      lastProducerEpoch: -1,
     });
     this.logger(
       'info',
@@ -841,7 +854,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         void this.track(this.finish(t));
       } else if (isIdle(t.state) && now - t.updateTimestamp >= this.idExpirationMs) {
         try {
-          this.log.append({ dead: t.id }, () => this.entries());
+          this.log.append({ dead: t.id }, () => this.entries(t.id, null));
           this.txns.delete(t.id);
           this.logger('info', `transactions: "${t.id}" was unused for ${this.idExpirationMs} ms and is forgotten`);
           this.opts.onEvent?.('transactionChanged', {

@@ -151,6 +151,8 @@ export interface TransactionLogOptions {
   logger: Logger;
   /** The writes an append may fail in (tests inject ENOSPC); default the real fs. */
   io?: StorageIo;
+  /** The file is compacted when it outgrows max(this, 4 x its compacted size). Default 1 MiB. */
+  compactMinBytes?: number;
 }
 
 export class TransactionLog {
@@ -244,7 +246,7 @@ export class TransactionLog {
       );
     }
     this.size += buf.length;
-    if (this.size > Math.max(COMPACT_MIN_BYTES, 4 * this.compactedSize)) {
+    if (this.size > Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 4 * this.compactedSize)) {
       try {
         this.compact(live());
       } catch (e) {

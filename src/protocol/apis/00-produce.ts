@@ -28,6 +28,7 @@ import { MAGIC_V2, OFFSET_MAGIC } from '../../broker/storage/record-batch';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH } from '../../broker/storage/record-batch';
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -63,6 +64,11 @@ const NO_LOG_START_ERRORS: ReadonlySet<number> = new Set([
   ErrorCode.RECORD_LIST_TOO_LARGE,
   ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
+
+/** True when buf starts with a whole record batch (its header, and as many bytes as its batchLength says). */
+function holdsWholeBatch(buf: Buffer): boolean {
+  return buf.length >= BATCH_HEADER_SIZE && LOG_OVERHEAD + buf.readInt32BE(OFFSET_BATCH_LENGTH) <= buf.length;
+}
 
 /** The logStartOffset a refused append answers: the partition's, or -1 if it has none or Kafka sends none. */
 function refusedLogStartOffset(broker: Broker, topic: string, partition: number, errorCode: number): number {
@@ -154,6 +160,7 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
           errorMessage: null,
         };
         parts.push(res);
+        let beforeLog = false;
         if (topicError) {
           res.errorCode = topicError.code;
           res.errorMessage = topicError.message;
@@ -172,6 +179,15 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
               `message format magic ${p.records[OFFSET_MAGIC]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
             );
           }
+          // Kafka checks that the record set holds at least one whole batch before the log sees it: one cut short
+          // is INVALID_RECORD answered without a log start offset (a later problem inside the log carries one).
+          if (!holdsWholeBatch(p.records)) {
+            beforeLog = true;
+            throw new KafkaError(
+              ErrorCode.INVALID_RECORD,
+              `the record set (${p.records.length} bytes) is cut short: it does not hold one whole record batch`,
+            );
+          }
           const r = broker.appendRecordSet(t.name, p.index, p.records, req.transactionalId);
           res.baseOffset = r.baseOffset;
           res.logAppendTimeMs = r.logAppendTime;
@@ -180,8 +196,11 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
         } catch (e) {
           res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
           res.errorMessage = errorMessageOf(e);
+          // Refused before the log (a cut record set, the transaction verifier): no log start offset, as Kafka.
           res.logStartOffset =
-            e instanceof TxnVerificationError ? -1 : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
+            beforeLog || e instanceof TxnVerificationError
+              ? -1
+              : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
           if (e instanceof KafkaError) {
             res.recordErrors = e.recordErrors.map((r) => ({
               batchIndex: r.batchIndex,

@@ -2,7 +2,8 @@
  * DescribeGroups (key 15), v0-6: state, protocol, members with their subscription and assignment bytes. A group
  * known only from its committed offsets is Empty. An unknown group is described as Dead with no error in v0-5 and
  * answered GROUP_ID_NOT_FOUND with an error message in v6 (KIP-1043), as Kafka does. v5 is the first flexible
- * version.
+ * version. As in Kafka, only a Stable group names its protocol and each member's subscription and assignment;
+ * in any other state (a rebalance under way, Empty) they are empty: the last generation's bytes no longer hold.
  */
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
@@ -27,6 +28,7 @@ interface DescribedGroup {
 }
 
 const NO_OPS = -2147483648;
+const EMPTY = Buffer.alloc(0);
 
 export const describeGroups = defineApi<
   { groups: string[]; includeAuthorizedOperations: boolean },
@@ -76,20 +78,21 @@ export const describeGroups = defineApi<
           if (ctx.apiVersion < 6) return empty;
           return { ...empty, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `there is no group "${groupId}"` };
         }
+        const stable = d.state === 'Stable';
         return {
           errorCode: 0,
           errorMessage: null,
           groupId,
           groupState: d.state,
           protocolType: d.protocolType,
-          protocolData: d.protocol,
+          protocolData: stable ? d.protocol : '',
           members: d.members.map((m) => ({
             memberId: m.memberId,
             groupInstanceId: m.groupInstanceId,
             clientId: m.clientId,
             clientHost: m.clientHost,
-            memberMetadata: m.metadata,
-            memberAssignment: m.assignment,
+            memberMetadata: stable ? m.metadata : EMPTY,
+            memberAssignment: stable ? m.assignment : EMPTY,
           })),
           authorizedOperations: NO_OPS,
         };

@@ -1,13 +1,14 @@
 /**
  * DescribeConfigs (key 32), v0-4 (v4 is the first flexible version). A topic resource (type 2) lists every config
  * the engine knows, with its value and whether it is the default (v0: IsDefault; v1+: source DEFAULT_CONFIG=5 or
- * DYNAMIC_TOPIC_CONFIG=1). A broker resource (type 4) named by this broker's node id lists the broker configs
+ * DYNAMIC_TOPIC_CONFIG=1) and, v3+, Kafka's config type (configs.ts topicConfigType). A broker resource (type 4) named by this broker's node id lists the broker configs
  * Kafka Lite has (src/broker/storage/configs.ts): all read-only, source STATIC_BROKER_CONFIG=4 when the value
  * differs from Kafka's default, DEFAULT_CONFIG=5 otherwise, with Kafka's config type (v3+) and, when asked for
  * (includeDocumentation), a line of documentation. The broker resource named "" is the cluster-wide dynamic
  * default, which Kafka Lite never has: it lists nothing. Another broker id is INVALID_REQUEST, as in Kafka.
  */
 import { ErrorCode } from '../../broker/errors';
+import { topicConfigType } from '../../broker/storage/configs';
 import type { ConfigEntry } from '../../broker/types';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
@@ -103,7 +104,7 @@ export const describeConfigs = defineApi<
         configSource: source,
         isSensitive: c.sensitive,
         synonyms: req.includeSynonyms ? [{ name: c.name, value: c.sensitive ? null : c.value, source }] : [],
-        configType: 0,
+        configType: topicConfigType(c.name),
         documentation: null,
       };
     };

@@ -48,6 +48,14 @@ const EXPECTED_APIS: [number, number, number][] = [
   [66, 0, 1],
 ];
 
+/** 70 bytes the server takes for one whole record batch v2 (batchLength at 8, magic 2 at 16), filled with `fill`. */
+function framedBatch(fill: number): Buffer {
+  const b = Buffer.alloc(70, fill);
+  b.writeInt32BE(b.length - 12, 8);
+  b[16] = 2;
+  return b;
+}
+
 function apiTableHex(compact: boolean): string {
   const parts: string[] = [];
   for (const [k, min, max] of EXPECTED_APIS) {
@@ -255,8 +263,7 @@ describe('Kafka protocol server', () => {
 
   it('acks=0 produce appends and sends nothing back; the next request is answered first', async () => {
     const c = await client();
-    const records = Buffer.alloc(70, 1);
-    records[16] = 2; // magic 2: a record batch v2 as far as the server looks
+    const records = framedBatch(1);
     c.send(
       frame(0, 7, 50, (w) => {
         w.nullableString(null).int16(0).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(records);
@@ -279,7 +286,7 @@ describe('Kafka protocol server', () => {
     const c = await client();
     c.send(
       frame(0, 7, 60, (w) =>
-        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(Buffer.alloc(70, 2)),
+        w.nullableString(null).int16(-1).int32(1000).int32(1).string('t').int32(1).int32(0).bytes(framedBatch(2)),
       ),
     );
     const [resp] = await c.waitFrames(1);
@@ -536,6 +543,57 @@ describe('responses to a client that does not read them (write backpressure)', f
       Array.from({ length: requests }, (_, i) => i + 1),
     );
     assert.ok(sizes > requests * 2 * MiB, 'each response carries the 2 MiB');
+  });
+});
+
+describe('recycled read slabs in Fetch responses', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let broker: Broker;
+  let server: KafkaServer;
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-slabs-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    for (const t of ['a', 'b']) {
+      await broker.createTopic(t, 1);
+      await broker.produce(t, [{ value: randomBytes(600 * 1024) }]);
+    }
+    server = await startKafkaServer({ broker, port: 0, logger: () => undefined });
+  });
+  afterEach(async () => {
+    await server.close();
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('responses queued behind a client that does not read keep their own bytes while later fetches reuse slabs', async () => {
+    const expected = new Map(['a', 'b'].map((t) => [t, Buffer.from(broker.fetch(t, 0, 0, MiB).records)]));
+    const s = await connect(server.port);
+    s.pause(); // the responses pile up in the server and the kernel, unsent, while the next fetches read
+    const topics = Array.from({ length: 12 }, (_, i) => (i % 2 ? 'b' : 'a'));
+    s.write(Buffer.concat(topics.map((t, i) => fetchFrame(i + 1, t, 0, 0, MiB))));
+    await sleep(200);
+    const frames: Buffer[] = [];
+    let buf: Buffer = Buffer.alloc(0);
+    await new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => {
+        buf = buf.length ? Buffer.concat([buf, d]) : d;
+        while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+          frames.push(buf.subarray(4, 4 + buf.readInt32BE(0)));
+          buf = buf.subarray(4 + buf.readInt32BE(0));
+        }
+        if (frames.length === topics.length) resolve();
+      });
+      s.resume();
+    });
+    s.destroy();
+    frames.forEach((fr, i) => {
+      const want = expected.get(topics[i])!;
+      assert.strictEqual(fr.readInt32BE(0), i + 1, 'responses arrive in request order');
+      // a Fetch v4 response of one partition ends with its record set
+      assert.ok(fr.subarray(fr.length - want.length).equals(want), `response ${i + 1} carries ${topics[i]}'s records`);
+    });
   });
 });
 

@@ -451,13 +451,13 @@ describe('storage: bad input and write failures leave the log unchanged', () => 
     const magic = Buffer.from(good);
     magic[16] = 0;
     expectUnchanged(magic, ErrorCode.CORRUPT_MESSAGE, /magic 0/);
-    expectUnchanged(good.subarray(0, good.length - 5), ErrorCode.CORRUPT_MESSAGE, /truncated/);
-    expectUnchanged(Buffer.concat([good, good.subarray(0, 30)]), ErrorCode.CORRUPT_MESSAGE, /batch 1 .*truncated/);
+    expectUnchanged(good.subarray(0, good.length - 5), ErrorCode.INVALID_RECORD, /truncated/);
+    expectUnchanged(Buffer.concat([good, good.subarray(0, 30)]), ErrorCode.INVALID_RECORD, /batch 1 .*truncated/);
     expectUnchanged(batchOf(30, 'big', 1, 100), ErrorCode.MESSAGE_TOO_LARGE, /max\.message\.bytes \(2000\)/);
     const delta = Buffer.from(good);
     delta.writeInt32BE(5, OFFSET_LAST_OFFSET_DELTA);
     delta.writeUInt32BE(computeBatchCrc(delta, 0, delta.length), OFFSET_CRC);
-    expectUnchanged(delta, ErrorCode.CORRUPT_MESSAGE, /lastOffsetDelta 5 does not match the record count 2/);
+    expectUnchanged(delta, ErrorCode.INVALID_RECORD, /lastOffsetDelta 5 does not match the record count 2/);
     const zero = Buffer.from(good);
     zero.writeInt32BE(0, OFFSET_RECORD_COUNT);
     zero.writeUInt32BE(computeBatchCrc(zero, 0, zero.length), OFFSET_CRC);

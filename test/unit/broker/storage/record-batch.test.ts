@@ -285,8 +285,8 @@ describe('storage codec: record batch v2', () => {
     const magic = Buffer.from(good);
     magic[16] = 1;
     expectError(magic, ErrorCode.CORRUPT_MESSAGE, /magic 1/);
-    expectError(good.subarray(0, 40), ErrorCode.CORRUPT_MESSAGE, /truncated batch/);
-    expectError(good.subarray(0, good.length - 1), ErrorCode.CORRUPT_MESSAGE, /truncated batch/);
+    expectError(good.subarray(0, 40), ErrorCode.INVALID_RECORD, /truncated batch/);
+    expectError(good.subarray(0, good.length - 1), ErrorCode.INVALID_RECORD, /truncated batch/);
     expectError(good, ErrorCode.MESSAGE_TOO_LARGE, /max\.message\.bytes \(50\)/, 50);
     expectError(Buffer.alloc(0), ErrorCode.CORRUPT_MESSAGE, /empty/);
   });

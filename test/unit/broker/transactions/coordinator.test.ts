@@ -355,7 +355,7 @@ describe('transaction coordinator', () => {
   });
 
   describe('timeouts', () => {
-    it('an Ongoing transaction past its timeout is aborted with a bumped epoch, fencing its producer', async () => {
+    it('an Ongoing transaction past its timeout is aborted with a bumped epoch, fencing its producer (InitProducerId naming its old epoch too)', async () => {
       const { coordinator, markers, clock } = await start({ extra: { abortCheckIntervalMs: 1000 } });
       const p = await coordinator.initProducerId('tx', 5000);
       coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
@@ -372,6 +372,7 @@ describe('transaction coordinator', () => {
       ]);
       assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteAbort');
       await rejectsWith(coordinator.endTxn('tx', p.producerId, p.producerEpoch, true), ErrorCode.PRODUCER_FENCED);
+      await rejectsWith(coordinator.initProducerId('tx', 5000, p), ErrorCode.PRODUCER_FENCED);
       const next = await coordinator.initProducerId('tx', 5000);
       assert.strictEqual(next.producerEpoch, 2);
     });

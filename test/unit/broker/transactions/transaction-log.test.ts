@@ -159,4 +159,47 @@ describe('transaction log file', () => {
     await o.coordinator.close();
     await o.offsets.close();
   });
+
+  it('the file is compacted while it grows, one line per id', async () => {
+    const o = await openCoordinator(dir, { extra: { logCompactMinBytes: 2048 } });
+    const keep = await o.coordinator.initProducerId('keep', 60000);
+    for (let i = 0; i < 40; i++) {
+      o.coordinator.addPartitions('keep', keep.producerId, keep.producerEpoch, [{ topic: 'orders', partition: i % 3 }]);
+      await o.coordinator.endTxn('keep', keep.producerId, keep.producerEpoch, i % 2 === 0);
+    }
+    assert.ok(fs.statSync(file).size <= 2048 + 1024, `compacted as it grew (${fs.statSync(file).size} bytes)`);
+    await o.coordinator.close();
+    await o.offsets.close();
+    assert.strictEqual(checkTxnLogFile(file).lines, 1);
+  });
+
+  it('an id forgotten by the append that triggers a compaction stays forgotten', async () => {
+    // Two ids, 'forget' idle past the expiration, 'keep' not; the threshold is set so that the tombstone of
+    // 'forget' is the append that crosses it (sizes measured by a dry run of the same steps).
+    const steps = async (d: string, compactMinBytes: number) => {
+      const o = await openCoordinator(d, {
+        extra: { logCompactMinBytes: compactMinBytes, abortCheckIntervalMs: 1000, idExpirationMs: 60_000 },
+      });
+      await o.coordinator.initProducerId('forget', 60000);
+      o.clock.advance(30_000);
+      await o.coordinator.initProducerId('keep', 60000);
+      return o;
+    };
+    const dry = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-txnlog-dry-'));
+    const d0 = await steps(dry, 1 << 20);
+    const size = fs.statSync(path.join(dry, 'transactions.log')).size;
+    await d0.coordinator.close();
+    await d0.offsets.close();
+    fs.rmSync(dry, { recursive: true, force: true });
+    const tombstone = encodeTxnLogLine({ dead: 'forget' }).length;
+    const o = await steps(dir, size + tombstone - 1);
+    o.clock.advance(31_000);
+    assert.strictEqual(o.coordinator.describe('forget'), undefined);
+    assert.strictEqual(checkTxnLogFile(file).lines, 1, 'the compaction wrote only the live id');
+    const again = TransactionLog.open(opts());
+    assert.deepStrictEqual([...again.recovered.keys()], ['keep']);
+    again.close(again.recovered.values());
+    await o.coordinator.close();
+    await o.offsets.close();
+  });
 });

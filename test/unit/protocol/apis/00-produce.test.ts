@@ -46,9 +46,10 @@ function ctxFor(broker: FakeBroker): RequestContext {
   };
 }
 
-/** A record set the handler accepts as record batch v2 (magic byte 2 at offset 16). */
+/** A record set the handler accepts as one whole record batch v2 (batchLength at 8, magic byte 2 at 16). */
 function recordSet(): Buffer {
   const b = Buffer.alloc(70, 3);
+  b.writeInt32BE(b.length - 12, 8);
   b[16] = 2;
   return b;
 }
