@@ -166,7 +166,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         const info = logs.partitionInfo(p.topic, p.partition);
         // Recovery cut the log below what the snapshot saw (a marker may be among what is gone): rebuild this
         // partition from the whole log rather than trust a snapshot that saw transactions end.
-        if (snapshotOutlivedTheLog(p, info.logEndOffset)) continue;
+        if (!logs.openedCleanly && snapshotOutlivedTheLog(p, info.logEndOffset)) continue;
         const window = new Map<number, ProducerEntry>();
         for (const e of p.producers) {
           // A recovery may have cut the log below what the snapshot saw: forget batches that are gone.

@@ -460,7 +460,7 @@ export class PartitionLog {
 
   /** Aborted transactions overlapping [from, upper) (a read_committed Fetch's range). */
   abortedTxns(from: number, upper: number): AbortedTxn[] {
-    return this.txn.collect(this.segments, from, upper);
+    return this.txn.collect(this.segments, from, upper, this.segmentIndexFor(from));
   }
 
   /** Record an aborted transaction whose ABORT marker was just appended (in the segment holding lastOffset). */

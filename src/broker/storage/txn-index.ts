@@ -187,9 +187,17 @@ export function compareTxnIndex(
           },
         ]
       : [];
-  const { entries, problem } = parseTxnIndex(buf, range);
+  const { entries: all, problem } = parseTxnIndex(buf);
   if (problem) return [{ message: problem }];
   const out: { message: string; offset?: number }[] = [];
+  const entries = all.filter((e) => {
+    if (e.lastOffset >= range.from && e.lastOffset < range.to) return true;
+    out.push({
+      message: `entry for producer ${e.producerId} at offset ${e.lastOffset} lies outside the segment's records (${range.from}..${range.to - 1})`,
+      offset: e.lastOffset,
+    });
+    return false;
+  });
   const byMarker = new Map(entries.map((e) => [e.lastOffset, e]));
   for (const x of expected) {
     const e = byMarker.get(x.lastOffset);
@@ -249,6 +257,8 @@ function readIfExists(file: string): Buffer | null {
 /** The aborted-transaction indexes of one partition's segments, in memory and in their files. */
 export class PartitionTxnIndexes {
   private readonly bySegment = new Map<number, AbortedTxn[]>();
+  /** Entries over every segment (a partition without aborted transactions answers lookups at once). */
+  private entryCount = 0;
 
   constructor(readonly dir: string) {}
 
@@ -258,6 +268,7 @@ export class PartitionTxnIndexes {
 
   /** A new segment: its index starts empty (an empty file, so that a missing one means damage). */
   createFor(base: number): void {
+    this.entryCount -= this.bySegment.get(base)?.length ?? 0;
     this.bySegment.set(base, []);
     fs.closeSync(openBriefly(this.file(base), 'w'));
   }
@@ -275,6 +286,7 @@ export class PartitionTxnIndexes {
     let list = this.bySegment.get(base);
     if (!list) this.bySegment.set(base, (list = []));
     list.push({ ...entry });
+    this.entryCount++;
     const file = this.file(base);
     try {
       const fd = openBriefly(file, fs.existsSync(file) ? 'r+' : 'w+');
@@ -294,17 +306,20 @@ export class PartitionTxnIndexes {
 
   /** The segment was removed (retention, DeleteRecords, truncation): its index goes with it. */
   drop(base: number): void {
+    this.entryCount -= this.bySegment.get(base)?.length ?? 0;
     this.bySegment.delete(base);
     fs.rmSync(this.file(base), { force: true });
   }
 
   /**
    * Aborted transactions overlapping [from, upper): those whose marker is at or after `from` and whose first
-   * offset is before `upper`, from the segment holding `from` on, in marker order.
+   * offset is before `upper`, from the segment holding `from` (index `firstSegment` of segments) on, in marker
+   * order.
    */
-  collect(segments: readonly LogSegment[], from: number, upper: number): AbortedTxn[] {
+  collect(segments: readonly LogSegment[], from: number, upper: number, firstSegment = 0): AbortedTxn[] {
     const out: AbortedTxn[] = [];
-    for (let i = 0; i < segments.length; i++) {
+    if (this.entryCount === 0) return out;
+    for (let i = firstSegment; i < segments.length; i++) {
       const seg = segments[i];
       if (seg.nextOffset <= from) continue;
       const entries = this.bySegment.get(seg.baseOffset);
@@ -360,6 +375,7 @@ export class PartitionTxnIndexes {
       }
     }
     if (doubt) this.rebuild(segments);
+    this.recount();
     return doubt;
   }
 
@@ -367,10 +383,17 @@ export class PartitionTxnIndexes {
   rebuild(segments: readonly LogSegment[]): void {
     const bySegment = deriveAbortedTxns(segments);
     this.bySegment.clear();
+    this.entryCount = 0;
     for (const seg of segments) {
       const list = bySegment.get(seg.baseOffset) ?? [];
       this.bySegment.set(seg.baseOffset, list);
+      this.entryCount += list.length;
       writeFileDurably(this.file(seg.baseOffset), Buffer.concat(list.map(encodeTxnEntry)));
     }
+  }
+
+  private recount(): void {
+    this.entryCount = 0;
+    for (const list of this.bySegment.values()) this.entryCount += list.length;
   }
 }

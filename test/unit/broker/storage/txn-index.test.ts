@@ -190,6 +190,30 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
     assert.deepStrictEqual(committedValues(broker, 't', 0), ['b1', 'b2', 'last']);
   });
 
+  it('verify calls an entry whose ABORT marker was torn off an unflushed tail unflushed, not damage', async () => {
+    await broker.createTopic('t', 1);
+    await txnSend(broker, 't', 0, 1, 0, ['a']);
+    const log = path.join(partDir(), '00000000000000000000.log');
+    const beforeMarker = fs.statSync(log).size;
+    await mark(broker, 1, 0, false, [TP]);
+    await crash(broker);
+    fs.truncateSync(log, beforeMarker + 20); // the marker never fully reached the disk
+    fs.writeFileSync(
+      path.join(dir, 'recovery-point-offset-checkpoint'),
+      `kafka-lite-checkpoint v1\nt 0 0 ${beforeMarker}\n`,
+    );
+    const report = await verifyDataDir(dir);
+    const txn = report.partitions[0].problems.filter((p) => p.file.endsWith('.txnindex'));
+    assert.strictEqual(txn.length, 1, JSON.stringify(report.partitions[0].problems));
+    assert.strictEqual(txn[0].severity, 'unflushed');
+    assert.match(txn[0].message, /outside the segment/);
+    assert.ok(report.ok, 'nothing acknowledged is damaged');
+    t = await openTxnBroker(dir, t.clock);
+    broker = t.broker;
+    assert.strictEqual(broker.lastStableOffset('t', 0), 0, 'the cut marker reopened the transaction');
+    assert.deepStrictEqual(broker.abortedTransactions('t', 0, 0, 10), []);
+  });
+
   it('verify finds nothing wrong with the index of a healthy folder, and opening it rebuilds nothing', async () => {
     await history();
     await broker.close();
