@@ -27,7 +27,12 @@ const PROJECTS = [
     group: 'clients',
     label: `kafka-clients ${version}`,
     dir: 'test/compat/java/clients',
-    args: [`-Dkafka.version=${version}`],
+    // node and the CLI: the broker-restart test starts a broker of its own
+    args: [
+      `-Dkafka.version=${version}`,
+      `-Dkafkalite.node=${process.execPath}`,
+      `-Dkafkalite.cli=${path.join(root, 'dist', 'cli.js')}`,
+    ],
   })),
   { group: 'streams', label: 'Kafka Streams 4.4.0', dir: 'test/compat/java/streams', args: [] },
   { group: 'spring', label: 'Spring for Apache Kafka (Spring Boot 4.0.7)', dir: 'test/compat/java/spring', args: [] },

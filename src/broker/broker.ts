@@ -167,6 +167,8 @@ export class Broker {
   readonly txnMarkers: TxnMarkerWriter;
   /** The coordinator's check of a transactional produce; none: transactional produce is refused. */
   private txnVerifier: TxnPartitionVerifier | null = null;
+  /** Topic id -> name; built on first use, dropped whenever a topic is created or deleted. */
+  private topicIdIndex: Map<string, string> | undefined;
 
   private constructor(
     readonly dataDir: string,
@@ -188,6 +190,9 @@ export class Broker {
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.txnMarkers = txnMarkers;
+    const dropIndex = () => (this.topicIdIndex = undefined);
+    events.on('topicCreated', dropIndex);
+    events.on('topicDeleted', dropIndex);
   }
 
   static async open(opts: BrokerOptions): Promise<Broker> {
@@ -337,6 +342,14 @@ export class Broker {
 
   getTopic(name: string): TopicInfo | undefined {
     return this.logs.getTopic(name);
+  }
+
+  /** The topic with this id (canonical UUID text), or undefined: never a later topic of the same name. */
+  getTopicById(topicId: string): TopicInfo | undefined {
+    this.topicIdIndex ??= new Map(this.logs.listTopics().map((t) => [t.topicId, t.name]));
+    const name = this.topicIdIndex.get(topicId);
+    const t = name === undefined ? undefined : this.logs.getTopic(name);
+    return t?.topicId === topicId ? t : undefined;
   }
 
   describeTopicConfigs(name: string): ConfigEntry[] {

@@ -60,6 +60,8 @@ export interface ConfigEntry {
 
 export interface TopicInfo {
   name: string;
+  /** The topic's id (canonical UUID text, see topic-id.ts): new at every creation, never reused. */
+  topicId: string;
   partitions: number;
   configs: TopicConfigs;
   createdAt: number;

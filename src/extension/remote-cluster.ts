@@ -178,7 +178,8 @@ export class RemoteClusterSnapshot implements ClusterReader {
   private async fetch(admin: Admin): Promise<Snapshot> {
     const meta = await admin.fetchTopicMetadata();
     const topics: TopicInfo[] = meta.topics
-      .map((t) => ({ name: t.name, partitions: t.partitions.length, configs: {}, createdAt: 0 }))
+      // kafkajs's metadata carries no topic ids: '' (unknown) for a remote cluster's topics
+      .map((t) => ({ name: t.name, topicId: '', partitions: t.partitions.length, configs: {}, createdAt: 0 }))
       .sort((a, b) => a.name.localeCompare(b.name));
     const partitions = new Map<string, PartitionInfo[]>();
     for (const t of topics) {

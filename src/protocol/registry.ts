@@ -28,6 +28,7 @@ import { writeTxnMarkers } from './apis/27-write-txn-markers';
 import { txnOffsetCommit } from './apis/28-txn-offset-commit';
 import { describeConfigs } from './apis/32-describe-configs';
 import { alterConfigs } from './apis/33-alter-configs';
+import { describeLogDirs } from './apis/35-describe-log-dirs';
 import { createPartitions } from './apis/37-create-partitions';
 import { deleteGroups } from './apis/42-delete-groups';
 import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
@@ -36,6 +37,7 @@ import { describeCluster } from './apis/60-describe-cluster';
 import { describeProducers } from './apis/61-describe-producers';
 import { describeTransactions } from './apis/65-describe-transactions';
 import { listTransactions } from './apis/66-list-transactions';
+import { describeTopicPartitions } from './apis/75-describe-topic-partitions';
 
 export const API_MODULES: ApiModule[] = [
   produce,
@@ -63,6 +65,7 @@ export const API_MODULES: ApiModule[] = [
   txnOffsetCommit,
   describeConfigs,
   alterConfigs,
+  describeLogDirs,
   createPartitions,
   deleteGroups,
   incrementalAlterConfigs,
@@ -71,6 +74,7 @@ export const API_MODULES: ApiModule[] = [
   describeProducers,
   describeTransactions,
   listTransactions,
+  describeTopicPartitions,
 ];
 
 export const API_BY_KEY = new Map<number, ApiModule>(API_MODULES.map((m) => [m.apiKey, m]));

@@ -40,6 +40,7 @@ export const API = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  DescribeTopicPartitions: 75,
 } as const;
 
 // A decoded message: field names as in the API module's schema.

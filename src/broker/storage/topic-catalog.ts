@@ -9,7 +9,8 @@
  * back whole when that fails; names that differ only in case are refused (they would share a directory on
  * case-insensitive file systems); a directory with no readable metadata is adopted, never destroyed; a partition
  * opened lazily is opened as after a clean shutdown (nothing can have written to it since), and what opening
- * rebuilt or cut is logged (event 'recoveryTruncated' when bytes were cut).
+ * rebuilt or cut is logged (event 'recoveryTruncated' when bytes were cut). Every topic gets a new topic id
+ * (topic-id.ts) when it is created, and when it is adopted unless its damaged metadata still names one.
  *
  * Callers: log-manager.ts (the facade: it adds the events, checkpoints and the closed check around these),
  * checkpoint-writer.ts and retention-scheduler.ts (they walk the catalog).
@@ -30,6 +31,7 @@ import type { StorageIo } from './segment';
 import type { DamagedTopic } from './topic-store';
 import { TopicStore } from './topic-store';
 import { topicNameProblem } from '../../shared/topic-name';
+import { newTopicId } from '../topic-id';
 
 /** Default of StorageOptions.recoveryRecheckBytes: ~3 ms of CRC-32C per partition. */
 export const RECOVERY_RECHECK_BYTES = 1024 * 1024;
@@ -280,7 +282,13 @@ export class TopicCatalog {
       } catch {
         configs = {}; // a salvaged value that no longer validates: defaults rather than a broken topic
       }
-      const info: TopicInfo = { name, partitions: Math.max(dirs, s?.partitions ?? 0), configs, createdAt: now };
+      const info: TopicInfo = {
+        name,
+        topicId: s?.topicId ?? newTopicId(),
+        partitions: Math.max(dirs, s?.partitions ?? 0),
+        configs,
+        createdAt: now,
+      };
       this.logger(
         'warn',
         `topic "${name}" has directories but no readable metadata: adopted with ${info.partitions} partition(s) and ${
@@ -339,7 +347,13 @@ export class TopicCatalog {
         `topic "${name}" collides with existing topic "${twin}": names that differ only in case would share a directory on case-insensitive file systems (Windows, macOS)`,
       );
     for (let p = 0; p < partitions; p++) this.refuseDirWithData(name, p);
-    const info: TopicInfo = { name, partitions, configs: overrides, createdAt: this.opts.clock.now() };
+    const info: TopicInfo = {
+      name,
+      topicId: newTopicId(),
+      partitions,
+      configs: overrides,
+      createdAt: this.opts.clock.now(),
+    };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
     this.creating.set(name, topic);
     try {
@@ -521,5 +535,11 @@ function partitionDirHoldsData(dir: string): boolean {
 }
 
 function copyInfo(t: TopicInfo): TopicInfo {
-  return { name: t.name, partitions: t.partitions, configs: { ...t.configs }, createdAt: t.createdAt };
+  return {
+    name: t.name,
+    topicId: t.topicId,
+    partitions: t.partitions,
+    configs: { ...t.configs },
+    createdAt: t.createdAt,
+  };
 }

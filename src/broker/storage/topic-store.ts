@@ -1,8 +1,11 @@
 /**
  * Topic metadata persisted in a nedb-promises datastore, `<dataDir>/meta/topics.db`: one document per topic
- * {_id: name, name, partitions, configs: [[name, value], ...] (overrides only; nedb field names cannot contain
- * dots, Kafka's config names do), createdAt}. Everything is also held in memory, so
+ * {_id: name, name, topicId, partitions, configs: [[name, value], ...] (overrides only; nedb field names cannot
+ * contain dots, Kafka's config names do), createdAt}. Everything is also held in memory, so
  * reads are synchronous; writes resolve once nedb has appended them to its file.
+ *
+ * Topic ids: a document without one (written before topic ids existed) gets a new id at open, written back at
+ * once so it keeps it from then on; so does a second document carrying an id another topic already has.
  *
  * Damage: nedb skips lines it cannot parse (up to 10% of them) without a word and rewrites the file without
  * them on load. So open() reads the file itself first: every line that is not JSON or not a well-formed topic
@@ -18,11 +21,14 @@ import * as path from 'path';
 import Datastore from 'nedb-promises';
 import type { Logger } from '../api';
 import type { TopicConfigs, TopicInfo } from '../types';
+import { isTopicId, newTopicId } from '../topic-id';
 import { keepDamagedCopy } from './damaged-file';
 
 interface TopicDoc {
   _id: string;
   name: string;
+  /** Absent in documents written before topic ids existed. */
+  topicId?: string;
   partitions: number;
   configs: [string, string][];
   createdAt: number;
@@ -31,6 +37,7 @@ interface TopicDoc {
 /** What could be read off a damaged line about one topic. */
 export interface DamagedTopic {
   name: string;
+  topicId?: string;
   partitions?: number;
   configs?: TopicConfigs;
 }
@@ -51,6 +58,7 @@ function docProblem(d: unknown): string {
   if (o.name !== o._id) return 'name and _id differ';
   if (!Number.isInteger(o.partitions) || (o.partitions as number) < 1) return 'partitions is not a positive integer';
   if (o.configs !== undefined && !isConfigList(o.configs)) return 'configs is not a list of [name, value]';
+  if (o.topicId !== undefined && !isTopicId(o.topicId)) return 'topicId is not a UUID';
   return '';
 }
 
@@ -81,6 +89,8 @@ function salvage(line: string): DamagedTopic | undefined {
   const name = /"(?:_id|name)":"([a-zA-Z0-9._-]{1,249})"/.exec(line)?.[1];
   if (!name) return undefined;
   const out: DamagedTopic = { name };
+  const topicId = /"topicId":"([0-9a-f-]{36})"/.exec(line)?.[1];
+  if (isTopicId(topicId)) out.topicId = topicId;
   const partitions = /"partitions":(\d{1,5})[,}]/.exec(line);
   if (partitions && Number(partitions[1]) >= 1) out.partitions = Number(partitions[1]);
   const at = line.indexOf('"configs":[');
@@ -137,17 +147,31 @@ export class TopicStore {
     await db.load();
     const docs = await db.find({});
     const topics: TopicInfo[] = [];
-    for (const d of docs) {
+    const store = new TopicStore(db);
+    const ids = new Set<string>();
+    for (const d of docs.sort((a, b) => a.createdAt - b.createdAt || (a._id < b._id ? -1 : 1))) {
       if (docProblem(d)) continue; // reported by checkFile; the directories are adopted by the log manager
-      topics.push({
+      const info: TopicInfo = {
         name: d.name,
+        topicId: d.topicId ?? '',
         partitions: d.partitions,
         configs: Object.fromEntries(d.configs ?? []) as TopicConfigs,
         createdAt: d.createdAt,
-      });
+      };
+      if (!info.topicId || ids.has(info.topicId)) {
+        const why = info.topicId ? `its id ${info.topicId} is already another topic's` : 'its metadata has no topic id';
+        info.topicId = newTopicId();
+        logger('info', `topic "${info.name}": ${why}; it now has topic id ${info.topicId}`);
+        await store.put(info);
+      }
+      ids.add(info.topicId);
+      topics.push(info);
     }
     const known = new Set(topics.map((t) => t.name));
-    return { store: new TopicStore(db), topics, damaged: damaged.filter((t) => !known.has(t.name)) };
+    const unknownDamaged = damaged.filter((t) => !known.has(t.name));
+    // a salvaged id that a readable topic already has is not kept: the adopted topic gets a new one
+    for (const t of unknownDamaged) if (t.topicId && ids.has(t.topicId)) delete t.topicId;
+    return { store, topics, damaged: unknownDamaged };
   }
 
   /**
@@ -195,6 +219,7 @@ export class TopicStore {
       {
         _id: t.name,
         name: t.name,
+        topicId: t.topicId,
         partitions: t.partitions,
         configs: Object.entries(t.configs),
         createdAt: t.createdAt,

@@ -1,6 +1,7 @@
 /**
- * Produce (key 0), v0-12 (flexible from v9; v13 names topics by id, which Kafka Lite does not have yet); only
- * record batch v2 (magic 2) is stored. v0-2 are advertised although they normally
+ * Produce (key 0), v0-13 (flexible from v9); only record batch v2 (magic 2) is stored. v13 names topics by id
+ * (request and response): the ids are mapped to names before the by-name path and back after it; an unknown id
+ * answers UNKNOWN_TOPIC_ID (100) for its partitions and is never auto-created (there is no name to create). v0-2 are advertised although they normally
  * carry old message sets, because librdkafka 2.0 (Debian's kcat) compresses with gzip/snappy/lz4 only when the
  * broker's Produce range includes version 0 (it checks "supports v0" for those codecs, "supports v7" for zstd).
  * Such clients still send v3+ with record batch v2; an old message set (magic 0/1) is refused per partition with
@@ -29,12 +30,14 @@ import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFFSET_BATCH_LENGTH } from '../../broker/storage/record-batch';
+import { topicIdFromBytes } from '../../broker/topic-id';
+import type { RequestContext } from './api';
 
 interface ProduceRequest {
   transactionalId: string | null;
   acks: number;
   timeoutMs: number;
-  topicData: { name: string; partitionData: { index: number; records: Buffer | null }[] }[];
+  topicData: { name: string; topicId?: Buffer; partitionData: { index: number; records: Buffer | null }[] }[];
 }
 
 interface PartitionResponse {
@@ -48,7 +51,7 @@ interface PartitionResponse {
 }
 
 interface ProduceResponse {
-  responses: { name: string; partitionResponses: PartitionResponse[] }[];
+  responses: { name: string; topicId?: Buffer; partitionResponses: PartitionResponse[] }[];
   throttleTimeMs: number;
 }
 
@@ -82,11 +85,43 @@ function refusedLogStartOffset(broker: Broker, topic: string, partition: number,
   }
 }
 
+/** A v13 request (topics by id): ids mapped to names, the by-name path, the answers mapped back to ids. */
+async function produceByIds(ctx: RequestContext, req: ProduceRequest): Promise<ProduceResponse | null> {
+  const named: ProduceRequest['topicData'] = [];
+  const unknown = new Set<ProduceRequest['topicData'][number]>();
+  for (const t of req.topicData) {
+    const topic = ctx.broker.getTopicById(topicIdFromBytes(t.topicId ?? Buffer.alloc(16)));
+    if (topic) named.push({ ...t, name: topic.name });
+    else unknown.add(t);
+  }
+  const byName = await produceByNames(ctx, { ...req, topicData: named });
+  if (byName === null) return null;
+  let next = 0;
+  const responses = req.topicData.map((t) => {
+    if (!unknown.has(t)) return { ...byName.responses[next++], topicId: t.topicId };
+    const id = topicIdFromBytes(t.topicId ?? Buffer.alloc(16));
+    return {
+      name: '',
+      topicId: t.topicId,
+      partitionResponses: t.partitionData.map((p) => ({
+        index: p.index,
+        errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        recordErrors: [],
+        errorMessage: `there is no topic with id ${id}`,
+      })),
+    };
+  });
+  return { ...byName, responses };
+}
+
 export const produce = defineApi<ProduceRequest, ProduceResponse>({
   apiKey: 0,
   name: 'Produce',
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   flexibleFrom: 9,
   request: [
     f('transactionalId', 'string', '3+', { nullable: true }),
@@ -94,12 +129,14 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
     f('timeoutMs', 'int32'),
     arr('topicData', [
       f('name', 'string', '0-12'),
+      f('topicId', 'uuid', '13+'),
       arr('partitionData', [f('index', 'int32'), f('records', 'records', '0+', { nullable: true })]),
     ]),
   ],
   response: [
     arr('responses', [
       f('name', 'string', '0-12'),
+      f('topicId', 'uuid', '13+'),
       arr('partitionResponses', [
         f('index', 'int32'),
         f('errorCode', 'int16'),
@@ -116,7 +153,15 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
     ]),
     f('throttleTimeMs', 'int32', '1+'),
   ],
-  async handle(ctx, req) {
+  handle(ctx, req) {
+    return ctx.apiVersion >= 13 ? produceByIds(ctx, req) : produceByNames(ctx, req);
+  },
+});
+
+/** Produce with topics named by name (v0-12, and v13 once its ids are mapped). */
+async function produceByNames(ctx: RequestContext, req: ProduceRequest): Promise<ProduceResponse | null> {
+  // (a block: the body keeps the indentation it had as handle(), so concurrent edits to it merge line for line)
+  {
     const { broker } = ctx;
     const acks = req.acks;
     const validAcks = acks === 0 || acks === 1 || acks === -1;
@@ -220,5 +265,5 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
     if (acks === 0) return null;
     if (acks === -1 && appended) await broker.flush();
     return { responses, throttleTimeMs: 0 };
-  },
-});
+  }
+}

@@ -1,7 +1,6 @@
 /**
- * Fetch (key 1), v4-12 (flexible from v12; v13 names topics by id, which Kafka Lite does not have yet),
- * sessionless (session id 0). Batches are always record batch v2 (no down-conversion). Per partition: whole
- * batches from the one containing the fetch offset (the engine's read), the high watermark, the last stable offset
+ * Fetch (key 1), v4-18 (flexible from v12; topics by id from v13), sessionless (session id 0). Batches are
+ * always record batch v2 (no down-conversion). Per partition: whole batches from the one containing the fetch offset (the engine's read), the high watermark, the last stable offset
  * (first offset of the earliest open transaction, else the high watermark), log start offset; a partition whose
  * read fails (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. IsolationLevel 1
  * (read_committed) returns only batches below the last stable offset and, as AbortedTransactions, the aborted
@@ -14,6 +13,14 @@
  * response (no copy, no decoding). LastFetchedEpoch (v12) is read and not checked: leader epochs are -1 here and
  * a log never diverges, so the v12 tagged DivergingEpoch, CurrentLeader and SnapshotId are never sent.
  *
+ * Topic ids (v13+): requests and responses name topics by id only. The ids are mapped to names at the edges of
+ * each read (`readFetchByIds`), and checked again after it: an id with no topic answers UNKNOWN_TOPIC_ID (100)
+ * for its partitions; a long poll whose topic was deleted and created again under the same name while it waited
+ * answers INCONSISTENT_TOPIC_ID (103), never the new topic's records. The later versions add nothing a consumer
+ * of a single broker needs: v14 and v16's errors (tiered storage, NodeEndpoints with NOT_LEADER_OR_FOLLOWER) never
+ * happen here, and v15, v17 and v18 only add follower fields (ReplicaState, ReplicaDirectoryId, HighWatermark),
+ * tagged, read past.
+ *
  * Parked fetches cost nothing while they wait: per broker there is one 'append' listener, which looks up the
  * fetches parked on that one partition (a map by partition), and one timer, armed for the earliest deadline of a
  * min-heap of deadlines. Deadlines that fall due together are answered a few milliseconds' worth per event-loop
@@ -22,6 +29,7 @@
  */
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
+import { topicIdFromBytes } from '../../broker/topic-id';
 import { arr, f } from '../codec/schema';
 import type { RequestContext } from './api';
 import { defineApi, errorCodeOf } from './api';
@@ -38,6 +46,8 @@ interface FetchRequest {
   sessionEpoch: number;
   topics: {
     topic: string;
+    /** v13+: the topic's id (v13+ requests carry no name: readFetchByIds fills `topic` in). */
+    topicId?: Buffer;
     partitions: {
       partition: number;
       currentLeaderEpoch: number;
@@ -66,7 +76,7 @@ interface FetchResponse {
   throttleTimeMs: number;
   errorCode: number;
   sessionId: number;
-  responses: { topic: string; partitions: PartitionData[] }[];
+  responses: { topic: string; topicId?: Buffer; partitions: PartitionData[] }[];
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -314,11 +324,47 @@ export function readFetch(
   return { resp: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, bytes, errors };
 }
 
+/**
+ * readFetch for a v13+ request, whose topics are named by id: each id is mapped to its topic's name, the read is
+ * made by name, and each answered topic is checked to still be the topic of that id (the read is synchronous, so
+ * the check holds for the records answered). An unknown id: UNKNOWN_TOPIC_ID; a name that now belongs to another
+ * topic (deleted and created again since the id was resolved): INCONSISTENT_TOPIC_ID.
+ */
+function readFetchByIds(
+  broker: Broker,
+  ctx: RequestContext | null,
+  req: FetchRequest,
+): { resp: FetchResponse; bytes: number; errors: boolean } {
+  const ids = req.topics.map((t) => topicIdFromBytes(t.topicId ?? Buffer.alloc(16)));
+  // an unknown id keeps the name it resolved to before (a long poll) or gets '' (no topic has it)
+  ids.forEach((id, i) => (req.topics[i].topic = broker.getTopicById(id)?.name ?? req.topics[i].topic ?? ''));
+  const r = readFetch(broker, ctx, req);
+  r.resp.responses.forEach((out, i) => {
+    out.topicId = req.topics[i].topicId;
+    const now = broker.getTopic(out.topic);
+    if (now?.topicId === ids[i]) return;
+    const errorCode = now ? ErrorCode.INCONSISTENT_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_ID;
+    for (const p of out.partitions) {
+      if (p.records.length > 0) r.bytes -= p.records.length;
+      Object.assign(p, {
+        errorCode,
+        highWatermark: -1,
+        lastStableOffset: -1,
+        logStartOffset: -1,
+        abortedTransactions: [], // answered without a read, as an unknown topic is (Kafka sends [])
+        records: EMPTY,
+      });
+    }
+    if (out.partitions.length > 0) r.errors = true;
+  });
+  return r;
+}
+
 export const fetch = defineApi<FetchRequest, FetchResponse>({
   apiKey: 1,
   name: 'Fetch',
   minVersion: 4,
-  maxVersion: 12,
+  maxVersion: 18,
   flexibleFrom: 12,
   request: [
     f('replicaId', 'int32', '0-14', { def: -1 }),
@@ -330,6 +376,7 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
     f('sessionEpoch', 'int32', '7+', { def: -1 }),
     arr('topics', [
       f('topic', 'string', '0-12'),
+      f('topicId', 'uuid', '13+'),
       arr('partitions', [
         f('partition', 'int32'),
         f('currentLeaderEpoch', 'int32', '9+', { def: -1 }),
@@ -339,7 +386,11 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
         f('partitionMaxBytes', 'int32'),
       ]),
     ]),
-    arr('forgottenTopicsData', [f('topic', 'string', '7-12'), arr('partitions', 'int32', '7+')], '7+'),
+    arr(
+      'forgottenTopicsData',
+      [f('topic', 'string', '7-12'), f('topicId', 'uuid', '13+'), arr('partitions', 'int32', '7+')],
+      '7+',
+    ),
     f('rackId', 'string', '11+'),
   ],
   response: [
@@ -348,6 +399,7 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
     f('sessionId', 'int32', '7+'),
     arr('responses', [
       f('topic', 'string', '0-12'),
+      f('topicId', 'uuid', '13+'),
       arr('partitions', [
         f('partitionIndex', 'int32'),
         f('errorCode', 'int16'),
@@ -362,7 +414,8 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
   ],
   handle(ctx, req) {
     const { broker } = ctx;
-    const first = readFetch(broker, ctx, req);
+    const read = ctx.apiVersion >= 13 ? readFetchByIds : readFetch;
+    const first = read(broker, ctx, req);
     const minBytes = Math.max(req.minBytes, 1);
     if (req.maxWaitMs <= 0 || first.bytes >= minBytes || first.errors || req.topics.length === 0) return first.resp;
     const partitions = new Set<TopicPartitionKey>();
@@ -382,10 +435,10 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
         inHeap: false,
         wake: () => {
           if (broker.isClosed) return;
-          const again = readFetch(broker, ctx, req);
+          const again = read(broker, ctx, req);
           if (again.bytes >= minBytes || again.errors) complete(again.resp);
         },
-        expire: () => complete(broker.isClosed ? first.resp : readFetch(broker, ctx, req).resp),
+        expire: () => complete(broker.isClosed ? first.resp : read(broker, ctx, req).resp),
       };
       parking.park(parked);
       const offClose = ctx.onClose(() => complete(first.resp));

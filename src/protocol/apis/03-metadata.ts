@@ -1,5 +1,8 @@
 /**
- * Metadata (key 3), v0-9 (flexible from v9; v10+ carry topic ids, which Kafka Lite does not have yet). One broker (our node id, the advertised IPv4 literal and port), which is also the
+ * Metadata (key 3), v0-13 (flexible from v9). v10+ answer each topic's id (zero for a topic that failed by name);
+ * v12+ requests may name a topic by id instead (an unknown id answers UNKNOWN_TOPIC_ID with a null name, ahead
+ * of the other topics as in Kafka, and a topic named by id is never auto-created); v10 and v11 ids in a request are ignored, as the spec says
+ * (only names count there). v13 adds the top-level error code, always 0 here. One broker (our node id, the advertised IPv4 literal and port), which is also the
  * controller; leader epoch -1 everywhere (clients then skip offset validation). Topics: null (v1+) or an empty
  * array in v0 = all topics; an empty array in v1+ = none. Unknown names are auto-created when the broker allows
  * it (and, from v4, when the request allows it); illegal names get INVALID_TOPIC_EXCEPTION per topic.
@@ -11,9 +14,12 @@ import type { TopicInfo } from '../../broker/types';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
+import { topicIdFromBytes, topicIdToBytes, ZERO_TOPIC_ID } from '../../broker/topic-id';
+
+const ZERO_ID_BYTES: Buffer = Buffer.alloc(16);
 
 interface MetadataRequest {
-  topics: { name: string }[] | null;
+  topics: { topicId: Buffer; name: string | null }[] | null;
   allowAutoTopicCreation: boolean;
   includeClusterAuthorizedOperations: boolean;
   includeTopicAuthorizedOperations: boolean;
@@ -21,7 +27,8 @@ interface MetadataRequest {
 
 interface TopicMetadata {
   errorCode: number;
-  name: string;
+  name: string | null;
+  topicId: Buffer;
   isInternal: boolean;
   partitions: {
     errorCode: number;
@@ -42,6 +49,7 @@ interface MetadataResponse {
   controllerId: number;
   topics: TopicMetadata[];
   clusterAuthorizedOperations: number;
+  errorCode: number;
 }
 
 /** Kafka's "authorized operations not requested" value (Integer.MIN_VALUE). */
@@ -63,10 +71,12 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
   apiKey: 3,
   name: 'Metadata',
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 13,
   flexibleFrom: 9,
   request: [
-    arr('topics', [f('name', 'string')], '0+', { nullable: true }),
+    arr('topics', [f('topicId', 'uuid', '10+'), f('name', 'string', '0+', { nullable: true })], '0+', {
+      nullable: true,
+    }),
     f('allowAutoTopicCreation', 'bool', '4+', { def: true }),
     f('includeClusterAuthorizedOperations', 'bool', '8-10'),
     f('includeTopicAuthorizedOperations', 'bool', '8+'),
@@ -83,7 +93,8 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
     f('controllerId', 'int32', '1+', { def: -1 }),
     arr('topics', [
       f('errorCode', 'int16'),
-      f('name', 'string'),
+      f('name', 'string', '0+', { nullable: true }),
+      f('topicId', 'uuid', '10+'),
       f('isInternal', 'bool', '1+'),
       arr('partitions', [
         f('errorCode', 'int16'),
@@ -97,6 +108,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
       f('topicAuthorizedOperations', 'int32', '8+', { def: OPS_NOT_REQUESTED }),
     ]),
     f('clusterAuthorizedOperations', 'int32', '8-10', { def: OPS_NOT_REQUESTED }),
+    f('errorCode', 'int16', '13+'),
   ],
   async handle(ctx, req) {
     const { broker, cluster } = ctx;
@@ -105,6 +117,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
     const describe = (t: TopicInfo): TopicMetadata => ({
       errorCode: 0,
       name: t.name,
+      topicId: topicIdToBytes(t.topicId),
       isInternal: false,
       partitions: Array.from({ length: t.partitions }, (_, p) => ({
         errorCode: 0,
@@ -117,9 +130,10 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
       })),
       topicAuthorizedOperations: topicOps,
     });
-    const failed = (name: string, errorCode: number): TopicMetadata => ({
+    const failed = (name: string | null, errorCode: number, topicId = ZERO_ID_BYTES): TopicMetadata => ({
       errorCode,
       name,
+      topicId,
       isInternal: false,
       partitions: [],
       topicAuthorizedOperations: topicOps,
@@ -131,7 +145,21 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
     } else {
       const autoCreate = broker.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
       topics = [];
-      for (const { name } of req.topics ?? []) {
+      // unknown ids are answered first, before the topics in request order, as Kafka orders them
+      const unknownIds: TopicMetadata[] = [];
+      for (const { topicId, name: maybeName } of req.topics ?? []) {
+        const id = ctx.apiVersion >= 12 ? topicIdFromBytes(topicId) : ZERO_TOPIC_ID;
+        if (id !== ZERO_TOPIC_ID) {
+          const byId = broker.getTopicById(id);
+          if (byId) topics.push(describe(byId));
+          else unknownIds.push(failed(null, ErrorCode.UNKNOWN_TOPIC_ID, topicId));
+          continue;
+        }
+        if (maybeName === null) {
+          topics.push(failed(null, ErrorCode.INVALID_TOPIC_EXCEPTION));
+          continue;
+        }
+        const name = maybeName;
         const existing = broker.getTopic(name);
         if (existing) {
           topics.push(describe(existing));
@@ -152,6 +180,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
           topics.push(failed(name, errorCodeOf(ctx, e, `Metadata auto-create of "${name}"`)));
         }
       }
+      topics.unshift(...unknownIds);
     }
     return {
       throttleTimeMs: 0,
@@ -160,6 +189,7 @@ export const metadata = defineApi<MetadataRequest, MetadataResponse>({
       controllerId: node,
       topics,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPS_NOT_REQUESTED,
+      errorCode: 0,
     };
   },
 });

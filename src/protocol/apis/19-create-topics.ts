@@ -1,5 +1,6 @@
 /**
- * CreateTopics (key 19), v0-6 (flexible from v5; v7 answers with topic ids, which Kafka Lite does not have yet).
+ * CreateTopics (key 19), v0-7 (flexible from v5; v7 answers a created topic's id, zero for a failed topic; as
+ * Kafka, a validate-only success answers a fresh random id that no topic has, which says nothing).
  * Partition count -1 (v4) = the broker default; replication factor must be 1 or -1 (one broker); explicit
  * assignments set the partition count; validateOnly (v1+) checks names, counts and configs without creating.
  * From v5 a created (or validated) topic's result carries its partition count, replication factor 1 and every
@@ -14,6 +15,9 @@ import { describeConfigs, validateConfigs } from '../../broker/storage/configs';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
+import { newTopicId, topicIdToBytes } from '../../broker/topic-id';
+
+const ZERO_ID: Buffer = Buffer.alloc(16);
 
 interface CreateTopicsRequest {
   topics: {
@@ -37,6 +41,7 @@ interface CreatableTopicConfig {
 
 interface CreatableTopicResult {
   name: string;
+  topicId: Buffer;
   errorCode: number;
   errorMessage: string | null;
   numPartitions: number;
@@ -61,7 +66,7 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
   apiKey: 19,
   name: 'CreateTopics',
   minVersion: 0,
-  maxVersion: 6,
+  maxVersion: 7,
   flexibleFrom: 5,
   request: [
     arr('topics', [
@@ -78,6 +83,7 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
     f('throttleTimeMs', 'int32', '2+'),
     arr('topics', [
       f('name', 'string'),
+      f('topicId', 'uuid', '7+'),
       f('errorCode', 'int16'),
       f('errorMessage', 'string', '1+', { nullable: true }),
       f('numPartitions', 'int32', '5+', { def: -1 }),
@@ -132,14 +138,18 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
         const configs: Record<string, string> = {};
         for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
         let described: ConfigEntry[];
+        let topicId: Buffer;
         if (req.validateOnly) {
+          topicId = topicIdToBytes(newTopicId());
           described = describeConfigs(validateConfigs(configs));
         } else {
-          await broker.createTopic(t.name, partitions, configs);
+          const created = await broker.createTopic(t.name, partitions, configs);
+          topicId = topicIdToBytes(created.topicId);
           described = broker.describeTopicConfigs(t.name);
         }
         topics.push({
           name: t.name,
+          topicId,
           errorCode: 0,
           errorMessage: null,
           numPartitions: partitions,
@@ -149,6 +159,7 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
       } catch (e) {
         topics.push({
           name: t.name,
+          topicId: ZERO_ID,
           errorCode: errorCodeOf(ctx, e, `CreateTopics "${t.name}"`),
           errorMessage: errorMessageOf(e),
           numPartitions: -1,
@@ -160,6 +171,7 @@ export const createTopics = defineApi<CreateTopicsRequest, { throttleTimeMs: num
     for (const name of duplicates) {
       topics.push({
         name,
+        topicId: ZERO_ID,
         errorCode: ErrorCode.INVALID_REQUEST,
         errorMessage: `topic "${name}" appears more than once in the request, so none of its entries was created`,
         numPartitions: -1,

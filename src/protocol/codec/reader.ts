@@ -152,6 +152,12 @@ export class Reader {
     return this.compactNullableString() ?? '';
   }
 
+  /** Skip `len` bytes (an unknown tagged field). */
+  skip(len: number, what: string): void {
+    this.need(len, what);
+    this.pos += len;
+  }
+
   private slice(len: number, what: string): Buffer {
     this.need(len, what);
     const v = this.buf.subarray(this.pos, this.pos + len);

@@ -30,7 +30,7 @@ export class FakeBroker {
     return [...this.topics.values()];
   }
   async ensureTopic(name: string): Promise<TopicInfo | undefined> {
-    if (!this.topics.has(name)) this.topics.set(name, { name, partitions: 1, configs: {}, createdAt: 0 });
+    if (!this.topics.has(name)) this.topics.set(name, { name, topicId: '', partitions: 1, configs: {}, createdAt: 0 });
     return this.topics.get(name);
   }
   appendRecordSet(topic: string, partition: number, bytes: Buffer): AppendResult {

@@ -13,10 +13,10 @@ import { FakeBroker, frame, RawClient, sleep } from './helpers';
 
 /** The API table the server must advertise: the contract with kafkajs and librdkafka. */
 const EXPECTED_APIS: [number, number, number][] = [
-  [0, 0, 12],
-  [1, 4, 12],
+  [0, 0, 13],
+  [1, 4, 18],
   [2, 0, 10],
-  [3, 0, 9],
+  [3, 0, 13],
   [8, 0, 9],
   [9, 1, 9],
   [10, 0, 6],
@@ -27,8 +27,8 @@ const EXPECTED_APIS: [number, number, number][] = [
   [15, 0, 6],
   [16, 0, 5],
   [18, 0, 5],
-  [19, 0, 6],
-  [20, 0, 5],
+  [19, 0, 7],
+  [20, 0, 6],
   [21, 0, 2],
   [22, 0, 5],
   [24, 0, 3],
@@ -38,6 +38,7 @@ const EXPECTED_APIS: [number, number, number][] = [
   [28, 0, 4],
   [32, 0, 4],
   [33, 0, 2],
+  [35, 0, 5],
   [37, 0, 3],
   [42, 0, 2],
   [44, 0, 1],
@@ -46,6 +47,7 @@ const EXPECTED_APIS: [number, number, number][] = [
   [61, 0, 0],
   [65, 0, 0],
   [66, 0, 1],
+  [75, 0, 0],
 ];
 
 /** 70 bytes the server takes for one whole record batch v2 (batchLength at 8, magic 2 at 16), filled with `fill`. */
@@ -66,6 +68,17 @@ function apiTableHex(compact: boolean): string {
     parts.push(b.toString('hex') + (compact ? '00' : ''));
   }
   return parts.join('');
+}
+
+/**
+ * ApiVersions v3+'s tagged fields: SupportedFeatures (tag 0) and FinalizedFeatures (tag 2), each metadata.version
+ * at level 25, and FinalizedFeaturesEpoch (tag 1) 0, in tag order.
+ */
+function featuresHex(): string {
+  const name = Buffer.from('metadata.version').toString('hex');
+  const feature = '02' + '11' + name + '0019' + '0019' + '00'; // one entry: compact name, two int16, no tags
+  const size = (feature.length / 2).toString(16).padStart(2, '0');
+  return '03' + '00' + size + feature + '01' + '08' + '0000000000000000' + '02' + size + feature;
 }
 
 describe('Kafka protocol server', () => {
@@ -120,7 +133,7 @@ describe('Kafka protocol server', () => {
     );
     const [resp] = await c.waitFrames(1);
     const n = (EXPECTED_APIS.length + 1).toString(16).padStart(2, '0');
-    assert.strictEqual(resp.toString('hex'), '0000002a' + '0000' + n + apiTableHex(true) + '00000000' + '00');
+    assert.strictEqual(resp.toString('hex'), '0000002a' + '0000' + n + apiTableHex(true) + '00000000' + featuresHex());
   });
 
   it('an unsupported ApiVersions version gets a v0-format error 35 with the full list, and the connection stays usable', async () => {
@@ -191,7 +204,7 @@ describe('Kafka protocol server', () => {
     const b = await client();
     b.send(frame(1, 99, 2, () => {}));
     await b.waitClosed();
-    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-12\)/.test(l)));
+    assert.ok(logs.some((l) => /Fetch version 99 is not supported \(supported: 4-18\)/.test(l)));
   });
 
   it('garbage bytes (an HTTP request) close the connection without touching the broker', async () => {

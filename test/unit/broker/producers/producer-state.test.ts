@@ -13,7 +13,7 @@ class FakeLogs {
   openedCleanly = true;
   readonly batches: BatchHeader[][] = [[], []];
   listTopics(): TopicInfo[] {
-    return [{ name: 't', partitions: 2, configs: {}, createdAt: 0 }];
+    return [{ name: 't', topicId: '', partitions: 2, configs: {}, createdAt: 0 }];
   }
   partitionInfo(topic: string, partition: number) {
     const list = this.batches[partition];

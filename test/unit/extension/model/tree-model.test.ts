@@ -73,6 +73,7 @@ class FakeCluster implements ClusterReader {
     if (this.failTopics) throw new Error('storage is closed');
     return [...this.topics.keys()].map((name) => ({
       name,
+      topicId: '',
       partitions: this.topics.get(name)!.length,
       configs: this.configs.get(name) ?? {},
       createdAt: 0,

@@ -1,6 +1,6 @@
 // ApiVersions (key 18) v4 and v5 on the wire, as the Java client 4.x sends them first: a flexible body under a
 // v0 response header (never a tagged byte there), the registry's table, and, in v5, REBOOTSTRAP_REQUIRED when
-// the client names a cluster or node that is not this broker's.
+// the client names a cluster or node that is not this broker's; the finalized features (tagged fields) of v3+.
 import * as assert from 'assert';
 import { clusterIdFor } from '../../../../src/protocol/server';
 import type { Reader } from '../../../../src/protocol/codec/reader';
@@ -22,7 +22,24 @@ describe('ApiVersions API v4-v5 on the wire', () => {
     });
 
   /** The body right after the correlation id: ApiVersions answers under header v0 even when flexible. */
-  function read(r: Reader): { errorCode: number; apis: Map<number, [number, number]> } {
+  interface Features {
+    supported: [string, number, number][];
+    epoch: number | undefined;
+    finalized: [string, number, number][];
+    tags: number[];
+  }
+
+  /** Feature lists as the spec lays them out: compact array of {compact name, int16, int16, tagged fields}. */
+  function features(r: Reader): [string, number, number][] {
+    const out: [string, number, number][] = [];
+    for (let n = r.compactArrayLength(); n > 0; n--) {
+      out.push([r.compactString(), r.int16(), r.int16()]);
+      r.skipTaggedFields();
+    }
+    return out;
+  }
+
+  function read(r: Reader): { errorCode: number; apis: Map<number, [number, number]>; features: Features } {
     const errorCode = r.int16();
     const apis = new Map<number, [number, number]>();
     for (let n = r.compactArrayLength(); n > 0; n--) {
@@ -31,9 +48,19 @@ describe('ApiVersions API v4-v5 on the wire', () => {
       r.skipTaggedFields();
     }
     assert.strictEqual(r.int32(), 0, 'throttle time');
-    r.skipTaggedFields();
+    const f: Features = { supported: [], epoch: undefined, finalized: [], tags: [] };
+    for (let n = r.uvarint(); n > 0; n--) {
+      const tag = r.uvarint();
+      const end = r.uvarint() + r.pos;
+      f.tags.push(tag);
+      if (tag === 0) f.supported = features(r);
+      else if (tag === 1) f.epoch = r.int64();
+      else if (tag === 2) f.finalized = features(r);
+      assert.strictEqual(r.pos, end, `tagged field ${tag} has the size it declares`);
+      r.pos = end;
+    }
     assertConsumed(r);
-    return { errorCode, apis };
+    return { errorCode, apis, features: f };
   }
 
   it('v4 lists the implemented table, ApiVersions itself up to v5 and DescribeCluster among them', async () => {
@@ -41,7 +68,17 @@ describe('ApiVersions API v4-v5 on the wire', () => {
     assert.strictEqual(errorCode, 0);
     assert.deepStrictEqual(apis.get(18), [0, 5]);
     assert.deepStrictEqual(apis.get(60), [0, 2]);
-    assert.deepStrictEqual(apis.get(0), [0, 12], 'Produce keeps v0 in its range (librdkafka 2.0 needs it)');
+    assert.deepStrictEqual(apis.get(0), [0, 13], 'Produce keeps v0 in its range (librdkafka 2.0 needs it)');
+  });
+
+  it('v3 and v4 finalize metadata.version 4.0-IV3 (level 25) at epoch 0 and advertise no transaction.version', async () => {
+    for (const version of [3, 4]) {
+      const { features: f } = read(await ask(version));
+      assert.deepStrictEqual(f.tags, [0, 1, 2], 'SupportedFeatures, FinalizedFeaturesEpoch, FinalizedFeatures');
+      assert.deepStrictEqual(f.supported, [['metadata.version', 25, 25]]);
+      assert.deepStrictEqual(f.finalized, [['metadata.version', 25, 25]], 'name, max level, min level');
+      assert.strictEqual(f.epoch, 0, 'an epoch >= 0, so the Java client takes the finalized features');
+    }
   });
 
   it('v5 without a cluster id (a client that has no metadata yet) is answered normally', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { ProtocolError, Reader } from '../../../../src/protocol/codec/reader';
 import { Writer } from '../../../../src/protocol/codec/writer';
-import { arr, decodeStruct, encodeStruct, f } from '../../../../src/protocol/codec/schema';
+import { arr, decodeStruct, encodeStruct, f, struct } from '../../../../src/protocol/codec/schema';
 
 const hex = (b: Buffer) => b.toString('hex');
 
@@ -136,5 +136,55 @@ describe('protocol codec primitives', () => {
       true,
     );
     assert.deepStrictEqual(backFlex, { name: 'x', added: 5, ids: [1, 2], note: null });
+  });
+
+  it('tagged fields travel in the tagged section in tag order, only when not at their default, and read back', () => {
+    const schema = [
+      f('name', 'string'),
+      f('epoch', 'int64', '0+', { tag: 1, def: -1 }),
+      arr('list', [f('n', 'int16')], '0+', { tag: 0 }),
+    ];
+    const w = new Writer();
+    encodeStruct(w, schema, 0, true, { name: 'x', epoch: 7, list: [{ n: 2 }] });
+    // name | 2 tags | tag 0: 4 bytes (array of 1: int16 2, no tags) | tag 1: 8 bytes
+    const bytes = '0278' + '02' + '00' + '04' + '02' + '0002' + '00' + '01' + '08' + '0000000000000007';
+    assert.strictEqual(hex(w.toBuffer()), bytes);
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from(bytes, 'hex')), schema, 0, true), {
+      name: 'x',
+      epoch: 7,
+      list: [{ n: 2 }],
+    });
+    const none = new Writer();
+    encodeStruct(none, schema, 0, true, { name: 'x', epoch: -1, list: [] });
+    assert.strictEqual(hex(none.toBuffer()), '0278' + '00', 'defaults are not sent');
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from('027800', 'hex')), schema, 0, true), {
+      name: 'x',
+      epoch: -1,
+      list: [],
+    });
+    // an unknown tag (5) is skipped, a known one after it still read
+    const unknown = Buffer.from('0278' + '02' + '05' + '02' + 'abcd' + '01' + '08' + '0000000000000009', 'hex');
+    assert.strictEqual(decodeStruct(new Reader(unknown), schema, 0, true).epoch, 9);
+    // a tagged field whose size runs past the frame is a protocol error, not a read of the next request
+    assert.throws(
+      () => decodeStruct(new Reader(Buffer.from('0278' + '01' + '01' + '09' + '00', 'hex')), schema, 0, true),
+      ProtocolError,
+    );
+  });
+
+  it('a nullable struct is an int8 marker (-1 null, 1 present) before its fields', () => {
+    const schema = [
+      struct('cursor', [f('topicName', 'string'), f('partitionIndex', 'int32')], '0+', { nullable: true }),
+    ];
+    const w = new Writer();
+    encodeStruct(w, schema, 0, true, { cursor: { topicName: 't', partitionIndex: 3 } });
+    assert.strictEqual(hex(w.toBuffer()), '01' + '0274' + '00000003' + '00' + '00');
+    const n = new Writer();
+    encodeStruct(n, schema, 0, true, { cursor: null });
+    assert.strictEqual(hex(n.toBuffer()), 'ff' + '00');
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from('01027400000003' + '0000', 'hex')), schema, 0, true), {
+      cursor: { topicName: 't', partitionIndex: 3 },
+    });
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from('ff00', 'hex')), schema, 0, true), { cursor: null });
   });
 });

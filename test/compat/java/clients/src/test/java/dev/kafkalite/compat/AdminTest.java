@@ -10,7 +10,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.ConsumerGroupState;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -48,6 +51,41 @@ class AdminTest {
     assertEquals(Env.bootstrap(), n.host() + ":" + n.port());
     assertNotNull(r.clusterId().get());
     assertEquals(n.id(), r.controller().get().id());
+  }
+
+  @Test
+  void topicIdsAreAnsweredAtCreationDescribedAndDeleteByIdAndARecreatedTopicGetsANewOne() throws Exception {
+    String t = Env.name("admin-ids");
+    CreateTopicsResult created = admin.createTopics(List.of(new NewTopic(t, 2, (short) 1)));
+    Uuid id = created.topicId(t).get();
+    assertNotEquals(Uuid.ZERO_UUID, id);
+    assertEquals(id, admin.describeTopics(List.of(t)).allTopicNames().get().get(t).topicId());
+    // by id (Metadata v12 / DescribeTopicPartitions by name on the 4.x client)
+    TopicDescription byId =
+        admin.describeTopics(TopicCollection.ofTopicIds(List.of(id))).allTopicIds().get().get(id);
+    assertEquals(t, byId.name());
+    assertEquals(2, byId.partitions().size());
+    admin.deleteTopics(TopicCollection.ofTopicIds(List.of(id))).all().get();
+    assertFalse(admin.listTopics().names().get().contains(t));
+    Uuid again = admin.createTopics(List.of(new NewTopic(t, 1, (short) 1))).topicId(t).get();
+    assertNotEquals(id, again, "a topic created again under the same name has a new id");
+    // the old id names no topic: deleting by it fails and leaves the new topic alone
+    Throwable gone = cause(admin.deleteTopics(TopicCollection.ofTopicIds(List.of(id))).all());
+    assertInstanceOf(UnknownTopicIdException.class, gone);
+    assertTrue(admin.listTopics().names().get().contains(t));
+    admin.deleteTopics(List.of(t)).all().get();
+  }
+
+  @Test
+  void describeFeaturesFinalizesMetadataVersion25AndNoTransactionVersion() throws Exception {
+    FeatureMetadata f = admin.describeFeatures().featureMetadata().get();
+    assertEquals(Set.of("metadata.version"), f.finalizedFeatures().keySet());
+    FinalizedVersionRange mv = f.finalizedFeatures().get("metadata.version");
+    assertEquals(25, mv.maxVersionLevel(), "4.0-IV3");
+    assertEquals(25, mv.minVersionLevel());
+    assertEquals(Optional.of(0L), f.finalizedFeaturesEpoch());
+    assertEquals(Set.of("metadata.version"), f.supportedFeatures().keySet());
+    assertFalse(f.finalizedFeatures().containsKey("transaction.version"));
   }
 
   @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Kafka's own command-line tools against Kafka Lite, each started as its bin/*.sh script starts it, with what
  * they PRINT checked (not only their exit codes): kafka-topics, kafka-console-producer, kafka-console-consumer,
- * kafka-consumer-groups, kafka-configs and kafka-get-offsets.
+ * kafka-consumer-groups, kafka-configs, kafka-get-offsets, kafka-log-dirs and kafka-features.
  */
 class CommandLineToolsTest {
   private static final String B = Tool.bootstrap();
@@ -97,14 +97,34 @@ class CommandLineToolsTest {
     assertTrue(lines.get(0).startsWith("Topic: " + topic + "\t"), d::toString);
     assertTrue(lines.get(0).contains("PartitionCount: 3"), d::toString);
     assertTrue(lines.get(0).contains("ReplicationFactor: 1"), d::toString);
+    String id = topicId(d);
     Set<String> partitions = new TreeSet<>();
     for (String l : lines.subList(1, lines.size())) {
-      Matcher m = Pattern.compile("\\s*Topic: " + Pattern.quote(topic) + "\\s+Partition: (\\d+)\\s+Leader: (\\d+).*")
-          .matcher(l);
+      // Elr and LastKnownElr columns: the 4.x tool describes through DescribeTopicPartitions (API 75)
+      Matcher m = Pattern.compile("\\s*Topic: " + Pattern.quote(topic)
+          + "\\s+Partition: (\\d+)\\s+Leader: 1\\s+Replicas: 1\\s+Isr: 1\\s+Elr:\\s+LastKnownElr:\\s*").matcher(l);
       assertTrue(m.matches(), () -> "unexpected describe line: " + l);
       partitions.add(m.group(1));
     }
     assertEquals(Set.of("0", "1", "2"), partitions);
+
+    // the topic id stays with the topic, and a topic deleted and created again under its name gets a new one
+    assertEquals(id, topicId(ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic", topic)));
+    // --topic-id describes through Metadata v12, which looks the topic up by its id
+    Tool.Result byId = ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic-id", id);
+    assertTrue(byId.lines().get(0).startsWith("Topic: " + topic + "\tTopicId: " + id + "\t"), byId::toString);
+    assertTrue(byId.lines().get(0).contains("PartitionCount: 3"), byId::toString);
+    Tool.Result unknownId = Tool.run(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic-id",
+        "AAAAAAAAAAAAAAAAAAAAAQ");
+    assertTrue((unknownId.out() + unknownId.err()).contains("TopicId 'AAAAAAAAAAAAAAAAAAAAAQ' does not exist"),
+        unknownId::toString);
+    String recycled = name("cli-recycled");
+    createTopic(recycled, 1);
+    String firstId = topicId(ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic", recycled));
+    ok(Tool.TOPICS, null, "--bootstrap-server", B, "--delete", "--topic", recycled);
+    createTopic(recycled, 1);
+    String secondId = topicId(ok(Tool.TOPICS, null, "--bootstrap-server", B, "--describe", "--topic", recycled));
+    assertFalse(firstId.equals(secondId), () -> "a re-created topic has a new id, not " + firstId);
 
     Tool.Result list = ok(Tool.TOPICS, null, "--bootstrap-server", B, "--list");
     assertTrue(list.lines().contains(topic), list::toString);
@@ -257,6 +277,47 @@ class CommandLineToolsTest {
         "--entity-name", topic);
     assertFalse(d2.out().contains("retention.ms="), d2::toString);
     assertTrue(d2.out().contains("cleanup.policy=compact"), d2::toString);
+  }
+
+  /** The TopicId kafka-topics --describe prints: 22 URL-safe base64 characters, never the zero id. */
+  private static String topicId(Tool.Result describe) {
+    Matcher m = Pattern.compile("\tTopicId: ([A-Za-z0-9_-]{22})\t").matcher(describe.lines().get(0));
+    assertTrue(m.find(), () -> "no TopicId in: " + describe);
+    assertFalse(m.group(1).equals("AAAAAAAAAAAAAAAAAAAAAA"), () -> "the zero topic id: " + describe);
+    return m.group(1);
+  }
+
+  @Test
+  void logDirsDescribesTheDataDirectoryWithEachPartitionsSizeAndNoLag() throws Exception {
+    String topic = name("cli-logdirs");
+    createTopic(topic, 2);
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 20; i++) lines.append("k").append(i).append(":v").append(i).append('\n'); // keys on both
+    produce(topic, lines.toString());
+    Tool.Result r = ok(Tool.LOG_DIRS, null, "--bootstrap-server", B, "--describe", "--topic-list", topic);
+    assertTrue(r.out().contains("Received log directory information from brokers 1"), r::toString);
+    String json = r.lines().get(r.lines().size() - 1);
+    Matcher dir = Pattern.compile("\"error\":null,\"logDir\":\"([^\"]+)\"").matcher(json);
+    assertTrue(dir.find(), () -> "no log directory without error in: " + json);
+    assertTrue(dir.group(1).endsWith("/topics"), () -> "the data directory's topics folder: " + dir.group(1));
+    Matcher p = Pattern.compile("\\{\"partition\":\"" + Pattern.quote(topic)
+        + "-(\\d+)\",\"size\":(\\d+),\"offsetLag\":(\\d+),\"isFuture\":false\\}").matcher(json);
+    Map<Integer, Long> sizes = new HashMap<>();
+    while (p.find()) {
+      assertEquals("0", p.group(3), () -> "offset lag 0: " + json);
+      sizes.put(Integer.parseInt(p.group(1)), Long.parseLong(p.group(2)));
+    }
+    assertEquals(Set.of(0, 1), sizes.keySet(), json);
+    assertTrue(sizes.values().stream().allMatch(s -> s > 0), () -> "both partitions hold records: " + json);
+  }
+
+  @Test
+  void featuresDescribeShowsTheFinalizedMetadataVersionAndNoTransactionVersion() throws Exception {
+    Tool.Result r = ok(Tool.FEATURES, null, "--bootstrap-server", B, "describe");
+    List<String> features = r.lines().stream().filter(l -> l.startsWith("Feature: ")).toList();
+    assertEquals(1, features.size(), r::toString);
+    assertEquals(List.of("Feature:", "metadata.version", "SupportedMinVersion:", "4.0-IV3", "SupportedMaxVersion:",
+        "4.0-IV3", "FinalizedVersionLevel:", "4.0-IV3", "Epoch:", "0"), List.of(features.get(0).split("\\s+")));
   }
 
   @Test

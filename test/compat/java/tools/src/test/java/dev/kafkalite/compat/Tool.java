@@ -27,6 +27,8 @@ final class Tool {
   static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
   static final String CONFIGS = "org.apache.kafka.tools.ConfigCommand";
   static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
+  static final String LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand";
+  static final String FEATURES = "org.apache.kafka.tools.FeatureCommand";
 
   record Result(int exit, String out, String err) {
     List<String> lines() {
