@@ -22,6 +22,7 @@ const sections: Section[] = [
   { name: 'storage', file: './storage' },
   { name: 'groups', file: './groups' },
   { name: 'wire', file: './wire' },
+  { name: 'transactions', file: './transactions' },
   { name: 'vscode', file: './vscode' },
   { name: 'panels', file: './panels' },
   { name: 'schemas', file: './schemas' },

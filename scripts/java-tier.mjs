@@ -7,12 +7,15 @@
 //   spring   test/compat/java/spring   Spring for Apache Kafka in a Spring Boot application
 //   tools    test/compat/java/tools    Kafka's command-line tools (kafka-topics, console producer/consumer,
 //                                      kafka-consumer-groups, kafka-configs, kafka-get-offsets) as separate JVMs
+// A test may restart the broker (same data directory, same port): it POSTs to the URL in the system property
+// kafka.restart.url (`?crash=1` kills it with SIGKILL instead of SIGTERM); the answer comes once it listens again.
 // KAFKA_LITE_JAVA_PROJECTS=clients,tools runs a subset; KAFKA_LITE_JAVA_CLIENTS=4.4.0 picks the client lines.
 // Maven's local repository is the project's cache folder (.vscode-test/m2), so a second run resolves nothing
 // from the network. Fails loudly (never skips) when java or mvn is missing: scripts/ensure-system-deps.sh
 // installs them. Prints "N passing" / "N failing" per Maven run so scripts/test-all.mjs counts the JUnit tests.
 import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
+import http from 'http';
 import os from 'os';
 import path from 'path';
 import { fileURLToPath } from 'url';
@@ -59,32 +62,38 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) {
   process.exit(1);
 }
 
-function startBroker() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-java-'));
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'dist', 'cli.js'), 'serve', '--data-dir', dataDir, '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let log = '';
-  child.stderr.on('data', (d) => (log += d));
+let brokerLog = '';
+
+function startBroker(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-java-')), port = 0) {
+  const args = [path.join(root, 'dist', 'cli.js'), 'serve', '--data-dir', dataDir, '--port', String(port)];
+  if (port !== 0) args.push('--schema-registry-port', '0');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.on('data', (d) => (brokerLog += d));
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(
-      () => reject(new Error(`kafka-lite serve did not start within 20 s:\n${out}${log}`)),
+      () => reject(new Error(`kafka-lite serve did not start within 20 s:\n${out}${brokerLog}`)),
       20_000,
     );
+    const onExit = (code) => reject(new Error(`kafka-lite serve exited with ${code}:\n${out}${brokerLog}`));
+    child.on('exit', onExit);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /listening on (\S+:\d+)/.exec(out);
+      const m = /listening on (\S+):(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, dataDir, bootstrap: m[1], log: () => log });
+        child.off('exit', onExit);
+        resolve({ child, dataDir, bootstrap: `${m[1]}:${m[2]}`, port: Number(m[2]), log: () => brokerLog });
       }
     });
-    child.on('exit', (code) => reject(new Error(`kafka-lite serve exited with ${code}:\n${out}${log}`)));
+  });
+}
+
+function stopBroker(b, signal = 'SIGTERM') {
+  return new Promise((res) => {
+    if (b.child.exitCode !== null || b.child.signalCode !== null) return res();
+    b.child.once('exit', res);
+    b.child.kill(signal);
   });
 }
 
@@ -113,8 +122,28 @@ function surefireTotals(out) {
   return { run, failed: failures + errors, skipped };
 }
 
-const broker = await startBroker();
+let broker = await startBroker();
 console.log(`java tier: Kafka Lite on ${broker.bootstrap} (data in ${broker.dataDir})`);
+const control = http.createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (req.method !== 'POST' || url.pathname !== '/restart') {
+    res.writeHead(404).end('POST /restart[?crash=1]\n');
+    return;
+  }
+  const crash = url.searchParams.get('crash') === '1';
+  const t0 = Date.now();
+  stopBroker(broker, crash ? 'SIGKILL' : 'SIGTERM')
+    .then(() => startBroker(broker.dataDir, broker.port))
+    .then((b) => {
+      broker = b;
+      console.log(`java tier: broker restarted (${crash ? 'SIGKILL' : 'SIGTERM'}) in ${Date.now() - t0} ms`);
+      res.writeHead(200).end(`restarted on ${b.bootstrap}\n`);
+    })
+    .catch((e) => res.writeHead(500).end(`restart failed: ${e.message}\n`));
+});
+await new Promise((res) => control.listen(0, '127.0.0.1', res));
+const restartUrl = `http://127.0.0.1:${control.address().port}/restart`;
+console.log(`java tier: tests restart the broker with POST ${restartUrl}`);
 let failed = false;
 const summary = [];
 try {
@@ -125,6 +154,7 @@ try {
       'test',
       ...project.args,
       `-Dkafka.bootstrap=${broker.bootstrap}`,
+      `-Dkafka.restart.url=${restartUrl}`,
     ]);
     const seconds = ((Date.now() - t0) / 1000).toFixed(0);
     const t = surefireTotals(r.out);
@@ -145,8 +175,8 @@ try {
     if (r.code !== 0) failed = true;
   }
 } finally {
-  broker.child.kill('SIGTERM');
-  await new Promise((res) => broker.child.once('exit', res));
+  control.close();
+  await stopBroker(broker);
   fs.rmSync(broker.dataDir, { recursive: true, force: true });
 }
 console.log(`\njava tier:\n${summary.map((l) => `  ${l}`).join('\n')}`);

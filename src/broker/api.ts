@@ -155,6 +155,26 @@ export interface OffsetStore {
   deleteGroup(groupId: string): Promise<void>;
   deleteOffsets(groupId: string, partitions: TopicPartition[]): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
+
+  // transactional offsets (TxnOffsetCommit): held per (group, producer id) until the transaction ends
+  /**
+   * Hold offsets of a transaction: they are not the group's committed offsets until completeTxnOffsets(commit);
+   * a later call for the same partition replaces the held offset. One durable line, like commit().
+   */
+  commitTxnOffsets(
+    groupId: string,
+    producerId: number,
+    producerEpoch: number,
+    memberId: string,
+    generationId: number,
+    offsets: OffsetCommitEntry[],
+  ): Promise<void>;
+  /** The transaction ended: commit = the held offsets become committed (history included); abort = dropped. */
+  completeTxnOffsets(groupId: string, producerId: number, commit: boolean): Promise<void>;
+  /** Partitions of the group with offsets held by an open transaction (OffsetFetch RequireStable). */
+  pendingTxnPartitions(groupId: string): { topic: string; partition: number }[];
+  /** Every (group, producer id) holding offsets (the coordinator drops orphans after a restart). */
+  pendingTxnOffsets(): { groupId: string; producerId: number }[];
   close(): Promise<void>;
 }
 
@@ -180,6 +200,8 @@ export interface OffsetStoreOptions {
 
 export interface ProducerStateManager {
   initProducerId(transactionalId: string | null, current?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch>;
+  /** A new producer id (written to disk before it is returned, so ids never repeat); the transaction coordinator's source. */
+  allocateProducerId(): Promise<number>;
   /**
    * Check an idempotent batch against the partition's window before it is appended.
    * Returns the original offsets for a retried batch already stored ('duplicate'), 'append' for the next one in

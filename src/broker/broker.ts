@@ -1,8 +1,9 @@
 /**
  * Broker: the engine's one facade. It composes the log manager (storage), the group coordinator, the offset
- * store and the producer state manager, and it owns the rules that span them: the idempotent produce path
- * (check the sequence window, append, then record), offset resets (refused while a group has members), lag,
- * and deleting a topic everywhere. The wire protocol server, the in-process client and the extension all talk
+ * store, the producer state manager and the transaction coordinator, and it owns the rules that span them: the
+ * idempotent produce path (check the sequence window, append, then record), offset resets (refused while a group
+ * has members), lag, transactional offset commits (checked against the transaction and the group), and deleting
+ * a topic everywhere. The wire protocol server, the in-process client and the extension all talk
  * to this class and nothing below it.
  *
  * Who may call it: anything in-process. It never imports vscode or net.
@@ -47,6 +48,8 @@ import { describeBrokerConfigs } from './storage/configs';
 import { decodeSubscription } from './groups/consumer-protocol';
 import { openOffsetStore } from './offsets/offset-store';
 import { openProducerStateManager } from './producers/producer-state';
+import type { TransactionDescription, TransactionFilter, TransactionListing } from './transactions/coordinator';
+import { TransactionCoordinator } from './transactions/coordinator';
 import type {
   AppendResult,
   BrokerEvents,
@@ -94,7 +97,25 @@ export interface BrokerOptions {
   /** Segment files the storage engine keeps open at most (see StorageOptions.maxOpenFiles). Default 512. */
   maxOpenFiles?: number;
   logger?: Logger;
+  /**
+   * Where the transaction coordinator writes COMMIT/ABORT markers. Default: the partition logs
+   * (storage/txn-markers.ts over the log manager and the producer state); tests inject a recording fake.
+   */
+  txnMarkers?: (logs: LogManager) => TxnMarkerWriter;
+  /** Kafka's transaction.max.timeout.ms (default 900000). */
+  transactionMaxTimeoutMs?: number;
+  /** How often timed-out transactions are looked for (Kafka's ...cleanup.interval.ms, default 10000). */
+  transactionAbortCheckIntervalMs?: number;
 }
+
+/** Kafka's default transaction.timeout.ms, used when a caller names none. */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+
+/**
+ * The transaction coordinator refused a transactional batch before it reached the partition's log (Kafka's
+ * transaction partition verification): Produce answers it with logStartOffset -1, as Kafka does.
+ */
+export class TxnVerificationError extends KafkaError {}
 
 export interface ProduceOptions {
   /** Explicit partition; otherwise murmur2(key) % partitions, keyless records spread round-robin. */
@@ -155,6 +176,9 @@ export class Broker {
     readonly groups: GroupCoordinator,
     readonly offsets: OffsetStore,
     readonly producers: ProducerStateManager & ProducerTransactionState,
+    /** The transaction coordinator; also the produce path's TxnPartitionVerifier. */
+    readonly transactions: TransactionCoordinator,
+    txnMarkers: TxnMarkerWriter,
     clock: Clock,
     opts: BrokerOptions,
     events: EventEmitter,
@@ -165,7 +189,7 @@ export class Broker {
     this.defaultPartitions = opts.defaultPartitions ?? 1;
     this.initialRebalanceDelayMs = opts.initialRebalanceDelayMs ?? DEFAULT_INITIAL_REBALANCE_DELAY_MS;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
-    this.txnMarkers = new LogTxnMarkerWriter({ logs, producers, clock, onEvent: (e, p) => this.emit(e, p) });
+    this.txnMarkers = txnMarkers;
     const dropIndex = () => (this.topicIdIndex = undefined);
     events.on('topicCreated', dropIndex);
     events.on('topicDeleted', dropIndex);
@@ -214,9 +238,36 @@ export class Broker {
       logger,
       onEvent,
     });
+    let transactions: TransactionCoordinator | undefined;
     try {
       const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
-      const broker = new Broker(dataDir, logs, groups, offsets, producers, clock, opts, emitter);
+      // The marker writer emits 'txnMarker' once a marker is fsynced (the Broker re-emits it, as every event).
+      const markers = opts.txnMarkers?.(logs) ?? new LogTxnMarkerWriter({ logs, producers, clock, onEvent });
+      try {
+        transactions = TransactionCoordinator.open({
+          dir: metaDir,
+          clock,
+          logger,
+          markers,
+          producerIds: producers,
+          offsets,
+          partitionExists: (topic, partition) => {
+            const t = logs.getTopic(topic);
+            return !!t && Number.isInteger(partition) && partition >= 0 && partition < t.partitions;
+          },
+          maxTimeoutMs: opts.transactionMaxTimeoutMs,
+          abortCheckIntervalMs: opts.transactionAbortCheckIntervalMs,
+          onEvent,
+        });
+        await transactions.recover();
+      } catch (e) {
+        await transactions?.close().catch(() => undefined);
+        await producers.close().catch(() => undefined);
+        throw e;
+      }
+      const broker = new Broker(dataDir, logs, groups, offsets, producers, transactions, markers, clock, opts, emitter);
+      // The produce path asks the coordinator whether a transactional batch's partition is in its transaction.
+      broker.useTxnPartitionVerifier(transactions);
       broker.recoveries = recoveries;
       return broker;
     } catch (e) {
@@ -508,7 +559,7 @@ export class Broker {
     const h = headers[0];
     const code = verifier.verify(transactionalId, h.producerId, h.producerEpoch, { topic, partition });
     if (code !== ErrorCode.NONE)
-      throw new KafkaError(
+      throw new TxnVerificationError(
         code as ErrorCode,
         `the transaction coordinator refused a transactional batch of "${transactionalId}" (producer ${h.producerId}, epoch ${h.producerEpoch}) for ${topic}-${partition}`,
       );
@@ -835,12 +886,130 @@ export class Broker {
 
   // ------------------------------------------------------------------ idempotent producer
 
-  initProducerId(transactionalId: string | null = null, current?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch> {
+  /**
+   * InitProducerId. Without a transactional id (null): an idempotent producer's id (or its epoch bumped when it
+   * names its current id). With one: the transaction coordinator's id and epoch for it (fencing older producers,
+   * aborting their open transaction first); transactionTimeoutMs is its transaction.timeout.ms.
+   */
+  initProducerId(
+    transactionalId: string | null = null,
+    current?: ProducerIdAndEpoch,
+    transactionTimeoutMs = DEFAULT_TRANSACTION_TIMEOUT_MS,
+  ): Promise<ProducerIdAndEpoch> {
+    this.assertOpen();
+    if (transactionalId !== null)
+      return this.transactions.initProducerId(transactionalId, transactionTimeoutMs, current);
     return this.producers.initProducerId(transactionalId, current);
   }
 
   producerState(topic: string, partition: number): ProducerPartitionState[] {
     return this.producers.state(topic, partition);
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /** AddPartitionsToTxn; see TransactionCoordinator.addPartitions. */
+  addPartitionsToTxn(
+    transactionalId: string,
+    producerId: number,
+    producerEpoch: number,
+    partitions: readonly TopicPartition[],
+  ): { topic: string; partition: number; errorCode: number }[] {
+    return this.transactions.addPartitions(transactionalId, producerId, producerEpoch, partitions);
+  }
+
+  /** AddOffsetsToTxn; see TransactionCoordinator.addOffsets. */
+  addOffsetsToTxn(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): void {
+    this.transactions.addOffsets(transactionalId, producerId, producerEpoch, groupId);
+  }
+
+  /** EndTxn; see TransactionCoordinator.endTxn. */
+  endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
+    return this.transactions.endTxn(transactionalId, producerId, producerEpoch, commit);
+  }
+
+  /**
+   * TxnOffsetCommit: offsets held in the producer's transaction until it commits (dropped on abort). The
+   * transaction must be Ongoing with the group added (AddOffsetsToTxn); a generation or member id (v3+) is
+   * checked against the group as OffsetCommit does, an instance id against the member that holds it. Returns one
+   * error code per entry (0 = held).
+   */
+  async txnOffsetCommit(req: {
+    transactionalId: string;
+    groupId: string;
+    producerId: number;
+    producerEpoch: number;
+    generationId: number;
+    memberId: string;
+    groupInstanceId: string | null;
+    offsets: OffsetCommitEntry[];
+  }): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const all = (errorCode: number) => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
+    const txnError = this.transactions.checkTxnOffsetCommit(
+      req.transactionalId,
+      req.producerId,
+      req.producerEpoch,
+      req.groupId,
+    );
+    if (txnError !== ErrorCode.NONE) return all(txnError);
+    if (req.generationId >= 0 || req.memberId !== '') {
+      if (req.groupInstanceId !== null) {
+        let holder: string | undefined;
+        try {
+          holder = this.groups
+            .describe(req.groupId)
+            .members.find((m) => m.groupInstanceId === req.groupInstanceId)?.memberId;
+        } catch {
+          holder = undefined;
+        }
+        if (holder !== undefined && holder !== req.memberId) return all(ErrorCode.FENCED_INSTANCE_ID);
+      }
+      const groupError = this.groups.validateCommit(req.groupId, req.generationId, req.memberId);
+      if (groupError !== ErrorCode.NONE) return all(groupError);
+    }
+    const ok: OffsetCommitEntry[] = [];
+    const out: { topic: string; partition: number; errorCode: number }[] = [];
+    for (const o of req.offsets) {
+      const t = this.logs.getTopic(o.topic);
+      let errorCode: number = ErrorCode.NONE;
+      if (!t || o.partition < 0 || o.partition >= t.partitions) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (o.metadata !== null && o.metadata.length > 4096) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      else ok.push(o);
+      out.push({ topic: o.topic, partition: o.partition, errorCode });
+    }
+    if (ok.length > 0)
+      await this.offsets.commitTxnOffsets(
+        req.groupId,
+        req.producerId,
+        req.producerEpoch,
+        req.memberId,
+        req.generationId,
+        ok,
+      );
+    return out;
+  }
+
+  /** Partitions of the group whose offsets an open transaction holds (OffsetFetch RequireStable answers them 88). */
+  pendingTxnOffsetPartitions(groupId: string): { topic: string; partition: number }[] {
+    return this.offsets.pendingTxnPartitions(groupId);
+  }
+
+  describeTransaction(transactionalId: string): TransactionDescription | undefined {
+    return this.transactions.describe(transactionalId);
+  }
+
+  listTransactions(filter?: TransactionFilter): TransactionListing[] {
+    return this.transactions.list(filter);
+  }
+
+  /** Abort a transactional id's open transaction by hand (its producer is fenced), as kafka-transactions.sh abort. */
+  abortTransaction(transactionalId: string): Promise<TransactionDescription> {
+    return this.transactions.abortTransaction(transactionalId);
+  }
+
+  /** Write an ABORT marker for a hanging transaction on one partition (no coordinator state owns it). */
+  abortHangingTransaction(tp: TopicPartition, producerId: number, producerEpoch: number): Promise<number> {
+    return this.transactions.abortHangingPartition(tp, producerId, producerEpoch);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -869,6 +1038,7 @@ export class Broker {
         }
       }
     };
+    await step('the transaction log', () => this.transactions.close());
     await step('the producer state', () => this.producers.close());
     await step('the offsets log', () => this.offsets.close());
     await step('the log', () => this.logs.close());

@@ -310,4 +310,6 @@ export interface BrokerEvents {
   /** Recovery after an unclean shutdown cut a torn or corrupt tail. */
   recoveryTruncated: { topic: string; partition: number; bytes: number; reason: string };
   log: { level: 'info' | 'warn' | 'error'; message: string };
+  /** A transactional id changed state (src/broker/transactions): the Transactions view refreshes from it. */
+  transactionChanged: { transactionalId: string; state: string; producerId: number; producerEpoch: number };
 }

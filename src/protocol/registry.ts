@@ -21,6 +21,11 @@ import { createTopics } from './apis/19-create-topics';
 import { deleteTopics } from './apis/20-delete-topics';
 import { deleteRecords } from './apis/21-delete-records';
 import { initProducerId } from './apis/22-init-producer-id';
+import { addPartitionsToTxn } from './apis/24-add-partitions-to-txn';
+import { addOffsetsToTxn } from './apis/25-add-offsets-to-txn';
+import { endTxn } from './apis/26-end-txn';
+import { writeTxnMarkers } from './apis/27-write-txn-markers';
+import { txnOffsetCommit } from './apis/28-txn-offset-commit';
 import { describeConfigs } from './apis/32-describe-configs';
 import { alterConfigs } from './apis/33-alter-configs';
 import { describeLogDirs } from './apis/35-describe-log-dirs';
@@ -29,6 +34,9 @@ import { deleteGroups } from './apis/42-delete-groups';
 import { incrementalAlterConfigs } from './apis/44-incremental-alter-configs';
 import { offsetDelete } from './apis/47-offset-delete';
 import { describeCluster } from './apis/60-describe-cluster';
+import { describeProducers } from './apis/61-describe-producers';
+import { describeTransactions } from './apis/65-describe-transactions';
+import { listTransactions } from './apis/66-list-transactions';
 import { describeTopicPartitions } from './apis/75-describe-topic-partitions';
 
 export const API_MODULES: ApiModule[] = [
@@ -50,6 +58,11 @@ export const API_MODULES: ApiModule[] = [
   deleteTopics,
   deleteRecords,
   initProducerId,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  writeTxnMarkers,
+  txnOffsetCommit,
   describeConfigs,
   alterConfigs,
   describeLogDirs,
@@ -58,6 +71,9 @@ export const API_MODULES: ApiModule[] = [
   incrementalAlterConfigs,
   offsetDelete,
   describeCluster,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
   describeTopicPartitions,
 ];
 

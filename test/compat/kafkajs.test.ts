@@ -333,34 +333,6 @@ describe('kafkajs against Kafka Lite', function () {
     }
   });
 
-  it('a transactional producer is refused at once with a reason in the broker log (transactions are not implemented)', async () => {
-    const p = kafka.producer({
-      transactionalId: 'compat-tx',
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: { retries: 1, initialRetryTime: 50 },
-    });
-    toDisconnect.push(p);
-    await assert.rejects(
-      (async () => {
-        await p.connect();
-        const tx = await p.transaction();
-        await tx.send({ topic: 'tx-topic', messages: [{ key: 'k', value: 'v' }] });
-        await tx.commit();
-      })(),
-      (e: Error & { type?: string }) => e.type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-    );
-    assert.ok(
-      k.logs.some((l) =>
-        /InitProducerId refused \(53\): transactions are not supported by Kafka Lite \(transactional id "compat-tx"\)/.test(
-          l,
-        ),
-      ),
-      k.logs.slice(-5).join('\n'),
-    );
-    assert.strictEqual(k.broker.getTopic('tx-topic'), undefined, 'nothing was written');
-  });
-
   it('data written over the wire survives a broker restart', async () => {
     const p = producer();
     await p.connect();

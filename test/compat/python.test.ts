@@ -4,8 +4,9 @@
  * (.vscode-test/py-venv) with the versions pinned in test/compat/python/requirements.txt; each case runs a script
  * from test/compat/python/ under that venv's python with the bootstrap address. The script prints one JSON object,
  * and this file checks it against the records the script was told to send and against what the engine stored.
- * The client versions the run used are printed. A missing interpreter, venv module or wheel is a failure, never a
- * skip (the error names it and the command that installs it).
+ * confluent_transactions.py drives librdkafka's transactional producer (commit, abort, consume-transform-produce,
+ * fencing) and both isolation levels. The client versions the run used are printed. A missing interpreter, venv
+ * module or wheel is a failure, never a skip (the error names it and the command that installs it).
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
@@ -179,5 +180,52 @@ describe('Python clients (kafka-python, confluent-kafka) against Kafka Lite', fu
       [0, count / 2],
       [1, count / 2],
     ]);
+  });
+  describe('confluent-kafka transactions', () => {
+    type Read = [number, string][];
+    const values = (r: Read) => r.map(([, v]) => v);
+
+    it('commit and abort: read_committed reads the committed records only, read_uncommitted every one', async () => {
+      const r = await runPython('confluent_transactions.py', [k.bootstrap, 'commit-abort', 'pyca']);
+      // a 0, b 1, COMMIT 2, x 3, y 4, ABORT 5, c 6, COMMIT 7
+      assert.deepStrictEqual(r.committed, [
+        [0, 'a'],
+        [1, 'b'],
+        [6, 'c'],
+      ]);
+      assert.deepStrictEqual(values(r.uncommitted as Read), ['a', 'b', 'x', 'y', 'c']);
+      assert.strictEqual(k.broker.partitionInfo('pyca-ca', 0).logEndOffset, 8, 'five records and three markers');
+    });
+
+    it('isolation.level: read_committed ends at the last stable offset of an open transaction, read_uncommitted at the high watermark', async () => {
+      const r = await runPython('confluent_transactions.py', [k.bootstrap, 'open', 'pyopen']);
+      const during = r.during as { committed: Read; uncommitted: Read };
+      const after = r.after as { committed: Read; uncommitted: Read };
+      assert.deepStrictEqual(values(during.committed), ['before'], 'the open transaction is not read yet');
+      assert.deepStrictEqual(values(during.uncommitted), ['before', 'p1', 'p2']);
+      assert.deepStrictEqual(values(after.committed), ['before', 'p1', 'p2'], 'readable once committed');
+    });
+
+    it('consume-transform-produce: send_offsets_to_transaction commits the input offsets with the output', async () => {
+      const r = await runPython('confluent_transactions.py', [k.bootstrap, 'ctp', 'pyctp']);
+      assert.deepStrictEqual(r.input, ['one', 'two', 'three']);
+      assert.strictEqual(r.committedOffset, 3, 'the client reads back the offset committed by the transaction');
+      const out = r.output as { committed: Read };
+      assert.deepStrictEqual(values(out.committed), ['ONE', 'TWO', 'THREE']);
+      const stored = k.broker.fetchOffsets('pyctp-group', [{ topic: 'pyctp-in', partitions: [0] }]);
+      assert.deepStrictEqual(
+        stored.map((c) => c.offset),
+        [3],
+      );
+    });
+
+    it('fencing: a second producer with the same transactional.id aborts the first one, whose next call fails fatally', async () => {
+      const r = await runPython('confluent_transactions.py', [k.bootstrap, 'fence', 'pyfence']);
+      const error = r.error as { name: string; fatal: boolean } | null;
+      assert.ok(error, 'the fenced producer must fail');
+      assert.strictEqual(error.fatal, true, `a fatal error, got ${JSON.stringify(error)}`);
+      assert.deepStrictEqual(values(r.committed as Read), ['winner']);
+      assert.deepStrictEqual(values(r.uncommitted as Read), ['zombie', 'winner'], 'the zombie record was aborted');
+    });
   });
 });

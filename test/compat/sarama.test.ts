@@ -5,7 +5,8 @@
  * PATH (or /usr/local/go/bin/go) that is at least as new as go.mod's `go` line; modules and build cache live in
  * the cache folder (.vscode-test/go-mod, .vscode-test/go-build), so only the first run downloads. It prints one
  * JSON object that this file checks against what it was told to send and against what the engine stored; the Go
- * and Sarama versions the binary was built with are printed. A missing or too old Go is a failure, never a skip.
+ * and Sarama versions the binary was built with are printed. test/compat/go/txn is Sarama's transactional producer
+ * with a ReadCommitted and a ReadUncommitted consumer. A missing or too old Go is a failure, never a skip.
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
@@ -78,6 +79,7 @@ describe('Sarama (Go) against Kafka Lite', function () {
   let k: Running;
   let buildDir: string;
   let bin: string;
+  let txnBin: string;
 
   before(async function () {
     this.timeout(600000); // the first run downloads the modules into the cache folder
@@ -101,6 +103,14 @@ describe('Sarama (Go) against Kafka Lite', function () {
     };
     const r = spawnSync(go, ['build', '-o', bin, '.'], { cwd: moduleDir, encoding: 'utf8', env, timeout: 540000 });
     assert.strictEqual(r.status, 0, `${go} build of ${moduleDir} failed:\n${r.stdout}\n${r.stderr}`);
+    txnBin = path.join(buildDir, 'sarama_txn');
+    const t = spawnSync(go, ['build', '-o', txnBin, './txn'], {
+      cwd: moduleDir,
+      encoding: 'utf8',
+      env,
+      timeout: 540000,
+    });
+    assert.strictEqual(t.status, 0, `${go} build of ${moduleDir}/txn failed:\n${t.stdout}\n${t.stderr}`);
     const m = spawnSync(go, ['version', '-m', bin], { encoding: 'utf8', env });
     const sarama = /^\s*dep\s+github\.com\/IBM\/sarama\s+(\S+)/m.exec(m.stdout)?.[1];
     assert.ok(sarama, `the built program does not record github.com/IBM/sarama as a dependency:\n${m.stdout}`);
@@ -183,5 +193,23 @@ describe('Sarama (Go) against Kafka Lite', function () {
     );
     assert.strictEqual(r.groupState, 'Empty', 'after Close the member has left');
     assert.strictEqual(r.groupProtocol, 'consumer');
+  });
+
+  it('a transactional SyncProducer commits and aborts; a ReadCommitted consumer skips the aborted record', async () => {
+    const r = await runJsonProgram(txnBin, [k.bootstrap, 'sarama-txn'], 'sarama txn');
+    // a 0, b 1, COMMIT 2, x 3, ABORT 4, c 5, COMMIT 6
+    assert.deepStrictEqual(r.committed, [
+      [0, 'a'],
+      [1, 'b'],
+      [5, 'c'],
+    ]);
+    assert.deepStrictEqual(r.uncommitted, [
+      [0, 'a'],
+      [1, 'b'],
+      [3, 'x'],
+      [5, 'c'],
+    ]);
+    assert.strictEqual(k.broker.partitionInfo('sarama-txn', 0).logEndOffset, 7, 'four records and three markers');
+    assert.strictEqual(k.broker.describeTransaction('sarama-txn-sarama-txn')?.state, 'CompleteCommit');
   });
 });

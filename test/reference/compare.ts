@@ -66,7 +66,8 @@ function records(buf: Buffer, names: Names): Json {
     isControl: b.isControl,
     records: b.records.map((r) => ({
       offset: r.offset,
-      timestamp: r.timestamp,
+      // A COMMIT/ABORT marker is stamped with the broker's clock when the coordinator writes it.
+      timestamp: b.isControl ? '<time>' : r.timestamp,
       key: text(r.key),
       value: text(r.value),
       headers: r.headers.map((h) => ({ key: h.key, value: text(h.value) })),

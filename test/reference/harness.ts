@@ -298,7 +298,14 @@ export function fetch(
   topicName: string,
   partition: number,
   fetchOffset: number,
-  opts: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; partitionMaxBytes?: number } = {},
+  opts: {
+    maxWaitMs?: number;
+    minBytes?: number;
+    maxBytes?: number;
+    partitionMaxBytes?: number;
+    /** 0 read_uncommitted (default), 1 read_committed. */
+    isolationLevel?: 0 | 1;
+  } = {},
 ): Promise<Msg> {
   return c.request(
     API.Fetch,
@@ -308,7 +315,7 @@ export function fetch(
       maxWaitMs: opts.maxWaitMs ?? 0,
       minBytes: opts.minBytes ?? 1,
       maxBytes: opts.maxBytes ?? 52428800,
-      isolationLevel: 0,
+      isolationLevel: opts.isolationLevel ?? 0,
       sessionId: 0,
       sessionEpoch: -1,
       topics: [

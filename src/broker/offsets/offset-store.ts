@@ -22,7 +22,13 @@
  * `historyLimit` commits, oldest first; a commit call is one line, so after a crash it is there whole or not at
  * all; when the write fails (a full disk) the call throws and nothing changes, in memory or on disk.
  *
- * Callers: Broker only (validation of group membership and topic existence happens there).
+ * Transactional offsets (TxnOffsetCommit) are held per (group, producer id) and are not the group's committed
+ * offsets until completeTxnOffsets(commit): a `tc` line holds them, a `te` line ends the transaction (commit: they
+ * become committed offsets, history included; abort: dropped). Held offsets survive a crash and a compaction
+ * (written again as `tc` lines); the transaction coordinator decides their end, also after a restart.
+ *
+ * Callers: Broker only (validation of group membership and topic existence happens there), and the transaction
+ * coordinator (completeTxnOffsets, pendingTxnOffsets).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -35,7 +41,7 @@ import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
 import type { TopicPartition, TopicPartitionKey } from '../../shared/topic-partition';
-import { topicPartitionKey } from '../../shared/topic-partition';
+import { topicPartitionKey, TopicPartitionMap } from '../../shared/topic-partition';
 
 interface OffsetDoc {
   groupId: string;
@@ -64,7 +70,24 @@ type Entry =
   | { dg: string }
   | { dt: string }
   /** do: some partitions' offsets of one group were deleted (OffsetDelete): group, [topic, partition][] */
-  | { do: [string, [string, number][]] };
+  | { do: [string, [string, number][]] }
+  /**
+   * tc: offsets held by a transaction (TxnOffsetCommit), not committed yet: group, producer id, producer epoch,
+   * member, generation, time, [topic, partition, offset, metadata, leader epoch?][]. A later tc line of the same
+   * group and producer adds to (and for the same partition replaces) what it holds.
+   */
+  | { tc: [string, number, number, string, number, number, [string, number, number, string | null, number?][]] }
+  /** te: the transaction of that producer ended: group, producer id, 1 = commit (held offsets applied) / 0 = abort, time */
+  | { te: [string, number, 0 | 1, number] };
+
+/** Offsets one producer's open transaction holds for one group. */
+interface PendingTxn {
+  producerEpoch: number;
+  memberId: string;
+  generationId: number;
+  timestamp: number;
+  offsets: TopicPartitionMap<{ offset: number; metadata: string | null; leaderEpoch: number }>;
+}
 
 const LOG_FILE = 'offsets.log';
 const LEGACY_NEDB_FILE = 'offsets.db';
@@ -135,6 +158,32 @@ function checkLine(buf: Buffer, start: number, nl: number): Entry | string {
   }
 }
 
+function pendingLine(
+  groupId: string,
+  producerId: number,
+  producerEpoch: number,
+  memberId: string,
+  generationId: number,
+  timestamp: number,
+  offsets: { topic: string; partition: number; offset: number; metadata: string | null; leaderEpoch: number }[],
+): Entry {
+  return {
+    tc: [
+      groupId,
+      producerId,
+      producerEpoch,
+      memberId,
+      generationId,
+      timestamp,
+      offsets.map((o): [string, number, number, string | null, number?] =>
+        o.leaderEpoch >= 0
+          ? [o.topic, o.partition, o.offset, o.metadata, o.leaderEpoch]
+          : [o.topic, o.partition, o.offset, o.metadata],
+      ),
+    ],
+  };
+}
+
 export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetStore> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const logPath = path.join(opts.dir, LOG_FILE);
@@ -169,6 +218,8 @@ export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetS
 class LogOffsetStore implements OffsetStore {
   /** group -> key -> doc (the read path). */
   private readonly groups = new Map<string, Map<TopicPartitionKey, OffsetDoc>>();
+  /** group -> producer id -> offsets its open transaction holds (TxnOffsetCommit, until the transaction ends). */
+  private readonly pending = new Map<string, Map<number, PendingTxn>>();
   private closed = false;
   private fd = -1;
   private size = 0;
@@ -188,20 +239,40 @@ class LogOffsetStore implements OffsetStore {
   apply(e: Entry): void {
     if ('c' in e) {
       const [groupId, memberId, generationId, timestamp, offsets] = e.c;
-      const docs = this.docsOf(groupId, true)!;
-      for (const [topic, partition, offset, metadata, epoch] of offsets) {
-        const id = topicPartitionKey(topic, partition);
-        let d = docs.get(id);
-        if (!d) {
-          d = { groupId, topic, partition, offset, metadata, leaderEpoch: -1, history: [] };
-          docs.set(id, d);
-        }
-        d.offset = offset;
-        d.metadata = metadata;
-        d.leaderEpoch = epochOf(epoch);
-        d.history.push({ offset, memberId, generationId, timestamp });
-        if (d.history.length > this.opts.historyLimit) d.history.splice(0, d.history.length - this.opts.historyLimit);
+      for (const [topic, partition, offset, metadata, epoch] of offsets)
+        this.setCommitted(groupId, topic, partition, offset, metadata, epochOf(epoch), {
+          offset,
+          memberId,
+          generationId,
+          timestamp,
+        });
+    } else if ('tc' in e) {
+      const [groupId, producerId, producerEpoch, memberId, generationId, timestamp, offsets] = e.tc;
+      let byProducer = this.pending.get(groupId);
+      if (!byProducer) this.pending.set(groupId, (byProducer = new Map()));
+      let p = byProducer.get(producerId);
+      if (!p) {
+        p = { producerEpoch, memberId, generationId, timestamp, offsets: new TopicPartitionMap() };
+        byProducer.set(producerId, p);
       }
+      Object.assign(p, { producerEpoch, memberId, generationId, timestamp });
+      for (const [topic, partition, offset, metadata, epoch] of offsets)
+        p.offsets.set(topic, partition, { offset, metadata, leaderEpoch: epochOf(epoch) });
+    } else if ('te' in e) {
+      const [groupId, producerId, commit, timestamp] = e.te;
+      const byProducer = this.pending.get(groupId);
+      const p = byProducer?.get(producerId);
+      if (!byProducer || !p) return;
+      byProducer.delete(producerId);
+      if (byProducer.size === 0) this.pending.delete(groupId);
+      if (commit !== 1) return;
+      for (const [tp, o] of p.offsets.entries())
+        this.setCommitted(groupId, tp.topic, tp.partition, o.offset, o.metadata, o.leaderEpoch, {
+          offset: o.offset,
+          memberId: p.memberId,
+          generationId: p.generationId,
+          timestamp,
+        });
     } else if ('s' in e) {
       const [groupId, topic, partition, offset, metadata, history, epoch] = e.s;
       this.docsOf(groupId, true)!.set(topicPartitionKey(topic, partition), {
@@ -217,6 +288,7 @@ class LogOffsetStore implements OffsetStore {
       });
     } else if ('dg' in e) {
       this.groups.delete(e.dg);
+      this.pending.delete(e.dg);
     } else if ('do' in e) {
       const [groupId, partitions] = e.do;
       const docs = this.groups.get(groupId);
@@ -229,7 +301,31 @@ class LogOffsetStore implements OffsetStore {
         for (const [id, d] of docs) if (d.topic === e.dt) docs.delete(id);
         if (docs.size === 0) this.groups.delete(g);
       }
+      for (const byProducer of this.pending.values()) for (const p of byProducer.values()) p.offsets.deleteTopic(e.dt);
     }
+  }
+
+  private setCommitted(
+    groupId: string,
+    topic: string,
+    partition: number,
+    offset: number,
+    metadata: string | null,
+    leaderEpoch: number,
+    h: CommitHistoryEntry,
+  ): void {
+    const docs = this.docsOf(groupId, true)!;
+    const id = topicPartitionKey(topic, partition);
+    let d = docs.get(id);
+    if (!d) {
+      d = { groupId, topic, partition, offset, metadata, leaderEpoch: -1, history: [] };
+      docs.set(id, d);
+    }
+    d.offset = offset;
+    d.metadata = metadata;
+    d.leaderEpoch = leaderEpoch;
+    d.history.push(h);
+    if (d.history.length > this.opts.historyLimit) d.history.splice(0, d.history.length - this.opts.historyLimit);
   }
 
   /** One-time import of the first version's nedb datastore. */
@@ -273,6 +369,21 @@ class LogOffsetStore implements OffsetStore {
         lines.push(encodeOffsetLogLine({ s }));
       }
     }
+    for (const [groupId, byProducer] of this.pending)
+      for (const [producerId, p] of byProducer)
+        lines.push(
+          encodeOffsetLogLine(
+            pendingLine(
+              groupId,
+              producerId,
+              p.producerEpoch,
+              p.memberId,
+              p.generationId,
+              p.timestamp,
+              [...p.offsets.entries()].map(([tp, o]) => ({ topic: tp.topic, partition: tp.partition, ...o })),
+            ),
+          ),
+        );
     const body = Buffer.concat(lines);
     const tmp = `${this.logPath}.tmp`;
     const tfd = fs.openSync(tmp, 'w');
@@ -358,6 +469,60 @@ class LogOffsetStore implements OffsetStore {
     this.apply(entry);
   }
 
+  async commitTxnOffsets(
+    groupId: string,
+    producerId: number,
+    producerEpoch: number,
+    memberId: string,
+    generationId: number,
+    offsets: OffsetCommitEntry[],
+  ): Promise<void> {
+    for (const o of offsets) {
+      if (!Number.isInteger(o.offset) || o.offset < -1) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `offset ${o.offset} for ${o.topic}-${o.partition} is not a valid offset`,
+        );
+      }
+    }
+    const entry = pendingLine(
+      groupId,
+      producerId,
+      producerEpoch,
+      memberId,
+      generationId,
+      this.opts.clock.now(),
+      offsets.map((o) => ({ ...o, leaderEpoch: o.leaderEpoch ?? -1 })),
+    );
+    this.append(entry, `the transactional offsets of group "${groupId}" (producer ${producerId})`);
+    this.apply(entry);
+  }
+
+  async completeTxnOffsets(groupId: string, producerId: number, commit: boolean): Promise<void> {
+    if (!this.pending.get(groupId)?.has(producerId)) return;
+    const entry: Entry = { te: [groupId, producerId, commit ? 1 : 0, this.opts.clock.now()] };
+    this.append(
+      entry,
+      `the ${commit ? 'commit' : 'abort'} of the transactional offsets of group "${groupId}" (producer ${producerId})`,
+    );
+    this.apply(entry);
+  }
+
+  pendingTxnPartitions(groupId: string): { topic: string; partition: number }[] {
+    const byProducer = this.pending.get(groupId);
+    if (!byProducer) return [];
+    const seen = new TopicPartitionMap<true>();
+    for (const p of byProducer.values()) for (const tp of p.offsets.keys()) seen.set(tp.topic, tp.partition, true);
+    return [...seen.keys()];
+  }
+
+  pendingTxnOffsets(): { groupId: string; producerId: number }[] {
+    const out: { groupId: string; producerId: number }[] = [];
+    for (const [groupId, byProducer] of this.pending)
+      for (const producerId of byProducer.keys()) out.push({ groupId, producerId });
+    return out;
+  }
+
   fetch(groupId: string, topics: { topic: string; partitions: number[] }[] | null): CommittedOffset[] {
     const docs = this.groups.get(groupId);
     if (topics === null) {
@@ -421,6 +586,8 @@ class LogOffsetStore implements OffsetStore {
   async deleteTopic(topic: string): Promise<void> {
     let any = false;
     for (const docs of this.groups.values()) for (const d of docs.values()) if (d.topic === topic) any = true;
+    for (const byProducer of this.pending.values())
+      for (const p of byProducer.values()) for (const tp of p.offsets.keys()) if (tp.topic === topic) any = true;
     if (!any) return;
     const entry: Entry = { dt: topic };
     this.append(entry, `the deletion of topic "${topic}"'s offsets`);

@@ -265,10 +265,14 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
     ) {
       return { producerId: current.producerId, producerEpoch: current.producerEpoch + 1 };
     }
+    return { producerId: await this.allocateProducerId(), producerEpoch: 0 };
+  }
+
+  async allocateProducerId(): Promise<number> {
     const producerId = this.nextProducerId;
     writeJsonAtomic(this.idsFile, { nextProducerId: producerId + 1 });
     this.nextProducerId = producerId + 1;
-    return { producerId, producerEpoch: 0 };
+    return producerId;
   }
 
   check(

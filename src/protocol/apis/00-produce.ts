@@ -23,7 +23,7 @@
  * A transactional batch without a transactional id is TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53); a control batch
  * from a client is INVALID_RECORD.
  */
-import type { Broker } from '../../broker/broker';
+import { type Broker, TxnVerificationError } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
 import { MAGIC_V2, OFFSET_MAGIC } from '../../broker/storage/record-batch';
 import { arr, f } from '../codec/schema';
@@ -241,7 +241,11 @@ async function produceByNames(ctx: RequestContext, req: ProduceRequest): Promise
         } catch (e) {
           res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
           res.errorMessage = errorMessageOf(e);
-          res.logStartOffset = beforeLog ? -1 : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
+          // Refused before the log (a cut record set, the transaction verifier): no log start offset, as Kafka.
+          res.logStartOffset =
+            beforeLog || e instanceof TxnVerificationError
+              ? -1
+              : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
           if (e instanceof KafkaError) {
             res.recordErrors = e.recordErrors.map((r) => ({
               batchIndex: r.batchIndex,

@@ -1,12 +1,11 @@
 /**
- * Fetch (key 1), v4-18 (flexible from v12), sessionless (session id 0). Batches are always record batch v2 (no
- * down-conversion). Per partition: whole batches from the one containing the fetch offset (the engine's read), the
- * high watermark, the last stable offset (first offset of the earliest open transaction, else the high watermark),
- * log start offset; a partition whose read fails (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka
- * does. IsolationLevel 1 (read_committed) returns only batches below the last stable offset and, as
- * AbortedTransactions, the aborted transactions overlapping them (an empty list when none); read_uncommitted answers
- * null there, except for an unknown topic or partition, which Kafka answers before reading with an empty list.
- * Limits: PartitionMaxBytes per
+ * Fetch (key 1), v4-18 (flexible from v12; topics by id from v13), sessionless (session id 0). Batches are
+ * always record batch v2 (no down-conversion). Per partition: whole batches from the one containing the fetch offset (the engine's read), the high watermark, the last stable offset
+ * (first offset of the earliest open transaction, else the high watermark), log start offset; a partition whose
+ * read fails (OFFSET_OUT_OF_RANGE) answers -1 for all three offsets, as Kafka does. IsolationLevel 1
+ * (read_committed) returns only batches below the last stable offset and, as AbortedTransactions, the aborted
+ * transactions overlapping them (an empty list when none); read_uncommitted answers null there, except for an
+ * unknown topic or partition, which Kafka answers before reading with an empty list. Limits: PartitionMaxBytes per
  * partition and MaxBytes overall, but the first non-empty partition always gets at least one whole batch. Long
  * poll: when fewer than MinBytes are available the request parks until an 'append' to one of its partitions
  * brings enough (a transaction marker is an append: a read_committed poll wakes when the last stable offset moves),

@@ -5,11 +5,13 @@
  * offset -1, leader epoch -1, metadata "". v5+ return the committed leader epoch the client sent with OffsetCommit
  * v6+ (-1 when it sent none).
  *
- * requireStable (v7+) asks the broker to hold back offsets that a transaction has committed but not yet
- * completed (UNSTABLE_OFFSET_COMMIT). Kafka Lite has no transactions, so no offset is ever pending and that error
- * is never answered. v9's member id and epoch belong to the new consumer group protocol (KIP-848), which Kafka Lite
+ * requireStable (v7+) asks the broker to hold back offsets of partitions where an open transaction holds offsets
+ * (TxnOffsetCommit, not committed or aborted yet): such a partition answers UNSTABLE_OFFSET_COMMIT (88) with offset
+ * -1 and the client retries; without requireStable the committed offset is answered as usual. v9's member id and epoch belong to the new consumer group protocol (KIP-848), which Kafka Lite
  * does not run: they are read and ignored.
  */
+import { ErrorCode } from '../../broker/errors';
+import { TopicPartitionMap } from '../../shared/topic-partition';
 import { arr, f } from '../codec/schema';
 import type { RequestContext } from './api';
 import { defineApi, errorCodeOf, groupByTopic } from './api';
@@ -56,17 +58,35 @@ const PARTITION = [
 ];
 
 /** One group's answer: its committed offsets, plus every asked-for partition the store knows nothing about. */
-function fetchGroup(ctx: RequestContext, groupId: string, topics: TopicRequest[] | null): GroupAnswer {
+function fetchGroup(
+  ctx: RequestContext,
+  groupId: string,
+  topics: TopicRequest[] | null,
+  requireStable: boolean,
+): GroupAnswer {
   const wanted = topics === null ? null : topics.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
   try {
     const committed = ctx.broker.fetchOffsets(groupId, wanted);
-    const answered = groupByTopic(committed, (c) => ({
-      partitionIndex: c.partition,
-      committedOffset: c.offset,
-      committedLeaderEpoch: c.offset < 0 ? -1 : c.leaderEpoch,
-      metadata: c.metadata ?? '',
-      errorCode: c.errorCode,
-    }));
+    const unstable = new TopicPartitionMap<true>();
+    if (requireStable)
+      for (const p of ctx.broker.pendingTxnOffsetPartitions(groupId)) unstable.set(p.topic, p.partition, true);
+    const answered = groupByTopic(committed, (c) =>
+      unstable.has(c.topic, c.partition)
+        ? {
+            partitionIndex: c.partition,
+            committedOffset: -1,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+          }
+        : {
+            partitionIndex: c.partition,
+            committedOffset: c.offset,
+            committedLeaderEpoch: c.offset < 0 ? -1 : c.leaderEpoch,
+            metadata: c.metadata ?? '',
+            errorCode: c.errorCode,
+          },
+    );
     // keep topics the client asked for even when the store knows nothing about them
     for (const t of topics ?? []) {
       if (!answered.some((x) => x.name === t.name)) {
@@ -125,10 +145,10 @@ export const offsetFetch = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
   ],
   handle(ctx, req) {
     if (ctx.apiVersion >= 8) {
-      const groups = req.groups.map((g) => fetchGroup(ctx, g.groupId, g.topics));
+      const groups = req.groups.map((g) => fetchGroup(ctx, g.groupId, g.topics, req.requireStable));
       return { throttleTimeMs: 0, topics: [], errorCode: 0, groups };
     }
-    const one = fetchGroup(ctx, req.groupId, req.topics);
+    const one = fetchGroup(ctx, req.groupId, req.topics, req.requireStable);
     return { throttleTimeMs: 0, topics: one.topics, errorCode: one.errorCode, groups: [] };
   },
 });

@@ -1,5 +1,5 @@
 /**
- * FindCoordinator (key 10), v0-6. This broker coordinates every group (and would every transaction): the answer
+ * FindCoordinator (key 10), v0-6. This broker coordinates every group and every transaction: the answer
  * is always our own node id, advertised host and port. v0-3 ask for one key; v4+ ask for a batch of keys
  * (coordinatorKeys) and get one coordinator entry per key; v5 and v6 have v4's fields (v5 only adds an error code
  * for transactions, v6 the share-group key type). Key type 0 is a group, 1 a transactional id; 2 (share group,

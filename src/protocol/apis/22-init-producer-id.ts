@@ -1,11 +1,14 @@
 /**
- * InitProducerId (key 22), v0-5 (flexible from v2): hands an idempotent producer its producer id and epoch. From
- * v3 a producer may name its current id and epoch (both, or neither: else INVALID_REQUEST) to have the epoch
- * bumped instead of getting a new id. v6 (two-phase commit) is unstable in Kafka and not offered.
- * Transactions are not implemented: a transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53),
- * the code Kafka gives an id the producer may not use, because the clients treat it as final (Java's
- * initTransactions() throws at once, librdkafka raises a fatal error, kafkajs does not retry it); the engine's
- * reason is logged in one line, since the response has no message field.
+ * InitProducerId (key 22), v0-5 (flexible from v2): hands a producer its producer id and epoch. From v3 a producer
+ * may name its current id and epoch (both, or neither: else INVALID_REQUEST) to have the epoch bumped instead of
+ * getting a new id. v6 (two-phase commit) is unstable in Kafka and not offered.
+ * Without a transactional id (null) it is the idempotent producer's id. With one, the transaction coordinator
+ * answers (src/broker/transactions/coordinator.ts): the id's producer id with its epoch bumped (older producers
+ * of the id are fenced), after aborting an open transaction; CONCURRENT_TRANSACTIONS (51) while the previous
+ * transaction's markers are still being written (clients retry); INVALID_TRANSACTION_TIMEOUT (50) for a
+ * transaction.timeout.ms outside 1..900000; PRODUCER_FENCED (90, v4+; INVALID_PRODUCER_EPOCH 47 before) when the
+ * id and epoch a v3+ producer names are no longer the current ones. An empty transactional id is INVALID_REQUEST.
+ * Every refusal is logged in one line naming the reason, since the response has no message field.
  * Handing out a new id first writes the next id to disk; when that write fails (a full disk: ENOSPC, EIO, a
  * read-only file system) the answer is KAFKA_STORAGE_ERROR (56), as for a Produce that cannot be written, and the
  * log line names the system error.
@@ -62,7 +65,7 @@ export const initProducerId = defineApi<
     }
     const current = req.producerId >= 0 ? { producerId: req.producerId, producerEpoch: req.producerEpoch } : undefined;
     try {
-      const r = await ctx.broker.initProducerId(req.transactionalId, current);
+      const r = await ctx.broker.initProducerId(req.transactionalId, current, req.transactionTimeoutMs);
       return { throttleTimeMs: 0, errorCode: 0, producerId: r.producerId, producerEpoch: r.producerEpoch };
     } catch (e) {
       if (isStorageFailure(e)) {
@@ -73,11 +76,11 @@ export const initProducerId = defineApi<
         return { throttleTimeMs: 0, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, producerId: -1, producerEpoch: -1 };
       }
       let errorCode = errorCodeOf(ctx, e, 'InitProducerId');
-      // The engine refuses any transactional id (no transactions yet): answer with a code clients do not retry.
-      const transactional = req.transactionalId !== null && req.transactionalId !== '';
-      if (transactional && errorCode === ErrorCode.INVALID_REQUEST) {
-        errorCode = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-      }
+      // PRODUCER_FENCED exists from v4; older clients know the same refusal as INVALID_PRODUCER_EPOCH.
+      if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
+      // A client retries CONCURRENT_TRANSACTIONS at once: not worth a warning per retry.
+      if (errorCode === ErrorCode.CONCURRENT_TRANSACTIONS)
+        return { throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 };
       return refused(errorCode, errorMessageOf(e));
     }
   },

@@ -419,3 +419,67 @@ describe('offset store: committed leader epoch', () => {
     await store.close();
   });
 });
+
+describe('offset store: transactional offsets', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-txn-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('held offsets are not committed until their transaction commits; a later TxnOffsetCommit replaces the held offset', async () => {
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    await store.commitTxnOffsets('g', 7, 0, 'm', 3, [
+      { topic: 't', partition: 0, offset: 10, metadata: 'a', leaderEpoch: 2 },
+    ]);
+    await store.commitTxnOffsets('g', 7, 0, 'm', 3, [
+      { topic: 't', partition: 0, offset: 12, metadata: 'b' },
+      { topic: 't', partition: 1, offset: 4, metadata: null },
+    ]);
+    assert.deepStrictEqual(store.fetch('g', null), []);
+    assert.deepStrictEqual(store.pendingTxnOffsets(), [{ groupId: 'g', producerId: 7 }]);
+    await store.completeTxnOffsets('g', 7, true);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => [c.partition, c.offset, c.metadata, c.leaderEpoch]),
+      [
+        [0, 12, 'b', -1],
+        [1, 4, null, -1],
+      ],
+    );
+    assert.deepStrictEqual(store.pendingTxnOffsets(), []);
+    await store.close();
+  });
+
+  it('held offsets survive a crash (no close) and a compaction (close and reopen), and an abort after either drops them', async () => {
+    const clock = new FakeClock();
+    const a = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await a.commitTxnOffsets('g', 7, 0, 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    const b = await openOffsetStore({ dir, clock, historyLimit: 50 }); // a crashed: never closed
+    assert.deepStrictEqual(b.pendingTxnPartitions('g'), [{ topic: 't', partition: 0 }]);
+    await b.close();
+    const c = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    assert.deepStrictEqual(c.pendingTxnPartitions('g'), [{ topic: 't', partition: 0 }]);
+    await c.completeTxnOffsets('g', 7, false);
+    assert.strictEqual(c.fetch('g', null)[0].offset, 1);
+    await c.close();
+    const d = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    assert.deepStrictEqual([d.pendingTxnOffsets(), d.fetch('g', null)[0].offset], [[], 1]);
+    await d.close();
+  });
+
+  it('deleting the group drops its held offsets; deleting a topic drops the held offsets of that topic', async () => {
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50 });
+    await store.commitTxnOffsets('g', 7, 0, '', -1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    await store.commitTxnOffsets('h', 8, 0, '', -1, [
+      { topic: 't', partition: 0, offset: 5, metadata: null },
+      { topic: 'u', partition: 0, offset: 5, metadata: null },
+    ]);
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.deleteGroup('g');
+    await store.deleteTopic('t');
+    assert.deepStrictEqual(store.pendingTxnPartitions('g'), []);
+    assert.deepStrictEqual(store.pendingTxnPartitions('h'), [{ topic: 'u', partition: 0 }]);
+    await store.close();
+  });
+});

@@ -1,5 +1,6 @@
 // FindCoordinator (key 10) over the wire, frames built from Kafka's message spec: v4+ batches coordinator keys
-// and answers one entry per key (this broker for each); v6's share-group key type is refused per key.
+// and answers one entry per key (this broker for each); v6's share-group key type is refused per key; key type 1
+// (transactional ids) is this broker in every version.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { GroupWire } from './group-wire';
@@ -59,5 +60,37 @@ describe('FindCoordinator API: batched keys (v4+)', () => {
     assert.deepStrictEqual([d.i16(), d.nstr(), d.i32(), d.str(), d.i32()], [0, null, 1, '127.0.0.1', wire.server.port]);
     d.tags();
     d.end();
+  });
+
+  it('key type 1 (transaction), v4-v6 batched: every transactional id is coordinated by this broker', async () => {
+    for (const version of [4, 5, 6]) {
+      const got = await batch(version, 1, ['tx-a', 'tx-b']);
+      assert.deepStrictEqual(
+        got.map((c) => [c.key, c.nodeId, c.host, c.port, c.errorCode]),
+        [
+          ['tx-a', 1, '127.0.0.1', wire.server.port, 0],
+          ['tx-b', 1, '127.0.0.1', wire.server.port, 0],
+        ],
+        `v${version}`,
+      );
+    }
+  });
+
+  it('key type 1 (transaction), v1 (classic) and v3 (flexible), one key: this broker', async () => {
+    const v1 = await wire.call(10, 1, false, (e) => e.str('tx').i8(1));
+    v1.i32();
+    assert.deepStrictEqual(
+      [v1.i16(), v1.nstr(), v1.i32(), v1.str(), v1.i32()],
+      [0, null, 1, '127.0.0.1', wire.server.port],
+    );
+    v1.end();
+    const v3 = await wire.call(10, 3, true, (e) => e.str('tx').i8(1).tags());
+    v3.i32();
+    assert.deepStrictEqual(
+      [v3.i16(), v3.nstr(), v3.i32(), v3.str(), v3.i32()],
+      [0, null, 1, '127.0.0.1', wire.server.port],
+    );
+    v3.tags();
+    v3.end();
   });
 });

@@ -1,5 +1,5 @@
 // InitProducerId (key 22) over the wire, v0-1: a producer without a transactional id gets a fresh id with
-// epoch 0; a transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53, final in every client), id -1 and epoch -1.
+// epoch 0; a transactional id gets the transaction coordinator's id, its epoch bumped on every call.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Wire } from './harness';
@@ -25,7 +25,9 @@ describe('InitProducerId (key 22) over the wire', () => {
     assert.ok(id0 >= 0 && id1 >= 0 && id0 !== id1, `ids ${id0} and ${id1}`);
   });
 
-  it('a transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED and producer id -1, epoch -1', async () => {
-    assert.deepStrictEqual(await initProducerId(1, 'tx-1'), [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, -1]);
+  it('v0 and v1 with a transactional id: the same producer id each time, the epoch bumped', async () => {
+    const [e0, id0, epoch0] = await initProducerId(0, 'tx-1');
+    const [e1, id1, epoch1] = await initProducerId(1, 'tx-1');
+    assert.deepStrictEqual([e0, epoch0, e1, epoch1, id1], [ErrorCode.NONE, 0, ErrorCode.NONE, 1, id0]);
   });
 });

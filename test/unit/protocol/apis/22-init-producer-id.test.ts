@@ -1,7 +1,8 @@
 // InitProducerId (key 22) v2-v5 on the wire (flexible): an idempotent producer gets an id and epoch 0, a v3+
-// producer naming its id and epoch gets the epoch bumped, half of a pair is INVALID_REQUEST, and a transactional
-// id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), which clients treat as final, with one log line
-// naming the missing feature.
+// producer naming its id and epoch gets the epoch bumped, half of a pair is INVALID_REQUEST; a transactional id
+// gets the coordinator's id and epoch (bumped on every call, fencing the previous producer), a bad
+// transaction.timeout.ms is INVALID_TRANSACTION_TIMEOUT with a log line, and a stale epoch named by the producer
+// is PRODUCER_FENCED from v4, INVALID_PRODUCER_EPOCH before.
 // InitProducerId (22) over the wire against a real broker whose disk is full: the answer is Kafka's
 // KAFKA_STORAGE_ERROR (56), as for Produce, not the catch-all -1, and the broker's log says what failed.
 import * as assert from 'assert';
@@ -23,9 +24,15 @@ describe('InitProducerId API v2-v5 on the wire', () => {
   });
   afterEach(() => wire.close());
 
-  const init = async (version: number, transactionalId: string | null, producerId = -1, producerEpoch = -1) => {
+  const init = async (
+    version: number,
+    transactionalId: string | null,
+    producerId = -1,
+    producerEpoch = -1,
+    timeoutMs = 60000,
+  ) => {
     const r = await wire.call(22, version, true, (w) => {
-      w.compactNullableString(transactionalId).int32(60000);
+      w.compactNullableString(transactionalId).int32(timeoutMs);
       if (version >= 3) w.int64(producerId).int16(producerEpoch);
       w.emptyTaggedFields();
     });
@@ -56,12 +63,36 @@ describe('InitProducerId API v2-v5 on the wire', () => {
     assert.deepStrictEqual([r.errorCode, r.producerId, r.producerEpoch], [42, -1, -1]);
   });
 
-  it('a transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED and a log line naming transactions', async () => {
-    const r = await init(5, 'my-tx');
-    assert.deepStrictEqual([r.errorCode, r.producerId, r.producerEpoch], [53, -1, -1]);
-    const lines = wire.logs.filter((l) => /InitProducerId refused/.test(l));
-    assert.strictEqual(lines.length, 1, lines.join('\n'));
-    assert.match(lines[0], /refused \(53\): transactions are not supported by Kafka Lite \(transactional id "my-tx"\)/);
+  it('a transactional id gets an id at epoch 0 from the coordinator, and a second producer of it epoch 1', async () => {
+    const a = await init(5, 'my-tx');
+    const b = await init(4, 'my-tx');
+    assert.deepStrictEqual([a.errorCode, a.producerEpoch, b.errorCode, b.producerEpoch], [0, 0, 0, 1]);
+    assert.strictEqual(b.producerId, a.producerId);
+    assert.strictEqual(wire.broker.describeTransaction('my-tx')?.state, 'Empty');
+  });
+
+  it('a transaction timeout above transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT with a log line', async () => {
+    const r = await init(5, 'my-tx', -1, -1, 900_001);
+    assert.deepStrictEqual([r.errorCode, r.producerId, r.producerEpoch], [50, -1, -1]);
+    assert.ok(
+      wire.logs.some((l) =>
+        /InitProducerId refused \(50\): transaction timeout 900001 ms of "my-tx" is not in 1\.\.900000/.test(l),
+      ),
+      wire.logs.join('\n'),
+    );
+  });
+
+  it('a stale epoch named by a transactional producer is PRODUCER_FENCED in v4+ and INVALID_PRODUCER_EPOCH in v3', async () => {
+    const a = await init(5, 'my-tx');
+    await init(5, 'my-tx');
+    await init(5, 'my-tx');
+    const v5 = await init(5, 'my-tx', a.producerId, 0);
+    const v3 = await init(3, 'my-tx', a.producerId, 0);
+    assert.deepStrictEqual([v5.errorCode, v3.errorCode], [90, 47]);
+  });
+
+  it('an empty transactional id is INVALID_REQUEST', async () => {
+    assert.strictEqual((await init(5, '')).errorCode, 42);
   });
 });
 

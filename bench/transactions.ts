@@ -1,0 +1,275 @@
+/**
+ * Transactions benchmark (`npm run bench -- --json --only transactions`). The broker runs in a child process
+ * (bench/wire-child) and one raw wire client (test/reference/wire.ts) sends pre-encoded v2 batches of 1,000
+ * records of 100 bytes, one request at a time (acks=1), so the figures are the broker's cost, not a client's:
+ *   txn_vs_idempotent_ratio              transactional produce (transactions of 10 batches: AddPartitionsToTxn,
+ *                                        10 Produce, EndTxn commit) vs the same batches from an idempotent
+ *                                        producer, records/s; median of five alternating rounds
+ *   read_committed_vs_uncommitted_ratio  Fetch of the whole transactional topic (every fifth transaction aborted)
+ *                                        with isolation_level read_committed vs read_uncommitted, records/s;
+ *                                        median of five alternating rounds
+ * The EndTxn of the last transaction of a round waits until its marker is written before the round's clock stops.
+ */
+import { fork } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  computeBatchCrc,
+  encodeRecordBatch,
+  OFFSET_ATTRIBUTES,
+  OFFSET_BASE_SEQUENCE,
+  OFFSET_CRC,
+  TRANSACTIONAL_BIT,
+} from '../src/broker/storage/record-batch';
+import type { Msg } from '../test/reference/wire';
+import { API, WireClient } from '../test/reference/wire';
+
+const RECORDS_PER_BATCH = 1000;
+const RECORD_BYTES = 100;
+const BATCHES_PER_TXN = 10;
+const TXNS = 30; // 300 batches, 300,000 records per round
+const ROUNDS = 5;
+
+type Child = ReturnType<typeof fork>;
+
+function check(what: string, errorCode: number): void {
+  if (errorCode !== 0) throw new Error(`${what} answered error ${errorCode}`);
+}
+
+/** `count` batches for one producer, sequences 0, 1000, ... (the first batch of the run is encoded once). */
+function batches(producerId: number, producerEpoch: number, transactional: boolean, count: number): Buffer[] {
+  const value = Buffer.alloc(RECORD_BYTES, 120);
+  const now = Date.now();
+  const records = Array.from({ length: RECORDS_PER_BATCH }, () => ({ key: null, value, headers: [], timestamp: now }));
+  const template = encodeRecordBatch(records, { producerId, producerEpoch, baseSequence: 0, compression: 0 });
+  if (transactional)
+    template.writeInt16BE(template.readInt16BE(OFFSET_ATTRIBUTES) | TRANSACTIONAL_BIT, OFFSET_ATTRIBUTES);
+  return Array.from({ length: count }, (_, i) => {
+    const b = Buffer.from(template);
+    b.writeInt32BE(i * RECORDS_PER_BATCH, OFFSET_BASE_SEQUENCE);
+    b.writeUInt32BE(computeBatchCrc(b, 0, b.length), OFFSET_CRC);
+    return b;
+  });
+}
+
+async function produce(c: WireClient, topic: string, records: Buffer, transactionalId: string | null): Promise<void> {
+  const r = await c.request(API.Produce, 8, {
+    transactionalId,
+    acks: 1,
+    timeoutMs: 30000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  });
+  check(`Produce to ${topic}`, r.responses[0].partitionResponses[0].errorCode);
+}
+
+async function createTopic(c: WireClient, name: string): Promise<void> {
+  const r = await c.request(API.CreateTopics, 4, {
+    topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 30000,
+    validateOnly: false,
+  });
+  check(`CreateTopics ${name}`, r.topics[0].errorCode);
+}
+
+async function initProducerId(c: WireClient, transactionalId: string | null): Promise<Msg> {
+  if (transactionalId !== null) {
+    const f = await c.request(API.FindCoordinator, 2, { key: transactionalId, keyType: 1 });
+    check('FindCoordinator(transaction)', f.errorCode);
+  }
+  const r = await c.request(API.InitProducerId, 1, { transactionalId, transactionTimeoutMs: 60000 });
+  check('InitProducerId', r.errorCode);
+  return r;
+}
+
+async function idempotentRound(c: WireClient, topic: string): Promise<number> {
+  const p = await initProducerId(c, null);
+  const bs = batches(p.producerId, p.producerEpoch, false, TXNS * BATCHES_PER_TXN);
+  const t0 = performance.now();
+  for (const b of bs) await produce(c, topic, b, null);
+  return (bs.length * RECORDS_PER_BATCH) / ((performance.now() - t0) / 1000);
+}
+
+/** Milliseconds spent in each request type of the transactional rounds (printed, to see where the time goes). */
+const spent = { add: 0, produce: 0, end: 0, settle: 0 };
+
+async function transactionalRound(c: WireClient, topic: string, txnId: string, abortEvery = 0): Promise<number> {
+  const p = await initProducerId(c, txnId);
+  const bs = batches(p.producerId, p.producerEpoch, true, TXNS * BATCHES_PER_TXN);
+  const t0 = performance.now();
+  for (let t = 0; t < TXNS; t++) {
+    let ts = performance.now();
+    const add = await c.request(API.AddPartitionsToTxn, 3, {
+      transactionalId: txnId,
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      topics: [{ name: topic, partitions: [0] }],
+    });
+    check('AddPartitionsToTxn', add.results[0].results[0].partitionErrorCode);
+    spent.add += performance.now() - ts;
+    ts = performance.now();
+    for (let i = 0; i < BATCHES_PER_TXN; i++) await produce(c, topic, bs[t * BATCHES_PER_TXN + i], txnId);
+    spent.produce += performance.now() - ts;
+    ts = performance.now();
+    const committed = !(abortEvery > 0 && t % abortEvery === abortEvery - 1);
+    for (;;) {
+      const end = await c.request(API.EndTxn, 3, {
+        transactionalId: txnId,
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        committed,
+      });
+      if (end.errorCode === 51) continue; // CONCURRENT_TRANSACTIONS: the previous markers are still being written
+      check('EndTxn', end.errorCode);
+      break;
+    }
+    spent.end += performance.now() - ts;
+  }
+  // The round ends when the last marker is in: the last stable offset has reached the log end.
+  const ts = performance.now();
+  for (;;) {
+    const [lso, hw] = await Promise.all([listLatest(c, topic, 1), listLatest(c, topic, 0)]);
+    if (lso === hw) break;
+  }
+  spent.settle += performance.now() - ts;
+  return (bs.length * RECORDS_PER_BATCH) / ((performance.now() - t0) / 1000);
+}
+
+async function listLatest(c: WireClient, topic: string, isolationLevel: 0 | 1): Promise<number> {
+  const r = await c.request(API.ListOffsets, 7, {
+    replicaId: -1,
+    isolationLevel,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+  });
+  check('ListOffsets', r.topics[0].partitions[0].errorCode);
+  return Number(r.topics[0].partitions[0].offset);
+}
+
+/** Fetch the whole partition from offset 0 to its end for this isolation level; records/s of data records. */
+async function fetchAll(c: WireClient, topic: string, isolationLevel: 0 | 1, dataRecords: number): Promise<number> {
+  const end = await listLatest(c, topic, isolationLevel);
+  const t0 = performance.now();
+  let offset = 0;
+  while (offset < end) {
+    const r = await c.request(API.Fetch, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 4 * 1048576,
+      isolationLevel,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic,
+          partitions: [
+            {
+              partition: 0,
+              currentLeaderEpoch: -1,
+              fetchOffset: offset,
+              logStartOffset: -1,
+              partitionMaxBytes: 4 * 1048576,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const part = r.responses[0].partitions[0];
+    check('Fetch', part.errorCode);
+    const next = lastOffsetAfter(part.records as Buffer | null);
+    if (next <= offset) throw new Error(`Fetch at ${offset} made no progress`);
+    offset = next;
+  }
+  return dataRecords / ((performance.now() - t0) / 1000);
+}
+
+/** The offset after the last batch of a fetched record set (baseOffset + lastOffsetDelta + 1 of the last whole batch). */
+function lastOffsetAfter(records: Buffer | null): number {
+  let next = -1;
+  if (!records) return next;
+  for (let pos = 0; pos + 61 <= records.length;) {
+    const size = 12 + records.readInt32BE(pos + 8);
+    if (pos + size > records.length) break;
+    next = Number(records.readBigInt64BE(pos)) + records.readInt32BE(pos + 23) + 1;
+    pos += size;
+  }
+  return next;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+export async function run(): Promise<Record<string, number>> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-bench-txn-'));
+  const child: Child = fork(path.join(__dirname, 'wire-child.js'), [path.join(tmp, 'broker')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let c: WireClient | undefined;
+  try {
+    const { port } = await new Promise<{ port: number }>((resolve) =>
+      child.once('message', (m) => resolve(m as { port: number })),
+    );
+    c = await WireClient.connect(port, 'bench-transactions');
+    const idem: number[] = [];
+    const txn: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await createTopic(c, `idem-${round}`);
+      await createTopic(c, `txn-${round}`);
+      // Alternate which goes first, so neither always runs on a warmer (or more loaded) broker.
+      if (round % 2 === 0) {
+        idem.push(await idempotentRound(c, `idem-${round}`));
+        txn.push(await transactionalRound(c, `txn-${round}`, `bench-txn-${round}`));
+      } else {
+        txn.push(await transactionalRound(c, `txn-${round}`, `bench-txn-${round}`));
+        idem.push(await idempotentRound(c, `idem-${round}`));
+      }
+    }
+
+    // The read data: one topic whose every fifth transaction was aborted.
+    await createTopic(c, 'mixed');
+    await transactionalRound(c, 'mixed', 'bench-mixed', 5);
+    const dataRecords = TXNS * BATCHES_PER_TXN * RECORDS_PER_BATCH;
+    const rc: number[] = [];
+    const ru: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        ru.push(await fetchAll(c, 'mixed', 0, dataRecords));
+        rc.push(await fetchAll(c, 'mixed', 1, dataRecords));
+      } else {
+        rc.push(await fetchAll(c, 'mixed', 1, dataRecords));
+        ru.push(await fetchAll(c, 'mixed', 0, dataRecords));
+      }
+    }
+
+    const [idemRate, txnRate, rcRate, ruRate] = [median(idem), median(txn), median(rc), median(ru)];
+    const f = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
+    console.log(
+      `idempotent produce    ${TXNS * BATCHES_PER_TXN} x ${RECORDS_PER_BATCH} records: ${Math.round(idemRate)} records/s (rounds ${f(idem)})`,
+    );
+    console.log(
+      `transactional produce ${TXNS} transactions of ${BATCHES_PER_TXN} batches: ${Math.round(txnRate)} records/s (rounds ${f(txn)}); ratio ${(txnRate / idemRate).toFixed(2)}`,
+    );
+    const ms = (x: number) => x.toFixed(0);
+    console.log(
+      `  transactional rounds, time per request type: AddPartitionsToTxn ${ms(spent.add)} ms, Produce ${ms(spent.produce)} ms, EndTxn ${ms(spent.end)} ms, waiting for the last marker ${ms(spent.settle)} ms`,
+    );
+    console.log(`fetch read_uncommitted: ${Math.round(ruRate)} records/s (rounds ${f(ru)})`);
+    console.log(
+      `fetch read_committed:   ${Math.round(rcRate)} records/s (rounds ${f(rc)}); ratio ${(rcRate / ruRate).toFixed(2)}`,
+    );
+    return {
+      idempotent_produce_records_per_s: Math.round(idemRate),
+      txn_produce_records_per_s: Math.round(txnRate),
+      txn_vs_idempotent_ratio: Number((txnRate / idemRate).toFixed(3)),
+      read_uncommitted_fetch_records_per_s: Math.round(ruRate),
+      read_committed_fetch_records_per_s: Math.round(rcRate),
+      read_committed_vs_uncommitted_ratio: Number((rcRate / ruRate).toFixed(3)),
+    };
+  } finally {
+    c?.close();
+    child.send({ cmd: 'exit' });
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
