@@ -1,8 +1,13 @@
 // LeaveGroup (key 13) v5 over the wire against a real broker, frames built from Kafka's message spec: a batch of
 // members, each with a reason (v5), each answered with its own code.
+// LeaveGroup (key 13) over the wire: v0-2 carry one member whose own error is the answer; v3 carries a list
+// and answers per member. A member that left is gone from the group.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { GroupWire, stableStaticGroup } from './group-wire';
+import type { Wire } from './harness';
+import { openWire } from './harness';
+import { describeGroups, leaveGroup, soloMember } from './group-frames';
 
 describe('LeaveGroup API: v5 (reasons)', () => {
   let wire: GroupWire;
@@ -41,5 +46,33 @@ describe('LeaveGroup API: v5 (reasons)', () => {
       ['nobody', null, ErrorCode.UNKNOWN_MEMBER_ID],
     ]);
     assert.strictEqual(wire.broker.describeGroup('g').members.length, 0);
+  });
+});
+
+describe('LeaveGroup (key 13) over the wire', () => {
+  let wire: Wire;
+  beforeEach(async () => (wire = await openWire()));
+  afterEach(async () => wire.close());
+
+  it('v0-2: the member leaves and the group is empty; leaving again answers UNKNOWN_MEMBER_ID', async () => {
+    for (let v = 0; v <= 2; v++) {
+      const groupId = `l${v}`;
+      const [member] = await soloMember(wire, groupId);
+      assert.deepStrictEqual(await leaveGroup(wire, v, groupId, [member]), { errorCode: 0, members: [] }, `v${v}`);
+      const [d] = await describeGroups(wire, 0, [groupId]);
+      assert.deepStrictEqual(d.members, []);
+      assert.strictEqual(d.state, 'Empty');
+      assert.strictEqual((await leaveGroup(wire, v, groupId, [member])).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    }
+  });
+
+  it('v3 answers per member: the known one leaves, the unknown one gets UNKNOWN_MEMBER_ID', async () => {
+    const [member] = await soloMember(wire, 'l3');
+    const r = await leaveGroup(wire, 3, 'l3', [member, 'ghost']);
+    assert.strictEqual(r.errorCode, 0);
+    assert.deepStrictEqual(r.members, [
+      [member, null, 0],
+      ['ghost', null, ErrorCode.UNKNOWN_MEMBER_ID],
+    ]);
   });
 });
