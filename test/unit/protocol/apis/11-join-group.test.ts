@@ -4,6 +4,7 @@
 // JoinGroup (key 11) over the wire, v0-5: a lone member becomes leader and sees itself with its metadata in
 // every version; from v4 a first join without a member id is told MEMBER_ID_REQUIRED with an id to use.
 import * as assert from 'assert';
+import { FakeClock } from '../../../../src/broker/clock';
 import { GroupWire, joinV9, stableStaticGroup, syncV5 } from './group-wire';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Wire } from './harness';
@@ -99,5 +100,79 @@ describe('JoinGroup (key 11) over the wire', () => {
     assert.strictEqual(j.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     assert.strictEqual(j.memberId, 'stranger');
     assert.strictEqual(j.generationId, -1);
+  });
+});
+
+describe('JoinGroup API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1), generation -1, no leader or members, the member id echoed', async () => {
+    const message = wire.failEngine('joinGroup');
+    const a = await joinV9(wire, 'g', 'm-1', null);
+    assert.deepStrictEqual(a, {
+      errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: '',
+      skipAssignment: false,
+      memberId: 'm-1',
+      members: [],
+    });
+    logged('JoinGroup "g"', message);
+  });
+});
+
+describe('JoinGroup API: the rebalance timeout the client sends (v1+)', () => {
+  let wire: GroupWire;
+  const clock = new FakeClock();
+  beforeEach(async () => (wire = await GroupWire.open({ clock, initialRebalanceDelayMs: 0 })));
+  afterEach(() => wire.close());
+
+  async function heartbeat(memberId: string, generation: number): Promise<number> {
+    const d = await wire.call(12, 4, true, (e) => e.str('g').i32(generation).str(memberId).nstr('i1').tags());
+    d.i32();
+    const code = d.i16();
+    d.tags();
+    return code;
+  }
+
+  it('a member that keeps heartbeating has its rebalance timeout (60 s), not its session timeout (30 s), to rejoin', async () => {
+    const a = await stableStaticGroup(wire, 'g');
+    const other = await wire.connect();
+    let bAnswer: Awaited<ReturnType<typeof joinV9>> | undefined;
+    const bJoin = joinV9(wire, 'g', '', 'i2', { client: other }).then((r) => (bAnswer = r));
+    for (let i = 0; i < 1000 && wire.broker.describeGroup('g').state !== 'PreparingRebalance'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.strictEqual(wire.broker.describeGroup('g').state, 'PreparingRebalance', 'the new member asked to join');
+    // 45 s of heartbeats: past the 30 s session timeout, within the 60 s rebalance timeout
+    for (let t = 0; t < 45_000; t += 5_000) {
+      clock.advance(5_000);
+      assert.strictEqual(
+        await heartbeat(a.memberId, a.generationId),
+        ErrorCode.REBALANCE_IN_PROGRESS,
+        `at ${t + 5_000} ms`,
+      );
+    }
+    assert.strictEqual(bAnswer, undefined, 'the new member still waits for the old one to rejoin');
+    const aAgain = await joinV9(wire, 'g', a.memberId, 'i1');
+    const b = await bJoin;
+    assert.deepStrictEqual(
+      [aAgain.errorCode, aAgain.generationId, aAgain.members.length],
+      [0, a.generationId + 1, 2],
+      'the old member rejoined in time and leads the new generation',
+    );
+    assert.deepStrictEqual([b.errorCode, b.generationId], [0, a.generationId + 1]);
+    other.end();
   });
 });

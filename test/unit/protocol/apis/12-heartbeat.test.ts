@@ -48,3 +48,26 @@ describe('Heartbeat (key 12) over the wire', () => {
     assert.strictEqual(await heartbeat(wire, 1, 'hb', generation, 'nobody'), ErrorCode.UNKNOWN_MEMBER_ID);
   });
 });
+
+describe('Heartbeat API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1) and logged with the group', async () => {
+    const message = wire.failEngine('heartbeat');
+    const d = await wire.call(12, 4, true, (e) => e.str('g').i32(1).str('m').nstr(null).tags());
+    assert.strictEqual(d.i32(), 0);
+    assert.strictEqual(d.i16(), ErrorCode.UNKNOWN_SERVER_ERROR);
+    d.tags();
+    d.end();
+    logged('Heartbeat "g"', message);
+  });
+});

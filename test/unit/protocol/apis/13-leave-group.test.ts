@@ -76,3 +76,49 @@ describe('LeaveGroup (key 13) over the wire', () => {
     ]);
   });
 });
+
+describe('LeaveGroup (key 13) v3: the top-level code', () => {
+  let wire: Wire;
+  beforeEach(async () => (wire = await openWire()));
+  afterEach(async () => wire.close());
+
+  it('is 0 when only some members failed, even when the failed one is listed first', async () => {
+    const [member] = await soloMember(wire, 'l3');
+    const r = await leaveGroup(wire, 3, 'l3', ['ghost', member]);
+    assert.strictEqual(r.errorCode, 0);
+    assert.deepStrictEqual(r.members, [
+      ['ghost', null, ErrorCode.UNKNOWN_MEMBER_ID],
+      [member, null, 0],
+    ]);
+  });
+
+  it("is the failed members' code when every member failed", async () => {
+    await soloMember(wire, 'l3');
+    const r = await leaveGroup(wire, 3, 'l3', ['ghost', 'phantom']);
+    assert.strictEqual(r.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+});
+
+describe('LeaveGroup API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1) with no members, and logged with the group', async () => {
+    const message = wire.failEngine('leaveGroup');
+    const d = await wire.call(13, 5, true, (e) => e.str('g').len(1).str('m').nstr(null).nstr(null).tags().tags());
+    assert.strictEqual(d.i32(), 0);
+    assert.strictEqual(d.i16(), ErrorCode.UNKNOWN_SERVER_ERROR);
+    assert.strictEqual(d.len(), 0, 'no member answers');
+    d.tags();
+    d.end();
+    logged('LeaveGroup "g"', message);
+  });
+});

@@ -60,3 +60,31 @@ describe('SyncGroup (key 14) over the wire', () => {
     assert.deepStrictEqual(s, { errorCode: ErrorCode.ILLEGAL_GENERATION, assignment: '' });
   });
 });
+
+describe('SyncGroup API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1) with no protocol and an empty assignment, and logged', async () => {
+    const message = wire.failEngine('syncGroup');
+    const d = await wire.call(14, 5, true, (e) =>
+      e.str('g').i32(1).str('m').nstr(null).nstr('consumer').nstr('range').len(0).tags(),
+    );
+    assert.strictEqual(d.i32(), 0);
+    assert.deepStrictEqual(
+      [d.i16(), d.nstr(), d.nstr(), d.bytes().length],
+      [ErrorCode.UNKNOWN_SERVER_ERROR, null, null, 0],
+    );
+    d.tags();
+    d.end();
+    logged('SyncGroup "g"', message);
+  });
+});

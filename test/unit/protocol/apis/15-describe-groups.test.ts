@@ -114,3 +114,31 @@ describe('DescribeGroups (key 15) over the wire', () => {
     }
   });
 });
+
+describe('DescribeGroups API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered per group with UNKNOWN_SERVER_ERROR (-1) and its message, and logged', async () => {
+    const message = wire.failEngine('describeGroup');
+    const d = await wire.call(15, 6, true, (e) => e.len(1).str('g').bool(false).tags());
+    assert.strictEqual(d.i32(), 0);
+    const [g] = d.many(() => {
+      const row = [d.i16(), d.nstr(), d.str(), d.str(), d.str(), d.str(), d.len(), d.i32()];
+      d.tags();
+      return row;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(g, [ErrorCode.UNKNOWN_SERVER_ERROR, message, 'g', 'Dead', '', '', 0, -2147483648]);
+    logged('DescribeGroups "g"', message);
+  });
+});

@@ -3,6 +3,7 @@
 // ListGroups (key 16) over the wire, v0-2: live groups and groups known only from committed offsets, each with
 // its protocol type.
 import * as assert from 'assert';
+import { ErrorCode } from '../../../../src/broker/errors';
 import { GroupWire, stableStaticGroup } from './group-wire';
 import type { Wire } from './harness';
 import { openWire } from './harness';
@@ -75,5 +76,29 @@ describe('ListGroups (key 16) over the wire', () => {
         groups: ['live:consumer', 'offsets-only:'],
       });
     }
+  });
+});
+
+describe('ListGroups API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1) with no groups, and logged', async () => {
+    const message = wire.failEngine('listGroups');
+    const d = await wire.call(16, 4, true, (e) => e.len(0).tags());
+    assert.strictEqual(d.i32(), 0);
+    assert.strictEqual(d.i16(), ErrorCode.UNKNOWN_SERVER_ERROR);
+    assert.strictEqual(d.len(), 0);
+    d.tags();
+    d.end();
+    logged('ListGroups', message);
   });
 });

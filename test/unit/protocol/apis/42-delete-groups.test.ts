@@ -58,3 +58,35 @@ describe('DeleteGroups (key 42) over the wire', () => {
     assert.deepStrictEqual((await listGroups(wire, 0)).groups, ['busy:consumer']);
   });
 });
+
+describe('DeleteGroups API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered UNKNOWN_SERVER_ERROR (-1) for each group, and logged with each', async () => {
+    const message = wire.failEngine('deleteGroup');
+    const d = await wire.call(42, 2, true, (e) => e.len(2).str('a').str('b').tags());
+    assert.strictEqual(d.i32(), 0);
+    const results = d.many(() => {
+      const r = [d.str(), d.i16()];
+      d.tags();
+      return r;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(results, [
+      ['a', ErrorCode.UNKNOWN_SERVER_ERROR],
+      ['b', ErrorCode.UNKNOWN_SERVER_ERROR],
+    ]);
+    logged('DeleteGroups "a"', message);
+    logged('DeleteGroups "b"', message);
+  });
+});
