@@ -4,6 +4,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const HAND_BUILT_KEY =
+  'a string joined with U+0000 is a hand-built key: for a partition use topicPartitionKey()/keyOf()/TopicPartitionMap ' +
+  'from src/shared/topic-partition.ts; for another compound key, say why with an eslint-disable-next-line comment';
+
 export default tseslint.config(
   {
     ignores: [
@@ -32,6 +36,30 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // A default value overwritten inside a try block is how this code keeps a fallback; not worth a finding.
       'no-useless-assignment': 'off',
+    },
+  },
+  {
+    // A partition is a TopicPartition (src/shared/topic-partition.ts): a map key for one is topicPartitionKey() /
+    // keyOf(), or a TopicPartitionMap, never a string joined by hand with U+0000. Two hand-built keys that differ
+    // in a detail (order, separator, a prefix) never match, and nothing tells a reader what the string is.
+    files: ['src/**/*.ts'],
+    ignores: ['src/shared/topic-partition.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TemplateLiteral > TemplateElement[value.cooked=/\\u0000/]',
+          message: HAND_BUILT_KEY,
+        },
+        {
+          selector: "BinaryExpression[operator='+'] > Literal[value=/\\u0000/]",
+          message: HAND_BUILT_KEY,
+        },
+        {
+          selector: "CallExpression[callee.property.name='join'] > Literal[value=/\\u0000/]",
+          message: HAND_BUILT_KEY,
+        },
+      ],
     },
   },
   {

@@ -13,6 +13,7 @@
  */
 import type { Clock } from './clock';
 import type { TopicPartition } from '../shared/topic-partition';
+import type { BatchHeader } from './storage/record-batch';
 import type { StorageIo } from './storage/segment';
 import type {
   AppendResult,
@@ -38,22 +39,8 @@ import type {
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
 
-/** The fields of a v2 record batch header that the engine acts on (parsed without decoding records). */
-export interface BatchHeader {
-  /** Byte position of the batch inside the record set it was parsed from. */
-  position: number;
-  /** Total size of the batch in bytes (12 + batchLength). */
-  size: number;
-  baseOffset: number;
-  lastOffsetDelta: number;
-  recordCount: number;
-  attributes: number;
-  firstTimestamp: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-}
+/** One batch's fixed header; the type lives with the batch format (storage/record-batch.ts). */
+export type { BatchHeader };
 
 export interface FlushPolicy {
   /** fsync dirty segments at most this long after an append (batched). Default 50 ms. */
@@ -158,7 +145,7 @@ export interface OffsetStore {
   groupsWithOffsets(): string[];
   history(groupId: string, topic: string, partition: number): CommitHistoryEntry[];
   deleteGroup(groupId: string): Promise<void>;
-  deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<void>;
+  deleteOffsets(groupId: string, partitions: TopicPartition[]): Promise<void>;
   deleteTopic(topic: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -50,6 +50,8 @@ import type {
   TopicConfigs,
   TopicInfo,
 } from './types';
+import type { TopicPartition } from '../shared/topic-partition';
+import { TopicPartitionMap } from '../shared/topic-partition';
 import {
   EARLIEST_LOCAL_TIMESTAMP,
   EARLIEST_TIMESTAMP,
@@ -485,13 +487,13 @@ export class Broker {
     memberId: string,
     generationId: number,
     offsets: OffsetCommitEntry[],
-  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  ): Promise<(TopicPartition & { errorCode: number })[]> {
     const groupError = this.groups.validateCommit(groupId, generationId, memberId);
     if (groupError !== ErrorCode.NONE) {
       return offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: groupError }));
     }
     const ok: OffsetCommitEntry[] = [];
-    const out: { topic: string; partition: number; errorCode: number }[] = [];
+    const out: (TopicPartition & { errorCode: number })[] = [];
     for (const o of offsets) {
       const t = this.logs.getTopic(o.topic);
       if (!t || o.partition < 0 || o.partition >= t.partitions) {
@@ -550,7 +552,7 @@ export class Broker {
         `cannot reset offsets of group "${groupId}": it has ${d.members.length} active member(s) (state ${d.state}); stop its consumers first`,
       );
     }
-    const targets: { topic: string; partition: number }[] = [];
+    const targets: TopicPartition[] = [];
     if (topic !== null) {
       const t = this.requireTopic(topic);
       if (partition !== null) {
@@ -572,8 +574,8 @@ export class Broker {
         );
       }
     }
-    const current = new Map<string, number>();
-    for (const c of this.offsets.fetch(groupId, null)) current.set(`${c.topic}\u0000${c.partition}`, c.offset);
+    const current = new TopicPartitionMap<number>();
+    for (const c of this.offsets.fetch(groupId, null)) current.set(c.topic, c.partition, c.offset);
     const entries: OffsetCommitEntry[] = targets.map(({ topic: tp, partition: p }) => {
       const info = this.logs.partitionInfo(tp, p);
       let offset: number;
@@ -593,7 +595,7 @@ export class Broker {
           offset = spec.offset;
           break;
         case 'shift': {
-          const cur = current.get(`${tp}\u0000${p}`);
+          const cur = current.get(tp, p);
           offset = (cur === undefined || cur < 0 ? info.logStartOffset : cur) + spec.by;
           break;
         }
@@ -613,8 +615,8 @@ export class Broker {
    */
   async deleteOffsets(
     groupId: string,
-    partitions: { topic: string; partition: number }[],
-  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    partitions: TopicPartition[],
+  ): Promise<(TopicPartition & { errorCode: number })[]> {
     const live = this.groups.hasActiveMembers(groupId);
     if (!this.groupExists(groupId))
       throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `there is no group "${groupId}"`);

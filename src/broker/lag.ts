@@ -5,6 +5,8 @@
  * both views agree.
  */
 import type { GroupMemberDescription, PartitionLag } from './types';
+import type { TopicPartition } from '../shared/topic-partition';
+import { TopicPartitionMap } from '../shared/topic-partition';
 
 export interface GroupLag {
   partitions: PartitionLag[];
@@ -12,17 +14,16 @@ export interface GroupLag {
 }
 
 export function computeGroupLag(
-  committed: Iterable<{ topic: string; partition: number; offset: number }>,
+  committed: Iterable<TopicPartition & { offset: number }>,
   members: readonly Pick<GroupMemberDescription, 'assignedPartitions'>[],
   partitionInfo: (topic: string, partition: number) => { logStartOffset: number; logEndOffset: number } | undefined,
 ): GroupLag {
-  const rows = new Map<string, { topic: string; partition: number; offset: number }>();
-  for (const c of committed) rows.set(`${c.topic}\u0000${c.partition}`, c);
+  const rows = new TopicPartitionMap<TopicPartition & { offset: number }>();
+  for (const c of committed) rows.set(c.topic, c.partition, c);
   for (const m of members) {
     for (const a of m.assignedPartitions) {
       for (const p of a.partitions) {
-        const k = `${a.topic}\u0000${p}`;
-        if (!rows.has(k)) rows.set(k, { topic: a.topic, partition: p, offset: -1 });
+        if (!rows.has(a.topic, p)) rows.set(a.topic, p, { topic: a.topic, partition: p, offset: -1 });
       }
     }
   }

@@ -34,6 +34,8 @@ import {
   type AssignorMember,
 } from '../broker/groups/consumer-protocol';
 import type { ConsumedRecord, JoinGroupResult } from '../broker/types';
+import type { TopicPartition, TopicPartitionKey } from '../shared/topic-partition';
+import { compareTopicPartitions, topicPartitionKey } from '../shared/topic-partition';
 
 export type AssignorName = 'range' | 'roundrobin' | 'cooperative-sticky';
 export type ConsumerState = 'idle' | 'joining' | 'stable' | 'left' | 'crashed';
@@ -52,14 +54,10 @@ export interface GroupConsumerOptions {
   autoOffsetReset?: 'earliest' | 'latest';
 }
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+export type { TopicPartition } from '../shared/topic-partition';
 
 const ALL_ASSIGNORS: AssignorName[] = ['range', 'roundrobin', 'cooperative-sticky'];
 const MAX_JOIN_ATTEMPTS = 100;
-const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class GroupConsumer extends EventEmitter {
   readonly groupId: string;
@@ -76,7 +74,7 @@ export class GroupConsumer extends EventEmitter {
   private _leaderId = '';
   private _state: ConsumerState = 'idle';
   private owned: TopicPartition[] = [];
-  private readonly positions = new Map<string, number>();
+  private readonly positions = new Map<TopicPartitionKey, number>();
   private heartbeatTimer?: TimerHandle;
   private joining?: Promise<void>;
   private rotate = 0;
@@ -279,16 +277,16 @@ export class GroupConsumer extends EventEmitter {
     } catch (e) {
       this.fail(new Error(`group "${this.groupId}": could not decode the assignment: ${(e as Error).message}`));
     }
-    decoded.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    decoded.sort(compareTopicPartitions);
     const keep =
       protocolName === 'cooperative-sticky'
-        ? new Set(previous.map((tp) => key(tp.topic, tp.partition)))
-        : new Set<string>();
+        ? new Set(previous.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
+        : new Set<TopicPartitionKey>();
     const old = new Map(this.positions);
     this.positions.clear();
     this.owned = decoded;
     for (const tp of decoded) {
-      const k = key(tp.topic, tp.partition);
+      const k = topicPartitionKey(tp.topic, tp.partition);
       if (keep.has(k) && old.has(k)) this.positions.set(k, old.get(k)!);
       else this.positions.set(k, this.initialPosition(tp.topic, tp.partition));
     }
@@ -360,7 +358,7 @@ export class GroupConsumer extends EventEmitter {
     const n = this.owned.length;
     for (let i = 0; i < n && out.length < maxRecords; i++) {
       const tp = this.owned[(this.rotate + i) % n];
-      const k = key(tp.topic, tp.partition);
+      const k = topicPartitionKey(tp.topic, tp.partition);
       const info = this.broker.partitionInfo(tp.topic, tp.partition);
       let pos = this.positions.get(k) ?? this.initialPosition(tp.topic, tp.partition);
       if (pos < info.logStartOffset || pos > info.logEndOffset) pos = this.resetPosition(tp.topic, tp.partition);
@@ -389,7 +387,8 @@ export class GroupConsumer extends EventEmitter {
     const entries = this.owned.map((tp) => ({
       topic: tp.topic,
       partition: tp.partition,
-      offset: this.positions.get(key(tp.topic, tp.partition)) ?? this.initialPosition(tp.topic, tp.partition),
+      offset:
+        this.positions.get(topicPartitionKey(tp.topic, tp.partition)) ?? this.initialPosition(tp.topic, tp.partition),
       metadata: null,
     }));
     if (entries.length === 0) return;
@@ -413,7 +412,7 @@ export class GroupConsumer extends EventEmitter {
 
   /** The next offset poll() reads from this partition; -1 when the partition is not assigned to this consumer. */
   position(topic: string, partition: number): number {
-    return this.positions.get(key(topic, partition)) ?? -1;
+    return this.positions.get(topicPartitionKey(topic, partition)) ?? -1;
   }
 
   /** The group's committed offset for this partition, -1 when none. */
@@ -422,7 +421,7 @@ export class GroupConsumer extends EventEmitter {
   }
 
   seek(topic: string, partition: number, offset: number): void {
-    if (!this.positions.has(key(topic, partition))) {
+    if (!this.positions.has(topicPartitionKey(topic, partition))) {
       throw new KafkaError(
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         `${topic}-${partition} is not assigned to this consumer; it owns ${this.describeOwned()}`,
@@ -430,7 +429,7 @@ export class GroupConsumer extends EventEmitter {
     }
     if (!Number.isInteger(offset) || offset < 0)
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot seek to ${offset}: an offset is a whole number >= 0`);
-    this.positions.set(key(topic, partition), offset);
+    this.positions.set(topicPartitionKey(topic, partition), offset);
   }
 
   // ------------------------------------------------------------------ leaving

@@ -15,6 +15,7 @@ import { choosePartition } from '../broker/partitioner';
 import { ErrorCode, KafkaError } from '../broker/errors';
 import type { ProduceRecord } from '../broker/types';
 import { incrementSequence } from '../broker/producers/producer-state';
+import { TopicPartitionMap } from '../shared/topic-partition';
 
 export interface ProducerOptions {
   idempotent?: boolean;
@@ -50,7 +51,7 @@ export class Producer {
   readonly clientId: string;
   producerId = -1;
   producerEpoch = -1;
-  private readonly sequences = new Map<string, number>();
+  private readonly sequences = new TopicPartitionMap<number>();
   private last?: LastSend;
   private roundRobin = 0;
 
@@ -78,7 +79,7 @@ export class Producer {
 
   /** The sequence the next batch to this partition will carry (0 for a plain producer). */
   nextSequence(topic: string, partition: number): number {
-    return this.sequences.get(`${topic}\u0000${partition}`) ?? 0;
+    return this.sequences.get(topic, partition) ?? 0;
   }
 
   /**
@@ -90,7 +91,7 @@ export class Producer {
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `skipSequence needs a non-zero whole number, got ${by}`);
     const current = this.nextSequence(topic, partition);
     const next = by > 0 ? incrementSequence(current, by) : Math.max(0, current + by);
-    this.sequences.set(`${topic}\u0000${partition}`, next);
+    this.sequences.set(topic, partition, next);
   }
 
   async send(topic: string, records: ProduceRecord[], opts: { partition?: number } = {}): Promise<SendResult> {
@@ -130,10 +131,9 @@ export class Producer {
       : undefined;
     const r = await this.broker.produce(b.topic, b.records, { partition: b.partition, producer });
     if (this.idempotent && !b.acked && b.producerEpoch === this.producerEpoch) {
-      const key = `${b.topic}\u0000${b.partition}`;
       const after = incrementSequence(b.baseSequence, b.records.length);
       // Only move forward: a late retry of an older batch must not pull the sequence back.
-      if (this.nextSequence(b.topic, b.partition) === b.baseSequence) this.sequences.set(key, after);
+      if (this.nextSequence(b.topic, b.partition) === b.baseSequence) this.sequences.set(b.topic, b.partition, after);
     }
     b.acked = true;
     return {

@@ -233,6 +233,7 @@ export class SchemaRegistry {
     for (const ref of refs) {
       if (!ref || typeof ref.name !== 'string' || typeof ref.subject !== 'string' || !Number.isInteger(ref.version))
         throw errors.invalidSchema('Invalid schema: a reference needs a name, a subject and a version');
+      // eslint-disable-next-line no-restricted-syntax -- a schema reference (subject, version), not a partition
       const key = `${ref.subject}\u0000${ref.version}`;
       if (seen.has(key)) continue;
       const target =
@@ -264,6 +265,7 @@ export class SchemaRegistry {
       throw errors.invalidSchema((e as Error).message);
     }
     const refKey = refs.map((r) => `${r.name}=${r.subject}@${r.version}`).join(',');
+    // eslint-disable-next-line no-restricted-syntax -- a schema's identity (type, canonical text, references), not a partition
     return { type, parsed, identity: `${type}\u0000${format.canonical(parsed)}\u0000${refKey}` };
   }
 

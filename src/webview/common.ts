@@ -179,6 +179,7 @@ export function setOptions(
   options: { value: string; label: string }[],
   selected: string,
 ): void {
+  // eslint-disable-next-line no-restricted-syntax -- a fingerprint of the option list, not a partition
   const current = options.map((o) => `${o.value}\u0000${o.label}`).join('\u0001');
   if (select.dataset.options !== current) {
     select.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value }, o.label)));

@@ -10,6 +10,8 @@
  *
  * Callers: the group coordinator (describe decodes assignments), the in-process consumer (src/client), panels.
  */
+import type { TopicPartition, TopicPartitionKey } from '../../shared/topic-partition';
+import { topicPartitionKey } from '../../shared/topic-partition';
 
 export interface TopicPartitions {
   topic: string;
@@ -268,7 +270,7 @@ export const stickyAssignor: AssignorFn = (members, partitionsPerTopic) => {
   const plan = emptyPlan(members);
   const sorted = [...members].sort((a, b) => cmp(a.memberId, b.memberId));
   const load = new Map<string, number>(sorted.map((m) => [m.memberId, 0]));
-  const all: { topic: string; partition: number }[] = [];
+  const all: TopicPartition[] = [];
   const topics = [...new Set(members.flatMap((m) => m.subscription.topics))].sort(cmp);
   for (const topic of topics) {
     const n = partitionsPerTopic.get(topic);
@@ -277,13 +279,13 @@ export const stickyAssignor: AssignorFn = (members, partitionsPerTopic) => {
   }
   const eligible = (topic: string) => sorted.filter((m) => m.subscription.topics.includes(topic));
   const quota = (topic: string) => Math.ceil(all.length / Math.max(1, eligible(topic).length));
-  const taken = new Set<string>();
+  const taken = new Set<TopicPartitionKey>();
   for (const m of sorted) {
     for (const owned of m.subscription.ownedPartitions) {
       const n = partitionsPerTopic.get(owned.topic);
       if (n === undefined || !m.subscription.topics.includes(owned.topic)) continue;
       for (const p of [...owned.partitions].sort((a, b) => a - b)) {
-        const key = `${owned.topic}\u0000${p}`;
+        const key = topicPartitionKey(owned.topic, p);
         if (p < 0 || p >= n || taken.has(key) || load.get(m.memberId)! >= quota(owned.topic)) continue;
         taken.add(key);
         give(plan, m.memberId, owned.topic, p);
@@ -292,7 +294,7 @@ export const stickyAssignor: AssignorFn = (members, partitionsPerTopic) => {
     }
   }
   for (const { topic, partition } of all) {
-    const key = `${topic}\u0000${partition}`;
+    const key = topicPartitionKey(topic, partition);
     if (taken.has(key)) continue;
     let best: string | undefined;
     for (const m of eligible(topic)) {

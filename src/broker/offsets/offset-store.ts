@@ -34,6 +34,8 @@ import { keepDamagedCopy } from '../storage/damaged-file';
 import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
 import type { CommitHistoryEntry, CommittedOffset, OffsetCommitEntry } from '../types';
+import type { TopicPartition, TopicPartitionKey } from '../../shared/topic-partition';
+import { topicPartitionKey } from '../../shared/topic-partition';
 
 interface OffsetDoc {
   groupId: string;
@@ -70,8 +72,6 @@ const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
 /** A stored leader epoch: a non-negative integer, anything else (absent in older lines) is -1 (unknown). */
 const epochOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : -1);
-
-const key = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
 
 function encodeOffsetLogLine(entry: Entry): Buffer {
   const json = Buffer.from(JSON.stringify(entry), 'utf8');
@@ -168,7 +168,7 @@ export async function openOffsetStore(opts: OffsetStoreOptions): Promise<OffsetS
 
 class LogOffsetStore implements OffsetStore {
   /** group -> key -> doc (the read path). */
-  private readonly groups = new Map<string, Map<string, OffsetDoc>>();
+  private readonly groups = new Map<string, Map<TopicPartitionKey, OffsetDoc>>();
   private closed = false;
   private fd = -1;
   private size = 0;
@@ -190,7 +190,7 @@ class LogOffsetStore implements OffsetStore {
       const [groupId, memberId, generationId, timestamp, offsets] = e.c;
       const docs = this.docsOf(groupId, true)!;
       for (const [topic, partition, offset, metadata, epoch] of offsets) {
-        const id = key(groupId, topic, partition);
+        const id = topicPartitionKey(topic, partition);
         let d = docs.get(id);
         if (!d) {
           d = { groupId, topic, partition, offset, metadata, leaderEpoch: -1, history: [] };
@@ -204,7 +204,7 @@ class LogOffsetStore implements OffsetStore {
       }
     } else if ('s' in e) {
       const [groupId, topic, partition, offset, metadata, history, epoch] = e.s;
-      this.docsOf(groupId, true)!.set(key(groupId, topic, partition), {
+      this.docsOf(groupId, true)!.set(topicPartitionKey(topic, partition), {
         groupId,
         topic,
         partition,
@@ -221,7 +221,7 @@ class LogOffsetStore implements OffsetStore {
       const [groupId, partitions] = e.do;
       const docs = this.groups.get(groupId);
       if (docs) {
-        for (const [topic, partition] of partitions) docs.delete(key(groupId, topic, partition));
+        for (const [topic, partition] of partitions) docs.delete(topicPartitionKey(topic, partition));
         if (docs.size === 0) this.groups.delete(groupId);
       }
     } else if ('dt' in e) {
@@ -323,7 +323,7 @@ class LogOffsetStore implements OffsetStore {
     }
   }
 
-  private docsOf(groupId: string, create: boolean): Map<string, OffsetDoc> | undefined {
+  private docsOf(groupId: string, create: boolean): Map<TopicPartitionKey, OffsetDoc> | undefined {
     let m = this.groups.get(groupId);
     if (!m && create) {
       m = new Map();
@@ -375,7 +375,7 @@ class LogOffsetStore implements OffsetStore {
     const out: CommittedOffset[] = [];
     for (const t of topics) {
       for (const p of t.partitions) {
-        const d = docs?.get(key(groupId, t.topic, p));
+        const d = docs?.get(topicPartitionKey(t.topic, p));
         out.push({
           topic: t.topic,
           partition: p,
@@ -397,7 +397,7 @@ class LogOffsetStore implements OffsetStore {
   }
 
   history(groupId: string, topic: string, partition: number): CommitHistoryEntry[] {
-    const d = this.groups.get(groupId)?.get(key(groupId, topic, partition));
+    const d = this.groups.get(groupId)?.get(topicPartitionKey(topic, partition));
     return d ? d.history.map((h) => ({ ...h })) : [];
   }
 
@@ -409,9 +409,9 @@ class LogOffsetStore implements OffsetStore {
   }
 
   /** Kafka's OffsetDelete: forget these partitions' committed offsets of one group (no-op for ones it has not). */
-  async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<void> {
+  async deleteOffsets(groupId: string, partitions: TopicPartition[]): Promise<void> {
     const docs = this.groups.get(groupId);
-    const present = partitions.filter((p) => docs?.has(key(groupId, p.topic, p.partition)));
+    const present = partitions.filter((p) => docs?.has(topicPartitionKey(p.topic, p.partition)));
     if (present.length === 0) return;
     const entry: Entry = { do: [groupId, present.map((p): [string, number] => [p.topic, p.partition])] };
     this.append(entry, `the deletion of ${present.length} committed offset(s) of group "${groupId}"`);

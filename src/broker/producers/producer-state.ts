@@ -35,6 +35,8 @@ import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
 import { keepDamagedCopy } from '../storage/damaged-file';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { TopicPartitionMap } from '../../shared/topic-partition';
 
 /** Batches remembered per producer and partition (Kafka: 5, the most in-flight requests an idempotent producer may have). */
 export const WINDOW_SIZE = 5;
@@ -59,7 +61,7 @@ interface SnapshotFile {
   version: 1;
   /** The allocator's next id when the snapshot was taken (a second record of producer-ids.json). */
   nextProducerId?: number;
-  partitions: { topic: string; partition: number; logEndOffset: number; producers: ProducerEntry[] }[];
+  partitions: (TopicPartition & { logEndOffset: number; producers: ProducerEntry[] })[];
 }
 
 /** Kafka's sequence arithmetic: base + delta, wrapping past int32 max back to 0. */
@@ -67,8 +69,6 @@ export function incrementSequence(sequence: number, increment: number): number {
   if (sequence > INT32_MAX - increment) return increment - (INT32_MAX - sequence) - 1;
   return sequence + increment;
 }
-
-const pkey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = `${file}.tmp`;
@@ -125,8 +125,8 @@ class Manager implements ProducerStateManager {
   private readonly idsFile: string;
   private readonly snapshotFile: string;
   private nextProducerId = 0;
-  /** topic\0partition -> producerId -> entry */
-  private readonly partitions = new Map<string, Map<number, ProducerEntry>>();
+  /** partition -> producerId -> entry */
+  private readonly partitions = new TopicPartitionMap<Map<number, ProducerEntry>>();
   private timer?: TimerHandle;
   private closed = false;
 
@@ -144,7 +144,7 @@ class Manager implements ProducerStateManager {
         `producer state ${this.snapshotFile} cannot be read: the producer windows are rebuilt from the whole log`,
       );
     const logs = this.opts.logs;
-    const scanFrom = new Map<string, number>();
+    const scanFrom = new TopicPartitionMap<number>();
     if (snap && snap.version === 1) {
       // One lookup table, not a listing per snapshot entry (that was quadratic: seconds at 10,000 partitions).
       const topics = new Map(logs.listTopics().map((x) => [x.name, x]));
@@ -159,8 +159,8 @@ class Manager implements ProducerStateManager {
           if (batches.length > 0)
             window.set(e.producerId, { producerId: e.producerId, producerEpoch: e.producerEpoch, batches });
         }
-        if (window.size > 0) this.partitions.set(pkey(p.topic, p.partition), window);
-        scanFrom.set(pkey(p.topic, p.partition), Math.min(p.logEndOffset, info.logEndOffset));
+        if (window.size > 0) this.partitions.set(p.topic, p.partition, window);
+        scanFrom.set(p.topic, p.partition, Math.min(p.logEndOffset, info.logEndOffset));
       }
     }
     if (!snap || !logs.openedCleanly) {
@@ -168,7 +168,7 @@ class Manager implements ProducerStateManager {
       for (const t of logs.listTopics()) {
         for (let p = 0; p < t.partitions; p++) {
           const info = logs.partitionInfo(t.name, p);
-          const from = Math.max(scanFrom.get(pkey(t.name, p)) ?? info.logStartOffset, info.logStartOffset);
+          const from = Math.max(scanFrom.get(t.name, p) ?? info.logStartOffset, info.logStartOffset);
           if (from >= info.logEndOffset) continue;
           for (const h of logs.scanBatchHeaders(t.name, p, from)) {
             if (h.baseOffset + h.lastOffsetDelta < from || h.producerId < 0) continue;
@@ -265,7 +265,7 @@ class Manager implements ProducerStateManager {
         `producer ${h.producerId} sent base sequence ${h.baseSequence} to ${where()}; sequences start at 0`,
       );
     }
-    const entry = this.partitions.get(pkey(topic, partition))?.get(h.producerId);
+    const entry = this.partitions.get(topic, partition)?.get(h.producerId);
     if (!entry || entry.batches.length === 0) {
       // No state for this producer here: any first sequence is accepted (KIP-360), so a producer whose state
       // was lost (its batches deleted by retention or DeleteRecords) can go on; its window starts there.
@@ -311,11 +311,10 @@ class Manager implements ProducerStateManager {
   }
 
   private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
-    const k = pkey(topic, partition);
-    let window = this.partitions.get(k);
+    let window = this.partitions.get(topic, partition);
     if (!window) {
       window = new Map();
-      this.partitions.set(k, window);
+      this.partitions.set(topic, partition, window);
     }
     let entry = window.get(h.producerId);
     if (!entry) {
@@ -336,7 +335,7 @@ class Manager implements ProducerStateManager {
   }
 
   state(topic: string, partition: number): ProducerPartitionState[] {
-    const window = this.partitions.get(pkey(topic, partition));
+    const window = this.partitions.get(topic, partition);
     if (!window) return [];
     return [...window.values()]
       .map((e) => ({
@@ -349,7 +348,7 @@ class Manager implements ProducerStateManager {
   }
 
   deleteTopic(topic: string): void {
-    for (const k of [...this.partitions.keys()]) if (k.startsWith(`${topic}\u0000`)) this.partitions.delete(k);
+    this.partitions.deleteTopic(topic);
   }
 
   async snapshot(): Promise<void> {
@@ -357,7 +356,7 @@ class Manager implements ProducerStateManager {
     const file: SnapshotFile = { version: 1, nextProducerId: this.nextProducerId, partitions: [] };
     for (const t of logs.listTopics()) {
       for (let p = 0; p < t.partitions; p++) {
-        const window = this.partitions.get(pkey(t.name, p));
+        const window = this.partitions.get(t.name, p);
         file.partitions.push({
           topic: t.name,
           partition: p,

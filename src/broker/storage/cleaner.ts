@@ -34,7 +34,7 @@ import type { EffectiveConfig } from './configs';
 import { fsyncDir } from './checkpoints';
 import type { PartitionLog } from './partition-log';
 import { CLEANED_SUFFIX } from './partition-log';
-import { CONTROL_BIT, rebuildBatch, splitBatch } from './record-batch';
+import { isControlBatch, rebuildBatch, splitBatch } from './record-batch';
 import type { LogSegment, StorageIo } from './segment';
 import { segmentFileName } from './segment';
 
@@ -134,7 +134,7 @@ export async function cleanSegments(
     for (const seg of all) {
       for (const h of seg.scanHeaders(0)) {
         if (h.producerId >= 0) producerLatest.set(h.producerId, h.baseOffset);
-        if ((h.attributes & CONTROL_BIT) === 0) {
+        if (!isControlBatch(h.attributes)) {
           for (const r of splitBatch(seg.readAt(h.position, h.size)).records) {
             if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
           }
@@ -216,7 +216,7 @@ async function cleanSegment(
     for (const h of seg.scanHeaders(0)) {
       await pacer.tick(seg);
       const bytes = seg.readAt(h.position, h.size);
-      if ((h.attributes & CONTROL_BIT) !== 0) {
+      if (isControlBatch(h.attributes)) {
         out.write(bytes);
         continue;
       }

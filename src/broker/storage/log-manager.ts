@@ -697,7 +697,7 @@ class DiskLogManager implements LogManager, StorageInternals {
         );
       }
     }
-    return headers.map(({ batchLength: _l, partitionLeaderEpoch: _e, magic: _m, crc: _c, ...h }) => h);
+    return headers;
   }
 
   appendValidated(topic: string, partition: number, recordSet: Buffer, headers: BatchHeader[]): AppendResult {

@@ -18,15 +18,11 @@ import type { EffectiveConfig } from './configs';
 import type { FileCache } from './file-cache';
 import {
   BATCH_HEADER_SIZE,
-  computeBatchCrc,
   LOG_OVERHEAD,
   OFFSET_BATCH_LENGTH,
   decodeRecordBatches,
-  OFFSET_ATTRIBUTES,
-  OFFSET_CRC,
-  OFFSET_MAX_TIMESTAMP,
-  TIMESTAMP_TYPE_BIT,
-  writeInt64,
+  stampBaseOffset,
+  stampLogAppendTime,
 } from './record-batch';
 import * as path from 'path';
 import type { RecoveryOutcome, StorageIo } from './segment';
@@ -238,13 +234,8 @@ export class PartitionLog {
     const baseOffset = seg.nextOffset;
     let offset = baseOffset;
     for (const h of headers) {
-      writeInt64(recordSet, h.position, offset);
-      if (config.logAppendTime) {
-        const attrs = recordSet.readInt16BE(h.position + OFFSET_ATTRIBUTES) | TIMESTAMP_TYPE_BIT;
-        recordSet.writeInt16BE(attrs, h.position + OFFSET_ATTRIBUTES);
-        writeInt64(recordSet, h.position + OFFSET_MAX_TIMESTAMP, now);
-        recordSet.writeUInt32BE(computeBatchCrc(recordSet, h.position, h.size), h.position + OFFSET_CRC);
-      }
+      stampBaseOffset(recordSet, h.position, offset);
+      if (config.logAppendTime) stampLogAppendTime(recordSet, h.position, h.size, now);
       offset += h.lastOffsetDelta + 1;
     }
     const start = seg.size;
@@ -349,10 +340,7 @@ export class PartitionLog {
       if (seg.deleted) return;
       const start = i === first ? seg.findBatchPosition(from) : 0;
       if (start < 0) continue;
-      for (const h of seg.scanHeaders(start)) {
-        const { batchLength: _l, partitionLeaderEpoch: _e, magic: _m, crc: _c, ...header } = h;
-        yield header;
-      }
+      yield* seg.scanHeaders(start);
     }
   }
 

@@ -1,8 +1,11 @@
 /**
- * Kafka's record batch v2 (magic 2): the on-disk and on-the-wire unit. Owns the byte layout (see
- * docs/LOG_FORMAT.md), the header parser the log uses to validate and index batches without decoding records,
- * the encoder the engine uses for its own produce path, and the decoder that turns stored bytes into records for
- * people (panels, tree counts, the in-process consumer), decompressing gzip, snappy, lz4 and zstd.
+ * Kafka's record batch v2 (magic 2): the on-disk and on-the-wire unit, and this module is its one home. It alone
+ * knows the byte layout (see docs/LOG_FORMAT.md): the header field offsets, the magic byte, the attribute bits
+ * (compression codec, timestamp type, isTransactional, isControl) and the one header type (BatchHeader) every
+ * other module reads batches through. It owns the header parser the log uses to validate and index batches without
+ * decoding records, the encoder the engine uses for its own produce path, and the decoder that turns stored bytes
+ * into records for people (panels, tree counts, the in-process consumer). The codecs (gzip, snappy, lz4, zstd)
+ * are beside it in compression.ts.
  *
  *   baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 | crc uint32 |
  *   attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 | maxTimestamp int64 | producerId int64 |
@@ -13,20 +16,15 @@
  * record sets the log may store and throws a KafkaError naming the problem otherwise; a partial trailing batch
  * in a buffer given to decodeRecordBatches is ignored.
  *
- * Callers: log-manager.ts / partition-log.ts (validate, index, recover), broker.ts (encode, decode).
+ * Imports nothing of the engine but errors, types, crc32c, varint and compression (so api.ts can name its types
+ * without an import cycle). Callers: log-manager.ts / partition-log.ts / segment.ts (validate, index, recover),
+ * cleaner.ts, verify.ts, broker.ts (encode, decode), the Produce API (the magic check).
  */
-import * as zlib from 'zlib';
-import { decompress as zstdDecompress } from 'fzstd';
-import type { BatchHeader } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
 import type { RecordHeader } from '../types';
+import { COMPRESSION_NAMES, compressRecords, decompressRecords } from './compression';
 import { crc32c } from './crc32c';
 import { readVarint, sizeOfVarint, writeVarint } from './varint';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const snappy = require('snappyjs') as { uncompress(b: Uint8Array): Uint8Array; compress(b: Uint8Array): Uint8Array };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const lz4 = require('lz4js') as { decompress(b: Uint8Array): Uint8Array; compress(b: Uint8Array): Uint8Array };
 
 /** Size of the fixed batch header (baseOffset .. recordCount). The smallest possible batch. */
 export const BATCH_HEADER_SIZE = 61;
@@ -47,12 +45,43 @@ export const OFFSET_PRODUCER_EPOCH = 51;
 export const OFFSET_BASE_SEQUENCE = 53;
 export const OFFSET_RECORD_COUNT = 57;
 
+/** The magic byte of record batch v2, the only batch format stored. */
+export const MAGIC_V2 = 2;
+
+/** Attribute bits 0-2: the compression codec (ids in compression.ts). */
 export const COMPRESSION_MASK = 0x07;
+/** Attribute bit 3: 0 CreateTime, 1 LogAppendTime (the batch's maxTimestamp is then every record's timestamp). */
 export const TIMESTAMP_TYPE_BIT = 0x08;
+/** Attribute bit 4: the batch belongs to a transaction. */
 export const TRANSACTIONAL_BIT = 0x10;
+/** Attribute bit 5: the batch holds one control record (a transaction marker), not data. */
 export const CONTROL_BIT = 0x20;
 
-export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+export function compressionOf(attributes: number): number {
+  return attributes & COMPRESSION_MASK;
+}
+
+export function timestampTypeOf(attributes: number): 0 | 1 {
+  return (attributes & TIMESTAMP_TYPE_BIT) !== 0 ? 1 : 0;
+}
+
+export function isTransactionalBatch(attributes: number): boolean {
+  return (attributes & TRANSACTIONAL_BIT) !== 0;
+}
+
+export function isControlBatch(attributes: number): boolean {
+  return (attributes & CONTROL_BIT) !== 0;
+}
+
+/** The attributes field of a batch with this codec, timestamp type and flags. */
+export function batchAttributes(codec: number, timestampType: 0 | 1, transactional = false, control = false): number {
+  return (
+    (codec & COMPRESSION_MASK) |
+    (timestampType === 1 ? TIMESTAMP_TYPE_BIT : 0) |
+    (transactional ? TRANSACTIONAL_BIT : 0) |
+    (control ? CONTROL_BIT : 0)
+  );
+}
 
 export interface EncodableRecord {
   key: Buffer | null;
@@ -93,13 +122,33 @@ export interface DecodedBatch {
   records: DecodedRecord[];
 }
 
-/** BatchHeader plus the framing fields validation needs. */
-export interface FullBatchHeader extends BatchHeader {
+/**
+ * The fixed header of one stored or produced batch, as parseBatchHeader reads it (plus where the batch is): the
+ * one header type of the engine. The log validates, indexes and recovers with it; the producer state checks
+ * sequences with it; api.ts hands it across the LogManager and ProducerStateManager contracts.
+ */
+export interface BatchHeader {
+  /** Byte position of the batch inside the record set it was parsed from. */
+  position: number;
+  /** Total size of the batch in bytes (12 + batchLength). */
+  size: number;
+  baseOffset: number;
   batchLength: number;
   partitionLeaderEpoch: number;
   magic: number;
   crc: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
 }
+
+/** @deprecated the same type as BatchHeader (there is one batch header type); kept so older code compiles. */
+export type FullBatchHeader = BatchHeader;
 
 // ------------------------------------------------------------------ int64 helpers (numbers, exact to 2^53)
 
@@ -116,7 +165,7 @@ export function writeInt64(buf: Buffer, pos: number, value: number): void {
 // ------------------------------------------------------------------ header
 
 /** Parse the fixed header of the batch at pos; null when fewer than 61 bytes remain. Does not check the CRC. */
-export function parseBatchHeader(buf: Buffer, pos: number): FullBatchHeader | null {
+export function parseBatchHeader(buf: Buffer, pos: number): BatchHeader | null {
   if (buf.length - pos < BATCH_HEADER_SIZE) return null;
   const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
   const lastOffsetDelta = buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
@@ -137,6 +186,28 @@ export function parseBatchHeader(buf: Buffer, pos: number): FullBatchHeader | nu
     baseSequence: buf.readInt32BE(pos + OFFSET_BASE_SEQUENCE),
     recordCount: buf.readInt32BE(pos + OFFSET_RECORD_COUNT),
   };
+}
+
+/** The size the batch at pos says it has (12 + batchLength); the caller checks it against the bytes there. */
+export function batchSizeAt(buf: Buffer, pos: number): number {
+  return LOG_OVERHEAD + buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+}
+
+/** The base offset of the batch at pos. */
+export function baseOffsetAt(buf: Buffer, pos: number): number {
+  return readInt64(buf, pos + OFFSET_BASE_OFFSET);
+}
+
+/** Give the batch at pos its base offset in the log (outside the CRC: nothing else changes). */
+export function stampBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+  writeInt64(buf, pos + OFFSET_BASE_OFFSET, baseOffset);
+}
+
+/** Make the batch at pos (of `size` bytes) LogAppendTime with `now` as its maxTimestamp; its CRC is recomputed. */
+export function stampLogAppendTime(buf: Buffer, pos: number, size: number, now: number): void {
+  buf.writeInt16BE(buf.readInt16BE(pos + OFFSET_ATTRIBUTES) | TIMESTAMP_TYPE_BIT, pos + OFFSET_ATTRIBUTES);
+  writeInt64(buf, pos + OFFSET_MAX_TIMESTAMP, now);
+  buf.writeUInt32BE(computeBatchCrc(buf, pos, size), pos + OFFSET_CRC);
 }
 
 /** The CRC-32C a batch should carry: over attributes..end. */
@@ -178,7 +249,7 @@ export function checkBatch(
     };
   }
   const magic = buf.readInt8(pos + OFFSET_MAGIC);
-  if (magic !== 2) {
+  if (magic !== MAGIC_V2) {
     return {
       code: ErrorCode.CORRUPT_MESSAGE,
       reason: `unsupported record batch magic ${magic} (only magic 2, record batch v2, is accepted)`,
@@ -218,9 +289,9 @@ export function checkBatch(
  * Validate a produced record set (one or more v2 batches, nothing else): every batch sound and at most
  * maxMessageBytes. Returns the headers; throws KafkaError (CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE).
  */
-export function validateRecordSet(buf: Buffer, maxMessageBytes: number): FullBatchHeader[] {
+export function validateRecordSet(buf: Buffer, maxMessageBytes: number): BatchHeader[] {
   if (buf.length === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'the record set is empty');
-  const out: FullBatchHeader[] = [];
+  const out: BatchHeader[] = [];
   let pos = 0;
   let i = 0;
   while (pos < buf.length) {
@@ -308,15 +379,14 @@ export function encodeRecordBatch(records: EncodableRecord[], opts: EncodeOption
   let maxTimestamp = baseTimestamp;
   for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
   let body = encodeRecords(records, baseTimestamp);
-  if (opts.compression === 1) body = zlib.gzipSync(body);
+  body = compressRecords(opts.compression, body);
   const size = BATCH_HEADER_SIZE + body.length;
   const buf = Buffer.allocUnsafe(size);
   writeInt64(buf, OFFSET_BASE_OFFSET, opts.baseOffset ?? 0);
   buf.writeInt32BE(size - LOG_OVERHEAD, OFFSET_BATCH_LENGTH);
   buf.writeInt32BE(opts.partitionLeaderEpoch ?? -1, OFFSET_PARTITION_LEADER_EPOCH);
-  buf.writeInt8(2, OFFSET_MAGIC);
-  const attributes = (opts.compression & COMPRESSION_MASK) | ((opts.timestampType ?? 0) === 1 ? TIMESTAMP_TYPE_BIT : 0);
-  buf.writeInt16BE(attributes, OFFSET_ATTRIBUTES);
+  buf.writeInt8(MAGIC_V2, OFFSET_MAGIC);
+  buf.writeInt16BE(batchAttributes(opts.compression, opts.timestampType ?? 0), OFFSET_ATTRIBUTES);
   buf.writeInt32BE(records.length - 1, OFFSET_LAST_OFFSET_DELTA);
   writeInt64(buf, OFFSET_BASE_TIMESTAMP, baseTimestamp);
   writeInt64(buf, OFFSET_MAX_TIMESTAMP, maxTimestamp);
@@ -330,48 +400,6 @@ export function encodeRecordBatch(records: EncodableRecord[], opts: EncodeOption
 }
 
 // ------------------------------------------------------------------ decode
-
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
-
-/** Snappy as Kafka clients send it: xerial framing (Java, librdkafka) or a raw snappy block. */
-export function snappyDecompress(data: Buffer): Buffer {
-  if (data.length >= 16 && data.subarray(0, 8).equals(XERIAL_MAGIC)) {
-    const parts: Buffer[] = [];
-    let p = 16; // magic (8) + version (4) + compatible version (4)
-    while (p < data.length) {
-      if (p + 4 > data.length) throw new RangeError('xerial snappy block length runs past the end');
-      const len = data.readInt32BE(p);
-      p += 4;
-      if (len < 0 || p + len > data.length)
-        throw new RangeError(`xerial snappy block of ${len} bytes runs past the end`);
-      parts.push(Buffer.from(snappy.uncompress(data.subarray(p, p + len))));
-      p += len;
-    }
-    return Buffer.concat(parts);
-  }
-  return Buffer.from(snappy.uncompress(data));
-}
-
-function decompressRecords(codec: number, data: Buffer): Buffer {
-  switch (codec) {
-    case 0:
-      return data;
-    case 1:
-      return zlib.gunzipSync(data);
-    case 2:
-      return snappyDecompress(data);
-    case 3: {
-      const out = lz4.decompress(data);
-      return Buffer.from(out.buffer, out.byteOffset, out.length);
-    }
-    case 4: {
-      const out = zstdDecompress(data);
-      return Buffer.from(out.buffer, out.byteOffset, out.length);
-    }
-    default:
-      throw new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `unknown compression codec ${codec}`);
-  }
-}
 
 /** Decode `count` records; `spans`, when given, receives each record's [start, end) byte range in data. */
 function decodeRecords(
@@ -442,18 +470,18 @@ export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
   const out: DecodedBatch[] = [];
   let pos = 0;
   while (buf.length - pos >= LOG_OVERHEAD) {
-    const size = LOG_OVERHEAD + buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+    const size = batchSizeAt(buf, pos);
     if (size < BATCH_HEADER_SIZE || pos + size > buf.length) break;
     const h = parseBatchHeader(buf, pos)!;
-    if (h.magic !== 2) {
+    if (h.magic !== MAGIC_V2) {
       throw new KafkaError(
         ErrorCode.CORRUPT_MESSAGE,
         `batch at byte ${pos}: magic ${h.magic} is not supported (record batch v2 only)`,
       );
     }
-    const codec = h.attributes & COMPRESSION_MASK;
-    const isControl = (h.attributes & CONTROL_BIT) !== 0;
-    const timestampType: 0 | 1 = (h.attributes & TIMESTAMP_TYPE_BIT) !== 0 ? 1 : 0;
+    const codec = compressionOf(h.attributes);
+    const isControl = isControlBatch(h.attributes);
+    const timestampType = timestampTypeOf(h.attributes);
     let records: DecodedRecord[];
     try {
       const data = decompressRecords(codec, buf.subarray(pos + BATCH_HEADER_SIZE, pos + size));
@@ -472,7 +500,7 @@ export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
       partitionLeaderEpoch: h.partitionLeaderEpoch,
       timestampType,
       compression: codec,
-      isTransactional: (h.attributes & TRANSACTIONAL_BIT) !== 0,
+      isTransactional: isTransactionalBatch(h.attributes),
       isControl,
       producerId: h.producerId,
       producerEpoch: h.producerEpoch,
@@ -488,7 +516,7 @@ export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
 
 /** One stored batch taken apart for the log cleaner: its header, records, and each record's bytes in `data`. */
 export interface SplitBatch {
-  header: FullBatchHeader;
+  header: BatchHeader;
   records: DecodedRecord[];
   /** The records section, decompressed. */
   data: Buffer;
@@ -501,12 +529,12 @@ export function splitBatch(buf: Buffer): SplitBatch {
   const header = parseBatchHeader(buf, 0);
   if (!header || header.size !== buf.length)
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'splitBatch needs exactly one whole batch');
-  const codec = header.attributes & COMPRESSION_MASK;
+  const codec = compressionOf(header.attributes);
   const spans: number[] = [];
   try {
     const data = decompressRecords(codec, buf.subarray(BATCH_HEADER_SIZE));
     const records = decodeRecords(data, header.recordCount, header.baseOffset, header.firstTimestamp, spans);
-    if ((header.attributes & TIMESTAMP_TYPE_BIT) !== 0) for (const r of records) r.timestamp = header.maxTimestamp;
+    if (timestampTypeOf(header.attributes) === 1) for (const r of records) r.timestamp = header.maxTimestamp;
     return { header, records, data, spans };
   } catch (e) {
     if (e instanceof KafkaError) throw e;

@@ -17,14 +17,14 @@ import * as path from 'path';
 import type { FileCache } from './file-cache';
 import { CachedFile, openBriefly, openBrieflyAsync } from './file-cache';
 import { OffsetIndex, TimeIndex } from './indexes';
-import type { FullBatchHeader } from './record-batch';
+import type { BatchHeader } from './record-batch';
 import {
   BATCH_HEADER_SIZE,
+  baseOffsetAt,
+  batchSizeAt,
   checkBatch,
   LOG_OVERHEAD,
-  OFFSET_BATCH_LENGTH,
   parseBatchHeader,
-  readInt64,
 } from './record-batch';
 
 /** The file operations a write may fail in (injected by tests to simulate ENOSPC or EIO). */
@@ -257,7 +257,7 @@ export class LogSegment {
         chunk = this.readAt(pos, Math.min(RECOVERY_CHUNK, remaining));
         chunkStart = pos;
       }
-      const size = LOG_OVERHEAD + chunk.readInt32BE(pos - chunkStart + OFFSET_BATCH_LENGTH);
+      const size = batchSizeAt(chunk, pos - chunkStart);
       if (size < BATCH_HEADER_SIZE) {
         reason = `corrupt batch at byte ${pos}: batchLength ${size - LOG_OVERHEAD} is smaller than a batch header`;
         break;
@@ -348,7 +348,7 @@ export class LogSegment {
   }
 
   /** Batch headers in [from, to), read in small chunks; stops at the first header that does not fit. */
-  *scanHeaders(from: number, to: number = this.size): Generator<FullBatchHeader> {
+  *scanHeaders(from: number, to: number = this.size): Generator<BatchHeader> {
     let chunk: Buffer = Buffer.alloc(0);
     let chunkStart = 0;
     let pos = from;
@@ -384,7 +384,7 @@ export class LogSegment {
 
   /** Base offset of the batch at `position` (used by reads to report where they start). */
   baseOffsetAt(position: number): number {
-    return readInt64(this.readAt(position, 8), 0);
+    return baseOffsetAt(this.readAt(position, 8), 0);
   }
 
   /** Write buffered index entries to their files (they are fsynced by the next fsync()). */

@@ -22,16 +22,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkOffsetLogFile } from '../offsets/offset-store';
 import { readNextId } from '../producers/producer-state';
-import { readCheckpoint } from './checkpoints';
+import { checkpointKey, readCheckpoint } from './checkpoints';
 import {
   BATCH_HEADER_SIZE,
   checkBatch,
   decodeRecordBatches,
   LOG_OVERHEAD,
-  OFFSET_BATCH_LENGTH,
+  batchSizeAt,
   parseBatchHeader,
 } from './record-batch';
 import { checkTopicsFile } from './topic-store';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { compareTopicPartitions } from '../../shared/topic-partition';
 
 export interface VerifyProblem {
   /** The file, relative to the data directory (e.g. `topics/t-0/00000000000000000000.log`). */
@@ -188,7 +190,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
         break;
       }
       let { buf, off } = r.read(pos, BATCH_HEADER_SIZE);
-      const batchSize = LOG_OVERHEAD + buf.readInt32BE(off + OFFSET_BATCH_LENGTH);
+      const batchSize = batchSizeAt(buf, off);
       if (batchSize < BATCH_HEADER_SIZE || batchSize > size - pos) {
         problem(
           rel('.log'),
@@ -307,7 +309,7 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
   return out;
 }
 
-function partitionDirs(dataDir: string): { topic: string; partition: number; dir: string }[] {
+function partitionDirs(dataDir: string): (TopicPartition & { dir: string })[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(path.join(dataDir, 'topics'), { withFileTypes: true });
@@ -315,13 +317,13 @@ function partitionDirs(dataDir: string): { topic: string; partition: number; dir
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const out: { topic: string; partition: number; dir: string }[] = [];
+  const out: (TopicPartition & { dir: string })[] = [];
   for (const e of entries) {
     const m = /^(.+)-(\d{1,5})$/.exec(e.name);
     if (e.isDirectory() && m)
       out.push({ topic: m[1], partition: Number(m[2]), dir: path.join(dataDir, 'topics', e.name) });
   }
-  return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  return out.sort(compareTopicPartitions);
 }
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -356,7 +358,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
   const dirs = partitionDirs(root);
   const seen = new Set<string>();
   for (const { topic, partition, dir } of dirs) {
-    const key = `${topic} ${partition}`;
+    const key = checkpointKey(topic, partition);
     seen.add(key);
     const known = topics.topics.get(topic);
     if (known === undefined)
@@ -413,7 +415,7 @@ export async function verifyDataDir(dataDir: string, opts: VerifyOptions = {}): 
   }
   for (const [name, count] of topics.topics)
     for (let p = 0; p < count; p++)
-      if (!seen.has(`${name} ${p}`))
+      if (!seen.has(checkpointKey(name, p)))
         damage(`topics/${name}-${p}`, `partition ${p} of topic "${name}" has no directory`);
   report.ok = report.partitions.every((p) => p.ok) && report.problems.every((p) => p.severity !== 'damage');
   return report;

@@ -17,6 +17,8 @@ import { choosePartition } from '../../broker/partitioner';
 import type { ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
 import type { RequestHandlers } from '../../shared/ipc';
+import type { TopicPartition } from '../../shared/topic-partition';
+import { TopicPartitionMap } from '../../shared/topic-partition';
 import type {
   ProducerForm,
   ProducerHostMessage,
@@ -54,7 +56,8 @@ export class ProducerController {
   private outcome: ProducerOutcome | null = null;
   private lastBatch: ProducerSnapshot['lastBatch'] = null;
   private lastBatchKeys: (string | null)[] = [];
-  private touched = new Map<string, { topic: string; partition: number }>();
+  /** The partitions this producer has sent to (or skipped a sequence on), in first-touched order. */
+  private touched = new TopicPartitionMap<TopicPartition>();
   private prefill: ProducerForm | null;
   private prefillSeq = 0;
   private readonly brokerWatch = new BrokerWatch(
@@ -224,7 +227,7 @@ export class ProducerController {
           this.failed(e, topic, partition, stored);
           return;
         }
-        this.touched.set(`${topic}\u0000${partition}`, { topic, partition });
+        this.touched.set(topic, partition, { topic, partition });
         this.lastBatch = { topic, partition, recordCount: chunk.length, baseSequence: res.baseSequence };
         this.lastBatchKeys = chunk.map((r) => keyText(r.key));
         chunk.forEach((r, j) =>
@@ -349,7 +352,7 @@ export class ProducerController {
       );
     }
     producer.skipSequence(topic, partition, 1);
-    this.touched.set(`${topic}\u0000${partition}`, { topic, partition });
+    this.touched.set(topic, partition, { topic, partition });
     this.outcome = {
       kind: 'sent',
       caption:

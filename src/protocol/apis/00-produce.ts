@@ -18,6 +18,7 @@
  */
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError } from '../../broker/errors';
+import { MAGIC_V2, OFFSET_MAGIC } from '../../broker/storage/record-batch';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf, errorMessageOf } from './api';
 import { topicNameProblem } from '../../shared/topic-name';
@@ -159,10 +160,10 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
               'the produce request carries no record batch for this partition',
             );
           }
-          if (p.records.length > 16 && p.records[16] !== 2) {
+          if (p.records.length > OFFSET_MAGIC && p.records[OFFSET_MAGIC] !== MAGIC_V2) {
             throw new KafkaError(
               ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-              `message format magic ${p.records[16]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
+              `message format magic ${p.records[OFFSET_MAGIC]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
             );
           }
           const r = broker.appendRecordSet(t.name, p.index, p.records);

@@ -22,6 +22,8 @@ import { ErrorCode, KafkaError } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import type { RequestContext } from './api';
 import { defineApi, errorCodeOf } from './api';
+import type { TopicPartitionKey } from '../../shared/topic-partition';
+import { topicPartitionKey } from '../../shared/topic-partition';
 
 interface FetchRequest {
   replicaId: number;
@@ -71,7 +73,7 @@ const EXPIRY_BUDGET_MS = 4;
 
 interface Parked {
   deadline: number;
-  partitions: string[];
+  partitions: TopicPartitionKey[];
   done: boolean;
   /** Still in the deadline heap (answered fetches are dropped from it lazily). */
   inHeap: boolean;
@@ -81,11 +83,9 @@ interface Parked {
   expire(): void;
 }
 
-const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
 /** The parked fetches of one broker: by partition for appends, and a min-heap of deadlines behind one timer. */
 class Parking {
-  private readonly byPartition = new Map<string, Set<Parked>>();
+  private readonly byPartition = new Map<TopicPartitionKey, Set<Parked>>();
   private heap: Parked[] = [];
   private doneInHeap = 0;
   private parked = 0;
@@ -106,7 +106,7 @@ class Parking {
     }
     this.parked++;
     this.push(p);
-    this.offAppend ??= this.broker.on('append', (ev) => this.onAppend(partitionKey(ev.topic, ev.partition)));
+    this.offAppend ??= this.broker.on('append', (ev) => this.onAppend(topicPartitionKey(ev.topic, ev.partition)));
     this.arm();
   }
 
@@ -142,7 +142,7 @@ class Parking {
   }
 
   /** Appends are coalesced: each parked fetch of the partition reads again once per event-loop turn. */
-  private onAppend(key: string): void {
+  private onAppend(key: TopicPartitionKey): void {
     const set = this.byPartition.get(key);
     if (!set) return;
     for (const p of set) this.woken.add(p);
@@ -358,8 +358,8 @@ export const fetch = defineApi<FetchRequest, FetchResponse>({
     const first = readFetch(broker, ctx, req);
     const minBytes = Math.max(req.minBytes, 1);
     if (req.maxWaitMs <= 0 || first.bytes >= minBytes || first.errors || req.topics.length === 0) return first.resp;
-    const partitions = new Set<string>();
-    for (const t of req.topics) for (const p of t.partitions) partitions.add(partitionKey(t.topic, p.partition));
+    const partitions = new Set<TopicPartitionKey>();
+    for (const t of req.topics) for (const p of t.partitions) partitions.add(topicPartitionKey(t.topic, p.partition));
     const parking = parkingOf(broker);
     return new Promise<FetchResponse>((resolve) => {
       const complete = (resp: FetchResponse) => {

@@ -7,6 +7,7 @@
 import { ErrorCode } from '../../broker/errors';
 import { arr, f } from '../codec/schema';
 import { defineApi, errorCodeOf } from './api';
+import { keyOf, topicPartitionKey } from '../../shared/topic-partition';
 
 interface OffsetDeleteRequest {
   groupId: string;
@@ -38,7 +39,7 @@ export const offsetDelete = defineApi<OffsetDeleteRequest, OffsetDeleteResponse>
     const wanted = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
     try {
       const results = await ctx.broker.deleteOffsets(req.groupId, wanted);
-      const code = new Map(results.map((r) => [`${r.topic}\u0000${r.partition}`, r.errorCode]));
+      const code = new Map(results.map((r) => [keyOf(r), r.errorCode]));
       return {
         errorCode: ErrorCode.NONE,
         throttleTimeMs: 0,
@@ -46,7 +47,7 @@ export const offsetDelete = defineApi<OffsetDeleteRequest, OffsetDeleteResponse>
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            errorCode: code.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.NONE,
+            errorCode: code.get(topicPartitionKey(t.name, p.partitionIndex)) ?? ErrorCode.NONE,
           })),
         })),
       };

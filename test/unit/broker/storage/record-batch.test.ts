@@ -5,9 +5,21 @@ import {
   decodeRecordBatches,
   encodeRecordBatch,
   parseBatchHeader,
-  snappyDecompress,
   validateRecordSet,
+  baseOffsetAt,
+  batchAttributes,
+  batchSizeAt,
+  compressionOf,
+  computeBatchCrc,
+  isControlBatch,
+  isTransactionalBatch,
+  OFFSET_ATTRIBUTES,
+  OFFSET_CRC,
+  stampBaseOffset,
+  stampLogAppendTime,
+  timestampTypeOf,
 } from '../../../../src/broker/storage/record-batch';
+import { CompressionCodec, snappyDecompress } from '../../../../src/broker/storage/compression';
 import {
   readUnsignedVarint,
   readVarint,
@@ -277,5 +289,59 @@ describe('storage codec: record batch v2', () => {
     expectError(good.subarray(0, good.length - 1), ErrorCode.CORRUPT_MESSAGE, /truncated batch/);
     expectError(good, ErrorCode.MESSAGE_TOO_LARGE, /max\.message\.bytes \(50\)/, 50);
     expectError(Buffer.alloc(0), ErrorCode.CORRUPT_MESSAGE, /empty/);
+  });
+
+  it('reads the attribute bits as Kafka lays them out: codec in bits 0-2, LogAppendTime 0x08, transactional 0x10, control 0x20', () => {
+    const plain = batchOf(2, 'a', 1);
+    const withAttributes = (attributes: number) => {
+      const b = Buffer.from(plain);
+      b.writeInt16BE(attributes, OFFSET_ATTRIBUTES);
+      b.writeUInt32BE(computeBatchCrc(b, 0, b.length), OFFSET_CRC);
+      return decodeRecordBatches(b)[0];
+    };
+    const flags = (d: ReturnType<typeof withAttributes>) => [
+      d.compression,
+      d.timestampType,
+      d.isTransactional,
+      d.isControl,
+    ];
+    assert.deepStrictEqual(flags(withAttributes(0x00)), [0, 0, false, false]);
+    assert.deepStrictEqual(flags(withAttributes(0x08)), [0, 1, false, false]);
+    assert.deepStrictEqual(flags(withAttributes(0x10)), [0, 0, true, false]);
+    assert.deepStrictEqual(flags(withAttributes(0x30)), [0, 0, true, true]);
+    assert.strictEqual(batchAttributes(CompressionCodec.GZIP, 1, true, true), 0x39);
+    assert.strictEqual(batchAttributes(CompressionCodec.ZSTD, 0), 0x04);
+    assert.deepStrictEqual(
+      [compressionOf(0x3c), timestampTypeOf(0x3c), isTransactionalBatch(0x3c), isControlBatch(0x3c)],
+      [4, 1, true, true],
+    );
+  });
+
+  it('refuses a batch naming a compression codec Kafka does not have (id 5) as UNSUPPORTED_COMPRESSION_TYPE', () => {
+    const b = withCompressedRecords(batchOf(1, 'x', 1), 5, Buffer.from('whatever'));
+    assert.throws(
+      () => decodeRecordBatches(b),
+      (e: unknown) =>
+        e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE && /codec 5/.test(e.message),
+    );
+  });
+
+  it('stamps a base offset and LogAppendTime in place, and the stamped batch is still sound', () => {
+    const b = batchOf(3, 's', 1);
+    stampBaseOffset(b, 0, 4242);
+    stampLogAppendTime(b, 0, b.length, 1_700_000_000_123);
+    assert.strictEqual(validateRecordSet(b, 1 << 20).length, 1);
+    assert.strictEqual(batchSizeAt(b, 0), b.length);
+    assert.strictEqual(baseOffsetAt(b, 0), 4242);
+    const d = decodeRecordBatches(b)[0];
+    assert.strictEqual(d.timestampType, 1);
+    assert.deepStrictEqual(
+      d.records.map((r) => [r.offset, r.timestamp]),
+      [
+        [4242, 1_700_000_000_123],
+        [4243, 1_700_000_000_123],
+        [4244, 1_700_000_000_123],
+      ],
+    );
   });
 });
