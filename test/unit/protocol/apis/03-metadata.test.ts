@@ -104,6 +104,25 @@ describe('Metadata API v9 on the wire', () => {
     assert.strictEqual(m.clusterOps, CLUSTER_OPERATIONS);
   });
 
+  it('an auto-creation that fails unexpectedly is -1 for that topic only, and logged with its name', async () => {
+    (wire.broker as unknown as { ensureTopic: () => never }).ensureTopic = () => {
+      throw new Error('disk full');
+    };
+    const m = read(await metadataV9(['two', 'fresh'], false, false, true));
+    assert.deepStrictEqual(
+      m.topics.map((t) => [t.name, t.errorCode, t.partitions.length]),
+      [
+        ['two', 0, 2],
+        ['fresh', -1, 0],
+      ],
+    );
+    assert.ok(
+      wire.logs.some(
+        (l) => l.startsWith('error ') && l.includes('Metadata auto-create of "fresh"') && l.includes('disk full'),
+      ),
+    );
+  });
+
   it('an unknown topic with auto-creation disallowed is UNKNOWN_TOPIC_OR_PARTITION and is not created', async () => {
     const m = read(await metadataV9(['nope'], false, false, false));
     assert.deepStrictEqual([m.topics[0].name, m.topics[0].errorCode, m.topics[0].partitions], ['nope', 3, []]);

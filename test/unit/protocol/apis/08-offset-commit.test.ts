@@ -91,6 +91,28 @@ describe('OffsetCommit API: leader epoch and v9', () => {
     assert.deepStrictEqual((await fetchV5('g6'))[0], [0, 11, -1, '']);
   });
 
+  it('v9: a member id alone or generation 0 alone makes it a member commit, refused for a group that does not exist', async () => {
+    assert.deepStrictEqual(await commit(9, 'nobody', -1, 'm-1', [[0, 5, 0, null]]), [ErrorCode.GROUP_ID_NOT_FOUND]);
+    assert.deepStrictEqual(await commit(9, 'nobody', 0, '', [[0, 5, 0, null]]), [ErrorCode.GROUP_ID_NOT_FOUND]);
+    assert.strictEqual(wire.broker.groupExists('nobody'), false);
+    assert.deepStrictEqual(await commit(9, 'nobody', -1, '', [[0, 5, 0, null]]), [0], 'a simple commit creates it');
+  });
+
+  it('an unexpected engine failure answers UNKNOWN_SERVER_ERROR (-1) for every partition and is logged', async () => {
+    wire.failEngine('commitOffsets');
+    assert.deepStrictEqual(
+      await commit(8, 'g', -1, '', [
+        [0, 5, 0, null],
+        [1, 6, 0, null],
+      ]),
+      [-1, -1],
+    );
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('OffsetCommit "g"')),
+      wire.logs.join(' | '),
+    );
+  });
+
   it('a commit with a generation to a group that does not exist: v9 GROUP_ID_NOT_FOUND, v8 ILLEGAL_GENERATION', async () => {
     assert.deepStrictEqual(await commit(9, 'nobody', 3, 'm-1', [[0, 5, 0, null]]), [ErrorCode.GROUP_ID_NOT_FOUND]);
     assert.deepStrictEqual(await commit(8, 'nobody', 3, 'm-1', [[0, 5, 0, null]]), [ErrorCode.ILLEGAL_GENERATION]);

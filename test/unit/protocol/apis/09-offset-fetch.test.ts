@@ -94,6 +94,26 @@ describe('OffsetFetch API: multi-group v8+ and requireStable', () => {
     );
   });
 
+  it('an unexpected engine failure answers that group UNKNOWN_SERVER_ERROR (-1) with no topics, and is logged', async () => {
+    wire.failEngine('fetchOffsets');
+    const answers = await fetch(
+      8,
+      [
+        ['a', [['t', [0]]]],
+        ['b', null],
+      ],
+      false,
+    );
+    assert.deepStrictEqual(answers, [
+      ['a', [], -1],
+      ['b', [], -1],
+    ]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('OffsetFetch "a"')),
+      wire.logs.join(' | '),
+    );
+  });
+
   it('v9 with requireStable answers the committed offsets, never UNSTABLE_OFFSET_COMMIT', async () => {
     assert.deepStrictEqual(
       await fetch(

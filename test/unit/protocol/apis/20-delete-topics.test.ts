@@ -8,6 +8,7 @@ import { assertConsumed, openWire } from './wire';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Writer } from '../../../../src/protocol/codec/writer';
 import * as harness from './harness';
+import { GroupWire } from './group-wire';
 
 describe('DeleteTopics API v4-v5 on the wire', () => {
   let wire: Wire;
@@ -88,5 +89,32 @@ describe('DeleteTopics (key 20) over the wire', () => {
       ['real', 0],
     ]);
     assert.strictEqual(wire.broker.getTopic('real'), undefined);
+  });
+});
+
+describe('DeleteTopics API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 1);
+  });
+  afterEach(() => wire.close());
+
+  it('is UNKNOWN_SERVER_ERROR (-1) with its message for that topic, and logged with the topic name', async () => {
+    const message = wire.failEngine('deleteTopic');
+    const d = await wire.call(20, 5, true, (e) => e.len(1).str('t').i32(30000).tags());
+    d.i32();
+    const [row] = d.many(() => {
+      const r = [d.str(), d.i16(), d.nstr()];
+      d.tags();
+      return r;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(row, ['t', ErrorCode.UNKNOWN_SERVER_ERROR, message]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('DeleteTopics "t"')),
+      wire.logs.join(' | '),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../../../src/broker/errors';
 import { encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
 import type { Writer } from '../../../../src/protocol/codec/writer';
 import * as harness from './harness';
+import { GroupWire } from './group-wire';
 
 describe('DeleteRecords API v2 on the wire', () => {
   let wire: Wire;
@@ -120,6 +121,70 @@ describe('DeleteRecords (key 21) over the wire', () => {
         ['t', 1, 2, 0],
         ['ghost', 0, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
       ],
+    );
+  });
+});
+
+describe('DeleteRecords API: partition bounds and engine failures', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('d', 2);
+    await wire.broker.produce('d', [{ value: 'a' }, { value: 'b' }], { partition: 1 });
+  });
+  afterEach(() => wire.close());
+
+  /** DeleteRecords v2 of [topic, partition, offset] rows; returns [topic, partition, lowWatermark, code] rows. */
+  async function deleteRecords(rows: [string, number, number][]): Promise<[string, number, number, number][]> {
+    const byTopic = new Map<string, [number, number][]>();
+    for (const [t, p, o] of rows) byTopic.set(t, [...(byTopic.get(t) ?? []), [p, o]]);
+    const d = await wire.call(21, 2, true, (e) => {
+      e.len(byTopic.size);
+      for (const [t, parts] of byTopic) {
+        e.str(t).len(parts.length);
+        for (const [p, o] of parts) e.i32(p).i64(o).tags();
+        e.tags();
+      }
+      e.i32(30000).tags();
+    });
+    d.i32();
+    const out: [string, number, number, number][] = [];
+    d.many(() => {
+      const t = d.str();
+      d.many(() => {
+        out.push([t, d.i32(), d.i64(), d.i16()]);
+        d.tags();
+      });
+      d.tags();
+    });
+    d.tags();
+    d.end();
+    return out;
+  }
+
+  it('partition -1 and the partition one past the last are unknown, answered with low watermark -1', async () => {
+    assert.deepStrictEqual(
+      await deleteRecords([
+        ['d', -1, 0],
+        ['d', 2, 0],
+        ['d', 1, 1],
+        ['gone', 0, 0],
+      ]),
+      [
+        ['d', -1, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        ['d', 2, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        ['d', 1, 1, 0],
+        ['gone', 0, -1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      ],
+    );
+  });
+
+  it('an unexpected engine failure is UNKNOWN_SERVER_ERROR (-1) for that partition, logged with its name', async () => {
+    wire.failEngine('deleteRecords');
+    assert.deepStrictEqual(await deleteRecords([['d', 1, 1]]), [['d', 1, -1, ErrorCode.UNKNOWN_SERVER_ERROR]]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('DeleteRecords d-1')),
+      wire.logs.join(' | '),
     );
   });
 });
