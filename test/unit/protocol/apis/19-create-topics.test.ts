@@ -11,6 +11,7 @@ import { assertConsumed, openWire } from './wire';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Writer } from '../../../../src/protocol/codec/writer';
 import * as harness from './harness';
+import { GroupWire } from './group-wire';
 
 interface Result {
   name: string;
@@ -324,5 +325,31 @@ describe('CreateTopics (key 19) over the wire', () => {
       [['asg', 0, null]],
     );
     assert.strictEqual(partitionsOf('asg'), 2);
+  });
+});
+
+describe('CreateTopics API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  it('is UNKNOWN_SERVER_ERROR (-1) with its message for that topic, logged with the name, no counts or configs', async () => {
+    const message = wire.failEngine('createTopic');
+    const d = await wire.call(19, 5, true, (e) =>
+      e.len(1).str('t').i32(2).i16(1).len(0).len(0).tags().i32(30000).bool(false).tags(),
+    );
+    d.i32();
+    const [row] = d.many(() => {
+      const r = [d.str(), d.i16(), d.nstr(), d.i32(), d.i16(), d.r.compactArrayLength()];
+      d.tags();
+      return r;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(row, ['t', ErrorCode.UNKNOWN_SERVER_ERROR, message, -1, -1, 0]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('CreateTopics "t"')),
+      wire.logs.join(' | '),
+    );
   });
 });

@@ -8,6 +8,7 @@ import { assertConsumed, openWire } from './wire';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Writer } from '../../../../src/protocol/codec/writer';
 import * as harness from './harness';
+import { GroupWire } from './group-wire';
 
 describe('CreatePartitions API v2-v3 on the wire', () => {
   let wire: Wire;
@@ -119,5 +120,35 @@ describe('CreatePartitions (key 37) over the wire', () => {
       ],
     );
     assert.strictEqual(wire.broker.getTopic('grow')?.partitions, 2);
+  });
+});
+
+describe('CreatePartitions API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 1);
+  });
+  afterEach(() => wire.close());
+
+  it('is UNKNOWN_SERVER_ERROR (-1) with its message for that topic, logged with the name; the count is unchanged', async () => {
+    const message = wire.failEngine('createPartitions');
+    const d = await wire.call(37, 2, true, (e) =>
+      e.len(1).str('t').i32(3).len(null).tags().i32(30000).bool(false).tags(),
+    );
+    d.i32();
+    const [row] = d.many(() => {
+      const r = [d.str(), d.i16(), d.nstr()];
+      d.tags();
+      return r;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(row, ['t', ErrorCode.UNKNOWN_SERVER_ERROR, message]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('CreatePartitions "t"')),
+      wire.logs.join(' | '),
+    );
+    assert.strictEqual(wire.broker.getTopic('t')?.partitions, 1);
   });
 });
