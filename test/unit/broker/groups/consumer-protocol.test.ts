@@ -228,11 +228,33 @@ describe('consumer protocol: decoding what other clients send', () => {
   });
 
   it('negative string, bytes and array lengths read as empty, null and none', () => {
-    // version 0, topics: 1 item with length -1 (null string), userData -1
-    const s = decodeSubscription(Buffer.from('0000' + '00000001' + 'ffff' + 'ffffffff', 'hex'));
-    assert.deepStrictEqual([s.topics, s.userData], [[''], null]);
+    // version 0, topics: 1 item with length -1 (null string), then userData [7]
+    const s = decodeSubscription(Buffer.from('0000' + '00000001' + 'ffff' + '0000000107', 'hex'));
+    assert.deepStrictEqual([s.topics, s.userData], [[''], Buffer.from([7])]);
+    const n = decodeSubscription(Buffer.from('0000' + '00000001' + 'ffff' + 'ffffffff', 'hex'));
+    assert.deepStrictEqual([n.topics, n.userData], [[''], null]);
     const a = decodeAssignment(Buffer.from('0000' + 'ffffffff' + 'ffffffff', 'hex'));
     assert.deepStrictEqual(a, { version: 0, assignedPartitions: [], userData: null });
+  });
+
+  it('a v1 subscription with userData and owned partitions reads both back', () => {
+    const buf = encodeSubscription({
+      version: 1,
+      topics: ['a', 'b'],
+      userData: Buffer.from([1, 2, 3]),
+      ownedPartitions: [{ topic: 'a', partitions: [0, 4] }],
+    });
+    assert.deepStrictEqual(decodeSubscription(buf), {
+      version: 1,
+      topics: ['a', 'b'],
+      userData: Buffer.from([1, 2, 3]),
+      ownedPartitions: [{ topic: 'a', partitions: [0, 4] }],
+    });
+  });
+
+  it('empty userData (length 0, as kafkajs writes it) decodes as empty, not null', () => {
+    const a = encodeAssignment({ assignedPartitions: [], userData: Buffer.alloc(0) });
+    assert.deepStrictEqual(decodeAssignment(a).userData, Buffer.alloc(0));
   });
 
   it('an assignment without userData decodes with null; its userData is a copy, not a view', () => {
@@ -275,7 +297,35 @@ describe('assignors: who is eligible and what is kept', () => {
       ]),
     );
     assert.deepStrictEqual(flat(plan), { a: ['x-0', 'x-1'], b: ['x-2', 'y-0', 'y-1'], c: ['y-2'] });
-    assert.deepStrictEqual([...plan.keys()], ['a', 'b', 'c'], 'members in id order');
+  });
+
+  it('range sorts members by id whatever order they joined in, and the plan lists them in that order', () => {
+    const plan = rangeAssignor([member('c', ['x']), member('a', ['x']), member('b', ['x'])], new Map([['x', 4]]));
+    assert.deepStrictEqual(flat(plan), { a: ['x-0', 'x-1'], b: ['x-2'], c: ['x-3'] });
+    assert.deepStrictEqual([...plan.keys()], ['a', 'b', 'c']);
+  });
+
+  it('roundrobin and cooperative-sticky deal topics in name order, whatever order a subscription lists them in', () => {
+    const counts = new Map([
+      ['t0', 1],
+      ['t1', 2],
+    ]);
+    const members = [member('a', ['t1', 't0']), member('b', ['t1', 't0'])];
+    assert.deepStrictEqual(flat(roundRobinAssignor(members, counts)), { a: ['t0-0', 't1-1'], b: ['t1-0'] });
+    assert.deepStrictEqual(flat(stickyAssignor(members, counts)), { a: ['t0-0', 't1-1'], b: ['t1-0'] });
+  });
+
+  it('cooperative-sticky keeps the lowest owned partitions when it keeps only a share, and sorts what it gives', () => {
+    const kept = stickyAssignor(
+      [member('a', ['t'], [{ topic: 't', partitions: [3, 2, 1, 0] }]), member('b', ['t'])],
+      new Map([['t', 4]]),
+    );
+    assert.deepStrictEqual(flat(kept), { a: ['t-0', 't-1'], b: ['t-2', 't-3'] });
+    const mixed = stickyAssignor(
+      [member('a', ['t'], [{ topic: 't', partitions: [3] }]), member('b', ['t'])],
+      new Map([['t', 4]]),
+    );
+    assert.deepStrictEqual(flat(mixed), { a: ['t-1', 't-3'], b: ['t-0', 't-2'] });
   });
 
   it('cooperative-sticky ignores owned partitions that no longer exist or that the member no longer subscribes to', () => {
