@@ -229,6 +229,7 @@ describe('Metadata (key 3) over the wire', () => {
     await wire.broker.createTopic('b', 3);
     const names = (t: TopicAnswer[]) => t.map((x) => `${x.name}:${x.partitions.length}`).sort();
     assert.deepStrictEqual(names(await metadata(0, [])), ['a:1', 'b:3']);
+    assert.deepStrictEqual(names(await metadata(0, ['b'])), ['b:3'], 'a v0 list that names topics means those');
     assert.deepStrictEqual(names(await metadata(1, [])), []);
     assert.deepStrictEqual(names(await metadata(1, null)), ['a:1', 'b:3']);
     assert.deepStrictEqual(names(await metadata(8, null)), ['a:1', 'b:3']);

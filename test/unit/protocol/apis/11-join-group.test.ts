@@ -103,6 +103,27 @@ describe('JoinGroup (key 11) over the wire', () => {
   });
 });
 
+describe('JoinGroup API: the reason a client gives (v8+)', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  it('is logged with the group and the member, or "a new member" before it has an id', async () => {
+    await joinV9(wire, 'g1', '', 'i1', { reason: 'rebalance needed' });
+    await joinV9(wire, 'g2', '', null, { reason: 'first join' });
+    await joinV9(wire, 'g2', 'm-7', null, { reason: 'again' });
+    await joinV9(wire, 'g3', '', null);
+    assert.deepStrictEqual(
+      wire.logs.filter((l) => l.startsWith('info group')),
+      [
+        'info group "g1": a new member joins: rebalance needed',
+        'info group "g2": a new member joins: first join',
+        'info group "g2": m-7 joins: again',
+      ],
+    );
+  });
+});
+
 describe('JoinGroup API: an unexpected engine failure', () => {
   let wire: GroupWire;
   beforeEach(async () => (wire = await GroupWire.open()));

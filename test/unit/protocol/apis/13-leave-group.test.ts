@@ -46,6 +46,21 @@ describe('LeaveGroup API: v5 (reasons)', () => {
       ['nobody', null, ErrorCode.UNKNOWN_MEMBER_ID],
     ]);
     assert.strictEqual(wire.broker.describeGroup('g').members.length, 0);
+    assert.ok(
+      wire.logs.includes(`info group "g": ${m.memberId} leaves: the consumer is closing`),
+      `the reason is logged: ${wire.logs.join(' | ')}`,
+    );
+    assert.ok(!wire.logs.some((l) => l.includes('nobody')), 'a member without a reason is not logged');
+  });
+
+  it('v5 logs a reason of a member named only by its instance id', async () => {
+    await stableStaticGroup(wire, 'g');
+    const d = await wire.call(13, 5, true, (e) =>
+      e.str('g').len(1).str('').nstr('i1').nstr('shutting down').tags().tags(),
+    );
+    d.i32();
+    assert.strictEqual(d.i16(), ErrorCode.NONE);
+    assert.ok(wire.logs.includes('info group "g": i1 leaves: shutting down'), wire.logs.join(' | '));
   });
 });
 

@@ -263,4 +263,17 @@ describe('DescribeConfigs API: topic resources, v0-v4', () => {
     assert.match(results[1].errorMessage ?? '', /resource type 3 is not supported/);
     assert.strictEqual(results[2].errorMessage, null);
   });
+
+  it('an unexpected engine failure is -1 with its message for that resource, logged with the name', async () => {
+    const message = wire.failEngine('describeTopicConfigs');
+    const [r] = await describeConfigs(4, [[2, 'cfg', null]]);
+    assert.deepStrictEqual(
+      [r.errorCode, r.errorMessage, r.configs.length],
+      [ErrorCode.UNKNOWN_SERVER_ERROR, message, 0],
+    );
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('DescribeConfigs "cfg"')),
+      wire.logs.join(' | '),
+    );
+  });
 });

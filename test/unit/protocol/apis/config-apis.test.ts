@@ -303,6 +303,28 @@ describe('config APIs over the wire: what each change means, per resource', () =
     assert.deepStrictEqual(overrides(), {});
   });
 
+  it('a refusal names only what applies: unknown broker configs alone, or fixed ones alone', async () => {
+    const [[, unknownOnly]] = await alter(44, [[4, '1', [['bogus', SET, '1']]]]);
+    assert.strictEqual(unknownOnly, 'unknown broker config(s): bogus');
+    const [[, fixedOnly]] = await alter(33, [[4, '1', [['num.partitions', SET, '2']]]]);
+    assert.match(fixedOnly ?? '', /^cannot update these broker configs dynamically: num\.partitions \([^;]*\)$/);
+  });
+
+  it('an unexpected engine failure is -1 for that resource and logged with the API and topic', async () => {
+    wire.failEngine('alterTopicConfigs');
+    for (const [apiKey, api] of [
+      [33, 'AlterConfigs'],
+      [44, 'IncrementalAlterConfigs'],
+    ] as const) {
+      const [[code]] = await alter(apiKey, [[2, 'cfg', [['retention.ms', SET, '1000']]]]);
+      assert.strictEqual(code, ErrorCode.UNKNOWN_SERVER_ERROR);
+      assert.ok(
+        wire.logs.some((l) => l.startsWith('error ') && l.includes(`${api} "cfg"`)),
+        wire.logs.join(' | '),
+      );
+    }
+  });
+
   it('a broker config named twice is listed once in the refusal, known and unknown names apart', async () => {
     const [[code, message]] = await alter(44, [
       [
