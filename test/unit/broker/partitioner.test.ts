@@ -94,4 +94,11 @@ describe('partitioner: Kafka default partitioner', () => {
       0,
     );
   });
+
+  it('a JavaScript caller that leaves the key out gets the keyless rule', () => {
+    assert.strictEqual(
+      choosePartition(undefined as unknown as null, 3, () => 2),
+      2,
+    );
+  });
 });
