@@ -59,4 +59,60 @@ describe('consumer group lag', () => {
       [['orders', 1, 0]],
     );
   });
+
+  it('a commit of offset 0 counts from 0, not from the log start: records deleted since are still lag', () => {
+    const lag = computeGroupLag([{ topic: 'orders', partition: 0, offset: 0 }], [], info);
+    assert.deepStrictEqual(
+      lag.partitions.map((p) => [p.partition, p.committedOffset, p.lag]),
+      [[0, 0, 250]],
+    );
+  });
+
+  it('a commit wins over the assignment of the same partition, whichever member holds it', () => {
+    const lag = computeGroupLag(
+      [{ topic: 'orders', partition: 1, offset: 30 }],
+      [...assigned(1), ...assigned(1, 2)],
+      info,
+    );
+    assert.deepStrictEqual(
+      lag.partitions.map((p) => [p.partition, p.committedOffset, p.lag]),
+      [
+        [1, 30, 10],
+        [2, -1, 0],
+      ],
+    );
+    assert.strictEqual(lag.totalLag, 10);
+  });
+
+  it('rows come sorted by topic name, then by partition number, whatever order they were found in', () => {
+    const more = (topic: string, partition: number) =>
+      topic === 'audit' || topic === 'orders-2'
+        ? { logStartOffset: 0, logEndOffset: 5 + partition }
+        : info(topic, partition);
+    const lag = computeGroupLag(
+      [
+        { topic: 'orders-2', partition: 0, offset: 1 },
+        { topic: 'orders', partition: 2, offset: 7 },
+        { topic: 'audit', partition: 10, offset: 0 },
+      ],
+      [
+        {
+          assignedPartitions: [
+            { topic: 'orders', partitions: [1, 0] },
+            { topic: 'audit', partitions: [9] },
+          ],
+        },
+      ],
+      more,
+    );
+    assert.deepStrictEqual(
+      lag.partitions.map((p) => `${p.topic}/${p.partition}`),
+      ['audit/9', 'audit/10', 'orders/0', 'orders/1', 'orders/2', 'orders-2/0'],
+    );
+    assert.strictEqual(lag.totalLag, 14 + 15 + 150 + 40 + 0 + 4);
+  });
+
+  it('a group with nothing committed and nothing assigned has no rows and no lag', () => {
+    assert.deepStrictEqual(computeGroupLag([], [], info), { partitions: [], totalLag: 0 });
+  });
 });

@@ -69,4 +69,36 @@ describe('partitioner: Kafka default partitioner', () => {
     const picks = Array.from({ length: 6 }, () => choosePartition(null, 3, () => rr++));
     assert.deepStrictEqual(picks, [0, 1, 2, 0, 1, 2]);
   });
+
+  it('a partition count that is not a positive integer is refused, naming it', () => {
+    for (const n of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => choosePartition('k', n, () => 0),
+        new RegExp(`^RangeError: cannot choose among ${n} partitions$`),
+      );
+    }
+    assert.strictEqual(
+      choosePartition('k', 1, () => 0),
+      0,
+      'one partition is a choice',
+    );
+  });
+
+  it('a keyless record stays in range when the round-robin counter has wrapped negative', () => {
+    assert.strictEqual(
+      choosePartition(null, 3, () => -1),
+      0x7fffffff % 3,
+    );
+    assert.strictEqual(
+      choosePartition(null, 4, () => -2147483648),
+      0,
+    );
+  });
+
+  it('a JavaScript caller that leaves the key out gets the keyless rule', () => {
+    assert.strictEqual(
+      choosePartition(undefined as unknown as null, 3, () => 2),
+      2,
+    );
+  });
 });

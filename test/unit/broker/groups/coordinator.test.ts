@@ -549,3 +549,89 @@ describe('group coordinator: static membership (group.instance.id)', () => {
     );
   });
 });
+
+describe('group coordinator: what describe, list, delete and a closed coordinator answer', () => {
+  it('describe names the protocol only once it is chosen, and gives each member the metadata of that protocol', async () => {
+    const h = harness(100);
+    const sub = (topic: string) => encodeSubscription({ topics: [topic] });
+    const a = await joinNew(h.coord, {
+      clientId: 'a',
+      protocols: [
+        { name: 'roundrobin', metadata: sub('rr') },
+        { name: 'range', metadata: sub('range') },
+      ],
+    });
+    const during = h.coord.describe('g');
+    assert.deepStrictEqual(
+      [during.state, during.protocol, during.protocolType],
+      ['PreparingRebalance', '', 'consumer'],
+    );
+    assert.deepStrictEqual(decodeSubscription(during.members[0].metadata).topics, ['rr'], 'before a choice: the first');
+    h.clock.advance(100);
+    const joined = await a.result;
+    assert.strictEqual(joined.protocolName, 'roundrobin');
+    const completing = h.coord.describe('g');
+    assert.deepStrictEqual([completing.state, completing.protocol], ['CompletingRebalance', 'roundrobin']);
+    assert.deepStrictEqual(completing.members[0].assignedPartitions, [], 'nothing assigned yet');
+  });
+
+  it("describe decodes a consumer assignment into partitions, and leaves another protocol type's bytes undecoded", async () => {
+    for (const protocolType of ['consumer', 'connect']) {
+      const h = harness(0);
+      const a = await joinNew(h.coord, { protocolType });
+      h.clock.advance(0);
+      const j = await a.result;
+      const assignment = assignmentOf('t', [0, 2]);
+      await h.coord.sync({
+        groupId: 'g',
+        generationId: j.generationId,
+        memberId: a.memberId,
+        groupInstanceId: null,
+        protocolType: null,
+        protocolName: null,
+        assignments: [{ memberId: a.memberId, assignment }],
+      });
+      const d = h.coord.describe('g');
+      assert.deepStrictEqual(d.members[0].assignment, assignment, protocolType);
+      assert.deepStrictEqual(
+        d.members[0].assignedPartitions,
+        protocolType === 'consumer' ? [{ topic: 't', partitions: [0, 2] }] : [],
+        protocolType,
+      );
+      assert.deepStrictEqual(h.coord.list(), [{ groupId: 'g', protocolType, state: 'Stable' }]);
+    }
+  });
+
+  it('a group whose first member is still between MEMBER_ID_REQUIRED and its join cannot be deleted', async () => {
+    const h = harness(0);
+    const first = await h.coord.join(joinRequest());
+    assert.strictEqual(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.strictEqual(h.coord.hasActiveMembers('g'), false);
+    assert.strictEqual(h.coord.deleteGroup('g'), ErrorCode.NON_EMPTY_GROUP);
+    assert.strictEqual(h.coord.hasActiveMembers('nope'), false);
+  });
+
+  it('a closed coordinator answers every request COORDINATOR_NOT_AVAILABLE', async () => {
+    const h = harness(0);
+    const a = await joinNew(h.coord);
+    h.clock.advance(0);
+    const j = await a.result;
+    h.coord.close();
+    h.coord.close();
+    assert.strictEqual(h.coord.validateCommit('g', j.generationId, a.memberId), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.deepStrictEqual(h.coord.leave('g', [{ memberId: a.memberId, groupInstanceId: null }]), {
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      members: [{ memberId: a.memberId, groupInstanceId: null, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }],
+    });
+    const s = await h.coord.sync({
+      groupId: 'g',
+      generationId: j.generationId,
+      memberId: a.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+    });
+    assert.strictEqual(s.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  });
+});

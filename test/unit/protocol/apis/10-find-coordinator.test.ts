@@ -1,9 +1,12 @@
 // FindCoordinator (key 10) over the wire, frames built from Kafka's message spec: v4+ batches coordinator keys
 // and answers one entry per key (this broker for each); v6's share-group key type is refused per key; key type 1
-// (transactional ids) is this broker in every version.
+// (transactional ids) is this broker in every version. v0-2: this broker coordinates every group; the answer is
+// its own node id and advertised address in every version.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { GroupWire } from './group-wire';
+import type { Wire } from './harness';
+import { openWire } from './harness';
 
 describe('FindCoordinator API: batched keys (v4+)', () => {
   let wire: GroupWire;
@@ -92,5 +95,25 @@ describe('FindCoordinator API: batched keys (v4+)', () => {
     );
     v3.tags();
     v3.end();
+  });
+});
+
+describe('FindCoordinator (key 10) over the wire', () => {
+  let wire: Wire;
+  afterEach(async () => wire.close());
+
+  it('every version v0-2 names this broker: node id, advertised host and port', async () => {
+    wire = await openWire({}, 5);
+    for (let v = 0; v <= 2; v++) {
+      const r = await wire.call(10, v, (w) => {
+        w.string('some-group');
+        if (v >= 1) w.int8(0);
+      });
+      if (v >= 1) assert.strictEqual(r.int32(), 0, 'throttle time');
+      assert.strictEqual(r.int16(), 0, 'error code');
+      if (v >= 1) assert.strictEqual(r.nullableString(), null, 'error message');
+      assert.deepStrictEqual([r.int32(), r.string(), r.int32()], [5, '127.0.0.1', wire.server.port], `v${v}`);
+      assert.strictEqual(r.remaining, 0, `v${v}: nothing after the last field`);
+    }
   });
 });

@@ -1,9 +1,14 @@
 // DescribeGroups (key 15) v5/v6 over the wire against a real broker, frames built from Kafka's message spec: v6
 // answers an unknown group GROUP_ID_NOT_FOUND with a message (KIP-1043) where v5 describes it as Dead with no
 // error; a group known only from committed offsets is Empty.
+// DescribeGroups (key 15) over the wire, v0-4: a stable group with its state, protocol and members (client
+// id, address, subscription and assignment bytes); an unknown group is Dead with error 0, as Kafka answers.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
 import { GroupWire, stableStaticGroup } from './group-wire';
+import type { Wire } from './harness';
+import { openWire } from './harness';
+import { describeGroups, soloMember } from './group-frames';
 
 describe('DescribeGroups API: v5 (flexible) and v6 (error message)', () => {
   let wire: GroupWire;
@@ -71,5 +76,69 @@ describe('DescribeGroups API: v5 (flexible) and v6 (error message)', () => {
       [offsetsOnly.errorCode, offsetsOnly.state, offsetsOnly.protocolType, offsetsOnly.members.length],
       [0, 'Empty', '', 0],
     );
+  });
+});
+
+describe('DescribeGroups (key 15) over the wire', () => {
+  let wire: Wire;
+  beforeEach(async () => (wire = await openWire()));
+  afterEach(async () => wire.close());
+
+  it('every version v0-4 describes a stable group and an unknown one, in the order asked', async () => {
+    const [member] = await soloMember(wire, 'live', 'the-plan');
+    for (let v = 0; v <= 4; v++) {
+      assert.deepStrictEqual(
+        await describeGroups(wire, v, ['nope', 'live']),
+        [
+          { errorCode: 0, groupId: 'nope', state: 'Dead', protocolType: '', protocol: '', members: [] },
+          {
+            errorCode: 0,
+            groupId: 'live',
+            state: 'Stable',
+            protocolType: 'consumer',
+            protocol: 'range',
+            members: [
+              {
+                memberId: member,
+                groupInstanceId: null,
+                clientId: 'test-client',
+                clientHost: '/127.0.0.1',
+                metadata: 'meta',
+                assignment: 'the-plan',
+              },
+            ],
+          },
+        ],
+        `v${v}`,
+      );
+    }
+  });
+});
+
+describe('DescribeGroups API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  /** The failure is logged as an error naming the request and what went wrong. */
+  const logged = (what: string, message: string) =>
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes(what) && l.includes(message)),
+      `an error log names ${what}: ${wire.logs.join(' | ')}`,
+    );
+
+  it('is answered per group with UNKNOWN_SERVER_ERROR (-1) and its message, and logged', async () => {
+    const message = wire.failEngine('describeGroup');
+    const d = await wire.call(15, 6, true, (e) => e.len(1).str('g').bool(false).tags());
+    assert.strictEqual(d.i32(), 0);
+    const [g] = d.many(() => {
+      const row = [d.i16(), d.nstr(), d.str(), d.str(), d.str(), d.str(), d.len(), d.i32()];
+      d.tags();
+      return row;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(g, [ErrorCode.UNKNOWN_SERVER_ERROR, message, 'g', 'Dead', '', '', 0, -2147483648]);
+    logged('DescribeGroups "g"', message);
   });
 });

@@ -1,8 +1,14 @@
 // DeleteTopics (key 20) v4-v5 on the wire (flexible): topics named (v6's topic ids are not offered), and from v5
 // an error message for a topic that could not be deleted.
+// DeleteTopics (key 20) over the wire, v0-3: each named topic is deleted with its data; an unknown name gets
+// UNKNOWN_TOPIC_OR_PARTITION without affecting the others in the same request.
 import * as assert from 'assert';
 import type { Wire } from './wire';
 import { assertConsumed, openWire } from './wire';
+import { ErrorCode } from '../../../../src/broker/errors';
+import type { Writer } from '../../../../src/protocol/codec/writer';
+import * as harness from './harness';
+import { GroupWire } from './group-wire';
 
 describe('DeleteTopics API v4-v5 on the wire', () => {
   let wire: Wire;
@@ -41,5 +47,74 @@ describe('DeleteTopics API v4-v5 on the wire', () => {
     r.skipTaggedFields();
     r.skipTaggedFields();
     assertConsumed(r);
+  });
+});
+
+describe('DeleteTopics (key 20) over the wire', () => {
+  let wire: harness.Wire;
+  beforeEach(async () => (wire = await harness.openWire()));
+  afterEach(async () => wire.close());
+
+  async function deleteTopics(version: number, names: string[]): Promise<[string, number][]> {
+    const body = (w: Writer) => {
+      w.arrayLength(names.length);
+      for (const n of names) w.string(n);
+      w.int32(5000);
+    };
+    const r = await wire.call(20, version, body);
+    if (version >= 1) assert.strictEqual(r.int32(), 0, 'throttle time');
+    const n = r.arrayLength();
+    const out: [string, number][] = [];
+    for (let i = 0; i < n; i++) out.push([r.string(), r.int16()]);
+    assert.strictEqual(r.remaining, 0, `v${version}: nothing after the last field`);
+    return out;
+  }
+
+  it('every version v0-3 deletes the named topics and answers error 0 for each, in request order', async () => {
+    for (let v = 0; v <= 3; v++) {
+      await wire.broker.createTopic(`a${v}`, 1);
+      await wire.broker.createTopic(`b${v}`, 2);
+      assert.deepStrictEqual(await deleteTopics(v, [`b${v}`, `a${v}`]), [
+        [`b${v}`, 0],
+        [`a${v}`, 0],
+      ]);
+    }
+    assert.deepStrictEqual(wire.broker.listTopics(), []);
+  });
+
+  it('an unknown topic gets UNKNOWN_TOPIC_OR_PARTITION and the known one in the same request is still deleted', async () => {
+    await wire.broker.createTopic('real', 1);
+    assert.deepStrictEqual(await deleteTopics(1, ['ghost', 'real']), [
+      ['ghost', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+      ['real', 0],
+    ]);
+    assert.strictEqual(wire.broker.getTopic('real'), undefined);
+  });
+});
+
+describe('DeleteTopics API: an unexpected engine failure', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 1);
+  });
+  afterEach(() => wire.close());
+
+  it('is UNKNOWN_SERVER_ERROR (-1) with its message for that topic, and logged with the topic name', async () => {
+    const message = wire.failEngine('deleteTopic');
+    const d = await wire.call(20, 5, true, (e) => e.len(1).str('t').i32(30000).tags());
+    d.i32();
+    const [row] = d.many(() => {
+      const r = [d.str(), d.i16(), d.nstr()];
+      d.tags();
+      return r;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(row, ['t', ErrorCode.UNKNOWN_SERVER_ERROR, message]);
+    assert.ok(
+      wire.logs.some((l) => l.startsWith('error ') && l.includes('DeleteTopics "t"')),
+      wire.logs.join(' | '),
+    );
   });
 });

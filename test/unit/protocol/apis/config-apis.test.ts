@@ -194,6 +194,157 @@ describe('config APIs over the wire (AlterConfigs, IncrementalAlterConfigs)', ()
   });
 });
 
+describe('config APIs over the wire: what each change means, per resource', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('cfg', 1);
+  });
+  afterEach(() => wire.close());
+
+  type Resource = [type: number, name: string, configs: [name: string, op: number, value: string | null][]];
+
+  /** IncrementalAlterConfigs v1 (44) or AlterConfigs v1 (33, `op` ignored); [code, message] per resource. */
+  async function alter(
+    apiKey: 33 | 44,
+    resources: Resource[],
+    validateOnly = false,
+  ): Promise<[number, string | null][]> {
+    const flexible = apiKey === 44;
+    const d = await wire.call(apiKey, 1, flexible, (e) => {
+      e.len(resources.length);
+      for (const [type, name, configs] of resources) {
+        e.i8(type).str(name).len(configs.length);
+        for (const [key, op, value] of configs) {
+          e.str(key);
+          if (apiKey === 44) e.i8(op);
+          e.nstr(value).tags();
+        }
+        e.tags();
+      }
+      e.bool(validateOnly).tags();
+    });
+    assert.strictEqual(d.i32(), 0, 'throttle time');
+    const out = d.many((): [number, string | null] => {
+      const res: [number, string | null] = [d.i16(), d.nstr()];
+      d.i8();
+      d.str();
+      d.tags();
+      return res;
+    });
+    d.tags();
+    d.end();
+    return out;
+  }
+  const overrides = () => wire.broker.getTopic('cfg')!.configs;
+
+  it('APPEND and SUBTRACT read a list with spaces and empty items as its plain items', async () => {
+    assert.deepStrictEqual(await alter(44, [[2, 'cfg', [['cleanup.policy', APPEND, ' compact , ,delete ']]]]), [
+      [0, null],
+    ]);
+    assert.deepStrictEqual(overrides(), { 'cleanup.policy': 'delete,compact' });
+    assert.deepStrictEqual(await alter(44, [[2, 'cfg', [['cleanup.policy', SUBTRACT, ' delete ,']]]]), [[0, null]]);
+    assert.deepStrictEqual(overrides(), { 'cleanup.policy': 'compact' });
+  });
+
+  it('SET without a value, SUBTRACT of a plain config and APPEND of an unknown one are refused, naming it', async () => {
+    const answers = await alter(44, [
+      [2, 'cfg', [['retention.ms', SET, null]]],
+      [2, 'cfg', [['retention.ms', SUBTRACT, '1']]],
+      [2, 'cfg', [['no.such.config', APPEND, 'x']]],
+    ]);
+    assert.deepStrictEqual(
+      answers.map(([code]) => code),
+      [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_CONFIG],
+    );
+    assert.match(answers[0][1] ?? '', /SET of config "retention.ms" needs a value/);
+    assert.match(answers[1][1] ?? '', /SUBTRACT works on list configs only; "retention.ms" is not a list/);
+    assert.match(answers[2][1] ?? '', /unknown topic config "no.such.config"/);
+    assert.deepStrictEqual(overrides(), {});
+  });
+
+  it('DELETE of an override goes back to the default, and validateOnly leaves the override in place', async () => {
+    await alter(44, [[2, 'cfg', [['retention.ms', SET, '5000']]]]);
+    assert.deepStrictEqual(await alter(44, [[2, 'cfg', [['retention.ms', DELETE, null]]]], true), [[0, null]]);
+    assert.deepStrictEqual(overrides(), { 'retention.ms': '5000' }, 'validateOnly changed nothing');
+    assert.deepStrictEqual(await alter(44, [[2, 'cfg', [['retention.ms', DELETE, null]]]]), [[0, null]]);
+    assert.deepStrictEqual(overrides(), {});
+  });
+
+  it('both alter APIs refuse an unknown topic and a resource type that is neither topic nor broker', async () => {
+    for (const apiKey of [33, 44] as const) {
+      const answers = await alter(apiKey, [
+        [2, 'missing', [['retention.ms', SET, '1']]],
+        [3, 'cfg', [['retention.ms', SET, '1']]],
+        [2, 'cfg', [['retention.ms', SET, '7000']]],
+      ]);
+      assert.deepStrictEqual(
+        answers.map(([code]) => code),
+        [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUEST, 0],
+        `key ${apiKey}`,
+      );
+      assert.match(answers[0][1] ?? '', /there is no topic "missing"/);
+      assert.match(
+        answers[1][1] ?? '',
+        /only topic \(2\) and broker \(4\) config resources exist.*got resource type 3/,
+      );
+      assert.strictEqual(answers[2][1], null);
+      assert.deepStrictEqual(overrides(), { 'retention.ms': '7000' });
+    }
+  });
+
+  it('AlterConfigs validateOnly checks the new set without storing it; a null value resets that config', async () => {
+    await alter(33, [[2, 'cfg', [['retention.ms', SET, '5000']]]]);
+    assert.deepStrictEqual(await alter(33, [[2, 'cfg', [['segment.ms', SET, '90000']]]], true), [[0, null]]);
+    assert.deepStrictEqual(overrides(), { 'retention.ms': '5000' }, 'validateOnly kept the old overrides');
+    const [[code, message]] = await alter(33, [[2, 'cfg', [['retention.ms', SET, 'soon']]]], true);
+    assert.strictEqual(code, ErrorCode.INVALID_CONFIG, message ?? '');
+    assert.deepStrictEqual(await alter(33, [[2, 'cfg', [['retention.ms', SET, null]]]]), [[0, null]]);
+    assert.deepStrictEqual(overrides(), {});
+  });
+
+  it('a refusal names only what applies: unknown broker configs alone, or fixed ones alone', async () => {
+    const [[, unknownOnly]] = await alter(44, [[4, '1', [['bogus', SET, '1']]]]);
+    assert.strictEqual(unknownOnly, 'unknown broker config(s): bogus');
+    const [[, fixedOnly]] = await alter(33, [[4, '1', [['num.partitions', SET, '2']]]]);
+    assert.match(fixedOnly ?? '', /^cannot update these broker configs dynamically: num\.partitions \([^;]*\)$/);
+  });
+
+  it('an unexpected engine failure is -1 for that resource and logged with the API and topic', async () => {
+    wire.failEngine('alterTopicConfigs');
+    for (const [apiKey, api] of [
+      [33, 'AlterConfigs'],
+      [44, 'IncrementalAlterConfigs'],
+    ] as const) {
+      const [[code]] = await alter(apiKey, [[2, 'cfg', [['retention.ms', SET, '1000']]]]);
+      assert.strictEqual(code, ErrorCode.UNKNOWN_SERVER_ERROR);
+      assert.ok(
+        wire.logs.some((l) => l.startsWith('error ') && l.includes(`${api} "cfg"`)),
+        wire.logs.join(' | '),
+      );
+    }
+  });
+
+  it('a broker config named twice is listed once in the refusal, known and unknown names apart', async () => {
+    const [[code, message]] = await alter(44, [
+      [
+        4,
+        '1',
+        [
+          ['num.partitions', SET, '2'],
+          ['num.partitions', SET, '3'],
+          ['bogus', SET, '1'],
+        ],
+      ],
+    ]);
+    assert.strictEqual(code, ErrorCode.INVALID_REQUEST);
+    assert.match(
+      message ?? '',
+      /^cannot update these broker configs dynamically: num\.partitions \(.*\); unknown broker config\(s\): bogus$/,
+    );
+  });
+});
+
 describe('config APIs over the wire: broker resources (type 4) and AlterConfigs v2', () => {
   let wire: GroupWire;
   beforeEach(async () => {

@@ -126,14 +126,17 @@ export class GroupWire {
     readonly broker: Broker,
     readonly server: KafkaServer,
     readonly client: RawClient,
+    /** What the server logged, one `<level> <message>` line each (an unexpected engine failure is logged). */
+    readonly logs: string[],
   ) {}
 
   static async open(opts: Partial<BrokerOptions> = {}): Promise<GroupWire> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-group-wire-'));
     const broker = await Broker.open({ dataDir: dir, logger: () => undefined, ...opts });
-    const server = await startKafkaServer({ broker, port: 0, logger: () => undefined });
+    const logs: string[] = [];
+    const server = await startKafkaServer({ broker, port: 0, logger: (level, m) => logs.push(`${level} ${m}`) });
     const client = await RawClient.connect(server.port);
-    return new GroupWire(dir, broker, server, client);
+    return new GroupWire(dir, broker, server, client, logs);
   }
 
   /** Another connection to the same server (a second group member). */
@@ -160,6 +163,18 @@ export class GroupWire {
     assert.strictEqual(r.int32(), id, 'correlation id');
     if (flexible) r.skipTaggedFields();
     return new Dec(r, flexible);
+  }
+
+  /**
+   * Make one engine method throw a plain Error (not a KafkaError: a bug or an I/O failure the engine did not
+   * expect) until the test ends; returns the message it throws.
+   */
+  failEngine(method: keyof Broker & string): string {
+    const message = `${method} failed: disk on fire`;
+    (this.broker as unknown as Record<string, unknown>)[method] = () => {
+      throw new Error(message);
+    };
+    return message;
   }
 
   async close(): Promise<void> {

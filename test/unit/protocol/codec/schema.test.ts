@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { ProtocolError, Reader } from '../../../../src/protocol/codec/reader';
 import { Writer } from '../../../../src/protocol/codec/writer';
+import type { Field } from '../../../../src/protocol/codec/schema';
 import { arr, decodeStruct, encodeStruct, f, struct } from '../../../../src/protocol/codec/schema';
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -186,5 +187,165 @@ describe('protocol codec primitives', () => {
       cursor: { topicName: 't', partitionIndex: 3 },
     });
     assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from('ff00', 'hex')), schema, 0, true), { cursor: null });
+  });
+});
+
+describe('protocol schema: versions, defaults and nulls', () => {
+  const hexOf = (schema: Field[], version: number, flexible: boolean, msg: Record<string, unknown>) => {
+    const w = new Writer();
+    encodeStruct(w, schema, version, flexible, msg);
+    return w.toBuffer().toString('hex');
+  };
+
+  it('a field with a closed version range ("1-2") is read and written only in those versions', () => {
+    const schema = [f('a', 'int8'), f('mid', 'int16', '1-2'), f('z', 'int8')];
+    assert.strictEqual(hexOf(schema, 0, false, { a: 1, mid: 7, z: 2 }), '0102');
+    assert.strictEqual(hexOf(schema, 1, false, { a: 1, mid: 7, z: 2 }), '01000702');
+    assert.strictEqual(hexOf(schema, 2, false, { a: 1, mid: 7, z: 2 }), '01000702');
+    assert.strictEqual(hexOf(schema, 3, false, { a: 1, mid: 7, z: 2 }), '0102');
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from('0102', 'hex')), schema, 3, false), {
+      a: 1,
+      mid: 0,
+      z: 2,
+    });
+    const exact = [f('only', 'int8', '4')];
+    assert.strictEqual(hexOf(exact, 4, false, { only: 9 }), '09');
+    assert.strictEqual(hexOf(exact, 5, false, { only: 9 }), '');
+  });
+
+  it('a malformed version range is refused when the schema is declared', () => {
+    assert.throws(() => f('x', 'int8', 'v1+'), /^Error: bad version range "v1\+"$/);
+    assert.throws(() => arr('x', 'int8', '1-'), /bad version range "1-"/);
+  });
+
+  it("a field absent in the version decodes to its type's zero, or null where it is nullable", () => {
+    const schema = [
+      f('i8', 'int8', '9+'),
+      f('i64', 'int64', '9+'),
+      f('b', 'bool', '9+'),
+      f('s', 'string', '9+'),
+      f('ns', 'string', '9+', { nullable: true }),
+      f('by', 'bytes', '9+'),
+      f('nby', 'bytes', '9+', { nullable: true }),
+      f('rec', 'records', '9+', { nullable: true }),
+      f('id', 'uuid', '9+'),
+      arr('list', 'int32', '9+'),
+      arr('nlist', 'int32', '9+', { nullable: true }),
+      arr('structs', [f('x', 'int8')], '9+'),
+      f('d', 'int32', '9+', { def: -1 }),
+    ];
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.alloc(0)), schema, 0, false), {
+      i8: 0,
+      i64: 0,
+      b: false,
+      s: '',
+      ns: null,
+      by: Buffer.alloc(0),
+      nby: null,
+      rec: null,
+      id: Buffer.alloc(16),
+      list: [],
+      nlist: null,
+      structs: [],
+      d: -1,
+    });
+  });
+
+  it('a null on the wire for a field that is not nullable decodes as empty', () => {
+    const schema = [
+      f('s', 'string'),
+      f('by', 'bytes'),
+      arr('list', 'int8'),
+      arr('nlist', 'int8', '0+', { nullable: true }),
+    ];
+    assert.deepStrictEqual(
+      decodeStruct(new Reader(Buffer.from('ffff' + 'ffffffff' + 'ffffffff' + 'ffffffff', 'hex')), schema, 0, false),
+      {
+        s: '',
+        by: Buffer.alloc(0),
+        list: [],
+        nlist: null,
+      },
+    );
+    assert.deepStrictEqual(
+      decodeStruct(new Reader(Buffer.from('00' + '00' + '00' + '00' + '00', 'hex')), schema, 0, true),
+      {
+        s: '',
+        by: Buffer.alloc(0),
+        list: [],
+        nlist: null,
+      },
+    );
+  });
+
+  it('missing values are written as zeros, or null where the field is nullable; a null array only when nullable', () => {
+    const schema = [
+      f('i8', 'int8'),
+      f('i16', 'int16'),
+      f('i32', 'int32'),
+      f('i64', 'int64'),
+      f('b', 'bool'),
+      f('s', 'string'),
+      f('ns', 'string', '0+', { nullable: true }),
+      f('by', 'bytes'),
+      f('nby', 'bytes', '0+', { nullable: true }),
+      f('id', 'uuid'),
+      arr('list', 'int8'),
+      arr('nlist', 'int8', '0+', { nullable: true }),
+    ];
+    assert.strictEqual(
+      hexOf(schema, 0, false, {}),
+      '00' +
+        '0000' +
+        '00000000' +
+        '0000000000000000' +
+        '00' +
+        '0000' +
+        'ffff' +
+        '00000000' +
+        'ffffffff' +
+        '00'.repeat(16) +
+        '00000000' +
+        '00000000',
+    );
+    assert.strictEqual(
+      hexOf(schema, 0, false, { list: null, nlist: null }).slice(-16),
+      '00000000' + 'ffffffff',
+      'null is written as null only for a nullable array',
+    );
+    assert.strictEqual(hexOf(schema, 0, true, { list: null, nlist: null }).slice(-6), '01' + '00' + '00');
+  });
+
+  it('nested structs each end with their own tagged-field section in flexible versions', () => {
+    const schema = [
+      arr('topics', [f('name', 'string'), arr('parts', [f('p', 'int32')])]),
+      // a single struct (not an array of them), as a few Kafka messages have
+      { name: 'inner', type: [f('v', 'int8')], array: false, min: 0, max: Infinity, nullable: false } as Field,
+    ];
+    const msg = { topics: [{ name: 'a', parts: [{ p: 1 }] }], inner: { v: 5 } };
+    const flex = hexOf(schema, 0, true, msg);
+    assert.strictEqual(flex, '02' + '0261' + '02' + '00000001' + '00' + '00' + '05' + '00' + '00');
+    assert.deepStrictEqual(decodeStruct(new Reader(Buffer.from(flex, 'hex')), schema, 0, true), msg);
+    assert.strictEqual(
+      hexOf(schema, 0, false, { topics: [], inner: undefined }),
+      '00000000' + '00',
+      'a missing struct is zeros',
+    );
+  });
+
+  it('int64, uuid and records fields round-trip; records stay a view of the frame', () => {
+    const schema = [f('t', 'int64'), f('id', 'uuid'), f('records', 'records', '0+', { nullable: true })];
+    const id = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+    const hex = hexOf(schema, 0, false, { t: 1_700_000_000_123, id, records: Buffer.from([1, 2, 3]) });
+    const frameBuf = Buffer.from(hex, 'hex');
+    const back = decodeStruct(new Reader(frameBuf), schema, 0, false);
+    assert.strictEqual(back.t, 1_700_000_000_123);
+    assert.deepStrictEqual(back.id, id);
+    assert.deepStrictEqual(back.records, Buffer.from([1, 2, 3]));
+    assert.strictEqual((back.records as Buffer).buffer, frameBuf.buffer, 'not copied');
+    assert.deepStrictEqual(
+      decodeStruct(new Reader(Buffer.from(hexOf(schema, 0, true, { records: null }), 'hex')), schema, 0, true).records,
+      null,
+    );
   });
 });
