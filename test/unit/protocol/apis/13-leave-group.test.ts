@@ -107,10 +107,14 @@ describe('LeaveGroup (key 13) v3: the top-level code', () => {
     ]);
   });
 
-  it("is the failed members' code when every member failed", async () => {
+  it('is 0 also when every member failed (as Kafka 4: each failure is in its member entry)', async () => {
     await soloMember(wire, 'l3');
     const r = await leaveGroup(wire, 3, 'l3', ['ghost', 'phantom']);
-    assert.strictEqual(r.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.strictEqual(r.errorCode, ErrorCode.NONE);
+    assert.deepStrictEqual(r.members, [
+      ['ghost', null, ErrorCode.UNKNOWN_MEMBER_ID],
+      ['phantom', null, ErrorCode.UNKNOWN_MEMBER_ID],
+    ]);
   });
 });
 

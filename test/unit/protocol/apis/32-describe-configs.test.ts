@@ -222,7 +222,7 @@ describe('DescribeConfigs API: topic resources, v0-v4', () => {
     assert.deepStrictEqual(byName(r, 'retention.ms').synonyms, [['retention.ms', '60000', 1]]);
   });
 
-  it('named keys keep only those configs; v3 and v4 answer no config type or documentation for a topic', async () => {
+  it('named keys keep only those configs; v3 and v4 answer the config type (retention.ms: LONG, 5) and no documentation', async () => {
     for (const version of [3, 4]) {
       const [r] = await describeConfigs(version, [[2, 'cfg', ['retention.ms', 'no.such.config']]], {
         documentation: true,
@@ -236,7 +236,7 @@ describe('DescribeConfigs API: topic resources, v0-v4', () => {
             readOnly: false,
             source: 1,
             synonyms: [],
-            configType: 0,
+            configType: 5,
             documentation: null,
           },
         ],
