@@ -529,18 +529,24 @@ function makeSession(
 
     async runCommand(title) {
       const input = page.locator('.quick-input-widget .quick-input-box input');
-      // The palette can lose a keystroke while the workbench is still restoring: retry opening it.
+      // The palette can lose a keystroke while the workbench is still restoring, and it closes when focus leaves
+      // it (a webview of an earlier test that finishes loading just then takes the focus): open it and type again
+      // until the typed text is in it.
       for (let attempt = 0; ; attempt++) {
         await page.keyboard.press('Escape');
         await page.keyboard.press('Control+Shift+P');
         try {
           await input.waitFor({ state: 'visible', timeout: 5000 });
-          break;
+          await input.fill(`>${title}`, { timeout: 3000 });
+          if ((await input.inputValue({ timeout: 1000 })) === `>${title}`) break;
+          throw new Error('the palette lost the typed text');
         } catch (e) {
-          if (attempt >= 2) throw new Error(`the command palette did not open: ${(e as Error).message}`, { cause: e });
+          if (attempt >= 4)
+            throw new Error(`the command palette did not open or lost its input: ${(e as Error).message}`, {
+              cause: e,
+            });
         }
       }
-      await input.fill(`>${title}`);
       const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: title }).first();
       try {
         await row.waitFor({ state: 'visible', timeout: 15_000 });
