@@ -147,9 +147,6 @@ export interface BatchHeader {
   recordCount: number;
 }
 
-/** @deprecated the same type as BatchHeader (there is one batch header type); kept so older code compiles. */
-export type FullBatchHeader = BatchHeader;
-
 // ------------------------------------------------------------------ int64 helpers (numbers, exact to 2^53)
 
 export function readInt64(buf: Buffer, pos: number): number {

@@ -160,110 +160,107 @@ export const produce = defineApi<ProduceRequest, ProduceResponse>({
 
 /** Produce with topics named by name (v0-12, and v13 once its ids are mapped). */
 async function produceByNames(ctx: RequestContext, req: ProduceRequest): Promise<ProduceResponse | null> {
-  // (a block: the body keeps the indentation it had as handle(), so concurrent edits to it merge line for line)
-  {
-    const { broker } = ctx;
-    const acks = req.acks;
-    const validAcks = acks === 0 || acks === 1 || acks === -1;
-    const responses: ProduceResponse['responses'] = [];
-    let appended = false;
-    for (const t of req.topicData) {
-      const parts: PartitionResponse[] = [];
-      responses.push({ name: t.name, partitionResponses: parts });
-      let topicError: { code: number; message: string } | null = null;
-      if (!validAcks) {
-        topicError = { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1 (all), got ${acks}` };
-      } else if (req.transactionalId !== null && !broker.acceptsTransactions) {
-        topicError = { code: ErrorCode.INVALID_TXN_STATE, message: 'transactions are not supported by Kafka Lite' };
-      } else {
-        const reason = topicNameProblem(t.name);
-        if (reason) {
-          // Kafka answers the retriable UNKNOWN_TOPIC_OR_PARTITION here (no such topic can exist), not 17.
-          topicError = {
-            code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            message: `there is no topic "${t.name}" and there cannot be one: ${reason}`,
-          };
-        } else {
-          try {
-            // An existing topic is appended to without an await, so requests stay in arrival order.
-            const topic = broker.getTopic(t.name) ?? (await broker.ensureTopic(t.name));
-            if (!topic)
-              topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
-          } catch (e) {
-            topicError = { code: errorCodeOf(ctx, e, `Produce to "${t.name}"`), message: errorMessageOf(e) };
-          }
-        }
-      }
-      for (const p of t.partitionData) {
-        const res: PartitionResponse = {
-          index: p.index,
-          errorCode: 0,
-          baseOffset: -1,
-          logAppendTimeMs: -1,
-          logStartOffset: -1,
-          recordErrors: [],
-          errorMessage: null,
+  const { broker } = ctx;
+  const acks = req.acks;
+  const validAcks = acks === 0 || acks === 1 || acks === -1;
+  const responses: ProduceResponse['responses'] = [];
+  let appended = false;
+  for (const t of req.topicData) {
+    const parts: PartitionResponse[] = [];
+    responses.push({ name: t.name, partitionResponses: parts });
+    let topicError: { code: number; message: string } | null = null;
+    if (!validAcks) {
+      topicError = { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1 (all), got ${acks}` };
+    } else if (req.transactionalId !== null && !broker.acceptsTransactions) {
+      topicError = { code: ErrorCode.INVALID_TXN_STATE, message: 'transactions are not supported by Kafka Lite' };
+    } else {
+      const reason = topicNameProblem(t.name);
+      if (reason) {
+        // Kafka answers the retriable UNKNOWN_TOPIC_OR_PARTITION here (no such topic can exist), not 17.
+        topicError = {
+          code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          message: `there is no topic "${t.name}" and there cannot be one: ${reason}`,
         };
-        parts.push(res);
-        let beforeLog = false;
-        if (topicError) {
-          res.errorCode = topicError.code;
-          res.errorMessage = topicError.message;
-          continue;
-        }
+      } else {
         try {
-          if (!p.records || p.records.length === 0) {
-            throw new KafkaError(
-              ErrorCode.CORRUPT_MESSAGE,
-              'the produce request carries no record batch for this partition',
-            );
-          }
-          if (p.records.length > OFFSET_MAGIC && p.records[OFFSET_MAGIC] !== MAGIC_V2) {
-            throw new KafkaError(
-              ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-              `message format magic ${p.records[OFFSET_MAGIC]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
-            );
-          }
-          // Kafka checks that the record set holds at least one whole batch before the log sees it: one cut short
-          // is INVALID_RECORD answered without a log start offset (a later problem inside the log carries one).
-          if (!holdsWholeBatch(p.records)) {
-            beforeLog = true;
-            throw new KafkaError(
-              ErrorCode.INVALID_RECORD,
-              `the record set (${p.records.length} bytes) is cut short: it does not hold one whole record batch`,
-            );
-          }
-          const r = broker.appendRecordSet(t.name, p.index, p.records, req.transactionalId);
-          res.baseOffset = r.baseOffset;
-          res.logAppendTimeMs = r.logAppendTime;
-          res.logStartOffset = r.logStartOffset;
-          if (!r.duplicate) appended = true;
+          // An existing topic is appended to without an await, so requests stay in arrival order.
+          const topic = broker.getTopic(t.name) ?? (await broker.ensureTopic(t.name));
+          if (!topic)
+            topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `there is no topic "${t.name}"` };
         } catch (e) {
-          res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
-          res.errorMessage = errorMessageOf(e);
-          // Refused before the log (a cut record set, the transaction verifier): no log start offset, as Kafka.
-          res.logStartOffset =
-            beforeLog || e instanceof TxnVerificationError
-              ? -1
-              : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
-          if (e instanceof KafkaError) {
-            res.recordErrors = e.recordErrors.map((r) => ({
-              batchIndex: r.batchIndex,
-              batchIndexErrorMessage: r.message,
-            }));
-          }
-          if (e instanceof KafkaError && e.code !== ErrorCode.NONE && acks !== 0) {
-            // one line per rejected batch: the client sees the code, the log says why
-            ctx.log(
-              'warn',
-              `client ${ctx.clientId}: produce to ${t.name}-${p.index} rejected (${res.errorCode}): ${res.errorMessage}`,
-            );
-          }
+          topicError = { code: errorCodeOf(ctx, e, `Produce to "${t.name}"`), message: errorMessageOf(e) };
         }
       }
     }
-    if (acks === 0) return null;
-    if (acks === -1 && appended) await broker.flush();
-    return { responses, throttleTimeMs: 0 };
+    for (const p of t.partitionData) {
+      const res: PartitionResponse = {
+        index: p.index,
+        errorCode: 0,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        recordErrors: [],
+        errorMessage: null,
+      };
+      parts.push(res);
+      let beforeLog = false;
+      if (topicError) {
+        res.errorCode = topicError.code;
+        res.errorMessage = topicError.message;
+        continue;
+      }
+      try {
+        if (!p.records || p.records.length === 0) {
+          throw new KafkaError(
+            ErrorCode.CORRUPT_MESSAGE,
+            'the produce request carries no record batch for this partition',
+          );
+        }
+        if (p.records.length > OFFSET_MAGIC && p.records[OFFSET_MAGIC] !== MAGIC_V2) {
+          throw new KafkaError(
+            ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+            `message format magic ${p.records[OFFSET_MAGIC]} is not supported: Kafka Lite stores record batch v2 (magic 2) only`,
+          );
+        }
+        // Kafka checks that the record set holds at least one whole batch before the log sees it: one cut short
+        // is INVALID_RECORD answered without a log start offset (a later problem inside the log carries one).
+        if (!holdsWholeBatch(p.records)) {
+          beforeLog = true;
+          throw new KafkaError(
+            ErrorCode.INVALID_RECORD,
+            `the record set (${p.records.length} bytes) is cut short: it does not hold one whole record batch`,
+          );
+        }
+        const r = broker.appendRecordSet(t.name, p.index, p.records, req.transactionalId);
+        res.baseOffset = r.baseOffset;
+        res.logAppendTimeMs = r.logAppendTime;
+        res.logStartOffset = r.logStartOffset;
+        if (!r.duplicate) appended = true;
+      } catch (e) {
+        res.errorCode = errorCodeOf(ctx, e, `Produce to ${t.name}-${p.index}`);
+        res.errorMessage = errorMessageOf(e);
+        // Refused before the log (a cut record set, the transaction verifier): no log start offset, as Kafka.
+        res.logStartOffset =
+          beforeLog || e instanceof TxnVerificationError
+            ? -1
+            : refusedLogStartOffset(broker, t.name, p.index, res.errorCode);
+        if (e instanceof KafkaError) {
+          res.recordErrors = e.recordErrors.map((r) => ({
+            batchIndex: r.batchIndex,
+            batchIndexErrorMessage: r.message,
+          }));
+        }
+        if (e instanceof KafkaError && e.code !== ErrorCode.NONE && acks !== 0) {
+          // one line per rejected batch: the client sees the code, the log says why
+          ctx.log(
+            'warn',
+            `client ${ctx.clientId}: produce to ${t.name}-${p.index} rejected (${res.errorCode}): ${res.errorMessage}`,
+          );
+        }
+      }
+    }
   }
+  if (acks === 0) return null;
+  if (acks === -1 && appended) await broker.flush();
+  return { responses, throttleTimeMs: 0 };
 }
