@@ -35,7 +35,7 @@ import * as path from 'path';
 import Datastore from 'nedb-promises';
 import type { Logger, OffsetStore, OffsetStoreOptions } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
-import { fsyncDir } from '../storage/checkpoints';
+import { fsyncDir, replaceFileDurably } from '../storage/checkpoints';
 import { keepDamagedCopy } from '../storage/damaged-file';
 import { crc32c } from '../storage/crc32c';
 import { realIo, type StorageIo } from '../storage/segment';
@@ -385,17 +385,10 @@ class LogOffsetStore implements OffsetStore {
           ),
         );
     const body = Buffer.concat(lines);
-    const tmp = `${this.logPath}.tmp`;
-    const tfd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(tfd, body, 0, body.length, 0);
-      fs.fsyncSync(tfd);
-    } finally {
-      fs.closeSync(tfd);
-    }
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-    fs.renameSync(tmp, this.logPath);
+    replaceFileDurably(this.logPath, body, () => {
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    });
     fsyncDir(path.dirname(this.logPath));
     this.fd = fs.openSync(this.logPath, 'r+');
     this.size = body.length;

@@ -41,6 +41,7 @@ import type { BatchHeader, ProducerStateManager, ProducerStateManagerOptions, Pr
 import type { TimerHandle } from '../clock';
 import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../errors';
 import type { ProducerIdAndEpoch, ProducerPartitionState } from '../types';
+import { replaceFileDurably } from '../storage/checkpoints';
 import { keepDamagedCopy } from '../storage/damaged-file';
 import { isControlBatch, isTransactionalBatch } from '../storage/record-batch';
 import type { TopicPartition } from '../../shared/topic-partition';
@@ -78,18 +79,6 @@ interface SnapshotFile {
 export function incrementSequence(sequence: number, increment: number): number {
   if (sequence > INT32_MAX - increment) return increment - (INT32_MAX - sequence) - 1;
   return sequence + increment;
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(value));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -238,7 +227,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         `${this.idsFile} is ${ids === 'missing' ? 'missing' : `unreadable (${ids.problem})`}: producer ids continue at ${this.nextProducerId} (highest id in use ${highest}, snapshot counter ${counter}, plus ${PRODUCER_ID_MARGIN} for ids handed out but not used yet)${kept}`,
       );
     }
-    writeJsonAtomic(this.idsFile, { nextProducerId: this.nextProducerId });
+    replaceFileDurably(this.idsFile, JSON.stringify({ nextProducerId: this.nextProducerId }));
   }
 
   private schedule(): void {
@@ -270,7 +259,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
 
   async allocateProducerId(): Promise<number> {
     const producerId = this.nextProducerId;
-    writeJsonAtomic(this.idsFile, { nextProducerId: producerId + 1 });
+    replaceFileDurably(this.idsFile, JSON.stringify({ nextProducerId: producerId + 1 }));
     this.nextProducerId = producerId + 1;
     return producerId;
   }
@@ -475,7 +464,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         });
       }
     }
-    writeJsonAtomic(this.snapshotFile, file);
+    replaceFileDurably(this.snapshotFile, JSON.stringify(file));
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { openBriefly } from './file-cache';
 
 const VERSION = 'kafka-lite-checkpoint v1';
 
@@ -67,6 +68,26 @@ export function writeCheckpoint(file: string, entries: CheckpointEntries, durabl
   } finally {
     fs.closeSync(fd);
   }
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Replace `file` with `data` atomically and durably: write `<file>.tmp`, fsync it, rename it over `file`. A crash
+ * leaves the old file or the new one, never a mix. `beforeRename` runs between the fsync and the rename (a caller
+ * that holds `file` open closes it there: Windows cannot rename over an open file). The directory is not fsynced:
+ * callers that need the rename itself durable call fsyncDir after.
+ */
+export function replaceFileDurably(file: string, data: Buffer | string, beforeRename?: () => void): void {
+  const tmp = `${file}.tmp`;
+  const fd = openBriefly(tmp, 'w');
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    if (bytes.length > 0) fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  beforeRename?.();
   fs.renameSync(tmp, file);
 }
 

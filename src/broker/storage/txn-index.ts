@@ -24,6 +24,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CONTROL_TYPE_ABORT, readControlRecord } from './control-batch';
+import { replaceFileDurably } from './checkpoints';
 import { openBriefly } from './file-cache';
 import {
   BATCH_HEADER_SIZE,
@@ -233,18 +234,6 @@ function firstEndingAtOrAfter(entries: readonly AbortedTxn[], offset: number): n
   return lo;
 }
 
-function writeFileDurably(file: string, data: Buffer): void {
-  const tmp = `${file}.tmp`;
-  const fd = openBriefly(tmp, 'w');
-  try {
-    if (data.length > 0) fs.writeSync(fd, data, 0, data.length, 0);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
 function readIfExists(file: string): Buffer | null {
   try {
     return fs.readFileSync(file);
@@ -388,7 +377,7 @@ export class PartitionTxnIndexes {
       const list = bySegment.get(seg.baseOffset) ?? [];
       this.bySegment.set(seg.baseOffset, list);
       this.entryCount += list.length;
-      writeFileDurably(this.file(seg.baseOffset), Buffer.concat(list.map(encodeTxnEntry)));
+      replaceFileDurably(this.file(seg.baseOffset), Buffer.concat(list.map(encodeTxnEntry)));
     }
   }
 

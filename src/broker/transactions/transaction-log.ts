@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Logger } from '../api';
 import { ErrorCode, KafkaError } from '../errors';
-import { fsyncDir } from '../storage/checkpoints';
+import { fsyncDir, replaceFileDurably } from '../storage/checkpoints';
 import { crc32c } from '../storage/crc32c';
 import { keepDamagedCopy } from '../storage/damaged-file';
 import { realIo, type StorageIo } from '../storage/segment';
@@ -204,17 +204,10 @@ export class TransactionLog {
   /** Rewrite the file as one line per live transactional id. */
   compact(entries: Iterable<TxnLogEntry>): void {
     const body = Buffer.concat([...entries].map((e) => encodeTxnLogLine(e)));
-    const tmp = `${this.file}.tmp`;
-    const tfd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(tfd, body, 0, body.length, 0);
-      fs.fsyncSync(tfd);
-    } finally {
-      fs.closeSync(tfd);
-    }
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-    fs.renameSync(tmp, this.file);
+    replaceFileDurably(this.file, body, () => {
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+    });
     fsyncDir(path.dirname(this.file));
     this.fd = fs.openSync(this.file, 'r+');
     this.size = body.length;
