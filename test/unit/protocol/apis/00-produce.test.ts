@@ -4,9 +4,15 @@
 // late it comes; the release itself waits on a timer longer than the request's own timeout, so even an answer
 // that waits "at most timeoutMs" for the flush comes before it (Node fires the earlier timer first) and fails.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Broker } from '../../../../src/broker/broker';
+import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
+import { topicIdFromBytes, topicIdToBytes } from '../../../../src/broker/topic-id';
 import type { RequestContext } from '../../../../src/protocol/apis/api';
 import { produce } from '../../../../src/protocol/apis/00-produce';
-import { encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
+import { computeBatchCrc, encodeRecordBatch } from '../../../../src/broker/storage/record-batch';
 import type { Reader } from '../../../../src/protocol/codec/reader';
 import { FakeBroker } from '../helpers';
 import type { Wire } from './wire';
@@ -317,5 +323,196 @@ describe('Produce API: a refused append reports the partition log start offset',
     assert.deepStrictEqual([corrupt.errorCode, corrupt.logStartOffset], [2, -1]);
     const missing = await produceV9(wire, 'moved', 7, oneRecordBatch());
     assert.deepStrictEqual([missing.errorCode, missing.logStartOffset], [3, -1]);
+  });
+});
+
+/** The handler on a real broker: what each partition of a Produce request is answered, and what is logged. */
+describe('Produce API: per-partition answers', () => {
+  let dir: string;
+  let broker: Broker;
+  let logged: string[];
+  let flushes: number;
+
+  const open = async (autoCreateTopics = true) => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-produce-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined, autoCreateTopics });
+    broker.useTxnPartitionVerifier(null);
+    const flush = broker.flush.bind(broker);
+    broker.flush = () => {
+      flushes++;
+      return flush();
+    };
+    await broker.createTopic('p', 2);
+  };
+  beforeEach(async () => {
+    logged = [];
+    flushes = 0;
+    await open();
+  });
+  afterEach(async () => {
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ctx = (apiVersion = 9): RequestContext => ({
+    broker,
+    cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+    apiVersion,
+    clientId: 'producer-7',
+    clientHost: '127.0.0.1',
+    connectionId: 1,
+    log: (level, message) => logged.push(`${level} ${message}`),
+    onClose: () => () => undefined,
+  });
+  const send = async (
+    topicData: { name: string; topicId?: Buffer; partitionData: { index: number; records: Buffer | null }[] }[],
+    opts: { acks?: number; transactionalId?: string | null; apiVersion?: number } = {},
+  ) =>
+    produce.handle(ctx(opts.apiVersion), {
+      transactionalId: opts.transactionalId ?? null,
+      acks: opts.acks ?? 1,
+      timeoutMs: 1000,
+      topicData,
+    });
+  const answer = async (
+    name: string,
+    index: number,
+    records: Buffer | null,
+    opts: { acks?: number; transactionalId?: string | null } = {},
+  ) => (await send([{ name, partitionData: [{ index, records }] }], opts))!.responses[0].partitionResponses[0];
+  const summary = (p: {
+    errorCode: number;
+    baseOffset: number;
+    logStartOffset: number;
+    errorMessage: string | null;
+  }) => [p.errorCode, p.baseOffset, p.logStartOffset];
+
+  it('acks other than 0, 1 and -1 is INVALID_REQUIRED_ACKS for every partition, naming the value, and stores nothing', async () => {
+    const resp = await send(
+      [{ name: 'p', partitionData: [0, 1].map((index) => ({ index, records: oneRecordBatch() })) }],
+      { acks: 2 },
+    );
+    for (const p of resp!.responses[0].partitionResponses) {
+      assert.deepStrictEqual(summary(p), [21, -1, -1]);
+      assert.strictEqual(p.errorMessage, 'acks must be 0, 1 or -1 (all), got 2');
+    }
+    assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 0);
+  });
+
+  it('a transactional id without a transaction coordinator is INVALID_TXN_STATE saying so, even for a plain batch', async () => {
+    const p = await answer('p', 0, oneRecordBatch(), { transactionalId: 'app' });
+    assert.deepStrictEqual(summary(p), [48, -1, -1]);
+    assert.strictEqual(p.errorMessage, 'transactions are not supported by Kafka Lite');
+    assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 0);
+  });
+
+  it('an unknown topic with auto-creation off is UNKNOWN_TOPIC_OR_PARTITION naming the topic', async () => {
+    await broker.close();
+    await open(false);
+    const p = await answer('absent', 0, oneRecordBatch());
+    assert.deepStrictEqual(summary(p), [3, -1, -1]);
+    assert.strictEqual(p.errorMessage, 'there is no topic "absent"');
+  });
+
+  it('a topic the broker fails to create answers the failure code and message', async () => {
+    broker.ensureTopic = () => Promise.reject(new KafkaError(ErrorCode.POLICY_VIOLATION, 'no new topics today'));
+    const p = await answer('new-one', 0, oneRecordBatch());
+    assert.deepStrictEqual(summary(p), [ErrorCode.POLICY_VIOLATION, -1, -1]);
+    assert.strictEqual(p.errorMessage, 'no new topics today');
+  });
+
+  it('no record set, or an empty one, is CORRUPT_MESSAGE; an old message format (magic 1) is UNSUPPORTED_FOR_MESSAGE_FORMAT', async () => {
+    for (const records of [null, Buffer.alloc(0)]) {
+      const p = await answer('p', 0, records);
+      assert.deepStrictEqual(summary(p), [2, -1, -1]);
+      assert.strictEqual(p.errorMessage, 'the produce request carries no record batch for this partition');
+    }
+    const v1 = oneRecordBatch();
+    v1[16] = 1;
+    const old = await answer('p', 0, v1);
+    assert.deepStrictEqual(summary(old), [43, -1, 0]);
+    assert.match(
+      old.errorMessage ?? '',
+      /^message format magic 1 is not supported: .*record batch v2 \(magic 2\) only$/,
+    );
+    assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 0);
+  });
+
+  it('a record set cut short is INVALID_RECORD with no log start offset; a whole but empty batch reaches the log and carries it', async () => {
+    await broker.produce('p', [{ key: 'a', value: 'a' }], { partition: 0 });
+    await broker.produce('p', [{ key: 'b', value: 'b' }], { partition: 0 });
+    broker.deleteRecords('p', 0, 1);
+    const batch = oneRecordBatch();
+    for (const cut of [
+      batch.subarray(0, 10),
+      batch.subarray(0, 16),
+      batch.subarray(0, 17),
+      batch.subarray(0, batch.length - 1),
+    ]) {
+      const p = await answer('p', 0, cut);
+      assert.deepStrictEqual(summary(p), [87, -1, -1], `${cut.length} of ${batch.length} bytes`);
+      assert.strictEqual(
+        p.errorMessage,
+        `the record set (${cut.length} bytes) is cut short: it does not hold one whole record batch`,
+      );
+    }
+    // A header-only batch (61 bytes, no records) is whole: the log refuses it, with the partition's log start.
+    const empty = Buffer.from(batch.subarray(0, 61));
+    empty.writeInt32BE(61 - 12, 8);
+    empty.writeInt32BE(0, 57);
+    empty.writeUInt32BE(computeBatchCrc(empty, 0, 61), 17);
+    const refused = await answer('p', 0, empty);
+    assert.deepStrictEqual(summary(refused), [87, -1, 1]);
+    assert.match(refused.errorMessage ?? '', /at least one record/);
+    assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 2);
+  });
+
+  it('a refused batch is logged once with the client, the partition, the code and why', async () => {
+    const broken = oneRecordBatch();
+    broken[broken.length - 1] ^= 0xff;
+    const p = await answer('p', 1, broken);
+    assert.strictEqual(p.errorCode, 2);
+    assert.deepStrictEqual(logged, [`warn client producer-7: produce to p-1 rejected (2): ${p.errorMessage}`]);
+    assert.match(p.errorMessage ?? '', /CRC-32C mismatch/);
+  });
+
+  it('acks=all waits for a flush only when something was appended: not for refusals or a retried duplicate', async () => {
+    const { producerId, producerEpoch } = await broker.initProducerId();
+    const batch = oneRecordBatch(producerId, producerEpoch, 0);
+    assert.deepStrictEqual(summary(await answer('p', 0, batch, { acks: -1 })), [0, 0, 0]);
+    assert.strictEqual(flushes, 1);
+    assert.deepStrictEqual(summary(await answer('p', 0, batch, { acks: -1 })), [0, 0, 0], 'the retry is a duplicate');
+    assert.strictEqual(await answer('p', 0, Buffer.alloc(0), { acks: -1 }).then((p) => p.errorCode), 2);
+    assert.strictEqual(flushes, 1, 'neither the duplicate nor the refusal flushed');
+  });
+
+  it('v13: each topic id is answered in request order, an unknown id with UNKNOWN_TOPIC_ID and -1 offsets', async () => {
+    await broker.createTopic('r', 1);
+    const idOf = (name: string) => topicIdToBytes(broker.getTopic(name)!.topicId);
+    const ghost = Buffer.from('cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', 'hex');
+    const resp = await send(
+      [
+        { name: '', topicId: idOf('p'), partitionData: [{ index: 1, records: oneRecordBatch() }] },
+        { name: '', topicId: ghost, partitionData: [{ index: 0, records: oneRecordBatch() }] },
+        { name: '', topicId: idOf('r'), partitionData: [{ index: 0, records: oneRecordBatch() }] },
+      ],
+      { apiVersion: 13 },
+    );
+    assert.deepStrictEqual(
+      resp!.responses.map((t) => [
+        t.name,
+        t.topicId?.toString('hex'),
+        t.partitionResponses.map((p) => [p.index, p.errorCode, p.baseOffset, p.logAppendTimeMs, p.logStartOffset]),
+      ]),
+      [
+        ['p', idOf('p').toString('hex'), [[1, 0, 0, -1, 0]]],
+        ['', ghost.toString('hex'), [[0, 100, -1, -1, -1]]],
+        ['r', idOf('r').toString('hex'), [[0, 0, 0, -1, 0]]],
+      ],
+    );
+    assert.strictEqual(
+      resp!.responses[1].partitionResponses[0].errorMessage,
+      `there is no topic with id ${topicIdFromBytes(ghost)}`,
+    );
   });
 });

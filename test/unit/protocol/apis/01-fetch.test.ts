@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Broker } from '../../../../src/broker/broker';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
-import { readFetch } from '../../../../src/protocol/apis/01-fetch';
+import type { RequestContext } from '../../../../src/protocol/apis/api';
+import { fetch, readFetch } from '../../../../src/protocol/apis/01-fetch';
 import type { Wire } from './wire';
 import { assertConsumed, openWire } from './wire';
 
@@ -99,6 +100,192 @@ describe('Fetch API byte limits', () => {
   it('the first batch is returned even when it is larger than MaxBytes, and nothing more', () => {
     const parts = perPartition(100, 100);
     assert.deepStrictEqual(parts, [batchSize, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a PartitionMaxBytes that exactly fits one batch gets that batch on every partition', () => {
+    assert.deepStrictEqual(
+      perPartition(1024 * 1024, batchSize),
+      Array.from({ length: PARTITIONS }, () => batchSize),
+    );
+  });
+
+  it('a MaxBytes and PartitionMaxBytes of 0 set no limit: every partition answers its whole backlog', () => {
+    assert.deepStrictEqual(
+      perPartition(0, 0),
+      Array.from({ length: PARTITIONS }, () => BATCHES * batchSize),
+    );
+  });
+});
+
+/** Fetch's long poll (MinBytes, MaxWaitMs): what a consumer waiting for new records sees, through the handler. */
+describe('Fetch API long polls', () => {
+  let dir: string;
+  let broker: Broker;
+  /** 'append' listeners the broker holds now (the parking subscribes while a fetch is parked). */
+  let appendListeners: number;
+  /** The size of one batch of `one()` (every such batch has the same size). */
+  let batchSize: number;
+  const one = (topic: string, partition: number) =>
+    broker.produce(topic, [{ key: 'k', value: 'v'.repeat(50), timestamp: 1000 }], { partition });
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-fetch-poll-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    appendListeners = 0;
+    const on = broker.on.bind(broker);
+    broker.on = ((event: Parameters<Broker['on']>[0], listener: never) => {
+      const off = on(event, listener);
+      if (event !== 'append') return off;
+      appendListeners++;
+      let live = true;
+      return () => {
+        if (live) appendListeners--;
+        live = false;
+        off();
+      };
+    }) as Broker['on'];
+    await broker.createTopic('w', 2);
+    await broker.createTopic('q', 1);
+    await one('w', 0);
+    batchSize = broker.fetch('w', 0, 0, 1 << 20).records.length;
+  });
+  afterEach(async () => {
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A connection's context; `closers` receives its close callbacks (call them to close the connection). */
+  const ctxOf = (closers: (() => void)[] = []): RequestContext => ({
+    broker,
+    cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+    apiVersion: 11,
+    clientId: 'long-poll-test',
+    clientHost: '127.0.0.1',
+    connectionId: 1,
+    log: () => undefined,
+    onClose: (cb) => {
+      closers.push(cb);
+      return () => closers.splice(closers.indexOf(cb), 1);
+    },
+  });
+  const request = (
+    parts: { topic: string; partition: number; fetchOffset?: number }[],
+    maxWaitMs: number,
+    minBytes: number,
+  ) => ({
+    replicaId: -1,
+    maxWaitMs,
+    minBytes,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: parts.map((p) => ({
+      topic: p.topic,
+      partitions: [
+        {
+          partition: p.partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: p.fetchOffset ?? 0,
+          logStartOffset: -1,
+          partitionMaxBytes: 1 << 20,
+        },
+      ],
+    })),
+  });
+  type Answer = NonNullable<Awaited<ReturnType<typeof fetch.handle>>>;
+  /** The answer, and how long after the call it came. */
+  const poll = async (req: ReturnType<typeof request>, ctx = ctxOf()) => {
+    const start = performance.now();
+    const resp = (await fetch.handle(ctx, req)) as Answer;
+    return { resp, ms: performance.now() - start };
+  };
+  /** Record values of the first partition of an answer, and its error code. */
+  const valuesOf = (resp: Answer) => {
+    const p = resp.responses[0].partitions[0];
+    return { errorCode: p.errorCode, records: decodeRecordBatches(p.records).flatMap((b) => b.records).length };
+  };
+  /** Resolves 'pending' after ms unless the promise settles first. */
+  const within = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([promise, new Promise<'pending'>((r) => setTimeout(() => r('pending'), ms))]);
+
+  it('is answered at once when MinBytes are there already (exactly), a partition has an error, or nothing is asked', async () => {
+    const exact = await poll(request([{ topic: 'w', partition: 0 }], 10_000, batchSize));
+    assert.deepStrictEqual(valuesOf(exact.resp), { errorCode: 0, records: 1 });
+    const unknown = await poll(request([{ topic: 'nope', partition: 0 }], 10_000, 1));
+    assert.strictEqual(valuesOf(unknown.resp).errorCode, 3);
+    const noPartition = await poll(request([{ topic: 'w', partition: -1 }], 10_000, 1));
+    assert.strictEqual(valuesOf(noPartition.resp).errorCode, 3);
+    const outOfRange = await poll(request([{ topic: 'w', partition: 0, fetchOffset: 9 }], 10_000, 1));
+    assert.strictEqual(valuesOf(outOfRange.resp).errorCode, 1);
+    const nothing = await poll(request([], 10_000, 1));
+    assert.deepStrictEqual(nothing.resp.responses, []);
+    for (const [what, r] of Object.entries({ exact, unknown, noPartition, outOfRange, nothing }))
+      assert.ok(r.ms < 5000, `${what} answered after ${Math.round(r.ms)} ms, not at once`);
+    assert.strictEqual(appendListeners, 0, 'nothing was parked');
+  });
+
+  it('with less than MinBytes waits MaxWaitMs, then answers what there is', async () => {
+    const { resp, ms } = await poll(request([{ topic: 'w', partition: 0 }], 150, 10 * batchSize));
+    assert.deepStrictEqual(valuesOf(resp), { errorCode: 0, records: 1 });
+    assert.ok(ms >= 140, `answered after ${Math.round(ms)} ms, before MaxWaitMs`);
+  });
+
+  it('waits until appends bring MinBytes (not the first append), then answers with all of them', async () => {
+    const pending = poll(request([{ topic: 'w', partition: 1 }], 10_000, 2 * batchSize));
+    await one('w', 1);
+    assert.strictEqual(await within(pending, 100), 'pending', 'one batch is less than MinBytes');
+    await one('w', 1);
+    const answer = await within(pending, 5000);
+    assert.notStrictEqual(answer, 'pending', 'the second batch brings exactly MinBytes');
+    if (answer !== 'pending') assert.deepStrictEqual(valuesOf(answer.resp), { errorCode: 0, records: 2 });
+    assert.strictEqual(appendListeners, 0);
+  });
+
+  it('is answered at once when its connection closes, and leaves nothing parked', async () => {
+    const closers: (() => void)[] = [];
+    const pending = poll(request([{ topic: 'w', partition: 1 }], 10_000, 1), ctxOf(closers));
+    assert.strictEqual(await within(pending, 50), 'pending');
+    assert.strictEqual(appendListeners, 1);
+    for (const close of [...closers]) close();
+    const answer = await within(pending, 2000);
+    assert.notStrictEqual(answer, 'pending', 'a closed connection releases its fetch');
+    assert.strictEqual(appendListeners, 0);
+  });
+
+  it('many long polls: an append answers those on its partition, the others expire in deadline order', async () => {
+    const waits = Array.from({ length: 60 }, (_, i) => 60 + 4 * i);
+    for (let i = waits.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [waits[i], waits[j]] = [waits[j], waits[i]];
+    }
+    const expired: number[] = [];
+    const expiring = waits.map((wait, i) => {
+      const deadline = performance.now() + wait;
+      return poll(request([{ topic: 'q', partition: 0 }], wait, 1)).then((r) => {
+        expired.push(i);
+        assert.deepStrictEqual(valuesOf(r.resp), { errorCode: 0, records: 0 });
+        return deadline;
+      });
+    });
+    const woken = Array.from({ length: 120 }, () => poll(request([{ topic: 'w', partition: 1 }], 8000, 1)));
+    await one('w', 1);
+    for (const r of await Promise.all(woken)) {
+      assert.deepStrictEqual(valuesOf(r.resp), { errorCode: 0, records: 1 });
+      assert.ok(r.ms < 5000, 'answered by the append, not at its deadline');
+    }
+    const deadlines = await Promise.all(expiring);
+    const byDeadline = waits.map((_, i) => i).sort((a, b) => deadlines[a] - deadlines[b]);
+    assert.deepStrictEqual(expired, byDeadline, 'expired in deadline order');
+    assert.strictEqual(appendListeners, 0, 'nothing is left parked');
+  });
+
+  it('thousands of long polls that expire at the same moment are all answered', async () => {
+    const polls = Array.from({ length: 3000 }, () => poll(request([{ topic: 'q', partition: 0 }], 20, 1)));
+    const answers = await within(Promise.all(polls), 15_000);
+    assert.notStrictEqual(answers, 'pending');
+    if (answers !== 'pending') for (const a of answers) assert.strictEqual(valuesOf(a.resp).errorCode, 0);
+    assert.strictEqual(appendListeners, 0);
   });
 });
 
@@ -257,6 +444,8 @@ describe('Fetch API: partition answers with an error, as Kafka sends them', () =
     for (const [topic, partition] of [
       ['nope', 0],
       ['e', 4],
+      ['e', 1],
+      ['e', -1],
     ] as const) {
       const a = await fetchOne(topic, partition, 0);
       assert.deepStrictEqual(

@@ -25,7 +25,11 @@ describe('ListOffsets API', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const askRaw = async (version: number, timestamp: number) => {
+  const askRaw = async (
+    version: number,
+    timestamp: number,
+    where: { topic?: string; partitionIndex?: number; maxNumOffsets?: number } = {},
+  ) => {
     const ctx: RequestContext = {
       broker,
       cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
@@ -40,7 +44,19 @@ describe('ListOffsets API', () => {
       replicaId: -1,
       isolationLevel: 0,
       timeoutMs: 0,
-      topics: [{ name: 't', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }],
+      topics: [
+        {
+          name: where.topic ?? 't',
+          partitions: [
+            {
+              partitionIndex: where.partitionIndex ?? 0,
+              currentLeaderEpoch: -1,
+              timestamp,
+              maxNumOffsets: where.maxNumOffsets ?? 1,
+            },
+          ],
+        },
+      ],
     });
     return resp!.topics[0].partitions[0];
   };
@@ -80,5 +96,25 @@ describe('ListOffsets API', () => {
     assert.strictEqual((await askRaw(6, -3)).errorCode, 42);
     assert.strictEqual((await askRaw(7, -4)).errorCode, 42);
     assert.strictEqual((await askRaw(8, -5)).errorCode, 42);
+  });
+
+  it('an unknown topic or partition (negative, or one past the last) is UNKNOWN_TOPIC_OR_PARTITION with -1 answers', async () => {
+    for (const where of [{ topic: 'nope' }, { partitionIndex: -1 }, { partitionIndex: 1 }]) {
+      const p = await askRaw(4, -1, where);
+      assert.deepStrictEqual(
+        [p.errorCode, p.offset, p.timestamp, p.leaderEpoch, p.oldStyleOffsets],
+        [3, -1, -1, -1, []],
+        JSON.stringify(where),
+      );
+    }
+  });
+
+  it('v0 lists offset 0 of a fresh topic, nothing for a timestamp past every record, and nothing when no offset is asked for', async () => {
+    await broker.createTopic('fresh', 1);
+    await broker.produce('fresh', [{ value: 'x', timestamp: 100 }]);
+    assert.deepStrictEqual((await ask(0, -2)).oldStyleOffsets, [4]);
+    assert.deepStrictEqual((await askRaw(0, -2, { topic: 'fresh' })).oldStyleOffsets, [0]);
+    assert.deepStrictEqual((await askRaw(0, 99_999, { topic: 'fresh' })).oldStyleOffsets, []);
+    assert.deepStrictEqual((await askRaw(0, -1, { topic: 'fresh', maxNumOffsets: 0 })).oldStyleOffsets, []);
   });
 });

@@ -212,9 +212,9 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
 
   /**
    * A Fetch v13+ answer with one topic of one partition: [topic id, error code, high watermark, record values,
-   * aborted transactions: -1 for null (a read), else how many].
+   * aborted transactions: -1 for null (a read), else how many, [last stable offset, log start offset]].
    */
-  function fetched(r: Reader): [string, number, number, string[], number] {
+  function fetched(r: Reader): [string, number, number, string[], number, [number, number]] {
     assert.deepStrictEqual([r.int32(), r.int16(), r.int32()], [0, 0, 0]);
     assert.strictEqual(r.compactArrayLength(), 1);
     const id = topicIdFromBytes(r.uuid());
@@ -222,8 +222,7 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     assert.strictEqual(r.int32(), 0);
     const errorCode = r.int16();
     const hw = r.int64();
-    r.int64();
-    r.int64();
+    const offsets: [number, number] = [r.int64(), r.int64()];
     const aborted = r.compactArrayLength();
     for (let n = aborted; n > 0; n--) r.skip(16, 'aborted transaction');
     r.int32();
@@ -233,7 +232,7 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     r.skipTaggedFields();
     assertConsumed(r);
     const values = decodeRecordBatches(records).flatMap((b) => b.records.map((x) => x.value!.toString()));
-    return [id, errorCode, hw, values, aborted];
+    return [id, errorCode, hw, values, aborted, offsets];
   }
 
   it('Fetch v13 and v18 read a topic named by its id and answer with that id', async () => {
@@ -248,13 +247,20 @@ describe('topic ids on the wire (Metadata v10-13, CreateTopics v7, DeleteTopics 
     );
     const id = idOf(wire, 'events');
     for (const version of [13, 18]) {
-      assert.deepStrictEqual(fetched(await fetchById(version, id, 0)), [topicIdFromBytes(id), 0, 2, ['a', 'b'], -1]);
+      assert.deepStrictEqual(fetched(await fetchById(version, id, 0)), [
+        topicIdFromBytes(id),
+        0,
+        2,
+        ['a', 'b'],
+        -1,
+        [2, 0],
+      ]);
     }
   });
 
-  it('Fetch v13 with an id no topic has answers UNKNOWN_TOPIC_ID (aborted transactions [], as Kafka)', async () => {
+  it('Fetch v13 with an id no topic has answers UNKNOWN_TOPIC_ID (aborted transactions [], as Kafka) and -1 offsets', async () => {
     const ghost = Buffer.from('abababababababababababababababab', 'hex');
-    assert.deepStrictEqual(fetched(await fetchById(13, ghost, 0)), [topicIdFromBytes(ghost), 100, -1, [], 0]);
+    assert.deepStrictEqual(fetched(await fetchById(13, ghost, 0)), [topicIdFromBytes(ghost), 100, -1, [], 0, [-1, -1]]);
   });
 
   it("a long poll whose topic is re-created under the same name answers INCONSISTENT_TOPIC_ID, never the new topic's records", async () => {
