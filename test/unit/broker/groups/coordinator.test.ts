@@ -635,3 +635,303 @@ describe('group coordinator: what describe, list, delete and a closed coordinato
     assert.strictEqual(s.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 });
+
+describe('group coordinator: joins at the edges of the rules', () => {
+  const meta = encodeSubscription({ topics: ['t'] });
+  const protocols = (...names: string[]) => names.map((name) => ({ name, metadata: meta }));
+  const syncOf = (
+    generationId: number,
+    memberId: string,
+    assignments: { memberId: string; assignment: Buffer }[] = [],
+  ) => ({
+    groupId: 'g',
+    generationId,
+    memberId,
+    groupInstanceId: null,
+    protocolType: 'consumer',
+    protocolName: 'range',
+    assignments,
+  });
+  /** n dynamic members joined (no initial delay) and synced: Stable, member i owning partition i. */
+  async function stableGroup(n: number, over: Parameters<typeof joinRequest>[0] = {}) {
+    const h = harness(0);
+    let ids: string[] = [];
+    let gen = 0;
+    for (let i = 0; i < n; i++) {
+      const joined = await joinNew(h.coord, { clientId: `m${i}`, ...over });
+      const rejoins = ids.map((id) => h.coord.join(joinRequest({ memberId: id, clientId: 'old', ...over })));
+      const results = await Promise.all([joined.result, ...rejoins]);
+      ids = [...ids, joined.memberId];
+      gen = results[0].generationId;
+    }
+    const leader = h.coord.describe('g').leader!;
+    await Promise.all(
+      ids.map((id) =>
+        h.coord.sync(
+          syncOf(
+            gen,
+            id,
+            id === leader ? ids.map((m, i) => ({ memberId: m, assignment: assignmentOf('t', [i]) })) : [],
+          ),
+        ),
+      ),
+    );
+    assert.strictEqual(h.coord.describe('g').state, 'Stable');
+    return { ...h, ids, gen, leader };
+  }
+
+  it('a refused join answers generation -1, no leader, no protocol and no members', async () => {
+    const { coord } = harness();
+    assert.deepStrictEqual(await coord.join(joinRequest({ groupId: '', memberId: 'm-1' })), {
+      errorCode: ErrorCode.INVALID_GROUP_ID,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: '',
+      memberId: 'm-1',
+      members: [],
+    });
+  });
+
+  it('session timeouts of exactly 1 ms and one hour are accepted', async () => {
+    const { coord } = harness();
+    for (const sessionTimeoutMs of [1, 3_600_000])
+      assert.strictEqual(
+        (await coord.join(joinRequest({ sessionTimeoutMs }))).errorCode,
+        ErrorCode.MEMBER_ID_REQUIRED,
+        `${sessionTimeoutMs}`,
+      );
+  });
+
+  it('a join naming a member id of a group that does not exist is UNKNOWN_MEMBER_ID and creates no group', async () => {
+    const { coord } = harness();
+    const r = await coord.join(joinRequest({ groupId: 'ghost', memberId: 'm-1' }));
+    assert.strictEqual(r.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.deepStrictEqual(coord.list(), []);
+  });
+
+  it('a client without a client id gets a member id starting with "member-"; a refused new member gets no id', async () => {
+    const { coord } = harness();
+    const first = await coord.join(joinRequest({ clientId: '' }));
+    assert.match(first.memberId, /^member-[0-9a-f-]{36}$/);
+    await coord.join(joinRequest({ memberId: first.memberId, clientId: '' }));
+    const refused = await coord.join(joinRequest({ protocols: protocols('sticky') }));
+    assert.deepStrictEqual([refused.errorCode, refused.memberId], [ErrorCode.INCONSISTENT_GROUP_PROTOCOL, '']);
+  });
+
+  it('a member id handed out but never used stops holding up a rebalance after its session timeout', async () => {
+    const h = await stableGroup(1);
+    const rejoin = track(h.coord.join(joinRequest({ memberId: h.ids[0], clientId: 'm0' })));
+    await settle();
+    assert.strictEqual(rejoin.done(), true, 'the lone leader rejoining completes at once');
+    const again = await h.coord.join(
+      joinRequest({ memberId: h.ids[0], clientId: 'm0', protocols: protocols('range', 'rr') }),
+    );
+    assert.strictEqual(again.errorCode, ErrorCode.NONE);
+    // now a new consumer takes a member id and never comes back; the leader rejoins
+    assert.strictEqual(
+      (await h.coord.join(joinRequest({ clientId: 'flaky' }))).errorCode,
+      ErrorCode.MEMBER_ID_REQUIRED,
+    );
+    const leaderRejoin = track(h.coord.join(joinRequest({ memberId: h.ids[0], clientId: 'm0' })));
+    h.clock.advance(9_999);
+    await settle();
+    assert.strictEqual(leaderRejoin.done(), false, 'the handed-out id may still join');
+    h.clock.advance(1);
+    await settle();
+    assert.strictEqual(leaderRejoin.value()?.errorCode, ErrorCode.NONE, 'its session timeout (10 s) has passed');
+    assert.deepStrictEqual(
+      leaderRejoin.value()?.members.map((m) => m.memberId),
+      [h.ids[0]],
+    );
+  });
+
+  it('a handed-out member id or a member joining with no protocol the others support gets INCONSISTENT_GROUP_PROTOCOL', async () => {
+    const h = await stableGroup(2, { protocols: protocols('range', 'rr') });
+    const pending = await h.coord.join(joinRequest({ clientId: 'x' }));
+    const r = await h.coord.join(joinRequest({ memberId: pending.memberId, protocols: protocols('sticky') }));
+    assert.deepStrictEqual([r.errorCode, r.memberId], [ErrorCode.INCONSISTENT_GROUP_PROTOCOL, pending.memberId]);
+    const known = await h.coord.join(joinRequest({ memberId: h.ids[1], protocols: protocols('sticky') }));
+    assert.deepStrictEqual([known.errorCode, known.memberId], [ErrorCode.INCONSISTENT_GROUP_PROTOCOL, h.ids[1]]);
+    assert.strictEqual(h.coord.describe('g').state, 'Stable', 'neither started a rebalance');
+  });
+
+  it('a protocol must be supported by every other member, not just one of them', async () => {
+    const h = harness(100);
+    const a = await joinNew(h.coord, { protocols: protocols('range') });
+    const b = await joinNew(h.coord, { protocols: protocols('range', 'rr') });
+    const c = await h.coord.join(joinRequest({ protocols: protocols('rr') }));
+    assert.strictEqual(c.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    h.clock.advance(200);
+    assert.strictEqual((await a.result).members.length + (await b.result).members.length, 2);
+  });
+
+  it('a JoinGroup retried before SyncGroup is answered again at once with the same generation', async () => {
+    const h = harness(0);
+    const a = await joinNew(h.coord, { clientId: 'a' });
+    const first = await a.result;
+    assert.strictEqual(h.coord.describe('g').state, 'CompletingRebalance');
+    const retry = await h.coord.join(joinRequest({ memberId: a.memberId, clientId: 'a' }));
+    assert.deepStrictEqual(
+      [retry.errorCode, retry.generationId, retry.leader, retry.members.length],
+      [ErrorCode.NONE, first.generationId, a.memberId, 1],
+    );
+    assert.strictEqual(h.coord.describe('g').state, 'CompletingRebalance');
+    const changed = await h.coord.join(joinRequest({ memberId: a.memberId, protocols: protocols('rr') }));
+    assert.deepStrictEqual([changed.generationId, changed.protocolName], [first.generationId + 1, 'rr']);
+  });
+
+  it('the leader rejoining a Stable group with unchanged metadata starts a new generation (it may want to reassign)', async () => {
+    const h = await stableGroup(2);
+    const leaderJoin = track(h.coord.join(joinRequest({ memberId: h.leader, clientId: 'm0' })));
+    await settle();
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+    const follower = h.ids.find((id) => id !== h.leader)!;
+    const [f] = await Promise.all([h.coord.join(joinRequest({ memberId: follower, clientId: 'm1' }))]);
+    await settle();
+    assert.strictEqual(f.generationId, h.gen + 1);
+    assert.strictEqual(leaderJoin.value()?.generationId, h.gen + 1);
+  });
+
+  it('during a rebalance of a Stable group, describe still shows each member its last assignment', async () => {
+    const h = await stableGroup(2);
+    void h.coord.join(joinRequest({ memberId: h.ids[0], clientId: 'm0' }));
+    await settle();
+    const d = h.coord.describe('g');
+    assert.strictEqual(d.state, 'PreparingRebalance');
+    assert.deepStrictEqual(
+      d.members.map((m) => m.assignedPartitions),
+      [[{ topic: 't', partitions: [0] }], [{ topic: 't', partitions: [1] }]],
+    );
+  });
+
+  it('a member joining while the others wait in SyncGroup voids the assignment: they are told REBALANCE_IN_PROGRESS', async () => {
+    const h = harness(0);
+    const a = await joinNew(h.coord, { clientId: 'a' });
+    const gen = (await a.result).generationId;
+    // a is the leader and has not synced yet; b joins: its first JoinGroup gets MEMBER_ID_REQUIRED, then parks
+    const b = await joinNew(h.coord, { clientId: 'b' });
+    const tb = track(b.result);
+    await settle();
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+    assert.strictEqual(tb.done(), false);
+    const late = await h.coord.sync(
+      syncOf(gen, a.memberId, [{ memberId: a.memberId, assignment: assignmentOf('t', [0]) }]),
+    );
+    assert.strictEqual(late.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+  });
+
+  it('members that give no rebalance timeout (JoinGroup v0) are waited for as long as their session timeout', async () => {
+    const h = harness(0);
+    const a = await joinNew(h.coord, { clientId: 'a', rebalanceTimeoutMs: 0, sessionTimeoutMs: 20_000 });
+    const gen = (await a.result).generationId;
+    await h.coord.sync(syncOf(gen, a.memberId, [{ memberId: a.memberId, assignment: assignmentOf('t', [0]) }]));
+    const b = await joinNew(h.coord, { clientId: 'b', rebalanceTimeoutMs: 0, sessionTimeoutMs: 20_000 });
+    const tb = track(b.result);
+    h.clock.advance(15_000);
+    assert.strictEqual(h.coord.heartbeat('g', gen, a.memberId).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+    await settle();
+    assert.strictEqual(tb.done(), false, 'a still has time to rejoin');
+    const ra = await h.coord.join(joinRequest({ memberId: a.memberId, clientId: 'a', rebalanceTimeoutMs: 0 }));
+    await settle();
+    assert.deepStrictEqual([ra.generationId, tb.value()?.generationId], [gen + 1, gen + 1]);
+    assert.strictEqual(ra.members.length, 2);
+  });
+
+  it("a rejoining member's new rebalance timeout decides how long the next rebalance waits for it", async () => {
+    const h = harness(0);
+    const a = await joinNew(h.coord, { clientId: 'a', sessionTimeoutMs: 20_000 });
+    const gen1 = (await a.result).generationId;
+    const own = [{ memberId: a.memberId, assignment: assignmentOf('t', [0]) }];
+    await h.coord.sync(syncOf(gen1, a.memberId, own));
+    // the leader rejoins with no rebalance timeout: from now on a rebalance waits its session timeout (20 s) for it
+    const gen = (
+      await h.coord.join(
+        joinRequest({ memberId: a.memberId, clientId: 'a', rebalanceTimeoutMs: 0, sessionTimeoutMs: 20_000 }),
+      )
+    ).generationId;
+    assert.strictEqual(gen, gen1 + 1);
+    await h.coord.sync(syncOf(gen, a.memberId, own));
+    const b = await joinNew(h.coord, { clientId: 'b', rebalanceTimeoutMs: 10_000 });
+    const tb = track(b.result);
+    h.clock.advance(12_000);
+    h.coord.heartbeat('g', gen, a.memberId);
+    await settle();
+    assert.strictEqual(tb.done(), false, "waited longer than b's own 10 s");
+    h.clock.advance(8_000);
+    await settle();
+    assert.strictEqual(tb.value()?.generationId, gen + 1, 'the rebalance ends after 20 s without a');
+    assert.deepStrictEqual(
+      tb.value()?.members.map((m) => m.memberId),
+      [b.memberId],
+    );
+  });
+
+  it('the initial rebalance delay keeps extending while members arrive, but never past the rebalance timeout', async () => {
+    const h = harness(3000);
+    const a = await joinNew(h.coord, { clientId: 'a', rebalanceTimeoutMs: 5000 });
+    const ta = track(a.result);
+    h.clock.advance(2000);
+    await joinNew(h.coord, { clientId: 'b', rebalanceTimeoutMs: 5000 });
+    h.clock.advance(2000);
+    await joinNew(h.coord, { clientId: 'c', rebalanceTimeoutMs: 5000 });
+    h.clock.advance(999);
+    await settle();
+    assert.strictEqual(ta.done(), false);
+    h.clock.advance(1);
+    await settle();
+    assert.strictEqual(ta.value()?.members.length, 3, 'completed at the 5 s rebalance timeout with everyone');
+  });
+
+  it('a static member restarting while the group rebalances waits for the rebalance like everyone else', async () => {
+    const h = harness(0);
+    const ja = await h.coord.join(joinRequest({ groupInstanceId: 'a', clientId: 'a' }));
+    const gen = ja.generationId;
+    await h.coord.sync(syncOf(gen, ja.memberId, [{ memberId: ja.memberId, assignment: assignmentOf('t', [0]) }]));
+    const b = await joinNew(h.coord, { clientId: 'b' });
+    await settle();
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+    const restarted = await h.coord.join(joinRequest({ groupInstanceId: 'a', clientId: 'a' }));
+    await b.result;
+    assert.strictEqual(restarted.generationId, gen + 1);
+    assert.match(restarted.memberId, /^a-[0-9a-f-]{36}$/);
+  });
+
+  it('a restarted static follower keeps the leader where it was and is not told to skip an assignment', async () => {
+    const h = harness(0);
+    const ja = await h.coord.join(joinRequest({ groupInstanceId: 'a', clientId: 'a' }));
+    const jb = await joinNew(h.coord, { groupInstanceId: null, clientId: 'b' });
+    const again = h.coord.join(joinRequest({ memberId: ja.memberId, groupInstanceId: 'a', clientId: 'a' }));
+    const [rb, ra] = await Promise.all([jb.result, again]);
+    const gen = ra.generationId;
+    assert.strictEqual(rb.leader, ja.memberId, 'a, the first member, leads');
+    await Promise.all([
+      h.coord.sync(
+        syncOf(gen, ja.memberId, [
+          { memberId: ja.memberId, assignment: assignmentOf('t', [0]) },
+          { memberId: jb.memberId, assignment: assignmentOf('t', [1]) },
+        ]),
+      ),
+      h.coord.sync(syncOf(gen, jb.memberId)),
+    ]);
+    // b is dynamic; make a static follower: c
+    const jc = h.coord.join(joinRequest({ groupInstanceId: 'c', clientId: 'c' }));
+    const [ra2, rb2, rc] = await Promise.all([
+      h.coord.join(joinRequest({ memberId: ja.memberId, groupInstanceId: 'a', clientId: 'a' })),
+      h.coord.join(joinRequest({ memberId: jb.memberId, clientId: 'b' })),
+      jc,
+    ]);
+    const gen2 = rc.generationId;
+    await Promise.all([
+      h.coord.sync(syncOf(gen2, ra2.memberId, [{ memberId: rc.memberId, assignment: assignmentOf('t', [2]) }])),
+      h.coord.sync(syncOf(gen2, rb2.memberId)),
+      h.coord.sync(syncOf(gen2, rc.memberId)),
+    ]);
+    assert.strictEqual(h.coord.describe('g').state, 'Stable');
+    const restarted = await h.coord.join(joinRequest({ groupInstanceId: 'c', clientId: 'c' }));
+    assert.strictEqual(restarted.generationId, gen2, 'no rebalance');
+    assert.strictEqual(restarted.leader, ja.memberId, 'the leader is still a');
+    assert.ok(!restarted.skipAssignment, 'only a leader skips the assignment');
+    assert.strictEqual(h.coord.describe('g').leader, ja.memberId);
+  });
+});

@@ -4,8 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import type { BatchHeader, ProducerStateManager } from '../../../../src/broker/api';
 import { FakeClock } from '../../../../src/broker/clock';
-import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
-import { incrementSequence, openProducerStateManager } from '../../../../src/broker/producers/producer-state';
+import { ErrorCode, KafkaError, ShutdownIncompleteError } from '../../../../src/broker/errors';
+import {
+  incrementSequence,
+  openProducerStateManager,
+  PRODUCER_ID_MARGIN,
+  readNextId,
+} from '../../../../src/broker/producers/producer-state';
+import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../../../src/broker/storage/record-batch';
 import type { TopicInfo } from '../../../../src/broker/types';
 
 /** A log of batch headers standing in for the storage engine (one topic "t" with 2 partitions). */
@@ -445,5 +451,230 @@ describe('idempotent producer state: a producer with no state on a partition (KI
     assert.strictEqual(again.check('t', 0, header(4, 0, 1, 1)).kind, 'append');
     await again.close();
     await m.close();
+  });
+});
+
+describe('idempotent producer state: the rules at their edges', () => {
+  let dir: string;
+  let logs: FakeLogs;
+  let clock: FakeClock;
+  let logged: string[];
+  const open = () =>
+    openProducerStateManager({ dir, clock, logs, logger: (level, message) => logged.push(`${level} ${message}`) });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-producers-edge-'));
+    logs = new FakeLogs();
+    clock = new FakeClock();
+    logged = [];
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return `${(e as KafkaError).code} ${(e as Error).message}`;
+    }
+    return 'accepted';
+  };
+  const txn = (h: BatchHeader): BatchHeader => ({ ...h, attributes: TRANSACTIONAL_BIT });
+  const marker = (producerId: number, producerEpoch: number): BatchHeader => ({
+    ...header(producerId, producerEpoch, -1, 1),
+    attributes: TRANSACTIONAL_BIT | CONTROL_BIT,
+  });
+
+  it('reads producer-ids.json strictly: a non-negative integer, else it says what is wrong', () => {
+    const file = path.join(dir, 'ids.json');
+    assert.strictEqual(readNextId(file), 'missing');
+    const read = (text: string) => {
+      fs.writeFileSync(file, text);
+      return readNextId(file);
+    };
+    assert.strictEqual(read('{"nextProducerId":5}'), 5);
+    assert.strictEqual(read('{"nextProducerId":0}'), 0);
+    for (const bad of ['{"nextProducerId":-1}', '{"nextProducerId":1.5}', '{"nextProducerId":"5"}', 'null', '{}'])
+      assert.deepStrictEqual(read(bad), { problem: 'no non-negative integer nextProducerId' }, bad);
+    assert.match((read('{nope') as { problem: string }).problem, /^invalid JSON \(.+\)$/);
+  });
+
+  it('an empty transactional id is no transactional id; an epoch is bumped only for a known id below the last epoch', async () => {
+    const m = await open();
+    const p = await m.initProducerId('');
+    assert.deepStrictEqual(p, { producerId: 0, producerEpoch: 0 });
+    assert.deepStrictEqual(await m.initProducerId(null, { producerId: 0, producerEpoch: 32765 }), {
+      producerId: 0,
+      producerEpoch: 32766,
+    });
+    // the last epoch (a new id instead of wrapping), the next id (not handed out yet), negative id or epoch
+    const answers = [];
+    for (const current of [
+      { producerId: 0, producerEpoch: 32766 },
+      { producerId: 2, producerEpoch: 0 },
+      { producerId: -1, producerEpoch: 0 },
+      { producerId: 0, producerEpoch: -1 },
+    ])
+      answers.push(await m.initProducerId(null, current));
+    assert.deepStrictEqual(answers, [
+      { producerId: 1, producerEpoch: 0 },
+      { producerId: 2, producerEpoch: 0 },
+      { producerId: 3, producerEpoch: 0 },
+      { producerId: 4, producerEpoch: 0 },
+    ]);
+    await assert.rejects(m.initProducerId('app'), /transactional id "app"/);
+    await m.close();
+  });
+
+  it('a negative epoch or base sequence is refused naming the producer and the partition', async () => {
+    const m = await open();
+    assert.strictEqual(
+      messageOf(() => m.check('t', 1, header(4, -1, 0, 1))),
+      `${ErrorCode.INVALID_PRODUCER_EPOCH} producer 4 sent epoch -1 to t-1; an idempotent batch needs an epoch >= 0`,
+    );
+    assert.strictEqual(
+      messageOf(() => m.check('t', 1, header(4, 0, -2, 1))),
+      `${ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER} producer 4 sent base sequence -2 to t-1; sequences start at 0`,
+    );
+    produce(m, logs, 0, header(4, 0, 0, 1));
+    assert.strictEqual(
+      messageOf(() => m.check('t', 0, header(4, 1, 3, 1))),
+      `${ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER} producer 4 moved to epoch 1 on t-0: a new epoch must start at sequence 0, got 3`,
+    );
+    await m.close();
+  });
+
+  it('a batch ending where a stored one ends but starting elsewhere is out of order, not a duplicate', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(4, 0, 0, 3));
+    assert.strictEqual(
+      codeOf(() => m.check('t', 0, header(4, 0, 1, 2))),
+      ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    );
+    await m.close();
+  });
+
+  it('plain batches (producer id -1) leave no producer state, also when the log is scanned after a crash', async () => {
+    const m = await open();
+    m.record('t', 0, header(-1, -1, -1, 1), logs.append(0, header(-1, -1, -1, 1)));
+    assert.deepStrictEqual(m.state('t', 0), []);
+    logs.openedCleanly = false;
+    const again = await open();
+    assert.deepStrictEqual(again.state('t', 0), []);
+    await again.close();
+    await m.close();
+  });
+
+  it('state lists producers by id; open transactions are listed oldest first and the earliest holds the partition', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(9, 0, 0, 1)); // offset 0, plain: producer 9 is known first
+    produce(m, logs, 0, txn(header(3, 0, 0, 1))); // offset 1: producer 3's transaction
+    produce(m, logs, 0, txn(header(9, 0, 1, 1))); // offset 2: producer 9's transaction
+    assert.deepStrictEqual(
+      m.state('t', 0).map((s) => [s.producerId, s.nextSequence, s.currentTxnStartOffset]),
+      [
+        [3, 1, 1],
+        [9, 2, 2],
+      ],
+    );
+    assert.deepStrictEqual(m.openTransactions('t', 0), [
+      { producerId: 3, producerEpoch: 0, firstOffset: 1 },
+      { producerId: 9, producerEpoch: 0, firstOffset: 2 },
+    ]);
+    assert.strictEqual(m.firstUnstableOffset('t', 0), 1);
+    assert.strictEqual(
+      messageOf(() => m.check('t', 0, header(9, 0, 2, 1))),
+      `${ErrorCode.INVALID_TXN_STATE} producer 9 has a transaction open on t-0 since offset 2: a non-transactional batch is refused until it ends`,
+    );
+    await m.close();
+  });
+
+  it('a marker of the same epoch keeps the window (a retry is still a duplicate); a stale epoch after a marker is refused', async () => {
+    const m = await open();
+    const first = txn(header(5, 2, 0, 1));
+    produce(m, logs, 0, first);
+    m.record('t', 0, marker(5, 2), logs.append(0, marker(5, 2)));
+    assert.strictEqual(m.check('t', 0, first).kind, 'duplicate');
+    // a marker alone (no batch of the producer on the partition) still fixes its epoch there
+    m.record('t', 1, marker(6, 3), logs.append(1, marker(6, 3)));
+    assert.strictEqual(
+      codeOf(() => m.check('t', 1, header(6, 2, 0, 1))),
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    );
+    assert.strictEqual(m.check('t', 1, header(6, 3, 7, 1)).kind, 'append', 'the same epoch may start anywhere');
+    assert.match(
+      messageOf(() => m.checkTxnMarker('t', 1, 6, 2)),
+      /a transaction marker for producer 6 with epoch 2 was refused on t-1: the producer's epoch there is already 3/,
+    );
+    await m.close();
+  });
+
+  it('after losing producer-ids.json the next id is past every id in the log and the snapshot counter, plus the margin', async () => {
+    logs.batches[1].push({ ...header(41, 0, 0, 1), baseOffset: 0 });
+    logs.batches[0].push({ ...header(7, 0, 0, 1), baseOffset: 0 });
+    // a clean snapshot that knows no producer: only the scan of the log finds 41
+    fs.writeFileSync(path.join(dir, 'producer-state.json'), JSON.stringify({ version: 1, partitions: [] }));
+    const m = await open();
+    assert.strictEqual((await m.initProducerId(null)).producerId, 42 + PRODUCER_ID_MARGIN);
+    await m.close();
+    fs.rmSync(path.join(dir, 'producer-ids.json'));
+    fs.writeFileSync(
+      path.join(dir, 'producer-state.json'),
+      JSON.stringify({ version: 1, nextProducerId: 5000, partitions: [] }),
+    );
+    const n = await open();
+    assert.strictEqual((await n.initProducerId(null)).producerId, 5000 + PRODUCER_ID_MARGIN, 'the counter is higher');
+    await n.close();
+  });
+
+  it('a snapshot naming a topic or partition that no longer exists is skipped', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'producer-state.json'),
+      JSON.stringify({
+        version: 1,
+        partitions: [
+          {
+            topic: 'gone',
+            partition: 0,
+            logEndOffset: 5,
+            producers: [{ producerId: 1, producerEpoch: 0, batches: [] }],
+          },
+          { topic: 't', partition: 2, logEndOffset: 5, producers: [{ producerId: 1, producerEpoch: 0, batches: [] }] },
+        ],
+      }),
+    );
+    const m = await open();
+    assert.deepStrictEqual([m.state('gone', 0), m.state('t', 2)], [[], []]);
+    await m.close();
+  });
+
+  it('an unreadable snapshot is reported and the windows are rebuilt from the log', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(4, 0, 0, 2));
+    await m.close();
+    fs.writeFileSync(path.join(dir, 'producer-state.json'), '{ torn');
+    const again = await open();
+    assert.ok(
+      logged.some((l) =>
+        /^warn producer state .*producer-state\.json cannot be read: .*rebuilt from the whole log$/.test(l),
+      ),
+      logged.join('\n'),
+    );
+    assert.strictEqual(again.check('t', 0, header(4, 0, 0, 2)).kind, 'duplicate');
+    await again.close();
+  });
+
+  it('a snapshot that cannot be written at close is removed, and close says the state is rebuilt on the next start', async () => {
+    const m = await open();
+    produce(m, logs, 0, header(4, 0, 0, 1));
+    await m.snapshot();
+    assert.ok(fs.existsSync(path.join(dir, 'producer-state.json')));
+    fs.mkdirSync(path.join(dir, 'producer-state.json.tmp')); // the write of the new snapshot fails
+    await assert.rejects(
+      m.close(),
+      (e: unknown) =>
+        e instanceof ShutdownIncompleteError &&
+        e.logIntact &&
+        /^the producer state snapshot \(.+; rebuilt from the log on the next start\)$/.test(e.notWritten[0]),
+    );
+    assert.ok(!fs.existsSync(path.join(dir, 'producer-state.json')), 'the older snapshot is not left to be trusted');
   });
 });

@@ -2,8 +2,12 @@ import * as assert from 'assert';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
 import { crc32c, crc32cUpdate } from '../../../../src/broker/storage/crc32c';
 import {
+  checkBatch,
   decodeRecordBatches,
   encodeRecordBatch,
+  rebuildBatch,
+  recordsWithoutKey,
+  splitBatch,
   parseBatchHeader,
   validateRecordSet,
   baseOffsetAt,
@@ -343,5 +347,195 @@ describe('storage codec: record batch v2', () => {
         [4244, 1_700_000_000_123],
       ],
     );
+  });
+});
+
+describe('storage codec: record batch v2 at its edges', () => {
+  const one = (over: Partial<{ key: string | null; value: string | null; timestamp: number }> = {}, n = 1) =>
+    encodeRecordBatch(
+      Array.from({ length: n }, (_, i) => ({
+        key: over.key === null ? null : Buffer.from(over.key ?? `k${i}`),
+        value: over.value === null ? null : Buffer.from(over.value ?? `v${i}`),
+        headers: [],
+        timestamp: (over.timestamp ?? 1000) + i,
+      })),
+      { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 },
+    );
+  const withCount = (b: Buffer, count: number, lastOffsetDelta: number) => {
+    const c = Buffer.from(b);
+    c.writeInt32BE(count, 57);
+    c.writeInt32BE(lastOffsetDelta, 23);
+    c.writeUInt32BE(computeBatchCrc(c, 0, c.length), OFFSET_CRC);
+    return c;
+  };
+  const problem = (b: Buffer, cleaned = false) => checkBatch(b, 0, b.length, cleaned);
+
+  it('names what is wrong with a batch cut short, too short by its own length, or miscounted', () => {
+    const b = one({}, 3);
+    assert.deepStrictEqual(problem(b.subarray(0, 30)), {
+      code: ErrorCode.INVALID_RECORD,
+      reason: 'truncated batch: 30 bytes left, a batch header needs 61',
+    });
+    const short = Buffer.from(b);
+    short.writeInt32BE(10, 8);
+    assert.deepStrictEqual(problem(short), {
+      code: ErrorCode.CORRUPT_MESSAGE,
+      reason: 'batchLength 10 is smaller than a batch header (49)',
+    });
+    assert.deepStrictEqual(problem(withCount(b, 3, 5)), {
+      code: ErrorCode.INVALID_RECORD,
+      reason: 'lastOffsetDelta 5 does not match the record count 3 (expected 2)',
+    });
+    assert.strictEqual(problem(b), null);
+  });
+
+  it('a batch the cleaner rewrote may hold fewer records than its offsets span, never more and never a negative count', () => {
+    const b = one({}, 3);
+    assert.strictEqual(problem(withCount(b, 0, 2), true), null, 'only its header kept');
+    assert.strictEqual(problem(withCount(b, 1, 2), true), null);
+    assert.strictEqual(problem(withCount(b, 3, 2), true), null);
+    for (const [count, delta] of [
+      [4, 2],
+      [-1, 2],
+      [0, -1],
+    ]) {
+      assert.deepStrictEqual(
+        problem(withCount(b, count, delta), true),
+        {
+          code: ErrorCode.CORRUPT_MESSAGE,
+          reason: `record count ${count} does not fit the offset span of lastOffsetDelta ${delta}`,
+        },
+        `${count}/${delta}`,
+      );
+    }
+  });
+
+  it('a CRC mismatch shows both sums as 8 hex digits; a batch of exactly max.message.bytes is accepted', () => {
+    const b = one();
+    const bad = Buffer.from(b);
+    bad.writeUInt32BE(1, OFFSET_CRC);
+    assert.match(
+      problem(bad)!.reason,
+      /^CRC-32C mismatch: the batch says 0x00000001 but its bytes give 0x[0-9a-f]{8}$/,
+    );
+    assert.strictEqual(validateRecordSet(b, b.length).length, 1);
+    assert.throws(() => validateRecordSet(b, b.length - 1), /larger than the topic's max\.message\.bytes/);
+    assert.throws(
+      () => encodeRecordBatch([], { producerId: -1, producerEpoch: -1, baseSequence: -1, compression: 0 }),
+      (e: unknown) =>
+        e instanceof KafkaError &&
+        e.code === ErrorCode.INVALID_RECORD &&
+        e.message === 'a record batch needs at least one record',
+    );
+  });
+
+  it('records whose lengths run past their bytes are CORRUPT_MESSAGE naming the part', () => {
+    // one record "k"/"v" with one header: layout from byte 61: length, attributes, ts delta, offset delta, key
+    // length (zig-zag), key, value length, value, header count, header key length, key, header value length, value
+    const b = encodeRecordBatch(
+      [
+        {
+          key: Buffer.from('k'),
+          value: Buffer.from('v'),
+          headers: [{ key: 'h', value: Buffer.from('x') }],
+          timestamp: 1,
+        },
+      ],
+      {
+        producerId: -1,
+        producerEpoch: -1,
+        baseSequence: -1,
+        compression: 0,
+      },
+    );
+    const corrupt = (at: number, zigzag: number) => {
+      const c = Buffer.from(b);
+      c[at] = zigzag;
+      return () => decodeRecordBatches(c);
+    };
+    const says = (what: RegExp) => (e: unknown) =>
+      e instanceof KafkaError && e.code === ErrorCode.CORRUPT_MESSAGE && what.test(e.message);
+    assert.throws(corrupt(61, 1), says(/record 0 of -1 bytes runs past the end/));
+    assert.throws(corrupt(61, 100), says(/record 0 of 50 bytes runs past the end/));
+    assert.throws(corrupt(65, 40), says(/record key runs past the record/));
+    assert.throws(corrupt(67, 40), says(/record value runs past the record/));
+    assert.throws(corrupt(70, 1), says(/header key runs past the record/));
+    assert.throws(corrupt(70, 40), says(/header key runs past the record/));
+    assert.throws(corrupt(72, 40), says(/header value runs past the record/));
+    const v1 = Buffer.from(b);
+    v1[16] = 1;
+    assert.throws(() => decodeRecordBatches(v1), says(/batch at byte 0: magic 1 is not supported/));
+  });
+
+  it('several headers with empty and null values decode as they were written', () => {
+    const headers = [
+      { key: 'a', value: Buffer.from('1') },
+      { key: 'empty', value: Buffer.alloc(0) },
+      { key: 'none', value: null },
+      { key: 'b', value: Buffer.from('22') },
+    ];
+    const b = encodeRecordBatch([{ key: null, value: Buffer.from('v'), headers, timestamp: 5 }], {
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+      compression: 0,
+    });
+    assert.deepStrictEqual(decodeRecordBatches(b)[0].records[0].headers, headers);
+  });
+
+  it('splitBatch takes exactly one whole batch; its records keep their own timestamps unless LogAppendTime', () => {
+    const b = one({}, 2);
+    assert.throws(() => splitBatch(Buffer.concat([b, Buffer.alloc(1)])), /splitBatch needs exactly one whole batch/);
+    assert.throws(() => splitBatch(b.subarray(0, 40)), /splitBatch needs exactly one whole batch/);
+    assert.deepStrictEqual(
+      splitBatch(b).records.map((r) => r.timestamp),
+      [1000, 1001],
+    );
+    const appended = Buffer.from(b);
+    stampLogAppendTime(appended, 0, appended.length, 7777);
+    assert.deepStrictEqual(
+      splitBatch(appended).records.map((r) => r.timestamp),
+      [7777, 7777],
+    );
+    const broken = Buffer.from(b);
+    broken[61] = 100;
+    assert.throws(
+      () => splitBatch(broken),
+      (e: unknown) =>
+        e instanceof KafkaError &&
+        e.code === ErrorCode.CORRUPT_MESSAGE &&
+        /batch at offset 0 does not decode/.test(e.message),
+    );
+  });
+
+  it('rebuildBatch keeps the chosen records at their offsets in a sound batch of just their bytes', () => {
+    const b = one({}, 4);
+    stampBaseOffset(b, 0, 20);
+    const split = splitBatch(b);
+    const rebuilt = rebuildBatch(split, b, [1, 3]);
+    assert.strictEqual(checkBatch(rebuilt, 0, rebuilt.length, true), null);
+    const [d] = decodeRecordBatches(rebuilt);
+    assert.deepStrictEqual(
+      d.records.map((r) => [r.offset, r.key!.toString()]),
+      [
+        [21, 'k1'],
+        [23, 'k3'],
+      ],
+    );
+    assert.deepStrictEqual([d.baseOffset, d.lastOffset], [20, 23]);
+    const bodies = split.spans[3] - split.spans[2] + (split.spans[7] - split.spans[6]);
+    assert.strictEqual(rebuilt.length, 61 + bodies);
+  });
+
+  it('recordsWithoutKey counts positions across the batches of a set and skips control batches', () => {
+    const first = one({}, 2);
+    const second = one({ key: null }, 2);
+    assert.deepStrictEqual(recordsWithoutKey(Buffer.concat([first, second])), [
+      { batchIndex: 2, where: 'batch 1, record 0' },
+      { batchIndex: 3, where: 'batch 1, record 1' },
+    ]);
+    const control = Buffer.from(one({ key: null }));
+    control.writeInt16BE(batchAttributes(0, 0, true, true), OFFSET_ATTRIBUTES);
+    assert.deepStrictEqual(recordsWithoutKey(control), []);
   });
 });

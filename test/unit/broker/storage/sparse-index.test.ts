@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OffsetIndex, TimeIndex } from '../../../../src/broker/storage/sparse-index';
-import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
+import { decodeRecordBatches, writeInt64 } from '../../../../src/broker/storage/record-batch';
 import type { Harness, Manager } from './helpers';
 import { append, batch, harness, prng, rec, tempDir } from './helpers';
 
@@ -301,5 +301,225 @@ describe('storage: time and offset indexes', () => {
     fs.rmSync(ox.path);
     assert.strictEqual(new OffsetIndex(ox.path, 0).load(1 << 20), 'the offset index file is missing');
     assert.strictEqual(new TimeIndex(path.join(dir, 'none.timeindex'), 0).load(5), 'the time index file is missing');
+  });
+});
+
+describe('storage: index entries at their boundaries', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** An index file of raw entries: [relativeOffset, position] (offset index) or [timestamp, relativeOffset]. */
+  const offsetFile = (entries: [number, number][]) => {
+    const buf = Buffer.alloc(entries.length * 8);
+    entries.forEach(([r, p], i) => {
+      buf.writeInt32BE(r, i * 8);
+      buf.writeInt32BE(p, i * 8 + 4);
+    });
+    const file = path.join(dir, `${entries.length}-${Math.random()}.index`);
+    fs.writeFileSync(file, buf);
+    return file;
+  };
+  const timeFile = (entries: [number, number][]) => {
+    const buf = Buffer.alloc(entries.length * 12);
+    entries.forEach(([t, r], i) => {
+      writeInt64(buf, i * 12, t);
+      buf.writeInt32BE(r, i * 12 + 8);
+    });
+    const file = path.join(dir, `${entries.length}-${Math.random()}.timeindex`);
+    fs.writeFileSync(file, buf);
+    return file;
+  };
+
+  it('an offset index refuses an entry that does not move both the offset and the position forward', () => {
+    const ix = new OffsetIndex(path.join(dir, '100.index'), 100);
+    ix.append(100, 0); // the first entry may be anything
+    for (const [offset, position] of [
+      [100, 50],
+      [101, 0],
+      [99, 50],
+    ]) {
+      assert.throws(
+        () => ix.append(offset, position),
+        new RegExp(`offset index entries must increase: \\(${offset - 100}, ${position}\\) after \\(0, 0\\)`),
+      );
+    }
+    ix.append(101, 1);
+    assert.throws(() => ix.append(101, 2), /must increase/);
+    assert.deepStrictEqual(ix.toArray(), [
+      [100, 0],
+      [101, 1],
+    ]);
+  });
+
+  it("loading an offset index believes only entries that move forward from (0, 0) and point before the log's end", () => {
+    const load = (entries: [number, number][], maxPosition: number, trusted = false) => {
+      const ix = new OffsetIndex(offsetFile(entries), 0);
+      return { problem: ix.load(maxPosition, trusted), entries: ix.toArray() };
+    };
+    assert.deepStrictEqual(load([[0, 40]], 100).entries, [], 'relative offset 0 is implied, never stored');
+    assert.match(load([[0, 40]], 100).problem, /offset index entry 0 \(0, 40\) does not increase from \(0, 0\)/);
+    assert.deepStrictEqual(load([[3, 0]], 100).entries, [], 'position 0 is implied too');
+    assert.deepStrictEqual(
+      load(
+        [
+          [3, 40],
+          [3, 80],
+        ],
+        100,
+      ).entries,
+      [[3, 40]],
+    );
+    assert.deepStrictEqual(
+      load(
+        [
+          [3, 40],
+          [5, 40],
+        ],
+        100,
+      ).entries,
+      [[3, 40]],
+    );
+    const atEnd = load(
+      [
+        [3, 40],
+        [5, 100],
+      ],
+      100,
+    );
+    assert.deepStrictEqual([atEnd.problem, atEnd.entries], ['', [[3, 40]]], 'past an untrusted end: dropped quietly');
+    assert.match(
+      load(
+        [
+          [3, 40],
+          [5, 100],
+        ],
+        100,
+        true,
+      ).problem,
+      /offset index entry 1 \(5, 100\) points past the end of the log \(100\)/,
+    );
+  });
+
+  it('loading a time index refuses negative entries and entries that do not increase; the first may be (0, 0)', () => {
+    const load = (entries: [number, number][], maxOffset = 100, trusted = false) => {
+      const ix = new TimeIndex(timeFile(entries), 0);
+      return { problem: ix.load(maxOffset, trusted), entries: ix.toArray() };
+    };
+    assert.deepStrictEqual(load([[0, 0]]), { problem: '', entries: [[0, 0]] });
+    for (const bad of [
+      [
+        [-5, 3],
+        [10, 4],
+      ],
+      [
+        [5, -3],
+        [10, 4],
+      ],
+    ] as [number, number][][]) {
+      const r = load(bad);
+      assert.deepStrictEqual(r.entries, [], JSON.stringify(bad));
+      assert.match(r.problem, /time index entry 0 \(.*\) is negative or does not increase/);
+    }
+    for (const second of [
+      [1000, 9],
+      [2000, 3],
+      [999, 9],
+    ] as [number, number][]) {
+      const r = load([[1000, 3], second]);
+      assert.deepStrictEqual(r.entries, [[1000, 3]], JSON.stringify(second));
+      assert.match(r.problem, /time index entry 1/);
+    }
+    assert.deepStrictEqual(
+      load([
+        [1000, 3],
+        [2000, 9],
+      ]).entries,
+      [
+        [1000, 3],
+        [2000, 9],
+      ],
+    );
+    assert.deepStrictEqual(load([[1000, 101]]), { problem: '', entries: [] }, 'past an untrusted end: dropped');
+    assert.match(
+      load([[1000, 101]], 100, true).problem,
+      /time index entry 0 \(1000, 101\) lies past the segment's end/,
+    );
+    assert.deepStrictEqual(load([[1000, 100]]).entries, [[1000, 100]], 'the last offset itself is inside');
+  });
+
+  it('a time index: its last entry and timestamp, and an append only when both move forward (timestamp 0 counts)', () => {
+    const ix = new TimeIndex(path.join(dir, '50.timeindex'), 50);
+    assert.deepStrictEqual([ix.lastEntry(), ix.lastTimestamp()], [undefined, -1]);
+    ix.maybeAppend(-1, 51);
+    assert.strictEqual(ix.entries, 0, 'a negative timestamp is no entry');
+    ix.maybeAppend(0, 51);
+    assert.deepStrictEqual([ix.lastEntry(), ix.lastTimestamp()], [[0, 51], 0]);
+    ix.maybeAppend(10, 51); // same offset
+    ix.maybeAppend(0, 60); // same timestamp
+    ix.maybeAppend(20, 60);
+    assert.deepStrictEqual(ix.toArray(), [
+      [0, 51],
+      [20, 60],
+    ]);
+    assert.deepStrictEqual([ix.lastEntry(), ix.lastTimestamp()], [[20, 60], 20]);
+  });
+
+  it('truncating drops the entries at or past an offset or position, and the next persist cuts the file to match', () => {
+    const file = path.join(dir, '0.timeindex');
+    const tx = new TimeIndex(file, 0);
+    for (let i = 1; i <= 40; i++) tx.maybeAppend(i * 10, i * 2);
+    assert.strictEqual(tx.entries, 40, 'entries beyond the first allocation are kept');
+    assert.ok(tx.persist());
+    assert.strictEqual(fs.statSync(file).size, 40 * 12);
+    assert.strictEqual(tx.persist(), false, 'nothing new: the file is left alone');
+    tx.truncateToOffset(10);
+    assert.deepStrictEqual(tx.toArray().at(-1), [40, 8]);
+    assert.strictEqual(tx.entries, 4);
+    tx.truncateToOffset(1000);
+    assert.strictEqual(tx.entries, 4, 'truncating past the end keeps everything');
+    assert.ok(tx.persist());
+    assert.strictEqual(fs.statSync(file).size, 4 * 12);
+    tx.maybeAppend(500, 90);
+    assert.ok(tx.persist());
+    const back = new TimeIndex(file, 0);
+    assert.strictEqual(back.load(1000), '');
+    assert.deepStrictEqual(back.toArray(), [...tx.toArray()]);
+    assert.deepStrictEqual(back.toArray().at(-1), [500, 90]);
+
+    const ox = new OffsetIndex(path.join(dir, '0.index'), 0);
+    for (let i = 1; i <= 5; i++) ox.append(i * 3, i * 100);
+    assert.deepStrictEqual(ox.floorByPosition(300), [9, 300], 'an entry at exactly the position is its floor');
+    assert.deepStrictEqual(ox.floorByPosition(299), [6, 200]);
+    ox.truncateToPosition(300);
+    assert.deepStrictEqual([ox.lastOffset(), ox.lastPosition()], [6, 200]);
+  });
+
+  it('clear() forgets every entry; after forgetFile() the next persist writes every entry again', () => {
+    const file = path.join(dir, '0.index');
+    const ox = new OffsetIndex(file, 0);
+    ox.append(3, 100);
+    ox.append(6, 200);
+    assert.ok(ox.persist());
+    fs.writeFileSync(file, Buffer.alloc(0));
+    ox.forgetFile();
+    assert.ok(ox.persist());
+    assert.strictEqual(fs.statSync(file).size, 16, 'both entries written again');
+    fs.rmSync(file);
+    ox.append(9, 300);
+    assert.ok(ox.persist());
+    const back = new OffsetIndex(file, 0);
+    assert.strictEqual(back.load(1000), '');
+    assert.deepStrictEqual(back.toArray(), [
+      [3, 100],
+      [6, 200],
+      [9, 300],
+    ]);
+    ox.clear();
+    assert.deepStrictEqual([ox.entries, ox.lastOffset(), ox.lastPosition()], [0, 0, 0]);
+    assert.ok(ox.persist(), 'the file is rewritten after a clear');
+    assert.strictEqual(fs.statSync(file).size, 0);
   });
 });

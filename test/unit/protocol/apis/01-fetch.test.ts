@@ -280,6 +280,21 @@ describe('Fetch API long polls', () => {
     assert.strictEqual(appendListeners, 0, 'nothing is left parked');
   });
 
+  it('a poll answered early by an append does not disturb the others when its own deadline passes', async () => {
+    const early = poll(request([{ topic: 'w', partition: 1 }], 100, 1));
+    const waiting = poll(request([{ topic: 'q', partition: 0 }], 10_000, 1));
+    await one('w', 1);
+    assert.strictEqual(valuesOf((await early).resp).records, 1);
+    await new Promise((r) => setTimeout(r, 200)); // past the early poll's MaxWaitMs
+    assert.strictEqual(await within(waiting, 20), 'pending');
+    assert.strictEqual(appendListeners, 1, 'the other poll is still parked');
+    await one('q', 0);
+    const answer = await within(waiting, 2000);
+    assert.notStrictEqual(answer, 'pending', 'an append still wakes it');
+    if (answer !== 'pending') assert.strictEqual(valuesOf(answer.resp).records, 1);
+    assert.strictEqual(appendListeners, 0);
+  });
+
   it('thousands of long polls that expire at the same moment are all answered', async () => {
     const polls = Array.from({ length: 3000 }, () => poll(request([{ topic: 'q', partition: 0 }], 20, 1)));
     const answers = await within(Promise.all(polls), 15_000);
