@@ -935,3 +935,199 @@ describe('group coordinator: joins at the edges of the rules', () => {
     assert.strictEqual(h.coord.describe('g').leader, ja.memberId);
   });
 });
+
+describe('group coordinator: sync, leave, describe and commits at the edges', () => {
+  const meta = (tag: string) => encodeSubscription({ topics: [tag] });
+  const syncOf = (
+    generationId: number,
+    memberId: string,
+    assignments: { memberId: string; assignment: Buffer }[] = [],
+  ) => ({
+    groupId: 'g',
+    generationId,
+    memberId,
+    groupInstanceId: null,
+    protocolType: 'consumer' as string | null,
+    protocolName: 'range' as string | null,
+    assignments,
+  });
+  /** Members a, b, c joined during one initial delay and synced: Stable, a leads. */
+  async function trio(h = harness(100)) {
+    const joins = [];
+    for (const id of ['a', 'b', 'c']) joins.push(await joinNew(h.coord, { clientId: id }));
+    h.clock.advance(200);
+    const results = await Promise.all(joins.map((j) => j.result));
+    const gen = results[0].generationId;
+    const [a, b, c] = joins.map((j) => j.memberId);
+    assert.strictEqual(results[0].leader, a);
+    await Promise.all([
+      h.coord.sync(
+        syncOf(
+          gen,
+          a,
+          [a, b, c].map((m, i) => ({ memberId: m, assignment: assignmentOf('t', [i]) })),
+        ),
+      ),
+      h.coord.sync(syncOf(gen, b)),
+      h.coord.sync(syncOf(gen, c)),
+    ]);
+    return { ...h, a, b, c, gen };
+  }
+
+  it('a SyncGroup naming another protocol type is INCONSISTENT_GROUP_PROTOCOL', async () => {
+    const h = await trio();
+    const r = await h.coord.sync({ ...syncOf(h.gen, h.b), protocolType: 'connect' });
+    assert.strictEqual(r.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  });
+
+  it('a follower rejoining with the same protocol names but other metadata for one of them starts a rebalance', async () => {
+    const h = await trio();
+    void h.coord.join(
+      joinRequest({
+        memberId: h.b,
+        protocols: [
+          { name: 'range', metadata: meta('t') },
+          { name: 'roundrobin', metadata: meta('other') },
+        ],
+      }),
+    );
+    await settle();
+    assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
+  });
+
+  it('when the leader leaves during a rebalance the next leader is a member that has already rejoined', async () => {
+    const h = await trio();
+    const cJoin = h.coord.join(joinRequest({ memberId: h.c, protocols: [{ name: 'range', metadata: meta('u') }] }));
+    await settle();
+    assert.strictEqual(h.coord.leave('g', [{ memberId: h.a, groupInstanceId: null }]).members[0].errorCode, 0);
+    assert.strictEqual(h.coord.describe('g').leader, h.c);
+    const [rb, rc] = await Promise.all([h.coord.join(joinRequest({ memberId: h.b })), cJoin]);
+    assert.deepStrictEqual([rb.leader, rc.leader, rc.members.length], [h.c, h.c, 2]);
+  });
+
+  it('a follower leaving keeps the leader; the last member the rebalance waits for leaving completes it at once', async () => {
+    const h = await trio();
+    const aJoin = track(h.coord.join(joinRequest({ memberId: h.a })));
+    const bJoin = track(h.coord.join(joinRequest({ memberId: h.b })));
+    await settle();
+    assert.strictEqual(aJoin.done(), false, 'c has not rejoined');
+    h.coord.leave('g', [{ memberId: h.c, groupInstanceId: null }]);
+    await settle();
+    assert.deepStrictEqual([aJoin.value()?.leader, bJoin.value()?.generationId], [h.a, h.gen + 1]);
+  });
+
+  it('a handed-out member id leaving stops the rebalance waiting for it; leaving with another member id than the instance has is FENCED_INSTANCE_ID', async () => {
+    const h = await trio();
+    const pending = await h.coord.join(joinRequest({ clientId: 'd' }));
+    const joins = [h.a, h.b, h.c].map((m) => track(h.coord.join(joinRequest({ memberId: m }))));
+    await settle();
+    assert.strictEqual(joins[0].done(), false, 'the handed-out id may still join');
+    assert.strictEqual(
+      h.coord.leave('g', [{ memberId: pending.memberId, groupInstanceId: null }]).members[0].errorCode,
+      0,
+    );
+    await settle();
+    assert.deepStrictEqual(
+      joins.map((j) => j.value()?.generationId),
+      [h.gen + 1, h.gen + 1, h.gen + 1],
+    );
+    const staticJoin = h.coord.join(joinRequest({ groupId: 's', groupInstanceId: 'inst', clientId: 's' }));
+    h.clock.advance(200);
+    const s = await staticJoin;
+    assert.strictEqual(
+      h.coord.leave('s', [{ memberId: 'someone-else', groupInstanceId: 'inst' }]).members[0].errorCode,
+      ErrorCode.FENCED_INSTANCE_ID,
+    );
+    assert.strictEqual(h.coord.describe('s').members[0].memberId, s.memberId, 'still in the group');
+  });
+
+  it("with a tie the first member's preference wins; the leader and describe show each member's metadata of the chosen protocol", async () => {
+    const h = harness(100);
+    const a = await joinNew(h.coord, {
+      protocols: [
+        { name: 'range', metadata: meta('a-range') },
+        { name: 'roundrobin', metadata: meta('a-rr') },
+      ],
+    });
+    const b = await joinNew(h.coord, {
+      protocols: [
+        { name: 'roundrobin', metadata: meta('b-rr') },
+        { name: 'range', metadata: meta('b-range') },
+      ],
+    });
+    h.clock.advance(200);
+    const ra = await a.result;
+    await b.result;
+    assert.strictEqual(ra.protocolName, 'range', 'one vote each: the first member prefers range');
+    const [c] = await Promise.all([
+      h.coord.join(
+        joinRequest({
+          memberId: a.memberId,
+          protocols: [
+            { name: 'roundrobin', metadata: meta('a-rr') },
+            { name: 'range', metadata: meta('a-range') },
+          ],
+        }),
+      ),
+      h.coord.join(
+        joinRequest({
+          memberId: b.memberId,
+          protocols: [
+            { name: 'roundrobin', metadata: meta('b-rr') },
+            { name: 'range', metadata: meta('b-range') },
+          ],
+        }),
+      ),
+    ]);
+    assert.strictEqual(c.protocolName, 'roundrobin');
+    const topicsOf = (m: Buffer) => decodeSubscription(m).topics;
+    assert.deepStrictEqual(
+      c.members.map((m) => topicsOf(m.metadata)),
+      [['a-rr'], ['b-rr']],
+    );
+    assert.deepStrictEqual(
+      h.coord.describe('g').members.map((m) => topicsOf(m.metadata)),
+      [['a-rr'], ['b-rr']],
+    );
+    assert.strictEqual(h.coord.describe('g').protocol, 'roundrobin');
+  });
+
+  it('describe of an unknown group is Dead with empty strings; a rebalancing group names no protocol yet', async () => {
+    const h = await trio();
+    assert.deepStrictEqual(h.coord.describe('nope'), {
+      groupId: 'nope',
+      state: 'Dead',
+      protocolType: '',
+      protocol: '',
+      generationId: 0,
+      leader: null,
+      members: [],
+    });
+    void h.coord.join(joinRequest({ memberId: h.a }));
+    await settle();
+    assert.deepStrictEqual([h.coord.describe('g').state, h.coord.describe('g').protocol], ['PreparingRebalance', '']);
+    const other = harness();
+    await other.coord.join(joinRequest({ groupId: 'fresh' }));
+    assert.deepStrictEqual(other.coord.list(), [{ groupId: 'fresh', protocolType: 'consumer', state: 'Empty' }]);
+  });
+
+  it('commits: generation 0 is a real generation (refused outside the group), only a negative one is the simple-consumer commit', async () => {
+    const h = await trio();
+    assert.strictEqual(h.coord.validateCommit('nogroup', 0, ''), ErrorCode.ILLEGAL_GENERATION);
+    assert.strictEqual(h.coord.validateCommit('nogroup', -1, ''), ErrorCode.NONE);
+    h.coord.leave(
+      'g',
+      [h.a, h.b, h.c].map((memberId) => ({ memberId, groupInstanceId: null })),
+    );
+    await settle();
+    assert.strictEqual(h.coord.describe('g').members.length, 0);
+    assert.strictEqual(h.coord.validateCommit('g', -1, ''), ErrorCode.NONE);
+    assert.strictEqual(h.coord.validateCommit('g', 0, ''), ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  it("a closed coordinator refuses a real member's heartbeat with COORDINATOR_NOT_AVAILABLE", async () => {
+    const h = await trio();
+    h.coord.close();
+    assert.strictEqual(h.coord.heartbeat('g', h.gen, h.a).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  });
+});
