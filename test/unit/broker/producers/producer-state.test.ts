@@ -608,8 +608,8 @@ describe('idempotent producer state: the rules at their edges', () => {
   });
 
   it('after losing producer-ids.json the next id is past every id in the log and the snapshot counter, plus the margin', async () => {
-    logs.batches[1].push({ ...header(41, 0, 0, 1), baseOffset: 0 });
-    logs.batches[0].push({ ...header(7, 0, 0, 1), baseOffset: 0 });
+    logs.batches[0].push({ ...header(41, 0, 0, 1), baseOffset: 0 });
+    logs.batches[1].push({ ...header(7, 0, 0, 1), baseOffset: 0 }); // the last one scanned is not the highest
     // a clean snapshot that knows no producer: only the scan of the log finds 41
     fs.writeFileSync(path.join(dir, 'producer-state.json'), JSON.stringify({ version: 1, partitions: [] }));
     const m = await open();
@@ -660,6 +660,12 @@ describe('idempotent producer state: the rules at their edges', () => {
     );
     assert.strictEqual(again.check('t', 0, header(4, 0, 0, 2)).kind, 'duplicate');
     await again.close();
+  });
+
+  it('a close whose first snapshot cannot be written (none existed) still reports the state as rebuilt next time', async () => {
+    const m = await open();
+    fs.mkdirSync(path.join(dir, 'producer-state.json.tmp'));
+    await assert.rejects(m.close(), ShutdownIncompleteError);
   });
 
   it('a snapshot that cannot be written at close is removed, and close says the state is rebuilt on the next start', async () => {

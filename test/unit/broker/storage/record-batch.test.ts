@@ -471,6 +471,7 @@ describe('storage codec: record batch v2 at its edges', () => {
     const headers = [
       { key: 'a', value: Buffer.from('1') },
       { key: 'empty', value: Buffer.alloc(0) },
+      { key: '', value: Buffer.from('empty key') },
       { key: 'none', value: null },
       { key: 'b', value: Buffer.from('22') },
     ];
@@ -496,6 +497,12 @@ describe('storage codec: record batch v2 at its edges', () => {
     assert.deepStrictEqual(
       splitBatch(appended).records.map((r) => r.timestamp),
       [7777, 7777],
+    );
+    const codec5 = Buffer.from(b);
+    codec5.writeInt16BE(5, OFFSET_ATTRIBUTES);
+    assert.throws(
+      () => splitBatch(codec5),
+      (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
     );
     const broken = Buffer.from(b);
     broken[61] = 100;

@@ -357,7 +357,7 @@ describe('storage: index entries at their boundaries', () => {
   it("loading an offset index believes only entries that move forward from (0, 0) and point before the log's end", () => {
     const load = (entries: [number, number][], maxPosition: number, trusted = false) => {
       const ix = new OffsetIndex(offsetFile(entries), 0);
-      return { problem: ix.load(maxPosition, trusted), entries: ix.toArray() };
+      return { problem: trusted ? ix.load(maxPosition, true) : ix.load(maxPosition), entries: ix.toArray() };
     };
     assert.deepStrictEqual(load([[0, 40]], 100).entries, [], 'relative offset 0 is implied, never stored');
     assert.match(load([[0, 40]], 100).problem, /offset index entry 0 \(0, 40\) does not increase from \(0, 0\)/);
@@ -406,7 +406,7 @@ describe('storage: index entries at their boundaries', () => {
   it('loading a time index refuses negative entries and entries that do not increase; the first may be (0, 0)', () => {
     const load = (entries: [number, number][], maxOffset = 100, trusted = false) => {
       const ix = new TimeIndex(timeFile(entries), 0);
-      return { problem: ix.load(maxOffset, trusted), entries: ix.toArray() };
+      return { problem: trusted ? ix.load(maxOffset, true) : ix.load(maxOffset), entries: ix.toArray() };
     };
     assert.deepStrictEqual(load([[0, 0]]), { problem: '', entries: [[0, 0]] });
     for (const bad of [
@@ -478,16 +478,23 @@ describe('storage: index entries at their boundaries', () => {
     tx.truncateToOffset(10);
     assert.deepStrictEqual(tx.toArray().at(-1), [40, 8]);
     assert.strictEqual(tx.entries, 4);
-    tx.truncateToOffset(1000);
-    assert.strictEqual(tx.entries, 4, 'truncating past the end keeps everything');
     assert.ok(tx.persist());
-    assert.strictEqual(fs.statSync(file).size, 4 * 12);
+    tx.maybeAppend(45, 9);
+    tx.truncateToOffset(1000);
+    assert.strictEqual(tx.entries, 5, 'truncating past the end keeps everything, also what is not persisted yet');
+    assert.ok(tx.persist());
+    assert.strictEqual(fs.statSync(file).size, 5 * 12);
     tx.maybeAppend(500, 90);
     assert.ok(tx.persist());
     const back = new TimeIndex(file, 0);
     assert.strictEqual(back.load(1000), '');
     assert.deepStrictEqual(back.toArray(), [...tx.toArray()]);
     assert.deepStrictEqual(back.toArray().at(-1), [500, 90]);
+    const based = new TimeIndex(path.join(dir, '1000.timeindex'), 1000);
+    based.maybeAppend(10, 1002);
+    based.maybeAppend(20, 1004);
+    based.truncateToOffset(1004);
+    assert.deepStrictEqual(based.toArray(), [[10, 1002]], 'offsets are full offsets, not relative ones');
 
     const ox = new OffsetIndex(path.join(dir, '0.index'), 0);
     for (let i = 1; i <= 5; i++) ox.append(i * 3, i * 100);
