@@ -82,57 +82,114 @@ async function initProducerId(c: WireClient, transactionalId: string | null): Pr
   return r;
 }
 
-async function idempotentRound(c: WireClient, topic: string): Promise<number> {
-  const p = await initProducerId(c, null);
-  const bs = batches(p.producerId, p.producerEpoch, false, TXNS * BATCHES_PER_TXN);
-  const t0 = performance.now();
-  for (const b of bs) await produce(c, topic, b, null);
-  return (bs.length * RECORDS_PER_BATCH) / ((performance.now() - t0) / 1000);
-}
+/** Milliseconds spent in each request type of the transactional transactions (printed, to see where the time goes). */
+const spent = { add: 0, produce: 0, end: 0, settle: 0, transactions: 0 };
 
-/** Milliseconds spent in each request type of the transactional rounds (printed, to see where the time goes). */
-const spent = { add: 0, produce: 0, end: 0, settle: 0 };
-
-async function transactionalRound(c: WireClient, topic: string, txnId: string, abortEvery = 0): Promise<number> {
-  const p = await initProducerId(c, txnId);
-  const bs = batches(p.producerId, p.producerEpoch, true, TXNS * BATCHES_PER_TXN);
-  const t0 = performance.now();
-  for (let t = 0; t < TXNS; t++) {
-    let ts = performance.now();
-    const add = await c.request(API.AddPartitionsToTxn, 3, {
+/** One transaction of BATCHES_PER_TXN batches: AddPartitionsToTxn, the Produce requests, EndTxn. */
+async function oneTransaction(
+  c: WireClient,
+  topic: string,
+  txnId: string,
+  p: Msg,
+  bs: Buffer[],
+  committed: boolean,
+): Promise<void> {
+  let ts = performance.now();
+  const add = await c.request(API.AddPartitionsToTxn, 3, {
+    transactionalId: txnId,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    topics: [{ name: topic, partitions: [0] }],
+  });
+  check('AddPartitionsToTxn', add.results[0].results[0].partitionErrorCode);
+  spent.add += performance.now() - ts;
+  ts = performance.now();
+  for (const b of bs) await produce(c, topic, b, txnId);
+  spent.produce += performance.now() - ts;
+  ts = performance.now();
+  for (;;) {
+    const end = await c.request(API.EndTxn, 3, {
       transactionalId: txnId,
       producerId: p.producerId,
       producerEpoch: p.producerEpoch,
-      topics: [{ name: topic, partitions: [0] }],
+      committed,
     });
-    check('AddPartitionsToTxn', add.results[0].results[0].partitionErrorCode);
-    spent.add += performance.now() - ts;
-    ts = performance.now();
-    for (let i = 0; i < BATCHES_PER_TXN; i++) await produce(c, topic, bs[t * BATCHES_PER_TXN + i], txnId);
-    spent.produce += performance.now() - ts;
-    ts = performance.now();
-    const committed = !(abortEvery > 0 && t % abortEvery === abortEvery - 1);
-    for (;;) {
-      const end = await c.request(API.EndTxn, 3, {
-        transactionalId: txnId,
-        producerId: p.producerId,
-        producerEpoch: p.producerEpoch,
-        committed,
-      });
-      if (end.errorCode === 51) continue; // CONCURRENT_TRANSACTIONS: the previous markers are still being written
-      check('EndTxn', end.errorCode);
-      break;
-    }
-    spent.end += performance.now() - ts;
+    if (end.errorCode === 51) continue; // CONCURRENT_TRANSACTIONS: the previous markers are still being written
+    check('EndTxn', end.errorCode);
+    break;
   }
-  // The round ends when the last marker is in: the last stable offset has reached the log end.
+  spent.end += performance.now() - ts;
+  spent.transactions++;
+}
+
+/** Until the last marker is in: the last stable offset has reached the log end. */
+async function settle(c: WireClient, topic: string): Promise<void> {
   const ts = performance.now();
   for (;;) {
     const [lso, hw] = await Promise.all([listLatest(c, topic, 1), listLatest(c, topic, 0)]);
     if (lso === hw) break;
   }
   spent.settle += performance.now() - ts;
-  return (bs.length * RECORDS_PER_BATCH) / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * One round: TXNS pairs, each the same BATCHES_PER_TXN batches sent once by an idempotent producer and once as
+ * one transaction, the order alternating per pair. Pairing at this grain keeps a load change on the machine
+ * (other processes) from landing on one side only. Returns records/s of each side and the pair ratios.
+ */
+async function pairedRound(c: WireClient, round: number): Promise<{ idem: number; txn: number; ratios: number[] }> {
+  const idemTopic = `idem-${round}`;
+  const txnTopic = `txn-${round}`;
+  const txnId = `bench-txn-${round}`;
+  const ip = await initProducerId(c, null);
+  const tp = await initProducerId(c, txnId);
+  const ib = batches(ip.producerId, ip.producerEpoch, false, TXNS * BATCHES_PER_TXN);
+  const tb = batches(tp.producerId, tp.producerEpoch, true, TXNS * BATCHES_PER_TXN);
+  let idemMs = 0;
+  let txnMs = 0;
+  const ratios: number[] = [];
+  for (let t = 0; t < TXNS; t++) {
+    const slice = (xs: Buffer[]) => xs.slice(t * BATCHES_PER_TXN, (t + 1) * BATCHES_PER_TXN);
+    const idem = async () => {
+      const t0 = performance.now();
+      for (const b of slice(ib)) await produce(c, idemTopic, b, null);
+      return performance.now() - t0;
+    };
+    const txn = async () => {
+      const t0 = performance.now();
+      await oneTransaction(c, txnTopic, txnId, tp, slice(tb), true);
+      return performance.now() - t0;
+    };
+    let a: number;
+    let b: number;
+    if ((t + round) % 2 === 0) {
+      a = await idem();
+      b = await txn();
+    } else {
+      b = await txn();
+      a = await idem();
+    }
+    idemMs += a;
+    txnMs += b;
+    ratios.push(a / b);
+  }
+  // The round's transactional time includes waiting until its last marker is in.
+  const ts = performance.now();
+  await settle(c, txnTopic);
+  txnMs += performance.now() - ts;
+  const records = TXNS * BATCHES_PER_TXN * RECORDS_PER_BATCH;
+  return { idem: records / (idemMs / 1000), txn: records / (txnMs / 1000), ratios };
+}
+
+/** Transactions of BATCHES_PER_TXN batches, every abortEvery-th aborted (the read data). */
+async function transactionalRound(c: WireClient, topic: string, txnId: string, abortEvery: number): Promise<void> {
+  const p = await initProducerId(c, txnId);
+  const bs = batches(p.producerId, p.producerEpoch, true, TXNS * BATCHES_PER_TXN);
+  for (let t = 0; t < TXNS; t++) {
+    const committed = !(abortEvery > 0 && t % abortEvery === abortEvery - 1);
+    await oneTransaction(c, topic, txnId, p, bs.slice(t * BATCHES_PER_TXN, (t + 1) * BATCHES_PER_TXN), committed);
+  }
+  await settle(c, topic);
 }
 
 async function listLatest(c: WireClient, topic: string, isolationLevel: 0 | 1): Promise<number> {
@@ -199,6 +256,7 @@ function lastOffsetAfter(records: Buffer | null): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)];
 
 export async function run(): Promise<Record<string, number>> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-bench-txn-'));
@@ -213,17 +271,14 @@ export async function run(): Promise<Record<string, number>> {
     c = await WireClient.connect(port, 'bench-transactions');
     const idem: number[] = [];
     const txn: number[] = [];
+    const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       await createTopic(c, `idem-${round}`);
       await createTopic(c, `txn-${round}`);
-      // Alternate which goes first, so neither always runs on a warmer (or more loaded) broker.
-      if (round % 2 === 0) {
-        idem.push(await idempotentRound(c, `idem-${round}`));
-        txn.push(await transactionalRound(c, `txn-${round}`, `bench-txn-${round}`));
-      } else {
-        txn.push(await transactionalRound(c, `txn-${round}`, `bench-txn-${round}`));
-        idem.push(await idempotentRound(c, `idem-${round}`));
-      }
+      const r = await pairedRound(c, round);
+      idem.push(r.idem);
+      txn.push(r.txn);
+      ratios.push(...r.ratios);
     }
 
     // The read data: one topic whose every fifth transaction was aborted.
@@ -243,16 +298,18 @@ export async function run(): Promise<Record<string, number>> {
     }
 
     const [idemRate, txnRate, rcRate, ruRate] = [median(idem), median(txn), median(rc), median(ru)];
+    const pairRatio = median(ratios);
     const f = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
     console.log(
       `idempotent produce    ${TXNS * BATCHES_PER_TXN} x ${RECORDS_PER_BATCH} records: ${Math.round(idemRate)} records/s (rounds ${f(idem)})`,
     );
     console.log(
-      `transactional produce ${TXNS} transactions of ${BATCHES_PER_TXN} batches: ${Math.round(txnRate)} records/s (rounds ${f(txn)}); ratio ${(txnRate / idemRate).toFixed(2)}`,
+      `transactional produce ${TXNS} transactions of ${BATCHES_PER_TXN} batches: ${Math.round(txnRate)} records/s (rounds ${f(txn)}); ratio of the medians ${(txnRate / idemRate).toFixed(2)}, median of ${ratios.length} paired ratios ${pairRatio.toFixed(2)} (p25 ${quantile(ratios, 0.25).toFixed(2)}, p75 ${quantile(ratios, 0.75).toFixed(2)})`,
     );
     const ms = (x: number) => x.toFixed(0);
+    const per = (x: number) => (x / spent.transactions).toFixed(2);
     console.log(
-      `  transactional rounds, time per request type: AddPartitionsToTxn ${ms(spent.add)} ms, Produce ${ms(spent.produce)} ms, EndTxn ${ms(spent.end)} ms, waiting for the last marker ${ms(spent.settle)} ms`,
+      `  per transaction (${spent.transactions}): AddPartitionsToTxn ${per(spent.add)} ms, ${BATCHES_PER_TXN} Produce ${per(spent.produce)} ms, EndTxn ${per(spent.end)} ms; waiting for the last markers ${ms(spent.settle)} ms in all`,
     );
     console.log(`fetch read_uncommitted: ${Math.round(ruRate)} records/s (rounds ${f(ru)})`);
     console.log(
@@ -261,7 +318,7 @@ export async function run(): Promise<Record<string, number>> {
     return {
       idempotent_produce_records_per_s: Math.round(idemRate),
       txn_produce_records_per_s: Math.round(txnRate),
-      txn_vs_idempotent_ratio: Number((txnRate / idemRate).toFixed(3)),
+      txn_vs_idempotent_ratio: Number(pairRatio.toFixed(3)),
       read_uncommitted_fetch_records_per_s: Math.round(ruRate),
       read_committed_fetch_records_per_s: Math.round(rcRate),
       read_committed_vs_uncommitted_ratio: Number((rcRate / ruRate).toFixed(3)),
