@@ -259,6 +259,8 @@ export interface ProducerTransactionState {
     producerId: number,
     producerEpoch: number,
     markerOffset: number,
+    /** The marker's timestamp: the producer's last timestamp on the partition (DescribeProducers). */
+    timestamp?: number,
   ): { firstOffset: number | null; lastStableOffset: number };
   /** First offset of the earliest open transaction on the partition; null when none is open. */
   firstUnstableOffset(topic: string, partition: number): number | null;

@@ -61,9 +61,17 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
       }
       try {
         producers.checkTxnMarker(topic, partition, marker.producerId, marker.producerEpoch);
-        const batch = encodeControlBatch({ ...marker, timestamp: clock.now() });
+        const timestamp = clock.now();
+        const batch = encodeControlBatch({ ...marker, timestamp });
         const { baseOffset } = logs.appendValidated(topic, partition, batch, [controlBatchHeader(batch)]);
-        const done = producers.completeTxn(topic, partition, marker.producerId, marker.producerEpoch, baseOffset);
+        const done = producers.completeTxn(
+          topic,
+          partition,
+          marker.producerId,
+          marker.producerEpoch,
+          baseOffset,
+          timestamp,
+        );
         if (!marker.commit) {
           logs.appendAbortedTransaction(topic, partition, {
             producerId: marker.producerId,

@@ -64,6 +64,14 @@
  * allow (EndTxn on Empty, commit after abort) -> INVALID_TXN_STATE. Every KafkaError's message names the id, the
  * state and what was expected.
  *
+ * Coordinator epoch: Kafka bumps it when __transaction_state's partition moves to another broker, and a
+ * partition answers TRANSACTION_COORDINATOR_FENCED to a marker whose coordinator epoch is older than the last
+ * one it saw for that producer (an old coordinator that did not notice it lost the partition). Here that never
+ * applies: there is one coordinator, on the same node as every partition, and its epoch is 0 for ever
+ * (COORDINATOR_EPOCH); every marker it writes carries 0, and DescribeProducers reports 0, which is what
+ * kafka-transactions.sh abort sends back. So no marker can be older than another, and the partitions do not
+ * keep or compare coordinator epochs.
+ *
  * Callers: Broker (broker.ts) only. Never imports vscode or net.
  */
 import type { Logger, OffsetStore, TxnMarker, TxnMarkerWriter, TxnPartitionVerifier } from '../api';
@@ -143,6 +151,8 @@ export interface TransactionFilter {
   producerIds?: readonly number[];
   /** Only transactions running at least this long (ms); -1/absent = no filter. */
   minDurationMs?: number;
+  /** Only ids the whole of which this pattern matches (ListTransactions v2); absent = no filter. */
+  idPattern?: RegExp;
 }
 
 /** The payload of the Broker's `transactionChanged` event. */
@@ -678,6 +688,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       if (!t.written) continue;
       if (states && !states.has(t.state)) continue;
       if (pids && !pids.has(t.producerId)) continue;
+      if (filter.idPattern && !filter.idPattern.test(t.id)) continue;
       if (minDuration >= 0 && now - t.startTimestamp < minDuration) continue;
       out.push({ transactionalId: t.id, producerId: t.producerId, state: t.state });
     }
