@@ -678,6 +678,8 @@ export class BrowserController {
       return this.partition === null
         ? `Topic "${this.topic}" has no records yet.`
         : `Partition ${this.partition} has no records yet.`;
+    if (this.level === 1)
+      return `${this.matcher ? 'No committed record matches the filter here' : 'No committed records at this position'}: read_committed hides aborted records and transaction markers and stops at the last stable offset (read_uncommitted shows them).`;
     // Say where the records are, so the person knows which offsets to seek to.
     const where = [...this.start.keys()]
       .sort((a, b) => a - b)

@@ -137,6 +137,17 @@ describe('record browser: transactions', () => {
     assert.strictEqual(after.stableNote, null);
   });
 
+  it('a page with nothing committed says that read_committed hides aborted records and markers', async () => {
+    await transaction(fx.broker, 'bad', 'pay', ['a1', 'a2'], false);
+    await open();
+    const s = (await isolate('read_committed')).snap;
+    assert.deepStrictEqual(s.rows, []);
+    assert.strictEqual(
+      s.note,
+      'No committed records at this position: read_committed hides aborted records and transaction markers and stops at the last stable offset (read_uncommitted shows them).',
+    );
+  });
+
   it('a filter never matches a marker, and an isolation level the protocol does not know is refused', async () => {
     await transaction(fx.broker, 'good', 'pay', ['COMMIT-ish'], true);
     const rid = id++;
