@@ -3,7 +3,8 @@
 // COMMIT / ABORT marker rows and the aborted records greyed with who aborted them, and read_committed hides both.
 // A transaction left open is listed in the Transactions view, and Abort Transaction (confirmed in a dialog naming
 // its id) ends it. An Avro record registered and produced over the wire shows decoded with its schema's caption,
-// the filter finds it by a field value, and the Schema Registry view lists its subject and version.
+// the filter finds it by a field value, and the Schema Registry view lists its subject and version, opens the
+// schema in a JSON editor and deletes the subject after a confirmation.
 // Screenshots: test-artifacts/e2e/txn-schemas-*.png, dark and light.
 import type * as KafkaJsModule from 'kafkajs';
 import * as assert from 'assert';
@@ -295,5 +296,23 @@ describe('Kafka Lite transactions and schemas (e2e)', function () {
     await version.waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await version.innerText(), new RegExp(`AVRO · id ${id}`));
     await bothThemes('7-schema-registry-view', version);
+
+    // Open Schema: an untitled JSON editor with the schema pretty-printed
+    await vs.contextMenu(subject, 'Open Schema');
+    const editor = vs.page.locator('.editor-instance .view-lines', { hasText: '"customer_id"' }).first();
+    await editor.waitFor({ state: 'visible', timeout: 15_000 });
+    await vs.page
+      .locator('.statusbar-item', { hasText: /^JSON$/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+    await vs.screenshot('txn-schemas-8-open-schema');
+
+    // Delete Subject: confirmed in a dialog naming the subject; the view then has no subject
+    await vs.contextMenu(row('Schema Registry', 'e2e-avro-value'), 'Delete Subject…');
+    const dialog = vs.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await dialog.innerText(), /Delete subject "e2e-avro-value"\?/);
+    await dialog.locator('.monaco-button', { hasText: 'Delete Subject' }).first().click();
+    await row('Schema Registry', 'No subjects yet').waitFor({ state: 'visible', timeout: 15_000 });
   });
 });
