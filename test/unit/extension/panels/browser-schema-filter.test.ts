@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as protobuf from 'protobufjs';
 import { BrowserController } from '../../../../src/extension/panels/browser-controller';
+import { LocalSchemas } from '../../../../src/extension/panels/local-schemas';
 import { SchemaDecoder } from '../../../../src/schema-registry/decode';
 import { brokerSchemaLog } from '../../../../src/schema-registry/log';
 import { SchemaRegistry } from '../../../../src/schema-registry/registry';
@@ -208,6 +209,30 @@ describe('record browser: filter on decoded values and local schema files', () =
       (await view('payments')).rows[0].valueSchema!,
       /is absolute: write it relative to the workspace folder/,
     );
+  });
+
+  it('a mapping of the wrong shape is named with the fix, per topic and side', async () => {
+    const t = (topic: string, side: 'key' | 'value', entries: unknown, root: string | null = workspace) => {
+      const ls = new LocalSchemas(() => ({ root: root ?? undefined, mapping: entries }));
+      const r = ls.decode(topic, side, Buffer.from('x'));
+      return r && 'error' in r ? r.error : r;
+    };
+    assert.strictEqual(
+      t('a', 'value', { a: 5 }),
+      'the entry must be a path, or { "key": path, "value": path } (kafkaLite.schemas.localFiles, topic "a" value)',
+    );
+    assert.match(
+      String(t('a', 'key', { a: { vaule: 'x.avsc' } })),
+      /^unknown field\(s\) "vaule": use "key" and "value"/,
+    );
+    assert.match(
+      String(t('a', 'value', { a: 'notes.txt' })),
+      /is not a \.avsc, \.proto or \.json \(JSON Schema\) file/,
+    );
+    assert.match(String(t('a', 'value', { a: 'x.avsc#Order' })), /"#message" is only for \.proto files/);
+    assert.match(String(t('a', 'value', { a: 'x.avsc' }, null)), /needs an open workspace folder/);
+    assert.strictEqual(t('a', 'key', { a: 'x.avsc' }), undefined, 'a string maps the value only');
+    assert.strictEqual(t('other', 'value', { a: 'x.avsc' }), undefined, 'another topic is not mapped');
   });
 
   it('refuses a symbolic link that leads out of the workspace, and reads a fixed file again without a restart', async () => {
