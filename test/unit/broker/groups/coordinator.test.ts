@@ -981,15 +981,24 @@ describe('group coordinator: sync, leave, describe and commits at the edges', ()
   });
 
   it('a follower rejoining with the same protocol names but other metadata for one of them starts a rebalance', async () => {
-    const h = await trio();
+    const h = harness(100);
+    const two = [
+      { name: 'range', metadata: meta('t') },
+      { name: 'roundrobin', metadata: meta('t') },
+    ];
+    const a = await joinNew(h.coord, { clientId: 'a', protocols: two });
+    const b = await joinNew(h.coord, { clientId: 'b', protocols: two });
+    h.clock.advance(200);
+    const gen = (await a.result).generationId;
+    await b.result;
+    await Promise.all([
+      h.coord.sync(syncOf(gen, a.memberId, [{ memberId: b.memberId, assignment: assignmentOf('t', [0]) }])),
+      h.coord.sync(syncOf(gen, b.memberId)),
+    ]);
+    const same = await h.coord.join(joinRequest({ memberId: b.memberId, protocols: two }));
+    assert.deepStrictEqual([same.generationId, h.coord.describe('g').state], [gen, 'Stable'], 'nothing changed');
     void h.coord.join(
-      joinRequest({
-        memberId: h.b,
-        protocols: [
-          { name: 'range', metadata: meta('t') },
-          { name: 'roundrobin', metadata: meta('other') },
-        ],
-      }),
+      joinRequest({ memberId: b.memberId, protocols: [two[0], { name: 'roundrobin', metadata: meta('other') }] }),
     );
     await settle();
     assert.strictEqual(h.coord.describe('g').state, 'PreparingRebalance');
@@ -1059,6 +1068,16 @@ describe('group coordinator: sync, leave, describe and commits at the edges', ()
     const ra = await a.result;
     await b.result;
     assert.strictEqual(ra.protocolName, 'range', 'one vote each: the first member prefers range');
+    const topicsOf = (m: Buffer) => decodeSubscription(m).topics;
+    assert.deepStrictEqual(
+      ra.members.map((m) => topicsOf(m.metadata)),
+      [['a-range'], ['b-range']],
+      "the leader gets each member's range metadata, also b's second choice",
+    );
+    assert.deepStrictEqual(
+      h.coord.describe('g').members.map((m) => topicsOf(m.metadata)),
+      [['a-range'], ['b-range']],
+    );
     const [c] = await Promise.all([
       h.coord.join(
         joinRequest({
@@ -1080,7 +1099,6 @@ describe('group coordinator: sync, leave, describe and commits at the edges', ()
       ),
     ]);
     assert.strictEqual(c.protocolName, 'roundrobin');
-    const topicsOf = (m: Buffer) => decodeSubscription(m).topics;
     assert.deepStrictEqual(
       c.members.map((m) => topicsOf(m.metadata)),
       [['a-rr'], ['b-rr']],
