@@ -511,7 +511,7 @@ describe('group coordinator: static membership (group.instance.id)', () => {
         protocols: [{ name: 'roundrobin', metadata: encodeSubscription({ topics: ['t'] }) }],
       }),
     );
-    assert.strictEqual(r.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    assert.deepStrictEqual([r.errorCode, r.memberId], [ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ''], 'and no member id');
     assert.strictEqual(coord.describe('g').state, 'Stable');
     assert.strictEqual(coord.describe('g').generationId, generation);
   });
@@ -1127,6 +1127,11 @@ describe('group coordinator: sync, leave, describe and commits at the edges', ()
     const other = harness();
     await other.coord.join(joinRequest({ groupId: 'fresh' }));
     assert.deepStrictEqual(other.coord.list(), [{ groupId: 'fresh', protocolType: 'consumer', state: 'Empty' }]);
+    assert.deepStrictEqual(
+      [other.coord.describe('fresh').protocolType, other.coord.describe('fresh').protocol],
+      ['', ''],
+      'a group that only handed out a member id has no protocol type yet',
+    );
   });
 
   it('commits: generation 0 is a real generation (refused outside the group), only a negative one is the simple-consumer commit', async () => {
