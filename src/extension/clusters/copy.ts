@@ -121,3 +121,19 @@ export async function copyRecords(
   }
   return { copied, partitions: ranges, targetCreated, cancelled, ms: Date.now() - t0 };
 }
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A time a person types for a copy's range: "now", "-15m" / "-2h" / "-1d" (before now), or an ISO date
+ * ("2026-12-01T10:00", "2026-12-01"). Returns ms since the epoch, or undefined when it is neither.
+ */
+export function parseWhen(text: string, now = Date.now()): number | undefined {
+  const t = text.trim();
+  if (t === 'now') return now;
+  const rel = /^-(\d+)\s*([smhd])$/.exec(t);
+  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2]];
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return undefined;
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? ms : undefined;
+}

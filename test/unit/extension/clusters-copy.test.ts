@@ -139,3 +139,17 @@ for (const [label, makeSource, makeTarget] of [
     });
   });
 }
+
+describe('copy time range input', () => {
+  it('reads "now", relative times before now and ISO dates; anything else is undefined', async () => {
+    const { parseWhen } = await import('../../../src/extension/clusters/copy');
+    const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+    assert.strictEqual(parseWhen('now', now), now);
+    assert.strictEqual(parseWhen('-15m', now), now - 15 * 60_000);
+    assert.strictEqual(parseWhen('-2h', now), now - 2 * 3_600_000);
+    assert.strictEqual(parseWhen('-1d', now), now - 86_400_000);
+    assert.strictEqual(parseWhen('2026-12-01T10:00:00Z', now), Date.UTC(2026, 11, 1, 10));
+    assert.strictEqual(parseWhen('yesterday', now), undefined);
+    assert.strictEqual(parseWhen('15m', now), undefined);
+  });
+});

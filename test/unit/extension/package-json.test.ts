@@ -310,14 +310,14 @@ describe('package.json contributions', () => {
     assert.strictEqual(props['kafkaLite.dataDirectory'].default, '.kafka-lite');
   });
 
-  it('one activity-bar container "Kafka Lite" with Topics and Consumer Groups, its icon shipped', () => {
+  it('one activity-bar container "Kafka Lite" with Clusters, Topics and Consumer Groups, its icon shipped', () => {
     const c = pkg().contributes;
     const [container] = c.viewsContainers.activitybar;
     assert.strictEqual(container.title, 'Kafka Lite');
     assert.ok(fs.existsSync(path.join(pkgPath, container.icon)), container.icon);
     assert.deepStrictEqual(
       c.views[container.id].map((v) => v.name),
-      ['Topics', 'Consumer Groups'],
+      ['Clusters', 'Topics', 'Consumer Groups'],
     );
     assert.ok(
       c.viewsWelcome.some(
