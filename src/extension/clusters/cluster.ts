@@ -197,3 +197,26 @@ export function resetTarget(
   }
   return Math.min(Math.max(offset, p.logStartOffset), p.logEndOffset);
 }
+
+/** Keep each produced batch under Kafka's default max.message.bytes (1 MiB) with room for framing. */
+export const MAX_BATCH_BYTES = 900 * 1024;
+
+/** Split records (one partition's, in order) into runs whose encoded size stays under `maxBytes` (≥ 1 each). */
+export function batchesBySize<T extends OutgoingRecord>(records: T[], maxBytes = MAX_BATCH_BYTES): T[][] {
+  const out: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    for (const h of r.headers ?? []) size += h.key.length + (h.value?.length ?? 0) + 4;
+    if (run.length > 0 && bytes + size > maxBytes) {
+      out.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += size;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}

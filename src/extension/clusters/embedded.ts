@@ -6,6 +6,7 @@
  */
 import type { Broker } from '../../broker/broker';
 import { KafkaError, ErrorCode } from '../../broker/errors';
+import { choosePartition } from '../../broker/partitioner';
 import type { GroupLag } from '../../broker/lag';
 import type { ConfigEntry, GroupDescription, GroupListing, OffsetResetSpec, TopicConfigs } from '../../broker/types';
 import type {
@@ -20,7 +21,7 @@ import type {
   TopicPage,
   TopicQuery,
 } from './cluster';
-import { pageTopics } from './cluster';
+import { batchesBySize, pageTopics } from './cluster';
 import { committedRecords } from './records';
 
 export interface EmbeddedClusterOptions {
@@ -34,6 +35,7 @@ export interface EmbeddedClusterOptions {
 export class EmbeddedCluster implements Cluster {
   readonly kind = 'embedded' as const;
   readonly name: string;
+  private roundRobin = 0;
 
   constructor(
     readonly broker: Broker,
@@ -142,20 +144,26 @@ export class EmbeddedCluster implements Cluster {
     if (records.length === 0) return [];
     const t = (await this.broker.ensureTopic(topic)) ?? this.broker.getTopic(topic);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${topic}"`);
+    // Each record without a partition goes where its key hashes (round robin without a key), as a client's would.
+    const placed = records.map((r) => ({
+      ...r,
+      partition: r.partition ?? choosePartition(r.key, t.partitions, () => this.roundRobin++),
+    }));
     // One engine batch per run of records bound for the same partition, in the order given.
     const out: ProducedRange[] = [];
     let i = 0;
-    while (i < records.length) {
-      const partition = records[i].partition;
+    while (i < placed.length) {
+      const partition = placed[i].partition;
       let j = i + 1;
-      while (j < records.length && records[j].partition === partition) j++;
-      const slice = records.slice(i, j);
-      const r = await this.broker.produce(
-        topic,
-        slice.map((x) => ({ key: x.key, value: x.value, headers: x.headers ?? [], timestamp: x.timestamp })),
-        { partition },
-      );
-      out.push({ partition: r.partition, baseOffset: r.baseOffset, count: slice.length });
+      while (j < placed.length && placed[j].partition === partition) j++;
+      for (const slice of batchesBySize(placed.slice(i, j))) {
+        const r = await this.broker.produce(
+          topic,
+          slice.map((x) => ({ key: x.key, value: x.value, headers: x.headers ?? [], timestamp: x.timestamp })),
+          { partition },
+        );
+        out.push({ partition: r.partition, baseOffset: r.baseOffset, count: slice.length });
+      }
       i = j;
     }
     await this.broker.flush();

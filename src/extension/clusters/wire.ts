@@ -46,7 +46,7 @@ import type {
   TopicPage,
   TopicQuery,
 } from './cluster';
-import { pageTopics, resetTarget } from './cluster';
+import { batchesBySize, pageTopics, resetTarget } from './cluster';
 import { committedRecords } from './records';
 
 // kafkajs's own Cluster (metadata, leaders, authenticated connections) is not on its typed surface.
@@ -100,8 +100,6 @@ const VERSION = { Produce: 7, Fetch: 11, ListOffsets: 5, Metadata: 8, OffsetComm
 /** Errors after which a partition's leader is looked up again. */
 const STALE_LEADER = new Set([3, 6, 74, 75]);
 const GROUP_STATES = new Set<GroupState>(['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']);
-/** Keep a produced request under Kafka's default max.message.bytes (1 MiB) with room for framing. */
-const MAX_BATCH_BYTES = 900 * 1024;
 
 /** An error from a remote cluster: the server's error name, what it concerns, and its code. */
 export class ClusterRequestError extends Error {
@@ -623,18 +621,9 @@ export class WireCluster implements Cluster {
     const leaders = await this.leaders(topic, [...byPartition.keys()]);
     const out: ProducedRange[] = [];
     for (const [partition, list] of byPartition) {
-      let i = 0;
-      while (i < list.length) {
-        let bytes = 0;
-        let j = i;
-        while (j < list.length && (j === i || bytes < MAX_BATCH_BYTES)) {
-          const r = list[j];
-          bytes += 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-          for (const h of r.headers ?? []) bytes += h.key.length + (h.value?.length ?? 0) + 4;
-          j++;
-        }
+      for (const run of batchesBySize(list)) {
         const batch = encodeRecordBatch(
-          list.slice(i, j).map((r) => ({
+          run.map((r) => ({
             key: r.key,
             value: r.value,
             headers: r.headers ?? [],
@@ -654,8 +643,7 @@ export class WireCluster implements Cluster {
           if (STALE_LEADER.has(pr.errorCode)) this.leaderCache.delete(topic);
           throw new ClusterRequestError(pr.errorCode, `producing to ${topic} partition ${partition}`);
         }
-        out.push({ partition, baseOffset: Number(pr.baseOffset), count: j - i });
-        i = j;
+        out.push({ partition, baseOffset: Number(pr.baseOffset), count: run.length });
       }
     }
     return out;

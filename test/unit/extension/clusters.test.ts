@@ -8,6 +8,7 @@ import { removeDir, startBroker, waitFor } from '../../compat/harness';
 import type { Cluster } from '../../../src/extension/clusters/cluster';
 import { EmbeddedCluster } from '../../../src/extension/clusters/embedded';
 import { WireCluster } from '../../../src/extension/clusters/wire';
+import { choosePartition } from '../../../src/broker/partitioner';
 
 export const BACKENDS: { name: string; make(r: Running): Cluster }[] = [
   {
@@ -169,6 +170,42 @@ for (const backend of BACKENDS) {
         2,
       );
       assert.strictEqual(new Set(r.map((x) => x.partition)).size, 1);
+      // Different keys go where each one hashes (Kafka's murmur2 partitioner), not all with the first.
+      const keys = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+      await cluster.produce(
+        'keyed',
+        keys.map((k) => ({ key: buf(k), value: buf(k) })),
+      );
+      const where = new Map<string, number>();
+      for (let p = 0; p < 4; p++)
+        for (const rec of await cluster.fetch('keyed', p, 0)) where.set(rec.key!.toString(), p);
+      for (const k of keys)
+        assert.strictEqual(
+          where.get(k),
+          choosePartition(k, 4, () => 0),
+          k,
+        );
+      assert.strictEqual(new Set(where.values()).size, 4);
+    });
+
+    it('a produce larger than a broker accepts in one batch is split: 3,000 records of 1 KB all stored in order', async () => {
+      await running.broker.createTopic('big', 1);
+      const value = Buffer.alloc(1024, 120);
+      const r = await cluster.produce(
+        'big',
+        Array.from({ length: 3000 }, (_, i) => ({ partition: 0, key: buf(String(i)), value })),
+      );
+      assert.ok(r.length >= 3, `${r.length} batches`);
+      assert.strictEqual(
+        r.reduce((s, x) => s + x.count, 0),
+        3000,
+      );
+      assert.strictEqual(running.broker.partitions('big')[0].logEndOffset, 3000);
+      const tail = await cluster.fetch('big', 0, 2998);
+      assert.deepStrictEqual(
+        tail.map((x) => x.key?.toString()),
+        ['2998', '2999'],
+      );
     });
 
     it('groups: members with their assignment, committed offsets and lag as the engine computes it', async () => {
