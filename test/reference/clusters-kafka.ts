@@ -3,7 +3,8 @@
  * untouched): one KRaft node with three client listeners — PLAINTEXT, SASL_PLAINTEXT and SASL_SSL, both SASL
  * listeners enabling only SCRAM-SHA-256 (user alice, created at format time with --add-scram) — and a CA plus a
  * broker certificate for "localhost" (no IP in its names, so 127.0.0.1 is a hostname mismatch) made with openssl
- * in the test's temp folder. startSecuredKafka() resolves when all three listeners answer; stop() ends the
+ * in the test's temp folder. ACLs are on (StandardAuthorizer): the plaintext principal ANONYMOUS is a super user,
+ * alice has only the ACLs a test gives her. startSecuredKafka() resolves when all three listeners answer; stop() ends the
  * process and removes the folder.
  */
 import { spawn, spawnSync } from 'child_process';
@@ -160,6 +161,10 @@ export async function startSecuredKafka(timeoutMs = 120_000): Promise<SecuredKaf
     `ssl.keystore.password=${certs.password}`,
     `ssl.key.password=${certs.password}`,
     'ssl.client.auth=none',
+    // ACLs: the plaintext listeners' ANONYMOUS (inter-broker, controller, the test's setup) is a super user; alice
+    // gets what the test grants her (clusters.test.ts: everything but topics named forbidden-*).
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users=User:ANONYMOUS',
     `log.dirs=${path.join(dir, 'data')}`,
     'num.partitions=1',
     'auto.create.topics.enable=false',

@@ -6,7 +6,15 @@
 // when something is wrong: wrong password, untrusted certificate, hostname mismatch, refused port, mechanism
 // not enabled.
 import * as assert from 'assert';
-import { Kafka, logLevel } from 'kafkajs';
+import * as net from 'net';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from 'kafkajs';
 import type { Running } from '../compat/harness';
 import { removeDir, startBroker, waitFor } from '../compat/harness';
 import type { Cluster } from '../../src/extension/clusters/cluster';
@@ -67,7 +75,35 @@ describe('clusters: WireCluster against Apache Kafka on PLAINTEXT, SASL_PLAINTEX
     const k = new Kafka({ clientId: 'maker', brokers: [`127.0.0.1:${kafka.plaintext}`], logLevel: logLevel.NOTHING });
     const admin = k.admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'made-by-kafkajs', numPartitions: 3 }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: 'made-by-kafkajs', numPartitions: 3 },
+        { topic: 'forbidden-ledger', numPartitions: 1 },
+      ],
+    });
+    // alice may do anything with topics and groups, except with topics named forbidden-*.
+    const acl = (
+      resourceType: AclResourceTypes,
+      resourceName: string,
+      permissionType: AclPermissionTypes,
+      resourcePatternType = ResourcePatternTypes.LITERAL,
+    ) => ({
+      resourceType,
+      resourceName,
+      resourcePatternType,
+      principal: `User:${SCRAM_USER}`,
+      host: '*',
+      operation: AclOperationTypes.ALL,
+      permissionType,
+    });
+    await admin.createAcls({
+      acl: [
+        acl(AclResourceTypes.TOPIC, '*', AclPermissionTypes.ALLOW),
+        acl(AclResourceTypes.GROUP, '*', AclPermissionTypes.ALLOW),
+        acl(AclResourceTypes.TOPIC, 'forbidden-', AclPermissionTypes.DENY, ResourcePatternTypes.PREFIXED),
+      ],
+    });
     await admin.disconnect();
     const producer = k.producer({ allowAutoTopicCreation: false });
     await producer.connect();
@@ -232,6 +268,27 @@ describe('clusters: WireCluster against Apache Kafka on PLAINTEXT, SASL_PLAINTEX
     });
   }
 
+  describe("the cluster's own error where its ACLs refuse (alice on SASL_SSL)", () => {
+    it('creating, producing to, reading and deleting a forbidden topic: TOPIC_AUTHORIZATION_FAILED, said as an ACL refusal', async () => {
+      const c = wire(defs().SASL_SSL);
+      await waitFor('the ACLs to apply', async () =>
+        (await c.listTopics()).topics.some((t) => t.name === 'made-by-kafkajs'),
+      );
+      const refused = /TOPIC_AUTHORIZATION_FAILED.*\(refused by the cluster\u2019s ACLs\)/;
+      await assert.rejects(c.createTopic('forbidden-new', 1), refused);
+      await assert.rejects(
+        c.produce('forbidden-ledger', [{ partition: 0, key: null, value: Buffer.from('x') }]),
+        refused,
+      );
+      await assert.rejects(c.fetch('forbidden-ledger', 0, 0), refused);
+      await assert.rejects(c.deleteTopic('forbidden-ledger'), refused);
+      // What alice may not see is not listed; what she may is.
+      const names = (await c.listTopics()).topics.map((t) => t.name);
+      assert.ok(!names.includes('forbidden-ledger'), names.join(','));
+      assert.ok(names.includes('made-by-kafkajs'));
+    });
+  });
+
   describe('Test Connection names what is wrong', () => {
     it('a wrong password: authentication failed for the user', async () => {
       const r = await diagnose(defs().SASL_PLAINTEXT, { password: 'not-the-password' }, { timeoutMs: 15_000 });
@@ -285,7 +342,12 @@ describe('clusters: WireCluster against Apache Kafka on PLAINTEXT, SASL_PLAINTEX
     });
 
     it('a refused port names host:port', async () => {
-      const port = kafka.plaintext + 1 === kafka.saslPlaintext ? kafka.saslSsl + 17 : kafka.plaintext + 1;
+      const port = await new Promise<number>((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const p = (srv.address() as net.AddressInfo).port;
+          srv.close(() => resolve(p));
+        });
+      });
       const r = await diagnose(
         { ...defs().PLAINTEXT, bootstrapServers: [`127.0.0.1:${port}`] },
         {},

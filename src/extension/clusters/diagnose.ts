@@ -317,6 +317,8 @@ export async function diagnose(
       const auth = sasl ? authMessage(e, d) : undefined;
       if (auth) throw new StepError('auth', auth);
       const m = (e as Error).message;
+      if (/ECONNREFUSED/.test(m))
+        throw new StepError('tcp', `${d.name}: a broker the cluster names refused the connection: ${m}`);
       if (/timed? ?out/i.test(m)) throw new StepError('timeout', `${d.name} did not answer in time: ${m}`);
       throw new StepError('kafka', `${d.name}: ${m}`);
     } finally {

@@ -101,6 +101,21 @@ const VERSION = { Produce: 7, Fetch: 11, ListOffsets: 5, Metadata: 8, OffsetComm
 const STALE_LEADER = new Set([3, 6, 74, 75]);
 const GROUP_STATES = new Set<GroupState>(['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead']);
 
+/** Names of Kafka error codes the embedded broker never sends (so its ErrorCode table does not list them). */
+const REMOTE_ERROR_NAMES: Record<number, string> = {
+  29: 'TOPIC_AUTHORIZATION_FAILED',
+  30: 'GROUP_AUTHORIZATION_FAILED',
+  31: 'CLUSTER_AUTHORIZATION_FAILED',
+  33: 'UNSUPPORTED_SASL_MECHANISM',
+  34: 'ILLEGAL_SASL_STATE',
+  53: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  58: 'SASL_AUTHENTICATION_FAILED',
+};
+
+export function remoteErrorName(code: number): string {
+  return REMOTE_ERROR_NAMES[code] ?? errorName(code);
+}
+
 /** An error from a remote cluster: the server's error name, what it concerns, and its code. */
 export class ClusterRequestError extends Error {
   constructor(
@@ -108,10 +123,44 @@ export class ClusterRequestError extends Error {
     what: string,
   ) {
     super(
-      `${what}: ${errorName(code)}${code === 29 || code === 30 || code === 31 ? ' (refused by the cluster’s ACLs)' : ''}`,
+      `${what}: ${remoteErrorName(code)}${code === 29 || code === 30 || code === 31 ? ' (refused by the cluster’s ACLs)' : ''}`,
     );
-    this.name = errorName(code);
+    this.name = remoteErrorName(code);
   }
+}
+
+interface KjsError {
+  message?: string;
+  type?: string;
+  topic?: string;
+  errors?: KjsError[];
+  groups?: { groupId?: string; error?: KjsError }[];
+  originalError?: KjsError;
+  cause?: KjsError;
+}
+
+/**
+ * A kafkajs failure as the server's own words: each error's type (TOPIC_AUTHORIZATION_FAILED, …), what it
+ * concerns and its message; aggregates (CreateTopics, DeleteGroups) list every entry, retries give their cause.
+ */
+export function serverError(e: unknown): Error {
+  const x = e as KjsError;
+  let inner: KjsError[] = [];
+  if (x?.errors?.length) inner = x.errors;
+  else if (x?.groups?.length) inner = x.groups.map((g) => ({ ...(g.error ?? {}), topic: g.groupId }));
+  else if (x?.originalError ?? x?.cause) inner = [(x.originalError ?? x.cause)!];
+  if (inner.length === 0 || !inner.some((i) => i?.type)) inner = [x];
+  const text = inner
+    .map((i) =>
+      i?.type
+        ? `${i.type}${i.topic ? ` (${i.topic})` : ''}${i.message ? `: ${i.message}` : ''}`
+        : String(i?.message ?? i),
+    )
+    .join('; ');
+  const acl = inner.some((i) => /AUTHORIZATION_FAILED/.test(i?.type ?? ''));
+  const err = new Error(`${text}${acl ? ' (refused by the cluster\u2019s ACLs)' : ''}`, { cause: e });
+  err.name = inner.find((i) => i?.type)?.type ?? (e as Error)?.name ?? 'Error';
+  return err;
 }
 
 function decodeAssignment(bytes: Buffer): { topic: string; partitions: number[] }[] {
@@ -179,7 +228,17 @@ export class WireCluster implements Cluster {
         await admin.disconnect().catch(() => undefined);
         throw e;
       }
-      this.admin = admin;
+      // Every admin call rejects with the server's own error (type, what it concerns, message).
+      this.admin = new Proxy(admin, {
+        get: (target, prop, receiver) => {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof v !== 'function' || prop === 'connect' || prop === 'disconnect') return v;
+          return (...args: unknown[]) => {
+            const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+            return r instanceof Promise ? r.catch((err: unknown) => Promise.reject(serverError(err))) : r;
+          };
+        },
+      });
     })().finally(() => (this.connecting = undefined));
     await this.connecting;
     return this.admin!;
@@ -466,7 +525,8 @@ export class WireCluster implements Cluster {
 
   async createTopic(name: string, partitions: number, configs: TopicConfigs = {}): Promise<void> {
     const admin = await this.adminClient();
-    await admin.createTopics({
+    // kafkajs answers false (no error) for a topic that exists: say it as Kafka does.
+    const created = await admin.createTopics({
       waitForLeaders: true,
       topics: [
         {
@@ -476,6 +536,7 @@ export class WireCluster implements Cluster {
         },
       ],
     });
+    if (!created) throw new ClusterRequestError(36, `topic ${name}`);
     this.leaderCache.delete(name);
   }
 
@@ -591,14 +652,7 @@ export class WireCluster implements Cluster {
   }
 
   async deleteGroup(groupId: string): Promise<void> {
-    try {
-      await (await this.adminClient()).deleteGroups([groupId]);
-    } catch (e) {
-      // kafkajs wraps the per-group answer: surface the server's own error name.
-      const g = (e as { groups?: { errorCode?: number; error?: { type?: string } }[] }).groups?.[0];
-      if (g?.errorCode) throw new ClusterRequestError(g.errorCode, `group ${groupId}`);
-      throw e;
-    }
+    await (await this.adminClient()).deleteGroups([groupId]);
   }
 
   // ------------------------------------------------------------------ records

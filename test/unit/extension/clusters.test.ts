@@ -79,6 +79,16 @@ for (const backend of BACKENDS) {
       assert.strictEqual((await cluster.partitionsOf(['grow'])).has('grow'), false);
     });
 
+    it("refuses what the cluster refuses with the cluster's own error", async () => {
+      await cluster.createTopic('dup', 1);
+      await assert.rejects(cluster.createTopic('dup', 1), (e: Error) =>
+        /TOPIC_ALREADY_EXISTS/.test(`${e.name} ${e.message}`),
+      );
+      await assert.rejects(cluster.deleteGroup('no-such-group'), (e: Error) =>
+        /GROUP_ID_NOT_FOUND/.test(`${e.name} ${e.message}`),
+      );
+    });
+
     it('alters one topic config and keeps the others; null resets to the default', async () => {
       await cluster.createTopic('cfg', 1, { 'retention.ms': '60000', 'cleanup.policy': 'compact' });
       await cluster.alterTopicConfigs('cfg', { 'retention.ms': '120000' });
