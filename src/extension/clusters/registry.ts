@@ -316,7 +316,9 @@ export class ClusterRegistry implements vscode.Disposable {
     const snap = this.snapshot;
     if (!name || !snap) return undefined;
     const d = this.definition(name);
-    const when = snap.refreshedAt ? formatTimestamp(snap.refreshedAt) : 'never';
+    // The time of day is enough beside the list (the tooltip has the full date).
+    const when = snap.refreshedAt ? new Date(snap.refreshedAt).toTimeString().slice(0, 8) : 'never';
+    const full = snap.refreshedAt ? formatTimestamp(snap.refreshedAt) : 'never';
     return {
       kind: 'message',
       id: `${view}:status:cluster`,
@@ -324,6 +326,7 @@ export class ClusterRegistry implements vscode.Disposable {
       description: this.lastError ? `refresh failed · data of ${when}` : `read ${when}`,
       tooltip:
         `${name}: ${d?.bootstrapServers.join(', ') ?? ''}\n` +
+        `Read at ${full}.\n` +
         (this.lastError ? `The last refresh failed: ${this.lastError}\n` : '') +
         `Re-read every ${REFRESH_MS / 1000} s and on Refresh. Use "Kafka Lite (this window)" in the Clusters view to go back.`,
       icon: this.lastError
