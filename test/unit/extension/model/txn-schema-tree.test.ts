@@ -29,7 +29,7 @@ import { openBroker } from '../panels/helpers';
 
 async function begin(broker: Broker, id: string, topic: string, partitions: number[], values: number) {
   const p = await broker.initProducerId(id, undefined, 60_000);
-  broker.addPartitionsToTxn(
+  await broker.addPartitionsToTxn(
     id,
     p.producerId,
     p.producerEpoch,

@@ -20,7 +20,7 @@ async function transaction(
   end: boolean | null,
 ): Promise<{ producerId: number; producerEpoch: number }> {
   const p = await broker.initProducerId(id, undefined, 60_000);
-  broker.addPartitionsToTxn(id, p.producerId, p.producerEpoch, [{ topic, partition: 0 }]);
+  await broker.addPartitionsToTxn(id, p.producerId, p.producerEpoch, [{ topic, partition: 0 }]);
   await broker.produce(
     topic,
     values.map((v) => ({ key: `k-${v}`, value: v })),
