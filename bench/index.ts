@@ -26,6 +26,7 @@ const sections: Section[] = [
   { name: 'vscode', file: './vscode' },
   { name: 'panels', file: './panels' },
   { name: 'schemas', file: './schemas' },
+  { name: 'clusters', file: './clusters' },
   { name: 'reference', file: './reference' },
 ];
 

@@ -69,7 +69,7 @@ export class BrokerHost implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor(
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
     readonly timings: HostTimings = { activateStart: performance.now(), marks: {} },
     private readonly settings: () => HostSettings = readSettings,
   ) {}

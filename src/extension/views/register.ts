@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import type { BrokerHost } from '../broker-host';
 import type { TreeNode } from '../model/tree-model';
 import { LOAD_MORE_COMMAND } from '../model/tree-model';
+import type { ClustersFeature } from '../clusters/register';
+import { registerClusters } from '../clusters/register';
 import type { ViewKind } from './tree-provider';
 import { KafkaTreeProvider } from './tree-provider';
 import type { TxnSchemaViews } from './txn-schema-views';
@@ -20,13 +22,16 @@ export interface Views {
   groups: KafkaTreeProvider;
   topicsView: vscode.TreeView<TreeNode>;
   groupsView: vscode.TreeView<TreeNode>;
+  clusters: ClustersFeature;
   /** Transactions and Schema Registry (txn-schema-views.ts). */
   txnSchema: TxnSchemaViews;
 }
 
 export function registerViews(context: vscode.ExtensionContext, host: BrokerHost): Views {
-  const topics = new KafkaTreeProvider('topics', host);
-  const groups = new KafkaTreeProvider('groups', host);
+  // Clusters: the Topics and Consumer Groups views show the configured cluster a person chose instead.
+  const clusters = registerClusters(context, host);
+  const topics = new KafkaTreeProvider('topics', host, clusters.registry);
+  const groups = new KafkaTreeProvider('groups', host, clusters.registry);
   const topicsView = vscode.window.createTreeView(VIEW_IDS.topics, { treeDataProvider: topics, showCollapseAll: true });
   const groupsView = vscode.window.createTreeView(VIEW_IDS.groups, { treeDataProvider: groups, showCollapseAll: true });
   const txnSchema = registerTxnSchemaViews(context, host);
@@ -39,7 +44,7 @@ export function registerViews(context: vscode.ExtensionContext, host: BrokerHost
     groupsView,
     host.onDidChange(setContext),
     vscode.commands.registerCommand('kafkaLite.view.refresh', async () => {
-      await host.refreshRemote();
+      await Promise.all([host.refreshRemote(), clusters.registry.refresh()]);
       topics.refresh();
       groups.refresh();
       txnSchema.transactions.refresh();
@@ -49,5 +54,5 @@ export function registerViews(context: vscode.ExtensionContext, host: BrokerHost
       (viewKind === 'groups' ? groups : topics).loadMore(parentKey),
     ),
   );
-  return { topics, groups, topicsView, groupsView, txnSchema };
+  return { topics, groups, topicsView, groupsView, clusters, txnSchema };
 }

@@ -11,7 +11,7 @@ import type { BrokerEvents } from '../../broker/types';
 import * as vscode from 'vscode';
 import type { Broker } from '../../broker/broker';
 import type { BrokerHost } from '../broker-host';
-import type { TreeNode } from '../model/tree-model';
+import type { ClusterReader, TreeNode } from '../model/tree-model';
 import {
   childrenOf,
   groupNodes,
@@ -23,6 +23,17 @@ import {
 } from '../model/tree-model';
 
 export type ViewKind = 'topics' | 'groups';
+
+/**
+ * Another cluster the views can show instead of this window's broker (clusters/registry.ts): while `reader` is
+ * defined the views read it, put `banner` first, and prefix every contextValue with "remote." so the menus of
+ * this window's broker (which act on the engine) do not appear on its rows.
+ */
+export interface RemoteViewSource {
+  readonly reader: ClusterReader | undefined;
+  banner(view: ViewKind): TreeNode | undefined;
+  readonly onDidChange: vscode.Event<void>;
+}
 
 const REFRESH_EVENTS: Record<ViewKind, (keyof BrokerEvents)[]> = {
   topics: ['append', 'topicCreated', 'topicDeleted', 'partitionsCreated', 'recordsDeleted', 'logCompacted'],
@@ -43,8 +54,10 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   constructor(
     readonly kind: ViewKind,
     private readonly host: BrokerHost,
+    private readonly remote?: RemoteViewSource,
   ) {
     this.disposables.push(host.onDidChange(() => this.onHostChange()));
+    if (remote) this.disposables.push(remote.onDidChange(() => this.refresh()));
     this.onHostChange();
   }
 
@@ -74,6 +87,18 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
   }
 
   getChildren(element?: TreeNode): TreeNode[] {
+    const other = this.remote?.reader;
+    if (other) {
+      const key = element?.id ?? '';
+      const list = element
+        ? childrenOf(other, element)
+        : this.kind === 'topics'
+          ? topicNodes(other)
+          : groupNodes(other);
+      const paged = pageChildren(this.kind, key, list, this.limits.get(key) ?? TREE_PAGE_SIZE, element);
+      const top = element ? undefined : this.remote?.banner(this.kind);
+      return top ? [top, ...paged] : paged;
+    }
     const hostStatus = this.host.status();
     const status = statusNodes(hostStatus, this.kind);
     const cluster = this.host.cluster;
@@ -102,7 +127,7 @@ export class KafkaTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     item.id = node.id;
     item.description = node.description;
     item.tooltip = node.tooltip;
-    item.contextValue = node.contextValue;
+    item.contextValue = this.remote?.reader ? `remote.${node.contextValue}` : node.contextValue;
     if (node.icon) {
       item.iconPath = new vscode.ThemeIcon(
         node.icon.id,

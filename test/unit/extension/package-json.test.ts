@@ -310,13 +310,14 @@ describe('package.json contributions', () => {
     assert.strictEqual(props['kafkaLite.dataDirectory'].default, '.kafka-lite');
   });
 
-  it('one activity-bar container "Kafka Lite" with Topics and Consumer Groups, its icon shipped', () => {
+  it('one activity-bar container "Kafka Lite" with Clusters, Topics and Consumer Groups, its icon shipped', () => {
     const c = pkg().contributes;
     const [container] = c.viewsContainers.activitybar;
     assert.strictEqual(container.title, 'Kafka Lite');
     assert.ok(fs.existsSync(path.join(pkgPath, container.icon)), container.icon);
     const views = c.views[container.id] as { name: string; visibility?: string }[];
-    for (const name of ['Topics', 'Consumer Groups', 'Transactions', 'Schema Registry'])
+    assert.strictEqual(views[0].name, 'Clusters', 'Clusters is the first view');
+    for (const name of ['Clusters', 'Topics', 'Consumer Groups', 'Transactions', 'Schema Registry'])
       assert.ok(
         views.some((v) => v.name === name),
         `a ${name} view`,
