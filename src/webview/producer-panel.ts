@@ -203,6 +203,12 @@ app.append(
         icon: 'debug-start',
         title: 'Begin a transaction (InitProducerId first when the panel has no producer for this id)',
       }),
+      button('Send', () => void send(), {
+        id: 'txn-send',
+        icon: 'send',
+        secondary: true,
+        title: 'Send the form’s records inside the open transaction (AddPartitionsToTxn first for a new partition)',
+      }),
       button('Commit', () => void txnEnd(true), { id: 'txn-commit', icon: 'check', title: 'EndTxn(commit)' }),
       button('Abort', () => void txnEnd(false), {
         id: 'txn-abort',
@@ -470,6 +476,8 @@ function renderMode(): void {
   for (const el of document.querySelectorAll<HTMLElement>('.plain-only')) el.hidden = mode !== 'plain';
   for (const el of document.querySelectorAll<HTMLElement>('.not-txn')) el.hidden = mode === 'transactional';
   for (const id of ['pick-file', 'send-file']) byId(id).hidden = mode !== 'plain';
+  // transactional mode sends from the transaction's own row (Begin, Send, Commit, Abort)
+  byId('send').hidden = mode === 'transactional';
   byId('txn-section').hidden = mode !== 'transactional';
   byId('schema-section').hidden = mode !== 'schema';
   document.body.dataset.mode = mode;
@@ -610,8 +618,10 @@ function renderTxn(t: TxnView | null): void {
   const info = byId('txn-info');
   const log = byId('txn-log');
   const events = byId('txn-events');
-  const open = t?.state === 'open';
+  // a fenced producer may still try: the broker's refusal is what the panel shows then
+  const open = !!t && t.state !== 'ready';
   byId('txn-commit', 'vscode-button').disabled = !open;
+  byId('txn-send', 'vscode-button').disabled = !open;
   byId('txn-abort', 'vscode-button').disabled = !open;
   byId('txn-fence', 'vscode-button').disabled = !t;
   if (!t) {

@@ -904,12 +904,15 @@ export class ProducerController {
     const desc = broker.describeTransaction(s.transactionalId);
     const owner = desc ? `producer id ${desc.producerId}, epoch ${desc.producerEpoch}` : 'a newer producer';
     const why = s.fencedBy ?? `the id now belongs to ${owner}`;
+    const records = s.openRecords;
     const aborted =
       s.added.size > 0 || s.openRecords > 0
-        ? ` Its open transaction was aborted by the coordinator (ABORT markers are in the log), so its ${s.openRecords} record(s) will never be visible to read_committed consumers.`
+        ? ` Its open transaction was aborted by the coordinator (ABORT markers are in the log), so its ${records} record(s) will never be visible to read_committed consumers.`
         : '';
     s.open = false;
     s.dead = true;
+    s.added.clear();
+    s.openRecords = 0;
     this.event(broker, `${what} was refused: ${errorName(e.code)} (${e.code}).`);
     this.outcome = {
       kind: 'fenced',

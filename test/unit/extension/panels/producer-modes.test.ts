@@ -261,6 +261,26 @@ describe('producer panel controller: transactional and schema modes', () => {
       assert.match(posted.snapshot().outcome!.caption, /was fenced: at .* the coordinator aborted its transaction/);
     });
 
+    it('a long log is drawn from a little before the open transaction, with a gap cell for the offsets left out', async () => {
+      await fx.broker.produce(
+        'orders',
+        Array.from({ length: 60 }, (_, i) => ({ value: `p${i}` })),
+        { partition: 0 },
+      );
+      await begin();
+      await txnSend({ copies: 40 });
+      const d = drawing(0);
+      assert.ok(d.cells.length <= 32, `${d.cells.length} cells`);
+      // from three offsets before the transaction (59..61 plain), then the open records, a gap, the last ones
+      assert.deepStrictEqual(kinds(d).slice(0, 4), ['59:plain', '60:plain', '61:plain', '62:open']);
+      const gap = d.cells.find((c) => c.kind === 'gap');
+      assert.ok(gap && gap.gapTo! > gap.offset);
+      assert.strictEqual(d.cells.at(-1)?.offset, 101);
+      assert.strictEqual(d.lastStableOffset, 62);
+      assert.strictEqual(d.highWatermark, 102);
+      assert.match(d.caption, /records at 62–101 are not visible until you commit/);
+    });
+
     it('shows when an open transaction times out before it does', async () => {
       await begin('t', 30_000);
       await txnSend({ copies: 1 });
