@@ -152,6 +152,8 @@ export class ProducerController {
   private redraw: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private encoder: { registry: SchemaRegistry; encoder: SchemaEncoder } | undefined;
+  /** The subjects the last snapshot listed: a check that finds others (registered meanwhile) pushes a new one. */
+  private shownSubjects = '';
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
@@ -1062,6 +1064,8 @@ export class ProducerController {
 
   private checkSchema(form: ProducerForm): SchemaCheck {
     const subject = formSubject(form);
+    const registry = this.registry();
+    if (registry && JSON.stringify(registry.listSubjects()) !== this.shownSubjects) this.pushSnapshot();
     let schema;
     try {
       schema = this.schemaFor(form);
@@ -1155,6 +1159,7 @@ export class ProducerController {
     } catch {
       subjects = [];
     }
+    this.shownSubjects = JSON.stringify(subjects);
     return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects };
   }
 
@@ -1309,7 +1314,8 @@ export function substitute(template: string, i: number): string {
 
 function keyText(k: ProduceRecord['key']): string | null {
   if (k === null || k === undefined) return null;
-  return Buffer.isBuffer(k) ? k.toString('utf8') : k;
+  // a key typed in the form is text; bytes here are a key schema mode encoded
+  return Buffer.isBuffer(k) ? `(encoded with its schema: ${hexPreview(k, 8)}, ${k.length} bytes)` : k;
 }
 
 /** Resolve a path (absolute or relative to the first folder) and refuse anything outside the workspace folders. */

@@ -411,10 +411,14 @@ describe('producer panel controller: transactional and schema modes', () => {
       const bad = await check({ value: '{"id": "one", "amount": 2}' });
       assert.match(bad.problem ?? '', /Does not fit: field "id": expected an Avro long/);
       assert.strictEqual(fx.broker.partitionInfo('orders', 1).logEndOffset, 0);
-      const none = await check({ topic: 'payments', value: '{}' });
+      // a subject registered while the panel is open is listed once a check sees it
+      await registry!.register('payments-value', { schema: '"string"' });
+      await check({ value: '{"id": 1, "amount": 2}' });
+      assert.deepStrictEqual(posted.snapshot().schemas.subjects, ['orders-value', 'payments-value']);
+      const none = await check({ topic: 'refunds', value: '{}' });
       assert.match(
         none.problem ?? '',
-        /no subject "payments-value" \(TopicNameStrategy for topic "payments"\): register a schema.*POST http:\/\/127.0.0.1:8081\/subjects\/payments-value\/versions/,
+        /no subject "refunds-value" \(TopicNameStrategy for topic "refunds"\): register a schema.*POST http:\/\/127.0.0.1:8081\/subjects\/refunds-value\/versions/,
       );
     });
 
@@ -424,6 +428,10 @@ describe('producer panel controller: transactional and schema modes', () => {
       assert.ok(r.ok, r.error);
       const [rec] = fx.broker.readRecords('orders', 1, 0, 1);
       assert.strictEqual(rec.key!.readInt32BE(1), keyId);
+      assert.match(
+        posted.snapshot().results[0].key ?? '',
+        /^\(encoded with its schema: 00 00 00 00 0\d .*, \d+ bytes\)$/,
+      );
       assert.strictEqual((new SchemaDecoder(registry!).decode(rec.key) as DecodedValue).value, 'customer-7');
       assert.strictEqual(rec.value?.toString(), 'plain text');
     });
