@@ -645,6 +645,11 @@ export class ProducerController {
     if (!broker.getTopic(topic))
       throw new PanelError(`There is no topic "${topic}". Create it first (the + button next to the topic).`);
     let s = this.session();
+    // a producer a newer epoch took the id from is done, whether or not the broker has refused it yet
+    if (s && !s.dead && this.isFenced(broker, s)) {
+      s.dead = true;
+      s.open = false;
+    }
     if (s && s.open && !s.dead) {
       throw new PanelError(
         s.transactionalId === transactionalId
@@ -688,6 +693,13 @@ export class ProducerController {
         `${formatMs(timeoutMs)} (transaction.timeout.ms).`,
     };
     this.pushSnapshot();
+  }
+
+  /** Whether the coordinator hands the id out under another producer id or a newer epoch than `s` has. */
+  private isFenced(broker: Broker, s: TxnSession): boolean {
+    if (s.broker !== broker) return false;
+    const d = broker.describeTransaction(s.transactionalId);
+    return !!d && (d.producerId !== s.producerId || d.producerEpoch !== s.producerEpoch);
   }
 
   private requireOpen(what: string): TxnSession {

@@ -223,6 +223,20 @@ describe('producer panel controller: transactional and schema modes', () => {
       assert.strictEqual(posted.snapshot().txn?.state, 'open');
     });
 
+    it('Begin after a second producer fenced the panel starts over instead of calling the old transaction open', async () => {
+      await begin();
+      await txnSend();
+      await ask({ type: 'txnFence' });
+      const r = await begin();
+      assert.ok(r.ok, r.error);
+      const t = posted.snapshot().txn!;
+      assert.strictEqual(t.state, 'open');
+      assert.strictEqual(t.producerEpoch, 3);
+      assert.ok((await txnSend({ copies: 1, value: 'fresh' })).ok);
+      assert.ok((await ask({ type: 'txnCommit' })).ok);
+      assert.deepStrictEqual(committedValues(), ['a', 'b', 'fresh']);
+    });
+
     it('a fenced producer that commits gets PRODUCER_FENCED from EndTxn', async () => {
       await begin();
       await txnSend();
