@@ -9,6 +9,11 @@ import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
 import { requestValidator } from './ipc';
 import { arr, bool, fail, int, intOrNull, obj, oneOf, str, topicName } from './validate';
 
+/** A field added after the first release: absent in older saved states, so it takes its default then. */
+function orDefault<T>(o: Record<string, unknown>, field: string, dflt: T, read: () => T): T {
+  return o[field] === undefined ? dflt : read();
+}
+
 export const PRODUCER_VIEW_TYPE = 'kafkaLite.producer';
 export const MAX_COPIES = 10_000;
 export const MAX_HEADERS = 64;
@@ -73,9 +78,38 @@ export interface ProducerForm {
   timestamp: number | null;
   copies: number;
   idempotent: boolean;
+  /*
+   * The fields of the transactional and schema modes: optional so a form built elsewhere (the record browser's
+   * "Produce a copy") stays a plain one; parseProducerForm and the webview always fill them (emptyProducerForm).
+   */
+  /** plain (absent): the form as is; transactional: sends inside the open transaction; schema: encoded. */
+  mode?: ProducerMode;
+  /** Transactional mode: the transactional.id, and its transaction.timeout.ms. */
+  transactionalId?: string;
+  transactionTimeoutMs?: number;
+  /** Schema mode: the subject whose latest schema encodes; '' = by topic (TopicNameStrategy: <topic>-<schemaPart>). */
+  subject?: string;
+  /** Schema mode: which part of the record is encoded (the other is sent as typed); absent = value. */
+  schemaPart?: SchemaPart;
+  /** Schema mode, Protobuf: the message to encode; '' = the schema's first message. */
+  messageType?: string;
 }
 
-export const emptyProducerForm = (): ProducerForm => ({
+export const PRODUCER_MODES = ['plain', 'transactional', 'schema'] as const;
+export type ProducerMode = (typeof PRODUCER_MODES)[number];
+export const SCHEMA_PARTS = ['value', 'key'] as const;
+export type SchemaPart = (typeof SCHEMA_PARTS)[number];
+/** Kafka's transaction.timeout.ms default (60 s) and the broker's transaction.max.timeout.ms (15 min). */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+export const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+export const MAX_TRANSACTIONAL_ID_LENGTH = 1000;
+
+/** The subject a form's schema mode encodes with: the named one, or TopicNameStrategy's `<topic>-value|key`. */
+export function formSubject(form: Pick<ProducerForm, 'subject' | 'topic' | 'schemaPart'>): string {
+  return form.subject ? form.subject : `${form.topic}-${form.schemaPart ?? 'value'}`;
+}
+
+export const emptyProducerForm = (): Required<ProducerForm> => ({
   topic: '',
   partition: null,
   key: '',
@@ -85,6 +119,12 @@ export const emptyProducerForm = (): ProducerForm => ({
   timestamp: null,
   copies: 1,
   idempotent: true,
+  mode: 'plain',
+  transactionalId: '',
+  transactionTimeoutMs: DEFAULT_TRANSACTION_TIMEOUT_MS,
+  subject: '',
+  schemaPart: 'value',
+  messageType: '',
 });
 
 /** What the producer's webview asks of the host; only pickFile has a result beyond ok / error. */
@@ -93,7 +133,7 @@ export type ProducerProtocol = {
     /** The webview is ready: push a snapshot. */
     ready: Req<NoPayload>;
     /** Send the form (its copies, headers, timestamp); the form's idempotence choice applies. */
-    send: Req<{ form: ProducerForm }>;
+    send: Req<{ form: Required<ProducerForm> }>;
     /** Send the last batch again, byte for byte (a client retry). */
     resendLast: Req<NoPayload>;
     /** The next batch to this partition skips one sequence number. */
@@ -106,6 +146,18 @@ export type ProducerProtocol = {
     openBrowser: Req<{ topic: string; partition: number; offset: number }>;
     /** Ask the host for a records file (an open dialog); path null when the person dismissed it. */
     pickFile: Req<NoPayload, { path: string | null }>;
+    /**
+     * Transactional mode: begin a transaction of this transactional id (InitProducerId first when the panel has no
+     * producer for it yet, or its producer was fenced); `topic` is the topic whose log the panel draws.
+     */
+    txnBegin: Req<{ transactionalId: string; timeoutMs: number; topic: string }>;
+    /** EndTxn(commit) / EndTxn(abort) of the open transaction. */
+    txnCommit: Req<NoPayload>;
+    txnAbort: Req<NoPayload>;
+    /** "Start a second producer with the same id": InitProducerId again, which fences the panel's producer. */
+    txnFence: Req<NoPayload>;
+    /** Schema mode: would the form's JSON fit its subject's schema? (Encodes without sending.) */
+    checkSchema: Req<{ form: Required<ProducerForm> }, SchemaCheck>;
   };
   pushes: {
     /** The host's whole state, after every change. */
@@ -124,7 +176,8 @@ export interface SentRecordRow {
   duplicate: boolean;
 }
 
-export type OutcomeKind = 'sent' | 'stored-once' | 'stored-twice' | 'out-of-order' | 'error';
+export type OutcomeKind =
+  'sent' | 'stored-once' | 'stored-twice' | 'out-of-order' | 'error' | 'committed' | 'aborted' | 'fenced';
 
 export interface ProducerOutcome {
   /** Increases with every outcome of this panel, so the webview can tell a new outcome from one it set aside. */
@@ -181,6 +234,85 @@ export interface ProducerSnapshot {
    * shown again, or after a reload, keeps what the person typed since.
    */
   prefillId: string | null;
+  /** Transactional mode: the panel's transactional producer and the drawing of its topic's log; null before Begin. */
+  txn: TxnView | null;
+  /** Schema mode: whether the embedded registry runs, where, and its subjects. */
+  schemas: SchemaRegistryView;
+}
+
+export interface SchemaRegistryView {
+  running: boolean;
+  url: string | null;
+  subjects: string[];
+}
+
+/** The answer to checkSchema: `problem` null when the value fits (then the encoding is described). */
+export interface SchemaCheck {
+  subject: string;
+  problem: string | null;
+  version?: number;
+  schemaId?: number;
+  format?: 'Avro' | 'Protobuf' | 'JSON Schema';
+  messageType?: string;
+  /** The first bytes of the encoding, hex ("00 00 00 00 03 …"), and its length. */
+  bytesHex?: string;
+  size?: number;
+  /** Protobuf: the messages the schema defines (for the message picker). */
+  messageTypes?: string[];
+}
+
+/** One offset of the drawn log (or a gap standing for many). */
+export interface TxnLogCell {
+  offset: number;
+  /**
+   * plain: not transactional; committed / aborted: a finished transaction's record; open: a record of the panel's
+   * open transaction; open-other: of another producer's open transaction; commit / abort: a transaction marker;
+   * gap: offsets offset..gapTo-1 not drawn.
+   */
+  kind: 'plain' | 'committed' | 'aborted' | 'open' | 'open-other' | 'commit' | 'abort' | 'gap';
+  gapTo?: number;
+  producerId?: number;
+}
+
+export interface TxnPartitionDrawing {
+  partition: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+  highWatermark: number;
+  cells: TxnLogCell[];
+  /** In plain words: what a read_committed consumer reads here, and why it waits. */
+  caption: string;
+}
+
+export interface TxnEvent {
+  /** Broker clock, ms. */
+  at: number;
+  text: string;
+}
+
+export interface TxnView {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  /** ready: no transaction open; open: Begin pressed, not ended; fenced: a newer producer owns the id. */
+  state: 'ready' | 'open' | 'fenced';
+  /** The coordinator's state of the id (Empty, Ongoing, PrepareCommit, CompleteCommit, ...), null when unknown. */
+  coordinatorState: string | null;
+  /** When the coordinator's transaction started (broker clock ms) and when its timeout aborts it; -1 when none. */
+  startedAt: number;
+  timesOutAt: number;
+  /** The partitions added to the open transaction (AddPartitionsToTxn). */
+  partitions: { topic: string; partition: number }[];
+  /** How many records the open transaction holds. */
+  openRecords: number;
+  /** The second producer started with "Start a second producer with the same id", if any. */
+  second: { producerId: number; producerEpoch: number } | null;
+  /** The topic drawn, and one drawing per partition. */
+  topic: string | null;
+  drawings: TxnPartitionDrawing[];
+  /** What happened, newest last (Begin, AddPartitionsToTxn, commit, fencing, the coordinator's timeout abort). */
+  events: TxnEvent[];
 }
 
 export type ProducerHostMessage = HostMessage<ProducerProtocol>;
@@ -190,9 +322,9 @@ function headerRow(v: unknown, i: number): HeaderRow {
   return { key: str(o, 'key', 4096), value: str(o, 'value', 1 << 20) };
 }
 
-export function parseProducerForm(v: unknown): ProducerForm {
+export function parseProducerForm(v: unknown): Required<ProducerForm> {
   const o = obj(v, 'form');
-  const form: ProducerForm = {
+  const form: Required<ProducerForm> = {
     topic: str(o, 'topic', 249),
     partition: intOrNull(o, 'partition', 0, 1_000_000),
     key: str(o, 'key', 1 << 20),
@@ -202,6 +334,14 @@ export function parseProducerForm(v: unknown): ProducerForm {
     timestamp: intOrNull(o, 'timestamp', 0, 8_640_000_000_000_000),
     copies: int(o, 'copies', 1, MAX_COPIES),
     idempotent: bool(o, 'idempotent'),
+    mode: orDefault(o, 'mode', 'plain', () => oneOf(o, 'mode', PRODUCER_MODES)),
+    transactionalId: orDefault(o, 'transactionalId', '', () => str(o, 'transactionalId', MAX_TRANSACTIONAL_ID_LENGTH)),
+    transactionTimeoutMs: orDefault(o, 'transactionTimeoutMs', DEFAULT_TRANSACTION_TIMEOUT_MS, () =>
+      int(o, 'transactionTimeoutMs', 1, MAX_TRANSACTION_TIMEOUT_MS),
+    ),
+    subject: orDefault(o, 'subject', '', () => str(o, 'subject', 1000)),
+    schemaPart: orDefault(o, 'schemaPart', 'value', () => oneOf(o, 'schemaPart', SCHEMA_PARTS)),
+    messageType: orDefault(o, 'messageType', '', () => str(o, 'messageType', 1000)),
   };
   return form;
 }
@@ -217,6 +357,11 @@ export const PRODUCER_FIELD_LABELS: Readonly<Record<string, string>> = {
   timestamp: 'The timestamp',
   path: 'The file path',
   topic: 'The topic',
+  transactionalId: 'The transactional id',
+  timeoutMs: 'The transaction timeout',
+  transactionTimeoutMs: 'The transaction timeout',
+  subject: 'The subject',
+  messageType: 'The message type',
 };
 
 /** The host's check of every message from the producer webview. */
@@ -243,6 +388,19 @@ export const validateProducerRequest = requestValidator<ProducerProtocol>({
     offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
   }),
   pickFile: () => ({}),
+  txnBegin: (o) => {
+    const transactionalId = str(o, 'transactionalId', MAX_TRANSACTIONAL_ID_LENGTH);
+    if (transactionalId.trim() === '') fail('field "transactionalId" must not be empty');
+    return {
+      transactionalId,
+      timeoutMs: int(o, 'timeoutMs', 1, MAX_TRANSACTION_TIMEOUT_MS),
+      topic: topicName(o, 'topic'),
+    };
+  },
+  txnCommit: () => ({}),
+  txnAbort: () => ({}),
+  txnFence: () => ({}),
+  checkSchema: (o) => ({ form: parseProducerForm(o.form) }),
 });
 
 /** What "Send many from file" reads, as the panel states it next to the file box. */
@@ -255,13 +413,42 @@ export interface ProducerSavedState {
   form: ProducerForm;
   /** The prefill (ProducerSnapshot.prefillId) already loaded into the form, if any. */
   appliedPrefill?: string | null;
+  /** The transactional producer of the panel, so a reloaded window goes on with it (and its open transaction). */
+  txn?: SavedTxnProducer | null;
+}
+
+export interface SavedTxnProducer {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  topic: string | null;
+}
+
+function parseSavedTxn(v: unknown): SavedTxnProducer | null {
+  if (v === undefined || v === null) return null;
+  const o = obj(v, 'txn');
+  const topic = o.topic === null ? null : topicName(o, 'topic');
+  return {
+    transactionalId: str(o, 'transactionalId', MAX_TRANSACTIONAL_ID_LENGTH),
+    producerId: int(o, 'producerId', 0, Number.MAX_SAFE_INTEGER),
+    producerEpoch: int(o, 'producerEpoch', 0, 0x7fff),
+    timeoutMs: int(o, 'timeoutMs', 1, MAX_TRANSACTION_TIMEOUT_MS),
+    topic,
+  };
 }
 
 export function parseProducerSavedState(raw: unknown): ProducerSavedState | null {
   try {
     const o = obj(raw, 'state');
     const applied = typeof o.appliedPrefill === 'string' ? o.appliedPrefill : null;
-    return { form: parseProducerForm(o.form), appliedPrefill: applied };
+    let txn: SavedTxnProducer | null = null;
+    try {
+      txn = parseSavedTxn(o.txn);
+    } catch {
+      txn = null; // a damaged producer record must not cost the person the form
+    }
+    return { form: parseProducerForm(o.form), appliedPrefill: applied, txn };
   } catch {
     return null;
   }

@@ -1,17 +1,29 @@
 /**
  * Producer panel (browser side): the form (topic, partition, key, value, headers, timestamp, copies,
- * idempotence), the idempotence controls and the results list. Renders host snapshots; saves the form with
- * setState so a reload restores it. Messages: src/shared/producer-messages.ts.
+ * idempotence), the idempotence controls and the results list, and the form's three modes: plain, transactional
+ * (a transactional id, Begin / Send / Commit / Abort, a second producer that fences the first, and the drawing of
+ * each partition's log with the open transaction, the markers, the last stable offset and the high watermark) and
+ * schema (a subject, the JSON value checked and encoded as the host answers checkSchema). Renders host snapshots;
+ * saves the form (and the transactional producer, so a reloaded window goes on with it) with setState.
+ * Messages: src/shared/producer-messages.ts.
  */
 import type {
   HeaderRow,
   ProducerForm,
+  ProducerMode,
   ProducerProtocol,
   ProducerSavedState,
   ProducerSnapshot,
+  SavedTxnProducer,
+  SchemaCheck,
+  TxnPartitionDrawing,
+  TxnView,
   ValueFormat,
 } from '../shared/producer-messages';
 import {
+  DEFAULT_TRANSACTION_TIMEOUT_MS,
+  MAX_TRANSACTION_TIMEOUT_MS,
+  PRODUCER_MODES,
   RECORDS_FILE_FORMAT,
   VALUE_FORMATS,
   decodeTypedBytes,
@@ -25,6 +37,7 @@ import {
   byId,
   channel,
   checked,
+  formatTime,
   h,
   icon,
   setOptions,
@@ -38,7 +51,12 @@ const { request, listen } = channel<ProducerProtocol>();
 
 const savedState = vscode.getState() as Partial<ProducerSavedState> | undefined;
 const saved = savedState?.form;
-let form: ProducerForm = saved ? { ...emptyProducerForm(), ...saved } : emptyProducerForm();
+let form: Required<ProducerForm> = saved ? { ...emptyProducerForm(), ...saved } : emptyProducerForm();
+/** The transactional producer last shown (saved, so a reloaded window's host goes on with it). */
+let savedTxn: SavedTxnProducer | null = savedState?.txn ?? null;
+let lastCheck: SchemaCheck | null = null;
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+let checkSeq = 0;
 let snap: ProducerSnapshot | null = null;
 /** The prefill already loaded: kept in the saved state, so a re-created webview does not load it over the form. */
 let appliedPrefill: string | null = savedState?.appliedPrefill ?? null;
@@ -51,6 +69,19 @@ app.append(
   h(
     'div',
     { class: 'grid' },
+    h('label', { for: 'mode' }, 'Mode'),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'vscode-single-select',
+        { id: 'mode' },
+        h('vscode-option', { value: 'plain' }, 'Plain'),
+        h('vscode-option', { value: 'transactional' }, 'Transactional'),
+        h('vscode-option', { value: 'schema' }, 'Schema (Avro, Protobuf, JSON Schema)'),
+      ),
+      h('span', { id: 'mode-hint', class: 'hint' }),
+    ),
     h('label', { for: 'topic' }, 'Topic'),
     h(
       'div',
@@ -79,14 +110,14 @@ app.append(
         { class: 'row' },
         h(
           'vscode-single-select',
-          { id: 'value-format', class: 'narrow' },
+          { id: 'value-format', class: 'narrow plain-only' },
           h('vscode-option', { value: 'text' }, 'Text'),
           h('vscode-option', { value: 'json' }, 'JSON'),
           h('vscode-option', { value: 'hex' }, 'Bytes (hex)'),
           h('vscode-option', { value: 'base64' }, 'Bytes (base64)'),
         ),
         button('Format JSON', formatJson, { id: 'format-json', icon: 'json', secondary: true }),
-        h('span', { id: 'json-check', class: 'hint' }),
+        h('span', { id: 'json-check', class: 'hint plain-only' }),
       ),
     ),
     h('label', {}, 'Headers'),
@@ -126,11 +157,75 @@ app.append(
       h('vscode-textfield', { id: 'copies', class: 'narrow', value: '1' }),
       h('span', { class: 'hint' }, '{{i}} in key, value and headers becomes 1..N'),
     ),
-    h('label', {}, 'Producer'),
+    h('label', { class: 'not-txn' }, 'Producer'),
     h('vscode-checkbox', {
       id: 'idempotent',
+      class: 'not-txn',
       label: 'Idempotent (producer id + sequence numbers; a retry is stored once)',
     }),
+  ),
+  h(
+    'div',
+    { id: 'schema-section', class: 'mode-section', hidden: true },
+    h('h3', {}, icon('symbol-structure'), ' Schema'),
+    h('div', { id: 'schema-registry', class: 'hint' }),
+    h(
+      'div',
+      { class: 'grid' },
+      h('label', { for: 'subject' }, 'Subject'),
+      h('vscode-single-select', { id: 'subject' }),
+      h('label', { for: 'message-type', id: 'message-type-label' }, 'Message'),
+      h('vscode-single-select', { id: 'message-type' }),
+    ),
+    h('div', { id: 'schema-check', class: 'hint schema-check', role: 'status' }),
+  ),
+  h(
+    'div',
+    { id: 'txn-section', class: 'mode-section', hidden: true },
+    h('h3', {}, icon('git-commit'), ' Transaction'),
+    h(
+      'div',
+      { class: 'grid' },
+      h('label', { for: 'txn-id' }, 'Transactional id'),
+      h(
+        'div',
+        { class: 'row' },
+        h('vscode-textfield', { id: 'txn-id', class: 'grow', placeholder: 'e.g. orders-writer-1' }),
+        h('label', { for: 'txn-timeout', class: 'hint' }, 'timeout (ms)'),
+        h('vscode-textfield', { id: 'txn-timeout', class: 'narrow', value: String(DEFAULT_TRANSACTION_TIMEOUT_MS) }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'row actions' },
+      button('Begin', () => void txnBegin(), {
+        id: 'txn-begin',
+        icon: 'debug-start',
+        title: 'Begin a transaction (InitProducerId first when the panel has no producer for this id)',
+      }),
+      button('Send', () => void send(), {
+        id: 'txn-send',
+        icon: 'send',
+        secondary: true,
+        title: 'Send the form’s records inside the open transaction (AddPartitionsToTxn first for a new partition)',
+      }),
+      button('Commit', () => void txnEnd(true), { id: 'txn-commit', icon: 'check', title: 'EndTxn(commit)' }),
+      button('Abort', () => void txnEnd(false), {
+        id: 'txn-abort',
+        icon: 'close',
+        secondary: true,
+        title: 'EndTxn(abort)',
+      }),
+      button('Start a second producer with the same id', () => void request('txnFence'), {
+        id: 'txn-fence',
+        icon: 'person-add',
+        secondary: true,
+        title: 'InitProducerId again with the same transactional id: the panel’s producer is fenced',
+      }),
+    ),
+    h('div', { id: 'txn-info', class: 'txn-info' }),
+    h('div', { id: 'txn-log' }),
+    h('ul', { id: 'txn-events', class: 'txn-events' }),
   ),
   h(
     'div',
@@ -139,7 +234,7 @@ app.append(
     h('vscode-textfield', {
       id: 'file',
       placeholder: 'records.json or records.jsonl (in the workspace)',
-      class: 'grow',
+      class: 'grow plain-only',
     }),
     button('Browse…', () => void pickFile(), {
       id: 'pick-file',
@@ -149,15 +244,19 @@ app.append(
     }),
     button('Send many from file', () => void sendFile(), { id: 'send-file', icon: 'file', secondary: true }),
   ),
-  h('div', { id: 'file-format', class: 'hint' }, RECORDS_FILE_FORMAT),
+  h('div', { id: 'file-format', class: 'hint plain-only' }, RECORDS_FILE_FORMAT),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('vscode-divider', {}),
-  h('h3', {}, icon('shield'), ' Idempotence'),
-  h('div', { id: 'idem-info', class: 'hint' }),
-  h('table', { id: 'sequences', class: 'data' }),
   h(
     'div',
-    { class: 'row actions' },
+    { id: 'idem-section', class: 'not-txn' },
+    h('h3', {}, icon('shield'), ' Idempotence'),
+    h('div', { id: 'idem-info', class: 'hint' }),
+    h('table', { id: 'sequences', class: 'data' }),
+  ),
+  h(
+    'div',
+    { id: 'idem-actions', class: 'row actions not-txn' },
     button('Resend last batch', () => void request('resendLast'), {
       id: 'resend',
       icon: 'refresh',
@@ -186,11 +285,19 @@ const tsCheck = byId('ts-explicit', 'vscode-checkbox');
 const tsEl = byId('timestamp', 'vscode-textfield');
 const copiesEl = byId('copies', 'vscode-textfield');
 const idemEl = byId('idempotent', 'vscode-checkbox');
+const modeSel = byId('mode', 'vscode-single-select');
+const txnIdEl = byId('txn-id', 'vscode-textfield');
+const txnTimeoutEl = byId('txn-timeout', 'vscode-textfield');
+const subjectSel = byId('subject', 'vscode-single-select');
+const messageSel = byId('message-type', 'vscode-single-select');
 
 function save(): void {
-  const state: ProducerSavedState = { form, appliedPrefill };
+  const state: ProducerSavedState = { form, appliedPrefill, txn: savedTxn };
   vscode.setState(state);
 }
+
+/** "14:03:12" of a broker-clock time. */
+const timeOfDay = (ms: number): string => formatTime(ms).slice(11, 19);
 
 function loadForm(f: ProducerForm): void {
   form = { ...emptyProducerForm(), ...f, headers: f.headers.map((x) => ({ ...x })) };
@@ -201,13 +308,17 @@ function loadForm(f: ProducerForm): void {
   setValue(tsEl, form.timestamp === null ? '' : String(form.timestamp));
   setValue(copiesEl, String(form.copies));
   idemEl.checked = form.idempotent;
+  setValue(modeSel, form.mode);
+  setValue(txnIdEl, form.transactionalId);
+  setValue(txnTimeoutEl, String(form.transactionTimeoutMs));
   renderHeaders();
   renderSelects();
+  renderMode();
   checkJson();
   save();
 }
 
-function readForm(): ProducerForm | string {
+function readForm(): Required<ProducerForm> | string {
   const copies = Number(valueOf(copiesEl).trim() || '1');
   if (!Number.isInteger(copies) || copies < 1 || copies > 10000)
     return 'Copies must be a whole number from 1 to 10000.';
@@ -219,6 +330,11 @@ function readForm(): ProducerForm | string {
     timestamp = Math.floor(n);
   }
   const p = valueOf(partSel);
+  const timeoutText = valueOf(txnTimeoutEl).trim();
+  const timeout = Number(timeoutText || String(DEFAULT_TRANSACTION_TIMEOUT_MS));
+  const timeoutOk = Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TRANSACTION_TIMEOUT_MS;
+  const subjectPick = valueOf(subjectSel);
+  const mode = valueOf(modeSel);
   form = {
     topic: valueOf(topicSel),
     partition: p === 'auto' || p === '' ? null : Number(p),
@@ -231,14 +347,28 @@ function readForm(): ProducerForm | string {
     timestamp,
     copies,
     idempotent: checked(idemEl),
+    mode: (PRODUCER_MODES as readonly string[]).includes(mode) ? (mode as ProducerMode) : 'plain',
+    transactionalId: valueOf(txnIdEl).trim(),
+    transactionTimeoutMs: timeoutOk ? timeout : form.transactionTimeoutMs,
+    // the subject select: "by-topic:value", "by-topic:key" or "subject:<name>" ('' before it has options)
+    subject: subjectPick.startsWith('subject:')
+      ? subjectPick.slice('subject:'.length)
+      : subjectPick === ''
+        ? form.subject
+        : '',
+    schemaPart:
+      subjectPick === 'by-topic:key' ? 'key' : subjectPick.startsWith('by-topic:') ? 'value' : form.schemaPart,
+    messageType: valueOf(messageSel),
   };
   save();
+  if (!timeoutOk)
+    return `The transaction timeout must be a whole number of milliseconds from 1 to ${MAX_TRANSACTION_TIMEOUT_MS}.`;
   return form;
 }
 
 function checkJson(): boolean {
   const out = byId('json-check');
-  if (valueOf(fmtSel) !== 'json') {
+  if (valueOf(fmtSel) !== 'json' || form.mode === 'schema') {
     out.textContent = '';
     return true;
   }
@@ -316,6 +446,250 @@ function renderSelects(): void {
     ...Array.from({ length: count }, (_, i) => ({ value: String(i), label: `partition ${i}` })),
   ];
   setOptions(partSel, parts, form.partition === null || form.partition >= count ? 'auto' : String(form.partition));
+  const t = form.topic || '<topic>';
+  const subjects = snap?.schemas.subjects ?? [];
+  const subjectOptions = [
+    { value: 'by-topic:value', label: `by topic: ${t}-value (the value)` },
+    { value: 'by-topic:key', label: `by topic: ${t}-key (the key)` },
+    ...subjects.map((n) => ({ value: `subject:${n}`, label: n })),
+  ];
+  if (form.subject && !subjects.includes(form.subject))
+    subjectOptions.push({ value: `subject:${form.subject}`, label: `${form.subject} (not registered)` });
+  setOptions(subjectSel, subjectOptions, form.subject ? `subject:${form.subject}` : `by-topic:${form.schemaPart}`);
+  const types = lastCheck?.messageTypes ?? [];
+  setOptions(
+    messageSel,
+    [
+      { value: '', label: types.length ? `the first message (${types[0]})` : 'the first message' },
+      ...types.map((n) => ({ value: n, label: n })),
+    ],
+    types.includes(form.messageType) ? form.messageType : '',
+  );
+  const proto = types.length > 0;
+  byId('message-type').hidden = !proto;
+  byId('message-type-label').hidden = !proto;
+}
+
+/** Show the parts of the form the mode uses. */
+function renderMode(): void {
+  const mode = form.mode;
+  for (const el of document.querySelectorAll<HTMLElement>('.plain-only')) el.hidden = mode !== 'plain';
+  for (const el of document.querySelectorAll<HTMLElement>('.not-txn')) el.hidden = mode === 'transactional';
+  for (const id of ['pick-file', 'send-file']) byId(id).hidden = mode !== 'plain';
+  // transactional mode sends from the transaction's own row (Begin, Send, Commit, Abort)
+  byId('send').hidden = mode === 'transactional';
+  byId('txn-section').hidden = mode !== 'transactional';
+  byId('schema-section').hidden = mode !== 'schema';
+  document.body.dataset.mode = mode;
+  byId('mode-hint').textContent = {
+    plain: 'records as typed (text, JSON or bytes)',
+    transactional: 'records inside a transaction: Begin, Send, then Commit or Abort',
+    schema: "the JSON value encoded with a registered schema in Confluent's wire format",
+  }[mode];
+  if (mode === 'schema') scheduleCheck();
+}
+
+/** Ask the host whether the JSON fits the subject's schema (debounced while typing). */
+function scheduleCheck(): void {
+  if (checkTimer) clearTimeout(checkTimer);
+  checkTimer = setTimeout(() => void runCheck(), 200);
+}
+
+async function runCheck(): Promise<void> {
+  if (form.mode !== 'schema') return;
+  const out = byId('schema-check');
+  if (!snap?.schemas.running) {
+    out.textContent = '';
+    return;
+  }
+  if (!form.topic && !form.subject) {
+    out.textContent = 'Pick a topic (the subject is named after it) or a subject.';
+    out.className = 'hint schema-check';
+    return;
+  }
+  const mine = ++checkSeq;
+  const r = await request('checkSchema', { form });
+  if (mine !== checkSeq || !r.ok) return;
+  const c = r.result;
+  const hadTypes = (lastCheck?.messageTypes ?? []).join();
+  lastCheck = c;
+  if ((c.messageTypes ?? []).join() !== hadTypes) renderSelects();
+  out.replaceChildren();
+  out.dataset.subject = c.subject;
+  if (c.problem !== null) {
+    out.className = 'hint schema-check error';
+    out.dataset.ok = 'false';
+    out.append(`✗ ${c.problem}`);
+    return;
+  }
+  out.className = 'hint schema-check ok';
+  out.dataset.ok = 'true';
+  const what = c.messageType ? ` message ${c.messageType}` : '';
+  out.append(
+    `✓ fits ${c.format} schema "${c.subject}" v${c.version} (id ${c.schemaId})${what}: ${c.size} bytes in Confluent's wire format `,
+    h('code', { id: 'schema-bytes' }, c.bytesHex ?? ''),
+  );
+}
+
+function renderSchemas(s: ProducerSnapshot): void {
+  const reg = byId('schema-registry');
+  reg.dataset.running = String(s.schemas.running);
+  reg.textContent = s.schemas.running
+    ? `Embedded Schema Registry at ${s.schemas.url ?? '(address unknown)'}: ${s.schemas.subjects.length} subject(s). ` +
+      `The value (or key) is typed as JSON; the panel encodes it with the subject's latest schema: magic byte 0, the ` +
+      `4-byte schema id, Protobuf's message indexes, then the Avro / Protobuf / JSON payload.`
+    : 'The embedded Schema Registry is off (or the broker is stopped), so schema mode cannot encode. Turn on the ' +
+      'setting "kafkaLite.schemaRegistry.enabled" and restart the broker.';
+  reg.className = s.schemas.running ? 'hint' : 'hint error';
+  if (s.schemas.running) reg.dataset.url = s.schemas.url ?? '';
+}
+
+const CELL_WHAT: Record<string, string> = {
+  plain: '',
+  committed: 'committed',
+  aborted: 'aborted',
+  open: 'open txn',
+  'open-other': 'other txn',
+  commit: 'COMMIT',
+  abort: 'ABORT',
+};
+
+/** One partition: its cells in offset order, the LSO and HW lines before the offsets they stand at. */
+function drawPartition(d: TxnPartitionDrawing): HTMLElement {
+  const row = h('div', { class: 'cells' });
+  const mark = (at: number) => {
+    const lso = at === d.lastStableOffset;
+    const hw = at === d.highWatermark;
+    if (!lso && !hw) return;
+    const label = lso && hw ? `LSO = HW ${at}` : lso ? `LSO ${at}` : `HW ${at}`;
+    row.append(
+      h(
+        'div',
+        {
+          class: `mark${lso ? ' lso' : ''}${hw ? ' hw' : ''}`,
+          'data-offset': at,
+          title: lso && hw ? 'last stable offset = high watermark' : lso ? 'last stable offset' : 'high watermark',
+        },
+        h('span', { class: 'label' }, label),
+        h('div', { class: 'line' }),
+      ),
+    );
+  };
+  let lsoDrawn = false;
+  for (const c of d.cells) {
+    if (!lsoDrawn && c.offset >= d.lastStableOffset && d.lastStableOffset < d.highWatermark) {
+      mark(d.lastStableOffset);
+      lsoDrawn = true;
+    }
+    if (c.kind === 'gap') {
+      row.append(h('div', { class: 'cell gap', title: `offsets ${c.offset}–${(c.gapTo ?? c.offset) - 1}` }, '…'));
+      continue;
+    }
+    row.append(
+      h(
+        'div',
+        {
+          class: `cell ${c.kind}`,
+          'data-offset': c.offset,
+          'data-kind': c.kind,
+          title: `offset ${c.offset}${c.producerId !== undefined && c.producerId >= 0 ? `, producer id ${c.producerId}` : ''}`,
+        },
+        String(c.offset),
+        h('span', { class: 'what' }, CELL_WHAT[c.kind] ?? ''),
+      ),
+    );
+  }
+  mark(d.highWatermark);
+  return h(
+    'div',
+    {
+      class: 'txn-partition',
+      'data-partition': d.partition,
+      'data-lso': d.lastStableOffset,
+      'data-hw': d.highWatermark,
+    },
+    h('div', { class: 'hint' }, `partition ${d.partition}`),
+    row,
+    h('div', { class: 'caption' }, d.caption),
+  );
+}
+
+function renderTxn(t: TxnView | null): void {
+  const info = byId('txn-info');
+  const log = byId('txn-log');
+  const events = byId('txn-events');
+  // a fenced producer may still try: the broker's refusal is what the panel shows then
+  const open = !!t && t.state !== 'ready';
+  byId('txn-commit', 'vscode-button').disabled = !open;
+  byId('txn-send', 'vscode-button').disabled = !open;
+  byId('txn-abort', 'vscode-button').disabled = !open;
+  byId('txn-fence', 'vscode-button').disabled = !t;
+  if (!t) {
+    info.dataset.state = 'none';
+    info.textContent =
+      'Type a transactional id and press Begin: the panel asks the coordinator for a producer id and epoch ' +
+      '(InitProducerId), then each Send adds its partition to the transaction and writes records a read_committed ' +
+      'consumer only sees after Commit.';
+    log.replaceChildren();
+    events.replaceChildren();
+    return;
+  }
+  info.dataset.state = t.state;
+  const stateText = { ready: 'no transaction open', open: 'transaction open', fenced: 'fenced' }[t.state];
+  const parts = t.partitions.map((p) => `${p.topic}-${p.partition}`).join(', ');
+  const timeout =
+    t.timesOutAt >= 0
+      ? ` · the coordinator aborts it at ${timeOfDay(t.timesOutAt)} if it is still open (timeout ${t.timeoutMs} ms)`
+      : '';
+  info.replaceChildren(
+    h('span', { class: `state ${t.state}` }, stateText),
+    ` · "${t.transactionalId}": producer id ${t.producerId}, epoch ${t.producerEpoch}`,
+    t.coordinatorState ? ` · coordinator: ${t.coordinatorState}` : '',
+    parts ? ` · in the transaction: ${parts} (${t.openRecords} record(s))` : '',
+    t.second ? ` · second producer: id ${t.second.producerId}, epoch ${t.second.producerEpoch}` : '',
+    timeout,
+  );
+  log.replaceChildren(
+    t.topic
+      ? h(
+          'div',
+          { class: 'txn-partition txn-legend' },
+          h('span', {}, `Topic "${t.topic}":`),
+          ...(['committed', 'open', 'open-other', 'aborted', 'commit', 'abort'] as const).map((k) =>
+            h('span', {}, h('span', { class: `cell ${k}` }), k === 'open' ? 'open transaction' : CELL_WHAT[k]),
+          ),
+          h('span', {}, 'blue line: last stable offset (LSO) · red line: high watermark (HW)'),
+        )
+      : h('div', { class: 'hint' }, 'Send to draw the topic’s log here.'),
+    ...t.drawings.map(drawPartition),
+  );
+  events.replaceChildren(...t.events.slice(-8).map((e) => h('li', {}, `${timeOfDay(e.at)} ${e.text}`)));
+  const keep: SavedTxnProducer = {
+    transactionalId: t.transactionalId,
+    producerId: t.producerId,
+    producerEpoch: t.producerEpoch,
+    timeoutMs: t.timeoutMs,
+    topic: t.topic,
+  };
+  if (JSON.stringify(keep) !== JSON.stringify(savedTxn)) {
+    savedTxn = keep;
+    save();
+  }
+}
+
+async function txnBegin(): Promise<void> {
+  const f = readForm();
+  if (typeof f === 'string') return refuse(f);
+  if (!f.transactionalId)
+    return refuse('Type a transactional id first (any name; producers sharing it fence each other).');
+  if (!f.topic) return refuse('Pick a topic first: the panel draws its log.');
+  await request('txnBegin', { transactionalId: f.transactionalId, timeoutMs: f.transactionTimeoutMs, topic: f.topic });
+}
+
+async function txnEnd(commit: boolean): Promise<void> {
+  showStatus(commit ? 'Committing…' : 'Aborting…');
+  const r = await request(commit ? 'txnCommit' : 'txnAbort');
+  if (r.ok) showStatus(commit ? 'Committed.' : 'Aborted.');
 }
 
 async function createTopic(): Promise<void> {
@@ -341,8 +715,8 @@ async function send(): Promise<void> {
   const f = readForm();
   if (typeof f === 'string') return refuse(f);
   if (!f.topic) return refuse('Pick a topic first (or create one).');
-  if (f.valueFormat === 'json' && !checkJson()) return refuse('The value is not valid JSON.');
-  if (f.valueFormat === 'hex' || f.valueFormat === 'base64') {
+  if (f.mode !== 'schema' && f.valueFormat === 'json' && !checkJson()) return refuse('The value is not valid JSON.');
+  if (f.mode !== 'schema' && (f.valueFormat === 'hex' || f.valueFormat === 'base64')) {
     try {
       decodeTypedBytes(f.value.split('{{i}}').join('1'), f.valueFormat);
     } catch (e) {
@@ -397,6 +771,9 @@ function renderOutcome(): void {
       'stored-twice': 'warning',
       'out-of-order': 'error',
       error: 'error',
+      committed: 'pass-filled',
+      aborted: 'circle-slash',
+      fenced: 'error',
     }[o.kind];
     out.append(icon(ic), ' ', h('span', { class: 'caption' }, o.caption));
     if (o.partitions && o.partitions.length > 1)
@@ -426,6 +803,9 @@ function render(s: ProducerSnapshot): void {
   renderSelects();
   idemEl.checked = s.idempotent;
   form.idempotent = s.idempotent;
+  renderSchemas(s);
+  renderTxn(s.txn);
+  if (form.mode === 'schema') scheduleCheck();
   document.body.classList.toggle('stopped', !s.brokerRunning);
   brokerStatus(s.brokerRunning);
 
@@ -504,15 +884,17 @@ function render(s: ProducerSnapshot): void {
   document.body.dataset.ready = 'true';
 }
 
-for (const el of [keyEl, valueEl, tsEl, copiesEl])
+for (const el of [keyEl, valueEl, tsEl, copiesEl, txnIdEl, txnTimeoutEl])
   el.addEventListener('input', () => {
     readForm();
     checkJson();
+    if (form.mode === 'schema') scheduleCheck();
   });
-for (const el of [topicSel, partSel, fmtSel])
+for (const el of [topicSel, partSel, fmtSel, modeSel, subjectSel, messageSel])
   el.addEventListener('change', () => {
     readForm();
     renderSelects();
+    renderMode();
     checkJson();
   });
 tsCheck.addEventListener('change', () => readForm());

@@ -4,8 +4,18 @@
  * every record sent, and a plain-language caption of the last outcome (stored, stored once on a retry, stored
  * twice without idempotence, refused for a sequence gap).
  *
- * Guarantees: a send is validated completely (JSON, partition range, copies) before anything is produced; a
- * file send reads only files inside the workspace folders. Its messages are ProducerProtocol's
+ * Two more modes share the form. Transactional: a transactional producer through the broker's transaction
+ * coordinator, the path a wire client takes (InitProducerId with the transactional id, AddPartitionsToTxn before a
+ * partition's first send, batches marked transactional with the producer id, epoch and sequence, EndTxn writing the
+ * COMMIT/ABORT markers); the snapshot draws each partition of the topic around the open transaction (its records,
+ * the markers, the last stable offset and the high watermark, with a caption in plain words), tells when the
+ * producer was fenced (a second producer with the same id, the coordinator's timeout abort) and, after a window
+ * reload, goes on with the producer the webview saved. Schema: the value (or key) is JSON encoded with the latest
+ * schema of a subject (TopicNameStrategy by default) into Confluent's wire format (formats/encode.ts); a value that
+ * does not fit is refused naming the field.
+ *
+ * Guarantees: a send is validated completely (JSON, partition range, copies, the schema) before anything is
+ * produced; a file send reads only files inside the workspace folders. Its messages are ProducerProtocol's
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
@@ -15,8 +25,12 @@ import * as path from 'path';
 import type { Broker } from '../../broker/broker';
 import { ErrorCode, KafkaError, errorName } from '../../broker/errors';
 import { choosePartition } from '../../broker/partitioner';
-import type { ProduceRecord, RecordHeader } from '../../broker/types';
+import { incrementSequence } from '../../broker/producers/producer-state';
+import type { ConsumedRecord, ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
+import { SchemaEncoder, SchemaValueError } from '../../schema-registry/formats/encode';
+import type { SchemaRegistry } from '../../schema-registry/registry';
+import type { SubjectVersion } from '../../schema-registry/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import type { RequestHandlers } from '../../shared/ipc';
 import type { TopicPartition } from '../../shared/topic-partition';
@@ -28,12 +42,19 @@ import type {
   PartitionSummary,
   ProducerProtocol,
   ProducerSnapshot,
+  SavedTxnProducer,
+  SchemaCheck,
   SentRecordRow,
   SequenceRow,
+  TxnEvent,
+  TxnLogCell,
+  TxnPartitionDrawing,
+  TxnView,
 } from '../../shared/producer-messages';
 import {
   PRODUCER_FIELD_LABELS,
   decodeTypedBytes,
+  formSubject,
   partitionSummaryLine,
   validateProducerRequest,
 } from '../../shared/producer-messages';
@@ -51,6 +72,41 @@ import {
 export const MAX_FILE_RECORDS = 100_000;
 const MAX_RESULT_ROWS = 500;
 const FILE_CHUNK = 500;
+/** The drawing of a partition: at most this many cells (a gap cell stands for the offsets in between). */
+export const MAX_DRAWN_CELLS = 32;
+/** Offsets drawn before the open transaction (or the last one), for context. */
+const CONTEXT_CELLS = 3;
+/** Topics with more partitions draw only those the transaction touched or that hold an open transaction. */
+const MAX_DRAWN_PARTITIONS = 8;
+const MAX_TXN_EVENTS = 20;
+const FENCING_CODES = new Set<number>([
+  ErrorCode.PRODUCER_FENCED,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+]);
+
+/** The panel's transactional producer (its id, epoch and sequences) and the client side of its transaction. */
+interface TxnSession {
+  broker: Broker;
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  /** Begin pressed and the transaction not ended (as a client's beginTransaction: local until the first add). */
+  open: boolean;
+  /** The broker refused this producer as fenced: it cannot go on, the next Begin asks for a new epoch. */
+  dead: boolean;
+  /** Why a newer epoch owns the id, once known (set by the panel's second producer or the coordinator's abort). */
+  fencedBy: string | null;
+  added: TopicPartitionMap<TopicPartition>;
+  sequences: TopicPartitionMap<number>;
+  /** The first offset of the current (or last) transaction on each partition, for the drawing's window. */
+  firstOffsets: TopicPartitionMap<number>;
+  openRecords: number;
+  topic: string | null;
+  /** When the coordinator's transaction started (broker clock), -1 before the first AddPartitionsToTxn. */
+  startedAt: number;
+}
 
 export interface ProducerControllerOptions {
   getBroker: BrokerGetter;
@@ -64,6 +120,12 @@ export interface ProducerControllerOptions {
   log?: PanelLog;
   prefill?: ProducerForm | null;
   idempotent?: boolean;
+  /** The embedded Schema Registry's engine, undefined when it is off or stopped (schema mode). */
+  getSchemaRegistry?: () => SchemaRegistry | undefined;
+  /** Its HTTP address, shown in schema mode. */
+  schemaRegistryUrl?: () => string | undefined;
+  /** The transactional producer the webview saved before a window reload: the panel goes on with it. */
+  txnProducer?: SavedTxnProducer | null;
 }
 
 export class ProducerController {
@@ -80,11 +142,34 @@ export class ProducerController {
   private touched = new TopicPartitionMap<TopicPartition>();
   private prefill: ProducerForm | null;
   private prefillId: string | null = null;
+  private txn: TxnSession | undefined;
+  /** A producer saved before a reload (or a broker restart), taken up once the broker runs. */
+  private resumeTxn: SavedTxnProducer | null;
+  private second: { producerId: number; producerEpoch: number } | null = null;
+  private txnEvents: TxnEvent[] = [];
+  /** The panel's own InitProducerId is running: the coordinator's events for it are not someone else's fencing. */
+  private initializing = false;
+  private redraw: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private encoder: { registry: SchemaRegistry; encoder: SchemaEncoder } | undefined;
+  /** The subjects the last snapshot listed: a check that finds others (registered meanwhile) pushes a new one. */
+  private shownSubjects = '';
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
       const refresh = () => this.pushSnapshot();
-      return [b.on('topicCreated', refresh), b.on('topicDeleted', refresh), b.on('partitionsCreated', refresh)];
+      return [
+        b.on('topicCreated', refresh),
+        b.on('topicDeleted', refresh),
+        b.on('partitionsCreated', refresh),
+        b.on('transactionChanged', (e) => this.onTransactionChanged(b, e)),
+        b.on('txnMarker', (e) => {
+          if (this.txn?.topic === e.topic) this.pushSnapshot();
+        }),
+        b.on('append', (e) => {
+          if (this.txn?.topic === e.topic) this.scheduleRedraw();
+        }),
+      ];
     },
   );
   private readonly log: PanelLog;
@@ -93,6 +178,7 @@ export class ProducerController {
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
     this.prefill = opts.prefill ?? null;
+    this.resumeTxn = opts.txnProducer ?? null;
     if (this.prefill) this.prefillId = randomUUID();
     this.log = opts.log ?? noLog;
     this.watchBroker();
@@ -127,12 +213,36 @@ export class ProducerController {
       this.producerBroker = undefined;
       this.touched.clear();
     }
+    const s = this.txn;
+    if (s && s.broker !== this.opts.getBroker()) {
+      // the coordinator's state is on disk: the restarted broker knows the id; take the producer up again there
+      if (!s.dead)
+        this.resumeTxn = {
+          transactionalId: s.transactionalId,
+          producerId: s.producerId,
+          producerEpoch: s.producerEpoch,
+          timeoutMs: s.timeoutMs,
+          topic: s.topic,
+        };
+      this.txn = undefined;
+    }
     this.watchBroker();
     this.pushSnapshot();
   }
 
   dispose(): void {
+    this.disposed = true;
+    if (this.redraw) clearTimeout(this.redraw);
     this.brokerWatch.dispose();
+  }
+
+  /** Appends to the drawn topic come in bursts: one snapshot for a burst. */
+  private scheduleRedraw(): void {
+    if (this.redraw || this.disposed) return;
+    this.redraw = setTimeout(() => {
+      this.redraw = undefined;
+      if (!this.disposed) this.pushSnapshot();
+    }, 50);
   }
 
   private watchBroker(): void {
@@ -168,6 +278,11 @@ export class ProducerController {
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
+    txnBegin: (req) => this.refusing(() => this.txnBegin(req.transactionalId, req.timeoutMs, req.topic)),
+    txnCommit: () => this.refusing(() => this.txnEnd(true)),
+    txnAbort: () => this.refusing(() => this.txnEnd(false)),
+    txnFence: () => this.refusing(() => this.txnFence()),
+    checkSchema: (req) => this.checkSchema(req.form),
     pickFile: async () => {
       if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
       const picked = await this.opts.pickFile();
@@ -223,11 +338,17 @@ export class ProducerController {
   /** Build the records of a form (copies with {{i}} substituted), validating everything first. */
   buildRecords(form: ProducerForm): ProduceRecord[] {
     const records: ProduceRecord[] = [];
+    const schema = form.mode === 'schema' ? this.schemaFor(form) : undefined;
     for (let i = 1; i <= form.copies; i++) {
-      const key = form.key === '' ? null : substitute(form.key, i);
+      let key: string | Buffer | null = form.key === '' ? null : substitute(form.key, i);
       const text = substitute(form.value, i);
       let value: string | Buffer = text;
-      if (form.valueFormat === 'hex' || form.valueFormat === 'base64') {
+      if (schema) {
+        const which = form.copies > 1 ? ` (copy ${i})` : '';
+        const encoded = this.encodeWith(schema, form.schemaPart === 'key' ? (key ?? '') : text, form, which);
+        if (form.schemaPart === 'key') key = encoded;
+        else value = encoded;
+      } else if (form.valueFormat === 'hex' || form.valueFormat === 'base64') {
         try {
           value = Buffer.from(decodeTypedBytes(text, form.valueFormat));
         } catch (e) {
@@ -236,7 +357,7 @@ export class ProducerController {
           throw new PanelError(`The value${which} is not ${name}: ${(e as Error).message}`);
         }
       }
-      if (form.valueFormat === 'json') {
+      if (form.valueFormat === 'json' && !schema) {
         try {
           JSON.parse(text);
         } catch (e) {
@@ -264,6 +385,10 @@ export class ProducerController {
       );
     }
     const records = this.buildRecords(form);
+    if (form.mode === 'transactional') {
+      await this.sendTransactional(broker, form.topic, topic.partitions, records, form.partition);
+      return;
+    }
     await this.sendRecords(broker, form.topic, topic.partitions, records, form.partition);
   }
 
@@ -274,29 +399,8 @@ export class ProducerController {
     records: ProduceRecord[],
     explicit: number | null,
   ): Promise<void> {
-    // The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch.
-    const configs = broker.getTopic(topic)?.configs ?? {};
-    if (parseCleanupPolicy(configs['cleanup.policy']).compact) {
-      const i = records.findIndex((r) => r.key === null || r.key === undefined);
-      if (i >= 0) {
-        const which = records.length === 1 ? 'this record has none' : `record ${i + 1} of ${records.length} has none`;
-        throw new PanelError(
-          `Topic "${topic}" is compacted (cleanup.policy=compact): every record needs a key, and ${which}. ` +
-            `Type a key: compaction keeps the latest record of each key.`,
-        );
-      }
-    }
-    // One batch per partition, in the order the records were typed (as a client's accumulator does).
-    const groups = new Map<number, ProduceRecord[]>();
-    let rr = 0;
-    for (const r of records) {
-      const keyBuf =
-        r.key === null || r.key === undefined ? null : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8');
-      const p = explicit ?? choosePartition(keyBuf, partitionCount, () => rr++);
-      let g = groups.get(p);
-      if (!g) groups.set(p, (g = []));
-      g.push(r);
-    }
+    checkCompactedKeys(broker, topic, records);
+    const groups = groupByPartition(records, partitionCount, explicit);
     const producer = await this.getProducer();
     const perPartition = new Map<number, PartitionSummary>();
     let stored = 0;
@@ -469,6 +573,550 @@ export class ProducerController {
     await this.sendRecords(broker, topic, t.partitions, records, partition);
   }
 
+  // ------------------------------------------------------------------ transactional mode
+
+  /** The session, taking up a producer saved before a reload or a broker restart once the broker runs. */
+  private session(): TxnSession | undefined {
+    if (this.txn || !this.resumeTxn) return this.txn;
+    const broker = this.opts.getBroker();
+    if (!broker || broker.isClosed) return undefined;
+    const saved = this.resumeTxn;
+    this.resumeTxn = null;
+    const desc = broker.describeTransaction(saved.transactionalId);
+    if (!desc) return undefined; // the coordinator forgot the id (expired, or another data directory)
+    const mine = desc.producerId === saved.producerId && desc.producerEpoch === saved.producerEpoch;
+    const s = this.newSession(broker, saved.transactionalId, saved.producerId, saved.producerEpoch, saved.timeoutMs);
+    s.topic = saved.topic && broker.getTopic(saved.topic) ? saved.topic : null;
+    if (mine && desc.state === 'Ongoing') {
+      s.open = true;
+      s.startedAt = desc.startTimestamp;
+      for (const tp of desc.partitions) {
+        s.added.set(tp.topic, tp.partition, tp);
+        try {
+          const st = broker.producerState(tp.topic, tp.partition).find((x) => x.producerId === s.producerId);
+          if (st) s.sequences.set(tp.topic, tp.partition, st.nextSequence);
+          const open = broker.openTransactions(tp.topic, tp.partition).find((o) => o.producerId === s.producerId);
+          if (open) s.firstOffsets.set(tp.topic, tp.partition, open.firstOffset);
+        } catch {
+          // the topic is gone; the coordinator's markers will say so
+        }
+      }
+    }
+    this.txn = s;
+    const state = mine
+      ? desc.state === 'Ongoing'
+        ? `its transaction is still open (${desc.partitions.length} partition(s)): commit or abort it`
+        : 'no transaction of it is open'
+      : `but the id now belongs to producer id ${desc.producerId} epoch ${desc.producerEpoch}: this producer was fenced meanwhile`;
+    if (!mine) s.fencedBy = `a newer producer (epoch ${desc.producerEpoch}) took the id over`;
+    this.event(
+      broker,
+      `The panel goes on with producer id ${s.producerId}, epoch ${s.producerEpoch} of "${s.transactionalId}" (the window was reloaded or the broker restarted); ${state}.`,
+    );
+    return s;
+  }
+
+  private newSession(broker: Broker, id: string, producerId: number, epoch: number, timeoutMs: number): TxnSession {
+    return {
+      broker,
+      transactionalId: id,
+      producerId,
+      producerEpoch: epoch,
+      timeoutMs,
+      open: false,
+      dead: false,
+      fencedBy: null,
+      added: new TopicPartitionMap(),
+      sequences: new TopicPartitionMap(),
+      firstOffsets: new TopicPartitionMap(),
+      openRecords: 0,
+      topic: null,
+      startedAt: -1,
+    };
+  }
+
+  private event(broker: Broker, text: string): void {
+    this.txnEvents.push({ at: broker.clock.now(), text });
+    if (this.txnEvents.length > MAX_TXN_EVENTS) this.txnEvents.splice(0, this.txnEvents.length - MAX_TXN_EVENTS);
+  }
+
+  private async txnBegin(transactionalId: string, timeoutMs: number, topic: string): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    if (!broker.getTopic(topic))
+      throw new PanelError(`There is no topic "${topic}". Create it first (the + button next to the topic).`);
+    let s = this.session();
+    // a producer a newer epoch took the id from is done, whether or not the broker has refused it yet
+    if (s && !s.dead && this.isFenced(broker, s)) {
+      s.dead = true;
+      s.open = false;
+    }
+    if (s && s.open && !s.dead) {
+      throw new PanelError(
+        s.transactionalId === transactionalId
+          ? `A transaction of "${transactionalId}" is already open: send to it, then Commit or Abort it before beginning the next.`
+          : `The transaction of "${s.transactionalId}" is still open: Commit or Abort it before switching to "${transactionalId}".`,
+      );
+    }
+    if (!s || s.dead || s.transactionalId !== transactionalId || s.timeoutMs !== timeoutMs || s.broker !== broker) {
+      const fencesSecond = this.second !== null && s?.transactionalId === transactionalId;
+      this.initializing = true;
+      let r;
+      try {
+        r = await broker.initProducerId(transactionalId, undefined, timeoutMs);
+      } finally {
+        this.initializing = false;
+      }
+      s = this.newSession(broker, transactionalId, r.producerId, r.producerEpoch, timeoutMs);
+      this.txn = s;
+      if (fencesSecond || (this.second && this.second.producerId !== r.producerId)) this.second = null;
+      this.event(
+        broker,
+        `InitProducerId("${transactionalId}", timeout ${timeoutMs} ms) → producer id ${r.producerId}, epoch ${r.producerEpoch}` +
+          (r.producerEpoch > 0 ? ': the epoch went up, which fences any older producer of this id.' : '.') +
+          (fencesSecond ? ' The second producer is fenced now.' : ''),
+      );
+    }
+    s.open = true;
+    s.topic = topic;
+    s.added.clear();
+    s.firstOffsets.clear();
+    s.openRecords = 0;
+    s.startedAt = -1;
+    s.fencedBy = null;
+    this.event(broker, `Begin: a transaction of "${transactionalId}" is open on the client side.`);
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Transaction begun for "${transactionalId}" (producer id ${s.producerId}, epoch ${s.producerEpoch}). Nothing is on ` +
+        `the broker yet: the first Send adds its partition to the transaction (AddPartitionsToTxn), and its records stay ` +
+        `invisible to read_committed consumers until you commit. The coordinator aborts it if it is open longer than ` +
+        `${formatMs(timeoutMs)} (transaction.timeout.ms).`,
+    };
+    this.pushSnapshot();
+  }
+
+  /** Whether the coordinator hands the id out under another producer id or a newer epoch than `s` has. */
+  private isFenced(broker: Broker, s: TxnSession): boolean {
+    if (s.broker !== broker) return false;
+    const d = broker.describeTransaction(s.transactionalId);
+    return !!d && (d.producerId !== s.producerId || d.producerEpoch !== s.producerEpoch);
+  }
+
+  private requireOpen(what: string): TxnSession {
+    const s = this.session();
+    if (!s || !s.open) {
+      if (s?.dead)
+        throw new PanelError(
+          `This producer was fenced and cannot ${what}: press Begin to start over as a new producer (InitProducerId).`,
+        );
+      throw new PanelError(
+        `No transaction is open: press Begin first (transactional mode sends inside a transaction).`,
+      );
+    }
+    return s;
+  }
+
+  private async sendTransactional(
+    broker: Broker,
+    topic: string,
+    partitionCount: number,
+    records: ProduceRecord[],
+    explicit: number | null,
+  ): Promise<void> {
+    const s = this.requireOpen('send');
+    checkCompactedKeys(broker, topic, records);
+    const groups = groupByPartition(records, partitionCount, explicit);
+    s.topic = topic;
+    const perPartition = new Map<number, PartitionSummary>();
+    let stored = 0;
+    for (const [partition, recs] of groups) {
+      try {
+        if (!s.added.has(topic, partition)) {
+          const [res] = broker.addPartitionsToTxn(s.transactionalId, s.producerId, s.producerEpoch, [
+            { topic, partition },
+          ]);
+          if (res && res.errorCode !== ErrorCode.NONE)
+            throw new KafkaError(
+              res.errorCode as ErrorCode,
+              `AddPartitionsToTxn for ${topic}-${partition} answered ${errorName(res.errorCode)}`,
+            );
+          s.added.set(topic, partition, { topic, partition });
+          if (s.startedAt < 0) s.startedAt = broker.describeTransaction(s.transactionalId)?.startTimestamp ?? -1;
+          this.event(
+            broker,
+            `AddPartitionsToTxn: ${topic} partition ${partition} joins the transaction (coordinator state Ongoing).`,
+          );
+        }
+        for (let i = 0; i < recs.length; i += FILE_CHUNK) {
+          const chunk = recs.slice(i, i + FILE_CHUNK);
+          const seq = s.sequences.get(topic, partition) ?? 0;
+          const res = await broker.produce(topic, chunk, {
+            partition,
+            producer: { producerId: s.producerId, producerEpoch: s.producerEpoch, baseSequence: seq },
+            transactionalId: s.transactionalId,
+          });
+          s.sequences.set(topic, partition, incrementSequence(seq, chunk.length));
+          if (!s.firstOffsets.has(topic, partition)) s.firstOffsets.set(topic, partition, res.baseOffset);
+          s.openRecords += chunk.length;
+          chunk.forEach((r, j) =>
+            this.addResult({ topic, partition, offset: res.baseOffset + j, key: keyText(r.key), duplicate: false }),
+          );
+          stored += chunk.length;
+          const sum = perPartition.get(partition);
+          if (sum) {
+            sum.last = res.lastOffset;
+            sum.count += chunk.length;
+          } else
+            perPartition.set(partition, {
+              partition,
+              first: res.baseOffset,
+              last: res.lastOffset,
+              count: chunk.length,
+            });
+        }
+      } catch (e) {
+        if (e instanceof KafkaError && FENCING_CODES.has(e.code)) this.fenced(broker, s, e, 'The send');
+        const already = stored > 0 ? ` (${stored} record(s) of this send were stored before it)` : '';
+        const code = e instanceof KafkaError ? e.code : undefined;
+        this.outcome = {
+          kind: 'error',
+          errorCode: code,
+          errorName: code === undefined ? undefined : errorName(code),
+          caption: `Sending to "${topic}" partition ${partition} in the transaction failed: ${describeError(e)}${already}.`,
+        };
+        this.pushSnapshot();
+        throw e;
+      }
+    }
+    const partitions = [...perPartition.values()].sort((a, b) => a.partition - b.partition);
+    const lso = partitions.map((p) => `${p.partition}: ${broker.lastStableOffset(topic, p.partition)}`).join(', ');
+    this.event(
+      broker,
+      `Sent ${stored} record(s) in the transaction (${partitions.map(partitionSummaryLine).join('; ')}).`,
+    );
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Sent ${stored} record(s) inside the transaction of "${s.transactionalId}" on topic "${topic}": ` +
+        `${partitions.map(partitionSummaryLine).join('; ')}. They are in the log but not committed: a read_committed ` +
+        `consumer stops at the last stable offset (partition ${lso}) until you commit; a read_uncommitted one reads them now.`,
+      partitions,
+    };
+    this.pushSnapshot();
+  }
+
+  private async txnEnd(commit: boolean): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    const s = this.requireOpen(commit ? 'commit' : 'abort');
+    const word = commit ? 'commit' : 'abort';
+    if (s.added.size === 0) {
+      s.open = false;
+      this.event(broker, `${commit ? 'Commit' : 'Abort'} of an empty transaction: nothing to tell the coordinator.`);
+      this.outcome = {
+        kind: commit ? 'committed' : 'aborted',
+        caption: `Nothing was sent in this transaction, so there was nothing to ${word}: the coordinator never heard of it (a Kafka client does not ask the broker either).`,
+      };
+      this.pushSnapshot();
+      return;
+    }
+    const markers: { partition: number; topic: string; offset: number }[] = [];
+    const off = broker.on('txnMarker', (m) => {
+      if (m.producerId === s.producerId) markers.push({ topic: m.topic, partition: m.partition, offset: m.offset });
+    });
+    try {
+      await broker.endTxn(s.transactionalId, s.producerId, s.producerEpoch, commit);
+    } catch (e) {
+      if (e instanceof KafkaError && FENCING_CODES.has(e.code))
+        this.fenced(broker, s, e, commit ? 'The commit' : 'The abort');
+      throw e;
+    } finally {
+      off();
+    }
+    const records = s.openRecords;
+    const parts = [...s.added.values()];
+    s.open = false;
+    s.added.clear();
+    s.openRecords = 0;
+    s.startedAt = -1;
+    const marker = commit ? 'COMMIT' : 'ABORT';
+    const where = markers.length
+      ? markers
+          .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+          .map((m) => `partition ${m.partition} offset ${m.offset}`)
+          .join(', ')
+      : parts.map((p) => `partition ${p.partition}`).join(', ');
+    const stable = parts
+      .map((p) => {
+        try {
+          return `${p.partition}: ${broker.lastStableOffset(p.topic, p.partition)}`;
+        } catch {
+          return `${p.partition}: gone`;
+        }
+      })
+      .join(', ');
+    this.event(broker, `EndTxn(${word}): ${marker} marker(s) at ${where}.`);
+    this.outcome = commit
+      ? {
+          kind: 'committed',
+          caption:
+            `Committed the transaction of "${s.transactionalId}": the coordinator wrote a COMMIT marker to each of its ` +
+            `partitions (${where}). The last stable offset moved up to the high watermark (partition ${stable}): a ` +
+            `read_committed consumer now reads the ${records} record(s).`,
+        }
+      : {
+          kind: 'aborted',
+          caption:
+            `Aborted the transaction of "${s.transactionalId}": the coordinator wrote an ABORT marker to each of its ` +
+            `partitions (${where}). The ${records} record(s) stay in the log, but read_committed consumers skip them; ` +
+            `the last stable offset is back at the high watermark (partition ${stable}).`,
+        };
+    this.pushSnapshot();
+  }
+
+  /** "Start a second producer with the same id": InitProducerId for the id again, as a second client would. */
+  private async txnFence(): Promise<void> {
+    const broker = requireBroker(this.opts.getBroker);
+    const s = this.session();
+    if (!s)
+      throw new PanelError(
+        'Press Begin first: the second producer uses the transactional id of the first, which the panel does not have yet.',
+      );
+    const wasOpen = broker.describeTransaction(s.transactionalId)?.state === 'Ongoing';
+    const markers: string[] = [];
+    const off = broker.on('txnMarker', (m) => {
+      if (m.producerId === s.producerId && !m.commit) markers.push(`partition ${m.partition} offset ${m.offset}`);
+    });
+    this.initializing = true;
+    let r;
+    try {
+      r = await broker.initProducerId(s.transactionalId, undefined, s.timeoutMs);
+    } finally {
+      this.initializing = false;
+      off();
+    }
+    this.second = r;
+    s.fencedBy = `a second producer with the same transactional id started (InitProducerId → producer id ${r.producerId}, epoch ${r.producerEpoch})`;
+    const aborted = wasOpen
+      ? ` The coordinator first aborted the open transaction of the panel's producer: ABORT marker(s) at ${markers.join(', ') || 'its partitions'}.`
+      : '';
+    this.event(
+      broker,
+      `A second producer called InitProducerId("${s.transactionalId}") and got producer id ${r.producerId}, epoch ${r.producerEpoch}: the panel's producer (epoch ${s.producerEpoch}) is fenced.${aborted}`,
+    );
+    this.outcome = {
+      kind: 'fenced',
+      caption:
+        `A second producer started with transactional id "${s.transactionalId}": the coordinator gave it epoch ` +
+        `${r.producerEpoch}, so the panel's producer (epoch ${s.producerEpoch}) is now a zombie.${aborted} ` +
+        `Press Send or Commit to see the broker refuse the old producer.`,
+    };
+    this.pushSnapshot();
+  }
+
+  /** The broker refused `s` as fenced: say so in plain words; the session cannot go on (Begin starts over). */
+  private fenced(broker: Broker, s: TxnSession, e: KafkaError, what: string): never {
+    const desc = broker.describeTransaction(s.transactionalId);
+    const owner = desc ? `producer id ${desc.producerId}, epoch ${desc.producerEpoch}` : 'a newer producer';
+    const why = s.fencedBy ?? `the id now belongs to ${owner}`;
+    const records = s.openRecords;
+    const aborted =
+      s.added.size > 0 || s.openRecords > 0
+        ? ` Its open transaction was aborted by the coordinator (ABORT markers are in the log), so its ${records} record(s) will never be visible to read_committed consumers.`
+        : '';
+    s.open = false;
+    s.dead = true;
+    s.added.clear();
+    s.openRecords = 0;
+    this.event(broker, `${what} was refused: ${errorName(e.code)} (${e.code}).`);
+    this.outcome = {
+      kind: 'fenced',
+      errorCode: e.code,
+      errorName: errorName(e.code),
+      caption:
+        `${what} was refused: the broker answered ${errorName(e.code)} (${e.code}). This producer (id ${s.producerId}, ` +
+        `epoch ${s.producerEpoch}) was fenced: ${why}.${aborted} A fenced producer cannot go on; press Begin to start ` +
+        `over as a new producer (InitProducerId again${this.second ? ', which fences the second producer in turn' : ''}).`,
+    };
+    this.pushSnapshot();
+    throw e;
+  }
+
+  /** The coordinator moved the id to a newer epoch without the panel asking: a timeout, or an abort by hand. */
+  private onTransactionChanged(
+    broker: Broker,
+    e: { transactionalId: string; state: string; producerId: number; producerEpoch: number },
+  ): void {
+    const s = this.txn;
+    if (!s || s.broker !== broker || e.transactionalId !== s.transactionalId) return;
+    if (!this.initializing && !s.fencedBy && e.producerEpoch > s.producerEpoch && e.state.endsWith('Abort')) {
+      const now = broker.clock.now();
+      const openFor = s.startedAt >= 0 ? now - s.startedAt : -1;
+      const time = clockTime(now);
+      if (openFor > s.timeoutMs) {
+        s.fencedBy = `at ${time} the coordinator aborted its transaction, open for ${formatMs(openFor)}, longer than its timeout of ${formatMs(s.timeoutMs)} (transaction.timeout.ms), and bumped the epoch to ${e.producerEpoch}`;
+        this.event(
+          broker,
+          `Timeout: at ${time} the coordinator aborted the transaction (open ${formatMs(openFor)}, timeout ${formatMs(s.timeoutMs)}) and bumped the epoch to ${e.producerEpoch}, which fences the panel's producer.`,
+        );
+      } else {
+        s.fencedBy = `at ${time} its transaction was aborted from outside the panel (an abort by hand, or another producer with the same id) and the epoch went up to ${e.producerEpoch}`;
+        this.event(
+          broker,
+          `At ${time} the transaction of "${s.transactionalId}" was aborted from outside the panel (epoch now ${e.producerEpoch}).`,
+        );
+      }
+      this.outcome = {
+        kind: 'fenced',
+        caption: `The transaction of "${s.transactionalId}" was aborted: ${s.fencedBy}. The panel's producer is fenced: its next Send or Commit is refused.`,
+      };
+    }
+    this.pushSnapshot();
+  }
+
+  private txnView(broker: Broker): TxnView | null {
+    const s = this.session();
+    if (!s) return null;
+    const desc = s.broker === broker ? broker.describeTransaction(s.transactionalId) : undefined;
+    const mine = !!desc && desc.producerId === s.producerId && desc.producerEpoch === s.producerEpoch;
+    const fenced = s.dead || (!!desc && !mine);
+    return {
+      transactionalId: s.transactionalId,
+      producerId: s.producerId,
+      producerEpoch: s.producerEpoch,
+      timeoutMs: s.timeoutMs,
+      state: fenced ? 'fenced' : s.open ? 'open' : 'ready',
+      coordinatorState: desc?.state ?? null,
+      startedAt: mine && desc.state === 'Ongoing' ? desc.startTimestamp : -1,
+      timesOutAt: mine && desc.state === 'Ongoing' ? desc.startTimestamp + desc.timeoutMs : -1,
+      partitions: [...s.added.values()].map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+      openRecords: s.openRecords,
+      second: this.second,
+      topic: s.topic,
+      drawings: s.topic ? this.drawings(broker, s, s.topic) : [],
+      events: [...this.txnEvents],
+    };
+  }
+
+  private drawings(broker: Broker, s: TxnSession, topic: string): TxnPartitionDrawing[] {
+    const t = broker.getTopic(topic);
+    if (!t) return [];
+    const out: TxnPartitionDrawing[] = [];
+    for (let p = 0; p < t.partitions; p++) {
+      const opens = broker.openTransactions(topic, p);
+      if (
+        t.partitions > MAX_DRAWN_PARTITIONS &&
+        opens.length === 0 &&
+        !s.added.has(topic, p) &&
+        !s.firstOffsets.has(topic, p)
+      )
+        continue;
+      out.push(drawPartition(broker, topic, p, opens, s.producerId, s.firstOffsets.get(topic, p)));
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ schema mode
+
+  private registry(): SchemaRegistry | undefined {
+    return this.opts.getSchemaRegistry?.();
+  }
+
+  private schemaEncoder(registry: SchemaRegistry): SchemaEncoder {
+    if (this.encoder?.registry !== registry) this.encoder = { registry, encoder: new SchemaEncoder(registry) };
+    return this.encoder.encoder;
+  }
+
+  /** The subject's latest schema for the form, or a PanelError saying why there is none. */
+  private schemaFor(form: ProducerForm): { version: SubjectVersion; encoder: SchemaEncoder } {
+    const registry = this.registry();
+    if (!registry)
+      throw new PanelError(
+        'The embedded Schema Registry is not running, so schema mode cannot encode: turn on the setting ' +
+          '"kafkaLite.schemaRegistry.enabled" and restart the broker.',
+      );
+    if (!form.subject && form.topic === '') throw new PanelError('Pick a topic first: the subject is named after it.');
+    const subject = formSubject(form);
+    let version: SubjectVersion;
+    try {
+      version = registry.getVersion(subject, 'latest');
+    } catch {
+      const byTopic = !form.subject ? ` (TopicNameStrategy for topic "${form.topic}")` : '';
+      const url = this.opts.schemaRegistryUrl?.() ?? '<registry>';
+      throw new PanelError(
+        `The Schema Registry has no subject "${subject}"${byTopic}: register a schema under it first ` +
+          `(POST ${url}/subjects/${subject}/versions), or pick another subject.`,
+      );
+    }
+    return { version, encoder: this.schemaEncoder(registry) };
+  }
+
+  private encodeWith(
+    schema: { version: SubjectVersion; encoder: SchemaEncoder },
+    text: string,
+    form: ProducerForm,
+    which: string,
+  ): Buffer {
+    const part = form.schemaPart === 'key' ? 'The key' : 'The value';
+    const v = schema.version;
+    const name = `"${v.subject}" v${v.version} (${FORMAT_LABELS[v.schemaType]}, id ${v.id})`;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new PanelError(`${part}${which} is not valid JSON, which schema mode needs: ${(e as Error).message}`);
+    }
+    try {
+      return schema.encoder.encode(v.id, json, form.messageType).bytes;
+    } catch (e) {
+      if (e instanceof SchemaValueError)
+        throw new PanelError(`${part}${which} does not fit schema ${name}: ${e.message}.`);
+      throw new PanelError(`Schema ${name} cannot encode: ${(e as Error).message}`);
+    }
+  }
+
+  private checkSchema(form: ProducerForm): SchemaCheck {
+    const subject = formSubject(form);
+    const registry = this.registry();
+    if (registry && JSON.stringify(registry.listSubjects()) !== this.shownSubjects) this.pushSnapshot();
+    let schema;
+    try {
+      schema = this.schemaFor(form);
+    } catch (e) {
+      return { subject, problem: (e as Error).message };
+    }
+    const v = schema.version;
+    const base: SchemaCheck = {
+      subject,
+      problem: null,
+      version: v.version,
+      schemaId: v.id,
+      format: FORMAT_LABELS[v.schemaType],
+    };
+    try {
+      base.messageTypes = schema.encoder.messageTypes(v.id);
+    } catch (e) {
+      return { ...base, problem: `Schema id ${v.id} cannot be used: ${(e as Error).message}` };
+    }
+    const text = substitute(form.schemaPart === 'key' ? form.key : form.value, 1);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      return { ...base, problem: `Not valid JSON yet: ${(e as Error).message}` };
+    }
+    try {
+      const enc = schema.encoder.encode(v.id, json, form.messageType);
+      return {
+        ...base,
+        messageType: enc.messageType,
+        size: enc.bytes.length,
+        bytesHex: hexPreview(enc.bytes, 24),
+      };
+    } catch (e) {
+      return { ...base, problem: e instanceof SchemaValueError ? `Does not fit: ${e.message}` : (e as Error).message };
+    }
+  }
+
   private addResult(row: SentRecordRow): void {
     this.results.push(row);
     if (this.results.length > MAX_RESULT_ROWS) this.results.splice(0, this.results.length - MAX_RESULT_ROWS);
@@ -509,7 +1157,22 @@ export class ProducerController {
       lastBatch: this.lastBatch,
       prefill: this.prefill,
       prefillId: this.prefillId,
+      txn: running ? this.txnView(broker) : null,
+      schemas: this.schemasView(),
     };
+  }
+
+  private schemasView(): ProducerSnapshot['schemas'] {
+    const registry = this.registry();
+    if (!registry) return { running: false, url: null, subjects: [] };
+    let subjects: string[] = [];
+    try {
+      subjects = registry.listSubjects();
+    } catch {
+      subjects = [];
+    }
+    this.shownSubjects = JSON.stringify(subjects);
+    return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects };
   }
 
   /** The same outcome keeps its number across snapshots; a new one gets the next. */
@@ -526,6 +1189,136 @@ export class ProducerController {
   }
 }
 
+const FORMAT_LABELS = { AVRO: 'Avro', PROTOBUF: 'Protobuf', JSON: 'JSON Schema' } as const;
+
+/** The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch. */
+function checkCompactedKeys(broker: Broker, topic: string, records: ProduceRecord[]): void {
+  const configs = broker.getTopic(topic)?.configs ?? {};
+  if (!parseCleanupPolicy(configs['cleanup.policy']).compact) return;
+  const i = records.findIndex((r) => r.key === null || r.key === undefined);
+  if (i >= 0) {
+    const which = records.length === 1 ? 'this record has none' : `record ${i + 1} of ${records.length} has none`;
+    throw new PanelError(
+      `Topic "${topic}" is compacted (cleanup.policy=compact): every record needs a key, and ${which}. ` +
+        `Type a key: compaction keeps the latest record of each key.`,
+    );
+  }
+}
+
+/** One batch per partition, in the order the records were typed (as a client's accumulator does). */
+function groupByPartition(
+  records: ProduceRecord[],
+  partitionCount: number,
+  explicit: number | null,
+): Map<number, ProduceRecord[]> {
+  const groups = new Map<number, ProduceRecord[]>();
+  let rr = 0;
+  for (const r of records) {
+    const keyBuf =
+      r.key === null || r.key === undefined ? null : Buffer.isBuffer(r.key) ? r.key : Buffer.from(r.key, 'utf8');
+    const p = explicit ?? choosePartition(keyBuf, partitionCount, () => rr++);
+    let g = groups.get(p);
+    if (!g) groups.set(p, (g = []));
+    g.push(r);
+  }
+  return groups;
+}
+
+/**
+ * One partition's drawing: the offsets from a little before its open transaction (or the panel's last one) up to
+ * the high watermark, each a cell of its kind, with the last stable offset and a caption in plain words.
+ */
+export function drawPartition(
+  broker: Broker,
+  topic: string,
+  partition: number,
+  opens: { producerId: number; producerEpoch: number; firstOffset: number }[],
+  ownProducerId: number,
+  ownFirst: number | undefined,
+): TxnPartitionDrawing {
+  const info = broker.partitionInfo(topic, partition);
+  const hw = info.logEndOffset;
+  const lso = info.lastStableOffset ?? hw;
+  const anchor = Math.min(hw, ...opens.map((o) => o.firstOffset), ownFirst ?? hw);
+  const start = Math.max(info.logStartOffset, anchor - CONTEXT_CELLS);
+  const classify = (r: ConsumedRecord): TxnLogCell => {
+    if (r.control === 'COMMIT') return { offset: r.offset, kind: 'commit', producerId: r.producerId };
+    if (r.control !== undefined) return { offset: r.offset, kind: 'abort', producerId: r.producerId };
+    if (r.aborted) return { offset: r.offset, kind: 'aborted', producerId: r.producerId };
+    if (r.isTransactional) {
+      const open = opens.find((o) => o.producerId === r.producerId && r.offset >= o.firstOffset);
+      if (open)
+        return {
+          offset: r.offset,
+          kind: r.producerId === ownProducerId ? 'open' : 'open-other',
+          producerId: r.producerId,
+        };
+      return { offset: r.offset, kind: 'committed', producerId: r.producerId };
+    }
+    return { offset: r.offset, kind: 'plain' };
+  };
+  const read = (from: number, to: number): TxnLogCell[] =>
+    to > from
+      ? broker
+          .readRecords(topic, partition, from, to - from)
+          .filter((r) => r.offset < to)
+          .map(classify)
+      : [];
+  let cells: TxnLogCell[];
+  if (hw - start <= MAX_DRAWN_CELLS) cells = read(start, hw);
+  else {
+    const head = 8;
+    const tailFrom = hw - (MAX_DRAWN_CELLS - head - 1);
+    cells = [
+      ...read(start, start + head),
+      { offset: start + head, kind: 'gap', gapTo: tailFrom },
+      ...read(tailFrom, hw),
+    ];
+  }
+  const own = opens.find((o) => o.producerId === ownProducerId);
+  const other = opens.find((o) => o.producerId !== ownProducerId);
+  let caption: string;
+  if (own) {
+    const lastOwn = Math.max(own.firstOffset, ...cells.filter((c) => c.kind === 'open').map((c) => c.offset));
+    const range = lastOwn > own.firstOffset ? `${own.firstOffset}–${lastOwn}` : `${own.firstOffset}`;
+    caption =
+      `A read_committed consumer reads up to offset ${lso} (the last stable offset): the open transaction's records at ` +
+      `${range} are not visible until you commit. A read_uncommitted consumer reads up to the high watermark (${hw}).`;
+    if (other && other.firstOffset < own.firstOffset)
+      caption += ` An older open transaction of producer id ${other.producerId} holds the last stable offset even lower.`;
+  } else if (other) {
+    caption =
+      `A read_committed consumer reads up to offset ${lso} (the last stable offset): an open transaction of producer ` +
+      `id ${other.producerId} (not this panel's) starts there, and nothing after it is visible until it ends, not ` +
+      `even committed records. The high watermark is ${hw}.`;
+  } else if (hw === info.logStartOffset) {
+    caption = `Empty so far: the high watermark and the last stable offset are both ${hw}.`;
+  } else {
+    caption =
+      `No open transaction: the last stable offset equals the high watermark (${hw}), so a read_committed consumer ` +
+      `reads what a read_uncommitted one does, except records of aborted transactions, which it skips.`;
+  }
+  return { partition, logStartOffset: info.logStartOffset, lastStableOffset: lso, highWatermark: hw, cells, caption };
+}
+
+/** "1 min", "60 s", "1.5 s", "250 ms". */
+export function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return `${ms} ms`;
+}
+
+/** The broker clock's time of day, as a person reads it ("14:03:12"). */
+function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19) + ' UTC';
+}
+
+/** "00 00 00 00 03 02 0a …" (at most `max` bytes). */
+function hexPreview(b: Buffer, max: number): string {
+  const shown = [...b.subarray(0, max)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  return b.length > max ? `${shown} …` : shown;
+}
+
 /** `{{i}}` -> the copy number (1-based). */
 export function substitute(template: string, i: number): string {
   return template.split('{{i}}').join(String(i));
@@ -533,7 +1326,8 @@ export function substitute(template: string, i: number): string {
 
 function keyText(k: ProduceRecord['key']): string | null {
   if (k === null || k === undefined) return null;
-  return Buffer.isBuffer(k) ? k.toString('utf8') : k;
+  // a key typed in the form is text; bytes here are a key schema mode encoded
+  return Buffer.isBuffer(k) ? `(encoded with its schema: ${hexPreview(k, 8)}, ${k.length} bytes)` : k;
 }
 
 /** Resolve a path (absolute or relative to the first folder) and refuse anything outside the workspace folders. */

@@ -87,8 +87,12 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         getBroker: broker,
         post,
         log: panelLog,
-        // The webview restores its own form from setState; the host only needs the idempotence choice.
+        // The webview restores its own form from setState; the host needs the idempotence choice and the
+        // transactional producer to go on with.
         idempotent: parseProducerSavedState(saved)?.form.idempotent,
+        txnProducer: parseProducerSavedState(saved)?.txn,
+        getSchemaRegistry: () => host.schemaRegistryEngine,
+        schemaRegistryUrl: () => host.schemaRegistryUrl,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
         openBrowser: (topic, partition, offset) => openBrowser({ topic, partition, offset }),
         pickFile: async () => {

@@ -60,6 +60,13 @@ const producerSamples: Samples<ProducerProtocol> = {
   sendFile: { path: 'records.jsonl', topic: 'orders', partition: null, idempotent: true },
   openBrowser: { topic: 'orders', partition: 0, offset: 9 },
   pickFile: {},
+  txnBegin: { transactionalId: 'orders-tx', timeoutMs: 60_000, topic: 'orders' },
+  txnCommit: {},
+  txnAbort: {},
+  txnFence: {},
+  checkSchema: {
+    form: { ...emptyProducerForm(), topic: 'orders', mode: 'schema', value: '{"id": 1}', subject: 'orders-value' },
+  },
 };
 
 const stepperSamples: Samples<StepperProtocol> = {
