@@ -732,7 +732,7 @@ export class ProducerController {
     for (const [partition, recs] of groups) {
       try {
         if (!s.added.has(topic, partition)) {
-          const [res] = broker.addPartitionsToTxn(s.transactionalId, s.producerId, s.producerEpoch, [
+          const [res] = await broker.addPartitionsToTxn(s.transactionalId, s.producerId, s.producerEpoch, [
             { topic, partition },
           ]);
           if (res && res.errorCode !== ErrorCode.NONE)
