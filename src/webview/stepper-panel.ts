@@ -40,6 +40,8 @@ const saved = vscode.getState() as StepperSavedState | undefined;
 let state: StepperSavedState = saved ?? { topic: '', groupId: '', pollMax: 5 };
 let snap: StepperSnapshot | null = null;
 let snapAt = Date.now();
+/** The topic picker was changed and Use not pressed yet. */
+let topicPicked = false;
 /** Per-partition lines of the lag chart (the webview's own choice, kept across reloads). */
 let perPartition = (vscode.getState() as { perPartition?: boolean } | undefined)?.perPartition === true;
 
@@ -112,6 +114,7 @@ async function select(): Promise<void> {
   if (!groupId) return showStatus("Type a group id: an existing group (e.g. your app's) or a new one.", 'error');
   state = { topic, groupId, pollMax: pollMax() };
   save();
+  topicPicked = false;
   const r = await request('select', { topic, groupId });
   if (r.ok) showStatus('');
 }
@@ -345,7 +348,8 @@ function drawDiagram(s: StepperSnapshot): void {
 function render(s: StepperSnapshot): void {
   snap = s;
   snapAt = Date.now();
-  if (s.topic) state = { ...state, topic: s.topic, groupId: s.groupId };
+  // A topic picked but not yet applied with Use stays picked (snapshots arrive on every lag sample too).
+  if (s.topic && !topicPicked) state = { ...state, topic: s.topic, groupId: s.groupId };
   save();
   setOptions(
     topicSel,
@@ -366,7 +370,7 @@ function render(s: StepperSnapshot): void {
     : 'Pick a topic and a group, then add consumers.';
   byId('group-line').dataset.generation = String(g?.generationId ?? -1);
   drawDiagram(s);
-  setValue(isolationSel, s.isolationLevel);
+  if (valueOf(isolationSel) !== s.isolationLevel) setValue(isolationSel, s.isolationLevel);
   byId('moves').replaceChildren(
     ...(s.moves.length
       ? [
@@ -508,6 +512,7 @@ setInterval(tick, 500);
 
 topicSel.addEventListener('change', () => {
   state.topic = valueOf(topicSel);
+  topicPicked = state.topic !== snap?.topic;
   save();
 });
 isolationSel.addEventListener('change', () => {

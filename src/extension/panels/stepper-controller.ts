@@ -192,7 +192,10 @@ export class StepperController {
             this.timeline(e.groupId).add({
               at: b.clock.now(),
               kind: 'rebalance',
-              text: `rebalance started: every member rejoins (generation ${e.generationId} ends)`,
+              text:
+                e.generationId > 0
+                  ? `rebalance started: every member rejoins (generation ${e.generationId} ends)`
+                  : 'rebalance started: the first members join',
             });
           else if (e.state === 'Stable') this.observeGeneration(b, e.groupId, false);
         }
