@@ -10,7 +10,9 @@
  * one-partition topic and consuming them in a consumer group (the consume rate is the tool's fetch.nMsg.sec:
  * records over the time after the group join, so a broker's initial rebalance delay does not count). Ratios are
  * Kafka Lite / Kafka: above 1 means Kafka Lite is faster for the rates, slower / larger for startup, RSS and
- * latency. Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so `npm run build` first, as `npm run bench` does).
+ * latency. Also bench/transactions.ts's paired ratio of a transaction of 10 batches against the same batches
+ * idempotent, with the same raw wire client against each broker (kafka_txn_vs_idempotent_ratio: what Apache
+ * Kafka reaches on this machine). Kafka Lite runs as `kafka-lite serve` (dist/cli.js, so `npm run build` first, as `npm run bench` does).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -18,11 +20,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkajsLatency, runProcess } from './processes';
+import { pairedRatio } from './transactions';
 
 const RECORDS = 1_000_000;
 const RECORD_BYTES = 100;
 /** kcat consumes of the produced records per broker; the rate is the median one's. */
 const CONSUMES = 3;
+/** Rounds of bench/transactions.ts's paired transactional vs idempotent produce per broker. */
+const TXN_ROUNDS = 3;
+
+const portOf = (bootstrap: string) => Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1));
 
 interface ReferenceKafka {
   version: string;
@@ -254,6 +261,7 @@ export async function run(): Promise<Record<string, number | string>> {
     const k = await mod.startKafka({ dir: path.join(tmp, 'kafka') });
     const libs = toolsLibs(root, k.version, mod.ensureKafkaJars().libs);
     let kf: Figures;
+    let kt: Awaited<ReturnType<typeof pairedRatio>>;
     try {
       kf = await measure(
         { name: 'Kafka', bootstrap: k.bootstrap, pid: k.pid, startupMs: k.startupMs, stop: () => k.stop() },
@@ -262,13 +270,16 @@ export async function run(): Promise<Record<string, number | string>> {
         tmp,
         libs,
       );
+      kt = await pairedRatio(portOf(k.bootstrap), TXN_ROUNDS);
     } finally {
       await k.stop();
     }
     const lite = await startLite(root, mod, path.join(tmp, 'lite'));
     let lf: Figures;
+    let lt: Awaited<ReturnType<typeof pairedRatio>>;
     try {
       lf = await measure(lite, mod, recordsFile, tmp, libs);
+      lt = await pairedRatio(portOf(lite.bootstrap), TXN_ROUNDS);
     } finally {
       await lite.stop();
     }
@@ -297,7 +308,17 @@ export async function run(): Promise<Record<string, number | string>> {
       ref_lite_perftest_consume_records_per_s: Math.round(lf.perfConsumeRate),
       ref_perftest_produce_ratio: ratio(lf.perfProduceRate, kf.perfProduceRate),
       ref_perftest_consume_ratio: ratio(lf.perfConsumeRate, kf.perfConsumeRate),
+      kafka_txn_vs_idempotent_ratio: Number(kt.ratio.toFixed(3)),
+      lite_serve_txn_vs_idempotent_ratio: Number(lt.ratio.toFixed(3)),
     };
+    const ms = (x: number) => x.toFixed(2);
+    for (const [name, t] of [
+      ['Kafka', kt],
+      ['Kafka Lite', lt],
+    ] as const)
+      console.log(
+        `${name}: transaction of 10 batches vs the same idempotent, median of paired ratios ${t.ratio.toFixed(2)} (p25 ${t.p25.toFixed(2)}, p75 ${t.p75.toFixed(2)}); per transaction AddPartitionsToTxn ${ms(t.perTxnMs.add)} ms, 10 Produce ${ms(t.perTxnMs.produce)} ms, EndTxn ${ms(t.perTxnMs.end)} ms`,
+      );
     console.log(
       `Kafka Lite / Kafka ${k.version}: produce ${figures.ref_produce_ratio}, consume ${figures.ref_consume_ratio}, startup ${figures.ref_startup_ratio}, RSS ${figures.ref_rss_ratio}, latency p99 ${figures.ref_latency_p99_ratio}, perf-test produce ${figures.ref_perftest_produce_ratio}, perf-test consume ${figures.ref_perftest_consume_ratio}`,
     );

@@ -6,6 +6,9 @@
  *   20,000 by id (GET /schemas/ids/{id}); each phase's own rate is reported too (target for get-by-id ≥ 5,000/s).
  * - decode_avro_records_per_s: SchemaDecoder throughput on 100,000 Avro records in Confluent's wire format
  *   (best of 3 runs; the subject lookup every decode does is included).
+ * - browser_avro_page_ms: the record browser's controller opening a page of 100 Avro records in Confluent's wire
+ *   format (read from the log, each value decoded and rendered as JSON, the snapshot built): the median of 30 page
+ *   opens with the decoder warm; browser_avro_page_cold_ms is the first open with a new decoder (schema parsed).
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -13,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as avsc from 'avsc';
 import { Broker } from '../src/broker/broker';
+import { BrowserController } from '../src/extension/panels/browser-controller';
 import { SchemaDecoder } from '../src/schema-registry/decode';
 import { startEmbeddedSchemaRegistry } from '../src/schema-registry-server';
 
@@ -21,6 +25,9 @@ const REGISTERS = 500;
 const LOOKUPS = 5_000;
 const GETS = 20_000;
 const DECODES = 100_000;
+const PAGE = 100;
+const PAGE_OPENS = 30;
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 const schemaFor = (i: number) =>
   JSON.stringify({
@@ -123,6 +130,49 @@ export async function run(): Promise<Record<string, number>> {
     }
     figures.decode_avro_records_per_s = Math.round(DECODES / (best / 1000));
     console.log(`decoder: ${figures.decode_avro_records_per_s} Avro records/s (100,000 records, best of 3)`);
+
+    await broker.createTopic('bench-avro', 1);
+    await broker.produce(
+      'bench-avro',
+      records.slice(0, PAGE).map((value, n) => ({ key: `k${n}`, value })),
+      { partition: 0 },
+    );
+    const decoder = new SchemaDecoder(sr.registry);
+    let rows = 0;
+    const ctl = new BrowserController({
+      getBroker: () => broker,
+      getSchemaDecoder: () => decoder,
+      post: (m) => {
+        if (m.type === 'snapshot') rows = m.state.rows.length;
+      },
+    });
+    const open = async (id: number): Promise<number> => {
+      const t0 = performance.now();
+      await ctl.handle({
+        type: 'open',
+        id,
+        topic: 'bench-avro',
+        partition: 0,
+        seek: { kind: 'beginning' },
+        filter: { text: '', regex: false, field: 'any' },
+        tail: false,
+      });
+      const ms = performance.now() - t0;
+      if (rows !== PAGE) throw new Error(`the page has ${rows} rows, not ${PAGE}`);
+      return ms;
+    };
+    try {
+      figures.browser_avro_page_cold_ms = round2(await open(0));
+      const times: number[] = [];
+      for (let i = 1; i <= PAGE_OPENS; i++) times.push(await open(i));
+      times.sort((a, b) => a - b);
+      figures.browser_avro_page_ms = round2(times[Math.floor(times.length / 2)]);
+    } finally {
+      ctl.dispose();
+    }
+    console.log(
+      `record browser: one page of ${PAGE} Avro records in ${figures.browser_avro_page_ms} ms (median of ${PAGE_OPENS}; first, schema parsed: ${figures.browser_avro_page_cold_ms} ms)`,
+    );
     return figures;
   } finally {
     agent.destroy();

@@ -103,6 +103,17 @@ export interface LogManager {
   // durability
   /** Resolves once everything appended so far is fsynced (acks=all waits on this). */
   flush(): Promise<void>;
+  /**
+   * Resolves once everything appended so far is fsynced by the flush policy's own timer (no flush is started
+   * early): for writes that follow the flush policy but want to know when they are durable (transaction markers).
+   */
+  whenFlushed(): Promise<void>;
+  /**
+   * Awaited before every flush makes appended data durable (null removes it): the transaction coordinator makes
+   * transactions.log durable first, so a transaction's data never reaches the disk through a flush before the
+   * line that added its partition.
+   */
+  setFlushBarrier(barrier: (() => Promise<void>) | null): void;
   /** Run retention (time and size) now; also runs on a timer. */
   enforceRetention(): void;
   /** Compact a compacted topic now (roll, flush, clean); INVALID_CONFIG when its cleanup.policy lacks "compact". */
@@ -248,6 +259,8 @@ export interface ProducerTransactionState {
     producerId: number,
     producerEpoch: number,
     markerOffset: number,
+    /** The marker's timestamp: the producer's last timestamp on the partition (DescribeProducers). */
+    timestamp?: number,
   ): { firstOffset: number | null; lastStableOffset: number };
   /** First offset of the earliest open transaction on the partition; null when none is open. */
   firstUnstableOffset(topic: string, partition: number): number | null;
@@ -275,15 +288,24 @@ export interface TxnMarkerWriter {
   /**
    * Append the marker to each partition as a control batch (isTransactional and isControl set, one control
    * record: version 0, type 0 ABORT / 1 COMMIT, value = version + coordinator epoch, as Kafka writes it) and
-   * resolve once every marker is fsynced. The producer's open transaction on that partition ends: its last
-   * stable offset moves past it, and an ABORT is added to the partition's aborted-transaction index.
-   * Per partition: NONE; UNKNOWN_TOPIC_OR_PARTITION when the topic or partition is gone (nothing left to mark,
-   * the coordinator goes on); KAFKA_STORAGE_ERROR when the write failed (the coordinator retries later).
+   * resolve once every marker is appended (durable when whenDurable() says so; a writer without whenDurable
+   * resolves once they are fsynced). The producer's open transaction on that partition ends: its last stable
+   * offset moves past it, and an ABORT is added to the partition's aborted-transaction index.
+   * Per partition: NONE (with the marker's offset when the writer knows it); UNKNOWN_TOPIC_OR_PARTITION when the
+   * topic or partition is gone (nothing left to mark, the coordinator goes on); KAFKA_STORAGE_ERROR when the
+   * write failed (the coordinator retries later).
    */
   writeTxnMarkers(
     marker: TxnMarker,
     partitions: readonly TopicPartition[],
-  ): Promise<{ topic: string; partition: number; errorCode: number }[]>;
+  ): Promise<{ topic: string; partition: number; errorCode: number; offset?: number }[]>;
+  /** Resolves once every marker appended before the call is fsynced (the partitions' flush). */
+  whenDurable?(): Promise<void>;
+  /**
+   * The partition's log end offset now, undefined when it does not exist: after a restart the coordinator
+   * tells a marker that reached the disk (the end is past its offset) from one that did not.
+   */
+  logEndOffset?(tp: TopicPartition): number | undefined;
 }
 
 /**

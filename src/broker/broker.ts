@@ -241,7 +241,7 @@ export class Broker {
     let transactions: TransactionCoordinator | undefined;
     try {
       const producers = await openProducerStateManager({ dir: metaDir, clock, logs, logger });
-      // The marker writer emits 'txnMarker' once a marker is fsynced (the Broker re-emits it, as every event).
+      // The marker writer emits 'txnMarker' once a marker is appended (the Broker re-emits it, as every event).
       const markers = opts.txnMarkers?.(logs) ?? new LogTxnMarkerWriter({ logs, producers, clock, onEvent });
       try {
         transactions = TransactionCoordinator.open({
@@ -260,6 +260,9 @@ export class Broker {
           onEvent,
         });
         await transactions.recover();
+        // Data of a transaction reaches the disk (a flush) only after the line that added its partition.
+        const coordinator = transactions;
+        logs.setFlushBarrier(() => coordinator.durable());
       } catch (e) {
         await transactions?.close().catch(() => undefined);
         await producers.close().catch(() => undefined);
@@ -914,13 +917,13 @@ export class Broker {
     producerId: number,
     producerEpoch: number,
     partitions: readonly TopicPartition[],
-  ): { topic: string; partition: number; errorCode: number }[] {
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     return this.transactions.addPartitions(transactionalId, producerId, producerEpoch, partitions);
   }
 
   /** AddOffsetsToTxn; see TransactionCoordinator.addOffsets. */
-  addOffsetsToTxn(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): void {
-    this.transactions.addOffsets(transactionalId, producerId, producerEpoch, groupId);
+  addOffsetsToTxn(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<void> {
+    return this.transactions.addOffsets(transactionalId, producerId, producerEpoch, groupId);
   }
 
   /** EndTxn; see TransactionCoordinator.endTxn. */

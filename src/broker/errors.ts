@@ -62,6 +62,7 @@ export enum ErrorCode {
   UNKNOWN_TOPIC_ID = 100,
   INCONSISTENT_TOPIC_ID = 103,
   TRANSACTIONAL_ID_NOT_FOUND = 105,
+  INVALID_REGULAR_EXPRESSION = 128,
 }
 
 /** One record of a produced record set that made the engine refuse the whole set (Produce v8+ RecordErrors). */

@@ -265,6 +265,8 @@ export interface ProducerPartitionState {
   batches: { firstSequence: number; lastSequence: number; firstOffset: number; lastOffset: number }[];
   /** First offset of the producer's open transaction on the partition (absent when none is open; DescribeProducers). */
   currentTxnStartOffset?: number;
+  /** Max timestamp of the producer's last batch or marker on the partition; -1 when not known. */
+  lastTimestamp: number;
 }
 
 /** What one pass of the log cleaner did to one partition (src/broker/storage/cleaner.ts). */

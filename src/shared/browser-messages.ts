@@ -21,6 +21,14 @@ export type Seek =
 
 export type FilterField = 'any' | 'key' | 'value' | 'header';
 
+/**
+ * How the browser reads transactional data, as a consumer's isolation.level: read_uncommitted shows everything
+ * (markers as rows, aborted records greyed); read_committed stops at each partition's last stable offset and hides
+ * aborted records and markers, as a read_committed consumer sees the log.
+ */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+export const ISOLATION_LEVELS: readonly IsolationLevel[] = ['read_uncommitted', 'read_committed'];
+
 /** File formats of an export: JSON Lines, one JSON array, CSV. */
 export type ExportFormatId = 'jsonl' | 'json' | 'csv';
 /**
@@ -60,6 +68,8 @@ export type BrowserProtocol = {
     exportRecords: Req<{ format: ExportFormatId; scope: ExportScope; selection: RecordRef[] }>;
     /** Copy the kcat command that prints this record of the open topic. */
     copyKcat: Req<{ partition: number; offset: number }>;
+    /** Read as a read_committed or read_uncommitted consumer would; the page is read again from its start. */
+    setIsolation: Req<{ isolation: IsolationLevel }>;
   };
   pushes: {
     /** The whole visible page. */
@@ -84,6 +94,13 @@ export interface RecordRow {
   valueSchema?: string;
   headers: { key: string; value: string | null }[];
   compression: number;
+  /** A transaction marker (a control batch) instead of data: its key and value are the marker's own bytes. */
+  marker?: { type: 'COMMIT' | 'ABORT' | 'UNKNOWN'; producerId: number; producerEpoch: number };
+  /**
+   * Data of a transaction that did not commit: 'aborted' ("aborted by producer 7, epoch 0", shown greyed) or
+   * 'open' (its transaction has not ended yet: "in an open transaction of producer 7, epoch 0").
+   */
+  txn?: { state: 'aborted' | 'open'; caption: string };
 }
 
 export interface BrowserSnapshot {
@@ -106,6 +123,12 @@ export interface BrowserSnapshot {
   note: string | null;
   /** An invalid regex, an unknown topic, ... */
   error: string | null;
+  isolation: IsolationLevel;
+  /**
+   * Where open transactions hold records back, per partition shown: in read_committed "showing up to the last
+   * stable offset 12; 3 records of an open transaction are after it". Null when no partition has one.
+   */
+  stableNote: string | null;
 }
 
 export type BrowserHostMessage = HostMessage<BrowserProtocol>;
@@ -174,6 +197,7 @@ export const validateBrowserRequest = requestValidator<BrowserProtocol>({
     partition: int(o, 'partition', 0, 1_000_000),
     offset: int(o, 'offset', 0, Number.MAX_SAFE_INTEGER),
   }),
+  setIsolation: (o) => ({ isolation: oneOf(o, 'isolation', ISOLATION_LEVELS) }),
 });
 
 export interface BrowserSavedState {
@@ -184,6 +208,8 @@ export interface BrowserSavedState {
   tail: boolean;
   /** One line per record (the webview's own choice; the host does not read it). */
   compact?: boolean;
+  /** The isolation chosen (absent = read_uncommitted); the webview sends it again after a reload. */
+  isolation?: IsolationLevel;
 }
 
 export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {

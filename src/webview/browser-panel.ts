@@ -6,12 +6,16 @@
  * Export: the ticked rows, the page or every match of the filter to JSON Lines, JSON or CSV (the host asks where);
  * "Copy as kcat command" per record. A large key or value (many lines or characters) shows as a one-line preview
  * that opens on click. Times are local with their UTC offset; the time seek box takes local time too.
+ * Transactions: a read_uncommitted / read_committed switch; COMMIT / ABORT markers as rows of their own, records of
+ * an aborted transaction greyed with a caption, and a line saying where read_committed stopped (the host's
+ * stableNote).
  */
 import type {
   BrowserProtocol,
   BrowserSavedState,
   BrowserSnapshot,
   ExportFormatId,
+  IsolationLevel,
   ExportScope,
   RecordFilter,
   RecordRef,
@@ -104,6 +108,16 @@ app.append(
     h('vscode-checkbox', { id: 'filter-regex', label: 'regex' }),
     button('Apply', () => void open(state.seek), { id: 'apply-filter', icon: 'search' }),
     h('vscode-checkbox', { id: 'tail', label: 'Live tail' }),
+    h(
+      'vscode-single-select',
+      {
+        id: 'isolation',
+        title:
+          'read_uncommitted: every record, with transaction markers and aborted records shown. read_committed: what a read_committed consumer sees (up to the last stable offset, no aborted records)',
+      },
+      h('vscode-option', { value: 'read_uncommitted' }, 'read_uncommitted'),
+      h('vscode-option', { value: 'read_committed' }, 'read_committed'),
+    ),
     h('vscode-checkbox', {
       id: 'compact-rows',
       label: 'One line per record',
@@ -158,6 +172,7 @@ app.append(
   ),
   h('div', { id: 'status', class: 'status', role: 'status' }),
   h('div', { id: 'note', class: 'hint' }),
+  h('div', { id: 'stable-note', class: 'hint' }),
   h('table', { id: 'records', class: 'data records' }),
 );
 
@@ -167,6 +182,7 @@ const filterEl = byId('filter', 'vscode-textfield');
 const fieldSel = byId('filter-field', 'vscode-single-select');
 const regexEl = byId('filter-regex', 'vscode-checkbox');
 const tailEl = byId('tail', 'vscode-checkbox');
+const isolationSel = byId('isolation', 'vscode-single-select');
 
 function save(): void {
   vscode.setState(state);
@@ -316,7 +332,44 @@ function cell(text: string | null, kind: string, cls: string, schema?: string): 
   );
 }
 
+/** A transaction marker (control batch): COMMIT or ABORT, its producer id and epoch, at its offset. */
+function markerRow(r: RecordRow): HTMLElement {
+  const m = r.marker!;
+  const ts = h('td', { class: 'time', title: `${r.timestamp} ms since 1970` }, formatZonedTime(r.timestamp));
+  return h(
+    'tr',
+    {
+      class: `marker ${m.type.toLowerCase()}`,
+      'data-partition': r.partition,
+      'data-offset': r.offset,
+      'data-marker': m.type,
+    },
+    h('td', {}, ''),
+    h('td', { class: 'num partition' }, String(r.partition)),
+    h('td', { class: 'num offset' }, String(r.offset)),
+    ts,
+    h(
+      'td',
+      { colspan: 4, class: 'marker-text' },
+      icon(m.type === 'COMMIT' ? 'pass' : m.type === 'ABORT' ? 'circle-slash' : 'question'),
+      ' ',
+      h('b', {}, m.type),
+      ` marker · producer ${m.producerId} · epoch ${m.producerEpoch}`,
+      h(
+        'span',
+        { class: 'hint' },
+        m.type === 'COMMIT'
+          ? ' — the transaction’s records before it are committed'
+          : m.type === 'ABORT'
+            ? ' — the transaction’s records before it are aborted (read_committed consumers skip them)'
+            : ' — a control record of an unknown type',
+      ),
+    ),
+  );
+}
+
 function row(r: RecordRow): HTMLElement {
+  if (r.marker) return markerRow(r);
   const copy = button(
     '',
     () =>
@@ -357,9 +410,15 @@ function row(r: RecordRow): HTMLElement {
     else ticked.delete(refKey(r));
     renderTicked();
   });
+  if (r.txn) ts.append(h('div', { class: `txn-caption ${r.txn.state}` }, r.txn.caption));
   return h(
     'tr',
-    { class: 'record', 'data-partition': r.partition, 'data-offset': r.offset },
+    {
+      class: r.txn ? `record txn-${r.txn.state}` : 'record',
+      'data-partition': r.partition,
+      'data-offset': r.offset,
+      ...(r.txn ? { 'data-txn': r.txn.state } : {}),
+    },
     h('td', { class: 'pick' }, pick),
     h('td', { class: 'num partition' }, String(r.partition)),
     h('td', { class: 'num offset' }, String(r.offset)),
@@ -390,7 +449,8 @@ function gapRow(partition: number, from: number, to: number): HTMLElement {
 
 /** The rows, with a gap row wherever a partition's offsets skip (only meaningful unfiltered, on a compacted topic). */
 function rowsWithGaps(s: BrowserSnapshot): HTMLElement[] {
-  if (!s.compacted || s.filter.text !== '') return s.rows.map(row);
+  // read_committed skips aborted records and markers: those offsets are not gaps of compaction
+  if (!s.compacted || s.filter.text !== '' || s.isolation === 'read_committed') return s.rows.map(row);
   const last = new Map<number, number>();
   // On the first page, a gap may also open the log: count from each partition's log start.
   if (!s.hasPrev && !s.tail) for (const r of s.ranges) last.set(r.partition, r.logStartOffset - 1);
@@ -423,6 +483,12 @@ function render(s: BrowserSnapshot): void {
     regexEl.checked = state.filter.regex;
   }
   tailEl.checked = s.tail;
+  setValue(isolationSel, s.isolation);
+  if (state.isolation !== s.isolation) {
+    state = { ...state, isolation: s.isolation };
+    save();
+  }
+  byId('stable-note').textContent = s.stableNote ?? '';
   byId('prev', 'vscode-button').disabled = !s.hasPrev || s.tail;
   byId('next', 'vscode-button').disabled = !s.hasNext || s.tail;
   byId('range').textContent = s.ranges.map((r) => `p${r.partition}: ${r.logStartOffset}…${r.logEndOffset}`).join('   ');
@@ -479,6 +545,14 @@ topicSel.addEventListener('change', () => {
 });
 partSel.addEventListener('change', () => void open({ kind: 'beginning' }));
 tailEl.addEventListener('change', () => void request('setTail', { tail: checked(tailEl) }));
+isolationSel.addEventListener('change', () => {
+  const v = valueOf(isolationSel);
+  const isolation: IsolationLevel = v === 'read_committed' ? 'read_committed' : 'read_uncommitted';
+  state = { ...state, isolation };
+  save();
+  showStatus('Reading…');
+  void request('setIsolation', { isolation }).then((r) => r.ok && showStatus(''));
+});
 const compactEl = byId('compact-rows', 'vscode-checkbox');
 const applyCompact = () => byId('records').classList.toggle('compact', state.compact === true);
 compactEl.checked = state.compact === true;
@@ -494,4 +568,9 @@ filterEl.addEventListener('keydown', (e) => {
 
 listen({ snapshot: (m) => render(m.state) });
 renderSelects();
-void request('ready');
+// the host starts in read_uncommitted: a panel restored in read_committed asks for it again (before its first render)
+const restoredIsolation = state.isolation;
+if (restoredIsolation === 'read_committed') state = { ...state, isolation: undefined };
+void request('ready').then(() => {
+  if (restoredIsolation === 'read_committed') void request('setIsolation', { isolation: 'read_committed' });
+});

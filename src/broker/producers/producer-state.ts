@@ -66,6 +66,11 @@ interface ProducerEntry {
   batches: CachedBatch[];
   /** First offset of the producer's open transaction on this partition (absent: none is open). */
   txnFirstOffset?: number;
+  /**
+   * The max timestamp of the producer's last batch or marker on this partition (Kafka's lastTimestamp, shown by
+   * DescribeProducers); absent in snapshots written before it was kept.
+   */
+  lastTimestamp?: number;
 }
 
 interface SnapshotFile {
@@ -167,6 +172,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
               producerEpoch: e.producerEpoch,
               batches,
               ...(txnFirstOffset !== undefined ? { txnFirstOffset } : {}),
+              ...(Number.isSafeInteger(e.lastTimestamp) ? { lastTimestamp: e.lastTimestamp } : {}),
             });
         }
         if (window.size > 0) this.partitions.set(p.topic, p.partition, window);
@@ -331,7 +337,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
 
   private apply(topic: string, partition: number, h: BatchHeader, baseOffset: number): void {
     if (isControlBatch(h.attributes)) {
-      this.applyMarker(topic, partition, h.producerId, h.producerEpoch);
+      this.applyMarker(topic, partition, h.producerId, h.producerEpoch, h.maxTimestamp);
       return;
     }
     let window = this.partitions.get(topic, partition);
@@ -355,6 +361,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
       lastOffset: baseOffset + h.lastOffsetDelta,
     });
     if (entry.batches.length > WINDOW_SIZE) entry.batches.splice(0, entry.batches.length - WINDOW_SIZE);
+    entry.lastTimestamp = h.maxTimestamp;
     if (isTransactionalBatch(h.attributes) && entry.txnFirstOffset === undefined) entry.txnFirstOffset = baseOffset;
   }
 
@@ -386,8 +393,9 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
     producerId: number,
     producerEpoch: number,
     markerOffset: number,
+    timestamp = -1,
   ): { firstOffset: number | null; lastStableOffset: number } {
-    const firstOffset = this.applyMarker(topic, partition, producerId, producerEpoch);
+    const firstOffset = this.applyMarker(topic, partition, producerId, producerEpoch, timestamp);
     const open = this.firstUnstableOffset(topic, partition);
     return { firstOffset, lastStableOffset: open ?? markerOffset + 1 };
   }
@@ -416,7 +424,13 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
   }
 
   /** A control batch closes the producer's open transaction (returns its first offset, null if none was open). */
-  private applyMarker(topic: string, partition: number, producerId: number, producerEpoch: number): number | null {
+  private applyMarker(
+    topic: string,
+    partition: number,
+    producerId: number,
+    producerEpoch: number,
+    timestamp: number,
+  ): number | null {
     let window = this.partitions.get(topic, partition);
     if (!window) this.partitions.set(topic, partition, (window = new Map()));
     let entry = window.get(producerId);
@@ -427,6 +441,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
     }
     const first = entry.txnFirstOffset ?? null;
     delete entry.txnFirstOffset;
+    if (timestamp >= 0) entry.lastTimestamp = timestamp;
     return first;
   }
 
@@ -439,6 +454,7 @@ class Manager implements ProducerStateManager, ProducerTransactionState {
         producerEpoch: e.producerEpoch,
         nextSequence: e.batches.length ? incrementSequence(e.batches[e.batches.length - 1].lastSequence, 1) : 0,
         batches: e.batches.map((b) => ({ ...b })),
+        lastTimestamp: e.lastTimestamp ?? -1,
         ...(e.txnFirstOffset !== undefined ? { currentTxnStartOffset: e.txnFirstOffset } : {}),
       }))
       .sort((a, b) => a.producerId - b.producerId);

@@ -4,7 +4,7 @@
  * advance and the recovery checkpoint is queued. flush() resolves once everything appended before the call is
  * fsynced (acks=all waits on it).
  *
- * Guarantees: group commit (callers arriving while a flush runs share the next one, which starts when it ends);
+ * Guarantees: a barrier (setBarrier) is awaited before every flush's fsyncs; group commit (callers arriving while a flush runs share the next one, which starts when it ends);
  * at most FSYNC_CONCURRENCY fsyncs in flight (fewer with a small open-file bound: each holds its log file open and
  * opens its index files); a recovery point moves only after every segment before it is fsynced; a failed fsync
  * is a KafkaError KAFKA_STORAGE_ERROR naming the cause, and the segment stays marked unsynced for the next flush.
@@ -36,6 +36,10 @@ export class FlushScheduler {
   private timer: TimerHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private pending: Promise<void> | null = null;
+  /** Awaited before each flush's fsyncs (setBarrier). */
+  private barrier: (() => Promise<void>) | null = null;
+  /** Waiting for the next flush to start and end (whenFlushed). */
+  private nextWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(private readonly opts: FlushSchedulerOptions) {}
 
@@ -50,6 +54,30 @@ export class FlushScheduler {
 
   cancel(): void {
     this.opts.clock.clearTimeout(this.timer);
+    // Closing: the last flush covered what was appended, or the instance is being dropped.
+    const waiters = this.nextWaiters;
+    this.nextWaiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  /**
+   * Something that must be durable before any appended data is (the transaction log: the line that added a
+   * partition to a transaction comes before that transaction's data on disk). Awaited at the start of every
+   * flush; its failure does not fail the flush (it is reported where it happens).
+   */
+  setBarrier(barrier: (() => Promise<void>) | null): void {
+    this.barrier = barrier;
+  }
+
+  /**
+   * Resolves once a flush that starts after this call has ended (the timer's: this starts none early, it only
+   * makes sure the timer runs). Rejects with that flush's error.
+   */
+  whenFlushed(): Promise<void> {
+    if (this.opts.isClosed()) return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.nextWaiters.push({ resolve, reject }));
+    this.schedule();
+    return p;
   }
 
   /** Group commit: callers arriving while a flush runs share the next one, which starts when it ends. */
@@ -66,7 +94,20 @@ export class FlushScheduler {
   }
 
   private async flushNow(): Promise<void> {
+    const waiters = this.nextWaiters;
+    this.nextWaiters = [];
+    try {
+      await this.flushWork();
+    } catch (e) {
+      for (const w of waiters) w.reject(e as Error);
+      throw e;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  private async flushWork(): Promise<void> {
     if (this.opts.isClosed()) return;
+    if (this.barrier) await this.barrier().catch(() => undefined);
     const work: {
       log: PartitionLog;
       point: RecoveryPoint;

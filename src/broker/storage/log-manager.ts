@@ -403,4 +403,14 @@ class DiskLogManager implements LogManager, StorageInternals {
   flush(): Promise<void> {
     return this.flusher.flush();
   }
+
+  /** Awaited before every flush's fsyncs (see FlushScheduler.setBarrier); null removes it. */
+  setFlushBarrier(barrier: (() => Promise<void>) | null): void {
+    this.flusher.setBarrier(barrier);
+  }
+
+  /** Resolves after the next flush (the timer's, or an earlier caller's); starts none early. */
+  whenFlushed(): Promise<void> {
+    return this.flusher.whenFlushed();
+  }
 }

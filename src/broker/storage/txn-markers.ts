@@ -2,8 +2,11 @@
  * The TxnMarkerWriter (src/broker/api.ts) of the partition logs: ends a producer's transaction on each of its
  * partitions by appending a COMMIT or ABORT control batch (control-batch.ts), closing the producer's open
  * transaction in the producer state (the partition's last stable offset moves past it), and, for an ABORT, adding
- * the transaction to the aborted-transaction index of the segment holding the marker (txn-index.ts). Resolves once
- * every marker written is fsynced.
+ * the transaction to the aborted-transaction index of the segment holding the marker (txn-index.ts). Resolves
+ * once every marker is appended, with its offset: markers follow the partitions' flush policy like any append
+ * (no fsync of their own; whenDurable() resolves once the flush made them durable). The coordinator keeps the
+ * markers' offsets in its state until then and, after a restart, writes again those a partition lost
+ * (logEndOffset), so a marker never needs its own fsync to be correct.
  *
  * Per partition: NONE; UNKNOWN_TOPIC_OR_PARTITION when the topic or partition is gone; INVALID_PRODUCER_EPOCH when
  * the producer's epoch on the partition is newer than the marker's (nothing written); KAFKA_STORAGE_ERROR when the
@@ -20,25 +23,36 @@ import type { TopicPartition } from '../../shared/topic-partition';
 import { controlBatchHeader, encodeControlBatch } from './control-batch';
 
 export interface LogTxnMarkerWriterDeps {
-  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'flush' | 'partitionInfo'>;
+  logs: Pick<LogManager, 'getTopic' | 'appendValidated' | 'appendAbortedTransaction' | 'whenFlushed' | 'partitionInfo'>;
   producers: Pick<ProducerTransactionState, 'checkTxnMarker' | 'completeTxn' | 'firstUnstableOffset'>;
   clock: Clock;
-  /** Receives a 'txnMarker' event for each marker once it is fsynced (the Broker's onEvent). */
+  /** Receives a 'txnMarker' event for each marker once it is appended (the Broker's onEvent). */
   onEvent?: (event: 'txnMarker', payload: BrokerEvents['txnMarker']) => void;
 }
 
 export class LogTxnMarkerWriter implements TxnMarkerWriter {
   constructor(private readonly deps: LogTxnMarkerWriterDeps) {}
 
+  /** The markers follow the flush policy: this waits for its next timer flush and starts none. */
+  whenDurable(): Promise<void> {
+    return this.deps.logs.whenFlushed();
+  }
+
+  logEndOffset(tp: TopicPartition): number | undefined {
+    const t = this.deps.logs.getTopic(tp.topic);
+    if (!t || !Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= t.partitions) return undefined;
+    return this.deps.logs.partitionInfo(tp.topic, tp.partition).logEndOffset;
+  }
+
   async writeTxnMarkers(
     marker: TxnMarker,
     partitions: readonly TopicPartition[],
-  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  ): Promise<{ topic: string; partition: number; errorCode: number; offset?: number }[]> {
     const { logs, producers, clock } = this.deps;
-    const results: { topic: string; partition: number; errorCode: number }[] = [];
+    const results: { topic: string; partition: number; errorCode: number; offset?: number }[] = [];
     const written: { index: number; topic: string; partition: number; offset: number }[] = [];
     for (const { topic, partition } of partitions) {
-      const result = { topic, partition, errorCode: ErrorCode.NONE as number };
+      const result: (typeof results)[number] = { topic, partition, errorCode: ErrorCode.NONE };
       results.push(result);
       const t = logs.getTopic(topic);
       if (!t || !Number.isInteger(partition) || partition < 0 || partition >= t.partitions) {
@@ -47,9 +61,17 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
       }
       try {
         producers.checkTxnMarker(topic, partition, marker.producerId, marker.producerEpoch);
-        const batch = encodeControlBatch({ ...marker, timestamp: clock.now() });
+        const timestamp = clock.now();
+        const batch = encodeControlBatch({ ...marker, timestamp });
         const { baseOffset } = logs.appendValidated(topic, partition, batch, [controlBatchHeader(batch)]);
-        const done = producers.completeTxn(topic, partition, marker.producerId, marker.producerEpoch, baseOffset);
+        const done = producers.completeTxn(
+          topic,
+          partition,
+          marker.producerId,
+          marker.producerEpoch,
+          baseOffset,
+          timestamp,
+        );
         if (!marker.commit) {
           logs.appendAbortedTransaction(topic, partition, {
             producerId: marker.producerId,
@@ -58,18 +80,13 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
             lastStableOffset: done.lastStableOffset,
           });
         }
+        result.offset = baseOffset;
         written.push({ index: results.length - 1, topic, partition, offset: baseOffset });
       } catch (e) {
         result.errorCode = e instanceof KafkaError ? e.code : ErrorCode.KAFKA_STORAGE_ERROR;
       }
     }
     if (written.length > 0) {
-      try {
-        await logs.flush();
-      } catch {
-        for (const w of written) results[w.index].errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
-        return results;
-      }
       for (const w of written) {
         const info = logs.partitionInfo(w.topic, w.partition);
         const first = producers.firstUnstableOffset(w.topic, w.partition);

@@ -16,15 +16,32 @@
  * PrepareEpochFence is not a state of its own here: fencing an open transaction bumps the epoch and writes its
  * PrepareAbort in one step (one log line), which is what Kafka's PrepareEpochFence leads to.
  *
- * Every move is written to `<dataDir>/meta/transactions.log` (transaction-log.ts, fsynced) before it is acted on
- * or answered. After a crash: Ongoing stays Ongoing (its timeout aborts it), PrepareCommit / PrepareAbort are
- * completed by (re)writing every marker (recover()), Complete* and Empty stay; pending transactional offsets the
- * offset store holds for a producer with no open transaction are dropped.
+ * Durability (Kafka answers after a replicated append to __transaction_state; here transactions.log is one file
+ * with group-committed fdatasync, transaction-log.ts). Every move is written to the file before it is acted on
+ * or answered, so a killed process keeps it; what waits for the fdatasync:
+ *  - InitProducerId and EndTxn are answered once their line is durable (an epoch a crash could hand out again;
+ *    the commit/abort decision). The markers of an EndTxn are written only after its Prepare* line is durable.
+ *  - AddPartitionsToTxn / AddOffsetsToTxn are answered once written; their line becomes durable with the next
+ *    round (the EndTxn's, or at the latest 50 ms later), and before any data of the transaction: the partitions'
+ *    flush awaits durable() first (the flush barrier, broker.ts). A machine stop therefore loses such a line only
+ *    together with the data it covers, which acks=1 data may be anyway.
+ *  - Complete* lines and tombstones are lazy (durable with the next round): a restart that finds Prepare* again
+ *    writes the markers again (harmless: a marker closes nothing where the transaction has ended).
+ * Markers follow the partitions' flush policy (no fsync of their own): the id's lines list the markers not yet
+ * known durable with their offsets (TxnLogEntry.markers) until the flush made them so (TxnMarkerWriter
+ * whenDurable), and a restart writes again each one whose partition ends at or before its offset (the machine
+ * stopped before the flush; the log keeps a prefix, so nothing after it survived either).
+ *
+ * After a crash: lost markers are rewritten (above), Ongoing stays Ongoing (its timeout aborts it),
+ * PrepareCommit / PrepareAbort are completed by (re)writing every marker (recover()), Complete* and Empty stay;
+ * pending transactional offsets the offset store holds for a producer with no open transaction are dropped.
  *
  * Markers go through the TxnMarkerWriter (the partition logs). A partition answered NONE or
  * UNKNOWN_TOPIC_OR_PARTITION (nothing left to mark) is done; any other answer (KAFKA_STORAGE_ERROR) is retried
  * after markerRetryMs, and until every marker is written the transaction stays in Prepare* and requests for the
- * id are answered CONCURRENT_TRANSACTIONS (EndTxn itself is answered once the decision is durable, as in Kafka).
+ * id are answered CONCURRENT_TRANSACTIONS, as Kafka answers (EndTxn itself is answered once the decision is
+ * durable; the markers are appended right after, in the same turn of the event loop, so a client's next request
+ * normally finds the transaction complete).
  *
  * Timeouts: an Ongoing transaction older than its transaction.timeout.ms is aborted by the coordinator with the
  * epoch bumped, so the producer that opened it is fenced (PRODUCER_FENCED on its next request). The check runs
@@ -47,6 +64,14 @@
  * allow (EndTxn on Empty, commit after abort) -> INVALID_TXN_STATE. Every KafkaError's message names the id, the
  * state and what was expected.
  *
+ * Coordinator epoch: Kafka bumps it when __transaction_state's partition moves to another broker, and a
+ * partition answers TRANSACTION_COORDINATOR_FENCED to a marker whose coordinator epoch is older than the last
+ * one it saw for that producer (an old coordinator that did not notice it lost the partition). Here that never
+ * applies: there is one coordinator, on the same node as every partition, and its epoch is 0 for ever
+ * (COORDINATOR_EPOCH); every marker it writes carries 0, and DescribeProducers reports 0, which is what
+ * kafka-transactions.sh abort sends back. So no marker can be older than another, and the partitions do not
+ * keep or compare coordinator epochs.
+ *
  * Callers: Broker (broker.ts) only. Never imports vscode or net.
  */
 import type { Logger, OffsetStore, TxnMarker, TxnMarkerWriter, TxnPartitionVerifier } from '../api';
@@ -56,7 +81,7 @@ import type { StorageIo } from '../storage/segment';
 import type { ProducerIdAndEpoch } from '../types';
 import type { TopicPartition } from '../../shared/topic-partition';
 import { compareTopicPartitions, formatTopicPartition, TopicPartitionMap } from '../../shared/topic-partition';
-import type { TxnLogEntry, TxnState } from './transaction-log';
+import type { TxnLogEntry, TxnState, UnsyncedMarkers } from './transaction-log';
 import { TransactionLog, TXN_STATES } from './transaction-log';
 
 export type { TxnState } from './transaction-log';
@@ -93,6 +118,8 @@ export interface TransactionCoordinatorOptions {
   io?: StorageIo;
   /** transactions.log is compacted when it outgrows max(this, 4 x its compacted size); default 1 MiB. */
   logCompactMinBytes?: number;
+  /** What makes transactions.log durable (default fs.fdatasync on the threadpool; tests hold it). */
+  logSync?: (fd: number) => Promise<void>;
   onEvent?: (event: string, payload: unknown) => void;
 }
 
@@ -124,6 +151,8 @@ export interface TransactionFilter {
   producerIds?: readonly number[];
   /** Only transactions running at least this long (ms); -1/absent = no filter. */
   minDurationMs?: number;
+  /** Only ids the whole of which this pattern matches (ListTransactions v2); absent = no filter. */
+  idPattern?: RegExp;
 }
 
 /** The payload of the Broker's `transactionChanged` event. */
@@ -153,6 +182,10 @@ interface Txn {
   /** After a failed marker round: what is still to do. */
   left?: { partitions: TopicPartition[]; groups: string[] };
   retry?: TimerHandle;
+  /** Markers appended to their partitions, not known fsynced yet: every line of the id carries them. */
+  unsynced: UnsyncedMarkers[];
+  /** The durability of the id's Prepare* line failed: make the file durable again before any marker. */
+  resync?: boolean;
 }
 
 type Changes = Partial<Omit<TxnLogEntry, 'id' | 'partitions' | 'groups'>> & {
@@ -196,6 +229,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       logger: opts.logger,
       io: opts.io,
       compactMinBytes: opts.logCompactMinBytes,
+      sync: opts.logSync,
     });
     for (const e of this.log.recovered.values()) {
       this.txns.set(e.id, {
@@ -212,6 +246,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         groups: new Set(e.groups),
         busy: false,
         written: true,
+        unsynced: e.markers ?? [],
       });
     }
   }
@@ -241,6 +276,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         'info',
         `transactions: ${ongoing.length} transaction(s) were open when the broker stopped (${ongoing.join(', ')}); they go on, and are aborted when they time out`,
       );
+    for (const t of this.txns.values()) if (t.unsynced.length > 0) await this.track(this.rewriteLostMarkers(t));
     for (const t of prepared) {
       this.logger(
         'info',
@@ -250,6 +286,84 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     }
     await this.dropOrphanOffsets();
     this.schedule();
+  }
+
+  /**
+   * After a restart: the id's line lists markers that were appended but not known fsynced. A partition whose log
+   * end offset is not past such a marker lost it (the machine stopped before the flush; the log keeps a prefix of
+   * what was written, so whatever followed the marker is gone too): write it again, with the same producer id,
+   * epoch and decision. Without logEndOffset (a writer that cannot tell) every one is written again.
+   */
+  private async rewriteLostMarkers(t: Txn): Promise<void> {
+    const w = this.opts.markers;
+    /** Records whose partitions could not be written again: kept until a later start manages. */
+    const keep: UnsyncedMarkers[] = [];
+    /** Records to forget once the partitions' flush has made them durable. */
+    const clear: UnsyncedMarkers[] = [];
+    for (const m of t.unsynced) {
+      const lost = m.partitions.filter(([topic, partition, offset]) => {
+        if (!w.logEndOffset) return true;
+        const end = w.logEndOffset({ topic, partition });
+        return end !== undefined && end <= offset;
+      });
+      clear.push(m);
+      if (lost.length === 0) continue;
+      this.logger(
+        'info',
+        `transactions: ${lost.length} ${m.commit ? 'COMMIT' : 'ABORT'} marker(s) of "${t.id}" (producer ${m.producerId} epoch ${m.producerEpoch}) were not on disk when the broker stopped (${lost.map(([topic, partition]) => `${topic}-${partition}`).join(', ')}): writing them again`,
+      );
+      const marker: TxnMarker = {
+        producerId: m.producerId,
+        producerEpoch: m.producerEpoch,
+        commit: m.commit,
+        coordinatorEpoch: COORDINATOR_EPOCH,
+      };
+      let results: Awaited<ReturnType<TxnMarkerWriter['writeTxnMarkers']>> = [];
+      try {
+        results = await w.writeTxnMarkers(
+          marker,
+          lost.map(([topic, partition]) => ({ topic, partition })),
+        );
+      } catch (e) {
+        this.logger('warn', `transactions: could not write the lost markers of "${t.id}": ${(e as Error).message}`);
+      }
+      const codes = new TopicPartitionMap<{ errorCode: number; offset?: number }>();
+      for (const r of results) codes.set(r.topic, r.partition, r);
+      const again: [string, number, number][] = [];
+      const failed: [string, number, number][] = [];
+      for (const p of lost) {
+        const r = codes.get(p[0], p[1]);
+        if (r?.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
+        if (r?.errorCode === ErrorCode.NONE) again.push([p[0], p[1], r.offset ?? p[2]]);
+        else failed.push(p);
+      }
+      if (again.length > 0) clear.push({ ...m, partitions: again });
+      if (failed.length > 0) {
+        keep.push({ ...m, partitions: failed });
+        this.logger(
+          'warn',
+          `transactions: ${failed.length} lost marker(s) of "${t.id}" could not be written again; the next start tries again`,
+        );
+      }
+    }
+    t.unsynced = [...keep, ...clear];
+    this.afterMarkersDurable(t, clear);
+  }
+
+  /** Once the partitions' flush has made them durable, the id's next line no longer lists these markers. */
+  private afterMarkersDurable(t: Txn, records: UnsyncedMarkers[]): void {
+    if (records.length === 0) return;
+    const durable = this.opts.markers.whenDurable?.() ?? Promise.resolve();
+    durable.then(
+      () => {
+        t.unsynced = t.unsynced.filter((m) => !records.includes(m));
+      },
+      (e: Error) =>
+        this.logger(
+          'warn',
+          `transactions: the markers of "${t.id}" are not known durable (${e.message}); its state keeps them so a restart can write them again`,
+        ),
+    );
   }
 
   private async dropOrphanOffsets(): Promise<void> {
@@ -318,6 +432,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
           groups: new Set(),
           busy: false,
           written: false,
+          unsynced: [],
         };
         this.txns.set(transactionalId, t);
       }
@@ -363,8 +478,9 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       producerEpoch = 0;
     }
     const previous = { producerId: t.producerId, producerEpoch: t.producerEpoch };
+    let durable: Promise<void>;
     try {
-      this.write(t, {
+      durable = this.write(t, {
         producerId,
         producerEpoch,
         lastProducerId: previous.producerId,
@@ -379,6 +495,8 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       if (!t.written) this.txns.delete(t.id);
       throw e;
     }
+    // Answered once durable: a producer must not write with an epoch a crash could hand out again.
+    await this.whileBusy(t, durable);
     if (previous.producerEpoch >= 0)
       this.logger(
         'info',
@@ -399,12 +517,12 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
    * NONE; UNKNOWN_TOPIC_OR_PARTITION for one that does not exist, and then OPERATION_NOT_ATTEMPTED for the rest
    * (nothing is added). Throws KafkaError for the transaction-level errors (same code for every partition).
    */
-  addPartitions(
+  async addPartitions(
     transactionalId: string,
     producerId: number,
     producerEpoch: number,
     partitions: readonly TopicPartition[],
-  ): { topic: string; partition: number; errorCode: number }[] {
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const t = this.producerTxn(transactionalId, producerId, producerEpoch, 'AddPartitionsToTxn');
     this.assertCanAdd(t, 'AddPartitionsToTxn');
     const unknown = partitions.filter((p) => !this.opts.partitionExists(p.topic, p.partition));
@@ -421,32 +539,52 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     }
     const added = partitions.filter((p) => !t.partitions.has(p.topic, p.partition));
     if (t.state !== 'Ongoing' || added.length > 0) {
-      this.write(t, {
-        state: 'Ongoing',
-        startTimestamp: t.state === 'Ongoing' ? t.startTimestamp : this.clock.now(),
-        partitions: [...t.partitions.values(), ...added],
-      });
+      // Answered once written, not once durable, and lazily synced (with the next round: the EndTxn's, the flush
+      // barrier's, at the latest 50 ms later): a killed process keeps the line, and the partitions' flush makes
+      // it durable before any data of the transaction (durable(), the flush barrier), so a machine stop loses the
+      // line only together with the data it covers (as acks=1 data may be lost).
+      this.background(
+        this.write(
+          t,
+          {
+            state: 'Ongoing',
+            startTimestamp: t.state === 'Ongoing' ? t.startTimestamp : this.clock.now(),
+            partitions: [...t.partitions.values(), ...added],
+          },
+          { lazy: true },
+        ),
+        `AddPartitionsToTxn of "${t.id}"`,
+      );
     }
     return partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE }));
   }
 
   /** AddOffsetsToTxn: the transaction will carry offsets of this group (TxnOffsetCommit may then send them). */
-  addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): void {
+  async addOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string): Promise<void> {
     const t = this.producerTxn(transactionalId, producerId, producerEpoch, 'AddOffsetsToTxn');
     this.assertCanAdd(t, 'AddOffsetsToTxn');
     if (groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'the group id may not be empty');
     if (t.state === 'Ongoing' && t.groups.has(groupId)) return;
-    this.write(t, {
-      state: 'Ongoing',
-      startTimestamp: t.state === 'Ongoing' ? t.startTimestamp : this.clock.now(),
-      groups: [...t.groups, groupId],
-    });
+    // Answered once written (see addPartitions); the offsets it allows are held in offsets.log, fsynced itself.
+    this.background(
+      this.write(
+        t,
+        {
+          state: 'Ongoing',
+          startTimestamp: t.state === 'Ongoing' ? t.startTimestamp : this.clock.now(),
+          groups: [...t.groups, groupId],
+        },
+        { lazy: true },
+      ),
+      `AddOffsetsToTxn of "${t.id}"`,
+    );
   }
 
   /**
-   * EndTxn: commit or abort the producer's transaction. Resolves once the decision is durable and one round of
-   * markers was attempted (on success the transaction is Complete*: markers fsynced, offsets applied or dropped);
-   * a retried EndTxn of a completed transaction answers NONE again.
+   * EndTxn: commit or abort the producer's transaction. Resolves once the decision (PrepareCommit/PrepareAbort) is
+   * durable, as Kafka answers; the markers, the held offsets and the Complete* line follow in the background
+   * (settled() waits for them), and until they are written the id answers CONCURRENT_TRANSACTIONS. A retried
+   * EndTxn of a completed transaction answers NONE again.
    */
   async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<void> {
     const t = this.producerTxn(transactionalId, producerId, producerEpoch, 'EndTxn');
@@ -457,10 +595,19 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         `EndTxn(${asked}) for "${t.id}" in state ${t.state}: ${t.state === 'Empty' ? 'no transaction is open (nothing was added to it)' : `the transaction was already ${t.state.endsWith('Commit') ? 'committed' : 'aborted'}`}`,
       );
     switch (t.state) {
-      case 'Ongoing':
-        this.write(t, { state: commit ? 'PrepareCommit' : 'PrepareAbort' });
-        await this.track(this.finish(t));
+      case 'Ongoing': {
+        const durable = this.write(t, { state: commit ? 'PrepareCommit' : 'PrepareAbort' });
+        try {
+          await this.whileBusy(t, durable);
+        } catch (e) {
+          // The decision is in the file but not known durable: no marker before it is (finish re-syncs first).
+          t.resync = true;
+          this.retryLater(t, [(e as Error).message]);
+          throw e;
+        }
+        void this.track(this.finish(t));
         return;
+      }
       case 'CompleteCommit':
         if (commit) return;
         throw invalid();
@@ -541,6 +688,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       if (!t.written) continue;
       if (states && !states.has(t.state)) continue;
       if (pids && !pids.has(t.producerId)) continue;
+      if (filter.idPattern && !filter.idPattern.test(t.id)) continue;
       if (minDuration >= 0 && now - t.startTimestamp < minDuration) continue;
       out.push({ transactionalId: t.id, producerId: t.producerId, state: t.state });
     }
@@ -651,8 +799,12 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     );
   }
 
-  /** Write the id's next state (fsynced), then apply it. Throws (nothing changed) when the write fails. */
-  private write(t: Txn, c: Changes): void {
+  /**
+   * Write the id's next state, then apply it; the promise resolves once the line is durable (group commit,
+   * transaction-log.ts). Throws (nothing changed) when the write fails. The line lists the id's markers not yet
+   * known fsynced. A caller that does not await the promise must handle its rejection (background()).
+   */
+  private write(t: Txn, c: Changes, opts: { lazy?: boolean } = {}): Promise<void> {
     const now = this.clock.now();
     const next: TxnLogEntry = {
       id: t.id,
@@ -666,8 +818,9 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       updateTimestamp: now,
       partitions: (c.partitions ?? [...t.partitions.values()]).map((p): [string, number] => [p.topic, p.partition]),
       groups: c.groups ?? [...t.groups],
+      ...(t.unsynced.length > 0 ? { markers: t.unsynced } : {}),
     };
-    this.log.append(next, () => this.entries(t.id, next));
+    const durable = this.log.append(next, () => this.entries(), opts);
     t.producerId = next.producerId;
     t.producerEpoch = next.producerEpoch;
     t.lastProducerId = next.lastProducerId;
@@ -685,18 +838,29 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       producerId: t.producerId,
       producerEpoch: t.producerEpoch,
     } satisfies TransactionChange);
+    return durable;
+  }
+
+  /** Hold the id busy (CONCURRENT_TRANSACTIONS to its other requests) until p settles. */
+  private async whileBusy<T>(t: Txn, p: Promise<T>): Promise<T> {
+    t.busy = true;
+    try {
+      return await p;
+    } finally {
+      t.busy = false;
+    }
+  }
+
+  /** A durability nobody waits for: a failure is logged (the next round rewrites the file). */
+  private background(p: Promise<void>, what: string): void {
+    p.catch((e: Error) => this.logger('warn', `transactions: ${what}: ${e.message}`));
   }
 
   /**
-   * Every written id's state as a log entry. `overrideId`'s entry is `override` (the state being written), or left
-   * out when override is null (the id being forgotten).
+   * Every written id's current state as a log entry (a compaction runs after the change it follows was applied).
    */
-  private *entries(overrideId?: string, override?: TxnLogEntry | null): Iterable<TxnLogEntry> {
+  private *entries(): Iterable<TxnLogEntry> {
     for (const t of this.txns.values()) {
-      if (t.id === overrideId) {
-        if (override) yield override;
-        continue;
-      }
       if (!t.written) continue;
       yield {
         id: t.id,
@@ -710,6 +874,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         updateTimestamp: t.updateTimestamp,
         partitions: [...t.partitions.values()].map((p): [string, number] => [p.topic, p.partition]),
         groups: [...t.groups],
+        ...(t.unsynced.length > 0 ? { markers: t.unsynced } : {}),
       };
     }
   }
@@ -719,11 +884,18 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     const from = t.producerEpoch;
     // The fenced epoch is not remembered as the previous one (Kafka's rule): an InitProducerId naming it is not a
     // retry of ours but the fenced producer, and is answered PRODUCER_FENCED.
-    this.write(t, {
+    const durable = this.write(t, {
       state: 'PrepareAbort',
       producerEpoch: t.producerEpoch < 0x7fff ? t.producerEpoch + 1 : t.producerEpoch,
       lastProducerEpoch: -1,
     });
+    try {
+      await this.whileBusy(t, durable);
+    } catch (e) {
+      t.resync = true;
+      this.retryLater(t, [(e as Error).message]);
+      throw e;
+    }
     this.logger(
       'info',
       `transactions: aborting the open transaction of "${t.id}" (${t.partitions.size} partition(s)): ${reason}; producer ${t.producerId} epoch ${from} is fenced (markers use epoch ${t.producerEpoch})`,
@@ -732,8 +904,12 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   }
 
   /**
-   * One round of completion of a Prepare* transaction: markers for the partitions (and pending offsets for the
-   * groups) still to do, then Complete*. Whatever failed is retried after markerRetryMs. Never throws.
+   * One round of completion of a Prepare* transaction (its line durable): markers for the partitions (and
+   * pending offsets for the groups) still to do, then Complete*. The markers are appended to the partitions and
+   * follow their flush policy (no fsync of their own): the Complete* line lists them with their offsets until
+   * the partitions' flush has made them durable, so a restart after a machine stop writes again those a
+   * partition lost. The Complete* line is not awaited: the id's next line (its next transaction) comes after it
+   * in the file, and that one is awaited. Whatever failed is retried after markerRetryMs. Never throws.
    */
   private async finish(t: Txn): Promise<void> {
     if (t.busy || !isPrepare(t.state)) return;
@@ -743,6 +919,15 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     const commit = t.state === 'PrepareCommit';
     const problems: string[] = [];
     try {
+      if (t.resync) {
+        try {
+          await this.log.flush();
+          t.resync = false;
+        } catch (e) {
+          this.retryLater(t, [(e as Error).message]);
+          return;
+        }
+      }
       const partitions = t.left?.partitions ?? [...t.partitions.values()];
       const groups = t.left?.groups ?? [...t.groups];
       const failed: TopicPartition[] = [];
@@ -760,13 +945,26 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
           results = [];
           problems.push((e as Error).message);
         }
-        const codes = new TopicPartitionMap<number>();
-        for (const r of results) codes.set(r.topic, r.partition, r.errorCode);
+        const codes = new TopicPartitionMap<{ errorCode: number; offset?: number }>();
+        for (const r of results) codes.set(r.topic, r.partition, r);
+        const appended: [string, number, number][] = [];
         for (const p of partitions) {
-          const code = codes.get(p.topic, p.partition) ?? ErrorCode.KAFKA_STORAGE_ERROR;
+          const r = codes.get(p.topic, p.partition);
+          const code = r?.errorCode ?? ErrorCode.KAFKA_STORAGE_ERROR;
+          if (code === ErrorCode.NONE && r?.offset !== undefined) appended.push([p.topic, p.partition, r.offset]);
           if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
           failed.push(p);
           problems.push(`${formatTopicPartition(p)}: ${errorName(code)}`);
+        }
+        if (appended.length > 0) {
+          const record: UnsyncedMarkers = {
+            producerId: marker.producerId,
+            producerEpoch: marker.producerEpoch,
+            commit,
+            partitions: appended,
+          };
+          t.unsynced = [...t.unsynced, record];
+          this.afterMarkersDurable(t, [record]);
         }
       }
       const failedGroups: string[] = [];
@@ -785,11 +983,8 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       }
       t.left = { partitions: [], groups: [] };
       try {
-        this.write(t, {
-          state: commit ? 'CompleteCommit' : 'CompleteAbort',
-          partitions: [],
-          groups: [],
-        });
+        const state = commit ? 'CompleteCommit' : 'CompleteAbort';
+        this.background(this.write(t, { state, partitions: [], groups: [] }, { lazy: true }), `${state} of "${t.id}"`);
         t.left = undefined;
       } catch (e) {
         this.retryLater(t, [(e as Error).message]);
@@ -854,7 +1049,10 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         void this.track(this.finish(t));
       } else if (isIdle(t.state) && now - t.updateTimestamp >= this.idExpirationMs) {
         try {
-          this.log.append({ dead: t.id }, () => this.entries(t.id, null));
+          this.background(
+            this.log.append({ dead: t.id }, () => this.entries(), { lazy: true }),
+            `the removal of "${t.id}"`,
+          );
           this.txns.delete(t.id);
           this.logger('info', `transactions: "${t.id}" was unused for ${this.idExpirationMs} ms and is forgotten`);
           this.opts.onEvent?.('transactionChanged', {
@@ -881,6 +1079,20 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     this.clock.clearTimeout(this.timer);
     for (const t of this.txns.values()) this.clock.clearTimeout(t.retry);
     await Promise.allSettled([...this.inFlight]);
-    this.log.close(this.entries());
+    await this.log.close(this.entries());
+  }
+
+  /**
+   * Resolves once every line appended to transactions.log so far is durable (the partitions' flush barrier:
+   * a transaction's data reaches the disk only after the line that added its partition). Resolves at once when
+   * closed.
+   */
+  durable(): Promise<void> {
+    return this.log.flush();
+  }
+
+  /** Resolves once every marker round in flight has ended (tests; a caller that wants Complete* reached). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }

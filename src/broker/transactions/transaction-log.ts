@@ -8,14 +8,23 @@
  * rule: docs/LOG_FORMAT.md, "transactions.log".
  *
  * Guarantees:
- *  - append() writes the line and fsyncs it before it returns, so a state change the coordinator acted on (an
- *    answer sent, markers written) is on disk first; when the write fails nothing is left of it (the file is cut
- *    back) and the error is a KafkaError KAFKA_STORAGE_ERROR naming the file and the system error;
+ *  - append() writes the line into the file before it returns (a killed process keeps it: it is in the page
+ *    cache) and returns a promise that resolves once the line is durable. Durability is group-committed: one
+ *    fdatasync runs at a time off the event loop (the threadpool), and it covers every line appended before it
+ *    started; lines appended meanwhile share the next one. A caller that must not act before the change is on
+ *    disk (an answer that a crash must not undo) awaits the promise; one that need not (a Complete* line) lets
+ *    it run, and with `lazy` it starts no round of its own: the next round anyone starts covers it, at the
+ *    latest 50 ms later. When the write fails nothing is left of it (the file is cut back) and append throws KafkaError
+ *    KAFKA_STORAGE_ERROR naming the file and the system error; when the fdatasync fails every waiter of that
+ *    round is rejected with KAFKA_STORAGE_ERROR, and the next round rewrites the whole file (compaction) instead
+ *    of trusting another fdatasync of the same pages;
  *  - open() replays the file; an unterminated last line (a crash mid-write) is cut off and reported; a line that
  *    fails its checksum or is not a valid entry costs that line only (reported; the damaged file is copied to
  *    `transactions.log.corrupt-<time>` first); then the file is compacted (one line per live id: temporary file,
  *    fsync, rename, fsync of the directory);
- *  - append() compacts again when the file outgrows max(1 MiB, 4 x its compacted size).
+ *  - the file is compacted again when it outgrows max(1 MiB, 4 x its compacted size): by the durability round
+ *    after the append that crossed it (never while an fdatasync of the old file is in flight), from `live`;
+ *  - close() waits for the round in flight, then compacts and closes.
  *
  * Callers: the transaction coordinator (coordinator.ts) only.
  */
@@ -67,12 +76,29 @@ export interface TxnLogEntry {
   partitions: [string, number][];
   /** The groups whose offsets the transaction carries (AddOffsetsToTxn). */
   groups: string[];
+  /**
+   * Markers of ended transactions that were appended to their partitions but are not known to be fsynced yet
+   * (they follow the partitions' flush policy). Absent when none. Recovery writes again each one its partition
+   * lost (the partition's log end offset is not past the marker's offset).
+   */
+  markers?: UnsyncedMarkers[];
+}
+
+/** One transaction's markers, appended at these offsets, not known durable yet. */
+export interface UnsyncedMarkers {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
+  /** [topic, partition, offset of the marker]. */
+  partitions: [string, number, number][];
 }
 
 type Line = TxnLogEntry | { dead: string };
 
 export const TRANSACTIONS_LOG_FILE = 'transactions.log';
 const COMPACT_MIN_BYTES = 1024 * 1024;
+/** At the latest this long after a lazy append a round makes it durable. */
+const LAZY_SYNC_MS = 50;
 const WRITTEN_STATES = new Set<string>(TXN_STATES.filter((s) => s !== 'Dead' && s !== 'PrepareEpochFence'));
 
 export function encodeTxnLogLine(line: Line): Buffer {
@@ -86,6 +112,20 @@ export function encodeTxnLogLine(line: Line): Buffer {
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+function isUnsyncedMarkers(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  const m = v as Record<string, unknown>;
+  return (
+    isInt(m.producerId) &&
+    isInt(m.producerEpoch) &&
+    typeof m.commit === 'boolean' &&
+    Array.isArray(m.partitions) &&
+    m.partitions.every(
+      (p) => Array.isArray(p) && typeof p[0] === 'string' && isInt(p[1]) && p[1] >= 0 && isInt(p[2]) && p[2] >= 0,
+    )
+  );
+}
 
 /** The entry a parsed JSON value is, or why it is not one. */
 function validate(v: unknown): Line | string {
@@ -103,6 +143,8 @@ function validate(v: unknown): Line | string {
   )
     return 'partitions are not [topic, partition] pairs';
   if (!Array.isArray(o.groups) || !o.groups.every((g) => typeof g === 'string')) return 'groups are not strings';
+  if (o.markers !== undefined && !(Array.isArray(o.markers) && o.markers.every(isUnsyncedMarkers)))
+    return 'markers are not {producerId, producerEpoch, commit, partitions: [topic, partition, offset]...}';
   return o as unknown as TxnLogEntry;
 }
 
@@ -153,6 +195,16 @@ export interface TransactionLogOptions {
   io?: StorageIo;
   /** The file is compacted when it outgrows max(this, 4 x its compacted size). Default 1 MiB. */
   compactMinBytes?: number;
+  /** Makes what was written durable; default fs.fdatasync on the threadpool (tests hold it to see who waits). */
+  sync?: (fd: number) => Promise<void>;
+}
+
+const fdatasync = (fd: number) =>
+  new Promise<void>((resolve, reject) => fs.fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export class TransactionLog {
@@ -161,6 +213,22 @@ export class TransactionLog {
   private size = 0;
   private compactedSize = 0;
   private readonly io: StorageIo;
+  private readonly sync: (fd: number) => Promise<void>;
+  /** Appended since the round in flight started: the next round makes them durable. */
+  private waiting: Waiter[] = [];
+  /** The durability round in flight. */
+  private round: Promise<void> | null = null;
+  /** The file crossed the compaction threshold: the next round compacts instead of fdatasync. */
+  private compactWanted = false;
+  /** The last fdatasync failed: the next round rewrites the file. */
+  private syncFailed = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
+  /** The file size the last successful round covered. */
+  private durableSize = 0;
+  /** Settles with the round in flight (rejects when it failed). */
+  private roundDone: Promise<void> | null = null;
+  /** Every id's current state, for a compaction by a later round (the latest append's). */
+  private live: () => Iterable<TxnLogEntry> = () => this.recovered.values();
 
   private constructor(
     private readonly opts: TransactionLogOptions,
@@ -169,6 +237,7 @@ export class TransactionLog {
   ) {
     this.file = path.join(opts.dir, TRANSACTIONS_LOG_FILE);
     this.io = opts.io ?? realIo;
+    this.sync = opts.sync ?? fdatasync;
   }
 
   /** Replay, cut a torn tail, report damaged lines, compact. */
@@ -212,57 +281,167 @@ export class TransactionLog {
     this.fd = fs.openSync(this.file, 'r+');
     this.size = body.length;
     this.compactedSize = body.length;
+    this.durableSize = body.length;
   }
 
   /**
-   * Append one state change and fsync it. `live` is every id's current state, used when the append triggers a
-   * compaction. Throws KafkaError KAFKA_STORAGE_ERROR (nothing stored) when the write or the fsync fails.
+   * Append one state change: written now; the promise resolves once it is durable (see the file comment).
+   * `live` is every id's current state (the change applied), used when a later round compacts. Throws KafkaError
+   * KAFKA_STORAGE_ERROR (nothing stored) when the write fails; the promise rejects with KAFKA_STORAGE_ERROR when
+   * the fdatasync fails (the line is in the file, its durability unknown).
    */
-  append(line: TxnLogEntry | { dead: string }, live: () => Iterable<TxnLogEntry>): void {
+  append(
+    line: TxnLogEntry | { dead: string },
+    live: () => Iterable<TxnLogEntry>,
+    opts: { lazy?: boolean } = {},
+  ): Promise<void> {
     if (this.fd < 0)
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `the transaction log ${this.file} is closed`);
     const buf = encodeTxnLogLine(line);
     let off = 0;
     try {
       while (off < buf.length) off += this.io.writeSync(this.fd, buf, off, buf.length - off, this.size + off);
-      fs.fdatasyncSync(this.fd);
     } catch (e) {
       try {
         this.io.ftruncateSync(this.fd, this.size);
       } catch {
         // the write error is the one to report
       }
-      const what = 'dead' in line ? `the removal of "${line.dead}"` : `state ${line.state} of "${line.id}"`;
       throw new KafkaError(
         ErrorCode.KAFKA_STORAGE_ERROR,
-        `could not store ${what} in ${this.file}: ${(e as Error).message}; nothing was changed`,
+        `could not store ${describeLine(line)} in ${this.file}: ${(e as Error).message}; nothing was changed`,
       );
     }
     this.size += buf.length;
-    if (this.size > Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 4 * this.compactedSize)) {
+    this.live = live;
+    if (this.size > Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 4 * this.compactedSize))
+      this.compactWanted = true;
+    const durable = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (opts.lazy) {
+      // Durable with the next round anyone starts, at the latest LAZY_SYNC_MS from now.
+      this.lazyTimer ??= setTimeout(() => {
+        this.lazyTimer = undefined;
+        this.startRound();
+      }, LAZY_SYNC_MS).unref();
+    } else {
+      // Not now: the caller applies the change after append returns, and a compaction by this round reads it.
+      queueMicrotask(() => this.startRound());
+    }
+    return durable;
+  }
+
+  /**
+   * Resolves once everything appended so far is durable: at once when it is, with the round in flight when that
+   * covers it, else with a new round (also after a failed one, which rewrites the file). A closed log is durable
+   * (close compacted it).
+   */
+  flush(): Promise<void> {
+    if (this.fd < 0) return Promise.resolve();
+    if (this.waiting.length === 0 && !this.syncFailed) {
+      if (this.round) return this.roundDone!;
+      if (this.durableSize === this.size) return Promise.resolve();
+    }
+    const durable = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.startRound();
+    return durable;
+  }
+
+  /** Whether a durability round is in flight or queued (tests, close). */
+  get syncing(): boolean {
+    return this.round !== null || this.waiting.length > 0;
+  }
+
+  /** Group commit: one round at a time, covering everything appended before it started. */
+  private startRound(): void {
+    if (this.round || this.waiting.length === 0 || this.fd < 0) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    const done = this.runRound(this.size).then((covered) => {
+      this.durableSize = covered;
+    });
+    this.roundDone = done;
+    done.catch(() => undefined);
+    this.round = done.then(
+      () => {
+        for (const w of batch) w.resolve();
+      },
+      (e: Error) => {
+        for (const w of batch) w.reject(e);
+      },
+    );
+    void this.round.then(() => {
+      this.round = null;
+      this.roundDone = null;
+      this.startRound();
+    });
+  }
+
+  /** One round; resolves with the file size it made durable. */
+  private async runRound(covers: number): Promise<number> {
+    if (this.compactWanted || this.syncFailed) {
       try {
-        this.compact(live());
+        this.compact(this.live());
+        this.compactWanted = false;
+        this.syncFailed = false;
+        return this.size;
       } catch (e) {
-        // The appended line is stored; compaction is retried at the next threshold crossing, open or close.
+        if (this.fd < 0) this.fd = fs.openSync(this.file, 'r+');
+        if (this.syncFailed)
+          throw new KafkaError(
+            ErrorCode.KAFKA_STORAGE_ERROR,
+            `could not make ${this.file} durable: its last fdatasync failed and rewriting it failed too: ${(e as Error).message}`,
+          );
+        // The appended lines are valid as they are; compaction is retried at the next threshold crossing.
+        this.compactWanted = false;
         this.compactedSize = this.size;
         this.opts.logger('warn', `transaction log compaction failed: ${(e as Error).message}`);
-        if (this.fd < 0) this.fd = fs.openSync(this.file, 'r+');
       }
+    }
+    try {
+      await this.sync(this.fd);
+      return covers;
+    } catch (e) {
+      this.syncFailed = true;
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not make ${this.file} durable (fdatasync: ${(e as Error).message}); the change may be lost if the machine stops`,
+      );
     }
   }
 
-  /** Compact (best effort: the appended file is valid as it is) and close. */
-  close(live: Iterable<TxnLogEntry>): void {
-    if (this.fd < 0) return;
-    try {
-      this.compact(live);
-    } catch (e) {
-      this.opts.logger('warn', `transaction log compaction on close failed: ${(e as Error).message}`);
-    } finally {
-      if (this.fd >= 0) fs.closeSync(this.fd);
-      this.fd = -1;
+  /**
+   * Wait for the durability rounds in flight, then compact (best effort: the appended file is valid as it is)
+   * and close. With no round in flight it is done before it returns.
+   */
+  close(live: Iterable<TxnLogEntry>): Promise<void> {
+    if (this.fd < 0) return Promise.resolve();
+    clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
+    this.startRound();
+    const done = () => {
+      if (this.fd < 0) return;
+      try {
+        this.compact(live);
+      } catch (e) {
+        this.opts.logger('warn', `transaction log compaction on close failed: ${(e as Error).message}`);
+      } finally {
+        if (this.fd >= 0) fs.closeSync(this.fd);
+        this.fd = -1;
+      }
+    };
+    if (!this.syncing) {
+      done();
+      return Promise.resolve();
     }
+    return (async () => {
+      while (this.round) await this.round.catch(() => undefined);
+      done();
+    })();
   }
+}
+
+function describeLine(line: TxnLogEntry | { dead: string }): string {
+  return 'dead' in line ? `the removal of "${line.dead}"` : `state ${line.state} of "${line.id}"`;
 }
 
 /** Read-only check of a transactions.log (verify): damaged lines, a torn tail ('' when none), the line count. */

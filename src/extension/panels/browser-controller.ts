@@ -5,6 +5,13 @@
  * events, and Compact now for a compacted topic (the page is read again, so the offsets' gaps show what went).
  * Pushes the visible page as a full snapshot.
  *
+ * Transactions: in read_uncommitted (the default) transaction markers are rows of their own (COMMIT / ABORT,
+ * producer id and epoch), records of an aborted transaction are captioned "aborted by producer 7, epoch 0" and
+ * those of a transaction still open "in an open transaction …"; in read_committed each partition is read up to
+ * its last stable offset, without markers and aborted records, and the snapshot's stableNote says where it stopped.
+ * Schemas: keys and values are decoded with a local schema file (kafkaLite.schemas.localFiles, local-schemas.ts)
+ * when one is mapped for the topic, else with the registry's decoder; the filter matches their decoded JSON too.
+ *
  * Guarantees: reads only (never changes the log), except the explicit compact request; a page read touches at most
  * SCAN_LIMIT records, so a filter that matches rarely answers quickly with "continue" instead of scanning a million
  * records; an invalid regex is reported, never thrown at the webview. Its messages are BrowserProtocol's
@@ -19,6 +26,7 @@ import type {
   BrowserHostMessage,
   BrowserProtocol,
   BrowserSnapshot,
+  IsolationLevel,
   RecordFilter,
   RecordRow,
   Seek,
@@ -29,7 +37,10 @@ import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
 import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
 import type { SchemaDecoder } from '../../schema-registry/decode';
-import { isPrintableText, recordAsJson, toRow } from './record-format';
+import { describeDecoded } from '../../schema-registry/decode';
+import { isPrintableText, recordAsJson, renderBytes, toRow } from './record-format';
+import type { LocalSchemaSettings } from './local-schemas';
+import { LocalSchemas } from './local-schemas';
 import type { ExportFormat } from './record-export';
 import { EXPORT_FORMATS, ExportEncoder, kcatCommand } from './record-export';
 
@@ -83,13 +94,27 @@ export interface BrowserControllerOptions {
   saveExport?: SaveExport;
   /** The running broker's address for clients (host:port), for "Copy as kcat command". */
   bootstrap?: () => string | undefined;
+  /** The kafkaLite.schemas.localFiles setting and the workspace folder its paths are relative to. */
+  localSchemas?: () => LocalSchemaSettings;
 }
 
 type Cursors = Map<number, number>;
 
-interface Matcher {
-  test(r: ConsumedRecord): boolean;
+/** A key's or value's decoded data as compact JSON text (what the filter matches besides the raw bytes). */
+export interface DecodedText {
+  key?: string;
+  value?: string;
 }
+
+interface Matcher {
+  test(r: ConsumedRecord, decoded?: DecodedText): boolean;
+}
+
+/** A key or value decoded with a schema (registry or local file), or why it could not be. */
+type Decoded = { value: unknown; caption: string } | { error: string } | null;
+
+/** Most records counted after a last stable offset for the stableNote ("at least" beyond). */
+const MAX_COUNT_AFTER_LSO = 5000;
 
 export class BrowserController {
   private topic = '';
@@ -109,6 +134,7 @@ export class BrowserController {
     (b) => this.subscribe(b),
   );
   private tailTimer: NodeJS.Timeout | undefined;
+  private markerTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
   /** A compact request is running: its own logCompacted events need no extra re-read. */
@@ -117,9 +143,14 @@ export class BrowserController {
   private pending: Seek | null = null;
   /** The broker the page was last read from (brokerChanged re-reads only when that changed). */
   private pageBroker: Broker | undefined;
+  private isolation: IsolationLevel = 'read_uncommitted';
+  /** Per partition of the page: the open transactions (producer id -> first offset), for the rows' captions. */
+  private openTxns = new Map<number, Map<number, { producerEpoch: number; firstOffset: number }>>();
+  private readonly localSchemas: LocalSchemas | undefined;
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
+    this.localSchemas = opts.localSchemas ? new LocalSchemas(opts.localSchemas) : undefined;
     this.pageBroker = opts.getBroker();
     this.watchBroker();
   }
@@ -240,6 +271,7 @@ export class BrowserController {
   dispose(): void {
     this.brokerWatch.dispose();
     if (this.tailTimer) clearTimeout(this.tailTimer);
+    if (this.markerTimer) clearTimeout(this.markerTimer);
   }
 
   /** Run a pending live-tail refresh now (tests; the timer does it otherwise). */
@@ -248,7 +280,16 @@ export class BrowserController {
       clearTimeout(this.tailTimer);
       this.tailTimer = undefined;
     }
+    const marker = this.markerTimer !== undefined;
+    if (this.markerTimer) {
+      clearTimeout(this.markerTimer);
+      this.markerTimer = undefined;
+    }
     await this.requests.run(async () => undefined); // let the requests already queued finish first
+    if (marker && !this.tail) {
+      this.reread();
+      this.pushSnapshot();
+    }
     this.refreshTail();
   }
 
@@ -265,6 +306,24 @@ export class BrowserController {
         this.tailTimer = setTimeout(() => {
           this.tailTimer = undefined;
           this.requests.run(async () => this.refreshTail()).catch(() => undefined);
+        }, this.opts.tailDelayMs ?? 100);
+      }),
+      // A transaction ended on a partition shown: its records' captions change (open -> aborted / committed), and in
+      // read_committed the last stable offset moved. Re-read, debounced like the live tail.
+      b.on('txnMarker', (e) => {
+        if (e.topic !== this.topic || (this.partition !== null && e.partition !== this.partition)) return;
+        if (this.tailTimer || this.markerTimer) return;
+        this.markerTimer = setTimeout(() => {
+          this.markerTimer = undefined;
+          this.requests
+            .run(async () => {
+              if (this.tail) this.refreshTail();
+              else {
+                this.reread();
+                this.pushSnapshot();
+              }
+            })
+            .catch(() => undefined);
         }, this.opts.tailDelayMs ?? 100);
       }),
       b.on('topicCreated', () => this.pushSnapshot()),
@@ -327,6 +386,7 @@ export class BrowserController {
       await this.opts.copyToClipboard?.(kcatCommand(bootstrap, r));
     },
     exportRecords: (req) => this.exportRecords(req.format, req.scope, req.selection),
+    setIsolation: (req) => this.setIsolation(req.isolation),
     produceCopy: (req) => {
       const r = this.readOne(req.partition, req.offset);
       const text = (b: Buffer | null, what: string): string => {
@@ -414,7 +474,8 @@ export class BrowserController {
               let text = '';
               for (const r of got) {
                 if (r.offset >= to) break;
-                if (!matcher || matcher.test(r)) text += encoder.record(r);
+                if (!matcher || (r.control === undefined && matcher.test(r, this.decodedText(r))))
+                  text += encoder.record(r);
               }
               if (text) await sink.write(text);
               pos = got[got.length - 1].offset + 1;
@@ -482,7 +543,7 @@ export class BrowserController {
     const parts = this.scope(broker);
     this.history = [];
     if (seek.kind === 'end') {
-      const end: Cursors = new Map(parts.map((p) => [p, broker.partitionInfo(this.topic, p).logEndOffset]));
+      const end: Cursors = new Map(parts.map((p) => [p, this.endOf(broker, p)]));
       this.readBackward(broker, end);
     } else {
       const start: Cursors = new Map();
@@ -495,7 +556,7 @@ export class BrowserController {
           const found = broker.listOffset(this.topic, p, seek.timestamp);
           o = found.offset < 0 ? info.logEndOffset : found.offset;
         }
-        start.set(p, Math.min(Math.max(o, info.logStartOffset), info.logEndOffset));
+        start.set(p, Math.min(Math.max(o, info.logStartOffset), this.endOf(broker, p)));
       }
       this.readForward(broker, start);
     }
@@ -524,8 +585,9 @@ export class BrowserController {
   private readForward(broker: Broker, start: Cursors): void {
     const heads = new Map<number, { buf: ConsumedRecord[]; i: number; pos: number; end: number }>();
     for (const [p, o] of start) {
-      heads.set(p, { buf: [], i: 0, pos: o, end: broker.partitionInfo(this.topic, p).logEndOffset });
+      heads.set(p, { buf: [], i: 0, pos: o, end: this.endOf(broker, p) });
     }
+    this.loadOpenTxns(broker, [...start.keys()]);
     const rows: RecordRow[] = [];
     let scanned = 0;
     const limit = this.matcher ? SCAN_LIMIT : Number.MAX_SAFE_INTEGER;
@@ -535,7 +597,7 @@ export class BrowserController {
       for (const [p, h] of heads) {
         if (h.i >= h.buf.length) {
           if (h.pos >= h.end) continue;
-          h.buf = broker.readRecords(this.topic, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK, READ_BYTES);
+          h.buf = this.read(broker, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK);
           h.i = 0;
           if (h.buf.length === 0) {
             h.pos = h.end;
@@ -553,7 +615,7 @@ export class BrowserController {
       h.i++;
       h.pos = best.offset + 1;
       scanned++;
-      if (!this.matcher || this.matcher.test(best)) rows.push(toRow(best, this.opts.getSchemaDecoder?.()));
+      if (this.accepts(best)) rows.push(this.row(best));
     }
     this.start = start;
     this.next = new Map([...heads].map(([p, h]) => [p, h.pos]));
@@ -565,6 +627,7 @@ export class BrowserController {
   /** Fill the page with the last (up to 100) matching records before `end`. */
   private readBackward(broker: Broker, end: Cursors): void {
     const infos = new Map([...end.keys()].map((p) => [p, broker.partitionInfo(this.topic, p)]));
+    this.loadOpenTxns(broker, [...end.keys()]);
     let window = BROWSER_PAGE_SIZE;
     for (;;) {
       const all: ConsumedRecord[] = [];
@@ -574,14 +637,14 @@ export class BrowserController {
         if (from > infos.get(p)!.logStartOffset) atStart = false;
         let pos = from;
         while (pos < e) {
-          const got = broker.readRecords(this.topic, p, pos, Math.min(e - pos, 1000), READ_BYTES);
+          const got = this.read(broker, p, pos, Math.min(e - pos, 1000));
           if (got.length === 0) break;
           for (const r of got) if (r.offset < e) all.push(r);
           pos = got[got.length - 1].offset + 1;
         }
       }
       all.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-      const matches = this.matcher ? all.filter((r) => this.matcher!.test(r)) : all;
+      const matches = this.matcher ? all.filter((r) => this.accepts(r)) : all;
       const scanLimitHit = all.length >= SCAN_LIMIT;
       if (matches.length >= BROWSER_PAGE_SIZE || atStart || scanLimitHit) {
         const page = matches.slice(-BROWSER_PAGE_SIZE);
@@ -593,7 +656,7 @@ export class BrowserController {
         // Partitions with no record on this page start where the page ends for them.
         this.start = start;
         this.next = new Map(end);
-        this.rows = page.map((r) => toRow(r, this.opts.getSchemaDecoder?.()));
+        this.rows = page.map((r) => this.row(r));
         this.scanned = all.length;
         this.note = this.describe(broker, scanLimitHit && page.length < BROWSER_PAGE_SIZE);
         return;
@@ -615,6 +678,8 @@ export class BrowserController {
       return this.partition === null
         ? `Topic "${this.topic}" has no records yet.`
         : `Partition ${this.partition} has no records yet.`;
+    if (this.level === 1)
+      return `${this.matcher ? 'No committed record matches the filter here' : 'No committed records at this position'}: read_committed hides aborted records and transaction markers and stops at the last stable offset (read_uncommitted shows them).`;
     // Say where the records are, so the person knows which offsets to seek to.
     const where = [...this.start.keys()]
       .sort((a, b) => a - b)
@@ -629,7 +694,7 @@ export class BrowserController {
   }
 
   private hasNext(broker: Broker): boolean {
-    for (const [p, o] of this.next) if (o < broker.partitionInfo(this.topic, p).logEndOffset) return true;
+    for (const [p, o] of this.next) if (o < this.endOf(broker, p)) return true;
     return false;
   }
 
@@ -644,11 +709,12 @@ export class BrowserController {
     const broker = this.opts.getBroker();
     if (!broker || broker.isClosed || !this.tail || this.topic === '' || !broker.getTopic(this.topic)) return;
     const added: ConsumedRecord[] = [];
+    this.loadOpenTxns(broker, [...this.next.keys()]);
     for (const [p, o] of this.next) {
-      const end = broker.partitionInfo(this.topic, p).logEndOffset;
+      const end = this.endOf(broker, p);
       let pos = o;
       while (pos < end && added.length < MAX_TAIL_ROWS * 4) {
-        const got = broker.readRecords(this.topic, p, pos, 500, READ_BYTES);
+        const got = this.read(broker, p, pos, 500);
         if (got.length === 0) break;
         added.push(...got);
         pos = got[got.length - 1].offset + 1;
@@ -657,8 +723,7 @@ export class BrowserController {
     }
     if (added.length === 0) return;
     added.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-    for (const r of added)
-      if (!this.matcher || this.matcher.test(r)) this.rows.push(toRow(r, this.opts.getSchemaDecoder?.()));
+    for (const r of added) if (this.accepts(r)) this.rows.push(this.row(r));
     if (this.rows.length > MAX_TAIL_ROWS) this.rows.splice(0, this.rows.length - MAX_TAIL_ROWS);
     this.note = `Live tail: showing the newest ${this.rows.length} record(s).`;
     this.pushSnapshot();
@@ -711,7 +776,172 @@ export class BrowserController {
       scanned: this.scanned,
       note: this.note,
       error: this.error,
+      isolation: this.isolation,
+      stableNote: running && this.topic !== '' && broker.getTopic(this.topic) ? this.stableNote(broker) : null,
     };
+  }
+
+  // ------------------------------------------------------------------ transactions and schemas
+
+  private get level(): 0 | 1 {
+    return this.isolation === 'read_committed' ? 1 : 0;
+  }
+
+  /** Records of the open topic from `pos`, as a consumer of the chosen isolation level reads them. */
+  private read(broker: Broker, partition: number, pos: number, max: number): ConsumedRecord[] {
+    return broker.readRecords(this.topic, partition, pos, max, READ_BYTES, { isolationLevel: this.level });
+  }
+
+  /** Where reading a partition ends: its log end, or in read_committed its last stable offset. */
+  private endOf(broker: Broker, partition: number): number {
+    const i = broker.partitionInfo(this.topic, partition);
+    return this.level === 1 ? (i.lastStableOffset ?? i.logEndOffset) : i.logEndOffset;
+  }
+
+  private setIsolation(isolation: IsolationLevel): void {
+    if (isolation === this.isolation) return this.pushSnapshot();
+    this.isolation = isolation;
+    const broker = this.opts.getBroker();
+    if (!broker || broker.isClosed || this.topic === '' || !broker.getTopic(this.topic)) return this.pushSnapshot();
+    this.history = [];
+    if (this.tail || this.start.size === 0) return this.seek(this.tail ? { kind: 'end' } : { kind: 'beginning' });
+    const start: Cursors = new Map();
+    for (const [p, o] of this.start) start.set(p, Math.min(o, this.endOf(broker, p)));
+    this.readForward(broker, start);
+    this.pushSnapshot();
+  }
+
+  private loadOpenTxns(broker: Broker, partitions: number[]): void {
+    this.openTxns = new Map();
+    for (const p of partitions) {
+      const open = broker.openTransactions(this.topic, p);
+      if (open.length > 0)
+        this.openTxns.set(
+          p,
+          new Map(open.map((t) => [t.producerId, { producerEpoch: t.producerEpoch, firstOffset: t.firstOffset }])),
+        );
+    }
+  }
+
+  /** Does the filter (if any) keep this record? Markers are not data: a filter never keeps them. */
+  private accepts(r: ConsumedRecord): boolean {
+    if (!this.matcher) return true;
+    return r.control === undefined && this.matcher.test(r, this.decodedText(r));
+  }
+
+  private memo: { r: ConsumedRecord; key: Decoded; value: Decoded } | undefined;
+
+  /** Key and value decoded with a schema (the last record's are kept: the filter and the row both ask). */
+  private decoded(r: ConsumedRecord): { key: Decoded; value: Decoded } {
+    if (this.memo?.r === r) return this.memo;
+    const decoder = this.opts.getSchemaDecoder?.();
+    const one = (side: 'key' | 'value'): Decoded => {
+      const bytes = side === 'key' ? r.key : r.value;
+      const local = this.localSchemas?.decode(r.topic, side, bytes);
+      if (local) {
+        if ('error' in local) return { error: local.error };
+        const invalid = local.validationErrors
+          ? ` · does not match its schema: ${local.validationErrors.join('; ')}`
+          : '';
+        return { value: local.value, caption: local.caption + invalid };
+      }
+      const d = decoder?.decode(bytes, `${r.topic}-${side}`);
+      if (!d) return null;
+      if ('error' in d) return { error: d.error };
+      const invalid = d.validationErrors ? ` · does not match its schema: ${d.validationErrors.join('; ')}` : '';
+      return { value: d.value, caption: describeDecoded(d) + invalid };
+    };
+    this.memo = { r, key: one('key'), value: one('value') };
+    return this.memo;
+  }
+
+  private decodedText(r: ConsumedRecord): DecodedText {
+    const d = this.decoded(r);
+    const out: DecodedText = {};
+    if (d.key && 'value' in d.key) out.key = JSON.stringify(d.key.value);
+    if (d.value && 'value' in d.value) out.value = JSON.stringify(d.value.value);
+    return out;
+  }
+
+  /** One row of the page: a marker, or a record with its decoded key/value and its transaction's caption. */
+  private row(r: ConsumedRecord): RecordRow {
+    const row = toRow(r);
+    if (r.control !== undefined) {
+      row.marker = { type: r.control, producerId: r.producerId, producerEpoch: r.producerEpoch };
+      return row;
+    }
+    const d = this.decoded(r);
+    for (const side of ['key', 'value'] as const) {
+      const got = d[side];
+      if (!got) continue;
+      if ('error' in got) {
+        const shown = renderBytes(side === 'key' ? r.key : r.value);
+        if (side === 'key') row.keySchema = `Not decoded: ${got.error}`;
+        else row.valueSchema = `Not decoded: ${got.error}`;
+        if (side === 'key') [row.key, row.keyKind] = [shown.text, shown.kind];
+        else [row.value, row.valueKind] = [shown.text, shown.kind];
+        continue;
+      }
+      const text = JSON.stringify(got.value, null, 2);
+      if (side === 'key') Object.assign(row, { key: text, keyKind: 'json', keySchema: got.caption });
+      else Object.assign(row, { value: text, valueKind: 'json', valueSchema: got.caption });
+    }
+    if (r.aborted) {
+      row.txn = { state: 'aborted', caption: `aborted by producer ${r.producerId}, epoch ${r.producerEpoch}` };
+    } else if (r.isTransactional) {
+      const open = this.openTxns.get(r.partition)?.get(r.producerId);
+      if (open && r.offset >= open.firstOffset)
+        row.txn = {
+          state: 'open',
+          caption: `in an open transaction of producer ${r.producerId}, epoch ${r.producerEpoch}: not committed yet`,
+        };
+    }
+    return row;
+  }
+
+  private readonly stableNotes = new Map<string, string>();
+
+  /** Where open transactions hold records back on the partitions shown (see BrowserSnapshot.stableNote). */
+  private stableNote(broker: Broker): string | null {
+    const parts: string[] = [];
+    const keys = [...this.start.keys()].sort((a, b) => a - b);
+    for (const p of keys) {
+      const i = broker.partitionInfo(this.topic, p);
+      const lso = i.lastStableOffset ?? i.logEndOffset;
+      if (lso >= i.logEndOffset) continue;
+      const cacheKey = JSON.stringify([this.topic, p, lso, i.logEndOffset, this.isolation]);
+      let text = this.stableNotes.get(cacheKey);
+      if (text === undefined) {
+        text = this.describeAfterLso(broker, p, lso, i.logEndOffset);
+        if (this.stableNotes.size > 100) this.stableNotes.clear();
+        this.stableNotes.set(cacheKey, text);
+      }
+      parts.push(keys.length > 1 || this.partition === null ? `partition ${p}: ${text}` : text);
+    }
+    return parts.length ? parts.join(' · ') : null;
+  }
+
+  private describeAfterLso(broker: Broker, p: number, lso: number, end: number): string {
+    const open = new Map(broker.openTransactions(this.topic, p).map((t) => [t.producerId, t.firstOffset]));
+    let inOpen = 0;
+    let other = 0;
+    let pos = lso;
+    while (pos < end && inOpen + other < MAX_COUNT_AFTER_LSO) {
+      const got = broker.readRecords(this.topic, p, pos, 1000, READ_BYTES);
+      if (got.length === 0) break;
+      for (const r of got) {
+        const first = open.get(r.producerId);
+        if (r.control === undefined && r.isTransactional && first !== undefined && r.offset >= first) inOpen++;
+        else other++;
+      }
+      pos = got[got.length - 1].offset + 1;
+    }
+    const atLeast = pos < end ? 'at least ' : '';
+    const count = (n: number, what: string) => `${atLeast}${n} ${what}${n === 1 ? '' : 's'}`;
+    const others = other > 0 ? ` (and ${count(other, 'other record')} behind it)` : '';
+    if (this.level === 1)
+      return `showing up to the last stable offset ${lso}; ${count(inOpen, 'record')} of an open transaction ${inOpen === 1 && !atLeast ? 'is' : 'are'} after it${others}`;
+    return `${count(inOpen, 'record')} from offset ${lso} on ${inOpen === 1 && !atLeast ? 'is' : 'are'} in an open transaction${others}; read_committed stops at the last stable offset ${lso}`;
   }
 
   pushSnapshot(): void {
@@ -719,7 +949,10 @@ export class BrowserController {
   }
 }
 
-/** A filter as a predicate; throws with a clear message for an invalid regex. Empty text = no filter. */
+/**
+ * A filter as a predicate; throws with a clear message for an invalid regex. Empty text = no filter. A key or
+ * value matches on its bytes as UTF-8 text, or on its decoded data as compact JSON (`"customer_id":42`) when given.
+ */
 export function compileFilter(f: RecordFilter): Matcher | null {
   if (f.text === '') return null;
   let test: (s: string) => boolean;
@@ -739,19 +972,22 @@ export function compileFilter(f: RecordFilter): Matcher | null {
     test = (s) => s.toLowerCase().includes(needle);
   }
   const t = (b: Buffer | null) => (b === null ? false : test(b.toString('utf8')));
+  const td = (b: Buffer | null, decoded: string | undefined) => t(b) || (decoded !== undefined && test(decoded));
   return {
-    test(r) {
+    test(r, decoded) {
       switch (f.field) {
         case 'key':
-          return t(r.key);
+          return td(r.key, decoded?.key);
         case 'value':
-          return t(r.value);
+          return td(r.value, decoded?.value);
         case 'header':
           return r.headers.some(
             (h) => test(h.key) || t(h.value) || test(`${h.key}=${h.value?.toString('utf8') ?? ''}`),
           );
         case 'any':
-          return t(r.key) || t(r.value) || r.headers.some((h) => test(h.key) || t(h.value));
+          return (
+            td(r.key, decoded?.key) || td(r.value, decoded?.value) || r.headers.some((h) => test(h.key) || t(h.value))
+          );
       }
     },
   };

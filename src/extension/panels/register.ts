@@ -67,6 +67,10 @@ export function registerPanels(
         openProducer: (form) => openProducer(form),
         saveExport,
         bootstrap: () => host.bootstrap,
+        localSchemas: () => ({
+          root: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+          mapping: vscode.workspace.getConfiguration('kafkaLite').get<unknown>('schemas.localFiles'),
+        }),
       });
       const s = parseBrowserSavedState(saved);
       if (s) {

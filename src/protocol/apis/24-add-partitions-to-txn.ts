@@ -50,11 +50,16 @@ export const addPartitionsToTxn = defineApi<AddPartitionsToTxnRequest, AddPartit
       arr('results', [f('partitionIndex', 'int32'), f('partitionErrorCode', 'int16')]),
     ]),
   ],
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const partitions = req.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
     const codes = new TopicPartitionMap<number>();
     try {
-      for (const r of ctx.broker.addPartitionsToTxn(req.transactionalId, req.producerId, req.producerEpoch, partitions))
+      for (const r of await ctx.broker.addPartitionsToTxn(
+        req.transactionalId,
+        req.producerId,
+        req.producerEpoch,
+        partitions,
+      ))
         codes.set(r.topic, r.partition, r.errorCode);
     } catch (e) {
       const code = fencedFor(errorCodeOf(ctx, e, `AddPartitionsToTxn "${req.transactionalId}"`), ctx.apiVersion, 2);

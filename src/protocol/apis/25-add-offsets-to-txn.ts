@@ -30,9 +30,9 @@ export const addOffsetsToTxn = defineApi<AddOffsetsToTxnRequest, { throttleTimeM
     f('groupId', 'string'),
   ],
   response: [f('throttleTimeMs', 'int32'), f('errorCode', 'int16')],
-  handle(ctx, req) {
+  async handle(ctx, req) {
     try {
-      ctx.broker.addOffsetsToTxn(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
+      await ctx.broker.addOffsetsToTxn(req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
     } catch (e) {
       const code = fencedFor(errorCodeOf(ctx, e, `AddOffsetsToTxn "${req.transactionalId}"`), ctx.apiVersion, 2);

@@ -1,8 +1,9 @@
 /**
  * DescribeProducers (key 61), v0 (flexible): the active producers of partitions (kafka-transactions.sh
  * describe-producers, Admin.describeProducers), from the producer state manager: per producer its id, epoch and
- * last sequence (-1 before any batch). The last timestamp is not tracked here and is -1; the coordinator epoch is
- * 0 and the current transaction start offset the first offset of the producer's open transaction on the
+ * last sequence (-1 before any batch), its last timestamp (the max timestamp of its last batch or marker on the
+ * partition, from the producer state; -1 when not known); the coordinator epoch is 0 and the current transaction
+ * start offset the first offset of the producer's open transaction on the
  * partition when the partition side reports one, else -1 for both (no open transaction). A topic or partition
  * that does not exist is UNKNOWN_TOPIC_OR_PARTITION with a message.
  */
@@ -96,7 +97,7 @@ export const describeProducers = defineApi<
                   producerId: s.producerId,
                   producerEpoch: s.producerEpoch,
                   lastSequence: last ? last.lastSequence : -1,
-                  lastTimestamp: -1,
+                  lastTimestamp: s.lastTimestamp,
                   coordinatorEpoch: start >= 0 ? 0 : -1,
                   currentTxnStartOffset: start,
                 };

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { Broker } from '../../../src/broker/broker';
 import { FakeClock } from '../../../src/broker/clock';
 import { ErrorCode } from '../../../src/broker/errors';
-import { RecordingMarkers } from './transactions/helpers';
+import { RecordingMarkers, until } from './transactions/helpers';
 
 describe('Broker: transactions', () => {
   let dir: string;
@@ -35,13 +35,13 @@ describe('Broker: transactions', () => {
     await b.createTopic('in', 1);
     const p = await b.initProducerId('etl', undefined, 30000);
     assert.deepStrictEqual(
-      b
-        .addPartitionsToTxn('etl', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 1 }])
-        .map((r) => r.errorCode),
+      (await b.addPartitionsToTxn('etl', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 1 }])).map(
+        (r) => r.errorCode,
+      ),
       [0],
     );
     assert.strictEqual(b.transactions.verify('etl', p.producerId, p.producerEpoch, { topic: 'out', partition: 1 }), 0);
-    b.addOffsetsToTxn('etl', p.producerId, p.producerEpoch, 'etl-group');
+    await b.addOffsetsToTxn('etl', p.producerId, p.producerEpoch, 'etl-group');
     const held = await b.txnOffsetCommit({
       transactionalId: 'etl',
       groupId: 'etl-group',
@@ -59,6 +59,8 @@ describe('Broker: transactions', () => {
     assert.deepStrictEqual(b.pendingTxnOffsetPartitions('etl-group'), [{ topic: 'in', partition: 0 }]);
     assert.strictEqual(b.fetchOffsets('etl-group', [{ topic: 'in', partitions: [0] }])[0].offset, -1);
     await b.endTxn('etl', p.producerId, p.producerEpoch, true);
+    // EndTxn is answered once PrepareCommit is durable; the markers and CompleteCommit follow.
+    await until(() => b.describeTransaction('etl')?.state === 'CompleteCommit');
     assert.deepStrictEqual(markers.calls[0].partitions, ['out-1']);
     assert.strictEqual(b.fetchOffsets('etl-group', [{ topic: 'in', partitions: [0] }])[0].offset, 12);
     assert.strictEqual(b.describeTransaction('etl')?.state, 'CompleteCommit');
@@ -70,9 +72,10 @@ describe('Broker: transactions', () => {
     const a = await open(markers);
     await a.createTopic('out', 1);
     const p = await a.initProducerId('tx', undefined, 60000);
-    a.addPartitionsToTxn('tx', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
+    await a.addPartitionsToTxn('tx', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
     markers.answers.set('out-0', ErrorCode.KAFKA_STORAGE_ERROR);
     await a.endTxn('tx', p.producerId, p.producerEpoch, true);
+    await until(() => markers.calls.length === 1);
     assert.strictEqual(a.describeTransaction('tx')?.state, 'PrepareCommit');
     await a.close();
     const again = new RecordingMarkers();
@@ -88,6 +91,34 @@ describe('Broker: transactions', () => {
     );
   });
 
+  it("a partition flush makes transactions.log durable first (a transaction's data never reaches the disk before the line that added its partition)", async () => {
+    const b = await open(new RecordingMarkers());
+    await b.createTopic('out', 1);
+    const p = await b.initProducerId('tx', undefined, 60000);
+    await b.addPartitionsToTxn('tx', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
+    await b.produce('out', [{ value: 'in-txn' }], {
+      partition: 0,
+      producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0 },
+      transactionalId: 'tx',
+    });
+    const coordinator = (b as unknown as { transactions: { durable(): Promise<void> } }).transactions;
+    const real = coordinator.durable.bind(coordinator);
+    let release!: () => void;
+    let asked = 0;
+    coordinator.durable = () => {
+      asked++;
+      return new Promise<void>((r) => (release = r)).then(real);
+    };
+    let flushed = false;
+    const flushing = b.flush().then(() => (flushed = true));
+    await until(() => asked === 1, 'the flush to ask the transaction log');
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.strictEqual(flushed, false, 'no fsync of the partition before transactions.log is durable');
+    release();
+    await flushing;
+    coordinator.durable = real;
+  });
+
   it('InitProducerId without a transactional id is the idempotent path: new ids, no transaction state', async () => {
     const b = await open(new RecordingMarkers());
     const x = await b.initProducerId(null);
@@ -101,7 +132,7 @@ describe('Broker: transactions', () => {
     const b = await open(markers);
     await b.createTopic('out', 1);
     const p = await b.initProducerId('stuck', undefined, 60000);
-    b.addPartitionsToTxn('stuck', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
+    await b.addPartitionsToTxn('stuck', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
     const d = await b.abortTransaction('stuck');
     assert.deepStrictEqual([d.state, d.producerEpoch, markers.calls[0].marker.commit], ['CompleteAbort', 1, false]);
     await assert.rejects(
@@ -125,12 +156,12 @@ describe('Broker: transactions', () => {
     b.on('transactionChanged', (e) => states.push(`${e.transactionalId}:${e.state}:${e.producerEpoch}`));
     await b.createTopic('out', 1);
     const p = await b.initProducerId('slow', undefined, 2000);
-    b.addPartitionsToTxn('slow', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
+    await b.addPartitionsToTxn('slow', p.producerId, p.producerEpoch, [{ topic: 'out', partition: 0 }]);
     clock.advance(2000);
     await new Promise((r) => setImmediate(r));
     assert.strictEqual(b.describeTransaction('slow')?.state, 'Ongoing');
     clock.advance(500);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await until(() => states.length === 4);
     assert.deepStrictEqual(states, ['slow:Empty:0', 'slow:Ongoing:0', 'slow:PrepareAbort:1', 'slow:CompleteAbort:1']);
     assert.deepStrictEqual(markers.calls[0].marker, {
       producerId: p.producerId,

@@ -315,10 +315,14 @@ describe('package.json contributions', () => {
     const [container] = c.viewsContainers.activitybar;
     assert.strictEqual(container.title, 'Kafka Lite');
     assert.ok(fs.existsSync(path.join(pkgPath, container.icon)), container.icon);
-    assert.deepStrictEqual(
-      c.views[container.id].map((v) => v.name),
-      ['Topics', 'Consumer Groups'],
-    );
+    const views = c.views[container.id] as { name: string; visibility?: string }[];
+    for (const name of ['Topics', 'Consumer Groups', 'Transactions', 'Schema Registry'])
+      assert.ok(
+        views.some((v) => v.name === name),
+        `a ${name} view`,
+      );
+    for (const v of views.filter((x) => x.name === 'Transactions' || x.name === 'Schema Registry'))
+      assert.strictEqual(v.visibility, 'collapsed', `${v.name} starts collapsed`);
     assert.ok(
       c.viewsWelcome.some(
         (w) =>

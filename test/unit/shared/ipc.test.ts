@@ -34,6 +34,7 @@ const browserSamples: Samples<BrowserProtocol> = {
   compact: {},
   exportRecords: { format: 'csv', scope: 'selection', selection: [{ partition: 0, offset: 3 }] },
   copyKcat: { partition: 2, offset: 5 },
+  setIsolation: { isolation: 'read_committed' },
 };
 
 const producerSamples: Samples<ProducerProtocol> = {

@@ -40,6 +40,31 @@ describe('producer state: open transactions survive restarts', () => {
     assert.deepStrictEqual(committedValues(t.broker, 't', 0), ['before', 'open']);
   });
 
+  it("a producer's last timestamp is its last batch's max timestamp, then its marker's; a clean restart and a crash keep it", async () => {
+    const last = () => t.broker.producerState('t', 0).find((s) => s.producerId === 1)?.lastTimestamp;
+    await t.broker.produce(
+      't',
+      [
+        { value: 'a', timestamp: 5_000 },
+        { value: 'b', timestamp: 9_000 },
+        { value: 'c', timestamp: 7_000 },
+      ],
+      { partition: 0, producer: { producerId: 1, producerEpoch: 0, baseSequence: 0 }, transactionalId: 'tx-1' },
+    );
+    assert.strictEqual(last(), 9_000, 'the max timestamp of the batch');
+    t.clock.advance(1234);
+    await mark(t.broker, 1, 0, true, [{ topic: 't', partition: 0 }]);
+    const markerTime = t.clock.now();
+    assert.strictEqual(last(), markerTime, 'the marker is the last thing the producer wrote');
+    await t.broker.close();
+    await reopen();
+    assert.strictEqual(last(), markerTime, 'kept in the snapshot');
+    await t.broker.flush();
+    await crash(t.broker);
+    await reopen();
+    assert.strictEqual(last(), markerTime, 'rebuilt from the log after a crash');
+  });
+
   it('a crash between the data and the marker: the transaction is open again after recovery, and can be aborted', async () => {
     await txnSend(t.broker, 't', 0, 1, 0, ['a']);
     await txnSend(t.broker, 't', 0, 2, 0, ['b']);

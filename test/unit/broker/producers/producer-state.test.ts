@@ -295,6 +295,7 @@ describe('idempotent producer state', () => {
         producerEpoch: 2,
         nextSequence: 4,
         batches: [{ firstSequence: 0, lastSequence: 3, firstOffset: 0, lastOffset: 3 }],
+        lastTimestamp: 0,
       },
     ]);
     await again.close();

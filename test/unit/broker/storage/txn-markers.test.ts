@@ -124,31 +124,52 @@ describe('transactions at the partition: markers and the last stable offset', ()
     assert.deepStrictEqual(committedValues(broker, 'orders', 0), ['kept']);
   });
 
-  it('a marker resolves once it is fsynced, and a marker for a partition that is gone answers UNKNOWN_TOPIC_OR_PARTITION', async () => {
+  it("a marker resolves once appended, with its offset and no flush of its own; whenDurable() waits for the flush policy's timer; a partition that is gone answers UNKNOWN_TOPIC_OR_PARTITION", async () => {
     await txnSend(broker, 'orders', 0, 1, 0, ['x']);
     let flushed = 0;
     const flush = broker.logs.flush.bind(broker.logs);
     broker.logs.flush = async () => {
-      await flush();
       flushed++;
+      await flush();
     };
-    const codes = await mark(broker, 1, 0, true, [
-      tp,
-      { topic: 'orders', partition: 9 },
-      { topic: 'gone', partition: 0 },
-    ]);
-    assert.deepStrictEqual(codes, [0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
-    assert.strictEqual(flushed, 1, 'the writer waited for an fsync');
+    const results = await broker.txnMarkers.writeTxnMarkers(
+      { producerId: 1, producerEpoch: 0, commit: true, coordinatorEpoch: 0 },
+      [tp, { topic: 'orders', partition: 9 }, { topic: 'gone', partition: 0 }],
+    );
+    assert.deepStrictEqual(
+      results.map((r) => [r.errorCode, r.offset]),
+      [
+        [0, 1],
+        [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined],
+        [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined],
+      ],
+    );
+    assert.strictEqual(flushed, 0, 'the marker follows the flush policy: no flush of its own');
+    assert.strictEqual(broker.lastStableOffset('orders', 0), 2, 'the last stable offset moved at the append');
+    let durable = false;
+    const waiting = broker.txnMarkers.whenDurable!().then(() => (durable = true));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    assert.strictEqual(durable, false, 'not before the flush timer has run');
+    t.clock.advance(broker.flushIntervalMs);
+    await waiting;
+    assert.strictEqual(flushed, 0, 'whenDurable started no flush: the timer did');
+    assert.strictEqual(broker.txnMarkers.logEndOffset!(tp), 2);
+    assert.strictEqual(broker.txnMarkers.logEndOffset!({ topic: 'gone', partition: 0 }), undefined);
   });
 
-  it('a failed fsync answers KAFKA_STORAGE_ERROR for the markers written', async () => {
+  it('a failed timer flush rejects whenDurable with KAFKA_STORAGE_ERROR; the marker stays appended', async () => {
     await txnSend(broker, 'orders', 0, 1, 0, ['x']);
-    const flush = broker.logs.flush;
-    broker.logs.flush = () => Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'disk gone'));
+    assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [0]);
+    const seg = broker.logs as unknown as { flusher: { flushWork: () => Promise<void> } };
+    const work = seg.flusher.flushWork;
+    seg.flusher.flushWork = () => Promise.reject(new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, 'disk gone'));
     try {
-      assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [ErrorCode.KAFKA_STORAGE_ERROR]);
+      const waiting = broker.txnMarkers.whenDurable!();
+      t.clock.advance(broker.flushIntervalMs);
+      await assert.rejects(waiting, (e: KafkaError) => e.code === ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.strictEqual(broker.partitionInfo('orders', 0).logEndOffset, 2);
     } finally {
-      broker.logs.flush = flush;
+      seg.flusher.flushWork = work;
     }
   });
 

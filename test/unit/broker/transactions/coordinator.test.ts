@@ -9,7 +9,16 @@ import * as path from 'path';
 import { FakeClock } from '../../../../src/broker/clock';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { Opened } from './helpers';
-import { Allocator, openCoordinator, RecordingMarkers, rejectsWith, settle, tp } from './helpers';
+import {
+  Allocator,
+  HeldSync,
+  openCoordinator,
+  PartitionLikeMarkers,
+  RecordingMarkers,
+  rejectsWith,
+  settle,
+  tp,
+} from './helpers';
 
 describe('transaction coordinator', () => {
   let dir: string;
@@ -113,7 +122,10 @@ describe('transaction coordinator', () => {
       const { coordinator, clock } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
       clock.advance(5);
-      const r = coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('orders', 2)]);
+      const r = await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [
+        tp('orders', 0),
+        tp('orders', 2),
+      ]);
       assert.deepStrictEqual(
         r.map((x) => x.errorCode),
         [0, 0],
@@ -123,9 +135,9 @@ describe('transaction coordinator', () => {
       assert.strictEqual(d.startTimestamp, clock.now());
       const size = fs.statSync(path.join(dir, 'transactions.log')).size;
       clock.advance(5);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 2)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 2)]);
       assert.strictEqual(fs.statSync(path.join(dir, 'transactions.log')).size, size, 'no new line');
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('payments', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('payments', 0)]);
       assert.deepStrictEqual(
         coordinator.describe('tx')!.partitions.map((x) => `${x.topic}-${x.partition}`),
         ['orders-0', 'orders-2', 'payments-0'],
@@ -136,7 +148,7 @@ describe('transaction coordinator', () => {
     it('an unknown partition is UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED, and nothing is added', async () => {
       const { coordinator } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      const r = coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [
+      const r = await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [
         tp('orders', 0),
         tp('nope', 0),
         tp('orders', 3),
@@ -172,7 +184,7 @@ describe('transaction coordinator', () => {
     it('EndTxn(commit) writes PrepareCommit, COMMIT markers to every partition, then CompleteCommit with no partitions left', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1), tp('payments', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1), tp('payments', 0)]);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       assert.deepStrictEqual(markers.calls, [
         {
@@ -193,7 +205,7 @@ describe('transaction coordinator', () => {
     it('a retried EndTxn of a completed transaction is NONE; the opposite decision is INVALID_TXN_STATE', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       assert.strictEqual(markers.calls.length, 1, 'no second round of markers');
@@ -207,7 +219,7 @@ describe('transaction coordinator', () => {
     it('EndTxn(abort) writes ABORT markers and ends CompleteAbort; EndTxn(commit) after it is INVALID_TXN_STATE', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
       assert.strictEqual(markers.calls[0].marker.commit, false);
       assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteAbort');
@@ -228,11 +240,11 @@ describe('transaction coordinator', () => {
     it('after a completed transaction the next AddPartitions opens a new one with a new start time', async () => {
       const { coordinator, clock } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       const first = coordinator.describe('tx')!.startTimestamp;
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       clock.advance(100);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
       const d = coordinator.describe('tx')!;
       assert.deepStrictEqual([d.state, d.startTimestamp - first, d.partitions.length], ['Ongoing', 100, 1]);
     });
@@ -242,7 +254,7 @@ describe('transaction coordinator', () => {
     it('InitProducerId of a second producer aborts the open transaction with a bumped epoch and fences the first', async () => {
       const { coordinator, markers } = await start();
       const a = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', a.producerId, a.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
+      await coordinator.addPartitions('tx', a.producerId, a.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
       const b = await coordinator.initProducerId('tx', 60000);
       assert.deepStrictEqual(markers.calls, [
         {
@@ -262,10 +274,10 @@ describe('transaction coordinator', () => {
     it('while markers are being written every move of the id is CONCURRENT_TRANSACTIONS, and works again after', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       const release = markers.holdAll();
-      const ending = coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
-      await settle();
+      // EndTxn is answered once PrepareCommit is durable, before the markers.
+      await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       assert.strictEqual(coordinator.describe('tx')!.state, 'PrepareCommit');
       await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
       await rejectsWith(
@@ -281,9 +293,9 @@ describe('transaction coordinator', () => {
         ErrorCode.INVALID_TXN_STATE,
       );
       release();
-      await ending;
+      await coordinator.settled();
       assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteCommit');
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
       assert.strictEqual(coordinator.describe('tx')!.state, 'Ongoing');
     });
   });
@@ -292,7 +304,7 @@ describe('transaction coordinator', () => {
     it('a partition answered KAFKA_STORAGE_ERROR keeps the transaction in PrepareCommit; only it is retried, then CompleteCommit', async () => {
       const { coordinator, markers, clock, logs } = await start({ extra: { markerRetryMs: 500 } });
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
       markers.answers.set('orders-1', ErrorCode.KAFKA_STORAGE_ERROR);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       const d = coordinator.describe('tx')!;
@@ -326,7 +338,7 @@ describe('transaction coordinator', () => {
     it('a partition deleted meanwhile (UNKNOWN_TOPIC_OR_PARTITION) counts as done', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       markers.answers.set('orders-0', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
       assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteAbort');
@@ -344,7 +356,7 @@ describe('transaction coordinator', () => {
       };
       const { coordinator, clock } = await start({ extra: { markers: flaky, markerRetryMs: 100 } });
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       assert.strictEqual(coordinator.describe('tx')!.state, 'PrepareCommit');
       fail = false;
@@ -358,7 +370,7 @@ describe('transaction coordinator', () => {
     it('an Ongoing transaction past its timeout is aborted with a bumped epoch, fencing its producer (InitProducerId naming its old epoch too)', async () => {
       const { coordinator, markers, clock } = await start({ extra: { abortCheckIntervalMs: 1000 } });
       const p = await coordinator.initProducerId('tx', 5000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       clock.advance(5000);
       await settle();
       assert.strictEqual(coordinator.describe('tx')!.state, 'Ongoing', 'not before the timeout has passed');
@@ -383,7 +395,7 @@ describe('transaction coordinator', () => {
       });
       await coordinator.initProducerId('idle', 60000);
       const p = await coordinator.initProducerId('busy', 900_000);
-      coordinator.addPartitions('busy', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('busy', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       clock.advance(11_000);
       await settle();
       assert.strictEqual(coordinator.describe('idle'), undefined);
@@ -401,7 +413,7 @@ describe('transaction coordinator', () => {
       assert.strictEqual(coordinator.verify('tx', 1, 0, tp('orders', 0)), ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
       const p = await coordinator.initProducerId('tx', 60000);
       assert.strictEqual(coordinator.verify('tx', p.producerId, 0, tp('orders', 0)), ErrorCode.INVALID_TXN_STATE);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       assert.strictEqual(coordinator.verify('tx', p.producerId, 0, tp('orders', 0)), ErrorCode.NONE);
       assert.strictEqual(coordinator.verify('tx', p.producerId, 0, tp('orders', 1)), ErrorCode.INVALID_TXN_STATE);
       assert.strictEqual(
@@ -417,7 +429,7 @@ describe('transaction coordinator', () => {
       const { coordinator, offsets } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
       assert.strictEqual(coordinator.checkTxnOffsetCommit('tx', p.producerId, 0, 'g'), ErrorCode.INVALID_TXN_STATE);
-      coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
       assert.strictEqual(coordinator.describe('tx')!.state, 'Ongoing');
       assert.strictEqual(coordinator.checkTxnOffsetCommit('tx', p.producerId, 0, 'g'), ErrorCode.NONE);
       assert.strictEqual(coordinator.checkTxnOffsetCommit('tx', p.producerId, 0, 'h'), ErrorCode.INVALID_TXN_STATE);
@@ -440,7 +452,7 @@ describe('transaction coordinator', () => {
       const { coordinator, offsets } = await start();
       await offsets.commit('g', 'm', 1, [{ topic: 'orders', partition: 0, offset: 5, metadata: null }]);
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
       await offsets.commitTxnOffsets('g', p.producerId, 0, '', -1, [
         { topic: 'orders', partition: 0, offset: 9, metadata: null },
       ]);
@@ -452,7 +464,7 @@ describe('transaction coordinator', () => {
     it('held offsets survive a crash mid-transaction and are committed by the EndTxn after the restart', async () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
       await first.offsets.commitTxnOffsets('g', p.producerId, 0, 'm', 2, [
         { topic: 'orders', partition: 1, offset: 33, metadata: null },
       ]);
@@ -466,7 +478,7 @@ describe('transaction coordinator', () => {
     it('held offsets no open transaction owns (transactions.log lost) are dropped on open, with a warning', async () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
       await first.offsets.commitTxnOffsets('g', p.producerId, 0, 'm', 2, [
         { topic: 'orders', partition: 1, offset: 33, metadata: null },
       ]);
@@ -485,7 +497,7 @@ describe('transaction coordinator', () => {
     it('a crash after AddPartitions, before EndTxn: the transaction is still Ongoing after the restart and its timeout aborts it', async () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 20_000);
-      first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 2)]);
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 2)]);
       const second = await crashAndReopen(first);
       const d = second.coordinator.describe('tx')!;
       assert.deepStrictEqual(
@@ -507,8 +519,8 @@ describe('transaction coordinator', () => {
       const markers = new RecordingMarkers();
       const first = await start({ markers });
       const p = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('payments', 0)]);
-      first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('payments', 0)]);
+      await first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
       await first.offsets.commitTxnOffsets('g', p.producerId, 0, 'm', 1, [
         { topic: 'orders', partition: 0, offset: 4, metadata: null },
       ]);
@@ -534,7 +546,7 @@ describe('transaction coordinator', () => {
       const markers = new RecordingMarkers();
       const first = await start({ markers });
       const p = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('orders', 1)]);
       markers.answers.set('orders-1', ErrorCode.KAFKA_STORAGE_ERROR);
       await first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
       assert.strictEqual(first.coordinator.describe('tx')!.state, 'PrepareAbort');
@@ -550,7 +562,7 @@ describe('transaction coordinator', () => {
       const markers = new RecordingMarkers();
       const first = await start({ markers });
       const a = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addPartitions('tx', a.producerId, a.producerEpoch, [tp('orders', 0)]);
+      await first.coordinator.addPartitions('tx', a.producerId, a.producerEpoch, [tp('orders', 0)]);
       markers.holdAll();
       void first.coordinator.initProducerId('tx', 60000).catch(() => undefined);
       await settle();
@@ -565,7 +577,7 @@ describe('transaction coordinator', () => {
     it('Complete and Empty states survive a clean restart unchanged and no markers are written', async () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 60000);
-      first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       await first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
       await first.coordinator.initProducerId('idle', 60000);
       await first.coordinator.close();
@@ -583,14 +595,167 @@ describe('transaction coordinator', () => {
     });
   });
 
+  describe('durability and the order of steps', () => {
+    const lastLine = () => {
+      const lines = fs.readFileSync(path.join(dir, 'transactions.log'), 'utf8').trim().split('\n');
+      return JSON.parse(lines[lines.length - 1].slice(9)) as Record<string, unknown>;
+    };
+
+    it('EndTxn is answered only once its PrepareCommit is durable; the markers and CompleteCommit come after', async () => {
+      const held = new HeldSync();
+      const { coordinator, markers } = await start({ extra: { logSync: held.sync } });
+      const init = coordinator.initProducerId('tx', 60000);
+      await settle();
+      assert.strictEqual(held.waiting, 1, 'InitProducerId waits for its fdatasync');
+      held.release();
+      const p = await init;
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      assert.strictEqual(held.waiting, 0, 'AddPartitions is answered once written; its line is synced lazily');
+      let answered = false;
+      const ending = coordinator.endTxn('tx', p.producerId, p.producerEpoch, true).then(() => (answered = true));
+      for (let i = 0; i < 3; i++) {
+        await settle();
+        assert.strictEqual(answered, false, 'no answer while the fdatasync of PrepareCommit is held');
+      }
+      assert.strictEqual(held.waiting, 1, 'one fdatasync covers the Ongoing and the PrepareCommit lines');
+      assert.strictEqual(coordinator.describe('tx')!.state, 'PrepareCommit');
+      assert.strictEqual(lastLine().state, 'PrepareCommit', 'the decision is in the file already');
+      assert.strictEqual(markers.calls.length, 0, 'no marker before the decision is durable');
+      held.release();
+      await ending;
+      assert.strictEqual(answered, true);
+      await coordinator.settled();
+      assert.deepStrictEqual(
+        markers.calls.map((c) => c.partitions),
+        [['orders-0']],
+      );
+      assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteCommit');
+      assert.strictEqual(lastLine().state, 'CompleteCommit');
+      assert.strictEqual(held.waiting, 0, 'CompleteCommit starts no fdatasync of its own');
+      held.pass();
+    });
+
+    it('a failed fdatasync of PrepareCommit answers KAFKA_STORAGE_ERROR; no marker is written until the file is rewritten durably', async () => {
+      const held = new HeldSync();
+      const { coordinator, markers, clock, logs } = await start({
+        extra: { logSync: held.sync, markerRetryMs: 100 },
+      });
+      const init = coordinator.initProducerId('tx', 60000);
+      await settle();
+      held.release();
+      const p = await init;
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      const ending = coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
+      await settle();
+      held.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      const e = await rejectsWith(ending, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.match(e.message, /could not make .*transactions\.log durable \(fdatasync: EIO/);
+      assert.strictEqual(markers.calls.length, 0);
+      assert.strictEqual(coordinator.describe('tx')!.state, 'PrepareCommit');
+      clock.advance(100);
+      await coordinator.settled();
+      assert.strictEqual(
+        held.waiting,
+        0,
+        'the retry rewrote the file (compaction, fsynced) instead of trusting fdatasync',
+      );
+      assert.deepStrictEqual(
+        markers.calls.map((c) => c.partitions),
+        [['orders-0']],
+      );
+      assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteCommit');
+      assert.ok(logs.some((l) => /PrepareCommit of "tx" is not complete/.test(l)));
+      held.pass();
+    });
+
+    it('a crash after PrepareCommit was durable, before any marker: the restart writes the markers and completes', async () => {
+      const held = new HeldSync();
+      const markers = new RecordingMarkers();
+      const first = await start({ markers, extra: { logSync: held.sync } });
+      const init = first.coordinator.initProducerId('tx', 60000);
+      await settle();
+      held.release();
+      const p = await init;
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
+      markers.holdAll(); // the process dies while the markers are in flight
+      const ending = first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
+      await settle();
+      held.release();
+      await ending; // answered: the client was told its transaction is committed
+      held.pass();
+      const second = await crashAndReopen(first);
+      assert.deepStrictEqual(
+        second.markers.calls.map((c) => [c.marker.commit, c.partitions]),
+        [[true, ['orders-1']]],
+      );
+      assert.strictEqual(second.coordinator.describe('tx')!.state, 'CompleteCommit');
+    });
+
+    it('markers not yet flushed are listed with their offsets; after a machine stop the restart writes again only those a partition lost', async () => {
+      const markers = new PartitionLikeMarkers({ 'orders-0': 5, 'payments-0': 3 });
+      const first = await start({ markers });
+      const p = await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0), tp('payments', 0)]);
+      await first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
+      await first.coordinator.settled();
+      await first.coordinator.durable();
+      assert.strictEqual(first.coordinator.describe('tx')!.state, 'CompleteAbort');
+      assert.deepStrictEqual(lastLine().markers, [
+        {
+          producerId: p.producerId,
+          producerEpoch: 0,
+          commit: false,
+          partitions: [
+            ['orders', 0, 5],
+            ['payments', 0, 3],
+          ],
+        },
+      ]);
+      // The machine stopped before the flush: orders-0 kept its marker (its end is past offset 5), payments-0 lost it.
+      const after = new PartitionLikeMarkers({ 'orders-0': 6, 'payments-0': 3 });
+      const second = await crashAndReopen(first, { markers: after });
+      assert.deepStrictEqual(
+        after.calls.map((c) => [c.marker.commit, c.marker.producerId, c.marker.producerEpoch, c.partitions]),
+        [[false, p.producerId, 0, ['payments-0']]],
+      );
+      assert.ok(second.logs.some((l) => /1 ABORT marker\(s\) of "tx" .* were not on disk .*payments-0/.test(l)));
+      assert.strictEqual(second.coordinator.describe('tx')!.state, 'CompleteAbort');
+      // Once the flush made them durable, the id's next line no longer lists them.
+      after.flushAll();
+      await settle();
+      await second.coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      assert.strictEqual(lastLine().state, 'Ongoing');
+      assert.strictEqual(lastLine().markers, undefined);
+    });
+
+    it('a marker flushed before the next transaction ends is not listed by that one', async () => {
+      const markers = new PartitionLikeMarkers();
+      const { coordinator } = await start({ markers });
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
+      await coordinator.settled();
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 1)]);
+      assert.strictEqual((lastLine().markers as unknown[]).length, 1, 'not flushed yet: the Ongoing line lists it');
+      markers.flushAll();
+      await settle();
+      await coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
+      await coordinator.settled();
+      assert.deepStrictEqual(
+        (lastLine().markers as { partitions: unknown[] }[]).map((m) => m.partitions),
+        [[['orders', 1, 0]]],
+      );
+    });
+  });
+
   describe('admin', () => {
     it('list filters by state and producer id, and a duration filter keeps long-running transactions only', async () => {
       const { coordinator, clock } = await start();
       const a = await coordinator.initProducerId('a', 60000);
       const b = await coordinator.initProducerId('b', 60000);
-      coordinator.addPartitions('a', a.producerId, 0, [tp('orders', 0)]);
+      await coordinator.addPartitions('a', a.producerId, 0, [tp('orders', 0)]);
       clock.advance(1000);
-      coordinator.addPartitions('b', b.producerId, 0, [tp('orders', 1)]);
+      await coordinator.addPartitions('b', b.producerId, 0, [tp('orders', 1)]);
       await coordinator.initProducerId('c', 60000);
       assert.deepStrictEqual(
         coordinator.list({ states: ['Ongoing'] }).map((t) => t.transactionalId),
@@ -611,7 +776,7 @@ describe('transaction coordinator', () => {
       const p = await coordinator.initProducerId('tx', 60000);
       await rejectsWith(coordinator.abortTransaction('tx'), ErrorCode.INVALID_TXN_STATE);
       await rejectsWith(coordinator.abortTransaction('nope'), ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       const d = await coordinator.abortTransaction('tx');
       assert.deepStrictEqual([d.state, d.producerEpoch], ['CompleteAbort', 1]);
       assert.strictEqual(markers.calls[0].marker.commit, false);
@@ -621,7 +786,7 @@ describe('transaction coordinator', () => {
     it('abortHangingPartition writes one ABORT marker, and refuses a partition of a transaction the coordinator knows', async () => {
       const { coordinator, markers } = await start();
       const p = await coordinator.initProducerId('tx', 60000);
-      coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
+      await coordinator.addPartitions('tx', p.producerId, p.producerEpoch, [tp('orders', 0)]);
       await rejectsWith(
         coordinator.abortHangingPartition(tp('orders', 0), p.producerId, 0),
         ErrorCode.INVALID_TXN_STATE,

@@ -2,7 +2,10 @@
  * Helpers for the transaction coordinator tests: a marker writer that records every call and can hold or fail
  * markers per partition, a producer id allocator, and an opener that builds a coordinator (with a real offset
  * store) on a temporary meta directory, so a test can "crash" (drop an instance without closing it) and open
- * another on the same files.
+ * another on the same files. transactions.log's fdatasync is replaced by one that resolves at once (a line is in
+ * the file as soon as it is appended, so a "crash" keeps it either way), which keeps the order of steps
+ * deterministic; tests of durability pass their own `logSync` (heldSync) or use the real one (transaction-log
+ * tests).
  */
 import * as assert from 'assert';
 import type { OffsetStore, TxnMarker, TxnMarkerWriter } from '../../../../src/broker/api';
@@ -88,6 +91,7 @@ export async function openCoordinator(
     producerIds: opts.allocator ?? new Allocator(),
     offsets,
     partitionExists: (topic, partition) => partition >= 0 && partition < (TOPICS[topic] ?? 0),
+    logSync: () => Promise.resolve(),
     ...opts.extra,
   });
   if (opts.recover !== false) await coordinator.recover();
@@ -111,4 +115,83 @@ export const tp = (topic: string, partition: number): TopicPartition => ({ topic
 /** Let pending promise continuations run (marker rounds started by a timer). */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * A transactions.log fdatasync that resolves only when the test releases it: `calls` counts the rounds started,
+ * release() ends the oldest one in flight (or fails it with `error`).
+ */
+export class HeldSync {
+  calls = 0;
+  private readonly held: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private passing = false;
+  readonly sync = (): Promise<void> => {
+    this.calls++;
+    if (this.passing) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.held.push({ resolve, reject }));
+  };
+  /** From now on every fdatasync resolves at once (the held ones too): the test is done holding. */
+  pass(): void {
+    this.passing = true;
+    while (this.held.length > 0) this.release();
+  }
+  get waiting(): number {
+    return this.held.length;
+  }
+  release(error?: Error): void {
+    const h = this.held.shift();
+    assert.ok(h, 'no fdatasync is in flight');
+    if (error) h.reject(error);
+    else h.resolve();
+  }
+}
+
+/** Wait (real time, up to 5 s) until `cond` holds: steps that follow a real fdatasync on the threadpool. */
+export async function until(cond: () => boolean, what = 'the condition'): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/**
+ * A marker writer that behaves like the partition logs: each partition has a log end offset, a marker is
+ * appended at it (and answered with that offset), whenDurable() resolves only when the test calls flushAll()
+ * (the flush policy's timer), and logEndOffset() tells a restarted coordinator which markers reached the disk.
+ */
+export class PartitionLikeMarkers extends RecordingMarkers {
+  readonly ends = new Map<string, number>();
+  private durable: (() => void)[] = [];
+
+  constructor(ends: Record<string, number> = {}) {
+    super();
+    for (const [k, v] of Object.entries(ends)) this.ends.set(k, v);
+  }
+
+  override async writeTxnMarkers(marker: TxnMarker, partitions: readonly TopicPartition[]) {
+    const results = await super.writeTxnMarkers(marker, partitions);
+    return results.map((r) => {
+      if (r.errorCode !== ErrorCode.NONE) return r;
+      const key = formatTopicPartition(r);
+      const offset = this.ends.get(key) ?? 0;
+      this.ends.set(key, offset + 1);
+      return { ...r, offset };
+    });
+  }
+
+  whenDurable(): Promise<void> {
+    return new Promise<void>((resolve) => this.durable.push(resolve));
+  }
+
+  /** The flush policy's flush ran: every marker so far is durable. */
+  flushAll(): void {
+    const waiting = this.durable;
+    this.durable = [];
+    for (const r of waiting) r();
+  }
+
+  logEndOffset(p: TopicPartition): number | undefined {
+    return p.partition < (TOPICS[p.topic] ?? 0) ? (this.ends.get(formatTopicPartition(p)) ?? 0) : undefined;
+  }
 }

@@ -37,7 +37,7 @@ describe('transaction log file', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('replay keeps the last state of each id and a tombstone forgets one; open compacts to one line per id', () => {
+  it('replay keeps the last state of each id and a tombstone forgets one; open compacts to one line per id', async () => {
     fs.writeFileSync(
       file,
       Buffer.concat([
@@ -57,11 +57,11 @@ describe('transaction log file', () => {
       ],
     );
     assert.strictEqual(checkTxnLogFile(file).lines, 2, 'compacted');
-    log.close(log.recovered.values());
+    await log.close(log.recovered.values());
     assert.deepStrictEqual(logs, []);
   });
 
-  it('a torn last line is cut on open and reported; the lines before it survive', () => {
+  it('a torn last line is cut on open and reported; the lines before it survive', async () => {
     const good = encodeTxnLogLine(entry('a', 'Ongoing'));
     const torn = encodeTxnLogLine(entry('a', 'PrepareCommit')).subarray(0, 30);
     fs.writeFileSync(file, Buffer.concat([good, torn]));
@@ -73,10 +73,10 @@ describe('transaction log file', () => {
       logs.join('\n'),
     );
     assert.deepStrictEqual(fs.readFileSync(file), good, 'the file is the good line only');
-    log.close(log.recovered.values());
+    await log.close(log.recovered.values());
   });
 
-  it('a line with a bad checksum costs that line only; it is reported and the damaged file is kept', () => {
+  it('a line with a bad checksum costs that line only; it is reported and the damaged file is kept', async () => {
     const bad = Buffer.from(encodeTxnLogLine(entry('a', 'PrepareCommit')));
     bad[20] ^= 0x01;
     fs.writeFileSync(
@@ -94,18 +94,18 @@ describe('transaction log file', () => {
     );
     assert.ok(logs.some((l) => /bad line at byte \d+: checksum .* does not match/.test(l)));
     assert.ok(fs.readdirSync(dir).some((f) => f.startsWith('transactions.log.corrupt-')));
-    log.close(log.recovered.values());
+    await log.close(log.recovered.values());
   });
 
-  it('a well-formed line that is not a valid entry (unknown state) is skipped as damaged', () => {
+  it('a well-formed line that is not a valid entry (unknown state) is skipped as damaged', async () => {
     fs.writeFileSync(file, encodeTxnLogLine({ ...entry('a', 'Ongoing'), state: 'Sideways' } as never));
     const log = TransactionLog.open(opts());
     assert.strictEqual(log.recovered.size, 0);
     assert.ok(logs.some((l) => /unknown state "Sideways"/.test(l)));
-    log.close([]);
+    await log.close([]);
   });
 
-  it('a failed write (a full disk) is KAFKA_STORAGE_ERROR naming the file, and leaves the file as it was', () => {
+  it('a failed write (a full disk) is KAFKA_STORAGE_ERROR naming the file, and leaves the file as it was', async () => {
     let fail = false;
     const io = {
       ...realIo,
@@ -118,7 +118,7 @@ describe('transaction log file', () => {
       },
     };
     const log = TransactionLog.open({ ...opts(), io });
-    log.append(entry('a', 'Empty'), () => []);
+    await log.append(entry('a', 'Empty'), () => []);
     const before = fs.readFileSync(file);
     fail = true;
     assert.throws(
@@ -129,7 +129,7 @@ describe('transaction log file', () => {
         /could not store state Ongoing of "a" in .*transactions\.log: ENOSPC/.test(e.message),
     );
     assert.deepStrictEqual(fs.readFileSync(file), before);
-    log.close([]);
+    await log.close([]);
   });
 
   it('a coordinator whose transactions.log cannot be written refuses the move and keeps its state', async () => {
@@ -144,7 +144,7 @@ describe('transaction log file', () => {
     const o = await openCoordinator(dir, { extra: { io } });
     const p = await o.coordinator.initProducerId('tx', 60000);
     fail = true;
-    assert.throws(
+    await assert.rejects(
       () => o.coordinator.addPartitions('tx', p.producerId, 0, [{ topic: 'orders', partition: 0 }]),
       (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.KAFKA_STORAGE_ERROR,
     );
@@ -164,7 +164,9 @@ describe('transaction log file', () => {
     const o = await openCoordinator(dir, { extra: { logCompactMinBytes: 2048 } });
     const keep = await o.coordinator.initProducerId('keep', 60000);
     for (let i = 0; i < 40; i++) {
-      o.coordinator.addPartitions('keep', keep.producerId, keep.producerEpoch, [{ topic: 'orders', partition: i % 3 }]);
+      await o.coordinator.addPartitions('keep', keep.producerId, keep.producerEpoch, [
+        { topic: 'orders', partition: i % 3 },
+      ]);
       await o.coordinator.endTxn('keep', keep.producerId, keep.producerEpoch, i % 2 === 0);
     }
     assert.ok(fs.statSync(file).size <= 2048 + 1024, `compacted as it grew (${fs.statSync(file).size} bytes)`);
@@ -194,11 +196,12 @@ describe('transaction log file', () => {
     const tombstone = encodeTxnLogLine({ dead: 'forget' }).length;
     const o = await steps(dir, size + tombstone - 1);
     o.clock.advance(31_000);
+    await o.coordinator.durable();
     assert.strictEqual(o.coordinator.describe('forget'), undefined);
     assert.strictEqual(checkTxnLogFile(file).lines, 1, 'the compaction wrote only the live id');
     const again = TransactionLog.open(opts());
     assert.deepStrictEqual([...again.recovered.keys()], ['keep']);
-    again.close(again.recovered.values());
+    await again.close(again.recovered.values());
     await o.coordinator.close();
     await o.offsets.close();
   });

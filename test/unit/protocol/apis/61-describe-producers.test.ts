@@ -1,5 +1,5 @@
 // DescribeProducers (key 61) v0 over the wire: the active producers of a partition from the producer state
-// (id, epoch, last sequence), no open transaction (-1 start offset, coordinator epoch -1), and
+// (id, epoch, last sequence, last timestamp), no open transaction (-1 start offset, coordinator epoch -1), and
 // UNKNOWN_TOPIC_OR_PARTITION with a message for a partition that does not exist.
 import * as assert from 'assert';
 import { ErrorCode } from '../../../../src/broker/errors';
@@ -14,9 +14,14 @@ describe('DescribeProducers API v0 on the wire', () => {
   });
   afterEach(() => t.wire.close());
 
-  it('an idempotent producer that wrote 3 records shows with its epoch and last sequence 2', async () => {
+  it("an idempotent producer that wrote 3 records shows with its epoch, last sequence 2 and its last batch's max timestamp", async () => {
     const { producerId } = await t.wire.broker.initProducerId(null);
-    await t.wire.broker.produce('orders', [{ value: 'a' }, { value: 'b' }, { value: 'c' }], {
+    const records = [
+      { value: 'a', timestamp: 1_700_000_000_000 },
+      { value: 'b', timestamp: 1_700_000_002_000 },
+      { value: 'c', timestamp: 1_700_000_001_000 },
+    ];
+    await t.wire.broker.produce('orders', records, {
       partition: 1,
       producer: { producerId, producerEpoch: 0, baseSequence: 0 },
     });
@@ -34,7 +39,7 @@ describe('DescribeProducers API v0 on the wire', () => {
           producerId,
           producerEpoch: 0,
           lastSequence: 2,
-          lastTimestamp: -1,
+          lastTimestamp: 1_700_000_002_000,
           coordinatorEpoch: -1,
           currentTxnStartOffset: -1,
         },

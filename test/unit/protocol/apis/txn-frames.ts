@@ -215,6 +215,7 @@ export async function listTransactions(
   states: string[],
   producerIds: number[],
   durationMs = -1,
+  idPattern: string | null = null,
 ): Promise<{ errorCode: number; unknown: string[]; txns: [string, number, string][] }> {
   const d = await wire.call(66, version, true, (e) => {
     e.len(states.length);
@@ -222,6 +223,7 @@ export async function listTransactions(
     e.len(producerIds.length);
     for (const p of producerIds) e.i64(p);
     if (version >= 1) e.i64(durationMs);
+    if (version >= 2) e.nstr(idPattern);
     e.tags();
   });
   d.i32();
