@@ -21,6 +21,7 @@ type Section = { name: string; file: string };
 const sections: Section[] = [
   { name: 'storage', file: './storage' },
   { name: 'groups', file: './groups' },
+  { name: 'lag', file: './lag' },
   { name: 'wire', file: './wire' },
   { name: 'transactions', file: './transactions' },
   { name: 'vscode', file: './vscode' },

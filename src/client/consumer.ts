@@ -14,6 +14,8 @@
  *  - positions start at the committed offset, else at autoOffsetReset; eager assignors (range, roundrobin) reset
  *    every position to the committed offset after a rebalance (uncommitted records are delivered again, as in
  *    Kafka); cooperative-sticky keeps the positions of partitions the member retains;
+ *  - isolationLevel read_committed stops each partition at its last stable offset (the first offset of a
+ *    transaction still open) and skips aborted records and markers, so its position passes a commit marker;
  *  - advertised protocols: the chosen assignor first, then the others ("range", "roundrobin",
  *    "cooperative-sticky") and kafkajs' default "RoundRobinAssigner", so mixed groups find a common protocol.
  *
@@ -52,7 +54,11 @@ export interface GroupConsumerOptions {
   heartbeatIntervalMs?: number;
   assignor?: AssignorName;
   autoOffsetReset?: 'earliest' | 'latest';
+  /** Default read_uncommitted. read_committed reads only below the last stable offset and skips aborted records. */
+  isolationLevel?: IsolationLevel;
 }
+
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 
 export type { TopicPartition } from '../shared/topic-partition';
 
@@ -68,6 +74,8 @@ export class GroupConsumer extends EventEmitter {
   readonly heartbeatIntervalMs: number;
   readonly assignor: AssignorName;
   readonly autoOffsetReset: 'earliest' | 'latest';
+  /** Read at every poll, so it can be changed between polls. */
+  isolationLevel: IsolationLevel;
 
   private _memberId = '';
   private _generationId = -1;
@@ -97,6 +105,7 @@ export class GroupConsumer extends EventEmitter {
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs ?? 3_000;
     this.assignor = opts.assignor ?? 'range';
     this.autoOffsetReset = opts.autoOffsetReset ?? 'earliest';
+    this.isolationLevel = opts.isolationLevel ?? 'read_uncommitted';
   }
 
   get memberId(): string {
@@ -362,12 +371,19 @@ export class GroupConsumer extends EventEmitter {
       const info = this.broker.partitionInfo(tp.topic, tp.partition);
       let pos = this.positions.get(k) ?? this.initialPosition(tp.topic, tp.partition);
       if (pos < info.logStartOffset || pos > info.logEndOffset) pos = this.resetPosition(tp.topic, tp.partition);
-      if (pos < info.logEndOffset) {
-        const records = this.broker.readRecords(tp.topic, tp.partition, pos, maxRecords - out.length);
+      const committedOnly = this.isolationLevel === 'read_committed';
+      const end = committedOnly ? this.broker.lastStableOffset(tp.topic, tp.partition) : info.logEndOffset;
+      if (pos < end) {
+        const want = maxRecords - out.length;
+        const records = this.broker.readRecords(tp.topic, tp.partition, pos, want, undefined, {
+          isolationLevel: committedOnly ? 1 : 0,
+        });
         for (const r of records) {
           out.push(r);
           pos = r.offset + 1;
         }
+        // read_committed skips markers and aborted batches: fewer records than asked means it read up to the LSO
+        if (committedOnly && records.length < want) pos = Math.max(pos, end);
       }
       this.positions.set(k, pos);
     }

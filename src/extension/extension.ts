@@ -33,10 +33,10 @@ export function activate(context: vscode.ExtensionContext): KafkaLiteApi {
   const views = registerViews(context, host);
   registerBrokerCommands(context, host, log, diagnostics);
   registerTopicCommands(context, host, log);
-  registerGroupCommands(context, host, log);
+  const lag = registerGroupCommands(context, host, log);
   registerStatusBar(context, host);
   try {
-    registerPanels(context, host, log);
+    registerPanels(context, host, log, lag.sampler);
   } catch (e) {
     log.error(`The panels could not be registered: ${(e as Error).stack ?? e}`);
   }

@@ -8,7 +8,8 @@
  */
 import type { HostMessage, NoPayload, Req, RequestMessage } from './ipc';
 import { requestValidator } from './ipc';
-import { fail, int, nonEmptyStr, obj, str, topicName } from './validate';
+import type { LagSeriesView } from './lag-series';
+import { fail, int, nonEmptyStr, obj, oneOf, str, topicName } from './validate';
 
 export const STEPPER_VIEW_TYPE = 'kafkaLite.consumerStepper';
 export const MAX_POLL = 500;
@@ -27,6 +28,8 @@ export type StepperProtocol = {
     crash: Req<{ consumer: string }>;
     leave: Req<{ consumer: string }>;
     remove: Req<{ consumer: string }>;
+    /** The isolation level of the shown group's panel consumers (those added later too). */
+    isolation: Req<{ level: StepperIsolationLevel }>;
   };
   pushes: {
     /** The host's whole state, after every change. */
@@ -35,6 +38,9 @@ export type StepperProtocol = {
 };
 
 export type StepperRequest = RequestMessage<StepperProtocol>;
+
+export type StepperIsolationLevel = 'read_uncommitted' | 'read_committed';
+export const ISOLATION_LEVELS: readonly StepperIsolationLevel[] = ['read_uncommitted', 'read_committed'];
 
 export interface PolledRecordRow {
   partition: number;
@@ -82,7 +88,12 @@ export interface PartitionView {
   /** Position of the panel consumer owning it, or null. */
   position: number | null;
   owner: string | null;
+  /** Broker.groupLag's definition: log end - committed (log end - log start when never committed). */
   lag: number;
+  /** The first offset of the oldest transaction still open, else the log end. */
+  lastStableOffset: number;
+  /** Its read_committed owner has read everything below the LSO and waits for the open transaction to end. */
+  waitingAtLso: boolean;
   /** `by`: who committed, for a person: the panel consumer's name, else the member's client id, else its id. */
   history: { offset: number; memberId: string; by: string; generationId: number; timestamp: number }[];
 }
@@ -103,6 +114,14 @@ export interface StepperSnapshot {
   consumers: LocalConsumerView[];
   partitions: PartitionView[];
   otherGroups: OtherGroupView[];
+  /** The shown group's isolation level in this panel. */
+  isolationLevel: StepperIsolationLevel;
+  /** What happened to the shown group, oldest first (joined, rebalance started, generation N, moved, committed…). */
+  timeline: { at: number; kind: string; text: string }[];
+  /** Partitions whose owner changed in the shown group's last rebalance; from/to null: newly assigned / revoked. */
+  moves: { partition: number; from: string | null; to: string | null }[];
+  /** The shown group's lag over time (sampled while the extension runs), null before its first sample. */
+  lagHistory: LagSeriesView | null;
   sessionTimeoutMs: number;
   /** The broker clock's now when the snapshot was made (the webview counts down from it). */
   now: number;
@@ -139,6 +158,7 @@ export const validateStepperRequest = requestValidator<StepperProtocol>({
   crash: (o) => ({ consumer: consumerName(o) }),
   leave: (o) => ({ consumer: consumerName(o) }),
   remove: (o) => ({ consumer: consumerName(o) }),
+  isolation: (o) => ({ level: oneOf(o, 'level', ISOLATION_LEVELS) }),
 });
 
 /** Saved by the webview; consumers are not saved: live members cannot survive a reload (they leave on dispose). */

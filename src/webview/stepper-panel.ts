@@ -1,12 +1,17 @@
 /**
  * Consumer stepper (browser side): topic and group pickers, the consumers of the panel with Poll / Commit /
  * Crash / Leave, the assignment diagram (SVG: partitions left, members right, arrows for ownership, idle members
- * drawn idle), per-partition offsets as bars, commit history and the other groups reading the topic. Renders
- * host snapshots; saves topic, group and poll size with setState. Messages: src/shared/stepper-messages.ts.
+ * drawn idle; after a rebalance the partitions that moved are highlighted with their previous owner), what moved
+ * and a short timeline of the group (joined, rebalance started, generation N, moved, session expired, committed),
+ * the group's isolation level (a read_committed member's stop at the last stable offset is marked on the
+ * partition's bar and row), its lag over time (lag-chart.ts; per partition on expand), per-partition offsets as
+ * bars, commit history and the other groups reading the topic. Renders host snapshots; saves topic, group, poll
+ * size and the chart's expansion with setState. Messages: src/shared/stepper-messages.ts.
  */
 import type {
   LocalConsumerView,
   PartitionView,
+  StepperIsolationLevel,
   StepperProtocol,
   StepperSavedState,
   StepperSnapshot,
@@ -14,6 +19,7 @@ import type {
 import {
   brokerStatus,
   button,
+  checked,
   byId,
   channel,
   formatTime,
@@ -26,6 +32,7 @@ import {
   valueOf,
   vscode,
 } from './common';
+import { drawLagChart, legendItems } from './lag-chart';
 
 const { request, listen } = channel<StepperProtocol>();
 
@@ -33,8 +40,13 @@ const saved = vscode.getState() as StepperSavedState | undefined;
 let state: StepperSavedState = saved ?? { topic: '', groupId: '', pollMax: 5 };
 let snap: StepperSnapshot | null = null;
 let snapAt = Date.now();
+/** The topic picker was changed and Use not pressed yet. */
+let topicPicked = false;
+/** Per-partition lines of the lag chart (the webview's own choice, kept across reloads). */
+let perPartition = (vscode.getState() as { perPartition?: boolean } | undefined)?.perPartition === true;
 
 const diagram = svg('svg', { id: 'diagram', class: 'diagram', role: 'img' });
+const lagChart = svg('svg', { id: 'lag-chart' });
 const app = byId('app');
 app.append(
   h('h2', {}, icon('debug-step-over'), ' Consumer stepper'),
@@ -44,6 +56,12 @@ app.append(
     h('vscode-single-select', { id: 'topic', class: 'grow', title: 'Topic' }),
     h('vscode-textfield', { id: 'group', placeholder: 'group id (existing or new)', class: 'grow' }),
     button('Use', () => void select(), { id: 'select', icon: 'check' }),
+    h(
+      'vscode-single-select',
+      { id: 'isolation', title: "Isolation level of this group's consumers in the panel" },
+      h('vscode-option', { value: 'read_uncommitted', selected: true }, 'read_uncommitted'),
+      h('vscode-option', { value: 'read_committed' }, 'read_committed'),
+    ),
     h('span', { class: 'hint' }, 'Poll size'),
     h('vscode-textfield', { id: 'poll-max', class: 'narrow', value: String(state.pollMax) }),
     button('Add consumer', () => void request('addConsumer'), { id: 'add-consumer', icon: 'add' }),
@@ -52,6 +70,17 @@ app.append(
   h('div', { id: 'caption', class: 'outcome' }),
   h('div', { id: 'group-line', class: 'hint' }),
   h('div', { class: 'diagram-wrap' }, diagram),
+  h('div', { id: 'moves', class: 'moves' }),
+  h('h3', {}, icon('list-ordered'), ' Timeline'),
+  h('ol', { id: 'timeline', class: 'timeline' }),
+  h('h3', {}, icon('graph-line'), ' Lag over time'),
+  h(
+    'div',
+    { class: 'row' },
+    h('vscode-checkbox', { id: 'lag-per-partition', label: 'per partition', checked: perPartition }),
+    h('span', { id: 'lag-legend', class: 'legend hint' }),
+  ),
+  h('div', { class: 'diagram-wrap' }, lagChart),
   h('h3', {}, icon('person'), ' Consumers'),
   h('div', { id: 'consumers', class: 'consumers' }),
   h('h3', {}, icon('graph'), ' Partitions'),
@@ -65,10 +94,12 @@ app.append(
 const topicSel = byId('topic', 'vscode-single-select');
 const groupEl = byId('group', 'vscode-textfield');
 const pollEl = byId('poll-max', 'vscode-textfield');
+const isolationSel = byId('isolation', 'vscode-single-select');
+const perPartitionEl = byId('lag-per-partition', 'vscode-checkbox');
 setValue(groupEl, state.groupId);
 
 function save(): void {
-  vscode.setState(state);
+  vscode.setState({ ...state, perPartition });
 }
 
 function pollMax(): number {
@@ -83,6 +114,7 @@ async function select(): Promise<void> {
   if (!groupId) return showStatus("Type a group id: an existing group (e.g. your app's) or a new one.", 'error');
   state = { topic, groupId, pollMax: pollMax() };
   save();
+  topicPicked = false;
   const r = await request('select', { topic, groupId });
   if (r.ok) showStatus('');
 }
@@ -186,11 +218,20 @@ function bar(p: PartitionView): HTMLElement {
   const pct = (o: number) => `${(100 * Math.min(Math.max(o - p.logStartOffset, 0), span)) / span}%`;
   const track = h('div', {
     class: 'bar',
-    title: `log start ${p.logStartOffset}, committed ${p.committed}, position ${p.position ?? '–'}, log end ${p.logEndOffset}`,
+    title: `log start ${p.logStartOffset}, committed ${p.committed}, position ${p.position ?? '–'}, last stable ${p.lastStableOffset}, log end ${p.logEndOffset}`,
   });
   const done = h('div', { class: 'bar-committed' });
   done.style.width = pct(p.committed >= 0 ? p.committed : p.logStartOffset);
   track.append(done);
+  if (p.lastStableOffset < p.logEndOffset) {
+    const lso = h('div', {
+      class: 'bar-lso',
+      title: `last stable offset ${p.lastStableOffset}: a transaction is open from here`,
+    });
+    lso.style.left = pct(p.lastStableOffset);
+    lso.style.width = `calc(100% - ${pct(p.lastStableOffset)})`;
+    track.append(lso);
+  }
   if (p.position !== null) {
     const pos = h('div', { class: 'bar-position' });
     pos.style.left = pct(p.position);
@@ -226,9 +267,23 @@ function drawDiagram(s: StepperSnapshot): void {
         },
         svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }),
       ),
+      svg(
+        'marker',
+        {
+          id: 'arrow-moved',
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
+        svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head moved' }),
+      ),
     ),
   );
   const py = (i: number, n: number) => 10 + i * rowH + (height - 20 - n * rowH) / 2 + rowH / 2;
+  const moved = new Map(s.moves.filter((m) => m.to !== null).map((m) => [m.partition, m]));
   members.forEach((m, j) => {
     const y = py(j, members.length);
     for (const p of m.partitions) {
@@ -237,22 +292,39 @@ function drawDiagram(s: StepperSnapshot): void {
       el.append(
         svg('path', {
           d: `M 170 ${py(i, parts.length)} C 260 ${py(i, parts.length)}, 290 ${y}, 378 ${y}`,
-          class: 'edge',
-          'marker-end': 'url(#arrow)',
+          class: moved.has(p) ? 'edge moved' : 'edge',
+          'marker-end': moved.has(p) ? 'url(#arrow-moved)' : 'url(#arrow)',
+          'data-partition': p,
         }),
       );
     }
   });
   parts.forEach((p, i) => {
     const y = py(i, parts.length);
+    const mv = moved.get(p.partition);
     el.append(
       svg(
         'g',
-        { class: 'node partition' },
+        {
+          class: `node partition${mv ? ' moved' : ''}${p.waitingAtLso ? ' at-lso' : ''}`,
+          'data-partition': p.partition,
+        },
         svg('rect', { x: 10, y: y - 13, width: 160, height: 26, rx: 4 }),
-        svg('text', { x: 20, y: y + 4 }, `partition ${p.partition}  lag ${p.lag}`),
+        svg(
+          'text',
+          { x: 20, y: y + 4 },
+          `partition ${p.partition}  lag ${p.lag}${p.lastStableOffset < p.logEndOffset ? `  LSO ${p.lastStableOffset}` : ''}`,
+        ),
       ),
     );
+    if (mv)
+      el.append(
+        svg(
+          'text',
+          { x: 176, y: y - 4, class: 'move-label', 'data-partition': p.partition },
+          mv.from === null ? 'newly assigned' : `was ${mv.from.length > 16 ? `${mv.from.slice(0, 15)}…` : mv.from}`,
+        ),
+      );
   });
   members.forEach((m, j) => {
     const y = py(j, members.length);
@@ -276,7 +348,8 @@ function drawDiagram(s: StepperSnapshot): void {
 function render(s: StepperSnapshot): void {
   snap = s;
   snapAt = Date.now();
-  if (s.topic) state = { ...state, topic: s.topic, groupId: s.groupId };
+  // A topic picked but not yet applied with Use stays picked (snapshots arrive on every lag sample too).
+  if (s.topic && !topicPicked) state = { ...state, topic: s.topic, groupId: s.groupId };
   save();
   setOptions(
     topicSel,
@@ -297,6 +370,46 @@ function render(s: StepperSnapshot): void {
     : 'Pick a topic and a group, then add consumers.';
   byId('group-line').dataset.generation = String(g?.generationId ?? -1);
   drawDiagram(s);
+  if (valueOf(isolationSel) !== s.isolationLevel) setValue(isolationSel, s.isolationLevel);
+  byId('moves').replaceChildren(
+    ...(s.moves.length
+      ? [
+          h('b', {}, 'Last rebalance moved: '),
+          ...s.moves.map((m) =>
+            h(
+              'span',
+              { class: 'move', 'data-partition': m.partition },
+              m.from === null
+                ? `partition ${m.partition} → ${m.to} (newly assigned)`
+                : m.to === null
+                  ? `partition ${m.partition}: ${m.from} → nobody (revoked)`
+                  : `partition ${m.partition}: ${m.from} → ${m.to}`,
+            ),
+          ),
+        ]
+      : []),
+  );
+  byId('timeline').replaceChildren(
+    ...(s.timeline.length
+      ? [...s.timeline]
+          .reverse()
+          .map((e) =>
+            h(
+              'li',
+              { class: `event ${e.kind}`, 'data-kind': e.kind },
+              h('span', { class: 'hint time' }, formatTime(e.at).slice(11, 19)),
+              ' ',
+              e.text,
+            ),
+          )
+      : [h('li', { class: 'hint' }, 'Nothing has happened to this group since the panel showed it.')]),
+  );
+  drawLagChart(lagChart, s.lagHistory, { perPartition });
+  byId('lag-legend').replaceChildren(
+    ...(perPartition
+      ? legendItems(s.lagHistory).map((l) => h('span', { class: 'legend-item' }, h('span', { class: l.cls }), l.label))
+      : []),
+  );
   const severalGroups = new Set(s.consumers.map((c) => c.groupId)).size > 1;
   byId('consumers').replaceChildren(...s.consumers.map((c) => consumerCard(c, s.groupId, severalGroups)));
   byId('partitions').replaceChildren(
@@ -308,6 +421,7 @@ function render(s: StepperSnapshot): void {
       h('th', {}, 'Log start'),
       h('th', {}, 'Position'),
       h('th', {}, 'Committed'),
+      h('th', { title: 'Last stable offset: below it no transaction is open' }, 'LSO'),
       h('th', {}, 'Log end'),
       h('th', {}, 'Lag'),
       h('th', { class: 'barcol' }, ''),
@@ -315,12 +429,28 @@ function render(s: StepperSnapshot): void {
     ...s.partitions.map((p) =>
       h(
         'tr',
-        { 'data-partition': p.partition },
+        { 'data-partition': p.partition, class: p.waitingAtLso ? 'at-lso' : '' },
         h('td', { class: 'num' }, String(p.partition)),
         h('td', {}, p.owner ?? '–'),
         h('td', { class: 'num' }, String(p.logStartOffset)),
         h('td', { class: 'num' }, p.position === null ? '–' : String(p.position)),
         h('td', { class: 'num committed' }, p.committed < 0 ? 'none' : String(p.committed)),
+        h(
+          'td',
+          { class: 'num lso' },
+          String(p.lastStableOffset),
+          p.waitingAtLso
+            ? h(
+                'span',
+                {
+                  class: 'tag lso-tag',
+                  title: 'its read_committed owner waits here until the open transaction commits or aborts',
+                },
+                icon('debug-pause'),
+                ' waiting at LSO',
+              )
+            : '',
+        ),
         h('td', { class: 'num' }, String(p.logEndOffset)),
         h('td', { class: 'num lag' }, String(p.lag)),
         h('td', { class: 'barcol' }, bar(p)),
@@ -382,7 +512,17 @@ setInterval(tick, 500);
 
 topicSel.addEventListener('change', () => {
   state.topic = valueOf(topicSel);
+  topicPicked = state.topic !== snap?.topic;
   save();
+});
+isolationSel.addEventListener('change', () => {
+  const level = valueOf(isolationSel) as StepperIsolationLevel;
+  if (snap && level && level !== snap.isolationLevel) void request('isolation', { level });
+});
+perPartitionEl.addEventListener('change', () => {
+  perPartition = checked(perPartitionEl);
+  save();
+  if (snap) render(snap);
 });
 pollEl.addEventListener('input', () => {
   state.pollMax = pollMax();

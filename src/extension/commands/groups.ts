@@ -1,10 +1,12 @@
 /**
  * Consumer group commands: Reset Group Offsets… (earliest / latest / timestamp / offset / shift, for all the
  * group's partitions, one topic or one partition; a modal preview of each partition's committed → new offset, from
- * the engine's dry run, before anything is written, then a message saying what changed) and Delete Group… (modal
- * confirmation). Both are refused
- * while the group has active members; the person sees the broker's own reason. Each accepts its inputs as
- * arguments (a tree node or a group id first) so tests run it without prompts. Registered from extension.ts.
+ * the engine's dry run, before anything is written, then a lasting confirmation of what changed: a notification
+ * (Show Group Details / Show Log), a line in the output log and a record in the session's ResetHistory, listed by
+ * the Group Details panel) and Delete Group… (modal confirmation). Both are refused while the group has active
+ * members; the person sees the broker's own reason. Each accepts its inputs as arguments (a tree node or a group
+ * id first) so tests run it without prompts. Also sets up lag over time and Show Group Details
+ * (panels/group-details.ts) and returns those services. Registered from extension.ts.
  */
 import { TopicPartitionMap } from '../../shared/topic-partition';
 import * as vscode from 'vscode';
@@ -12,6 +14,8 @@ import type { Broker } from '../../broker/broker';
 import type { OffsetCommitEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
 import type { ResetRow } from '../model/confirm';
+import type { LagServices } from '../panels/group-details';
+import { registerLagServices } from '../panels/group-details';
 import { resetDone, resetPreview } from '../model/confirm';
 import { formatCount } from '../model/format';
 import type { CommandFailure } from './common';
@@ -119,7 +123,8 @@ export function registerGroupCommands(
   context: vscode.ExtensionContext,
   host: BrokerHost,
   log: vscode.LogOutputChannel,
-): void {
+): LagServices {
+  const lag = registerLagServices(context, host, log);
   context.subscriptions.push(
     vscode.commands.registerCommand(
       'kafkaLite.group.resetOffsets',
@@ -182,8 +187,16 @@ export function registerGroupCommands(
           }
           const entries = await broker.resetOffsets(groupId, topic, partition, spec);
           const done = resetDone(groupId, rows(entries));
+          lag.resets.add(groupId, describeSpec(spec), done, rows(entries));
           log.info(`${done} (${spec.kind})`);
-          void vscode.window.showInformationMessage(`Kafka Lite: ${done}`);
+          // The notification goes to the notification center when it hides; the log line and the Group Details
+          // panel's list keep the record for the session.
+          void vscode.window
+            .showInformationMessage(`Kafka Lite: ${done}`, 'Show Group Details', 'Show Log')
+            .then((a) => {
+              if (a === 'Show Group Details') lag.showDetails(groupId);
+              else if (a === 'Show Log') log.show(true);
+            });
           return entries;
         } catch (e) {
           return fail(log, `Cannot reset offsets of group "${groupId}"`, e);
@@ -219,4 +232,5 @@ export function registerGroupCommands(
       },
     ),
   );
+  return lag;
 }

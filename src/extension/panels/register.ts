@@ -20,6 +20,7 @@ import type { ExportSink, SaveExport } from './browser-controller';
 import { BrowserController } from './browser-controller';
 import { EXPORT_FORMATS } from './record-export';
 import type { PanelLog } from './controller-base';
+import type { LagSampler } from '../model/lag-sampler';
 import { PanelSlot } from './panel-slot';
 import { ProducerController } from './producer-controller';
 import { StepperController } from './stepper-controller';
@@ -33,7 +34,12 @@ export const PANEL_COMMANDS = {
   browseRecords: 'kafkaLite.panels.browseRecords',
 } as const;
 
-export function registerPanels(context: vscode.ExtensionContext, host: BrokerHost, log: vscode.LogOutputChannel): void {
+export function registerPanels(
+  context: vscode.ExtensionContext,
+  host: BrokerHost,
+  log: vscode.LogOutputChannel,
+  lagSampler?: LagSampler,
+): void {
   const panelLog: PanelLog = (level, line) => log[level](line);
   const broker = () => host.broker;
   // one decoder per registry instance (it caches parsed schemas by id); a restarted broker's registry gets a new one
@@ -119,6 +125,7 @@ export function registerPanels(context: vscode.ExtensionContext, host: BrokerHos
         getBroker: broker,
         post,
         log: panelLog,
+        lagSampler,
         topic: s?.topic,
         groupId: s?.groupId,
         caption:

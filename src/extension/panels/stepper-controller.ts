@@ -13,9 +13,13 @@
  * and the commands calling preset() and handle() are in index.ts) and by unit tests.
  */
 import type { Broker } from '../../broker/broker';
+import { computeGroupLag } from '../../broker/lag';
 import type { GroupDescription } from '../../broker/types';
 import type { RequestHandlers } from '../../shared/ipc';
 import { GroupConsumer } from '../../client/consumer';
+import type { GenerationAssignment, TimelineEntry } from '../model/group-timeline';
+import { GroupTimeline } from '../model/group-timeline';
+import type { LagSampler } from '../model/lag-sampler';
 import type {
   GroupMemberView,
   LocalConsumerView,
@@ -23,6 +27,7 @@ import type {
   PartitionView,
   PolledRecordRow,
   StepperHostMessage,
+  StepperIsolationLevel,
   StepperProtocol,
   StepperSnapshot,
 } from '../../shared/stepper-messages';
@@ -52,6 +57,8 @@ export interface StepperControllerOptions {
   groupId?: string;
   /** Shown once, e.g. after a reload: "the consumers of this panel left the group". */
   caption?: string | null;
+  /** Lag over time for the chart; without it the snapshot's lagHistory is null. */
+  lagSampler?: LagSampler;
 }
 
 interface LocalConsumer {
@@ -93,6 +100,11 @@ export class StepperController {
   private readonly sessionTimeoutMs: number;
   private readonly requests = new RequestQueue();
   private disposed = false;
+  /** Per group: the isolation level its panel consumers read with. */
+  private readonly isolation = new Map<string, StepperIsolationLevel>();
+  /** Per group: what happened to it while the panel watched (generations, moves, commits). */
+  private readonly timelines = new Map<string, GroupTimeline>();
+  private offSample: (() => void) | undefined;
 
   constructor(private readonly opts: StepperControllerOptions) {
     this.topic = opts.topic ?? '';
@@ -101,6 +113,7 @@ export class StepperController {
     this.log = opts.log ?? noLog;
     this.sessionTimeoutMs = opts.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.watchBroker();
+    this.offSample = opts.lagSampler?.onSample(() => this.schedulePush());
   }
 
   handle(raw: unknown): Promise<void> {
@@ -151,6 +164,7 @@ export class StepperController {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.brokerWatch.dispose();
+    this.offSample?.();
     if (this.pushTimer) clearTimeout(this.pushTimer);
     const all = this.consumers;
     this.consumers = [];
@@ -172,9 +186,29 @@ export class StepperController {
 
   private subscribe(b: Broker): (() => void)[] {
     return [
-      b.on('groupChanged', () => this.schedulePush()),
-      b.on('offsetsCommitted', () => this.schedulePush()),
+      b.on('groupChanged', (e) => {
+        if (this.watched(e.groupId)) {
+          if (e.state === 'PreparingRebalance')
+            this.timeline(e.groupId).add({
+              at: b.clock.now(),
+              kind: 'rebalance',
+              text:
+                e.generationId > 0
+                  ? `rebalance started: every member rejoins (generation ${e.generationId} ends)`
+                  : 'rebalance started: the first members join',
+            });
+          else if (e.state === 'Stable') this.observeGeneration(b, e.groupId, false);
+        }
+        this.schedulePush();
+      }),
+      b.on('offsetsCommitted', (e) => {
+        if (this.watched(e.groupId)) this.recordCommit(b, e.groupId, e.offsets);
+        this.schedulePush();
+      }),
       b.on('append', (e) => {
+        if (e.topic === this.topic) this.schedulePush();
+      }),
+      b.on('txnMarker', (e) => {
         if (e.topic === this.topic) this.schedulePush();
       }),
       b.on('topicCreated', () => this.schedulePush()),
@@ -189,6 +223,86 @@ export class StepperController {
       this.pushTimer = undefined;
       if (!this.disposed) this.pushSnapshot();
     }, 30);
+  }
+
+  /** The shown group and every group a consumer of the panel belongs to. */
+  private watched(groupId: string): boolean {
+    return groupId === this.groupId || this.consumers.some((c) => c.groupId === groupId);
+  }
+
+  private timeline(groupId: string): GroupTimeline {
+    let t = this.timelines.get(groupId);
+    if (!t) {
+      t = new GroupTimeline();
+      this.timelines.set(groupId, t);
+    }
+    return t;
+  }
+
+  /** The group's current generation on the panel's topic, when it is Stable. */
+  private stableGeneration(b: Broker, groupId: string): GenerationAssignment | undefined {
+    let d: GroupDescription;
+    try {
+      d = b.describeGroup(groupId);
+    } catch {
+      return undefined;
+    }
+    if (d.state !== 'Stable') return undefined;
+    const owners = new Map<number, string>();
+    const names = new Map<string, string>();
+    for (const m of d.members) {
+      names.set(m.memberId, this.nameOf(m.memberId, m.clientId));
+      for (const a of m.assignedPartitions) {
+        if (a.topic !== this.topic) continue;
+        for (const p of a.partitions) owners.set(p, m.memberId);
+      }
+    }
+    return { generationId: d.generationId, owners, names };
+  }
+
+  private nameOf(memberId: string, clientId?: string): string {
+    const local = this.consumers.find((c) => c.consumer.memberId === memberId);
+    if (local) this.memberNames.set(memberId, local.name);
+    return this.memberNames.get(memberId) ?? (clientId || memberId);
+  }
+
+  /** A Stable generation: what moved since the last one (quiet = the first look at a group: only its state). */
+  private observeGeneration(b: Broker, groupId: string, quiet: boolean): void {
+    const next = this.stableGeneration(b, groupId);
+    if (!next) return;
+    const t = this.timeline(groupId);
+    if (quiet && !t.last) {
+      t.baseline(next, b.clock.now());
+      return;
+    }
+    t.reached(next, b.clock.now(), (memberId) => {
+      const c = this.consumers.find((x) => x.consumer.memberId === memberId && x.groupId === groupId);
+      if (!c) return 'unknown';
+      if (c.consumer.state === 'crashed') return 'expired';
+      if (c.consumer.state === 'left') return 'left';
+      return 'unknown';
+    });
+  }
+
+  private recordCommit(
+    b: Broker,
+    groupId: string,
+    offsets: { topic: string; partition: number; offset: number }[],
+  ): void {
+    const mine = offsets.filter((o) => o.topic === this.topic).sort((x, y) => x.partition - y.partition);
+    if (mine.length === 0) return;
+    const last = b.commitHistory(groupId, this.topic, mine[0].partition).at(-1);
+    const who = last?.memberId ? this.nameOf(last.memberId) : 'an admin reset';
+    const entry: TimelineEntry = {
+      at: b.clock.now(),
+      kind: 'committed',
+      text: `${who} committed ${mine.map((o) => `partition ${o.partition} at ${o.offset}`).join(', ')}`,
+    };
+    this.timeline(groupId).add(entry);
+  }
+
+  private levelOf(groupId: string): StepperIsolationLevel {
+    return this.isolation.get(groupId) ?? 'read_uncommitted';
   }
 
   private find(name: string): LocalConsumer {
@@ -207,7 +321,27 @@ export class StepperController {
     crash: (req) => this.crash(req.consumer),
     leave: (req) => this.leave(req.consumer),
     remove: (req) => this.remove(req.consumer),
+    isolation: (req) => this.setIsolation(req.level),
   };
+
+  private setIsolation(level: StepperIsolationLevel): void {
+    const broker = requireBroker(this.opts.getBroker);
+    if (this.groupId === '') throw new PanelError('Pick a topic and a group first.');
+    if (this.levelOf(this.groupId) === level) {
+      this.pushSnapshot();
+      return;
+    }
+    this.isolation.set(this.groupId, level);
+    for (const c of this.consumers) if (c.groupId === this.groupId) c.consumer.isolationLevel = level;
+    this.timeline(this.groupId).add({ at: broker.clock.now(), kind: 'isolation', text: `isolation level ${level}` });
+    this.pendingCaption = null;
+    this.caption =
+      level === 'read_committed'
+        ? `Group "${this.groupId}" reads read_committed: its consumers stop at each partition's last stable offset (LSO), ` +
+          `the first offset of a transaction still open, and never see aborted records.`
+        : `Group "${this.groupId}" reads read_uncommitted: its consumers read up to the log end, records of open and aborted transactions included.`;
+    this.pushSnapshot();
+  }
 
   private async select(topic: string, groupId: string): Promise<void> {
     const broker = requireBroker(this.opts.getBroker);
@@ -268,6 +402,7 @@ export class StepperController {
       heartbeatIntervalMs: this.opts.heartbeatIntervalMs ?? 1000,
       assignor: 'range',
       autoOffsetReset: 'earliest',
+      isolationLevel: this.levelOf(this.groupId),
     });
     const local: LocalConsumer = {
       name,
@@ -323,19 +458,28 @@ export class StepperController {
       };
     });
     const parts = c.consumer.assignment().map((a) => a.partition);
+    const atLso = this.waitingAtLso(c);
+    const lsoNote = atLso.length
+      ? ` It stopped at the last stable offset of ${atLso
+          .map((w) => `partition ${w.partition} (LSO ${w.lso}, log end ${w.end})`)
+          .join(
+            ', ',
+          )}: a transaction is still open there, and a read_committed consumer reads past it only once it commits (or skips it if it aborts).`
+      : '';
     if (records.length === 0) {
       this.pendingCaption = null;
       this.caption =
         parts.length === 0
           ? `${name} owns no partition (idle: the group has more members than the topic has partitions), so its poll returns nothing.`
-          : `${name} polled partitions ${parts.join(', ')}: no new records past its positions.`;
+          : `${name} polled partitions ${parts.join(', ')}: no new records past its positions.${lsoNote}`;
     } else {
       this.pendingCaption = null;
       this.caption =
         `${name} polled ${records.length} record(s); its positions advanced past them. Nothing is committed until it commits.` +
         (redelivered > 0
           ? ` ${redelivered} of them had been delivered before (highlighted): they were read again from the last committed offset.`
-          : '');
+          : '') +
+        lsoNote;
     }
     this.pushSnapshot();
   }
@@ -450,6 +594,19 @@ export class StepperController {
     );
   }
 
+  /** The partitions where a read_committed consumer has read everything below the LSO while records lie beyond. */
+  private waitingAtLso(c: LocalConsumer): { partition: number; lso: number; end: number }[] {
+    if (c.consumer.isolationLevel !== 'read_committed' || c.consumer.state !== 'stable') return [];
+    const out: { partition: number; lso: number; end: number }[] = [];
+    for (const a of c.consumer.assignment()) {
+      if (a.topic !== this.topic) continue;
+      const end = c.broker.partitionInfo(a.topic, a.partition).logEndOffset;
+      const lso = c.broker.lastStableOffset(a.topic, a.partition);
+      if (lso < end && c.consumer.position(a.topic, a.partition) >= lso) out.push({ partition: a.partition, lso, end });
+    }
+    return out;
+  }
+
   private assertLive(c: LocalConsumer, what: string): void {
     const s = c.consumer.state;
     if (s === 'left' || s === 'crashed')
@@ -471,6 +628,10 @@ export class StepperController {
       consumers: [],
       partitions: [],
       otherGroups: [],
+      isolationLevel: this.levelOf(this.groupId),
+      timeline: [],
+      moves: [],
+      lagHistory: null,
       sessionTimeoutMs: this.sessionTimeoutMs,
       now: running ? broker.clock.now() : Date.now(),
       caption: this.caption,
@@ -480,6 +641,13 @@ export class StepperController {
     for (const c of this.consumers) if (c.consumer.memberId) this.memberNames.set(c.consumer.memberId, c.name);
     this.advanceCaption(broker);
     base.caption = this.caption;
+    if (this.groupId) {
+      this.observeGeneration(broker, this.groupId, true);
+      const t = this.timelines.get(this.groupId);
+      base.timeline = t?.entries() ?? [];
+      base.moves = t?.lastMoves ?? [];
+      base.lagHistory = this.opts.lagSampler?.view(this.groupId, 120) ?? null;
+    }
     base.topics = broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions }));
     base.groups = broker.listGroups().map((g) => g.groupId);
     const topicInfo = this.topic ? broker.getTopic(this.topic) : undefined;
@@ -553,6 +721,19 @@ export class StepperController {
         for (const c of broker.fetchOffsets(this.groupId, [{ topic: this.topic, partitions: all }]))
           committed.set(c.partition, c.offset);
       }
+      // Every partition of the topic, with Broker.groupLag's one definition of lag (never committed: from log start).
+      const lagOf = new Map(
+        computeGroupLag(
+          all.map((p) => ({ topic: this.topic, partition: p, offset: committed.get(p) ?? -1 })),
+          [],
+          (t, p) => broker.partitionInfo(t, p),
+        ).partitions.map((r) => [r.partition, r.lag]),
+      );
+      const waiting = new Set(
+        this.consumers
+          .filter((c) => c.groupId === this.groupId)
+          .flatMap((c) => this.waitingAtLso(c).map((w) => w.partition)),
+      );
       base.partitions = all.map((p): PartitionView => {
         const info = broker.partitionInfo(this.topic, p);
         const com = committed.get(p) ?? -1;
@@ -576,7 +757,9 @@ export class StepperController {
           committed: com,
           position: localOwner ? localOwner.consumer.position(this.topic, p) : null,
           owner: ownerName,
-          lag: Math.max(0, info.logEndOffset - (com >= 0 ? com : info.logStartOffset)),
+          lag: lagOf.get(p) ?? 0,
+          lastStableOffset: broker.lastStableOffset(this.topic, p),
+          waitingAtLso: waiting.has(p),
           history,
         };
       });
@@ -601,14 +784,11 @@ export class StepperController {
         subscribed = false;
       }
       if (offs.length === 0 && !subscribed) continue;
+      const lag = computeGroupLag(offs, [], (t, p) => broker.partitionInfo(t, p)).partitions;
       out.push({
         groupId: g.groupId,
         state: g.state,
-        positions: offs.map((c) => ({
-          partition: c.partition,
-          committed: c.offset,
-          lag: Math.max(0, broker.partitionInfo(this.topic, c.partition).logEndOffset - c.offset),
-        })),
+        positions: lag.map((r) => ({ partition: r.partition, committed: r.committedOffset, lag: r.lag })),
       });
     }
     return out;

@@ -78,6 +78,7 @@ const stepperSamples: Samples<StepperProtocol> = {
   crash: { consumer: 'consumer-2' },
   leave: { consumer: 'consumer-3' },
   remove: { consumer: 'consumer-12' },
+  isolation: { level: 'read_committed' },
 };
 
 function roundTrips(name: string, samples: Record<string, object>, validate: (raw: unknown) => Validation<unknown>) {
@@ -180,6 +181,7 @@ requestValidator<StepperProtocol>({
   commit: () => ({ consumer: 'consumer-1' }),
   crash: () => ({ consumer: 'consumer-1' }),
   leave: () => ({ consumer: 'consumer-1' }),
+  isolation: () => ({ level: 'read_committed' }),
   ${remove}
 });
 `;
@@ -193,6 +195,7 @@ const handlers: RequestHandlers<StepperProtocol> = {
   crash: () => undefined,
   leave: () => undefined,
   remove: () => undefined,
+  isolation: () => undefined,
 };
 void handlers;
 `;
