@@ -8,6 +8,11 @@
  * the key passphrase live only in VS Code's SecretStorage under `secretKey(name, kind)` and never in a
  * definition, a setting or a log line. A definition read from a workspace (a cloned repository's settings)
  * connects out to the cluster it names; it cannot change how the local broker listens.
+ *
+ * A stored secret is bound to what it was entered for (`secretBinding`: security protocol, SASL mechanism,
+ * user name, the bootstrap servers, the CA file and certificate checking). `unsealSecret` gives it back only
+ * for a definition with the same binding, so a cloned repository that defines a cluster with the name of one
+ * of the user's clusters but other servers (or certificate checking off) never receives its password.
  */
 import * as fs from 'fs';
 import type * as tls from 'tls';
@@ -50,6 +55,41 @@ export interface ClusterSecrets {
 /** The SecretStorage key of one secret of one cluster. */
 export function secretKey(name: string, kind: 'password' | 'keyPassphrase'): string {
   return `kafkaLite.cluster.${kind}:${name}`;
+}
+
+/** What a secret is bound to: a definition with another binding does not receive it. */
+export function secretBinding(d: ClusterDefinition): string {
+  return JSON.stringify([
+    d.securityProtocol,
+    d.saslMechanism ?? '',
+    d.username ?? '',
+    [...d.bootstrapServers].map((s) => s.toLowerCase()).sort(),
+    d.caFile ?? '',
+    d.rejectUnauthorized,
+  ]);
+}
+
+/** The stored form of a secret: the value and the binding of the definition it was entered for. */
+export function sealSecret(value: string, d: ClusterDefinition): string {
+  return JSON.stringify({ v: 1, value, boundTo: secretBinding(d) });
+}
+
+/**
+ * The secret stored for `d`, or why it is withheld: 'absent' (nothing stored) or 'rebound' (it was entered for
+ * other servers, another user or other TLS settings, or is not in the sealed form).
+ */
+export function unsealSecret(
+  stored: string | undefined,
+  d: ClusterDefinition,
+): { value: string } | { withheld: 'absent' | 'rebound' } {
+  if (stored === undefined) return { withheld: 'absent' };
+  try {
+    const o = JSON.parse(stored) as { v?: unknown; value?: unknown; boundTo?: unknown };
+    if (o && o.v === 1 && typeof o.value === 'string' && o.boundTo === secretBinding(d)) return { value: o.value };
+  } catch {
+    // not the sealed form
+  }
+  return { withheld: 'rebound' };
 }
 
 export const EMBEDDED_NAME = 'Kafka Lite (this window)';

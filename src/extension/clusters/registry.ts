@@ -5,8 +5,10 @@
  * Guarantees:
  *  - definitions are re-read when the setting changes; invalid entries become one warning each (and an error row
  *    in the Clusters view), never a crash; a workspace entry may not reuse a user entry's name;
- *  - passwords and key passphrases are read from and written to SecretStorage keyed by the cluster's name; they
- *    are never written to settings and never logged;
+ *  - passwords and key passphrases are read from and written to SecretStorage keyed by the cluster's name and
+ *    sealed to the definition they were entered for (definitions.ts sealSecret): a definition with other
+ *    servers, user or TLS checks under the same name (a cloned repository's) does not receive them; they are
+ *    never written to settings and never logged;
  *  - nothing connects by itself: a cluster is used only when a person says so, and a cluster defined by the
  *    workspace's settings in an untrusted (Restricted Mode) workspace asks first;
  *  - a cluster marked production asks a modal confirmation naming it before the first write of the session;
@@ -19,7 +21,15 @@ import type { ClusterReader, MessageNode } from '../model/tree-model';
 import { formatTimestamp } from '../model/format';
 import type { Cluster } from './cluster';
 import type { ClusterDefinition, ClusterSecrets, ScopedDefinition } from './definitions';
-import { EMBEDDED_NAME, parseDefinitions, secretKey, toSetting, wireOptions } from './definitions';
+import {
+  EMBEDDED_NAME,
+  parseDefinitions,
+  sealSecret,
+  secretKey,
+  toSetting,
+  unsealSecret,
+  wireOptions,
+} from './definitions';
 import { EmbeddedCluster } from './embedded';
 import { ClusterSnapshot } from './snapshot';
 import { WireCluster } from './wire';
@@ -108,8 +118,15 @@ export class ClusterRegistry implements vscode.Disposable {
     const at = list.findIndex((e) => (e as { name?: string })?.name === (oldName ?? d.name));
     if (at >= 0) list[at] = toSetting(d);
     else list.push(toSetting(d));
+    // A person edited this definition: the secrets entered for its old form follow it (rebound to the new form).
+    const old = this.definition(oldName ?? d.name);
+    const kept = old ? await this.readSecrets(old.name) : {};
     await vscode.workspace.getConfiguration('kafkaLite').update(CLUSTERS_SETTING, list, target);
-    if (oldName && oldName !== d.name) await this.moveSecrets(oldName, d.name);
+    if (oldName && oldName !== d.name) {
+      await this.secrets.delete(secretKey(oldName, 'password'));
+      await this.secrets.delete(secretKey(oldName, 'keyPassphrase'));
+    }
+    await this.writeSecrets(d, kept);
     this.dropConnection(oldName ?? d.name);
     this.dropConnection(d.name);
     this.reload();
@@ -134,29 +151,40 @@ export class ClusterRegistry implements vscode.Disposable {
 
   // ------------------------------------------------------------------ secrets
 
+  /**
+   * The secrets stored for the cluster named `name`, each only if it was entered for this very definition
+   * (same servers, user, mechanism and TLS checks); a withheld one is logged by name, never by value.
+   */
   async readSecrets(name: string): Promise<ClusterSecrets> {
-    return {
-      password: await this.secrets.get(secretKey(name, 'password')),
-      keyPassphrase: await this.secrets.get(secretKey(name, 'keyPassphrase')),
-    };
+    const d = this.definition(name);
+    if (!d) return {};
+    const out: ClusterSecrets = {};
+    for (const kind of ['password', 'keyPassphrase'] as const) {
+      const got = unsealSecret(await this.secrets.get(secretKey(name, kind)), d);
+      if ('value' in got) out[kind] = got.value;
+      else if (got.withheld === 'rebound')
+        this.log.warn(
+          `The ${kind === 'password' ? 'password' : 'key passphrase'} stored for cluster "${name}" was entered for other servers or settings than its definition now names (${d.bootstrapServers.join(', ')}); it is not sent. Edit the cluster to enter it again.`,
+        );
+    }
+    return out;
   }
 
-  /** undefined = leave as is, '' = delete, else store. */
+  /** undefined = leave as is, '' = delete, else store (sealed to the cluster's current definition). */
   async storeSecrets(name: string, s: { password?: string; keyPassphrase?: string }): Promise<void> {
-    for (const kind of ['password', 'keyPassphrase'] as const) {
-      const v = s[kind];
-      if (v === undefined) continue;
-      if (v === '') await this.secrets.delete(secretKey(name, kind));
-      else await this.secrets.store(secretKey(name, kind), v);
-    }
+    const d = this.definition(name);
+    if (!d) throw new Error(`there is no cluster named "${name}"`);
+    await this.writeSecrets(d, s);
     this.dropConnection(name);
   }
 
-  private async moveSecrets(from: string, to: string): Promise<void> {
-    const s = await this.readSecrets(from);
-    await this.storeSecrets(to, { password: s.password, keyPassphrase: s.keyPassphrase });
-    await this.secrets.delete(secretKey(from, 'password'));
-    await this.secrets.delete(secretKey(from, 'keyPassphrase'));
+  private async writeSecrets(d: ClusterDefinition, s: { password?: string; keyPassphrase?: string }): Promise<void> {
+    for (const kind of ['password', 'keyPassphrase'] as const) {
+      const v = s[kind];
+      if (v === undefined) continue;
+      if (v === '') await this.secrets.delete(secretKey(d.name, kind));
+      else await this.secrets.store(secretKey(d.name, kind), sealSecret(v, d));
+    }
   }
 
   // ------------------------------------------------------------------ trust and writes

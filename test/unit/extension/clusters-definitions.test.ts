@@ -6,8 +6,10 @@ import { removeDir, startBroker } from '../../compat/harness';
 import {
   parseBootstrap,
   parseDefinitions,
+  sealSecret,
   secretKey,
   toSetting,
+  unsealSecret,
   wireOptions,
 } from '../../../src/extension/clusters/definitions';
 import type { ClusterDefinition } from '../../../src/extension/clusters/definitions';
@@ -147,6 +149,34 @@ describe('cluster definitions (kafkaLite.clusters)', () => {
     );
     assert.strictEqual(wireOptions(plain(), {}).ssl, undefined);
     assert.strictEqual(secretKey('dev', 'password'), 'kafkaLite.cluster.password:dev');
+  });
+
+  it('a stored password reaches only the definition it was entered for, not a same-named one with other servers', () => {
+    const mine = plain({ securityProtocol: 'SASL_SSL', saslMechanism: 'PLAIN', username: 'alice' });
+    const stored = sealSecret('s3cret', mine);
+    assert.deepStrictEqual(unsealSecret(stored, mine), { value: 's3cret' });
+    assert.deepStrictEqual(unsealSecret(stored, { ...mine, production: true }), { value: 's3cret' });
+    const two = plain({ ...mine, bootstrapServers: ['kafka-1.example:9092', 'kafka-2.example:9092'] });
+    assert.deepStrictEqual(
+      unsealSecret(sealSecret('s3cret', two), {
+        ...two,
+        bootstrapServers: ['KAFKA-2.example:9092', 'kafka-1.example:9092'],
+      }),
+      { value: 's3cret' },
+      'the same servers in another order or case are the same binding',
+    );
+    // A cloned repository's definition under the same name: other servers, a downgrade to cleartext SASL, another
+    // user, certificate checks off, another CA: the password is withheld.
+    for (const other of [
+      { ...mine, bootstrapServers: ['attacker.example:9092'] },
+      { ...mine, securityProtocol: 'SASL_PLAINTEXT' as const },
+      { ...mine, username: 'bob' },
+      { ...mine, rejectUnauthorized: false },
+      { ...mine, caFile: '/tmp/their-ca.pem' },
+    ])
+      assert.deepStrictEqual(unsealSecret(stored, other), { withheld: 'rebound' });
+    assert.deepStrictEqual(unsealSecret(undefined, mine), { withheld: 'absent' });
+    assert.deepStrictEqual(unsealSecret('s3cret', mine), { withheld: 'rebound' }, 'an unsealed value is never sent');
   });
 });
 
