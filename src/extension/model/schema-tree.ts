@@ -1,17 +1,22 @@
 /**
  * The Schema Registry view's nodes, vscode-free: subjects of the embedded registry (sorted), each expanding to
  * its versions, newest first, with schema type and global id. contextValues: `schemaSubject` (Copy Schema and Open
- * Schema act on its latest version, Delete Subject on the subject) and `schemaVersion`. Also the text and editor
+ * Schema act on its latest version, Register Schema from File…, Set Compatibility Level… and Delete Subject on the
+ * subject; its description ends with its compatibility level) and `schemaVersion`. Also the text and editor
  * language a schema opens with. A cluster other than this window's embedded broker gets one "not available" node;
  * a registry that is off gets none (the view's welcome says how to turn it on).
  */
 import type { SchemaRegistry } from '../../schema-registry/registry';
 import type { SchemaType, SubjectVersion } from '../../schema-registry/types';
 import { plural } from './format';
+import { subjectLevel } from './schema-actions';
 import type { SideNode } from './side-node';
 import { errorText, sideMessage } from './side-node';
 
-export type SchemaReader = Pick<SchemaRegistry, 'listSubjects' | 'listVersions' | 'getVersion'>;
+export type SchemaReader = Pick<
+  SchemaRegistry,
+  'listSubjects' | 'listVersions' | 'getVersion' | 'getSubjectCompatibility' | 'getGlobalCompatibility'
+>;
 
 export const OPEN_SCHEMA_COMMAND = 'kafkaLite.schema.open';
 
@@ -65,14 +70,15 @@ export function subjectNodes(a: RegistryAvailability): SideNode[] {
     try {
       const versions = a.registry.listVersions(subject);
       const latest = a.registry.getVersion(subject, 'latest');
+      const { level, own } = subjectLevel(a.registry, subject);
       const n: SubjectNode = {
         kind: 'subject',
         id: subjectNodeId(subject),
         subject,
         latest: latest.version,
         label: subject,
-        description: `${latest.schemaType} · ${plural(versions.length, 'version')} · latest v${latest.version} (id ${latest.id})`,
-        tooltip: `subject ${subject}\n${plural(versions.length, 'version')}: ${versions.map((v) => `v${v}`).join(', ')}\nlatest v${latest.version}: ${latest.schemaType}, schema id ${latest.id}`,
+        description: `${latest.schemaType} · ${plural(versions.length, 'version')} · latest v${latest.version} (id ${latest.id}) · ${level}`,
+        tooltip: `subject ${subject}\n${plural(versions.length, 'version')}: ${versions.map((v) => `v${v}`).join(', ')}\nlatest v${latest.version}: ${latest.schemaType}, schema id ${latest.id}\ncompatibility ${level}${own ? '' : ' (the global level)'}`,
         icon: { id: 'symbol-structure' },
         contextValue: 'schemaSubject',
         collapsible: true,

@@ -115,8 +115,8 @@ describe('sidebar: Transactions and Schema Registry nodes', () => {
       assert.deepStrictEqual(
         roots.map((n) => [n.label, n.description, n.contextValue]),
         [
-          ['a-key', `AVRO · 1 version · latest v1 (id ${a.id + 2})`, 'schemaSubject'],
-          ['pay-value', `AVRO · 2 versions · latest v2 (id ${b.id})`, 'schemaSubject'],
+          ['a-key', `AVRO · 1 version · latest v1 (id ${a.id + 2}) · BACKWARD`, 'schemaSubject'],
+          ['pay-value', `AVRO · 2 versions · latest v2 (id ${b.id}) · BACKWARD`, 'schemaSubject'],
         ],
       );
       const versions = schemaChildren({ kind: 'embedded', registry }, roots[1]) as SchemaVersionNode[];
