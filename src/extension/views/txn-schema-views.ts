@@ -1,7 +1,10 @@
 /**
  * The Transactions and Schema Registry views of the "Kafka Lite" container and their commands: Abort Transaction
  * (tree and palette, confirmed by a modal naming the transactional id), Copy Schema, Open Schema (an untitled
- * editor in the schema's language), Delete Subject (confirmed), and Turn On Schema Registry (the welcome's link).
+ * editor in the schema's language), Delete Subject (confirmed), Turn On Schema Registry (the welcome's link),
+ * Register Schema from File… (the active .avsc/.proto/.json editor or a picked workspace file; the registry's
+ * compatibility verdict in a modal before anything is saved, model/schema-actions.ts) and Set (Global)
+ * Compatibility Level… (a quick pick with the current level marked). The view's description is the global level.
  * Both views read this window's embedded broker only; another cluster shows a "not available" node. The nodes
  * come from model/transaction-tree.ts and model/schema-tree.ts; NodeTreeProvider maps them to TreeItems and
  * refreshes, debounced, on the broker's transactionChanged / txnMarker events and on writes to `_schemas`.
@@ -14,6 +17,16 @@ import type { BrokerEvents } from '../../broker/types';
 import type { SchemaRegistry } from '../../schema-registry/registry';
 import type { BrokerHost } from '../broker-host';
 import { KEEP_OPEN } from '../commands/common';
+import {
+  SCHEMA_FILE_EXTENSIONS,
+  REGISTER_BUTTON,
+  compatibilityChoices,
+  registerSchema,
+  registerVerdict,
+  schemaTypeOfFile,
+  setCompatibilityLevel,
+  subjectLevel,
+} from '../model/schema-actions';
 import type { RegistryAvailability } from '../model/schema-tree';
 import {
   OPEN_SCHEMA_COMMAND,
@@ -39,6 +52,9 @@ export const TXN_SCHEMA_COMMANDS = {
   openSchema: OPEN_SCHEMA_COMMAND,
   deleteSubject: 'kafkaLite.schema.deleteSubject',
   enableRegistry: 'kafkaLite.schemaRegistry.enable',
+  registerFromFile: 'kafkaLite.schema.registerFromFile',
+  setCompatibility: 'kafkaLite.schema.setCompatibility',
+  setGlobalCompatibility: 'kafkaLite.schemaRegistry.setGlobalCompatibility',
 } as const;
 
 const DEBOUNCE_MS = 250;
@@ -154,6 +170,8 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
     host,
     (element) => {
       const a = registry();
+      if (!element && schemasView)
+        schemasView.description = a.kind === 'embedded' ? `global ${a.registry.getGlobalCompatibility()}` : undefined;
       return element ? schemaChildren(a, element) : subjectNodes(a);
     },
     (b, refresh) => [
@@ -163,7 +181,9 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
     ],
   );
   const transactionsView = vscode.window.createTreeView(TXN_VIEW_ID, { treeDataProvider: transactions });
-  const schemasView = vscode.window.createTreeView(SCHEMA_VIEW_ID, {
+  // eslint-disable-next-line prefer-const -- read by the provider above once created
+  let schemasView: vscode.TreeView<SideNode> | undefined;
+  schemasView = vscode.window.createTreeView(SCHEMA_VIEW_ID, {
     treeDataProvider: schemas,
     showCollapseAll: true,
   });
@@ -291,6 +311,112 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
       }
     };
 
+  /** The schema file to register: the active editor's (unsaved edits included), else one picked in the workspace. */
+  const schemaFile = async (): Promise<{ name: string; text: string } | undefined> => {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (doc && schemaTypeOfFile(doc.fileName)) return { name: doc.fileName, text: doc.getText() };
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Register Schema from File',
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      canSelectMany: false,
+      openLabel: 'Register',
+      filters: { 'Schema files (Avro, Protobuf, JSON Schema)': [...SCHEMA_FILE_EXTENSIONS] },
+    });
+    const uri = picked?.[0];
+    if (!uri) return undefined;
+    if (!schemaTypeOfFile(uri.path)) {
+      void vscode.window.showWarningMessage(
+        `${uri.path.split('/').pop()} is not a schema file: pick a .avsc (Avro), .proto (Protobuf) or .json (JSON Schema) file.`,
+      );
+      return undefined;
+    }
+    return { name: uri.fsPath, text: Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8') };
+  };
+  /** A subject from the list, or a new one typed in. */
+  const pickSubject = (reg: SchemaRegistry, suggestion: string): Promise<string | undefined> =>
+    new Promise((resolve) => {
+      const qp = vscode.window.createQuickPick();
+      const existing = reg
+        .listSubjects()
+        .map((s) => ({ label: s, description: reg.listVersions(s).length + ' version(s)' }));
+      qp.title = 'Register Schema from File';
+      qp.placeholder = 'Register under which subject? Type a name for a new subject.';
+      qp.ignoreFocusOut = true;
+      qp.value = existing.some((e) => e.label === suggestion) ? '' : suggestion;
+      const update = () => {
+        const typed = qp.value.trim();
+        qp.items =
+          typed && !existing.some((e) => e.label === typed)
+            ? [{ label: typed, description: 'new subject' }, ...existing]
+            : existing;
+      };
+      update();
+      let done = false;
+      qp.onDidChangeValue(update);
+      qp.onDidAccept(() => {
+        done = true;
+        resolve(qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined));
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        if (!done) resolve(undefined);
+        qp.dispose();
+      });
+      qp.show();
+    });
+  const registerFromFile = async (arg?: unknown) => {
+    const reg = requireRegistry('Register Schema from File');
+    if (!reg) return;
+    const file = await schemaFile();
+    if (!file) return;
+    const schemaType = schemaTypeOfFile(file.name);
+    if (!schemaType) return;
+    const base = (file.name.split(/[\\/]/).pop() ?? '').replace(/\.[^.]+$/, '');
+    const subject =
+      typeof arg === 'object' && arg !== null && typeof (arg as { subject?: unknown }).subject === 'string'
+        ? (arg as { subject: string }).subject
+        : await pickSubject(reg, `${base}-value`);
+    if (!subject) return;
+    const input = { schema: file.text, schemaType };
+    const v = registerVerdict(reg, subject, input);
+    if (v.kind === 'invalid') {
+      await vscode.window.showErrorMessage(v.message, { modal: true, detail: v.detail });
+      return;
+    }
+    if (v.kind === 'incompatible') {
+      await vscode.window.showWarningMessage(v.message, { modal: true, detail: v.detail });
+      return;
+    }
+    if (v.kind === 'exists') {
+      await vscode.window.showInformationMessage(v.message, { modal: true, detail: v.detail });
+      return;
+    }
+    const ok = await vscode.window.showInformationMessage(
+      v.message,
+      { modal: true, detail: v.detail },
+      REGISTER_BUTTON,
+    );
+    if (ok !== REGISTER_BUTTON) return;
+    try {
+      const r = await registerSchema(reg, subject, input);
+      schemas.refresh();
+      void vscode.window.showInformationMessage(r.message);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Could not register under ${subject}: ${(e as Error).message}`);
+    }
+  };
+  const pickLevel = async (reg: SchemaRegistry, subject: string | null) => {
+    const cur = subject === null ? { level: reg.getGlobalCompatibility(), own: true } : subjectLevel(reg, subject);
+    const picked = await vscode.window.showQuickPick(compatibilityChoices(cur.level, !cur.own), {
+      ...KEEP_OPEN,
+      title: subject === null ? 'Global compatibility level' : `Compatibility level of ${subject}`,
+      placeHolder: `The registry checks new versions under this level (now ${cur.level})`,
+    });
+    if (!picked) return;
+    void vscode.window.showInformationMessage(await setCompatibilityLevel(reg, subject, picked.label));
+    schemas.refresh();
+  };
+
   context.subscriptions.push(
     transactions,
     schemas,
@@ -338,6 +464,22 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
         schemas.refresh();
       }),
     ),
+    vscode.commands.registerCommand(TXN_SCHEMA_COMMANDS.registerFromFile, registerFromFile),
+    vscode.commands.registerCommand(
+      TXN_SCHEMA_COMMANDS.setCompatibility,
+      schemaCommand('Set Compatibility Level', 'Set the compatibility level of which subject?', (reg, subject) =>
+        pickLevel(reg, subject),
+      ),
+    ),
+    vscode.commands.registerCommand(TXN_SCHEMA_COMMANDS.setGlobalCompatibility, async () => {
+      const reg = requireRegistry('Set Global Compatibility Level');
+      if (!reg) return;
+      try {
+        await pickLevel(reg, null);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Set Global Compatibility Level failed: ${(e as Error).message}`);
+      }
+    }),
     vscode.commands.registerCommand(TXN_SCHEMA_COMMANDS.enableRegistry, async () => {
       await vscode.workspace
         .getConfiguration('kafkaLite')
