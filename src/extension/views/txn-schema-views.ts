@@ -384,7 +384,12 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
       return;
     }
     if (v.kind === 'incompatible') {
-      await vscode.window.showWarningMessage(v.message, { modal: true, detail: v.detail });
+      // only a Cancel: the registry refuses an incompatible version, and nothing here bypasses its check
+      await vscode.window.showWarningMessage(
+        v.message,
+        { modal: true, detail: v.detail },
+        { title: 'Cancel', isCloseAffordance: true },
+      );
       return;
     }
     if (v.kind === 'exists') {
