@@ -27,6 +27,7 @@ import {
   setCompatibilityLevel,
   subjectLevel,
 } from '../model/schema-actions';
+import { plural } from '../model/format';
 import type { RegistryAvailability } from '../model/schema-tree';
 import {
   OPEN_SCHEMA_COMMAND,
@@ -338,7 +339,7 @@ export function registerTxnSchemaViews(context: vscode.ExtensionContext, host: B
       const qp = vscode.window.createQuickPick();
       const existing = reg
         .listSubjects()
-        .map((s) => ({ label: s, description: reg.listVersions(s).length + ' version(s)' }));
+        .map((s) => ({ label: s, description: plural(reg.listVersions(s).length, 'version') }));
       qp.title = 'Register Schema from File';
       qp.placeholder = 'Register under which subject? Type a name for a new subject.';
       qp.ignoreFocusOut = true;
