@@ -5,7 +5,8 @@
  * ports. JSONSerializer auto-registers its schema, validates every object (a value that breaks the schema is refused
  * before anything is sent), the records go through Kafka Lite with confluent_kafka's Producer and come back through
  * its Consumer and JSONDeserializer as the same objects; the bytes it wrote also decode with kafkajs's
- * @kafkajs/confluent-schema-registry and with Kafka Lite's own decoder. The script's Protobuf mode is not run here:
+ * @kafkajs/confluent-schema-registry and with Kafka Lite's own decoder. The registry refuses an incompatible schema
+ * (409) and a compatible evolution's serializer registers version 2, whose record the same deserializer reads. The script's Protobuf mode is not run here:
  * ProtobufSerializer registers base64 FileDescriptorProtos and reads schemas with ?format=serialized, which the
  * embedded registry does not accept yet. A missing interpreter or wheel is a failure, never a skip.
  */
@@ -63,7 +64,7 @@ describe('confluent_kafka.schema_registry (Python) JSON Schema serializer agains
     if (k) removeDir(k.dir);
   });
 
-  it('JSONSerializer auto-registers, validates, round-trips through Kafka Lite and JSONDeserializer returns the same objects; invalid values are refused', async () => {
+  it('JSONSerializer auto-registers, validates, round-trips through Kafka Lite and JSONDeserializer returns the same objects; invalid values and an incompatible schema are refused, a compatible evolution is read alongside', async () => {
     const count = 10;
     const out = await runJsonProgram(
       python,
@@ -78,7 +79,14 @@ describe('confluent_kafka.schema_registry (Python) JSON Schema serializer agains
       'schema_registry_protobuf_json.py',
       45000,
     );
-    const r = out.json as { ids: number[]; records: unknown[]; latest: Latest; refused: Record<string, string | null> };
+    const r = out.json as {
+      ids: number[];
+      records: unknown[];
+      latest: Latest;
+      refused: Record<string, string | null>;
+      incompatibleCode: number | null;
+      evolved: { ids: number[]; records: unknown[]; latest: Latest; versions: number[] };
+    };
     const expected = Array.from({ length: count }, (_, i) => order(i));
     assert.deepStrictEqual(r.records, expected, 'JSONDeserializer read back exactly what was serialized');
 
@@ -102,16 +110,27 @@ describe('confluent_kafka.schema_registry (Python) JSON Schema serializer agains
       'below minimum': 'SerializationError',
     });
 
+    // the registry refused a BACKWARD-incompatible schema (409); the evolved serializer registered version 2 and
+    // one deserializer reads the old records and the new one
+    assert.strictEqual(r.incompatibleCode, 409, 'an incompatible JSON Schema is refused with 409');
+    const evolvedId = r.evolved.latest.id;
+    assert.notStrictEqual(evolvedId, r.ids[0], 'the evolved schema has an id of its own');
+    assert.deepStrictEqual([r.evolved.latest.version, r.evolved.latest.type], [2, 'JSON']);
+    assert.deepStrictEqual(r.evolved.versions, [1, 2], 'the refused schema did not become a version');
+    assert.deepStrictEqual(r.evolved.ids, [...Array.from({ length: count }, () => r.ids[0]), evolvedId]);
+    const all = [...expected, { ...order(count), note: 'evolved' }];
+    assert.deepStrictEqual(r.evolved.records, all);
+
     // what Kafka Lite stored: exactly the valid records (nothing of the refused ones), in Confluent's framing,
     // readable by kafkajs's registry client and by Kafka Lite's own decoder
     const stored = k.broker.readRecords('pyjs-json', 0, 0, 100);
-    assert.strictEqual(stored.length, count, 'the refused values were never produced');
-    for (const s of stored) {
+    assert.strictEqual(stored.length, count + 1, 'the refused values were never produced');
+    stored.forEach((s, i) => {
       assert.strictEqual(s.value![0], 0, 'magic byte 0');
-      assert.strictEqual(s.value!.readInt32BE(1), r.ids[0], 'the schema id follows the magic byte');
-    }
+      assert.strictEqual(s.value!.readInt32BE(1), i < count ? r.ids[0] : evolvedId, 'the schema id follows it');
+    });
     const js = new RegistryClient({ host: sr.url });
-    assert.deepStrictEqual(await Promise.all(stored.map((s) => js.decode(s.value!))), expected);
+    assert.deepStrictEqual(await Promise.all(stored.map((s) => js.decode(s.value!))), all);
     const dec = new SchemaDecoder(sr.registry);
     assert.deepStrictEqual(
       stored.map((s) => {
@@ -119,7 +138,7 @@ describe('confluent_kafka.schema_registry (Python) JSON Schema serializer agains
         assert.ok(d && !('error' in d), `Kafka Lite's decoder failed: ${JSON.stringify(d)}`);
         return d.value;
       }),
-      expected,
+      all,
     );
   });
 });

@@ -6,8 +6,10 @@ Protobuf: the message class is built at run time from a FileDescriptorProto (des
 protoc is needed); ProtobufSerializer registers the file under <prefix>-proto-value, <count> messages go through
 confluent_kafka.Producer, are consumed back and decoded by ProtobufDeserializer. JSON Schema: JSONSerializer registers
 its schema under <prefix>-json-value and validates each object; the same round trip, decoded by JSONDeserializer; a
-value that breaks the schema is refused by the serializer before anything is sent. Prints one JSON object: per format
-the schema ids in the records, the decoded objects, the subject's latest version and schema type, and the refusal.
+value that breaks the schema is refused by the serializer before anything is sent; an incompatible schema is refused
+by the registry, and a compatible evolution's serializer registers version 2, read by the same deserializer. Prints
+one JSON object: per format the schema ids in the records, the decoded objects, the subject's latest version and
+schema type, and the refusals.
 Protobuf note: ProtobufSerializer registers the schema as a base64 FileDescriptorProto (not .proto text) and its
 deserializer fetches writer schemas with ?format=serialized, so that mode needs a registry that speaks both.
 """
@@ -15,7 +17,8 @@ import json
 import sys
 
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -58,6 +61,14 @@ ORDER_SCHEMA = json.dumps({
 })
 
 
+# a BACKWARD-incompatible change (orderId's type) and a compatible one (an optional property added)
+ORDER_INCOMPATIBLE = json.dumps(dict(json.loads(ORDER_SCHEMA), properties={
+    "orderId": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1},
+    "lines": {"type": "array", "items": {"type": "string"}}}))
+ORDER_EVOLVED = json.dumps(dict(json.loads(ORDER_SCHEMA), properties=dict(
+    json.loads(ORDER_SCHEMA)["properties"], note={"type": "string"})))
+
+
 def shipment(i):
     return {"tracking": "TRK-%04d" % i, "parcels": i, "tags": ["t%d" % j for j in range(i % 3)],
             "kind": "EXPRESS" if i % 2 else "STANDARD"}
@@ -71,10 +82,10 @@ client = SchemaRegistryClient({"url": url})
 producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
 
 
-def consume(topic, n):
+def consume(topic, n, group=None):
     consumer = Consumer({
         "bootstrap.servers": bootstrap,
-        "group.id": "py-sr-" + topic,
+        "group.id": group or "py-sr-" + topic,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     })
@@ -103,8 +114,9 @@ def schema_id(value):
     return int.from_bytes(value[1:5], "big")
 
 
-def latest(subject):
-    r = client.get_latest_version(subject)
+def latest(subject, fresh=False):
+    # a client caches the latest version it saw: a fresh one asks the registry again
+    r = (SchemaRegistryClient({"url": url}) if fresh else client).get_latest_version(subject)
     return {"version": r.version, "id": r.schema_id, "type": r.schema.schema_type, "schema": r.schema.schema_str}
 
 
@@ -146,11 +158,28 @@ def run_json():
             refused[name] = None
         except Exception as e:  # the serializer's SerializationError, raised before anything is produced
             refused[name] = type(e).__name__
+    first = latest(topic + "-value")
+    try:
+        client.register_schema(topic + "-value", Schema(ORDER_INCOMPATIBLE, "JSON"))
+        incompatible = None
+    except SchemaRegistryError as e:
+        incompatible = e.error_code
+    # the evolved schema's serializer registers version 2; one reader reads old and new records alike
+    evolved = JSONSerializer(ORDER_EVOLVED, client, conf={"auto.register.schemas": True})
+    produce(topic, [evolved(dict(order(count), note="evolved"), ctx)])
+    all_values = consume(topic, count + 1, group="py-sr-evolved")
     out["json"] = {
         "ids": sorted({schema_id(v) for v in values}),
         "records": [deser(v, ctx) for v in values],
-        "latest": latest(topic + "-value"),
+        "latest": first,
         "refused": refused,
+        "incompatibleCode": incompatible,
+        "evolved": {
+            "ids": [schema_id(v) for v in all_values],
+            "records": [deser(v, ctx) for v in all_values],
+            "latest": latest(topic + "-value", fresh=True),
+            "versions": client.get_versions(topic + "-value"),
+        },
     }
 
 
