@@ -451,7 +451,11 @@ export interface Session {
   treeRow(label: string | RegExp): Locator;
   /** Polls every frame (webviews are nested iframes) until one holds `selector`. */
   findWebviewFrame(selector: string, timeoutMs?: number): Promise<Frame>;
-  /** Switches the color theme (through settings.json) and waits until the workbench shows it. */
+  /**
+   * Switches the color theme as a person does ("Preferences: Color Theme", its name, Enter) and waits until the
+   * workbench shows it; nothing when it is on already. (Writing `workbench.colorTheme` into settings.json is not
+   * picked up by code-server's workbench here.)
+   */
   setTheme(kind: 'light' | 'dark'): Promise<void>;
   /** Merges settings into the user settings.json (VS Code picks the change up live). */
   updateSettings(settings: Record<string, unknown>): Promise<void>;
@@ -471,7 +475,7 @@ export interface Session {
 
 export const ARTIFACTS_DIR = path.join(projectRoot(), 'test-artifacts', 'e2e');
 
-const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' } as const;
+const THEMES = { light: 'Light Modern', dark: 'Dark Modern' } as const;
 
 /** Starts code-server with the extension in development mode, opens it in Chromium, waits for the workbench. */
 export async function startVsCode(opts: StartOptions = {}): Promise<Session> {
@@ -677,11 +681,17 @@ function makeSession(
     },
 
     async setTheme(kind) {
-      await session.updateSettings({ 'workbench.colorTheme': THEMES[kind] });
       const want = kind === 'light' ? /(^|\s)vs(\s|$)/ : /(^|\s)vs-dark(\s|$)/;
+      const workbenchClass = async () => (await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '';
+      if (want.test(await workbenchClass())) return;
+      await session.runCommand('Preferences: Color Theme');
+      const input = await session.quickInput(/color theme/i);
+      await input.fill(THEMES[kind]);
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: THEMES[kind] }).first().waitFor();
+      await input.press('Enter');
       const deadline = Date.now() + 15_000;
       for (;;) {
-        const cls = (await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '';
+        const cls = await workbenchClass();
         if (want.test(cls)) return;
         if (Date.now() > deadline) throw new Error(`theme did not switch to ${kind} (workbench class: ${cls})`);
         await page.waitForTimeout(150);

@@ -29,26 +29,7 @@ describe('Kafka Lite panels (e2e)', function () {
     await f.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     return f;
   };
-  /** Switch the color theme as a person does: "Preferences: Color Theme", type the name, Enter. */
-  const theme = async (kind: 'light' | 'dark') => {
-    const want = kind === 'light' ? /(^|\s)vs(\s|$)/ : /(^|\s)vs-dark(\s|$)/;
-    const isOn = async () =>
-      want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
-    if (await isOn()) return;
-    await vs.runCommand('Preferences: Color Theme');
-    const input = await vs.quickInput(/color theme/i);
-    await input.fill(kind === 'light' ? 'Light Modern' : 'Dark Modern');
-    await vs.page
-      .locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' })
-      .first()
-      .waitFor();
-    await input.press('Enter');
-    const deadline = Date.now() + 15_000;
-    while (!(await isOn())) {
-      if (Date.now() > deadline) throw new Error(`the color theme did not switch to ${kind}`);
-      await vs.page.waitForTimeout(150);
-    }
-  };
+  const theme = (kind: 'light' | 'dark') => vs.setTheme(kind);
   /** Screenshot in both themes, waiting for the panel content each time (a re-themed webview repaints). */
   const bothThemes = async (name: string, f: Frame, selector: string) => {
     for (const kind of ['dark', 'light'] as const) {

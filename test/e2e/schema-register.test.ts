@@ -36,26 +36,7 @@ describe('Kafka Lite register schema from file (e2e)', function () {
     await header.waitFor({ state: 'visible', timeout: 15_000 });
     if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
   };
-  /** Switch the color theme as a person does: "Preferences: Color Theme", type the name, Enter. */
-  const theme = async (kind: 'light' | 'dark') => {
-    const want = kind === 'light' ? /(^|\s)vs(\s|$)/ : /(^|\s)vs-dark(\s|$)/;
-    const isOn = async () =>
-      want.test((await vs.page.locator('.monaco-workbench').first().getAttribute('class')) ?? '');
-    if (await isOn()) return;
-    await vs.runCommand('Preferences: Color Theme');
-    const input = await vs.quickInput(/color theme/i);
-    await input.fill(kind === 'light' ? 'Light Modern' : 'Dark Modern');
-    await vs.page
-      .locator('.quick-input-widget .monaco-list-row', { hasText: kind === 'light' ? 'Light Modern' : 'Dark Modern' })
-      .first()
-      .waitFor();
-    await input.press('Enter');
-    const deadline = Date.now() + 15_000;
-    while (!(await isOn())) {
-      if (Date.now() > deadline) throw new Error(`the color theme did not switch to ${kind}`);
-      await vs.page.waitForTimeout(150);
-    }
-  };
+  const theme = (kind: 'light' | 'dark') => vs.setTheme(kind);
   /** Open a workspace file as a person does: "Go to File…", type its name, Enter. */
   const openFile = async (name: string) => {
     await vs.runCommand('Go to File...');
