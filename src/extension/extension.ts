@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): KafkaLiteApi {
   const lag = registerGroupCommands(context, host, log);
   registerStatusBar(context, host);
   try {
-    registerPanels(context, host, log, lag.sampler);
+    registerPanels(context, host, log, lag.sampler, views.clusters.registry);
   } catch (e) {
     log.error(`The panels could not be registered: ${(e as Error).stack ?? e}`);
   }

@@ -33,6 +33,8 @@ import {
 import { EmbeddedCluster } from './embedded';
 import { ClusterSnapshot } from './snapshot';
 import { WireCluster } from './wire';
+import type { PanelSource } from '../panels/panel-source';
+import { EMBEDDED_SOURCE } from '../panels/panel-source';
 
 export const CLUSTERS_SETTING = 'clusters';
 /** How often the views re-read the remote cluster they show. */
@@ -270,6 +272,28 @@ export class ClusterRegistry implements vscode.Disposable {
       this.lastError = (e as Error).message;
       this.changed.fire();
     }
+  }
+
+  /**
+   * Where a panel opened now works: the remote cluster the views show (connected, after the untrusted-workspace
+   * question), or this window's broker. Rejects with the reason when the remote cluster cannot be opened.
+   */
+  async panelSource(): Promise<PanelSource> {
+    const name = this._active;
+    if (name === undefined) return EMBEDDED_SOURCE;
+    const d = this.definition(name);
+    if (!d) throw new Error(`there is no cluster named "${name}"`);
+    if (!(await this.mayConnect(d))) throw new Error(`not connected to "${name}"`);
+    const cluster = await this.open(name);
+    if (!(cluster instanceof WireCluster)) return EMBEDDED_SOURCE;
+    return {
+      kind: 'remote',
+      name,
+      production: d.production,
+      cluster,
+      connect: (clientId) => cluster.sibling(clientId),
+      confirmWrite: (what) => this.confirmWrite(cluster, what),
+    };
   }
 
   // ------------------------------------------------------------------ the views' cluster

@@ -92,7 +92,7 @@ export interface WireClusterOptions {
 
 // A decoded message: field names as in the API module's schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Msg = Record<string, any>;
+export type Msg = Record<string, any>;
 
 const API = { Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, OffsetCommit: 8, FindCoordinator: 10 } as const;
 // The newest non-flexible versions (kafkajs frames requests with header v1), all served by Kafka 4.
@@ -297,6 +297,65 @@ export class WireCluster implements Cluster {
       out.set(p, m.leader);
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ requests for the panels' wire clients
+
+  /**
+   * One request to one broker by node id (kafkajs connects and authenticates it), encoded and decoded with Kafka
+   * Lite's API schemas at `version` (a non-flexible one: kafkajs frames requests with header v1). Resolves with
+   * the decoded response; the error codes inside it are the caller's to read. For the panels' clients (an
+   * idempotent producer with its own sequence numbers, a group member stepping through JoinGroup/SyncGroup).
+   */
+  async request(nodeId: number, apiKey: number, version: number, body: Msg): Promise<Msg> {
+    return this.raw(nodeId, apiKey, version, body);
+  }
+
+  /** The partition's leader node id (cached; `fresh` asks Metadata again). Rejects UNKNOWN_TOPIC_OR_PARTITION / LEADER_NOT_AVAILABLE. */
+  async leaderOf(topic: string, partition: number, fresh = false): Promise<number> {
+    return (await this.leaders(topic, [partition], fresh)).get(partition)!;
+  }
+
+  /** Forget the cached leaders of a topic (after NOT_LEADER_OR_FOLLOWER and the like). */
+  forgetLeaders(topic: string): void {
+    this.leaderCache.delete(topic);
+  }
+
+  /**
+   * FindCoordinator for a group (keyType 0) or a transactional id (keyType 1): the coordinator's node id. Asks
+   * again while the cluster answers COORDINATOR_NOT_AVAILABLE (its internal topic being created), for up to 2 s.
+   */
+  async coordinatorOf(key: string, type: 'group' | 'transaction'): Promise<number> {
+    const low = await this.lowCluster();
+    const seed = low.brokerPool.seedBroker;
+    if (!seed) throw new Error(`${this.name}: no broker connection`);
+    let answer: Msg | undefined;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      answer = await this.send(seed, API.FindCoordinator, VERSION.FindCoordinator, {
+        key,
+        keyType: type === 'group' ? 0 : 1,
+      });
+      if (answer.errorCode !== 15) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (answer!.errorCode !== 0)
+      throw new ClusterRequestError(
+        answer!.errorCode,
+        `the coordinator of ${type === 'group' ? 'group' : 'transactional id'} ${key}`,
+      );
+    return answer!.nodeId as number;
+  }
+
+  /**
+   * A new WireCluster to the same servers with the same TLS and SASL settings, under another client id (and any
+   * other overrides, e.g. a longer request timeout for a member whose JoinGroup waits for a rebalance). It has
+   * connections of its own; the caller closes it.
+   */
+  sibling(
+    clientId: string,
+    overrides: Partial<Omit<WireClusterOptions, 'brokers' | 'ssl' | 'sasl'>> = {},
+  ): WireCluster {
+    return new WireCluster({ ...this.options, ...overrides, clientId });
   }
 
   /** One request to one broker by node id (kafkajs connects and authenticates it). */
@@ -609,25 +668,14 @@ export class WireCluster implements Cluster {
    * empty group: sent to the group's coordinator; the cluster refuses it while the group has members.
    */
   private async commitAsAdmin(groupId: string, rows: CommittedOffsetRow[]): Promise<void> {
-    const low = await this.lowCluster();
-    const seed = low.brokerPool.seedBroker;
-    if (!seed) throw new Error(`${this.name}: no broker connection`);
-    let coordinator: Msg | undefined;
-    for (let attempt = 0; attempt < 20; attempt++) {
-      coordinator = await this.send(seed, API.FindCoordinator, VERSION.FindCoordinator, { key: groupId, keyType: 0 });
-      // COORDINATOR_NOT_AVAILABLE while the offsets topic is being created: ask again.
-      if (coordinator.errorCode !== 15) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (coordinator!.errorCode !== 0)
-      throw new ClusterRequestError(coordinator!.errorCode, `the coordinator of group ${groupId}`);
+    const coordinator = await this.coordinatorOf(groupId, 'group');
     const byTopic = new Map<string, CommittedOffsetRow[]>();
     for (const r of rows) {
       let l = byTopic.get(r.topic);
       if (!l) byTopic.set(r.topic, (l = []));
       l.push(r);
     }
-    const resp = await this.raw(coordinator!.nodeId, API.OffsetCommit, VERSION.OffsetCommit, {
+    const resp = await this.raw(coordinator, API.OffsetCommit, VERSION.OffsetCommit, {
       groupId,
       generationIdOrMemberEpoch: -1,
       memberId: '',

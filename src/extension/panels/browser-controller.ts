@@ -18,6 +18,8 @@
  * (src/shared/browser-messages.ts). Created by the record browser's PanelSlot (panel-slot.ts; its spec and the
  * commands calling open() are in index.ts), by unit tests and by bench/panels.ts.
  */
+import type { PanelSource } from './panel-source';
+import { EMBEDDED_SOURCE } from './panel-source';
 import type { Broker } from '../../broker/broker';
 import type { CompactionStats, ConsumedRecord } from '../../broker/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
@@ -147,6 +149,14 @@ export class BrowserController {
   /** Per partition of the page: the open transactions (producer id -> first offset), for the rows' captions. */
   private openTxns = new Map<number, Map<number, { producerEpoch: number; firstOffset: number }>>();
   private readonly localSchemas: LocalSchemas | undefined;
+
+  /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
+  private source: PanelSource = EMBEDDED_SOURCE;
+
+  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
+  setSource(source: PanelSource): void {
+    this.source = source;
+  }
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;

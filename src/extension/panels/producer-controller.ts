@@ -19,6 +19,8 @@
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
+import type { PanelSource } from './panel-source';
+import { EMBEDDED_SOURCE } from './panel-source';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -174,6 +176,14 @@ export class ProducerController {
   );
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
+
+  /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
+  private source: PanelSource = EMBEDDED_SOURCE;
+
+  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
+  setSource(source: PanelSource): void {
+    this.source = source;
+  }
 
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;

@@ -2,6 +2,8 @@
  * Webview panels of Kafka Lite: the producer, the consumer stepper and the record browser, with the commands
  * that open them from the palette and the tree (topic -> Open Producer Panel / Browse Records, partition -> Browse
  * Records, group -> Open Consumer Stepper). Called once by src/extension/extension.ts during activation.
+ * A panel works where the Topics and Consumer Groups views point when it is opened (panel-source.ts): this
+ * window's broker, or the remote cluster they show.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +24,9 @@ import { EXPORT_FORMATS } from './record-export';
 import type { PanelLog } from './controller-base';
 import type { LagSampler } from '../model/lag-sampler';
 import { PanelSlot } from './panel-slot';
+import type { PanelSource } from './panel-source';
+import { EMBEDDED_SOURCE } from './panel-source';
+import type { ClusterRegistry } from '../clusters/registry';
 import { ProducerController } from './producer-controller';
 import { StepperController } from './stepper-controller';
 
@@ -39,6 +44,7 @@ export function registerPanels(
   host: BrokerHost,
   log: vscode.LogOutputChannel,
   lagSampler?: LagSampler,
+  clusters?: ClusterRegistry,
 ): void {
   const panelLog: PanelLog = (level, line) => log[level](line);
   const broker = () => host.broker;
@@ -64,7 +70,7 @@ export function registerPanels(
         copyToClipboard: async (text) => {
           await vscode.env.clipboard.writeText(text);
         },
-        openProducer: (form) => openProducer(form),
+        openProducer: (form) => void openProducer(form),
         saveExport,
         bootstrap: () => host.bootstrap,
         localSchemas: () => ({
@@ -100,7 +106,7 @@ export function registerPanels(
         getSchemaRegistry: () => host.schemaRegistryEngine,
         schemaRegistryUrl: () => host.schemaRegistryUrl,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-        openBrowser: (topic, partition, offset) => openBrowser({ topic, partition, offset }),
+        openBrowser: (topic, partition, offset) => void openBrowser({ topic, partition, offset }),
         pickFile: async () => {
           const picked = await vscode.window.showOpenDialog({
             title: 'Send many from file: a .jsonl or .json file of records',
@@ -188,14 +194,31 @@ export function registerPanels(
     return { path: file, cancelled };
   };
 
-  function openProducer(form?: ProducerForm): void {
+  /** Where a panel opened now works; undefined (after saying why) when the views' remote cluster cannot be opened. */
+  async function sourceNow(): Promise<PanelSource | undefined> {
+    if (!clusters) return EMBEDDED_SOURCE;
+    try {
+      return await clusters.panelSource();
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Kafka Lite: the panel cannot open on the cluster: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async function openProducer(form?: ProducerForm): Promise<void> {
+    const source = await sourceNow();
+    if (!source) return;
     producer.show((c) => {
+      c.setSource(source);
       if (form) c.setPrefill(form);
     });
   }
 
-  function openBrowser(t: PanelTarget): void {
+  async function openBrowser(t: PanelTarget): Promise<void> {
+    const source = await sourceNow();
+    if (!source) return;
     browser.show((c) => {
+      c.setSource(source);
       if (!t.topic) return;
       c.open(
         t.topic,
@@ -207,13 +230,26 @@ export function registerPanels(
     });
   }
 
-  async function pickTopic(placeHolder: string): Promise<string | undefined> {
-    const b = host.broker;
-    if (!b) {
-      void vscode.window.showWarningMessage('The Kafka Lite broker is not running.');
-      return undefined;
+  async function pickTopic(placeHolder: string, source: PanelSource): Promise<string | undefined> {
+    let topics: { label: string; description: string }[];
+    if (source.kind === 'remote') {
+      try {
+        topics = (await source.cluster.listTopics()).topics.map((t) => ({
+          label: t.name,
+          description: `${t.partitions} partition(s)`,
+        }));
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Kafka Lite: ${source.name}: ${(e as Error).message}`);
+        return undefined;
+      }
+    } else {
+      const b = host.broker;
+      if (!b) {
+        void vscode.window.showWarningMessage('The Kafka Lite broker is not running.');
+        return undefined;
+      }
+      topics = b.listTopics().map((t) => ({ label: t.name, description: `${t.partitions} partition(s)` }));
     }
-    const topics = b.listTopics().map((t) => ({ label: t.name, description: `${t.partitions} partition(s)` }));
     if (topics.length === 0) {
       void vscode.window.showInformationMessage('There are no topics yet. Create one first.');
       return undefined;
@@ -239,21 +275,27 @@ export function registerPanels(
     stepper,
     vscode.commands.registerCommand(PANEL_COMMANDS.openProducer, (...args: unknown[]) => {
       const t = panelTarget(args);
-      openProducer(t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined);
+      return openProducer(
+        t.topic ? { ...emptyProducerForm(), topic: t.topic, partition: t.partition ?? null } : undefined,
+      );
     }),
     vscode.commands.registerCommand(PANEL_COMMANDS.browseRecords, async (...args: unknown[]) => {
       const t = panelTarget(args);
       if (!t.topic) {
-        t.topic = await pickTopic('Browse the records of which topic?');
+        const source = await sourceNow();
+        if (!source) return;
+        t.topic = await pickTopic('Browse the records of which topic?', source);
         if (!t.topic) return;
       }
-      openBrowser(t);
+      await openBrowser(t);
     }),
     vscode.commands.registerCommand(PANEL_COMMANDS.browse, (...args: unknown[]) => openBrowser(panelTarget(args))),
-    vscode.commands.registerCommand(PANEL_COMMANDS.openStepper, (...args: unknown[]) => {
+    vscode.commands.registerCommand(PANEL_COMMANDS.openStepper, async (...args: unknown[]) => {
       const t = panelTarget(args);
-      const topic = t.topic ?? (t.groupId ? topicOfGroup(t.groupId) : undefined);
-      const c = stepper.show();
+      const source = await sourceNow();
+      if (!source) return;
+      const topic = t.topic ?? (t.groupId && source.kind === 'embedded' ? topicOfGroup(t.groupId) : undefined);
+      const c = stepper.show((s) => s.setSource(source));
       if (topic && t.groupId) {
         void c.handle({ type: 'select', id: 0, topic, groupId: t.groupId });
       } else if (t.groupId || topic) {

@@ -12,6 +12,8 @@
  * StepperProtocol's (src/shared/stepper-messages.ts). Created by the stepper's PanelSlot (panel-slot.ts; its spec
  * and the commands calling preset() and handle() are in index.ts) and by unit tests.
  */
+import type { PanelSource } from './panel-source';
+import { EMBEDDED_SOURCE } from './panel-source';
 import type { Broker } from '../../broker/broker';
 import { computeGroupLag } from '../../broker/lag';
 import type { GroupDescription } from '../../broker/types';
@@ -105,6 +107,14 @@ export class StepperController {
   /** Per group: what happened to it while the panel watched (generations, moves, commits). */
   private readonly timelines = new Map<string, GroupTimeline>();
   private offSample: (() => void) | undefined;
+
+  /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
+  private source: PanelSource = EMBEDDED_SOURCE;
+
+  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
+  setSource(source: PanelSource): void {
+    this.source = source;
+  }
 
   constructor(private readonly opts: StepperControllerOptions) {
     this.topic = opts.topic ?? '';
