@@ -443,6 +443,12 @@ export interface Session {
    * focused, then Enter runs it (a mouse click on a menu that is still laying itself out can land as a mere hover).
    */
   contextMenu(row: Locator, label: string): Promise<void>;
+  /**
+   * VS Code's own file dialog (a quick input in code-server): types `file`, waits until the folder listing shows
+   * its name, then presses the dialog's OK button `okLabel` until the dialog closes (while the dialog still reads
+   * the typed path a press can be taken as "go to that folder").
+   */
+  pickFile(file: string, okLabel: string): Promise<void>;
   /** "Developer: Reload Window", waiting for the new workbench page (not the old one that is unloading). */
   reloadWindow(): Promise<void>;
   /** Shows the "Kafka Lite" activity-bar container (does not toggle it closed when already shown). */
@@ -619,6 +625,40 @@ function makeSession(
       }
       await page.keyboard.press('Enter');
       await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    },
+
+    async pickFile(file, okLabel) {
+      const quick = page.locator('.quick-input-widget');
+      const input = quick.locator('.quick-input-box input');
+      const ok = quick.locator('.monaco-button', { hasText: okLabel }).first();
+      // The dialog is up once its OK button shows and it has put its start folder into the input (typing before
+      // that is overwritten by the start folder).
+      await ok.waitFor({ state: 'visible', timeout: 15_000 });
+      const deadline = Date.now() + 15_000;
+      while (!(await input.inputValue()).endsWith('/')) {
+        if (Date.now() > deadline)
+          throw new Error(`the file dialog showed no start folder: ${await input.inputValue()}`);
+        await page.waitForTimeout(100);
+      }
+      for (let attempt = 0; ; attempt++) {
+        if ((await input.inputValue()) !== file) await input.fill(file);
+        await quick
+          .locator('.monaco-list-row', { hasText: path.basename(file) })
+          .first()
+          .waitFor({ state: 'visible', timeout: 15_000 });
+        await page.waitForTimeout(300);
+        const clicked = await ok
+          .click({ timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+        if (!clicked) await input.press('Enter');
+        try {
+          await quick.waitFor({ state: 'hidden', timeout: 3000 });
+          return;
+        } catch {
+          if (attempt >= 4) throw new Error(`the file dialog did not take ${file} (button "${okLabel}")`);
+        }
+      }
     },
 
     async reloadWindow() {

@@ -24,6 +24,8 @@ export const SCRAM_PASSWORD = 'alice-secret';
 
 export interface SecuredKafka {
   version: string;
+  /** The folder of Apache Kafka's jars (its tools run with `java -cp <libs>/*`). */
+  libs: string;
   dir: string;
   plaintext: number;
   saslPlaintext: number;
@@ -253,6 +255,7 @@ export async function startSecuredKafka(timeoutMs = 120_000): Promise<SecuredKaf
   }
   return {
     version,
+    libs,
     dir,
     plaintext,
     saslPlaintext,

@@ -228,8 +228,12 @@ function authMessage(e: unknown, d: ClusterDefinition): string | undefined {
   const err = e as Error & { name?: string; type?: string };
   const text = `${err.name ?? ''} ${err.type ?? ''} ${err.message ?? ''}`;
   if (/SASLAuthentication|SASL_AUTHENTICATION_FAILED|Authentication failed|invalid credentials/i.test(text)) {
-    const server = (err.message ?? '').replace(/^SASL \S+ authentication failed:\s*/i, '');
-    return `authentication failed for user "${d.username}" (${d.saslMechanism}): ${server || 'the server refused the credentials'}`;
+    // kafkajs prefixes the server's words with its own "SASL SCRAM SHA256 authentication failed:": said once.
+    const server = (err.message ?? '').replace(/^SASL\b.*?\bauthentication failed:\s*/i, '').replace(/\.?\s*$/, '');
+    return (
+      `authentication failed for user "${d.username}" (${d.saslMechanism}): ${server || 'the server refused the credentials'}. ` +
+      'Check the user name and password (Edit Cluster\u2026 asks for them again).'
+    );
   }
   return undefined;
 }
