@@ -2,12 +2,13 @@
 // SASL_PLAINTEXT and SASL_SSL listeners, SCRAM-SHA-256 user alice, a CA and a broker certificate made by the test;
 // test/reference/clusters-kafka.ts). Apache Kafka's own Java tools create the topics and alice's ACLs and kcat
 // (librdkafka) writes the records and makes the consumer groups, over the PLAINTEXT listener. Then, only through
-// the UI: Add Cluster for SASL_PLAINTEXT (the password typed into the quick input ends up in SecretStorage, not
-// in settings.json) and for SASL_SSL with the test's CA file (VS Code's file dialog); Test Connection; Use This
-// Cluster shows the topics and the groups (members, lag); Reset Group Offsets on This Cluster moves a group's
-// offsets on Kafka (checked with Kafka's ConsumerGroupCommand); Copy to Kafka Lite… and Copy to Cluster… copy a
-// topic each way (read back with kcat). Last, Test Connection's messages for a wrong password, a certificate
-// whose CA is not given and a port that refuses, each in the dark and the light theme.
+// the UI: Add Cluster for each listener — PLAINTEXT; SASL_PLAINTEXT, whose password typed into the quick input
+// ends up in SecretStorage, not in settings.json; SASL_SSL with the test's CA file picked in VS Code's file
+// dialog — and Test Connection on each; Use This Cluster shows the topics and the groups (members, lag); Reset
+// Group Offsets on This Cluster moves a group's offsets on Kafka (checked with Kafka's ConsumerGroupCommand);
+// Copy to Kafka Lite… and Copy to Cluster… copy a topic each way (read back with kcat). Last, Test Connection's
+// messages for a wrong password, a certificate whose CA is not given and a port that refuses, each asserted and
+// shot in the dark and the light theme.
 // Screenshots: test-artifacts/e2e/clusters-secured-*.png.
 //
 // Apache Kafka's jars come from scripts/reference-kafka.mjs's ensureKafkaJars() (the reference tier's Maven
@@ -72,22 +73,30 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
   const toast = (text: RegExp) =>
     vs.page.locator('.notifications-toasts .notification-toast.notification-fade-in-done', { hasText: text }).first();
   const clearToasts = () => vs.runCommand('Notifications: Clear All Notifications');
+  /** Shows a one-line toast's whole text for a screenshot (its expand chevron appears on hover). */
+  const expandToast = async (t: Locator) => {
+    await t.hover();
+    const expand = t.locator('.codicon-notifications-expand').first();
+    if (await expand.isVisible()) await expand.click();
+  };
 
   /** Add Cluster… answered step by step as a person does. */
   const addCluster = async (c: {
     name: string;
     bootstrap: string;
-    protocol: 'SASL_PLAINTEXT' | 'SASL_SSL';
-    password: string;
+    protocol: 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+    password?: string;
     caFile?: string;
   }) => {
     await vs.runCommand('Kafka Lite: Add Cluster…');
     await answer(/name for the cluster/i, c.name);
     await answer(/Bootstrap servers/i, c.bootstrap);
     await answer(/Security protocol/i, c.protocol);
-    await answer(/SASL mechanism/i, 'SCRAM-SHA-256');
-    await answer(/User name/i, SCRAM_USER);
-    await answer(/^Password/im, c.password);
+    if (c.protocol !== 'PLAINTEXT') {
+      await answer(/SASL mechanism/i, 'SCRAM-SHA-256');
+      await answer(/User name/i, SCRAM_USER);
+      await answer(/^Password/im, c.password ?? '');
+    }
     if (c.protocol === 'SASL_SSL') {
       if (c.caFile) {
         await answer(/Which certificates to trust/i, 'A CA file');
@@ -101,6 +110,29 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     await answer(/Where to keep the definition/i, 'User settings');
     await toast(new RegExp(`cluster "${c.name}" saved`)).waitFor({ state: 'visible', timeout: 15_000 });
     await row('Clusters', c.name).waitFor({ state: 'visible', timeout: 15_000 });
+  };
+
+  /**
+   * Screenshots that can be read: the sidebar dragged wider (descriptions are not cut off) and the Consumer
+   * Groups view given more height, by their sashes as a person drags them. Layout only: nothing is asserted.
+   */
+  const roomyLayout = async () => {
+    const mouse = vs.page.mouse;
+    const side = await vs.page.locator('.part.sidebar').boundingBox();
+    if (side) {
+      await mouse.move(side.x + side.width - 1, side.y + side.height / 2);
+      await mouse.down();
+      await mouse.move(side.x + 620, side.y + side.height / 2, { steps: 8 });
+      await mouse.up();
+    }
+    const groups = await pane('Consumer Groups').boundingBox();
+    if (groups && side) {
+      await mouse.move(side.x + 150, groups.y);
+      await mouse.down();
+      await mouse.move(side.x + 150, groups.y - 220, { steps: 8 });
+      await mouse.up();
+    }
+    await mouse.move(900, 450);
   };
 
   const useCluster = async (name: string) => {
@@ -129,7 +161,7 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
       await clearToasts();
       await vs.setTheme(kind);
       check(await testConnection(name, words));
-      await vs.page.mouse.move(700, 450);
+      await vs.page.mouse.move(900, 450);
       await vs.screenshot(`clusters-secured-${shot}-${kind}`);
     }
     await clearToasts();
@@ -286,9 +318,17 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     if (tools) fs.rmSync(tools, { recursive: true, force: true });
   });
 
-  it('adds a SASL_PLAINTEXT cluster with a SCRAM-SHA-256 login; the password is kept out of settings.json', async () => {
+  it("adds Apache Kafka's PLAINTEXT listener as a cluster; Test Connection names the broker", async () => {
     await vs.openKafkaLiteContainer();
     await row('Clusters', 'Kafka Lite (this window)').waitFor({ state: 'visible', timeout: 30_000 });
+    await roomyLayout();
+    await addCluster({ name: 'kafka-plain', bootstrap: plaintext(), protocol: 'PLAINTEXT' });
+    const ok = await testConnection('kafka-plain', /Connected to kafka-plain/);
+    assert.match(ok, new RegExp(`Connected to kafka-plain: 1 broker\\(s\\) \\(127\\.0\\.0\\.1:${kafka.plaintext}\\)`));
+    await clearToasts();
+  });
+
+  it('adds a SASL_PLAINTEXT cluster with a SCRAM-SHA-256 login; the password is kept out of settings.json', async () => {
     await addCluster({
       name: 'scram-plain',
       bootstrap: `127.0.0.1:${kafka.saslPlaintext}`,
@@ -324,7 +364,7 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     const ok = await testConnection('scram-tls', /Connected to scram-tls/);
     // Kafka advertises the SASL_SSL listener as localhost (the certificate's name)
     assert.match(ok, new RegExp(`Connected to scram-tls: 1 broker\\(s\\) \\(localhost:${kafka.saslSsl}\\)`));
-    await vs.page.mouse.move(700, 450);
+    await vs.page.mouse.move(900, 450);
     await vs.screenshot('clusters-secured-1-tls-connected');
     await clearToasts();
   });
@@ -340,7 +380,7 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     await row('Consumer Groups', 'kcat-live').click();
     await row('Consumer Groups', /^Members/).click();
     await rowReads('Consumer Groups', /rdkafka .*secure-orders\[0,1,2\]/);
-    await vs.page.mouse.move(700, 450);
+    await vs.page.mouse.move(900, 450);
     await vs.screenshot('clusters-secured-2-remote-topics-groups');
   });
 
@@ -355,7 +395,7 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     await group.click();
     await row('Consumer Groups', /^Partitions/).click();
     await rowReads('Consumer Groups', /secure-orders \[0\] committed 0 · end 5 · lag 5/);
-    await vs.page.mouse.move(700, 450);
+    await vs.page.mouse.move(900, 450);
     await vs.screenshot('clusters-secured-3-offsets-reset');
     // Kafka's own ConsumerGroupCommand reads the same committed offsets.
     const described = await kafkaTool('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
@@ -385,7 +425,7 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
       (await done.innerText()).replace(/\s+/g, ' '),
       /Copied 9 record\(s\) from scram-tls \/ secure-orders to Kafka Lite \(this window\) \/ orders-from-kafka \(topic created\)/,
     );
-    await vs.page.mouse.move(700, 450);
+    await expandToast(done);
     await vs.screenshot('clusters-secured-4-copied-to-kafka-lite');
     // kcat reads the same records (partition, key, value) on both sides.
     const there = await readAll(plaintext(), 'secure-orders');
@@ -408,6 +448,8 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
       (await done.innerText()).replace(/\s+/g, ' '),
       /Copied 5 record\(s\) from Kafka Lite \(this window\) \/ local-events to scram-plain \/ events-from-lite \(topic created\)/,
     );
+    await expandToast(done);
+    await vs.screenshot('clusters-secured-5-copied-to-cluster');
     assert.deepStrictEqual(
       await readAll(plaintext(), 'events-from-lite'),
       await readAll(localBootstrap, 'local-events'),
@@ -418,8 +460,8 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
     await useCluster('scram-plain');
     await row('Topics', /Cluster: scram-plain/).waitFor({ state: 'visible', timeout: 30_000 });
     await rowReads('Topics', /events-from-lite 1 partition · 5 records/);
-    await vs.page.mouse.move(700, 450);
-    await vs.screenshot('clusters-secured-5-copied-to-cluster');
+    await vs.page.mouse.move(900, 450);
+    await vs.screenshot('clusters-secured-5b-copy-on-the-cluster');
   });
 
   it('Test Connection with a wrong password says authentication failed for the user', async () => {

@@ -445,8 +445,8 @@ export interface Session {
   contextMenu(row: Locator, label: string): Promise<void>;
   /**
    * VS Code's own file dialog (a quick input in code-server): types `file`, waits until the folder listing shows
-   * its name, then presses the dialog's OK button `okLabel` until the dialog closes (while the dialog still reads
-   * the typed path a press can be taken as "go to that folder").
+   * its name, then presses the dialog's OK button `okLabel` until that button is gone (while the dialog still
+   * reads the typed path a press can be taken as "go to that folder").
    */
   pickFile(file: string, okLabel: string): Promise<void>;
   /** "Developer: Reload Window", waiting for the new workbench page (not the old one that is unloading). */
@@ -641,6 +641,7 @@ function makeSession(
         await page.waitForTimeout(100);
       }
       for (let attempt = 0; ; attempt++) {
+        if (!(await ok.isVisible())) return; // taken by the previous press
         if ((await input.inputValue()) !== file) await input.fill(file);
         await quick
           .locator('.monaco-list-row', { hasText: path.basename(file) })
@@ -651,9 +652,10 @@ function makeSession(
           .click({ timeout: 3000 })
           .then(() => true)
           .catch(() => false);
-        if (!clicked) await input.press('Enter');
+        if (!clicked && (await ok.isVisible())) await input.press('Enter');
         try {
-          await quick.waitFor({ state: 'hidden', timeout: 3000 });
+          // gone with its OK button (the widget itself stays up when the command asks its next question)
+          await ok.waitFor({ state: 'hidden', timeout: 3000 });
           return;
         } catch {
           if (attempt >= 4) throw new Error(`the file dialog did not take ${file} (button "${okLabel}")`);
