@@ -218,6 +218,16 @@ export interface SequenceRow {
 
 export interface ProducerSnapshot {
   brokerRunning: boolean;
+  /** Where the panel works, as its header says it (sourceLabel: "Kafka Lite (this window)", "team-kafka (production)"). */
+  where: string;
+  /** True on a remote cluster (and while a restored panel waits for one). */
+  remote: boolean;
+  /** The remote cluster's name (saved with the webview state), null on this window's broker. */
+  cluster: string | null;
+  /** A restored panel that worked on a remote cluster and waits to be opened from it again: what to tell the person. */
+  lostSource: string | null;
+  /** The remote cluster's topics could not be listed: why (its own error name). */
+  topicsProblem: string | null;
   topics: { name: string; partitions: number }[];
   idempotent: boolean;
   producerId: number;
@@ -415,6 +425,8 @@ export interface ProducerSavedState {
   appliedPrefill?: string | null;
   /** The transactional producer of the panel, so a reloaded window goes on with it (and its open transaction). */
   txn?: SavedTxnProducer | null;
+  /** The remote cluster the panel worked on (ProducerSnapshot.cluster); null or absent: this window's broker. */
+  cluster?: string | null;
 }
 
 export interface SavedTxnProducer {
@@ -448,7 +460,8 @@ export function parseProducerSavedState(raw: unknown): ProducerSavedState | null
     } catch {
       txn = null; // a damaged producer record must not cost the person the form
     }
-    return { form: parseProducerForm(o.form), appliedPrefill: applied, txn };
+    const cluster = typeof o.cluster === 'string' && o.cluster !== '' ? o.cluster.slice(0, 256) : null;
+    return { form: parseProducerForm(o.form), appliedPrefill: applied, txn, cluster };
   } catch {
     return null;
   }

@@ -66,6 +66,8 @@ let setAside = 0;
 const app = byId('app');
 app.append(
   h('h2', {}, icon('send'), ' Produce records'),
+  h('div', { id: 'panel-source', 'data-testid': 'panel-source', class: 'hint panel-source' }),
+  h('div', { id: 'source-note', class: 'hint', hidden: true }),
   h(
     'div',
     { class: 'grid' },
@@ -292,7 +294,9 @@ const subjectSel = byId('subject', 'vscode-single-select');
 const messageSel = byId('message-type', 'vscode-single-select');
 
 function save(): void {
-  const state: ProducerSavedState = { form, appliedPrefill, txn: savedTxn };
+  // the remote cluster, so a reloaded window's panel says where it worked instead of falling back to this window
+  const cluster = snap ? snap.cluster : (savedState?.cluster ?? null);
+  const state: ProducerSavedState = { form, appliedPrefill, txn: savedTxn, cluster };
   vscode.setState(state);
 }
 
@@ -794,8 +798,26 @@ function refuse(text: string): void {
   showStatus(text, 'error');
 }
 
+/** The header line: where the panel works (a cloud when remote), and what stays this window's on a remote cluster. */
+function renderSource(s: ProducerSnapshot): void {
+  const line = byId('panel-source');
+  line.dataset.remote = String(s.remote);
+  line.replaceChildren(icon(s.remote ? 'cloud' : 'vm'), s.lostSource ? ` ${s.lostSource}` : ` Working on: ${s.where}`);
+  const note = byId('source-note');
+  note.hidden = !s.remote || !!s.lostSource;
+  note.textContent = s.remote
+    ? "Transactional mode works on this window's broker only. Schema mode encodes with this window's Schema " +
+      'Registry (its schema ids are sent to the cluster as they are).' +
+      (s.topicsProblem ? ` ${s.topicsProblem}` : '')
+    : '';
+  if (s.lostSource) showStatus(s.lostSource, 'error');
+}
+
 function render(s: ProducerSnapshot): void {
+  const clusterChanged = snap?.cluster !== s.cluster;
   snap = s;
+  if (clusterChanged) save();
+  renderSource(s);
   if (s.prefill && s.prefillId !== null && s.prefillId !== appliedPrefill) {
     appliedPrefill = s.prefillId;
     loadForm(s.prefill);
@@ -805,9 +827,15 @@ function render(s: ProducerSnapshot): void {
   form.idempotent = s.idempotent;
   renderSchemas(s);
   renderTxn(s.txn);
+  if (s.remote) {
+    byId('txn-info').textContent =
+      "Transactional mode works on this window's broker only: on a remote cluster use the plain or schema mode.";
+    byId('txn-begin', 'vscode-button').disabled = true;
+    byId('txn-fence', 'vscode-button').disabled = true;
+  } else byId('txn-begin', 'vscode-button').disabled = false;
   if (form.mode === 'schema') scheduleCheck();
-  document.body.classList.toggle('stopped', !s.brokerRunning);
-  brokerStatus(s.brokerRunning);
+  document.body.classList.toggle('stopped', !s.brokerRunning || !!s.lostSource);
+  if (!s.lostSource) brokerStatus(s.brokerRunning);
 
   byId('idem-info').textContent = s.idempotent
     ? s.producerId >= 0
@@ -832,7 +860,11 @@ function render(s: ProducerSnapshot): void {
         h('td', {}, r.topic),
         h('td', { class: 'num' }, String(r.partition)),
         h('td', { class: 'num' }, String(r.nextSequence)),
-        h('td', { class: 'num' }, r.brokerNextSequence < 0 ? '–' : String(r.brokerNextSequence)),
+        h(
+          'td',
+          { class: 'num' },
+          r.brokerNextSequence >= 0 ? String(r.brokerNextSequence) : s.remote ? 'unknown' : '–',
+        ),
       ),
     ),
   );

@@ -14,13 +14,26 @@
  * schema of a subject (TopicNameStrategy by default) into Confluent's wire format (formats/encode.ts); a value that
  * does not fit is refused naming the field.
  *
+ * Where it works (panel-source.ts): this window's broker, or a remote cluster the views showed when the panel was
+ * opened. On a remote cluster the same Producer runs over the wire (wire-producer.ts, on a connection of its own
+ * with a `kafka-lite-producer-…` client id): idempotence, resend and skip-a-sequence are answered by the cluster
+ * itself; each write (send, resend, file send, create topic) first awaits the source's confirmWrite and a declined
+ * one writes nothing; a topic that does not exist is never created by a send; the cluster's own error names are
+ * shown; what the wire cannot tell (the broker's side of the sequences) is "unknown". Transactional mode stays
+ * this window's broker's (it is refused on a remote cluster, saying so); schema mode encodes with this window's
+ * Schema Registry. A panel restored after a reload that worked on a remote cluster waits (refusing every request,
+ * naming the cluster) until it is opened again from that cluster.
+ *
  * Guarantees: a send is validated completely (JSON, partition range, copies, the schema) before anything is
  * produced; a file send reads only files inside the workspace folders. Its messages are ProducerProtocol's
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
-import type { PanelSource } from './panel-source';
-import { EMBEDDED_SOURCE } from './panel-source';
+import type { PanelSource, RemoteSource } from './panel-source';
+import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
+import type { WireCluster } from '../clusters/wire';
+import { remoteErrorName } from '../clusters/wire';
+import { WireProducerTransport } from '../clusters/wire-producer';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -128,7 +141,21 @@ export interface ProducerControllerOptions {
   schemaRegistryUrl?: () => string | undefined;
   /** The transactional producer the webview saved before a window reload: the panel goes on with it. */
   txnProducer?: SavedTxnProducer | null;
+  /**
+   * The remote cluster the webview saved before a window reload: until setSource() the panel works nowhere and
+   * says so (it never falls back to this window's broker silently).
+   */
+  restoredCluster?: string | null;
 }
+
+/** Said (and refused with) while a restored panel waits for its remote cluster. */
+export function lostSourceMessage(name: string): string {
+  return `This panel was working on ${name}; open it again from that cluster's Topics view.`;
+}
+
+const TXN_REMOTE =
+  "Transactional mode works on this window's broker only (Kafka Lite (this window)); on a remote cluster use " +
+  'the plain or schema mode, or open the panel while the views show this window.';
 
 export class ProducerController {
   private producer: Producer | undefined;
@@ -179,16 +206,81 @@ export class ProducerController {
 
   /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
   private source: PanelSource = EMBEDDED_SOURCE;
+  /** A restored panel's remote cluster, until setSource(): the panel works nowhere meanwhile. */
+  private lostCluster: string | null = null;
+  /** The remote producer's own connection set (closed when the producer is dropped). */
+  private producerConn: WireCluster | undefined;
+  /** A remote source's topics, as its listTopics gave them last; null before the first answer. */
+  private remoteTopics: { name: string; partitions: number }[] | null = null;
+  private remoteTopicsError: string | null = null;
+  private topicsGen = 0;
 
-  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
+  /**
+   * Work on `source` from now on: this window's broker, or the remote cluster the views show. Another place than
+   * before drops the producer (its id, sequences, last batch), the results and the topic list.
+   */
   setSource(source: PanelSource): void {
+    const same = this.lostCluster === null && sameSource(this.source, source);
     this.source = source;
+    this.lostCluster = null;
+    if (!same) {
+      this.dropProducer();
+      this.results = [];
+      this.outcome = null;
+      this.remoteTopics = null;
+      this.remoteTopicsError = null;
+    }
+    if (source.kind === 'remote') void this.refreshTopics();
+    else this.pushSnapshot();
+  }
+
+  /** The remote source, or undefined on this window's broker; refuses while a restored panel waits for its cluster. */
+  private remote(): RemoteSource | undefined {
+    if (this.lostCluster !== null) throw new PanelError(lostSourceMessage(this.lostCluster));
+    return this.source.kind === 'remote' ? this.source : undefined;
+  }
+
+  /** Ask the remote source for its topics again, then push a snapshot (a newer ask wins over an older one). */
+  private async refreshTopics(): Promise<void> {
+    const source = this.source;
+    if (source.kind !== 'remote') return;
+    const gen = ++this.topicsGen;
+    try {
+      const page = await source.cluster.listTopics();
+      if (gen !== this.topicsGen || this.source !== source) return;
+      this.remoteTopics = page.topics.map((t) => ({ name: t.name, partitions: t.partitions }));
+      this.remoteTopicsError = null;
+    } catch (e) {
+      if (gen !== this.topicsGen || this.source !== source) return;
+      this.remoteTopicsError = `The topics of ${source.name} cannot be listed: ${describeRemoteError(e)}`;
+    }
+    if (!this.disposed) this.pushSnapshot();
+  }
+
+  /** Before a write on a remote source; throws (after saying so) when the person declined. */
+  private async confirm(source: RemoteSource, what: string): Promise<void> {
+    if (await source.confirmWrite(what)) return;
+    this.outcome = { kind: 'error', caption: `Nothing was written to ${source.name}: you declined "${what}".` };
+    this.pushSnapshot();
+    throw new PanelError(`Declined: nothing was written to ${source.name}.`);
+  }
+
+  /** Forget the producer (and close a remote one's connections). */
+  private dropProducer(): void {
+    this.producer = undefined;
+    this.producerBroker = undefined;
+    this.lastBatch = null;
+    this.touched.clear();
+    const conn = this.producerConn;
+    this.producerConn = undefined;
+    if (conn) void conn.close();
   }
 
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
     this.prefill = opts.prefill ?? null;
     this.resumeTxn = opts.txnProducer ?? null;
+    this.lostCluster = opts.restoredCluster ?? null;
     if (this.prefill) this.prefillId = randomUUID();
     this.log = opts.log ?? noLog;
     this.watchBroker();
@@ -242,6 +334,7 @@ export class ProducerController {
 
   dispose(): void {
     this.disposed = true;
+    this.dropProducer();
     if (this.redraw) clearTimeout(this.redraw);
     this.brokerWatch.dispose();
   }
@@ -261,7 +354,10 @@ export class ProducerController {
 
   /** One handler per request of ProducerProtocol (src/shared/producer-messages.ts). */
   private readonly handlers: RequestHandlers<ProducerProtocol> = {
-    ready: () => this.pushSnapshot(),
+    ready: () => {
+      this.pushSnapshot();
+      if (this.source.kind === 'remote' && this.lostCluster === null) void this.refreshTopics();
+    },
     setIdempotent: (req) => {
       this.setIdempotent(req.idempotent);
       this.pushSnapshot();
@@ -275,6 +371,21 @@ export class ProducerController {
     skipSequence: (req) => this.refusing(() => this.skipSequence(req.topic, req.partition)),
     createTopic: (req) =>
       this.refusing(async () => {
+        const remote = this.remote();
+        if (remote) {
+          await this.confirm(remote, `Create topic "${req.name}" with ${req.partitions} partition(s)`);
+          try {
+            await remote.cluster.createTopic(req.name, req.partitions);
+          } catch (e) {
+            throw new PanelError(`${remote.name} did not create topic "${req.name}": ${describeRemoteError(e)}`);
+          }
+          this.outcome = {
+            kind: 'sent',
+            caption: `Created topic "${req.name}" with ${req.partitions} partition(s) on ${remote.name}.`,
+          };
+          await this.refreshTopics();
+          return;
+        }
         const broker = requireBroker(this.opts.getBroker);
         await broker.createTopic(req.name, req.partitions);
         this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
@@ -288,10 +399,11 @@ export class ProducerController {
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
-    txnBegin: (req) => this.refusing(() => this.txnBegin(req.transactionalId, req.timeoutMs, req.topic)),
-    txnCommit: () => this.refusing(() => this.txnEnd(true)),
-    txnAbort: () => this.refusing(() => this.txnEnd(false)),
-    txnFence: () => this.refusing(() => this.txnFence()),
+    txnBegin: (req) =>
+      this.refusing(() => this.localOnly(() => this.txnBegin(req.transactionalId, req.timeoutMs, req.topic))),
+    txnCommit: () => this.refusing(() => this.localOnly(() => this.txnEnd(true))),
+    txnAbort: () => this.refusing(() => this.localOnly(() => this.txnEnd(false))),
+    txnFence: () => this.refusing(() => this.localOnly(() => this.txnFence())),
     checkSchema: (req) => this.checkSchema(req.form),
     pickFile: async () => {
       if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
@@ -325,15 +437,37 @@ export class ProducerController {
     }
   }
 
+  /** Transactional mode: this window's broker only. */
+  private localOnly(task: () => Promise<void>): Promise<void> {
+    if (this.remote()) throw new PanelError(TXN_REMOTE);
+    return task();
+  }
+
   private setIdempotent(on: boolean): void {
     if (on === this.idempotent) return;
     this.idempotent = on;
-    this.producer = undefined;
-    this.lastBatch = null;
-    this.touched.clear();
+    this.dropProducer();
   }
 
   private async getProducer(): Promise<Producer> {
+    const remote = this.remote();
+    if (remote) {
+      if (!this.producer) {
+        const clientId = `kafka-lite-producer-${randomUUID().slice(0, 8)}`;
+        const conn = remote.connect(clientId);
+        const p = new Producer(new WireProducerTransport(conn), { idempotent: this.idempotent, clientId });
+        try {
+          await p.init();
+        } catch (e) {
+          await conn.close();
+          throw new PanelError(`${remote.name} gave no producer id (InitProducerId): ${describeRemoteError(e)}`);
+        }
+        this.producer = p;
+        this.producerConn = conn;
+        this.touched.clear();
+      }
+      return this.producer;
+    }
     const broker = requireBroker(this.opts.getBroker);
     if (!this.producer || this.producerBroker !== broker) {
       const p = new Producer(broker, { idempotent: this.idempotent, clientId: 'kafka-lite-producer-panel' });
@@ -383,7 +517,43 @@ export class ProducerController {
     return records;
   }
 
+  /**
+   * On a remote source: the topic's partition count as the cluster tells it now; a topic that does not exist is
+   * refused (nothing creates it).
+   */
+  private async remotePartitions(remote: RemoteSource, topic: string): Promise<number> {
+    let parts;
+    try {
+      parts = (await remote.cluster.partitionsOf([topic])).get(topic);
+    } catch (e) {
+      throw new PanelError(`${remote.name} cannot describe topic "${topic}": ${describeRemoteError(e)}`);
+    }
+    if (!parts || parts.length === 0) {
+      void this.refreshTopics();
+      throw new PanelError(
+        `There is no topic "${topic}" on ${remote.name}. Kafka Lite never creates a topic on a remote cluster by ` +
+          `sending to it: create it first (the + button next to the topic) or pick another.`,
+      );
+    }
+    return parts.length;
+  }
+
   private async send(form: ProducerForm): Promise<void> {
+    const remote = this.remote();
+    if (remote) {
+      if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
+      if (form.mode === 'transactional') throw new PanelError(TXN_REMOTE);
+      const count = await this.remotePartitions(remote, form.topic);
+      if (form.partition !== null && form.partition >= count) {
+        throw new PanelError(
+          `Topic "${form.topic}" has partitions 0..${count - 1} on ${remote.name}; there is no partition ${form.partition}.`,
+        );
+      }
+      const records = this.buildRecords(form);
+      await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic}`);
+      await this.sendRecords(undefined, form.topic, count, records, form.partition);
+      return;
+    }
     const broker = requireBroker(this.opts.getBroker);
     if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
     const topic = broker.getTopic(form.topic);
@@ -402,14 +572,15 @@ export class ProducerController {
     await this.sendRecords(broker, form.topic, topic.partitions, records, form.partition);
   }
 
+  /** `broker` undefined: a remote source (its cluster refuses a keyless record on a compacted topic itself). */
   private async sendRecords(
-    broker: Broker,
+    broker: Broker | undefined,
     topic: string,
     partitionCount: number,
     records: ProduceRecord[],
     explicit: number | null,
   ): Promise<void> {
-    checkCompactedKeys(broker, topic, records);
+    if (broker) checkCompactedKeys(broker, topic, records);
     const groups = groupByPartition(records, partitionCount, explicit);
     const producer = await this.getProducer();
     const perPartition = new Map<number, PartitionSummary>();
@@ -454,11 +625,13 @@ export class ProducerController {
       partitions.length > 4
         ? `${partitions.length} partitions (one line each below)`
         : partitions.map(partitionSummaryLine).join('; ');
+    const on = broker ? '' : ` on ${sourceLabel(this.source)}`;
     this.outcome = {
       kind: 'sent',
-      caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}`,
+      caption: `Stored ${stored} record(s) on topic "${topic}"${on}: ${shown}.${idem}`,
       partitions,
     };
+    if (!broker) void this.refreshTopics();
     this.pushSnapshot();
   }
 
@@ -476,34 +649,41 @@ export class ProducerController {
           `records, so nothing was stored (OUT_OF_ORDER_SEQUENCE_NUMBER, 45)${already}. A real client now resets its ` +
           `producer; the panel does the same: the next send uses a new producer id.`,
       };
-      this.producer = undefined;
-      this.touched.clear();
+      const keep = this.lastBatch;
+      this.dropProducer();
+      this.lastBatch = keep;
       this.pushSnapshot();
       throw new PanelError(`OUT_OF_ORDER_SEQUENCE_NUMBER (45): ${e.message}`);
     }
     const code = e instanceof KafkaError ? e.code : undefined;
+    const name = code === undefined ? undefined : remoteErrorName(code);
     this.outcome = {
       kind: 'error',
       errorCode: code,
-      errorName: code === undefined ? undefined : errorName(code),
+      errorName: name,
       caption: `Sending to "${topic}" partition ${partition} failed: ${(e as Error).message}${already}.`,
     };
     this.pushSnapshot();
+    // the reply names the cluster's error as the cluster does (TOPIC_AUTHORIZATION_FAILED, not a bare code)
+    if (this.source.kind === 'remote') throw new PanelError(describeRemoteError(e));
     throw e;
   }
 
   private async resendLast(): Promise<void> {
-    const broker = requireBroker(this.opts.getBroker);
+    const remote = this.remote();
+    if (!remote) requireBroker(this.opts.getBroker);
     const last = this.lastBatch;
-    if (!this.producer || !last) throw new PanelError('Nothing to resend yet: send a batch first.');
-    const before = broker.partitionInfo(last.topic, last.partition).logEndOffset;
+    const producer = this.producer;
+    if (!producer || !last) throw new PanelError('Nothing to resend yet: send a batch first.');
+    if (remote) await this.confirm(remote, `Resend ${last.recordCount} record(s) to ${last.topic}`);
+    const before = await producer.transport.logEndOffset(last.topic, last.partition);
     let res;
     try {
-      res = await this.producer.resendLast();
+      res = await producer.resendLast();
     } catch (e) {
       this.failed(e, last.topic, last.partition, 0);
     }
-    const after = broker.partitionInfo(last.topic, last.partition).logEndOffset;
+    const after = res.logEndOffset;
     for (let j = 0; j < res.recordCount; j++) {
       this.addResult({
         topic: res.topic,
@@ -569,6 +749,21 @@ export class ProducerController {
   }
 
   private async sendFile(file: string, topic: string, partition: number | null): Promise<void> {
+    const remote = this.remote();
+    if (remote) {
+      const count = await this.remotePartitions(remote, topic);
+      if (partition !== null && partition >= count) {
+        throw new PanelError(
+          `Topic "${topic}" has partitions 0..${count - 1} on ${remote.name}; there is no partition ${partition}.`,
+        );
+      }
+      const abs = resolveInWorkspace(file, this.opts.workspaceRoots?.() ?? []);
+      const text = await fs.promises.readFile(abs, 'utf8');
+      const records = parseRecordsFile(text, path.basename(abs));
+      await this.confirm(remote, `Send ${records.length} record(s) to ${topic}`);
+      await this.sendRecords(undefined, topic, count, records, partition);
+      return;
+    }
     const broker = requireBroker(this.opts.getBroker);
     const t = broker.getTopic(topic);
     if (!t) throw new PanelError(`There is no topic "${topic}". Create it first.`);
@@ -1133,30 +1328,18 @@ export class ProducerController {
   }
 
   snapshot(): ProducerSnapshot {
+    if (this.lostCluster !== null || this.source.kind === 'remote') return this.remoteSnapshot();
     const broker = this.opts.getBroker();
     const running = !!broker && !broker.isClosed;
-    const sequences: SequenceRow[] = [];
     const p = this.producer;
-    if (running && p && p.idempotent) {
-      for (const { topic, partition } of this.touched.values()) {
-        let brokerNext = -1;
-        try {
-          const st = broker.producerState(topic, partition).find((s) => s.producerId === p.producerId);
-          if (st) brokerNext = st.nextSequence;
-        } catch {
-          // topic deleted meanwhile
-        }
-        sequences.push({
-          topic,
-          partition,
-          nextSequence: p.nextSequence(topic, partition),
-          brokerNextSequence: brokerNext,
-        });
-      }
-      sequences.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    }
+    const sequences = running ? this.sequenceRows(broker) : [];
     return {
       brokerRunning: running,
+      where: sourceLabel(EMBEDDED_SOURCE),
+      remote: false,
+      cluster: null,
+      lostSource: null,
+      topicsProblem: null,
       topics: running ? broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions })) : [],
       idempotent: this.idempotent,
       producerId: p?.producerId ?? -1,
@@ -1170,6 +1353,61 @@ export class ProducerController {
       txn: running ? this.txnView(broker) : null,
       schemas: this.schemasView(),
     };
+  }
+
+  /** On a remote source (or waiting for one): its topics as listed, the broker's side of the sequences unknown. */
+  private remoteSnapshot(): ProducerSnapshot {
+    const lost = this.lostCluster;
+    const p = lost === null ? this.producer : undefined;
+    const name = lost ?? (this.source.kind === 'remote' ? this.source.name : '');
+    return {
+      // the panel is usable while its cluster is; a cluster that cannot be reached says so in topicsProblem
+      brokerRunning: true,
+      where: lost !== null ? name : sourceLabel(this.source),
+      remote: true,
+      cluster: name,
+      lostSource: lost === null ? null : lostSourceMessage(lost),
+      topicsProblem: lost === null ? this.remoteTopicsError : null,
+      topics: lost === null ? [...(this.remoteTopics ?? [])] : [],
+      idempotent: this.idempotent,
+      producerId: p?.producerId ?? -1,
+      producerEpoch: p?.producerEpoch ?? -1,
+      sequences: lost === null ? this.sequenceRows(undefined) : [],
+      results: [...this.results],
+      outcome: this.outcome && { ...this.outcome, seq: this.seqOf(this.outcome) },
+      lastBatch: this.lastBatch,
+      prefill: this.prefill,
+      prefillId: this.prefillId,
+      txn: null,
+      schemas: this.schemasView(),
+    };
+  }
+
+  /** The producer's next sequence per touched partition; the broker's side only where it can be read (in-process). */
+  private sequenceRows(broker: Broker | undefined): SequenceRow[] {
+    const sequences: SequenceRow[] = [];
+    const p = this.producer;
+    if (p && p.idempotent) {
+      for (const { topic, partition } of this.touched.values()) {
+        let brokerNext = -1;
+        if (broker) {
+          try {
+            const st = broker.producerState(topic, partition).find((s) => s.producerId === p.producerId);
+            if (st) brokerNext = st.nextSequence;
+          } catch {
+            // topic deleted meanwhile
+          }
+        }
+        sequences.push({
+          topic,
+          partition,
+          nextSequence: p.nextSequence(topic, partition),
+          brokerNextSequence: brokerNext,
+        });
+      }
+      sequences.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    }
+    return sequences;
   }
 
   private schemasView(): ProducerSnapshot['schemas'] {
@@ -1197,6 +1435,17 @@ export class ProducerController {
   pushSnapshot(): void {
     this.opts.post({ type: 'snapshot', state: this.snapshot() });
   }
+}
+
+/** A remote cluster's error in its own words: the error name (TOPIC_AUTHORIZATION_FAILED, …) and the message. */
+function describeRemoteError(e: unknown): string {
+  if (e instanceof KafkaError) {
+    const name = remoteErrorName(e.code);
+    return e.message.includes(name) ? `${e.message} (${e.code})` : `${e.message} (${name}, ${e.code})`;
+  }
+  if (e instanceof Error)
+    return e.name && e.name !== 'Error' && !e.message.includes(e.name) ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
 }
 
 const FORMAT_LABELS = { AVRO: 'Avro', PROTOBUF: 'Protobuf', JSON: 'JSON Schema' } as const;

@@ -103,6 +103,7 @@ export function registerPanels(
         // transactional producer to go on with.
         idempotent: parseProducerSavedState(saved)?.form.idempotent,
         txnProducer: parseProducerSavedState(saved)?.txn,
+        restoredCluster: parseProducerSavedState(saved)?.cluster,
         getSchemaRegistry: () => host.schemaRegistryEngine,
         schemaRegistryUrl: () => host.schemaRegistryUrl,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
