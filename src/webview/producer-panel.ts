@@ -648,7 +648,7 @@ function renderTxn(t: TxnView | null): void {
   info.replaceChildren(
     h('span', { class: `state ${t.state}` }, stateText),
     ` · "${t.transactionalId}": producer id ${t.producerId}, epoch ${t.producerEpoch}`,
-    t.coordinatorState ? ` · coordinator: ${t.coordinatorState}` : '',
+    t.coordinatorState ? ` · coordinator: ${t.coordinatorState}` : snap?.remote ? ' · coordinator: unknown' : '',
     parts ? ` · in the transaction: ${parts} (${t.openRecords} record(s))` : '',
     t.second ? ` · second producer: id ${t.second.producerId}, epoch ${t.second.producerEpoch}` : '',
     timeout,
@@ -806,8 +806,9 @@ function renderSource(s: ProducerSnapshot): void {
   const note = byId('source-note');
   note.hidden = !s.remote || !!s.lostSource;
   note.textContent = s.remote
-    ? "Transactional mode works on this window's broker only. Schema mode encodes with this window's Schema " +
-      'Registry (its schema ids are sent to the cluster as they are).' +
+    ? "Schema mode encodes with this window's Schema Registry (its schema ids go to the cluster as they are). " +
+      "What the wire does not tell is shown as unknown: the broker's side of the sequences, the coordinator's " +
+      'state, and which records of a partition are open, committed or aborted (the drawing shows its offsets).' +
       (s.topicsProblem ? ` ${s.topicsProblem}` : '')
     : '';
   if (s.lostSource) showStatus(s.lostSource, 'error');
@@ -827,12 +828,6 @@ function render(s: ProducerSnapshot): void {
   form.idempotent = s.idempotent;
   renderSchemas(s);
   renderTxn(s.txn);
-  if (s.remote) {
-    byId('txn-info').textContent =
-      "Transactional mode works on this window's broker only: on a remote cluster use the plain or schema mode.";
-    byId('txn-begin', 'vscode-button').disabled = true;
-    byId('txn-fence', 'vscode-button').disabled = true;
-  } else byId('txn-begin', 'vscode-button').disabled = false;
   if (form.mode === 'schema') scheduleCheck();
   document.body.classList.toggle('stopped', !s.brokerRunning || !!s.lostSource);
   if (!s.lostSource) brokerStatus(s.brokerRunning);

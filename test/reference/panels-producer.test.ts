@@ -2,7 +2,8 @@
  * Reference tier, the producer panel on a remote cluster: its controller on a RemoteSource whose WireCluster
  * points at real Apache Kafka (the tier's shared broker). The panel's idempotent resend is stored once, a plain
  * resend twice, and a skipped sequence is refused by Kafka itself with OUT_OF_ORDER_SEQUENCE_NUMBER, nothing
- * stored; a send to a topic Kafka does not have creates nothing.
+ * stored; a send to a topic Kafka does not have creates nothing; a transaction through the panel commits (its
+ * records reach read_committed consumers), aborts (they never do) and is fenced by a second producer of its id.
  */
 import * as assert from 'assert';
 import { WireCluster } from '../../src/extension/clusters/wire';
@@ -97,5 +98,42 @@ describe('reference: the producer panel on Apache Kafka', function () {
     assert.strictEqual(r.ok, false);
     assert.match((r as { error: string }).error, /There is no topic ".*-absent" on reference-kafka/);
     assert.strictEqual((await cluster.partitionsOf([absent])).has(absent), false);
+  });
+
+  it('a transaction through the panel commits, aborts and is fenced on Kafka', async () => {
+    const begin = () => req({ type: 'txnBegin', transactionalId: `${topic}-tx`, timeoutMs: 60_000, topic });
+    const txnSend = (value: string) =>
+      req({
+        type: 'send',
+        form: form({ mode: 'transactional', transactionalId: `${topic}-tx`, value, partition: 0, idempotent: true }),
+      });
+    assert.ok((await begin()).ok);
+    let r = await txnSend('c1');
+    assert.ok(r.ok, JSON.stringify(r));
+    const open = posted.snapshot().txn!.drawings.find((d) => d.partition === 0)!;
+    assert.deepStrictEqual([open.lastStableOffset, open.highWatermark], [0, 1]);
+    assert.deepStrictEqual(await values(0), [], 'read_committed sees nothing before the commit');
+    r = await req({ type: 'txnCommit' });
+    assert.ok(r.ok, JSON.stringify(r));
+    const done = posted.snapshot().txn!.drawings.find((d) => d.partition === 0)!;
+    assert.deepStrictEqual([done.lastStableOffset, done.highWatermark], [2, 2], 'the record and its COMMIT marker');
+    assert.deepStrictEqual(await values(0), ['c1']);
+
+    assert.ok((await begin()).ok);
+    assert.ok((await txnSend('a1')).ok);
+    r = await req({ type: 'txnAbort' });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.strictEqual(posted.snapshot().outcome!.kind, 'aborted');
+    assert.deepStrictEqual(await values(0), ['c1']);
+
+    assert.ok((await begin()).ok);
+    assert.ok((await txnSend('z1')).ok);
+    assert.ok((await req({ type: 'txnFence' })).ok);
+    const refused = await req({ type: 'txnCommit' });
+    assert.strictEqual(refused.ok, false);
+    const snap = posted.snapshot();
+    assert.strictEqual(snap.outcome!.kind, 'fenced');
+    assert.match(snap.outcome!.errorName!, /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    assert.deepStrictEqual(await values(0), ['c1']);
   });
 });

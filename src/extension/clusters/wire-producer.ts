@@ -12,9 +12,17 @@
  * refused because the leader moved is sent once more to the new leader (same sequence, so it is stored once);
  * partition counts are cached for a few seconds and forgotten when the server says the topic or its leader
  * changed. The caller closes the WireCluster.
+ *
+ * WireTxnClient is the transactional side (InitProducerId v1 with the transactional id and its timeout,
+ * AddPartitionsToTxn v2, EndTxn v2, all to the id's coordinator from FindCoordinator; Produce with the
+ * transactional id and the batch marked transactional): while the coordinator is still completing the previous
+ * transaction (CONCURRENT_TRANSACTIONS) or loading (COORDINATOR_LOAD_IN_PROGRESS) it asks again for a few
+ * seconds, after NOT_COORDINATOR it looks the coordinator up again; any other refusal (PRODUCER_FENCED,
+ * INVALID_PRODUCER_EPOCH, TRANSACTIONAL_ID_AUTHORIZATION_FAILED, …) rejects with a KafkaError of the server's code.
  */
 import type { ErrorCode } from '../../broker/errors';
 import { KafkaError } from '../../broker/errors';
+import { markTransactional } from '../../broker/storage/control-batch';
 import { encodeRecordBatch } from '../../broker/storage/record-batch';
 import type { ProduceRecord } from '../../broker/types';
 import type {
@@ -30,6 +38,13 @@ import { ClusterRequestError, remoteErrorName } from './wire';
 const PRODUCE = { key: 0, version: 8 } as const;
 const LIST_OFFSETS = { key: 2, version: 5 } as const;
 const INIT_PRODUCER_ID = { key: 22, version: 1 } as const;
+const ADD_PARTITIONS_TO_TXN = { key: 24, version: 2 } as const;
+const END_TXN = { key: 26, version: 2 } as const;
+/** Asked again after a pause: the coordinator is busy (COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS). */
+const COORDINATOR_BUSY = new Set([14, 51]);
+/** The coordinator moved or is not there yet (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR): look it up again. */
+const COORDINATOR_MOVED = new Set([15, 16]);
+const COORDINATOR_PATIENCE_MS = 10_000;
 /** The leader moved (NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, LEADER_NOT_AVAILABLE): ask again once. */
 const LEADER_MOVED = new Set([5, 6, 74, 75]);
 const COUNT_TTL_MS = 5000;
@@ -89,14 +104,16 @@ export class WireProducerTransport implements ProducerTransport {
     return { producerId: Number(r.producerId), producerEpoch: Number(r.producerEpoch) };
   }
 
+  /** `transactionalId`: a transactional batch (marked so) of that id's open transaction (WireTxnClient). */
   async produce(
     topic: string,
     partition: number,
     records: ProduceRecord[],
     producer?: BatchProducer,
+    transactionalId: string | null = null,
   ): Promise<ProducedBatch> {
     const now = Date.now();
-    const batch = encodeRecordBatch(
+    let batch = encodeRecordBatch(
       records.map((r) => ({
         key: toBuffer(r.key),
         value: toBuffer(r.value),
@@ -110,6 +127,7 @@ export class WireProducerTransport implements ProducerTransport {
         compression: 0,
       },
     );
+    if (transactionalId !== null) batch = markTransactional(batch);
     for (let attempt = 0; ; attempt++) {
       let leader: number;
       try {
@@ -119,7 +137,7 @@ export class WireProducerTransport implements ProducerTransport {
         throw asKafkaError(e);
       }
       const resp = await this.cluster.request(leader, PRODUCE.key, PRODUCE.version, {
-        transactionalId: null,
+        transactionalId,
         acks: -1,
         timeoutMs: this.timeoutMs,
         topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
@@ -187,5 +205,105 @@ export class WireProducerTransport implements ProducerTransport {
       );
     }
     return Number(p.offset);
+  }
+}
+
+/** A transactional producer's requests to its coordinator; see the header. One per transactional id. */
+export class WireTxnClient {
+  private coordinator: number | undefined;
+
+  constructor(
+    readonly transport: WireProducerTransport,
+    readonly transactionalId: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  get cluster(): WireCluster {
+    return this.transport.cluster;
+  }
+
+  /** A producer id and epoch for the id (a newer epoch fences any older producer of it and aborts its transaction). */
+  async initProducerId(): Promise<ProducerIdentity> {
+    const r = await this.toCoordinator(
+      'InitProducerId',
+      INIT_PRODUCER_ID,
+      {
+        transactionalId: this.transactionalId,
+        transactionTimeoutMs: this.timeoutMs,
+      },
+      (m) => m.errorCode as number,
+    );
+    return { producerId: Number(r.producerId), producerEpoch: Number(r.producerEpoch) };
+  }
+
+  async addPartitions(p: ProducerIdentity, topic: string, partitions: number[]): Promise<void> {
+    await this.toCoordinator(
+      `AddPartitionsToTxn for ${topic} partition(s) ${partitions.join(', ')}`,
+      ADD_PARTITIONS_TO_TXN,
+      {
+        transactionalId: this.transactionalId,
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        topics: [{ name: topic, partitions }],
+      },
+      // the first partition's error that is not NONE (OPERATION_NOT_ATTEMPTED stands behind another one's)
+      (m) => {
+        const codes = ((m.results as Msg[]) ?? []).flatMap((t) =>
+          ((t.results as Msg[]) ?? []).map((x) => x.partitionErrorCode as number),
+        );
+        return codes.find((c) => c !== 0 && c !== 55) ?? codes.find((c) => c !== 0) ?? 0;
+      },
+    );
+  }
+
+  /** One transactional batch (the partition was added); resolves with its base offset. */
+  async produce(topic: string, partition: number, records: ProduceRecord[], producer: BatchProducer): Promise<number> {
+    return (await this.transport.produce(topic, partition, records, producer, this.transactionalId)).baseOffset;
+  }
+
+  /** EndTxn: the coordinator writes COMMIT (or ABORT) markers to the transaction's partitions. */
+  async endTxn(p: ProducerIdentity, commit: boolean): Promise<void> {
+    await this.toCoordinator(
+      commit ? 'EndTxn (commit)' : 'EndTxn (abort)',
+      END_TXN,
+      {
+        transactionalId: this.transactionalId,
+        producerId: p.producerId,
+        producerEpoch: p.producerEpoch,
+        committed: commit,
+      },
+      (m) => m.errorCode as number,
+    );
+  }
+
+  private async toCoordinator(
+    what: string,
+    api: { key: number; version: number },
+    body: Msg,
+    errorOf: (m: Msg) => number,
+  ): Promise<Msg> {
+    const until = Date.now() + COORDINATOR_PATIENCE_MS;
+    for (;;) {
+      let node: number;
+      try {
+        this.coordinator ??= await this.cluster.coordinatorOf(this.transactionalId, 'transaction');
+        node = this.coordinator;
+      } catch (e) {
+        throw asKafkaError(e);
+      }
+      const r = await this.cluster.request(node, api.key, api.version, body);
+      const code = errorOf(r);
+      if (code === 0) return r;
+      if (COORDINATOR_MOVED.has(code)) this.coordinator = undefined;
+      if ((COORDINATOR_MOVED.has(code) || COORDINATOR_BUSY.has(code)) && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 100));
+        continue;
+      }
+      const acl = code === 53 ? ' (refused by the cluster’s ACLs)' : '';
+      throw new KafkaError(
+        code as ErrorCode,
+        `${what} of "${this.transactionalId}" on ${this.cluster.name}: ${remoteErrorName(code)}${acl}`,
+      );
+    }
   }
 }

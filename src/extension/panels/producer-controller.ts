@@ -19,9 +19,11 @@
  * with a `kafka-lite-producer-…` client id): idempotence, resend and skip-a-sequence are answered by the cluster
  * itself; each write (send, resend, file send, create topic) first awaits the source's confirmWrite and a declined
  * one writes nothing; a topic that does not exist is never created by a send; the cluster's own error names are
- * shown; what the wire cannot tell (the broker's side of the sequences) is "unknown". Transactional mode stays
- * this window's broker's (it is refused on a remote cluster, saying so); schema mode encodes with this window's
- * Schema Registry. A panel restored after a reload that worked on a remote cluster waits (refusing every request,
+ * shown; what the wire cannot tell (the broker's side of the sequences, the coordinator's state, which records of a
+ * partition are open, committed or aborted) is "unknown". Transactional mode runs over the wire too (WireTxnClient:
+ * InitProducerId with the transactional id, AddPartitionsToTxn, transactional batches, EndTxn, through the id's
+ * coordinator), its drawing from ListOffsets (log start, high watermark, LSO); schema mode encodes with this
+ * window's Schema Registry. A panel restored after a reload that worked on a remote cluster waits (refusing every request,
  * naming the cluster) until it is opened again from that cluster.
  *
  * Guarantees: a send is validated completely (JSON, partition range, copies, the schema) before anything is
@@ -33,7 +35,7 @@ import type { PanelSource, RemoteSource } from './panel-source';
 import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
 import type { WireCluster } from '../clusters/wire';
 import { remoteErrorName } from '../clusters/wire';
-import { WireProducerTransport } from '../clusters/wire-producer';
+import { WireProducerTransport, WireTxnClient } from '../clusters/wire-producer';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -123,6 +125,28 @@ interface TxnSession {
   startedAt: number;
 }
 
+/**
+ * Transactional mode on a remote cluster: the same client side as TxnSession, over a connection of its own; what
+ * the coordinator thinks (its state, start time) is not readable over the wire and shows as unknown.
+ */
+interface RemoteTxn {
+  client: WireTxnClient;
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  open: boolean;
+  dead: boolean;
+  fencedBy: string | null;
+  added: TopicPartitionMap<TopicPartition>;
+  sequences: TopicPartitionMap<number>;
+  firstOffsets: TopicPartitionMap<number>;
+  openRecords: number;
+  topic: string | null;
+  /** The drawn topic's partitions as ListOffsets told them after the last action. */
+  drawings: TxnPartitionDrawing[];
+}
+
 export interface ProducerControllerOptions {
   getBroker: BrokerGetter;
   post: (msg: ProducerHostMessage) => void;
@@ -153,9 +177,8 @@ export function lostSourceMessage(name: string): string {
   return `This panel was working on ${name}; open it again from that cluster's Topics view.`;
 }
 
-const TXN_REMOTE =
-  "Transactional mode works on this window's broker only (Kafka Lite (this window)); on a remote cluster use " +
-  'the plain or schema mode, or open the panel while the views show this window.';
+const OFFSETS_ONLY =
+  'Over the wire the panel reads offsets only: which records are open, committed or aborted is unknown here.';
 
 export class ProducerController {
   private producer: Producer | undefined;
@@ -214,6 +237,10 @@ export class ProducerController {
   private remoteTopics: { name: string; partitions: number }[] | null = null;
   private remoteTopicsError: string | null = null;
   private topicsGen = 0;
+  /** Transactional mode on the remote source (its own connection), undefined before Begin there. */
+  private rtxn: RemoteTxn | undefined;
+  private second2: { producerId: number; producerEpoch: number } | null = null;
+  private rtxnEvents: TxnEvent[] = [];
 
   /**
    * Work on `source` from now on: this window's broker, or the remote cluster the views show. Another place than
@@ -225,6 +252,7 @@ export class ProducerController {
     this.lostCluster = null;
     if (!same) {
       this.dropProducer();
+      this.dropRemoteTxn();
       this.results = [];
       this.outcome = null;
       this.remoteTopics = null;
@@ -263,6 +291,15 @@ export class ProducerController {
     this.outcome = { kind: 'error', caption: `Nothing was written to ${source.name}: you declined "${what}".` };
     this.pushSnapshot();
     throw new PanelError(`Declined: nothing was written to ${source.name}.`);
+  }
+
+  /** Forget the remote transactional producer and close its connection (the coordinator aborts it on its timeout). */
+  private dropRemoteTxn(): void {
+    const t = this.rtxn;
+    this.rtxn = undefined;
+    this.second2 = null;
+    this.rtxnEvents = [];
+    if (t) void t.client.cluster.close();
   }
 
   /** Forget the producer (and close a remote one's connections). */
@@ -335,6 +372,7 @@ export class ProducerController {
   dispose(): void {
     this.disposed = true;
     this.dropProducer();
+    this.dropRemoteTxn();
     if (this.redraw) clearTimeout(this.redraw);
     this.brokerWatch.dispose();
   }
@@ -400,10 +438,19 @@ export class ProducerController {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
     txnBegin: (req) =>
-      this.refusing(() => this.localOnly(() => this.txnBegin(req.transactionalId, req.timeoutMs, req.topic))),
-    txnCommit: () => this.refusing(() => this.localOnly(() => this.txnEnd(true))),
-    txnAbort: () => this.refusing(() => this.localOnly(() => this.txnEnd(false))),
-    txnFence: () => this.refusing(() => this.localOnly(() => this.txnFence())),
+      this.refusing(() => {
+        const remote = this.remote();
+        return remote
+          ? this.remoteTxnBegin(remote, req.transactionalId, req.timeoutMs, req.topic)
+          : this.txnBegin(req.transactionalId, req.timeoutMs, req.topic);
+      }),
+    txnCommit: () => this.refusing(() => this.endEither(true)),
+    txnAbort: () => this.refusing(() => this.endEither(false)),
+    txnFence: () =>
+      this.refusing(() => {
+        const remote = this.remote();
+        return remote ? this.remoteTxnFence(remote) : this.txnFence();
+      }),
     checkSchema: (req) => this.checkSchema(req.form),
     pickFile: async () => {
       if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
@@ -437,10 +484,9 @@ export class ProducerController {
     }
   }
 
-  /** Transactional mode: this window's broker only. */
-  private localOnly(task: () => Promise<void>): Promise<void> {
-    if (this.remote()) throw new PanelError(TXN_REMOTE);
-    return task();
+  private endEither(commit: boolean): Promise<void> {
+    const remote = this.remote();
+    return remote ? this.remoteTxnEnd(remote, commit) : this.txnEnd(commit);
   }
 
   private setIdempotent(on: boolean): void {
@@ -542,7 +588,6 @@ export class ProducerController {
     const remote = this.remote();
     if (remote) {
       if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
-      if (form.mode === 'transactional') throw new PanelError(TXN_REMOTE);
       const count = await this.remotePartitions(remote, form.topic);
       if (form.partition !== null && form.partition >= count) {
         throw new PanelError(
@@ -550,6 +595,12 @@ export class ProducerController {
         );
       }
       const records = this.buildRecords(form);
+      if (form.mode === 'transactional') {
+        const t = this.requireRemoteOpen('send');
+        await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic} in a transaction`);
+        await this.remoteTxnSend(remote, t, form.topic, count, records, form.partition);
+        return;
+      }
       await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic}`);
       await this.sendRecords(undefined, form.topic, count, records, form.partition);
       return;
@@ -1220,6 +1271,357 @@ export class ProducerController {
     return out;
   }
 
+  // ------------------------------------------------------------------ transactional mode on a remote cluster
+
+  private remoteEvent(text: string): void {
+    this.rtxnEvents.push({ at: Date.now(), text });
+    if (this.rtxnEvents.length > MAX_TXN_EVENTS) this.rtxnEvents.splice(0, this.rtxnEvents.length - MAX_TXN_EVENTS);
+  }
+
+  private requireRemoteOpen(what: string): RemoteTxn {
+    const t = this.rtxn;
+    if (!t || !t.open) {
+      if (t?.dead)
+        throw new PanelError(
+          `This producer was fenced and cannot ${what}: press Begin to start over as a new producer (InitProducerId).`,
+        );
+      throw new PanelError(
+        'No transaction is open: press Begin first (transactional mode sends inside a transaction).',
+      );
+    }
+    return t;
+  }
+
+  private async remoteTxnBegin(remote: RemoteSource, id: string, timeoutMs: number, topic: string): Promise<void> {
+    await this.remotePartitions(remote, topic);
+    let t = this.rtxn;
+    if (t && t.open && !t.dead) {
+      throw new PanelError(
+        t.transactionalId === id
+          ? `A transaction of "${id}" is already open: send to it, then Commit or Abort it before beginning the next.`
+          : `The transaction of "${t.transactionalId}" is still open: Commit or Abort it before switching to "${id}".`,
+      );
+    }
+    if (!t || t.dead || t.fencedBy !== null || t.transactionalId !== id || t.timeoutMs !== timeoutMs) {
+      await this.confirm(remote, `Start the transactional producer "${id}" (InitProducerId)`);
+      const conn = remote.connect(`kafka-lite-producer-txn-${randomUUID().slice(0, 8)}`);
+      const client = new WireTxnClient(new WireProducerTransport(conn), id, timeoutMs);
+      let r;
+      try {
+        r = await client.initProducerId();
+      } catch (e) {
+        await conn.close();
+        throw new PanelError(`${remote.name} gave no transactional producer id: ${describeRemoteError(e)}`);
+      }
+      const fencesSecond = this.second2 !== null && t?.transactionalId === id;
+      if (t) void t.client.cluster.close();
+      t = {
+        client,
+        transactionalId: id,
+        producerId: r.producerId,
+        producerEpoch: r.producerEpoch,
+        timeoutMs,
+        open: false,
+        dead: false,
+        fencedBy: null,
+        added: new TopicPartitionMap(),
+        sequences: new TopicPartitionMap(),
+        firstOffsets: new TopicPartitionMap(),
+        openRecords: 0,
+        topic: null,
+        drawings: [],
+      };
+      this.rtxn = t;
+      if (fencesSecond || (this.second2 && this.second2.producerId !== r.producerId)) this.second2 = null;
+      this.remoteEvent(
+        `InitProducerId("${id}", timeout ${timeoutMs} ms) on ${remote.name} → producer id ${r.producerId}, epoch ${r.producerEpoch}` +
+          (r.producerEpoch > 0 ? ': the epoch went up, which fences any older producer of this id.' : '.') +
+          (fencesSecond ? ' The second producer is fenced now.' : ''),
+      );
+    }
+    t.open = true;
+    t.topic = topic;
+    t.added.clear();
+    t.firstOffsets.clear();
+    t.openRecords = 0;
+    this.remoteEvent(`Begin: a transaction of "${id}" is open on the client side.`);
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Transaction begun for "${id}" on ${remote.name} (producer id ${t.producerId}, epoch ${t.producerEpoch}). Nothing ` +
+        `is on the cluster yet: the first Send adds its partition to the transaction (AddPartitionsToTxn), and its ` +
+        `records stay invisible to read_committed consumers until you commit. The coordinator aborts it if it is open ` +
+        `longer than ${formatMs(timeoutMs)} (transaction.timeout.ms).`,
+    };
+    await this.redrawRemote(t, false);
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnSend(
+    remote: RemoteSource,
+    t: RemoteTxn,
+    topic: string,
+    partitionCount: number,
+    records: ProduceRecord[],
+    explicit: number | null,
+  ): Promise<void> {
+    const groups = groupByPartition(records, partitionCount, explicit);
+    t.topic = topic;
+    const perPartition = new Map<number, PartitionSummary>();
+    let stored = 0;
+    for (const [partition, recs] of groups) {
+      try {
+        if (!t.added.has(topic, partition)) {
+          await t.client.addPartitions(t, topic, [partition]);
+          t.added.set(topic, partition, { topic, partition });
+          this.remoteEvent(`AddPartitionsToTxn: ${topic} partition ${partition} joins the transaction.`);
+        }
+        for (let i = 0; i < recs.length; i += FILE_CHUNK) {
+          const chunk = recs.slice(i, i + FILE_CHUNK);
+          const seq = t.sequences.get(topic, partition) ?? 0;
+          const base = await t.client.produce(topic, partition, chunk, {
+            producerId: t.producerId,
+            producerEpoch: t.producerEpoch,
+            baseSequence: seq,
+          });
+          t.sequences.set(topic, partition, incrementSequence(seq, chunk.length));
+          if (!t.firstOffsets.has(topic, partition)) t.firstOffsets.set(topic, partition, base);
+          t.openRecords += chunk.length;
+          chunk.forEach((r, j) =>
+            this.addResult({ topic, partition, offset: base + j, key: keyText(r.key), duplicate: false }),
+          );
+          stored += chunk.length;
+          const last = base + chunk.length - 1;
+          const sum = perPartition.get(partition);
+          if (sum) {
+            sum.last = last;
+            sum.count += chunk.length;
+          } else perPartition.set(partition, { partition, first: base, last, count: chunk.length });
+        }
+      } catch (e) {
+        if (e instanceof KafkaError && FENCING_CODES.has(e.code)) await this.remoteFenced(t, e, 'The send');
+        const already = stored > 0 ? ` (${stored} record(s) of this send were stored before it)` : '';
+        const code = e instanceof KafkaError ? e.code : undefined;
+        this.outcome = {
+          kind: 'error',
+          errorCode: code,
+          errorName: code === undefined ? undefined : remoteErrorName(code),
+          caption: `Sending to "${topic}" partition ${partition} in the transaction failed: ${describeRemoteError(e)}${already}.`,
+        };
+        await this.redrawRemote(t, false);
+        this.pushSnapshot();
+        throw new PanelError(describeRemoteError(e));
+      }
+    }
+    await this.redrawRemote(t, false);
+    const partitions = [...perPartition.values()].sort((a, b) => a.partition - b.partition);
+    const lso = partitions.map((p) => `${p.partition}: ${this.drawnLso(t, p.partition)}`).join(', ');
+    this.remoteEvent(
+      `Sent ${stored} record(s) in the transaction (${partitions.map(partitionSummaryLine).join('; ')}).`,
+    );
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Sent ${stored} record(s) inside the transaction of "${t.transactionalId}" on topic "${topic}" on ${remote.name}: ` +
+        `${partitions.map(partitionSummaryLine).join('; ')}. They are in the log but not committed: a read_committed ` +
+        `consumer stops at the last stable offset (partition ${lso}) until you commit; a read_uncommitted one reads them now.`,
+      partitions,
+    };
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnEnd(remote: RemoteSource, commit: boolean): Promise<void> {
+    const t = this.requireRemoteOpen(commit ? 'commit' : 'abort');
+    const word = commit ? 'commit' : 'abort';
+    if (t.added.size === 0) {
+      t.open = false;
+      this.remoteEvent(`${commit ? 'Commit' : 'Abort'} of an empty transaction: nothing to tell the coordinator.`);
+      this.outcome = {
+        kind: commit ? 'committed' : 'aborted',
+        caption: `Nothing was sent in this transaction, so there was nothing to ${word}: the coordinator never heard of it (a Kafka client does not ask the cluster either).`,
+      };
+      this.pushSnapshot();
+      return;
+    }
+    await this.confirm(remote, `${commit ? 'Commit' : 'Abort'} the transaction of "${t.transactionalId}"`);
+    try {
+      await t.client.endTxn(t, commit);
+    } catch (e) {
+      if (e instanceof KafkaError && FENCING_CODES.has(e.code))
+        await this.remoteFenced(t, e, commit ? 'The commit' : 'The abort');
+      throw new PanelError(describeRemoteError(e));
+    }
+    const records = t.openRecords;
+    const parts = [...t.added.values()].sort((a, b) => a.partition - b.partition);
+    t.open = false;
+    t.added.clear();
+    t.openRecords = 0;
+    // Kafka answers EndTxn before its markers are written: give them a moment before reading the offsets
+    await this.redrawRemote(t, true, parts);
+    const where = parts.map((p) => `partition ${p.partition}`).join(', ');
+    const stable = parts.map((p) => `${p.partition}: ${this.drawnLso(t, p.partition)}`).join(', ');
+    const marker = commit ? 'COMMIT' : 'ABORT';
+    this.remoteEvent(`EndTxn(${word}): the coordinator writes ${marker} markers to ${where}.`);
+    this.outcome = commit
+      ? {
+          kind: 'committed',
+          caption:
+            `Committed the transaction of "${t.transactionalId}" on ${remote.name}: the coordinator writes a COMMIT marker ` +
+            `to each of its partitions (${where}), and the last stable offset moves up to the high watermark (partition ` +
+            `${stable}): a read_committed consumer now reads the ${records} record(s).`,
+        }
+      : {
+          kind: 'aborted',
+          caption:
+            `Aborted the transaction of "${t.transactionalId}" on ${remote.name}: the coordinator writes an ABORT marker ` +
+            `to each of its partitions (${where}). The ${records} record(s) stay in the log, but read_committed consumers ` +
+            `skip them; the last stable offset is back at the high watermark (partition ${stable}).`,
+        };
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnFence(remote: RemoteSource): Promise<void> {
+    const t = this.rtxn;
+    if (!t)
+      throw new PanelError(
+        'Press Begin first: the second producer uses the transactional id of the first, which the panel does not have yet.',
+      );
+    await this.confirm(remote, `Start a second producer with transactional id "${t.transactionalId}"`);
+    const second = new WireTxnClient(t.client.transport, t.transactionalId, t.timeoutMs);
+    let r;
+    try {
+      r = await second.initProducerId();
+    } catch (e) {
+      throw new PanelError(`${remote.name} gave the second producer no id: ${describeRemoteError(e)}`);
+    }
+    const wasOpen = t.open && t.added.size > 0;
+    this.second2 = r;
+    t.fencedBy = `a second producer with the same transactional id started (InitProducerId → producer id ${r.producerId}, epoch ${r.producerEpoch})`;
+    const aborted = wasOpen
+      ? ` The coordinator first aborted the open transaction of the panel's producer (ABORT markers to ${[...t.added.values()].map((p) => `partition ${p.partition}`).join(', ')}).`
+      : '';
+    this.remoteEvent(
+      `A second producer called InitProducerId("${t.transactionalId}") and got producer id ${r.producerId}, epoch ${r.producerEpoch}: the panel's producer (epoch ${t.producerEpoch}) is fenced.${aborted}`,
+    );
+    this.outcome = {
+      kind: 'fenced',
+      caption:
+        `A second producer started with transactional id "${t.transactionalId}": the coordinator gave it epoch ` +
+        `${r.producerEpoch}, so the panel's producer (epoch ${t.producerEpoch}) is now a zombie.${aborted} ` +
+        `Press Send or Commit to see the cluster refuse the old producer.`,
+    };
+    await this.redrawRemote(t, wasOpen, wasOpen ? [...t.added.values()] : []);
+    this.pushSnapshot();
+  }
+
+  /** The cluster refused `t` as fenced: say so; the producer cannot go on (Begin starts over). */
+  private async remoteFenced(t: RemoteTxn, e: KafkaError, what: string): Promise<never> {
+    const why = t.fencedBy ?? 'a newer producer took the transactional id over';
+    const aborted =
+      t.added.size > 0 || t.openRecords > 0
+        ? ` Its open transaction was aborted by the coordinator, so its ${t.openRecords} record(s) will never be visible to read_committed consumers.`
+        : '';
+    t.open = false;
+    t.dead = true;
+    t.added.clear();
+    t.openRecords = 0;
+    const name = remoteErrorName(e.code);
+    this.remoteEvent(`${what} was refused: ${name} (${e.code}).`);
+    this.outcome = {
+      kind: 'fenced',
+      errorCode: e.code,
+      errorName: name,
+      caption:
+        `${what} was refused: the cluster answered ${name} (${e.code}). This producer (id ${t.producerId}, ` +
+        `epoch ${t.producerEpoch}) was fenced: ${why}.${aborted} A fenced producer cannot go on; press Begin to start ` +
+        `over as a new producer (InitProducerId again${this.second2 ? ', which fences the second producer in turn' : ''}).`,
+    };
+    await this.redrawRemote(t, false);
+    this.pushSnapshot();
+    throw new PanelError(`${name} (${e.code}): ${e.message}`);
+  }
+
+  private drawnLso(t: RemoteTxn, partition: number): string {
+    const d = t.drawings.find((x) => x.partition === partition);
+    return d ? String(d.lastStableOffset) : 'unknown';
+  }
+
+  /**
+   * The drawn topic's partitions from ListOffsets (log start, high watermark, LSO with isolation 1). `settle`: wait
+   * up to 3 s for the LSO of `ended` to reach the high watermark (the markers of a commit or abort being written).
+   */
+  private async redrawRemote(t: RemoteTxn, settle: boolean, ended: TopicPartition[] = []): Promise<void> {
+    const topic = t.topic;
+    if (!topic) {
+      t.drawings = [];
+      return;
+    }
+    const transport = t.client.transport;
+    try {
+      const count = (await transport.partitionCount(topic)) ?? 0;
+      const until = Date.now() + 3000;
+      const out: TxnPartitionDrawing[] = [];
+      for (let p = 0; p < count; p++) {
+        if (count > MAX_DRAWN_PARTITIONS && !t.added.has(topic, p) && !t.firstOffsets.has(topic, p)) continue;
+        let o = await transport.offsets(topic, p);
+        while (
+          settle &&
+          ended.some((e) => e.topic === topic && e.partition === p) &&
+          o.lastStableOffset < o.highWatermark &&
+          Date.now() < until
+        ) {
+          await new Promise((r) => setTimeout(r, 100));
+          o = await transport.offsets(topic, p);
+        }
+        const first = t.open ? t.firstOffsets.get(topic, p) : undefined;
+        let caption: string;
+        if (first !== undefined)
+          caption =
+            `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): the open ` +
+            `transaction's records from offset ${first} are not visible until you commit. A read_uncommitted consumer ` +
+            `reads up to the high watermark (${o.highWatermark}).`;
+        else if (o.lastStableOffset < o.highWatermark)
+          caption =
+            `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): an open ` +
+            `transaction starts there (whose, the wire does not tell), and nothing after it is visible until it ends. ` +
+            `The high watermark is ${o.highWatermark}.`;
+        else if (o.highWatermark === o.logStartOffset)
+          caption = `Empty so far: the high watermark and the last stable offset are both ${o.highWatermark}.`;
+        else
+          caption =
+            `No open transaction: the last stable offset equals the high watermark (${o.highWatermark}), so a ` +
+            `read_committed consumer reads what a read_uncommitted one does, except records of aborted transactions.`;
+        out.push({ partition: p, ...o, cells: [], caption: `${caption} ${OFFSETS_ONLY}` });
+      }
+      t.drawings = out;
+    } catch (e) {
+      t.drawings = [];
+      this.remoteEvent(`The offsets of "${topic}" cannot be read: ${describeRemoteError(e)}`);
+    }
+  }
+
+  private remoteTxnView(): TxnView | null {
+    const t = this.rtxn;
+    if (!t) return null;
+    return {
+      transactionalId: t.transactionalId,
+      producerId: t.producerId,
+      producerEpoch: t.producerEpoch,
+      timeoutMs: t.timeoutMs,
+      state: t.dead || t.fencedBy !== null ? 'fenced' : t.open ? 'open' : 'ready',
+      // DescribeTransactions has flexible versions only: the coordinator's view is unknown over this wire
+      coordinatorState: null,
+      startedAt: -1,
+      timesOutAt: -1,
+      partitions: [...t.added.values()].map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+      openRecords: t.openRecords,
+      second: this.second2,
+      topic: t.topic,
+      drawings: t.drawings,
+      events: [...this.rtxnEvents],
+    };
+  }
+
   // ------------------------------------------------------------------ schema mode
 
   private registry(): SchemaRegistry | undefined {
@@ -1378,7 +1780,7 @@ export class ProducerController {
       lastBatch: this.lastBatch,
       prefill: this.prefill,
       prefillId: this.prefillId,
-      txn: null,
+      txn: lost === null ? this.remoteTxnView() : null,
       schemas: this.schemasView(),
     };
   }

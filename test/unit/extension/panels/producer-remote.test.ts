@@ -226,13 +226,53 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     assert.deepStrictEqual(stored(2), ['1', '{"x":2}']);
   });
 
-  it('transactional mode is refused on a remote cluster, saying it is this window’s broker only', async () => {
-    const r = await req({ type: 'txnBegin', transactionalId: 'tx-1', timeoutMs: 60_000, topic: 'orders' });
-    assert.strictEqual(r.ok, false);
-    assert.match((r as { error: string }).error, /Transactional mode works on this window's broker only/);
-    const s = await send(form({ mode: 'transactional', transactionalId: 'tx-1', value: 'x' }));
-    assert.strictEqual(s.ok, false);
-    assert.deepStrictEqual([logEnd(0), logEnd(1), logEnd(2)], [0, 0, 0]);
+  it('transactional mode over the wire: records stay below the LSO until commit, an abort hides them, a second producer fences', async () => {
+    const begin = () => req({ type: 'txnBegin', transactionalId: 'tx-panel', timeoutMs: 60_000, topic: 'orders' });
+    const txnSend = (value: string) =>
+      send(form({ mode: 'transactional', transactionalId: 'tx-panel', value, partition: 1, idempotent: true }));
+    const committed = async () => (await cluster.fetch('orders', 1, 0)).map((r) => r.value?.toString());
+    assert.ok((await begin()).ok);
+    let t = posted.snapshot().txn!;
+    assert.strictEqual(t.state, 'open');
+    assert.strictEqual(t.coordinatorState, null, "the coordinator's state is unknown over the wire");
+    assert.ok(t.producerId >= 0);
+    assert.ok((await txnSend('t1')).ok);
+    t = posted.snapshot().txn!;
+    assert.deepStrictEqual(t.partitions, [{ topic: 'orders', partition: 1 }]);
+    const d1 = t.drawings.find((d) => d.partition === 1)!;
+    assert.deepStrictEqual([d1.lastStableOffset, d1.highWatermark, d1.cells], [0, 1, []]);
+    assert.match(d1.caption, /unknown here/);
+    assert.deepStrictEqual(await committed(), [], 'read_committed sees nothing before the commit');
+    assert.ok((await req({ type: 'txnCommit' })).ok);
+    assert.strictEqual(posted.snapshot().outcome!.kind, 'committed');
+    const d2 = posted.snapshot().txn!.drawings.find((d) => d.partition === 1)!;
+    // the record and its COMMIT marker
+    assert.deepStrictEqual([d2.lastStableOffset, d2.highWatermark], [2, 2]);
+    assert.deepStrictEqual(await committed(), ['t1']);
+    assert.ok(running.broker.readRecords('orders', 1, 0, 10).some((r) => r.control === 'COMMIT'));
+
+    // an aborted transaction's records stay in the log, hidden from read_committed
+    assert.ok((await begin()).ok);
+    assert.ok((await txnSend('t2')).ok);
+    assert.ok((await req({ type: 'txnAbort' })).ok);
+    assert.strictEqual(posted.snapshot().outcome!.kind, 'aborted');
+    assert.deepStrictEqual(await committed(), ['t1']);
+    assert.ok(running.broker.readRecords('orders', 1, 0, 10).some((r) => r.control === 'ABORT'));
+
+    // a second producer with the same id fences the panel's: the cluster refuses the old epoch
+    assert.ok((await begin()).ok);
+    assert.ok((await txnSend('t3')).ok);
+    assert.ok((await req({ type: 'txnFence' })).ok);
+    assert.strictEqual(posted.snapshot().txn!.state, 'fenced');
+    const refused = await req({ type: 'txnCommit' });
+    assert.strictEqual(refused.ok, false);
+    const snap = posted.snapshot();
+    assert.strictEqual(snap.outcome!.kind, 'fenced');
+    assert.match(snap.outcome!.errorName!, /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/);
+    assert.deepStrictEqual(await committed(), ['t1']);
+    assert.ok(asked.includes('Start the transactional producer "tx-panel" (InitProducerId)'));
+    assert.ok(asked.includes('Commit the transaction of "tx-panel"'));
+    assert.ok(clientIds.some((c) => /^kafka-lite-producer-txn-/.test(c)));
   });
 
   it('switching to another source drops the producer, its results and the remote topic list', async () => {
