@@ -35,6 +35,7 @@ import type { PanelSource, RemoteSource } from './panel-source';
 import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
 import type { WireCluster } from '../clusters/wire';
 import { remoteErrorName } from '../clusters/wire';
+import { MAX_BATCH_BYTES } from '../clusters/cluster';
 import { WireProducerTransport, WireTxnClient } from '../clusters/wire-producer';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
@@ -637,8 +638,7 @@ export class ProducerController {
     const perPartition = new Map<number, PartitionSummary>();
     let stored = 0;
     for (const [partition, recs] of groups) {
-      for (let i = 0; i < recs.length; i += FILE_CHUNK) {
-        const chunk = recs.slice(i, i + FILE_CHUNK);
+      for (const chunk of chunksOf(recs, !broker)) {
         let res;
         try {
           res = await producer.send(topic, chunk, { partition });
@@ -1376,8 +1376,7 @@ export class ProducerController {
           t.added.set(topic, partition, { topic, partition });
           this.remoteEvent(`AddPartitionsToTxn: ${topic} partition ${partition} joins the transaction.`);
         }
-        for (let i = 0; i < recs.length; i += FILE_CHUNK) {
-          const chunk = recs.slice(i, i + FILE_CHUNK);
+        for (const chunk of chunksOf(recs, true)) {
           const seq = t.sequences.get(topic, partition) ?? 0;
           const base = await t.client.produce(topic, partition, chunk, {
             producerId: t.producerId,
@@ -1837,6 +1836,31 @@ export class ProducerController {
   pushSnapshot(): void {
     this.opts.post({ type: 'snapshot', state: this.snapshot() });
   }
+}
+
+/**
+ * One partition's records as the batches sent: FILE_CHUNK records at most; `bySize` (a remote cluster) also keeps
+ * each batch under MAX_BATCH_BYTES, as Kafka refuses a batch above its max.message.bytes (1 MiB by default).
+ */
+function chunksOf(records: ProduceRecord[], bySize: boolean): ProduceRecord[][] {
+  const out: ProduceRecord[][] = [];
+  let run: ProduceRecord[] = [];
+  let bytes = 0;
+  const len = (v: Buffer | string | null | undefined) =>
+    v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v, 'utf8');
+  for (const r of records) {
+    let size = 64 + len(r.key) + len(r.value);
+    for (const h of r.headers ?? []) size += 4 + len(h.key) + len(h.value);
+    if (run.length > 0 && (run.length >= FILE_CHUNK || (bySize && bytes + size > MAX_BATCH_BYTES))) {
+      out.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += size;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
 }
 
 /** A remote cluster's error in its own words: the error name (TOPIC_AUTHORIZATION_FAILED, …) and the message. */

@@ -13,7 +13,7 @@ import type { RemoteSource } from '../../../../src/extension/panels/panel-source
 import { EMBEDDED_SOURCE } from '../../../../src/extension/panels/panel-source';
 import { ProducerController, lostSourceMessage } from '../../../../src/extension/panels/producer-controller';
 import type { ProducerForm, ProducerSnapshot } from '../../../../src/shared/producer-messages';
-import { emptyProducerForm } from '../../../../src/shared/producer-messages';
+import { emptyProducerForm, parseProducerSavedState } from '../../../../src/shared/producer-messages';
 import { Posted } from './helpers';
 
 describe('producer panel on a remote cluster (Kafka Lite over loopback)', function () {
@@ -119,6 +119,16 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     // the producer's own connection, under a client id the cluster's other users can recognise
     assert.strictEqual(clientIds.length, 1);
     assert.match(clientIds[0], /^kafka-lite-producer-/);
+  });
+
+  it('a send larger than a batch may be is split into batches under the cluster’s max.message.bytes', async () => {
+    const big = 'x'.repeat(400_000);
+    const r = await send(form({ value: big, copies: 3, partition: 2, idempotent: true }));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.strictEqual(stored(2).length, 3);
+    assert.ok(stored(2).every((v) => v === big));
+    // the sequences count every record, across the batches
+    assert.strictEqual(posted.snapshot().sequences[0].nextSequence, 3);
   });
 
   it('an idempotent resend carries the same sequence and the remote broker stores it once', async () => {
@@ -289,7 +299,10 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
   it('a panel restored after a reload on a remote cluster waits for it instead of using this window’s broker', async () => {
     ctl.dispose();
     posted = new Posted();
-    ctl = makeController('team-kafka');
+    // what the webview saved (the form and the cluster the panel worked on), as the panel slot hands it over
+    const saved = parseProducerSavedState({ form: emptyProducerForm(), appliedPrefill: null, cluster: 'team-kafka' });
+    assert.strictEqual(parseProducerSavedState({ form: emptyProducerForm() })?.cluster, null);
+    ctl = makeController(saved?.cluster ?? undefined);
     assert.ok((await req({ type: 'ready' })).ok);
     const snap = posted.snapshot();
     assert.strictEqual(snap.lostSource, lostSourceMessage('team-kafka'));
