@@ -164,6 +164,8 @@ export class ProducerController {
   private encoder: { registry: SchemaRegistry; encoder: SchemaEncoder } | undefined;
   /** The subjects the last snapshot listed: a check that finds others (registered meanwhile) pushes a new one. */
   private shownSubjects = '';
+  /** The setting's local schema files the last snapshot offered (a check that finds others pushes a new one). */
+  private shownLocalFiles = 'null';
   /** Schema mode with a local schema file (producer-schema-source.ts). */
   private readonly schemaFile = new ProducerSchemaFile({
     workspaceRoots: () => this.opts.workspaceRoots?.() ?? [],
@@ -1111,6 +1113,8 @@ export class ProducerController {
     const subject = fromFile ? this.schemaFile.subject(form) : formSubject(form);
     const registry = this.registry();
     if (registry && JSON.stringify(registry.listSubjects()) !== this.shownSubjects) this.pushSnapshot();
+    else if (fromFile && JSON.stringify(this.schemaFile.mappings() ?? null) !== this.shownLocalFiles)
+      this.pushSnapshot();
     let schema;
     try {
       schema = this.schemaFor(form);
@@ -1217,6 +1221,7 @@ export class ProducerController {
   /** The setting's local schema files, for the panel to preselect (absent when it maps none). */
   private localFilesView(): Pick<ProducerSnapshot['schemas'], 'localFiles'> {
     const localFiles = this.schemaFile.mappings();
+    this.shownLocalFiles = JSON.stringify(localFiles ?? null);
     return localFiles ? { localFiles } : {};
   }
 

@@ -273,8 +273,11 @@ describe('producer panel controller: schema mode with a local schema file', () =
   });
 
   it('the setting maps topics to files for preselection; a file outside the workspace, missing or broken is refused by name', async () => {
+    await ask({ type: 'ready' });
+    assert.strictEqual(posted.snapshot().schemas.localFiles, undefined);
+    // the setting edited while the panel is open: the next check pushes a snapshot offering its files
     mapping = { orders: { key: 'schemas/order-key.avsc', value: 'schemas/shop.proto#shop.Order' }, bad: '../x.avsc' };
-    ctl.pushSnapshot();
+    await check({ value: '{}' });
     assert.deepStrictEqual(posted.snapshot().schemas.localFiles, {
       orders: { key: 'schemas/order-key.avsc', value: 'schemas/shop.proto#shop.Order' },
     });
