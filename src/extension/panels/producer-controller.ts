@@ -613,7 +613,9 @@ export class ProducerController {
           `Topic "${form.topic}" has partitions 0..${count - 1} on ${remote.name}; there is no partition ${form.partition}.`,
         );
       }
-      const records = this.buildRecords(form);
+      let records = this.buildRecords(form);
+      // schema mode on a remote cluster: this window's Schema Registry (and local schema files), as on this window
+      if (usesSchemaFile(form)) records = this.buildRecords(form, await this.schemaFile.resolveForSend(form));
       if (form.mode === 'transactional') {
         const t = this.requireRemoteOpen('send');
         await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic} in a transaction`);
