@@ -14,7 +14,23 @@ import { EMBEDDED_SOURCE } from '../../../../src/extension/panels/panel-source';
 import { ProducerController, lostSourceMessage } from '../../../../src/extension/panels/producer-controller';
 import type { ProducerForm, ProducerSnapshot } from '../../../../src/shared/producer-messages';
 import { emptyProducerForm, parseProducerSavedState } from '../../../../src/shared/producer-messages';
+import type { SchemaLog } from '../../../../src/schema-registry/log';
+import { encodeKey, encodeValue } from '../../../../src/schema-registry/log';
+import { SchemaRegistry } from '../../../../src/schema-registry/registry';
 import { Posted } from './helpers';
+
+/** This window's Schema Registry, kept in memory. */
+function memoryLog(): SchemaLog {
+  const rows: { key: string | null; value: string | null }[] = [];
+  return {
+    readAll: () => [...rows],
+    append: (records) => {
+      for (const r of records) rows.push({ key: encodeKey(r.key), value: encodeValue(r) });
+      return Promise.resolve({ recreated: false });
+    },
+    ensure: () => Promise.resolve(false),
+  };
+}
 
 describe('producer panel on a remote cluster (Kafka Lite over loopback)', function () {
   this.timeout(30_000);
@@ -121,7 +137,7 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     assert.match(clientIds[0], /^kafka-lite-producer-/);
   });
 
-  it('a send larger than a batch may be is split into batches under the cluster’s max.message.bytes', async () => {
+  it('a send larger than the cluster’s max.message.bytes is split into batches below it', async () => {
     const big = 'x'.repeat(400_000);
     const r = await send(form({ value: big, copies: 3, partition: 2, idempotent: true }));
     assert.ok(r.ok, JSON.stringify(r));
@@ -208,6 +224,19 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     assert.deepStrictEqual(stored(0), ['yes']);
   });
 
+  it('a refusal shows the cluster’s own error name and message', async () => {
+    await running.broker.createTopic('compacted', 1, { 'cleanup.policy': 'compact' });
+    await waitFor('the new topic', async () => (await cluster.partitionsOf(['compacted'])).has('compacted'));
+    const r = await send(form({ topic: 'compacted', value: 'no key', partition: 0, idempotent: false }));
+    assert.strictEqual(r.ok, false);
+    assert.match(
+      (r as { error: string }).error,
+      /team-kafka refused the batch for compacted partition 0: INVALID_RECORD/,
+    );
+    const o = posted.snapshot().outcome!;
+    assert.deepStrictEqual([o.kind, o.errorName, o.errorCode], ['error', 'INVALID_RECORD', 87]);
+  });
+
   it('a send to a topic the cluster does not have is refused, and the topic is not created', async () => {
     assert.strictEqual(running.broker.autoCreateTopics, true, 'the broker would auto-create on a Produce');
     const r = await send(form({ topic: 'not-there', value: 'x' }));
@@ -283,6 +312,25 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     assert.ok(asked.includes('Start the transactional producer "tx-panel" (InitProducerId)'));
     assert.ok(asked.includes('Commit the transaction of "tx-panel"'));
     assert.ok(clientIds.some((c) => /^kafka-lite-producer-txn-/.test(c)));
+  });
+
+  it('schema mode on a remote cluster encodes with this window’s registry and sends its schema id', async () => {
+    const registry = await SchemaRegistry.open(memoryLog());
+    const { id: schemaId } = await registry.register('orders-value', {
+      schema: JSON.stringify({ type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }] }),
+    });
+    ctl.dispose();
+    ctl = new ProducerController({ getBroker: () => undefined, post: posted.post, getSchemaRegistry: () => registry });
+    ctl.setSource(source);
+    const r = await send(form({ mode: 'schema', value: '{"id": 7}', partition: 0 }));
+    assert.ok(r.ok, JSON.stringify(r));
+    const [rec] = running.broker.readRecords('orders', 0, 0, 1);
+    assert.strictEqual(rec.value![0], 0, 'Confluent wire format: magic byte 0');
+    assert.strictEqual(rec.value!.readInt32BE(1), schemaId);
+    assert.deepStrictEqual(posted.snapshot().schemas.subjects, ['orders-value']);
+    const bad = await send(form({ mode: 'schema', value: '{"id": "seven"}', partition: 0 }));
+    assert.strictEqual(bad.ok, false);
+    assert.strictEqual(logEnd(0), 1, 'a value that does not fit is refused before anything is sent');
   });
 
   it('switching to another source drops the producer, its results and the remote topic list', async () => {
