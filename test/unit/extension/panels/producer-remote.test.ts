@@ -257,6 +257,21 @@ describe('producer panel on a remote cluster (Kafka Lite over loopback)', functi
     assert.strictEqual(running.broker.getTopic('not-there'), undefined);
   });
 
+  it('creating a topic from the panel asks first and creates it on the remote cluster; declined, nothing is created', async () => {
+    answer = false;
+    assert.strictEqual((await req({ type: 'createTopic', name: 'fresh', partitions: 2 })).ok, false);
+    assert.strictEqual(running.broker.getTopic('fresh'), undefined);
+    answer = true;
+    const r = await req({ type: 'createTopic', name: 'fresh', partitions: 2 });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.strictEqual(running.broker.getTopic('fresh')?.partitions, 2);
+    assert.deepStrictEqual(asked, [
+      'Create topic "fresh" with 2 partition(s)',
+      'Create topic "fresh" with 2 partition(s)',
+    ]);
+    assert.ok(posted.snapshot().topics.some((t) => t.name === 'fresh' && t.partitions === 2));
+  });
+
   it('"Send many from file" sends the file to the remote cluster after asking', async () => {
     fs.writeFileSync(path.join(dir, 'recs.jsonl'), '{"key":"a","value":1}\n{"key":"b","value":{"x":2}}\n');
     const r = await req({ type: 'sendFile', path: 'recs.jsonl', topic: 'orders', partition: 2, idempotent: true });
