@@ -5,7 +5,11 @@
  * each partition's log with the open transaction, the markers, the last stable offset and the high watermark) and
  * schema (a subject, or a local schema file registered if needed, the JSON value checked and encoded as the host
  * answers checkSchema). Renders host snapshots;
- * saves the form (and the transactional producer, so a reloaded window goes on with it) with setState.
+ * saves the form (and the transactional producer, so a reloaded window goes on with it) with setState. A header
+ * line (data-testid panel-source) says where the panel works ("Working on: team-kafka (production)", a cloud when
+ * remote); the remote cluster's name is saved too, so a panel restored after a reload says where it worked.
+ * On a remote cluster what the wire cannot tell (the broker's side of the sequences, the coordinator's state) reads
+ * "unknown".
  * Messages: src/shared/producer-messages.ts.
  */
 import type {
@@ -828,7 +832,8 @@ function renderTxn(t: TxnView | null): void {
     timeoutMs: t.timeoutMs,
     topic: t.topic,
   };
-  if (JSON.stringify(keep) !== JSON.stringify(savedTxn)) {
+  // a remote cluster's transactional producer is not taken up after a reload (this window's broker's would be)
+  if (!snap?.remote && JSON.stringify(keep) !== JSON.stringify(savedTxn)) {
     savedTxn = keep;
     save();
   }
