@@ -1537,7 +1537,10 @@ export class ProducerController {
 
   /** The cluster refused `t` as fenced: say so; the producer cannot go on (Begin starts over). */
   private async remoteFenced(t: RemoteTxn, e: KafkaError, what: string): Promise<never> {
-    const why = t.fencedBy ?? 'a newer producer took the transactional id over';
+    const why =
+      t.fencedBy ??
+      `the coordinator moved the id to a newer epoch: its transaction was open longer than ${formatMs(t.timeoutMs)} ` +
+        '(transaction.timeout.ms) and was aborted, or another producer with the same id started';
     const aborted =
       t.added.size > 0 || t.openRecords > 0
         ? ` Its open transaction was aborted by the coordinator, so its ${t.openRecords} record(s) will never be visible to read_committed consumers.`
