@@ -12,7 +12,8 @@ import { ProducerController } from '../../src/extension/panels/producer-controll
 import type { ProducerForm, ProducerSnapshot } from '../../src/shared/producer-messages';
 import { emptyProducerForm } from '../../src/shared/producer-messages';
 import { Posted } from '../unit/extension/panels/helpers';
-import { currentPeers } from './harness';
+import { currentPeers, topic as createTopic } from './harness';
+import { WireClient } from './wire';
 
 describe('reference: the producer panel on Apache Kafka', function () {
   this.timeout(60_000);
@@ -34,8 +35,14 @@ describe('reference: the producer panel on Apache Kafka', function () {
   beforeEach(async () => {
     const kafka = currentPeers().find((p) => p.name === 'Kafka')!;
     cluster = new WireCluster({ name: 'reference-kafka', brokers: [`127.0.0.1:${kafka.port}`] });
+    // created as the tier's scenarios do, waiting until Kafka's replica manager leads every partition
     topic = `panel-producer-${Date.now()}-${id}`;
-    await cluster.createTopic(topic, 2);
+    const c = await WireClient.connect(kafka.port);
+    try {
+      await createTopic(c, topic, 2);
+    } finally {
+      c.close();
+    }
     const source: RemoteSource = {
       kind: 'remote',
       name: 'reference-kafka',
@@ -53,7 +60,7 @@ describe('reference: the producer panel on Apache Kafka', function () {
     ctl.setSource(source);
   });
   afterEach(async () => {
-    ctl.dispose();
+    ctl?.dispose();
     await Promise.all(opened.splice(0).map((c) => c.close()));
     await cluster.deleteTopic(topic).catch(() => undefined);
     await cluster.close();
