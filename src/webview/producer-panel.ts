@@ -760,6 +760,8 @@ function drawPartition(d: TxnPartitionDrawing): HTMLElement {
       ),
     );
   }
+  // a remote cluster's drawing has no cells (the wire tells the offsets only): the two lines still show
+  if (d.cells.length === 0 && d.lastStableOffset < d.highWatermark) mark(d.lastStableOffset);
   mark(d.highWatermark);
   return h(
     'div',
