@@ -156,7 +156,8 @@ function rangesText(ranges: Obj[] | undefined, endExclusive: boolean, max: numbe
 
 function defaultText(f: Obj): string {
   const v = String(f.defaultValue);
-  if (f.type === 'TYPE_STRING' || f.type === 'TYPE_BYTES') return quote(v);
+  if (f.type === 'TYPE_STRING') return quote(v);
+  if (f.type === 'TYPE_BYTES') return `"${v}"`; // a descriptor keeps a bytes default C-escaped already
   return v;
 }
 
