@@ -398,3 +398,37 @@ function decodeConsumed(
   }
   return { records: out, nextOffset: next };
 }
+
+/**
+ * The last stable offset of every partition of `topic` (ListOffsets latest with isolation read_committed, one
+ * request per leader): what a read_committed member reads up to. A partition without a leader is absent.
+ */
+export async function lastStableOffsets(cluster: WireCluster, topic: string): Promise<Map<number, number>> {
+  const parts = (await cluster.partitionsOf([topic])).get(topic) ?? [];
+  const byLeader = new Map<number, number[]>();
+  for (const p of parts) {
+    if (p.leader === undefined || p.leader < 0) continue;
+    let l = byLeader.get(p.leader);
+    if (!l) byLeader.set(p.leader, (l = []));
+    l.push(p.partition);
+  }
+  const out = new Map<number, number>();
+  await Promise.all(
+    [...byLeader].map(async ([leader, partitions]) => {
+      const r = await cluster.request(leader, API.ListOffsets, VERSION.ListOffsets, {
+        replicaId: -1,
+        isolationLevel: 1,
+        topics: [
+          {
+            name: topic,
+            partitions: partitions.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: -1 })),
+          },
+        ],
+      });
+      for (const t of r.topics as Msg[])
+        for (const p of t.partitions as Msg[])
+          if (p.errorCode === 0) out.set(p.partitionIndex as number, Number(p.offset));
+    }),
+  );
+  return out;
+}
