@@ -146,9 +146,14 @@ export class GroupConsumer extends EventEmitter {
   private startJoin(): Promise<void> {
     this._state = 'joining';
     const incarnation = this.incarnation;
-    const p = this.joinLoop(incarnation).finally(() => {
-      if (this.joining === p) this.joining = undefined;
-    });
+    // A join overtaken by leave()/crash() ends quietly (its connection may be gone with it).
+    const p = this.joinLoop(incarnation)
+      .catch((e: unknown) => {
+        if (!this.stale(incarnation)) throw e;
+      })
+      .finally(() => {
+        if (this.joining === p) this.joining = undefined;
+      });
     this.joining = p;
     return p;
   }

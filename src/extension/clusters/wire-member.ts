@@ -401,10 +401,15 @@ function decodeConsumed(
 
 /**
  * The last stable offset of every partition of `topic` (ListOffsets latest with isolation read_committed, one
- * request per leader): what a read_committed member reads up to. A partition without a leader is absent.
+ * request per leader; `leaders` when the caller has just read them): what a read_committed member reads up to. A
+ * partition without a leader is absent.
  */
-export async function lastStableOffsets(cluster: WireCluster, topic: string): Promise<Map<number, number>> {
-  const parts = (await cluster.partitionsOf([topic])).get(topic) ?? [];
+export async function lastStableOffsets(
+  cluster: WireCluster,
+  topic: string,
+  leaders?: readonly { partition: number; leader: number }[],
+): Promise<Map<number, number>> {
+  const parts = leaders ?? (await cluster.partitionsOf([topic])).get(topic) ?? [];
   const byLeader = new Map<number, number[]>();
   for (const p of parts) {
     if (p.leader === undefined || p.leader < 0) continue;

@@ -72,6 +72,8 @@ const MAX_LOCAL_CONSUMERS = 16;
 export const REMOTE_REFRESH_MS = 1500;
 /** At most this many other groups' committed offsets are read per refresh on a remote cluster. */
 const MAX_REMOTE_OTHER_GROUPS = 30;
+/** How often the other groups' committed offsets are read again on a remote cluster. */
+const OTHER_GROUPS_MS = 10_000;
 
 export interface StepperControllerOptions {
   getBroker: BrokerGetter;
@@ -186,6 +188,12 @@ export class StepperController {
   private readonly confirmedCommits = new Set<string>();
   /** Remote only: commits seen per group and partition (this panel's with who, others' as unknown). */
   private readonly remoteHistory = new Map<string, Map<number, CommitHistoryEntry[]>>();
+  /** Remote only: the other groups' committed offsets, read less often than the shown group's. */
+  private otherCommitted = new Map<string, CommittedOffsetRow[]>();
+  private otherGroupList: GroupListing[] = [];
+  private otherDescribed = new Map<string, GroupDescription>();
+  private otherCommittedAt = 0;
+  private otherCommittedTopic = '';
   /** Remote only: each watched group's last state, to see a rebalance start between two reads. */
   private readonly remoteStates = new Map<string, string>();
 
@@ -213,6 +221,10 @@ export class StepperController {
     this.remoteStates.clear();
     this.remoteRead = null;
     this.remoteError = null;
+    this.otherCommitted = new Map();
+    this.otherGroupList = [];
+    this.otherDescribed = new Map();
+    this.otherCommittedAt = 0;
     this.topic = '';
     this.groupId = '';
     this.error = null;
@@ -436,27 +448,54 @@ export class StepperController {
   private async readRemote(source: RemoteSource): Promise<RemoteRead> {
     const cluster = source.cluster;
     const topic = this.topic;
-    const [page, groups] = await Promise.all([cluster.listTopics(), cluster.listGroups()]);
     const ids = new Set<string>();
     if (this.groupId) ids.add(this.groupId);
     for (const c of this.consumers) ids.add(c.groupId);
+    // The shown group and the panel's groups at every read; the group list, the other groups and their commits
+    // at most every OTHER_GROUPS_MS (a shared cluster may have many groups).
+    const fresh = Date.now() - this.otherCommittedAt >= OTHER_GROUPS_MS || this.otherCommittedTopic !== topic;
+    const [page, listed, mine] = await Promise.all([
+      cluster.listTopics(),
+      fresh ? cluster.listGroups() : null,
+      cluster.describeGroups([...ids]),
+    ]);
+    if (listed) this.otherGroupList = listed;
+    const groups = [...this.otherGroupList];
+    for (const d of mine)
+      if (!groups.some((g) => g.groupId === d.groupId) && d.state !== 'Dead')
+        groups.push({ groupId: d.groupId, protocolType: d.protocolType, state: d.state });
+    groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
     const others = groups.filter((g) => !ids.has(g.groupId)).slice(0, MAX_REMOTE_OTHER_GROUPS);
-    const toDescribe = [...ids, ...others.map((g) => g.groupId)];
+    const otherIds = others.map((g) => g.groupId);
+    if (fresh) this.otherDescribed = new Map((await cluster.describeGroups(otherIds)).map((d) => [d.groupId, d]));
     const read: RemoteRead = {
       topic,
       at: Date.now(),
       topics: page.topics.map((t) => ({ name: t.name, partitions: t.partitions })),
-      groups,
-      described: new Map((await cluster.describeGroups(toDescribe)).map((d) => [d.groupId, d])),
+      groups: groups.map((g) => {
+        const d = mine.find((x) => x.groupId === g.groupId);
+        return d && d.state !== 'Dead' ? { ...g, state: d.state } : g;
+      }),
+      described: new Map([...this.otherDescribed, ...mine.map((d) => [d.groupId, d] as const)]),
       offsets: new Map(),
       committed: new Map(),
     };
+    if (fresh) {
+      this.otherCommittedAt = Date.now();
+      this.otherCommittedTopic = topic;
+    }
     if (!topic || !read.topics.some((t) => t.name === topic)) return read;
-    const [parts, lso, committed] = await Promise.all([
+    const [parts, committed, otherCommitted] = await Promise.all([
       cluster.partitionsOf([topic]),
-      lastStableOffsets(cluster, topic),
-      Promise.all(toDescribe.map(async (g) => [g, await cluster.committedOffsets(g)] as const)),
+      Promise.all([...ids].map(async (g) => [g, await cluster.committedOffsets(g)] as const)),
+      fresh ? Promise.all(otherIds.map(async (g) => [g, await cluster.committedOffsets(g)] as const)) : null,
     ]);
+    if (otherCommitted) this.otherCommitted = new Map(otherCommitted);
+    const lso = await lastStableOffsets(cluster, topic, parts.get(topic));
+    for (const g of otherIds) {
+      const rows = this.otherCommitted.get(g);
+      if (rows) committed.push([g, rows] as const);
+    }
     for (const p of parts.get(topic) ?? [])
       read.offsets.set(p.partition, {
         logStartOffset: p.logStartOffset,
