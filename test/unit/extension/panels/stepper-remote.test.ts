@@ -12,6 +12,7 @@ import type { RemoteSource } from '../../../../src/extension/panels/panel-source
 import { EMBEDDED_SOURCE } from '../../../../src/extension/panels/panel-source';
 import { StepperController } from '../../../../src/extension/panels/stepper-controller';
 import type { StepperSnapshot } from '../../../../src/shared/stepper-messages';
+import { parseStepperSavedState } from '../../../../src/shared/stepper-messages';
 import { Posted } from './helpers';
 
 describe('consumer stepper on a remote cluster', function () {
@@ -223,6 +224,33 @@ describe('consumer stepper on a remote cluster', function () {
     });
   });
 
+  it('a read_committed stepper member stops at the last stable offset over the wire, and the panel marks it waiting', async () => {
+    const kafka = new Kafka({ brokers: [running.bootstrap], logLevel: logLevel.NOTHING });
+    const tx = kafka.producer({ transactionalId: 'tx-stepper', maxInFlightRequests: 1, idempotent: true });
+    await tx.connect();
+    const t = await tx.transaction();
+    await t.send({ topic: 'orders', messages: [{ partition: 0, value: 'open' }] });
+    try {
+      assert.ok((await req({ type: 'isolation', level: 'read_committed' })).ok);
+      assert.ok((await req({ type: 'addConsumer' })).ok);
+      await waitFor('one member', stable(1));
+      assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
+      const s = await snap();
+      assert.strictEqual(s.consumers[0].lastPoll.length, 20, 'every committed record, not the open one');
+      const p0 = s.partitions[0];
+      assert.deepStrictEqual([p0.lastStableOffset, p0.logEndOffset, p0.waitingAtLso], [5, 6, true]);
+      assert.match(s.caption ?? '', /stopped at the last stable offset of partition 0 \(LSO 5, log end 6\)/);
+      await t.commit();
+      assert.ok((await req({ type: 'poll', consumer: 'consumer-1', max: 100 })).ok);
+      assert.deepStrictEqual(
+        (await snap()).consumers[0].lastPoll.map((r) => r.value),
+        ['open'],
+      );
+    } finally {
+      await tx.disconnect();
+    }
+  });
+
   it('switching to another source makes the members leave their remote group and resets the panel', async () => {
     assert.ok((await req({ type: 'addConsumer' })).ok);
     await waitFor('one member', stable(1));
@@ -266,5 +294,17 @@ describe('consumer stepper on a remote cluster', function () {
     } finally {
       await restored.dispose();
     }
+  });
+
+  it('the saved state keeps the remote cluster a panel worked on (and a state saved before it existed still parses)', () => {
+    assert.deepStrictEqual(
+      parseStepperSavedState({ topic: 'orders', groupId: 'g', pollMax: 5, remote: 'team-kafka (production)' }),
+      { topic: 'orders', groupId: 'g', pollMax: 5, remote: 'team-kafka (production)' },
+    );
+    assert.deepStrictEqual(parseStepperSavedState({ topic: 'orders', groupId: 'g', pollMax: 5 }), {
+      topic: 'orders',
+      groupId: 'g',
+      pollMax: 5,
+    });
   });
 });
