@@ -111,7 +111,10 @@ interface StepperView {
   /** The group's committed offsets on the panel's topic (partition -> offset). */
   committed(groupId: string): Map<number, number>;
   history(groupId: string, partition: number): CommitHistoryEntry[];
-  /** The group's generation is known (the embedded broker; a remote group only through a member of this panel). */
+  /**
+   * A remote cluster's: DescribeGroups tells neither generation nor leader (known only through a member of this
+   * panel), and who committed is known only for this panel's commits.
+   */
   remote: boolean;
 }
 
