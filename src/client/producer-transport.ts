@@ -12,10 +12,14 @@
  *    sequence when idempotent; resolves with the base offset the server answered (for a duplicate: the original
  *    one) and `duplicate` when the server says so (Kafka's wire answer does not: undefined); rejects with a
  *    KafkaError carrying the server's error code (OUT_OF_ORDER_SEQUENCE_NUMBER, TOPIC_AUTHORIZATION_FAILED, …);
- *  - logEndOffset / offsets: the partition's offsets as the server tells them now.
+ *  - logEndOffset / offsets: the partition's offsets as the server tells them now (PartitionOffsets, the noun the
+ *    consumer's transport uses too: the log end is the high watermark a consumer sees).
  */
 import type { Broker } from '../broker/broker';
 import type { ProduceRecord } from '../broker/types';
+import type { PartitionOffsets } from './consumer-transport';
+
+export type { PartitionOffsets };
 
 export interface ProducerIdentity {
   producerId: number;
@@ -30,14 +34,6 @@ export interface ProducedBatch {
   baseOffset: number;
   /** The server recognised a retry (nothing appended); undefined when its answer cannot tell. */
   duplicate: boolean | undefined;
-}
-
-export interface PartitionOffsets {
-  logStartOffset: number;
-  /** The high watermark (the log end for a consumer). */
-  highWatermark: number;
-  /** Where a read_committed consumer stops. */
-  lastStableOffset: number;
 }
 
 export interface ProducerTransport {
@@ -87,7 +83,7 @@ export class BrokerTransport implements ProducerTransport {
     const info = this.broker.partitionInfo(topic, partition);
     return {
       logStartOffset: info.logStartOffset,
-      highWatermark: info.logEndOffset,
+      logEndOffset: info.logEndOffset,
       lastStableOffset: info.lastStableOffset ?? info.logEndOffset,
     };
   }

@@ -165,12 +165,12 @@ export class WireProducerTransport implements ProducerTransport {
   }
 
   async offsets(topic: string, partition: number): Promise<PartitionOffsets> {
-    const [logStartOffset, highWatermark, lastStableOffset] = await Promise.all([
+    const [logStartOffset, logEndOffset, lastStableOffset] = await Promise.all([
       this.listOffset(topic, partition, -2, 0),
       this.listOffset(topic, partition, -1, 0),
       this.listOffset(topic, partition, -1, 1),
     ]);
-    return { logStartOffset, highWatermark, lastStableOffset };
+    return { logStartOffset, logEndOffset, lastStableOffset };
   }
 
   now(): number {

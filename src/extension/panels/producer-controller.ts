@@ -1591,7 +1591,7 @@ export class ProducerController {
         while (
           settle &&
           ended.some((e) => e.topic === topic && e.partition === p) &&
-          o.lastStableOffset < o.highWatermark &&
+          o.lastStableOffset < o.logEndOffset &&
           Date.now() < until
         ) {
           await new Promise((r) => setTimeout(r, 100));
@@ -1603,19 +1603,26 @@ export class ProducerController {
           caption =
             `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): the open ` +
             `transaction's records from offset ${first} are not visible until you commit. A read_uncommitted consumer ` +
-            `reads up to the high watermark (${o.highWatermark}).`;
-        else if (o.lastStableOffset < o.highWatermark)
+            `reads up to the high watermark (${o.logEndOffset}).`;
+        else if (o.lastStableOffset < o.logEndOffset)
           caption =
             `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): an open ` +
             `transaction starts there (whose, the wire does not tell), and nothing after it is visible until it ends. ` +
-            `The high watermark is ${o.highWatermark}.`;
-        else if (o.highWatermark === o.logStartOffset)
-          caption = `Empty so far: the high watermark and the last stable offset are both ${o.highWatermark}.`;
+            `The high watermark is ${o.logEndOffset}.`;
+        else if (o.logEndOffset === o.logStartOffset)
+          caption = `Empty so far: the high watermark and the last stable offset are both ${o.logEndOffset}.`;
         else
           caption =
-            `No open transaction: the last stable offset equals the high watermark (${o.highWatermark}), so a ` +
+            `No open transaction: the last stable offset equals the high watermark (${o.logEndOffset}), so a ` +
             `read_committed consumer reads what a read_uncommitted one does, except records of aborted transactions.`;
-        out.push({ partition: p, ...o, cells: [], caption: `${caption} ${OFFSETS_ONLY}` });
+        out.push({
+          partition: p,
+          logStartOffset: o.logStartOffset,
+          lastStableOffset: o.lastStableOffset,
+          highWatermark: o.logEndOffset,
+          cells: [],
+          caption: `${caption} ${OFFSETS_ONLY}`,
+        });
       }
       t.drawings = out;
     } catch (e) {

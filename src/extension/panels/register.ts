@@ -149,6 +149,7 @@ export function registerPanels(
         lagSampler,
         topic: s?.topic,
         groupId: s?.groupId,
+        restoredFrom: s?.remote,
         caption:
           s && s.topic
             ? 'The window was reloaded: the consumers of this panel left the group with it. Add consumers again to continue.'

@@ -101,13 +101,13 @@ describe('Producer over the wire transport (Kafka Lite on loopback)', function (
     );
   });
 
-  it('reads a partition’s offsets: log start, high watermark and last stable offset', async () => {
+  it('reads a partition’s offsets: log start, log end (the high watermark) and last stable offset', async () => {
     const p = new Producer(transport);
     await p.send('t', [{ value: 'a' }, { value: 'b' }, { value: 'c' }], { partition: 1 });
     running.broker.deleteRecords('t', 1, 1);
     assert.deepStrictEqual(await transport.offsets('t', 1), {
       logStartOffset: 1,
-      highWatermark: 3,
+      logEndOffset: 3,
       lastStableOffset: 3,
     });
   });
