@@ -88,6 +88,8 @@ export interface ClusterRecord {
   producerEpoch?: number;
   /** The batch belongs to a transaction. */
   isTransactional?: boolean;
+  /** The batch's compression codec: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression?: number;
   /** read_uncommitted only: a transaction marker (its key and value are the control record's bytes). */
   control?: 'COMMIT' | 'ABORT' | 'UNKNOWN';
   /** read_uncommitted only, on a transactional record: its transaction was aborted (false: committed or still open). */

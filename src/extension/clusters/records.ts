@@ -30,6 +30,7 @@ function recordsOf(partition: number, batch: DecodedBatch, r: DecodedBatch['reco
     producerId: batch.producerId,
     producerEpoch: batch.producerEpoch,
     isTransactional: batch.isTransactional,
+    compression: batch.compression,
   };
 }
 
