@@ -246,6 +246,34 @@ describe('record browser on a remote cluster (over the Kafka protocol)', functio
     assert.deepStrictEqual(shown(s.rows), ['0:c1', '1:c2', '5:plain']);
   });
 
+  it('read_committed stops at the last stable offset of an open transaction, and says whose transaction that is: unknown', async () => {
+    await running.broker.createTopic('pay', 1);
+    await running.broker.produce('pay', [{ value: 'before' }], { partition: 0 });
+    const p = await running.broker.initProducerId('slow', undefined, 60_000);
+    await running.broker.addPartitionsToTxn('slow', p.producerId, p.producerEpoch, [{ topic: 'pay', partition: 0 }]);
+    await running.broker.produce(
+      'pay',
+      ['o1', 'o2'].map((v) => ({ value: v })),
+      {
+        partition: 0,
+        producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0 },
+        transactionalId: 'slow',
+      },
+    );
+    assert.ok((await open(0, { kind: 'beginning' }, noFilter, false, 'pay')).ok);
+    let s = posted.snapshot();
+    assert.deepStrictEqual(shown(s.rows), ['0:before', '1:o1', '2:o2']);
+    assert.strictEqual(
+      s.stableNote,
+      '2 records from offset 1 on are after the last stable offset, held back by an open transaction (whose: unknown on a remote cluster); read_committed stops at 1',
+    );
+    assert.ok((await req({ type: 'setIsolation', isolation: 'read_committed' })).ok);
+    s = posted.snapshot();
+    assert.deepStrictEqual(shown(s.rows), ['0:before']);
+    assert.match(s.stableNote ?? '', /^showing up to the last stable offset 1; 2 records after it are held back/);
+    assert.strictEqual(s.hasNext, false);
+  });
+
   it('exports every record of the topic that the filter matches', async () => {
     assert.ok((await open(null, { kind: 'beginning' })).ok);
     assert.ok((await req({ type: 'exportRecords', format: 'jsonl', scope: 'all', selection: [] })).ok);
