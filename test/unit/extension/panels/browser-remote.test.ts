@@ -5,6 +5,9 @@
  * view, filters, the polled live tail, both isolation levels, export, and a panel restored after a reload.
  */
 import * as assert from 'assert';
+import * as avsc from 'avsc';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Running } from '../../../compat/harness';
 import { removeDir, startBroker, waitFor } from '../../../compat/harness';
 import type { Broker } from '../../../../src/broker/broker';
@@ -14,6 +17,9 @@ import { BrowserController, restoredRemoteText } from '../../../../src/extension
 import type { RemoteSource } from '../../../../src/extension/panels/panel-source';
 import { EMBEDDED_SOURCE } from '../../../../src/extension/panels/panel-source';
 import type { BrowserSnapshot, RecordFilter, RecordRow } from '../../../../src/shared/browser-messages';
+import { SchemaDecoder } from '../../../../src/schema-registry/decode';
+import { brokerSchemaLog } from '../../../../src/schema-registry/log';
+import { SchemaRegistry } from '../../../../src/schema-registry/registry';
 import { Posted } from './helpers';
 
 const noFilter: RecordFilter = { text: '', regex: false, field: 'any' };
@@ -285,6 +291,63 @@ describe('record browser on a remote cluster (over the Kafka protocol)', functio
     assert.ok((await open(0, { kind: 'beginning' }, { text: 'batch', regex: false, field: 'header' })).ok);
     assert.ok((await req({ type: 'exportRecords', format: 'jsonl', scope: 'all', selection: [] })).ok);
     assert.strictEqual(files[1].trim().split('\n').length, 25);
+  });
+
+  it("decodes with a local schema file as on this window's broker, and with this window's registry saying so", async () => {
+    const payment = avsc.Type.forSchema({
+      type: 'record',
+      name: 'Payment',
+      fields: [{ name: 'customer_id', type: 'long' }],
+    } as avsc.Schema);
+    const workspace = path.join(running.dir, 'workspace');
+    fs.mkdirSync(path.join(workspace, 'schemas'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'schemas', 'payment.avsc'), JSON.stringify(payment.schema()));
+    const registry = await SchemaRegistry.open(brokerSchemaLog(running.broker));
+    const { id: schemaId } = await registry.register('framed-value', { schema: JSON.stringify(payment.schema()) });
+    const frame = Buffer.alloc(5);
+    frame.writeInt32BE(schemaId, 1);
+    await running.broker.createTopic('payments', 1);
+    await running.broker.createTopic('framed', 1);
+    await running.broker.produce('payments', [{ key: 'a', value: payment.toBuffer({ customer_id: 42 }) }], {
+      partition: 0,
+    });
+    await running.broker.produce(
+      'framed',
+      [{ key: 'b', value: Buffer.concat([frame, payment.toBuffer({ customer_id: 7 })]) }],
+      { partition: 0 },
+    );
+    const decoding = new BrowserController({
+      getBroker: () => undefined,
+      post: posted.post,
+      getSchemaDecoder: () => new SchemaDecoder(registry),
+      localSchemas: () => ({ root: workspace, mapping: { payments: 'schemas/payment.avsc' } }),
+    });
+    try {
+      decoding.setSource(source);
+      const at = async (topic: string, filter = noFilter) => {
+        const rid = id++;
+        await decoding.handle({
+          type: 'open',
+          id: rid,
+          topic,
+          partition: 0,
+          seek: { kind: 'beginning' },
+          filter,
+          tail: false,
+        });
+        assert.ok(posted.reply(rid).ok, JSON.stringify(posted.reply(rid)));
+        return posted.snapshot().rows;
+      };
+      let rows = await at('payments', { text: '"customer_id":42', regex: false, field: 'value' });
+      assert.deepStrictEqual(JSON.parse(rows[0].value!), { customer_id: 42 });
+      assert.strictEqual(rows[0].valueSchema, 'Avro · local schemas/payment.avsc');
+      rows = await at('framed');
+      assert.deepStrictEqual(JSON.parse(rows[0].value!), { customer_id: 7 });
+      assert.match(rows[0].valueSchema ?? '', /schema from this window's Schema Registry/);
+    } finally {
+      decoding.dispose();
+      await registry.idle();
+    }
   });
 
   it('a panel restored on a remote cluster reads nothing until opened there again, then opens its saved position', async () => {
