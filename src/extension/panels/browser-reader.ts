@@ -16,6 +16,9 @@ import type { ConsumedRecord } from '../../broker/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import type { Cluster, ClusterRecord } from '../clusters/cluster';
 
+/** How long a remote cluster's topic list is kept across the browser's operations. */
+const TOPICS_MAX_AGE_MS = 5000;
+
 /** A plain value (embedded) or a promise of it (remote). */
 export type Maybe<T> = T | Promise<T>;
 /** An operation of the browser: yields what it waits for, returns its result. */
@@ -168,37 +171,49 @@ export function consumedOf(topic: string, r: ClusterRecord): ConsumedRecord {
 }
 
 /**
- * Any cluster through the Cluster contract. The topic list, a topic's facts and its partitions' ranges are asked
- * once per operation of the browser (`fresh()` starts one) and shared by its steps; a topic's cleanup policy once
- * per topic.
+ * Any cluster through the Cluster contract. A partition's ranges are asked once per operation of the browser
+ * (`fresh()` starts one) and shared by its steps; the topic list (one Metadata request for every topic) is kept a
+ * few seconds across operations, and asked again at once when a topic it does not list is named; a topic's cleanup
+ * policy is asked once per topic.
  */
 export class RemoteReader implements BrowserReader {
   readonly remote = true;
-  private topicsNow: Promise<{ name: string; partitions: number }[]> | undefined;
+  private topicsNow: { at: number; list: Promise<{ name: string; partitions: number }[]> } | undefined;
   private rangesNow = new Map<string, Promise<Map<number, PartitionRange>>>();
   private readonly compacted = new Map<string, Promise<boolean>>();
 
-  constructor(readonly cluster: Cluster) {}
+  constructor(
+    readonly cluster: Cluster,
+    private readonly topicsMaxAgeMs = TOPICS_MAX_AGE_MS,
+  ) {}
 
-  /** A new operation: ask the cluster again. */
+  /** A new operation: ask for the ranges again (and for the topic list once it is a few seconds old). */
   fresh(): void {
-    this.topicsNow = undefined;
     this.rangesNow.clear();
+    if (this.topicsNow && Date.now() - this.topicsNow.at > this.topicsMaxAgeMs) this.topicsNow = undefined;
   }
 
   listTopics(): Promise<{ name: string; partitions: number }[]> {
-    this.topicsNow ??= this.cluster
-      .listTopics()
-      .then((page) => page.topics.map((t) => ({ name: t.name, partitions: t.partitions })));
-    const got = this.topicsNow;
-    got.catch(() => {
-      if (this.topicsNow === got) this.topicsNow = undefined;
-    });
-    return got;
+    if (!this.topicsNow) {
+      const list = this.cluster
+        .listTopics()
+        .then((page) => page.topics.map((t) => ({ name: t.name, partitions: t.partitions })));
+      const entry = { at: Date.now(), list };
+      this.topicsNow = entry;
+      list.catch(() => {
+        if (this.topicsNow === entry) this.topicsNow = undefined;
+      });
+    }
+    return this.topicsNow.list;
   }
 
   async describeTopic(topic: string): Promise<TopicFacts | undefined> {
-    const t = (await this.listTopics()).find((x) => x.name === topic);
+    let t = (await this.listTopics()).find((x) => x.name === topic);
+    if (!t && this.topicsNow && Date.now() - this.topicsNow.at > 0) {
+      // created since the list was asked for, or deleted: ask again rather than trust a kept list
+      this.topicsNow = undefined;
+      t = (await this.listTopics()).find((x) => x.name === topic);
+    }
     if (!t) return undefined;
     let compacted = this.compacted.get(topic);
     if (!compacted) {
