@@ -31,6 +31,9 @@ import { incrementSequence } from '../../broker/producers/producer-state';
 import type { ConsumedRecord, ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
 import { SchemaEncoder, SchemaValueError } from '../../schema-registry/formats/encode';
+import type { LocalSchemaSettings } from './local-schemas';
+import type { ResolvedSchema } from './producer-schema-source';
+import { ProducerSchemaFile } from './producer-schema-source';
 import type { SchemaRegistry } from '../../schema-registry/registry';
 import type { SubjectVersion } from '../../schema-registry/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
@@ -58,6 +61,7 @@ import {
   decodeTypedBytes,
   formSubject,
   partitionSummaryLine,
+  usesSchemaFile,
   validateProducerRequest,
 } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
@@ -126,6 +130,10 @@ export interface ProducerControllerOptions {
   getSchemaRegistry?: () => SchemaRegistry | undefined;
   /** Its HTTP address, shown in schema mode. */
   schemaRegistryUrl?: () => string | undefined;
+  /** Schema mode, local file: the kafkaLite.schemas.localFiles setting (a topic's file is preselected). */
+  localSchemas?: () => LocalSchemaSettings;
+  /** Schema mode, local file: an open dialog for a .avsc / .proto / .json file; undefined when dismissed. */
+  pickSchemaFile?: () => Promise<string | undefined>;
   /** The transactional producer the webview saved before a window reload: the panel goes on with it. */
   txnProducer?: SavedTxnProducer | null;
 }
@@ -156,6 +164,15 @@ export class ProducerController {
   private encoder: { registry: SchemaRegistry; encoder: SchemaEncoder } | undefined;
   /** The subjects the last snapshot listed: a check that finds others (registered meanwhile) pushes a new one. */
   private shownSubjects = '';
+  /** The setting's local schema files the last snapshot offered (a check that finds others pushes a new one). */
+  private shownLocalFiles = 'null';
+  /** Schema mode with a local schema file (producer-schema-source.ts). */
+  private readonly schemaFile = new ProducerSchemaFile({
+    workspaceRoots: () => this.opts.workspaceRoots?.() ?? [],
+    localSchemas: () => this.opts.localSchemas?.() ?? { root: undefined, mapping: undefined },
+    pickFile: () => (this.opts.pickSchemaFile ? this.opts.pickSchemaFile() : Promise.reject(noSchemaPicker())),
+    getRegistry: () => this.registry(),
+  });
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
@@ -293,6 +310,7 @@ export class ProducerController {
     txnAbort: () => this.refusing(() => this.txnEnd(false)),
     txnFence: () => this.refusing(() => this.txnFence()),
     checkSchema: (req) => this.checkSchema(req.form),
+    pickSchemaFile: async () => ({ path: (await this.schemaFile.pick()) ?? null }),
     pickFile: async () => {
       if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
       const picked = await this.opts.pickFile();
@@ -346,9 +364,9 @@ export class ProducerController {
   }
 
   /** Build the records of a form (copies with {{i}} substituted), validating everything first. */
-  buildRecords(form: ProducerForm): ProduceRecord[] {
+  buildRecords(form: ProducerForm, resolved?: ResolvedSchema): ProduceRecord[] {
     const records: ProduceRecord[] = [];
-    const schema = form.mode === 'schema' ? this.schemaFor(form) : undefined;
+    const schema = form.mode === 'schema' ? (resolved ?? this.schemaFor(form)) : undefined;
     for (let i = 1; i <= form.copies; i++) {
       let key: string | Buffer | null = form.key === '' ? null : substitute(form.key, i);
       const text = substitute(form.value, i);
@@ -394,7 +412,9 @@ export class ProducerController {
         `Topic "${form.topic}" has partitions 0..${topic.partitions - 1}; there is no partition ${form.partition}.`,
       );
     }
-    const records = this.buildRecords(form);
+    let records = this.buildRecords(form);
+    // a local schema file: every copy fits it (above); now registered or looked up, for the id the records carry
+    if (usesSchemaFile(form)) records = this.buildRecords(form, await this.schemaFile.resolveForSend(form));
     if (form.mode === 'transactional') {
       await this.sendTransactional(broker, form.topic, topic.partitions, records, form.partition);
       return;
@@ -1037,7 +1057,8 @@ export class ProducerController {
   }
 
   /** The subject's latest schema for the form, or a PanelError saying why there is none. */
-  private schemaFor(form: ProducerForm): { version: SubjectVersion; encoder: SchemaEncoder } {
+  private schemaFor(form: ProducerForm): { version: SubjectVersion; encoder: SchemaEncoder } | ResolvedSchema {
+    if (usesSchemaFile(form)) return this.schemaFile.forCheck(form);
     const registry = this.registry();
     if (!registry)
       throw new PanelError(
@@ -1061,14 +1082,18 @@ export class ProducerController {
   }
 
   private encodeWith(
-    schema: { version: SubjectVersion; encoder: SchemaEncoder },
+    schema: { version: SubjectVersion; encoder: SchemaEncoder } | ResolvedSchema,
     text: string,
     form: ProducerForm,
     which: string,
   ): Buffer {
     const part = form.schemaPart === 'key' ? 'The key' : 'The value';
     const v = schema.version;
-    const name = `"${v.subject}" v${v.version} (${FORMAT_LABELS[v.schemaType]}, id ${v.id})`;
+    const name =
+      'label' in schema
+        ? schema.label
+        : `schema "${v.subject}" v${v.version} (${FORMAT_LABELS[v.schemaType]}, id ${v.id})`;
+    const messageType = form.messageType || ('label' in schema ? schema.messageType : undefined);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -1076,18 +1101,20 @@ export class ProducerController {
       throw new PanelError(`${part}${which} is not valid JSON, which schema mode needs: ${(e as Error).message}`);
     }
     try {
-      return schema.encoder.encode(v.id, json, form.messageType).bytes;
+      return schema.encoder.encode(v.id, json, messageType).bytes;
     } catch (e) {
-      if (e instanceof SchemaValueError)
-        throw new PanelError(`${part}${which} does not fit schema ${name}: ${e.message}.`);
-      throw new PanelError(`Schema ${name} cannot encode: ${(e as Error).message}`);
+      if (e instanceof SchemaValueError) throw new PanelError(`${part}${which} does not fit ${name}: ${e.message}.`);
+      throw new PanelError(`${name.charAt(0).toUpperCase()}${name.slice(1)} cannot encode: ${(e as Error).message}`);
     }
   }
 
   private checkSchema(form: ProducerForm): SchemaCheck {
-    const subject = formSubject(form);
+    const fromFile = usesSchemaFile(form);
+    const subject = fromFile ? this.schemaFile.subject(form) : formSubject(form);
     const registry = this.registry();
     if (registry && JSON.stringify(registry.listSubjects()) !== this.shownSubjects) this.pushSnapshot();
+    else if (fromFile && JSON.stringify(this.schemaFile.mappings() ?? null) !== this.shownLocalFiles)
+      this.pushSnapshot();
     let schema;
     try {
       schema = this.schemaFor(form);
@@ -1102,6 +1129,12 @@ export class ProducerController {
       schemaId: v.id,
       format: FORMAT_LABELS[v.schemaType],
     };
+    const messageType = form.messageType || ('label' in schema ? schema.messageType : undefined);
+    if (fromFile) {
+      delete base.version;
+      delete base.schemaId;
+      Object.assign(base, this.schemaFile.describe(form));
+    }
     try {
       base.messageTypes = schema.encoder.messageTypes(v.id);
     } catch (e) {
@@ -1115,7 +1148,7 @@ export class ProducerController {
       return { ...base, problem: `Not valid JSON yet: ${(e as Error).message}` };
     }
     try {
-      const enc = schema.encoder.encode(v.id, json, form.messageType);
+      const enc = schema.encoder.encode(v.id, json, messageType);
       return {
         ...base,
         messageType: enc.messageType,
@@ -1174,7 +1207,7 @@ export class ProducerController {
 
   private schemasView(): ProducerSnapshot['schemas'] {
     const registry = this.registry();
-    if (!registry) return { running: false, url: null, subjects: [] };
+    if (!registry) return { running: false, url: null, subjects: [], ...this.localFilesView() };
     let subjects: string[] = [];
     try {
       subjects = registry.listSubjects();
@@ -1182,7 +1215,14 @@ export class ProducerController {
       subjects = [];
     }
     this.shownSubjects = JSON.stringify(subjects);
-    return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects };
+    return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects, ...this.localFilesView() };
+  }
+
+  /** The setting's local schema files, for the panel to preselect (absent when it maps none). */
+  private localFilesView(): Pick<ProducerSnapshot['schemas'], 'localFiles'> {
+    const localFiles = this.schemaFile.mappings();
+    this.shownLocalFiles = JSON.stringify(localFiles ?? null);
+    return localFiles ? { localFiles } : {};
   }
 
   /** The same outcome keeps its number across snapshots; a new one gets the next. */
@@ -1200,6 +1240,8 @@ export class ProducerController {
 }
 
 const FORMAT_LABELS = { AVRO: 'Avro', PROTOBUF: 'Protobuf', JSON: 'JSON Schema' } as const;
+
+const noSchemaPicker = () => new PanelError('Picking a file is not available here; type its path.');
 
 /** The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch. */
 function checkCompactedKeys(broker: Broker, topic: string, records: ProduceRecord[]): void {

@@ -117,6 +117,20 @@ export function registerPanels(
           });
           return picked?.[0]?.fsPath;
         },
+        localSchemas: () => ({
+          root: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+          mapping: vscode.workspace.getConfiguration('kafkaLite').get<unknown>('schemas.localFiles'),
+        }),
+        pickSchemaFile: async () => {
+          const picked = await vscode.window.showOpenDialog({
+            title: 'Schema mode: a local schema file (.avsc, .proto, or .json JSON Schema)',
+            defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+            canSelectMany: false,
+            filters: { 'Schemas (Avro, Protobuf, JSON Schema)': ['avsc', 'proto', 'json'] },
+            openLabel: 'Use this schema',
+          });
+          return picked?.[0]?.fsPath;
+        },
       }),
   });
 
