@@ -967,8 +967,10 @@ export class BrowserController {
     }
     if (added.length === 0) return;
     added.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-    for (const x of added) if (this.accepts(x)) this.rows.push(this.row(x));
-    if (this.rows.length > MAX_TAIL_ROWS) this.rows.splice(0, this.rows.length - MAX_TAIL_ROWS);
+    // a new array: a snapshot posted before (still being sent, or kept by a test) keeps the rows it had
+    const rows = [...this.rows];
+    for (const x of added) if (this.accepts(x)) rows.push(this.row(x));
+    this.rows = rows.length > MAX_TAIL_ROWS ? rows.slice(rows.length - MAX_TAIL_ROWS) : rows;
     this.note = `Live tail: showing the newest ${this.rows.length} record(s).`;
     yield* this.pushOp();
   }
