@@ -81,7 +81,7 @@ export function registerPanels(
       const s = parseBrowserSavedState(saved);
       if (s) {
         try {
-          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail);
+          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail, s.remote);
         } catch {
           // the snapshot carries the error (topic deleted meanwhile, ...)
         }
@@ -236,7 +236,7 @@ export function registerPanels(
     browser.show((c) => {
       c.setSource(source);
       if (!t.topic) return;
-      c.open(
+      void c.open(
         t.topic,
         t.partition ?? null,
         t.offset !== undefined ? { kind: 'offset', offset: t.offset } : { kind: 'beginning' },

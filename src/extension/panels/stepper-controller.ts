@@ -16,7 +16,8 @@
  * cluster the same GroupConsumer runs over the wire (src/extension/clusters/wire-member.ts), each member on a
  * connection of its own under client id `kafka-lite-stepper-<n>`; what the panel shows is read through the
  * source's cluster (topics, groups, committed offsets, log offsets and the LSO) every REMOTE_REFRESH_MS and after
- * every action, with the one lag definition of src/broker/lag.ts. It never commits by itself: Commit is a button,
+ * every action, with the one lag definition of src/broker/lag.ts. Adding a consumer (a join rebalances the
+ * group's other members) awaits source.confirmWrite first. It never commits by itself: Commit is a button,
  * and the first commit to a group awaits source.confirmWrite (declined: nothing is committed, and the panel says
  * so). What the wire cannot tell (the generation of a group without a member in this panel, who committed when it
  * was not this panel) is shown as unknown. Switching source makes every member leave and resets the panel; a
@@ -858,9 +859,18 @@ export class StepperController {
     const active = this.consumers.filter((c) => c.consumer.state !== 'left');
     if (active.length >= MAX_LOCAL_CONSUMERS)
       throw new PanelError(`At most ${MAX_LOCAL_CONSUMERS} consumers per panel.`);
+    const source = this.source;
+    // Joining rebalances the group's other members on somebody's cluster: a production cluster asks first.
+    if (
+      source.kind === 'remote' &&
+      !(await source.confirmWrite(`Add a consumer to group ${this.groupId} (its other members rebalance)`))
+    ) {
+      this.caption = `No consumer was added: joining group "${this.groupId}" on ${sourceLabel(source)} was declined.`;
+      this.pushSnapshot();
+      return;
+    }
     const n = ++this.counter;
     const name = `consumer-${n}`;
-    const source = this.source;
     const broker = source.kind === 'embedded' ? requireBroker(this.opts.getBroker) : null;
     // On a remote cluster: a connection of its own (its JoinGroup blocks it), named so the cluster's users see who.
     const clientId = source.kind === 'remote' ? `${STEPPER_CLIENT_PREFIX}${n}` : `kafka-lite-stepper/${name}`;
