@@ -8,7 +8,9 @@
 // Group Offsets on This Cluster moves a group's offsets on Kafka (checked with Kafka's ConsumerGroupCommand);
 // Copy to Kafka Lite… and Copy to Cluster… copy a topic each way (read back with kcat). Last, Test Connection's
 // messages for a wrong password, a certificate whose CA is not given and a port that refuses, each asserted and
-// shot in the dark and the light theme.
+// shot in the dark and the light theme. Then, with the views on the SASL_SSL cluster, the panels work there:
+// the producer panel opened on a remote topic sends a record (kcat reads it on Kafka), the record browser shows
+// it, and the consumer stepper joins a remote group on Kafka and polls (screenshots in both themes).
 // Screenshots: test-artifacts/e2e/clusters-secured-*.png.
 //
 // Apache Kafka's jars come from scripts/reference-kafka.mjs's ensureKafkaJars() (the reference tier's Maven
@@ -20,7 +22,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Locator } from 'playwright-core';
+import type { Frame, Locator } from 'playwright-core';
 import { KCAT, kcat } from '../compat/harness';
 import type { SecuredKafka } from '../reference/clusters-kafka';
 import { SCRAM_PASSWORD, SCRAM_USER, startSecuredKafka } from '../reference/clusters-kafka';
@@ -517,6 +519,132 @@ describe('Kafka Lite on a secured Apache Kafka: SASL_PLAINTEXT and SASL_SSL (e2e
         text,
         new RegExp(`refused-port: 127\\.0\\.0\\.1:${port} refused the connection: nothing listens on that port`),
       );
+    });
+  });
+
+  describe('the panels on the SASL_SSL cluster', () => {
+    const ready = async (selector: string): Promise<Frame> => {
+      const f = await vs.findWebviewFrame(selector, 60_000);
+      await f.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      return f;
+    };
+    const field = (f: Frame, id: string): Locator => f.locator(`#${id}`).locator('input, textarea').first();
+    /** The panel says where it works: Apache Kafka's SASL_SSL listener, not this window's broker. */
+    const worksOnTheCluster = async (f: Frame) => {
+      const line = f.locator('[data-testid="panel-source"]');
+      await line.filter({ hasText: /Working on: scram-tls/ }).waitFor({ timeout: 30_000 });
+      assert.match(await line.innerText(), /Working on: scram-tls/);
+    };
+    const pickOption = async (f: Frame, selectId: string, label: string) => {
+      await f.locator(`#${selectId}`).click();
+      await f
+        .locator(`#${selectId} li[role="option"]`)
+        .filter({ hasText: new RegExp(`^\\s*${label.replace(/[()]/g, '\\$&')}\\s*$`) })
+        .first()
+        .click();
+    };
+    /** Screenshot in both themes, waiting for the panel content each time (a re-themed webview repaints). */
+    const bothThemes = async (name: string, f: Frame, selector: string) => {
+      for (const kind of ['dark', 'light'] as const) {
+        await vs.setTheme(kind);
+        await f.locator(selector).first().waitFor({ state: 'visible' });
+        await vs.page.mouse.move(900, 450);
+        await vs.page.waitForTimeout(400); // a re-themed webview and sidebar repaint (a picture, not an assertion)
+        await vs.screenshot(`clusters-secured-${name}-${kind}`);
+      }
+      await vs.setTheme('dark');
+    };
+    let sent: { partition: number; offset: number };
+
+    before(async () => {
+      await clearToasts();
+      await useCluster('scram-tls');
+      await row('Topics', /Cluster: scram-tls/).waitFor({ state: 'visible', timeout: 30_000 });
+      await rowReads('Topics', /secure-orders 3 partitions · 9 records/);
+    });
+
+    it('the producer panel opened on a remote topic sends a record to Kafka; kcat reads it there', async () => {
+      await vs.contextMenu(row('Topics', 'secure-orders'), 'Open Producer Panel');
+      const f = await ready('#send');
+      await worksOnTheCluster(f);
+      await field(f, 'key').fill('from-the-panel');
+      await field(f, 'value').fill('sent by the producer panel over SASL_SSL');
+      await f.locator('#send').first().click();
+      const result = f.locator('#results tr.result').first();
+      await result.waitFor({ timeout: 30_000 });
+      await f.locator('#outcome', { hasText: 'Stored 1 record(s)' }).waitFor({ timeout: 30_000 });
+      sent = {
+        partition: Number(await result.locator('.partition').innerText()),
+        offset: Number(await result.locator('.offset').innerText()),
+      };
+      assert.ok(sent.partition >= 0 && sent.partition < 3 && sent.offset >= 0, JSON.stringify(sent));
+      const there = await kcatOk([
+        '-b',
+        plaintext(),
+        '-C',
+        '-t',
+        'secure-orders',
+        '-p',
+        String(sent.partition),
+        '-o',
+        String(sent.offset),
+        '-c',
+        '1',
+        '-q',
+        '-f',
+        '%k %s',
+      ]);
+      assert.strictEqual(there, 'from-the-panel sent by the producer panel over SASL_SSL');
+      await bothThemes('9-producer-remote', f, '#results tr.result');
+    });
+
+    it('the record browser opened on the remote topic shows the record the panel sent', async () => {
+      await vs.contextMenu(row('Topics', 'secure-orders'), 'Browse Records');
+      const f = await ready('#records');
+      await worksOnTheCluster(f);
+      await f.locator('#records tr.record').nth(9).waitFor({ timeout: 30_000 });
+      assert.strictEqual(await f.locator('#records tr.record').count(), 10, 'the 9 records of kcat and the panel’s');
+      await field(f, 'filter').fill('from-the-panel');
+      await f.locator('#apply-filter').first().click();
+      await f.waitForFunction(
+        () => {
+          const rows = [...document.querySelectorAll('#records tr.record')];
+          return rows.length === 1 && rows[0].querySelector('.key')?.textContent === 'from-the-panel';
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
+      assert.match(
+        await f.locator('#records tr.record').first().innerText(),
+        /sent by the producer panel over SASL_SSL/,
+      );
+      await bothThemes('10-browser-remote', f, '#records tr.record');
+    });
+
+    it('the consumer stepper on a remote group joins it on Kafka and polls its records', async () => {
+      await vs.contextMenu(row('Consumer Groups', 'kcat-billing'), 'Open Consumer Stepper');
+      const f = await ready('#add-consumer');
+      await worksOnTheCluster(f);
+      await pickOption(f, 'topic', 'secure-orders (3)');
+      await field(f, 'group').fill('kcat-billing');
+      await f.locator('#select').first().click();
+      await f.locator('#group-line', { hasText: 'kcat-billing' }).waitFor({ timeout: 30_000 });
+      await f.locator('#add-consumer').first().click();
+      const card = f.locator('.consumer[data-name="consumer-1"]');
+      await card.waitFor({ timeout: 30_000 });
+      await f.waitForFunction(
+        () => /Stable/.test(document.getElementById('group-line')?.textContent ?? ''),
+        undefined,
+        {
+          timeout: 90_000,
+        },
+      );
+      await card.locator('vscode-button', { hasText: 'Poll' }).click();
+      await card.locator('table.polled tr').first().waitFor({ timeout: 30_000 });
+      assert.ok((await card.locator('table.polled tr').count()) >= 1);
+      // Kafka itself sees the stepper's consumer in the group
+      await rowReads('Consumer Groups', /kcat-billing lag \d+ · Stable · 1 member/, 45_000);
+      await bothThemes('11-stepper-remote', f, '.consumer[data-name="consumer-1"] table.polled');
     });
   });
 });

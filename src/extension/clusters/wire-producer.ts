@@ -1,6 +1,7 @@
 /**
  * The Producer's transport (src/client/producer-transport.ts) over the Kafka protocol, on a WireCluster of its own
- * (a `PanelSource.connect('kafka-lite-producer-…')` connection set): InitProducerId v1 (no transactional id), one
+ * (a `PanelSource.connect('kafka-lite-producer-…')` connection set): InitProducerId v1 (no transactional id; asked
+ * again for a few seconds while the server answers COORDINATOR_LOAD_IN_PROGRESS, as a fresh Kafka does), one
  * raw v2 record batch per Produce v8 carrying the producer id, epoch and base sequence the Producer chose (acks=-1,
  * as Kafka requires of an idempotent producer), and ListOffsets v5 for the partition's offsets. So a person's
  * resend reaches the real server with the same sequence and a skipped sequence is answered by the server itself
@@ -92,16 +93,22 @@ export class WireProducerTransport implements ProducerTransport {
     // Any broker hands out an idempotent producer's id; the leader of nothing in particular: the first one.
     const node = (await this.cluster.describeCluster()).brokers[0]?.nodeId;
     if (node === undefined) throw new Error(`${this.cluster.name}: the cluster lists no brokers`);
-    const r = await this.cluster.request(node, INIT_PRODUCER_ID.key, INIT_PRODUCER_ID.version, {
-      transactionalId: null,
-      transactionTimeoutMs: 60_000,
-    });
-    if (r.errorCode !== 0)
-      throw new KafkaError(
-        r.errorCode as ErrorCode,
-        `InitProducerId on ${this.cluster.name}: ${remoteErrorName(r.errorCode as number)}`,
-      );
-    return { producerId: Number(r.producerId), producerEpoch: Number(r.producerEpoch) };
+    // A Kafka that has not yet been given a block of producer ids by its controller (a fresh cluster) answers
+    // COORDINATOR_LOAD_IN_PROGRESS (or COORDINATOR_NOT_AVAILABLE): asked again for a few seconds, as its clients do.
+    const until = Date.now() + COORDINATOR_PATIENCE_MS;
+    for (;;) {
+      const r = await this.cluster.request(node, INIT_PRODUCER_ID.key, INIT_PRODUCER_ID.version, {
+        transactionalId: null,
+        transactionTimeoutMs: 60_000,
+      });
+      const code = r.errorCode as number;
+      if (code === 0) return { producerId: Number(r.producerId), producerEpoch: Number(r.producerEpoch) };
+      if ((COORDINATOR_BUSY.has(code) || code === 15) && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 100));
+        continue;
+      }
+      throw new KafkaError(code as ErrorCode, `InitProducerId on ${this.cluster.name}: ${remoteErrorName(code)}`);
+    }
   }
 
   /** `transactionalId`: a transactional batch (marked so) of that id's open transaction (WireTxnClient). */

@@ -68,6 +68,30 @@ describe('Producer over the wire transport (Kafka Lite on loopback)', function (
     assert.strictEqual((await p.send('t', [{ value: 'b' }], { partition: 0 })).baseOffset, 1);
   });
 
+  it('InitProducerId is asked again while the server answers COORDINATOR_LOAD_IN_PROGRESS (a fresh Kafka)', async () => {
+    const answers = [{ errorCode: 14 }, { errorCode: 14 }, { errorCode: 0, producerId: 42n, producerEpoch: 0 }];
+    let asked = 0;
+    const fresh = {
+      name: 'fresh',
+      describeCluster: async () => ({ brokers: [{ nodeId: 1 }] }),
+      request: async () => answers[asked++],
+    } as unknown as WireCluster;
+    assert.deepStrictEqual(await new WireProducerTransport(fresh).initProducerId(), {
+      producerId: 42,
+      producerEpoch: 0,
+    });
+    assert.strictEqual(asked, 3);
+    const refusing = {
+      name: 'refusing',
+      describeCluster: async () => ({ brokers: [{ nodeId: 1 }] }),
+      request: async () => ({ errorCode: 53 }),
+    } as unknown as WireCluster;
+    await assert.rejects(
+      new WireProducerTransport(refusing).initProducerId(),
+      (e: KafkaError) => e instanceof KafkaError && e.code === 53 && /InitProducerId on refusing/.test(e.message),
+    );
+  });
+
   it('init() again starts over with a new producer id (the wire’s InitProducerId cannot bump an epoch)', async () => {
     const p = new Producer(transport, { idempotent: true });
     await p.send('t', [{ value: 'a' }], { partition: 0 });
