@@ -55,6 +55,15 @@ describe('reference: the consumer stepper on Apache Kafka', function () {
     await app.subscribe({ topic, fromBeginning: true });
     await app.run({ eachMessage: async () => undefined });
     await waitFor('the app owns all four partitions', () => (appOwns.length === 4 ? true : null), 30_000);
+    // ... and has read and committed all eight records before the stepper member joins.
+    await waitFor(
+      'the app to commit offset 2 on every partition',
+      async () => {
+        const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return t.partitions.length === 4 && t.partitions.every((p) => p.offset === '2') ? true : null;
+      },
+      30_000,
+    );
 
     cluster = new WireCluster({ name: 'apache-kafka', brokers });
     const confirms: string[] = [];
