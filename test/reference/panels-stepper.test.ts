@@ -36,7 +36,8 @@ describe('reference: the consumer stepper on Apache Kafka', function () {
         ? true
         : null;
     });
-    const producer = kafka.producer();
+    // Idempotent: a retry of a timed-out send on a loaded machine must not store a record twice (the offsets below count).
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic,
@@ -54,6 +55,15 @@ describe('reference: the consumer stepper on Apache Kafka', function () {
     await app.subscribe({ topic, fromBeginning: true });
     await app.run({ eachMessage: async () => undefined });
     await waitFor('the app owns all four partitions', () => (appOwns.length === 4 ? true : null), 30_000);
+    // ... and has read and committed all eight records before the stepper member joins.
+    await waitFor(
+      'the app to commit offset 2 on every partition',
+      async () => {
+        const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return t.partitions.length === 4 && t.partitions.every((p) => p.offset === '2') ? true : null;
+      },
+      30_000,
+    );
 
     cluster = new WireCluster({ name: 'apache-kafka', brokers });
     const confirms: string[] = [];
@@ -117,7 +127,7 @@ describe('reference: the consumer stepper on Apache Kafka', function () {
     // the group's committed offsets, so it polls nothing until new records come.
     await req({ type: 'poll', consumer: 'consumer-1', max: 100 });
     assert.deepStrictEqual((await snap()).consumers[0].lastPoll, []);
-    const more = kafka.producer();
+    const more = kafka.producer({ idempotent: true });
     await more.connect();
     await more.send({ topic, messages: [0, 1, 2, 3].map((p) => ({ partition: p, value: `new-${p}` })) });
     await more.disconnect();
@@ -129,7 +139,10 @@ describe('reference: the consumer stepper on Apache Kafka', function () {
       'the new record of each of its two partitions',
     );
     await req({ type: 'commit', consumer: 'consumer-1' });
-    assert.deepStrictEqual(confirms, [`Commit offsets of group ${group}`]);
+    assert.deepStrictEqual(confirms, [
+      `Add a consumer to group ${group} (its other members rebalance)`,
+      `Commit offsets of group ${group}`,
+    ]);
     const offsets = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions;
     for (const p of mine.partitions)
       assert.strictEqual(
