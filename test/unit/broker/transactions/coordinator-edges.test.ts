@@ -1,0 +1,318 @@
+// The transaction coordinator at the edges of its rules: markers lost by a machine stop that cannot be written
+// again at the next start (kept for the start after), partitions that are gone, writers that cannot tell a log end
+// offset, markers whose flush fails, and the other corners the state machine tests do not reach (see
+// coordinator.test.ts for the main paths). Every test asserts what a client or a restart sees: markers written,
+// states, error codes, the lines of transactions.log.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FakeClock } from '../../../../src/broker/clock';
+import { ErrorCode } from '../../../../src/broker/errors';
+import type { TxnLogEntry } from '../../../../src/broker/transactions/transaction-log';
+import type { Opened } from './helpers';
+import { openCoordinator, PartitionLikeMarkers, RecordingMarkers, rejectsWith, settle, tp } from './helpers';
+
+describe('transaction coordinator at the edges of its rules', () => {
+  let dir: string;
+  let open: Opened[];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-txn-edge-'));
+    open = [];
+  });
+  afterEach(async () => {
+    for (const o of open) {
+      await o.coordinator.close().catch(() => undefined);
+      await o.offsets.close().catch(() => undefined);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async (opts: Parameters<typeof openCoordinator>[1] = {}) => {
+    const o = await openCoordinator(dir, opts);
+    open.push(o);
+    return o;
+  };
+  const crashAndReopen = async (old: Opened, opts: Parameters<typeof openCoordinator>[1] = {}) => {
+    open.splice(open.indexOf(old), 1);
+    return start({ clock: new FakeClock(old.clock.now()), ...opts });
+  };
+  const lines = (): TxnLogEntry[] =>
+    fs
+      .readFileSync(path.join(dir, 'transactions.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l.slice(9)) as TxnLogEntry);
+  const lastLine = () => lines()[lines().length - 1];
+
+  /** An aborted transaction over these partitions whose markers are appended but never flushed. */
+  const abortedUnflushed = async (partitions: string[], markers = new PartitionLikeMarkers()) => {
+    const first = await start({ markers, extra: { partitionExists: () => true } });
+    const p = await first.coordinator.initProducerId('tx', 60000);
+    await first.coordinator.addPartitions(
+      'tx',
+      p.producerId,
+      p.producerEpoch,
+      partitions.map((s) => tp(s.slice(0, s.lastIndexOf('-')), Number(s.slice(s.lastIndexOf('-') + 1)))),
+    );
+    await first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
+    await first.coordinator.settled();
+    await first.coordinator.durable();
+    return { first, p };
+  };
+
+  describe('markers lost by a machine stop', () => {
+    it('a lost marker that cannot be written again is kept for the next start; one whose partition is gone is dropped', async () => {
+      const { first, p } = await abortedUnflushed(['orders-0', 'payments-0']);
+      // both markers were at offset 0 and both logs are empty again: both lost
+      const second = new PartitionLikeMarkers();
+      second.answers.set('orders-0', ErrorCode.KAFKA_STORAGE_ERROR);
+      second.answers.set('payments-0', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const o2 = await crashAndReopen(first, { markers: second });
+      assert.deepStrictEqual(
+        second.calls.map((c) => [c.marker.commit, c.marker.producerId, c.partitions]),
+        [[false, p.producerId, ['orders-0', 'payments-0']]],
+      );
+      assert.ok(
+        o2.logs.some((l) =>
+          /warn .*1 lost marker\(s\) of "tx" could not be written again; the next start tries again/.test(l),
+        ),
+        o2.logs.join('\n'),
+      );
+      assert.ok(
+        o2.logs.some((l) =>
+          /2 ABORT marker\(s\) of "tx" \(producer \d+ epoch 0\) were not on disk .*orders-0, payments-0/.test(l),
+        ),
+      );
+      // once the flush made the rest durable, the id's next line lists only the marker that failed, not the one
+      // whose partition is gone
+      second.flushAll();
+      await settle();
+      await o2.coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual(lastLine().markers, [
+        { producerId: p.producerId, producerEpoch: 0, commit: false, partitions: [['orders', 0, 0]] },
+      ]);
+      // the next start writes it again
+      const third = new PartitionLikeMarkers();
+      await crashAndReopen(o2, { markers: third });
+      assert.deepStrictEqual(
+        third.calls.map((c) => [c.marker.commit, c.marker.producerEpoch, c.partitions]),
+        [[false, 0, ['orders-0']]],
+      );
+    });
+
+    it('a writer that throws while writing lost markers again keeps them all for the next start', async () => {
+      const { first, p } = await abortedUnflushed(['orders-0']);
+      const throwing = new PartitionLikeMarkers();
+      throwing.writeTxnMarkers = () => Promise.reject(new Error('disk gone'));
+      const o2 = await crashAndReopen(first, { markers: throwing });
+      assert.ok(o2.logs.some((l) => /warn transactions: could not write the lost markers of "tx": disk gone/.test(l)));
+      throwing.flushAll();
+      await settle();
+      await o2.coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual(lastLine().markers, [
+        { producerId: p.producerId, producerEpoch: 0, commit: false, partitions: [['orders', 0, 0]] },
+      ]);
+    });
+
+    it('a marker written again is listed at its new offset until the flush makes it durable', async () => {
+      const { first, p } = await abortedUnflushed(['orders-0']);
+      // the restarted log ends before the marker, and the writer appends it again at offset 7
+      const second = new PartitionLikeMarkers({ 'orders-0': 7 });
+      second.logEndOffset = () => 0;
+      const o2 = await crashAndReopen(first, { markers: second });
+      assert.deepStrictEqual(
+        second.calls.map((c) => c.partitions),
+        [['orders-0']],
+      );
+      await o2.coordinator.initProducerId('tx', 60000);
+      assert.ok(
+        lastLine().markers!.some(
+          (m) => m.producerId === p.producerId && JSON.stringify(m.partitions) === JSON.stringify([['orders', 0, 7]]),
+        ),
+        JSON.stringify(lastLine().markers),
+      );
+      second.flushAll();
+      await settle();
+      await o2.coordinator.initProducerId('tx', 60000);
+      assert.strictEqual(lastLine().markers, undefined, 'durable now: no longer listed');
+    });
+
+    it('a partition that no longer exists (no log end offset) has nothing to rewrite; a marker past the log end is kept', async () => {
+      const { first } = await abortedUnflushed(
+        ['gone-0', 'orders-0', 'orders-1'],
+        new PartitionLikeMarkers({ 'orders-1': 4 }),
+      );
+      // gone-0: no such topic any more; orders-0: marker at 0, log end 1 (kept); orders-1: marker at 4, end 4 (lost)
+      const second = new PartitionLikeMarkers({ 'orders-0': 1, 'orders-1': 4 });
+      await crashAndReopen(first, { markers: second });
+      assert.deepStrictEqual(
+        second.calls.map((c) => c.partitions),
+        [['orders-1']],
+      );
+    });
+
+    it('a writer that cannot tell log end offsets gets every unflushed marker again', async () => {
+      const { first } = await abortedUnflushed(['orders-0', 'payments-0'], new PartitionLikeMarkers({ 'orders-0': 9 }));
+      const plain = new RecordingMarkers();
+      await crashAndReopen(first, { markers: plain });
+      assert.deepStrictEqual(
+        plain.calls.map((c) => [c.marker.commit, c.partitions]),
+        [[false, ['orders-0', 'payments-0']]],
+      );
+    });
+
+    it('markers whose flush fails stay listed, with a warning, so a restart can write them again', async () => {
+      const markers = new PartitionLikeMarkers();
+      markers.whenDurable = () => Promise.reject(new Error('fsync failed'));
+      const { first, p } = await abortedUnflushed(['orders-0'], markers);
+      await settle();
+      assert.ok(
+        first.logs.some((l) =>
+          /warn transactions: the markers of "tx" are not known durable \(fsync failed\); its state keeps them/.test(l),
+        ),
+        first.logs.join('\n'),
+      );
+      await first.coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual(lastLine().markers, [
+        { producerId: p.producerId, producerEpoch: 0, commit: false, partitions: [['orders', 0, 0]] },
+      ]);
+    });
+  });
+
+  describe('pending offsets after a restart', () => {
+    it("an open transaction keeps its own group's held offsets; the same producer's offsets of another group are dropped", async () => {
+      const first = await start();
+      const p = await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'mine');
+      const o = { topic: 'orders', partition: 0, offset: 3, metadata: null };
+      await first.offsets.commitTxnOffsets('mine', p.producerId, 0, 'm', 1, [o]);
+      await first.offsets.commitTxnOffsets('other', p.producerId, 0, 'm', 1, [o]);
+      // another producer's held offsets of the same group are not the transaction's either
+      await first.offsets.commitTxnOffsets('mine', p.producerId + 50, 0, 'm', 1, [{ ...o, partition: 1 }]);
+      const second = await crashAndReopen(first);
+      assert.deepStrictEqual(second.offsets.pendingTxnPartitions('mine'), [{ topic: 'orders', partition: 0 }]);
+      assert.deepStrictEqual(second.offsets.pendingTxnPartitions('other'), []);
+      assert.strictEqual(
+        second.logs.filter((l) => /pending a transaction the coordinator has no record of/.test(l)).length,
+        2,
+      );
+      await second.coordinator.endTxn('tx', p.producerId, p.producerEpoch, true);
+      assert.strictEqual(second.offsets.fetch('mine', [{ topic: 'orders', partitions: [0] }])[0].offset, 3);
+    });
+
+    it('a completed transaction does not own the held offsets of its producer', async () => {
+      const first = await start();
+      const p = await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.addOffsets('tx', p.producerId, p.producerEpoch, 'g');
+      await first.coordinator.endTxn('tx', p.producerId, p.producerEpoch, false);
+      await first.coordinator.settled();
+      // offsets held after the abort (a late TxnOffsetCommit that reached the store): nobody owns them
+      await first.offsets.commitTxnOffsets('g', p.producerId, 0, 'm', 1, [
+        { topic: 'orders', partition: 2, offset: 8, metadata: null },
+      ]);
+      const second = await crashAndReopen(first);
+      assert.deepStrictEqual(second.offsets.pendingTxnPartitions('g'), []);
+    });
+  });
+
+  describe('InitProducerId corners', () => {
+    it("two InitProducerId calls for a new id at once: the second finds the first one's id busy, not a second producer id", async () => {
+      const { coordinator } = await start();
+      const [a, b] = await Promise.all([
+        coordinator.initProducerId('tx', 60000),
+        rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS),
+      ]);
+      assert.match(b.message, /InitProducerId for "tx": its previous transaction is still completing/);
+      assert.deepStrictEqual(coordinator.list(), [{ transactionalId: 'tx', producerId: a.producerId, state: 'Empty' }]);
+      const again = await coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual([again.producerId, again.producerEpoch], [a.producerId, 1]);
+    });
+
+    it('while a first InitProducerId waits for its line to be durable, another is CONCURRENT_TRANSACTIONS', async () => {
+      let release!: () => void;
+      const { coordinator } = await start({
+        extra: { logSync: () => new Promise<void>((r) => (release = r)) },
+      });
+      const first = coordinator.initProducerId('tx', 60000);
+      await settle();
+      await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
+      release();
+      assert.strictEqual((await first).producerEpoch, 0);
+    });
+
+    it('the timeout must be a whole number of milliseconds', async () => {
+      const { coordinator } = await start();
+      await rejectsWith(coordinator.initProducerId('tx', 1.5), ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+      assert.strictEqual((await coordinator.initProducerId('tx', 1)).producerEpoch, 0, '1 ms is allowed');
+    });
+
+    it('a new producer of an id with an open transaction gets the epoch after the fence; the fence is logged', async () => {
+      const { coordinator, markers, logs } = await start();
+      const a = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', a.producerId, 0, [tp('orders', 0)]);
+      const b = await coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual([b.producerId, b.producerEpoch], [a.producerId, 2]);
+      assert.deepStrictEqual(
+        markers.calls.map((c) => [c.marker.commit, c.marker.producerEpoch]),
+        [[false, 1]],
+      );
+      assert.ok(
+        logs.some((l) => /now belongs to producer \d+ epoch 2 \(was \d+ epoch 1, which is fenced\)/.test(l)),
+        logs.join('\n'),
+      );
+    });
+
+    it('a second InitProducerId while a fence writes its markers is CONCURRENT_TRANSACTIONS; the fencing one is answered after the abort', async () => {
+      const markers = new RecordingMarkers();
+      const { coordinator } = await start({ markers });
+      const a = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', a.producerId, 0, [tp('orders', 0)]);
+      const release = markers.holdAll();
+      const fencing = coordinator.initProducerId('tx', 60000);
+      await settle();
+      assert.strictEqual(coordinator.describe('tx')!.state, 'PrepareAbort');
+      await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
+      release();
+      assert.strictEqual((await fencing).producerEpoch, 2);
+    });
+  });
+
+  describe('AddPartitions and AddOffsets corners', () => {
+    it('adding an already added partition to an Ongoing transaction writes no line; a new one does', async () => {
+      const { coordinator } = await start();
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      const n = lines().length;
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      assert.strictEqual(lines().length, n);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0), tp('orders', 1)]);
+      assert.deepStrictEqual(lastLine().partitions, [
+        ['orders', 0],
+        ['orders', 1],
+      ]);
+    });
+
+    it('AddOffsets: an empty group id is INVALID_GROUP_ID; the same group twice writes one line; the start time is kept', async () => {
+      const { coordinator, clock } = await start();
+      const p = await coordinator.initProducerId('tx', 60000);
+      await rejectsWith(coordinator.addOffsets('tx', p.producerId, 0, ''), ErrorCode.INVALID_GROUP_ID);
+      assert.strictEqual(coordinator.describe('tx')!.state, 'Empty');
+      await coordinator.addOffsets('tx', p.producerId, 0, 'g');
+      const started = coordinator.describe('tx')!.startTimestamp;
+      const n = lines().length;
+      clock.advance(500);
+      await coordinator.addOffsets('tx', p.producerId, 0, 'g');
+      assert.strictEqual(lines().length, n, 'nothing new to write');
+      await coordinator.addOffsets('tx', p.producerId, 0, 'h');
+      const d = coordinator.describe('tx')!;
+      assert.deepStrictEqual([d.groups, d.startTimestamp], [['g', 'h'], started]);
+      // after the transaction ends, the same group opens a new transaction with a new start time
+      await coordinator.endTxn('tx', p.producerId, 0, true);
+      await coordinator.settled();
+      clock.advance(500);
+      await coordinator.addOffsets('tx', p.producerId, 0, 'g');
+      const again = coordinator.describe('tx')!;
+      assert.deepStrictEqual([again.state, again.groups, again.startTimestamp], ['Ongoing', ['g'], started + 1000]);
+    });
+  });
+});
