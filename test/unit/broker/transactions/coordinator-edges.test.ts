@@ -11,7 +11,7 @@ import { FakeClock } from '../../../../src/broker/clock';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { TxnLogEntry } from '../../../../src/broker/transactions/transaction-log';
 import type { Opened } from './helpers';
-import { openCoordinator, PartitionLikeMarkers, RecordingMarkers, rejectsWith, settle, tp } from './helpers';
+import { Allocator, openCoordinator, PartitionLikeMarkers, RecordingMarkers, rejectsWith, settle, tp } from './helpers';
 
 describe('transaction coordinator at the edges of its rules', () => {
   let dir: string;
@@ -274,6 +274,50 @@ describe('transaction coordinator at the edges of its rules', () => {
       await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
       release();
       assert.strictEqual((await fencing).producerEpoch, 2);
+    });
+  });
+
+  describe('the end of the epoch range', () => {
+    /** An id at this epoch: written into transactions.log and opened again (32766 calls would take too long). */
+    const atEpoch = async (epoch: number) => {
+      const first = await start();
+      const p = await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.close();
+      open.splice(open.indexOf(first), 1);
+      const entry = { ...lastLine(), producerEpoch: epoch };
+      const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
+      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine(entry));
+      const allocator = new Allocator();
+      allocator.next = 5000;
+      return { o: await start({ allocator }), p };
+    };
+
+    it('epoch 32765 is bumped to 32766 on the same producer id; only past that does the id move', async () => {
+      const { o, p } = await atEpoch(32765);
+      assert.deepStrictEqual(await o.coordinator.initProducerId('tx', 60000), {
+        producerId: p.producerId,
+        producerEpoch: 32766,
+      });
+      assert.deepStrictEqual(await o.coordinator.initProducerId('tx', 60000), { producerId: 5000, producerEpoch: 0 });
+    });
+
+    it('after the move, the old producer retrying with its exhausted epoch gets the new id; an older epoch is fenced', async () => {
+      const { o, p } = await atEpoch(32766);
+      const moved = await o.coordinator.initProducerId('tx', 60000, { producerId: p.producerId, producerEpoch: 32766 });
+      assert.deepStrictEqual(moved, { producerId: 5000, producerEpoch: 0 });
+      // the answer was lost and the producer asks again with the same (old) id and epoch: the same answer
+      assert.deepStrictEqual(
+        await o.coordinator.initProducerId('tx', 60000, { producerId: p.producerId, producerEpoch: 32766 }),
+        moved,
+      );
+      await rejectsWith(
+        o.coordinator.initProducerId('tx', 60000, { producerId: p.producerId, producerEpoch: 32765 }),
+        ErrorCode.PRODUCER_FENCED,
+      );
+      assert.deepStrictEqual(await o.coordinator.initProducerId('tx', 60000, moved), {
+        producerId: 5000,
+        producerEpoch: 1,
+      });
     });
   });
 
