@@ -83,6 +83,18 @@ describe('transaction coordinator at the edges of its rules', () => {
           /2 ABORT marker\(s\) of "tx" \(producer \d+ epoch 0\) were not on disk .*orders-0, payments-0/.test(l),
         ),
       );
+      // before the flush: the failed marker and the original record (not durable yet), and no empty record
+      await o2.coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual(
+        lastLine().markers!.map((m) => m.partitions),
+        [
+          [['orders', 0, 0]],
+          [
+            ['orders', 0, 0],
+            ['payments', 0, 0],
+          ],
+        ],
+      );
       // once the flush made the rest durable, the id's next line lists only the marker that failed, not the one
       // whose partition is gone
       second.flushAll();
@@ -148,6 +160,17 @@ describe('transaction coordinator at the edges of its rules', () => {
       assert.deepStrictEqual(
         second.calls.map((c) => c.partitions),
         [['orders-1']],
+      );
+    });
+
+    it('a restart where every unflushed marker reached the disk writes nothing and logs nothing about markers', async () => {
+      const { first } = await abortedUnflushed(['orders-0', 'payments-0']);
+      const second = new PartitionLikeMarkers({ 'orders-0': 1, 'payments-0': 1 });
+      const o2 = await crashAndReopen(first, { markers: second });
+      assert.deepStrictEqual(second.calls, []);
+      assert.deepStrictEqual(
+        o2.logs.filter((l) => /marker/.test(l)),
+        [],
       );
     });
 
@@ -274,6 +297,338 @@ describe('transaction coordinator at the edges of its rules', () => {
       await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
       release();
       assert.strictEqual((await fencing).producerEpoch, 2);
+    });
+  });
+
+  describe('InitProducerId naming the producer (v3+)', () => {
+    it('a producer naming its own id and epoch while its transaction is open gets it aborted and the epoch after the fence', async () => {
+      const { coordinator, markers } = await start();
+      const a = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', a.producerId, 0, [tp('orders', 0)]);
+      const b = await coordinator.initProducerId('tx', 60000, a);
+      assert.deepStrictEqual(b, { producerId: a.producerId, producerEpoch: 2 });
+      assert.deepStrictEqual(
+        markers.calls.map((c) => [c.marker.commit, c.marker.producerEpoch]),
+        [[false, 1]],
+      );
+    });
+
+    it('naming another producer id while a transaction is open is PRODUCER_FENCED and leaves the transaction open', async () => {
+      const { coordinator, markers } = await start();
+      const a = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', a.producerId, 0, [tp('orders', 0)]);
+      for (const producerEpoch of [0, 32766]) {
+        const e = await rejectsWith(
+          coordinator.initProducerId('tx', 60000, { producerId: a.producerId + 7, producerEpoch }),
+          ErrorCode.PRODUCER_FENCED,
+        );
+        assert.match(
+          e.message,
+          new RegExp(
+            `InitProducerId for "tx" named producer ${a.producerId + 7} epoch ${producerEpoch}, but the id now belongs to producer ${a.producerId} epoch 0: that producer was fenced`,
+          ),
+        );
+      }
+      assert.deepStrictEqual(markers.calls, []);
+      assert.strictEqual(coordinator.describe('tx')!.state, 'Ongoing');
+      assert.strictEqual(coordinator.verify('tx', a.producerId, 0, tp('orders', 0)), ErrorCode.NONE);
+    });
+
+    it('naming an epoch the id never had at epoch 0 is PRODUCER_FENCED; an id the coordinator does not know accepts any', async () => {
+      const { coordinator } = await start();
+      const fresh = await coordinator.initProducerId('tx', 60000, { producerId: 4242, producerEpoch: 9 });
+      assert.strictEqual(fresh.producerEpoch, 0, 'a forgotten id starts again');
+      const e = await rejectsWith(
+        coordinator.initProducerId('tx', 60000, { producerId: fresh.producerId, producerEpoch: 3 }),
+        ErrorCode.PRODUCER_FENCED,
+      );
+      assert.match(
+        e.message,
+        /InitProducerId for "tx" named epoch 3, but producer \d+ is at epoch 0: that producer was fenced/,
+      );
+    });
+  });
+
+  describe('requests while markers are outstanding', () => {
+    /** An Ongoing transaction over orders-0 (and group g) whose markers then fail: it stays in Prepare*. */
+    const stuck = async (commit: boolean) => {
+      const o = await start({ extra: { markerRetryMs: 60_000 } });
+      const p = await o.coordinator.initProducerId('tx', 60000);
+      await o.coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      await o.coordinator.addOffsets('tx', p.producerId, 0, 'g');
+      o.markers.answers.set('orders-0', ErrorCode.KAFKA_STORAGE_ERROR);
+      await o.coordinator.endTxn('tx', p.producerId, 0, commit);
+      await o.coordinator.settled();
+      return { ...o, p };
+    };
+
+    for (const commit of [true, false]) {
+      const state = commit ? 'PrepareCommit' : 'PrepareAbort';
+      it(`in ${state}: the same EndTxn again is CONCURRENT_TRANSACTIONS and retries the markers at once; the opposite is INVALID_TXN_STATE`, async () => {
+        const { coordinator, markers, p } = await stuck(commit);
+        assert.strictEqual(coordinator.describe('tx')!.state, state);
+        const e = await rejectsWith(coordinator.endTxn('tx', p.producerId, 0, !commit), ErrorCode.INVALID_TXN_STATE);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^EndTxn\\(${commit ? 'abort' : 'commit'}\\) for "tx" in state ${state}: the transaction was already ${commit ? 'committed' : 'aborted'}$`,
+          ),
+        );
+        assert.strictEqual(markers.calls.length, 1, 'no retry for a refused decision');
+        markers.answers.clear();
+        await rejectsWith(coordinator.endTxn('tx', p.producerId, 0, commit), ErrorCode.CONCURRENT_TRANSACTIONS);
+        await coordinator.settled();
+        assert.strictEqual(markers.calls.length, 2, 'the retry ran now, not after markerRetryMs');
+        assert.strictEqual(coordinator.describe('tx')!.state, commit ? 'CompleteCommit' : 'CompleteAbort');
+      });
+    }
+
+    it('in PrepareCommit: offsets cannot be committed into the transaction, nor batches appended', async () => {
+      const { coordinator, p } = await stuck(true);
+      assert.strictEqual(coordinator.checkTxnOffsetCommit('tx', p.producerId, 0, 'g'), ErrorCode.INVALID_TXN_STATE);
+      assert.strictEqual(coordinator.verify('tx', p.producerId, 0, tp('orders', 0)), ErrorCode.INVALID_TXN_STATE);
+    });
+
+    it('a new producer while the fence of the open transaction cannot write its markers is CONCURRENT_TRANSACTIONS', async () => {
+      const { coordinator, markers } = await start({ extra: { markerRetryMs: 60_000 } });
+      const a = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', a.producerId, 0, [tp('orders', 0)]);
+      markers.answers.set('orders-0', ErrorCode.KAFKA_STORAGE_ERROR);
+      const e = await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
+      assert.match(
+        e.message,
+        /InitProducerId for "tx": its previous transaction is still completing \(state PrepareAbort; 1 marker\(s\) and 0 group\(s\) still to write\); retry/,
+      );
+      const d = coordinator.describe('tx')!;
+      assert.deepStrictEqual([d.state, d.producerEpoch, d.markersPending], ['PrepareAbort', 1, [tp('orders', 0)]]);
+      markers.answers.clear();
+      // the next attempt kicks the markers and, once they are written, is answered with the epoch after the fence
+      await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
+      await coordinator.settled();
+      assert.strictEqual((await coordinator.initProducerId('tx', 60000)).producerEpoch, 2);
+    });
+
+    it('an abort by hand while markers are outstanding is CONCURRENT_TRANSACTIONS and retries them', async () => {
+      const { coordinator, markers } = await stuck(true);
+      markers.answers.clear();
+      const e = await rejectsWith(coordinator.abortTransaction('tx'), ErrorCode.CONCURRENT_TRANSACTIONS);
+      assert.match(e.message, /^an abort for "tx": its previous transaction is still completing \(state PrepareCommit/);
+      await coordinator.settled();
+      assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteCommit');
+    });
+
+    it('an abort by hand while a marker round is in flight is CONCURRENT_TRANSACTIONS', async () => {
+      const { coordinator, markers } = await start();
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      const release = markers.holdAll();
+      await coordinator.endTxn('tx', p.producerId, 0, true);
+      await rejectsWith(coordinator.abortTransaction('tx'), ErrorCode.CONCURRENT_TRANSACTIONS);
+      release();
+      await coordinator.settled();
+    });
+
+    it('after a failed fdatasync of PrepareCommit, the file is rewritten durably before the first marker', async () => {
+      let syncs = 0;
+      const linesAtMarker: number[] = [];
+      const markers = new RecordingMarkers();
+      const write = markers.writeTxnMarkers.bind(markers);
+      markers.writeTxnMarkers = (m, parts) => {
+        linesAtMarker.push(lines().length);
+        return write(m, parts);
+      };
+      const { coordinator, clock } = await start({
+        markers,
+        extra: {
+          markerRetryMs: 100,
+          logSync: () => (++syncs === 2 ? Promise.reject(new Error('EIO: i/o error, fdatasync')) : Promise.resolve()),
+        },
+      });
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      assert.strictEqual(lines().length, 2);
+      await rejectsWith(coordinator.endTxn('tx', p.producerId, 0, true), ErrorCode.KAFKA_STORAGE_ERROR);
+      clock.advance(100);
+      await coordinator.settled();
+      assert.deepStrictEqual(linesAtMarker, [1], 'compacted to one line (PrepareCommit) before the marker');
+      assert.strictEqual(coordinator.describe('tx')!.state, 'CompleteCommit');
+    });
+  });
+
+  describe('what the admin side shows', () => {
+    it('an id whose first InitProducerId is still allocating a producer id is neither listed nor described', async () => {
+      let allocated!: (id: number) => void;
+      const { coordinator } = await start({
+        allocator: Object.assign(new Allocator(), {
+          allocateProducerId: () => new Promise<number>((r) => (allocated = r)),
+        }),
+      });
+      const init = coordinator.initProducerId('tx', 60000);
+      await settle();
+      assert.deepStrictEqual(coordinator.list(), []);
+      assert.strictEqual(coordinator.describe('tx'), undefined);
+      allocated(77);
+      assert.deepStrictEqual(await init, { producerId: 77, producerEpoch: 0 });
+      assert.deepStrictEqual(coordinator.list(), [{ transactionalId: 'tx', producerId: 77, state: 'Empty' }]);
+    });
+
+    it('list is sorted by id whatever the order of creation; a transaction open exactly minDurationMs is listed', async () => {
+      const { coordinator, clock } = await start();
+      for (const id of ['b', 'c', 'a']) await coordinator.initProducerId(id, 60000);
+      assert.deepStrictEqual(
+        coordinator.list().map((t) => t.transactionalId),
+        ['a', 'b', 'c'],
+      );
+      const b = coordinator.describe('b')!;
+      await coordinator.addPartitions('b', b.producerId, b.producerEpoch, [tp('orders', 0)]);
+      clock.advance(250);
+      assert.deepStrictEqual(
+        coordinator.list({ states: ['Ongoing'], minDurationMs: 250 }).map((t) => t.transactionalId),
+        ['b'],
+      );
+      assert.deepStrictEqual(coordinator.list({ states: ['Ongoing'], minDurationMs: 251 }), []);
+    });
+
+    it('describe lists the groups sorted', async () => {
+      const { coordinator } = await start();
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addOffsets('tx', p.producerId, 0, 'zeta');
+      await coordinator.addOffsets('tx', p.producerId, 0, 'alpha');
+      assert.deepStrictEqual(coordinator.describe('tx')!.groups, ['alpha', 'zeta']);
+    });
+
+    it("the admin abort's refusals name the id and the state", async () => {
+      const { coordinator } = await start();
+      const e1 = await rejectsWith(coordinator.abortTransaction('nope'), ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+      assert.strictEqual(e1.message, 'there is no transactional id "nope"');
+      await coordinator.initProducerId('tx', 60000);
+      const e2 = await rejectsWith(coordinator.abortTransaction('tx'), ErrorCode.INVALID_TXN_STATE);
+      assert.strictEqual(e2.message, '"tx" has no open transaction to abort (state Empty)');
+    });
+  });
+
+  describe('error messages', () => {
+    it('name the request, the id, the state and what was expected', async () => {
+      const { coordinator } = await start();
+      const e0 = await rejectsWith(coordinator.initProducerId('', 60000), ErrorCode.INVALID_REQUEST);
+      assert.strictEqual(e0.message, 'a transactional id may not be the empty string');
+      const p = await coordinator.initProducerId('tx', 60000);
+      const other = p.producerId + 1;
+      const e1 = await rejectsWith(
+        coordinator.addPartitions('tx', other, 0, [tp('orders', 0)]),
+        ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+      );
+      assert.strictEqual(
+        e1.message,
+        `AddPartitionsToTxn: transactional id "tx" belongs to producer ${p.producerId}, not ${other}`,
+      );
+      const e2 = await rejectsWith(coordinator.addOffsets('tx', other, 0, 'g'), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+      assert.match(e2.message, /^AddOffsetsToTxn: transactional id "tx" belongs to/);
+      const e3 = await rejectsWith(coordinator.addOffsets('tx', p.producerId, 0, ''), ErrorCode.INVALID_GROUP_ID);
+      assert.strictEqual(e3.message, 'the group id may not be empty');
+      const e4 = await rejectsWith(coordinator.endTxn('tx', p.producerId, 0, true), ErrorCode.INVALID_TXN_STATE);
+      assert.strictEqual(
+        e4.message,
+        'EndTxn(commit) for "tx" in state Empty: no transaction is open (nothing was added to it)',
+      );
+      const e5 = await rejectsWith(coordinator.endTxn('tx', other, 0, false), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+      assert.match(e5.message, /^EndTxn: transactional id "tx"/);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      await coordinator.endTxn('tx', p.producerId, 0, false);
+      await coordinator.settled();
+      const e6 = await rejectsWith(coordinator.endTxn('tx', p.producerId, 0, true), ErrorCode.INVALID_TXN_STATE);
+      assert.strictEqual(
+        e6.message,
+        'EndTxn(commit) for "tx" in state CompleteAbort: the transaction was already aborted',
+      );
+    });
+
+    it('a busy id names the request that was refused', async () => {
+      const { coordinator, markers } = await start();
+      const p = await coordinator.initProducerId('tx', 60000);
+      await coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 0)]);
+      const release = markers.holdAll();
+      await coordinator.endTxn('tx', p.producerId, 0, true);
+      const e1 = await rejectsWith(
+        coordinator.addPartitions('tx', p.producerId, 0, [tp('orders', 1)]),
+        ErrorCode.CONCURRENT_TRANSACTIONS,
+      );
+      assert.match(
+        e1.message,
+        /^AddPartitionsToTxn for "tx": its previous transaction is still completing \(state PrepareCommit\); retry$/,
+      );
+      const e2 = await rejectsWith(
+        coordinator.addOffsets('tx', p.producerId, 0, 'g'),
+        ErrorCode.CONCURRENT_TRANSACTIONS,
+      );
+      assert.match(e2.message, /^AddOffsetsToTxn for "tx"/);
+      release();
+      await coordinator.settled();
+    });
+  });
+
+  describe('a producer id allocation that fails', () => {
+    it('at the end of the epoch range: the error is answered and the id works again afterwards', async () => {
+      const first = await start();
+      const p = await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.close();
+      open.splice(open.indexOf(first), 1);
+      const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
+      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }));
+      let fail = true;
+      const allocator = new Allocator();
+      allocator.next = 9000;
+      const allocate = allocator.allocateProducerId.bind(allocator);
+      allocator.allocateProducerId = () => (fail ? Promise.reject(new Error('ids exhausted')) : allocate());
+      const { coordinator } = await start({ allocator });
+      await assert.rejects(coordinator.initProducerId('tx', 60000), /ids exhausted/);
+      assert.deepStrictEqual(
+        [coordinator.describe('tx')!.producerId, coordinator.describe('tx')!.producerEpoch],
+        [p.producerId, 32766],
+      );
+      fail = false;
+      assert.deepStrictEqual(await coordinator.initProducerId('tx', 60000), { producerId: 9000, producerEpoch: 0 });
+    });
+
+    it('while a new id is being allocated at the end of the epoch range, other requests for the id are CONCURRENT_TRANSACTIONS', async () => {
+      const first = await start();
+      await first.coordinator.initProducerId('tx', 60000);
+      await first.coordinator.close();
+      open.splice(open.indexOf(first), 1);
+      const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
+      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }));
+      let allocated!: (id: number) => void;
+      const allocator = Object.assign(new Allocator(), {
+        allocateProducerId: () => new Promise<number>((r) => (allocated = r)),
+      });
+      const { coordinator } = await start({ allocator });
+      const moving = coordinator.initProducerId('tx', 60000);
+      await settle();
+      await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.CONCURRENT_TRANSACTIONS);
+      allocated(9100);
+      assert.deepStrictEqual(await moving, { producerId: 9100, producerEpoch: 0 });
+    });
+  });
+
+  describe('a failed write of an existing id', () => {
+    it("InitProducerId that cannot store the bump answers the error and keeps the id's state", async () => {
+      let fail = false;
+      const { realIo } = await import('../../../../src/broker/storage/segment');
+      const io = {
+        ...realIo,
+        writeSync: (fd: number, b: Uint8Array, o: number, l: number, pos: number) => {
+          if (fail) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          return realIo.writeSync(fd, b, o, l, pos);
+        },
+      };
+      const { coordinator } = await start({ extra: { io } });
+      const p = await coordinator.initProducerId('tx', 60000);
+      fail = true;
+      await rejectsWith(coordinator.initProducerId('tx', 60000), ErrorCode.KAFKA_STORAGE_ERROR);
+      fail = false;
+      const d = coordinator.describe('tx')!;
+      assert.deepStrictEqual([d.producerId, d.producerEpoch, d.state], [p.producerId, 0, 'Empty']);
+      assert.strictEqual((await coordinator.initProducerId('tx', 60000)).producerEpoch, 1);
     });
   });
 
