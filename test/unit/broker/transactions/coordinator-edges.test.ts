@@ -656,6 +656,19 @@ describe('transaction coordinator at the edges of its rules', () => {
       assert.deepStrictEqual(await o.coordinator.initProducerId('tx', 60000), { producerId: 5000, producerEpoch: 0 });
     });
 
+    it("after the move, the old producer naming an older epoch cannot abort the new producer's open transaction", async () => {
+      const { o, p } = await atEpoch(32766);
+      const moved = await o.coordinator.initProducerId('tx', 60000);
+      assert.deepStrictEqual(moved, { producerId: 5000, producerEpoch: 0 });
+      await o.coordinator.addPartitions('tx', 5000, 0, [tp('orders', 0)]);
+      await rejectsWith(
+        o.coordinator.initProducerId('tx', 60000, { producerId: p.producerId, producerEpoch: 5 }),
+        ErrorCode.PRODUCER_FENCED,
+      );
+      assert.strictEqual(o.coordinator.describe('tx')!.state, 'Ongoing');
+      assert.deepStrictEqual(o.markers.calls, []);
+    });
+
     it('after the move, the old producer retrying with its exhausted epoch gets the new id; an older epoch is fenced', async () => {
       const { o, p } = await atEpoch(32766);
       const moved = await o.coordinator.initProducerId('tx', 60000, { producerId: p.producerId, producerEpoch: 32766 });
