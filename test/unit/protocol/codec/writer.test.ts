@@ -101,6 +101,8 @@ describe('protocol writer', () => {
   });
 
   it('varlongs zig-zag beyond 32 bits', () => {
+    assert.strictEqual(hex(new Writer().varlong(0)), '00', 'zero is the one-byte code 0');
+    assert.strictEqual(hex(new Writer().varlong(1)), '02');
     assert.strictEqual(hex(new Writer().varlong(-1)), '01');
     assert.strictEqual(hex(new Writer().varlong(2 ** 32)), '8080808020');
     assert.strictEqual(hex(new Writer().varlong(-(2 ** 32))), 'ffffffff1f');
