@@ -199,13 +199,16 @@ describe('storage: partition log retention, rolls and log start at their edges',
     await m.createTopic('o', 1);
     const log = m.partitionLog('o', 0);
     append(m, 'o', 0, fixed(0, 1));
+    log.roll(h.clock.now()); // the active segment starts at offset 2
+    append(m, 'o', 0, fixed(1, 1));
     // Pretend the active segment already spans nearly the whole 32-bit range of relative offsets.
-    log.active.nextOffset = 2147483647 - 1;
-    append(m, 'o', 0, batchOf(1, 'fits', 1)); // relative offsets up to 2^31 - 2: same segment
-    assert.strictEqual(log.segments.length, 1);
-    append(m, 'o', 0, batchOf(1, 'over', 1)); // would be relative offset 2^31 - 1 + ... : rolled
+    const INT32_MAX = 2147483647;
+    log.active.nextOffset = 2 + INT32_MAX - 1;
+    append(m, 'o', 0, batchOf(1, 'fits', 1)); // relative offset INT32_MAX - 1, the segment then spans INT32_MAX
     assert.strictEqual(log.segments.length, 2);
-    assert.strictEqual(log.active.baseOffset, 2147483647);
+    append(m, 'o', 0, batchOf(1, 'over', 1)); // relative offset INT32_MAX would be one too many: rolled
+    assert.strictEqual(log.segments.length, 3);
+    assert.strictEqual(log.active.baseOffset, 2 + INT32_MAX);
   });
 });
 
@@ -228,6 +231,11 @@ describe('storage: partition log reads at their edges', () => {
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, 1 << 20, 6).records), [0, 1, 2, 3, 4, 5]);
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, 1 << 20, 5).records), [0, 1, 2, 3, 4, 5], 'whole batches');
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 4, 1 << 20, 4).records), [], 'nothing at the stable offset');
+    assert.deepStrictEqual(
+      offsetsOf(m.read('t', 0, 5, 1 << 20, 5).records),
+      [],
+      'offset 5 is inside batch [4, 5], but at the stable offset 5 nothing is readable yet',
+    );
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 4, 1, 5).records), [4, 5], 'a first batch larger than maxBytes');
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 6, 1, 6).records), []);
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, 1 << 20, 16).records).length, 16);
@@ -240,8 +248,17 @@ describe('storage: partition log reads at their edges', () => {
     assert.ok(log.segments.length >= 3);
     const one = m.read('t', 0, 0, 1).records.length; // every batch has this size
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, one * 3).records), [0, 1, 2, 3, 4, 5]);
-    assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, one * 3 - 1).records), [0, 1, 2, 3]);
+    assert.strictEqual(m.read('t', 0, 0, one * 3).records.length, one * 3, 'whole batches only, byte for byte');
+    const cut = m.read('t', 0, 0, one * 3 - 1).records;
+    assert.deepStrictEqual([offsetsOf(cut), cut.length], [[0, 1, 2, 3], one * 2], 'no partial batch at the end');
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, one + 60).records), [0, 1], 'room for a header, not a batch');
+    // The next segment's first batch does not fit what is left: it is not returned (only a first batch may be).
+    const perSegment = log.segments[0].size / one;
+    const across = m.read('t', 0, 0, one * perSegment + 70).records;
+    assert.deepStrictEqual(
+      offsetsOf(across),
+      Array.from({ length: perSegment * 2 }, (_, i) => i),
+    );
     assert.deepStrictEqual(offsetsOf(m.read('t', 0, 0, 1 << 20).records).length, 18);
     const res = m.read('t', 0, 17, 1 << 20);
     assert.deepStrictEqual(offsetsOf(res.records), [16, 17]);
@@ -260,15 +277,119 @@ describe('storage: partition log reads at their edges', () => {
   });
 
   it('scanning batch headers starts at the log start and yields nothing from the log end', async () => {
-    await m.createTopic('t', 1, { 'segment.bytes': '300' });
+    const one = batchOf(2, 'b0', 0, 40).length;
+    await m.createTopic('t', 1, { 'segment.bytes': String(2 * one) });
     for (let i = 0; i < 6; i++) append(m, 't', 0, batchOf(2, `b${i}`, i, 40));
-    m.deleteRecords('t', 0, 5);
+    const log = m.partitionLog('t', 0);
+    assert.deepStrictEqual(
+      log.segments.map((x) => x.baseOffset),
+      [0, 4, 8],
+      'two batches per closed segment',
+    );
+    m.deleteRecords('t', 0, 7); // inside the second batch of segment 4
     const from0 = [...m.scanBatchHeaders('t', 0, 0)].map((x) => x.baseOffset);
-    assert.deepStrictEqual(from0, [4, 6, 8, 10]);
+    assert.deepStrictEqual(from0, [6, 8, 10], 'from the batch holding the log start, not its segment start');
     assert.deepStrictEqual([...m.scanBatchHeaders('t', 0, 12)], []);
     assert.deepStrictEqual(
       [...m.scanBatchHeaders('t', 0, 11)].map((x) => x.baseOffset),
       [10],
     );
+  });
+});
+
+describe('storage: partition log open and removal at their edges', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const fixed = (i: number) =>
+    batch([
+      rec(`g${String(i).padStart(3, '0')}a`.padEnd(80, '.'), 1),
+      rec(`g${String(i).padStart(3, '0')}b`.padEnd(80, '.'), 1),
+    ]);
+  const S = fixed(0).length;
+  const file = (h: Harness, base: number, suffix: string) =>
+    path.join(h.dir, 'topics', 't-0', `${String(base).padStart(20, '0')}${suffix}`);
+
+  it('a segment that lost its tail leaves a gap: every later segment is removed and appends continue after the cut', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': String(2 * S) });
+    for (let i = 0; i < 7; i++) append(m, 't', 0, fixed(i)); // segments 0, 4, 8 of two batches, active 12
+    assert.deepStrictEqual(
+      m.partitionLog('t', 0).segments.map((x) => x.baseOffset),
+      [0, 4, 8, 12],
+    );
+    await m.flush();
+    m.crash();
+    fs.truncateSync(file(h, 0, '.log'), S); // segment 0 now ends at offset 2: segment 4 does not follow
+    // A later segment with index files already gone is removed all the same.
+    fs.rmSync(file(h, 8, '.index'));
+    fs.rmSync(file(h, 8, '.txnindex'));
+    m = await h.open();
+    assert.deepStrictEqual(
+      m.partitionLog('t', 0).segments.map((x) => x.baseOffset),
+      [0],
+    );
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 2);
+    const ev = h.events.filter((e) => e.name === 'recoveryTruncated').map((e) => e.payload);
+    assert.deepStrictEqual(ev, [
+      { topic: 't', partition: 0, bytes: 5 * S, reason: 'segment 4 does not follow offset 2' },
+    ]);
+    for (const base of [4, 8, 12])
+      for (const suffix of ['.log', '.index', '.timeindex', '.txnindex'])
+        assert.ok(!fs.existsSync(file(h, base, suffix)), `${base}${suffix} is removed`);
+    assert.strictEqual(append(m, 't', 0, fixed(9)), 2);
+    await m.close();
+  });
+
+  it('a partition whose segment files are all gone opens empty at its log start offset and takes appends there', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': String(2 * S) });
+    for (let i = 0; i < 5; i++) append(m, 't', 0, fixed(i));
+    m.deleteRecords('t', 0, 6);
+    await m.flush();
+    m.crash();
+    for (const f of fs.readdirSync(path.join(h.dir, 'topics', 't-0')))
+      if (f.endsWith('.log')) fs.rmSync(path.join(h.dir, 'topics', 't-0', f));
+    m = await h.open();
+    const info = m.partitionInfo('t', 0);
+    assert.deepStrictEqual([info.logStartOffset, info.logEndOffset], [6, 6]);
+    assert.strictEqual(append(m, 't', 0, fixed(7)), 6);
+    await m.close();
+  });
+
+  it('a header scan in progress when its topic is deleted ends instead of reading removed files', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': String(S) });
+    for (let i = 0; i < 4; i++) append(m, 't', 0, fixed(i)); // one batch per segment
+    const scan = m.scanBatchHeaders('t', 0, 0)[Symbol.iterator]();
+    assert.strictEqual(scan.next().value?.baseOffset, 0);
+    await m.deleteTopic('t');
+    assert.deepStrictEqual(scan.next(), { value: undefined, done: true });
+    assert.ok(!fs.existsSync(path.join(h.dir, 'topics', 't-0')));
+    await m.close();
+  });
+
+  it('deleteRecords at or below the log start changes nothing and reports no deletion', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1);
+    append(m, 't', 0, fixed(0));
+    const deleted = () => h.events.filter((e) => e.name === 'recordsDeleted').length;
+    assert.strictEqual(m.deleteRecords('t', 0, 0), 0);
+    assert.strictEqual(deleted(), 0, 'offset 0 is the log start already');
+    assert.strictEqual(m.deleteRecords('t', 0, 1), 1);
+    assert.strictEqual(deleted(), 1);
+    assert.strictEqual(m.deleteRecords('t', 0, 1), 1);
+    assert.strictEqual(m.deleteRecords('t', 0, 0), 1);
+    assert.strictEqual(deleted(), 1, 'no second event');
+    await m.close();
   });
 });
