@@ -749,3 +749,194 @@ describe('offset store: verify reads an offsets.log without changing it', () => 
     assert.throws(() => checkOffsetLogFile(dir), /EISDIR/);
   });
 });
+
+describe('offset store: replay, failures and bookkeeping at their edges', () => {
+  let dir: string;
+  const file = () => path.join(dir, 'offsets.log');
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-edges2-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const line = (json: unknown) => {
+    const body = Buffer.from(JSON.stringify(json), 'utf8');
+    return `${crc32c(body).toString(16).padStart(8, '0')} ${body.toString('utf8')}\n`;
+  };
+  const open = (logs: string[] = [], io?: typeof realIo) =>
+    openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50, logger: (_l, m) => logs.push(m), io });
+
+  it('an empty first line, a line with a crc but no body and a line of invalid JSON are each skipped, the rest is read', async () => {
+    const badJson = '{"c":[';
+    fs.writeFileSync(
+      file(),
+      '\n' +
+        line({ c: ['g', 'm', 1, 1, [['t', 0, 3, null]]] }) +
+        '00000000 \n' +
+        `${crc32c(Buffer.from(badJson)).toString(16).padStart(8, '0')} ${badJson}\n` +
+        line({ c: ['g', 'm', 1, 2, [['t', 1, 4, null, -7]]] }),
+    );
+    const logs: string[] = [];
+    const store = await open(logs);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => [c.partition, c.offset, c.leaderEpoch]),
+      [
+        [0, 3, -1],
+        [1, 4, -1],
+      ],
+      'a negative stored epoch reads as -1 (unknown)',
+    );
+    const text = logs.join('\n');
+    assert.match(text, /bad line at byte 0: not "<crc> <json>"/);
+    const second = 1 + line({ c: ['g', 'm', 1, 1, [['t', 0, 3, null]]] }).length;
+    assert.match(text, new RegExp(`bad line at byte ${second}: not "<crc> <json>"`));
+    assert.match(text, /invalid JSON \(/);
+    assert.match(text, /3 damaged line\(s\) skipped \(2 read\)/);
+    await store.close();
+  });
+
+  it('opening a sound log, or none, logs nothing and keeps no damaged copy', async () => {
+    const logs: string[] = [];
+    const a = await open(logs);
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await a.close();
+    const b = await open(logs);
+    await b.close();
+    assert.deepStrictEqual(logs, []);
+    assert.deepStrictEqual(fs.readdirSync(dir), ['offsets.log']);
+  });
+
+  it("one producer's transaction ending leaves another producer's held offsets of the same group, also after a restart", async () => {
+    const a = await open();
+    await a.commitTxnOffsets('g', 1, 0, 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    await a.commitTxnOffsets('g', 2, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 6, metadata: null }]);
+    await a.completeTxnOffsets('g', 1, true);
+    assert.deepStrictEqual(a.pendingTxnOffsets(), [{ groupId: 'g', producerId: 2 }]);
+    assert.deepStrictEqual(a.pendingTxnPartitions('g'), [{ topic: 't', partition: 1 }]);
+    const b = await open(); // replay of the lines (a crashed)
+    assert.deepStrictEqual(b.pendingTxnOffsets(), [{ groupId: 'g', producerId: 2 }]);
+    await b.completeTxnOffsets('g', 2, true);
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => [c.partition, c.offset]),
+      [
+        [0, 5],
+        [1, 6],
+      ],
+    );
+    await b.close();
+  });
+
+  it('a group emptied by OffsetDelete or a topic deletion is gone: deleting it then writes nothing', async () => {
+    const store = await open();
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commit('h', 'm', 1, [{ topic: 'u', partition: 0, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('k', 3, 0, 'm', 1, [{ topic: 'v', partition: 0, offset: 1, metadata: null }]);
+    await store.deleteOffsets('g', [{ topic: 't', partition: 0 }]);
+    await store.deleteTopic('u');
+    const size = fs.statSync(file()).size;
+    await store.deleteGroup('g');
+    await store.deleteGroup('h');
+    await store.deleteTopic('w'); // no committed and no held offsets of w (only of v)
+    assert.strictEqual(fs.statSync(file()).size, size);
+    await store.close();
+  });
+
+  it('an offset imported from the first version without a metadata field reads as null', async () => {
+    const legacy = Datastore.create({ filename: path.join(dir, 'offsets.db'), autoload: true });
+    await legacy.insert({ _id: 'x', groupId: 'g', topic: 't', partition: 0, offset: 9 });
+    const logs: string[] = [];
+    const store = await open(logs);
+    assert.deepStrictEqual(store.fetch('g', null)[0].metadata, null);
+    assert.deepStrictEqual(store.history('g', 't', 0), []);
+    assert.match(logs.join('\n'), /imported 1 committed offsets from .*offsets\.db into .*offsets\.log/);
+    await store.close();
+  });
+
+  it('short writes (a few bytes per call) still store every line whole, at the right place', async () => {
+    const io = {
+      ...realIo,
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) =>
+        realIo.writeSync(fd, buf, off, Math.min(7, len), pos),
+    };
+    const a = await open([], io);
+    for (let i = 0; i < 5; i++)
+      await a.commit('g', 'm', 1, [{ topic: 't', partition: i, offset: i * 10, metadata: `m${i}` }]);
+    const logs: string[] = [];
+    const b = await open(logs); // replay of the lines as written
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => [c.offset, c.metadata]),
+      [0, 1, 2, 3, 4].map((i) => [i * 10, `m${i}`]),
+    );
+    assert.deepStrictEqual(logs, []);
+    await b.close();
+  });
+
+  it('a running log is rewritten when it outgrows 4 MiB or 4 times its compacted size, whichever is larger, and not before', async () => {
+    const meta = 'x'.repeat(10_000);
+    const a = await open();
+    for (let p = 0; p < 150; p++)
+      await a.commit('g', 'm', 1, [{ topic: 't', partition: p, offset: p, metadata: meta }]);
+    await a.close();
+    const compacted = fs.statSync(file()).size; // ~1.5 MB of live offsets: the next rewrite waits for 4 x that
+    assert.ok(compacted > 1.4e6 && compacted < 1.6e6, `${compacted} bytes`);
+    const b = await open();
+    let size = fs.statSync(file()).size;
+    let maxSize = size;
+    let rewrites = 0;
+    for (let i = 0; i < 500; i++) {
+      await b.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1000 + i, metadata: meta }]);
+      const now = fs.statSync(file()).size;
+      if (now < size) {
+        rewrites++;
+        assert.ok(size > 4 * compacted - 20_000, `rewritten at ${size} bytes, before 4 x ${compacted}`);
+      }
+      size = now;
+      maxSize = Math.max(maxSize, now);
+    }
+    assert.strictEqual(rewrites, 1, 'one rewrite in ~5 MB of commits');
+    assert.ok(maxSize <= 4 * compacted + 20_000, `the log grew to ${maxSize}`);
+    await b.close();
+    const c = await open();
+    assert.strictEqual(c.fetch('g', [{ topic: 't', partitions: [0] }])[0].offset, 1499);
+    await c.close();
+  });
+
+  it('a failed write names what could not be stored', async () => {
+    let fail = false;
+    const io = {
+      ...realIo,
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => {
+        if (fail) throw new Error('ENOSPC: no space left on device, write');
+        return realIo.writeSync(fd, buf, off, len, pos);
+      },
+    };
+    const store = await open([], io);
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('g', 4, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('g', 5, 0, 'm', 1, [{ topic: 't', partition: 2, offset: 1, metadata: null }]);
+    fail = true;
+    const cases: [Promise<void>, string][] = [
+      [store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 2, metadata: null }]), 'the commit of group "g"'],
+      [
+        store.commitTxnOffsets('g', 4, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 2, metadata: null }]),
+        'the transactional offsets of group "g" (producer 4)',
+      ],
+      [store.completeTxnOffsets('g', 4, true), 'the commit of the transactional offsets of group "g" (producer 4)'],
+      [store.completeTxnOffsets('g', 5, false), 'the abort of the transactional offsets of group "g" (producer 5)'],
+      [store.deleteGroup('g'), 'the deletion of group "g"'],
+      [store.deleteOffsets('g', [{ topic: 't', partition: 0 }]), 'the deletion of 1 committed offset(s) of group "g"'],
+      [store.deleteTopic('t'), `the deletion of topic "t"'s offsets`],
+    ];
+    for (const [p, what] of cases) {
+      await assert.rejects(p, (e: Error) => {
+        assert.strictEqual(
+          e.message,
+          `could not store ${what} in ${file()}: ENOSPC: no space left on device, write; nothing was changed`,
+        );
+        return true;
+      });
+    }
+    fail = false;
+    assert.deepStrictEqual(store.pendingTxnOffsets().length, 2);
+    await store.close();
+  });
+});
