@@ -344,6 +344,29 @@ describe('storage: partition log open and removal at their edges', () => {
     await m.close();
   });
 
+  it('a corrupt batch in a middle segment cuts it there and removes the later segments, all counted in the bytes cut', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': String(2 * S) });
+    for (let i = 0; i < 7; i++) append(m, 't', 0, fixed(i)); // segments 0, 4, 8 of two batches, active 12
+    m.crash();
+    fs.rmSync(path.join(h.dir, 'recovery-point-offset-checkpoint')); // nothing trusted: every batch is checked
+    const buf = fs.readFileSync(file(h, 4, '.log'));
+    buf[S + 70] ^= 0x01; // the second batch of segment 4 fails its CRC
+    fs.writeFileSync(file(h, 4, '.log'), buf);
+    m = await h.open();
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 6);
+    const ev = h.events.filter((e) => e.name === 'recoveryTruncated').map((e) => e.payload as { bytes: number });
+    assert.deepStrictEqual(
+      ev.map((e) => e.bytes),
+      [S + 2 * S + S],
+      'the cut batch, segment 8 and the active segment 12',
+    );
+    assert.ok(!fs.existsSync(file(h, 8, '.log')) && !fs.existsSync(file(h, 12, '.log')));
+    await m.close();
+  });
+
   it('a partition whose segment files are all gone opens empty at its log start offset and takes appends there', async () => {
     const h = harness();
     dirs.push(h.dir);
