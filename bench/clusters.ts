@@ -4,6 +4,9 @@
  *   remote_tree_ms      a fresh connection's full tree (ClusterSnapshot.refresh + the root nodes of both views)
  *                       of a cluster with 1,000 topics and 100 groups with committed offsets; target < 2 s
  *   remote_page_ms      a page of 100 records (1 KB each) fetched from a remote partition; target < 200 ms
+ *   remote_browser_page_ms  the record browser (its controller on a RemoteSource) opening a page of 100 decoded
+ *                       records of that remote topic: one partition at an offset, the end, the whole topic merged
+ *                       (the slowest of the three, median of 3 runs); target < 500 ms
  *   copy_records_per_s  copyRecords of 100,000 records of 1 KB from the remote cluster into an in-process
  *                       Kafka Lite (EmbeddedCluster); target >= 20,000 records/s
  * Each figure is the median of 3 runs; `*_min` / `*_max` give the range.
@@ -18,6 +21,8 @@ import { copyRecords } from '../src/extension/clusters/copy';
 import { EmbeddedCluster } from '../src/extension/clusters/embedded';
 import { ClusterSnapshot } from '../src/extension/clusters/snapshot';
 import { WireCluster } from '../src/extension/clusters/wire';
+import { BrowserController } from '../src/extension/panels/browser-controller';
+import type { BrowserSnapshot } from '../src/shared/browser-messages';
 import { groupNodes, topicNodes } from '../src/extension/model/tree-model';
 
 const TOPICS = 1000;
@@ -120,6 +125,46 @@ export async function run(): Promise<Record<string, number>> {
     }
     console.log(`remote page of 100 records: ${pages.map((x) => x.toFixed(1)).join(' / ')} ms (target < 200)`);
 
+    const browserPages: number[] = [];
+    {
+      let last: BrowserSnapshot | undefined;
+      const ctl = new BrowserController({
+        getBroker: () => undefined,
+        post: (m) => {
+          if (m.type === 'snapshot') last = m.state;
+        },
+      });
+      ctl.setSource({
+        kind: 'remote',
+        name: 'bench-remote',
+        production: false,
+        cluster: wire,
+        connect: () => wire,
+        confirmWrite: async () => false,
+      });
+      const filter = { text: '', regex: false, field: 'any' };
+      let id = 1;
+      const open = async (partition: number | null, seek: Record<string, unknown>): Promise<number> => {
+        const s = performance.now();
+        await ctl.handle({ type: 'open', id: id++, topic: 'bulk', partition, seek, filter, tail: false });
+        const ms = performance.now() - s;
+        if (last?.rows.length !== 100) throw new Error(`the browser showed ${last?.rows.length} rows, not 100`);
+        return ms;
+      };
+      for (let r = 0; r < 3; r++) {
+        const times = [
+          await open(r, { kind: 'offset', offset: 5000 + r * 1000 }),
+          await open(r, { kind: 'end' }),
+          await open(null, { kind: 'beginning' }),
+        ];
+        console.log(
+          `record browser on the remote cluster: offset ${times[0].toFixed(1)} ms, end ${times[1].toFixed(1)} ms, whole topic ${times[2].toFixed(1)} ms`,
+        );
+        browserPages.push(Math.max(...times));
+      }
+      ctl.dispose();
+    }
+
     const rates: number[] = [];
     const target = new EmbeddedCluster(local);
     for (let r = 0; r < 3; r++) {
@@ -137,6 +182,7 @@ export async function run(): Promise<Record<string, number>> {
     return {
       ...figures('remote_tree_ms', trees),
       ...figures('remote_page_ms', pages, 1),
+      ...figures('remote_browser_page_ms', browserPages, 1),
       ...figures('copy_records_per_s', rates),
     };
   } finally {

@@ -7,6 +7,10 @@
 //   spring   test/compat/java/spring   Spring for Apache Kafka in a Spring Boot application
 //   tools    test/compat/java/tools    Kafka's command-line tools (kafka-topics, console producer/consumer,
 //                                      kafka-consumer-groups, kafka-configs, kafka-get-offsets) as separate JVMs
+//   schemas  test/compat/java/schemas  Spring Cloud Stream's schema registry client (Confluent REST API) and its
+//                                      Avro message converter against the embedded Schema Registry
+// The broker always serves its Schema Registry on a free port (--schema-registry-port 0): every project gets its
+// URL as -Dschema.registry.url, as it gets -Dkafka.bootstrap (a restart moves the registry to another free port).
 // A test may restart the broker (same data directory, same port): it POSTs to the URL in the system property
 // kafka.restart.url (`?crash=1` kills it with SIGKILL instead of SIGTERM); the answer comes once it listens again.
 // KAFKA_LITE_JAVA_PROJECTS=clients,tools runs a subset; KAFKA_LITE_JAVA_CLIENTS=4.4.0 picks the client lines.
@@ -37,6 +41,12 @@ const PROJECTS = [
   { group: 'streams', label: 'Kafka Streams 4.4.0', dir: 'test/compat/java/streams', args: [] },
   { group: 'spring', label: 'Spring for Apache Kafka (Spring Boot 4.0.7)', dir: 'test/compat/java/spring', args: [] },
   { group: 'tools', label: 'Kafka command-line tools 4.4.0', dir: 'test/compat/java/tools', args: [] },
+  {
+    group: 'schemas',
+    label: 'Spring Cloud Stream schema registry client 4.2.0',
+    dir: 'test/compat/java/schemas',
+    args: [],
+  },
 ];
 const ALL_GROUPS = [...new Set(PROJECTS.map((p) => p.group))];
 const GROUPS = (process.env.KAFKA_LITE_JAVA_PROJECTS ?? ALL_GROUPS.join(',')).split(',').filter(Boolean);
@@ -66,7 +76,7 @@ let brokerLog = '';
 
 function startBroker(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-java-')), port = 0) {
   const args = [path.join(root, 'dist', 'cli.js'), 'serve', '--data-dir', dataDir, '--port', String(port)];
-  if (port !== 0) args.push('--schema-registry-port', '0');
+  args.push('--schema-registry-port', '0');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.on('data', (d) => (brokerLog += d));
   return new Promise((resolve, reject) => {
@@ -79,11 +89,14 @@ function startBroker(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-java-')
     child.on('exit', onExit);
     child.stdout.on('data', (d) => {
       out += d;
+      // the registry's line comes right after the broker's
       const m = /listening on (\S+):(\d+)/.exec(out);
-      if (m) {
+      const sr = /schema registry on (http:\/\/\S+)/.exec(out);
+      if (m && sr) {
         clearTimeout(timer);
         child.off('exit', onExit);
-        resolve({ child, dataDir, bootstrap: `${m[1]}:${m[2]}`, port: Number(m[2]), log: () => brokerLog });
+        const bootstrap = `${m[1]}:${m[2]}`;
+        resolve({ child, dataDir, bootstrap, port: Number(m[2]), registryUrl: sr[1], log: () => brokerLog });
       }
     });
   });
@@ -123,7 +136,9 @@ function surefireTotals(out) {
 }
 
 let broker = await startBroker();
-console.log(`java tier: Kafka Lite on ${broker.bootstrap} (data in ${broker.dataDir})`);
+console.log(
+  `java tier: Kafka Lite on ${broker.bootstrap}, schema registry on ${broker.registryUrl} (data in ${broker.dataDir})`,
+);
 const control = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   if (req.method !== 'POST' || url.pathname !== '/restart') {
@@ -154,6 +169,7 @@ try {
       'test',
       ...project.args,
       `-Dkafka.bootstrap=${broker.bootstrap}`,
+      `-Dschema.registry.url=${broker.registryUrl}`,
       `-Dkafka.restart.url=${restartUrl}`,
     ]);
     const seconds = ((Date.now() - t0) / 1000).toFixed(0);

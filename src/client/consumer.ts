@@ -19,11 +19,17 @@
  *  - advertised protocols: the chosen assignor first, then the others ("range", "roundrobin",
  *    "cooperative-sticky") and kafkajs' default "RoundRobinAssigner", so mixed groups find a common protocol.
  *
+ * Where the group lives is a ConsumerTransport (consumer-transport.ts): the in-process Broker (pass the Broker
+ * itself) or any Kafka cluster over the wire (src/extension/clusters/wire-member.ts); this logic is the same for
+ * both.
+ *
  * Events: 'rebalance' {generationId, memberId, leader, leaderId, assignment}, 'revoked' {assignment}, 'error' Error.
  * Callers: panels, tests, benchmarks.
  */
 import { EventEmitter } from 'events';
 import type { Broker } from '../broker/broker';
+import type { ConsumerTransport } from './consumer-transport';
+import { BrokerConsumerTransport } from './consumer-transport';
 import type { TimerHandle } from '../broker/clock';
 import { ErrorCode, KafkaError, errorName } from '../broker/errors';
 import {
@@ -89,11 +95,12 @@ export class GroupConsumer extends EventEmitter {
   /** Bumped by leave()/crash(): a join loop of an older incarnation stops at its next step. */
   private incarnation = 0;
 
-  constructor(
-    private readonly broker: Broker,
-    opts: GroupConsumerOptions,
-  ) {
+  /** Where the group lives. */
+  readonly transport: ConsumerTransport;
+
+  constructor(where: Broker | ConsumerTransport, opts: GroupConsumerOptions) {
     super();
+    this.transport = isTransport(where) ? where : new BrokerConsumerTransport(where);
     if (!opts.groupId) throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'a consumer needs a group id');
     if (!opts.topics || opts.topics.length === 0)
       throw new KafkaError(ErrorCode.INVALID_REQUEST, 'a consumer needs at least one topic to subscribe to');
@@ -139,9 +146,14 @@ export class GroupConsumer extends EventEmitter {
   private startJoin(): Promise<void> {
     this._state = 'joining';
     const incarnation = this.incarnation;
-    const p = this.joinLoop(incarnation).finally(() => {
-      if (this.joining === p) this.joining = undefined;
-    });
+    // A join overtaken by leave()/crash() ends quietly (its connection may be gone with it).
+    const p = this.joinLoop(incarnation)
+      .catch((e: unknown) => {
+        if (!this.stale(incarnation)) throw e;
+      })
+      .finally(() => {
+        if (this.joining === p) this.joining = undefined;
+      });
     this.joining = p;
     return p;
   }
@@ -166,19 +178,15 @@ export class GroupConsumer extends EventEmitter {
       this.emit('revoked', { assignment: previous.map((tp) => ({ ...tp })) });
     }
     for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
-      for (const t of this.topics) await this.broker.ensureTopic(t);
+      await this.transport.prepare(this.topics);
       if (this.stale(incarnation)) return;
-      const join = await this.broker.joinGroup({
+      const join = await this.transport.joinGroup({
         groupId: this.groupId,
         memberId: this._memberId,
-        groupInstanceId: null,
         sessionTimeoutMs: this.sessionTimeoutMs,
         rebalanceTimeoutMs: this.rebalanceTimeoutMs,
-        protocolType: 'consumer',
         protocols: this.protocols(),
         clientId: this.clientId,
-        clientHost: '/127.0.0.1',
-        requireKnownMemberId: true,
       });
       if (this.stale(incarnation)) return;
       if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
@@ -201,13 +209,12 @@ export class GroupConsumer extends EventEmitter {
       this._memberId = join.memberId;
       this._generationId = join.generationId;
       this._leaderId = join.leader;
-      const assignments = join.leader === join.memberId ? this.computeAssignment(join) : [];
-      const sync = await this.broker.syncGroup({
+      const assignments = join.leader === join.memberId ? await this.computeAssignment(join) : [];
+      if (this.stale(incarnation)) return;
+      const sync = await this.transport.syncGroup({
         groupId: this.groupId,
         generationId: join.generationId,
         memberId: join.memberId,
-        groupInstanceId: null,
-        protocolType: 'consumer',
         protocolName: join.protocolName,
         assignments,
       });
@@ -225,7 +232,8 @@ export class GroupConsumer extends EventEmitter {
           `group "${this.groupId}": SyncGroup failed with ${errorName(sync.errorCode)}`,
         );
       }
-      this.applyAssignment(previous, sync.assignment, join.protocolName);
+      await this.applyAssignment(previous, sync.assignment, join.protocolName);
+      if (this.stale(incarnation)) return;
       this._state = 'stable';
       this.scheduleHeartbeat();
       this.emit('rebalance', {
@@ -258,7 +266,7 @@ export class GroupConsumer extends EventEmitter {
   }
 
   /** Leader only: decode every member's subscription and run the chosen protocol's assignor. */
-  private computeAssignment(join: JoinGroupResult): { memberId: string; assignment: Buffer }[] {
+  private async computeAssignment(join: JoinGroupResult): Promise<{ memberId: string; assignment: Buffer }[]> {
     const members: AssignorMember[] = join.members.map((m) => {
       try {
         return { memberId: m.memberId, subscription: decodeSubscription(m.metadata) };
@@ -267,17 +275,19 @@ export class GroupConsumer extends EventEmitter {
       }
     });
     const counts = new Map<string, number>();
-    for (const m of members) {
-      for (const t of m.subscription.topics) {
-        const info = this.broker.getTopic(t);
-        if (info) counts.set(t, info.partitions);
-      }
+    for (const t of new Set(members.flatMap((m) => m.subscription.topics))) {
+      const n = await this.transport.partitionCount(t);
+      if (n !== undefined) counts.set(t, n);
     }
     const assignor = (join.protocolName && ASSIGNORS[join.protocolName]) || roundRobinAssignor;
     return planToAssignments(assignor(members, counts));
   }
 
-  private applyAssignment(previous: TopicPartition[], assignment: Buffer, protocolName: string | null): void {
+  private async applyAssignment(
+    previous: TopicPartition[],
+    assignment: Buffer,
+    protocolName: string | null,
+  ): Promise<void> {
     let decoded: TopicPartition[] = [];
     try {
       decoded = decodeAssignment(assignment).assignedPartitions.flatMap((tp) =>
@@ -292,23 +302,31 @@ export class GroupConsumer extends EventEmitter {
         ? new Set(previous.map((tp) => topicPartitionKey(tp.topic, tp.partition)))
         : new Set<TopicPartitionKey>();
     const old = new Map(this.positions);
+    const fresh = decoded.filter(
+      (tp) =>
+        !(keep.has(topicPartitionKey(tp.topic, tp.partition)) && old.has(topicPartitionKey(tp.topic, tp.partition))),
+    );
+    const committed = fresh.length > 0 ? await this.transport.committedOffsets(this.groupId, fresh) : [];
+    const starts = await Promise.all(
+      fresh.map((tp, i) => (committed[i] >= 0 ? committed[i] : this.resetPosition(tp.topic, tp.partition))),
+    );
+    const startOf = new Map(fresh.map((tp, i) => [topicPartitionKey(tp.topic, tp.partition), starts[i]]));
     this.positions.clear();
     this.owned = decoded;
     for (const tp of decoded) {
       const k = topicPartitionKey(tp.topic, tp.partition);
-      if (keep.has(k) && old.has(k)) this.positions.set(k, old.get(k)!);
-      else this.positions.set(k, this.initialPosition(tp.topic, tp.partition));
+      this.positions.set(k, startOf.get(k) ?? old.get(k)!);
     }
   }
 
-  private initialPosition(topic: string, partition: number): number {
-    const committed = this.committed(topic, partition);
+  private async initialPosition(topic: string, partition: number): Promise<number> {
+    const committed = await this.committed(topic, partition);
     if (committed >= 0) return committed;
     return this.resetPosition(topic, partition);
   }
 
-  private resetPosition(topic: string, partition: number): number {
-    const info = this.broker.partitionInfo(topic, partition);
+  private async resetPosition(topic: string, partition: number): Promise<number> {
+    const info = await this.transport.partitionOffsets(topic, partition);
     return this.autoOffsetReset === 'latest' ? info.logEndOffset : info.logStartOffset;
   }
 
@@ -316,25 +334,60 @@ export class GroupConsumer extends EventEmitter {
 
   private scheduleHeartbeat(): void {
     this.stopHeartbeat();
-    this.heartbeatTimer = this.broker.clock.setTimeout(() => {
+    this.heartbeatTimer = this.transport.clock.setTimeout(() => {
       this.heartbeatTimer = undefined;
-      this.heartbeatNow();
+      void this.heartbeatNow();
     }, this.heartbeatIntervalMs);
   }
 
   private stopHeartbeat(): void {
-    this.broker.clock.clearTimeout(this.heartbeatTimer);
+    this.transport.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }
 
-  /** One heartbeat; true when the member is stable and current. Schedules the next one or starts a rejoin. */
-  private heartbeatNow(): boolean {
+  /**
+   * One heartbeat; true when the member is stable and current. Schedules the next one or starts a rejoin.
+   * Answers synchronously when the transport does (the in-process broker), else once the broker answered.
+   */
+  private heartbeatNow(): boolean | Promise<boolean> {
     if (this._state !== 'stable') return false;
-    if (this.broker.isClosed) {
+    if (this.transport.closed) {
       this.stopHeartbeat();
       return false;
     }
-    const code = this.broker.heartbeat(this.groupId, this._generationId, this._memberId);
+    const incarnation = this.incarnation;
+    const generationId = this._generationId;
+    let answer: number | Promise<number>;
+    try {
+      answer = this.transport.heartbeat(this.groupId, generationId, this._memberId);
+    } catch (e) {
+      return this.heartbeatFailed(e);
+    }
+    if (typeof answer === 'number') return this.heartbeatAnswered(answer);
+    // Over the wire: the next beat is scheduled only after this one answered (one request at a time).
+    this.stopHeartbeat();
+    return answer.then(
+      (code) =>
+        incarnation === this.incarnation && generationId === this._generationId && this._state === 'stable'
+          ? this.heartbeatAnswered(code)
+          : false,
+      (e: unknown) => (incarnation === this.incarnation ? this.heartbeatFailed(e) : false),
+    );
+  }
+
+  /** The transport failed (not an error code): try again at the next interval, unless it is closed. */
+  private heartbeatFailed(e: unknown): boolean {
+    if (this._state !== 'stable') return false;
+    if (this.transport.closed) {
+      this.stopHeartbeat();
+      return false;
+    }
+    this.fail(new Error(`group "${this.groupId}": heartbeat failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.scheduleHeartbeat();
+    return false;
+  }
+
+  private heartbeatAnswered(code: number): boolean {
     switch (code) {
       case ErrorCode.NONE:
         this.scheduleHeartbeat();
@@ -361,30 +414,26 @@ export class GroupConsumer extends EventEmitter {
     this.assertUsable('poll');
     if (this._state === 'idle') await this.join();
     if (this.joining) await this.joining;
-    if (this._state === 'stable' && !this.heartbeatNow() && this.joining) await this.joining;
+    if (this._state === 'stable' && !(await this.heartbeatNow()) && this.joining) await this.joining;
     if (this._state !== 'stable') return [];
     const out: ConsumedRecord[] = [];
     const n = this.owned.length;
     for (let i = 0; i < n && out.length < maxRecords; i++) {
       const tp = this.owned[(this.rotate + i) % n];
       const k = topicPartitionKey(tp.topic, tp.partition);
-      const info = this.broker.partitionInfo(tp.topic, tp.partition);
-      let pos = this.positions.get(k) ?? this.initialPosition(tp.topic, tp.partition);
-      if (pos < info.logStartOffset || pos > info.logEndOffset) pos = this.resetPosition(tp.topic, tp.partition);
-      const committedOnly = this.isolationLevel === 'read_committed';
-      const end = committedOnly ? this.broker.lastStableOffset(tp.topic, tp.partition) : info.logEndOffset;
+      const info = await this.transport.partitionOffsets(tp.topic, tp.partition);
+      let pos = this.positions.get(k) ?? (await this.initialPosition(tp.topic, tp.partition));
+      if (pos < info.logStartOffset || pos > info.logEndOffset) pos = await this.resetPosition(tp.topic, tp.partition);
+      const isolation = this.isolationLevel;
+      const end = isolation === 'read_committed' ? info.lastStableOffset : info.logEndOffset;
       if (pos < end) {
         const want = maxRecords - out.length;
-        const records = this.broker.readRecords(tp.topic, tp.partition, pos, want, undefined, {
-          isolationLevel: committedOnly ? 1 : 0,
-        });
-        for (const r of records) {
-          out.push(r);
-          pos = r.offset + 1;
-        }
-        // read_committed skips markers and aborted batches: fewer records than asked means it read up to the LSO
-        if (committedOnly && records.length < want) pos = Math.max(pos, end);
+        const read = await this.transport.readRecords(tp.topic, tp.partition, pos, want, isolation);
+        out.push(...read.records);
+        pos = Math.max(pos, read.nextOffset);
       }
+      // a rebalance (or leave/crash) while reading: the partition may no longer be this member's
+      if (!this.positions.has(k)) continue;
       this.positions.set(k, pos);
     }
     if (n > 0) this.rotate = (this.rotate + 1) % n;
@@ -400,15 +449,17 @@ export class GroupConsumer extends EventEmitter {
         ErrorCode.UNKNOWN_MEMBER_ID,
         `consumer is ${this._state}, not a member of group "${this.groupId}"`,
       );
-    const entries = this.owned.map((tp) => ({
-      topic: tp.topic,
-      partition: tp.partition,
-      offset:
-        this.positions.get(topicPartitionKey(tp.topic, tp.partition)) ?? this.initialPosition(tp.topic, tp.partition),
-      metadata: null,
-    }));
+    const entries = await Promise.all(
+      this.owned.map(async (tp) => ({
+        topic: tp.topic,
+        partition: tp.partition,
+        offset:
+          this.positions.get(topicPartitionKey(tp.topic, tp.partition)) ??
+          (await this.initialPosition(tp.topic, tp.partition)),
+      })),
+    );
     if (entries.length === 0) return;
-    const results = await this.broker.commitOffsets(this.groupId, this._memberId, this._generationId, entries);
+    const results = await this.transport.commitOffsets(this.groupId, this._memberId, this._generationId, entries);
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
     if (failed) {
       if (
@@ -432,8 +483,8 @@ export class GroupConsumer extends EventEmitter {
   }
 
   /** The group's committed offset for this partition, -1 when none. */
-  committed(topic: string, partition: number): number {
-    return this.broker.fetchOffsets(this.groupId, [{ topic, partitions: [partition] }])[0]?.offset ?? -1;
+  async committed(topic: string, partition: number): Promise<number> {
+    return (await this.transport.committedOffsets(this.groupId, [{ topic, partition }]))[0] ?? -1;
   }
 
   seek(topic: string, partition: number, offset: number): void {
@@ -460,8 +511,11 @@ export class GroupConsumer extends EventEmitter {
     this._state = 'left';
     this.owned = [];
     this.positions.clear();
-    if (memberId && !this.broker.isClosed) this.broker.leaveGroup(this.groupId, [{ memberId, groupInstanceId: null }]);
-    if (revoked.length > 0) this.emit('revoked', { assignment: revoked.map((tp) => ({ ...tp })) });
+    try {
+      if (memberId && !this.transport.closed) await this.transport.leaveGroup(this.groupId, memberId);
+    } finally {
+      if (revoked.length > 0) this.emit('revoked', { assignment: revoked.map((tp) => ({ ...tp })) });
+    }
   }
 
   /** Simulate a crashed process: no commit, no LeaveGroup, no more heartbeats; the session timeout removes it. */
@@ -486,4 +540,8 @@ export class GroupConsumer extends EventEmitter {
   private describeOwned(): string {
     return this.owned.length ? this.owned.map((tp) => `${tp.topic}-${tp.partition}`).join(', ') : 'nothing';
   }
+}
+
+function isTransport(x: Broker | ConsumerTransport): x is ConsumerTransport {
+  return typeof (x as Partial<ConsumerTransport>).prepare === 'function';
 }

@@ -1,12 +1,15 @@
 /**
- * The in-process producer the panels use: sends records to a topic through the Broker facade, optionally as an
- * idempotent producer (producer id, epoch, per-partition sequence numbers), with explicit sequence control so a
+ * The producer the panels use: sends records to a topic through a ProducerTransport (producer-transport.ts: this
+ * window's Broker facade, or any Kafka cluster over the wire), optionally as an idempotent producer (producer id, epoch, per-partition sequence numbers), with explicit sequence control so a
  * person can replay the last batch (a retry after a lost acknowledgement) or skip a sequence on purpose and watch
  * the broker answer OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
  * Guarantees: a send's sequence advances only when the broker accepted the batch; resendLast() sends byte-for-byte
  * the same records with the same sequence (an idempotent producer's retry is stored once; a plain producer's retry
- * is stored twice: at-least-once). Errors are thrown as KafkaError with Kafka's code.
+ * is stored twice: at-least-once). A retry is a duplicate when the server says so or, where its answer cannot tell
+ * (Kafka's Produce response), when it answers the offset the first acknowledgement gave. Errors are thrown as
+ * KafkaError with Kafka's code. Over a transport that cannot bump an epoch (the wire's non-flexible InitProducerId)
+ * init() again starts over with a new producer id.
  *
  * Callers: panels, tests, benchmarks (in the extension host process).
  */
@@ -16,6 +19,8 @@ import { ErrorCode, KafkaError } from '../broker/errors';
 import type { ProduceRecord } from '../broker/types';
 import { incrementSequence } from '../broker/producers/producer-state';
 import { TopicPartitionMap } from '../shared/topic-partition';
+import type { ProducerTransport } from './producer-transport';
+import { toTransport } from './producer-transport';
 
 export interface ProducerOptions {
   idempotent?: boolean;
@@ -44,6 +49,8 @@ interface LastSend {
   baseSequence: number;
   producerEpoch: number;
   acked: boolean;
+  /** The base offset of the first acknowledgement (a retry answered with it is a duplicate). */
+  ackedBaseOffset: number;
 }
 
 export class Producer {
@@ -54,11 +61,11 @@ export class Producer {
   private readonly sequences = new TopicPartitionMap<number>();
   private last?: LastSend;
   private roundRobin = 0;
+  readonly transport: ProducerTransport;
 
-  constructor(
-    private readonly broker: Broker,
-    opts: ProducerOptions = {},
-  ) {
+  /** On a Broker (in-process) or any ProducerTransport (wire-producer.ts for a cluster over the wire). */
+  constructor(target: Broker | ProducerTransport, opts: ProducerOptions = {}) {
+    this.transport = toTransport(target);
     this.idempotent = opts.idempotent ?? false;
     this.clientId = opts.clientId ?? 'kafka-lite-producer';
   }
@@ -70,8 +77,10 @@ export class Producer {
   async init(): Promise<void> {
     if (!this.idempotent) return;
     const current =
-      this.producerId >= 0 ? { producerId: this.producerId, producerEpoch: this.producerEpoch } : undefined;
-    const r = await this.broker.initProducerId(null, current);
+      this.producerId >= 0 && this.transport.bumpsEpoch
+        ? { producerId: this.producerId, producerEpoch: this.producerEpoch }
+        : undefined;
+    const r = await this.transport.initProducerId(current);
     this.producerId = r.producerId;
     this.producerEpoch = r.producerEpoch;
     this.sequences.clear();
@@ -98,12 +107,16 @@ export class Producer {
     if (records.length === 0)
       throw new KafkaError(ErrorCode.INVALID_REQUEST, 'nothing to send: the record list is empty');
     if (this.idempotent && this.producerId < 0) await this.init();
-    const info = (await this.broker.ensureTopic(topic)) ?? this.broker.getTopic(topic);
-    if (!info)
-      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `there is no topic "${topic}" (auto-create is off)`);
-    const partition =
-      opts.partition ?? choosePartition(records[0].key ?? null, info.partitions, () => this.roundRobin++);
-    const now = this.broker.clock.now();
+    const partitions = await this.transport.partitionCount(topic);
+    if (partitions === undefined)
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        this.transport.transport === 'wire'
+          ? `there is no topic "${topic}" on the cluster (the producer never creates one there)`
+          : `there is no topic "${topic}" (auto-create is off)`,
+      );
+    const partition = opts.partition ?? choosePartition(records[0].key ?? null, partitions, () => this.roundRobin++);
+    const now = this.transport.now();
     // Fix the timestamps now so that resendLast() sends exactly the same batch.
     const fixed = records.map((r) => ({ ...r, timestamp: r.timestamp ?? now }));
     const last: LastSend = {
@@ -113,6 +126,7 @@ export class Producer {
       baseSequence: this.idempotent ? this.nextSequence(topic, partition) : -1,
       producerEpoch: this.producerEpoch,
       acked: false,
+      ackedBaseOffset: -1,
     };
     this.last = last;
     return this.sendBatch(last);
@@ -129,24 +143,26 @@ export class Producer {
     const producer = this.idempotent
       ? { producerId: this.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence }
       : undefined;
-    const r = await this.broker.produce(b.topic, b.records, { partition: b.partition, producer });
+    const r = await this.transport.produce(b.topic, b.partition, b.records, producer);
+    const duplicate = r.duplicate ?? (b.acked && r.baseOffset === b.ackedBaseOffset);
     if (this.idempotent && !b.acked && b.producerEpoch === this.producerEpoch) {
       const after = incrementSequence(b.baseSequence, b.records.length);
       // Only move forward: a late retry of an older batch must not pull the sequence back.
       if (this.nextSequence(b.topic, b.partition) === b.baseSequence) this.sequences.set(b.topic, b.partition, after);
     }
+    if (!b.acked) b.ackedBaseOffset = r.baseOffset;
     b.acked = true;
     return {
       topic: b.topic,
       partition: b.partition,
       baseOffset: r.baseOffset,
-      lastOffset: r.lastOffset,
-      duplicate: r.duplicate,
+      lastOffset: r.baseOffset + b.records.length - 1,
+      duplicate,
       recordCount: b.records.length,
       producerId: this.idempotent ? this.producerId : -1,
       producerEpoch: this.idempotent ? b.producerEpoch : -1,
       baseSequence: b.baseSequence,
-      logEndOffset: this.broker.partitionInfo(b.topic, b.partition).logEndOffset,
+      logEndOffset: await this.transport.logEndOffset(b.topic, b.partition),
     };
   }
 }

@@ -11,6 +11,9 @@
  *   that is not JSON 400/400 (`error_code` 50005 is what Confluent's clients use for that on their side);
  * - request bodies are bounded (`maxBodyBytes`, default 16 MiB): a larger one is answered 413 without being read
  *   further, and its connection is closed.
+ * - `?format=` (GET /schemas/ids/{id}[/schema], GET /subjects/{s}/versions/{v}[/schema], POST /subjects/{s}) asks
+ *   for another form of the schema: `serialized` gives a Protobuf schema as a base64 FileDescriptorProto; a form
+ *   the schema's type lacks gives the stored text, as with no format.
  * Endpoints: see `route` below and the README's "Schema Registry" section.
  */
 import * as http from 'http';
@@ -118,6 +121,7 @@ export async function route(
     if (!methods.includes(method)) throw notAllowed();
   };
   const deleted = flag(query, 'deleted');
+  const format = query.get('format') ?? undefined;
   const [head, ...rest] = parts;
 
   if (parts.length === 0) {
@@ -133,7 +137,7 @@ export async function route(
     if (rest[0] === 'ids' && rest.length >= 2 && rest.length <= 3) {
       only('GET');
       const id = schemaId(rest[1]);
-      const s = registry.getSchemaById(id);
+      const s = registry.getSchemaById(id, { format });
       if (rest.length === 2)
         return ok({
           ...(s.schemaType === 'AVRO' ? {} : { schemaType: s.schemaType }),
@@ -155,7 +159,7 @@ export async function route(
     const subject = rest[0];
     if (rest.length === 1) {
       only('POST', 'DELETE');
-      if (method === 'POST') return ok(versionJson(registry.lookup(subject, schemaInput(body), { deleted })));
+      if (method === 'POST') return ok(versionJson(registry.lookup(subject, schemaInput(body), { deleted, format })));
       return ok(await registry.deleteSubject(subject, { permanent: flag(query, 'permanent') }));
     }
     if (rest[1] !== 'versions') throw notFound();
@@ -168,12 +172,12 @@ export async function route(
     const version: VersionSpec = parseVersion(rest[2]);
     if (rest.length === 3) {
       only('GET', 'DELETE');
-      if (method === 'GET') return ok(versionJson(registry.getVersion(subject, version, { deleted })));
+      if (method === 'GET') return ok(versionJson(registry.getVersion(subject, version, { deleted, format })));
       return ok(await registry.deleteVersion(subject, version, { permanent: flag(query, 'permanent') }));
     }
     if (rest.length === 4 && rest[3] === 'schema') {
       only('GET');
-      return { status: 200, body: registry.getVersion(subject, version, { deleted }).schema, raw: true };
+      return { status: 200, body: registry.getVersion(subject, version, { deleted, format }).schema, raw: true };
     }
     if (rest.length === 4 && rest[3] === 'referencedby') {
       only('GET');

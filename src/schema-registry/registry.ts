@@ -5,6 +5,9 @@
  * - subjects hold versions 1, 2, ...; every distinct schema (type + canonical text + references) has one global
  *   id, the same under every subject, never reused once handed out (also across restarts and permanent deletes);
  * - registering a schema the subject already has (compared canonically) returns its id and writes nothing;
+ * - what is stored is the schema's text as sent, except where its format says otherwise (a Protobuf schema sent as
+ *   a base64 FileDescriptorProto is stored as its .proto text, so it shares the id of that text); reads can ask
+ *   for another form (`format`, e.g. Protobuf's `serialized`), a form the schema's format lacks answers the text;
  * - a new version is checked against the subject's live versions under its compatibility level (the subject's,
  *   else the global one, else BACKWARD): the latest one, or all for the *_TRANSITIVE levels; NONE checks nothing;
  * - soft delete hides versions (still readable by id and with `deleted`), permanent delete (only after a soft
@@ -273,7 +276,15 @@ export class SchemaRegistry {
     return this.parse(s).identity;
   }
 
-  private parsedOf(v: SubjectVersion): Parsed {
+  /** The schema text in the form `format` asks for (the stored text when empty or unknown to its format). */
+  private formatSchema(s: SchemaById, format: string | undefined): string {
+    if (!format) return s.schema;
+    const fmt = FORMATS[s.schemaType].formatted;
+    if (!fmt) return s.schema;
+    return fmt(this.parsedOf(s).parsed, format) ?? s.schema;
+  }
+
+  private parsedOf(v: SchemaById): Parsed {
     let p = this.parsedById.get(v.id);
     if (!p) {
       p = this.parse(v);
@@ -308,18 +319,20 @@ export class SchemaRegistry {
     return vs.map((v) => v.version);
   }
 
-  getVersion(subject: string, version: VersionSpec, opts: { deleted?: boolean } = {}): SubjectVersion {
+  getVersion(subject: string, version: VersionSpec, opts: { deleted?: boolean; format?: string } = {}): SubjectVersion {
     const includeDeleted = opts.deleted === true;
     if (this.versionsOf(subject, includeDeleted).length === 0) throw errors.subjectNotFound(subject);
     const v = version === 'latest' ? this.latest(subject, includeDeleted) : this.subjects.get(subject)?.get(version);
     if (!v || (v.deleted && !includeDeleted)) throw errors.versionNotFound(version === 'latest' ? -1 : version);
-    return { ...v };
+    return { ...v, schema: this.formatSchema(v, opts.format) };
   }
 
-  getSchemaById(id: number): SchemaById {
+  /** The schema with this id; `format` asks for another form of it (Protobuf: `serialized`). */
+  getSchemaById(id: number, opts: { format?: string } = {}): SchemaById {
     const s = this.ids.get(id);
     if (!s) throw errors.schemaNotFound(id);
-    return { id: s.id, schemaType: s.schemaType, schema: s.schema, references: s.references };
+    const out = { id: s.id, schemaType: s.schemaType, schema: s.schema, references: s.references };
+    return { ...out, schema: this.formatSchema(out, opts.format) };
   }
 
   /** The subject-versions using a schema id. */
@@ -344,13 +357,13 @@ export class SchemaRegistry {
   }
 
   /** POST /subjects/{subject}: the version of this subject holding this schema. */
-  lookup(subject: string, input: SchemaInput, opts: { deleted?: boolean } = {}): SubjectVersion {
+  lookup(subject: string, input: SchemaInput, opts: { deleted?: boolean; format?: string } = {}): SubjectVersion {
     const vs = this.versionsOf(subject, opts.deleted === true);
     if (vs.length === 0) throw errors.subjectNotFound(subject);
     const { identity } = this.parse(input);
     const found = vs.reverse().find((v) => this.ids.get(v.id)?.identity === identity);
     if (!found) throw errors.schemaNotFound();
-    return { ...found };
+    return { ...found, schema: this.formatSchema(found, opts.format) };
   }
 
   schemaTypes(): SchemaType[] {
@@ -449,7 +462,7 @@ export class SchemaRegistry {
         id,
         schemaType: candidate.type,
         references: (input.references ?? []).map((r) => ({ name: r.name, subject: r.subject, version: r.version })),
-        schema: input.schema,
+        schema: FORMATS[candidate.type].stored?.(candidate.parsed) ?? input.schema,
         deleted: false,
       };
       await this.write([{ key: { keytype: 'SCHEMA', subject, version }, value }]);

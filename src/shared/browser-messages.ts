@@ -105,6 +105,10 @@ export interface RecordRow {
 
 export interface BrowserSnapshot {
   brokerRunning: boolean;
+  /** Where the panel works, for its header line: "Kafka Lite (this window)", "team-kafka (production)". */
+  where: string;
+  /** It works on a remote cluster (over the Kafka protocol): no Compact now, "unknown" for what the wire cannot tell. */
+  remote: boolean;
   topics: { name: string; partitions: number }[];
   topic: string;
   partition: number | null;
@@ -210,6 +214,11 @@ export interface BrowserSavedState {
   compact?: boolean;
   /** The isolation chosen (absent = read_uncommitted); the webview sends it again after a reload. */
   isolation?: IsolationLevel;
+  /**
+   * The remote cluster the panel worked on (its header label); absent = this window's broker. A panel restored with
+   * it reads nothing until it is opened again from that cluster.
+   */
+  remote?: string;
 }
 
 export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {
@@ -223,6 +232,7 @@ export function parseBrowserSavedState(raw: unknown): BrowserSavedState | null {
       seek: parseSeek(o.seek),
       filter: parseFilter(o.filter),
       tail: bool(o, 'tail'),
+      ...(typeof o.remote === 'string' && o.remote !== '' ? { remote: o.remote.slice(0, 300) } : {}),
     };
   } catch {
     return null;

@@ -93,6 +93,27 @@ export interface ProducerForm {
   schemaPart?: SchemaPart;
   /** Schema mode, Protobuf: the message to encode; '' = the schema's first message. */
   messageType?: string;
+  /** Schema mode: where the schema comes from: a subject's latest version, or a local schema file; absent = subject. */
+  schemaSource?: SchemaSourceKind;
+  /** Schema mode, local file: its path relative to the workspace folder (.avsc, .proto or .json JSON Schema). */
+  schemaFile?: string;
+  /** Schema mode, local file: the subject it is registered (or looked up) under; '' = `<topic>-<schemaPart>`. */
+  schemaFileSubject?: string;
+  /** Schema mode, local file: register the file's schema under that subject when it is not registered yet. */
+  registerSchema?: boolean;
+}
+
+export const SCHEMA_SOURCES = ['subject', 'file'] as const;
+export type SchemaSourceKind = (typeof SCHEMA_SOURCES)[number];
+
+/** Schema mode with a local schema file (rather than a registry subject). */
+export function usesSchemaFile(form: Pick<ProducerForm, 'mode' | 'schemaSource'>): boolean {
+  return form.mode === 'schema' && form.schemaSource === 'file';
+}
+
+/** The subject a local schema file is registered (or looked up) under: the named one, or `<topic>-value|key`. */
+export function schemaFileSubject(form: Pick<ProducerForm, 'schemaFileSubject' | 'topic' | 'schemaPart'>): string {
+  return form.schemaFileSubject ? form.schemaFileSubject : `${form.topic}-${form.schemaPart ?? 'value'}`;
 }
 
 export const PRODUCER_MODES = ['plain', 'transactional', 'schema'] as const;
@@ -125,6 +146,10 @@ export const emptyProducerForm = (): Required<ProducerForm> => ({
   subject: '',
   schemaPart: 'value',
   messageType: '',
+  schemaSource: 'subject',
+  schemaFile: '',
+  schemaFileSubject: '',
+  registerSchema: true,
 });
 
 /** What the producer's webview asks of the host; only pickFile has a result beyond ok / error. */
@@ -158,6 +183,8 @@ export type ProducerProtocol = {
     txnFence: Req<NoPayload>;
     /** Schema mode: would the form's JSON fit its subject's schema? (Encodes without sending.) */
     checkSchema: Req<{ form: Required<ProducerForm> }, SchemaCheck>;
+    /** Schema mode: ask the host for a local schema file (an open dialog); path null when dismissed. */
+    pickSchemaFile: Req<NoPayload, { path: string | null }>;
   };
   pushes: {
     /** The host's whole state, after every change. */
@@ -218,6 +245,16 @@ export interface SequenceRow {
 
 export interface ProducerSnapshot {
   brokerRunning: boolean;
+  /** Where the panel works, as its header says it (sourceLabel: "Kafka Lite (this window)", "team-kafka (production)"). */
+  where: string;
+  /** True on a remote cluster (and while a restored panel waits for one). */
+  remote: boolean;
+  /** The remote cluster's name (saved with the webview state), null on this window's broker. */
+  cluster: string | null;
+  /** A restored panel that worked on a remote cluster and waits to be opened from it again: what to tell the person. */
+  lostSource: string | null;
+  /** The remote cluster's topics could not be listed: why (its own error name). */
+  topicsProblem: string | null;
   topics: { name: string; partitions: number }[];
   idempotent: boolean;
   producerId: number;
@@ -244,6 +281,11 @@ export interface SchemaRegistryView {
   running: boolean;
   url: string | null;
   subjects: string[];
+  /**
+   * The kafkaLite.schemas.localFiles setting's files by topic and side (the path as written, with "#Message" for a
+   * .proto message), so a local schema file can be preselected; absent when the setting maps nothing.
+   */
+  localFiles?: Record<string, { key?: string; value?: string }>;
 }
 
 /** The answer to checkSchema: `problem` null when the value fits (then the encoding is described). */
@@ -259,6 +301,19 @@ export interface SchemaCheck {
   size?: number;
   /** Protobuf: the messages the schema defines (for the message picker). */
   messageTypes?: string[];
+  /** A local schema file: its path as picked, and what the registry knows of it under the subject. */
+  file?: string;
+  registry?: LocalSchemaRegistryState;
+}
+
+/**
+ * Where a local schema file stands in the registry under the form's subject: registered (its version and id),
+ * not yet (sending registers it when the box is ticked, refuses otherwise), refused (registering it would fail
+ * the subject's compatibility check: the reasons), or the registry is off.
+ */
+export interface LocalSchemaRegistryState {
+  state: 'registered' | 'unregistered' | 'incompatible' | 'off' | 'error';
+  text: string;
 }
 
 /** One offset of the drawn log (or a gap standing for many). */
@@ -342,6 +397,10 @@ export function parseProducerForm(v: unknown): Required<ProducerForm> {
     subject: orDefault(o, 'subject', '', () => str(o, 'subject', 1000)),
     schemaPart: orDefault(o, 'schemaPart', 'value', () => oneOf(o, 'schemaPart', SCHEMA_PARTS)),
     messageType: orDefault(o, 'messageType', '', () => str(o, 'messageType', 1000)),
+    schemaSource: orDefault(o, 'schemaSource', 'subject', () => oneOf(o, 'schemaSource', SCHEMA_SOURCES)),
+    schemaFile: orDefault(o, 'schemaFile', '', () => str(o, 'schemaFile', 4096)),
+    schemaFileSubject: orDefault(o, 'schemaFileSubject', '', () => str(o, 'schemaFileSubject', 1000)),
+    registerSchema: orDefault(o, 'registerSchema', true, () => bool(o, 'registerSchema')),
   };
   return form;
 }
@@ -362,6 +421,8 @@ export const PRODUCER_FIELD_LABELS: Readonly<Record<string, string>> = {
   transactionTimeoutMs: 'The transaction timeout',
   subject: 'The subject',
   messageType: 'The message type',
+  schemaFile: 'The schema file',
+  schemaFileSubject: 'The subject',
 };
 
 /** The host's check of every message from the producer webview. */
@@ -401,6 +462,7 @@ export const validateProducerRequest = requestValidator<ProducerProtocol>({
   txnAbort: () => ({}),
   txnFence: () => ({}),
   checkSchema: (o) => ({ form: parseProducerForm(o.form) }),
+  pickSchemaFile: () => ({}),
 });
 
 /** What "Send many from file" reads, as the panel states it next to the file box. */
@@ -415,6 +477,8 @@ export interface ProducerSavedState {
   appliedPrefill?: string | null;
   /** The transactional producer of the panel, so a reloaded window goes on with it (and its open transaction). */
   txn?: SavedTxnProducer | null;
+  /** The remote cluster the panel worked on (ProducerSnapshot.cluster); null or absent: this window's broker. */
+  cluster?: string | null;
 }
 
 export interface SavedTxnProducer {
@@ -448,7 +512,8 @@ export function parseProducerSavedState(raw: unknown): ProducerSavedState | null
     } catch {
       txn = null; // a damaged producer record must not cost the person the form
     }
-    return { form: parseProducerForm(o.form), appliedPrefill: applied, txn };
+    const cluster = typeof o.cluster === 'string' && o.cluster !== '' ? o.cluster.slice(0, 256) : null;
+    return { form: parseProducerForm(o.form), appliedPrefill: applied, txn, cluster };
   } catch {
     return null;
   }

@@ -106,6 +106,15 @@ export interface OtherGroupView {
 
 export interface StepperSnapshot {
   brokerRunning: boolean;
+  /** Where the panel works, for its header: "Kafka Lite (this window)", "team-kafka (production)". */
+  where: string;
+  /** It works on a remote cluster (or was, before a reload). */
+  remote: boolean;
+  /**
+   * Restored after a reload from a panel that worked on a remote cluster: what the person does to continue (the
+   * panel does nothing meanwhile); null otherwise.
+   */
+  detached: string | null;
   topics: { name: string; partitions: number }[];
   groups: string[];
   topic: string;
@@ -166,12 +175,20 @@ export interface StepperSavedState {
   topic: string;
   groupId: string;
   pollMax: number;
+  /** The remote cluster the panel worked on (its header label), absent for this window's broker. */
+  remote?: string;
 }
 
 export function parseStepperSavedState(raw: unknown): StepperSavedState | null {
   try {
     const o = obj(raw, 'state');
-    return { topic: str(o, 'topic', 249), groupId: str(o, 'groupId', 255), pollMax: int(o, 'pollMax', 1, MAX_POLL) };
+    const out: StepperSavedState = {
+      topic: str(o, 'topic', 249),
+      groupId: str(o, 'groupId', 255),
+      pollMax: int(o, 'pollMax', 1, MAX_POLL),
+    };
+    if (typeof o.remote === 'string' && o.remote !== '') out.remote = str(o, 'remote', 300);
+    return out;
   } catch {
     return null;
   }

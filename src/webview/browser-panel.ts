@@ -9,6 +9,9 @@
  * Transactions: a read_uncommitted / read_committed switch; COMMIT / ABORT markers as rows of their own, records of
  * an aborted transaction greyed with a caption, and a line saying where read_committed stopped (the host's
  * stableNote).
+ * Where: a header line names the place the panel works (this window's broker, or a remote cluster with a cloud);
+ * on a remote cluster Compact now is hidden, and the saved state remembers the cluster so that a panel restored
+ * after a reload does not read this window's broker instead.
  */
 import type {
   BrowserProtocol,
@@ -64,6 +67,7 @@ const BIG_LINES = 6;
 const app = byId('app');
 app.append(
   h('h2', {}, icon('list-flat'), ' Browse records'),
+  h('div', { id: 'panel-source', 'data-testid': 'panel-source', class: 'hint' }),
   h(
     'div',
     { class: 'row' },
@@ -473,7 +477,11 @@ function render(s: BrowserSnapshot): void {
   }
   // The host's page is the truth: its topic (also none, after a deletion), partition, filter and tail mode.
   state = { ...state, topic: s.topic, partition: s.partition, filter: s.filter, tail: s.tail };
+  // a panel on a remote cluster remembers which one: restored after a reload, it does not read this window's broker
+  if (s.remote) state.remote = s.where;
+  else delete state.remote;
   save();
+  byId('panel-source').replaceChildren(...(s.remote ? [icon('cloud'), ' '] : []), `Working on: ${s.where}`);
   renderSelects();
   const f = JSON.stringify(s.filter);
   if (f !== lastFilter) {
@@ -530,7 +538,7 @@ function render(s: BrowserSnapshot): void {
     ),
     ...rowsWithGaps(s),
   );
-  byId('compact').hidden = !s.compacted;
+  byId('compact').hidden = !s.compacted || s.remote; // the Kafka protocol has no request to compact a topic
   if (s.tail) table.lastElementChild?.scrollIntoView({ block: 'nearest' });
   document.body.dataset.ready = 'true';
 }

@@ -3,8 +3,13 @@
  * idempotence), the idempotence controls and the results list, and the form's three modes: plain, transactional
  * (a transactional id, Begin / Send / Commit / Abort, a second producer that fences the first, and the drawing of
  * each partition's log with the open transaction, the markers, the last stable offset and the high watermark) and
- * schema (a subject, the JSON value checked and encoded as the host answers checkSchema). Renders host snapshots;
- * saves the form (and the transactional producer, so a reloaded window goes on with it) with setState.
+ * schema (a subject, or a local schema file registered if needed, the JSON value checked and encoded as the host
+ * answers checkSchema). Renders host snapshots;
+ * saves the form (and the transactional producer, so a reloaded window goes on with it) with setState. A header
+ * line (data-testid panel-source) says where the panel works ("Working on: team-kafka (production)", a cloud when
+ * remote); the remote cluster's name is saved too, so a panel restored after a reload says where it worked.
+ * On a remote cluster what the wire cannot tell (the broker's side of the sequences, the coordinator's state) reads
+ * "unknown".
  * Messages: src/shared/producer-messages.ts.
  */
 import type {
@@ -16,6 +21,7 @@ import type {
   ProducerSnapshot,
   SavedTxnProducer,
   SchemaCheck,
+  SchemaSourceKind,
   TxnPartitionDrawing,
   TxnView,
   ValueFormat,
@@ -25,6 +31,7 @@ import {
   MAX_TRANSACTION_TIMEOUT_MS,
   PRODUCER_MODES,
   RECORDS_FILE_FORMAT,
+  SCHEMA_SOURCES,
   VALUE_FORMATS,
   decodeTypedBytes,
   emptyProducerForm,
@@ -66,6 +73,8 @@ let setAside = 0;
 const app = byId('app');
 app.append(
   h('h2', {}, icon('send'), ' Produce records'),
+  h('div', { id: 'panel-source', 'data-testid': 'panel-source', class: 'hint panel-source' }),
+  h('div', { id: 'source-note', class: 'hint', hidden: true }),
   h(
     'div',
     { class: 'grid' },
@@ -172,8 +181,16 @@ app.append(
     h(
       'div',
       { class: 'grid' },
-      h('label', { for: 'subject' }, 'Subject'),
-      h('vscode-single-select', { id: 'subject' }),
+      h('label', { for: 'schema-source' }, 'Schema from'),
+      h(
+        'vscode-single-select',
+        { id: 'schema-source' },
+        h('vscode-option', { value: 'subject' }, 'a registry subject'),
+        h('vscode-option', { value: 'file' }, 'a local schema file'),
+      ),
+      h('label', { for: 'subject', class: 'schema-subject-only' }, 'Subject'),
+      h('vscode-single-select', { id: 'subject', class: 'schema-subject-only' }),
+      ...schemaFileRows(),
       h('label', { for: 'message-type', id: 'message-type-label' }, 'Message'),
       h('vscode-single-select', { id: 'message-type' }),
     ),
@@ -290,9 +307,61 @@ const txnIdEl = byId('txn-id', 'vscode-textfield');
 const txnTimeoutEl = byId('txn-timeout', 'vscode-textfield');
 const subjectSel = byId('subject', 'vscode-single-select');
 const messageSel = byId('message-type', 'vscode-single-select');
+const schemaSourceSel = byId('schema-source', 'vscode-single-select');
+const schemaFileEl = byId('schema-file', 'vscode-textfield');
+const schemaPartSel = byId('schema-part', 'vscode-single-select');
+const fileSubjectEl = byId('schema-file-subject', 'vscode-textfield');
+const registerEl = byId('register-schema', 'vscode-checkbox');
+/** The local schema file last filled in from kafkaLite.schemas.localFiles (replaced when the topic changes). */
+let presetFile: string | null = null;
+
+/** Schema mode, local file: the file (Browse…), the part it encodes, the subject, "Register the schema if needed". */
+function schemaFileRows(): HTMLElement[] {
+  return [
+    h('label', { for: 'schema-file', class: 'schema-file-only' }, 'Schema file'),
+    h(
+      'div',
+      { class: 'row schema-file-only' },
+      h('vscode-textfield', {
+        id: 'schema-file',
+        class: 'grow',
+        placeholder: 'schemas/order.avsc, .proto or .json (JSON Schema), in the workspace',
+      }),
+      button('Browse…', () => void pickSchemaFile(), {
+        id: 'pick-schema-file',
+        icon: 'folder-opened',
+        secondary: true,
+        title: 'Pick a .avsc, .proto or .json (JSON Schema) file in the workspace',
+      }),
+      h('span', { id: 'schema-file-preset', class: 'hint' }),
+    ),
+    h('label', { for: 'schema-part', class: 'schema-file-only' }, 'Encodes'),
+    h(
+      'vscode-single-select',
+      { id: 'schema-part', class: 'schema-file-only' },
+      h('vscode-option', { value: 'value' }, 'the value'),
+      h('vscode-option', { value: 'key' }, 'the key'),
+    ),
+    h('label', { for: 'schema-file-subject', class: 'schema-file-only' }, 'Subject'),
+    h(
+      'div',
+      { class: 'row schema-file-only' },
+      h('vscode-textfield', { id: 'schema-file-subject', class: 'grow' }),
+      h('vscode-checkbox', {
+        id: 'register-schema',
+        label: 'Register the schema if needed',
+        title:
+          'Register the file’s schema under the subject when the registry does not hold it yet (the subject’s ' +
+          'compatibility level decides); unticked, a schema that is not registered is refused',
+      }),
+    ),
+  ];
+}
 
 function save(): void {
-  const state: ProducerSavedState = { form, appliedPrefill, txn: savedTxn };
+  // the remote cluster, so a reloaded window's panel says where it worked instead of falling back to this window
+  const cluster = snap ? snap.cluster : (savedState?.cluster ?? null);
+  const state: ProducerSavedState = { form, appliedPrefill, txn: savedTxn, cluster };
   vscode.setState(state);
 }
 
@@ -311,6 +380,11 @@ function loadForm(f: ProducerForm): void {
   setValue(modeSel, form.mode);
   setValue(txnIdEl, form.transactionalId);
   setValue(txnTimeoutEl, String(form.transactionTimeoutMs));
+  setValue(schemaSourceSel, form.schemaSource);
+  setValue(schemaFileEl, form.schemaFile);
+  setValue(schemaPartSel, form.schemaPart);
+  setValue(fileSubjectEl, form.schemaFileSubject);
+  registerEl.checked = form.registerSchema;
   renderHeaders();
   renderSelects();
   renderMode();
@@ -335,6 +409,10 @@ function readForm(): Required<ProducerForm> | string {
   const timeoutOk = Number.isInteger(timeout) && timeout >= 1 && timeout <= MAX_TRANSACTION_TIMEOUT_MS;
   const subjectPick = valueOf(subjectSel);
   const mode = valueOf(modeSel);
+  const source = (SCHEMA_SOURCES as readonly string[]).includes(valueOf(schemaSourceSel))
+    ? (valueOf(schemaSourceSel) as SchemaSourceKind)
+    : form.schemaSource;
+  const fromFile = source === 'file';
   form = {
     topic: valueOf(topicSel),
     partition: p === 'auto' || p === '' ? null : Number(p),
@@ -356,9 +434,20 @@ function readForm(): Required<ProducerForm> | string {
       : subjectPick === ''
         ? form.subject
         : '',
-    schemaPart:
-      subjectPick === 'by-topic:key' ? 'key' : subjectPick.startsWith('by-topic:') ? 'value' : form.schemaPart,
+    schemaPart: fromFile
+      ? valueOf(schemaPartSel) === 'key'
+        ? 'key'
+        : 'value'
+      : subjectPick === 'by-topic:key'
+        ? 'key'
+        : subjectPick.startsWith('by-topic:')
+          ? 'value'
+          : form.schemaPart,
     messageType: valueOf(messageSel),
+    schemaSource: source,
+    schemaFile: valueOf(schemaFileEl).trim(),
+    schemaFileSubject: valueOf(fileSubjectEl).trim(),
+    registerSchema: checked(registerEl),
   };
   save();
   if (!timeoutOk)
@@ -457,10 +546,19 @@ function renderSelects(): void {
     subjectOptions.push({ value: `subject:${form.subject}`, label: `${form.subject} (not registered)` });
   setOptions(subjectSel, subjectOptions, form.subject ? `subject:${form.subject}` : `by-topic:${form.schemaPart}`);
   const types = lastCheck?.messageTypes ?? [];
+  const hashed =
+    form.mode === 'schema' && form.schemaSource === 'file' ? /#(.+)$/.exec(form.schemaFile)?.[1] : undefined;
   setOptions(
     messageSel,
     [
-      { value: '', label: types.length ? `the first message (${types[0]})` : 'the first message' },
+      {
+        value: '',
+        label: hashed
+          ? `as the file path names it (#${hashed})`
+          : types.length
+            ? `the first message (${types[0]})`
+            : 'the first message',
+      },
       ...types.map((n) => ({ value: n, label: n })),
     ],
     types.includes(form.messageType) ? form.messageType : '',
@@ -468,6 +566,33 @@ function renderSelects(): void {
   const proto = types.length > 0;
   byId('message-type').hidden = !proto;
   byId('message-type-label').hidden = !proto;
+  fileSubjectEl.placeholder = `${t}-${form.schemaPart} (by topic; type another subject to use it)`;
+  setValue(schemaPartSel, form.schemaPart);
+}
+
+/**
+ * Local file mode: the topic's file from kafkaLite.schemas.localFiles fills the file box when it is empty, or when
+ * what it holds was filled in the same way for another topic (a file typed or picked by hand stays).
+ */
+function presetSchemaFile(): void {
+  const hint = byId('schema-file-preset');
+  const mapped = snap?.schemas.localFiles?.[form.topic]?.[form.schemaPart];
+  if (form.mode !== 'schema' || form.schemaSource !== 'file') return;
+  // the path as the setting writes it: "file.proto#pkg.Message" names the message (the host reads it so)
+  if (mapped !== undefined && (form.schemaFile === '' || form.schemaFile === presetFile)) {
+    if (form.schemaFile !== mapped) {
+      setValue(schemaFileEl, mapped);
+      presetFile = mapped;
+      readForm();
+    }
+  } else if (mapped === undefined && form.schemaFile === presetFile && presetFile !== null) {
+    setValue(schemaFileEl, '');
+    presetFile = null;
+    readForm();
+  }
+  const shown = form.schemaFile !== '' && form.schemaFile === presetFile;
+  hint.textContent = shown ? `from kafkaLite.schemas.localFiles (topic "${form.topic}")` : '';
+  hint.dataset.preset = String(shown);
 }
 
 /** Show the parts of the form the mode uses. */
@@ -480,11 +605,16 @@ function renderMode(): void {
   byId('send').hidden = mode === 'transactional';
   byId('txn-section').hidden = mode !== 'transactional';
   byId('schema-section').hidden = mode !== 'schema';
+  const fromFile = form.schemaSource === 'file';
+  for (const el of document.querySelectorAll<HTMLElement>('.schema-file-only')) el.hidden = !fromFile;
+  for (const el of document.querySelectorAll<HTMLElement>('.schema-subject-only')) el.hidden = fromFile;
+  presetSchemaFile();
+  if (snap) renderSchemas(snap);
   document.body.dataset.mode = mode;
   byId('mode-hint').textContent = {
     plain: 'records as typed (text, JSON or bytes)',
     transactional: 'records inside a transaction: Begin, Send, then Commit or Abort',
-    schema: "the JSON value encoded with a registered schema in Confluent's wire format",
+    schema: "the JSON value encoded with a registered schema (or a local schema file) in Confluent's wire format",
   }[mode];
   if (mode === 'schema') scheduleCheck();
 }
@@ -498,11 +628,18 @@ function scheduleCheck(): void {
 async function runCheck(): Promise<void> {
   if (form.mode !== 'schema') return;
   const out = byId('schema-check');
-  if (!snap?.schemas.running) {
+  const fromFile = form.schemaSource === 'file';
+  // a local file is checked without the registry (sending needs it: the check says so)
+  if (!snap?.schemas.running && !fromFile) {
     out.textContent = '';
     return;
   }
-  if (!form.topic && !form.subject) {
+  if (fromFile && !form.topic && !form.schemaFileSubject) {
+    out.textContent = 'Pick a topic (the subject is named after it) or type a subject.';
+    out.className = 'hint schema-check';
+    return;
+  }
+  if (!fromFile && !form.topic && !form.subject) {
     out.textContent = 'Pick a topic (the subject is named after it) or a subject.';
     out.className = 'hint schema-check';
     return;
@@ -516,6 +653,14 @@ async function runCheck(): Promise<void> {
   if ((c.messageTypes ?? []).join() !== hadTypes) renderSelects();
   out.replaceChildren();
   out.dataset.subject = c.subject;
+  out.dataset.file = c.file ?? '';
+  const registry = c.registry
+    ? h(
+        'div',
+        { id: 'schema-registry-state', class: `registry-state ${c.registry.state}`, 'data-state': c.registry.state },
+        c.registry.text,
+      )
+    : null;
   if (c.problem !== null) {
     out.className = 'hint schema-check error';
     out.dataset.ok = 'false';
@@ -525,6 +670,14 @@ async function runCheck(): Promise<void> {
   out.className = 'hint schema-check ok';
   out.dataset.ok = 'true';
   const what = c.messageType ? ` message ${c.messageType}` : '';
+  if (c.file !== undefined) {
+    out.append(
+      `✓ fits the local ${c.format} schema ${c.file}${what}: ${c.size} bytes in Confluent's wire format `,
+      h('code', { id: 'schema-bytes' }, c.bytesHex ?? ''),
+    );
+    if (registry) out.append(registry);
+    return;
+  }
   out.append(
     `✓ fits ${c.format} schema "${c.subject}" v${c.version} (id ${c.schemaId})${what}: ${c.size} bytes in Confluent's wire format `,
     h('code', { id: 'schema-bytes' }, c.bytesHex ?? ''),
@@ -534,12 +687,20 @@ async function runCheck(): Promise<void> {
 function renderSchemas(s: ProducerSnapshot): void {
   const reg = byId('schema-registry');
   reg.dataset.running = String(s.schemas.running);
+  const fromFile = form.schemaSource === 'file';
+  const withWhat = fromFile
+    ? 'the local schema file (registered under the subject when you send, if the box is ticked)'
+    : "the subject's latest schema";
   reg.textContent = s.schemas.running
     ? `Embedded Schema Registry at ${s.schemas.url ?? '(address unknown)'}: ${s.schemas.subjects.length} subject(s). ` +
-      `The value (or key) is typed as JSON; the panel encodes it with the subject's latest schema: magic byte 0, the ` +
+      `The value (or key) is typed as JSON; the panel encodes it with ${withWhat}: magic byte 0, the ` +
       `4-byte schema id, Protobuf's message indexes, then the Avro / Protobuf / JSON payload.`
-    : 'The embedded Schema Registry is off (or the broker is stopped), so schema mode cannot encode. Turn on the ' +
-      'setting "kafkaLite.schemaRegistry.enabled" and restart the broker.';
+    : fromFile
+      ? 'The embedded Schema Registry is off (or the broker is stopped): the value is checked against the local file, ' +
+        'but sending needs the registry for the schema id. Turn on the setting "kafkaLite.schemaRegistry.enabled" ' +
+        'and restart the broker.'
+      : 'The embedded Schema Registry is off (or the broker is stopped), so schema mode cannot encode. Turn on the ' +
+        'setting "kafkaLite.schemaRegistry.enabled" and restart the broker.';
   reg.className = s.schemas.running ? 'hint' : 'hint error';
   if (s.schemas.running) reg.dataset.url = s.schemas.url ?? '';
 }
@@ -599,6 +760,8 @@ function drawPartition(d: TxnPartitionDrawing): HTMLElement {
       ),
     );
   }
+  // a remote cluster's drawing has no cells (the wire tells the offsets only): the two lines still show
+  if (d.cells.length === 0 && d.lastStableOffset < d.highWatermark) mark(d.lastStableOffset);
   mark(d.highWatermark);
   return h(
     'div',
@@ -644,7 +807,7 @@ function renderTxn(t: TxnView | null): void {
   info.replaceChildren(
     h('span', { class: `state ${t.state}` }, stateText),
     ` · "${t.transactionalId}": producer id ${t.producerId}, epoch ${t.producerEpoch}`,
-    t.coordinatorState ? ` · coordinator: ${t.coordinatorState}` : '',
+    t.coordinatorState ? ` · coordinator: ${t.coordinatorState}` : snap?.remote ? ' · coordinator: unknown' : '',
     parts ? ` · in the transaction: ${parts} (${t.openRecords} record(s))` : '',
     t.second ? ` · second producer: id ${t.second.producerId}, epoch ${t.second.producerEpoch}` : '',
     timeout,
@@ -671,7 +834,8 @@ function renderTxn(t: TxnView | null): void {
     timeoutMs: t.timeoutMs,
     topic: t.topic,
   };
-  if (JSON.stringify(keep) !== JSON.stringify(savedTxn)) {
+  // a remote cluster's transactional producer is not taken up after a reload (this window's broker's would be)
+  if (!snap?.remote && JSON.stringify(keep) !== JSON.stringify(savedTxn)) {
     savedTxn = keep;
     save();
   }
@@ -736,6 +900,18 @@ async function pickFile(): Promise<void> {
   }
 }
 
+async function pickSchemaFile(): Promise<void> {
+  const r = await request('pickSchemaFile');
+  if (r.ok && r.result.path !== null) {
+    setValue(schemaFileEl, r.result.path);
+    presetFile = null;
+    readForm();
+    renderSelects();
+    renderMode();
+    showStatus(`Picked ${r.result.path}: the value is checked against it as you type.`);
+  }
+}
+
 async function sendFile(): Promise<void> {
   const f = readForm();
   if (typeof f === 'string') return refuse(f);
@@ -794,8 +970,27 @@ function refuse(text: string): void {
   showStatus(text, 'error');
 }
 
+/** The header line: where the panel works (a cloud when remote), and what stays this window's on a remote cluster. */
+function renderSource(s: ProducerSnapshot): void {
+  const line = byId('panel-source');
+  line.dataset.remote = String(s.remote);
+  line.replaceChildren(icon(s.remote ? 'cloud' : 'vm'), s.lostSource ? ` ${s.lostSource}` : ` Working on: ${s.where}`);
+  const note = byId('source-note');
+  note.hidden = !s.remote || !!s.lostSource;
+  note.textContent = s.remote
+    ? "Schema mode encodes with this window's Schema Registry (its schema ids go to the cluster as they are). " +
+      "What the wire does not tell is shown as unknown: the broker's side of the sequences, the coordinator's " +
+      'state, and which records of a partition are open, committed or aborted (the drawing shows its offsets).' +
+      (s.topicsProblem ? ` ${s.topicsProblem}` : '')
+    : '';
+  if (s.lostSource) showStatus(s.lostSource, 'error');
+}
+
 function render(s: ProducerSnapshot): void {
+  const clusterChanged = snap?.cluster !== s.cluster;
   snap = s;
+  if (clusterChanged) save();
+  renderSource(s);
   if (s.prefill && s.prefillId !== null && s.prefillId !== appliedPrefill) {
     appliedPrefill = s.prefillId;
     loadForm(s.prefill);
@@ -804,10 +999,11 @@ function render(s: ProducerSnapshot): void {
   idemEl.checked = s.idempotent;
   form.idempotent = s.idempotent;
   renderSchemas(s);
+  presetSchemaFile();
   renderTxn(s.txn);
   if (form.mode === 'schema') scheduleCheck();
-  document.body.classList.toggle('stopped', !s.brokerRunning);
-  brokerStatus(s.brokerRunning);
+  document.body.classList.toggle('stopped', !s.brokerRunning || !!s.lostSource);
+  if (!s.lostSource) brokerStatus(s.brokerRunning);
 
   byId('idem-info').textContent = s.idempotent
     ? s.producerId >= 0
@@ -832,7 +1028,11 @@ function render(s: ProducerSnapshot): void {
         h('td', {}, r.topic),
         h('td', { class: 'num' }, String(r.partition)),
         h('td', { class: 'num' }, String(r.nextSequence)),
-        h('td', { class: 'num' }, r.brokerNextSequence < 0 ? '–' : String(r.brokerNextSequence)),
+        h(
+          'td',
+          { class: 'num' },
+          r.brokerNextSequence >= 0 ? String(r.brokerNextSequence) : s.remote ? 'unknown' : '–',
+        ),
       ),
     ),
   );
@@ -890,7 +1090,22 @@ for (const el of [keyEl, valueEl, tsEl, copiesEl, txnIdEl, txnTimeoutEl])
     checkJson();
     if (form.mode === 'schema') scheduleCheck();
   });
-for (const el of [topicSel, partSel, fmtSel, modeSel, subjectSel, messageSel])
+for (const el of [schemaFileEl, fileSubjectEl])
+  el.addEventListener('input', () => {
+    readForm();
+    if (form.mode === 'schema') scheduleCheck();
+  });
+for (const el of [
+  topicSel,
+  partSel,
+  fmtSel,
+  modeSel,
+  subjectSel,
+  messageSel,
+  schemaSourceSel,
+  schemaPartSel,
+  registerEl,
+])
   el.addEventListener('change', () => {
     readForm();
     renderSelects();

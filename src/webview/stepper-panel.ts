@@ -6,7 +6,9 @@
  * the group's isolation level (a read_committed member's stop at the last stable offset is marked on the
  * partition's bar and row), its lag over time (lag-chart.ts; per partition on expand), per-partition offsets as
  * bars, commit history and the other groups reading the topic. Renders host snapshots; saves topic, group, poll
- * size and the chart's expansion with setState. Messages: src/shared/stepper-messages.ts.
+ * size and the chart's expansion with setState. A header line says where the panel works (this window's broker or
+ * a remote cluster, with a cloud); the remote cluster's name is saved too, so a panel restored after a reload says
+ * where it was instead of working on this window's broker. Messages: src/shared/stepper-messages.ts.
  */
 import type {
   LocalConsumerView,
@@ -50,6 +52,7 @@ const lagChart = svg('svg', { id: 'lag-chart' });
 const app = byId('app');
 app.append(
   h('h2', {}, icon('debug-step-over'), ' Consumer stepper'),
+  h('div', { id: 'panel-source', class: 'hint', 'data-testid': 'panel-source' }),
   h(
     'div',
     { class: 'row' },
@@ -350,7 +353,16 @@ function render(s: StepperSnapshot): void {
   snapAt = Date.now();
   // A topic picked but not yet applied with Use stays picked (snapshots arrive on every lag sample too).
   if (s.topic && !topicPicked) state = { ...state, topic: s.topic, groupId: s.groupId };
+  if (s.remote) state.remote = s.where;
+  else delete state.remote;
   save();
+  byId('panel-source').replaceChildren(
+    icon(s.remote ? 'cloud' : 'vm', s.remote ? 'a remote cluster' : "this window's broker"),
+    ` Working on: ${s.where}`,
+  );
+  byId('panel-source').dataset.remote = String(s.remote);
+  for (const id of ['select', 'add-consumer'])
+    (byId(id) as HTMLElement & { disabled?: boolean }).disabled = s.detached !== null;
   setOptions(
     topicSel,
     [
@@ -361,11 +373,12 @@ function render(s: StepperSnapshot): void {
   );
   if (document.activeElement !== groupEl && s.groupId) setValue(groupEl, s.groupId);
   brokerStatus(s.brokerRunning);
+  if (s.error) showStatus(s.error, 'error');
   byId('caption').textContent = s.caption ?? '';
   const g = s.group;
   byId('group-line').textContent = s.groupId
     ? g
-      ? `Group "${s.groupId}": ${g.state}, generation ${g.generationId}, ${g.members.length} member(s)${g.leader ? '' : ''}.`
+      ? `Group "${s.groupId}": ${g.state}, generation ${g.generationId >= 0 ? g.generationId : 'unknown'}, ${g.members.length} member(s).`
       : `Group "${s.groupId}" has no live members yet.`
     : 'Pick a topic and a group, then add consumers.';
   byId('group-line').dataset.generation = String(g?.generationId ?? -1);

@@ -92,7 +92,7 @@ describe('Kafka Lite register schema from file (e2e)', function () {
     const subject = row('Schema Registry', SUBJECT);
     await subject.waitFor({ state: 'visible', timeout: 15_000 });
     await pane('Schema Registry')
-      .locator('.monaco-list-row', { hasText: /AVRO · 1 version · latest v1 \(id \d+\) · BACKWARD/ })
+      .locator('.monaco-list-row', { hasText: /BACKWARD · AVRO · 1 version · latest v1 \(id \d+\)/ })
       .first()
       .waitFor({ timeout: 15_000 });
 
@@ -130,7 +130,7 @@ describe('Kafka Lite register schema from file (e2e)', function () {
     await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'NONE' }).first().waitFor();
     await pick.press('Enter');
     await pane('Schema Registry')
-      .locator('.monaco-list-row', { hasText: /1 version · latest v1 \(id \d+\) · NONE/ })
+      .locator('.monaco-list-row', { hasText: /NONE · AVRO · 1 version · latest v1 \(id \d+\)/ })
       .first()
       .waitFor({ timeout: 15_000 });
 
@@ -147,7 +147,7 @@ describe('Kafka Lite register schema from file (e2e)', function () {
       .first()
       .click();
     await pane('Schema Registry')
-      .locator('.monaco-list-row', { hasText: /AVRO · 2 versions · latest v2 \(id \d+\) · NONE/ })
+      .locator('.monaco-list-row', { hasText: /NONE · AVRO · 2 versions · latest v2 \(id \d+\)/ })
       .first()
       .waitFor({ timeout: 15_000 });
     await vs.page

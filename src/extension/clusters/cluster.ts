@@ -81,6 +81,19 @@ export interface ClusterRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: RecordHeader[];
+  /** 0 = CreateTime, 1 = LogAppendTime (the batch's timestamp type). */
+  timestampType?: 0 | 1;
+  /** The producer id and epoch of the batch the record came from (-1 when not idempotent). */
+  producerId?: number;
+  producerEpoch?: number;
+  /** The batch belongs to a transaction. */
+  isTransactional?: boolean;
+  /** The batch's compression codec: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd. */
+  compression?: number;
+  /** read_uncommitted only: a transaction marker (its key and value are the control record's bytes). */
+  control?: 'COMMIT' | 'ABORT' | 'UNKNOWN';
+  /** read_uncommitted only, on a transactional record: its transaction was aborted (false: committed or still open). */
+  aborted?: boolean;
 }
 
 /** A record to produce; partition undefined = the cluster's partitioner (by key). */
@@ -104,6 +117,14 @@ export interface FetchOptions {
   maxRecords?: number;
   /** Bytes the cluster may return per request (default 1 MiB). */
   maxBytes?: number;
+  /**
+   * read_committed (default): committed data only, up to the last stable offset, control records and aborted
+   * transactions' records skipped. read_uncommitted: everything up to the high watermark, transaction markers as
+   * records with `control`, and each transactional record's `aborted`.
+   */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
+  /** How long the cluster may hold the answer while there is nothing new at `offset` (default 0: answer at once). */
+  maxWaitMs?: number;
 }
 
 export interface CommittedOffsetRow {
@@ -147,7 +168,7 @@ export interface Cluster {
 
   /** Produce one batch (acks=all); records keep their order per partition. */
   produce(topic: string, records: OutgoingRecord[]): Promise<ProducedRange[]>;
-  /** Records of one partition from `offset` (committed data only; control records skipped). */
+  /** Records of one partition from `offset` (committed data only, control records skipped, unless asked otherwise). */
   fetch(topic: string, partition: number, offset: number, opts?: FetchOptions): Promise<ClusterRecord[]>;
   /** The first offset whose timestamp is >= `timestamp`, or -1 when there is none. */
   offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number>;

@@ -22,7 +22,7 @@ import type {
   TopicQuery,
 } from './cluster';
 import { batchesBySize, pageTopics } from './cluster';
-import { committedRecords } from './records';
+import { committedRecords, uncommittedRecords } from './records';
 
 export interface EmbeddedClusterOptions {
   name?: string;
@@ -173,17 +173,55 @@ export class EmbeddedCluster implements Cluster {
   async fetch(topic: string, partition: number, offset: number, opts: FetchOptions = {}): Promise<ClusterRecord[]> {
     const max = opts.maxRecords ?? 500;
     const maxBytes = opts.maxBytes ?? 1024 * 1024;
+    const uncommitted = opts.isolationLevel === 'read_uncommitted';
     const out: ClusterRecord[] = [];
     let at = Math.max(offset, this.broker.partitionInfo(topic, partition).logStartOffset);
+    if (opts.maxWaitMs && opts.maxWaitMs > 0) await this.waitForNews(topic, partition, at, uncommitted, opts.maxWaitMs);
     for (;;) {
-      const r = this.broker.fetch(topic, partition, at, maxBytes, 1);
+      const r = this.broker.fetch(topic, partition, at, maxBytes, uncommitted ? 0 : 1);
       if (r.records.length === 0) break;
-      const got = committedRecords(partition, r.records, at, max - out.length, r.abortedTransactions);
+      let got: { records: ClusterRecord[]; nextOffset: number };
+      if (uncommitted) {
+        let u = uncommittedRecords(partition, r.records, at, max - out.length, null, r.lastStableOffset);
+        if (u.unresolved) {
+          const c = this.broker.fetch(topic, partition, at, maxBytes, 1);
+          u = uncommittedRecords(
+            partition,
+            r.records,
+            at,
+            max - out.length,
+            c.abortedTransactions ?? [],
+            r.lastStableOffset,
+          );
+        }
+        got = u;
+      } else got = committedRecords(partition, r.records, at, max - out.length, r.abortedTransactions);
       out.push(...got.records);
-      if (out.length >= max || got.nextOffset <= at || got.nextOffset >= r.lastStableOffset) break;
+      const end = uncommitted ? this.broker.partitionInfo(topic, partition).logEndOffset : r.lastStableOffset;
+      if (out.length >= max || got.nextOffset <= at || got.nextOffset >= end) break;
       at = got.nextOffset;
     }
     return out;
+  }
+
+  /** Resolve once the partition has something to read at `at` (as a Fetch's maxWaitMs), or after `ms`. */
+  private waitForNews(topic: string, partition: number, at: number, uncommitted: boolean, ms: number): Promise<void> {
+    const ready = () => {
+      const i = this.broker.partitionInfo(topic, partition);
+      return at < (uncommitted ? i.logEndOffset : this.broker.lastStableOffset(topic, partition));
+    };
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.broker.on('append', (e) => {
+        if (e.topic === topic && e.partition === partition && ready()) done();
+      });
+    });
   }
 
   async offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number> {

@@ -47,7 +47,8 @@ import type {
   TopicQuery,
 } from './cluster';
 import { batchesBySize, pageTopics, resetTarget } from './cluster';
-import { committedRecords } from './records';
+import type { AbortedTxn } from './records';
+import { committedRecords, uncommittedRecords } from './records';
 
 // kafkajs's own Cluster (metadata, leaders, authenticated connections) is not on its typed surface.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -754,23 +755,25 @@ export class WireCluster implements Cluster {
   async fetch(topic: string, partition: number, offset: number, opts: FetchOptions = {}): Promise<ClusterRecord[]> {
     const max = opts.maxRecords ?? 500;
     const maxBytes = opts.maxBytes ?? 1024 * 1024;
+    const uncommitted = opts.isolationLevel === 'read_uncommitted';
     const leader = (await this.leaders(topic, [partition])).get(partition)!;
     const out: ClusterRecord[] = [];
     let at = offset;
-    for (;;) {
+    let wait = Math.max(0, opts.maxWaitMs ?? 0);
+    const request = async (isolationLevel: 0 | 1, from: number, maxWaitMs: number): Promise<Msg | undefined> => {
       const r = await this.raw(leader, API.Fetch, VERSION.Fetch, {
         replicaId: -1,
-        maxWaitMs: 0,
-        minBytes: 0,
+        maxWaitMs,
+        minBytes: maxWaitMs > 0 ? 1 : 0,
         maxBytes,
-        isolationLevel: 1,
+        isolationLevel,
         sessionId: 0,
         sessionEpoch: -1,
         topics: [
           {
             topic,
             partitions: [
-              { partition, currentLeaderEpoch: -1, fetchOffset: at, logStartOffset: -1, partitionMaxBytes: maxBytes },
+              { partition, currentLeaderEpoch: -1, fetchOffset: from, logStartOffset: -1, partitionMaxBytes: maxBytes },
             ],
           },
         ],
@@ -778,7 +781,10 @@ export class WireCluster implements Cluster {
         rackId: '',
       });
       if (r.errorCode) throw new ClusterRequestError(r.errorCode, `fetching ${topic}`);
-      const p = (r.responses as Msg[])[0]?.partitions?.[0] as Msg | undefined;
+      return (r.responses as Msg[])[0]?.partitions?.[0] as Msg | undefined;
+    };
+    for (;;) {
+      const p = await request(uncommitted ? 0 : 1, at, wait);
       if (!p) break;
       if (p.errorCode === 1 && out.length === 0) {
         // OFFSET_OUT_OF_RANGE below the log start: read from the start instead, as a consumer resetting to earliest.
@@ -794,14 +800,30 @@ export class WireCluster implements Cluster {
       }
       const bytes = p.records as Buffer | null;
       if (!bytes || bytes.length === 0) break;
-      const got = committedRecords(partition, bytes, at, max - out.length, p.abortedTransactions as never);
+      wait = 0; // only the first request waits for news
+      let got: { records: ClusterRecord[]; nextOffset: number };
+      if (uncommitted) {
+        const lso = Number(p.lastStableOffset);
+        const stable = lso < 0 ? Number.MAX_SAFE_INTEGER : lso;
+        let u = uncommittedRecords(partition, bytes, at, max - out.length, null, stable);
+        if (u.unresolved) {
+          // A transaction's marker lies beyond this answer: a read_committed Fetch of the same range lists the
+          // aborted ones.
+          const c = await request(1, at, 0);
+          const aborted = (c?.errorCode === 0 ? (c.abortedTransactions as AbortedTxn[] | null) : null) ?? [];
+          u = uncommittedRecords(partition, bytes, at, max - out.length, aborted.map(abortedOf), stable);
+        }
+        got = u;
+      } else got = committedRecords(partition, bytes, at, max - out.length, p.abortedTransactions as never);
       out.push(...got.records);
-      if (out.length >= max || got.nextOffset <= at || got.nextOffset >= Number(p.lastStableOffset)) break;
+      const end = Number(uncommitted ? p.highWatermark : p.lastStableOffset);
+      if (out.length >= max || got.nextOffset <= at || got.nextOffset >= end) break;
       at = got.nextOffset;
     }
     return out;
   }
 
+  /** The first offset at or after `timestamp` (-1: none); -1 = the log end, -2 = the log start (as ListOffsets). */
   async offsetForTimestamp(topic: string, partition: number, timestamp: number): Promise<number> {
     const leader = (await this.leaders(topic, [partition])).get(partition)!;
     const r = await this.raw(leader, API.ListOffsets, VERSION.ListOffsets, {
@@ -825,4 +847,9 @@ export class WireCluster implements Cluster {
     ]);
     this.lowConnected = false;
   }
+}
+
+/** An aborted-transactions entry of a Fetch answer (its producer id may be a bigint). */
+function abortedOf(a: AbortedTxn): AbortedTxn {
+  return { producerId: Number(a.producerId), firstOffset: Number(a.firstOffset) };
 }

@@ -2,7 +2,8 @@
  * The Schema Registry view's nodes, vscode-free: subjects of the embedded registry (sorted), each expanding to
  * its versions, newest first, with schema type and global id. contextValues: `schemaSubject` (Copy Schema and Open
  * Schema act on its latest version, Register Schema from File…, Set Compatibility Level… and Delete Subject on the
- * subject; its description ends with its compatibility level) and `schemaVersion`. Also the text and editor
+ * subject; its description starts with its compatibility level, so a narrow sidebar that cuts the description
+ * short still shows it, and its tooltip says everything) and `schemaVersion`. Also the text and editor
  * language a schema opens with. A cluster other than this window's embedded broker gets one "not available" node;
  * a registry that is off gets none (the view's welcome says how to turn it on).
  */
@@ -77,7 +78,7 @@ export function subjectNodes(a: RegistryAvailability): SideNode[] {
         subject,
         latest: latest.version,
         label: subject,
-        description: `${latest.schemaType} · ${plural(versions.length, 'version')} · latest v${latest.version} (id ${latest.id}) · ${level}`,
+        description: `${level} · ${latest.schemaType} · ${plural(versions.length, 'version')} · latest v${latest.version} (id ${latest.id})`,
         tooltip: `subject ${subject}\n${plural(versions.length, 'version')}: ${versions.map((v) => `v${v}`).join(', ')}\nlatest v${latest.version}: ${latest.schemaType}, schema id ${latest.id}\ncompatibility ${level}${own ? '' : ' (the global level)'}`,
         icon: { id: 'symbol-structure' },
         contextValue: 'schemaSubject',

@@ -12,17 +12,26 @@
  * Schemas: keys and values are decoded with a local schema file (kafkaLite.schemas.localFiles, local-schemas.ts)
  * when one is mapped for the topic, else with the registry's decoder; the filter matches their decoded JSON too.
  *
+ * Where: the panel works on its PanelSource (panel-source.ts), this window's broker or a remote cluster; all reads go
+ * through one small reader (browser-reader.ts), so page / seek / filter / tail exist once. On this window's broker
+ * they run synchronously, as fast as before; on a remote cluster through the Cluster contract, asynchronously and
+ * queued, with a smaller scan bound (REMOTE_SCAN_LIMIT), a live tail that polls about once a second while the panel
+ * is visible (Fetch with a short wait), no Compact now (the protocol has no such request), and no "open transaction"
+ * captions (the wire does not tell other producers' transactions; the stableNote says "unknown"). Switching places
+ * empties the page and the topic list. A panel restored on a remote cluster reads nothing until opened there again.
+ *
  * Guarantees: reads only (never changes the log), except the explicit compact request; a page read touches at most
  * SCAN_LIMIT records, so a filter that matches rarely answers quickly with "continue" instead of scanning a million
  * records; an invalid regex is reported, never thrown at the webview. Its messages are BrowserProtocol's
  * (src/shared/browser-messages.ts). Created by the record browser's PanelSlot (panel-slot.ts; its spec and the
  * commands calling open() are in index.ts), by unit tests and by bench/panels.ts.
  */
-import type { PanelSource } from './panel-source';
-import { EMBEDDED_SOURCE } from './panel-source';
+import type { PanelSource, RemoteSource } from './panel-source';
+import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
+import type { BrowserReader, Maybe, Op, PartitionRange, TopicFacts } from './browser-reader';
+import { RemoteReader, all, drive, embeddedReader, wait } from './browser-reader';
 import type { Broker } from '../../broker/broker';
 import type { CompactionStats, ConsumedRecord } from '../../broker/types';
-import { parseCleanupPolicy } from '../../shared/cleanup-policy';
 import { formatCompaction } from '../model/format';
 import type {
   BrowserHostMessage,
@@ -37,7 +46,15 @@ import { BROWSER_FIELD_LABELS, BROWSER_PAGE_SIZE, validateBrowserRequest } from 
 import type { RequestHandlers } from '../../shared/ipc';
 import type { ProducerForm } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
-import { PanelError, handleRequest, noLog, requireBroker, RequestQueue, BrokerWatch } from './controller-base';
+import {
+  PanelError,
+  describeError,
+  handleRequest,
+  noLog,
+  requireBroker,
+  RequestQueue,
+  BrokerWatch,
+} from './controller-base';
 import type { SchemaDecoder } from '../../schema-registry/decode';
 import { describeDecoded } from '../../schema-registry/decode';
 import { isPrintableText, recordAsJson, renderBytes, toRow } from './record-format';
@@ -98,6 +115,8 @@ export interface BrowserControllerOptions {
   bootstrap?: () => string | undefined;
   /** The kafkaLite.schemas.localFiles setting and the workspace folder its paths are relative to. */
   localSchemas?: () => LocalSchemaSettings;
+  /** How often a remote live tail polls (default REMOTE_TAIL_POLL_MS). */
+  remotePollMs?: number;
 }
 
 type Cursors = Map<number, number>;
@@ -118,6 +137,17 @@ type Decoded = { value: unknown; caption: string } | { error: string } | null;
 /** Most records counted after a last stable offset for the stableNote ("at least" beyond). */
 const MAX_COUNT_AFTER_LSO = 5000;
 
+/** Most records read (scanned) to fill one page on a remote cluster when a filter is on (each read is a request). */
+export const REMOTE_SCAN_LIMIT = 5_000;
+/** How often the live tail asks a remote cluster for news while the panel is visible, and how long a Fetch waits. */
+export const REMOTE_TAIL_POLL_MS = 1000;
+const REMOTE_TAIL_WAIT_MS = 250;
+
+/** What a panel restored on a remote cluster says until it is opened from that cluster again. */
+export function restoredRemoteText(where: string): string {
+  return `This panel was working on ${where}; open it again from that cluster's Topics view.`;
+}
+
 export class BrowserController {
   private topic = '';
   private partition: number | null = null;
@@ -137,6 +167,7 @@ export class BrowserController {
   );
   private tailTimer: NodeJS.Timeout | undefined;
   private markerTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private readonly log: PanelLog;
   private readonly requests = new RequestQueue();
   /** A compact request is running: its own logCompacted events need no extra re-read. */
@@ -152,17 +183,60 @@ export class BrowserController {
 
   /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
   private source: PanelSource = EMBEDDED_SOURCE;
-
-  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
-  setSource(source: PanelSource): void {
-    this.source = source;
-  }
+  /** Counts source changes: an operation still reading from the previous source is abandoned. */
+  private generation = 0;
+  private embedded: (BrowserReader & { broker: Broker }) | undefined;
+  private remoteReader: { source: RemoteSource; reader: RemoteReader } | undefined;
+  /** Restored after a reload from the state of a panel on this remote cluster (its label): nothing is read. */
+  private restoredRemote: string | undefined;
+  private visible = true;
+  private disposed = false;
 
   constructor(private readonly opts: BrowserControllerOptions) {
     this.log = opts.log ?? noLog;
     this.localSchemas = opts.localSchemas ? new LocalSchemas(opts.localSchemas) : undefined;
     this.pageBroker = opts.getBroker();
     this.watchBroker();
+  }
+
+  /**
+   * Work on `source` from now on: this window's broker, or the remote cluster the views show. Another place than
+   * before empties the page and the topic list (then filled from the new place); the same place keeps the page. A
+   * panel restored on a remote cluster opens its saved position when that cluster is set again.
+   */
+  setSource(source: PanelSource): void {
+    const restored = this.restoredRemote;
+    this.restoredRemote = undefined;
+    if (restored === undefined && sameSource(source, this.source)) return;
+    this.source = source;
+    this.generation++;
+    this.stopPolling();
+    const resume = restored !== undefined && restored === sourceLabel(source) && this.pending && this.topic !== '';
+    if (resume) {
+      const seek = this.pending!;
+      this.pending = null;
+      void this.run(() => this.openOp(this.topic, this.partition, seek, this.filter, this.tail));
+      return;
+    }
+    this.topic = '';
+    this.partition = null;
+    this.tail = false;
+    this.pending = null;
+    this.matcher = null;
+    this.clearPage();
+    this.start = new Map();
+    this.next = new Map();
+    this.note = null;
+    this.error = null;
+    this.openTxns = new Map();
+    void this.run(() => this.pushOp());
+  }
+
+  /** The panel was hidden or shown: a remote live tail polls only while it is visible. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.schedulePoll();
+    else this.stopPolling();
   }
 
   handle(raw: unknown): Promise<void> {
@@ -180,34 +254,100 @@ export class BrowserController {
   }
 
   /**
+   * Run an operation: at once and synchronously on this window's broker (its answers are plain values); on a
+   * remote cluster after the requests before it, abandoned if the panel moves to another place meanwhile. Errors
+   * are in the snapshot already (or logged).
+   */
+  private run(op: () => Op<void>): Maybe<void> {
+    const gen = this.generation;
+    const stale = () => gen !== this.generation || this.disposed;
+    if (this.source.kind === 'embedded') {
+      try {
+        const got = drive(op(), stale);
+        if (got instanceof Promise) return got.catch((e) => this.log('warn', `record browser: ${describeError(e)}`));
+        return got;
+      } catch (e) {
+        this.log('warn', `record browser: ${describeError(e)}`);
+        return;
+      }
+    }
+    return this.requests
+      .run(async () => {
+        if (stale()) return;
+        this.readerNow()?.fresh?.();
+        await drive(op(), stale);
+      })
+      .catch((e) => this.log('warn', `record browser: ${describeError(e)}`));
+  }
+
+  /** Run an operation of a request (its errors reach the reply); a remote one asks the cluster afresh. */
+  private act<T>(op: Op<T>): Maybe<T> {
+    const gen = this.generation;
+    this.readerNow()?.fresh?.();
+    return drive(op, () => gen !== this.generation || this.disposed);
+  }
+
+  /** Where reads go now; undefined when nothing can be read (broker stopped, or a restored remote panel). */
+  private readerNow(): (BrowserReader & { fresh?(): void }) | undefined {
+    if (this.restoredRemote !== undefined) return undefined;
+    if (this.source.kind === 'remote') {
+      if (this.remoteReader?.source !== this.source)
+        this.remoteReader = { source: this.source, reader: new RemoteReader(this.source.cluster) };
+      return this.remoteReader.reader;
+    }
+    const b = this.opts.getBroker();
+    if (!b || b.isClosed) return undefined;
+    if (this.embedded?.broker !== b) this.embedded = embeddedReader(b);
+    return this.embedded;
+  }
+
+  private reader(): BrowserReader {
+    if (this.restoredRemote !== undefined) throw new PanelError(restoredRemoteText(this.restoredRemote));
+    if (this.source.kind === 'embedded') requireBroker(this.opts.getBroker);
+    return this.readerNow()!;
+  }
+
+  /**
    * The broker started, stopped or restarted. Stopped: the page is emptied (its records would be a snapshot of a
    * broker that is gone) and the snapshot says the broker is not running. Running again: the open topic is read
    * again from the current broker, at the same position (or where a panel restored after a reload wanted to be).
+   * A panel working on a remote cluster does not depend on this window's broker.
    */
   brokerChanged(): void {
     this.watchBroker();
     const b = this.opts.getBroker();
     const same = b === this.pageBroker;
     this.pageBroker = b;
+    if (this.source.kind !== 'embedded' || this.restoredRemote !== undefined) {
+      if (this.restoredRemote !== undefined) void this.pushSnapshot();
+      return;
+    }
     if (same && !this.pending) {
-      this.pushSnapshot();
+      void this.pushSnapshot();
       return;
     }
     if (!b || b.isClosed) {
       this.clearPage();
       this.note = null;
       this.error = null;
-      this.pushSnapshot();
+      void this.pushSnapshot();
       return;
     }
     if (this.topic === '') {
-      this.pushSnapshot();
+      void this.pushSnapshot();
       return;
     }
+    void this.run(() => this.reopenOp());
+  }
+
+  /** Read the open topic again from the (new) broker, at the page's position or the restored one. */
+  private *reopenOp(): Op<void> {
+    const r = this.reader();
     const pending = this.pending;
     this.pending = null;
     try {
-      if (!b.getTopic(this.topic)) {
+      const t = yield* wait(r.describeTopic(this.topic));
+      if (!t) {
         this.topicGone(this.topic);
         return;
       }
@@ -215,47 +355,59 @@ export class BrowserController {
         pending ??
         (this.start.size > 0 ? { kind: 'offset', offset: Math.min(...this.start.values()) } : { kind: 'beginning' });
       if (pending || this.partition !== null || this.start.size === 0) {
-        this.open(this.topic, this.partition, at, this.filter, this.tail);
+        yield* this.openOp(this.topic, this.partition, at, this.filter, this.tail);
       } else {
         // a whole topic: each partition goes back to its own start of the page
+        const parts = yield* this.scope(r);
+        const ranges = yield* wait(r.ranges(this.topic, parts));
         const start: Cursors = new Map();
-        for (const p of this.scope(b)) {
-          const info = b.partitionInfo(this.topic, p);
+        for (const p of parts) {
+          const info = ranges.get(p)!;
           const o = this.start.get(p) ?? info.logStartOffset;
           start.set(p, Math.min(Math.max(o, info.logStartOffset), info.logEndOffset));
         }
         this.error = null;
-        if (this.tail) this.seek({ kind: 'end' });
+        if (this.tail) yield* this.seekOp({ kind: 'end' });
         else {
-          this.readForward(b, start);
-          this.pushSnapshot();
+          yield* this.readForward(r, start);
+          yield* this.pushOp();
         }
       }
     } catch (e) {
       // open() recorded the error in the snapshot already when it could
       if (this.error === null) {
         this.error = (e as Error).message;
-        this.pushSnapshot();
+        yield* this.pushOp();
       }
     }
   }
 
   /**
    * A panel restored after a window reload: open the saved position now if the broker runs, else remember it and
-   * open it when the broker has started (brokerChanged).
+   * open it when the broker has started (brokerChanged). A panel that worked on a remote cluster (`remote`: its
+   * label) reads nothing: it says where it was until setSource names a place again (that cluster: the saved
+   * position opens there).
    */
-  restore(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
+  restore(
+    topic: string,
+    partition: number | null,
+    seek: Seek,
+    filter: RecordFilter,
+    tail: boolean,
+    remote?: string,
+  ): void {
     const b = this.opts.getBroker();
-    if (b && !b.isClosed) {
-      this.open(topic, partition, seek, filter, tail);
+    if (remote === undefined && b && !b.isClosed) {
+      void this.open(topic, partition, seek, filter, tail);
       return;
     }
+    this.restoredRemote = remote;
     this.topic = topic;
     this.partition = partition;
     this.filter = filter;
     this.tail = tail;
     this.pending = seek;
-    this.pushSnapshot();
+    void this.pushSnapshot();
   }
 
   private clearPage(): void {
@@ -270,21 +422,24 @@ export class BrowserController {
     this.partition = null;
     this.tail = false;
     this.pending = null;
+    this.stopPolling();
     this.clearPage();
     this.start = new Map();
     this.next = new Map();
     this.note = null;
     this.error = `Topic "${name}" was deleted, and its records with it. Pick another topic.`;
-    this.pushSnapshot();
+    void this.pushSnapshot();
   }
 
   dispose(): void {
+    this.disposed = true;
     this.brokerWatch.dispose();
     if (this.tailTimer) clearTimeout(this.tailTimer);
     if (this.markerTimer) clearTimeout(this.markerTimer);
+    this.stopPolling();
   }
 
-  /** Run a pending live-tail refresh now (tests; the timer does it otherwise). */
+  /** Run a pending live-tail refresh now (tests; the timers do it otherwise). */
   async flushTail(): Promise<void> {
     if (this.tailTimer) {
       clearTimeout(this.tailTimer);
@@ -296,11 +451,13 @@ export class BrowserController {
       this.markerTimer = undefined;
     }
     await this.requests.run(async () => undefined); // let the requests already queued finish first
-    if (marker && !this.tail) {
-      this.reread();
-      this.pushSnapshot();
-    }
-    this.refreshTail();
+    if (marker && !this.tail) await this.run(() => this.rereadAndPush());
+    await this.run(() => this.tailOp());
+  }
+
+  private *rereadAndPush(): Op<void> {
+    yield* this.reread();
+    yield* this.pushOp();
   }
 
   private watchBroker(): void {
@@ -308,63 +465,61 @@ export class BrowserController {
   }
 
   private subscribe(b: Broker): (() => void)[] {
+    const here = () => this.source.kind === 'embedded' && this.restoredRemote === undefined;
     return [
       b.on('append', (e) => {
-        if (!this.tail || e.topic !== this.topic) return;
+        if (!here() || !this.tail || e.topic !== this.topic) return;
         if (this.partition !== null && e.partition !== this.partition) return;
         if (this.tailTimer) return;
         this.tailTimer = setTimeout(() => {
           this.tailTimer = undefined;
-          this.requests.run(async () => this.refreshTail()).catch(() => undefined);
+          this.requests.run(async () => void this.run(() => this.tailOp())).catch(() => undefined);
         }, this.opts.tailDelayMs ?? 100);
       }),
       // A transaction ended on a partition shown: its records' captions change (open -> aborted / committed), and in
       // read_committed the last stable offset moved. Re-read, debounced like the live tail.
       b.on('txnMarker', (e) => {
-        if (e.topic !== this.topic || (this.partition !== null && e.partition !== this.partition)) return;
+        if (!here() || e.topic !== this.topic || (this.partition !== null && e.partition !== this.partition)) return;
         if (this.tailTimer || this.markerTimer) return;
         this.markerTimer = setTimeout(() => {
           this.markerTimer = undefined;
           this.requests
-            .run(async () => {
-              if (this.tail) this.refreshTail();
-              else {
-                this.reread();
-                this.pushSnapshot();
-              }
-            })
+            .run(async () => void this.run(() => (this.tail ? this.tailOp() : this.rereadAndPush())))
             .catch(() => undefined);
         }, this.opts.tailDelayMs ?? 100);
       }),
-      b.on('topicCreated', () => this.pushSnapshot()),
+      b.on('topicCreated', () => {
+        if (here()) void this.pushSnapshot();
+      }),
       b.on('topicDeleted', (e) => {
+        if (!here()) return;
         if (e.topic === this.topic) this.topicGone(e.topic);
-        else this.pushSnapshot();
+        else void this.pushSnapshot();
       }),
       // The periodic cleaner (or the command) compacted the open topic: show the page as it is now.
       b.on('logCompacted', (e) => {
-        if (e.topic !== this.topic || this.tail || this.compacting) return;
-        this.requests
-          .run(async () => {
-            this.reread();
-            this.pushSnapshot();
-          })
-          .catch(() => undefined);
+        if (!here() || e.topic !== this.topic || this.tail || this.compacting) return;
+        this.requests.run(async () => void this.run(() => this.rereadAndPush())).catch(() => undefined);
       }),
     ];
   }
 
   /** One handler per request of BrowserProtocol (src/shared/browser-messages.ts). */
   private readonly handlers: RequestHandlers<BrowserProtocol> = {
-    ready: () => this.pushSnapshot(),
-    open: (req) => this.open(req.topic, req.partition, req.seek, req.filter, req.tail),
-    page: (req) => this.page(req.direction),
+    ready: () => this.act(this.pushOp()),
+    open: (req) => this.act(this.openOp(req.topic, req.partition, req.seek, req.filter, req.tail)),
+    page: (req) => this.act(this.pageOp(req.direction)),
     setTail: (req) => {
       this.tail = req.tail;
-      if (req.tail && this.topic !== '') this.seek({ kind: 'end' });
-      else this.pushSnapshot();
+      if (!req.tail) this.stopPolling();
+      if (req.tail && this.topic !== '') return this.act(this.seekOp({ kind: 'end' }));
+      return this.act(this.pushOp());
     },
     compact: async () => {
+      if (this.source.kind === 'remote')
+        throw new PanelError(
+          `Compact now works on this window's Kafka Lite broker only: the Kafka protocol has no request to compact a topic on ${this.source.name}.`,
+        );
       const broker = requireBroker(this.opts.getBroker);
       if (this.topic === '') throw new PanelError('Open a topic first.');
       let stats: CompactionStats[];
@@ -376,29 +531,30 @@ export class BrowserController {
       } finally {
         this.compacting = false;
       }
-      this.reread();
+      await this.act(this.reread());
       const removedAny = stats.some((s) => s.recordsAfter < s.recordsBefore);
       this.note = `${formatCompaction(this.topic, stats)}${
         removedAny
           ? '. Offsets did not change, so the gaps between them show where those records were.'
           : " (each key's latest record is all there is)."
       }`;
-      this.pushSnapshot();
+      await this.act(this.pushOp());
     },
     copyRecord: async (req) => {
-      const r = this.readOne(req.partition, req.offset);
+      const r = await this.act(this.readOne(req.partition, req.offset));
       await this.opts.copyToClipboard?.(recordAsJson(r));
     },
     copyKcat: async (req) => {
-      const r = this.readOne(req.partition, req.offset);
-      const bootstrap = this.opts.bootstrap?.();
+      const r = await this.act(this.readOne(req.partition, req.offset));
+      const bootstrap =
+        this.source.kind === 'remote' ? this.source.cluster.options.brokers.join(',') : this.opts.bootstrap?.();
       if (!bootstrap) throw new PanelError('The Kafka Lite broker is not running.');
       await this.opts.copyToClipboard?.(kcatCommand(bootstrap, r));
     },
     exportRecords: (req) => this.exportRecords(req.format, req.scope, req.selection),
-    setIsolation: (req) => this.setIsolation(req.isolation),
-    produceCopy: (req) => {
-      const r = this.readOne(req.partition, req.offset);
+    setIsolation: (req) => this.act(this.setIsolation(req.isolation)),
+    produceCopy: async (req) => {
+      const r = await this.act(this.readOne(req.partition, req.offset));
       const text = (b: Buffer | null, what: string): string => {
         if (b === null) return '';
         const s = b.toString('utf8');
@@ -443,7 +599,7 @@ export class BrowserController {
     scope: 'selection' | 'page' | 'all',
     selection: { partition: number; offset: number }[],
   ): Promise<void> {
-    const broker = requireBroker(this.opts.getBroker);
+    const reader = this.reader();
     if (this.topic === '') throw new PanelError('Open a topic first.');
     if (!this.opts.saveExport) throw new PanelError('Exporting is not available here.');
     const topic = this.topic;
@@ -452,8 +608,10 @@ export class BrowserController {
     if (scope === 'page' && refs.length === 0) throw new PanelError('There are no records on this page to export.');
     const ends = new Map<number, { from: number; to: number }>();
     if (scope === 'all') {
-      for (const p of this.scope(broker)) {
-        const i = broker.partitionInfo(topic, p);
+      const parts = await this.act(this.scope(reader));
+      const ranges = await this.act(wait(reader.ranges(topic, parts)));
+      for (const p of parts) {
+        const i = ranges.get(p)!;
         ends.set(p, { from: i.logStartOffset, to: i.logEndOffset });
       }
     }
@@ -468,7 +626,7 @@ export class BrowserController {
         if (scope !== 'all') {
           for (const ref of refs) {
             if (sink.cancelled) return;
-            await sink.write(encoder.record(this.readOne(ref.partition, ref.offset)));
+            await sink.write(encoder.record(await drive(this.readOne(ref.partition, ref.offset))));
           }
           sink.progress?.(encoder.records);
         } else {
@@ -476,10 +634,15 @@ export class BrowserController {
             let pos = from;
             while (pos < to) {
               if (sink.cancelled) return;
-              const b = this.opts.getBroker();
-              if (!b || b.isClosed || !b.getTopic(topic))
-                throw new PanelError(`The export stopped: topic "${topic}" is no longer readable.`);
-              const got = b.readRecords(topic, p, pos, Math.min(EXPORT_READ_RECORDS, to - pos), EXPORT_READ_BYTES);
+              let got: ConsumedRecord[];
+              try {
+                const r = this.source.kind === 'embedded' ? this.readerNow() : reader;
+                if (!r || !(await r.describeTopic(topic))) throw new Error('gone');
+                got = await r.read(topic, p, pos, Math.min(EXPORT_READ_RECORDS, to - pos), 0, EXPORT_READ_BYTES);
+              } catch (e) {
+                const why = (e as Error).message === 'gone' ? '' : ` (${describeError(e)})`;
+                throw new PanelError(`The export stopped: topic "${topic}" is no longer readable${why}.`);
+              }
               if (got.length === 0) break;
               let text = '';
               for (const r of got) {
@@ -503,12 +666,20 @@ export class BrowserController {
     this.note = saved.cancelled
       ? `Export cancelled after ${encoder.records} record(s); no file was kept.`
       : `Exported ${encoder.records} record(s) of "${topic}" to ${saved.path} (${label}).`;
-    this.pushSnapshot();
+    await this.act(this.pushOp());
   }
 
-  /** Open a topic (partition null = all partitions) at a position, with a filter. Public for the panel glue. */
-  open(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): void {
-    const broker = requireBroker(this.opts.getBroker);
+  /**
+   * Open a topic (partition null = all partitions) at a position, with a filter. Public for the panel glue: on this
+   * window's broker it is done when the call returns; on a remote cluster it runs after the requests before it.
+   * An error (no such topic, an invalid regex) is in the snapshot.
+   */
+  open(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): Maybe<void> {
+    return this.run(() => this.openOp(topic, partition, seek, filter, tail));
+  }
+
+  private *openOp(topic: string, partition: number | null, seek: Seek, filter: RecordFilter, tail: boolean): Op<void> {
+    const r = this.reader();
     this.topic = topic;
     this.partition = partition;
     this.filter = filter;
@@ -517,15 +688,22 @@ export class BrowserController {
     this.rows = [];
     this.error = null;
     this.note = null;
-    const t = broker.getTopic(topic);
+    let t: TopicFacts | undefined;
+    try {
+      t = yield* wait(r.describeTopic(topic));
+    } catch (e) {
+      this.error = `${sourceLabel(this.source)}: ${describeError(e)}`;
+      yield* this.pushOp();
+      throw new PanelError(this.error);
+    }
     if (!t) {
       this.error = `There is no topic "${topic}".`;
-      this.pushSnapshot();
+      yield* this.pushOp();
       throw new PanelError(this.error);
     }
     if (partition !== null && partition >= t.partitions) {
       this.error = `Topic "${topic}" has partitions 0..${t.partitions - 1}; there is no partition ${partition}.`;
-      this.pushSnapshot();
+      yield* this.pushOp();
       throw new PanelError(this.error);
     }
     try {
@@ -535,88 +713,102 @@ export class BrowserController {
       this.error = (e as Error).message;
       this.start = new Map();
       this.next = new Map();
-      this.pushSnapshot();
+      yield* this.pushOp();
       throw new PanelError(this.error);
     }
-    this.seek(tail ? { kind: 'end' } : seek);
+    yield* this.seekOp(tail ? { kind: 'end' } : seek);
   }
 
-  private scope(broker: Broker): number[] {
-    const t = broker.getTopic(this.topic);
+  private *scope(r: BrowserReader): Op<number[]> {
+    const t = yield* wait(r.describeTopic(this.topic));
     if (!t) throw new PanelError(`There is no topic "${this.topic}" (was it deleted?).`);
     if (this.partition !== null) return [this.partition];
     return Array.from({ length: t.partitions }, (_, i) => i);
   }
 
-  private seek(seek: Seek): void {
-    const broker = requireBroker(this.opts.getBroker);
-    const parts = this.scope(broker);
+  private *seekOp(seek: Seek): Op<void> {
+    const r = this.reader();
+    const parts = yield* this.scope(r);
     this.history = [];
-    if (seek.kind === 'end') {
-      const end: Cursors = new Map(parts.map((p) => [p, this.endOf(broker, p)]));
-      this.readBackward(broker, end);
-    } else {
-      const start: Cursors = new Map();
-      for (const p of parts) {
-        const info = broker.partitionInfo(this.topic, p);
-        let o: number;
-        if (seek.kind === 'beginning') o = info.logStartOffset;
-        else if (seek.kind === 'offset') o = seek.offset;
-        else {
-          const found = broker.listOffset(this.topic, p, seek.timestamp);
-          o = found.offset < 0 ? info.logEndOffset : found.offset;
-        }
-        start.set(p, Math.min(Math.max(o, info.logStartOffset), this.endOf(broker, p)));
+    try {
+      if (seek.kind === 'end') {
+        const ranges = yield* wait(r.ranges(this.topic, parts));
+        const end: Cursors = new Map(parts.map((p) => [p, this.endIn(ranges, p)]));
+        yield* this.readBackward(r, end);
+      } else {
+        const ranges = yield* wait(r.ranges(this.topic, parts));
+        const found =
+          seek.kind === 'timestamp'
+            ? yield* wait(all(parts.map((p) => r.offsetForTime(this.topic, p, seek.timestamp))))
+            : [];
+        const start: Cursors = new Map();
+        parts.forEach((p, i) => {
+          const info = ranges.get(p)!;
+          let o: number;
+          if (seek.kind === 'beginning') o = info.logStartOffset;
+          else if (seek.kind === 'offset') o = seek.offset;
+          else o = found[i] < 0 ? info.logEndOffset : found[i];
+          start.set(p, Math.min(Math.max(o, info.logStartOffset), this.endIn(ranges, p)));
+        });
+        yield* this.readForward(r, start);
       }
-      this.readForward(broker, start);
+    } catch (e) {
+      if (e instanceof PanelError || !r.remote) throw e;
+      this.error = `${sourceLabel(this.source)}: ${describeError(e)}`;
+      yield* this.pushOp();
+      throw new PanelError(this.error);
     }
-    this.pushSnapshot();
+    yield* this.pushOp();
   }
 
-  private page(direction: 'next' | 'prev'): void {
-    const broker = requireBroker(this.opts.getBroker);
+  private *pageOp(direction: 'next' | 'prev'): Op<void> {
+    const r = this.reader();
     if (this.topic === '') throw new PanelError('Open a topic first.');
+    const ranges = yield* wait(r.ranges(this.topic, [...new Set([...this.start.keys(), ...this.next.keys()])]));
     if (direction === 'next') {
-      if (!this.hasNext(broker)) throw new PanelError('This is the last page: there are no newer records yet.');
+      if (!this.hasNext(ranges)) throw new PanelError('This is the last page: there are no newer records yet.');
       this.history.push(this.start);
-      this.readForward(broker, this.next);
+      yield* this.readForward(r, this.next);
     } else {
       const prev = this.history.pop();
-      if (prev) this.readForward(broker, prev);
+      if (prev) yield* this.readForward(r, prev);
       else {
-        if (!this.hasPrev(broker)) throw new PanelError('This is the first page.');
-        this.readBackward(broker, this.start);
+        if (!this.hasPrev(ranges)) throw new PanelError('This is the first page.');
+        yield* this.readBackward(r, this.start);
       }
     }
-    this.pushSnapshot();
+    yield* this.pushOp();
   }
 
   /** Fill the page from `start`, merging partitions by (timestamp, partition, offset). */
-  private readForward(broker: Broker, start: Cursors): void {
+  private *readForward(r: BrowserReader, start: Cursors): Op<void> {
+    const ranges = yield* wait(r.ranges(this.topic, [...start.keys()]));
     const heads = new Map<number, { buf: ConsumedRecord[]; i: number; pos: number; end: number }>();
     for (const [p, o] of start) {
-      heads.set(p, { buf: [], i: 0, pos: o, end: this.endOf(broker, p) });
+      heads.set(p, { buf: [], i: 0, pos: o, end: this.endIn(ranges, p) });
     }
-    this.loadOpenTxns(broker, [...start.keys()]);
+    yield* this.loadOpenTxns(r, [...start.keys()]);
     const rows: RecordRow[] = [];
     let scanned = 0;
-    const limit = this.matcher ? SCAN_LIMIT : Number.MAX_SAFE_INTEGER;
+    const limit = this.matcher ? (r.remote ? REMOTE_SCAN_LIMIT : SCAN_LIMIT) : Number.MAX_SAFE_INTEGER;
     while (rows.length < BROWSER_PAGE_SIZE && scanned < limit) {
+      // every partition whose buffer ran out reads its next chunk (a remote cluster answers them in parallel)
+      const empty = [...heads].filter(([, h]) => h.i >= h.buf.length && h.pos < h.end);
+      if (empty.length > 0) {
+        const got = yield* wait(all(empty.map(([p, h]) => this.read(r, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK))));
+        empty.forEach(([, h], k) => {
+          h.buf = got[k].filter((x) => x.offset >= h.pos);
+          h.i = 0;
+          if (h.buf.length === 0) h.pos = h.end;
+        });
+      }
       let best: ConsumedRecord | undefined;
       let bestP = -1;
       for (const [p, h] of heads) {
-        if (h.i >= h.buf.length) {
-          if (h.pos >= h.end) continue;
-          h.buf = this.read(broker, p, h.pos, this.matcher ? CHUNK * 5 : CHUNK);
-          h.i = 0;
-          if (h.buf.length === 0) {
-            h.pos = h.end;
-            continue;
-          }
-        }
-        const r = h.buf[h.i];
-        if (!best || r.timestamp < best.timestamp || (r.timestamp === best.timestamp && p < bestP)) {
-          best = r;
+        if (h.i >= h.buf.length) continue;
+        const x = h.buf[h.i];
+        if (!best || x.timestamp < best.timestamp || (x.timestamp === best.timestamp && p < bestP)) {
+          best = x;
           bestP = p;
         }
       }
@@ -631,59 +823,66 @@ export class BrowserController {
     this.next = new Map([...heads].map(([p, h]) => [p, h.pos]));
     this.rows = rows;
     this.scanned = scanned;
-    this.note = this.describe(broker, scanned >= limit && rows.length < BROWSER_PAGE_SIZE);
+    this.note = this.describe(ranges, scanned >= limit && rows.length < BROWSER_PAGE_SIZE);
+  }
+
+  /** Every record of a partition in [from, to) (reads of at most 1000). */
+  private *readRange(r: BrowserReader, p: number, from: number, to: number): Op<ConsumedRecord[]> {
+    const out: ConsumedRecord[] = [];
+    let pos = from;
+    while (pos < to) {
+      const got = yield* wait(this.read(r, p, pos, Math.min(to - pos, 1000)));
+      if (got.length === 0) break;
+      for (const x of got) if (x.offset < to && x.offset >= pos) out.push(x);
+      pos = got[got.length - 1].offset + 1;
+    }
+    return out;
   }
 
   /** Fill the page with the last (up to 100) matching records before `end`. */
-  private readBackward(broker: Broker, end: Cursors): void {
-    const infos = new Map([...end.keys()].map((p) => [p, broker.partitionInfo(this.topic, p)]));
-    this.loadOpenTxns(broker, [...end.keys()]);
+  private *readBackward(r: BrowserReader, end: Cursors): Op<void> {
+    const infos = yield* wait(r.ranges(this.topic, [...end.keys()]));
+    yield* this.loadOpenTxns(r, [...end.keys()]);
+    const limit = r.remote ? REMOTE_SCAN_LIMIT : SCAN_LIMIT;
     let window = BROWSER_PAGE_SIZE;
     for (;;) {
-      const all: ConsumedRecord[] = [];
       let atStart = true;
+      const reads: Maybe<ConsumedRecord[]>[] = [];
       for (const [p, e] of end) {
         const from = Math.max(infos.get(p)!.logStartOffset, e - window);
         if (from > infos.get(p)!.logStartOffset) atStart = false;
-        let pos = from;
-        while (pos < e) {
-          const got = this.read(broker, p, pos, Math.min(e - pos, 1000));
-          if (got.length === 0) break;
-          for (const r of got) if (r.offset < e) all.push(r);
-          pos = got[got.length - 1].offset + 1;
-        }
+        reads.push(drive(this.readRange(r, p, from, e)));
       }
-      all.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-      const matches = this.matcher ? all.filter((r) => this.accepts(r)) : all;
-      const scanLimitHit = all.length >= SCAN_LIMIT;
+      const all_ = (yield* wait(all(reads))).flat();
+      all_.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
+      const matches = this.matcher ? all_.filter((x) => this.accepts(x)) : all_;
+      const scanLimitHit = all_.length >= limit;
       if (matches.length >= BROWSER_PAGE_SIZE || atStart || scanLimitHit) {
         const page = matches.slice(-BROWSER_PAGE_SIZE);
         const start: Cursors = new Map();
         for (const [p, e] of end) {
-          const first = page.find((r) => r.partition === p);
+          const first = page.find((x) => x.partition === p);
           start.set(p, first ? first.offset : e);
         }
         // Partitions with no record on this page start where the page ends for them.
         this.start = start;
         this.next = new Map(end);
-        this.rows = page.map((r) => this.row(r));
-        this.scanned = all.length;
-        this.note = this.describe(broker, scanLimitHit && page.length < BROWSER_PAGE_SIZE);
+        this.rows = page.map((x) => this.row(x));
+        this.scanned = all_.length;
+        this.note = this.describe(infos, scanLimitHit && page.length < BROWSER_PAGE_SIZE);
         return;
       }
       window *= 4;
     }
   }
 
-  private describe(broker: Broker, limitHit: boolean): string | null {
+  private describe(ranges: Map<number, PartitionRange>, limitHit: boolean): string | null {
     if (this.rows.length > 0) {
       return this.matcher ? `${this.rows.length} matching record(s) among ${this.scanned} read.` : null;
     }
     if (limitHit) return `No match among the ${this.scanned} records read; press Next to keep searching.`;
-    const empty = [...this.start.keys()].every((p) => {
-      const i = broker.partitionInfo(this.topic, p);
-      return i.logEndOffset === i.logStartOffset;
-    });
+    const info = (p: number) => ranges.get(p)!;
+    const empty = [...this.start.keys()].every((p) => info(p).logEndOffset === info(p).logStartOffset);
     if (empty)
       return this.partition === null
         ? `Topic "${this.topic}" has no records yet.`
@@ -694,7 +893,7 @@ export class BrowserController {
     const where = [...this.start.keys()]
       .sort((a, b) => a - b)
       .map((p) => {
-        const i = broker.partitionInfo(this.topic, p);
+        const i = info(p);
         return i.logEndOffset > i.logStartOffset
           ? `partition ${p} holds offsets ${i.logStartOffset}–${i.logEndOffset - 1} (its next record gets ${i.logEndOffset})`
           : `partition ${p} is empty (its next record gets ${i.logEndOffset})`;
@@ -703,92 +902,160 @@ export class BrowserController {
     return `${this.matcher ? 'No record matches the filter here' : 'No records at this position'}: ${where}.`;
   }
 
-  private hasNext(broker: Broker): boolean {
-    for (const [p, o] of this.next) if (o < this.endOf(broker, p)) return true;
+  private hasNext(ranges: Map<number, PartitionRange>): boolean {
+    for (const [p, o] of this.next) if (ranges.has(p) && o < this.endIn(ranges, p)) return true;
     return false;
   }
 
-  private hasPrev(broker: Broker): boolean {
+  private hasPrev(ranges: Map<number, PartitionRange>): boolean {
     if (this.history.length > 0) return true;
-    for (const [p, o] of this.start) if (o > broker.partitionInfo(this.topic, p).logStartOffset) return true;
+    for (const [p, o] of this.start) if (ranges.has(p) && o > ranges.get(p)!.logStartOffset) return true;
     return false;
+  }
+
+  // ------------------------------------------------------------------ live tail
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+
+  /** On a remote cluster the live tail asks for news about once a second while the panel is visible. */
+  private schedulePoll(): void {
+    if (this.pollTimer || this.disposed || !this.visible || !this.tail || this.topic === '') return;
+    if (this.source.kind !== 'remote' || this.restoredRemote !== undefined) return;
+    const gen = this.generation;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      if (gen !== this.generation) return;
+      void Promise.resolve(this.run(() => this.tailOp())).finally(() => this.schedulePoll());
+    }, this.opts.remotePollMs ?? REMOTE_TAIL_POLL_MS);
   }
 
   /** Live tail: append what arrived after the page's end (only while the page reaches the log end). */
-  private refreshTail(): void {
-    const broker = this.opts.getBroker();
-    if (!broker || broker.isClosed || !this.tail || this.topic === '' || !broker.getTopic(this.topic)) return;
-    const added: ConsumedRecord[] = [];
-    this.loadOpenTxns(broker, [...this.next.keys()]);
-    for (const [p, o] of this.next) {
-      const end = this.endOf(broker, p);
-      let pos = o;
-      while (pos < end && added.length < MAX_TAIL_ROWS * 4) {
-        const got = this.read(broker, p, pos, 500);
-        if (got.length === 0) break;
-        added.push(...got);
-        pos = got[got.length - 1].offset + 1;
+  private *tailOp(): Op<void> {
+    const r = this.readerNow();
+    if (!r || !this.tail || this.topic === '') return;
+    const topic = this.topic;
+    let added: ConsumedRecord[];
+    try {
+      if (!(yield* wait(r.describeTopic(topic)))) {
+        if (r.remote) this.topicGone(topic);
+        return;
       }
-      this.next.set(p, pos);
+      const parts = [...this.next.keys()];
+      // This window's broker says where its logs end; a remote cluster's Fetch waits a little for news instead.
+      const ranges = r.remote ? undefined : yield* wait(r.ranges(topic, parts));
+      yield* this.loadOpenTxns(r, parts);
+      const got = yield* wait(
+        all(
+          [...this.next].map(([p, o]) =>
+            drive(this.tailPartition(r, p, o, ranges ? this.endIn(ranges, p) : Number.MAX_SAFE_INTEGER)),
+          ),
+        ),
+      );
+      added = got.flat();
+      if (r.remote && this.error !== null && this.error.startsWith(`${sourceLabel(this.source)}:`)) {
+        this.error = null; // the cluster answers again
+        if (added.length === 0) yield* this.pushOp();
+      }
+    } catch (e) {
+      if (!r.remote) throw e;
+      this.error = `${sourceLabel(this.source)}: ${describeError(e)}`;
+      yield* this.pushOp();
+      return;
     }
     if (added.length === 0) return;
     added.sort((a, b) => a.timestamp - b.timestamp || a.partition - b.partition || a.offset - b.offset);
-    for (const r of added) if (this.accepts(r)) this.rows.push(this.row(r));
-    if (this.rows.length > MAX_TAIL_ROWS) this.rows.splice(0, this.rows.length - MAX_TAIL_ROWS);
+    // a new array: a snapshot posted before (still being sent, or kept by a test) keeps the rows it had
+    const rows = [...this.rows];
+    for (const x of added) if (this.accepts(x)) rows.push(this.row(x));
+    this.rows = rows.length > MAX_TAIL_ROWS ? rows.slice(rows.length - MAX_TAIL_ROWS) : rows;
     this.note = `Live tail: showing the newest ${this.rows.length} record(s).`;
-    this.pushSnapshot();
+    yield* this.pushOp();
+  }
+
+  private *tailPartition(r: BrowserReader, p: number, from: number, end: number): Op<ConsumedRecord[]> {
+    const out: ConsumedRecord[] = [];
+    let pos = from;
+    let waitMs = r.remote ? REMOTE_TAIL_WAIT_MS : 0;
+    while (pos < end && out.length < MAX_TAIL_ROWS * 4) {
+      const got = yield* wait(this.read(r, p, pos, 500, waitMs));
+      waitMs = 0;
+      const fresh = got.filter((x) => x.offset >= pos);
+      if (fresh.length === 0) break;
+      out.push(...fresh);
+      pos = fresh[fresh.length - 1].offset + 1;
+    }
+    this.next.set(p, pos);
+    return out;
   }
 
   /** Read the current page again from its start (after the log changed under it). */
-  private reread(): void {
-    const broker = this.opts.getBroker();
-    if (!broker || broker.isClosed || this.topic === '' || !broker.getTopic(this.topic)) return;
-    this.readForward(broker, this.start);
+  private *reread(): Op<void> {
+    const r = this.readerNow();
+    if (!r || this.topic === '' || !(yield* wait(r.describeTopic(this.topic)))) return;
+    yield* this.readForward(r, this.start);
   }
 
-  private readOne(partition: number, offset: number): ConsumedRecord {
-    const broker = requireBroker(this.opts.getBroker);
+  private *readOne(partition: number, offset: number): Op<ConsumedRecord> {
+    const r = this.reader();
     if (this.topic === '') throw new PanelError('Open a topic first.');
-    const [r] = broker.readRecords(this.topic, partition, offset, 1, READ_BYTES);
-    if (!r || r.offset !== offset)
+    const [x] = yield* wait(r.read(this.topic, partition, offset, 1, 0, READ_BYTES));
+    if (!x || x.offset !== offset)
       throw new PanelError(`Record ${this.topic}/${partition}@${offset} is no longer in the log.`);
-    return r;
+    return x;
   }
 
-  snapshot(): BrowserSnapshot {
-    const broker = this.opts.getBroker();
-    const running = !!broker && !broker.isClosed;
-    let ranges: BrowserSnapshot['ranges'] = [];
-    let hasPrev = false;
-    let hasNext = false;
-    let compacted = false;
-    if (running && this.topic !== '' && broker.getTopic(this.topic)) {
-      compacted = parseCleanupPolicy(broker.getTopic(this.topic)!.configs['cleanup.policy']).compact;
-      ranges = [...this.start.keys()].map((p) => {
-        const i = broker.partitionInfo(this.topic, p);
-        return { partition: p, logStartOffset: i.logStartOffset, logEndOffset: i.logEndOffset };
-      });
-      hasPrev = this.hasPrev(broker);
-      hasNext = this.hasNext(broker);
-    }
-    return {
-      brokerRunning: running,
-      topics: running ? broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions })) : [],
+  private *snapshotOp(): Op<BrowserSnapshot> {
+    const r = this.readerNow();
+    const remote = this.source.kind === 'remote' || this.restoredRemote !== undefined;
+    const snap: BrowserSnapshot = {
+      brokerRunning: !!r || this.restoredRemote !== undefined,
+      where: this.restoredRemote ?? sourceLabel(this.source),
+      remote,
+      topics: [],
       topic: this.topic,
       partition: this.partition,
       filter: this.filter,
       tail: this.tail,
-      compacted,
+      compacted: false,
       rows: this.rows,
-      hasPrev,
-      hasNext,
-      ranges,
+      hasPrev: false,
+      hasNext: false,
+      ranges: [],
       scanned: this.scanned,
       note: this.note,
-      error: this.error,
+      error: this.restoredRemote !== undefined ? restoredRemoteText(this.restoredRemote) : this.error,
       isolation: this.isolation,
-      stableNote: running && this.topic !== '' && broker.getTopic(this.topic) ? this.stableNote(broker) : null,
+      stableNote: null,
     };
+    if (!r) return snap;
+    try {
+      snap.topics = yield* wait(r.listTopics());
+      const t = this.topic === '' ? undefined : yield* wait(r.describeTopic(this.topic));
+      if (t) {
+        snap.compacted = t.compacted;
+        const parts = [...this.start.keys()];
+        const ranges = yield* wait(r.ranges(this.topic, [...new Set([...parts, ...this.next.keys()])]));
+        snap.ranges = parts.map((p) => {
+          const i = ranges.get(p)!;
+          return { partition: p, logStartOffset: i.logStartOffset, logEndOffset: i.logEndOffset };
+        });
+        snap.hasPrev = this.hasPrev(ranges);
+        snap.hasNext = this.hasNext(ranges);
+        snap.stableNote = yield* this.stableNote(r, ranges);
+      }
+    } catch (e) {
+      if (!r.remote) throw e;
+      snap.error = `${sourceLabel(this.source)}: ${describeError(e)}`;
+    }
+    return snap;
+  }
+
+  /** The snapshot as it is now (on a remote cluster: a promise, its ranges are asked of the cluster). */
+  snapshot(): Maybe<BrowserSnapshot> {
+    return drive(this.snapshotOp());
   }
 
   // ------------------------------------------------------------------ transactions and schemas
@@ -798,33 +1065,42 @@ export class BrowserController {
   }
 
   /** Records of the open topic from `pos`, as a consumer of the chosen isolation level reads them. */
-  private read(broker: Broker, partition: number, pos: number, max: number): ConsumedRecord[] {
-    return broker.readRecords(this.topic, partition, pos, max, READ_BYTES, { isolationLevel: this.level });
+  private read(
+    r: BrowserReader,
+    partition: number,
+    pos: number,
+    max: number,
+    waitMs?: number,
+  ): Maybe<ConsumedRecord[]> {
+    return r.read(this.topic, partition, pos, max, this.level, READ_BYTES, waitMs);
   }
 
   /** Where reading a partition ends: its log end, or in read_committed its last stable offset. */
-  private endOf(broker: Broker, partition: number): number {
-    const i = broker.partitionInfo(this.topic, partition);
-    return this.level === 1 ? (i.lastStableOffset ?? i.logEndOffset) : i.logEndOffset;
+  private endIn(ranges: Map<number, PartitionRange>, partition: number): number {
+    const i = ranges.get(partition)!;
+    return this.level === 1 ? i.lastStableOffset : i.logEndOffset;
   }
 
-  private setIsolation(isolation: IsolationLevel): void {
-    if (isolation === this.isolation) return this.pushSnapshot();
+  private *setIsolation(isolation: IsolationLevel): Op<void> {
+    if (isolation === this.isolation) return yield* this.pushOp();
     this.isolation = isolation;
-    const broker = this.opts.getBroker();
-    if (!broker || broker.isClosed || this.topic === '' || !broker.getTopic(this.topic)) return this.pushSnapshot();
+    const r = this.readerNow();
+    if (!r || this.topic === '' || !(yield* wait(r.describeTopic(this.topic)))) return yield* this.pushOp();
     this.history = [];
-    if (this.tail || this.start.size === 0) return this.seek(this.tail ? { kind: 'end' } : { kind: 'beginning' });
+    if (this.tail || this.start.size === 0)
+      return yield* this.seekOp(this.tail ? { kind: 'end' } : { kind: 'beginning' });
+    const ranges = yield* wait(r.ranges(this.topic, [...this.start.keys()]));
     const start: Cursors = new Map();
-    for (const [p, o] of this.start) start.set(p, Math.min(o, this.endOf(broker, p)));
-    this.readForward(broker, start);
-    this.pushSnapshot();
+    for (const [p, o] of this.start) start.set(p, Math.min(o, this.endIn(ranges, p)));
+    yield* this.readForward(r, start);
+    yield* this.pushOp();
   }
 
-  private loadOpenTxns(broker: Broker, partitions: number[]): void {
+  private *loadOpenTxns(r: BrowserReader, partitions: number[]): Op<void> {
     this.openTxns = new Map();
+    if (r.remote) return; // the wire does not tell other producers' open transactions
     for (const p of partitions) {
-      const open = broker.openTransactions(this.topic, p);
+      const open = (yield* wait(r.openTransactions(this.topic, p))) ?? [];
       if (open.length > 0)
         this.openTxns.set(
           p,
@@ -841,10 +1117,14 @@ export class BrowserController {
 
   private memo: { r: ConsumedRecord; key: Decoded; value: Decoded } | undefined;
 
-  /** Key and value decoded with a schema (the last record's are kept: the filter and the row both ask). */
+  /**
+   * Key and value decoded with a schema (the last record's are kept: the filter and the row both ask). On a remote
+   * cluster the registry is still this window's, and the caption says so.
+   */
   private decoded(r: ConsumedRecord): { key: Decoded; value: Decoded } {
     if (this.memo?.r === r) return this.memo;
     const decoder = this.opts.getSchemaDecoder?.();
+    const registryNote = this.source.kind === 'remote' ? " · schema from this window's Schema Registry" : '';
     const one = (side: 'key' | 'value'): Decoded => {
       const bytes = side === 'key' ? r.key : r.value;
       const local = this.localSchemas?.decode(r.topic, side, bytes);
@@ -859,7 +1139,7 @@ export class BrowserController {
       if (!d) return null;
       if ('error' in d) return { error: d.error };
       const invalid = d.validationErrors ? ` · does not match its schema: ${d.validationErrors.join('; ')}` : '';
-      return { value: d.value, caption: describeDecoded(d) + invalid };
+      return { value: d.value, caption: describeDecoded(d) + registryNote + invalid };
     };
     this.memo = { r, key: one('key'), value: one('value') };
     return this.memo;
@@ -912,17 +1192,17 @@ export class BrowserController {
   private readonly stableNotes = new Map<string, string>();
 
   /** Where open transactions hold records back on the partitions shown (see BrowserSnapshot.stableNote). */
-  private stableNote(broker: Broker): string | null {
+  private *stableNote(r: BrowserReader, ranges: Map<number, PartitionRange>): Op<string | null> {
     const parts: string[] = [];
     const keys = [...this.start.keys()].sort((a, b) => a - b);
     for (const p of keys) {
-      const i = broker.partitionInfo(this.topic, p);
-      const lso = i.lastStableOffset ?? i.logEndOffset;
+      const i = ranges.get(p)!;
+      const lso = i.lastStableOffset;
       if (lso >= i.logEndOffset) continue;
-      const cacheKey = JSON.stringify([this.topic, p, lso, i.logEndOffset, this.isolation]);
+      const cacheKey = JSON.stringify([sourceLabel(this.source), this.topic, p, lso, i.logEndOffset, this.isolation]);
       let text = this.stableNotes.get(cacheKey);
       if (text === undefined) {
-        text = this.describeAfterLso(broker, p, lso, i.logEndOffset);
+        text = yield* this.describeAfterLso(r, p, lso, i.logEndOffset);
         if (this.stableNotes.size > 100) this.stableNotes.clear();
         this.stableNotes.set(cacheKey, text);
       }
@@ -931,31 +1211,53 @@ export class BrowserController {
     return parts.length ? parts.join(' · ') : null;
   }
 
-  private describeAfterLso(broker: Broker, p: number, lso: number, end: number): string {
-    const open = new Map(broker.openTransactions(this.topic, p).map((t) => [t.producerId, t.firstOffset]));
+  private *describeAfterLso(r: BrowserReader, p: number, lso: number, end: number): Op<string> {
+    const txns = yield* wait(r.openTransactions(this.topic, p));
+    const open = txns && new Map(txns.map((t) => [t.producerId, t.firstOffset]));
     let inOpen = 0;
     let other = 0;
     let pos = lso;
     while (pos < end && inOpen + other < MAX_COUNT_AFTER_LSO) {
-      const got = broker.readRecords(this.topic, p, pos, 1000, READ_BYTES);
-      if (got.length === 0) break;
-      for (const r of got) {
-        const first = open.get(r.producerId);
-        if (r.control === undefined && r.isTransactional && first !== undefined && r.offset >= first) inOpen++;
+      const got = yield* wait(r.read(this.topic, p, pos, 1000, 0, READ_BYTES));
+      const fresh = got.filter((x) => x.offset >= pos && x.offset < end);
+      if (fresh.length === 0) break;
+      for (const x of fresh) {
+        if (!open) {
+          if (x.control === undefined) inOpen++;
+          continue;
+        }
+        const first = open.get(x.producerId);
+        if (x.control === undefined && x.isTransactional && first !== undefined && x.offset >= first) inOpen++;
         else other++;
       }
-      pos = got[got.length - 1].offset + 1;
+      pos = fresh[fresh.length - 1].offset + 1;
     }
     const atLeast = pos < end ? 'at least ' : '';
     const count = (n: number, what: string) => `${atLeast}${n} ${what}${n === 1 ? '' : 's'}`;
+    const are = inOpen === 1 && !atLeast ? 'is' : 'are';
+    if (!open) {
+      // A remote cluster tells where its last stable offset is, not whose transaction holds it there.
+      if (this.level === 1)
+        return `showing up to the last stable offset ${lso}; ${count(inOpen, 'record')} after it ${are} held back by an open transaction (whose: unknown on a remote cluster)`;
+      return `${count(inOpen, 'record')} from offset ${lso} on ${are} after the last stable offset, held back by an open transaction (whose: unknown on a remote cluster); read_committed stops at ${lso}`;
+    }
     const others = other > 0 ? ` (and ${count(other, 'other record')} behind it)` : '';
     if (this.level === 1)
-      return `showing up to the last stable offset ${lso}; ${count(inOpen, 'record')} of an open transaction ${inOpen === 1 && !atLeast ? 'is' : 'are'} after it${others}`;
-    return `${count(inOpen, 'record')} from offset ${lso} on ${inOpen === 1 && !atLeast ? 'is' : 'are'} in an open transaction${others}; read_committed stops at the last stable offset ${lso}`;
+      return `showing up to the last stable offset ${lso}; ${count(inOpen, 'record')} of an open transaction ${are} after it${others}`;
+    return `${count(inOpen, 'record')} from offset ${lso} on ${are} in an open transaction${others}; read_committed stops at the last stable offset ${lso}`;
   }
 
-  pushSnapshot(): void {
-    this.opts.post({ type: 'snapshot', state: this.snapshot() });
+  private *pushOp(): Op<void> {
+    const snap = yield* this.snapshotOp();
+    this.opts.post({ type: 'snapshot', state: snap });
+    this.schedulePoll();
+  }
+
+  /** Post the snapshot (on a remote cluster once its ranges are in; errors are logged). */
+  pushSnapshot(): Maybe<void> {
+    const got = drive(this.pushOp());
+    if (got instanceof Promise) return got.catch((e) => this.log('warn', `record browser: ${describeError(e)}`));
+    return got;
   }
 }
 

@@ -10,6 +10,8 @@ import { panelHtml, webviewOptions } from './webview-html';
 export interface PanelController {
   handle(raw: unknown): Promise<void>;
   brokerChanged(): void;
+  /** The panel was hidden or shown (a remote live tail polls only while it is visible). */
+  setVisible?(visible: boolean): void;
   dispose(): void | Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export class PanelSlot<C extends PanelController> implements vscode.Disposable {
     const subs: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((m) => void controller.handle(m)),
       this.host.onDidChange(() => controller.brokerChanged()),
+      panel.onDidChangeViewState(() => controller.setVisible?.(panel.visible)),
     ];
     panel.webview.html = panelHtml(panel.webview, this.context.extensionUri, this.spec.script, this.spec.title);
     this.current = { panel, controller };

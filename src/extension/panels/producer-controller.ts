@@ -14,13 +14,29 @@
  * schema of a subject (TopicNameStrategy by default) into Confluent's wire format (formats/encode.ts); a value that
  * does not fit is refused naming the field.
  *
+ * Where it works (panel-source.ts): this window's broker, or a remote cluster the views showed when the panel was
+ * opened. On a remote cluster the same Producer runs over the wire (wire-producer.ts, on a connection of its own
+ * with a `kafka-lite-producer-…` client id): idempotence, resend and skip-a-sequence are answered by the cluster
+ * itself; each write (send, resend, file send, create topic) first awaits the source's confirmWrite and a declined
+ * one writes nothing; a topic that does not exist is never created by a send; the cluster's own error names are
+ * shown; what the wire cannot tell (the broker's side of the sequences, the coordinator's state, which records of a
+ * partition are open, committed or aborted) is "unknown". Transactional mode runs over the wire too (WireTxnClient:
+ * InitProducerId with the transactional id, AddPartitionsToTxn, transactional batches, EndTxn, through the id's
+ * coordinator), its drawing from ListOffsets (log start, high watermark, LSO); schema mode encodes with this
+ * window's Schema Registry. A panel restored after a reload that worked on a remote cluster waits (refusing every request,
+ * naming the cluster) until it is opened again from that cluster.
+ *
  * Guarantees: a send is validated completely (JSON, partition range, copies, the schema) before anything is
  * produced; a file send reads only files inside the workspace folders. Its messages are ProducerProtocol's
  * (src/shared/producer-messages.ts). Created by the producer's PanelSlot (panel-slot.ts; its spec and the commands
  * calling setPrefill() are in index.ts) and by unit tests.
  */
-import type { PanelSource } from './panel-source';
-import { EMBEDDED_SOURCE } from './panel-source';
+import type { PanelSource, RemoteSource } from './panel-source';
+import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
+import type { WireCluster } from '../clusters/wire';
+import { remoteErrorName } from '../clusters/wire';
+import { MAX_BATCH_BYTES } from '../clusters/cluster';
+import { WireProducerTransport, WireTxnClient } from '../clusters/wire-producer';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -31,6 +47,9 @@ import { incrementSequence } from '../../broker/producers/producer-state';
 import type { ConsumedRecord, ProduceRecord, RecordHeader } from '../../broker/types';
 import { Producer } from '../../client/producer';
 import { SchemaEncoder, SchemaValueError } from '../../schema-registry/formats/encode';
+import type { LocalSchemaSettings } from './local-schemas';
+import type { ResolvedSchema } from './producer-schema-source';
+import { ProducerSchemaFile } from './producer-schema-source';
 import type { SchemaRegistry } from '../../schema-registry/registry';
 import type { SubjectVersion } from '../../schema-registry/types';
 import { parseCleanupPolicy } from '../../shared/cleanup-policy';
@@ -58,6 +77,7 @@ import {
   decodeTypedBytes,
   formSubject,
   partitionSummaryLine,
+  usesSchemaFile,
   validateProducerRequest,
 } from '../../shared/producer-messages';
 import type { BrokerGetter, PanelLog } from './controller-base';
@@ -110,6 +130,28 @@ interface TxnSession {
   startedAt: number;
 }
 
+/**
+ * Transactional mode on a remote cluster: the same client side as TxnSession, over a connection of its own; what
+ * the coordinator thinks (its state, start time) is not readable over the wire and shows as unknown.
+ */
+interface RemoteTxn {
+  client: WireTxnClient;
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  timeoutMs: number;
+  open: boolean;
+  dead: boolean;
+  fencedBy: string | null;
+  added: TopicPartitionMap<TopicPartition>;
+  sequences: TopicPartitionMap<number>;
+  firstOffsets: TopicPartitionMap<number>;
+  openRecords: number;
+  topic: string | null;
+  /** The drawn topic's partitions as ListOffsets told them after the last action. */
+  drawings: TxnPartitionDrawing[];
+}
+
 export interface ProducerControllerOptions {
   getBroker: BrokerGetter;
   post: (msg: ProducerHostMessage) => void;
@@ -126,9 +168,26 @@ export interface ProducerControllerOptions {
   getSchemaRegistry?: () => SchemaRegistry | undefined;
   /** Its HTTP address, shown in schema mode. */
   schemaRegistryUrl?: () => string | undefined;
+  /** Schema mode, local file: the kafkaLite.schemas.localFiles setting (a topic's file is preselected). */
+  localSchemas?: () => LocalSchemaSettings;
+  /** Schema mode, local file: an open dialog for a .avsc / .proto / .json file; undefined when dismissed. */
+  pickSchemaFile?: () => Promise<string | undefined>;
   /** The transactional producer the webview saved before a window reload: the panel goes on with it. */
   txnProducer?: SavedTxnProducer | null;
+  /**
+   * The remote cluster the webview saved before a window reload: until setSource() the panel works nowhere and
+   * says so (it never falls back to this window's broker silently).
+   */
+  restoredCluster?: string | null;
 }
+
+/** Said (and refused with) while a restored panel waits for its remote cluster. */
+export function lostSourceMessage(name: string): string {
+  return `This panel was working on ${name}; open it again from that cluster's Topics view.`;
+}
+
+const OFFSETS_ONLY =
+  'Over the wire the panel reads offsets only: which records are open, committed or aborted is unknown here.';
 
 export class ProducerController {
   private producer: Producer | undefined;
@@ -156,6 +215,15 @@ export class ProducerController {
   private encoder: { registry: SchemaRegistry; encoder: SchemaEncoder } | undefined;
   /** The subjects the last snapshot listed: a check that finds others (registered meanwhile) pushes a new one. */
   private shownSubjects = '';
+  /** The setting's local schema files the last snapshot offered (a check that finds others pushes a new one). */
+  private shownLocalFiles = 'null';
+  /** Schema mode with a local schema file (producer-schema-source.ts). */
+  private readonly schemaFile = new ProducerSchemaFile({
+    workspaceRoots: () => this.opts.workspaceRoots?.() ?? [],
+    localSchemas: () => this.opts.localSchemas?.() ?? { root: undefined, mapping: undefined },
+    pickFile: () => (this.opts.pickSchemaFile ? this.opts.pickSchemaFile() : Promise.reject(noSchemaPicker())),
+    getRegistry: () => this.registry(),
+  });
   private readonly brokerWatch = new BrokerWatch(
     () => this.opts.getBroker(),
     (b) => {
@@ -179,16 +247,95 @@ export class ProducerController {
 
   /** Where this panel works (panel-source.ts); set by the panel glue each time the panel is opened. */
   private source: PanelSource = EMBEDDED_SOURCE;
+  /** A restored panel's remote cluster, until setSource(): the panel works nowhere meanwhile. */
+  private lostCluster: string | null = null;
+  /** The remote producer's own connection set (closed when the producer is dropped). */
+  private producerConn: WireCluster | undefined;
+  /** A remote source's topics, as its listTopics gave them last; null before the first answer. */
+  private remoteTopics: { name: string; partitions: number }[] | null = null;
+  private remoteTopicsError: string | null = null;
+  private topicsGen = 0;
+  /** Transactional mode on the remote source (its own connection), undefined before Begin there. */
+  private rtxn: RemoteTxn | undefined;
+  private second2: { producerId: number; producerEpoch: number } | null = null;
+  private rtxnEvents: TxnEvent[] = [];
 
-  /** Work on `source` from now on: this window's broker, or the remote cluster the views show. */
+  /**
+   * Work on `source` from now on: this window's broker, or the remote cluster the views show. Another place than
+   * before drops the producer (its id, sequences, last batch), the results and the topic list.
+   */
   setSource(source: PanelSource): void {
+    const same = this.lostCluster === null && sameSource(this.source, source);
     this.source = source;
+    this.lostCluster = null;
+    if (!same) {
+      this.dropProducer();
+      this.dropRemoteTxn();
+      this.results = [];
+      this.outcome = null;
+      this.remoteTopics = null;
+      this.remoteTopicsError = null;
+    }
+    if (source.kind === 'remote') void this.refreshTopics();
+    else this.pushSnapshot();
+  }
+
+  /** The remote source, or undefined on this window's broker; refuses while a restored panel waits for its cluster. */
+  private remote(): RemoteSource | undefined {
+    if (this.lostCluster !== null) throw new PanelError(lostSourceMessage(this.lostCluster));
+    return this.source.kind === 'remote' ? this.source : undefined;
+  }
+
+  /** Ask the remote source for its topics again, then push a snapshot (a newer ask wins over an older one). */
+  private async refreshTopics(): Promise<void> {
+    const source = this.source;
+    if (source.kind !== 'remote') return;
+    const gen = ++this.topicsGen;
+    try {
+      const page = await source.cluster.listTopics();
+      if (gen !== this.topicsGen || this.source !== source) return;
+      this.remoteTopics = page.topics.map((t) => ({ name: t.name, partitions: t.partitions }));
+      this.remoteTopicsError = null;
+    } catch (e) {
+      if (gen !== this.topicsGen || this.source !== source) return;
+      this.remoteTopicsError = `The topics of ${source.name} cannot be listed: ${describeRemoteError(e)}`;
+    }
+    if (!this.disposed) this.pushSnapshot();
+  }
+
+  /** Before a write on a remote source; throws (after saying so) when the person declined. */
+  private async confirm(source: RemoteSource, what: string): Promise<void> {
+    if (await source.confirmWrite(what)) return;
+    this.outcome = { kind: 'error', caption: `Nothing was written to ${source.name}: you declined "${what}".` };
+    this.pushSnapshot();
+    throw new PanelError(`Declined: nothing was written to ${source.name}.`);
+  }
+
+  /** Forget the remote transactional producer and close its connection (the coordinator aborts it on its timeout). */
+  private dropRemoteTxn(): void {
+    const t = this.rtxn;
+    this.rtxn = undefined;
+    this.second2 = null;
+    this.rtxnEvents = [];
+    if (t) void t.client.cluster.close();
+  }
+
+  /** Forget the producer (and close a remote one's connections). */
+  private dropProducer(): void {
+    this.producer = undefined;
+    this.producerBroker = undefined;
+    this.lastBatch = null;
+    this.touched.clear();
+    const conn = this.producerConn;
+    this.producerConn = undefined;
+    if (conn) void conn.close();
   }
 
   constructor(private readonly opts: ProducerControllerOptions) {
     this.idempotent = opts.idempotent ?? opts.prefill?.idempotent ?? true;
     this.prefill = opts.prefill ?? null;
     this.resumeTxn = opts.txnProducer ?? null;
+    this.lostCluster = opts.restoredCluster ?? null;
     if (this.prefill) this.prefillId = randomUUID();
     this.log = opts.log ?? noLog;
     this.watchBroker();
@@ -242,6 +389,8 @@ export class ProducerController {
 
   dispose(): void {
     this.disposed = true;
+    this.dropProducer();
+    this.dropRemoteTxn();
     if (this.redraw) clearTimeout(this.redraw);
     this.brokerWatch.dispose();
   }
@@ -261,7 +410,10 @@ export class ProducerController {
 
   /** One handler per request of ProducerProtocol (src/shared/producer-messages.ts). */
   private readonly handlers: RequestHandlers<ProducerProtocol> = {
-    ready: () => this.pushSnapshot(),
+    ready: () => {
+      this.pushSnapshot();
+      if (this.source.kind === 'remote' && this.lostCluster === null) void this.refreshTopics();
+    },
     setIdempotent: (req) => {
       this.setIdempotent(req.idempotent);
       this.pushSnapshot();
@@ -275,6 +427,21 @@ export class ProducerController {
     skipSequence: (req) => this.refusing(() => this.skipSequence(req.topic, req.partition)),
     createTopic: (req) =>
       this.refusing(async () => {
+        const remote = this.remote();
+        if (remote) {
+          await this.confirm(remote, `Create topic "${req.name}" with ${req.partitions} partition(s)`);
+          try {
+            await remote.cluster.createTopic(req.name, req.partitions);
+          } catch (e) {
+            throw new PanelError(`${remote.name} did not create topic "${req.name}": ${describeRemoteError(e)}`);
+          }
+          this.outcome = {
+            kind: 'sent',
+            caption: `Created topic "${req.name}" with ${req.partitions} partition(s) on ${remote.name}.`,
+          };
+          await this.refreshTopics();
+          return;
+        }
         const broker = requireBroker(this.opts.getBroker);
         await broker.createTopic(req.name, req.partitions);
         this.outcome = { kind: 'sent', caption: `Created topic "${req.name}" with ${req.partitions} partition(s).` };
@@ -288,11 +455,22 @@ export class ProducerController {
     openBrowser: (req) => {
       this.opts.openBrowser?.(req.topic, req.partition, req.offset);
     },
-    txnBegin: (req) => this.refusing(() => this.txnBegin(req.transactionalId, req.timeoutMs, req.topic)),
-    txnCommit: () => this.refusing(() => this.txnEnd(true)),
-    txnAbort: () => this.refusing(() => this.txnEnd(false)),
-    txnFence: () => this.refusing(() => this.txnFence()),
+    txnBegin: (req) =>
+      this.refusing(() => {
+        const remote = this.remote();
+        return remote
+          ? this.remoteTxnBegin(remote, req.transactionalId, req.timeoutMs, req.topic)
+          : this.txnBegin(req.transactionalId, req.timeoutMs, req.topic);
+      }),
+    txnCommit: () => this.refusing(() => this.endEither(true)),
+    txnAbort: () => this.refusing(() => this.endEither(false)),
+    txnFence: () =>
+      this.refusing(() => {
+        const remote = this.remote();
+        return remote ? this.remoteTxnFence(remote) : this.txnFence();
+      }),
     checkSchema: (req) => this.checkSchema(req.form),
+    pickSchemaFile: async () => ({ path: (await this.schemaFile.pick()) ?? null }),
     pickFile: async () => {
       if (!this.opts.pickFile) throw new PanelError('Picking a file is not available here; type its path.');
       const picked = await this.opts.pickFile();
@@ -325,15 +503,36 @@ export class ProducerController {
     }
   }
 
+  private endEither(commit: boolean): Promise<void> {
+    const remote = this.remote();
+    return remote ? this.remoteTxnEnd(remote, commit) : this.txnEnd(commit);
+  }
+
   private setIdempotent(on: boolean): void {
     if (on === this.idempotent) return;
     this.idempotent = on;
-    this.producer = undefined;
-    this.lastBatch = null;
-    this.touched.clear();
+    this.dropProducer();
   }
 
   private async getProducer(): Promise<Producer> {
+    const remote = this.remote();
+    if (remote) {
+      if (!this.producer) {
+        const clientId = `kafka-lite-producer-${randomUUID().slice(0, 8)}`;
+        const conn = remote.connect(clientId);
+        const p = new Producer(new WireProducerTransport(conn), { idempotent: this.idempotent, clientId });
+        try {
+          await p.init();
+        } catch (e) {
+          await conn.close();
+          throw new PanelError(`${remote.name} gave no producer id (InitProducerId): ${describeRemoteError(e)}`);
+        }
+        this.producer = p;
+        this.producerConn = conn;
+        this.touched.clear();
+      }
+      return this.producer;
+    }
     const broker = requireBroker(this.opts.getBroker);
     if (!this.producer || this.producerBroker !== broker) {
       const p = new Producer(broker, { idempotent: this.idempotent, clientId: 'kafka-lite-producer-panel' });
@@ -346,9 +545,9 @@ export class ProducerController {
   }
 
   /** Build the records of a form (copies with {{i}} substituted), validating everything first. */
-  buildRecords(form: ProducerForm): ProduceRecord[] {
+  buildRecords(form: ProducerForm, resolved?: ResolvedSchema): ProduceRecord[] {
     const records: ProduceRecord[] = [];
-    const schema = form.mode === 'schema' ? this.schemaFor(form) : undefined;
+    const schema = form.mode === 'schema' ? (resolved ?? this.schemaFor(form)) : undefined;
     for (let i = 1; i <= form.copies; i++) {
       let key: string | Buffer | null = form.key === '' ? null : substitute(form.key, i);
       const text = substitute(form.value, i);
@@ -383,7 +582,50 @@ export class ProducerController {
     return records;
   }
 
+  /**
+   * On a remote source: the topic's partition count as the cluster tells it now; a topic that does not exist is
+   * refused (nothing creates it).
+   */
+  private async remotePartitions(remote: RemoteSource, topic: string): Promise<number> {
+    let parts;
+    try {
+      parts = (await remote.cluster.partitionsOf([topic])).get(topic);
+    } catch (e) {
+      throw new PanelError(`${remote.name} cannot describe topic "${topic}": ${describeRemoteError(e)}`);
+    }
+    if (!parts || parts.length === 0) {
+      void this.refreshTopics();
+      throw new PanelError(
+        `There is no topic "${topic}" on ${remote.name}. Kafka Lite never creates a topic on a remote cluster by ` +
+          `sending to it: create it first (the + button next to the topic) or pick another.`,
+      );
+    }
+    return parts.length;
+  }
+
   private async send(form: ProducerForm): Promise<void> {
+    const remote = this.remote();
+    if (remote) {
+      if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
+      const count = await this.remotePartitions(remote, form.topic);
+      if (form.partition !== null && form.partition >= count) {
+        throw new PanelError(
+          `Topic "${form.topic}" has partitions 0..${count - 1} on ${remote.name}; there is no partition ${form.partition}.`,
+        );
+      }
+      let records = this.buildRecords(form);
+      // schema mode on a remote cluster: this window's Schema Registry (and local schema files), as on this window
+      if (usesSchemaFile(form)) records = this.buildRecords(form, await this.schemaFile.resolveForSend(form));
+      if (form.mode === 'transactional') {
+        const t = this.requireRemoteOpen('send');
+        await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic} in a transaction`);
+        await this.remoteTxnSend(remote, t, form.topic, count, records, form.partition);
+        return;
+      }
+      await this.confirm(remote, `Send ${records.length} record(s) to ${form.topic}`);
+      await this.sendRecords(undefined, form.topic, count, records, form.partition);
+      return;
+    }
     const broker = requireBroker(this.opts.getBroker);
     if (form.topic === '') throw new PanelError('Pick a topic to produce to (or create one).');
     const topic = broker.getTopic(form.topic);
@@ -394,7 +636,9 @@ export class ProducerController {
         `Topic "${form.topic}" has partitions 0..${topic.partitions - 1}; there is no partition ${form.partition}.`,
       );
     }
-    const records = this.buildRecords(form);
+    let records = this.buildRecords(form);
+    // a local schema file: every copy fits it (above); now registered or looked up, for the id the records carry
+    if (usesSchemaFile(form)) records = this.buildRecords(form, await this.schemaFile.resolveForSend(form));
     if (form.mode === 'transactional') {
       await this.sendTransactional(broker, form.topic, topic.partitions, records, form.partition);
       return;
@@ -402,21 +646,21 @@ export class ProducerController {
     await this.sendRecords(broker, form.topic, topic.partitions, records, form.partition);
   }
 
+  /** `broker` undefined: a remote source (its cluster refuses a keyless record on a compacted topic itself). */
   private async sendRecords(
-    broker: Broker,
+    broker: Broker | undefined,
     topic: string,
     partitionCount: number,
     records: ProduceRecord[],
     explicit: number | null,
   ): Promise<void> {
-    checkCompactedKeys(broker, topic, records);
+    if (broker) checkCompactedKeys(broker, topic, records);
     const groups = groupByPartition(records, partitionCount, explicit);
     const producer = await this.getProducer();
     const perPartition = new Map<number, PartitionSummary>();
     let stored = 0;
     for (const [partition, recs] of groups) {
-      for (let i = 0; i < recs.length; i += FILE_CHUNK) {
-        const chunk = recs.slice(i, i + FILE_CHUNK);
+      for (const chunk of chunksOf(recs, !broker)) {
         let res;
         try {
           res = await producer.send(topic, chunk, { partition });
@@ -454,11 +698,13 @@ export class ProducerController {
       partitions.length > 4
         ? `${partitions.length} partitions (one line each below)`
         : partitions.map(partitionSummaryLine).join('; ');
+    const on = broker ? '' : ` on ${sourceLabel(this.source)}`;
     this.outcome = {
       kind: 'sent',
-      caption: `Stored ${stored} record(s) on topic "${topic}": ${shown}.${idem}`,
+      caption: `Stored ${stored} record(s) on topic "${topic}"${on}: ${shown}.${idem}`,
       partitions,
     };
+    if (!broker) void this.refreshTopics();
     this.pushSnapshot();
   }
 
@@ -476,34 +722,41 @@ export class ProducerController {
           `records, so nothing was stored (OUT_OF_ORDER_SEQUENCE_NUMBER, 45)${already}. A real client now resets its ` +
           `producer; the panel does the same: the next send uses a new producer id.`,
       };
-      this.producer = undefined;
-      this.touched.clear();
+      const keep = this.lastBatch;
+      this.dropProducer();
+      this.lastBatch = keep;
       this.pushSnapshot();
       throw new PanelError(`OUT_OF_ORDER_SEQUENCE_NUMBER (45): ${e.message}`);
     }
     const code = e instanceof KafkaError ? e.code : undefined;
+    const name = code === undefined ? undefined : remoteErrorName(code);
     this.outcome = {
       kind: 'error',
       errorCode: code,
-      errorName: code === undefined ? undefined : errorName(code),
+      errorName: name,
       caption: `Sending to "${topic}" partition ${partition} failed: ${(e as Error).message}${already}.`,
     };
     this.pushSnapshot();
+    // the reply names the cluster's error as the cluster does (TOPIC_AUTHORIZATION_FAILED, not a bare code)
+    if (this.source.kind === 'remote') throw new PanelError(describeRemoteError(e));
     throw e;
   }
 
   private async resendLast(): Promise<void> {
-    const broker = requireBroker(this.opts.getBroker);
+    const remote = this.remote();
+    if (!remote) requireBroker(this.opts.getBroker);
     const last = this.lastBatch;
-    if (!this.producer || !last) throw new PanelError('Nothing to resend yet: send a batch first.');
-    const before = broker.partitionInfo(last.topic, last.partition).logEndOffset;
+    const producer = this.producer;
+    if (!producer || !last) throw new PanelError('Nothing to resend yet: send a batch first.');
+    if (remote) await this.confirm(remote, `Resend ${last.recordCount} record(s) to ${last.topic}`);
+    const before = await producer.transport.logEndOffset(last.topic, last.partition);
     let res;
     try {
-      res = await this.producer.resendLast();
+      res = await producer.resendLast();
     } catch (e) {
       this.failed(e, last.topic, last.partition, 0);
     }
-    const after = broker.partitionInfo(last.topic, last.partition).logEndOffset;
+    const after = res.logEndOffset;
     for (let j = 0; j < res.recordCount; j++) {
       this.addResult({
         topic: res.topic,
@@ -569,6 +822,21 @@ export class ProducerController {
   }
 
   private async sendFile(file: string, topic: string, partition: number | null): Promise<void> {
+    const remote = this.remote();
+    if (remote) {
+      const count = await this.remotePartitions(remote, topic);
+      if (partition !== null && partition >= count) {
+        throw new PanelError(
+          `Topic "${topic}" has partitions 0..${count - 1} on ${remote.name}; there is no partition ${partition}.`,
+        );
+      }
+      const abs = resolveInWorkspace(file, this.opts.workspaceRoots?.() ?? []);
+      const text = await fs.promises.readFile(abs, 'utf8');
+      const records = parseRecordsFile(text, path.basename(abs));
+      await this.confirm(remote, `Send ${records.length} record(s) to ${topic}`);
+      await this.sendRecords(undefined, topic, count, records, partition);
+      return;
+    }
     const broker = requireBroker(this.opts.getBroker);
     const t = broker.getTopic(topic);
     if (!t) throw new PanelError(`There is no topic "${topic}". Create it first.`);
@@ -1025,6 +1293,366 @@ export class ProducerController {
     return out;
   }
 
+  // ------------------------------------------------------------------ transactional mode on a remote cluster
+
+  private remoteEvent(text: string): void {
+    this.rtxnEvents.push({ at: Date.now(), text });
+    if (this.rtxnEvents.length > MAX_TXN_EVENTS) this.rtxnEvents.splice(0, this.rtxnEvents.length - MAX_TXN_EVENTS);
+  }
+
+  private requireRemoteOpen(what: string): RemoteTxn {
+    const t = this.rtxn;
+    if (!t || !t.open) {
+      if (t?.dead)
+        throw new PanelError(
+          `This producer was fenced and cannot ${what}: press Begin to start over as a new producer (InitProducerId).`,
+        );
+      throw new PanelError(
+        'No transaction is open: press Begin first (transactional mode sends inside a transaction).',
+      );
+    }
+    return t;
+  }
+
+  private async remoteTxnBegin(remote: RemoteSource, id: string, timeoutMs: number, topic: string): Promise<void> {
+    await this.remotePartitions(remote, topic);
+    let t = this.rtxn;
+    if (t && t.open && !t.dead) {
+      throw new PanelError(
+        t.transactionalId === id
+          ? `A transaction of "${id}" is already open: send to it, then Commit or Abort it before beginning the next.`
+          : `The transaction of "${t.transactionalId}" is still open: Commit or Abort it before switching to "${id}".`,
+      );
+    }
+    if (!t || t.dead || t.fencedBy !== null || t.transactionalId !== id || t.timeoutMs !== timeoutMs) {
+      await this.confirm(remote, `Start the transactional producer "${id}" (InitProducerId)`);
+      const conn = remote.connect(`kafka-lite-producer-txn-${randomUUID().slice(0, 8)}`);
+      const client = new WireTxnClient(new WireProducerTransport(conn), id, timeoutMs);
+      let r;
+      try {
+        r = await client.initProducerId();
+      } catch (e) {
+        await conn.close();
+        throw new PanelError(`${remote.name} gave no transactional producer id: ${describeRemoteError(e)}`);
+      }
+      const fencesSecond = this.second2 !== null && t?.transactionalId === id;
+      if (t) void t.client.cluster.close();
+      t = {
+        client,
+        transactionalId: id,
+        producerId: r.producerId,
+        producerEpoch: r.producerEpoch,
+        timeoutMs,
+        open: false,
+        dead: false,
+        fencedBy: null,
+        added: new TopicPartitionMap(),
+        sequences: new TopicPartitionMap(),
+        firstOffsets: new TopicPartitionMap(),
+        openRecords: 0,
+        topic: null,
+        drawings: [],
+      };
+      this.rtxn = t;
+      if (fencesSecond || (this.second2 && this.second2.producerId !== r.producerId)) this.second2 = null;
+      this.remoteEvent(
+        `InitProducerId("${id}", timeout ${timeoutMs} ms) on ${remote.name} → producer id ${r.producerId}, epoch ${r.producerEpoch}` +
+          (r.producerEpoch > 0 ? ': the epoch went up, which fences any older producer of this id.' : '.') +
+          (fencesSecond ? ' The second producer is fenced now.' : ''),
+      );
+    }
+    t.open = true;
+    t.topic = topic;
+    t.added.clear();
+    t.firstOffsets.clear();
+    t.openRecords = 0;
+    this.remoteEvent(`Begin: a transaction of "${id}" is open on the client side.`);
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Transaction begun for "${id}" on ${remote.name} (producer id ${t.producerId}, epoch ${t.producerEpoch}). Nothing ` +
+        `is on the cluster yet: the first Send adds its partition to the transaction (AddPartitionsToTxn), and its ` +
+        `records stay invisible to read_committed consumers until you commit. The coordinator aborts it if it is open ` +
+        `longer than ${formatMs(timeoutMs)} (transaction.timeout.ms).`,
+    };
+    await this.redrawRemote(t, false);
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnSend(
+    remote: RemoteSource,
+    t: RemoteTxn,
+    topic: string,
+    partitionCount: number,
+    records: ProduceRecord[],
+    explicit: number | null,
+  ): Promise<void> {
+    const groups = groupByPartition(records, partitionCount, explicit);
+    t.topic = topic;
+    const perPartition = new Map<number, PartitionSummary>();
+    let stored = 0;
+    for (const [partition, recs] of groups) {
+      try {
+        if (!t.added.has(topic, partition)) {
+          await t.client.addPartitions(t, topic, [partition]);
+          t.added.set(topic, partition, { topic, partition });
+          this.remoteEvent(`AddPartitionsToTxn: ${topic} partition ${partition} joins the transaction.`);
+        }
+        for (const chunk of chunksOf(recs, true)) {
+          const seq = t.sequences.get(topic, partition) ?? 0;
+          const base = await t.client.produce(topic, partition, chunk, {
+            producerId: t.producerId,
+            producerEpoch: t.producerEpoch,
+            baseSequence: seq,
+          });
+          t.sequences.set(topic, partition, incrementSequence(seq, chunk.length));
+          if (!t.firstOffsets.has(topic, partition)) t.firstOffsets.set(topic, partition, base);
+          t.openRecords += chunk.length;
+          chunk.forEach((r, j) =>
+            this.addResult({ topic, partition, offset: base + j, key: keyText(r.key), duplicate: false }),
+          );
+          stored += chunk.length;
+          const last = base + chunk.length - 1;
+          const sum = perPartition.get(partition);
+          if (sum) {
+            sum.last = last;
+            sum.count += chunk.length;
+          } else perPartition.set(partition, { partition, first: base, last, count: chunk.length });
+        }
+      } catch (e) {
+        if (e instanceof KafkaError && FENCING_CODES.has(e.code)) await this.remoteFenced(t, e, 'The send');
+        const already = stored > 0 ? ` (${stored} record(s) of this send were stored before it)` : '';
+        const code = e instanceof KafkaError ? e.code : undefined;
+        this.outcome = {
+          kind: 'error',
+          errorCode: code,
+          errorName: code === undefined ? undefined : remoteErrorName(code),
+          caption: `Sending to "${topic}" partition ${partition} in the transaction failed: ${describeRemoteError(e)}${already}.`,
+        };
+        await this.redrawRemote(t, false);
+        this.pushSnapshot();
+        throw new PanelError(describeRemoteError(e));
+      }
+    }
+    await this.redrawRemote(t, false);
+    const partitions = [...perPartition.values()].sort((a, b) => a.partition - b.partition);
+    const lso = partitions.map((p) => `${p.partition}: ${this.drawnLso(t, p.partition)}`).join(', ');
+    this.remoteEvent(
+      `Sent ${stored} record(s) in the transaction (${partitions.map(partitionSummaryLine).join('; ')}).`,
+    );
+    this.outcome = {
+      kind: 'sent',
+      caption:
+        `Sent ${stored} record(s) inside the transaction of "${t.transactionalId}" on topic "${topic}" on ${remote.name}: ` +
+        `${partitions.map(partitionSummaryLine).join('; ')}. They are in the log but not committed: a read_committed ` +
+        `consumer stops at the last stable offset (partition ${lso}) until you commit; a read_uncommitted one reads them now.`,
+      partitions,
+    };
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnEnd(remote: RemoteSource, commit: boolean): Promise<void> {
+    const t = this.requireRemoteOpen(commit ? 'commit' : 'abort');
+    const word = commit ? 'commit' : 'abort';
+    if (t.added.size === 0) {
+      t.open = false;
+      this.remoteEvent(`${commit ? 'Commit' : 'Abort'} of an empty transaction: nothing to tell the coordinator.`);
+      this.outcome = {
+        kind: commit ? 'committed' : 'aborted',
+        caption: `Nothing was sent in this transaction, so there was nothing to ${word}: the coordinator never heard of it (a Kafka client does not ask the cluster either).`,
+      };
+      this.pushSnapshot();
+      return;
+    }
+    await this.confirm(remote, `${commit ? 'Commit' : 'Abort'} the transaction of "${t.transactionalId}"`);
+    try {
+      await t.client.endTxn(t, commit);
+    } catch (e) {
+      if (e instanceof KafkaError && FENCING_CODES.has(e.code))
+        await this.remoteFenced(t, e, commit ? 'The commit' : 'The abort');
+      throw new PanelError(describeRemoteError(e));
+    }
+    const records = t.openRecords;
+    const parts = [...t.added.values()].sort((a, b) => a.partition - b.partition);
+    t.open = false;
+    t.added.clear();
+    t.openRecords = 0;
+    // Kafka answers EndTxn before its markers are written: give them a moment before reading the offsets
+    await this.redrawRemote(t, true, parts);
+    const where = parts.map((p) => `partition ${p.partition}`).join(', ');
+    const stable = parts.map((p) => `${p.partition}: ${this.drawnLso(t, p.partition)}`).join(', ');
+    const marker = commit ? 'COMMIT' : 'ABORT';
+    this.remoteEvent(`EndTxn(${word}): the coordinator writes ${marker} markers to ${where}.`);
+    this.outcome = commit
+      ? {
+          kind: 'committed',
+          caption:
+            `Committed the transaction of "${t.transactionalId}" on ${remote.name}: the coordinator writes a COMMIT marker ` +
+            `to each of its partitions (${where}), and the last stable offset moves up to the high watermark (partition ` +
+            `${stable}): a read_committed consumer now reads the ${records} record(s).`,
+        }
+      : {
+          kind: 'aborted',
+          caption:
+            `Aborted the transaction of "${t.transactionalId}" on ${remote.name}: the coordinator writes an ABORT marker ` +
+            `to each of its partitions (${where}). The ${records} record(s) stay in the log, but read_committed consumers ` +
+            `skip them; the last stable offset is back at the high watermark (partition ${stable}).`,
+        };
+    this.pushSnapshot();
+  }
+
+  private async remoteTxnFence(remote: RemoteSource): Promise<void> {
+    const t = this.rtxn;
+    if (!t)
+      throw new PanelError(
+        'Press Begin first: the second producer uses the transactional id of the first, which the panel does not have yet.',
+      );
+    await this.confirm(remote, `Start a second producer with transactional id "${t.transactionalId}"`);
+    const second = new WireTxnClient(t.client.transport, t.transactionalId, t.timeoutMs);
+    let r;
+    try {
+      r = await second.initProducerId();
+    } catch (e) {
+      throw new PanelError(`${remote.name} gave the second producer no id: ${describeRemoteError(e)}`);
+    }
+    const wasOpen = t.open && t.added.size > 0;
+    this.second2 = r;
+    t.fencedBy = `a second producer with the same transactional id started (InitProducerId → producer id ${r.producerId}, epoch ${r.producerEpoch})`;
+    const aborted = wasOpen
+      ? ` The coordinator first aborted the open transaction of the panel's producer (ABORT markers to ${[...t.added.values()].map((p) => `partition ${p.partition}`).join(', ')}).`
+      : '';
+    this.remoteEvent(
+      `A second producer called InitProducerId("${t.transactionalId}") and got producer id ${r.producerId}, epoch ${r.producerEpoch}: the panel's producer (epoch ${t.producerEpoch}) is fenced.${aborted}`,
+    );
+    this.outcome = {
+      kind: 'fenced',
+      caption:
+        `A second producer started with transactional id "${t.transactionalId}": the coordinator gave it epoch ` +
+        `${r.producerEpoch}, so the panel's producer (epoch ${t.producerEpoch}) is now a zombie.${aborted} ` +
+        `Press Send or Commit to see the cluster refuse the old producer.`,
+    };
+    await this.redrawRemote(t, wasOpen, wasOpen ? [...t.added.values()] : []);
+    this.pushSnapshot();
+  }
+
+  /** The cluster refused `t` as fenced: say so; the producer cannot go on (Begin starts over). */
+  private async remoteFenced(t: RemoteTxn, e: KafkaError, what: string): Promise<never> {
+    const why =
+      t.fencedBy ??
+      `the coordinator moved the id to a newer epoch: its transaction was open longer than ${formatMs(t.timeoutMs)} ` +
+        '(transaction.timeout.ms) and was aborted, or another producer with the same id started';
+    const aborted =
+      t.added.size > 0 || t.openRecords > 0
+        ? ` Its open transaction was aborted by the coordinator, so its ${t.openRecords} record(s) will never be visible to read_committed consumers.`
+        : '';
+    t.open = false;
+    t.dead = true;
+    t.added.clear();
+    t.openRecords = 0;
+    const name = remoteErrorName(e.code);
+    this.remoteEvent(`${what} was refused: ${name} (${e.code}).`);
+    this.outcome = {
+      kind: 'fenced',
+      errorCode: e.code,
+      errorName: name,
+      caption:
+        `${what} was refused: the cluster answered ${name} (${e.code}). This producer (id ${t.producerId}, ` +
+        `epoch ${t.producerEpoch}) was fenced: ${why}.${aborted} A fenced producer cannot go on; press Begin to start ` +
+        `over as a new producer (InitProducerId again${this.second2 ? ', which fences the second producer in turn' : ''}).`,
+    };
+    await this.redrawRemote(t, false);
+    this.pushSnapshot();
+    throw new PanelError(`${name} (${e.code}): ${e.message}`);
+  }
+
+  private drawnLso(t: RemoteTxn, partition: number): string {
+    const d = t.drawings.find((x) => x.partition === partition);
+    return d ? String(d.lastStableOffset) : 'unknown';
+  }
+
+  /**
+   * The drawn topic's partitions from ListOffsets (log start, high watermark, LSO with isolation 1). `settle`: wait
+   * up to 3 s for the LSO of `ended` to reach the high watermark (the markers of a commit or abort being written).
+   */
+  private async redrawRemote(t: RemoteTxn, settle: boolean, ended: TopicPartition[] = []): Promise<void> {
+    const topic = t.topic;
+    if (!topic) {
+      t.drawings = [];
+      return;
+    }
+    const transport = t.client.transport;
+    try {
+      const count = (await transport.partitionCount(topic)) ?? 0;
+      const until = Date.now() + 3000;
+      const out: TxnPartitionDrawing[] = [];
+      for (let p = 0; p < count; p++) {
+        if (count > MAX_DRAWN_PARTITIONS && !t.added.has(topic, p) && !t.firstOffsets.has(topic, p)) continue;
+        let o = await transport.offsets(topic, p);
+        while (
+          settle &&
+          ended.some((e) => e.topic === topic && e.partition === p) &&
+          o.lastStableOffset < o.logEndOffset &&
+          Date.now() < until
+        ) {
+          await new Promise((r) => setTimeout(r, 100));
+          o = await transport.offsets(topic, p);
+        }
+        const first = t.open ? t.firstOffsets.get(topic, p) : undefined;
+        let caption: string;
+        if (first !== undefined)
+          caption =
+            `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): the open ` +
+            `transaction's records from offset ${first} are not visible until you commit. A read_uncommitted consumer ` +
+            `reads up to the high watermark (${o.logEndOffset}).`;
+        else if (o.lastStableOffset < o.logEndOffset)
+          caption =
+            `A read_committed consumer reads up to offset ${o.lastStableOffset} (the last stable offset): an open ` +
+            `transaction starts there (whose, the wire does not tell), and nothing after it is visible until it ends. ` +
+            `The high watermark is ${o.logEndOffset}.`;
+        else if (o.logEndOffset === o.logStartOffset)
+          caption = `Empty so far: the high watermark and the last stable offset are both ${o.logEndOffset}.`;
+        else
+          caption =
+            `No open transaction: the last stable offset equals the high watermark (${o.logEndOffset}), so a ` +
+            `read_committed consumer reads what a read_uncommitted one does, except records of aborted transactions.`;
+        out.push({
+          partition: p,
+          logStartOffset: o.logStartOffset,
+          lastStableOffset: o.lastStableOffset,
+          highWatermark: o.logEndOffset,
+          cells: [],
+          caption: `${caption} ${OFFSETS_ONLY}`,
+        });
+      }
+      t.drawings = out;
+    } catch (e) {
+      t.drawings = [];
+      this.remoteEvent(`The offsets of "${topic}" cannot be read: ${describeRemoteError(e)}`);
+    }
+  }
+
+  private remoteTxnView(): TxnView | null {
+    const t = this.rtxn;
+    if (!t) return null;
+    return {
+      transactionalId: t.transactionalId,
+      producerId: t.producerId,
+      producerEpoch: t.producerEpoch,
+      timeoutMs: t.timeoutMs,
+      state: t.dead || t.fencedBy !== null ? 'fenced' : t.open ? 'open' : 'ready',
+      // DescribeTransactions has flexible versions only: the coordinator's view is unknown over this wire
+      coordinatorState: null,
+      startedAt: -1,
+      timesOutAt: -1,
+      partitions: [...t.added.values()].map((tp) => ({ topic: tp.topic, partition: tp.partition })),
+      openRecords: t.openRecords,
+      second: this.second2,
+      topic: t.topic,
+      drawings: t.drawings,
+      events: [...this.rtxnEvents],
+    };
+  }
+
   // ------------------------------------------------------------------ schema mode
 
   private registry(): SchemaRegistry | undefined {
@@ -1037,7 +1665,8 @@ export class ProducerController {
   }
 
   /** The subject's latest schema for the form, or a PanelError saying why there is none. */
-  private schemaFor(form: ProducerForm): { version: SubjectVersion; encoder: SchemaEncoder } {
+  private schemaFor(form: ProducerForm): { version: SubjectVersion; encoder: SchemaEncoder } | ResolvedSchema {
+    if (usesSchemaFile(form)) return this.schemaFile.forCheck(form);
     const registry = this.registry();
     if (!registry)
       throw new PanelError(
@@ -1061,14 +1690,18 @@ export class ProducerController {
   }
 
   private encodeWith(
-    schema: { version: SubjectVersion; encoder: SchemaEncoder },
+    schema: { version: SubjectVersion; encoder: SchemaEncoder } | ResolvedSchema,
     text: string,
     form: ProducerForm,
     which: string,
   ): Buffer {
     const part = form.schemaPart === 'key' ? 'The key' : 'The value';
     const v = schema.version;
-    const name = `"${v.subject}" v${v.version} (${FORMAT_LABELS[v.schemaType]}, id ${v.id})`;
+    const name =
+      'label' in schema
+        ? schema.label
+        : `schema "${v.subject}" v${v.version} (${FORMAT_LABELS[v.schemaType]}, id ${v.id})`;
+    const messageType = form.messageType || ('label' in schema ? schema.messageType : undefined);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -1076,18 +1709,20 @@ export class ProducerController {
       throw new PanelError(`${part}${which} is not valid JSON, which schema mode needs: ${(e as Error).message}`);
     }
     try {
-      return schema.encoder.encode(v.id, json, form.messageType).bytes;
+      return schema.encoder.encode(v.id, json, messageType).bytes;
     } catch (e) {
-      if (e instanceof SchemaValueError)
-        throw new PanelError(`${part}${which} does not fit schema ${name}: ${e.message}.`);
-      throw new PanelError(`Schema ${name} cannot encode: ${(e as Error).message}`);
+      if (e instanceof SchemaValueError) throw new PanelError(`${part}${which} does not fit ${name}: ${e.message}.`);
+      throw new PanelError(`${name.charAt(0).toUpperCase()}${name.slice(1)} cannot encode: ${(e as Error).message}`);
     }
   }
 
   private checkSchema(form: ProducerForm): SchemaCheck {
-    const subject = formSubject(form);
+    const fromFile = usesSchemaFile(form);
+    const subject = fromFile ? this.schemaFile.subject(form) : formSubject(form);
     const registry = this.registry();
     if (registry && JSON.stringify(registry.listSubjects()) !== this.shownSubjects) this.pushSnapshot();
+    else if (fromFile && JSON.stringify(this.schemaFile.mappings() ?? null) !== this.shownLocalFiles)
+      this.pushSnapshot();
     let schema;
     try {
       schema = this.schemaFor(form);
@@ -1102,6 +1737,12 @@ export class ProducerController {
       schemaId: v.id,
       format: FORMAT_LABELS[v.schemaType],
     };
+    const messageType = form.messageType || ('label' in schema ? schema.messageType : undefined);
+    if (fromFile) {
+      delete base.version;
+      delete base.schemaId;
+      Object.assign(base, this.schemaFile.describe(form));
+    }
     try {
       base.messageTypes = schema.encoder.messageTypes(v.id);
     } catch (e) {
@@ -1115,7 +1756,7 @@ export class ProducerController {
       return { ...base, problem: `Not valid JSON yet: ${(e as Error).message}` };
     }
     try {
-      const enc = schema.encoder.encode(v.id, json, form.messageType);
+      const enc = schema.encoder.encode(v.id, json, messageType);
       return {
         ...base,
         messageType: enc.messageType,
@@ -1133,30 +1774,18 @@ export class ProducerController {
   }
 
   snapshot(): ProducerSnapshot {
+    if (this.lostCluster !== null || this.source.kind === 'remote') return this.remoteSnapshot();
     const broker = this.opts.getBroker();
     const running = !!broker && !broker.isClosed;
-    const sequences: SequenceRow[] = [];
     const p = this.producer;
-    if (running && p && p.idempotent) {
-      for (const { topic, partition } of this.touched.values()) {
-        let brokerNext = -1;
-        try {
-          const st = broker.producerState(topic, partition).find((s) => s.producerId === p.producerId);
-          if (st) brokerNext = st.nextSequence;
-        } catch {
-          // topic deleted meanwhile
-        }
-        sequences.push({
-          topic,
-          partition,
-          nextSequence: p.nextSequence(topic, partition),
-          brokerNextSequence: brokerNext,
-        });
-      }
-      sequences.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    }
+    const sequences = running ? this.sequenceRows(broker) : [];
     return {
       brokerRunning: running,
+      where: sourceLabel(EMBEDDED_SOURCE),
+      remote: false,
+      cluster: null,
+      lostSource: null,
+      topicsProblem: null,
       topics: running ? broker.listTopics().map((t) => ({ name: t.name, partitions: t.partitions })) : [],
       idempotent: this.idempotent,
       producerId: p?.producerId ?? -1,
@@ -1172,9 +1801,64 @@ export class ProducerController {
     };
   }
 
+  /** On a remote source (or waiting for one): its topics as listed, the broker's side of the sequences unknown. */
+  private remoteSnapshot(): ProducerSnapshot {
+    const lost = this.lostCluster;
+    const p = lost === null ? this.producer : undefined;
+    const name = lost ?? (this.source.kind === 'remote' ? this.source.name : '');
+    return {
+      // the panel is usable while its cluster is; a cluster that cannot be reached says so in topicsProblem
+      brokerRunning: true,
+      where: lost !== null ? name : sourceLabel(this.source),
+      remote: true,
+      cluster: name,
+      lostSource: lost === null ? null : lostSourceMessage(lost),
+      topicsProblem: lost === null ? this.remoteTopicsError : null,
+      topics: lost === null ? [...(this.remoteTopics ?? [])] : [],
+      idempotent: this.idempotent,
+      producerId: p?.producerId ?? -1,
+      producerEpoch: p?.producerEpoch ?? -1,
+      sequences: lost === null ? this.sequenceRows(undefined) : [],
+      results: [...this.results],
+      outcome: this.outcome && { ...this.outcome, seq: this.seqOf(this.outcome) },
+      lastBatch: this.lastBatch,
+      prefill: this.prefill,
+      prefillId: this.prefillId,
+      txn: lost === null ? this.remoteTxnView() : null,
+      schemas: this.schemasView(),
+    };
+  }
+
+  /** The producer's next sequence per touched partition; the broker's side only where it can be read (in-process). */
+  private sequenceRows(broker: Broker | undefined): SequenceRow[] {
+    const sequences: SequenceRow[] = [];
+    const p = this.producer;
+    if (p && p.idempotent) {
+      for (const { topic, partition } of this.touched.values()) {
+        let brokerNext = -1;
+        if (broker) {
+          try {
+            const st = broker.producerState(topic, partition).find((s) => s.producerId === p.producerId);
+            if (st) brokerNext = st.nextSequence;
+          } catch {
+            // topic deleted meanwhile
+          }
+        }
+        sequences.push({
+          topic,
+          partition,
+          nextSequence: p.nextSequence(topic, partition),
+          brokerNextSequence: brokerNext,
+        });
+      }
+      sequences.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    }
+    return sequences;
+  }
+
   private schemasView(): ProducerSnapshot['schemas'] {
     const registry = this.registry();
-    if (!registry) return { running: false, url: null, subjects: [] };
+    if (!registry) return { running: false, url: null, subjects: [], ...this.localFilesView() };
     let subjects: string[] = [];
     try {
       subjects = registry.listSubjects();
@@ -1182,7 +1866,14 @@ export class ProducerController {
       subjects = [];
     }
     this.shownSubjects = JSON.stringify(subjects);
-    return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects };
+    return { running: true, url: this.opts.schemaRegistryUrl?.() ?? null, subjects, ...this.localFilesView() };
+  }
+
+  /** The setting's local schema files, for the panel to preselect (absent when it maps none). */
+  private localFilesView(): Pick<ProducerSnapshot['schemas'], 'localFiles'> {
+    const localFiles = this.schemaFile.mappings();
+    this.shownLocalFiles = JSON.stringify(localFiles ?? null);
+    return localFiles ? { localFiles } : {};
   }
 
   /** The same outcome keeps its number across snapshots; a new one gets the next. */
@@ -1199,7 +1890,45 @@ export class ProducerController {
   }
 }
 
+/**
+ * One partition's records as the batches sent: FILE_CHUNK records at most; `bySize` (a remote cluster) also keeps
+ * each batch under MAX_BATCH_BYTES, as Kafka refuses a batch above its max.message.bytes (1 MiB by default).
+ */
+function chunksOf(records: ProduceRecord[], bySize: boolean): ProduceRecord[][] {
+  const out: ProduceRecord[][] = [];
+  let run: ProduceRecord[] = [];
+  let bytes = 0;
+  const len = (v: Buffer | string | null | undefined) =>
+    v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v, 'utf8');
+  for (const r of records) {
+    let size = 64 + len(r.key) + len(r.value);
+    for (const h of r.headers ?? []) size += 4 + len(h.key) + len(h.value);
+    if (run.length > 0 && (run.length >= FILE_CHUNK || (bySize && bytes + size > MAX_BATCH_BYTES))) {
+      out.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(r);
+    bytes += size;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
+
+/** A remote cluster's error in its own words: the error name (TOPIC_AUTHORIZATION_FAILED, …) and the message. */
+function describeRemoteError(e: unknown): string {
+  if (e instanceof KafkaError) {
+    const name = remoteErrorName(e.code);
+    return e.message.includes(name) ? `${e.message} (${e.code})` : `${e.message} (${name}, ${e.code})`;
+  }
+  if (e instanceof Error)
+    return e.name && e.name !== 'Error' && !e.message.includes(e.name) ? `${e.name}: ${e.message}` : e.message;
+  return String(e);
+}
+
 const FORMAT_LABELS = { AVRO: 'Avro', PROTOBUF: 'Protobuf', JSON: 'JSON Schema' } as const;
+
+const noSchemaPicker = () => new PanelError('Picking a file is not available here; type its path.');
 
 /** The engine refuses a keyless record on a compacted topic too, but names it by its place in the wire batch. */
 function checkCompactedKeys(broker: Broker, topic: string, records: ProduceRecord[]): void {

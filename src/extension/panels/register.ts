@@ -81,7 +81,7 @@ export function registerPanels(
       const s = parseBrowserSavedState(saved);
       if (s) {
         try {
-          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail);
+          c.restore(s.topic, s.partition, s.seek, s.filter, s.tail, s.remote);
         } catch {
           // the snapshot carries the error (topic deleted meanwhile, ...)
         }
@@ -103,6 +103,7 @@ export function registerPanels(
         // transactional producer to go on with.
         idempotent: parseProducerSavedState(saved)?.form.idempotent,
         txnProducer: parseProducerSavedState(saved)?.txn,
+        restoredCluster: parseProducerSavedState(saved)?.cluster,
         getSchemaRegistry: () => host.schemaRegistryEngine,
         schemaRegistryUrl: () => host.schemaRegistryUrl,
         workspaceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
@@ -114,6 +115,20 @@ export function registerPanels(
             canSelectMany: false,
             filters: { 'Records (JSON Lines, JSON)': ['jsonl', 'json'] },
             openLabel: 'Use this file',
+          });
+          return picked?.[0]?.fsPath;
+        },
+        localSchemas: () => ({
+          root: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+          mapping: vscode.workspace.getConfiguration('kafkaLite').get<unknown>('schemas.localFiles'),
+        }),
+        pickSchemaFile: async () => {
+          const picked = await vscode.window.showOpenDialog({
+            title: 'Schema mode: a local schema file (.avsc, .proto, or .json JSON Schema)',
+            defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+            canSelectMany: false,
+            filters: { 'Schemas (Avro, Protobuf, JSON Schema)': ['avsc', 'proto', 'json'] },
+            openLabel: 'Use this schema',
           });
           return picked?.[0]?.fsPath;
         },
@@ -134,6 +149,7 @@ export function registerPanels(
         lagSampler,
         topic: s?.topic,
         groupId: s?.groupId,
+        restoredFrom: s?.remote,
         caption:
           s && s.topic
             ? 'The window was reloaded: the consumers of this panel left the group with it. Add consumers again to continue.'
@@ -220,7 +236,7 @@ export function registerPanels(
     browser.show((c) => {
       c.setSource(source);
       if (!t.topic) return;
-      c.open(
+      void c.open(
         t.topic,
         t.partition ?? null,
         t.offset !== undefined ? { kind: 'offset', offset: t.offset } : { kind: 'beginning' },

@@ -2,7 +2,10 @@
  * What the registry needs from a schema format: parse a schema text (with the schemas it references, already
  * resolved, dependencies first) into a parsed form, give the canonical text two equal schemas share, and say
  * whether a reader schema can read data a writer schema wrote (the list of reasons it cannot; empty = it can).
- * `parse` throws an Error whose message says what is wrong; the registry turns it into 42201.
+ * `parse` throws an Error whose message says what is wrong; the registry turns it into 42201. A format may also
+ * say what text the registry stores for a schema (`stored`: a Protobuf descriptor is stored as .proto text) and
+ * give the schema in another form a client asks for (`formatted`: `?format=serialized` for Protobuf); a form it
+ * does not know gives undefined (the stored text is answered).
  */
 
 /** A referenced schema, resolved to its text: `name` is the name the referring schema uses for it. */
@@ -17,6 +20,10 @@ export interface SchemaFormat<P> {
   canonical(parsed: P): string;
   /** Why `reader` cannot read data written with `writer`; empty when it can. */
   canRead(reader: P, writer: P): string[];
+  /** The text to store when it is not the text that was sent. */
+  stored?(parsed: P): string;
+  /** The schema in the form `format` names, or undefined when this format has no such form. */
+  formatted?(parsed: P, format: string): string | undefined;
 }
 
 /** JSON text with object keys sorted at every level: the same value always gives the same text. */

@@ -84,9 +84,9 @@ describe('in-process client', () => {
     assert.strictEqual(new Set(seen).size, 12);
     assert.deepStrictEqual(await c.poll(), [], 'nothing left');
     assert.strictEqual(c.position('t', 1), 4);
-    assert.strictEqual(c.committed('t', 1), -1);
+    assert.strictEqual(await c.committed('t', 1), -1);
     await c.commit();
-    assert.strictEqual(c.committed('t', 1), 4);
+    assert.strictEqual(await c.committed('t', 1), 4);
     const hist = broker.commitHistory('g', 't', 1);
     assert.deepStrictEqual(
       hist.map((h) => [h.offset, h.memberId, h.generationId]),

@@ -169,6 +169,81 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it('read_committed hides markers and aborted records; read_uncommitted shows COMMIT/ABORT markers and flags the aborted records, also when a marker lies beyond one answer', async () => {
+      const b = running.broker;
+      await b.createTopic('txn', 1);
+      // One transaction of `id`: `batches` produce calls of the given values, then COMMIT (true) or ABORT (false).
+      const txn = async (id: string, batches: string[][], commit: boolean) => {
+        const p = await b.initProducerId(id, undefined, 60_000);
+        await b.addPartitionsToTxn(id, p.producerId, p.producerEpoch, [{ topic: 'txn', partition: 0 }]);
+        let seq = 0;
+        for (const values of batches) {
+          await b.produce(
+            'txn',
+            values.map((v) => ({ value: v })),
+            {
+              partition: 0,
+              producer: { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq },
+              transactionalId: id,
+            },
+          );
+          seq += values.length;
+        }
+        await b.endTxn(id, p.producerId, p.producerEpoch, commit);
+        return p.producerId;
+      };
+      const good = await txn('good', [['c1', 'c2']], true); // offsets 0-1, COMMIT at 2
+      const bad = await txn('bad', [['a1'], ['a2']], false); // offsets 3, 4, ABORT at 5
+      await b.produce('txn', [{ value: 'plain' }], { partition: 0 }); // offset 6
+      const shown = (rs: Awaited<ReturnType<Cluster['fetch']>>) =>
+        rs.map((r) => `${r.offset}:${r.control ?? r.value?.toString()}${r.aborted ? '(aborted)' : ''}`);
+      assert.deepStrictEqual(shown(await cluster.fetch('txn', 0, 0)), ['0:c1', '1:c2', '6:plain']);
+      const all = await cluster.fetch('txn', 0, 0, { isolationLevel: 'read_uncommitted' });
+      assert.deepStrictEqual(shown(all), [
+        '0:c1',
+        '1:c2',
+        '2:COMMIT',
+        '3:a1(aborted)',
+        '4:a2(aborted)',
+        '5:ABORT',
+        '6:plain',
+      ]);
+      assert.deepStrictEqual(
+        all.map((r) => r.producerId),
+        [good, good, good, bad, bad, bad, -1],
+      );
+      assert.strictEqual(all[3].isTransactional, true);
+      assert.strictEqual(all[6].isTransactional, false);
+      // One batch per answer: the answer holding a2 does not hold the ABORT marker, yet a2 is known aborted.
+      const small = await cluster.fetch('txn', 0, 3, {
+        isolationLevel: 'read_uncommitted',
+        maxBytes: 1,
+        maxRecords: 1,
+      });
+      assert.deepStrictEqual(shown(small), ['3:a1(aborted)']);
+      const beyond = await cluster.fetch('txn', 0, 4, {
+        isolationLevel: 'read_uncommitted',
+        maxBytes: 1,
+        maxRecords: 1,
+      });
+      assert.deepStrictEqual(shown(beyond), ['4:a2(aborted)']);
+    });
+
+    it('a fetch at the log end with maxWaitMs answers as soon as a record arrives', async () => {
+      await running.broker.createTopic('wait', 1);
+      assert.deepStrictEqual(await cluster.fetch('wait', 0, 0), [], 'without a wait: an empty answer at once');
+      const started = Date.now();
+      const fetching = cluster.fetch('wait', 0, 0, { maxWaitMs: 5000, isolationLevel: 'read_uncommitted' });
+      await new Promise((r) => setTimeout(r, 150));
+      await running.broker.produce('wait', [{ value: 'news' }], { partition: 0 });
+      const got = await fetching;
+      assert.deepStrictEqual(
+        got.map((r) => r.value?.toString()),
+        ['news'],
+      );
+      assert.ok(Date.now() - started < 4000, `answered after ${Date.now() - started} ms`);
+    });
+
     it('records without a partition go where the key hashes, the same partition for the same key', async () => {
       await running.broker.createTopic('keyed', 4);
       const r = await cluster.produce('keyed', [

@@ -67,6 +67,7 @@ const producerSamples: Samples<ProducerProtocol> = {
   checkSchema: {
     form: { ...emptyProducerForm(), topic: 'orders', mode: 'schema', value: '{"id": 1}', subject: 'orders-value' },
   },
+  pickSchemaFile: {},
 };
 
 const stepperSamples: Samples<StepperProtocol> = {

@@ -115,8 +115,8 @@ describe('sidebar: Transactions and Schema Registry nodes', () => {
       assert.deepStrictEqual(
         roots.map((n) => [n.label, n.description, n.contextValue]),
         [
-          ['a-key', `AVRO · 1 version · latest v1 (id ${a.id + 2}) · BACKWARD`, 'schemaSubject'],
-          ['pay-value', `AVRO · 2 versions · latest v2 (id ${b.id}) · BACKWARD`, 'schemaSubject'],
+          ['a-key', `BACKWARD · AVRO · 1 version · latest v1 (id ${a.id + 2})`, 'schemaSubject'],
+          ['pay-value', `BACKWARD · AVRO · 2 versions · latest v2 (id ${b.id})`, 'schemaSubject'],
         ],
       );
       const versions = schemaChildren({ kind: 'embedded', registry }, roots[1]) as SchemaVersionNode[];
@@ -140,6 +140,37 @@ describe('sidebar: Transactions and Schema Registry nodes', () => {
         'a soft-deleted subject leaves the list',
       );
       assert.match(deleteSubjectConfirmation('pay-value', 2).detail, /^Its 2 versions are soft-deleted/);
+    } finally {
+      await registry.idle();
+    }
+  });
+
+  it("a subject's compatibility level leads its description (a narrow sidebar cuts the end) and its tooltip tells the whole row and whose level it is", async () => {
+    const registry = await SchemaRegistry.open(brokerSchemaLog(fx.broker));
+    try {
+      const own = await registry.register('own-value', { schema: '{"type":"string"}' });
+      await registry.register('own-value', { schema: '{"type":"string"}' });
+      await registry.setCompatibility('own-value', 'FULL_TRANSITIVE');
+      const inherited = await registry.register('inherited-value', { schema: '{"type":"long"}' });
+      await registry.setCompatibility(null, 'FORWARD');
+      const [a, b] = subjectNodes({ kind: 'embedded', registry }) as SubjectNode[];
+      assert.deepStrictEqual(
+        [a.label, a.description, b.label, b.description],
+        [
+          'inherited-value',
+          `FORWARD · AVRO · 1 version · latest v1 (id ${inherited.id})`,
+          'own-value',
+          `FULL_TRANSITIVE · AVRO · 1 version · latest v1 (id ${own.id})`,
+        ],
+      );
+      assert.strictEqual(
+        a.tooltip,
+        `subject inherited-value\n1 version: v1\nlatest v1: AVRO, schema id ${inherited.id}\ncompatibility FORWARD (the global level)`,
+      );
+      assert.strictEqual(
+        b.tooltip,
+        `subject own-value\n1 version: v1\nlatest v1: AVRO, schema id ${own.id}\ncompatibility FULL_TRANSITIVE`,
+      );
     } finally {
       await registry.idle();
     }
