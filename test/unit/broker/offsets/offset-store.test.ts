@@ -831,9 +831,11 @@ describe('offset store: replay, failures and bookkeeping at their edges', () => 
     await store.commit('h', 'm', 1, [{ topic: 'u', partition: 0, offset: 1, metadata: null }]);
     await store.commitTxnOffsets('k', 3, 0, 'm', 1, [{ topic: 'v', partition: 0, offset: 1, metadata: null }]);
     await store.deleteOffsets('g', [{ topic: 't', partition: 0 }]);
-    await store.deleteTopic('u');
-    const size = fs.statSync(file()).size;
+    let size = fs.statSync(file()).size;
     await store.deleteGroup('g');
+    assert.strictEqual(fs.statSync(file()).size, size, 'g went with its last offset');
+    await store.deleteTopic('u');
+    size = fs.statSync(file()).size;
     await store.deleteGroup('h');
     await store.deleteTopic('w'); // no committed and no held offsets of w (only of v)
     assert.strictEqual(fs.statSync(file()).size, size);
