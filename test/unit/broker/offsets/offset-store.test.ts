@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FakeClock } from '../../../../src/broker/clock';
 import Datastore from 'nedb-promises';
-import { openOffsetStore } from '../../../../src/broker/offsets/offset-store';
+import { checkOffsetLogFile, openOffsetStore } from '../../../../src/broker/offsets/offset-store';
 import { realIo } from '../../../../src/broker/storage/segment';
 import { crc32c } from '../../../../src/broker/storage/crc32c';
 
@@ -480,6 +480,465 @@ describe('offset store: transactional offsets', () => {
     await store.deleteTopic('t');
     assert.deepStrictEqual(store.pendingTxnPartitions('g'), []);
     assert.deepStrictEqual(store.pendingTxnPartitions('h'), [{ topic: 'u', partition: 0 }]);
+    await store.close();
+  });
+});
+
+describe('offset store: the rules at their edges', () => {
+  let dir: string;
+  const file = () => path.join(dir, 'offsets.log');
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-edges-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const line = (json: unknown) => {
+    const body = Buffer.from(JSON.stringify(json), 'utf8');
+    return `${crc32c(body).toString(16).padStart(8, '0')} ${body.toString('utf8')}\n`;
+  };
+  const open = (historyLimit = 50, logs: string[] = []) =>
+    openOffsetStore({ dir, clock: new FakeClock(), historyLimit, logger: (_l, m) => logs.push(m) });
+
+  it('offset -1 (no offset) is a valid commit; -2 and 1.5 are refused, for plain and transactional commits alike', async () => {
+    const store = await open();
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: -1, metadata: null }]);
+    assert.deepStrictEqual(
+      store.history('g', 't', 0).map((h) => h.offset),
+      [-1],
+    );
+    await assert.rejects(
+      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: -2, metadata: null }]),
+      /offset -2 for t-0 is not a valid offset/,
+    );
+    await assert.rejects(
+      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1.5, metadata: null }]),
+      /offset 1.5 for t-0/,
+    );
+    await store.commitTxnOffsets('g', 9, 0, 'm', 1, [{ topic: 't', partition: 1, offset: -1, metadata: null }]);
+    await assert.rejects(
+      store.commitTxnOffsets('g', 9, 0, 'm', 1, [{ topic: 't', partition: 1, offset: -2, metadata: null }]),
+      (e: Error & { code?: number }) => e.code === 42 && /offset -2 for t-1 is not a valid offset/.test(e.message),
+    );
+    assert.deepStrictEqual(store.pendingTxnPartitions('g'), [{ topic: 't', partition: 1 }]);
+    await store.close();
+  });
+
+  it('leader epoch 0 is a known epoch: it reads back as 0 after a restart, for plain and transactional commits', async () => {
+    const a = await open();
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null, leaderEpoch: 0 }]);
+    await a.commitTxnOffsets('g', 9, 0, 'm', 1, [
+      { topic: 't', partition: 1, offset: 6, metadata: null, leaderEpoch: 0 },
+    ]);
+    // a crash: the lines themselves must carry epoch 0
+    const b = await open();
+    await b.completeTxnOffsets('g', 9, true);
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => [c.partition, c.offset, c.leaderEpoch]),
+      [
+        [0, 5, 0],
+        [1, 6, 0],
+      ],
+    );
+    await b.close(); // compaction writes snapshot lines: they carry it too
+    const c = await open();
+    assert.deepStrictEqual(
+      c.fetch('g', null).map((x) => x.leaderEpoch),
+      [0, 0],
+    );
+    await c.commitTxnOffsets('g', 10, 0, 'm', 1, [
+      { topic: 't', partition: 2, offset: 7, metadata: null, leaderEpoch: 0 },
+    ]);
+    await c.close(); // a held offset written again by the compaction keeps its epoch
+    const d = await open();
+    await d.completeTxnOffsets('g', 10, true);
+    assert.strictEqual(d.fetch('g', [{ topic: 't', partitions: [2] }])[0].leaderEpoch, 0);
+    await d.close();
+  });
+
+  it('every partition read back in topic then partition order, and groups listed by name', async () => {
+    const store = await open();
+    await store.commit('z', 'm', 1, [{ topic: 'b', partition: 0, offset: 1, metadata: null }]);
+    await store.commit('a', 'm', 1, [
+      { topic: 'b', partition: 2, offset: 1, metadata: null },
+      { topic: 'b', partition: 10, offset: 1, metadata: null },
+      { topic: 'a', partition: 1, offset: 1, metadata: null },
+      { topic: 'b', partition: 0, offset: 1, metadata: null },
+      { topic: 'a', partition: 0, offset: 1, metadata: null },
+    ]);
+    assert.deepStrictEqual(
+      store.fetch('a', null).map((c) => `${c.topic}-${c.partition}`),
+      ['a-0', 'a-1', 'b-0', 'b-2', 'b-10'],
+    );
+    assert.deepStrictEqual(store.groupsWithOffsets(), ['a', 'z']);
+    await store.close();
+  });
+
+  it('history is a copy: changing what it returned changes nothing stored', async () => {
+    const store = await open();
+    await store.commit('g', 'm', 4, [{ topic: 't', partition: 0, offset: 3, metadata: null }]);
+    const h = store.history('g', 't', 0);
+    h[0].offset = 999;
+    h.push({ offset: 1, memberId: 'x', generationId: 1, timestamp: 1 });
+    assert.deepStrictEqual(
+      store.history('g', 't', 0).map((e) => e.offset),
+      [3],
+    );
+    await store.close();
+  });
+
+  it('a lower historyLimit at the next open keeps only the newest entries of the stored history', async () => {
+    const a = await open(50);
+    for (let i = 1; i <= 5; i++) await a.commit('g', 'm', i, [{ topic: 't', partition: 0, offset: i, metadata: null }]);
+    await a.close();
+    const b = await open(2);
+    assert.deepStrictEqual(
+      b.history('g', 't', 0).map((e) => e.offset),
+      [4, 5],
+    );
+    await b.close();
+  });
+
+  it("OffsetDelete of a group's last partitions removes the group from the list, also after a restart", async () => {
+    const a = await open();
+    await a.commit('g', 'm', 1, [
+      { topic: 't', partition: 0, offset: 1, metadata: null },
+      { topic: 't', partition: 1, offset: 1, metadata: null },
+    ]);
+    await a.commit('h', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await a.deleteOffsets('g', [{ topic: 't', partition: 0 }]);
+    assert.deepStrictEqual(a.groupsWithOffsets(), ['g', 'h']);
+    await a.deleteOffsets('g', [
+      { topic: 't', partition: 1 },
+      { topic: 'u', partition: 0 },
+    ]);
+    assert.deepStrictEqual(a.groupsWithOffsets(), ['h']);
+    // no close: the deletion lines are replayed
+    const b = await open();
+    assert.deepStrictEqual(b.groupsWithOffsets(), ['h']);
+    assert.deepStrictEqual(b.fetch('g', null), []);
+    await b.close();
+  });
+
+  it('deletions and transaction ends with nothing to do write nothing to the log', async () => {
+    const store = await open();
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    const size = fs.statSync(file()).size;
+    await store.deleteGroup('other');
+    await store.deleteOffsets('g', [{ topic: 't', partition: 5 }]);
+    await store.deleteOffsets('other', [{ topic: 't', partition: 0 }]);
+    await store.deleteTopic('u');
+    await store.completeTxnOffsets('g', 77, true);
+    assert.strictEqual(fs.statSync(file()).size, size);
+    assert.deepStrictEqual(store.fetch('g', null)[0].offset, 1);
+    await store.close();
+  });
+
+  it('deleting a topic that only a transaction holds offsets of is stored: the held offsets stay gone after a crash', async () => {
+    const a = await open();
+    await a.commitTxnOffsets('g', 7, 0, 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    await a.deleteTopic('t');
+    assert.deepStrictEqual(a.pendingTxnPartitions('g'), []);
+    const b = await open();
+    assert.deepStrictEqual(b.pendingTxnPartitions('g'), []);
+    await b.completeTxnOffsets('g', 7, true);
+    assert.deepStrictEqual(b.fetch('g', null), [], 'a commit of the transaction commits nothing of the deleted topic');
+    await b.close();
+  });
+
+  it('a transaction end for a producer the log never held is skipped on replay; an abort commits nothing', async () => {
+    fs.writeFileSync(
+      file(),
+      line({ te: ['g', 5, 1, 10] }) +
+        line({ tc: ['g', 6, 0, 'm', 1, 10, [['t', 0, 8, null]]] }) +
+        line({ tc: ['g', 6, 1, 'm2', 2, 11, [['t', 1, 9, 'x']]] }) +
+        line({ te: ['g', 6, 0, 12] }) +
+        line({ tc: ['g', 8, 0, 'm3', 3, 13, [['t', 2, 4, null]]] }) +
+        line({ te: ['g', 8, 1, 14] }),
+    );
+    const store = await open();
+    assert.deepStrictEqual(store.pendingTxnOffsets(), []);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => [c.partition, c.offset]),
+      [[2, 4]],
+    );
+    assert.deepStrictEqual(store.history('g', 't', 2), [{ offset: 4, memberId: 'm3', generationId: 3, timestamp: 14 }]);
+    await store.close();
+  });
+
+  it('a later TxnOffsetCommit of the same producer takes its member and generation into the committed history', async () => {
+    const clock = new FakeClock(100);
+    const store = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    await store.commitTxnOffsets('g', 7, 0, 'first', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('g', 7, 1, 'second', 2, [{ topic: 't', partition: 1, offset: 2, metadata: null }]);
+    clock.advance(5);
+    await store.close(); // the held offsets are written again by the compaction
+    const b = await openOffsetStore({ dir, clock, historyLimit: 50 });
+    await b.completeTxnOffsets('g', 7, true);
+    assert.deepStrictEqual(
+      [b.history('g', 't', 0), b.history('g', 't', 1)],
+      [
+        [{ offset: 1, memberId: 'second', generationId: 2, timestamp: 105 }],
+        [{ offset: 2, memberId: 'second', generationId: 2, timestamp: 105 }],
+      ],
+    );
+    await b.close();
+  });
+
+  it('lines that are not "<8 hex digits> <json object>" are skipped one by one and named', async () => {
+    const good = line({ c: ['g', 'm', 1, 1, [['t', 0, 3, null]]] });
+    const body = JSON.stringify(5);
+    const notObject = `${crc32c(Buffer.from(body)).toString(16).padStart(8, '0')} ${body}\n`;
+    const nullBody = `${crc32c(Buffer.from('null')).toString(16).padStart(8, '0')} null\n`;
+    const upper = good.replace(/^[0-9a-f]{8}/, (h) => h.toUpperCase().replace(/^[0-9]/, 'A'));
+    fs.writeFileSync(
+      file(),
+      'short\n' + good.replace(' ', '_') + notObject + nullBody + 'zzzzzzzz {"c":1}\n' + upper + good,
+    );
+    const logs: string[] = [];
+    const store = await open(50, logs);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => c.offset),
+      [3],
+    );
+    const text = logs.join('\n');
+    assert.match(text, /bad line at byte 0: not "<crc> <json>"/);
+    assert.match(text, /bad line at byte 6: not "<crc> <json>"/);
+    assert.match(text, /not an object; that line is skipped/);
+    assert.match(text, /checksum is not 8 hex digits/);
+    assert.match(text, /6 damaged line\(s\) skipped \(1 read\)/);
+    assert.strictEqual(text.match(/not an object/g)?.length, 2, 'both 5 and null');
+    await store.close();
+  });
+
+  it('a commit after close is refused with COORDINATOR_NOT_AVAILABLE; closing twice is harmless', async () => {
+    const store = await open();
+    await store.close();
+    await store.close();
+    await assert.rejects(
+      store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]),
+      (e: Error & { code?: number }) => e.code === 15 && /the offset store is closed/.test(e.message),
+    );
+  });
+});
+
+describe('offset store: verify reads an offsets.log without changing it', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-verify-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('names the damaged lines and a torn tail, counts the good lines, and a missing file is empty', async () => {
+    const file = path.join(dir, 'offsets.log');
+    assert.deepStrictEqual(checkOffsetLogFile(file), { damaged: [], torn: '', lines: 0 });
+    const store = await openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 5 });
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 2, metadata: null }]);
+    assert.deepStrictEqual(checkOffsetLogFile(file), { damaged: [], torn: '', lines: 2 });
+    const size = fs.statSync(file).size;
+    fs.appendFileSync(file, 'garbage\n0000');
+    const before = fs.readFileSync(file);
+    const got = checkOffsetLogFile(file);
+    assert.deepStrictEqual(got, {
+      damaged: [`bad line at byte ${size}: not "<crc> <json>"`],
+      torn: `torn line at byte ${size + 8} (4 bytes, no newline)`,
+      lines: 2,
+    });
+    assert.deepStrictEqual(fs.readFileSync(file), before, 'nothing changed');
+    await store.close();
+    assert.throws(() => checkOffsetLogFile(dir), /EISDIR/);
+  });
+});
+
+describe('offset store: replay, failures and bookkeeping at their edges', () => {
+  let dir: string;
+  const file = () => path.join(dir, 'offsets.log');
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-offsets-edges2-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const line = (json: unknown) => {
+    const body = Buffer.from(JSON.stringify(json), 'utf8');
+    return `${crc32c(body).toString(16).padStart(8, '0')} ${body.toString('utf8')}\n`;
+  };
+  const open = (logs: string[] = [], io?: typeof realIo) =>
+    openOffsetStore({ dir, clock: new FakeClock(), historyLimit: 50, logger: (_l, m) => logs.push(m), io });
+
+  it('an empty first line, a line with a crc but no body and a line of invalid JSON are each skipped, the rest is read', async () => {
+    const badJson = '{"c":[';
+    fs.writeFileSync(
+      file(),
+      '\n' +
+        line({ c: ['g', 'm', 1, 1, [['t', 0, 3, null]]] }) +
+        '00000000 \n' +
+        `${crc32c(Buffer.from(badJson)).toString(16).padStart(8, '0')} ${badJson}\n` +
+        line({ c: ['g', 'm', 1, 2, [['t', 1, 4, null, -7]]] }),
+    );
+    const logs: string[] = [];
+    const store = await open(logs);
+    assert.deepStrictEqual(
+      store.fetch('g', null).map((c) => [c.partition, c.offset, c.leaderEpoch]),
+      [
+        [0, 3, -1],
+        [1, 4, -1],
+      ],
+      'a negative stored epoch reads as -1 (unknown)',
+    );
+    const text = logs.join('\n');
+    assert.match(text, /bad line at byte 0: not "<crc> <json>"/);
+    const second = 1 + line({ c: ['g', 'm', 1, 1, [['t', 0, 3, null]]] }).length;
+    assert.match(text, new RegExp(`bad line at byte ${second}: not "<crc> <json>"`));
+    assert.match(text, /invalid JSON \(/);
+    assert.match(text, /3 damaged line\(s\) skipped \(2 read\)/);
+    await store.close();
+  });
+
+  it('opening a sound log, or none, logs nothing and keeps no damaged copy', async () => {
+    const logs: string[] = [];
+    const a = await open(logs);
+    await a.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await a.close();
+    const b = await open(logs);
+    await b.close();
+    assert.deepStrictEqual(logs, []);
+    assert.deepStrictEqual(fs.readdirSync(dir), ['offsets.log']);
+  });
+
+  it("one producer's transaction ending leaves another producer's held offsets of the same group, also after a restart", async () => {
+    const a = await open();
+    await a.commitTxnOffsets('g', 1, 0, 'm', 1, [{ topic: 't', partition: 0, offset: 5, metadata: null }]);
+    await a.commitTxnOffsets('g', 2, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 6, metadata: null }]);
+    await a.completeTxnOffsets('g', 1, true);
+    assert.deepStrictEqual(a.pendingTxnOffsets(), [{ groupId: 'g', producerId: 2 }]);
+    assert.deepStrictEqual(a.pendingTxnPartitions('g'), [{ topic: 't', partition: 1 }]);
+    const b = await open(); // replay of the lines (a crashed)
+    assert.deepStrictEqual(b.pendingTxnOffsets(), [{ groupId: 'g', producerId: 2 }]);
+    await b.completeTxnOffsets('g', 2, true);
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => [c.partition, c.offset]),
+      [
+        [0, 5],
+        [1, 6],
+      ],
+    );
+    await b.close();
+  });
+
+  it('a group emptied by OffsetDelete or a topic deletion is gone: deleting it then writes nothing', async () => {
+    const store = await open();
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commit('h', 'm', 1, [{ topic: 'u', partition: 0, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('k', 3, 0, 'm', 1, [{ topic: 'v', partition: 0, offset: 1, metadata: null }]);
+    await store.deleteOffsets('g', [{ topic: 't', partition: 0 }]);
+    let size = fs.statSync(file()).size;
+    await store.deleteGroup('g');
+    assert.strictEqual(fs.statSync(file()).size, size, 'g went with its last offset');
+    await store.deleteTopic('u');
+    size = fs.statSync(file()).size;
+    await store.deleteGroup('h');
+    await store.deleteTopic('w'); // no committed and no held offsets of w (only of v)
+    assert.strictEqual(fs.statSync(file()).size, size);
+    await store.close();
+  });
+
+  it('an offset imported from the first version without a metadata field reads as null', async () => {
+    const legacy = Datastore.create({ filename: path.join(dir, 'offsets.db'), autoload: true });
+    await legacy.insert({ _id: 'x', groupId: 'g', topic: 't', partition: 0, offset: 9 });
+    const logs: string[] = [];
+    const store = await open(logs);
+    assert.deepStrictEqual(store.fetch('g', null)[0].metadata, null);
+    assert.deepStrictEqual(store.history('g', 't', 0), []);
+    assert.match(logs.join('\n'), /imported 1 committed offsets from .*offsets\.db into .*offsets\.log/);
+    await store.close();
+  });
+
+  it('short writes (a few bytes per call) still store every line whole, at the right place', async () => {
+    const io = {
+      ...realIo,
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) =>
+        realIo.writeSync(fd, buf, off, Math.min(7, len), pos),
+    };
+    const a = await open([], io);
+    for (let i = 0; i < 5; i++)
+      await a.commit('g', 'm', 1, [{ topic: 't', partition: i, offset: i * 10, metadata: `m${i}` }]);
+    const logs: string[] = [];
+    const b = await open(logs); // replay of the lines as written
+    assert.deepStrictEqual(
+      b.fetch('g', null).map((c) => [c.offset, c.metadata]),
+      [0, 1, 2, 3, 4].map((i) => [i * 10, `m${i}`]),
+    );
+    assert.deepStrictEqual(logs, []);
+    await b.close();
+  });
+
+  it('a running log is rewritten when it outgrows 4 MiB or 4 times its compacted size, whichever is larger, and not before', async () => {
+    const meta = 'x'.repeat(10_000);
+    const a = await open();
+    for (let p = 0; p < 150; p++)
+      await a.commit('g', 'm', 1, [{ topic: 't', partition: p, offset: p, metadata: meta }]);
+    await a.close();
+    const compacted = fs.statSync(file()).size; // ~1.5 MB of live offsets: the next rewrite waits for 4 x that
+    assert.ok(compacted > 1.4e6 && compacted < 1.6e6, `${compacted} bytes`);
+    const b = await open();
+    let size = fs.statSync(file()).size;
+    let maxSize = size;
+    let rewrites = 0;
+    for (let i = 0; i < 500; i++) {
+      await b.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1000 + i, metadata: meta }]);
+      const now = fs.statSync(file()).size;
+      if (now < size) {
+        rewrites++;
+        assert.ok(size > 4 * compacted - 20_000, `rewritten at ${size} bytes, before 4 x ${compacted}`);
+      }
+      size = now;
+      maxSize = Math.max(maxSize, now);
+    }
+    assert.strictEqual(rewrites, 1, 'one rewrite in ~5 MB of commits');
+    assert.ok(maxSize <= 4 * compacted + 20_000, `the log grew to ${maxSize}`);
+    await b.close();
+    const c = await open();
+    assert.strictEqual(c.fetch('g', [{ topic: 't', partitions: [0] }])[0].offset, 1499);
+    await c.close();
+  });
+
+  it('a failed write names what could not be stored', async () => {
+    let fail = false;
+    const io = {
+      ...realIo,
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => {
+        if (fail) throw new Error('ENOSPC: no space left on device, write');
+        return realIo.writeSync(fd, buf, off, len, pos);
+      },
+    };
+    const store = await open([], io);
+    await store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('g', 4, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 1, metadata: null }]);
+    await store.commitTxnOffsets('g', 5, 0, 'm', 1, [{ topic: 't', partition: 2, offset: 1, metadata: null }]);
+    fail = true;
+    const cases: [Promise<void>, string][] = [
+      [store.commit('g', 'm', 1, [{ topic: 't', partition: 0, offset: 2, metadata: null }]), 'the commit of group "g"'],
+      [
+        store.commitTxnOffsets('g', 4, 0, 'm', 1, [{ topic: 't', partition: 1, offset: 2, metadata: null }]),
+        'the transactional offsets of group "g" (producer 4)',
+      ],
+      [store.completeTxnOffsets('g', 4, true), 'the commit of the transactional offsets of group "g" (producer 4)'],
+      [store.completeTxnOffsets('g', 5, false), 'the abort of the transactional offsets of group "g" (producer 5)'],
+      [store.deleteGroup('g'), 'the deletion of group "g"'],
+      [store.deleteOffsets('g', [{ topic: 't', partition: 0 }]), 'the deletion of 1 committed offset(s) of group "g"'],
+      [store.deleteTopic('t'), `the deletion of topic "t"'s offsets`],
+    ];
+    for (const [p, what] of cases) {
+      await assert.rejects(p, (e: Error) => {
+        assert.strictEqual(
+          e.message,
+          `could not store ${what} in ${file()}: ENOSPC: no space left on device, write; nothing was changed`,
+        );
+        return true;
+      });
+    }
+    fail = false;
+    assert.deepStrictEqual(store.pendingTxnOffsets().length, 2);
     await store.close();
   });
 });

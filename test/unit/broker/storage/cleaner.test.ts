@@ -317,6 +317,40 @@ describe('storage: log compaction (cleanup.policy=compact)', () => {
     assert.ok(m.partitionInfo('both', 0).logStartOffset > 0);
   });
 
+  it('a tombstone exactly delete.retention.ms old is kept; one millisecond later it is dropped', async () => {
+    await m.createTopic('c', 1, { ...COMPACT, 'delete.retention.ms': '60000' });
+    const t = h.clock.now();
+    append(m, 'c', 0, batch([kv('a', '1', t), kv('b', '2', t)]));
+    append(m, 'c', 0, batch([kv('a', null, t)]));
+    append(m, 'c', 0, batch([kv('c', '3', t)]));
+    h.clock.advance(60_000);
+    await m.compactTopic('c');
+    assert.deepStrictEqual(contents(m), ['1 b=2', '2 a=∅', '3 c=3'], 'exactly 60 000 ms old: still there');
+    h.clock.advance(1);
+    await m.compactTopic('c');
+    assert.deepStrictEqual(contents(m), ['1 b=2', '3 c=3']);
+  });
+
+  it('min.compaction.lag.ms: a segment whose newest record is exactly that old is cleaned, a younger one is not', async () => {
+    await m.createTopic('c', 1, { ...COMPACT, 'min.compaction.lag.ms': '10000' });
+    const t = h.clock.now();
+    append(m, 'c', 0, batch([kv('a', '1', t - 1), kv('a', '2', t - 1)]));
+    append(m, 'c', 0, batch([kv('b', '3', t)]));
+    h.clock.advance(10_000); // the first batch is now 10 001 ms old, the second 10 000 ms
+    // compactTopic rolls the active segment first: both batches are in one closed segment, newest t.
+    const [stats] = await m.compactTopic('c');
+    assert.strictEqual(stats.segmentsCleaned, 1, 'newest record exactly 10 000 ms old: cleanable');
+    assert.deepStrictEqual(contents(m), ['1 a=2', '2 b=3']);
+    append(m, 'c', 0, batch([kv('b', '4', h.clock.now()), kv('b', '5', h.clock.now())]));
+    h.clock.advance(9_999);
+    await m.compactTopic('c');
+    // The older segment is cleaned again (b=3 is superseded); the one 9 999 ms old is held back whole: b=4 stays.
+    assert.deepStrictEqual(contents(m), ['1 a=2', '3 b=4', '4 b=5']);
+    h.clock.advance(1);
+    await m.compactTopic('c');
+    assert.deepStrictEqual(contents(m), ['1 a=2', '4 b=5']);
+  });
+
   it('refuses to compact a topic whose policy is delete, naming the setting', async () => {
     await m.createTopic('plain', 1);
     await assert.rejects(

@@ -1,0 +1,139 @@
+// A segment's recovery at its edges (src/broker/storage/segment.ts, through the log manager a user runs): after a
+// crash with nothing fsynced, every batch is checked again, and the first one that is torn or wrong cuts the log
+// there, whatever the reason — a tail shorter than a batch header, a batch length smaller than a header, a batch
+// longer than the file, a base offset that does not follow — while every whole batch before it survives, also when
+// the log is larger than the 4 MiB the check reads at a time and a batch straddles that boundary.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { decodeRecordBatches, OFFSET_BATCH_LENGTH } from '../../../../src/broker/storage/record-batch';
+import type { Harness, Manager } from './helpers';
+import { append, batchOf, harness } from './helpers';
+
+function logFile(h: Harness, base = 0): string {
+  return path.join(h.dir, 'topics', 't-0', `${String(base).padStart(20, '0')}.log`);
+}
+
+function offsetsOf(m: Manager, from = 0): number[] {
+  return decodeRecordBatches(m.read('t', 0, from, 1 << 30).records).flatMap((b) => b.records.map((r) => r.offset));
+}
+
+function truncations(h: Harness): { bytes: number; reason: string }[] {
+  return h.events
+    .filter((e) => e.name === 'recoveryTruncated')
+    .map((e) => e.payload as { bytes: number; reason: string });
+}
+
+describe('storage: segment recovery at its edges', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  /** `n` batches of 2 records appended, nothing fsynced, then a crash that loses the recovery point. */
+  async function crashed(
+    n: number,
+    valueBytes = 40,
+    configs: Record<string, string> = {},
+  ): Promise<{ h: Harness; ends: number[] }> {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1, configs);
+    const ends: number[] = [];
+    for (let i = 0; i < n; i++) {
+      append(m, 't', 0, batchOf(2, `b${i}`, i, valueBytes));
+      ends.push(m.partitionLog('t', 0).active.size);
+    }
+    m.crash();
+    fs.rmSync(path.join(h.dir, 'recovery-point-offset-checkpoint'), { force: true });
+    return { h, ends };
+  }
+
+  it('a tail shorter than a batch header is cut, and the batches before it survive', async () => {
+    const { h, ends } = await crashed(5);
+    fs.appendFileSync(logFile(h), Buffer.alloc(20, 7));
+    const m = await h.open();
+    assert.deepStrictEqual(
+      offsetsOf(m),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    assert.deepStrictEqual(truncations(h), [
+      {
+        topic: 't',
+        partition: 0,
+        bytes: 20,
+        reason: `torn batch at byte ${ends[4]}: only 20 bytes, less than a batch header`,
+      },
+    ]);
+    assert.strictEqual(fs.statSync(logFile(h)).size, ends[4]);
+    assert.strictEqual(append(m, 't', 0, batchOf(1, 'next', 1)), 10, 'appends continue at the next offset');
+    await m.close();
+  });
+
+  it('a batch whose length field is smaller than a batch header is cut as corrupt', async () => {
+    const { h, ends } = await crashed(5);
+    const buf = fs.readFileSync(logFile(h));
+    buf.writeInt32BE(10, ends[2] + OFFSET_BATCH_LENGTH); // the fourth batch claims 10 bytes
+    fs.writeFileSync(logFile(h), buf);
+    const m = await h.open();
+    assert.deepStrictEqual(offsetsOf(m), [0, 1, 2, 3, 4, 5]);
+    const [t] = truncations(h);
+    assert.strictEqual(t.bytes, ends[4] - ends[2]);
+    assert.match(
+      t.reason,
+      new RegExp(`^corrupt batch at byte ${ends[2]}: batchLength 10 is smaller than a batch header`),
+    );
+    await m.close();
+  });
+
+  it('a batch that says it is longer than the rest of the file is cut as torn', async () => {
+    const { h, ends } = await crashed(5);
+    fs.truncateSync(logFile(h), ends[4] - 1);
+    const m = await h.open();
+    assert.deepStrictEqual(offsetsOf(m), [0, 1, 2, 3, 4, 5, 6, 7]);
+    const [t] = truncations(h);
+    assert.strictEqual(t.bytes, ends[4] - 1 - ends[3]);
+    assert.match(
+      t.reason,
+      new RegExp(
+        `^torn batch at byte ${ends[3]}: it says ${ends[4] - ends[3]} bytes but the file has ${ends[4] - 1 - ends[3]} left`,
+      ),
+    );
+    await m.close();
+  });
+
+  it('a sound batch whose base offset does not follow the one before is cut (offsets stay contiguous)', async () => {
+    const { h, ends } = await crashed(4);
+    const buf = fs.readFileSync(logFile(h));
+    // The third batch copied over the fourth: a valid CRC, but base offset 4 where 6 is expected.
+    buf.copy(buf, ends[2], ends[1], ends[2]);
+    fs.writeFileSync(logFile(h), buf);
+    const m = await h.open();
+    assert.deepStrictEqual(offsetsOf(m), [0, 1, 2, 3, 4, 5]);
+    const [t] = truncations(h);
+    assert.match(t.reason, new RegExp(`^corrupt batch at byte ${ends[2]}: base offset 4 where 6 was expected`));
+    await m.close();
+  });
+
+  it('a log larger than one 4 MiB check read is checked whole: batches across the boundary survive, a torn tail is cut', async function () {
+    this.timeout(60_000);
+    // ~ 100 KiB batches: one of them straddles byte 4 MiB; 50 of them make ~5 MiB.
+    const { h, ends } = await crashed(50, 50_000, { 'segment.bytes': String(64 * 1024 * 1024) });
+    assert.ok(ends.some((e, i) => i > 0 && ends[i - 1] < 4 * 1024 * 1024 && e > 4 * 1024 * 1024));
+    fs.truncateSync(logFile(h), ends[49] - 7);
+    const m = await h.open();
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 98);
+    const [t] = truncations(h);
+    assert.strictEqual(t.bytes, ends[49] - 7 - ends[48]);
+    assert.strictEqual(fs.statSync(logFile(h)).size, ends[48]);
+    const offsets = offsetsOf(m);
+    assert.deepStrictEqual(
+      offsets,
+      Array.from({ length: 98 }, (_, i) => i),
+    );
+    // Every offset reads from the index the check rebuilt.
+    for (let o = 0; o < 98; o += 7) assert.strictEqual(offsetsOf(m, o)[0], o - (o % 2));
+    await m.close();
+  });
+});
