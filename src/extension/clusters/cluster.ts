@@ -222,15 +222,32 @@ export function resetTarget(
 /** Keep each produced batch under Kafka's default max.message.bytes (1 MiB) with room for framing. */
 export const MAX_BATCH_BYTES = 900 * 1024;
 
-/** Split records (one partition's, in order) into runs whose encoded size stays under `maxBytes` (≥ 1 each). */
-export function batchesBySize<T extends OutgoingRecord>(records: T[], maxBytes = MAX_BATCH_BYTES): T[][] {
+/** What batchesBySize weighs: a record's key, value and headers, as bytes or text. */
+export interface SizedRecord {
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  headers?: readonly { key: string; value?: Buffer | string | null }[];
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number =>
+  v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v, 'utf8');
+
+/**
+ * Split records (one partition's, in order) into runs whose encoded size stays under `maxBytes` and whose length
+ * stays at `maxRecords` at most (≥ 1 record each).
+ */
+export function batchesBySize<T extends SizedRecord>(
+  records: T[],
+  maxBytes = MAX_BATCH_BYTES,
+  maxRecords = Number.POSITIVE_INFINITY,
+): T[][] {
   const out: T[][] = [];
   let run: T[] = [];
   let bytes = 0;
   for (const r of records) {
-    let size = 64 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    for (const h of r.headers ?? []) size += h.key.length + (h.value?.length ?? 0) + 4;
-    if (run.length > 0 && bytes + size > maxBytes) {
+    let size = 64 + byteLength(r.key) + byteLength(r.value);
+    for (const h of r.headers ?? []) size += 4 + byteLength(h.key) + byteLength(h.value);
+    if (run.length > 0 && (run.length >= maxRecords || bytes + size > maxBytes)) {
       out.push(run);
       run = [];
       bytes = 0;

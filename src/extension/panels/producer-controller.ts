@@ -35,7 +35,7 @@ import type { PanelSource, RemoteSource } from './panel-source';
 import { EMBEDDED_SOURCE, sameSource, sourceLabel } from './panel-source';
 import type { WireCluster } from '../clusters/wire';
 import { remoteErrorName } from '../clusters/wire';
-import { MAX_BATCH_BYTES } from '../clusters/cluster';
+import { MAX_BATCH_BYTES, batchesBySize } from '../clusters/cluster';
 import { WireProducerTransport, WireTxnClient } from '../clusters/wire-producer';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
@@ -1895,24 +1895,7 @@ export class ProducerController {
  * each batch under MAX_BATCH_BYTES, as Kafka refuses a batch above its max.message.bytes (1 MiB by default).
  */
 function chunksOf(records: ProduceRecord[], bySize: boolean): ProduceRecord[][] {
-  const out: ProduceRecord[][] = [];
-  let run: ProduceRecord[] = [];
-  let bytes = 0;
-  const len = (v: Buffer | string | null | undefined) =>
-    v === null || v === undefined ? 0 : Buffer.isBuffer(v) ? v.length : Buffer.byteLength(v, 'utf8');
-  for (const r of records) {
-    let size = 64 + len(r.key) + len(r.value);
-    for (const h of r.headers ?? []) size += 4 + len(h.key) + len(h.value);
-    if (run.length > 0 && (run.length >= FILE_CHUNK || (bySize && bytes + size > MAX_BATCH_BYTES))) {
-      out.push(run);
-      run = [];
-      bytes = 0;
-    }
-    run.push(r);
-    bytes += size;
-  }
-  if (run.length > 0) out.push(run);
-  return out;
+  return batchesBySize(records, bySize ? MAX_BATCH_BYTES : Number.POSITIVE_INFINITY, FILE_CHUNK);
 }
 
 /** A remote cluster's error in its own words: the error name (TOPIC_AUTHORIZATION_FAILED, …) and the message. */
