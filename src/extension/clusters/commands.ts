@@ -7,7 +7,7 @@
  * Every command takes optional arguments so tests drive it without prompts.
  */
 import * as vscode from 'vscode';
-import type { OffsetResetSpec } from '../../broker/types';
+import type { ConfigEntry, OffsetResetSpec } from '../../broker/types';
 import type { BrokerHost } from '../broker-host';
 import { KEEP_OPEN, parseInteger } from '../commands/common';
 import type { Cluster } from './cluster';
@@ -625,6 +625,54 @@ export function registerClusterCommands(
       );
     if (!n) return undefined;
     return remoteWrite(`Grow ${topic} to ${n} partitions`, (c) => c.addPartitions(topic, n));
+  });
+
+  /**
+   * Topic configs on the remote cluster: every config with its value (defaults, sensitive ones masked by the
+   * cluster), pick one to change it (an empty value resets it to the default). With `changes` (tests, scripts):
+   * no prompts, those changes are written. Resolves with the configs as they are after the change.
+   */
+  reg('kafkaLite.clusters.remote.topicConfigs', async (node?: unknown, changes?: Record<string, string | null>) => {
+    const topic = topicOf(node);
+    if (!topic) return undefined;
+    const c = await activeRemote();
+    if (!c) return undefined;
+    let edit = changes;
+    if (!edit) {
+      let entries: ConfigEntry[];
+      try {
+        entries = await c.topicConfigs(topic);
+      } catch (e) {
+        return fail(`${c.name}: could not read the configs of ${topic}`, e);
+      }
+      const picked = await vscode.window.showQuickPick(
+        entries.map((e) => ({
+          label: e.name,
+          description: e.sensitive ? '(sensitive)' : (e.value ?? 'null'),
+          detail: e.readOnly ? 'read-only' : e.isDefault ? 'default' : 'set on this topic',
+          entry: e,
+        })),
+        { ...KEEP_OPEN, title: `Configs of ${topic} on ${c.name}`, placeHolder: 'Pick a config to change it' },
+      );
+      if (!picked || picked.entry.readOnly) return undefined;
+      const value = await vscode.window.showInputBox({
+        ...KEEP_OPEN,
+        title: `${topic} on ${c.name}: ${picked.label}`,
+        prompt: 'The new value; empty resets it to the cluster\u2019s default',
+        value: picked.entry.sensitive ? '' : (picked.entry.value ?? ''),
+      });
+      if (value === undefined) return undefined;
+      edit = { [picked.label]: value === '' ? null : value };
+    }
+    const what = Object.entries(edit)
+      .map(([k, v]) => (v === null ? `reset ${k}` : `set ${k}=${v}`))
+      .join(', ');
+    const done = await remoteWrite(`On topic ${topic}: ${what}`, async (cl) => {
+      await cl.alterTopicConfigs(topic, edit!);
+      return cl.topicConfigs(topic);
+    });
+    if (Array.isArray(done)) void vscode.window.setStatusBarMessage(`$(check) ${c.name}: ${topic}: ${what}`, 3000);
+    return done;
   });
 
   reg('kafkaLite.clusters.remote.resetOffsets', async (node?: unknown, topicArg?: string, spec?: OffsetResetSpec) => {

@@ -280,3 +280,28 @@ export function wireOptions(
   }
   return { name: d.name, brokers: d.bootstrapServers, ssl, sasl, clientId: 'kafka-lite' };
 }
+
+/** The environment variable a copied kcat command reads the password from (the secret itself is never copied). */
+export const KCAT_PASSWORD_VARIABLE = 'KAFKA_PASSWORD';
+
+/**
+ * librdkafka properties (kcat's `-X name=value`) that reach the cluster `d` describes: security protocol, SASL
+ * mechanism and user, CA, client certificate and key, and certificate checks off when the user accepted that.
+ * The password is `$KAFKA_PASSWORD`, for the shell to expand: no secret is ever part of the text.
+ */
+export function kcatProperties(d: ClusterDefinition): string[] {
+  const out: string[] = [];
+  if (d.securityProtocol !== 'PLAINTEXT') out.push(`security.protocol=${d.securityProtocol.toLowerCase()}`);
+  if (d.securityProtocol === 'SASL_PLAINTEXT' || d.securityProtocol === 'SASL_SSL') {
+    out.push(`sasl.mechanisms=${d.saslMechanism ?? 'PLAIN'}`);
+    out.push(`sasl.username=${d.username ?? ''}`);
+    out.push(`sasl.password=$${KCAT_PASSWORD_VARIABLE}`);
+  }
+  if (d.securityProtocol === 'SSL' || d.securityProtocol === 'SASL_SSL') {
+    if (d.caFile) out.push(`ssl.ca.location=${d.caFile}`);
+    if (d.certFile) out.push(`ssl.certificate.location=${d.certFile}`);
+    if (d.keyFile) out.push(`ssl.key.location=${d.keyFile}`);
+    if (!d.rejectUnauthorized) out.push('enable.ssl.certificate.verification=false');
+  }
+  return out;
+}

@@ -23,6 +23,7 @@ import type { Cluster } from './cluster';
 import type { ClusterDefinition, ClusterSecrets, ScopedDefinition } from './definitions';
 import {
   EMBEDDED_NAME,
+  kcatProperties,
   parseDefinitions,
   sealSecret,
   secretKey,
@@ -293,6 +294,7 @@ export class ClusterRegistry implements vscode.Disposable {
       cluster,
       connect: (clientId) => cluster.sibling(clientId),
       confirmWrite: (what) => this.confirmWrite(cluster, what),
+      kcatProperties: kcatProperties(d),
     };
   }
 

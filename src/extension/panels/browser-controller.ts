@@ -549,7 +549,9 @@ export class BrowserController {
       const bootstrap =
         this.source.kind === 'remote' ? this.source.cluster.options.brokers.join(',') : this.opts.bootstrap?.();
       if (!bootstrap) throw new PanelError('The Kafka Lite broker is not running.');
-      await this.opts.copyToClipboard?.(kcatCommand(bootstrap, r));
+      await this.opts.copyToClipboard?.(
+        kcatCommand(bootstrap, r, this.source.kind === 'remote' ? (this.source.kcatProperties ?? []) : []),
+      );
     },
     exportRecords: (req) => this.exportRecords(req.format, req.scope, req.selection),
     setIsolation: (req) => this.act(this.setIsolation(req.isolation)),

@@ -34,6 +34,11 @@ export interface RemoteSource {
   connect(clientId: string): WireCluster;
   /** Before a write the person asked for; resolves false when they declined (then nothing is written). */
   confirmWrite(what: string): Promise<boolean>;
+  /**
+   * librdkafka properties (`name=value`) a copied kcat command needs to reach this cluster (definitions.ts
+   * kcatProperties); the password appears only as `$KAFKA_PASSWORD`.
+   */
+  kcatProperties?: readonly string[];
 }
 
 export type PanelSource = EmbeddedSource | RemoteSource;

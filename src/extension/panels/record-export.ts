@@ -146,13 +146,24 @@ export function shellWord(s: string): string {
 /**
  * The kcat command that prints this one record again from the running broker: consume (-C) the record's partition
  * from its offset, one message (-c 1), exit at the partition's end (-e), as JSON with its key, headers and value (-J).
+ * `properties` are librdkafka's `name=value` settings for a secured cluster (`-X` each); a value `$VARIABLE`
+ * (the password) is left for the shell to expand, in double quotes.
  */
-export function kcatCommand(bootstrap: string, r: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset'>): string {
+export function kcatCommand(
+  bootstrap: string,
+  r: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset'>,
+  properties: readonly string[] = [],
+): string {
+  const property = (p: string) => {
+    const m = /^([^=]+)=\$([A-Z_][A-Z0-9_]*)$/.exec(p);
+    return m ? `${shellWord(`${m[1]}=`)}"$${m[2]}"` : shellWord(p);
+  };
   return [
     'kcat',
     '-C',
     '-b',
     shellWord(bootstrap),
+    ...properties.flatMap((p) => ['-X', property(p)]),
     '-t',
     shellWord(r.topic),
     '-p',

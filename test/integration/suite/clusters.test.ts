@@ -2,8 +2,8 @@
 // reference tier's secured Kafka: PLAINTEXT, SASL_PLAINTEXT and SASL_SSL with SCRAM-SHA-256 user alice and a CA
 // made by the test). Data is made by kcat (librdkafka) over PLAINTEXT; the extension reaches it through
 // definitions in the user settings and passwords in SecretStorage: the trees show kcat's topic and group, a
-// wrong password leaves the views where they were with the server's reason, and a panel opened while the views
-// show the SASL_SSL cluster works there (what it sends, kcat reads back).
+// wrong password leaves the views where they were with the server's reason, a remote topic's configs change and
+// reset, and a panel opened while the views show the SASL_SSL cluster works there (what it sends, kcat reads back).
 import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as vscode from 'vscode';
@@ -162,6 +162,23 @@ describe('Clusters in a real VS Code, on Apache Kafka with SASL and TLS', functi
       rows.some(([label, d]) => label === 'vs-orders [0]' && d === 'committed 3 · end 5 · lag 2'),
       JSON.stringify(rows),
     );
+  });
+
+  it("a remote topic's configs are changed and reset through the cluster's own AlterConfigs", async () => {
+    const registry = api.views.clusters.registry;
+    if (registry.active !== 'vs-scram') assert.strictEqual(await registry.use('vs-scram'), true);
+    const node = find(api.views.topics.getChildren(), 'vs-orders');
+    type Entry = { name: string; value: string | null; isDefault: boolean };
+    const set = await vscode.commands.executeCommand<Entry[]>('kafkaLite.clusters.remote.topicConfigs', node, {
+      'retention.ms': '3600000',
+    });
+    const retention = set.find((e) => e.name === 'retention.ms');
+    assert.deepStrictEqual([retention?.value, retention?.isDefault], ['3600000', false]);
+    const reset = await vscode.commands.executeCommand<Entry[]>('kafkaLite.clusters.remote.topicConfigs', node, {
+      'retention.ms': null,
+    });
+    const back = reset.find((e) => e.name === 'retention.ms');
+    assert.deepStrictEqual([back?.value, back?.isDefault], ['604800000', true]);
   });
 
   it("a wrong password: Use This Cluster fails with the server's authentication error and the views stay where they were", async () => {
