@@ -283,6 +283,14 @@ describe('server framing and refusals at their edges', () => {
     );
   });
 
+  it('the request memory a connection held is given back once its requests are answered', async () => {
+    const c = await client();
+    c.send(Buffer.concat([frame(18, 0, 1, () => {}), frame(3, 1, 2, (w) => w.int32(0)), frame(18, 1, 3, () => {})]));
+    await c.waitFrames(3);
+    assert.strictEqual(server.pressure().heldRequestBytes, 0);
+    assert.ok(!c.closed);
+  });
+
   it('an API whose handler fails logs the error with its stack and closes only that connection with a warning', async () => {
     const fails = Object.assign(broker, {
       listTopics: () => {
