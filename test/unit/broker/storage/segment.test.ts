@@ -6,6 +6,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+// The module object itself (not the import's read-only view): the fsync test wraps fs.fsync.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import rawFs = require('fs');
 import { decodeRecordBatches, OFFSET_BATCH_LENGTH } from '../../../../src/broker/storage/record-batch';
 import type { Harness, Manager } from './helpers';
 import { append, batchOf, harness } from './helpers';
@@ -134,6 +137,55 @@ describe('storage: segment recovery at its edges', () => {
     );
     // Every offset reads from the index the check rebuilt.
     for (let o = 0; o < 98; o += 7) assert.strictEqual(offsetsOf(m, o)[0], o - (o % 2));
+    await m.close();
+  });
+});
+
+describe('storage: segment fsync failures', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a failed fsync is KAFKA_STORAGE_ERROR, the recovery point stays, and the next flush fsyncs the log again', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1);
+    await m.flush();
+    const before = m.partitionLog('t', 0).recoveryPoint;
+    append(m, 't', 0, batchOf(2, 'a', 1));
+    const file = logFile(h);
+    const synced: string[] = [];
+    const fsync = rawFs.fsync;
+    let fail = true;
+    rawFs.fsync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      synced.push(target);
+      if (fail && target === file) {
+        fail = false;
+        const err: NodeJS.ErrnoException = new Error('EIO: i/o error, fsync');
+        err.code = 'EIO';
+        setImmediate(() => cb(err));
+        return;
+      }
+      fsync(fd, cb);
+    }) as typeof rawFs.fsync;
+    try {
+      await assert.rejects(m.flush(), (e: Error & { code?: number }) => {
+        assert.match(e.message, /fsync failed: EIO/);
+        return true;
+      });
+      assert.deepStrictEqual(m.partitionLog('t', 0).recoveryPoint, before, 'the recovery point does not move');
+      assert.strictEqual(m.partitionLog('t', 0).active.needsSync, true, 'the segment is still unsynced');
+      synced.length = 0;
+      await m.flush();
+      assert.ok(synced.includes(file), `the log is fsynced again; fsynced: ${synced.join(', ')}`);
+      assert.strictEqual(m.partitionLog('t', 0).active.needsSync, false);
+      assert.notDeepStrictEqual(m.partitionLog('t', 0).recoveryPoint, before, 'now the recovery point moves');
+    } finally {
+      rawFs.fsync = fsync;
+    }
     await m.close();
   });
 });
