@@ -9,6 +9,7 @@ import * as path from 'path';
 // The module object itself (not the import's read-only view): the fsync test wraps fs.fsync.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import rawFs = require('fs');
+import { ErrorCode } from '../../../../src/broker/errors';
 import { decodeRecordBatches, OFFSET_BATCH_LENGTH } from '../../../../src/broker/storage/record-batch';
 import type { Harness, Manager } from './helpers';
 import { append, batchOf, harness } from './helpers';
@@ -186,6 +187,64 @@ describe('storage: segment fsync failures', () => {
     } finally {
       rawFs.fsync = fsync;
     }
+    await m.close();
+  });
+});
+
+describe('storage: segment writes that the disk takes in pieces', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a disk that takes 7 bytes per write still stores every batch whole, byte for byte, across a restart', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    const io = {
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) =>
+        fs.writeSync(fd, buf, off, Math.min(len, 7), pos),
+    };
+    let m = await h.open({ io });
+    await m.createTopic('t', 1);
+    const batches = [batchOf(2, 'a', 1, 30), batchOf(3, 'b', 2, 5)];
+    assert.strictEqual(append(m, 't', 0, batches[0]), 0);
+    assert.strictEqual(append(m, 't', 0, batches[1]), 2);
+    const stored = fs.readFileSync(logFile(h));
+    assert.strictEqual(stored.length, batches[0].length + batches[1].length);
+    assert.deepStrictEqual(
+      stored.subarray(batches[0].length + 8),
+      batches[1].subarray(8),
+      'the second batch after its base offset',
+    );
+    await m.close();
+    m = await h.open();
+    assert.deepStrictEqual(offsetsOf(m), [0, 1, 2, 3, 4]);
+    await m.close();
+  });
+
+  it('a write that stores nothing is KAFKA_STORAGE_ERROR naming it, and the bytes written before it are cut', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let calls = 0;
+    let failAfter = Infinity;
+    const io = {
+      writeSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) =>
+        ++calls > failAfter ? 0 : fs.writeSync(fd, buf, off, Math.min(len, 10), pos),
+    };
+    const m = await h.open({ io });
+    await m.createTopic('t', 1);
+    append(m, 't', 0, batchOf(1, 'a', 1));
+    const size = fs.statSync(logFile(h)).size;
+    calls = 0;
+    failAfter = 2;
+    assert.throws(
+      () => append(m, 't', 0, batchOf(2, 'b', 1, 40)),
+      (e: Error & { code?: number }) => e.code === ErrorCode.KAFKA_STORAGE_ERROR && /write returned 0/.test(e.message),
+    );
+    assert.strictEqual(fs.statSync(logFile(h)).size, size, 'the 20 bytes written are cut');
+    failAfter = Infinity;
+    assert.strictEqual(append(m, 't', 0, batchOf(1, 'c', 1)), 1);
+    assert.deepStrictEqual(offsetsOf(m), [0, 1]);
     await m.close();
   });
 });
