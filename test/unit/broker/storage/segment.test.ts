@@ -248,3 +248,100 @@ describe('storage: segment writes that the disk takes in pieces', () => {
     await m.close();
   });
 });
+
+describe('storage: an index the log contradicts is rebuilt, and the warning says why', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  /** 200 one-record batches of ~100 bytes in one segment (several index entries), closed cleanly. */
+  async function closed(): Promise<{ h: Harness; index: Buffer; timeindex: Buffer; ends: number[] }> {
+    const h = harness();
+    dirs.push(h.dir);
+    const m = await h.open();
+    await m.createTopic('t', 1);
+    const ends: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      append(m, 't', 0, batchOf(1, `r${i}`, 1000 + i, 40));
+      ends.push(m.partitionLog('t', 0).active.size);
+    }
+    await m.close();
+    const dir = path.join(h.dir, 'topics', 't-0');
+    return {
+      h,
+      ends,
+      index: fs.readFileSync(path.join(dir, '00000000000000000000.index')),
+      timeindex: fs.readFileSync(path.join(dir, '00000000000000000000.timeindex')),
+    };
+  }
+
+  /** The rebuild warnings so far (a partition is opened at its first use: `m` is used first). */
+  function rebuilt(h: Harness, m: Manager): string[] {
+    m.partitionLog('t', 0);
+    return h.logs.filter((l) => l.includes('rebuilt the indexes'));
+  }
+
+  it("an offset index entry whose offset is not its batch's names both offsets; every record still reads", async () => {
+    const { h, index } = await closed();
+    assert.ok(index.length >= 16, 'at least two index entries');
+    const at = index.length - 8;
+    const rel = index.readInt32BE(at);
+    const pos = index.readInt32BE(at + 4);
+    index.writeInt32BE(rel + 7, at);
+    fs.writeFileSync(path.join(h.dir, 'topics', 't-0', '00000000000000000000.index'), index);
+    const m = await h.open();
+    assert.deepStrictEqual(rebuilt(h, m), [
+      `warn: rebuilt the indexes of t-0 from its log (segment 0: the offset index's last entry (${rel + 7}, ${pos}) is wrong: the batch at byte ${pos} has base offset ${rel}, not ${rel + 7})`,
+    ]);
+    assert.deepStrictEqual(
+      offsetsOf(m),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    assert.strictEqual(append(m, 't', 0, batchOf(1, 'next', 1)), 200);
+    await m.close();
+  });
+
+  it('an offset index entry pointing inside a batch is not believed: the warning says the byte starts no batch', async () => {
+    const { h, index, ends } = await closed();
+    const at = index.length - 8;
+    const rel = index.readInt32BE(at);
+    const pos = index.readInt32BE(at + 4);
+    index.writeInt32BE(pos + 1, at + 4);
+    fs.writeFileSync(path.join(h.dir, 'topics', 't-0', '00000000000000000000.index'), index);
+    const m = await h.open();
+    const [line] = rebuilt(h, m);
+    assert.match(
+      line,
+      new RegExp(
+        `^warn: rebuilt the indexes of t-0 from its log \\(segment 0: the offset index's last entry \\(${rel}, ${pos + 1}\\) is wrong: byte ${pos + 1} does not start a batch \\(batchLength -?\\d+\\)\\)$`,
+      ),
+    );
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 200);
+    assert.strictEqual(fs.statSync(logFile(h)).size, ends[199], 'nothing of the log is cut');
+    await m.close();
+  });
+
+  it('a time index entry inside a batch is not believed: rebuilt, and timestamp lookups stay right', async () => {
+    const { h } = await closed();
+    const file = path.join(h.dir, 'topics', 't-0', '00000000000000000000.timeindex');
+    let m = await h.open();
+    assert.deepStrictEqual(rebuilt(h, m), [], 'a sound time index is believed');
+    append(m, 't', 0, batchOf(3, 'three', 5000)); // offsets 200..202 in one batch
+    await m.close();
+    // An entry at offset 201, the middle record of that batch: not a batch boundary.
+    const extra = Buffer.alloc(12);
+    extra.writeBigInt64BE(BigInt(5000), 0);
+    extra.writeInt32BE(201, 8);
+    fs.writeFileSync(file, Buffer.concat([fs.readFileSync(file), extra]));
+    h.logs.length = 0;
+    m = await h.open();
+    assert.deepStrictEqual(rebuilt(h, m), [
+      "warn: rebuilt the indexes of t-0 from its log (segment 0: the time index's last entry (5000, 201) is not at a batch boundary)",
+    ]);
+    assert.deepStrictEqual(m.offsetForTimestamp('t', 0, 1150), { offset: 150, timestamp: 1150 });
+    assert.deepStrictEqual(m.offsetForTimestamp('t', 0, 5000), { offset: 200, timestamp: 5000 });
+    assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 203);
+    await m.close();
+  });
+});
