@@ -107,9 +107,8 @@ const FENCING_CODES = new Set<number>([
   ErrorCode.INVALID_PRODUCER_ID_MAPPING,
 ]);
 
-/** The panel's transactional producer (its id, epoch and sequences) and the client side of its transaction. */
-interface TxnSession {
-  broker: Broker;
+/** The client side of a transaction, the same on this window's broker and on a remote cluster. */
+interface TxnClientState {
   transactionalId: string;
   producerId: number;
   producerEpoch: number;
@@ -126,6 +125,11 @@ interface TxnSession {
   firstOffsets: TopicPartitionMap<number>;
   openRecords: number;
   topic: string | null;
+}
+
+/** The panel's transactional producer on this window's broker. */
+interface TxnSession extends TxnClientState {
+  broker: Broker;
   /** When the coordinator's transaction started (broker clock), -1 before the first AddPartitionsToTxn. */
   startedAt: number;
 }
@@ -134,20 +138,8 @@ interface TxnSession {
  * Transactional mode on a remote cluster: the same client side as TxnSession, over a connection of its own; what
  * the coordinator thinks (its state, start time) is not readable over the wire and shows as unknown.
  */
-interface RemoteTxn {
+interface RemoteTxn extends TxnClientState {
   client: WireTxnClient;
-  transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  timeoutMs: number;
-  open: boolean;
-  dead: boolean;
-  fencedBy: string | null;
-  added: TopicPartitionMap<TopicPartition>;
-  sequences: TopicPartitionMap<number>;
-  firstOffsets: TopicPartitionMap<number>;
-  openRecords: number;
-  topic: string | null;
   /** The drawn topic's partitions as ListOffsets told them after the last action. */
   drawings: TxnPartitionDrawing[];
 }
