@@ -344,4 +344,26 @@ describe('storage: an index the log contradicts is rebuilt, and the warning says
     assert.strictEqual(m.partitionInfo('t', 0).logEndOffset, 203);
     await m.close();
   });
+  it('in a later segment the warning gives the time index entry relative to that segment', async () => {
+    const h = harness();
+    dirs.push(h.dir);
+    let m = await h.open();
+    await m.createTopic('t', 1, { 'segment.bytes': '2000' });
+    for (let i = 0; i < 30; i++) append(m, 't', 0, batchOf(1, `r${i}`, 1000 + i, 40));
+    const base = m.partitionLog('t', 0).active.baseOffset;
+    assert.ok(base > 0, 'a second segment');
+    append(m, 't', 0, batchOf(3, 'three', 5000)); // three records in one batch
+    const mid = m.partitionInfo('t', 0).logEndOffset - 2;
+    await m.close();
+    const file = path.join(h.dir, 'topics', 't-0', `${String(base).padStart(20, '0')}.timeindex`);
+    const extra = Buffer.alloc(12);
+    extra.writeBigInt64BE(BigInt(5000), 0);
+    extra.writeInt32BE(mid - base, 8);
+    fs.writeFileSync(file, Buffer.concat([fs.readFileSync(file), extra]));
+    m = await h.open();
+    assert.deepStrictEqual(rebuilt(h, m), [
+      `warn: rebuilt the indexes of t-0 from its log (segment ${base}: the time index's last entry (5000, ${mid - base}) is not at a batch boundary)`,
+    ]);
+    await m.close();
+  });
 });
