@@ -642,11 +642,17 @@ function makeSession(
       }
       for (let attempt = 0; ; attempt++) {
         if (!(await ok.isVisible())) return; // taken by the previous press
-        if ((await input.inputValue()) !== file) await input.fill(file);
-        await quick
-          .locator('.monaco-list-row', { hasText: path.basename(file) })
-          .first()
-          .waitFor({ state: 'visible', timeout: 15_000 });
+        // The dialog may still write its start folder into the input after a fill: until the file's row shows,
+        // keep the input holding exactly the path.
+        const row = quick.locator('.monaco-list-row', { hasText: path.basename(file) }).first();
+        const shown = Date.now() + 15_000;
+        for (;;) {
+          if ((await input.inputValue()) !== file) await input.fill(file);
+          if (await row.isVisible()) break;
+          if (Date.now() > shown)
+            throw new Error(`the file dialog did not list ${file}; its input holds ${await input.inputValue()}`);
+          await page.waitForTimeout(250);
+        }
         await page.waitForTimeout(300);
         const clicked = await ok
           .click({ timeout: 3000 })

@@ -39,7 +39,15 @@ describe('Kafka Lite stepper timeline and lag (e2e)', function () {
     for (const kind of ['dark', 'light'] as const) {
       await theme(kind);
       await f.locator(selector).first().waitFor({ state: 'visible' });
-      await f.locator(selector).first().scrollIntoViewIfNeeded();
+      // A live chart redraws every sample: the element found may be replaced before the scroll; find it again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await f.locator(selector).first().scrollIntoViewIfNeeded({ timeout: 2000 });
+          break;
+        } catch (e) {
+          if (attempt >= 4) throw e;
+        }
+      }
       await vs.page.waitForTimeout(400);
       await vs.screenshot(`${name}-${kind}`);
     }
