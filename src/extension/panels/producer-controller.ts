@@ -127,6 +127,29 @@ interface TxnClientState {
   topic: string | null;
 }
 
+/** A producer's transaction state right after InitProducerId: no transaction open, nothing added yet. */
+function newTxnClientState(
+  transactionalId: string,
+  producerId: number,
+  producerEpoch: number,
+  timeoutMs: number,
+): TxnClientState {
+  return {
+    transactionalId,
+    producerId,
+    producerEpoch,
+    timeoutMs,
+    open: false,
+    dead: false,
+    fencedBy: null,
+    added: new TopicPartitionMap(),
+    sequences: new TopicPartitionMap(),
+    firstOffsets: new TopicPartitionMap(),
+    openRecords: 0,
+    topic: null,
+  };
+}
+
 /** The panel's transactional producer on this window's broker. */
 interface TxnSession extends TxnClientState {
   broker: Broker;
@@ -887,22 +910,7 @@ export class ProducerController {
   }
 
   private newSession(broker: Broker, id: string, producerId: number, epoch: number, timeoutMs: number): TxnSession {
-    return {
-      broker,
-      transactionalId: id,
-      producerId,
-      producerEpoch: epoch,
-      timeoutMs,
-      open: false,
-      dead: false,
-      fencedBy: null,
-      added: new TopicPartitionMap(),
-      sequences: new TopicPartitionMap(),
-      firstOffsets: new TopicPartitionMap(),
-      openRecords: 0,
-      topic: null,
-      startedAt: -1,
-    };
+    return { ...newTxnClientState(id, producerId, epoch, timeoutMs), broker, startedAt: -1 };
   }
 
   private event(broker: Broker, text: string): void {
@@ -1329,22 +1337,7 @@ export class ProducerController {
       }
       const fencesSecond = this.second2 !== null && t?.transactionalId === id;
       if (t) void t.client.cluster.close();
-      t = {
-        client,
-        transactionalId: id,
-        producerId: r.producerId,
-        producerEpoch: r.producerEpoch,
-        timeoutMs,
-        open: false,
-        dead: false,
-        fencedBy: null,
-        added: new TopicPartitionMap(),
-        sequences: new TopicPartitionMap(),
-        firstOffsets: new TopicPartitionMap(),
-        openRecords: 0,
-        topic: null,
-        drawings: [],
-      };
+      t = { ...newTxnClientState(id, r.producerId, r.producerEpoch, timeoutMs), client, drawings: [] };
       this.rtxn = t;
       if (fencesSecond || (this.second2 && this.second2.producerId !== r.producerId)) this.second2 = null;
       this.remoteEvent(
