@@ -7,10 +7,18 @@
 // keeps the previous outcome of every mutant whose code and covering tests did not change, so a
 // re-run after a small change only tests the mutants it touched. Not part of `npm test`.
 // How to read the results and the list of known equivalent survivors: docs/TESTING.md.
-// MUTATION_REPORT=<name> (default "mutation") names the report, incremental file and sandbox folder, so runs over
-// different subsets (`-- --mutate 'src/protocol/**/*.ts'`) keep their own incremental results side by side.
+// MUTATION_SUBSET=<name> picks one of the named subsets in scripts/mutation-subsets.mjs (its sources, its test
+// list, its static-mutant rule); MUTATION_REPORT=<name> (default: the subset's name, else "mutation") names the
+// report, incremental file and sandbox folder, so runs over different subsets keep their own results side by side.
+// `npm run test:mutation:total` adds up the reports.
+import { subsets } from './scripts/mutation-subsets.mjs';
 
-const name = process.env.MUTATION_REPORT || 'mutation';
+const subsetName = process.env.MUTATION_SUBSET;
+const subset = subsetName === undefined ? undefined : subsets[subsetName];
+if (subsetName !== undefined && subset === undefined) {
+  throw new Error(`MUTATION_SUBSET=${subsetName} is not a subset; the subsets are: ${Object.keys(subsets).join(', ')}`);
+}
+const name = process.env.MUTATION_REPORT || subsetName || 'mutation';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -24,9 +32,10 @@ export default {
     config: '.mocharc.unit.json',
     // The unit tests of the mutated folders (add out/test/unit/extension/** with src/extension below). The
     // extension tests cannot reach these folders' behaviour and include a port test that races other processes.
-    spec: ['out/test/unit/{broker,protocol,client}/**/*.test.js', 'out/test/unit/layering.test.js'],
+    spec: subset?.spec ?? ['out/test/unit/{broker,protocol,client}/**/*.test.js', 'out/test/unit/layering.test.js'],
   },
-  mutate: [
+  ignoreStatic: subset?.ignoreStatic ?? false,
+  mutate: subset?.mutate ?? [
     'src/broker/**/*.ts',
     'src/protocol/**/*.ts',
     'src/client/**/*.ts',
