@@ -15,7 +15,8 @@
  * Where it works is a PanelSource (panel-source.ts): this window's broker, or any Kafka cluster. On a remote
  * cluster the same GroupConsumer runs over the wire (src/extension/clusters/wire-member.ts), each member on a
  * connection of its own under client id `kafka-lite-stepper-<n>`; what the panel shows is read through the
- * source's cluster (topics, groups, committed offsets, log offsets and the LSO) every REMOTE_REFRESH_MS and after
+ * source's cluster (topics, groups, committed offsets, log offsets and the LSO) every REMOTE_REFRESH_MS while the
+ * panel is visible (setVisible; a hidden panel's members keep heartbeating, but nothing is read) and after
  * every action, with the one lag definition of src/broker/lag.ts. Adding a consumer (a join rebalances the
  * group's other members) awaits source.confirmWrite first. It never commits by itself: Commit is a button,
  * and the first commit to a group awaits source.confirmWrite (declined: nothing is committed, and the panel says
@@ -188,6 +189,8 @@ export class StepperController {
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** A hidden panel does not read its remote cluster periodically (setVisible). */
+  private visible = true;
   /** Groups whose commits the person confirmed on the remote source (confirmWrite asked once per group). */
   private readonly confirmedCommits = new Set<string>();
   /** Remote only: commits seen per group and partition (this panel's with who, others' as unknown). */
@@ -241,6 +244,13 @@ export class StepperController {
     void this.requests.run(() => Promise.all(leaving.map((c) => this.goodbye(c))).then(() => undefined));
     this.scheduleRefresh(0);
     this.pushSnapshot();
+  }
+
+  /** The panel was hidden or shown: a remote source is read periodically only while the panel is visible. */
+  setVisible(visible: boolean): void {
+    const shown = visible && !this.visible;
+    this.visible = visible;
+    if (shown) this.scheduleRefresh(0);
   }
 
   /** Where the panel works now (tests, the panel glue). */
@@ -410,7 +420,9 @@ export class StepperController {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;
-      void this.refresh().then(() => this.scheduleRefresh(this.opts.remoteRefreshMs ?? REMOTE_REFRESH_MS));
+      void this.refresh().then(() => {
+        if (this.visible) this.scheduleRefresh(this.opts.remoteRefreshMs ?? REMOTE_REFRESH_MS);
+      });
     }, ms);
     this.refreshTimer.unref?.();
   }

@@ -324,4 +324,29 @@ describe('consumer stepper on a remote cluster', function () {
       pollMax: 5,
     });
   });
+
+  it('a hidden panel stops reading the remote cluster while its member stays in the group, and reads again when shown', async () => {
+    assert.ok((await req({ type: 'addConsumer' })).ok);
+    await waitFor('one member', stable(1));
+    const snapshots = () => posted.messages.filter((m) => (m as { type: string }).type === 'snapshot').length;
+    const over = async (ms: number) => {
+      const before = snapshots();
+      await new Promise((r) => setTimeout(r, ms));
+      return snapshots() - before;
+    };
+    // Visible: read every 200 ms, so a second brings several snapshots.
+    assert.ok((await over(1000)) >= 3, 'a visible panel reads its remote cluster periodically');
+    ctl.setVisible(false);
+    await new Promise((r) => setTimeout(r, 300)); // a read already under way finishes
+    assert.strictEqual(await over(1200), 0, 'a hidden panel reads nothing');
+    // The member kept heartbeating meanwhile: the cluster still has it, in a Stable group.
+    const [described] = (await admin.describeGroups(['g'])).groups;
+    assert.strictEqual(described.state, 'Stable');
+    assert.deepStrictEqual(
+      described.members.map((m) => m.memberId),
+      [ctl.memberIdOf('consumer-1')],
+    );
+    ctl.setVisible(true);
+    await waitFor('a read once shown', async () => ((await over(100)) > 0 ? true : null));
+  });
 });
