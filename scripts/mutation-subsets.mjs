@@ -51,7 +51,7 @@ export const subsets = {
   },
   broker: {
     mutate: ['src/broker/broker.ts'],
-    spec: [unit('broker/broker'), unit('broker/broker-transactions'), unit('protocol/apis/*')],
+    spec: [unit('broker/broker*'), unit('protocol/apis/*')],
     ignoreStatic: true,
   },
   transactions: {

@@ -10,7 +10,9 @@
 // - Every source file in scope is instrumented here with Stryker's instrumenter to count its mutants; a file, or
 //   part of one, that no report covers is listed with the number of mutants that have no result, and the total
 //   says "not yet the whole scope" until that number is 0.
-// - Exit code 0 always (a report, not a gate); `--json` prints the figures as JSON instead of the table.
+// - Exit code 0 always (a report, not a gate); `--json` prints the figures as JSON instead of the table;
+//   `--survivors [path-prefix]` lists every survived and uncovered mutant (file:line:column, mutator, the
+//   original code and its replacement) of the files under the prefix instead.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,8 @@ const root = resolve(import.meta.dirname, '..');
 const reportsDir = join(root, 'reports', 'mutation');
 const scope = ['src/broker', 'src/protocol'];
 const asJson = process.argv.includes('--json');
+const survivorsAt = process.argv.indexOf('--survivors');
+const survivorsPrefix = survivorsAt < 0 ? undefined : (process.argv[survivorsAt + 1] ?? '');
 
 function listReports() {
   let names;
@@ -139,7 +143,34 @@ const perFile = Object.fromEntries(
   Object.keys(fileResults).map((p) => [p, calculateMetrics({ [p]: fileResults[p] }).metrics]),
 );
 
-if (asJson) {
+function printSurvivors(prefix) {
+  for (const [path, file] of Object.entries(fileResults)) {
+    if (!path.startsWith(prefix)) continue;
+    const lines = file.source.split('\n');
+    const open = file.mutants
+      .filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')
+      .sort(
+        (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column,
+      );
+    if (open.length === 0) continue;
+    console.log(`\n${path}: ${open.length} survived or not covered`);
+    for (const m of open) {
+      const { start, end } = m.location;
+      const original =
+        start.line === end.line
+          ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
+          : `${lines[start.line - 1].slice(start.column - 1)} …`;
+      const short = (t) => (t.length > 90 ? `${t.slice(0, 87)}...` : t).replace(/\s+/g, ' ');
+      console.log(
+        `  L${start.line}:${start.column} ${m.status === 'NoCoverage' ? 'no coverage' : 'survived'} ${m.mutatorName}: ${short(original)} → ${short(m.replacement ?? '')}`,
+      );
+    }
+  }
+}
+
+if (survivorsPrefix !== undefined) {
+  printSurvivors(survivorsPrefix);
+} else if (asJson) {
   console.log(
     JSON.stringify(
       {
