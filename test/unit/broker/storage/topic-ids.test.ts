@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { isTopicId, topicIdFromBytes, topicIdText, topicIdToBytes } from '../../../../src/broker/topic-id';
+import { isTopicId, newTopicId, topicIdFromBytes, topicIdText, topicIdToBytes } from '../../../../src/broker/topic-id';
 import { append, batchOf, harness } from './helpers';
 import type { Harness } from './helpers';
 
@@ -102,5 +102,41 @@ describe('storage: topic ids', () => {
     assert.strictEqual(topicIdFromBytes(topicIdToBytes(id)), id);
     assert.strictEqual(topicIdText(id), 'Dx4tPEtaaXiHlqW0w9Lh8A');
     assert.ok(!isTopicId('00000000-0000-0000-0000-000000000000'), 'the zero id is no topic id');
+  });
+
+  it('only the whole canonical UUID text is a topic id: padded, cut, upper-case and non-string values are not', () => {
+    const id = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    assert.ok(isTopicId(id));
+    for (const bad of [
+      `x${id}`,
+      `${id}x`,
+      ` ${id}`,
+      id.slice(1),
+      id.toUpperCase(),
+      id.replace(/-/g, ''),
+      '',
+      42,
+      null,
+      undefined,
+    ]) {
+      assert.ok(!isTopicId(bad), `${JSON.stringify(bad)} is no topic id`);
+    }
+  });
+
+  it('a new id is never malformed, never the zero id, and never one whose printed form starts with "-"', () => {
+    // 0xf8 as the first byte makes the base64url text start with "-", which a command line reads as an option.
+    const dash = 'f8000000-0000-4000-8000-000000000000';
+    assert.ok(topicIdText(dash).startsWith('-'), topicIdText(dash));
+    const good = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const offered = ['not-a-uuid', '00000000-0000-0000-0000-000000000000', dash, good.toUpperCase()];
+    const seen: string[] = [];
+    const id = newTopicId(() => {
+      const next = offered.shift()!;
+      seen.push(next);
+      return next;
+    });
+    // The upper-case text is taken in its canonical lower-case form; the three before it were refused.
+    assert.strictEqual(id, good);
+    assert.strictEqual(seen.length, 4);
   });
 });
