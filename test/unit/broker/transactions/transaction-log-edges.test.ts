@@ -98,6 +98,18 @@ describe('transaction log lines at their edges', () => {
       ['a marker offset -1', [{ ...m, partitions: [['orders', 0, -1]] }]],
       ['a marker offset 0.5', [{ ...m, partitions: [['orders', 0, 0.5]] }]],
       ['a bad second marker', [m, { ...m, commit: 'yes' }]],
+      [
+        'a bad partition after a good one',
+        [
+          {
+            ...m,
+            partitions: [
+              ['orders', 0, 0],
+              ['orders', -1, 0],
+            ],
+          },
+        ],
+      ],
     ];
     for (const [name, markers] of markerCases) cases.push([name, { ...good, markers }, markerError]);
     for (const [name, v, why] of cases) {
