@@ -76,4 +76,33 @@ describe('AddPartitionsToTxn API v0-v3 on the wire', () => {
     const got = await addPartitions(t.wire, 3, 'tx', p.producerId, p.producerEpoch, [['orders', [1]]]);
     assert.deepStrictEqual(got, [['orders', [[1, ErrorCode.CONCURRENT_TRANSACTIONS]]]]);
   });
+
+  it('v0-1 keep every error other than fencing as it is (INVALID_PRODUCER_ID_MAPPING)', async () => {
+    for (const version of [0, 1]) {
+      const got = await addPartitions(t.wire, version, 'nobody', 5, 0, [['orders', [0]]]);
+      assert.deepStrictEqual(got, [['orders', [[0, ErrorCode.INVALID_PRODUCER_ID_MAPPING]]]], `v${version}`);
+    }
+  });
+
+  it('a refusal is logged once naming the client and the code; CONCURRENT_TRANSACTIONS (retried at once) is not', async () => {
+    await addPartitions(t.wire, 3, 'nobody', 5, 0, [['orders', [0]]]);
+    const refused = () => t.wire.logs.filter((l) => l.includes('AddPartitionsToTxn refused'));
+    assert.strictEqual(refused().length, 1, t.wire.logs.join(' | '));
+    assert.match(refused()[0], /^info client test-client: AddPartitionsToTxn refused \(49\): ./);
+    const p = await initProducerId(t.wire, 3, 'tx');
+    await addPartitions(t.wire, 3, 'tx', p.producerId, p.producerEpoch, [['orders', [0]]]);
+    t.markers.answers.set('orders-0', ErrorCode.KAFKA_STORAGE_ERROR);
+    await t.wire.broker.endTxn('tx', p.producerId, p.producerEpoch, true);
+    await addPartitions(t.wire, 3, 'tx', p.producerId, p.producerEpoch, [['orders', [1]]]);
+    assert.strictEqual(refused().length, 1, 'CONCURRENT_TRANSACTIONS adds no line');
+  });
+
+  it('an unexpected engine failure answers -1 per partition and logs an error naming the API and the transactional id', async () => {
+    const message = t.wire.failEngine('addPartitionsToTxn');
+    assert.deepStrictEqual(await addPartitions(t.wire, 3, 'tx', 1, 0, [['orders', [0]]]), [['orders', [[0, -1]]]]);
+    assert.ok(
+      t.wire.logs.some((l) => l.startsWith('error AddPartitionsToTxn "tx": unexpected failure') && l.includes(message)),
+      t.wire.logs.join(' | '),
+    );
+  });
 });

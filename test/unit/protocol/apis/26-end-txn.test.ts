@@ -62,4 +62,31 @@ describe('EndTxn API v0-v4 on the wire', () => {
     assert.strictEqual(await endTxn(t.wire, 2, 'tx', old.producerId, 0, true), ErrorCode.PRODUCER_FENCED);
     assert.strictEqual(await endTxn(t.wire, 1, 'tx', old.producerId, 0, true), ErrorCode.INVALID_PRODUCER_EPOCH);
   });
+
+  it('a refusal is logged once naming the client and the code; CONCURRENT_TRANSACTIONS (retried at once) is not', async () => {
+    const p = await initProducerId(t.wire, 3, 'tx');
+    await endTxn(t.wire, 3, 'tx', p.producerId, p.producerEpoch, true);
+    const refused = () => t.wire.logs.filter((l) => l.includes('EndTxn refused'));
+    assert.strictEqual(refused().length, 1, t.wire.logs.join(' | '));
+    assert.match(refused()[0], /^info client test-client: EndTxn refused \(48\): ./);
+    await addPartitions(t.wire, 3, 'tx', p.producerId, p.producerEpoch, [['orders', [0]]]);
+    const release = t.markers.holdAll();
+    const first = t.wire.broker.endTxn('tx', p.producerId, p.producerEpoch, true);
+    assert.strictEqual(
+      await endTxn(t.wire, 3, 'tx', p.producerId, p.producerEpoch, true),
+      ErrorCode.CONCURRENT_TRANSACTIONS,
+    );
+    release();
+    await first;
+    assert.strictEqual(refused().length, 1, 'CONCURRENT_TRANSACTIONS adds no line');
+  });
+
+  it('an unexpected engine failure answers -1 and logs an error naming the API and the transactional id', async () => {
+    const message = t.wire.failEngine('endTxn');
+    assert.strictEqual(await endTxn(t.wire, 3, 'tx', 1, 0, true), -1);
+    assert.ok(
+      t.wire.logs.some((l) => l.startsWith('error EndTxn "tx": unexpected failure') && l.includes(message)),
+      t.wire.logs.join(' | '),
+    );
+  });
 });

@@ -172,4 +172,73 @@ describe('TxnOffsetCommit API v0-v4 on the wire', () => {
     assert.strictEqual(await send(m.generationId, m.memberId, 'inst-1'), ErrorCode.NONE);
     assert.strictEqual(await send(-1, ''), ErrorCode.NONE, 'no group metadata (what v0-2 send) is not checked');
   });
+
+  it('each partition gets its own code in request order, and one info line names the distinct refusal codes', async () => {
+    const p = await begin();
+    const ok = await txnOffsetCommit(t.wire, 3, {
+      id: 'tx',
+      groupId: 'g',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      offsets: [['orders', 0, 1, null]],
+    });
+    assert.deepStrictEqual(ok, [['orders', [[0, 0]]]]);
+    assert.ok(!t.wire.logs.some((l) => l.includes('TxnOffsetCommit')), 'an accepted commit is not logged');
+    const got = await txnOffsetCommit(t.wire, 3, {
+      id: 'tx',
+      groupId: 'g',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      offsets: [
+        ['orders', 0, 2, 'x'.repeat(5000)],
+        ['orders', 1, 2, null],
+        ['orders', 5, 2, null],
+        ['orders', 9, 2, null],
+      ],
+    });
+    assert.deepStrictEqual(got, [
+      [
+        'orders',
+        [
+          [0, ErrorCode.OFFSET_METADATA_TOO_LARGE],
+          [1, 0],
+          [5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+          [9, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        ],
+      ],
+    ]);
+    assert.deepStrictEqual(
+      t.wire.logs.filter((l) => l.includes('TxnOffsetCommit')),
+      ['info client test-client: TxnOffsetCommit of "tx" for group "g" refused partition(s) with 12, 3'],
+    );
+  });
+
+  it('an unexpected engine failure answers -1 for every partition and logs an error naming the id and the group', async () => {
+    const message = t.wire.failEngine('txnOffsetCommit');
+    const got = await txnOffsetCommit(t.wire, 3, {
+      id: 'tx',
+      groupId: 'g',
+      producerId: 1,
+      producerEpoch: 0,
+      offsets: [
+        ['orders', 0, 1, null],
+        ['orders', 1, 1, null],
+      ],
+    });
+    assert.deepStrictEqual(got, [
+      [
+        'orders',
+        [
+          [0, -1],
+          [1, -1],
+        ],
+      ],
+    ]);
+    assert.ok(
+      t.wire.logs.some(
+        (l) => l.startsWith('error TxnOffsetCommit "tx" group "g": unexpected failure') && l.includes(message),
+      ),
+      t.wire.logs.join(' | '),
+    );
+  });
 });
