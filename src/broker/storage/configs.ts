@@ -96,9 +96,9 @@ function checkValue(def: ConfigDef, raw: unknown): string | null {
     case 'long':
     case 'int': {
       if (!/^-?\d+$/.test(v)) return `"${raw}" is not an integer`;
-      if (v === LONG_MAX) return null;
       const n = Number(v);
       if (k.type === 'int' && (n > INT_MAX || n < -INT_MAX - 1)) return `${v} does not fit a 32-bit integer`;
+      if (v === LONG_MAX) return null;
       if (!Number.isSafeInteger(n) && v !== LONG_MAX) return `${v} is out of range`;
       if (k.min !== undefined && n < k.min) return `${v} is below the minimum ${k.min}`;
       if (k.max !== undefined && n > k.max) return `${v} is above the maximum ${k.max}`;
