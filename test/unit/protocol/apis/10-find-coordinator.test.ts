@@ -55,6 +55,20 @@ describe('FindCoordinator API: batched keys (v4+)', () => {
     assert.strictEqual(c.key, 's1');
     assert.strictEqual(c.errorCode, ErrorCode.INVALID_REQUEST);
     assert.match(c.message ?? '', /share groups/);
+    assert.deepStrictEqual([c.nodeId, c.host, c.port], [-1, '', -1], 'no coordinator is named');
+  });
+
+  it('v1 and v3 (one key) refuse an unsupported key type with INVALID_REQUEST, a message and no coordinator', async () => {
+    for (const version of [1, 3]) {
+      const flexible = version >= 3;
+      const d = await wire.call(10, version, flexible, (e) => e.str('s').i8(2).tags());
+      d.i32();
+      const [code, message, nodeId, host, port] = [d.i16(), d.nstr(), d.i32(), d.str(), d.i32()];
+      d.tags();
+      d.end();
+      assert.deepStrictEqual([code, nodeId, host, port], [ErrorCode.INVALID_REQUEST, -1, '', -1], `v${version}`);
+      assert.match(message ?? '', /key type 2 is not supported/);
+    }
   });
 
   it('v3 (flexible, one key) still answers in the single-coordinator fields', async () => {

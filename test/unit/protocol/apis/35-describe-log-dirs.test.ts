@@ -104,4 +104,13 @@ describe('DescribeLogDirs API v1-v5 on the wire', () => {
     assert.deepStrictEqual([...v5.partitions.entries()], [['empty-0', [0, 0, false]]]);
     assert.strictEqual(v5.cordoned, false);
   });
+
+  it('partition indexes out of range (-1, the partition count) are left out and the rest answered with error 0', async () => {
+    const [d] = await ask(4, [
+      ['full', [-1, 0, 2]],
+      ['empty', [1]],
+    ]);
+    assert.strictEqual(d.errorCode, 0);
+    assert.deepStrictEqual([...d.partitions.keys()], ['full-0']);
+  });
 });

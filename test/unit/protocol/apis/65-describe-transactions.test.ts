@@ -35,8 +35,12 @@ describe('DescribeTransactions API v0 on the wire', () => {
       ],
     });
     assert.deepStrictEqual(
-      [missing.errorCode, missing.transactionalId, missing.producerId],
-      [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 'nope', -1],
+      [missing.errorCode, missing.transactionalId, missing.state, missing.startTimeMs],
+      [ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 'nope', '', -1],
+    );
+    assert.deepStrictEqual(
+      [missing.timeoutMs, missing.producerId, missing.producerEpoch, missing.topics],
+      [0, -1, -1, []],
     );
   });
 

@@ -142,4 +142,11 @@ describe('DescribeTopicPartitions API v0 on the wire', () => {
       wire.logs.join('\n'),
     );
   });
+
+  it('a cursor at or past the end of its topic continues with the next topic (no empty entry for it)', async () => {
+    assert.deepStrictEqual(summary(await describe75([], 10, ['a-two', 2])), [
+      ['b-three', [0, 1, 2]],
+      ['c-one', [0]],
+    ]);
+  });
 });
