@@ -1576,7 +1576,9 @@ export class ProducerController {
         while (
           settle &&
           ended.some((e) => e.topic === topic && e.partition === p) &&
-          o.lastStableOffset < o.logEndOffset &&
+          // Not settled: an open transaction still holds the LSO back, or the two offsets were read on either side
+          // of the marker (an LSO past the high watermark read just before it).
+          o.lastStableOffset !== o.logEndOffset &&
           Date.now() < until
         ) {
           await new Promise((r) => setTimeout(r, 100));
