@@ -5,40 +5,25 @@
 // states, error codes, the lines of transactions.log.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { FakeClock } from '../../../../src/broker/clock';
 import { ErrorCode } from '../../../../src/broker/errors';
 import type { TxnLogEntry } from '../../../../src/broker/transactions/transaction-log';
-import type { Opened } from './helpers';
-import { Allocator, openCoordinator, PartitionLikeMarkers, RecordingMarkers, rejectsWith, settle, tp } from './helpers';
+import {
+  Allocator,
+  coordinatorFixture,
+  PartitionLikeMarkers,
+  RecordingMarkers,
+  rejectsWith,
+  settle,
+  tp,
+} from './helpers';
 
 describe('transaction coordinator at the edges of its rules', () => {
-  let dir: string;
-  let open: Opened[];
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-txn-edge-'));
-    open = [];
-  });
-  afterEach(async () => {
-    for (const o of open) {
-      await o.coordinator.close().catch(() => undefined);
-      await o.offsets.close().catch(() => undefined);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const start = async (opts: Parameters<typeof openCoordinator>[1] = {}) => {
-    const o = await openCoordinator(dir, opts);
-    open.push(o);
-    return o;
-  };
-  const crashAndReopen = async (old: Opened, opts: Parameters<typeof openCoordinator>[1] = {}) => {
-    open.splice(open.indexOf(old), 1);
-    return start({ clock: new FakeClock(old.clock.now()), ...opts });
-  };
+  const fixture = coordinatorFixture('kl-txn-edge-');
+  const { start, forget, crashAndReopen } = fixture;
   const lines = (): TxnLogEntry[] =>
     fs
-      .readFileSync(path.join(dir, 'transactions.log'), 'utf8')
+      .readFileSync(path.join(fixture.dir, 'transactions.log'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l.slice(9)) as TxnLogEntry);
@@ -572,9 +557,12 @@ describe('transaction coordinator at the edges of its rules', () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 60000);
       await first.coordinator.close();
-      open.splice(open.indexOf(first), 1);
+      forget(first);
       const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
-      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }));
+      fs.writeFileSync(
+        path.join(fixture.dir, 'transactions.log'),
+        encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }),
+      );
       let fail = true;
       const allocator = new Allocator();
       allocator.next = 9000;
@@ -594,9 +582,12 @@ describe('transaction coordinator at the edges of its rules', () => {
       const first = await start();
       await first.coordinator.initProducerId('tx', 60000);
       await first.coordinator.close();
-      open.splice(open.indexOf(first), 1);
+      forget(first);
       const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
-      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }));
+      fs.writeFileSync(
+        path.join(fixture.dir, 'transactions.log'),
+        encodeTxnLogLine({ ...lastLine(), producerEpoch: 32766 }),
+      );
       let allocated!: (id: number) => void;
       const allocator = Object.assign(new Allocator(), {
         allocateProducerId: () => new Promise<number>((r) => (allocated = r)),
@@ -638,10 +629,10 @@ describe('transaction coordinator at the edges of its rules', () => {
       const first = await start();
       const p = await first.coordinator.initProducerId('tx', 60000);
       await first.coordinator.close();
-      open.splice(open.indexOf(first), 1);
+      forget(first);
       const entry = { ...lastLine(), producerEpoch: epoch };
       const { encodeTxnLogLine } = await import('../../../../src/broker/transactions/transaction-log');
-      fs.writeFileSync(path.join(dir, 'transactions.log'), encodeTxnLogLine(entry));
+      fs.writeFileSync(path.join(fixture.dir, 'transactions.log'), encodeTxnLogLine(entry));
       const allocator = new Allocator();
       allocator.next = 5000;
       return { o: await start({ allocator }), p };

@@ -18,6 +18,7 @@ import type { TransactionChange } from '../../../../src/broker/transactions/coor
 import type { TxnLogEntry } from '../../../../src/broker/transactions/transaction-log';
 import type { Opened } from './helpers';
 import {
+  coordinatorFixture,
   HeldSync,
   openCoordinator,
   PartitionLikeMarkers,
@@ -57,39 +58,18 @@ class FullDisk implements StorageIo {
 }
 
 describe('transaction coordinator over its lifetime', () => {
-  let dir: string;
-  let open: Opened[];
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kl-txn-life-'));
-    open = [];
-  });
-  afterEach(async () => {
-    for (const o of open) {
-      await o.coordinator.close().catch(() => undefined);
-      await o.offsets.close().catch(() => undefined);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const start = async (opts: Parameters<typeof openCoordinator>[1] = {}) => {
-    const o = await openCoordinator(dir, opts);
-    open.push(o);
-    return o;
-  };
-  /** A coordinator dropped without closing (a killed process); a new one opens on the same files. */
-  const crashAndReopen = async (old: Opened, opts: Parameters<typeof openCoordinator>[1] = {}) => {
-    open.splice(open.indexOf(old), 1);
-    return start({ clock: new FakeClock(old.clock.now()), ...opts });
-  };
+  const fixture = coordinatorFixture('kl-txn-life-');
+  const { start, forget, crashAndReopen } = fixture;
   /** A coordinator closed properly (the broker stopped); a new one opens on the same files. */
   const closeAndReopen = async (old: Opened, opts: Parameters<typeof openCoordinator>[1] = {}) => {
     await old.coordinator.close();
     await old.offsets.close();
-    open.splice(open.indexOf(old), 1);
+    forget(old);
     return start({ clock: new FakeClock(old.clock.now()), ...opts });
   };
   const lines = (): TxnLogEntry[] =>
     fs
-      .readFileSync(path.join(dir, 'transactions.log'), 'utf8')
+      .readFileSync(path.join(fixture.dir, 'transactions.log'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l.slice(9)) as TxnLogEntry);
@@ -591,7 +571,7 @@ describe('transaction coordinator over its lifetime', () => {
       release();
       await closing;
       await first.offsets.close();
-      open.splice(open.indexOf(first), 1);
+      forget(first);
       const again = new RecordingMarkers();
       const second = await start({ markers: again });
       assert.strictEqual(second.coordinator.describe('tx')!.state, 'CompleteCommit');
@@ -613,7 +593,7 @@ describe('transaction coordinator over its lifetime', () => {
       await settle();
       assert.strictEqual(first.markers.calls.length, 1, 'no retry after close');
       await first.offsets.close();
-      open.splice(open.indexOf(first), 1);
+      forget(first);
       const again = new RecordingMarkers();
       const second = await start({ markers: again });
       assert.deepStrictEqual(

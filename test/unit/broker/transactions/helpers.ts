@@ -8,6 +8,9 @@
  * tests).
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { OffsetStore, TxnMarker, TxnMarkerWriter } from '../../../../src/broker/api';
 import { FakeClock } from '../../../../src/broker/clock';
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
@@ -194,4 +197,46 @@ export class PartitionLikeMarkers extends RecordingMarkers {
   logEndOffset(p: TopicPartition): number | undefined {
     return p.partition < (TOPICS[p.topic] ?? 0) ? (this.ends.get(formatTopicPartition(p)) ?? 0) : undefined;
   }
+}
+
+/**
+ * The per-test fixture of the coordinator suites: a fresh data dir before each test, every coordinator opened
+ * through `start` closed (with its offset store) and the dir removed after it, and `crashAndReopen`, which drops
+ * a coordinator without closing it (a killed process) and opens a new one on the same files.
+ */
+export function coordinatorFixture(prefix: string) {
+  let dir = '';
+  let open: Opened[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    open = [];
+  });
+  afterEach(async () => {
+    for (const o of open) {
+      await o.coordinator.close().catch(() => undefined);
+      await o.offsets.close().catch(() => undefined);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async (opts: Parameters<typeof openCoordinator>[1] = {}): Promise<Opened> => {
+    const o = await openCoordinator(dir, opts);
+    open.push(o);
+    return o;
+  };
+  /** Drop a coordinator from the after-each close (a test that closed it, or a killed process). */
+  const forget = (old: Opened): void => {
+    open.splice(open.indexOf(old), 1);
+  };
+  const crashAndReopen = async (old: Opened, opts: Parameters<typeof openCoordinator>[1] = {}): Promise<Opened> => {
+    forget(old);
+    return start({ clock: new FakeClock(old.clock.now()), ...opts });
+  };
+  return {
+    get dir(): string {
+      return dir;
+    },
+    start,
+    forget,
+    crashAndReopen,
+  };
 }
