@@ -257,6 +257,31 @@ describe('storage: the log cleaner writing and swapping in cleaned segments', ()
     assert.deepStrictEqual(contents(), ['0 k=a', '1 k=b']);
   });
 
+  it("a full disk on the second segment fails the cleaning and removes the first segment's replacement too", async () => {
+    await m.createTopic('c', 1, COMPACT);
+    const t = h.clock.now();
+    append(m, 'c', 0, batch([kv('a', '1', t), kv('a', '2', t)]));
+    await closeSegment();
+    append(m, 'c', 0, batch([kv('b', '1', t), kv('b', '2', t)]));
+    await closeSegment();
+    const snap = snapshotDir(dir());
+    let calls = 0;
+    const io: StorageIo = {
+      ...realIo,
+      writeSync: (...args) => {
+        if (++calls > 1) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        return realIo.writeSync(...args);
+      },
+    };
+    await assert.rejects(
+      cleanNow(COMPACT, { io }),
+      isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /^compaction of c-0 stopped: ENOSPC.*; no segment was changed$/),
+    );
+    assert.strictEqual(calls, 2, 'the first replacement was written whole');
+    assert.deepStrictEqual(snapshotDir(dir()), snap);
+    assert.deepStrictEqual(contents(), ['0 a=1', '1 a=2', '2 b=1', '3 b=2']);
+  });
+
   it('a stop requested while the last replacement is written and fsynced swaps nothing in', async () => {
     await m.createTopic('c', 1, COMPACT);
     const t = h.clock.now();
