@@ -1,8 +1,8 @@
 // How the log cleaner (src/broker/storage/cleaner.ts) writes and swaps in a cleaned segment: the stats' byte counts,
 // unchanged segments and batches left as they are (byte for byte), an idempotent producer's latest batch kept
 // (producer id 0 too), replacements larger than the write buffer and batches larger than it, a disk that takes
-// only part of each write or none of it, a stop or a deletion just before the swap, a segment file gone from disk,
-// and the pass yielding to the event loop as it goes.
+// only part of each write or none of it, a replacement that cannot be created, a stop or a deletion just before the
+// swap, a segment file gone from disk, and the pass yielding to the event loop as it goes.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -280,6 +280,26 @@ describe('storage: the log cleaner writing and swapping in cleaned segments', ()
     assert.strictEqual(calls, 2, 'the first replacement was written whole');
     assert.deepStrictEqual(snapshotDir(dir()), snap);
     assert.deepStrictEqual(contents(), ['0 a=1', '1 a=2', '2 b=1', '3 b=2']);
+  });
+
+  it('a replacement that cannot even be created (the partition folder moved away) is KAFKA_STORAGE_ERROR', async function () {
+    // Windows refuses to rename a folder with open files; elsewhere the open segments stay readable.
+    if (process.platform === 'win32') this.skip();
+    await m.createTopic('c', 1, COMPACT);
+    const t = h.clock.now();
+    append(m, 'c', 0, batch([kv('k', 'a', t), kv('k', 'b', t)]));
+    await closeSegment();
+    const moved = `${dir()}-moved`;
+    fs.renameSync(dir(), moved);
+    try {
+      await assert.rejects(
+        cleanNow(COMPACT),
+        isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /^compaction of c-0 stopped: ENOENT.*; no segment was changed$/),
+      );
+    } finally {
+      fs.renameSync(moved, dir());
+    }
+    assert.deepStrictEqual(contents(), ['0 k=a', '1 k=b']);
   });
 
   it('a stop requested while the last replacement is written and fsynced swaps nothing in', async () => {
