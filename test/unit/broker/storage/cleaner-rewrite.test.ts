@@ -398,7 +398,7 @@ describe('storage: the log cleaner yields to the event loop as it goes', () => {
     return cleanSegments(log, cleanableSegmentCount(log, now, config), now, config, io, () => undefined, stopped);
   }
 
-  it('every few milliseconds it lets other work run: appends made meanwhile are all kept', async () => {
+  it('every few milliseconds (not every batch) it lets other work run: appends made meanwhile are all kept', async () => {
     await fill(60);
     let done = false;
     let turns = 0;
@@ -419,8 +419,12 @@ describe('storage: the log cleaner yields to the event loop as it goes', () => {
     }
     const stats = await cleaning;
     assert.strictEqual(stats.segmentsCleaned, 1);
-    // 60 batches read three times (transactions, latest keys, rewrite), a slice every 8 ms: many turns.
-    assert.ok(turnsBeforeWriting >= 10, `only ${turnsBeforeWriting} turns of the event loop while the cleaner read`);
+    // 60 batches read three times (transactions, latest keys, rewrite), a slice every 8 ms: many turns, though not
+    // one per batch (yielding that often would only slow the cleaning down).
+    assert.ok(
+      turnsBeforeWriting >= 10 && turnsBeforeWriting <= 60,
+      `${turnsBeforeWriting} turns of the event loop while the cleaner read (expected 10 to 60)`,
+    );
     const kept = decodeRecordBatches(m.read('c', 0, 0, 1 << 20).records).flatMap((b) =>
       b.records.map((r) => r.key?.toString()),
     );
