@@ -10,7 +10,7 @@ import { encodeControlBatch, markTransactional } from '../../../../src/broker/st
 import { stampBaseOffset } from '../../../../src/broker/storage/record-batch';
 import type { VerifyProblem, VerifyReport } from '../../../../src/broker/storage/verify';
 import { verifyDataDir } from '../../../../src/broker/storage/verify';
-import { batchAt, crashed, emptyFolder, timeIndex, writeSegment } from './verify-helpers';
+import { batchAt, crashed, emptyFolder, everyByte, timeIndex, writeSegment } from './verify-helpers';
 
 const finding = (x: VerifyProblem) => [x.file, x.position ?? null, x.offset ?? null, x.severity, x.message];
 const part = (r: VerifyReport, partition: number) => r.partitions.find((p) => p.partition === partition)!;
@@ -64,7 +64,9 @@ describe('storage: after a crash verify tells damage (before the recovery point)
       'c 4': [100, c4.size],
     });
 
+    const before = everyByte(dir);
     const r = await verifyDataDir(dir);
+    assert.deepStrictEqual(everyByte(dir), before, 'verify cuts nothing, not even an unflushed tail');
     assert.strictEqual(r.cleanShutdown, false);
     const crc = /^CRC-32C mismatch/;
     const p0 = part(r, 0).problems;
