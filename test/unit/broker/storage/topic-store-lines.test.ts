@@ -231,10 +231,11 @@ describe('storage: topics.db lines', () => {
     await m.close();
   });
 
-  it('the read-only check: a missing topics.db has no topics and no damage; one that cannot be read is an error, not an empty file', () => {
+  it('a missing topics.db has no topics and no damage; one that cannot be read is an error (for verify and for the open), not an empty file', async () => {
     const h = fresh();
     assert.deepStrictEqual(checkTopicsFile(dbFile(h)), { damaged: [], topics: new Map() });
     fs.mkdirSync(dbFile(h), { recursive: true });
     assert.throws(() => checkTopicsFile(dbFile(h)), /EISDIR/);
+    await assert.rejects(h.open(), /EISDIR/);
   });
 });
