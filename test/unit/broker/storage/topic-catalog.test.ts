@@ -249,6 +249,7 @@ describe('storage: topic catalog', () => {
     );
     assert.strictEqual(m.getTopic('u'), undefined);
     assert.deepStrictEqual(topicDirs(h), ['t-0']);
+    assert.deepStrictEqual(warnings(h), []); // nothing was stored, so there was nothing to remove
     await m.close();
     fs.rmSync(dbFile(h), { recursive: true });
     fs.writeFileSync(dbFile(h), saved);
@@ -283,7 +284,12 @@ describe('storage: topic catalog', () => {
     const h = fresh();
     fs.mkdirSync(path.join(h.dir, 'meta'), { recursive: true });
     fs.mkdirSync(path.join(h.dir, 'topics'), { recursive: true });
-    const opts = { clock: new FakeClock(), logger: () => undefined, onEvent: () => undefined };
+    const logs: string[] = [];
+    const opts = {
+      clock: new FakeClock(),
+      logger: (level: string, message: string) => logs.push(`${level}: ${message}`),
+      onEvent: () => undefined,
+    };
     const noCheckpoints = { recoveryPoints: new Map(), logStarts: new Map(), cleaned: new Map() };
     let catalog = new TopicCatalog(h.dir, opts, realIo, new FileCache());
     await catalog.open(noCheckpoints, false, 0);
@@ -301,6 +307,18 @@ describe('storage: topic catalog', () => {
       catalog.listTopics().map((t) => t.name),
       ['kept'],
     );
+    assert.deepStrictEqual(logs, []);
+    // When even the rollback cannot remove the stored metadata, a warning names the topic.
+    await assert.rejects(
+      catalog.createTopic('y', 1, undefined, () => {
+        fs.renameSync(dbFile(h), `${dbFile(h)}.aside`);
+        fs.mkdirSync(dbFile(h));
+        return true;
+      }),
+      isKafkaError(ErrorCode.KAFKA_STORAGE_ERROR, /^the broker closed while topic "y" was being created$/),
+    );
+    assert.deepStrictEqual(logs.length, 1);
+    assert.match(logs[0], /^warn: topic "y": its metadata could not be removed after a failed creation: EISDIR/);
     for (const log of catalog.openLogs()) log.close();
   });
 
