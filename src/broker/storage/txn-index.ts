@@ -283,7 +283,7 @@ export class PartitionTxnIndexes {
       const fd = openBriefly(file, exists ? 'r+' : 'w+');
       try {
         const size = fs.fstatSync(fd).size;
-        const at = exists ? size - (size % TXN_ENTRY_SIZE) : 0;
+        const at = size - (size % TXN_ENTRY_SIZE);
         const bytes = exists ? encodeTxnEntry(entry) : Buffer.concat(list.map(encodeTxnEntry));
         fs.writeSync(fd, bytes, 0, bytes.length, at);
         fs.fsyncSync(fd);

@@ -250,6 +250,7 @@ describe('storage: the aborted-transaction index across restarts and crashes', (
       [2, 2, 3],
     ];
     assert.deepStrictEqual(aborted(), expected);
+    assert.deepStrictEqual(entriesOnDisk(), expected, 'the next ABORT writes the file again, with every entry');
     await broker.close();
     await reopen();
     assert.deepStrictEqual(aborted(), expected, 'no ABORT is forgotten across the restart');
