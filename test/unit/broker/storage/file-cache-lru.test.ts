@@ -124,6 +124,17 @@ describe('storage: the file cache bounds open descriptors (LRU)', () => {
     assert.throws(() => a.fd(), /is closed/);
   });
 
+  it('a file closed during an fsync, in a cache with room to spare, still has its descriptor closed when the fsync ends', () => {
+    const c = cache(4);
+    const a = file(c, 'a');
+    a.pin();
+    a.close();
+    assert.ok(a.isOpen);
+    a.unpin();
+    assert.ok(!a.isOpen, 'not left open for want of eviction pressure');
+    assert.strictEqual(c.openCount, 0);
+  });
+
   it('when pins pushed the cache over its bound, the last unpin closes least recently used files back down to it', () => {
     const c = cache(2);
     const [a, b, d] = ['a', 'b', 'd'].map((n) => file(c, n));
