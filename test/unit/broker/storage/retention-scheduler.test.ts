@@ -6,8 +6,11 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+// The module object itself (not the import's read-only view): one test wraps fs.fsync.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import rawFs = require('fs');
 import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
-import { LOG_START_FILE } from '../../../../src/broker/storage/log-manager';
+import { CLEANER_FILE, LOG_START_FILE } from '../../../../src/broker/storage/log-manager';
 import { readCheckpoint } from '../../../../src/broker/storage/checkpoints';
 import type { EncodableRecord } from '../../../../src/broker/storage/record-batch';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
@@ -294,5 +297,55 @@ describe('storage: retention and cleaner scheduling', () => {
     assert.strictEqual(stats.length, 4);
     for (const s of stats) assert.ok(s.segmentsCleaned > 0, JSON.stringify(s));
     assert.strictEqual(most, 2);
+  });
+
+  it('a topic deleted while its partitions are being cleaned: nothing is cleaned, nothing fails, no cleaner checkpoint is left for it', async () => {
+    await m.createTopic('c', 3, { 'cleanup.policy': 'compact' });
+    for (let p = 0; p < 3; p++) append(m, 'c', p, batch([kv('k', 'old', 1_000), kv('k', 'new', 1_000)]));
+    // Two partitions clean at once; the third waits for a slot. The topic goes while both replacements are being
+    // fsynced (the moment a cleaning has read everything and written its replacement, before the swap).
+    const realOpen = fs.openSync as (...a: unknown[]) => number;
+    const realFsync = rawFs.fsync;
+    const cleanedFds = new Set<number>();
+    let cleanedSyncs = 0;
+    let deleting: Promise<void> | undefined;
+    const rec = recordFs(['openSync'], {
+      openSync: (...args: unknown[]) => {
+        const fd = realOpen(...args);
+        if (String(args[0]).endsWith('.cleaned')) cleanedFds.add(fd);
+        return fd;
+      },
+    });
+    type Callback = (err: NodeJS.ErrnoException | null) => void;
+    const held: [number, Callback][] = [];
+    rawFs.fsync = ((fd: number, cb: Callback) => {
+      if (!cleanedFds.has(fd) || cleanedSyncs === 2) return realFsync(fd, cb);
+      // The first replacement's fsync waits for the second's, so both are at this point whatever the pacing.
+      held.push([fd, cb]);
+      if (++cleanedSyncs === 2)
+        queueMicrotask(() => {
+          deleting = m.deleteTopic('c');
+          for (const [heldFd, heldCb] of held) realFsync(heldFd, heldCb);
+        });
+    }) as typeof rawFs.fsync;
+    let stats;
+    try {
+      stats = await m.compactTopic('c');
+    } finally {
+      rec.restore();
+      rawFs.fsync = realFsync;
+    }
+    await deleting;
+    assert.strictEqual(cleanedFds.size, 2, 'the waiting partition started no cleaning');
+    assert.deepStrictEqual(
+      stats.map((s) => s.segmentsCleaned),
+      [0, 0, 0],
+    );
+    const cleaner = readCheckpoint(path.join(h.dir, CLEANER_FILE), 1);
+    assert.deepStrictEqual(
+      [...cleaner.keys()].filter((k) => k.startsWith('c ')),
+      [],
+    );
+    assert.ok(!h.events.some((e) => e.name === 'logCompacted'));
   });
 });
