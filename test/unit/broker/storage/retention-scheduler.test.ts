@@ -348,4 +348,38 @@ describe('storage: retention and cleaner scheduling', () => {
     );
     assert.ok(!h.events.some((e) => e.name === 'logCompacted'));
   });
+
+  it('retention that removes only segments below the log start announces no deleted records (none were readable)', async () => {
+    await m.createTopic('t', 1, { 'segment.bytes': '500', 'retention.ms': '60000' });
+    const log = () => m.partitionLog('t', 0);
+    const old = h.clock.now() - 120_000;
+    // Old batches fill the first segments; new ones follow, from offset oldEnd on.
+    while (log().segments.length < 3) append(m, 't', 0, batchOf(2, 'old', old, 100));
+    const oldEnd = m.partitionInfo('t', 0).logEndOffset;
+    for (let i = 0; i < 6; i++) append(m, 't', 0, batchOf(2, `new${i}`, h.clock.now(), 100));
+    const start = oldEnd + 1;
+    await m.close();
+    // The log start moved past the old segments, but their files are still there (their removal was lost, say).
+    fs.writeFileSync(path.join(h.dir, LOG_START_FILE), `kafka-lite-checkpoint v1\nt 0 ${start}\n`);
+    m = await open();
+    const before = m.partitionInfo('t', 0);
+    assert.strictEqual(before.logStartOffset, start);
+    h.events.length = 0;
+    m.enforceRetention();
+    const after = m.partitionInfo('t', 0);
+    assert.ok(after.segmentCount < before.segmentCount, 'the old segments were deleted');
+    assert.strictEqual(after.logStartOffset, start);
+    assert.deepStrictEqual(
+      h.events.filter((e) => e.name === 'recordsDeleted'),
+      [],
+    );
+  });
+
+  it('refusing to compact a delete-policy topic names its cleanup.policy as the topic has it', async () => {
+    await m.createTopic('d', 1, { 'cleanup.policy': 'delete,delete' });
+    await assert.rejects(
+      m.compactTopic('d'),
+      isKafkaError(ErrorCode.INVALID_CONFIG, /^topic "d" has cleanup\.policy=delete,delete; set it to "compact"/),
+    );
+  });
 });
