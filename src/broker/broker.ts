@@ -158,8 +158,8 @@ export class Broker {
   readonly flushIntervalMs: number;
   private closed = false;
   private roundRobin = 0;
-  /** Auto-creations in flight, by topic name (see ensureTopic). */
-  private readonly autoCreating = new Map<string, Promise<TopicInfo | undefined>>();
+  /** Creations in flight, automatic or explicit, by topic name (see ensureTopic). */
+  private readonly creating = new Map<string, Promise<TopicInfo | undefined>>();
   /**
    * What the transaction coordinator asks of the partition logs (commit/abort markers, the last stable offset, the
    * aborted-transaction index): storage/txn-markers.ts over this broker's logs and producer state.
@@ -294,7 +294,24 @@ export class Broker {
 
   async createTopic(name: string, partitions?: number, configs?: TopicConfigs): Promise<TopicInfo> {
     this.assertOpen();
-    return this.logs.createTopic(name, partitions ?? this.defaultPartitions, configs);
+    const made = this.logs.createTopic(name, partitions ?? this.defaultPartitions, configs);
+    // An auto-creation asked while this one runs waits for it and gets its topic (or, if this one is refused,
+    // whatever exists then), instead of finding the name taken and no topic yet.
+    if (!this.creating.has(name)) {
+      void this.track(
+        name,
+        made.catch(() => this.logs.getTopic(name)),
+      );
+    }
+    return made;
+  }
+
+  private track(name: string, creation: Promise<TopicInfo | undefined>): Promise<TopicInfo | undefined> {
+    const shared = creation.finally(() => {
+      if (this.creating.get(name) === shared) this.creating.delete(name);
+    });
+    this.creating.set(name, shared);
+    return shared;
   }
 
   /**
@@ -305,18 +322,24 @@ export class Broker {
   ensureTopic(name: string): Promise<TopicInfo | undefined> {
     const t = this.logs.getTopic(name);
     if (t || !this.autoCreateTopics) return Promise.resolve(t);
-    let pending = this.autoCreating.get(name);
-    if (!pending) {
-      pending = this.logs
-        .createTopic(name, this.defaultPartitions)
-        .catch((e: unknown) => {
+    const pending = this.creating.get(name);
+    // A creation in flight is shared; if it ends with no topic (an explicit create refused), create it now.
+    return pending ? pending.then((made) => made ?? this.autoCreate(name)) : this.autoCreate(name);
+  }
+
+  private autoCreate(name: string): Promise<TopicInfo | undefined> {
+    const t = this.logs.getTopic(name);
+    if (t) return Promise.resolve(t);
+    return (
+      this.creating.get(name) ??
+      this.track(
+        name,
+        this.logs.createTopic(name, this.defaultPartitions).catch((e: unknown) => {
           if (e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS) return this.logs.getTopic(name);
           throw e;
-        })
-        .finally(() => this.autoCreating.delete(name));
-      this.autoCreating.set(name, pending);
-    }
-    return pending;
+        }),
+      )
+    );
   }
 
   async deleteTopic(name: string): Promise<void> {

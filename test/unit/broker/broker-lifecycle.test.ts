@@ -121,10 +121,18 @@ describe('Broker: lifecycle and wiring', () => {
     const b = await start();
     const [x, y] = await Promise.all([b.ensureTopic('shared'), b.ensureTopic('shared')]);
     assert.strictEqual(x?.topicId, y?.topicId);
-    // an auto-creation that finds the topic being created by an explicit CreateTopics does not fail
+    // an auto-creation asked while an explicit CreateTopics runs waits for it and gets that topic
     const [made, ensured] = await Promise.all([b.createTopic('raced', 3), b.ensureTopic('raced')]);
-    assert.ok(ensured === undefined || ensured.topicId === made.topicId);
-    assert.strictEqual(b.getTopic('raced')?.partitions, 3);
+    assert.strictEqual(ensured?.topicId, made.topicId);
+    assert.strictEqual(ensured?.partitions, 3);
+    // and one asked while a refused explicit create runs still creates the topic with the defaults
+    const [refused, fallback] = await Promise.allSettled([
+      b.createTopic('refused', 1, { 'cleanup.policy': 'sideways' }),
+      b.ensureTopic('refused'),
+    ]);
+    assert.strictEqual(refused.status, 'rejected');
+    assert.strictEqual(fallback.status === 'fulfilled' && fallback.value?.partitions, 1);
+    assert.strictEqual(b.getTopic('refused')?.configs['cleanup.policy'], undefined);
     await assert.rejects(b.ensureTopic('bad name!'), (e: unknown) => {
       assert.ok(e instanceof KafkaError);
       assert.strictEqual(e.code, ErrorCode.INVALID_TOPIC_EXCEPTION, e.message);
