@@ -103,20 +103,17 @@ describe('Broker: transactions', () => {
     });
     const coordinator = (b as unknown as { transactions: { durable(): Promise<void> } }).transactions;
     const real = coordinator.durable.bind(coordinator);
-    let release!: () => void;
-    let asked = 0;
-    coordinator.durable = () => {
-      asked++;
-      return new Promise<void>((r) => (release = r)).then(real);
-    };
+    // Every caller waits until released (the periodic flush may ask too, besides the flush below).
+    const waiting: Array<() => void> = [];
+    coordinator.durable = () => new Promise<void>((r) => waiting.push(r)).then(real);
     let flushed = false;
     const flushing = b.flush().then(() => (flushed = true));
-    await until(() => asked === 1, 'the flush to ask the transaction log');
+    await until(() => waiting.length > 0, 'the flush to ask the transaction log');
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     assert.strictEqual(flushed, false, 'no fsync of the partition before transactions.log is durable');
-    release();
-    await flushing;
     coordinator.durable = real;
+    for (const r of waiting.splice(0)) r();
+    await flushing;
   });
 
   it('InitProducerId without a transactional id is the idempotent path: new ids, no transaction state', async () => {
