@@ -467,7 +467,7 @@ describe('Fetch API: read_committed past the end, and an engine failure', () => 
 
   it('a failure that is not even an Error (a thrown null) is logged as such and answers -1', async () => {
     broker.partitionInfo = () => {
-      throw null; // eslint-disable-line @typescript-eslint/only-throw-error
+      throw null;
     };
     const resp = (await fetch.handle(ctx(), request(0, 0))) as ReturnType<typeof readFetch>['resp'];
     assert.strictEqual(first(resp).errorCode, -1);
