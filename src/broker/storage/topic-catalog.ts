@@ -356,6 +356,7 @@ export class TopicCatalog {
     };
     const topic: Topic = { info, config: effectiveConfig(overrides), partitions: [] };
     this.creating.set(name, topic);
+    let stored = false;
     try {
       for (let p = 0; p < partitions; p++) {
         const dir = this.partitionDir(name, p);
@@ -363,6 +364,7 @@ export class TopicCatalog {
         topic.partitions.push(openSlot(PartitionLog.create(name, p, dir, this.opts.clock.now(), this.io, this.files)));
       }
       await this.store.put(info);
+      stored = true;
       this.creating.delete(name);
       if (closed())
         throw new KafkaError(
@@ -373,6 +375,16 @@ export class TopicCatalog {
     } catch (e) {
       this.creating.delete(name);
       for (const s of topic.partitions) s.log!.destroy();
+      // Rolled back whole: stored metadata would bring the topic back (empty) at the next open.
+      if (stored)
+        await this.store
+          .remove(name)
+          .catch((err: Error) =>
+            this.logger(
+              'warn',
+              `topic "${name}": its metadata could not be removed after a failed creation: ${err.message}`,
+            ),
+          );
       throw e instanceof KafkaError
         ? e
         : new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `could not create topic "${name}": ${(e as Error).message}`);

@@ -269,7 +269,8 @@ export class PartitionTxnIndexes {
 
   /**
    * Record an aborted transaction in the index of the segment holding its marker, written and fsynced now.
-   * A failed write removes the file (so the next open rebuilds it) and keeps the entry in memory.
+   * A failed write removes the file (so the next open rebuilds it) and keeps the entry in memory; a later append
+   * to a missing file writes every entry of the segment (never a file that misses an earlier one and is trusted).
    */
   append(base: number, entry: AbortedTxn): void {
     let list = this.bySegment.get(base);
@@ -278,11 +279,12 @@ export class PartitionTxnIndexes {
     this.entryCount++;
     const file = this.file(base);
     try {
-      const fd = openBriefly(file, fs.existsSync(file) ? 'r+' : 'w+');
+      const exists = fs.existsSync(file);
+      const fd = openBriefly(file, exists ? 'r+' : 'w+');
       try {
         const size = fs.fstatSync(fd).size;
         const at = size - (size % TXN_ENTRY_SIZE);
-        const bytes = encodeTxnEntry(entry);
+        const bytes = exists ? encodeTxnEntry(entry) : Buffer.concat(list.map(encodeTxnEntry));
         fs.writeSync(fd, bytes, 0, bytes.length, at);
         fs.fsyncSync(fd);
       } finally {

@@ -176,11 +176,11 @@ function verifySegment(ctx: SegmentContext): SegmentResult {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...out, gone: true };
     throw e;
   }
-  // Indexes are read first: an entry written after this point may point past the size read below.
-  const index = readOptional(path.join(ctx.dir, name + '.index'));
-  const timeindex = readOptional(path.join(ctx.dir, name + '.timeindex'));
-  const txnindex = readOptional(path.join(ctx.dir, txnIndexFileName(ctx.base)));
   try {
+    // Indexes are read first: an entry written after this point may point past the size read below.
+    const index = readOptional(path.join(ctx.dir, name + '.index'));
+    const timeindex = readOptional(path.join(ctx.dir, name + '.timeindex'));
+    const txnindex = readOptional(path.join(ctx.dir, txnIndexFileName(ctx.base)));
     const size = fs.fstatSync(fd).size;
     out.bytes = size;
     const r = new Reader(fd, size);

@@ -485,3 +485,128 @@ describe('storage: bad input and write failures leave the log unchanged', () => 
     assert.deepStrictEqual(offsetsIn(m.read('t', 0, 0, 1 << 20).records), [0, 1, 2, 3, 4]);
   });
 });
+
+describe('storage: what appends, deleteRecords and topic changes answer', () => {
+  let h: Harness;
+  let m: Manager;
+  beforeEach(async () => {
+    h = harness();
+    m = await h.open();
+  });
+  afterEach(async () => {
+    await m.close();
+    fs.rmSync(h.dir, { recursive: true, force: true });
+  });
+
+  it('reports topic and record changes as events with their details', async () => {
+    await m.createTopic('t', 2);
+    await m.createPartitions('t', 5);
+    for (let i = 0; i < 3; i++) append(m, 't', 4, batchOf(2, `e${i}`, 1));
+    assert.strictEqual(m.deleteRecords('t', 4, 3), 3);
+    assert.strictEqual(m.deleteRecords('t', 4, 2), 3, 'never moves back');
+    assert.strictEqual(m.deleteRecords('t', 4, 3), 3);
+    await m.deleteTopic('t');
+    assert.deepStrictEqual(
+      h.events.filter((e) => e.name !== 'append'),
+      [
+        { name: 'topicCreated', payload: { topic: 't', partitions: 2 } },
+        { name: 'partitionsCreated', payload: { topic: 't', partitions: 5 } },
+        { name: 'recordsDeleted', payload: { topic: 't', partition: 4, logStartOffset: 3 } },
+        { name: 'topicDeleted', payload: { topic: 't' } },
+      ],
+      'one recordsDeleted: the calls that moved nothing report nothing',
+    );
+  });
+
+  it('an append answers its offsets, the log start, no log-append time under CreateTime, and not a duplicate', async () => {
+    await m.createTopic('t', 1);
+    append(m, 't', 0, batchOf(4, 'a', 1));
+    m.deleteRecords('t', 0, 2);
+    const b = batchOf(3, 'b', 1);
+    assert.deepStrictEqual(m.appendValidated('t', 0, b, m.parseRecordSet('t', 0, b)), {
+      baseOffset: 4,
+      lastOffset: 6,
+      logAppendTime: -1,
+      logStartOffset: 2,
+      duplicate: false,
+    });
+  });
+
+  it('deleteRecords refuses a negative, fractional or past-the-end offset, naming the valid range', async () => {
+    await m.createTopic('t', 1);
+    append(m, 't', 0, batchOf(5, 'a', 1));
+    m.deleteRecords('t', 0, 1);
+    for (const bad of [-2, 2.5, 6])
+      assert.throws(
+        () => m.deleteRecords('t', 0, bad),
+        isKafkaError(
+          ErrorCode.OFFSET_OUT_OF_RANGE,
+          new RegExp(
+            `^cannot delete records of t-0 before offset ${bad.toString().replace('.', '\\.')}: it must be between 1 and the log end 5 \\(or -1 for the log end\\)$`,
+          ),
+        ),
+        String(bad),
+      );
+    assert.strictEqual(m.partitionInfo('t', 0).logStartOffset, 1);
+  });
+
+  it('a compacted topic refuses records without a key, naming the first and counting the others, per record', async () => {
+    await m.createTopic('c', 1, { 'cleanup.policy': 'compact' });
+    const one = batch([rec('v', 1, 'k'), rec('no key', 1)]);
+    assert.throws(
+      () => m.parseRecordSet('c', 0, one),
+      (e: unknown) =>
+        e instanceof KafkaError &&
+        e.code === ErrorCode.INVALID_RECORD &&
+        e.message ===
+          'topic "c" is compacted (cleanup.policy=compact), so every record needs a key; batch 0, record 1 has none' &&
+        JSON.stringify(e.recordErrors) ===
+          JSON.stringify([
+            { batchIndex: 1, message: 'batch 0, record 1 has no key; a compacted topic needs a key on every record' },
+          ]),
+    );
+    const three = Buffer.concat([batch([rec('a', 1), rec('b', 1, 'k')]), batch([rec('c', 1), rec('d', 1)])]);
+    assert.throws(
+      () => m.parseRecordSet('c', 0, three),
+      (e: unknown) =>
+        e instanceof KafkaError &&
+        e.message ===
+          'topic "c" is compacted (cleanup.policy=compact), so every record needs a key; batch 0, record 0 has none (and 2 more)' &&
+        e.recordErrors.map((r) => r.batchIndex).join() === '0,2,3',
+    );
+    assert.strictEqual(m.partitionInfo('c', 0).logEndOffset, 0);
+    assert.strictEqual(append(m, 'c', 0, batch([rec('v', 1, 'k')])), 0, 'keyed records are taken');
+  });
+
+  it('refuses a batch bigger than the topic segment.bytes (it could fit no segment), naming both sizes', async () => {
+    await m.createTopic('s', 1, { 'segment.bytes': '200' });
+    const big = batchOf(4, 'big', 1, 60);
+    assert.ok(big.length > 200);
+    assert.throws(
+      () => m.parseRecordSet('s', 0, big),
+      isKafkaError(
+        ErrorCode.RECORD_LIST_TOO_LARGE,
+        new RegExp(`^a batch of ${big.length} bytes does not fit the topic's segment\\.bytes \\(200\\)$`),
+      ),
+    );
+    const fits = batchOf(1, 'ok', 1, 20);
+    assert.ok(fits.length <= 200);
+    assert.strictEqual(append(m, 's', 0, fits), 0);
+  });
+
+  it('a flush barrier is awaited before each flush, and null removes it', async () => {
+    await m.createTopic('t', 1);
+    let calls = 0;
+    m.setFlushBarrier(() => {
+      calls++;
+      return Promise.resolve();
+    });
+    append(m, 't', 0, batchOf(1, 'a', 1));
+    await m.flush();
+    assert.strictEqual(calls, 1);
+    m.setFlushBarrier(null);
+    append(m, 't', 0, batchOf(1, 'b', 1));
+    await m.flush();
+    assert.strictEqual(calls, 1);
+  });
+});

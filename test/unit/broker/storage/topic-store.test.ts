@@ -63,18 +63,24 @@ describe('storage: damaged topic metadata never costs a topic its records', () =
     const h = await twentyTopics();
     const lines = fs.readFileSync(dbFile(h), 'utf8').split('\n');
     const at = lines.findIndex((l) => l.includes(`"${name(7)}"`));
+    const id = (JSON.parse(lines[at]) as { topicId: string }).topicId;
     lines[at] = lines[at].replace('"createdAt":', '"createdAt":x'); // one byte: no longer JSON
     fs.writeFileSync(dbFile(h), lines.join('\n'));
     const damaged = fs.readFileSync(dbFile(h));
     let m = await h.open();
     assertAllTopics(m, () => true);
-    assert.ok(
-      h.logs.some((l) => l.startsWith('warn: ') && l.includes(`topic "${name(7)}"`) && /line \d+ is damaged/.test(l)),
-      h.logs.join('\n'),
-    );
+    assert.strictEqual(m.getTopic(name(7))!.topicId, id, 'the id read off the damaged line is kept');
     const copies = fs.readdirSync(path.join(h.dir, 'meta')).filter((f) => f.startsWith('topics.db.corrupt-'));
     assert.strictEqual(copies.length, 1);
     assert.deepStrictEqual(fs.readFileSync(path.join(h.dir, 'meta', copies[0])), damaged);
+    assert.deepStrictEqual(
+      h.logs.filter((l) => l.startsWith('warn: ')),
+      [
+        `warn: topic metadata ${dbFile(h)} line ${at + 1} is damaged (not JSON): the metadata of topic "${name(7)}" cannot be read from it`,
+        `warn: topic metadata ${dbFile(h)}: 1 damaged line(s); the damaged file is kept as ${path.join(h.dir, 'meta', copies[0])}`,
+        `warn: topic "${name(7)}" has directories but no readable metadata: adopted with 2 partition(s) and the configs read off its damaged metadata (1 override(s))`,
+      ],
+    );
     await m.close();
     // The adopted metadata was written again: the next open is quiet.
     h.logs.length = 0;
@@ -96,6 +102,15 @@ describe('storage: damaged topic metadata never costs a topic its records', () =
     assertAllTopics(m, (i) => i < 9);
     const adopted = h.logs.filter((l) => /^warn: topic "topic-\d\d" has directories but no readable metadata/.test(l));
     assert.ok(adopted.length >= 10, h.logs.join('\n'));
+    // The cut line has no newline: it is reported as torn. Wholly lost lines leave nothing to salvage configs from.
+    assert.ok(
+      h.logs.some((l) => /^warn: topic metadata .* line \d+ is damaged \(torn \(no newline, not JSON\)\)/.test(l)),
+      h.logs.join('\n'),
+    );
+    assert.ok(
+      adopted.some((l) => l.endsWith('and default configs (its overrides, if any, could not be recovered)')),
+      adopted.join('\n'),
+    );
     await m.close();
   });
 

@@ -214,6 +214,60 @@ describe('storage: the aborted-transaction index (.txnindex)', () => {
     assert.deepStrictEqual(broker.abortedTransactions('t', 0, 0, 10), []);
   });
 
+  it('after a compaction rewrote the index, a new ABORT is found beside the one the cleaner kept', async () => {
+    await broker.createTopic('c', 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0' });
+    const cp = { topic: 'c', partition: 0 };
+    await txnSend(broker, 'c', 0, 1, 0, ['x']); // 0
+    await mark(broker, 1, 0, false, [cp]); // 1
+    await broker.produce('c', [{ key: 'k', value: 'plain' }], { partition: 0 }); // 2
+    await broker.compactTopic('c');
+    assert.deepStrictEqual(
+      broker.abortedTransactions('c', 0, 0, 10).map((a) => a.lastOffset),
+      [1],
+    );
+    await txnSend(broker, 'c', 0, 2, 0, ['y']);
+    await mark(broker, 2, 0, false, [cp]);
+    const end = broker.partitionInfo('c', 0).logEndOffset;
+    assert.deepStrictEqual(
+      broker.abortedTransactions('c', 0, 0, end).map((a) => [a.producerId, a.lastOffset]),
+      [
+        [1, 1],
+        [2, end - 1],
+      ],
+    );
+  });
+
+  it('an entry naming an offset the cleaner removed, just before an ABORT of its producer, is not trusted on open', async () => {
+    await broker.createTopic('c', 1, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0' });
+    const cp = { topic: 'c', partition: 0 };
+    await txnSend(broker, 'c', 0, 1, 0, ['x']); // 0: aborted data, removed by the cleaner
+    await mark(broker, 1, 0, false, [cp]); // 1: kept for delete.retention.ms
+    await broker.produce('c', [{ key: 'k', value: 'plain' }], { partition: 0 }); // 2
+    await broker.compactTopic('c');
+    assert.deepStrictEqual(
+      broker.readRecords('c', 0, 0, 10).map((r) => r.offset),
+      [1, 2],
+      'offset 0 is a gap now',
+    );
+    await broker.close();
+    const file = path.join(dir, 'topics', 'c-0', txnIndexFileName(0));
+    const b = fs.readFileSync(file);
+    assert.strictEqual(b.length, 34);
+    b.writeBigInt64BE(0n, 10); // first offset 0 and
+    b.writeBigInt64BE(0n, 18); // the marker "at" offset 0: the batch found for it is the ABORT at 1
+    fs.writeFileSync(file, b);
+    t = await openTxnBroker(dir);
+    broker = t.broker;
+    assert.deepStrictEqual(
+      broker.abortedTransactions('c', 0, 0, 10).map((a) => [a.producerId, a.lastOffset]),
+      [[1, 1]],
+    );
+    assert.ok(
+      t.logs.some((l) => /aborted-transaction index/.test(l)),
+      t.logs.join('\n'),
+    );
+  });
+
   it('verify finds nothing wrong with the index of a healthy folder, and opening it rebuilds nothing', async () => {
     await history();
     await broker.close();

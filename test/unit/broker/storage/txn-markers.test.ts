@@ -157,6 +157,31 @@ describe('transactions at the partition: markers and the last stable offset', ()
     assert.strictEqual(broker.txnMarkers.logEndOffset!({ topic: 'gone', partition: 0 }), undefined);
   });
 
+  it('logEndOffset answers only for partitions that exist; markers to a partition just past the last are refused', async () => {
+    await broker.produce('orders', [{ value: 'x' }], { partition: 1 });
+    assert.strictEqual(broker.txnMarkers.logEndOffset!({ topic: 'orders', partition: 1 }), 1, 'the last partition');
+    for (const partition of [2, -1, 0.5])
+      assert.strictEqual(
+        broker.txnMarkers.logEndOffset!({ topic: 'orders', partition }),
+        undefined,
+        `partition ${partition}`,
+      );
+    const results = await broker.txnMarkers.writeTxnMarkers(
+      { producerId: 1, producerEpoch: 0, commit: false, coordinatorEpoch: 0 },
+      [
+        { topic: 'orders', partition: 2 },
+        { topic: 'orders', partition: -1 },
+      ],
+    );
+    assert.deepStrictEqual(
+      results.map((r) => [r.partition, r.errorCode, r.offset]),
+      [
+        [2, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined],
+        [-1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, undefined],
+      ],
+    );
+  });
+
   it('a failed timer flush rejects whenDurable with KAFKA_STORAGE_ERROR; the marker stays appended', async () => {
     await txnSend(broker, 'orders', 0, 1, 0, ['x']);
     assert.deepStrictEqual(await mark(broker, 1, 0, true, [tp]), [0]);
