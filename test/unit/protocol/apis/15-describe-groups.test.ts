@@ -4,7 +4,7 @@
 // DescribeGroups (key 15) over the wire, v0-4: a stable group with its state, protocol and members (client
 // id, address, subscription and assignment bytes); an unknown group is Dead with error 0, as Kafka answers.
 import * as assert from 'assert';
-import { ErrorCode } from '../../../../src/broker/errors';
+import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
 import { GroupWire, stableStaticGroup } from './group-wire';
 import type { Wire } from './harness';
 import { openWire } from './harness';
@@ -165,5 +165,23 @@ describe('DescribeGroups API: an unexpected engine failure', () => {
     d.tags();
     d.end();
     assert.deepStrictEqual(g, [ErrorCode.UNKNOWN_SERVER_ERROR, 'g', 'Dead', '', '', 0, -2147483648]);
+    // a Kafka error other than GROUP_ID_NOT_FOUND keeps its code at v5 too
+    wire.broker.describeGroup = () => {
+      throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'loading');
+    };
+    const d2 = await wire.call(15, 5, true, (e) => e.len(1).str('g').bool(false).tags());
+    d2.i32();
+    const [code] = d2.many(() => {
+      const c = d2.i16();
+      d2.str();
+      d2.str();
+      d2.str();
+      d2.str();
+      d2.len();
+      d2.i32();
+      d2.tags();
+      return c;
+    });
+    assert.strictEqual(code, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   });
 });
