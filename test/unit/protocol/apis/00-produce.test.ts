@@ -467,6 +467,35 @@ describe('Produce API: per-partition answers', () => {
     assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 2);
   });
 
+  it('acks=0 gets no answer at all: its batch is stored, and a refused batch is not even logged', async () => {
+    assert.strictEqual(
+      await send([{ name: 'p', partitionData: [{ index: 0, records: oneRecordBatch() }] }], { acks: 0 }),
+      null,
+    );
+    assert.strictEqual(broker.partitionInfo('p', 0).logEndOffset, 1, 'the fire-and-forget batch is stored');
+    const broken = oneRecordBatch();
+    broken[broken.length - 1] ^= 0xff;
+    assert.strictEqual(await send([{ name: 'p', partitionData: [{ index: 1, records: broken }] }], { acks: 0 }), null);
+    assert.deepStrictEqual(logged, []);
+  });
+
+  it('an unexpected engine failure creating the topic or appending answers -1 and logs one error naming it, no warning', async () => {
+    broker.ensureTopic = () => Promise.reject(new Error('metadata store gone'));
+    const created = await answer('new-one', 0, oneRecordBatch());
+    assert.deepStrictEqual(summary(created), [-1, -1, -1]);
+    assert.strictEqual(created.errorMessage, 'metadata store gone');
+    assert.strictEqual(logged.length, 1);
+    assert.match(logged[0], /^error Produce to "new-one": unexpected failure: Error: metadata store gone/);
+    logged.length = 0;
+    broker.appendRecordSet = () => {
+      throw new Error('segment unwritable');
+    };
+    const appended = await answer('p', 0, oneRecordBatch());
+    assert.deepStrictEqual([appended.errorCode, appended.errorMessage], [-1, 'segment unwritable']);
+    assert.strictEqual(logged.length, 1, logged.join(' | '));
+    assert.match(logged[0], /^error Produce to p-0: unexpected failure: Error: segment unwritable/);
+  });
+
   it('a refused batch is logged once with the client, the partition, the code and why', async () => {
     const broken = oneRecordBatch();
     broken[broken.length - 1] ^= 0xff;

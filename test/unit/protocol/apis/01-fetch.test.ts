@@ -5,6 +5,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Broker } from '../../../../src/broker/broker';
 import { decodeRecordBatches } from '../../../../src/broker/storage/record-batch';
 import type { RequestContext } from '../../../../src/protocol/apis/api';
@@ -311,6 +313,165 @@ describe('Fetch API long polls', () => {
     assert.notStrictEqual(answers, 'pending');
     if (answers !== 'pending') for (const a of answers) assert.strictEqual(valuesOf(a.resp).errorCode, 0);
     assert.strictEqual(appendListeners, 0);
+  });
+
+  it('a MaxWaitMs of 0 or less answers at once with what there is, parking nothing', async () => {
+    for (const wait of [0, -1]) {
+      const answer = fetch.handle(ctxOf(), request([{ topic: 'w', partition: 1 }], wait, 1));
+      assert.strictEqual(appendListeners, 0, `MaxWaitMs ${wait}: not parked`);
+      assert.deepStrictEqual(valuesOf((await answer) as Answer), { errorCode: 0, records: 0 });
+    }
+  });
+
+  it('v13: a topic named by an unknown id with no partitions asked is no error: the poll waits MaxWaitMs', async () => {
+    const req = {
+      ...request([], 100, 1),
+      topics: [{ topic: '', topicId: Buffer.alloc(16, 7), partitions: [] }],
+    };
+    const start = performance.now();
+    const resp = (await fetch.handle({ ...ctxOf(), apiVersion: 13 }, req)) as Answer;
+    const ms = performance.now() - start;
+    assert.ok(ms >= 90, `answered after ${Math.round(ms)} ms, before MaxWaitMs`);
+    assert.deepStrictEqual(
+      resp.responses.map((t) => t.partitions),
+      [[]],
+    );
+  });
+
+  it('two polls on one partition: the one answered by an append leaves the other to be woken by the next, behind one listener', async () => {
+    const small = poll(request([{ topic: 'w', partition: 1 }], 10_000, 1));
+    const big = poll(request([{ topic: 'w', partition: 1 }], 10_000, 2 * batchSize));
+    assert.strictEqual(appendListeners, 1, 'one append listener per broker, however many fetches wait');
+    await one('w', 1);
+    assert.strictEqual(valuesOf((await small).resp).records, 1);
+    assert.strictEqual(await within(big, 30), 'pending', 'one batch is less than its MinBytes');
+    await one('w', 1);
+    const answer = await within(big, 2000);
+    assert.notStrictEqual(answer, 'pending', 'the second append still wakes the poll left on the partition');
+    if (answer !== 'pending') assert.deepStrictEqual(valuesOf(answer.resp), { errorCode: 0, records: 2 });
+    assert.strictEqual(appendListeners, 0);
+  });
+
+  it('polls answered early by appends are released while a longer poll still waits (at most 64 are held lazily)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const closers: (() => void)[] = [];
+    const keeper = poll(request([{ topic: 'q', partition: 0 }], 10_000, 1), ctxOf(closers));
+    // 100 then 1000 more: the lazily dropped answered polls are compacted away once they are most of the heap
+    for (const n of [100, 1000]) {
+      const fetchOffset = broker.partitionInfo('w', 1).logEndOffset;
+      const refs: WeakRef<object>[] = [];
+      let answers: Promise<unknown>[] = [];
+      for (let i = 0; i < n; i++) {
+        const req = request([{ topic: 'w', partition: 1, fetchOffset }], 10_000, 1);
+        refs.push(new WeakRef(req));
+        answers.push(fetch.handle(ctxOf(), req) as Promise<unknown>);
+      }
+      await one('w', 1);
+      await Promise.all(answers);
+      answers = [];
+      await new Promise((r) => setImmediate(r));
+      gc();
+      const held = refs.filter((r) => r.deref() !== undefined).length;
+      assert.ok(held <= 64, `${held} of ${n} answered polls are still held while another poll waits`);
+    }
+    assert.strictEqual(await within(keeper, 0), 'pending');
+    for (const close of [...closers]) close();
+    await keeper;
+    assert.strictEqual(appendListeners, 0);
+  });
+
+  it('long polls falling due together are answered a few milliseconds at a time: a timer due with them runs in between', async () => {
+    const n = 3000;
+    let answered = 0;
+    const polls = Array.from({ length: n }, () =>
+      (fetch.handle(ctxOf(), request([{ topic: 'q', partition: 0 }], 20, 1)) as Promise<Answer>).then(() => answered++),
+    );
+    // hold the event loop until every deadline has passed, so that all of them are due at the first expiry
+    const until = performance.now() + 30;
+    while (performance.now() < until);
+    const seen = await new Promise<number>((r) => setTimeout(() => r(answered), 0));
+    assert.ok(seen < n, `all ${n} polls were answered in one turn before another due timer ran`);
+    await Promise.all(polls);
+    assert.strictEqual(answered, n);
+    assert.strictEqual(appendListeners, 0);
+  });
+});
+
+describe('Fetch API: read_committed past the end, and an engine failure', () => {
+  let dir: string;
+  let broker: Broker;
+  const logs: string[] = [];
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-fetch-fail-'));
+    broker = await Broker.open({ dataDir: dir, logger: () => undefined });
+    await broker.createTopic('w', 1);
+    await broker.produce('w', [{ key: 'k', value: 'v', timestamp: 1000 }]);
+    logs.length = 0;
+  });
+  afterEach(async () => {
+    await broker.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const ctx = (): RequestContext => ({
+    broker,
+    cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+    apiVersion: 11,
+    clientId: 'fail-test',
+    clientHost: '127.0.0.1',
+    connectionId: 1,
+    log: (level, msg) => logs.push(`${level} ${msg}`),
+    onClose: () => () => undefined,
+  });
+  const request = (fetchOffset: number, isolationLevel: number) => ({
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: 'w',
+        partitions: [
+          { partition: 0, currentLeaderEpoch: -1, fetchOffset, logStartOffset: -1, partitionMaxBytes: 1 << 20 },
+        ],
+      },
+    ],
+  });
+  const first = (r: ReturnType<typeof readFetch>['resp']) => r.responses[0].partitions[0];
+
+  it('read_committed past the log end is OFFSET_OUT_OF_RANGE with -1 offsets, as read_uncommitted is', async () => {
+    for (const isolation of [1, 0]) {
+      const p = first((await fetch.handle(ctx(), request(5, isolation))) as ReturnType<typeof readFetch>['resp']);
+      assert.deepStrictEqual(
+        [p.errorCode, p.highWatermark, p.lastStableOffset, p.logStartOffset, p.abortedTransactions],
+        [1, -1, -1, -1, null],
+        `isolation level ${isolation}`,
+      );
+    }
+  });
+
+  it('an unexpected engine failure answers -1 for the partition and logs an error naming it, with the stack', async () => {
+    broker.partitionInfo = () => {
+      throw new Error('the disk went away');
+    };
+    const resp = (await fetch.handle(ctx(), request(0, 0))) as ReturnType<typeof readFetch>['resp'];
+    assert.strictEqual(first(resp).errorCode, -1);
+    assert.strictEqual(logs.length, 1);
+    assert.match(logs[0], /^error Fetch w-0: unexpected failure: Error: the disk went away\n\s+at /);
+    assert.strictEqual(first(readFetch(broker, null, request(0, 0)).resp).errorCode, -1, 'no context: -1, no log');
+    assert.strictEqual(logs.length, 1);
+  });
+
+  it('a failure that is not even an Error (a thrown null) is logged as such and answers -1', async () => {
+    broker.partitionInfo = () => {
+      throw null;
+    };
+    const resp = (await fetch.handle(ctx(), request(0, 0))) as ReturnType<typeof readFetch>['resp'];
+    assert.strictEqual(first(resp).errorCode, -1);
+    assert.deepStrictEqual(logs, ['error Fetch w-0: unexpected failure: null']);
   });
 });
 

@@ -12,8 +12,11 @@ import { listOffsets } from '../../../../src/protocol/apis/02-list-offsets';
 describe('ListOffsets API', () => {
   let dir: string;
   let broker: Broker;
+  /** What the handler logged, as "level message". */
+  const logs: string[] = [];
 
   beforeEach(async () => {
+    logs.length = 0;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-lite-list-offsets-'));
     broker = await Broker.open({ dataDir: dir, logger: () => undefined });
     await broker.createTopic('t', 1);
@@ -37,7 +40,7 @@ describe('ListOffsets API', () => {
       clientId: 'list-offsets-test',
       clientHost: '127.0.0.1',
       connectionId: 1,
-      log: () => undefined,
+      log: (level, message) => logs.push(`${level} ${message}`),
       onClose: () => () => undefined,
     };
     const resp = await listOffsets.handle(ctx, {
@@ -96,6 +99,29 @@ describe('ListOffsets API', () => {
     assert.strictEqual((await askRaw(6, -3)).errorCode, 42);
     assert.strictEqual((await askRaw(7, -4)).errorCode, 42);
     assert.strictEqual((await askRaw(8, -5)).errorCode, 42);
+  });
+
+  it('the too-new timestamp is logged as a warning naming the version, the partition and the version it needs', async () => {
+    await askRaw(6, -3);
+    assert.deepStrictEqual(logs, ['warn ListOffsets v6 for t-0: timestamp -3 needs v7+']);
+  });
+
+  it('an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION even with a timestamp its version predates', async () => {
+    for (const where of [{ topic: 'nope' }, { partitionIndex: -1 }, { partitionIndex: 1 }]) {
+      const p = await askRaw(6, -3, where);
+      assert.deepStrictEqual([p.errorCode, p.offset], [3, -1], JSON.stringify(where));
+    }
+    assert.deepStrictEqual(logs, [], 'no version warning for a partition that does not exist');
+  });
+
+  it('an unexpected engine failure answers -1 for the partition and logs an error naming it', async () => {
+    broker.listOffset = () => {
+      throw new Error('index unreadable');
+    };
+    const p = await askRaw(4, -1);
+    assert.deepStrictEqual([p.errorCode, p.offset, p.timestamp], [-1, -1, -1]);
+    assert.strictEqual(logs.length, 1);
+    assert.match(logs[0], /^error ListOffsets t-0: unexpected failure: Error: index unreadable/);
   });
 
   it('an unknown topic or partition (negative, or one past the last) is UNKNOWN_TOPIC_OR_PARTITION with -1 answers', async () => {

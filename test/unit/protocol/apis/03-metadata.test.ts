@@ -273,6 +273,12 @@ describe('Metadata (key 3) over the wire', () => {
     wire = await harness.openWire({}, NODE);
     const [t] = await metadata(1, ['bad name!']);
     assert.deepStrictEqual(t, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: 'bad name!', partitions: [] });
+    const [noCreate] = await metadata(4, ['bad name!'], false);
+    assert.deepStrictEqual(
+      noCreate,
+      { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: 'bad name!', partitions: [] },
+      'illegal even when auto-creation is disallowed (not merely unknown)',
+    );
     assert.deepStrictEqual(
       wire.broker.listTopics().map((x) => x.name),
       [],

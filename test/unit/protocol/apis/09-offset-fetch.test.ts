@@ -132,6 +132,64 @@ describe('OffsetFetch API: multi-group v8+ and requireStable', () => {
   });
 });
 
+describe('OffsetFetch API: pending transactional commits and offset 0', () => {
+  let wire: GroupWire;
+  beforeEach(async () => {
+    wire = await GroupWire.open();
+    await wire.broker.createTopic('t', 2);
+  });
+  afterEach(() => wire.close());
+
+  it('v8 requireStable: a partition with a pending transactional commit answers UNSTABLE_OFFSET_COMMIT, -1, -1 and ""; offset 0 keeps its leader epoch', async () => {
+    const b = wire.broker;
+    await b.commitOffsets('a', '', -1, [
+      { topic: 't', partition: 0, offset: 0, metadata: 'zero', leaderEpoch: 4 },
+      { topic: 't', partition: 1, offset: 5, metadata: 'five', leaderEpoch: 2 },
+    ]);
+    const { producerId, producerEpoch } = await b.initProducerId('tx');
+    await b.addOffsetsToTxn('tx', producerId, producerEpoch, 'a');
+    const codes = await b.txnOffsetCommit({
+      transactionalId: 'tx',
+      groupId: 'a',
+      producerId,
+      producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      offsets: [{ topic: 't', partition: 1, offset: 77, metadata: 'pending', leaderEpoch: 2 }],
+    });
+    assert.deepStrictEqual(
+      codes.map((c) => c.errorCode),
+      [0],
+    );
+    const d = await wire.call(9, 8, true, (e) => {
+      e.len(1).str('a').len(1).str('t').len(2).i32(0).i32(1).tags().tags();
+      e.bool(true).tags();
+    });
+    d.i32();
+    const rows: Row[] = [];
+    d.many(() => {
+      d.str();
+      d.many(() => {
+        const name = d.str();
+        d.many(() => {
+          rows.push([name, d.i32(), d.i64(), d.i32(), d.nstr(), d.i16()]);
+          d.tags();
+        });
+        d.tags();
+      });
+      assert.strictEqual(d.i16(), 0, 'group error code');
+      d.tags();
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(rows, [
+      ['t', 0, 0, 4, 'zero', 0],
+      ['t', 1, -1, -1, '', 88],
+    ]);
+  });
+});
+
 type OldRow = [topic: string, partition: number, offset: number, metadata: string | null, errorCode: number];
 
 describe('OffsetFetch (key 9) over the wire', () => {

@@ -7,6 +7,8 @@ import * as assert from 'assert';
 import { FakeClock } from '../../../../src/broker/clock';
 import { GroupWire, joinV9, stableStaticGroup, syncV5 } from './group-wire';
 import { ErrorCode } from '../../../../src/broker/errors';
+import type { RequestContext } from '../../../../src/protocol/apis/api';
+import { joinGroup as joinGroupApi } from '../../../../src/protocol/apis/11-join-group';
 import type { Wire } from './harness';
 import { openWire } from './harness';
 import { describeGroups, joinGroup } from './group-frames';
@@ -100,6 +102,57 @@ describe('JoinGroup (key 11) over the wire', () => {
     assert.strictEqual(j.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     assert.strictEqual(j.memberId, 'stranger');
     assert.strictEqual(j.generationId, -1);
+    assert.strictEqual(j.protocolName, '', 'v1 has no null protocol name: an empty one');
+  });
+});
+
+describe('JoinGroup API: a refused join names no protocol, as null from v7 and "" before', () => {
+  let wire: GroupWire;
+  beforeEach(async () => (wire = await GroupWire.open()));
+  afterEach(() => wire.close());
+
+  const ctxAt = (apiVersion: number): RequestContext => ({
+    broker: wire.broker,
+    cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+    apiVersion,
+    clientId: 'join-test',
+    clientHost: '127.0.0.1',
+    connectionId: 1,
+    log: () => undefined,
+    onClose: () => () => undefined,
+  });
+  const join = async (apiVersion: number, memberId: string) =>
+    (await joinGroupApi.handle(ctxAt(apiVersion), {
+      groupId: 'g',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('m') }],
+      reason: null,
+    }))!;
+
+  it('an unknown member id (the engine refuses) and an engine failure (the handler refuses) at v6 and v7', async () => {
+    for (const [version, name] of [
+      [6, ''],
+      [7, null],
+    ] as const) {
+      const refused = await join(version, 'stranger');
+      assert.deepStrictEqual(
+        [refused.errorCode, refused.protocolName],
+        [ErrorCode.UNKNOWN_MEMBER_ID, name],
+        `v${version}`,
+      );
+    }
+    wire.failEngine('joinGroup');
+    for (const [version, name] of [
+      [6, ''],
+      [7, null],
+    ] as const) {
+      const failed = await join(version, 'm');
+      assert.deepStrictEqual([failed.errorCode, failed.protocolName], [-1, name], `v${version} failure`);
+    }
   });
 });
 

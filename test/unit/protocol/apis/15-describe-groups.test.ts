@@ -4,11 +4,11 @@
 // DescribeGroups (key 15) over the wire, v0-4: a stable group with its state, protocol and members (client
 // id, address, subscription and assignment bytes); an unknown group is Dead with error 0, as Kafka answers.
 import * as assert from 'assert';
-import { ErrorCode } from '../../../../src/broker/errors';
+import { ErrorCode, KafkaError } from '../../../../src/broker/errors';
 import { GroupWire, stableStaticGroup } from './group-wire';
 import type { Wire } from './harness';
 import { openWire } from './harness';
-import { describeGroups, soloMember } from './group-frames';
+import { describeGroups, joinGroup, soloMember } from './group-frames';
 
 describe('DescribeGroups API: v5 (flexible) and v6 (error message)', () => {
   let wire: GroupWire;
@@ -113,6 +113,17 @@ describe('DescribeGroups (key 15) over the wire', () => {
       );
     }
   });
+
+  it('a group still rebalancing (joined, not synced) shows no protocol and no member metadata or assignment', async () => {
+    const j = await joinGroup(wire, 1, { groupId: 'pending', protocols: [['range', 'meta']] });
+    assert.strictEqual(j.errorCode, 0);
+    const [g] = await describeGroups(wire, 4, ['pending']);
+    assert.notStrictEqual(g.state, 'Stable');
+    assert.deepStrictEqual(
+      [g.errorCode, g.protocolType, g.protocol, g.members.map((m) => [m.memberId, m.metadata, m.assignment])],
+      [0, 'consumer', '', [[j.memberId, '', '']]],
+    );
+  });
 });
 
 describe('DescribeGroups API: an unexpected engine failure', () => {
@@ -140,5 +151,37 @@ describe('DescribeGroups API: an unexpected engine failure', () => {
     d.end();
     assert.deepStrictEqual(g, [ErrorCode.UNKNOWN_SERVER_ERROR, message, 'g', 'Dead', '', '', 0, -2147483648]);
     logged('DescribeGroups "g"', message);
+  });
+
+  it('v5 (no message field) answers the failure UNKNOWN_SERVER_ERROR (-1) too, not an empty Dead group', async () => {
+    wire.failEngine('describeGroup');
+    const d = await wire.call(15, 5, true, (e) => e.len(1).str('g').bool(false).tags());
+    assert.strictEqual(d.i32(), 0);
+    const [g] = d.many(() => {
+      const row = [d.i16(), d.str(), d.str(), d.str(), d.str(), d.len(), d.i32()];
+      d.tags();
+      return row;
+    });
+    d.tags();
+    d.end();
+    assert.deepStrictEqual(g, [ErrorCode.UNKNOWN_SERVER_ERROR, 'g', 'Dead', '', '', 0, -2147483648]);
+    // a Kafka error other than GROUP_ID_NOT_FOUND keeps its code at v5 too
+    wire.broker.describeGroup = () => {
+      throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'loading');
+    };
+    const d2 = await wire.call(15, 5, true, (e) => e.len(1).str('g').bool(false).tags());
+    d2.i32();
+    const [code] = d2.many(() => {
+      const c = d2.i16();
+      d2.str();
+      d2.str();
+      d2.str();
+      d2.str();
+      d2.len();
+      d2.i32();
+      d2.tags();
+      return c;
+    });
+    assert.strictEqual(code, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
   });
 });

@@ -149,6 +149,25 @@ describe('CreateTopics API v5-v6 on the wire', () => {
     assert.strictEqual(bad.errorCode, 40, 'INVALID_CONFIG');
     assert.strictEqual(wire.broker.getTopic('dry'), undefined);
   });
+
+  it('validateOnly of a name that exists is TOPIC_ALREADY_EXISTS; a name given twice answers -1 counts and no configs', async () => {
+    await wire.broker.createTopic('there', 2);
+    const [exists] = read(await create(6, [{ name: 'there', partitions: 1, replication: 1 }], true));
+    assert.deepStrictEqual(
+      [exists.errorCode, exists.errorMessage, exists.numPartitions, exists.replicationFactor],
+      [36, 'topic "there" already exists', -1, -1],
+    );
+    const [twice] = read(
+      await create(6, [
+        { name: 'twice', partitions: 3, replication: 1 },
+        { name: 'twice', partitions: 3, replication: 1 },
+      ]),
+    );
+    assert.deepStrictEqual(
+      [twice.name, twice.errorCode, twice.numPartitions, twice.replicationFactor, twice.configs?.size],
+      ['twice', 42, -1, -1, 0],
+    );
+  });
 });
 
 describe('CreateTopics API: the same name twice in one request', () => {

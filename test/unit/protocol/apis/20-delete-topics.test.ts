@@ -9,6 +9,9 @@ import { ErrorCode } from '../../../../src/broker/errors';
 import type { Writer } from '../../../../src/protocol/codec/writer';
 import * as harness from './harness';
 import { GroupWire } from './group-wire';
+import type { RequestContext } from '../../../../src/protocol/apis/api';
+import { deleteTopics } from '../../../../src/protocol/apis/20-delete-topics';
+import { topicIdToBytes } from '../../../../src/broker/topic-id';
 
 describe('DeleteTopics API v4-v5 on the wire', () => {
   let wire: Wire;
@@ -116,5 +119,41 @@ describe('DeleteTopics API: an unexpected engine failure', () => {
       wire.logs.some((l) => l.startsWith('error ') && l.includes('DeleteTopics "t"')),
       wire.logs.join(' | '),
     );
+  });
+});
+
+describe('DeleteTopics API v6: a topic named both by its name and its id', () => {
+  let wire: harness.Wire;
+  beforeEach(async () => (wire = await harness.openWire()));
+  afterEach(() => wire.close());
+
+  it('is INVALID_REQUEST saying to name it one way, carries the id it was given, and deletes nothing', async () => {
+    const t = await wire.broker.createTopic('both', 1);
+    const ctx: RequestContext = {
+      broker: wire.broker,
+      cluster: { nodeId: 1, host: '127.0.0.1', port: 9092, clusterId: 'test' },
+      apiVersion: 6,
+      clientId: 'delete-test',
+      clientHost: '127.0.0.1',
+      connectionId: 1,
+      log: () => undefined,
+      onClose: () => () => undefined,
+    };
+    const resp = await deleteTopics.handle(ctx, {
+      topics: [{ name: 'both', topicId: topicIdToBytes(t.topicId) }],
+      topicNames: [],
+      timeoutMs: 1000,
+    });
+    const [r] = resp!.responses;
+    assert.deepStrictEqual(
+      [r.name, r.errorCode, r.errorMessage, r.topicId.equals(topicIdToBytes(t.topicId))],
+      [
+        'both',
+        ErrorCode.INVALID_REQUEST,
+        `topic "both" is named by both its name and an id (${t.topicId}); name it by one of them`,
+        true,
+      ],
+    );
+    assert.ok(wire.broker.getTopic('both'), 'not deleted');
   });
 });

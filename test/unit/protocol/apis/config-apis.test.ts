@@ -310,6 +310,25 @@ describe('config APIs over the wire: what each change means, per resource', () =
     assert.match(fixedOnly ?? '', /^cannot update these broker configs dynamically: num\.partitions \([^;]*\)$/);
   });
 
+  it('a refusal of several broker configs lists each fixed one and each unknown one, comma-separated', async () => {
+    const [[, message]] = await alter(33, [
+      [
+        4,
+        '1',
+        [
+          ['num.partitions', SET, '2'],
+          ['unclean.leader.election.enable', SET, 'true'],
+          ['bogus', SET, '1'],
+          ['other', SET, '1'],
+        ],
+      ],
+    ]);
+    assert.match(
+      message ?? '',
+      /^cannot update these broker configs dynamically: num\.partitions, unclean\.leader\.election\.enable \(.*\); unknown broker config\(s\): bogus, other$/,
+    );
+  });
+
   it('an unexpected engine failure is -1 for that resource and logged with the API and topic', async () => {
     wire.failEngine('alterTopicConfigs');
     for (const [apiKey, api] of [
