@@ -24,10 +24,10 @@ describe('storage: one log segment, opened and read directly', () => {
   });
 
   /** A closed segment at base 0 holding `specs` batches (same size each by default); returns the batch ends. */
-  function build(specs: Spec[], intervalBytes = 1 << 20): { dir: string; ends: number[] } {
+  function build(specs: Spec[], intervalBytes = 1 << 20, baseOffset = 0): { dir: string; ends: number[] } {
     const dir = tempDir();
     dirs.push(dir);
-    const seg = LogSegment.create(dir, 0, 0, realIo, new FileCache());
+    const seg = LogSegment.create(dir, baseOffset, 0, realIo, new FileCache());
     const ends: number[] = [];
     specs.forEach((s, i) => {
       const n = s.records ?? 1;
@@ -47,11 +47,11 @@ describe('storage: one log segment, opened and read directly', () => {
   function reopen(
     dir: string,
     trustedEnd: number,
-    opts: { interval?: number; cleaned?: boolean; recheck?: number } = {},
+    opts: { interval?: number; cleaned?: boolean; recheck?: number; base?: number } = {},
   ): ReturnType<typeof LogSegment.open> {
     const r = LogSegment.open(
       dir,
-      0,
+      opts.base ?? 0,
       0,
       realIo,
       new FileCache(),
@@ -62,6 +62,11 @@ describe('storage: one log segment, opened and read directly', () => {
     );
     open.push(r.segment);
     return r;
+  }
+
+  /** The size of one default batch of `build`. */
+  function ends0(): number {
+    return batchOf(1, 'r000', 1000, 20).length;
   }
 
   function corruptCrc(dir: string, at: number): void {
@@ -182,6 +187,13 @@ describe('storage: one log segment, opened and read directly', () => {
 
   it('flushed bytes are not read again without a recheck, nor when the whole log is trusted', () => {
     const specs = Array.from({ length: 8 }, () => ({}));
+    const unindexed = build(specs);
+    corruptCrc(unindexed.dir, unindexed.ends[5]);
+    assert.deepStrictEqual(reopen(unindexed.dir, unindexed.ends[6]).recovery, {
+      truncatedBytes: 0,
+      reason: '',
+      indexRebuilt: '',
+    });
     const a = build(specs, 1);
     corruptCrc(a.dir, a.ends[1]);
     let r = reopen(a.dir, a.ends[6], { interval: 1 });
@@ -224,5 +236,76 @@ describe('storage: one log segment, opened and read directly', () => {
     fs.rmSync(`${dir}/00000000000000000000.timeindex`);
     seg.delete();
     assert.deepStrictEqual(fs.readdirSync(dir), []);
+  });
+
+  it('an offset index entry too close to the end of the log to hold a batch header is not believed', () => {
+    const { dir, ends } = build([{}, {}, {}]);
+    const size = ends[2];
+    for (const [pos, why] of [
+      [size - 10, `byte ${size - 10} is too close to the end of the log \\(${size}\\)`],
+      [size - 61, `byte ${size - 61} does not start a batch`],
+    ] as const) {
+      const entry = Buffer.alloc(8);
+      entry.writeInt32BE(2, 0);
+      entry.writeInt32BE(pos, 4);
+      fs.writeFileSync(`${dir}/00000000000000000000.index`, entry);
+      const r = reopen(dir, size);
+      assert.match(r.recovery.indexRebuilt ?? '', new RegExp(`is wrong: ${why}`));
+      assert.strictEqual(r.segment.nextOffset, 3);
+      r.segment.close();
+    }
+  });
+
+  it("in a segment at base 100 a wrong offset index entry is named relative to the segment's base", () => {
+    const { dir, ends } = build([{}, {}, {}], ends0(), 100);
+    const entry = Buffer.alloc(8);
+    entry.writeInt32BE(5, 0);
+    entry.writeInt32BE(ends[1], 4);
+    fs.writeFileSync(`${dir}/00000000000000000100.index`, entry);
+    const r = reopen(dir, ends[2], { base: 100 });
+    assert.match(
+      r.recovery.indexRebuilt ?? '',
+      new RegExp(`^the offset index's last entry \\(5, ${ends[1]}\\) is wrong`),
+    );
+    assert.strictEqual(r.segment.nextOffset, 103);
+  });
+
+  it('after a reopen the next index entry comes one interval after the last one, not at once', () => {
+    const size = ends0();
+    const { dir, ends } = build([{}, {}, {}, {}, {}], 2 * size);
+    const seg = reopen(dir, ends[4], { interval: 2 * size }).segment;
+    assert.strictEqual(seg.offsetIndex.lastOffset(), 4);
+    for (const base of [5, 6]) {
+      const buf = batchOf(1, `r00${base}`, 1000 + base, 20);
+      buf.writeBigInt64BE(BigInt(base), 0);
+      const pos = seg.size;
+      seg.write(buf);
+      seg.indexBatch(pos, base, base, 1000 + base, buf.length, 2 * size);
+    }
+    assert.deepStrictEqual([seg.offsetIndex.lastOffset(), seg.offsetIndex.lastPosition()], [6, ends[4] + size]);
+  });
+
+  it('the newest timestamp of a reopened segment includes what its time index says about earlier batches', () => {
+    const { dir, ends } = build([{ ts: 9000 }, { ts: 1000 }, { ts: 1000 }], 1);
+    const r = reopen(dir, ends[2], { interval: 1 });
+    assert.strictEqual(r.recovery.indexRebuilt, '');
+    assert.strictEqual(r.segment.maxTimestamp, 9000);
+  });
+
+  it('a rebuilt segment whose batches carry no timestamp has no newest timestamp', () => {
+    const { dir, ends } = build([{ ts: -1 }, { ts: -1 }]);
+    const r = reopen(dir, ends[1] - 3);
+    assert.notStrictEqual(r.recovery.indexRebuilt, '');
+    assert.strictEqual(r.segment.maxTimestamp, -1);
+  });
+
+  it('an empty segment with a missing index file opens empty and reports no rebuild', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    LogSegment.create(dir, 0, 0, realIo, new FileCache()).close();
+    fs.rmSync(`${dir}/00000000000000000000.index`);
+    const r = reopen(dir, 0);
+    assert.deepStrictEqual(r.recovery, { truncatedBytes: 0, reason: '', indexRebuilt: '' });
+    assert.strictEqual(r.segment.size, 0);
   });
 });
