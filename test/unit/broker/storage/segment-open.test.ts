@@ -308,4 +308,34 @@ describe('storage: one log segment, opened and read directly', () => {
     assert.deepStrictEqual(r.recovery, { truncatedBytes: 0, reason: '', indexRebuilt: '' });
     assert.strictEqual(r.segment.size, 0);
   });
+
+  it('an offset index entry in the middle that points at the wrong batch is ignored: reads still find their batch', () => {
+    const { dir, ends } = build([{ records: 3 }, { records: 3 }, { records: 3 }, { records: 3 }]);
+    const index = Buffer.alloc(16);
+    index.writeInt32BE(3, 0);
+    index.writeInt32BE(ends[1], 4); // wrong: the batch at ends[1] holds offsets 6..8
+    index.writeInt32BE(9, 8);
+    index.writeInt32BE(ends[2], 12); // right, and the last: believed at open
+    fs.writeFileSync(`${dir}/00000000000000000000.index`, index);
+    const seg = reopen(dir, ends[3]).segment;
+    assert.deepStrictEqual(
+      [0, 2, 3, 4, 5, 6, 10, 11, 12].map((o) => seg.findBatchPosition(o)),
+      [0, 0, ends[0], ends[0], ends[0], ends[1], ends[2], ends[2], -1],
+    );
+  });
+
+  it('the recheck after an unclean shutdown also finds a base offset that skips before the last index entry', () => {
+    const plain = build([{}, {}, { base: 9 }, { base: 10 }, { base: 11 }], 1);
+    let r = reopen(plain.dir, plain.ends[3], { recheck: plain.ends[3], interval: 1 });
+    assert.match(
+      r.recovery.indexRebuilt ?? '',
+      new RegExp(`found base offset 9 at byte ${plain.ends[1]} where 2 was expected$`),
+    );
+    assert.strictEqual(r.segment.nextOffset, 2);
+    // In a cleaned segment skipped offsets are expected: the same check finds nothing.
+    const cleaned = build([{}, {}, { base: 9 }, { base: 10 }, { base: 15 }], 1);
+    r = reopen(cleaned.dir, cleaned.ends[3], { recheck: cleaned.ends[3], interval: 1, cleaned: true });
+    assert.deepStrictEqual(r.recovery, { truncatedBytes: 0, reason: '', indexRebuilt: '' });
+    assert.strictEqual(r.segment.nextOffset, 16);
+  });
 });
