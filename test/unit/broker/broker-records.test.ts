@@ -263,6 +263,18 @@ describe('Broker: records', () => {
   });
 
   describe('listOffset', () => {
+    it('the timestamps a client sends as numbers, -1 to -5, mean latest, earliest, max, earliest local and latest tiered', async () => {
+      await broker.createTopic('w', 1);
+      for (const ts of [500, 900, 700]) await broker.produce('w', [{ value: 'v', timestamp: ts }]);
+      broker.deleteRecords('w', 0, 1);
+      const at = (timestamp: number) => broker.listOffset('w', 0, timestamp);
+      assert.deepStrictEqual(at(-1), { offset: 3, timestamp: -1 });
+      assert.deepStrictEqual(at(-2), { offset: 1, timestamp: -1 });
+      assert.deepStrictEqual(at(-3), { offset: 1, timestamp: 900 });
+      assert.deepStrictEqual(at(-4), { offset: 1, timestamp: -1 });
+      assert.deepStrictEqual(at(-5), { offset: -1, timestamp: -1 });
+    });
+
     it('EARLIEST_LOCAL is the log start, LATEST_TIERED is -1 (nothing is tiered)', async () => {
       await broker.createTopic('t', 1);
       for (let i = 0; i < 5; i++) await broker.produce('t', [{ value: `v${i}`, timestamp: 1000 + i }]);
