@@ -111,16 +111,22 @@ export function ensureKafkaJars() {
   throw new Error(`reference Kafka: could not resolve the broker jars with Maven:\n${errors.join('\n')}`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/** n distinct free loopback ports (each probe stays bound until all are, so no port is handed out twice). */
+async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
 }
 
 function java(libs, mainClass, args, opts = {}) {
@@ -287,7 +293,7 @@ export async function startKafka(opts = {}) {
   fs.mkdirSync(dir, { recursive: true });
   const logDir = path.join(dir, 'data');
   fs.rmSync(logDir, { recursive: true, force: true });
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort] = await freePorts(2);
   const props = path.join(dir, 'server.properties');
   const log4j = path.join(dir, 'log4j2.xml');
   const logFile = path.join(dir, 'server.log');

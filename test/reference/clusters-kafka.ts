@@ -35,15 +35,25 @@ export interface SecuredKafka {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * n distinct free loopback ports: every probe server stays open until all n are bound, so the kernel cannot hand
+ * the same ephemeral port out twice (Kafka refuses two listeners on one port).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -139,12 +149,7 @@ export async function startSecuredKafka(timeoutMs = 120_000): Promise<SecuredKaf
   const { version, libs } = mod.ensureKafkaJars();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clusters-kafka-'));
   const certs = makeCertificates(dir);
-  const [plaintext, saslPlaintext, saslSsl, controller] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [plaintext, saslPlaintext, saslSsl, controller] = await freePorts(4);
   const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
   const props = [
     'process.roles=broker,controller',
