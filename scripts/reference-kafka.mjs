@@ -112,7 +112,7 @@ export function ensureKafkaJars() {
 }
 
 /** n distinct free loopback ports (each probe stays bound until all are, so no port is handed out twice). */
-async function freePorts(n) {
+export async function freePorts(n) {
   const servers = [];
   try {
     for (let i = 0; i < n; i++) {

@@ -17,6 +17,7 @@ import { referenceKafkaModule } from './harness';
 interface Module {
   ensureKafkaJars(): { version: string; libs: string };
   metadataProbe(port: number, timeoutMs?: number): Promise<{ brokers: number; controllerId: number }>;
+  freePorts(n: number): Promise<number[]>;
 }
 
 export const SCRAM_USER = 'alice';
@@ -33,27 +34,6 @@ export interface SecuredKafka {
   /** The CA that signed the broker's certificate (PEM). */
   caFile: string;
   stop(): Promise<void>;
-}
-
-/**
- * n distinct free loopback ports: every probe server stays open until all n are bound, so the kernel cannot hand
- * the same ephemeral port out twice (Kafka refuses two listeners on one port).
- */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
-      });
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
 }
 
 function openssl(dir: string, args: string[]): void {
@@ -149,7 +129,7 @@ export async function startSecuredKafka(timeoutMs = 120_000): Promise<SecuredKaf
   const { version, libs } = mod.ensureKafkaJars();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clusters-kafka-'));
   const certs = makeCertificates(dir);
-  const [plaintext, saslPlaintext, saslSsl, controller] = await freePorts(4);
+  const [plaintext, saslPlaintext, saslSsl, controller] = await mod.freePorts(4);
   const jaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
   const props = [
     'process.roles=broker,controller',
