@@ -85,6 +85,8 @@ export class TopicCatalog {
    * metadata is stored, so nothing is acknowledged into a topic whose creation could still be rolled back.
    */
   readonly creating = new Map<string, Topic>();
+  /** Names whose deletion is writing topics.db: held so a creation cannot take them meanwhile. */
+  private readonly deleting = new Set<string>();
   private store!: TopicStore;
 
   constructor(
@@ -339,6 +341,11 @@ export class TopicCatalog {
     const overrides = validateConfigs(configs);
     if (this.topics.has(name) || this.creating.has(name))
       throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${name}" already exists`);
+    if (this.deleting.has(name))
+      throw new KafkaError(
+        ErrorCode.TOPIC_ALREADY_EXISTS,
+        `topic "${name}" is being deleted; create it again once that ends`,
+      );
     const lower = name.toLowerCase();
     const twin = [...this.topics.keys(), ...this.creating.keys()].find((n) => n.toLowerCase() === lower);
     if (twin)
@@ -392,15 +399,31 @@ export class TopicCatalog {
     return copyInfo(info);
   }
 
-  /** Remove the topic from the catalog, its partition directories and its metadata. */
+  /**
+   * Remove the topic from the catalog, then its metadata, then its partition directories. The topic leaves the
+   * catalog at once, so nothing new reaches it while its topics.db line is removed, and its name is held
+   * (creation refuses it) until the deletion ends. When that write fails the topic is put back and nothing is
+   * deleted, so it never comes back empty after a restart.
+   */
   async deleteTopic(name: string): Promise<void> {
     const topic = this.requireTopic(name);
     this.topics.delete(name);
+    this.deleting.add(name);
+    try {
+      await this.store.remove(name);
+    } catch (e) {
+      this.topics.set(name, topic);
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not delete topic "${name}": ${(e as Error).message}; the topic and its records are unchanged`,
+      );
+    } finally {
+      this.deleting.delete(name);
+    }
     for (const s of topic.partitions) {
       if (s.log) s.log.destroy();
       else destroyPartitionDir(this.partitionDir(name, s.partition));
     }
-    await this.store.remove(name);
   }
 
   async createPartitions(name: string, totalCount: number): Promise<void> {
@@ -461,7 +484,14 @@ export class TopicCatalog {
     for (const k of reset) delete merged[k];
     if (opts.validateOnly) return;
     const info = { ...topic.info, configs: merged };
-    await this.store.put(info);
+    try {
+      await this.store.put(info);
+    } catch (e) {
+      throw new KafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        `could not change the configs of topic "${name}": ${(e as Error).message}; its configs are unchanged`,
+      );
+    }
     topic.info = info;
     topic.config = effectiveConfig(merged);
   }

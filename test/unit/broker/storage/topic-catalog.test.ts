@@ -262,6 +262,69 @@ describe('storage: topic catalog', () => {
     await m.close();
   });
 
+  it('when topics.db cannot be written, deleting a topic or changing its configs fails with KAFKA_STORAGE_ERROR naming the topic, and its records and configs are unchanged, also after a restart', async () => {
+    const h = fresh();
+    let m = await h.open();
+    await m.createTopic('t', 2, { 'retention.ms': '5000' });
+    append(m, 't', 1, batchOf(2, 'kept', 1));
+    await m.flush();
+    const saved = fs.readFileSync(dbFile(h));
+    fs.rmSync(dbFile(h));
+    fs.mkdirSync(dbFile(h)); // every write to it now fails
+    await assert.rejects(
+      m.deleteTopic('t'),
+      isKafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        /^could not delete topic "t": EISDIR.*; the topic and its records are unchanged$/,
+      ),
+    );
+    await assert.rejects(
+      m.alterTopicConfigs('t', { 'retention.ms': null, 'cleanup.policy': 'compact' }),
+      isKafkaError(
+        ErrorCode.KAFKA_STORAGE_ERROR,
+        /^could not change the configs of topic "t": EISDIR.*; its configs are unchanged$/,
+      ),
+    );
+    assert.deepStrictEqual(m.getTopic('t')!.configs, { 'retention.ms': '5000' });
+    assert.strictEqual(m.describeTopicConfigs('t').find((c) => c.name === 'cleanup.policy')!.value, 'delete');
+    assert.deepStrictEqual(values(m, 't', 1), ['kept-0', 'kept-1']);
+    append(m, 't', 0, batchOf(1, 'after', 2)); // the topic is still usable
+    await m.close();
+    fs.rmSync(dbFile(h), { recursive: true });
+    fs.writeFileSync(dbFile(h), saved);
+    m = await h.open();
+    assert.deepStrictEqual(
+      m.listTopics().map((t) => [t.name, t.partitions, t.configs]),
+      [['t', 2, { 'retention.ms': '5000' }]],
+    );
+    assert.deepStrictEqual(values(m, 't', 1), ['kept-0', 'kept-1']);
+    assert.deepStrictEqual(values(m, 't', 0), ['after-0']);
+    assert.deepStrictEqual(warnings(h), []);
+    await m.close();
+  });
+
+  it('a topic being deleted cannot be created again until its deletion has ended, so the deletion never removes the new one', async () => {
+    const h = fresh();
+    let m = await h.open();
+    await m.createTopic('t', 1); // empty: nothing on disk would refuse a creation
+    const deleting = m.deleteTopic('t');
+    await assert.rejects(
+      m.createTopic('t', 1),
+      isKafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, /^topic "t" is being deleted; create it again once that ends$/),
+    );
+    await deleting;
+    const again = await m.createTopic('t', 1);
+    append(m, 't', 0, batchOf(1, 'new', 1));
+    await m.close();
+    m = await h.open();
+    assert.deepStrictEqual(
+      m.listTopics().map((t) => t.topicId),
+      [again.topicId],
+    );
+    assert.deepStrictEqual(values(m, 't', 0), ['new-0']);
+    await m.close();
+  });
+
   it('a creation that fails on its third partition is rolled back whole, and a file named like a partition directory is never adopted', async () => {
     const h = fresh();
     let m = await h.open();
