@@ -102,7 +102,7 @@ class Pacer {
  * Clean the first `count` segments of the partition, cooperatively: it yields to the event loop every few
  * milliseconds, so appends (to the active segment), fetches and group traffic go on meanwhile; segments deleted
  * meanwhile (retention, deleteRecords) are skipped, and `stopped()` (close, topic deleted) ends the pass with
- * nothing changed. The swap at the end is synchronous. `saveCheckpoint` must durably record the new cleanedUpTo
+ * nothing changed (also when a read or write fails once `stopped()` is true). The swap at the end is synchronous. `saveCheckpoint` must durably record the new cleanedUpTo
  * before any segment is replaced. Throws KafkaError KAFKA_STORAGE_ERROR when a replacement cannot be written (a
  * full disk): nothing has changed then.
  */
@@ -134,7 +134,7 @@ export async function cleanSegments(
   try {
     txns = await CleanerTxnView.scan(all, (seg) => pacer.tick(seg));
   } catch (e) {
-    if (e instanceof CleaningStopped) return stats;
+    if (e instanceof CleaningStopped || stopped()) return stats;
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `compaction of ${log.name} stopped: ${(e as Error).message}`);
   }
   // Never past the first unstable offset: an open transaction may still abort.
@@ -177,7 +177,8 @@ export async function cleanSegments(
   } catch (e) {
     if (current) fs.rmSync(current, { force: true });
     for (const r of rewrites) fs.rmSync(r.tmpPath, { force: true });
-    if (e instanceof CleaningStopped) return stats;
+    // A read or write that failed because the topic was deleted or the broker closed meanwhile is the stop.
+    if (e instanceof CleaningStopped || stopped()) return stats;
     throw new KafkaError(
       ErrorCode.KAFKA_STORAGE_ERROR,
       `compaction of ${log.name} stopped: ${(e as Error).message}; no segment was changed`,

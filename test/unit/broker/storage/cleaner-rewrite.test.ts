@@ -325,6 +325,27 @@ describe('storage: the log cleaner writing and swapping in cleaned segments', ()
     assert.deepStrictEqual(contents(), ['0 k=a', '1 k=b']);
   });
 
+  it('a write that fails because the pass was stopped meanwhile (topic deleted, broker closed) ends it with nothing changed, not as a storage fault', async () => {
+    await m.createTopic('c', 1, COMPACT);
+    const t = h.clock.now();
+    append(m, 'c', 0, batch([kv('k', 'a', t), kv('k', 'b', t)]));
+    await closeSegment();
+    const snap = snapshotDir(dir());
+    let stop = false;
+    const io: StorageIo = {
+      ...realIo,
+      writeSync: () => {
+        stop = true; // the topic's files are being removed under the pass
+        throw Object.assign(new Error('EBADF: bad file descriptor, write'), { code: 'EBADF' });
+      },
+    };
+    const stats = await cleanNow(COMPACT, { io, stopped: () => stop });
+    assert.ok(stop, 'the replacement was being written');
+    assert.strictEqual(stats.segmentsCleaned, 0);
+    assert.deepStrictEqual(snapshotDir(dir()), snap);
+    assert.deepStrictEqual(contents(), ['0 k=a', '1 k=b']);
+  });
+
   it('a segment deleted (deleteRecords) just before the swap is left deleted; the others are swapped in', async () => {
     await m.createTopic('c', 1, COMPACT);
     const t = h.clock.now();
