@@ -279,10 +279,12 @@ export class TopicCatalog {
       if (byName.has(name)) continue;
       const s = salvaged.get(name);
       let configs: TopicConfigs;
+      let invalid = '';
       try {
         configs = validateConfigs(s?.configs);
-      } catch {
+      } catch (e) {
         configs = {}; // a salvaged value that no longer validates: defaults rather than a broken topic
+        invalid = (e as Error).message;
       }
       const info: TopicInfo = {
         name,
@@ -294,9 +296,11 @@ export class TopicCatalog {
       this.logger(
         'warn',
         `topic "${name}" has directories but no readable metadata: adopted with ${info.partitions} partition(s) and ${
-          s?.configs
-            ? `the configs read off its damaged metadata (${Object.keys(configs).length} override(s))`
-            : 'default configs (its overrides, if any, could not be recovered)'
+          !s?.configs
+            ? 'default configs (its overrides, if any, could not be recovered)'
+            : invalid
+              ? `default configs: the ${Object.keys(s.configs).length} override(s) read off its damaged metadata are not valid (${invalid})`
+              : `the configs read off its damaged metadata (${Object.keys(configs).length} override(s))`
         }`,
       );
       await this.store.put(info);

@@ -157,6 +157,29 @@ describe('storage: topics.db lines', () => {
     await m.close();
   });
 
+  it('an adopted topic whose salvaged configs no longer validate gets the defaults, and the warning says why', async () => {
+    const h = fresh();
+    let m = await h.open();
+    await m.createTopic('odd', 1, { 'retention.ms': '5000' });
+    append(m, 'odd', 0, batchOf(1, 'o', 1));
+    await m.close();
+    writeDb(
+      h,
+      dbLines(h).map((l) =>
+        l.includes('"_id":"odd"') ? l.replace('"5000"', '"soon"').replace('"createdAt":', '"createdAt":x') : l,
+      ),
+    );
+    m = await h.open();
+    assert.deepStrictEqual(m.getTopic('odd')!.configs, {});
+    assert.deepStrictEqual(values(m, 'odd', 0), ['o-0']);
+    const warning = warnings(h).find((w) => w.includes('"odd" has directories'));
+    assert.match(
+      warning ?? warnings(h).join('\n'),
+      /^warn: topic "odd" has directories but no readable metadata: adopted with 1 partition\(s\) and default configs: the 1 override\(s\) read off its damaged metadata are not valid \(invalid value for topic config retention\.ms.*\)$/,
+    );
+    await m.close();
+  });
+
   it('an adopted topic never gets an id another topic has, nor one that is not a UUID', async () => {
     const h = fresh();
     let m = await h.open();
