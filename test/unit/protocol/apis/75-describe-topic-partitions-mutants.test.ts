@@ -8,7 +8,9 @@ import { ctxOf } from './mutants-helpers';
 describe('DescribeTopicPartitions answer order', () => {
   it('topics named out of order and repeated are answered once each, sorted by name', () => {
     const broker: Partial<Broker> = { getTopic: (() => undefined) as Broker['getTopic'] };
-    const names = ['delta', 'bravo', 'echo', 'alpha', 'charlie', 'bravo', 'alpha'];
+    // more names than an insertion sort handles, in a scrambled order, some named twice
+    const sorted = Array.from({ length: 80 }, (_, i) => `topic-${String(i).padStart(3, '0')}`);
+    const names = sorted.map((_, i) => sorted[(i * 37) % 80]).concat(sorted.slice(10, 20));
     const resp = describeTopicPartitions.handle(ctxOf(broker, 0), {
       topics: names.map((name) => ({ name })),
       responsePartitionLimit: 2000,
@@ -16,7 +18,7 @@ describe('DescribeTopicPartitions answer order', () => {
     }) as { topics: { name: string; errorCode: number }[] };
     assert.deepStrictEqual(
       resp.topics.map((t) => [t.name, t.errorCode]),
-      ['alpha', 'bravo', 'charlie', 'delta', 'echo'].map((n) => [n, 3]),
+      sorted.map((n) => [n, 3]),
     );
   });
 });
