@@ -236,6 +236,24 @@ describe('request memory shared by all connections (queued.max.request.bytes)', 
     assert.strictEqual(server.pressure().waitingForMemory, 0);
     assert.strictEqual(server.pressure().heldRequestBytes, J);
   });
+  it('a connection granted memory goes on with the requests it already sent before the next connection in line is served', async () => {
+    await start(J);
+    await parkJoin('g1');
+    const first = await client();
+    first.send(Buffer.concat([apiVersionsSized(40, 7), apiVersionsSized(40, 8)])); // J + 40 does not fit
+    await until('the first connection waits', () => server.pressure().waitingForMemory === 1);
+    const second = await client();
+    second.send(joinFrame(9, 'g'.repeat(50))); // a JoinGroup above the whole cap, behind it
+    await until('the second connection waits', () => server.pressure().waitingForMemory === 2);
+    broker.pendingJoins[0].resolve(joined('m1'));
+    // the second connection's join is read (and parks) only once nothing else is held
+    await broker.whenJoinsParked(2);
+    assert.deepStrictEqual(
+      (await first.waitFrames(2, 1000)).map((f) => f.readInt32BE(0)),
+      [7, 8],
+    );
+    assert.strictEqual(server.pressure().heldRequestBytes, joinFrame(9, 'g'.repeat(50)).length - 4);
+  });
 });
 
 describe('the write bound (maxQueuedResponseBytes) as the server serves it', function () {
@@ -417,7 +435,7 @@ describe('listening: ports, the advertised host, listener errors, connection ids
     c.send(frame(18, 0, 1, () => {}));
     await c.waitFrames(1);
     await server.close();
-    await c.waitClosed(1000);
+    await c.waitClosed(1000).finally(() => c.end());
     assert.strictEqual(server.connectionCount(), 0);
     await assert.rejects(RawClient.connect(server.port), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
   });
