@@ -337,6 +337,37 @@ describe('the write bound (maxQueuedResponseBytes) as the server serves it', fun
   });
 });
 
+describe('the turn budget: requests that take long let the event loop run in between', () => {
+  it('after a request that outlasts the turn budget (4 ms), a timer runs before the next request in the same read', async () => {
+    const broker = new FakeBroker();
+    const server = await startKafkaServer({ broker: broker.asBroker(), port: 0 });
+    const events: string[] = [];
+    Object.assign(broker, {
+      listGroups: () => {
+        if (events.length === 0) setTimeout(() => events.push('timer'), 0);
+        events.push('handled');
+        const until = performance.now() + 6;
+        while (performance.now() < until); // a slow handler: 6 ms of work
+        return [];
+      },
+    });
+    const c = await RawClient.connect(server.port);
+    try {
+      // three requests in one write: they arrive in one read
+      c.send(Buffer.concat([1, 2, 3].map((i) => frame(16, 0, i, () => {}))));
+      const answers = await c.waitFrames(3, 1000);
+      assert.deepStrictEqual(
+        answers.map((f) => f.readInt32BE(0)),
+        [1, 2, 3],
+      );
+      assert.deepStrictEqual(events.slice(0, 3), ['handled', 'timer', 'handled']);
+    } finally {
+      c.end();
+      await server.close();
+    }
+  });
+});
+
 /** The advertised broker of a Metadata v1 answer read over a fresh connection to host:port. */
 async function advertisedBroker(host: string, port: number): Promise<Record<string, unknown>> {
   const s = await connectTo(port, host);
