@@ -366,6 +366,40 @@ describe('the turn budget: requests that take long let the event loop run in bet
       await server.close();
     }
   });
+
+  it('a request that would take the turn past 1 MiB of requests waits for the next turn: callbacks queued meanwhile run first', async () => {
+    const broker = new FakeBroker();
+    const server = await startKafkaServer({ broker: broker.asBroker(), port: 0 });
+    const events: string[] = [];
+    Object.assign(broker, {
+      listGroups: () => {
+        if (events.length === 0) setImmediate(() => events.push('immediate'));
+        events.push('handled');
+        return [];
+      },
+    });
+    const c = await RawClient.connect(server.port);
+    try {
+      // ListGroups v0 has an empty body: the padding after the header is never read
+      const sized = (size: number, correlationId: number) => {
+        const f = Buffer.alloc(4 + size);
+        frame(16, 0, correlationId, () => {}).copy(f);
+        f.writeInt32BE(size, 0);
+        return f;
+      };
+      const small = 40;
+      c.send(Buffer.concat([sized(1024 * 1024 + 1 - small, 1), sized(small, 2)]));
+      const answers = await c.waitFrames(2, 2000);
+      assert.deepStrictEqual(
+        answers.map((f) => f.readInt32BE(0)),
+        [1, 2],
+      );
+      assert.deepStrictEqual(events, ['handled', 'immediate', 'handled']);
+    } finally {
+      c.end();
+      await server.close();
+    }
+  });
 });
 
 /** The advertised broker of a Metadata v1 answer read over a fresh connection to host:port. */
