@@ -1,7 +1,8 @@
 /**
  * What TopicStore.open salvages from damaged topics.db lines (docs/LOG_FORMAT.md, "Topic metadata"): the configs
  * list is read only from the "configs" key, wherever on the line that key stands (also at its very start, when
- * the line lost its opening brace), and a readable partition count is kept only when it is at least 1.
+ * the line lost its opening brace), read whole when its values hold brackets, quotes or backslashes, and a readable
+ * partition count is kept only when it is at least 1. A topic that a later good line restores is not damaged.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -53,5 +54,39 @@ describe('storage: what a damaged topics.db line still gives its topic', () => {
       { name: 'one', partitions: 1, configs: {} },
       { name: 'none', configs: {} },
     ]);
+  });
+
+  it('configs whose values hold brackets, quotes and backslashes are read whole off a damaged line', async () => {
+    const configs = [
+      ['a', 'x]y'],
+      ['b', 'q"]z'],
+      ['c', 'back\\'],
+      ['d', '[['],
+    ];
+    const line = `{"_id":"esc","name":"esc","partitions":2,"configs":${JSON.stringify(configs)},"createdAt":x}`;
+    const { damaged } = await openWith([line]);
+    assert.deepStrictEqual(damaged, [
+      { name: 'esc', partitions: 2, configs: { a: 'x]y', b: 'q"]z', c: 'back\\', d: '[[' } },
+    ]);
+  });
+
+  it('a damaged line of a topic that a later good line restores is not returned as damaged', async () => {
+    const good = JSON.stringify({
+      _id: 'back',
+      name: 'back',
+      topicId: '11111111-1111-4111-8111-111111111111',
+      partitions: 2,
+      configs: [['retention.ms', '7']],
+      createdAt: 1700000000000,
+    });
+    const { topics, damaged } = await openWith([
+      '{"_id":"back","name":"back","partitions":5,"configs":[],"createdAt":x}',
+      good,
+    ]);
+    assert.deepStrictEqual(
+      topics.map((t) => [t.name, t.partitions, t.configs]),
+      [['back', 2, { 'retention.ms': '7' }]],
+    );
+    assert.deepStrictEqual(damaged, []);
   });
 });
