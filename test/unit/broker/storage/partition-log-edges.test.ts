@@ -12,7 +12,14 @@ import * as path from 'path';
 // The module object itself (not the import's read-only view): the destroy tests wrap fs.rmSync and fs.renameSync.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import rawFs = require('fs');
-import { validateRecordSet } from '../../../../src/broker/storage/record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  OFFSET_BATCH_LENGTH,
+  OFFSET_CRC,
+  OFFSET_RECORD_COUNT,
+  computeBatchCrc,
+  validateRecordSet,
+} from '../../../../src/broker/storage/record-batch';
 import { segmentFileName } from '../../../../src/broker/storage/segment';
 import { batch, batchOf, rec } from './helpers';
 import type { PlogFixture } from './plog-helpers';
@@ -149,6 +156,27 @@ describe('storage: partition log at its edges (opened on its directory)', () => 
       assert.deepStrictEqual(offsetsIn(f.log.read(0, 1 << 20).records), [0, 1, 2]);
       for (const s of strays) assert.ok(fs.existsSync(path.join(f.dir, s)), `${s} is still there`);
     }
+  });
+
+  it('a read past its first batch never exceeds maxBytes, and fills it exactly, also with a header-only batch', () => {
+    const f = fixture();
+    f.append(batchOf(1, 'a', 1000));
+    f.log.roll(0);
+    const size0 = f.log.segments[0].size;
+    f.log.close();
+    // segment 1 as the cleaner may leave it: one batch (offset 1) whose record was removed, only its header kept
+    const empty = Buffer.from(batchOf(1, 'gone', 1000).subarray(0, BATCH_HEADER_SIZE));
+    empty.writeBigInt64BE(1n, 0);
+    empty.writeInt32BE(BATCH_HEADER_SIZE - 12, OFFSET_BATCH_LENGTH);
+    empty.writeInt32BE(0, OFFSET_RECORD_COUNT);
+    empty.writeUInt32BE(computeBatchCrc(empty, 0, empty.length), OFFSET_CRC);
+    fs.writeFileSync(path.join(f.dir, segmentFileName(1, '.log')), empty);
+    const recovery = f.reopen({ recoveryPoint: null, cleanedUpTo: 2 });
+    assert.strictEqual(recovery.truncatedBytes, 0, recovery.reason);
+    assert.strictEqual(f.log.logEndOffset, 2);
+    assert.strictEqual(f.log.read(0, size0 + BATCH_HEADER_SIZE - 1).records.length, size0, 'one byte short: not taken');
+    assert.strictEqual(f.log.read(0, size0 + BATCH_HEADER_SIZE).records.length, size0 + BATCH_HEADER_SIZE, 'fits');
+    assert.strictEqual(f.log.read(1, 1).records.length, BATCH_HEADER_SIZE, 'alone, it is returned whole');
   });
 
   describe('a segment put back after the cleaner replaced its file', () => {

@@ -29,6 +29,8 @@ export interface PlogFixture {
     now?: number;
     logStartOffset?: number;
     activeCreated?: { segmentBaseOffset: number; createdAt: number };
+    /** Segments below this offset may hold what the cleaner leaves (e.g. batches with no record left). */
+    cleanedUpTo?: number;
   }): PartitionRecovery;
   dispose(): void;
 }
@@ -57,7 +59,7 @@ export function plog(overrides: TopicConfigs = {}, now = 0): PlogFixture {
         opts.recoveryPoint === undefined ? 'clean' : opts.recoveryPoint,
         opts.logStartOffset ?? 0,
         config,
-        0,
+        opts.cleanedUpTo ?? 0,
         opts.activeCreated,
       );
       f.log = log;
