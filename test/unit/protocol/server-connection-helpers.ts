@@ -46,6 +46,16 @@ export class AcceptedSockets {
 export class GroupsBroker extends FakeBroker {
   readonly groups = new Map<string, { spinMs: number; metadataBytes: number }>();
 
+  /** Every partition is empty (offsets 0..0), so a Fetch from offset 0 parks until its MaxWaitMs. */
+  partitionInfo(): { logStartOffset: number; logEndOffset: number; lastStableOffset: number } {
+    return { logStartOffset: 0, logEndOffset: 0, lastStableOffset: 0 };
+  }
+
+  /** Append subscriptions currently held (a parked Fetch holds one per broker). */
+  appendListeners(): number {
+    return this.events.listenerCount('append');
+  }
+
   describeGroup(groupId: string): GroupDescription {
     const g = this.groups.get(groupId) ?? { spinMs: 0, metadataBytes: 0 };
     const until = performance.now() + g.spinMs;
@@ -111,16 +121,36 @@ export function produceAcks0Frame(correlationId: number, topic: string, fill: nu
 }
 
 /** JoinGroup v2 of a new member of `group` (the FakeBroker parks it until the test resolves it). */
-export function joinGroupFrame(correlationId: number, group: string): Buffer {
+export function joinGroupFrame(correlationId: number, group: string, metadata = Buffer.from([0, 1])): Buffer {
   return frame(11, 2, correlationId, (w) => {
-    w.string(group)
-      .int32(6000)
-      .int32(3000)
-      .string('')
-      .string('consumer')
+    w.string(group).int32(6000).int32(3000).string('').string('consumer').int32(1).string('range').bytes(metadata);
+  });
+}
+
+/** Produce v7 with acks=0 of one record batch of `size` bytes filled with `fill` (only its header is real). */
+export function bigProduceFrame(correlationId: number, topic: string, size: number, fill: number): Buffer {
+  const batch = Buffer.alloc(size, fill);
+  batch.writeInt32BE(batch.length - 12, 8);
+  batch[16] = 2;
+  return frame(0, 7, correlationId, (w: Writer) => {
+    w.nullableString(null).int16(0).int32(1000).int32(1).string(topic).int32(1).int32(0).bytes(batch);
+  });
+}
+
+/** Fetch v4 of partition 0 of `topic` from offset 0: MaxWaitMs `maxWaitMs`, MinBytes 1. */
+export function fetchFrame(correlationId: number, topic: string, maxWaitMs: number): Buffer {
+  return frame(1, 4, correlationId, (w) => {
+    w.int32(-1)
+      .int32(maxWaitMs)
       .int32(1)
-      .string('range')
-      .bytes(Buffer.from([0, 1]));
+      .int32(1024 * 1024)
+      .int8(0);
+    w.int32(1)
+      .string(topic)
+      .int32(1)
+      .int32(0)
+      .int64(0)
+      .int32(1024 * 1024);
   });
 }
 

@@ -12,10 +12,12 @@ import * as net from 'net';
 import type { JoinGroupResult } from '../../../src/broker/types';
 import type { KafkaServer, KafkaServerOptions } from '../../../src/protocol/server';
 import { clusterIdFor, startKafkaServer } from '../../../src/protocol/server';
-import { RawClient, sleep } from './helpers';
+import { frame, RawClient, sleep } from './helpers';
 import {
   AcceptedSockets,
   apiVersionsFrame,
+  bigProduceFrame,
+  fetchFrame,
   describeGroupFrame,
   GroupsBroker,
   joinGroupFrame,
@@ -291,6 +293,37 @@ describe('server connections: idle close, paused reading, write blocking, deferr
     assert.deepStrictEqual(ids(await c.waitFrames(5, 1000)), [1, 2, 3, 4, 5]);
   });
 
+  it('more than 4 MiB of frames left over by spent turns pause reading until they are handled; then the connection is read again', async () => {
+    await start({ maxRequestBytes: 2 * 1024 * KiB });
+    const slowGroup = { spinMs: 6, metadataBytes: 0 };
+    broker.groups.set('slow', slowGroup);
+    const c = await client();
+    const end = await serverEnd(c);
+    let pauses = 0;
+    end.on('pause', () => {
+      pauses++;
+      slowGroup.spinMs = 0; // the point is made: the rest may go fast
+    });
+    await sleep(5);
+    // Each slow describe takes a whole turn (until reading paused); behind them 1 MiB frames, one turn's byte
+    // budget each, pile up as they arrive.
+    const slowCount = 150;
+    const slow = Array.from({ length: slowCount }, (_, i) => describeGroupFrame(i + 1, 'slow'));
+    const big = Array.from({ length: 6 }, (_, i) => paddedApiVersions(1024 * KiB, slowCount + 1 + i));
+    c.send(Buffer.concat([...slow, ...big]));
+    const total = slowCount + big.length;
+    const frames = await c.waitFrames(total, 5000);
+    assert.deepStrictEqual(
+      ids(frames),
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
+    assert.ok(pauses > 0, 'reading paused while more than 4 MiB waited');
+    await turns(2);
+    assert.strictEqual(end.isPaused(), false, 'read again once they were handled');
+    c.send(apiVersionsFrame(total + 1));
+    assert.deepStrictEqual(ids((await c.waitFrames(total + 1, 1000)).slice(total)), [total + 1]);
+  });
+
   it('small frames that arrive together within the turn budget are all answered during the read that brought them', async () => {
     await start();
     const c = await client();
@@ -348,6 +381,76 @@ describe('server connections: idle close, paused reading, write blocking, deferr
     await turns(2);
     assert.strictEqual(broker.appends.length, 0);
     assert.ok(logs.some((l) => l.includes('unknown API key 999')));
+  });
+
+  it('closing a connection answers its parked long poll at once: the broker subscription it held is let go', async () => {
+    await start();
+    broker.topics.set('quiet', { name: 'quiet', topicId: '', partitions: 1, configs: {}, createdAt: 0 });
+    const c = await client();
+    c.send(fetchFrame(1, 'quiet', 20_000));
+    await until('the fetch is parked', () => broker.appendListeners() === 1);
+    c.end();
+    await until('the server forgot the connection', () => server.connectionCount() === 0);
+    assert.strictEqual(broker.appendListeners(), 0, 'the parked fetch ended with its connection');
+  });
+
+  it('a request that fails after its client left is logged as failed, without a line about closing the gone connection', async () => {
+    await start();
+    let created: (() => void) | undefined;
+    Object.assign(broker, {
+      ensureTopic: (name: string) =>
+        new Promise((resolve) => {
+          created = () => resolve({ name, topicId: '', partitions: 1, configs: {}, createdAt: 0 });
+        }),
+      getTopic: (name: string) => {
+        if (name === 'boom') throw new Error('the catalog is gone');
+        return undefined;
+      },
+    });
+    const c = await client();
+    // Metadata v1 of a new topic (auto-created: waits) and then one whose lookup throws
+    c.send(frame(3, 1, 7, (w) => w.int32(2).string('fresh').string('boom'), { clientId: 'gone-app' }));
+    await until('the auto-create is under way', () => created !== undefined);
+    c.end();
+    await until('the server forgot the connection', () => server.connectionCount() === 0);
+    created!();
+    await until('the failure is logged', () => logs.some((l) => l.startsWith('error ')));
+    await turns(2);
+    assert.match(
+      logs.find((l) => l.startsWith('error '))!,
+      /: Metadata v1 failed: Error: the catalog is gone/,
+    );
+    assert.ok(!logs.some((l) => l.includes('could not be answered')), logs.join('\n'));
+  });
+
+  it('a large JoinGroup assembled over several reads keeps its bytes after it is answered, while large produces reuse assembly buffers', async () => {
+    await start();
+    broker.topics.set('t', { name: 't', topicId: '', partitions: 1, configs: {}, createdAt: 0 });
+    const c = await client();
+    const metadata = Buffer.alloc(100 * KiB, 0x5a);
+    c.send(joinGroupFrame(1, 'g', metadata));
+    await broker.whenJoinsParked(1);
+    const kept = broker.pendingJoins[0].req.protocols[0].metadata;
+    broker.pendingJoins[0].resolve({
+      errorCode: 0,
+      generationId: 1,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: 'm1',
+      memberId: 'm1',
+      members: [],
+    });
+    await c.waitFrames(1, 1000);
+    // two large produces, each over several reads: the second may reuse the first one's buffer
+    c.send(bigProduceFrame(2, 't', 100 * KiB, 0x11));
+    await until('the first produce is stored', () => broker.appends.length === 1);
+    c.send(bigProduceFrame(3, 't', 100 * KiB, 0x22));
+    await until('the second produce is stored', () => broker.appends.length === 2);
+    assert.strictEqual(broker.appends[1].bytes.readUInt8(100), 0x22);
+    // and another large JoinGroup does not take its place either
+    c.send(joinGroupFrame(4, 'g2', Buffer.alloc(100 * KiB, 0x33)));
+    await broker.whenJoinsParked(2);
+    assert.ok(kept.equals(metadata), 'the join metadata the broker kept was overwritten');
   });
 
   it('close() ends the connections still open and resolves', async () => {
