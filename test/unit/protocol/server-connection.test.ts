@@ -231,6 +231,20 @@ describe('server connections: idle close, paused reading, write blocking, deferr
     assert.strictEqual(end.isPaused(), false);
   });
 
+  it("with a response bound below the socket's 16 KiB high-water mark, a connection that waited for its client is served again once its socket drains", async () => {
+    await start({ maxQueuedResponseBytes: 100 });
+    const c = await client();
+    const end = await serverEnd(c);
+    end.cork();
+    c.send(apiVersionsFrame(1)); // a few hundred bytes unsent: above the bound, below the high-water mark
+    await until('the response is queued unsent', () => server.pressure().queuedResponseBytes > 0);
+    end.uncork(); // the client reads again
+    assert.deepStrictEqual(ids(await c.waitFrames(1, 1000)), [1]);
+    c.send(apiVersionsFrame(2));
+    assert.deepStrictEqual(ids(await c.waitFrames(2, 1000)), [1, 2]);
+    assert.strictEqual(server.pressure().waitingForDrain, 0);
+  });
+
   it('frames deferred by a spent turn are not served once the connection became write-blocked in between', async () => {
     await start({ maxQueuedResponseBytes: 1024 });
     broker.topics.set('t', { name: 't', topicId: '', partitions: 1, configs: {}, createdAt: 0 });
