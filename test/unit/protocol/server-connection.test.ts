@@ -118,12 +118,13 @@ describe('server connections: idle close, paused reading, write blocking, deferr
 
   it('a response still unsent in the socket keeps the connection from being idle; the default 4 MiB bound does not block it; once sent, it is idle', async () => {
     await start();
+    broker.groups.set('big', { spinMs: 0, metadataBytes: 20 * KiB });
     const c = await client();
     const end = await serverEnd(c);
     end.cork(); // the kernel takes nothing more: the response stays in the socket
-    c.send(apiVersionsFrame(1));
-    await until('the response is queued unsent', () => server.pressure().queuedResponseBytes > 0);
-    assert.strictEqual(server.pressure().waitingForDrain, 0, 'a few hundred unsent bytes are far below 4 MiB');
+    c.send(describeGroupFrame(1, 'big'));
+    await until('the response is queued unsent', () => server.pressure().queuedResponseBytes > 20 * KiB);
+    assert.strictEqual(server.pressure().waitingForDrain, 0, '20 KiB unsent are far below 4 MiB');
     end.emit('timeout');
     assert.ok(!logs.some((l) => l.includes('idle for')), logs.join('\n'));
     end.uncork();
