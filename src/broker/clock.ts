@@ -25,10 +25,12 @@ export const systemClock: Clock = {
   },
 };
 
-/** A clock that only moves when told to. Timers fire in due order during advance(). */
+/**
+ * A clock that only moves when told to. Timers fire in due order during advance(); timers due at the same time
+ * fire in the order they were set (the map keeps insertion order, and the scan keeps the first of equal ones).
+ */
 export class FakeClock implements Clock {
-  private timers = new Map<number, { due: number; fn: () => void; seq: number }>();
-  private seq = 0;
+  private timers = new Map<number, { due: number; fn: () => void }>();
   constructor(private current = 1_700_000_000_000) {}
 
   now(): number {
@@ -37,7 +39,7 @@ export class FakeClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = nextId++;
-    this.timers.set(id, { due: this.current + Math.max(0, ms), fn, seq: this.seq++ });
+    this.timers.set(id, { due: this.current + Math.max(0, ms), fn });
     return { id };
   }
 
@@ -50,9 +52,9 @@ export class FakeClock implements Clock {
     const target = this.current + ms;
     for (;;) {
       let nextIdKey: number | undefined;
-      let next: { due: number; fn: () => void; seq: number } | undefined;
+      let next: { due: number; fn: () => void } | undefined;
       for (const [id, t] of this.timers) {
-        if (t.due <= target && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) {
+        if (t.due <= target && (!next || t.due < next.due)) {
           next = t;
           nextIdKey = id;
         }

@@ -133,8 +133,11 @@ export class RetentionScheduler {
     );
   }
 
-  /** One pass of the periodic cleaner over every compacted topic (partitions being cleaned already are skipped). */
-  runCleaner(): Promise<CompactionStats[]> {
+  /**
+   * One pass of the periodic cleaner over every compacted topic (partitions being cleaned already are skipped).
+   * async: a partition that cannot be opened rejects the pass (the timer logs it) instead of throwing out of it.
+   */
+  async runCleaner(): Promise<CompactionStats[]> {
     if (this.opts.isClosed() || this.opts.isStopping()) return Promise.resolve([]);
     const now = this.opts.clock.now();
     const runs: Promise<CompactionStats>[] = [];

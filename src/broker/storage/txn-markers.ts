@@ -50,7 +50,7 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
   ): Promise<{ topic: string; partition: number; errorCode: number; offset?: number }[]> {
     const { logs, producers, clock } = this.deps;
     const results: { topic: string; partition: number; errorCode: number; offset?: number }[] = [];
-    const written: { index: number; topic: string; partition: number; offset: number }[] = [];
+    const written: { topic: string; partition: number; offset: number }[] = [];
     for (const { topic, partition } of partitions) {
       const result: (typeof results)[number] = { topic, partition, errorCode: ErrorCode.NONE };
       results.push(result);
@@ -81,26 +81,24 @@ export class LogTxnMarkerWriter implements TxnMarkerWriter {
           });
         }
         result.offset = baseOffset;
-        written.push({ index: results.length - 1, topic, partition, offset: baseOffset });
+        written.push({ topic, partition, offset: baseOffset });
       } catch (e) {
         result.errorCode = e instanceof KafkaError ? e.code : ErrorCode.KAFKA_STORAGE_ERROR;
       }
     }
-    if (written.length > 0) {
-      for (const w of written) {
-        const info = logs.partitionInfo(w.topic, w.partition);
-        const first = producers.firstUnstableOffset(w.topic, w.partition);
-        this.deps.onEvent?.('txnMarker', {
-          topic: w.topic,
-          partition: w.partition,
-          producerId: marker.producerId,
-          producerEpoch: marker.producerEpoch,
-          commit: marker.commit,
-          offset: w.offset,
-          lastStableOffset:
-            first === null ? info.logEndOffset : Math.max(info.logStartOffset, Math.min(first, info.logEndOffset)),
-        });
-      }
+    for (const w of written) {
+      const info = logs.partitionInfo(w.topic, w.partition);
+      const first = producers.firstUnstableOffset(w.topic, w.partition);
+      this.deps.onEvent?.('txnMarker', {
+        topic: w.topic,
+        partition: w.partition,
+        producerId: marker.producerId,
+        producerEpoch: marker.producerEpoch,
+        commit: marker.commit,
+        offset: w.offset,
+        lastStableOffset:
+          first === null ? info.logEndOffset : Math.max(info.logStartOffset, Math.min(first, info.logEndOffset)),
+      });
     }
     return results;
   }

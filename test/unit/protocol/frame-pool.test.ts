@@ -31,6 +31,53 @@ describe('frame pool', () => {
     assert.strictEqual(big.parent, null);
     assert.strictEqual(big.view.length, 2 * 1024 * 1024);
   });
+
+  it('by default pools frames in 256 KiB granules', () => {
+    const pool = new FramePool();
+    const a = pool.take(100_000);
+    assert.ok(a.parent, 'a 100 KB frame is pooled');
+    assert.strictEqual(a.parent.length, 256 * 1024);
+    // 32 MiB, a quarter of the default 128 MiB, is still pooled
+    const b = pool.take(32 * 1024 * 1024);
+    assert.strictEqual(b.parent?.length, 32 * 1024 * 1024);
+    assert.strictEqual(pool.take(32 * 1024 * 1024 + 1).parent, null);
+  });
+
+  it('a free buffer of exactly the size asked for is reused, and taking it removes its bytes from the pool', () => {
+    const pool = new FramePool(8, 8 * 1024 * 1024, 256 * 1024);
+    const a = pool.take(256 * 1024);
+    pool.give(a.parent!);
+    assert.deepStrictEqual(pool.size, { buffers: 1, bytes: 256 * 1024 });
+    assert.strictEqual(pool.take(256 * 1024).parent, a.parent);
+    assert.deepStrictEqual(pool.size, { buffers: 0, bytes: 0 });
+  });
+
+  it('the smallest free buffer that fits is taken, the earliest given back among equals', () => {
+    const pool = new FramePool(8, 64 * 1024 * 1024, 256 * 1024);
+    const big = pool.take(1024 * 1024).parent!;
+    const mid = pool.take(512 * 1024).parent!;
+    const small = pool.take(100_000).parent!;
+    const twin = pool.take(100_000).parent!;
+    // given back largest first: the best fit is neither the first nor the last free buffer
+    for (const b of [big, mid, small, twin]) pool.give(b);
+    assert.strictEqual(pool.take(200_000).parent, small, 'the first of two equal 256 KiB buffers');
+    assert.strictEqual(pool.take(200_000).parent, twin);
+    assert.strictEqual(pool.take(200_000).parent, mid, 'a 512 KiB buffer rather than the 1 MiB one');
+    assert.strictEqual(pool.take(200_000).parent, big);
+    assert.notStrictEqual(pool.take(200_000).parent, big, 'nothing left to reuse');
+    // smallest first: a later, larger buffer does not replace it
+    pool.give(small);
+    pool.give(big);
+    assert.strictEqual(pool.take(200_000).parent, small);
+  });
+
+  it('a frame of exactly a quarter of maxBytes is pooled; maxBytes bounds the free buffers even below maxBuffers', () => {
+    const pool = new FramePool(64, 1024 * 1024, 256 * 1024);
+    assert.strictEqual(pool.take(256 * 1024).parent?.length, 256 * 1024);
+    const parents = Array.from({ length: 5 }, () => pool.take(256 * 1024).parent!);
+    for (const p of parents) pool.give(p);
+    assert.deepStrictEqual(pool.size, { buffers: 4, bytes: 1024 * 1024 }, 'exactly maxBytes kept, the fifth dropped');
+  });
 });
 
 describe('large produce frames through the server (pooled assembly buffers)', function () {
