@@ -52,7 +52,8 @@ export interface KafkaServerOptions {
   queuedMaxRequestBytes?: number;
   /**
    * Unsent response bytes per connection above which its requests are not read or handled until the socket
-   * drains (Kafka sends one response per connection at a time, which bounds the same thing). Default 4 MiB.
+   * drains (Kafka sends one response per connection at a time, which bounds the same thing). Default 4 MiB; a
+   * value below the socket's write high-water mark (16 KiB) acts as that mark.
    */
   maxQueuedResponseBytes?: number;
   /** Close a connection with nothing in flight after this long without traffic (Kafka: connections.max.idle.ms); default 10 minutes; 0 never. */
@@ -564,7 +565,10 @@ class Connection {
       } else if (last >= 0) this.socket.write(slot.out[last]);
     }
     if (corked) this.socket.uncork();
-    if (!this.writeBlocked && this.socket.writableLength > this.server.maxQueuedResponseBytes) {
+    // A socket says it drained ('drain') only after a write it refused (its queue reached writableHighWaterMark,
+    // 16 KiB): below that the connection must not wait for it, or it waits forever.
+    const blocked = this.socket.writableLength > this.server.maxQueuedResponseBytes && this.socket.writableNeedDrain;
+    if (!this.writeBlocked && blocked) {
       // the client is not reading: stop taking its requests until the socket drains ('drain' -> onDrain)
       this.writeBlocked = true;
       this.server.writeBlockedOn(this);
