@@ -169,3 +169,36 @@ export class RawClient {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every 2 ms until it holds, or fails naming `what` after `timeoutMs`. */
+export async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(2);
+  }
+}
+
+/** JoinGroup v2 of a new member of `group`, range protocol (the FakeBroker parks it until the test resolves it). */
+export function joinGroupFrame(
+  correlationId: number,
+  group: string,
+  opts: { clientId?: string; metadata?: Buffer } = {},
+): Buffer {
+  return frame(
+    11,
+    2,
+    correlationId,
+    (w) => {
+      w.string(group)
+        .int32(6000)
+        .int32(3000)
+        .string('')
+        .string('consumer')
+        .int32(1)
+        .string('range')
+        .bytes(opts.metadata ?? Buffer.from([0, 1]));
+    },
+    { clientId: opts.clientId },
+  );
+}

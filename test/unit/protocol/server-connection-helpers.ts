@@ -110,25 +110,8 @@ export function prefixOnly(size: number): Buffer {
   return b;
 }
 
-/** Produce v7 with acks=0 (no response) of one 70-byte record batch to partition 0 of `topic`. */
-export function produceAcks0Frame(correlationId: number, topic: string, fill: number): Buffer {
-  const batch = Buffer.alloc(70, fill);
-  batch.writeInt32BE(batch.length - 12, 8);
-  batch[16] = 2;
-  return frame(0, 7, correlationId, (w: Writer) => {
-    w.nullableString(null).int16(0).int32(1000).int32(1).string(topic).int32(1).int32(0).bytes(batch);
-  });
-}
-
-/** JoinGroup v2 of a new member of `group` (the FakeBroker parks it until the test resolves it). */
-export function joinGroupFrame(correlationId: number, group: string, metadata = Buffer.from([0, 1])): Buffer {
-  return frame(11, 2, correlationId, (w) => {
-    w.string(group).int32(6000).int32(3000).string('').string('consumer').int32(1).string('range').bytes(metadata);
-  });
-}
-
-/** Produce v7 with acks=0 of one record batch of `size` bytes filled with `fill` (only its header is real). */
-export function bigProduceFrame(correlationId: number, topic: string, size: number, fill: number): Buffer {
+/** Produce v7 with acks=0 (no response) of one record batch of `size` bytes filled with `fill` (only its header is real). */
+export function produceAcks0Frame(correlationId: number, topic: string, fill: number, size = 70): Buffer {
   const batch = Buffer.alloc(size, fill);
   batch.writeInt32BE(batch.length - 12, 8);
   batch[16] = 2;

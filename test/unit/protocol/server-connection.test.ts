@@ -12,15 +12,13 @@ import * as net from 'net';
 import type { JoinGroupResult } from '../../../src/broker/types';
 import type { KafkaServer, KafkaServerOptions } from '../../../src/protocol/server';
 import { clusterIdFor, startKafkaServer } from '../../../src/protocol/server';
-import { frame, RawClient, sleep } from './helpers';
+import { frame, joinGroupFrame, RawClient, sleep, until } from './helpers';
 import {
   AcceptedSockets,
   apiVersionsFrame,
-  bigProduceFrame,
   fetchFrame,
   describeGroupFrame,
   GroupsBroker,
-  joinGroupFrame,
   paddedApiVersions,
   prefixOnly,
   produceAcks0Frame,
@@ -28,15 +26,6 @@ import {
 } from './server-connection-helpers';
 
 const KiB = 1024;
-
-/** Polls `probe` every 2 ms until it holds, or fails naming `what`. */
-async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(2);
-  }
-}
 
 const ids = (frames: Buffer[]) => frames.map((f) => f.readInt32BE(0));
 
@@ -443,7 +432,7 @@ describe('server connections: idle close, paused reading, write blocking, deferr
     broker.topics.set('t', { name: 't', topicId: '', partitions: 1, configs: {}, createdAt: 0 });
     const c = await client();
     const metadata = Buffer.alloc(100 * KiB, 0x5a);
-    c.send(joinGroupFrame(1, 'g', metadata));
+    c.send(joinGroupFrame(1, 'g', { metadata }));
     await broker.whenJoinsParked(1);
     const kept = broker.pendingJoins[0].req.protocols[0].metadata;
     broker.pendingJoins[0].resolve({
@@ -457,13 +446,13 @@ describe('server connections: idle close, paused reading, write blocking, deferr
     });
     await c.waitFrames(1, 1000);
     // two large produces, each over several reads: the second may reuse the first one's buffer
-    c.send(bigProduceFrame(2, 't', 100 * KiB, 0x11));
+    c.send(produceAcks0Frame(2, 't', 0x11, 100 * KiB));
     await until('the first produce is stored', () => broker.appends.length === 1);
-    c.send(bigProduceFrame(3, 't', 100 * KiB, 0x22));
+    c.send(produceAcks0Frame(3, 't', 0x22, 100 * KiB));
     await until('the second produce is stored', () => broker.appends.length === 2);
     assert.strictEqual(broker.appends[1].bytes.readUInt8(100), 0x22);
     // and another large JoinGroup does not take its place either
-    c.send(joinGroupFrame(4, 'g2', Buffer.alloc(100 * KiB, 0x33)));
+    c.send(joinGroupFrame(4, 'g2', { metadata: Buffer.alloc(100 * KiB, 0x33) }));
     await broker.whenJoinsParked(2);
     assert.ok(kept.equals(metadata), 'the join metadata the broker kept was overwritten');
   });

@@ -11,7 +11,7 @@ import { Reader } from '../../../src/protocol/codec/reader';
 import { decodeStruct, encodeStruct } from '../../../src/protocol/codec/schema';
 import { Writer } from '../../../src/protocol/codec/writer';
 import { API_BY_KEY } from '../../../src/protocol/registry';
-import { frame, sleep } from './helpers';
+import { frame } from './helpers';
 
 function moduleOf(apiKey: number) {
   const api = API_BY_KEY.get(apiKey);
@@ -55,35 +55,6 @@ export function decodeResponse(
   const msg = decodeStruct(r, api.response, version, flexible) as Record<string, unknown>;
   assert.strictEqual(r.remaining, 0, `${api.name} v${version} response: ${r.remaining} bytes left over`);
   return { correlationId, msg };
-}
-
-/** Polls `probe` every 2 ms until it holds, or fails naming `what` after `timeoutMs`. */
-export async function until(what: string, probe: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(2);
-  }
-}
-
-/** A JoinGroup v2 request for `group` (the FakeBroker parks it until the test resolves it). */
-export function joinFrame(correlationId: number, group: string, clientId = 'joiner'): Buffer {
-  return frame(
-    11,
-    2,
-    correlationId,
-    (w) => {
-      w.string(group)
-        .int32(6000)
-        .int32(3000)
-        .string('')
-        .string('consumer')
-        .int32(1)
-        .string('range')
-        .bytes(Buffer.from([0, 1]));
-    },
-    { clientId },
-  );
 }
 
 export function joined(memberId: string): JoinGroupResult {

@@ -11,8 +11,8 @@ import * as net from 'net';
 import type { GroupListing } from '../../../src/broker/types';
 import type { KafkaServer, KafkaServerOptions } from '../../../src/protocol/server';
 import { startKafkaServer } from '../../../src/protocol/server';
-import { FakeBroker, frame, RawClient } from './helpers';
-import { apiVersionsSized, connectTo, decodeResponse, joined, joinFrame, request, until } from './server-core-helpers';
+import { FakeBroker, frame, joinGroupFrame, RawClient, until } from './helpers';
+import { apiVersionsSized, connectTo, decodeResponse, joined, request } from './server-core-helpers';
 
 describe('server core: dispatch, response headers and failing handlers', () => {
   let broker: FakeBroker;
@@ -39,7 +39,7 @@ describe('server core: dispatch, response headers and failing handlers', () => {
 
   it('the client id of the request header and the client host reach the API handler', async () => {
     const c = await client();
-    c.send(joinFrame(7, 'g-client-id', 'my-consumer'));
+    c.send(joinGroupFrame(7, 'g-client-id', { clientId: 'my-consumer' }));
     await broker.whenJoinsParked(1);
     assert.strictEqual(broker.pendingJoins[0].req.clientId, 'my-consumer');
     assert.strictEqual(broker.pendingJoins[0].req.clientHost, '/127.0.0.1');
@@ -138,8 +138,8 @@ describe('request memory shared by all connections (queued.max.request.bytes)', 
   let broker: FakeBroker;
   let server: KafkaServer;
   const clients: RawClient[] = [];
-  /** The size of every joinFrame below (same group name length and client id). */
-  const J = joinFrame(1, 'g1').length - 4;
+  /** The size of every joinGroupFrame below (same group name length and client id). */
+  const J = joinGroupFrame(1, 'g1').length - 4;
 
   async function start(queuedMaxRequestBytes: number): Promise<void> {
     broker = new FakeBroker();
@@ -156,7 +156,7 @@ describe('request memory shared by all connections (queued.max.request.bytes)', 
   async function parkJoin(group: string): Promise<RawClient> {
     const c = await client();
     const parked = broker.pendingJoins.length + 1;
-    c.send(joinFrame(1, group));
+    c.send(joinGroupFrame(1, group));
     await broker.whenJoinsParked(parked);
     return c;
   }
@@ -243,7 +243,7 @@ describe('request memory shared by all connections (queued.max.request.bytes)', 
     first.send(Buffer.concat([apiVersionsSized(40, 7), apiVersionsSized(40, 8)])); // J + 40 does not fit
     await until('the first connection waits', () => server.pressure().waitingForMemory === 1);
     const second = await client();
-    second.send(joinFrame(9, 'g'.repeat(50))); // a JoinGroup above the whole cap, behind it
+    second.send(joinGroupFrame(9, 'g'.repeat(50))); // a JoinGroup above the whole cap, behind it
     await until('the second connection waits', () => server.pressure().waitingForMemory === 2);
     broker.pendingJoins[0].resolve(joined('m1'));
     // the second connection's join is read (and parks) only once nothing else is held
@@ -252,7 +252,7 @@ describe('request memory shared by all connections (queued.max.request.bytes)', 
       (await first.waitFrames(2, 1000)).map((f) => f.readInt32BE(0)),
       [7, 8],
     );
-    assert.strictEqual(server.pressure().heldRequestBytes, joinFrame(9, 'g'.repeat(50)).length - 4);
+    assert.strictEqual(server.pressure().heldRequestBytes, joinGroupFrame(9, 'g'.repeat(50)).length - 4);
   });
 });
 
