@@ -102,9 +102,9 @@ class Pacer {
  * Clean the first `count` segments of the partition, cooperatively: it yields to the event loop every few
  * milliseconds, so appends (to the active segment), fetches and group traffic go on meanwhile; segments deleted
  * meanwhile (retention, deleteRecords) are skipped, and `stopped()` (close, topic deleted) ends the pass with
- * nothing changed (also when a read or write fails once `stopped()` is true). The swap at the end is synchronous. `saveCheckpoint` must durably record the new cleanedUpTo
- * before any segment is replaced. Throws KafkaError KAFKA_STORAGE_ERROR when a replacement cannot be written (a
- * full disk): nothing has changed then.
+ * nothing changed (also when a read or write fails once `stopped()` is true). The swap at the end is synchronous.
+ * `saveCheckpoint` must durably record the new cleanedUpTo before any segment is replaced. Throws KafkaError
+ * KAFKA_STORAGE_ERROR when a replacement cannot be written (a full disk): nothing has changed then.
  */
 export async function cleanSegments(
   log: PartitionLog,

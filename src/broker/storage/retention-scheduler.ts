@@ -138,7 +138,7 @@ export class RetentionScheduler {
    * async: a partition that cannot be opened rejects the pass (the timer logs it) instead of throwing out of it.
    */
   async runCleaner(): Promise<CompactionStats[]> {
-    if (this.opts.isClosed() || this.opts.isStopping()) return Promise.resolve([]);
+    if (this.opts.isClosed() || this.opts.isStopping()) return [];
     const now = this.opts.clock.now();
     const runs: Promise<CompactionStats>[] = [];
     for (const t of this.opts.catalog.topics.values()) {
